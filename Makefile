@@ -1,0 +1,108 @@
+# tern — one Makefile for the server, its tests and its fuzzers.
+#
+#   make            build build/tern (gcc by default; CC=clang works too)
+#   make run        install missing packages, build, start the demo server
+#   make test       install missing packages, build, run unit + integration tests
+#   make test-san   the same tests against an ASan+UBSan build (build-san/)
+#   make fuzz       libFuzzer harnesses (clang) in build-fuzz/
+
+CC      ?= cc
+SAN     ?= 0
+PKGS    := libuv openssl sqlite3 libsodium libunbound zlib
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+BUILD   ?= build
+OPT     := -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN   :=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
+                echo -luv -lssl -lcrypto -lsqlite3 -lsodium -lunbound -lz)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -Wvla
+HARDEN  := -fstack-protector-strong -fPIE -fno-strict-overflow
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Isrc $(PKG_CFLAGS) \
+           $(EXTRA_CFLAGS)
+LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDSAN) $(EXTRA_LDFLAGS)
+LIBS    := $(PKG_LIBS) -lpthread -lm
+
+MODULES := lib mime store auth dns smtp imap pop3
+LIB_SRC := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
+CLI_SRC := $(wildcard src/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CFLAGS  += -DTERN_VERSION='"$(VERSION)"'
+
+.PHONY: all run test test-unit test-integration test-san deps fuzz clean bench
+
+all: $(BUILD)/tern $(BUILD)/unit-tests
+
+$(BUILD)/libtern.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tern: $(CLI_OBJ) $(BUILD)/libtern.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtern.a $(LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libtern.a
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libtern.a $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(UNIT_OBJ): CFLAGS += -Itests/unit
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tern
+	@scripts/run-demo.sh $(BUILD)/tern
+
+test-unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+test-integration: $(BUILD)/tern
+	TERN_BIN=$(abspath $(BUILD)/tern) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-integration
+
+test-san: deps
+	@$(MAKE) --no-print-directory SAN=1 all
+	@$(MAKE) --no-print-directory SAN=1 test-unit
+	@$(MAKE) --no-print-directory SAN=1 test-integration
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
+fuzz:
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
+	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -O1 -U_FORTIFY_SOURCE" \
+	    build-fuzz/libtern.a
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	    echo "fuzzer $$n"; \
+	    clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) \
+	      -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f \
+	      build-fuzz/libtern.a $(LIBS) || exit 1; done
+
+bench: $(BUILD)/tern
+	@echo "see bench/README.md"
+
+clean:
+	rm -rf build build-san build-fuzz
