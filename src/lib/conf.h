@@ -1,0 +1,148 @@
+/* conf.h - tern.conf: the one configuration file.
+ *
+ * Format (versioned; a config that worked keeps working):
+ *
+ *   # comment
+ *   version = 1
+ *   hostname = mail.example.org
+ *   data_dir = /var/lib/tern
+ *   listen = smtp 0.0.0.0:25 starttls
+ *   listen = imap [::]:993 tls
+ *
+ *   [smtp]
+ *   max_message_size = 50M
+ *
+ * Keys are "name = value"; a [section] prefixes the keys after it
+ * ("[smtp] max_message_size" is the key "smtp.max_message_size").
+ * Values: strings (rest of the line, trimmed; optional "double quotes"),
+ * numbers, sizes (K/M/G suffixes), durations (ms/s/m/h/d suffixes, bare
+ * numbers are seconds), booleans (yes/no/true/false/on/off).
+ * Every key has a default (see conf-keys.c and the README); unknown keys
+ * are errors that name file:line. */
+#ifndef TERN_CONF_H
+#define TERN_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum tls_mode { TLS_MODE_NONE, TLS_MODE_STARTTLS, TLS_MODE_IMPLICIT };
+
+struct listener_conf {
+	char *proto;		/* smtp, submission, submissions, imap, imaps, pop3, pop3s */
+	char *address;		/* numeric IPv4 or IPv6 */
+	int port;
+	enum tls_mode tls;
+	int line;		/* where it was defined, for messages */
+};
+
+struct tern_conf {
+	char *path;
+	int version;
+	char *hostname;
+	char *data_dir;
+	char *user;		/* unprivileged user to drop to when started as root */
+	char *log_level;
+
+	struct {
+		char *cert;	/* PEM chain */
+		char *key;	/* PEM private key */
+		char *min_version;	/* "TLSv1.2" or "TLSv1.3" */
+		char *ciphers;	/* TLS 1.2 cipher list */
+	} tls;
+
+	struct listener_conf *listeners;
+	size_t n_listeners;
+
+	struct {
+		uint64_t max_connections;	/* all protocols */
+		uint64_t max_connections_per_ip;
+		uint64_t shutdown_timeout_ms;	/* SIGTERM: wait this long for sessions */
+		bool allow_plaintext_auth;	/* allow LOGIN/PLAIN before TLS from non-loopback */
+	} server;
+
+	struct {
+		uint64_t max_line;		/* command line bytes, CRLF included */
+		uint64_t max_message_size;
+		uint64_t max_recipients;
+		uint64_t max_errors;		/* bad commands before 421 */
+		uint64_t timeout_greeting_ms;	/* RFC 5321 4.5.3.2 */
+		uint64_t timeout_command_ms;
+		uint64_t timeout_data_ms;	/* between DATA blocks */
+		uint64_t greeting_delay_ms;	/* early-talker detection window */
+		bool require_tls_for_auth;	/* submission: STARTTLS before AUTH */
+		bool allow_sender_mismatch;	/* submission: From/envelope not the account's */
+	} smtp;
+
+	struct {
+		uint64_t max_line;
+		uint64_t max_line_preauth;
+		uint64_t max_literal;		/* APPEND size; APPENDLIMIT */
+		uint64_t max_literal_preauth;
+		uint64_t max_args;
+		uint64_t max_depth;		/* list nesting */
+		uint64_t timeout_preauth_ms;
+		uint64_t timeout_ms;		/* authenticated, RFC 9051: >= 30 min */
+		uint64_t timeout_idle_ms;	/* IDLE */
+	} imap;
+
+	struct {
+		uint64_t max_line;
+		uint64_t timeout_ms;		/* RFC 1939: >= 10 min */
+	} pop3;
+
+	struct {
+		char *plus_separator;
+		uint64_t default_quota_bytes;	/* 0 = unlimited */
+		uint64_t default_quota_messages;
+		uint64_t mime_max_depth;
+		uint64_t mime_max_parts;
+	} store;
+
+	struct {
+		uint64_t max_failures;		/* per connection before disconnect */
+		uint64_t throttle_max_delay_ms;
+		uint64_t throttle_block_after;	/* failures per IP in the window */
+		uint64_t throttle_window_ms;
+	} auth;
+
+	struct {
+		char *relay_host;		/* smarthost host:port, empty = MX routing */
+		char *relay_user;
+		char *relay_password;
+		uint64_t max_age_ms;		/* bounce after this (default 5 days) */
+		uint64_t delay_warning_ms;	/* delay DSN after this (0 = never) */
+		uint64_t max_concurrency;	/* outbound sessions in all */
+		uint64_t max_per_destination;
+		char *require_tls_domains;	/* space separated */
+		uint64_t connect_timeout_ms;
+		uint64_t port;			/* destination port (25; tests use others) */
+	} relay;
+
+	struct {
+		char *resolver;			/* "ip[@port]" forwarder; empty = /etc/resolv.conf */
+		char *unbound_config;		/* optional unbound.conf for libunbound */
+	} dns;
+};
+
+/* Load and validate a config file. On error returns NULL and sets
+ * *error_r to a malloc'd "file:line: what is wrong" message. */
+struct tern_conf *conf_load(const char *path, char **error_r);
+/* Defaults only (for tests and `tern init`). */
+struct tern_conf *conf_defaults(void);
+/* Parse config text (path used only in messages). */
+struct tern_conf *conf_parse(const char *path, const char *text, size_t len,
+			     char **error_r);
+void conf_free(struct tern_conf **conf);
+
+/* "1.5M" -> 1572864; false on junk or overflow */
+bool conf_parse_size(const char *s, uint64_t *out);
+/* "30s" -> 30000, "10m" -> 600000, "5" -> 5000; false on junk */
+bool conf_parse_duration_ms(const char *s, uint64_t *out);
+bool conf_parse_bool(const char *s, bool *out);
+/* "127.0.0.1:25", "[::1]:143" -> address + port; false on junk */
+bool conf_parse_hostport(const char *s, char **addr_r, int *port_r);
+
+const char *tls_mode_name(enum tls_mode m);
+
+#endif

@@ -1,0 +1,45 @@
+/* service.h - how a protocol plugs into the server.
+ *
+ * Each protocol module exports one `struct service` per listener
+ * protocol name (src/smtp: "smtp", "submission", "submissions"; src/imap:
+ * "imap", "imaps"; src/pop3: "pop3", "pop3s"). `tern serve` opens a
+ * listener only when a service for its protocol is built in (no fake
+ * banners). The table of built-in services is src/cli/services.c. */
+#ifndef TERN_SERVICE_H
+#define TERN_SERVICE_H
+
+#include <uv.h>
+
+#include "lib/conf.h"
+#include "lib/conn.h"
+
+struct store;
+struct throttle;
+
+/* What every session may reach: shared, owned by the server. */
+struct service_env {
+	uv_loop_t *loop;
+	const struct tern_conf *conf;	/* replaced on SIGHUP: don't cache fields across commands */
+	struct store *store;
+	struct throttle *throttle;
+	bool shutting_down;
+};
+
+struct service {
+	const char *proto;		/* listener protocol name */
+	enum tls_mode default_tls;	/* used when the listen line names none */
+	/* once at startup (may be NULL); nonzero fails startup */
+	int (*init)(struct service_env *env);
+	/* once at exit (may be NULL) */
+	void (*deinit)(struct service_env *env);
+	/* A new connection: create the session, write the greeting, return
+	 * the session pointer (passed back to every conn_ops callback). For
+	 * implicit TLS the greeting is held until the handshake ends. */
+	void *(*accept)(struct conn *c, struct service_env *env);
+	const struct conn_ops *ops;
+};
+
+/* src/cli/services.c: NULL-terminated list of the built-in services */
+extern const struct service *const tern_services[];
+
+#endif
