@@ -1,0 +1,44 @@
+/* auth.h - login names, and what every protocol's authentication shares.
+ *
+ * The auth module is four small parts, each with its own header:
+ *
+ *   auth.h      login-name normalisation (this file)
+ *   password.h  argon2id hashes and the SASLprep subset applied to passwords
+ *   scram.h     SCRAM-SHA-256 stored secrets (RFC 5802 / RFC 7677)
+ *   sasl.h      server-side SASL mechanisms as state machines (no I/O)
+ *   throttle.h  failed-login throttling per IP address and per login name
+ *
+ * How a protocol authenticates a client (SMTP AUTH, IMAP AUTHENTICATE,
+ * POP3 AUTH) is described at the top of sasl.h. IMAP LOGIN and POP3
+ * USER/PASS do not need SASL: normalise the name with
+ * auth_normalize_username(), look up the account's argon2id hash, and call
+ * password_verify() on a worker thread (pass a NULL hash for an unknown
+ * user so that both cost the same time). */
+#ifndef TERN_AUTH_H
+#define TERN_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* longest login name accepted, in bytes: 64 (local part) + 1 + 255 */
+#define AUTH_USERNAME_MAX 320
+
+/* auth_normalize_username - the canonical form of a login name.
+ *
+ * The login name is the full address "user@domain". Leading and trailing
+ * spaces and tabs are removed, and ASCII letters after the last '@' are
+ * lowercased (domains are case-insensitive; the local part is kept as it
+ * is, RFC 5321 section 2.4: whether the store matches it case-insensitively
+ * is the store's business). A name without '@' is accepted unchanged (the
+ * store will simply not find it, unless the lead maps a default domain).
+ *
+ * Returns a malloc'd NUL-terminated string, or NULL when the name is
+ * empty, longer than AUTH_USERNAME_MAX, not valid UTF-8, or contains a
+ * control character (C0, DEL, C1) or an inner space/tab. */
+char *auth_normalize_username(const void *name, size_t len);
+
+/* auth_utf8_valid - true if data[0..len) is well-formed UTF-8 (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF) */
+bool auth_utf8_valid(const void *data, size_t len);
+
+#endif

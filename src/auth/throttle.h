@@ -1,0 +1,100 @@
+/* throttle.h - failed-login throttling, shared by SMTP, IMAP and POP3.
+ *
+ * In memory, per process: counts recent authentication failures per
+ * client address (IPv4 address, IPv6 /64 by default: a host gets a whole
+ * /64 for free) and per login name, with decay: one failure is forgotten
+ * every forget_ms. Memory is bounded by max_entries (least recently used
+ * entries are dropped first; entries that have decayed to nothing are
+ * dropped when seen). Keys are kept as keyed 64-bit SipHash values, not
+ * as strings, so a flood of distinct names cannot slow the table down.
+ *
+ * How a protocol uses it, for every authentication attempt (SASL
+ * exchange, IMAP LOGIN, POP3 PASS):
+ *
+ *   1. if throttle_blocked(t, ip, now): refuse the attempt (SMTP 454 /
+ *      421, IMAP NO [UNAVAILABLE] / BYE, POP3 -ERR [IN-USE]) and
+ *      disconnect.
+ *   2. d = throttle_delay_ms(t, ip, now); once the login name is known,
+ *      d = max(d, throttle_user_delay_ms(t, name, now)). Wait d ms (a
+ *      timer, never sleep) BEFORE verifying the credentials and replying,
+ *      so that reconnecting does not skip the wait.
+ *   3. on failure: throttle_failure(t, ip, name_or_NULL, now), then check
+ *      throttle_blocked() again (disconnect if so); on success:
+ *      throttle_success(t, ip, name, now).
+ *
+ * With the defaults: no delay for an address with no recent failure, then
+ * 1 s, 2 s, 4 s, 8 s, 15 s (cap) ...; the 10th recent failure blocks the
+ * address for 15 minutes. A login name gets delays (never a block: that
+ * would let anyone lock a user out) only after 5 recent failures from any
+ * addresses, 1 s doubling up to 8 s.
+ *
+ * A success forgets the address's failures only if they were all made
+ * against the name that just succeeded (the user who mistyped her own
+ * password), not if the address also failed against other names (an
+ * attacker spraying passwords who owns one valid account).
+ *
+ * Times are milliseconds from any monotonic clock (uv_now()). Not
+ * thread-safe: use it from the event loop only. */
+#ifndef TERN_THROTTLE_H
+#define TERN_THROTTLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct throttle_limits {
+	unsigned free_failures;		/* recent failures without delay: 0 */
+	unsigned delay_ms;		/* first delay: 1000 */
+	unsigned max_delay_ms;		/* cap of the doubling delay: 15000 */
+	unsigned block_failures;	/* recent failures that block: 10
+					   (0: never block) */
+	unsigned block_ms;		/* how long a block lasts: 900000 */
+	unsigned forget_ms;		/* one failure forgotten per: 60000 */
+	unsigned user_free_failures;	/* per name, before delays: 5 */
+	unsigned user_max_delay_ms;	/* per-name cap: 8000 (0: off) */
+	unsigned max_entries;		/* tracked addresses + names: 65536 */
+	unsigned ipv6_prefix;		/* IPv6 prefix bits per key: 64 */
+};
+
+struct throttle;
+
+/* throttle_limits_default - fill *limits with the defaults above */
+void throttle_limits_default(struct throttle_limits *limits);
+
+/* throttle_create - a table with these limits (copied; NULL: defaults).
+ * Zero values for delay_ms, forget_ms, max_entries are raised to 1;
+ * ipv6_prefix is clamped to 128. */
+struct throttle *throttle_create(const struct throttle_limits *limits);
+
+/* throttle_destroy - free the table; sets *t to NULL. NULL-safe. */
+void throttle_destroy(struct throttle **t);
+
+/* throttle_delay_ms - delay to apply before handling the next
+ * authentication attempt from ip (a textual IPv4/IPv6 address as from
+ * inet_ntop; any other string is used as it is) */
+unsigned throttle_delay_ms(struct throttle *t, const char *ip,
+			   uint64_t now_ms);
+
+/* throttle_user_delay_ms - delay for the next attempt on this login name
+ * (normalised, sasl_username()), whatever the address */
+unsigned throttle_user_delay_ms(struct throttle *t, const char *username,
+				uint64_t now_ms);
+
+/* throttle_blocked - true while ip has too many recent failures: refuse
+ * its authentication attempts and disconnect it */
+bool throttle_blocked(struct throttle *t, const char *ip, uint64_t now_ms);
+
+/* throttle_failure - record a failed attempt. username may be NULL (the
+ * attempt failed before a name was known, e.g. malformed PLAIN data). */
+void throttle_failure(struct throttle *t, const char *ip,
+		      const char *username, uint64_t now_ms);
+
+/* throttle_success - record a successful login (see above for what it
+ * forgets) */
+void throttle_success(struct throttle *t, const char *ip,
+		      const char *username, uint64_t now_ms);
+
+/* throttle_entries - number of tracked entries (tests, metrics) */
+size_t throttle_entries(const struct throttle *t);
+
+#endif
