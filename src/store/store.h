@@ -1,0 +1,776 @@
+/* store.h - the mail store: the only door to accounts, mailboxes,
+ * messages and the outbound queue.
+ *
+ * Protocol code (smtp, imap, pop3, relay, cli) calls only this header;
+ * nothing outside src/store knows SQL or files.
+ *
+ * Backend: SQLite (WAL) in DATA_DIR/tern.db for metadata; message bodies
+ * are immutable blob files DATA_DIR/blobs/xx/<id>, written once, shared
+ * by every message row that refers to them, removed when the last
+ * reference goes.
+ *
+ * THREADS
+ *   Reads (everything that only looks) are synchronous and may be called
+ *   from any thread; each thread gets its own read connection (WAL
+ *   readers never block the writer). A read sees every write whose
+ *   completion has been reported.
+ *
+ *   Writes (everything taking store_cb cb, void *arg as its last two
+ *   arguments) go through one writer thread that commits in batches
+ *   (group commit): one commit covers every write queued while the
+ *   previous commit ran.
+ *     - cb == NULL: the call blocks until committed and returns the
+ *       result (CLI, tests). Output parameters are filled on return.
+ *     - cb != NULL: the call returns 0 at once (or a negative error if
+ *       the request was refused before queueing, in which case cb is
+ *       NOT called); later cb(arg, ret) runs, with ret the result that
+ *       the blocking form would have returned. Output parameters
+ *       (pointers passed in, marked "out") are filled before cb runs,
+ *       so they must stay valid until then. Inputs (strings, arrays,
+ *       prefixes) are copied before the call returns.
+ *     - cb runs on the loop thread when store_attach_loop() was called,
+ *       otherwise on the writer thread (tests, bench, CLI threads).
+ *   Durable writes (deliver, append, copy/move, queue) complete only
+ *   after the blob files, their directory and the database commit are
+ *   fsync'd.
+ *
+ * ERRORS
+ *   0 on success, a negative STORE_E* code on failure; store_strerror()
+ *   names it. Functions with char **error_r set a malloc'd detail on
+ *   failure when error_r != NULL (free it).
+ *
+ * SCOPING
+ *   Every mailbox and message call takes the account id of the
+ *   authenticated user and fails with STORE_ENOTFOUND if the mailbox is
+ *   not that account's: a session can never reach another account's mail.
+ *
+ * MEMORY
+ *   Result structs are filled by the store with malloc'd members; free
+ *   them with the matching _free() or _clear() function (safe on zeroed structs). */
+#ifndef TERN_STORE_H
+#define TERN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct store;
+struct store_blob;
+struct store_reader;
+struct store_watch;
+struct store_msg_iter;
+struct uv_loop_s;
+
+enum store_error {
+	STORE_OK = 0,
+	STORE_ENOTFOUND = -1,	/* unknown domain/account/alias/mailbox/uid */
+	STORE_EEXIST = -2,	/* duplicate domain/account/alias/mailbox */
+	STORE_EBADADDR = -3,	/* malformed address */
+	STORE_ENOTLOCAL = -4,	/* address's domain is not a local domain */
+	STORE_EBADNAME = -5,	/* malformed mailbox name */
+	STORE_EQUOTA = -6,	/* over quota (bytes or messages) */
+	STORE_ENOSELECT = -7,	/* mailbox is \Noselect */
+	STORE_EHASCHILDREN = -8, /* delete of a \Noselect mailbox with children */
+	STORE_EPERM = -9,	/* not allowed: delete INBOX, rename to INBOX */
+	STORE_ENOTEMPTY = -10,	/* domain still has accounts or aliases */
+	STORE_EDISABLED = -11,	/* account is disabled */
+	STORE_ELOOP = -12,	/* alias expansion too deep or too wide */
+	STORE_EINVAL = -13,	/* bad argument */
+	STORE_EIO = -14,	/* disk or database error (see log / error_r) */
+	STORE_ECLOSED = -15,	/* store is closing */
+	STORE_ETOOBIG = -16,	/* message larger than the store accepts */
+};
+
+const char *store_strerror(int err);
+
+/* Completion of a write; ret as described under THREADS. */
+typedef void store_cb(void *arg, int ret);
+
+/* ------------------------------------------------------------------ */
+/* Open, close, event loop                                            */
+
+struct store_settings {
+	const char *data_dir;		/* required; created if missing */
+	/* plus-addressing separator: "user+tag@d" reaches "user@d".
+	 * NULL means "+"; "" disables plus-addressing. Any of the
+	 * characters in the string separates (e.g. "+-"). */
+	const char *plus_separator;
+	/* largest message accepted by store_blob_write(); 0: no limit */
+	uint64_t max_message_size;
+	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
+	bool unsafe_no_fsync;
+};
+
+/* Open (creating if needed) the store in set->data_dir: creates
+ * tern.db, blobs/, tmp/; upgrades the schema; recovery: removes stray
+ * files in tmp/ and blob files no row refers to (crash between write
+ * and commit), and finishes unlinks of blobs freed before a crash.
+ * Starts the writer thread. */
+int store_open(const struct store_settings *set, struct store **store_r,
+	       char **error_r);
+
+/* Deliver completions and watcher calls on this loop (call on the loop
+ * thread, once). Uses one uv_async_t; it does not keep the loop alive
+ * (unref'd). */
+int store_attach_loop(struct store *store, struct uv_loop_s *loop);
+
+/* Wait for every queued write to commit, run the pending completions
+ * (on the calling thread, which must be the loop thread if a loop is
+ * attached), stop the writer, close everything; *store = NULL.
+ * With a loop attached, run the loop once more afterwards (uv_run
+ * UV_RUN_NOWAIT) before uv_loop_close() so the async handle closes. */
+void store_close(struct store **store);
+
+/* ------------------------------------------------------------------ */
+/* Addresses and recipient resolution                                 */
+
+/* Normalize "Local@Example.COM" to "local@example.com" (lowercase
+ * both parts; the store treats local parts case-insensitively).
+ * Accepts "@domain" (catch-all form) only when allow_catchall.
+ * Returns 0 and a malloc'd *out_r, or STORE_EBADADDR. */
+int store_address_normalize(const char *address, bool allow_catchall,
+			    char **out_r);
+
+/* true if domain (any case) is one of the local domains */
+bool store_is_local_domain(struct store *store, const char *domain);
+
+enum store_target_kind {
+	STORE_TARGET_LOCAL = 1,		/* an account of this server */
+	STORE_TARGET_REMOTE = 2,	/* an address to relay to */
+};
+
+struct store_target {
+	enum store_target_kind kind;
+	int64_t account_id;	/* LOCAL */
+	char *address;		/* LOCAL: the account's address;
+				   REMOTE: the address to relay to */
+};
+
+struct store_resolved {
+	size_t n;
+	struct store_target *v;	/* duplicates removed */
+};
+
+/* Resolve a recipient address (what RCPT TO names) of a local domain.
+ * Order: exact account; exact alias; with plus-addressing, the same
+ * two for the address without "+tag"; catch-all alias "@domain".
+ * Aliases expand recursively (targets may be accounts, other aliases
+ * or remote addresses; depth limit 8, at most 1000 targets: else
+ * STORE_ELOOP). Disabled accounts still receive mail.
+ * Returns 0 with r->n >= 1, STORE_ENOTFOUND (SMTP: 550 5.1.1),
+ * STORE_ENOTLOCAL (domain not local: relay decision is the caller's),
+ * STORE_EBADADDR. */
+int store_resolve(struct store *store, const char *address,
+		  struct store_resolved *r);
+void store_resolved_free(struct store_resolved *r);
+
+/* ------------------------------------------------------------------ */
+/* Authentication lookups (for src/auth only)                         */
+
+struct store_auth {
+	int64_t account_id;
+	char *address;		/* normalized */
+	char *password_hash;	/* argon2id string, may be "" */
+	char *scram;		/* SCRAM-SHA-256 secret string, may be "" */
+	bool enabled;
+};
+
+/* By login name (full address, any case). STORE_ENOTFOUND if none. */
+int store_auth_lookup(struct store *store, const char *login,
+		      struct store_auth *a);
+void store_auth_clear(struct store_auth *a);
+
+/* ------------------------------------------------------------------ */
+/* Admin: domains, accounts, aliases (CLI)                            */
+
+struct store_strlist {
+	size_t n;
+	char **v;
+};
+void store_strlist_free(struct store_strlist *l);
+
+/* domain names are lowercased; EEXIST, EBADADDR (bad domain syntax) */
+int store_domain_add(struct store *store, const char *domain,
+		     store_cb cb, void *arg);
+/* ENOTFOUND; ENOTEMPTY while accounts or aliases of it exist */
+int store_domain_remove(struct store *store, const char *domain,
+			store_cb cb, void *arg);
+int store_domain_list(struct store *store, struct store_strlist *out);
+
+struct store_account {
+	int64_t id;
+	char *address;
+	uint64_t quota_bytes;		/* 0: unlimited */
+	uint64_t quota_messages;	/* 0: unlimited */
+	uint64_t used_bytes;		/* sum of message sizes, all mailboxes */
+	uint64_t used_messages;
+	bool enabled;
+	int64_t created;		/* unix time */
+};
+
+/* Create an account with INBOX, Sent, Drafts, Trash, Junk, Archive
+ * (special-use attributes set, all subscribed). password_hash and
+ * scram are stored as given (NULL = ""). EEXIST (account or alias with
+ * that address), EBADADDR, ENOTLOCAL (domain not added). *id_r (out,
+ * may be NULL) is the new account id. */
+int store_account_add(struct store *store, const char *address,
+		      const char *password_hash, const char *scram,
+		      int64_t *id_r, store_cb cb, void *arg);
+int store_account_set_password(struct store *store, const char *address,
+			       const char *password_hash, const char *scram,
+			       store_cb cb, void *arg);
+/* 0 = unlimited */
+int store_account_set_quota(struct store *store, const char *address,
+			    uint64_t quota_bytes, uint64_t quota_messages,
+			    store_cb cb, void *arg);
+int store_account_set_enabled(struct store *store, const char *address,
+			      bool enabled, store_cb cb, void *arg);
+/* Removes the account, its mailboxes and messages (blobs freed when
+ * no longer referenced), and alias targets naming it. */
+int store_account_remove(struct store *store, const char *address,
+			 store_cb cb, void *arg);
+/* by address or by id (address NULL) */
+int store_account_get(struct store *store, const char *address, int64_t id,
+		      struct store_account *a);
+void store_account_clear(struct store_account *a);
+
+struct store_account_list {
+	size_t n;
+	struct store_account *v;
+};
+/* domain NULL: all accounts; sorted by address */
+int store_account_list(struct store *store, const char *domain,
+		       struct store_account_list *out);
+void store_account_list_free(struct store_account_list *l);
+
+/* Quota check for a message of size bytes (SMTP RCPT with SIZE=, IMAP
+ * APPEND before reading the literal): 0 or STORE_EQUOTA. Advisory; the
+ * binding check happens in the commit. */
+int store_quota_check(struct store *store, int64_t account_id,
+		      uint64_t size);
+
+/* Add one alias row: address ("user@dom", or "@dom" for the domain's
+ * catch-all) → target (an account, another alias, or a remote address;
+ * one address may have many targets: add one row each). The address's
+ * domain must be local (ENOTLOCAL); EEXIST for the same pair or if an
+ * account has that address; EBADADDR. */
+int store_alias_add(struct store *store, const char *address,
+		    const char *target, store_cb cb, void *arg);
+/* target NULL: every target of address. ENOTFOUND if nothing matched. */
+int store_alias_remove(struct store *store, const char *address,
+		       const char *target, store_cb cb, void *arg);
+
+struct store_alias {
+	char *address;
+	char *target;
+};
+struct store_alias_list {
+	size_t n;
+	struct store_alias *v;
+};
+/* domain NULL: all; sorted by address, target */
+int store_alias_list(struct store *store, const char *domain,
+		     struct store_alias_list *out);
+void store_alias_list_free(struct store_alias_list *l);
+
+/* ------------------------------------------------------------------ */
+/* Blobs: streaming message writer                                    */
+
+/* Start a new message body in DATA_DIR/tmp. Bytes written are also fed
+ * to the MIME parser, so the message is parsed once, while it streams
+ * in. The blob must end in exactly one of: store_blob_abort(), or being
+ * handed to store_deliver()/store_append() (which take ownership and
+ * set the caller's pointer to NULL, even when they fail). */
+int store_blob_begin(struct store *store, struct store_blob **blob_r);
+/* append bytes (write(2), no fsync); STORE_EIO, STORE_ETOOBIG (over
+ * max_message_size: the blob stays unusable, abort it) */
+int store_blob_write(struct store_blob *blob, const void *data, size_t len);
+uint64_t store_blob_size(const struct store_blob *blob);
+/* remove the tmp file; *blob = NULL; NULL-safe */
+void store_blob_abort(struct store_blob **blob);
+
+/* ------------------------------------------------------------------ */
+/* Delivery and the outbound queue                                    */
+
+enum store_rcpt_kind {
+	STORE_RCPT_LOCAL = 1,	/* into an account's mailbox */
+	STORE_RCPT_REMOTE = 2,	/* into the outbound queue */
+};
+
+/* DSN NOTIFY (RFC 3461) */
+enum {
+	STORE_NOTIFY_DEFAULT = 0,	/* NOTIFY not given */
+	STORE_NOTIFY_NEVER = 1 << 0,
+	STORE_NOTIFY_SUCCESS = 1 << 1,
+	STORE_NOTIFY_FAILURE = 1 << 2,
+	STORE_NOTIFY_DELAY = 1 << 3,
+};
+
+/* DSN RET */
+enum store_ret {
+	STORE_RET_DEFAULT = 0,
+	STORE_RET_FULL = 1,
+	STORE_RET_HDRS = 2,
+};
+
+struct store_envelope {
+	const char *sender;	/* reverse-path without <>; "" = null sender */
+	const char *envid;	/* DSN ENVID (xtext as received) or NULL */
+	enum store_ret ret;
+};
+
+struct store_rcpt {
+	/* in */
+	enum store_rcpt_kind kind;
+	int64_t account_id;	/* LOCAL */
+	const char *mailbox;	/* LOCAL: NULL = INBOX; a mailbox that does
+				   not exist (or is \Noselect) means INBOX */
+	const char *address;	/* REMOTE: the forward-path (required);
+				   LOCAL: the RCPT address (informational) */
+	const char *orcpt;	/* DSN ORCPT "type;xtext" or NULL */
+	unsigned notify;	/* STORE_NOTIFY_* */
+	/* LOCAL: per-recipient bytes (complete header lines, CRLF ends:
+	 * Return-Path, Delivered-To, Received) served before the shared
+	 * blob; see "Message layout" below */
+	const void *prefix;
+	size_t prefix_len;
+	uint32_t flags;		/* LOCAL: initial STORE_F_* */
+	const char *keywords;	/* LOCAL: initial keywords or NULL */
+	/* out */
+	int status;		/* 0, STORE_EQUOTA (SMTP 452/552 4.2.2/5.2.2),
+				   STORE_ENOTFOUND (account vanished) */
+	int64_t mailbox_id;	/* LOCAL */
+	uint32_t uid;		/* LOCAL: uid in that mailbox */
+	int64_t queue_rcpt_id;	/* REMOTE */
+};
+
+/* Deliver one message to n recipients as one durable unit: ONE commit
+ * writes the blob, every local message row and every queue row. Takes
+ * ownership of *blob (*blob = NULL). rcpts[] is in/out and must stay
+ * valid until cb. Returns 0 when the commit happened (each
+ * rcpts[i].status tells that recipient's fate: check them, some may be
+ * STORE_EQUOTA), or a negative error if nothing was stored (STORE_EIO:
+ * SMTP answers 451 4.3.0). *queue_msg_id_r (out, may be NULL): the
+ * queue message id if any recipient was remote, else 0. */
+int store_deliver(struct store *store, struct store_blob **blob,
+		  const struct store_envelope *env,
+		  struct store_rcpt *rcpts, size_t n,
+		  int64_t *queue_msg_id_r, store_cb cb, void *arg);
+
+enum store_qstate {
+	STORE_Q_PENDING = 0,	/* waiting for (another) attempt */
+	STORE_Q_DELIVERED = 1,	/* final: relayed successfully */
+	STORE_Q_FAILED = 2,	/* final: bounced */
+};
+
+struct store_qrcpt {
+	int64_t id;
+	int64_t msg_id;
+	char *address;
+	char *orcpt;		/* NULL if none */
+	unsigned notify;
+	enum store_qstate state;
+	uint32_t attempts;
+	int64_t next_attempt;	/* unix time */
+	int64_t updated;	/* unix time of the last update */
+	char *last_error;	/* NULL if none */
+};
+
+struct store_qmsg {
+	int64_t id;
+	char *sender;
+	char *envid;		/* NULL if none */
+	enum store_ret ret;
+	int64_t created;	/* unix time */
+	uint64_t size;		/* blob bytes */
+	size_t n;
+	struct store_qrcpt *rcpts; /* ascending id */
+};
+
+struct store_qlist {
+	size_t n;
+	struct store_qmsg *v;	/* ascending id */
+};
+void store_qmsg_clear(struct store_qmsg *m);
+void store_qlist_free(struct store_qlist *l);
+
+/* Messages that have at least one PENDING recipient with next_attempt
+ * <= now, each with only those recipients; at most max messages
+ * (oldest first). New queue rows start PENDING with next_attempt =
+ * their creation time. */
+int store_queue_due(struct store *store, int64_t now, size_t max,
+		    struct store_qlist *out);
+/* every queued message with all its recipients (tern queue list) */
+int store_queue_list(struct store *store, struct store_qlist *out);
+int store_queue_get(struct store *store, int64_t msg_id,
+		    struct store_qmsg *out);
+/* earliest next_attempt among PENDING recipients; ENOTFOUND if none */
+int store_queue_next_time(struct store *store, int64_t *t_r);
+
+struct store_qupdate {
+	int64_t rcpt_id;
+	enum store_qstate state;
+	int64_t next_attempt;	/* PENDING: when to retry */
+	const char *error;	/* last error text or NULL */
+};
+/* Record attempt results (attempts += 1 for each). When no PENDING
+ * recipient remains for a message, the message, its recipient rows and
+ * its blob reference are removed in the same commit: generate DSNs
+ * (reading the message) before reporting the last recipient. Unknown
+ * rcpt ids are skipped; returns 0 or STORE_EIO. */
+int store_queue_update(struct store *store, const struct store_qupdate *u,
+		       size_t n, store_cb cb, void *arg);
+/* drop a queued message and all its recipients (admin) */
+int store_queue_remove(struct store *store, int64_t msg_id,
+		       store_cb cb, void *arg);
+/* reader over the queued message's blob (prefix empty) */
+int store_queue_open(struct store *store, int64_t msg_id,
+		     struct store_reader **r_r);
+
+/* ------------------------------------------------------------------ */
+/* Mailboxes                                                          */
+
+/* Mailbox names: UTF-8 (IMAP converts modified UTF-7), '/' separates
+ * levels; no empty level, no leading or trailing '/', no control
+ * characters, at most 1000 bytes (else STORE_EBADNAME). "INBOX" is
+ * case-insensitive: a first level equal to "inbox" in any case is
+ * stored and returned as "INBOX". */
+
+/* special-use (RFC 6154) */
+enum {
+	STORE_SU_SENT = 1 << 0,
+	STORE_SU_DRAFTS = 1 << 1,
+	STORE_SU_TRASH = 1 << 2,
+	STORE_SU_JUNK = 1 << 3,
+	STORE_SU_ARCHIVE = 1 << 4,
+	STORE_SU_ALL = 1 << 5,
+	STORE_SU_FLAGGED = 1 << 6,
+};
+
+/* mailbox attributes */
+enum {
+	STORE_MBX_NOSELECT = 1 << 0,	/* deleted but has children */
+	STORE_MBX_HASCHILDREN = 1 << 1,	/* else \HasNoChildren */
+	STORE_MBX_SUBSCRIBED = 1 << 2,
+};
+
+struct store_mailbox {
+	int64_t id;
+	char *name;
+	unsigned attrs;		/* STORE_MBX_* */
+	unsigned special_use;	/* STORE_SU_* */
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+	uint32_t messages;
+	uint32_t unseen;	/* messages without \Seen */
+	uint32_t deleted;	/* messages with \Deleted */
+	uint64_t size;		/* sum of message sizes */
+	/* \Recent is not kept: always 0 */
+};
+void store_mailbox_clear(struct store_mailbox *m);
+
+struct store_mailbox_list {
+	size_t n;
+	struct store_mailbox *v;	/* sorted by name, INBOX first */
+};
+void store_mailbox_list_free(struct store_mailbox_list *l);
+
+/* all mailboxes of the account (including \Noselect ones), with status */
+int store_mailbox_list(struct store *store, int64_t account_id,
+		       struct store_mailbox_list *out);
+/* by name (STATUS, SELECT): ENOTFOUND, EBADNAME */
+int store_mailbox_get(struct store *store, int64_t account_id,
+		      const char *name, struct store_mailbox *out);
+/* by id */
+int store_mailbox_status(struct store *store, int64_t account_id,
+			 int64_t mailbox_id, struct store_mailbox *out);
+
+/* Create name, and its missing parents (as selectable mailboxes).
+ * Re-creating a \Noselect mailbox makes it selectable again (new
+ * uidvalidity). EEXIST, EBADNAME. *id_r (out, may be NULL). */
+int store_mailbox_create(struct store *store, int64_t account_id,
+			 const char *name, unsigned special_use,
+			 int64_t *id_r, store_cb cb, void *arg);
+/* RFC 3501 6.3.4: a mailbox with children becomes \Noselect (its
+ * messages are expunged); a \Noselect mailbox with children:
+ * EHASCHILDREN; a \Noselect mailbox without children is removed;
+ * INBOX: EPERM. Watchers of it are told. */
+int store_mailbox_delete(struct store *store, int64_t account_id,
+			 const char *name, store_cb cb, void *arg);
+/* RFC 3501 6.3.5: children move with it (uidvalidity kept); missing
+ * parents of newname are created. Renaming INBOX moves all its
+ * messages to a new mailbox newname (new uids) and leaves INBOX empty;
+ * INBOX's children stay. ENOTFOUND, EEXIST, EBADNAME, EPERM (newname
+ * is INBOX or inside oldname). */
+int store_mailbox_rename(struct store *store, int64_t account_id,
+			 const char *oldname, const char *newname,
+			 store_cb cb, void *arg);
+/* ENOTFOUND if the mailbox does not exist */
+int store_mailbox_subscribe(struct store *store, int64_t account_id,
+			    const char *name, bool subscribed,
+			    store_cb cb, void *arg);
+
+/* Keywords ever used in the mailbox, space-separated, in order of first
+ * use (for FLAGS / PERMANENTFLAGS); *kw_r malloc'd, "" if none. */
+int store_mailbox_keywords(struct store *store, int64_t account_id,
+			   int64_t mailbox_id, char **kw_r);
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+
+/* system flags */
+enum {
+	STORE_F_SEEN = 1 << 0,
+	STORE_F_ANSWERED = 1 << 1,
+	STORE_F_FLAGGED = 1 << 2,
+	STORE_F_DELETED = 1 << 3,
+	STORE_F_DRAFT = 1 << 4,
+	STORE_F_ALL = 0x1f,
+};
+
+/* Keywords everywhere in this API are one string of space-separated
+ * IMAP atoms ("$Forwarded Work"), compared case-insensitively, kept in
+ * the spelling first used. NULL and "" mean none. */
+
+struct store_uid_range {
+	uint32_t lo, hi;	/* inclusive; hi = UINT32_MAX for "*" */
+};
+
+/* one line of a session's sequence map */
+struct store_msgref {
+	uint32_t uid;
+	uint32_t flags;		/* STORE_F_* */
+	uint64_t modseq;
+	uint64_t size;		/* RFC822.SIZE (prefix + blob) */
+};
+
+struct store_view {
+	struct store_mailbox mailbox;
+	size_t n;
+	struct store_msgref *msgs;	/* ascending uid: msgs[i] is seq i+1 */
+};
+void store_view_free(struct store_view *v);
+
+/* SELECT/EXAMINE, POP3 login: status and every message's uid, flags,
+ * modseq and size (one indexed scan). ENOTFOUND, ENOSELECT. */
+int store_mailbox_open(struct store *store, int64_t account_id,
+		       int64_t mailbox_id, struct store_view *out);
+
+struct store_change {
+	uint32_t uid;
+	uint32_t flags;
+	uint64_t modseq;
+	char *keywords;		/* never NULL ("" if none) */
+};
+
+struct store_changes {
+	uint64_t highestmodseq;
+	uint32_t uidnext;
+	uint32_t messages;
+	size_t n;
+	struct store_change *v;	/* messages with modseq > since (new ones
+				   and changed ones), ascending uid */
+	size_t nexpunged;
+	uint32_t *expunged;	/* uids expunged with modseq > since,
+				   ascending */
+};
+void store_changes_free(struct store_changes *c);
+
+/* What changed since modseq (IDLE/NOOP after a watcher call, CONDSTORE
+ * CHANGEDSINCE, QRESYNC VANISHED). Index on (mailbox, modseq): cost is
+ * proportional to the number of changes, not the mailbox size. */
+int store_mailbox_changes(struct store *store, int64_t account_id,
+			  int64_t mailbox_id, uint64_t since_modseq,
+			  struct store_changes *out);
+
+/* Message layout. A message as served is prefix + blob: the prefix is
+ * the per-recipient header lines given at delivery (empty for APPEND
+ * and queue messages), the blob the bytes streamed in. size =
+ * prefix_len + blob size. The parse results describe the blob: ENVELOPE
+ * and BODYSTRUCTURE are the same for prefix + blob (the prefix only
+ * adds trace fields); every byte offset in partmap is relative to the
+ * blob, so add prefix_len to get an offset in the message as served
+ * (store_reader_pread()); the top-level header as served is
+ * [0, prefix_len + header_len). Header fields in the prefix are not
+ * in the parse results. */
+struct store_parse {
+	char *envelope;		/* IMAP ENVELOPE "(...)", NULL if missing */
+	char *body;		/* IMAP BODY "(...)" */
+	char *bodystructure;	/* IMAP BODYSTRUCTURE "(...)" */
+	int64_t sent_date;	/* Date: as unix time; 0 if none/invalid */
+	int32_t sent_tz;	/* Date: zone offset in minutes */
+	uint64_t header_len;	/* blob's top-level header incl. blank line */
+	uint64_t body_lines;	/* top-level body lines */
+	/* decoded (RFC 2047, UTF-8) header fields for SEARCH/SORT, NULL
+	 * if absent */
+	char *subject;
+	char *from, *to, *cc, *bcc;	/* address lists as text */
+	char *message_id, *in_reply_to, *references;
+	/* sort keys (RFC 5256): base subject, first mailbox's addr-spec
+	 * local part / display name; NULL if absent */
+	char *sort_subject, *sort_from, *sort_to, *sort_cc;
+	char *sort_display_from, *sort_display_to;
+	/* all top-level header fields, decoded, "Name: value\n" each,
+	 * for SEARCH HEADER; NULL if not cached */
+	char *headers;
+	/* part map (mime's serialized form, blob-relative offsets) */
+	unsigned char *partmap;
+	size_t partmap_len;
+};
+
+/* what store_msg_get/iter load besides the fixed fields */
+enum {
+	STORE_MSG_KEYWORDS = 1 << 0,
+	STORE_MSG_PARSE = 1 << 1,	/* struct store_parse */
+};
+
+struct store_msg {
+	int64_t id;		/* message row id (store-wide unique) */
+	uint32_t uid;
+	uint32_t flags;
+	uint64_t modseq;
+	int64_t internaldate;	/* unix time */
+	int32_t internaldate_tz; /* minutes east of UTC */
+	int64_t savedate;	/* unix time (RFC 8514 SAVEDATE) */
+	uint64_t size;		/* prefix_len + blob size */
+	uint32_t prefix_len;
+	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
+	struct store_parse parse; /* STORE_MSG_PARSE */
+};
+void store_msg_clear(struct store_msg *m);
+
+/* one message by uid; ENOTFOUND */
+int store_msg_get(struct store *store, int64_t account_id,
+		  int64_t mailbox_id, uint32_t uid, unsigned fields,
+		  struct store_msg *out);
+
+/* Iterate the messages whose uid is in ranges (ascending uid within
+ * each range, ranges in the order given). The iterator holds a read
+ * snapshot: finish (or free) it within one pass of the loop, e.g. by
+ * iterating a few hundred uids per call. */
+int store_msg_iter_init(struct store *store, int64_t account_id,
+			int64_t mailbox_id,
+			const struct store_uid_range *ranges, size_t n,
+			unsigned fields, struct store_msg_iter **it_r);
+/* 1: *m filled (owned by the iterator, valid until the next call);
+ * 0: done; <0: error */
+int store_msg_iter_next(struct store_msg_iter *it,
+			const struct store_msg **m_r);
+void store_msg_iter_free(struct store_msg_iter **it);
+
+/* Open a message for reading (FETCH BODY[], RETR). The reader keeps
+ * the bytes readable even if the message is expunged meanwhile. */
+int store_msg_open(struct store *store, int64_t account_id,
+		   int64_t mailbox_id, uint32_t uid,
+		   struct store_reader **r_r);
+/* prefix_len + blob size */
+uint64_t store_reader_size(const struct store_reader *r);
+/* read up to len bytes at offset off of prefix + blob (pread, blocking
+ * on the page cache: use from a worker for big reads if it matters).
+ * Returns bytes read (0 at end) or -1 with errno. */
+ssize_t store_reader_pread(struct store_reader *r, void *buf, size_t len,
+			   uint64_t off);
+/* the per-recipient prefix bytes */
+const unsigned char *store_reader_prefix(const struct store_reader *r,
+					 size_t *len_r);
+/* the blob's fd (read-only; blob byte 0 is message byte prefix_len),
+ * e.g. for mmap or sendfile; owned by the reader */
+int store_reader_fd(const struct store_reader *r);
+void store_reader_close(struct store_reader **r);
+
+/* APPEND: store blob (ownership taken, *blob = NULL) in the mailbox with
+ * flags, keywords and internaldate (0 = now; tz in minutes east).
+ * *uid_r (out, may be NULL): new uid (APPENDUID with the mailbox's
+ * uidvalidity). ENOTFOUND, ENOSELECT, EQUOTA (IMAP NO [OVERQUOTA]). */
+int store_append(struct store *store, int64_t account_id,
+		 int64_t mailbox_id, struct store_blob **blob,
+		 uint32_t flags, const char *keywords,
+		 int64_t internaldate, int32_t internaldate_tz,
+		 uint32_t *uid_r, store_cb cb, void *arg);
+
+enum store_flag_op {
+	STORE_FLAGS_SET = 0,	/* FLAGS */
+	STORE_FLAGS_ADD = 1,	/* +FLAGS */
+	STORE_FLAGS_REMOVE = 2,	/* -FLAGS */
+};
+
+struct store_flags_result {
+	/* messages whose flags changed: new flags/keywords/modseq */
+	size_t n;
+	struct store_change *v;		/* ascending uid */
+	/* UNCHANGEDSINCE failures (RFC 7162 MODIFIED), ascending */
+	size_t nfailed;
+	uint32_t *failed;
+	uint64_t highestmodseq;
+};
+void store_flags_result_free(struct store_flags_result *r);
+
+/* STORE: set/add/remove flags and keywords on the messages with uid in
+ * ranges (uids that do not exist are skipped). unchangedsince: 0 =
+ * none, else messages with modseq > unchangedsince are not touched and
+ * are listed in res->failed. Each changed message gets a new modseq
+ * (= the mailbox's new highestmodseq); unchanged ones keep theirs.
+ * res (out, may be NULL). */
+int store_flags(struct store *store, int64_t account_id, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t n,
+		enum store_flag_op op, uint32_t flags, const char *keywords,
+		uint64_t unchangedsince, struct store_flags_result *res,
+		store_cb cb, void *arg);
+
+struct store_uidmap {
+	size_t n;
+	uint32_t *src;		/* source uids, ascending */
+	uint32_t *dst;		/* their new uids in the destination */
+	uint32_t dst_uidvalidity;
+};
+void store_uidmap_free(struct store_uidmap *m);
+
+/* COPY / MOVE: no body copy (blob refcount). Flags and keywords go
+ * along; savedate = now. MOVE expunges the sources (tombstones) in the
+ * same commit. Destination quota applies (EQUOTA: nothing copied).
+ * ENOTFOUND, ENOSELECT (destination). map (out, may be NULL): COPYUID. */
+int store_copy(struct store *store, int64_t account_id, int64_t src_mailbox,
+	       const struct store_uid_range *ranges, size_t n,
+	       int64_t dst_mailbox, struct store_uidmap *map,
+	       store_cb cb, void *arg);
+int store_move(struct store *store, int64_t account_id, int64_t src_mailbox,
+	       const struct store_uid_range *ranges, size_t n,
+	       int64_t dst_mailbox, struct store_uidmap *map,
+	       store_cb cb, void *arg);
+
+struct store_uidlist {
+	size_t n;
+	uint32_t *v;		/* ascending */
+};
+void store_uidlist_free(struct store_uidlist *l);
+
+/* Expunge the messages with uid in ranges; deleted_only: only those
+ * with \Deleted (IMAP EXPUNGE / UID EXPUNGE; POP3 passes false).
+ * Tombstones are written with the new modseq, quota usage decreases,
+ * blobs are unlinked when their last reference goes. expunged (out,
+ * may be NULL): the uids removed. ranges NULL: the whole mailbox. */
+int store_expunge(struct store *store, int64_t account_id,
+		  int64_t mailbox_id, const struct store_uid_range *ranges,
+		  size_t n, bool deleted_only, struct store_uidlist *expunged,
+		  store_cb cb, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Change notification                                                */
+
+/* Called on the loop thread (writer thread without a loop) right after
+ * a commit that changed the mailbox: new messages, flags, expunges,
+ * rename or delete (then the mailbox may be gone: status ENOTFOUND).
+ * At most one call per watcher per commit. The watcher then calls
+ * store_mailbox_changes() with the modseq it knows. */
+typedef void store_watch_fn(void *arg, int64_t mailbox_id);
+
+/* Register on the loop thread. mailbox_id 0 watches the outbound queue
+ * (called after a commit that added queue recipients). */
+struct store_watch *store_watch(struct store *store, int64_t mailbox_id,
+				store_watch_fn *fn, void *arg);
+/* NULL-safe; *w = NULL; no call happens after it returns */
+void store_unwatch(struct store_watch **w);
+
+#endif
