@@ -47,8 +47,9 @@ void password_set_params(unsigned long long opslimit, size_t memlimit);
  *    (0x00-0x1F, 0x7F) are refused (RFC 4013 table C.2.1).
  *  - Valid UTF-8: non-ASCII spaces (table C.1.2, e.g. U+00A0, U+3000)
  *    become U+0020, "commonly mapped to nothing" characters (table B.1,
- *    e.g. U+00AD, U+200B, U+FEFF) are removed, and C1 controls are
- *    refused. No NFKC normalisation is done: a non-ASCII password must be
+ *    e.g. U+00AD, U+200C, U+FEFF) are removed, and non-ASCII control
+ *    characters (table C.2.2: C1 controls, U+2028, U+FFF9...) are
+ *    refused. Private-use, unassigned and bidi checks are not done. No NFKC normalisation is done: a non-ASCII password must be
  *    typed in the same Unicode normal form each time (every common input
  *    method produces NFC). A SCRAM client that does apply NFKC computes a
  *    different key only if the password changes under NFKC.
@@ -59,6 +60,12 @@ void password_set_params(unsigned long long opslimit, size_t memlimit);
  * longer than PASSWORD_MAX_LEN, or holds a refused character. The output
  * is never longer than the input. */
 bool password_prep(const char *pw, size_t len, struct buf *out);
+
+/* password_prep_reason - password_prep() telling why: NULL on success,
+ * else a static reason ("password is empty", "password too long",
+ * "password contains a control character") */
+const char *password_prep_reason(const char *pw, size_t len,
+				 struct buf *out);
 
 /* password_hash - hash a new password (prepared with password_prep()).
  * Returns 0 and a malloc'd "$argon2id$v=19$m=...,t=...,p=1$...$..." string

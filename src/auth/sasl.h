@@ -51,7 +51,8 @@
  * returned by the accessors stay valid until sasl_destroy(), so a worker
  * may read the username and password while the loop leaves the session
  * alone. Secrets are wiped (sodium_memzero) when no longer needed and on
- * destroy. */
+ * destroy; the caller should wipe its own decoded copy of each client
+ * response (PLAIN and LOGIN responses hold the password). */
 #ifndef TERN_SASL_H
 #define TERN_SASL_H
 
@@ -135,7 +136,9 @@ const char *sasl_mech_name(const struct sasl_session *s);
 
 /* sasl_username - the normalised authentication identity, once known
  * (from SASL_NEED_PASSWORD / SASL_NEED_SCRAM_SECRET on), else NULL. After
- * SASL_OK it is the authenticated user. */
+ * SASL_OK it is the authenticated user; after SASL_FAIL it is the name
+ * that was tried, if any (for the log and throttle_failure()): only the
+ * SASL_OK result means authenticated, never a non-NULL username. */
 const char *sasl_username(const struct sasl_session *s);
 
 /* sasl_password - during SASL_NEED_PASSWORD: the password bytes (not

@@ -23,10 +23,13 @@
  *      throttle_success(t, ip, name, now).
  *
  * With the defaults: no delay for an address with no recent failure, then
- * 1 s, 2 s, 4 s, 8 s, 15 s (cap) ...; the 10th recent failure blocks the
- * address for 15 minutes. A login name gets delays (never a block: that
- * would let anyone lock a user out) only after 5 recent failures from any
- * addresses, 1 s doubling up to 8 s.
+ * 1 s, 2 s, 4 s, 8 s, 15 s (cap) ... One failure is forgotten every 2
+ * minutes; the 15th recent failure blocks the address for 15 minutes,
+ * during which 7 are forgotten, so a persistent guesser is blocked again
+ * after 7 or 8 more tries (some 30 guesses an hour), while a NAT'd office
+ * with a few typos an hour is never blocked. A login name gets delays
+ * (never a block: that would let anyone lock a user out) only after 5
+ * recent failures from any addresses, 1 s doubling up to 8 s.
  *
  * A success forgets the address's failures only if they were all made
  * against the name that just succeeded (the user who mistyped her own
@@ -46,10 +49,10 @@ struct throttle_limits {
 	unsigned free_failures;		/* recent failures without delay: 0 */
 	unsigned delay_ms;		/* first delay: 1000 */
 	unsigned max_delay_ms;		/* cap of the doubling delay: 15000 */
-	unsigned block_failures;	/* recent failures that block: 10
+	unsigned block_failures;	/* recent failures that block: 15
 					   (0: never block) */
 	unsigned block_ms;		/* how long a block lasts: 900000 */
-	unsigned forget_ms;		/* one failure forgotten per: 60000 */
+	unsigned forget_ms;		/* one failure forgotten per: 120000 */
 	unsigned user_free_failures;	/* per name, before delays: 5 */
 	unsigned user_max_delay_ms;	/* per-name cap: 8000 (0: off) */
 	unsigned max_entries;		/* tracked addresses + names: 65536 */
