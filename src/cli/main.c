@@ -1,3 +1,102 @@
-/* main.c - placeholder until the CLI lands */
+/* main.c - the `tern` program: global options and sub-command dispatch */
+#include "cli/cli.h"
+#include "lib/buf.h"
+
 #include <stdio.h>
-int main(void) { puts("tern " TERN_VERSION); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CONF "/etc/tern/tern.conf"
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, "init DIR [--domain D] [--hostname H]   write a working config, data folder and certificate" },
+	{ "serve", cmd_serve, "serve                                  run the server in the foreground" },
+	{ "domain", cmd_domain, "domain add|list|remove [DOMAIN]        local mail domains" },
+	{ "account", cmd_account, "account add|passwd|list|remove|quota  mail accounts (see tern account help)" },
+	{ "alias", cmd_alias, "alias add|list|remove ADDRESS [TARGET] aliases and catch-alls (@domain)" },
+	{ NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "tern %s - an all-in-one Internet mail server\n\n"
+		"usage: tern [-c FILE] COMMAND [ARGS...]\n\n"
+		"  -c FILE      configuration file (default %s); may also\n"
+		"               follow the command name\n"
+		"  --version    print the version\n\n"
+		"commands:\n", TERN_VERSION, DEFAULT_CONF);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %s\n", c->usage);
+	fprintf(f, "  help                                   this text\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cli = { .conf_path = NULL };
+	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
+	const char *name = NULL;
+	int n = 0;
+
+	/* -c may come before or after the command name */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tern: -c needs a file name\n");
+				free(rest);
+				return EXIT_USAGE;
+			}
+			cli.conf_path = argv[++i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			cli.conf_path = argv[i] + 9;
+		} else if (name == NULL && (strcmp(argv[i], "--version") == 0 ||
+					    strcmp(argv[i], "-V") == 0)) {
+			printf("tern %s\n", TERN_VERSION);
+			free(rest);
+			return 0;
+		} else if (name == NULL && (strcmp(argv[i], "help") == 0 ||
+					    strcmp(argv[i], "--help") == 0 ||
+					    strcmp(argv[i], "-h") == 0)) {
+			usage(stdout);
+			free(rest);
+			return 0;
+		} else if (name == NULL) {
+			if (argv[i][0] == '-') {
+				fprintf(stderr, "tern: unknown option %s\n", argv[i]);
+				usage(stderr);
+				free(rest);
+				return EXIT_USAGE;
+			}
+			name = argv[i];
+		} else {
+			rest[n++] = argv[i];
+		}
+	}
+	if (cli.conf_path == NULL)
+		cli.conf_path = getenv("TERN_CONF") ? getenv("TERN_CONF") : DEFAULT_CONF;
+	if (name == NULL) {
+		usage(stderr);
+		free(rest);
+		return EXIT_USAGE;
+	}
+	cli.argc = n;
+	cli.argv = rest;
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, name) == 0) {
+			int rc = c->fn(&cli);
+
+			free(rest);
+			return rc;
+		}
+	}
+	fprintf(stderr, "tern: unknown command '%s' (try: tern help)\n", name);
+	free(rest);
+	return EXIT_USAGE;
+}

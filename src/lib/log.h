@@ -14,6 +14,7 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_set_level(enum log_level level);
 /* parse "debug", "info", "warn", "error"; -1 if unknown */
 int log_level_parse(const char *s);
+static inline _Bool log_level_valid(const char *s) { return log_level_parse(s) >= 0; }
 void log_set_fd(int fd);
 
 /* id 0 means "not a session" and prints as "-" */

@@ -37,6 +37,9 @@ struct service {
 	 * implicit TLS the greeting is held until the handshake ends. */
 	void *(*accept)(struct conn *c, struct service_env *env);
 	const struct conn_ops *ops;
+	/* written (plaintext listeners only) to a client refused because of
+	 * connection limits, e.g. "421 4.7.0 Too many connections\r\n" */
+	const char *busy_reply;
 };
 
 /* src/cli/services.c: NULL-terminated list of the built-in services */

@@ -1,0 +1,85 @@
+/* cli-common.c - what every sub-command shares: config, store, privileges */
+#include "cli/cli.h"
+#include "lib/buf.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct tern_conf *
+cli_load_conf(struct cli *cli)
+{
+	char *err = NULL;
+	struct tern_conf *conf = conf_load(cli->conf_path, &err);
+
+	if (conf == NULL) {
+		fprintf(stderr, "tern: %s\n", err);
+		free(err);
+	}
+	return conf;
+}
+
+int
+cli_drop_privileges(const struct tern_conf *conf)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || conf->user[0] == '\0' || !strcmp(conf->user, "root"))
+		return 0;
+	pw = getpwnam(conf->user);
+	if (pw == NULL) {
+		fprintf(stderr, "tern: %s: user '%s' does not exist (create it, or "
+			"set user = to an existing one)\n", conf->path, conf->user);
+		return -1;
+	}
+	/* the data folder must belong to the user we become */
+	if (mkdir(conf->data_dir, 0750) < 0 && errno != EEXIST) {
+		fprintf(stderr, "tern: %s: %s\n", conf->data_dir, strerror(errno));
+		return -1;
+	}
+	if (chown(conf->data_dir, pw->pw_uid, pw->pw_gid) < 0) {
+		fprintf(stderr, "tern: chown %s: %s\n", conf->data_dir, strerror(errno));
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+		fprintf(stderr, "tern: cannot become user %s: %s\n", conf->user,
+			strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		fprintf(stderr, "tern: dropping root failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+cli_open_store(const struct tern_conf *conf)
+{
+	struct store_settings set = {
+		.data_dir = conf->data_dir,
+		.plus_separator = conf->store.plus_separator,
+		.max_message_size = conf->smtp.max_message_size,
+	};
+	struct store *store = NULL;
+	char *err = NULL;
+	int rc;
+
+	if (cli_drop_privileges(conf) < 0)
+		return NULL;
+	rc = store_open(&set, &store, &err);
+	if (rc != 0) {
+		fprintf(stderr, "tern: store %s: %s\n", conf->data_dir,
+			err ? err : store_strerror(rc));
+		free(err);
+		return NULL;
+	}
+	return store;
+}

@@ -1,0 +1,36 @@
+/* cli.h - the `tern` program's sub-commands.
+ *
+ * Exit codes: 0 success, 1 the operation failed (unknown account, bind
+ * error...), 2 usage error (bad arguments), 3 configuration error. */
+#ifndef TERN_CLI_H
+#define TERN_CLI_H
+
+#include "lib/conf.h"
+
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 3
+
+struct store;
+
+struct cli {
+	const char *conf_path;	/* -c FILE, or the default */
+	int argc;		/* sub-command arguments, name excluded */
+	char **argv;
+};
+
+int cmd_init(struct cli *cli);
+int cmd_serve(struct cli *cli);
+int cmd_domain(struct cli *cli);
+int cmd_account(struct cli *cli);
+int cmd_alias(struct cli *cli);
+
+/* Load the config named by -c; prints the error and returns NULL. */
+struct tern_conf *cli_load_conf(struct cli *cli);
+/* Open the store of conf's data folder for an admin command (dropping
+ * root first, like the server does). Prints errors; NULL on failure. */
+struct store *cli_open_store(const struct tern_conf *conf);
+/* Drop root to conf->user (when running as root and user is set).
+ * Returns 0, or -1 after printing why. */
+int cli_drop_privileges(const struct tern_conf *conf);
+
+#endif

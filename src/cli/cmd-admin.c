@@ -1,0 +1,272 @@
+/* cmd-admin.c - `tern domain|account|alias`: manage who gets mail */
+#include "cli/cli.h"
+#include "auth/password.h"
+#include "auth/scram.h"
+#include "lib/buf.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define PASSWORD_INPUT_MAX 1024
+
+static int
+report(const char *what, const char *name, int rc)
+{
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "tern: %s %s: %s\n", what, name, store_strerror(rc));
+	return 1;
+}
+
+/* one line from fd, without its newline; false on EOF/too long */
+static bool
+read_line(FILE *f, struct buf *out)
+{
+	int ch;
+
+	buf_reset(out);
+	while ((ch = fgetc(f)) != EOF && ch != '\n') {
+		if (out->len >= PASSWORD_INPUT_MAX)
+			return false;
+		buf_append_byte(out, (unsigned char)ch);
+	}
+	if (ch == EOF && out->len == 0)
+		return false;
+	if (out->len && out->data[out->len - 1] == '\r')
+		out->len--;
+	return true;
+}
+
+static bool
+prompt_hidden(const char *prompt, struct buf *out)
+{
+	struct termios old, quiet;
+	FILE *tty = fopen("/dev/tty", "r+");
+	bool ok;
+
+	if (tty == NULL)
+		return false;
+	fputs(prompt, tty);
+	fflush(tty);
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	ok = read_line(tty, out);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputs("\n", tty);
+	fclose(tty);
+	return ok;
+}
+
+/* password from stdin (--password-stdin) or asked twice on the terminal */
+static int
+get_password(bool from_stdin, struct buf *pw)
+{
+	if (from_stdin) {
+		if (!read_line(stdin, pw) || pw->len == 0) {
+			fprintf(stderr, "tern: no password on standard input\n");
+			return -1;
+		}
+		return 0;
+	}
+	{
+		struct buf again = BUF_INIT;
+		bool same;
+
+		if (!prompt_hidden("Password: ", pw) ||
+		    !prompt_hidden("Again: ", &again)) {
+			fprintf(stderr, "tern: no terminal to ask for a password; "
+				"use --password-stdin\n");
+			buf_free(&again);
+			return -1;
+		}
+		same = slice_eq(buf_slice(pw), buf_slice(&again));
+		buf_free(&again);
+		if (!same) {
+			fprintf(stderr, "tern: the passwords differ\n");
+			return -1;
+		}
+		if (pw->len == 0) {
+			fprintf(stderr, "tern: empty password\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* argon2id hash and SCRAM secret of a password */
+static int
+make_secrets(struct buf *pw, char **hash_r, char **scram_r)
+{
+	const char *why = NULL;
+
+	if (password_hash((const char *)pw->data, pw->len, hash_r, &why) != 0 ||
+	    scram_secret_make((const char *)pw->data, pw->len, 0, scram_r, &why) != 0) {
+		fprintf(stderr, "tern: password refused: %s\n", why ? why : "error");
+		free(*hash_r);
+		*hash_r = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+wipe(struct buf *b)
+{
+	if (b->data)
+		memset(b->data, 0, b->cap);
+	buf_free(b);
+}
+
+static int
+domain_main(struct store *st, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[0], "add"))
+		return report("domain", argv[1], store_domain_add(st, argv[1], NULL, NULL));
+	if (argc == 2 && !strcmp(argv[0], "remove"))
+		return report("domain", argv[1], store_domain_remove(st, argv[1], NULL, NULL));
+	if (argc == 1 && !strcmp(argv[0], "list")) {
+		struct store_strlist l = { 0 };
+		int rc = store_domain_list(st, &l);
+
+		for (size_t i = 0; rc == 0 && i < l.n; i++)
+			printf("%s\n", l.v[i]);
+		store_strlist_free(&l);
+		return report("domain", "list", rc);
+	}
+	fprintf(stderr, "usage: tern domain add DOMAIN | remove DOMAIN | list\n");
+	return EXIT_USAGE;
+}
+
+static int
+account_main(struct store *st, int argc, char **argv)
+{
+	bool from_stdin = false;
+	char *args[4];
+	int n = 0, rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--password-stdin"))
+			from_stdin = true;
+		else if (n < 4)
+			args[n++] = argv[i];
+		else
+			goto usage;
+	}
+	if (n == 0)
+		goto usage;
+	if ((n == 2 && !strcmp(args[0], "add")) ||
+	    (n == 2 && !strcmp(args[0], "passwd"))) {
+		struct buf pw = BUF_INIT;
+		char *hash = NULL, *scram = NULL;
+
+		if (get_password(from_stdin, &pw) < 0 ||
+		    make_secrets(&pw, &hash, &scram) < 0) {
+			wipe(&pw);
+			return 1;
+		}
+		wipe(&pw);
+		if (!strcmp(args[0], "add"))
+			rc = store_account_add(st, args[1], hash, scram, NULL, NULL, NULL);
+		else
+			rc = store_account_set_password(st, args[1], hash, scram, NULL, NULL);
+		free(hash);
+		free(scram);
+		return report("account", args[1], rc);
+	}
+	if (n == 2 && !strcmp(args[0], "remove"))
+		return report("account", args[1], store_account_remove(st, args[1], NULL, NULL));
+	if ((n == 1 || n == 2) && !strcmp(args[0], "list")) {
+		struct store_account_list l = { 0 };
+
+		rc = store_account_list(st, n == 2 ? args[1] : NULL, &l);
+		for (size_t i = 0; rc == 0 && i < l.n; i++) {
+			struct store_account *a = &l.v[i];
+
+			printf("%s messages=%llu bytes=%llu quota_bytes=%llu "
+			       "quota_messages=%llu%s\n", a->address,
+			       (unsigned long long)a->used_messages,
+			       (unsigned long long)a->used_bytes,
+			       (unsigned long long)a->quota_bytes,
+			       (unsigned long long)a->quota_messages,
+			       a->enabled ? "" : " disabled");
+		}
+		store_account_list_free(&l);
+		return report("account", "list", rc);
+	}
+	if (n == 4 && !strcmp(args[0], "quota")) {
+		uint64_t bytes, msgs;
+
+		if (!conf_parse_size(args[2], &bytes) ||
+		    !slice_to_u64(slice_from_cstr(args[3]), &msgs)) {
+			fprintf(stderr, "tern: quota: expected BYTES (e.g. 1G, 0 = unlimited) "
+				"and MESSAGES (0 = unlimited)\n");
+			return EXIT_USAGE;
+		}
+		return report("account", args[1],
+			      store_account_set_quota(st, args[1], bytes, msgs, NULL, NULL));
+	}
+usage:
+	fprintf(stderr,
+		"usage: tern account add ADDRESS [--password-stdin]\n"
+		"       tern account passwd ADDRESS [--password-stdin]\n"
+		"       tern account list [DOMAIN]\n"
+		"       tern account remove ADDRESS\n"
+		"       tern account quota ADDRESS BYTES MESSAGES   (0 = unlimited)\n");
+	return EXIT_USAGE;
+}
+
+static int
+alias_main(struct store *st, int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[0], "add"))
+		return report("alias", argv[1], store_alias_add(st, argv[1], argv[2], NULL, NULL));
+	if ((argc == 2 || argc == 3) && !strcmp(argv[0], "remove"))
+		return report("alias", argv[1], store_alias_remove(st, argv[1],
+					  argc == 3 ? argv[2] : NULL, NULL, NULL));
+	if ((argc == 1 || argc == 2) && !strcmp(argv[0], "list")) {
+		struct store_alias_list l = { 0 };
+		int rc = store_alias_list(st, argc == 2 ? argv[1] : NULL, &l);
+
+		for (size_t i = 0; rc == 0 && i < l.n; i++)
+			printf("%s -> %s\n", l.v[i].address, l.v[i].target);
+		store_alias_list_free(&l);
+		return report("alias", "list", rc);
+	}
+	fprintf(stderr, "usage: tern alias add ADDRESS TARGET   (ADDRESS @domain: catch-all)\n"
+		"       tern alias remove ADDRESS [TARGET]\n"
+		"       tern alias list [DOMAIN]\n");
+	return EXIT_USAGE;
+}
+
+static int
+with_store(struct cli *cli, int (*fn)(struct store *, int, char **))
+{
+	struct tern_conf *conf;
+	struct store *st;
+	int rc;
+
+	if (cli->argc == 0 || !strcmp(cli->argv[0], "help"))
+		return fn(NULL, 0, NULL);
+	conf = cli_load_conf(cli);
+	if (conf == NULL)
+		return EXIT_CONFIG;
+	st = cli_open_store(conf);
+	if (st == NULL) {
+		conf_free(&conf);
+		return 1;
+	}
+	rc = fn(st, cli->argc, cli->argv);
+	store_close(&st);
+	conf_free(&conf);
+	return rc;
+}
+
+int cmd_domain(struct cli *cli) { return with_store(cli, domain_main); }
+int cmd_account(struct cli *cli) { return with_store(cli, account_main); }
+int cmd_alias(struct cli *cli) { return with_store(cli, alias_main); }

@@ -1,0 +1,200 @@
+/* cmd-serve.c - `tern serve`: bind, drop root, open the store, run the
+ * event loop; SIGTERM/SIGINT stop gracefully, SIGHUP reloads */
+#include "cli/cli.h"
+#include "auth/throttle.h"
+#include "lib/log.h"
+#include "lib/server.h"
+#include "store/store.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define MAX_RELOADS 1024
+
+struct serve {
+	uv_loop_t loop;
+	struct service_env env;
+	struct server *srv;
+	struct tern_conf *confs[MAX_RELOADS];	/* sessions may hold old ones */
+	size_t n_confs;
+	const char *conf_path;
+	uv_signal_t sigterm, sigint, sighup;
+	bool stopping;
+};
+
+static void
+throttle_limits_from_conf(const struct tern_conf *conf,
+			  struct throttle_limits *l)
+{
+	throttle_limits_default(l);
+	l->max_delay_ms = (unsigned)conf->auth.throttle_max_delay_ms;
+	l->block_failures = (unsigned)conf->auth.throttle_block_after;
+	l->block_ms = (unsigned)conf->auth.throttle_window_ms;
+}
+
+static void
+on_stopped(void *arg)
+{
+	struct serve *s = arg;
+
+	log_info(0, "all sessions closed");
+	uv_stop(&s->loop);
+}
+
+static void
+on_stop_signal(uv_signal_t *h, int signum)
+{
+	struct serve *s = h->data;
+
+	if (s->stopping) {
+		log_info(0, "second signal: stopping now");
+		uv_stop(&s->loop);
+		return;
+	}
+	s->stopping = true;
+	log_info(0, "signal=%s stopping", signum == SIGTERM ? "TERM" : "INT");
+	server_shutdown(s->srv, on_stopped, s);
+}
+
+static void
+on_hup(uv_signal_t *h, int signum)
+{
+	struct serve *s = h->data;
+	char *err = NULL;
+	struct tern_conf *conf;
+
+	conf = conf_load(s->conf_path, &err);
+	if (conf == NULL) {
+		log_error(0, "reload failed, keeping the running config error=\"%s\"", err);
+		free(err);
+		return;
+	}
+	if (s->n_confs >= MAX_RELOADS || server_reload(s->srv, conf, &err) < 0) {
+		log_error(0, "reload failed, keeping the running config error=\"%s\"",
+			  err ? err : "too many reloads");
+		free(err);
+		conf_free(&conf);
+		return;
+	}
+	{
+		int lvl = log_level_parse(conf->log_level);
+
+		if (lvl >= 0)
+			log_set_level((enum log_level)lvl);
+	}
+	s->confs[s->n_confs++] = conf;
+	s->env.conf = conf;
+	log_info(0, "reloaded config=%s (TLS certificates, limits; listener "
+		 "changes need a restart)", s->conf_path);
+}
+
+static void
+close_walk(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int
+cmd_serve(struct cli *cli)
+{
+	struct serve *s = xcalloc(1, sizeof(*s));
+	struct store_settings set = { 0 };
+	struct throttle_limits tl;
+	struct tern_conf *conf;
+	char *err = NULL;
+	int rc = 1, lvl;
+	size_t ninit = 0;
+
+	conf = cli_load_conf(cli);
+	if (conf == NULL) {
+		free(s);
+		return EXIT_CONFIG;
+	}
+	s->confs[s->n_confs++] = conf;
+	s->conf_path = cli->conf_path;
+	lvl = log_level_parse(conf->log_level);
+	log_set_level(lvl >= 0 ? (enum log_level)lvl : LOG_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	uv_loop_init(&s->loop);
+	s->env.loop = &s->loop;
+	s->env.conf = conf;
+
+	/* as root: read the key and bind, then drop */
+	s->srv = server_create(&s->loop, &s->env, &err);
+	if (s->srv == NULL) {
+		fprintf(stderr, "tern: %s\n", err);
+		log_error(0, "startup failed error=\"%s\"", err);
+		goto out;
+	}
+	if (server_listen(s->srv, &err) < 0) {
+		fprintf(stderr, "tern: cannot listen: %s\n", err);
+		log_error(0, "startup failed error=\"%s\"", err);
+		goto out;
+	}
+	if (cli_drop_privileges(conf) < 0)
+		goto out;
+
+	set.data_dir = conf->data_dir;
+	set.plus_separator = conf->store.plus_separator;
+	set.max_message_size = conf->smtp.max_message_size;
+	rc = store_open(&set, &s->env.store, &err);
+	if (rc != 0) {
+		fprintf(stderr, "tern: store %s: %s\n", conf->data_dir,
+			err ? err : store_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
+	store_attach_loop(s->env.store, &s->loop);
+	throttle_limits_from_conf(conf, &tl);
+	s->env.throttle = throttle_create(&tl);
+
+	for (; tern_services[ninit]; ninit++) {
+		const struct service *svc = tern_services[ninit];
+
+		if (svc->init && svc->init(&s->env) != 0) {
+			fprintf(stderr, "tern: %s service failed to start\n", svc->proto);
+			goto out;
+		}
+	}
+
+	uv_signal_init(&s->loop, &s->sigterm);
+	uv_signal_init(&s->loop, &s->sigint);
+	uv_signal_init(&s->loop, &s->sighup);
+	s->sigterm.data = s->sigint.data = s->sighup.data = s;
+	uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&s->sigint, on_stop_signal, SIGINT);
+	uv_signal_start(&s->sighup, on_hup, SIGHUP);
+
+	log_info(0, "tern %s started config=%s data_dir=%s pid=%d", TERN_VERSION,
+		 cli->conf_path, conf->data_dir, (int)getpid());
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	log_info(0, "tern stopping");
+	rc = 0;
+out:
+	while (ninit > 0) {
+		const struct service *svc = tern_services[--ninit];
+
+		if (svc->deinit)
+			svc->deinit(&s->env);
+	}
+	if (s->env.store)
+		store_close(&s->env.store);
+	throttle_destroy(&s->env.throttle);
+	server_destroy(&s->srv);
+	uv_walk(&s->loop, close_walk, NULL);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&s->loop);
+	if (rc == 0)
+		log_info(0, "tern stopped");
+	for (size_t i = 0; i < s->n_confs; i++)
+		conf_free(&s->confs[i]);
+	free(err);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,7 @@
+/* services.c - the protocols built into this tern (see lib/service.h).
+ * A listener whose protocol is not listed here is not opened. */
+#include "lib/service.h"
+
+const struct service *const tern_services[] = {
+	NULL
+};

@@ -1,0 +1,79 @@
+/* conf-keys.c - every key of tern.conf, its type and its default.
+ *
+ * One line per key. The README's config reference follows this table. */
+#include "lib/conf-keys.h"
+
+#include <stddef.h>
+
+#define K(name, type, field, def, help) \
+	{ name, type, offsetof(struct tern_conf, field), def, help }
+
+const struct conf_key conf_keys[] = {
+	K("version", CONF_INT, version, "1", "config format version"),
+	K("hostname", CONF_STRING, hostname, "localhost", "name in greetings and Received headers"),
+	K("data_dir", CONF_STRING, data_dir, "/var/lib/tern", "database, message blobs, queue"),
+	K("user", CONF_STRING, user, "tern", "user to run as after binding ports (when started as root)"),
+	K("log_level", CONF_STRING, log_level, "info", "debug, info, warn or error"),
+
+	K("tls.cert", CONF_STRING, tls.cert, "", "PEM certificate chain"),
+	K("tls.key", CONF_STRING, tls.key, "", "PEM private key"),
+	K("tls.min_version", CONF_STRING, tls.min_version, "TLSv1.2", "TLSv1.2 or TLSv1.3"),
+	K("tls.ciphers", CONF_STRING, tls.ciphers,
+	  "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20",
+	  "TLS 1.2 cipher list (TLS 1.3 suites are OpenSSL's defaults)"),
+
+	K("server.max_connections", CONF_NUMBER, server.max_connections, "10000", "connections, all listeners"),
+	K("server.max_connections_per_ip", CONF_NUMBER, server.max_connections_per_ip, "100", "connections from one client address"),
+	K("server.shutdown_timeout", CONF_DURATION, server.shutdown_timeout_ms, "10s", "SIGTERM: how long sessions may finish"),
+	K("server.allow_plaintext_auth", CONF_BOOL, server.allow_plaintext_auth, "no", "allow passwords without TLS from non-loopback clients"),
+
+	K("smtp.max_line", CONF_SIZE, smtp.max_line, "2048", "command line length (RFC 5321: at least 512)"),
+	K("smtp.max_message_size", CONF_SIZE, smtp.max_message_size, "50M", "SIZE limit"),
+	K("smtp.max_recipients", CONF_NUMBER, smtp.max_recipients, "100", "RCPT per message (RFC 5321: at least 100)"),
+	K("smtp.max_errors", CONF_NUMBER, smtp.max_errors, "10", "bad commands before 421"),
+	K("smtp.timeout_greeting", CONF_DURATION, smtp.timeout_greeting_ms, "5m", "RFC 5321 4.5.3.2"),
+	K("smtp.timeout_command", CONF_DURATION, smtp.timeout_command_ms, "5m", "waiting for a command"),
+	K("smtp.timeout_data", CONF_DURATION, smtp.timeout_data_ms, "3m", "between data blocks"),
+	K("smtp.greeting_delay", CONF_DURATION, smtp.greeting_delay_ms, "0", "wait before the banner to catch early talkers"),
+	K("smtp.require_tls_for_auth", CONF_BOOL, smtp.require_tls_for_auth, "yes", "submission: AUTH only after STARTTLS"),
+	K("smtp.allow_sender_mismatch", CONF_BOOL, smtp.allow_sender_mismatch, "no", "submission: let users send as any address"),
+
+	K("imap.max_line", CONF_SIZE, imap.max_line, "64K", "command line length"),
+	K("imap.max_line_preauth", CONF_SIZE, imap.max_line_preauth, "8K", "before login"),
+	K("imap.max_literal", CONF_SIZE, imap.max_literal, "50M", "APPEND size (APPENDLIMIT)"),
+	K("imap.max_literal_preauth", CONF_SIZE, imap.max_literal_preauth, "8K", "literal before login"),
+	K("imap.max_args", CONF_NUMBER, imap.max_args, "10000", "arguments in one command"),
+	K("imap.max_depth", CONF_NUMBER, imap.max_depth, "32", "parenthesis nesting"),
+	K("imap.timeout_preauth", CONF_DURATION, imap.timeout_preauth_ms, "1m", "before login"),
+	K("imap.timeout", CONF_DURATION, imap.timeout_ms, "30m", "authenticated (RFC 9051: at least 30 min)"),
+	K("imap.timeout_idle", CONF_DURATION, imap.timeout_idle_ms, "30m", "in IDLE"),
+
+	K("pop3.max_line", CONF_SIZE, pop3.max_line, "512", "command line (RFC 2449: 255 octets of arguments)"),
+	K("pop3.timeout", CONF_DURATION, pop3.timeout_ms, "10m", "idle (RFC 1939: at least 10 min)"),
+
+	K("store.plus_separator", CONF_STRING, store.plus_separator, "+", "user+tag@ reaches user@ (empty: off)"),
+	K("store.default_quota_bytes", CONF_SIZE, store.default_quota_bytes, "0", "new accounts (0: unlimited)"),
+	K("store.default_quota_messages", CONF_NUMBER, store.default_quota_messages, "0", "new accounts (0: unlimited)"),
+	K("store.mime_max_depth", CONF_NUMBER, store.mime_max_depth, "100", "MIME nesting parsed"),
+	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
+
+	K("auth.max_failures", CONF_NUMBER, auth.max_failures, "3", "failed logins per connection before disconnect"),
+	K("auth.throttle_max_delay", CONF_DURATION, auth.throttle_max_delay_ms, "15s", "longest delay after failures"),
+	K("auth.throttle_block_after", CONF_NUMBER, auth.throttle_block_after, "20", "failures from one address before refusing it"),
+	K("auth.throttle_window", CONF_DURATION, auth.throttle_window_ms, "15m", "how long failures are remembered"),
+
+	K("relay.relay_host", CONF_STRING, relay.relay_host, "", "smarthost host:port (empty: MX routing)"),
+	K("relay.relay_user", CONF_STRING, relay.relay_user, "", "smarthost AUTH user"),
+	K("relay.relay_password", CONF_STRING, relay.relay_password, "", "smarthost AUTH password"),
+	K("relay.max_age", CONF_DURATION, relay.max_age_ms, "5d", "bounce undeliverable mail after this"),
+	K("relay.delay_warning", CONF_DURATION, relay.delay_warning_ms, "4h", "send a delay notice after this (0: never)"),
+	K("relay.max_concurrency", CONF_NUMBER, relay.max_concurrency, "100", "outbound sessions"),
+	K("relay.max_per_destination", CONF_NUMBER, relay.max_per_destination, "10", "outbound sessions per host"),
+	K("relay.require_tls_domains", CONF_STRING, relay.require_tls_domains, "", "domains that must get STARTTLS (space separated)"),
+	K("relay.connect_timeout", CONF_DURATION, relay.connect_timeout_ms, "30s", "TCP connect"),
+	K("relay.port", CONF_NUMBER, relay.port, "25", "destination port"),
+
+	K("dns.resolver", CONF_STRING, dns.resolver, "", "forwarder ip[@port] (empty: /etc/resolv.conf)"),
+	K("dns.unbound_config", CONF_STRING, dns.unbound_config, "", "unbound.conf for libunbound"),
+	{ NULL, 0, 0, NULL, NULL }
+};

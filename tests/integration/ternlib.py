@@ -1,0 +1,147 @@
+"""ternlib - start a real `tern serve` on free loopback ports in a
+temporary folder, for integration tests.
+
+    t = Tern(tmp_path)            # tern init + free ports, not started
+    t.add_account("alice@example.test", "alice-pw")
+    t.start()
+    smtplib.SMTP("127.0.0.1", t.port("smtp"))
+    t.stop()                      # SIGTERM, waits, returns the exit code
+
+Every test gets its own folder, ports and process; nothing is shared.
+"""
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TERN_BIN = os.environ.get("TERN_BIN", os.path.join(REPO, "build", "tern"))
+
+PROTOCOLS = ("smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s")
+TLS_MODE = {"smtp": "starttls", "submission": "starttls", "submissions": "tls",
+            "imap": "starttls", "imaps": "tls", "pop3": "starttls", "pop3s": "tls"}
+
+
+def free_port(host="127.0.0.1"):
+    """A port nothing listens on right now (bound once, then released)."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def run_cli(conf, *args, input=None, check=True, timeout=60):
+    """Run `tern -c CONF ARGS...`; returns the CompletedProcess."""
+    p = subprocess.run([TERN_BIN, "-c", conf, *args], input=input,
+                       capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError("tern %s failed (%d): %s%s" %
+                             (" ".join(args), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+class Tern:
+    def __init__(self, tmp_path, domain="example.test", protocols=PROTOCOLS,
+                 extra="", address="127.0.0.1", user=""):
+        self.dir = str(tmp_path)
+        self.domain = domain
+        self.address = address
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "tern.log")
+        p = subprocess.run([TERN_BIN, "init", self.dir, "--domain", domain,
+                            "--hostname", "mail." + domain],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        self.conf = os.path.join(self.dir, "tern.conf")
+        self.cert = os.path.join(self.dir, "tls", "cert.pem")
+        self.data_dir = os.path.join(self.dir, "data")
+        self.ports = {proto: free_port(address) for proto in protocols}
+        self.rewrite(extra=extra, user=user)
+
+    def rewrite(self, extra="", user=""):
+        """Replace init's listeners with ours; append extra config text
+        (which may open sections). user="" keeps the test's own user."""
+        text = open(self.conf).read()
+        text = re.sub(r"(?m)^listen = .*\n", "", text)
+        text = re.sub(r"(?m)^user = .*$", "user = " + user, text)
+        host = "[%s]" % self.address if ":" in self.address else self.address
+        listens = "".join("listen = %s %s:%d %s\n" % (p, host, port, TLS_MODE[p])
+                          for p, port in self.ports.items())
+        text = text.replace("log_level = info\n", "log_level = debug\n" + listens)
+        with open(self.conf, "w") as f:
+            f.write(text + "\n" + extra + "\n")
+
+    def port(self, proto):
+        return self.ports[proto]
+
+    def cli(self, *args, input=None, check=True):
+        return run_cli(self.conf, *args, input=input, check=check)
+
+    def add_account(self, address, password):
+        self.cli("account", "add", address, "--password-stdin", input=password + "\n")
+
+    def ssl_context(self):
+        """A client context that trusts this server's self-signed cert."""
+        ctx = ssl.create_default_context(cafile=self.cert)
+        ctx.check_hostname = False
+        return ctx
+
+    def start(self, wait_ports=True, timeout=20):
+        self.logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([TERN_BIN, "-c", self.conf, "serve"],
+                                     stdout=self.logf, stderr=subprocess.STDOUT)
+        if wait_ports:
+            self.wait_listening(timeout)
+        return self
+
+    def wait_listening(self, timeout=20):
+        """Wait for the "started" log line (listeners bound, store open)."""
+        deadline = time.time() + timeout
+        while "started config=" not in self.log():
+            if self.proc.poll() is not None:
+                raise AssertionError("tern exited with %d:\n%s" %
+                                     (self.proc.returncode, self.log()))
+            if time.time() > deadline:
+                raise AssertionError("tern did not start:\n" + self.log())
+            time.sleep(0.02)
+
+    def listening(self, proto):
+        return ("listening proto=%s " % proto) in self.log()
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Signal the server and wait; returns its exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("tern did not stop within %ss" % timeout)
+        rc = self.proc.returncode
+        self.proc = None
+        self.logf.close()
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def connect(self, proto, timeout=10):
+        """A plain TCP socket to one of the listeners."""
+        fam = socket.AF_INET6 if ":" in self.address else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect((self.address, self.port(proto)))
+        return s
