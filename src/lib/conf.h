@@ -117,6 +117,14 @@ struct tern_conf {
 		char *require_tls_domains;	/* space separated */
 		uint64_t connect_timeout_ms;
 		uint64_t port;			/* destination port (25; tests use others) */
+		uint64_t timeout_command_ms;	/* RFC 5321 4.5.3.2: greeting, EHLO, MAIL, RCPT (5m) */
+		uint64_t timeout_data_init_ms;	/* DATA -> 354 (2m) */
+		uint64_t timeout_data_block_ms;	/* each write of the body (3m) */
+		uint64_t timeout_data_end_ms;	/* "." -> 250 (10m) */
+		uint64_t min_backoff_ms;	/* first retry after this, doubling */
+		uint64_t max_backoff_ms;	/* longest wait between attempts */
+		uint64_t queue_poll_ms;		/* look at the store at least this often */
+		uint64_t max_active;		/* queued messages held in memory */
 	} relay;
 
 	struct {

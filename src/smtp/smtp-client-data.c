@@ -1,0 +1,101 @@
+/* smtp-client-data.c - dot-stuffing and the 8-bit scan (pure) */
+#include "smtp/smtp-client-data.h"
+
+#include <string.h>
+
+void
+smtp_dot_init(struct smtp_dot *d)
+{
+	d->bol = true;
+	d->cr = false;
+}
+
+void
+smtp_dot_stuff(struct smtp_dot *d, const unsigned char *p, size_t len,
+	       struct buf *out)
+{
+	/* worst case every byte becomes two */
+	unsigned char *w = buf_reserve(out, 2 * len + 2), *w0 = w;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (d->cr) {
+			*w++ = '\r';
+			*w++ = '\n';
+			d->cr = false;
+			d->bol = true;
+			if (c == '\n')
+				continue;
+		}
+		if (c == '\r') {
+			d->cr = true;
+			continue;
+		}
+		if (c == '\n') {
+			*w++ = '\r';
+			*w++ = '\n';
+			d->bol = true;
+			continue;
+		}
+		if (d->bol && c == '.')
+			*w++ = '.';
+		*w++ = c;
+		d->bol = false;
+	}
+	out->len += (size_t)(w - w0);
+}
+
+void
+smtp_dot_end(struct smtp_dot *d, struct buf *out)
+{
+	if (d->cr || !d->bol)
+		buf_append(out, "\r\n", 2);
+	d->cr = false;
+	d->bol = true;
+	buf_append(out, ".\r\n", 3);
+}
+
+void
+smtp_scan_init(struct smtp_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->in_header = true;
+}
+
+void
+smtp_scan_feed(struct smtp_scan *s, const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	for (; i < len && s->in_header; i++) {
+		unsigned char c = p[i];
+
+		if (c >= 0x80)
+			s->header_8bit = true;
+		if (c == '\n') {
+			if (s->line_len == 0)
+				s->in_header = false;
+			s->line_len = 0;
+		} else if (c != '\r') {
+			s->line_len++;
+		}
+	}
+	if (s->body_8bit)
+		return;
+	for (; i < len; i++) {
+		if (p[i] >= 0x80) {
+			s->body_8bit = true;
+			return;
+		}
+	}
+}
+
+bool
+smtp_addr_is_utf8(const char *addr)
+{
+	for (; addr && *addr; addr++)
+		if ((unsigned char)*addr >= 0x80)
+			return true;
+	return false;
+}
