@@ -1,0 +1,250 @@
+"""The foundation: CLI, config errors, listeners, TLS, signals, limits."""
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from ternlib import TERN_BIN, Tern, free_port, run_cli
+
+
+def tern_cmd(*args, **kw):
+    return subprocess.run([TERN_BIN, *args], capture_output=True, text=True,
+                          timeout=60, **kw)
+
+
+def test_version_and_help():
+    p = tern_cmd("--version")
+    assert p.returncode == 0 and p.stdout.startswith("tern ")
+    p = tern_cmd("help")
+    assert p.returncode == 0
+    for cmd in ("init", "serve", "account", "domain", "alias"):
+        assert cmd in p.stdout
+    p = tern_cmd("frobnicate")
+    assert p.returncode == 2 and "unknown command" in p.stderr
+    p = tern_cmd("--bogus")
+    assert p.returncode == 2
+
+
+def test_init_writes_a_working_server(tmp_path):
+    p = tern_cmd("init", str(tmp_path / "d"), "--domain", "init.test")
+    assert p.returncode == 0, p.stderr
+    assert "tern.conf" in p.stdout and "account add" in p.stdout
+    conf = tmp_path / "d" / "tern.conf"
+    assert conf.exists()
+    assert (tmp_path / "d" / "tls" / "key.pem").stat().st_mode & 0o077 == 0
+    # the domain is there, -c after the command name works too
+    p = tern_cmd("domain", "list", "-c", str(conf))
+    assert p.returncode == 0 and p.stdout.split() == ["init.test"]
+    # init refuses to overwrite
+    p = tern_cmd("init", str(tmp_path / "d"))
+    assert p.returncode == 1 and "already exists" in p.stderr
+    p = tern_cmd("init")
+    assert p.returncode == 2
+
+
+def test_config_errors_name_the_line(tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("version = 1\n\n[smtp]\nmax_message_size = huge\n")
+    p = tern_cmd("-c", str(conf), "serve")
+    assert p.returncode == 3
+    assert "%s:4: smtp.max_message_size" % conf in p.stderr
+    conf.write_text("listen = imap 127.0.0.1:1 starttls\n")
+    p = tern_cmd("-c", str(conf), "serve")
+    assert p.returncode == 3 and ":1: listener uses TLS" in p.stderr
+    p = tern_cmd("-c", str(tmp_path / "missing.conf"), "serve")
+    assert p.returncode == 3 and "cannot open" in p.stderr
+
+
+def test_account_cli_errors(tmp_path):
+    t = Tern(tmp_path)
+    t.add_account("carol@example.test", "carol-pw-123")
+    out = t.cli("account", "list").stdout
+    assert out.startswith("carol@example.test ")
+    p = t.cli("account", "add", "carol@example.test", "--password-stdin",
+              input="x-pw-123456\n", check=False)
+    assert p.returncode == 1 and "carol@example.test" in p.stderr
+    p = t.cli("account", "add", "dave@elsewhere.test", "--password-stdin",
+              input="x-pw-123456\n", check=False)
+    assert p.returncode == 1
+    p = t.cli("account", "add", "not an address", "--password-stdin",
+              input="x-pw-123456\n", check=False)
+    assert p.returncode == 1
+    p = t.cli("account", "add", "erin@example.test", "--password-stdin",
+              input="", check=False)
+    assert p.returncode == 1 and "no password" in p.stderr
+    p = t.cli("account", "remove", "nobody@example.test", check=False)
+    assert p.returncode == 1
+    t.cli("alias", "add", "info@example.test", "carol@example.test")
+    assert "info@example.test -> carol@example.test" in t.cli("alias", "list").stdout
+    t.cli("account", "quota", "carol@example.test", "10M", "1000")
+    assert "quota_bytes=10485760" in t.cli("account", "list").stdout
+    p = t.cli("account", "quota", "carol@example.test", "lots", "1", check=False)
+    assert p.returncode == 2
+    t.cli("account", "remove", "carol@example.test")
+    assert "carol" not in t.cli("account", "list").stdout
+
+
+def test_listener_that_cannot_bind_is_a_startup_error(tmp_path):
+    t = Tern(tmp_path)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    proto = next(iter(t.ports))
+    t.ports[proto] = port
+    t.rewrite()
+    p = tern_cmd("-c", t.conf, "serve")
+    busy.close()
+    assert p.returncode == 1
+    assert "cannot listen" in p.stderr and ":%d" % port in p.stderr
+    assert "address already in use" in p.stderr
+
+
+def test_graceful_shutdown_exits_zero(tern):
+    s = tern.connect(next(iter(tern.ports)))
+    time.sleep(0.2)
+    t0 = time.time()
+    assert tern.stop(signal.SIGTERM) == 0
+    assert time.time() - t0 < 15
+    s.close()
+    log = tern.log()
+    assert "shutting down" in log and "tern stopped" in log
+
+
+def test_sigint_also_stops(tern):
+    assert tern.stop(signal.SIGINT) == 0
+
+
+def implicit_tls_proto(t):
+    for p in ("imaps", "submissions", "pop3s"):
+        if t.listening(p):
+            return p
+    pytest.skip("no implicit-TLS protocol built yet")
+
+
+def test_implicit_tls_handshake(tern):
+    proto = implicit_tls_proto(tern)
+    ctx = tern.ssl_context()
+    with socket.create_connection(("127.0.0.1", tern.port(proto)), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            assert s.version() in ("TLSv1.2", "TLSv1.3")
+            greeting = s.recv(1024)
+            assert greeting
+    assert "tls established" in tern.log()
+
+
+def test_old_tls_refused(tern):
+    proto = implicit_tls_proto(tern)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+    except (ValueError, ssl.SSLError):
+        pytest.skip("this OpenSSL cannot even offer TLS 1.1")
+    with socket.create_connection(("127.0.0.1", tern.port(proto)), timeout=10) as raw:
+        with pytest.raises((ssl.SSLError, ConnectionResetError, OSError)):
+            with ctx.wrap_socket(raw) as s:
+                s.recv(10)
+    # the server is still fine
+    with socket.create_connection(("127.0.0.1", tern.port(proto)), timeout=10) as raw:
+        with tern.ssl_context().wrap_socket(raw) as s:
+            assert s.recv(1024)
+
+
+def test_tls_garbage_does_not_hurt(tern):
+    proto = implicit_tls_proto(tern)
+    s = tern.connect(proto)
+    s.sendall(b"\x16\x03\x01\x00\x05hello" + os.urandom(3000))
+    try:
+        s.recv(100)
+    except OSError:
+        pass
+    s.close()
+    with socket.create_connection(("127.0.0.1", tern.port(proto)), timeout=10) as raw:
+        with tern.ssl_context().wrap_socket(raw) as s2:
+            assert s2.recv(1024)
+    assert "tls handshake failed" in tern.log()
+
+
+def cert_serial(t, proto):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", t.port(proto)), timeout=10) as raw:
+        with ctx.wrap_socket(raw) as s:
+            return s.getpeercert(binary_form=True)
+
+
+def test_sighup_reloads_certificate(tern, tmp_path):
+    proto = implicit_tls_proto(tern)
+    before = cert_serial(tern, proto)
+    other = tmp_path / "other"
+    p = tern_cmd("init", str(other), "--domain", "example.test")
+    assert p.returncode == 0
+    os.replace(other / "tls" / "cert.pem", tern.cert)
+    os.replace(other / "tls" / "key.pem", os.path.join(tern.dir, "tls", "key.pem"))
+    tern.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while "reloaded" not in tern.log() and time.time() < deadline:
+        time.sleep(0.05)
+    assert "reloaded" in tern.log()
+    assert cert_serial(tern, proto) != before
+
+
+def test_sighup_with_broken_config_keeps_running(tern):
+    with open(tern.conf, "a") as f:
+        f.write("\nbogus_key = 1\n")
+    tern.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while "reload failed" not in tern.log() and time.time() < deadline:
+        time.sleep(0.05)
+    assert "reload failed" in tern.log()
+    assert tern.proc.poll() is None
+
+
+def test_per_ip_connection_limit(tern_factory):
+    t = tern_factory(extra="[server]\nmax_connections_per_ip = 2\n")
+    t.start()
+    proto = next(p for p in ("smtp", "imap", "pop3") if t.listening(p)) \
+        if any(t.listening(p) for p in ("smtp", "imap", "pop3")) else None
+    if proto is None:
+        pytest.skip("no plaintext protocol built yet")
+    a, b = t.connect(proto), t.connect(proto)
+    a.recv(100)
+    b.recv(100)
+    c = t.connect(proto)
+    reply = c.recv(200)
+    assert reply == b"" or b"oo many" in reply
+    for s in (a, b, c):
+        s.close()
+    assert "too-many-connections" in t.log()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to test dropping it")
+def test_root_drops_to_configured_user():
+    import pwd
+    import shutil
+    import tempfile
+    # pytest's own temp folders are private to root: use one nobody can enter
+    d = tempfile.mkdtemp(prefix="tern-drop-")
+    os.chmod(d, 0o755)
+    t = Tern(d, user="nobody")
+    try:
+        t.start()
+        with open("/proc/%d/status" % t.proc.pid) as f:
+            uid_line = next(l for l in f if l.startswith("Uid:"))
+        nobody = pwd.getpwnam("nobody").pw_uid
+        assert uid_line.split()[1:] == [str(nobody)] * 4
+        assert os.stat(t.data_dir).st_uid == nobody
+        assert t.stop() == 0
+    finally:
+        if t.proc is not None:
+            t.kill()
+        shutil.rmtree(d)
