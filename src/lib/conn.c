@@ -274,8 +274,7 @@ conn_schedule(struct conn *c)
 void
 conn_write(struct conn *c, const void *data, size_t len)
 {
-	if (c->closed || (c->closing && c->close_reason &&
-			  strcmp(c->close_reason, "eof") == 0))
+	if (c->closed)
 		return;
 	buf_append(&c->out, data, len);
 	/* outside a callback (e.g. a store completion): flush soon */
@@ -408,9 +407,14 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
 	struct conn *c = s->data;
 
 	if (nread < 0) {
-		if (nread != UV_EOF)
+		if (nread != UV_EOF) {
 			log_debug(c->id, "conn read error=%s", uv_strerror((int)nread));
-		conn_abort(c, nread == UV_EOF ? "eof" : "error");
+			conn_abort(c, "error");
+			return;
+		}
+		/* half-close: replies already queued still go out */
+		c->eof = true;
+		conn_close(c, "eof");
 		return;
 	}
 	if (nread == 0 || c->closing)
@@ -424,7 +428,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
 	conn_dispatch(c);
 	conn_flush(c);
 	if (c->eof && !c->closing)
-		conn_abort(c, "eof");
+		conn_close(c, "eof");
 }
 
 static void

@@ -9,7 +9,11 @@
  *              conn_write()/conn_printf() during the callback is corked and
  *              sent in one write when it returns.
  *   on_close   the connection is gone (peer EOF, error, timeout, or after
- *              conn_close()). Free the session here. Never free it earlier.
+ *              conn_close()). Free the session here, never earlier. It can
+ *              come while the session waits for an asynchronous operation
+ *              (a store commit, a password check on the thread pool): then
+ *              mark the session dead and free it when that completes; the
+ *              conn itself must not be used after on_close returns.
  *
  * Flow control: a session waiting for the store (group commit) calls
  * conn_pause() so pipelined input stays buffered; conn_resume() later
