@@ -74,7 +74,8 @@ smtp_io_wait(struct smtp_io *io, short events, uint64_t deadline,
 		uint64_t now = smtp_io_now_ms();
 		int r;
 
-		if (io->aborted)
+		if (io->aborted || (io->stop &&
+				    __atomic_load_n(io->stop, __ATOMIC_RELAXED)))
 			return smtp_io_fail(io, "aborted (shutdown)");
 		if (now >= deadline) {
 			char t[128];

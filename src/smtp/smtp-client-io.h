@@ -26,6 +26,7 @@ struct smtp_io {
 	char peer[80];		/* "127.0.0.2:25" */
 	char error[256];	/* the last failure, for logs and DSNs */
 	bool aborted;
+	const bool *stop;	/* optional: another thread sets it to abort */
 	uint64_t bytes_out;
 };
 
