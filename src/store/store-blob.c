@@ -1,0 +1,518 @@
+/* store-blob.c - message body files: streaming writer, reader, durable
+ * rename into blobs/xx/<id>, recovery.
+ *
+ * Life of a blob file:
+ *   tmp/<unique>            written by store_blob_write() (no fsync)
+ *   fdatasync               writer thread, before the batch's BEGIN
+ *   blobs/xx/<id>           renamed inside the op (id = blobs row id,
+ *                           xx = id % 256 in hex); blobs/xx fsync'd
+ *                           before COMMIT
+ *   unlink                  after the commit that dropped the last
+ *                           reference (row deleted)
+ * A crash leaves at worst files in tmp/ (removed at open) and files in
+ * blobs/ without a row (removed at open). Row ids are AUTOINCREMENT, so
+ * an id is never reused. */
+#include "store/store-private.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct store_reader {
+	int fd;
+	unsigned char *prefix;
+	size_t prefix_len;
+	uint64_t blob_size;
+};
+
+int
+store_blob_dirs(struct store *s, char **error_r)
+{
+	char path[32];
+	int fd;
+
+	if (mkdirat(AT_FDCWD, s->data_dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	fd = open(s->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if ((mkdirat(fd, "blobs", 0700) < 0 && errno != EEXIST) ||
+	    (mkdirat(fd, "tmp", 0700) < 0 && errno != EEXIST)) {
+		close(fd);
+		goto fail;
+	}
+	s->blobs_dirfd = openat(fd, "blobs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->tmp_dirfd = openat(fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->blobs_dirfd < 0 || s->tmp_dirfd < 0) {
+		close(fd);
+		goto fail;
+	}
+	for (int i = 0; i < 256; i++) {
+		snprintf(path, sizeof(path), "%02x", i);
+		if (mkdirat(s->blobs_dirfd, path, 0700) < 0 && errno != EEXIST) {
+			close(fd);
+			goto fail;
+		}
+	}
+	/* make the directory skeleton durable once */
+	if (store_fsync(s, s->blobs_dirfd) < 0 ||
+	    store_fsync(s, s->tmp_dirfd) < 0 || store_fsync(s, fd) < 0) {
+		close(fd);
+		goto fail;
+	}
+	close(fd);
+	return 0;
+fail:
+	if (error_r)
+		*error_r = xasprintf("%s: %s", s->data_dir, strerror(errno));
+	return STORE_EIO;
+}
+
+/* ------------------------------------------------------------------ */
+/* writer                                                             */
+
+static uint64_t blob_seq;
+
+int
+store_blob_begin(struct store *s, struct store_blob **blob_r)
+{
+	struct store_blob *b = xcalloc(1, sizeof(*b));
+	uint64_t seq = __atomic_add_fetch(&blob_seq, 1, __ATOMIC_RELAXED);
+
+	b->store = s;
+	snprintf(b->tmpname, sizeof(b->tmpname), "b.%ld.%llu.%lx",
+		 (long)getpid(), (unsigned long long)seq,
+		 (unsigned long)random());
+	b->fd = openat(s->tmp_dirfd, b->tmpname,
+		       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (b->fd < 0) {
+		log_error(0, "store: create tmp/%s: %s", b->tmpname,
+			  strerror(errno));
+		free(b);
+		*blob_r = NULL;
+		return STORE_EIO;
+	}
+	store_parse_begin(b);
+	*blob_r = b;
+	return 0;
+}
+
+int
+store_blob_write(struct store_blob *b, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t left = len;
+
+	if (b->failed)
+		return STORE_EIO;
+	if (b->store->max_message_size &&
+	    b->size + len > b->store->max_message_size) {
+		b->failed = true;
+		return STORE_ETOOBIG;
+	}
+	while (left > 0) {
+		ssize_t n = write(b->fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error(0, "store: write tmp/%s: %s", b->tmpname,
+				  strerror(errno));
+			b->failed = true;
+			return STORE_EIO;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	store_parse_feed(b, data, len);
+	b->size += len;
+	return 0;
+}
+
+uint64_t
+store_blob_size(const struct store_blob *b)
+{
+	return b->size;
+}
+
+void
+store_blob_destroy(struct store_blob *b)
+{
+	if (b == NULL)
+		return;
+	if (b->fd >= 0)
+		close(b->fd);
+	store_parse_abort(b);
+	store_parse_clear(&b->parse);
+	free(b);
+}
+
+void
+store_blob_abort(struct store_blob **bp)
+{
+	struct store_blob *b = *bp;
+
+	if (b == NULL)
+		return;
+	*bp = NULL;
+	if (b->id == 0)
+		unlinkat(b->store->tmp_dirfd, b->tmpname, 0);
+	store_blob_destroy(b);
+}
+
+int
+store_blob_sync(struct store *s, struct store_blob *b)
+{
+	if (b->failed)
+		return STORE_EIO;
+	if (!s->no_fsync && fdatasync(b->fd) < 0) {
+		log_error(0, "store: fdatasync tmp/%s: %s", b->tmpname,
+			  strerror(errno));
+		return STORE_EIO;
+	}
+	return 0;
+}
+
+static void
+blob_path(int64_t id, char *buf, size_t size)
+{
+	snprintf(buf, size, "%02x/%lld", (unsigned)(id % 256), (long long)id);
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
+{
+	if (t)
+		sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int
+store_blob_commit(struct store *s, struct store_blob *b)
+{
+	static const char sql[] =
+		"INSERT INTO blobs(size, refcount, envelope, body,"
+		" bodystructure, sent_date, sent_tz, header_len, body_lines,"
+		" subject, hfrom, hto, hcc, hbcc, message_id, in_reply_to,"
+		" refs, sort_subject, sort_from, sort_to, sort_cc, sort_dfrom,"
+		" sort_dto, headers, partmap)"
+		" VALUES(?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	struct store_parse *p = &b->parse;
+	sqlite3_stmt *st;
+	char path[64];
+	int ret;
+
+	if (b->id > 0)
+		return 0;	/* already committed in this op */
+	store_parse_finish(b);
+	if ((st = db_prep(s->wdb, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)b->size);
+	bind_text_or_null(st, 2, p->envelope);
+	bind_text_or_null(st, 3, p->body);
+	bind_text_or_null(st, 4, p->bodystructure);
+	sqlite3_bind_int64(st, 5, p->sent_date);
+	sqlite3_bind_int(st, 6, p->sent_tz);
+	sqlite3_bind_int64(st, 7, (int64_t)p->header_len);
+	sqlite3_bind_int64(st, 8, (int64_t)p->body_lines);
+	bind_text_or_null(st, 9, p->subject);
+	bind_text_or_null(st, 10, p->from);
+	bind_text_or_null(st, 11, p->to);
+	bind_text_or_null(st, 12, p->cc);
+	bind_text_or_null(st, 13, p->bcc);
+	bind_text_or_null(st, 14, p->message_id);
+	bind_text_or_null(st, 15, p->in_reply_to);
+	bind_text_or_null(st, 16, p->references);
+	bind_text_or_null(st, 17, p->sort_subject);
+	bind_text_or_null(st, 18, p->sort_from);
+	bind_text_or_null(st, 19, p->sort_to);
+	bind_text_or_null(st, 20, p->sort_cc);
+	bind_text_or_null(st, 21, p->sort_display_from);
+	bind_text_or_null(st, 22, p->sort_display_to);
+	bind_text_or_null(st, 23, p->headers);
+	if (p->partmap)
+		sqlite3_bind_blob(st, 24, p->partmap, (int)p->partmap_len,
+				  SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 24);
+	if ((ret = db_step_done(s->wdb, st, "insert blob")) < 0)
+		return ret;
+	b->id = sqlite3_last_insert_rowid(s->wdb->h);
+	blob_path(b->id, path, sizeof(path));
+	if (renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd, path) < 0) {
+		log_error(0, "store: rename tmp/%s to blobs/%s: %s",
+			  b->tmpname, path, strerror(errno));
+		b->id = 0;
+		return STORE_EIO;
+	}
+	s->dirs_touched[b->id % 256] = true;
+	return 0;
+}
+
+int
+store_blob_sync_dirs(struct store *s)
+{
+	char path[8];
+
+	if (s->no_fsync)
+		return 0;
+	for (int i = 0; i < 256; i++) {
+		int fd;
+
+		if (!s->dirs_touched[i])
+			continue;
+		snprintf(path, sizeof(path), "%02x", i);
+		fd = openat(s->blobs_dirfd, path,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0) {
+			log_error(0, "store: fsync blobs/%s: %s", path,
+				  strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return STORE_EIO;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+void
+store_blob_unlink(struct store *s, int64_t id)
+{
+	char path[64];
+
+	blob_path(id, path, sizeof(path));
+	if (unlinkat(s->blobs_dirfd, path, 0) < 0 && errno != ENOENT)
+		log_warn(0, "store: unlink blobs/%s: %s", path,
+			 strerror(errno));
+}
+
+int
+store_blob_ref(struct store *s, int64_t blob_id, int delta)
+{
+	static const char upd[] =
+		"UPDATE blobs SET refcount = refcount + ? WHERE id = ?"
+		" RETURNING refcount";
+	static const char del[] = "DELETE FROM blobs WHERE id = ?";
+	sqlite3_stmt *st = db_prep(s->wdb, upd);
+	int64_t rc;
+	int r;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int(st, 1, delta);
+	sqlite3_bind_int64(st, 2, blob_id);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (r == SQLITE_DONE)
+			return STORE_ENOTFOUND;
+		return db_fail(s->wdb, "blob ref");
+	}
+	rc = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc > 0)
+		return 0;
+	if ((st = db_prep(s->wdb, del)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, blob_id);
+	if ((r = db_step_done(s->wdb, st, "blob delete")) < 0)
+		return r;
+	store_blob_freed(s, blob_id);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* recovery                                                           */
+
+int
+store_blob_recover(struct store *s, char **error_r)
+{
+	static const char exists[] = "SELECT 1 FROM blobs WHERE id = ?";
+	static const char zero[] =
+		"SELECT id FROM blobs WHERE refcount <= 0";
+	int fd;
+	DIR *d;
+	struct dirent *de;
+	size_t removed_tmp = 0, removed_orphans = 0;
+	sqlite3_stmt *st;
+
+	/* tmp/: nothing in it was ever committed */
+	if ((fd = dup(s->tmp_dirfd)) < 0 || (d = fdopendir(fd)) == NULL)
+		goto fail;
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (unlinkat(s->tmp_dirfd, de->d_name, 0) == 0)
+			removed_tmp++;
+	}
+	closedir(d);
+
+	/* rows that lost every reference but survived (should not
+	 * happen: refcount 0 rows are deleted in the same commit) */
+	if ((st = db_prep(s->wdb, zero)) == NULL)
+		return STORE_EIO;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		store_blob_freed(s, sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	if (s->nfreed) {
+		db_exec(s->wdb, "DELETE FROM blobs WHERE refcount <= 0");
+		s->nfreed = 0;
+	}
+
+	/* blobs/xx/<id> without a row: written, not committed */
+	if (db_exec(s->wdb, "BEGIN") < 0)
+		return STORE_EIO;
+	for (int i = 0; i < 256; i++) {
+		char name[8];
+		int dfd;
+
+		snprintf(name, sizeof(name), "%02x", i);
+		dfd = openat(s->blobs_dirfd, name,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+			if (dfd >= 0)
+				close(dfd);
+			db_exec(s->wdb, "ROLLBACK");
+			goto fail;
+		}
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			long long id;
+			bool found;
+
+			if (de->d_name[0] == '.')
+				continue;
+			id = strtoll(de->d_name, &end, 10);
+			found = false;
+			if (*end == '\0' && id > 0 &&
+			    (st = db_prep(s->wdb, exists)) != NULL) {
+				sqlite3_bind_int64(st, 1, id);
+				found = (sqlite3_step(st) == SQLITE_ROW);
+				sqlite3_reset(st);
+			}
+			if (!found &&
+			    unlinkat(dirfd(d), de->d_name, 0) == 0)
+				removed_orphans++;
+		}
+		closedir(d);
+	}
+	db_exec(s->wdb, "COMMIT");
+	if (removed_tmp || removed_orphans)
+		log_info(0, "store: recovery removed tmp=%zu orphan_blobs=%zu",
+			 removed_tmp, removed_orphans);
+	return 0;
+fail:
+	if (error_r)
+		*error_r = xasprintf("recovery: %s", strerror(errno));
+	return STORE_EIO;
+}
+
+/* ------------------------------------------------------------------ */
+/* reader                                                             */
+
+int
+store_reader_new(struct store *s, int64_t blob_id, const void *prefix,
+		 size_t prefix_len, struct store_reader **r_r)
+{
+	struct store_reader *r;
+	char path[64];
+	struct stat st;
+	int fd;
+
+	*r_r = NULL;
+	blob_path(blob_id, path, sizeof(path));
+	fd = openat(s->blobs_dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* expunged between lookup and open */
+		if (errno == ENOENT)
+			return STORE_ENOTFOUND;
+		log_error(0, "store: open blobs/%s: %s", path, strerror(errno));
+		return STORE_EIO;
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return STORE_EIO;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->fd = fd;
+	r->blob_size = (uint64_t)st.st_size;
+	if (prefix_len) {
+		r->prefix = xmalloc(prefix_len);
+		memcpy(r->prefix, prefix, prefix_len);
+		r->prefix_len = prefix_len;
+	}
+	*r_r = r;
+	return 0;
+}
+
+uint64_t
+store_reader_size(const struct store_reader *r)
+{
+	return r->prefix_len + r->blob_size;
+}
+
+ssize_t
+store_reader_pread(struct store_reader *r, void *buf, size_t len,
+		   uint64_t off)
+{
+	unsigned char *out = buf;
+	size_t done = 0;
+
+	if (off < r->prefix_len) {
+		size_t n = r->prefix_len - (size_t)off;
+		if (n > len)
+			n = len;
+		memcpy(out, r->prefix + off, n);
+		done = n;
+		off += n;
+	}
+	while (done < len && off - r->prefix_len < r->blob_size) {
+		ssize_t n = pread(r->fd, out + done, len - done,
+				  (off_t)(off - r->prefix_len));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+		off += (uint64_t)n;
+	}
+	return (ssize_t)done;
+}
+
+const unsigned char *
+store_reader_prefix(const struct store_reader *r, size_t *len_r)
+{
+	*len_r = r->prefix_len;
+	return r->prefix;
+}
+
+int
+store_reader_fd(const struct store_reader *r)
+{
+	return r->fd;
+}
+
+void
+store_reader_close(struct store_reader **rp)
+{
+	struct store_reader *r = *rp;
+
+	if (r == NULL)
+		return;
+	*rp = NULL;
+	close(r->fd);
+	free(r->prefix);
+	free(r);
+}

@@ -1,0 +1,297 @@
+/* store-db.c - SQLite connections, schema, statement cache. */
+#include "store/store-private.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SCHEMA_VERSION 1
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta("
+	" key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS domains("
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE IF NOT EXISTS accounts("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" address TEXT NOT NULL UNIQUE,"
+	" domain_id INTEGER NOT NULL,"
+	" password_hash TEXT NOT NULL DEFAULT '',"
+	" scram TEXT NOT NULL DEFAULT '',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" quota_bytes INTEGER NOT NULL DEFAULT 0,"
+	" quota_messages INTEGER NOT NULL DEFAULT 0,"
+	" used_bytes INTEGER NOT NULL DEFAULT 0,"
+	" used_messages INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS accounts_domain ON accounts(domain_id);"
+	"CREATE TABLE IF NOT EXISTS aliases("
+	" address TEXT NOT NULL, target TEXT NOT NULL,"
+	" domain_id INTEGER NOT NULL,"
+	" PRIMARY KEY(address, target)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS aliases_domain ON aliases(domain_id);"
+	"CREATE INDEX IF NOT EXISTS aliases_target ON aliases(target);"
+	"CREATE TABLE IF NOT EXISTS mailboxes("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" account_id INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" special_use INTEGER NOT NULL DEFAULT 0,"
+	" subscribed INTEGER NOT NULL DEFAULT 0,"
+	" noselect INTEGER NOT NULL DEFAULT 0,"
+	" uidvalidity INTEGER NOT NULL,"
+	" uidnext INTEGER NOT NULL DEFAULT 1,"
+	" highestmodseq INTEGER NOT NULL DEFAULT 1,"
+	" messages INTEGER NOT NULL DEFAULT 0,"
+	" unseen INTEGER NOT NULL DEFAULT 0,"
+	" deleted INTEGER NOT NULL DEFAULT 0,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" keywords TEXT NOT NULL DEFAULT '',"
+	" UNIQUE(account_id, name));"
+	"CREATE TABLE IF NOT EXISTS blobs("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" size INTEGER NOT NULL,"
+	" refcount INTEGER NOT NULL DEFAULT 0,"
+	" envelope TEXT, body TEXT, bodystructure TEXT,"
+	" sent_date INTEGER NOT NULL DEFAULT 0,"
+	" sent_tz INTEGER NOT NULL DEFAULT 0,"
+	" header_len INTEGER NOT NULL DEFAULT 0,"
+	" body_lines INTEGER NOT NULL DEFAULT 0,"
+	" subject TEXT, hfrom TEXT, hto TEXT, hcc TEXT, hbcc TEXT,"
+	" message_id TEXT, in_reply_to TEXT, refs TEXT,"
+	" sort_subject TEXT, sort_from TEXT, sort_to TEXT, sort_cc TEXT,"
+	" sort_dfrom TEXT, sort_dto TEXT,"
+	" headers TEXT, partmap BLOB);"
+	"CREATE TABLE IF NOT EXISTS messages("
+	" mailbox_id INTEGER NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" blob_id INTEGER NOT NULL,"
+	" prefix BLOB,"
+	" size INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" keywords TEXT NOT NULL DEFAULT '',"
+	" modseq INTEGER NOT NULL,"
+	" internaldate INTEGER NOT NULL,"
+	" internaldate_tz INTEGER NOT NULL DEFAULT 0,"
+	" savedate INTEGER NOT NULL,"
+	" PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS messages_modseq"
+	" ON messages(mailbox_id, modseq);"
+	"CREATE TABLE IF NOT EXISTS expunged("
+	" mailbox_id INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	" modseq INTEGER NOT NULL,"
+	" PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS expunged_modseq"
+	" ON expunged(mailbox_id, modseq);"
+	"CREATE TABLE IF NOT EXISTS queue("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" blob_id INTEGER NOT NULL,"
+	" sender TEXT NOT NULL,"
+	" envid TEXT,"
+	" ret INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS queue_rcpts("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" msg_id INTEGER NOT NULL,"
+	" address TEXT NOT NULL,"
+	" orcpt TEXT,"
+	" notify INTEGER NOT NULL DEFAULT 0,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" last_error TEXT);"
+	"CREATE INDEX IF NOT EXISTS queue_rcpts_msg ON queue_rcpts(msg_id);"
+	"CREATE INDEX IF NOT EXISTS queue_rcpts_due"
+	" ON queue_rcpts(state, next_attempt);"
+	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
+	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
+
+int
+db_fail(struct db *db, const char *what)
+{
+	log_error(0, "store: sqlite %s failed: %s", what,
+		  db && db->h ? sqlite3_errmsg(db->h) : "?");
+	return STORE_EIO;
+}
+
+int
+db_open(struct store *s, bool writer, struct db **db_r, char **error_r)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	char *path = xasprintf("%s/tern.db", s->data_dir);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rc;
+
+	if (writer)
+		flags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	free(path);
+	if (rc != SQLITE_OK) {
+		if (error_r)
+			*error_r = xasprintf("sqlite open: %s",
+					     db->h ? sqlite3_errmsg(db->h) :
+					     sqlite3_errstr(rc));
+		db_close(db);
+		return STORE_EIO;
+	}
+	sqlite3_busy_timeout(db->h, 30000);
+	if (writer) {
+		if (db_exec(db, "PRAGMA journal_mode=WAL") < 0 ||
+		    db_exec(db, s->no_fsync ? "PRAGMA synchronous=OFF" :
+			    "PRAGMA synchronous=FULL") < 0 ||
+		    db_exec(db, "PRAGMA cache_size=-32000") < 0 ||
+		    db_exec(db, "PRAGMA temp_store=MEMORY") < 0) {
+			if (error_r)
+				*error_r = xasprintf("sqlite setup: %s",
+						     sqlite3_errmsg(db->h));
+			db_close(db);
+			return STORE_EIO;
+		}
+	} else {
+		db_exec(db, "PRAGMA query_only=1");
+		db_exec(db, "PRAGMA cache_size=-8000");
+	}
+	*db_r = db;
+	return 0;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	for (size_t i = 0; i < DB_STMT_CACHE; i++)
+		if (db->cache[i].st)
+			sqlite3_finalize(db->cache[i].st);
+	if (db->h)
+		sqlite3_close_v2(db->h);
+	free(db);
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error(0, "store: sqlite exec \"%.60s\" failed: %s", sql,
+			  err ? err : "?");
+		sqlite3_free(err);
+		return STORE_EIO;
+	}
+	return 0;
+}
+
+sqlite3_stmt *
+db_prep(struct db *db, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) % DB_STMT_CACHE;
+
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		struct db_stmt_slot *slot = &db->cache[(h + i) % DB_STMT_CACHE];
+		if (slot->sql == sql) {
+			sqlite3_reset(slot->st);
+			sqlite3_clear_bindings(slot->st);
+			return slot->st;
+		}
+		if (slot->sql == NULL) {
+			if (sqlite3_prepare_v3(db->h, sql, -1,
+					       SQLITE_PREPARE_PERSISTENT,
+					       &slot->st, NULL) != SQLITE_OK) {
+				db_fail(db, "prepare");
+				log_error(0, "store: sql: %s", sql);
+				slot->st = NULL;
+				return NULL;
+			}
+			slot->sql = sql;
+			return slot->st;
+		}
+	}
+	/* cache full: should not happen (raise DB_STMT_CACHE) */
+	log_error(0, "store: statement cache full");
+	return NULL;
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return STORE_EEXIST;
+	return db_fail(db, what);
+}
+
+char *
+db_col_str(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	if (t == NULL)
+		return NULL;
+	return xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
+}
+
+char *
+db_col_str0(sqlite3_stmt *st, int col)
+{
+	char *s = db_col_str(st, col);
+
+	return s ? s : xstrdup("");
+}
+
+int
+db_begin_read(struct db *db)
+{
+	if (db->read_depth++ > 0 || sqlite3_get_autocommit(db->h) == 0)
+		return 0;
+	if (db_exec(db, "BEGIN") < 0) {
+		db->read_depth--;
+		return STORE_EIO;
+	}
+	return 0;
+}
+
+void
+db_end_read(struct db *db)
+{
+	if (db->read_depth > 0 && --db->read_depth == 0 &&
+	    sqlite3_get_autocommit(db->h) == 0)
+		db_exec(db, "COMMIT");
+}
+
+int
+db_schema(struct db *db, char **error_r)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db->h, schema_sql, NULL, NULL, &err) != SQLITE_OK) {
+		if (error_r)
+			*error_r = xasprintf("schema: %s", err ? err : "?");
+		sqlite3_free(err);
+		return STORE_EIO;
+	}
+	return 0;
+}
+
+struct db *
+db_reader(struct store *s)
+{
+	struct db *db = pthread_getspecific(s->rkey);
+
+	if (db != NULL)
+		return db;
+	if (db_open(s, false, &db, NULL) < 0)
+		return NULL;
+	pthread_mutex_lock(&s->rlock);
+	db->next = s->readers;
+	s->readers = db;
+	pthread_mutex_unlock(&s->rlock);
+	pthread_setspecific(s->rkey, db);
+	return db;
+}

@@ -1,0 +1,953 @@
+/* store-mbox.c - mailboxes: names, list/status, create, delete, rename,
+ * subscribe, keywords, open (sequence map), changes since a modseq. */
+#include "store/store-private.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAILBOX_NAME_MAX 1000
+
+int
+store_mailbox_name_norm(const char *name, char **out_r)
+{
+	size_t len;
+	char *out;
+
+	*out_r = NULL;
+	if (name == NULL)
+		return STORE_EBADNAME;
+	len = strlen(name);
+	if (len == 0 || len > MAILBOX_NAME_MAX || name[0] == '/' ||
+	    name[len - 1] == '/' || strstr(name, "//") != NULL)
+		return STORE_EBADNAME;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || c == 0x7f)
+			return STORE_EBADNAME;
+	}
+	out = xstrdup(name);
+	if (strncasecmp(out, "INBOX", 5) == 0 &&
+	    (out[5] == '\0' || out[5] == '/'))
+		memcpy(out, "INBOX", 5);
+	*out_r = out;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* keywords                                                           */
+
+static bool
+kw_has(const char *list, const char *w, size_t wlen)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		size_t n = strcspn(p, " ");
+		if (n == wlen && strncasecmp(p, w, n) == 0)
+			return true;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+char *
+store_kw_merge(const char *have, const char *add)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	buf_append_str(&b, have ? have : "");
+	for (p = add; p && *p;) {
+		size_t n;
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		if (!kw_has(buf_cstr(&b), p, n)) {
+			if (b.len)
+				buf_append_byte(&b, ' ');
+			buf_append(&b, p, n);
+		}
+		p += n;
+	}
+	return buf_steal(&b);
+}
+
+char *
+store_kw_norm(const char *kw)
+{
+	return store_kw_merge("", kw);
+}
+
+char *
+store_kw_remove(const char *have, const char *del)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	buf_append_str(&b, "");
+	for (p = have; p && *p;) {
+		size_t n;
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		if (!kw_has(del, p, n)) {
+			if (b.len)
+				buf_append_byte(&b, ' ');
+			buf_append(&b, p, n);
+		}
+		p += n;
+	}
+	return buf_steal(&b);
+}
+
+int
+store_mbox_add_keywords(struct store *s, int64_t mailbox_id, const char *kw)
+{
+	static const char get[] = "SELECT keywords FROM mailboxes WHERE id = ?";
+	static const char set[] = "UPDATE mailboxes SET keywords = ? WHERE id = ?";
+	sqlite3_stmt *st;
+	char *have, *merged;
+	int ret = 0;
+
+	if (kw == NULL || kw[0] == '\0')
+		return 0;
+	if ((st = db_prep(s->wdb, get)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	have = sqlite3_step(st) == SQLITE_ROW ? db_col_str0(st, 0) : xstrdup("");
+	sqlite3_reset(st);
+	merged = store_kw_merge(have, kw);
+	if (strcmp(merged, have) != 0) {
+		if ((st = db_prep(s->wdb, set)) == NULL)
+			ret = STORE_EIO;
+		else {
+			sqlite3_bind_text(st, 1, merged, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, mailbox_id);
+			ret = db_step_done(s->wdb, st, "mailbox keywords");
+		}
+	}
+	free(have);
+	free(merged);
+	return ret;
+}
+
+int
+store_mailbox_keywords(struct store *s, int64_t account_id,
+		       int64_t mailbox_id, char **kw_r)
+{
+	static const char sql[] =
+		"SELECT keywords FROM mailboxes WHERE id = ? AND account_id = ?";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+	int ret = STORE_ENOTFOUND;
+
+	*kw_r = NULL;
+	if (db == NULL || (st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*kw_r = db_col_str0(st, 0);
+		ret = 0;
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* writer helpers                                                     */
+
+uint32_t
+store_new_uidvalidity(struct store *s)
+{
+	static const char get[] =
+		"SELECT value FROM meta WHERE key = 'uidvalidity'";
+	static const char set[] =
+		"UPDATE meta SET value = ? WHERE key = 'uidvalidity'";
+	sqlite3_stmt *st = db_prep(s->wdb, get);
+	int64_t last = 0, v;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		last = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	v = store_now();
+	if (v <= last)
+		v = last + 1;
+	if (v > UINT32_MAX)
+		v = 1;
+	if ((st = db_prep(s->wdb, set)) != NULL) {
+		sqlite3_bind_int64(st, 1, v);
+		db_step_done(s->wdb, st, "uidvalidity");
+	}
+	return (uint32_t)v;
+}
+
+int
+store_mbox_check(struct db *db, int64_t account_id, int64_t mailbox_id,
+		 bool *noselect_r)
+{
+	static const char sql[] =
+		"SELECT noselect FROM mailboxes WHERE id = ? AND account_id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int ret = STORE_ENOTFOUND;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (noselect_r)
+			*noselect_r = sqlite3_column_int(st, 0) != 0;
+		ret = 0;
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_mbox_by_name(struct db *db, int64_t account_id, const char *name,
+		   int64_t *id_r, bool *noselect_r)
+{
+	static const char sql[] =
+		"SELECT id, noselect FROM mailboxes"
+		" WHERE account_id = ? AND name = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int ret = STORE_ENOTFOUND;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (id_r)
+			*id_r = sqlite3_column_int64(st, 0);
+		if (noselect_r)
+			*noselect_r = sqlite3_column_int(st, 1) != 0;
+		ret = 0;
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_mbox_create_w(struct store *s, int64_t account_id, const char *name,
+		    unsigned special_use, bool subscribed, int64_t *id_r)
+{
+	static const char sql[] =
+		"INSERT INTO mailboxes(account_id, name, special_use,"
+		" subscribed, uidvalidity) VALUES(?,?,?,?,?)";
+	sqlite3_stmt *st;
+	uint32_t uv = store_new_uidvalidity(s);
+	int ret;
+
+	if ((st = db_prep(s->wdb, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)special_use);
+	sqlite3_bind_int(st, 4, subscribed ? 1 : 0);
+	sqlite3_bind_int64(st, 5, uv);
+	if ((ret = db_step_done(s->wdb, st, "mailbox create")) < 0)
+		return ret;
+	if (id_r)
+		*id_r = sqlite3_last_insert_rowid(s->wdb->h);
+	return 0;
+}
+
+int
+store_mbox_next_modseq(struct store *s, int64_t mailbox_id,
+		       uint64_t *modseq_r)
+{
+	static const char sql[] =
+		"UPDATE mailboxes SET highestmodseq = highestmodseq + 1"
+		" WHERE id = ? RETURNING highestmodseq";
+	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	int rc;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*modseq_r = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND :
+		db_fail(s->wdb, "next modseq");
+}
+
+int
+store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
+{
+	static const char sql[] =
+		"SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid";
+	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	uint32_t *uids = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t modseq = 0;
+	int ret = 0;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			uids = xrealloc(uids, cap * sizeof(uint32_t));
+		}
+		uids[n++] = (uint32_t)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (n && tombstones)
+		ret = store_mbox_next_modseq(s, mailbox_id, &modseq);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = store_msg_expunge_uid(s, mailbox_id, uids[i], modseq,
+					    tombstones);
+	free(uids);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* reads                                                              */
+
+#define MBOX_COLS "id, name, special_use, subscribed, noselect, uidvalidity," \
+	" uidnext, highestmodseq, messages, unseen, deleted, size"
+
+static void
+mbox_row(sqlite3_stmt *st, struct store_mailbox *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->name = db_col_str0(st, 1);
+	m->special_use = (unsigned)sqlite3_column_int(st, 2);
+	m->attrs = 0;
+	if (sqlite3_column_int(st, 3))
+		m->attrs |= STORE_MBX_SUBSCRIBED;
+	if (sqlite3_column_int(st, 4))
+		m->attrs |= STORE_MBX_NOSELECT;
+	m->uidvalidity = (uint32_t)sqlite3_column_int64(st, 5);
+	m->uidnext = (uint32_t)sqlite3_column_int64(st, 6);
+	m->highestmodseq = (uint64_t)sqlite3_column_int64(st, 7);
+	m->messages = (uint32_t)sqlite3_column_int64(st, 8);
+	m->unseen = (uint32_t)sqlite3_column_int64(st, 9);
+	m->deleted = (uint32_t)sqlite3_column_int64(st, 10);
+	m->size = (uint64_t)sqlite3_column_int64(st, 11);
+}
+
+static bool
+has_children(struct db *db, int64_t account_id, const char *name)
+{
+	static const char sql[] =
+		"SELECT 1 FROM mailboxes WHERE account_id = ?1"
+		" AND name > ?2 || '/' AND name < ?2 || '0' LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	bool ret;
+
+	if (st == NULL)
+		return false;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	ret = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return ret;
+}
+
+void
+store_mailbox_clear(struct store_mailbox *m)
+{
+	free(m->name);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+store_mailbox_list_free(struct store_mailbox_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		store_mailbox_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+store_mailbox_list(struct store *s, int64_t account_id,
+		   struct store_mailbox_list *out)
+{
+	static const char sql[] =
+		"SELECT " MBOX_COLS " FROM mailboxes WHERE account_id = ?"
+		" ORDER BY name <> 'INBOX', name";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	char **names;
+
+	memset(out, 0, sizeof(*out));
+	if (db == NULL || (st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->v = xrealloc(out->v, cap * sizeof(*out->v));
+		}
+		mbox_row(st, &out->v[out->n++]);
+	}
+	sqlite3_reset(st);
+	/* \HasChildren: binary search for the first name >= "name/" */
+	names = xmalloc((out->n ? out->n : 1) * sizeof(char *));
+	for (size_t i = 0; i < out->n; i++)
+		names[i] = out->v[i].name;
+	qsort(names, out->n, sizeof(char *), name_cmp);
+	for (size_t i = 0; i < out->n; i++) {
+		char *key = xasprintf("%s/", out->v[i].name);
+		size_t lo = 0, hi = out->n, klen = strlen(key);
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (strcmp(names[mid], key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < out->n && strncmp(names[lo], key, klen) == 0)
+			out->v[i].attrs |= STORE_MBX_HASCHILDREN;
+		free(key);
+	}
+	free(names);
+	return 0;
+}
+
+int
+store_mailbox_get(struct store *s, int64_t account_id, const char *name,
+		  struct store_mailbox *out)
+{
+	static const char sql[] =
+		"SELECT " MBOX_COLS " FROM mailboxes"
+		" WHERE account_id = ? AND name = ?";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+	char *norm;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = store_mailbox_name_norm(name, &norm)) < 0)
+		return ret;
+	if (db == NULL || (st = db_prep(db, sql)) == NULL) {
+		free(norm);
+		return STORE_EIO;
+	}
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
+	ret = STORE_ENOTFOUND;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		mbox_row(st, out);
+		ret = 0;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && has_children(db, account_id, norm))
+		out->attrs |= STORE_MBX_HASCHILDREN;
+	free(norm);
+	return ret;
+}
+
+static int
+mailbox_status_db(struct db *db, int64_t account_id, int64_t mailbox_id,
+		  struct store_mailbox *out)
+{
+	static const char sql[] =
+		"SELECT " MBOX_COLS " FROM mailboxes"
+		" WHERE id = ? AND account_id = ?";
+	sqlite3_stmt *st;
+	int ret = STORE_ENOTFOUND;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		mbox_row(st, out);
+		ret = 0;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && has_children(db, account_id, out->name))
+		out->attrs |= STORE_MBX_HASCHILDREN;
+	return ret;
+}
+
+int
+store_mailbox_status(struct store *s, int64_t account_id, int64_t mailbox_id,
+		     struct store_mailbox *out)
+{
+	struct db *db = db_reader(s);
+
+	if (db == NULL) {
+		memset(out, 0, sizeof(*out));
+		return STORE_EIO;
+	}
+	return mailbox_status_db(db, account_id, mailbox_id, out);
+}
+
+void
+store_view_free(struct store_view *v)
+{
+	store_mailbox_clear(&v->mailbox);
+	free(v->msgs);
+	v->msgs = NULL;
+	v->n = 0;
+}
+
+int
+store_mailbox_open(struct store *s, int64_t account_id, int64_t mailbox_id,
+		   struct store_view *out)
+{
+	static const char sql[] =
+		"SELECT uid, flags, modseq, size FROM messages"
+		" WHERE mailbox_id = ? ORDER BY uid";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+	size_t cap;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (db == NULL || db_begin_read(db) < 0)
+		return STORE_EIO;
+	if ((ret = mailbox_status_db(db, account_id, mailbox_id,
+				     &out->mailbox)) < 0)
+		goto out;
+	if (out->mailbox.attrs & STORE_MBX_NOSELECT) {
+		ret = STORE_ENOSELECT;
+		store_mailbox_clear(&out->mailbox);
+		goto out;
+	}
+	if ((st = db_prep(db, sql)) == NULL) {
+		ret = STORE_EIO;
+		goto out;
+	}
+	cap = out->mailbox.messages + 16;
+	out->msgs = xmalloc(cap * sizeof(*out->msgs));
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct store_msgref *m;
+		if (out->n == cap) {
+			cap *= 2;
+			out->msgs = xrealloc(out->msgs, cap * sizeof(*out->msgs));
+		}
+		m = &out->msgs[out->n++];
+		m->uid = (uint32_t)sqlite3_column_int64(st, 0);
+		m->flags = (uint32_t)sqlite3_column_int(st, 1);
+		m->modseq = (uint64_t)sqlite3_column_int64(st, 2);
+		m->size = (uint64_t)sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+out:
+	db_end_read(db);
+	return ret;
+}
+
+void
+store_changes_free(struct store_changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].keywords);
+	free(c->v);
+	free(c->expunged);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
+		      uint64_t since, struct store_changes *out)
+{
+	static const char chg[] =
+		"SELECT uid, flags, modseq, keywords FROM messages"
+		" WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+	static const char exp[] =
+		"SELECT uid FROM expunged"
+		" WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+	struct db *db = db_reader(s);
+	struct store_mailbox mb;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (db == NULL || db_begin_read(db) < 0)
+		return STORE_EIO;
+	if ((ret = mailbox_status_db(db, account_id, mailbox_id, &mb)) < 0)
+		goto out;
+	out->highestmodseq = mb.highestmodseq;
+	out->uidnext = mb.uidnext;
+	out->messages = mb.messages;
+	store_mailbox_clear(&mb);
+	if ((st = db_prep(db, chg)) == NULL) {
+		ret = STORE_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, (int64_t)since);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct store_change *c;
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->v = xrealloc(out->v, cap * sizeof(*out->v));
+		}
+		c = &out->v[out->n++];
+		c->uid = (uint32_t)sqlite3_column_int64(st, 0);
+		c->flags = (uint32_t)sqlite3_column_int(st, 1);
+		c->modseq = (uint64_t)sqlite3_column_int64(st, 2);
+		c->keywords = db_col_str0(st, 3);
+	}
+	sqlite3_reset(st);
+	if ((st = db_prep(db, exp)) == NULL) {
+		ret = STORE_EIO;
+		goto out;
+	}
+	cap = 0;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, (int64_t)since);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (out->nexpunged == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->expunged = xrealloc(out->expunged,
+						 cap * sizeof(uint32_t));
+		}
+		out->expunged[out->nexpunged++] =
+			(uint32_t)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+out:
+	db_end_read(db);
+	if (ret < 0)
+		store_changes_free(out);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* writes                                                             */
+
+struct mbox_op {
+	struct store_op op;
+	int64_t account_id;
+	char *name, *name2;
+	unsigned special_use;
+	bool flag;
+	int64_t *id_r;
+};
+
+static void
+mbox_op_free(struct store_op *op)
+{
+	struct mbox_op *o = (struct mbox_op *)op;
+
+	free(o->name);
+	free(o->name2);
+}
+
+/* create the missing parents of name (not name itself) */
+static int
+create_parents(struct store *s, int64_t account_id, const char *name)
+{
+	char *p = xstrdup(name);
+	int ret = 0;
+
+	for (char *q = strchr(p, '/'); q && ret == 0; q = strchr(q + 1, '/')) {
+		*q = '\0';
+		ret = store_mbox_by_name(s->wdb, account_id, p, NULL, NULL);
+		if (ret == STORE_ENOTFOUND)
+			ret = store_mbox_create_w(s, account_id, p, 0, false,
+						  NULL);
+		*q = '/';
+	}
+	free(p);
+	return ret;
+}
+
+static int
+exec_mbox_create(struct store *s, struct store_op *op)
+{
+	static const char revive[] =
+		"UPDATE mailboxes SET noselect = 0, uidvalidity = ?,"
+		" special_use = ? WHERE id = ?";
+	struct mbox_op *o = (struct mbox_op *)op;
+	int64_t id;
+	bool noselect = false;
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = store_mbox_by_name(s->wdb, o->account_id, o->name, &id,
+				 &noselect);
+	if (ret == 0) {
+		if (!noselect)
+			return STORE_EEXIST;
+		if ((st = db_prep(s->wdb, revive)) == NULL)
+			return STORE_EIO;
+		sqlite3_bind_int64(st, 1, store_new_uidvalidity(s));
+		sqlite3_bind_int(st, 2, (int)o->special_use);
+		sqlite3_bind_int64(st, 3, id);
+		if ((ret = db_step_done(s->wdb, st, "mailbox revive")) < 0)
+			return ret;
+		store_op_changed(op, id);
+	} else if (ret == STORE_ENOTFOUND) {
+		if ((ret = create_parents(s, o->account_id, o->name)) < 0)
+			return ret;
+		if ((ret = store_mbox_create_w(s, o->account_id, o->name,
+					       o->special_use, false, &id)) < 0)
+			return ret;
+	} else {
+		return ret;
+	}
+	if (o->id_r)
+		*o->id_r = id;
+	return 0;
+}
+
+static int
+account_exists(struct db *db, int64_t account_id)
+{
+	static const char sql[] = "SELECT 1 FROM accounts WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int ret;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	ret = sqlite3_step(st) == SQLITE_ROW ? 0 : STORE_ENOTFOUND;
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int
+exec_mbox_create_checked(struct store *s, struct store_op *op)
+{
+	struct mbox_op *o = (struct mbox_op *)op;
+	int ret = account_exists(s->wdb, o->account_id);
+
+	return ret < 0 ? ret : exec_mbox_create(s, op);
+}
+
+int
+store_mailbox_create(struct store *s, int64_t account_id, const char *name,
+		     unsigned special_use, int64_t *id_r, store_cb cb,
+		     void *arg)
+{
+	struct mbox_op *o;
+	char *norm;
+	int ret;
+
+	if ((ret = store_mailbox_name_norm(name, &norm)) < 0)
+		return ret;
+	o = store_op_new(sizeof(*o), exec_mbox_create_checked, mbox_op_free);
+	o->account_id = account_id;
+	o->name = norm;
+	o->special_use = special_use;
+	o->id_r = id_r;
+	return store_submit(s, &o->op, cb, arg);
+}
+
+static int
+exec_mbox_delete(struct store *s, struct store_op *op)
+{
+	static const char del_x[] = "DELETE FROM expunged WHERE mailbox_id = ?";
+	static const char del[] = "DELETE FROM mailboxes WHERE id = ?";
+	static const char nosel[] =
+		"UPDATE mailboxes SET noselect = 1, subscribed = 0,"
+		" keywords = '' WHERE id = ?";
+	struct mbox_op *o = (struct mbox_op *)op;
+	int64_t id;
+	bool noselect, children;
+	sqlite3_stmt *st;
+	int ret;
+
+	if (strcmp(o->name, "INBOX") == 0)
+		return STORE_EPERM;
+	ret = store_mbox_by_name(s->wdb, o->account_id, o->name, &id,
+				 &noselect);
+	if (ret < 0)
+		return ret;
+	children = has_children(s->wdb, o->account_id, o->name);
+	if (children && noselect)
+		return STORE_EHASCHILDREN;
+	if ((ret = store_mbox_empty(s, id, false)) < 0)
+		return ret;
+	if ((st = db_prep(s->wdb, del_x)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if ((ret = db_step_done(s->wdb, st, "mailbox tombstones")) < 0)
+		return ret;
+	if ((st = db_prep(s->wdb, children ? nosel : del)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if ((ret = db_step_done(s->wdb, st, "mailbox delete")) < 0)
+		return ret;
+	store_op_changed(op, id);
+	return 0;
+}
+
+int
+store_mailbox_delete(struct store *s, int64_t account_id, const char *name,
+		     store_cb cb, void *arg)
+{
+	struct mbox_op *o;
+	char *norm;
+	int ret;
+
+	if ((ret = store_mailbox_name_norm(name, &norm)) < 0)
+		return ret;
+	o = store_op_new(sizeof(*o), exec_mbox_delete, mbox_op_free);
+	o->account_id = account_id;
+	o->name = norm;
+	return store_submit(s, &o->op, cb, arg);
+}
+
+static int
+exec_mbox_rename(struct store *s, struct store_op *op)
+{
+	static const char kids[] =
+		"SELECT id, name FROM mailboxes WHERE account_id = ?1"
+		" AND (name = ?2 OR (name > ?2 || '/' AND name < ?2 || '0'))";
+	static const char ren[] = "UPDATE mailboxes SET name = ? WHERE id = ?";
+	struct mbox_op *o = (struct mbox_op *)op;
+	size_t oldlen = strlen(o->name);
+	int64_t id, *ids = NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int ret;
+
+	if (strcmp(o->name2, "INBOX") == 0 ||
+	    (strncmp(o->name2, o->name, oldlen) == 0 &&
+	     o->name2[oldlen] == '/'))
+		return STORE_EPERM;
+	if ((ret = store_mbox_by_name(s->wdb, o->account_id, o->name, &id,
+				      NULL)) < 0)
+		return ret;
+	if (strcmp(o->name, o->name2) == 0)
+		return STORE_EEXIST;
+	ret = store_mbox_by_name(s->wdb, o->account_id, o->name2, NULL, NULL);
+	if (ret == 0)
+		return STORE_EEXIST;
+	if (ret != STORE_ENOTFOUND)
+		return ret;
+	if ((ret = create_parents(s, o->account_id, o->name2)) < 0)
+		return ret;
+
+	if (strcmp(o->name, "INBOX") == 0) {
+		int64_t dst;
+		if ((ret = store_mbox_create_w(s, o->account_id, o->name2, 0,
+					       false, &dst)) < 0)
+			return ret;
+		store_op_changed(op, id);
+		store_op_changed(op, dst);
+		return store_msg_move_all(s, op, o->account_id, id, dst);
+	}
+
+	if ((st = db_prep(s->wdb, kids)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, o->account_id);
+	sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			ids = xrealloc(ids, cap * sizeof(int64_t));
+			names = xrealloc(names, cap * sizeof(char *));
+		}
+		ids[n] = sqlite3_column_int64(st, 0);
+		names[n] = db_col_str0(st, 1);
+		n++;
+	}
+	sqlite3_reset(st);
+	ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *nn = xasprintf("%s%s", o->name2, names[i] + oldlen);
+		if (ret == 0 && strlen(nn) > MAILBOX_NAME_MAX)
+			ret = STORE_EBADNAME;
+		if (ret == 0 && (st = db_prep(s->wdb, ren)) == NULL)
+			ret = STORE_EIO;
+		if (ret == 0) {
+			sqlite3_bind_text(st, 1, nn, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, ids[i]);
+			ret = db_step_done(s->wdb, st, "mailbox rename");
+		}
+		store_op_changed(op, ids[i]);
+		free(nn);
+		free(names[i]);
+	}
+	free(names);
+	free(ids);
+	return ret;
+}
+
+int
+store_mailbox_rename(struct store *s, int64_t account_id, const char *oldname,
+		     const char *newname, store_cb cb, void *arg)
+{
+	struct mbox_op *o;
+	char *a, *b;
+	int ret;
+
+	if ((ret = store_mailbox_name_norm(oldname, &a)) < 0)
+		return ret;
+	if ((ret = store_mailbox_name_norm(newname, &b)) < 0) {
+		free(a);
+		return ret;
+	}
+	o = store_op_new(sizeof(*o), exec_mbox_rename, mbox_op_free);
+	o->account_id = account_id;
+	o->name = a;
+	o->name2 = b;
+	return store_submit(s, &o->op, cb, arg);
+}
+
+static int
+exec_mbox_subscribe(struct store *s, struct store_op *op)
+{
+	static const char sql[] =
+		"UPDATE mailboxes SET subscribed = ?"
+		" WHERE account_id = ? AND name = ?";
+	struct mbox_op *o = (struct mbox_op *)op;
+	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	int ret;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int(st, 1, o->flag ? 1 : 0);
+	sqlite3_bind_int64(st, 2, o->account_id);
+	sqlite3_bind_text(st, 3, o->name, -1, SQLITE_STATIC);
+	if ((ret = db_step_done(s->wdb, st, "subscribe")) < 0)
+		return ret;
+	return sqlite3_changes(s->wdb->h) > 0 ? 0 : STORE_ENOTFOUND;
+}
+
+int
+store_mailbox_subscribe(struct store *s, int64_t account_id, const char *name,
+			bool subscribed, store_cb cb, void *arg)
+{
+	struct mbox_op *o;
+	char *norm;
+	int ret;
+
+	if ((ret = store_mailbox_name_norm(name, &norm)) < 0)
+		return ret;
+	o = store_op_new(sizeof(*o), exec_mbox_subscribe, mbox_op_free);
+	o->account_id = account_id;
+	o->name = norm;
+	o->flag = subscribed;
+	return store_submit(s, &o->op, cb, arg);
+}

@@ -1,0 +1,233 @@
+/* store-private.h - internals shared by the store's files.
+ *
+ * Layers:
+ *   store.c        open/close, the writer thread (group commit), op
+ *                  queue, completions onto the loop, watchers
+ *   store-db.c     SQLite connections: schema, per-thread read
+ *                  connections, cached prepared statements
+ *   store-blob.c   blob files: streaming writer, reader, fsync/rename,
+ *                  recovery of stray and orphan files
+ *   store-admin.c  domains, accounts, aliases, resolve, auth lookups
+ *   store-mbox.c   mailboxes
+ *   store-msg.c    messages: deliver, append, flags, copy/move, expunge
+ *   store-queue.c  outbound queue
+ *
+ * A write is a struct store_op (embedded first in an op-specific
+ * struct) with an exec function that runs on the writer thread inside
+ * the batch transaction, under its own SAVEPOINT: a failing op (exec
+ * returns < 0) rolls back only itself. */
+#ifndef TERN_STORE_PRIVATE_H
+#define TERN_STORE_PRIVATE_H
+
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+
+struct uv_async_s;
+
+/* ---- database connections (store-db.c) ---- */
+
+#define DB_STMT_CACHE 128
+
+struct db_stmt_slot {
+	const char *sql;	/* pointer identity: string literals */
+	sqlite3_stmt *st;
+};
+
+struct db {
+	sqlite3 *h;
+	struct db_stmt_slot cache[DB_STMT_CACHE];
+	struct db *next;	/* store's list of read connections */
+	int read_depth;		/* nesting of db_begin_read() */
+};
+
+int db_open(struct store *s, bool writer, struct db **db_r, char **error_r);
+void db_close(struct db *db);
+/* cached prepared statement, reset and with bindings cleared; NULL
+ * on error (logged) */
+sqlite3_stmt *db_prep(struct db *db, const char *sql);
+/* run sql without parameters or results; 0 or STORE_EIO */
+int db_exec(struct db *db, const char *sql);
+/* create or upgrade the schema (writer connection) */
+int db_schema(struct db *db, char **error_r);
+/* the calling thread's read connection (opened on first use) */
+struct db *db_reader(struct store *s);
+/* log a SQLite failure and return STORE_EIO */
+int db_fail(struct db *db, const char *what);
+/* step a statement expected to finish (INSERT/UPDATE/DELETE):
+ * 0, STORE_EEXIST on a constraint violation, STORE_EIO */
+int db_step_done(struct db *db, sqlite3_stmt *st, const char *what);
+/* malloc'd copy of a text column, NULL for SQL NULL */
+char *db_col_str(sqlite3_stmt *st, int col);
+/* malloc'd copy of a text column, "" for SQL NULL */
+char *db_col_str0(sqlite3_stmt *st, int col);
+int db_begin_read(struct db *db);
+void db_end_read(struct db *db);
+
+/* ---- the op queue (store.c) ---- */
+
+struct store_op;
+typedef int store_op_exec(struct store *s, struct store_op *op);
+typedef void store_op_free(struct store_op *op);
+
+struct store_op {
+	store_op_exec *exec;
+	store_op_free *free;	/* frees copied inputs; NULL if none */
+	store_cb *cb;
+	void *arg;
+	int ret;
+	bool sync, done;
+	/* blob handed to this op: fsync'd before the batch, renamed into
+	 * blobs/ by exec (store_blob_commit) */
+	struct store_blob *blob;
+	/* mailboxes changed (told to watchers after commit) */
+	int64_t *changed;
+	size_t nchanged, changed_cap;
+	bool queue_changed;
+	struct store_op *next;
+};
+
+/* allocate an op of size bytes (zeroed, an op-specific struct that
+ * begins with struct store_op) */
+void *store_op_new(size_t size, store_op_exec *exec, store_op_free *fr);
+/* queue op; with cb NULL wait and return its result (op freed) */
+int store_submit(struct store *s, struct store_op *op, store_cb *cb,
+		 void *arg);
+/* during exec: note a changed mailbox */
+void store_op_changed(struct store_op *op, int64_t mailbox_id);
+/* during exec: a blob whose refcount dropped to 0 (row deleted): its
+ * file is unlinked after the commit */
+void store_blob_freed(struct store *s, int64_t blob_id);
+
+struct store_watch {
+	struct store *store;
+	int64_t mailbox_id;
+	store_watch_fn *fn;
+	void *arg;
+	bool dead;
+	struct store_watch *next;
+};
+
+struct store {
+	char *data_dir;
+	char *plus_sep;
+	uint64_t max_message_size;
+	bool no_fsync;
+	int blobs_dirfd;	/* DATA_DIR/blobs */
+	int tmp_dirfd;		/* DATA_DIR/tmp */
+
+	struct db *wdb;		/* writer connection (writer thread only) */
+	pthread_key_t rkey;	/* this thread's read connection */
+	pthread_mutex_t rlock;	/* guards readers list */
+	struct db *readers;
+
+	/* op queue */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	/* writer: queue not empty / stopping */
+	pthread_cond_t done_cond; /* sync callers */
+	struct store_op *q_head, **q_tail;
+	bool stopping;
+	pthread_t writer;
+	bool writer_started;
+	uint64_t batches, ops_committed;
+
+	/* writer-thread state for the running batch */
+	int64_t *freed;
+	size_t nfreed, freed_cap;
+	bool dirs_touched[256];
+
+	/* completions for the loop (guarded by lock) */
+	struct uv_async_s *async;
+	struct store_op *c_head, **c_tail;
+	int64_t *c_changed;
+	size_t c_nchanged, c_changed_cap;
+	bool c_queue_changed;
+
+	/* watchers (loop thread; recursive lock for writer-thread mode) */
+	pthread_mutex_t wlock;
+	struct store_watch *watchers;
+	int dispatching;
+};
+
+/* ---- blobs (store-blob.c) ---- */
+
+struct store_blob {
+	struct store *store;
+	int fd;
+	char tmpname[64];	/* name in tmp/ */
+	uint64_t size;
+	bool failed;
+	int64_t id;		/* set by store_blob_commit */
+	struct store_parse parse;
+	bool parsed;
+	void *parser;		/* mime push parser state */
+};
+
+int store_blob_dirs(struct store *s, char **error_r);
+/* writer thread, before BEGIN: make the tmp file's data durable */
+int store_blob_sync(struct store *s, struct store_blob *b);
+/* writer thread, inside the op: insert the blob row (refcount 0) and
+ * rename the file to blobs/xx/<id>. */
+int store_blob_commit(struct store *s, struct store_blob *b);
+/* writer thread: fsync the blobs/xx dirs touched by this batch */
+int store_blob_sync_dirs(struct store *s);
+/* unlink a committed blob file (freed, or its op rolled back) */
+void store_blob_unlink(struct store *s, int64_t id);
+/* free the struct and close the fd (file left alone) */
+void store_blob_destroy(struct store_blob *b);
+/* recovery at open: remove tmp/ files and orphan blob files */
+int store_blob_recover(struct store *s, char **error_r);
+/* reader over blob id with an optional prefix (copied) */
+int store_reader_new(struct store *s, int64_t blob_id, const void *prefix,
+		     size_t prefix_len, struct store_reader **r_r);
+/* adjust refcount by delta (writer thread); frees at 0 */
+int store_blob_ref(struct store *s, int64_t blob_id, int delta);
+void store_parse_clear(struct store_parse *p);
+
+/* ---- parse once (store-parse.c): the MIME push parser fed while the
+ * blob streams in; finish fills b->parse (idempotent) ---- */
+void store_parse_begin(struct store_blob *b);
+void store_parse_feed(struct store_blob *b, const void *data, size_t len);
+void store_parse_finish(struct store_blob *b);
+void store_parse_abort(struct store_blob *b);
+
+/* ---- helpers ---- */
+
+/* fsync unless no_fsync; -1 with errno on failure */
+int store_fsync(struct store *s, int fd);
+int64_t store_now(void);
+/* "INBOX" normalization + validity; malloc'd *out_r; STORE_EBADNAME */
+int store_mailbox_name_norm(const char *name, char **out_r);
+/* keywords string helpers (space-separated, case-insensitive) */
+char *store_kw_merge(const char *have, const char *add);
+char *store_kw_remove(const char *have, const char *del);
+char *store_kw_norm(const char *kw);
+/* add keywords to the mailbox keyword list (writer) */
+int store_mbox_add_keywords(struct store *s, int64_t mailbox_id,
+			    const char *kw);
+
+/* account/mailbox helpers used by several files (writer connection) */
+int store_mbox_check(struct db *db, int64_t account_id, int64_t mailbox_id,
+		     bool *noselect_r);
+int store_mbox_by_name(struct db *db, int64_t account_id, const char *name,
+		       int64_t *id_r, bool *noselect_r);
+int store_mbox_create_w(struct store *s, int64_t account_id,
+			const char *name, unsigned special_use,
+			bool subscribed, int64_t *id_r);
+uint32_t store_new_uidvalidity(struct store *s);
+/* remove messages matching a prepared selection of (uid) rows in a
+ * mailbox, writing tombstones at modseq (writer) */
+int store_msg_expunge_uid(struct store *s, int64_t mailbox_id,
+			  uint32_t uid, uint64_t modseq, bool tombstone);
+/* allocate a new modseq for a mailbox (highestmodseq+1, stored) */
+int store_mbox_next_modseq(struct store *s, int64_t mailbox_id,
+			   uint64_t *modseq_r);
+/* move every message of src to dst (rename of INBOX; writer) */
+int store_msg_move_all(struct store *s, struct store_op *op,
+		       int64_t account_id, int64_t src, int64_t dst);
+/* remove every message of a mailbox (writer) */
+int store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones);
+
+#endif

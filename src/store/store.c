@@ -1,0 +1,597 @@
+/* store.c - open/close, the writer thread (group commit), completions
+ * onto the loop thread, change watchers. */
+#include "store/store-private.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+const char *
+store_strerror(int err)
+{
+	switch (err) {
+	case STORE_OK: return "ok";
+	case STORE_ENOTFOUND: return "not found";
+	case STORE_EEXIST: return "already exists";
+	case STORE_EBADADDR: return "bad address";
+	case STORE_ENOTLOCAL: return "domain is not local";
+	case STORE_EBADNAME: return "bad mailbox name";
+	case STORE_EQUOTA: return "quota exceeded";
+	case STORE_ENOSELECT: return "mailbox is not selectable";
+	case STORE_EHASCHILDREN: return "mailbox has children";
+	case STORE_EPERM: return "operation not permitted";
+	case STORE_ENOTEMPTY: return "domain has accounts or aliases";
+	case STORE_EDISABLED: return "account is disabled";
+	case STORE_ELOOP: return "alias expansion too deep or too wide";
+	case STORE_EINVAL: return "invalid argument";
+	case STORE_EIO: return "storage I/O error";
+	case STORE_ECLOSED: return "store is closing";
+	case STORE_ETOOBIG: return "message too big";
+	}
+	return "unknown store error";
+}
+
+int64_t
+store_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int
+store_fsync(struct store *s, int fd)
+{
+	if (s->no_fsync)
+		return 0;
+	return fsync(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* ops                                                                */
+
+void *
+store_op_new(size_t size, store_op_exec *exec, store_op_free *fr)
+{
+	struct store_op *op = xcalloc(1, size);
+
+	op->exec = exec;
+	op->free = fr;
+	return op;
+}
+
+static void
+op_destroy(struct store_op *op)
+{
+	if (op->free)
+		op->free(op);
+	if (op->blob) {
+		/* never committed: drop the tmp file */
+		store_blob_abort(&op->blob);
+	}
+	free(op->changed);
+	free(op);
+}
+
+void
+store_op_changed(struct store_op *op, int64_t mailbox_id)
+{
+	for (size_t i = 0; i < op->nchanged; i++)
+		if (op->changed[i] == mailbox_id)
+			return;
+	if (op->nchanged == op->changed_cap) {
+		op->changed_cap = op->changed_cap ? op->changed_cap * 2 : 4;
+		op->changed = xrealloc(op->changed,
+				       op->changed_cap * sizeof(int64_t));
+	}
+	op->changed[op->nchanged++] = mailbox_id;
+}
+
+void
+store_blob_freed(struct store *s, int64_t blob_id)
+{
+	if (s->nfreed == s->freed_cap) {
+		s->freed_cap = s->freed_cap ? s->freed_cap * 2 : 16;
+		s->freed = xrealloc(s->freed, s->freed_cap * sizeof(int64_t));
+	}
+	s->freed[s->nfreed++] = blob_id;
+}
+
+int
+store_submit(struct store *s, struct store_op *op, store_cb *cb, void *arg)
+{
+	int ret;
+
+	op->cb = cb;
+	op->arg = arg;
+	op->sync = (cb == NULL);
+	pthread_mutex_lock(&s->lock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		op_destroy(op);
+		return STORE_ECLOSED;
+	}
+	op->next = NULL;
+	*s->q_tail = op;
+	s->q_tail = &op->next;
+	pthread_cond_signal(&s->wake);
+	if (!op->sync) {
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	while (!op->done)
+		pthread_cond_wait(&s->done_cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	ret = op->ret;
+	op_destroy(op);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* completions and watchers                                           */
+
+static void
+changed_add(struct store *s, int64_t id)
+{
+	for (size_t i = 0; i < s->c_nchanged; i++)
+		if (s->c_changed[i] == id)
+			return;
+	if (s->c_nchanged == s->c_changed_cap) {
+		s->c_changed_cap = s->c_changed_cap ? s->c_changed_cap * 2 : 16;
+		s->c_changed = xrealloc(s->c_changed,
+					s->c_changed_cap * sizeof(int64_t));
+	}
+	s->c_changed[s->c_nchanged++] = id;
+}
+
+static void
+watchers_dispatch(struct store *s, const int64_t *ids, size_t n, bool queue)
+{
+	pthread_mutex_lock(&s->wlock);
+	s->dispatching++;
+	for (struct store_watch *w = s->watchers; w; w = w->next) {
+		if (w->dead)
+			continue;
+		bool hit = (queue && w->mailbox_id == 0);
+		for (size_t i = 0; !hit && i < n; i++)
+			hit = (w->mailbox_id == ids[i]);
+		if (hit)
+			w->fn(w->arg, w->mailbox_id);
+	}
+	if (--s->dispatching == 0) {
+		struct store_watch **pp = &s->watchers;
+		while (*pp) {
+			struct store_watch *w = *pp;
+			if (w->dead) {
+				*pp = w->next;
+				free(w);
+			} else {
+				pp = &w->next;
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->wlock);
+}
+
+/* run completions queued for the loop (loop thread) */
+static void
+completions_run(struct store *s)
+{
+	struct store_op *ops;
+	int64_t *changed;
+	size_t nchanged;
+	bool qchanged;
+
+	pthread_mutex_lock(&s->lock);
+	ops = s->c_head;
+	s->c_head = NULL;
+	s->c_tail = &s->c_head;
+	changed = s->c_changed;
+	nchanged = s->c_nchanged;
+	qchanged = s->c_queue_changed;
+	s->c_changed = NULL;
+	s->c_nchanged = s->c_changed_cap = 0;
+	s->c_queue_changed = false;
+	pthread_mutex_unlock(&s->lock);
+
+	while (ops) {
+		struct store_op *op = ops;
+		ops = op->next;
+		op->cb(op->arg, op->ret);
+		op_destroy(op);
+	}
+	if (nchanged || qchanged)
+		watchers_dispatch(s, changed, nchanged, qchanged);
+	free(changed);
+}
+
+static void
+async_cb(uv_async_t *h)
+{
+	completions_run(h->data);
+}
+
+static void
+async_close_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+int
+store_attach_loop(struct store *s, struct uv_loop_s *loop)
+{
+	uv_async_t *a = xcalloc(1, sizeof(*a));
+
+	if (uv_async_init(loop, a, async_cb) != 0) {
+		free(a);
+		return STORE_EIO;
+	}
+	a->data = s;
+	uv_unref((uv_handle_t *)a);
+	pthread_mutex_lock(&s->lock);
+	s->async = (struct uv_async_s *)a;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+struct store_watch *
+store_watch(struct store *s, int64_t mailbox_id, store_watch_fn *fn,
+	    void *arg)
+{
+	struct store_watch *w = xcalloc(1, sizeof(*w));
+
+	w->store = s;
+	w->mailbox_id = mailbox_id;
+	w->fn = fn;
+	w->arg = arg;
+	pthread_mutex_lock(&s->wlock);
+	w->next = s->watchers;
+	s->watchers = w;
+	pthread_mutex_unlock(&s->wlock);
+	return w;
+}
+
+void
+store_unwatch(struct store_watch **wp)
+{
+	struct store_watch *w = *wp;
+	struct store *s;
+
+	if (w == NULL)
+		return;
+	*wp = NULL;
+	s = w->store;
+	pthread_mutex_lock(&s->wlock);
+	w->dead = true;
+	if (s->dispatching == 0) {
+		for (struct store_watch **pp = &s->watchers; *pp;
+		     pp = &(*pp)->next) {
+			if (*pp == w) {
+				*pp = w->next;
+				free(w);
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->wlock);
+}
+
+/* ------------------------------------------------------------------ */
+/* the writer thread                                                  */
+
+static void
+batch_finish(struct store *s, struct store_op *ops)
+{
+	struct store_op *sync_done = NULL;
+	bool post = false;
+	int64_t *wchanged = NULL;
+	size_t nw = 0, wcap = 0;
+	bool wqueue = false;
+
+	pthread_mutex_lock(&s->lock);
+	while (ops) {
+		struct store_op *op = ops;
+		ops = op->next;
+		if (op->ret >= 0) {
+			for (size_t i = 0; i < op->nchanged; i++) {
+				if (s->async)
+					changed_add(s, op->changed[i]);
+				else {
+					if (nw == wcap) {
+						wcap = wcap ? wcap * 2 : 8;
+						wchanged = xrealloc(wchanged,
+							wcap * sizeof(int64_t));
+					}
+					wchanged[nw++] = op->changed[i];
+				}
+			}
+			if (op->queue_changed) {
+				if (s->async)
+					s->c_queue_changed = true;
+				else
+					wqueue = true;
+			}
+			if (s->async && (op->nchanged || op->queue_changed))
+				post = true;
+		}
+		if (op->sync) {
+			op->done = true;
+			sync_done = op;
+		} else if (s->async) {
+			op->next = NULL;
+			*s->c_tail = op;
+			s->c_tail = &op->next;
+			post = true;
+		} else {
+			/* no loop: run the callback here, without the lock */
+			pthread_mutex_unlock(&s->lock);
+			op->cb(op->arg, op->ret);
+			op_destroy(op);
+			pthread_mutex_lock(&s->lock);
+		}
+	}
+	if (sync_done)
+		pthread_cond_broadcast(&s->done_cond);
+	if (post)
+		uv_async_send((uv_async_t *)s->async);
+	pthread_mutex_unlock(&s->lock);
+	if (nw || wqueue)
+		watchers_dispatch(s, wchanged, nw, wqueue);
+	free(wchanged);
+}
+
+static void
+batch_run(struct store *s, struct store_op *ops)
+{
+	struct db *db = s->wdb;
+	int rc;
+
+	s->nfreed = 0;
+	memset(s->dirs_touched, 0, sizeof(s->dirs_touched));
+
+	/* blob data first: durable before the commit that names it */
+	for (struct store_op *op = ops; op; op = op->next) {
+		op->ret = 0;
+		if (op->blob && store_blob_sync(s, op->blob) < 0)
+			op->ret = STORE_EIO;
+	}
+
+	if (db_exec(db, "BEGIN IMMEDIATE") < 0) {
+		for (struct store_op *op = ops; op; op = op->next)
+			op->ret = STORE_EIO;
+		return;
+	}
+	for (struct store_op *op = ops; op; op = op->next) {
+		size_t nfreed = s->nfreed;
+
+		if (op->ret < 0)
+			continue;
+		if (db_exec(db, "SAVEPOINT op") < 0) {
+			op->ret = STORE_EIO;
+			continue;
+		}
+		op->ret = op->exec(s, op);
+		if (op->ret < 0) {
+			db_exec(db, "ROLLBACK TO op");
+			s->nfreed = nfreed;
+			op->nchanged = 0;
+			op->queue_changed = false;
+			if (op->blob && op->blob->id > 0) {
+				store_blob_unlink(s, op->blob->id);
+				op->blob->id = 0;
+			}
+		}
+		db_exec(db, "RELEASE op");
+	}
+	rc = store_blob_sync_dirs(s);
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	else
+		db_exec(db, "ROLLBACK");
+	if (rc < 0) {
+		log_error(0, "store: batch commit failed, %s",
+			  sqlite3_errmsg(db->h));
+		if (sqlite3_get_autocommit(db->h) == 0)
+			db_exec(db, "ROLLBACK");
+		for (struct store_op *op = ops; op; op = op->next) {
+			op->ret = STORE_EIO;
+			op->nchanged = 0;
+			op->queue_changed = false;
+			if (op->blob && op->blob->id > 0) {
+				store_blob_unlink(s, op->blob->id);
+				op->blob->id = 0;
+			}
+		}
+		return;
+	}
+	/* committed: blob files now belong to their rows */
+	for (struct store_op *op = ops; op; op = op->next) {
+		if (op->blob && op->blob->id > 0) {
+			store_blob_destroy(op->blob);
+			op->blob = NULL;
+		}
+	}
+	for (size_t i = 0; i < s->nfreed; i++)
+		store_blob_unlink(s, s->freed[i]);
+	s->nfreed = 0;
+	s->batches++;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct store_op *ops;
+		size_t n = 0;
+
+		while (s->q_head == NULL && !s->stopping)
+			pthread_cond_wait(&s->wake, &s->lock);
+		if (s->q_head == NULL && s->stopping)
+			break;
+		ops = s->q_head;
+		s->q_head = NULL;
+		s->q_tail = &s->q_head;
+		pthread_mutex_unlock(&s->lock);
+
+		for (struct store_op *op = ops; op; op = op->next)
+			n++;
+		batch_run(s, ops);
+		s->ops_committed += n;
+		batch_finish(s, ops);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* open / close                                                       */
+
+static int
+mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*q = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
+int
+store_open(const struct store_settings *set, struct store **store_r,
+	   char **error_r)
+{
+	struct store *s;
+	int ret;
+
+	*store_r = NULL;
+	if (set == NULL || set->data_dir == NULL || set->data_dir[0] == '\0') {
+		if (error_r)
+			*error_r = xstrdup("data_dir not set");
+		return STORE_EINVAL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->data_dir = xstrdup(set->data_dir);
+	s->plus_sep = xstrdup(set->plus_separator ? set->plus_separator : "+");
+	s->max_message_size = set->max_message_size;
+	s->no_fsync = set->unsafe_no_fsync;
+	s->blobs_dirfd = s->tmp_dirfd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->rlock, NULL);
+	{
+		pthread_mutexattr_t ma;
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&s->wlock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
+	pthread_cond_init(&s->wake, NULL);
+	pthread_cond_init(&s->done_cond, NULL);
+	s->q_tail = &s->q_head;
+	s->c_tail = &s->c_head;
+	pthread_key_create(&s->rkey, NULL);
+
+	if (mkdir_p(s->data_dir) < 0) {
+		if (error_r)
+			*error_r = xasprintf("mkdir %s: %s", s->data_dir,
+					     strerror(errno));
+		ret = STORE_EIO;
+		goto fail;
+	}
+	if ((ret = store_blob_dirs(s, error_r)) < 0)
+		goto fail;
+	if ((ret = db_open(s, true, &s->wdb, error_r)) < 0)
+		goto fail;
+	if ((ret = db_schema(s->wdb, error_r)) < 0)
+		goto fail;
+	if ((ret = store_blob_recover(s, error_r)) < 0)
+		goto fail;
+	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+		if (error_r)
+			*error_r = xstrdup("cannot start writer thread");
+		ret = STORE_EIO;
+		goto fail;
+	}
+	s->writer_started = true;
+	*store_r = s;
+	return 0;
+fail:
+	store_close(&s);
+	return ret;
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	*sp = NULL;
+	if (s->writer_started) {
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->writer, NULL);
+	}
+	/* completions still waiting for the loop run here */
+	if (s->c_head || s->c_nchanged || s->c_queue_changed)
+		completions_run(s);
+	if (s->async)
+		uv_close((uv_handle_t *)s->async, async_close_cb);
+	if (s->wdb) {
+		/* leave a small WAL behind */
+		db_exec(s->wdb, "PRAGMA wal_checkpoint(TRUNCATE)");
+		db_close(s->wdb);
+	}
+	pthread_mutex_lock(&s->rlock);
+	while (s->readers) {
+		struct db *db = s->readers;
+		s->readers = db->next;
+		db_close(db);
+	}
+	pthread_mutex_unlock(&s->rlock);
+	pthread_key_delete(s->rkey);
+	for (struct store_watch *w = s->watchers; w;) {
+		struct store_watch *next = w->next;
+		free(w);
+		w = next;
+	}
+	if (s->blobs_dirfd >= 0)
+		close(s->blobs_dirfd);
+	if (s->tmp_dirfd >= 0)
+		close(s->tmp_dirfd);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->rlock);
+	pthread_mutex_destroy(&s->wlock);
+	pthread_cond_destroy(&s->wake);
+	pthread_cond_destroy(&s->done_cond);
+	free(s->freed);
+	free(s->c_changed);
+	free(s->data_dir);
+	free(s->plus_sep);
+	free(s);
+}
