@@ -195,10 +195,13 @@ struct mime_decoder {
 	unsigned npend;
 	unsigned bits, nbits;  /* base64 accumulator */
 	bool done;             /* base64: '=' seen */
+	int state;             /* quoted-printable state */
+	struct buf ws;         /* quoted-printable: pending whitespace */
 };
 void mime_decoder_init(struct mime_decoder *d, enum mime_cte cte);
 void mime_decoder_feed(struct mime_decoder *d, const unsigned char *p,
 		       size_t len, struct buf *out);
+/* flush what is held back and free the decoder's memory */
 void mime_decoder_finish(struct mime_decoder *d, struct buf *out);
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,114 @@
+/* mime-header.c - walking a header block: HEADER.FIELDS[.NOT], one field */
+#include "mime/mime.h"
+
+#include <string.h>
+
+struct field {
+	size_t start, end;      /* the field's lines, folding and EOL included */
+	struct slice name;      /* trimmed; empty if the line has no ':' */
+	size_t value;           /* offset just past the ':' */
+};
+
+/* header_next - the field at *pos, or false at the blank line / end */
+static bool
+header_next(const unsigned char *h, size_t len, size_t *pos, struct field *f)
+{
+	size_t i = *pos, colon;
+
+	if (i >= len || h[i] == '\n' || (h[i] == '\r' && i + 1 < len &&
+					  h[i + 1] == '\n') ||
+	    (h[i] == '\r' && i + 1 == len))
+		return false;
+	f->start = i;
+	colon = SIZE_MAX;
+	for (;;) {
+		const unsigned char *nl = memchr(h + i, '\n', len - i);
+		size_t eol = nl ? (size_t)(nl - h) + 1 : len;
+
+		if (colon == SIZE_MAX) {
+			const unsigned char *c = memchr(h + i, ':', eol - i);
+
+			if (c != NULL)
+				colon = (size_t)(c - h);
+			else if (i == f->start)
+				colon = SIZE_MAX - 1;   /* no ':' on line 1 */
+		}
+		i = eol;
+		if (i >= len || (h[i] != ' ' && h[i] != '\t'))
+			break;
+	}
+	f->end = i;
+	if (colon >= SIZE_MAX - 1) {
+		f->name = (struct slice){ h + f->start, 0 };
+		f->value = f->end;
+	} else {
+		size_t ne = colon;
+
+		while (ne > f->start && (h[ne - 1] == ' ' || h[ne - 1] == '\t'))
+			ne--;
+		f->name = (struct slice){ h + f->start, ne - f->start };
+		f->value = colon + 1;
+	}
+	*pos = i;
+	return true;
+}
+
+static bool
+name_in(struct slice name, const struct slice *names, size_t n)
+{
+	if (name.len == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (names[i].len != name.len)
+			continue;
+		if (strncasecmp((const char *)names[i].p, (const char *)name.p,
+				name.len) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+mime_header_filter(const unsigned char *hdr, size_t len,
+		   const struct slice *names, size_t n, bool not,
+		   struct buf *out)
+{
+	size_t pos = 0;
+	struct field f;
+
+	while (header_next(hdr, len, &pos, &f)) {
+		bool match = name_in(f.name, names, n);
+
+		if (f.name.len == 0 && !not)
+			continue;
+		if (match == not)
+			continue;
+		buf_append(out, hdr + f.start, f.end - f.start);
+		if (hdr[f.end - 1] != '\n')
+			buf_append(out, "\r\n", 2);
+	}
+	buf_append(out, "\r\n", 2);
+}
+
+bool
+mime_header_get(const unsigned char *hdr, size_t len, const char *name,
+		struct buf *out)
+{
+	size_t pos = 0;
+	struct field f;
+	struct slice want = slice_from_cstr(name);
+
+	while (header_next(hdr, len, &pos, &f)) {
+		size_t end = f.end;
+
+		if (!name_in(f.name, &want, 1))
+			continue;
+		if (end > f.value && hdr[end - 1] == '\n')
+			end--;
+		if (end > f.value && hdr[end - 1] == '\r')
+			end--;
+		buf_append(out, hdr + f.value, end - f.value);
+		return true;
+	}
+	return false;
+}

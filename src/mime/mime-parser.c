@@ -1,0 +1,498 @@
+/* mime-parser.c - push parser: RFC 5322 header blocks and the MIME tree.
+ *
+ * Bytes are consumed line by line. The first LINE_PREFIX bytes of each
+ * line are held back until the line can be classified (boundary of an
+ * open multipart, blank line ending a header, continuation, field); the
+ * rest of the line streams through. Nothing else is buffered: memory is
+ * the tree plus the interesting header fields of each part. */
+#include "mime/mime-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_PREFIX (2 + MIME_BOUNDARY_MAX + 2)
+#define NAME_MAX_LEN 32
+
+enum fstate { FS_SKIP = 0, FS_NAME, FS_VALUE };
+
+struct mime_parser {
+	struct mime_limits lim;
+	struct mime_tree t;
+	uint32_t cap;
+	uint32_t cur;           /* node whose header or body is being read */
+	bool in_header;
+
+	uint64_t off;           /* bytes consumed */
+	uint64_t nl;            /* LFs consumed (before the current line) */
+	uint64_t line_start;
+	unsigned char lbuf[LINE_PREFIX];
+	size_t llen;
+	bool classified;        /* the current line's kind is known */
+	bool skip_line;         /* boundary line: its rest is ignored */
+	bool pending_child;     /* create a part when the line ends */
+	uint32_t pending_parent;
+	unsigned prev_eol;      /* EOL length of the previous line, 0 at start */
+	bool prev_empty;        /* the previous line was only an EOL */
+	unsigned char last_byte;
+
+	enum fstate fs;
+	enum mime_field field;
+	unsigned char name[NAME_MAX_LEN];
+	size_t nlen;
+	bool name_long;
+};
+
+static const char *const field_names[MIME_F_COUNT] = {
+	"content-type", "content-transfer-encoding", "content-id",
+	"content-description", "content-disposition", "content-language",
+	"content-location", "content-md5", "date", "subject", "from",
+	"sender", "reply-to", "to", "cc", "bcc", "in-reply-to",
+	"message-id", "references",
+};
+
+void
+mime_limits_default(struct mime_limits *l)
+{
+	l->max_depth = 100;
+	l->max_parts = 10000;
+	l->max_header_bytes = 256 * 1024;
+}
+
+static struct mime_node *
+node(struct mime_parser *p, uint32_t i)
+{
+	return &p->t.nodes[i];
+}
+
+/* new_node - a part starting at hdr_start under parent; it becomes cur */
+static void
+new_node(struct mime_parser *p, uint32_t parent, uint64_t hdr_start)
+{
+	struct mime_node *n;
+	uint32_t i = p->t.n;
+
+	if (p->t.n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->t.nodes = xrealloc(p->t.nodes, p->cap * sizeof(*p->t.nodes));
+	}
+	n = &p->t.nodes[p->t.n++];
+	memset(n, 0, sizeof(*n));
+	n->hdr_start = n->body_start = n->body_end = hdr_start;
+	n->parent = parent;
+	n->first_child = n->last_child = n->next = MIME_NONE;
+	if (parent == MIME_NONE) {
+		n->message_header = true;
+	} else {
+		struct mime_node *par = node(p, parent);
+
+		n->depth = par->depth + 1;
+		n->message_header = par->kind == MIME_NODE_MESSAGE;
+		if (par->last_child == MIME_NONE)
+			par->first_child = i;
+		else
+			node(p, par->last_child)->next = i;
+		par->last_child = i;
+		par->nchildren++;
+	}
+	p->cur = i;
+	p->in_header = true;
+	p->fs = FS_SKIP;
+}
+
+struct mime_parser *
+mime_parser_create(const struct mime_limits *limits)
+{
+	struct mime_parser *p = xcalloc(1, sizeof(*p));
+
+	if (limits != NULL)
+		p->lim = *limits;
+	else
+		mime_limits_default(&p->lim);
+	if (p->lim.max_parts < 1)
+		p->lim.max_parts = 1;
+	new_node(p, MIME_NONE, 0);
+	return p;
+}
+
+static void
+lower(struct buf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (b->data[i] >= 'A' && b->data[i] <= 'Z')
+			b->data[i] += 32;
+}
+
+/* header_end - the header of cur ends; decide what its body is */
+static void
+header_end(struct mime_parser *p, uint64_t body_start, uint64_t nl_body)
+{
+	struct mime_node *n = node(p, p->cur);
+	struct buf ct = BUF_INIT;
+	const struct mime_param *bp;
+	bool digest_child = false;
+
+	p->in_header = false;
+	p->fs = FS_SKIP;
+	n->body_start = n->body_end = body_start;
+	n->nl_body = nl_body;
+	if (n->parent != MIME_NONE) {
+		struct mime_node *par = node(p, n->parent);
+
+		digest_child = par->kind == MIME_NODE_MULTIPART &&
+			       slice_eq_cstr(buf_slice(&par->subtype), "digest");
+	}
+	if (n->has[MIME_F_CONTENT_TYPE])
+		mime_rfc2231_parse(n->field[MIME_F_CONTENT_TYPE].data,
+				   n->field[MIME_F_CONTENT_TYPE].len, &ct,
+				   &n->params);
+	{
+		ptrdiff_t slash = slice_find(buf_slice(&ct), '/');
+
+		if (slash > 0 && (size_t)slash + 1 < ct.len) {
+			buf_append(&n->type, ct.data, (size_t)slash);
+			buf_append(&n->subtype, ct.data + slash + 1,
+				   ct.len - (size_t)slash - 1);
+			lower(&n->type);
+			lower(&n->subtype);
+		} else {
+			/* absent or invalid: the default (RFC 2045 5.2) */
+			buf_append_str(&n->type, digest_child ? "message" : "text");
+			buf_append_str(&n->subtype, digest_child ? "rfc822" : "plain");
+			if (!digest_child &&
+			    mime_params_get(&n->params, "charset") == NULL) {
+				struct mime_param *cs;
+
+				n->params.v = xrealloc(n->params.v,
+				    (n->params.n + 1) * sizeof(*n->params.v));
+				cs = &n->params.v[n->params.n++];
+				memset(cs, 0, sizeof(*cs));
+				buf_append_str(&cs->name, "charset");
+				buf_append_str(&cs->raw, "us-ascii");
+				buf_append_str(&cs->value, "us-ascii");
+			}
+		}
+	}
+	buf_free(&ct);
+	n->cte = n->has[MIME_F_CTE] ? mime_cte_parse(n->field[MIME_F_CTE].data,
+						     n->field[MIME_F_CTE].len)
+				    : MIME_CTE_7BIT;
+
+	if (slice_eq_cstr(buf_slice(&n->type), "multipart")) {
+		if (n->depth >= p->lim.max_depth) {
+			n->cut = true;
+			p->t.truncated = true;
+			return;
+		}
+		n->kind = MIME_NODE_MULTIPART;
+		bp = mime_params_get(&n->params, "boundary");
+		if (bp != NULL && bp->value.len > 0)
+			buf_append(&n->boundary, bp->value.data,
+				   bp->value.len > MIME_BOUNDARY_MAX ?
+				   MIME_BOUNDARY_MAX : bp->value.len);
+		return;
+	}
+	if (slice_eq_cstr(buf_slice(&n->type), "message") &&
+	    (slice_eq_cstr(buf_slice(&n->subtype), "rfc822") ||
+	     slice_eq_cstr(buf_slice(&n->subtype), "global")) &&
+	    n->cte != MIME_CTE_QP && n->cte != MIME_CTE_BASE64) {
+		if (n->depth >= p->lim.max_depth ||
+		    p->t.n >= p->lim.max_parts) {
+			n->cut = true;
+			p->t.truncated = true;
+			return;
+		}
+		n->kind = MIME_NODE_MESSAGE;
+		new_node(p, p->cur, body_start);
+	}
+}
+
+/* close_node - cur's body ends at end; cur becomes its parent */
+static void
+close_node(struct mime_parser *p, uint64_t end, uint64_t nl_end,
+	   bool last_is_lf)
+{
+	struct mime_node *n = node(p, p->cur);
+
+	if (end > n->body_start) {
+		n->body_end = end;
+		n->lines = nl_end - n->nl_body + (last_is_lf ? 0 : 1);
+	} else {
+		n->body_end = n->body_start;
+		n->lines = 0;
+	}
+	p->cur = n->parent;
+}
+
+/* close_to - close every open part below node a (a itself with
+ * a == MIME_NONE), all ending at end */
+static void
+close_to(struct mime_parser *p, uint32_t a, uint64_t end, uint64_t nl_end,
+	 bool last_is_lf)
+{
+	while (p->cur != a && p->cur != MIME_NONE) {
+		if (p->in_header) {
+			struct mime_node *n = node(p, p->cur);
+
+			header_end(p, end > n->hdr_start ? end : n->hdr_start,
+				   nl_end);
+			continue;
+		}
+		close_node(p, end, nl_end, last_is_lf);
+	}
+}
+
+/* boundary_match - the open multipart whose boundary starts this line */
+static uint32_t
+boundary_match(struct mime_parser *p, bool *is_close)
+{
+	const unsigned char *l = p->lbuf;
+	size_t len = p->llen;
+
+	if (len < 3 || l[0] != '-' || l[1] != '-')
+		return MIME_NONE;
+	for (uint32_t i = p->cur; i != MIME_NONE; i = node(p, i)->parent) {
+		struct mime_node *n = node(p, i);
+		size_t bl = n->boundary.len;
+
+		if (n->kind != MIME_NODE_MULTIPART || n->closed || bl == 0 ||
+		    (i == p->cur && p->in_header))
+			continue;
+		if (len < 2 + bl || memcmp(l + 2, n->boundary.data, bl) != 0)
+			continue;
+		*is_close = len >= 4 + bl && l[2 + bl] == '-' &&
+			    l[3 + bl] == '-';
+		return i;
+	}
+	return MIME_NONE;
+}
+
+/* field_start - a header line that is not a continuation */
+static void
+field_data(struct mime_parser *p, const unsigned char *d, size_t len)
+{
+	struct mime_node *n = node(p, p->cur);
+	size_t i = 0;
+
+	while (i < len) {
+		if (p->fs == FS_SKIP)
+			return;
+		if (p->fs == FS_NAME) {
+			unsigned char c = d[i++];
+			size_t nl;
+
+			if (c == '\n') {
+				p->fs = FS_SKIP;
+				return;
+			}
+			if (c != ':') {
+				if (p->nlen < NAME_MAX_LEN)
+					p->name[p->nlen++] = c >= 'A' && c <= 'Z' ?
+						(unsigned char)(c + 32) : c;
+				else
+					p->name_long = true;
+				continue;
+			}
+			nl = p->nlen;
+			while (nl > 0 && (p->name[nl - 1] == ' ' ||
+					  p->name[nl - 1] == '\t'))
+				nl--;
+			p->fs = FS_SKIP;
+			if (p->name_long)
+				continue;
+			for (int f = 0; f < MIME_F_COUNT; f++) {
+				if (f >= MIME_F_FIRST_MESSAGE && !n->message_header)
+					break;
+				if (strlen(field_names[f]) == nl &&
+				    memcmp(field_names[f], p->name, nl) == 0) {
+					if (!n->has[f]) {
+						n->has[f] = true;
+						p->field = (enum mime_field)f;
+						p->fs = FS_VALUE;
+					}
+					break;
+				}
+			}
+			continue;
+		}
+		/* FS_VALUE */
+		{
+			size_t room = p->lim.max_header_bytes > n->kept ?
+				      p->lim.max_header_bytes - n->kept : 0;
+			size_t take = len - i < room ? len - i : room;
+
+			buf_append(&n->field[p->field], d + i, take);
+			n->kept += take;
+			if (take < len - i) {
+				p->t.truncated = true;
+				p->fs = FS_SKIP;
+			}
+			return;
+		}
+	}
+}
+
+/* line_end - the LF ending the current line was consumed */
+static void
+line_end(struct mime_parser *p, bool cr)
+{
+	unsigned eol = cr ? 2 : 1;
+
+	p->nl++;
+	p->prev_empty = p->off - p->line_start == eol;
+	if (p->in_header && p->prev_empty && !p->skip_line)
+		header_end(p, p->off, p->nl);
+	if (p->pending_child) {
+		p->pending_child = false;
+		new_node(p, p->pending_parent, p->off);
+	}
+	p->prev_eol = eol;
+	p->line_start = p->off;
+	p->llen = 0;
+	p->classified = false;
+	p->skip_line = false;
+}
+
+/* classify - the held-back start of the line is complete enough */
+static void
+classify(struct mime_parser *p)
+{
+	bool is_close = false;
+	uint32_t a = boundary_match(p, &is_close);
+
+	p->classified = true;
+	if (a != MIME_NONE && !is_close && p->t.n >= p->lim.max_parts) {
+		p->t.truncated = true;
+		a = MIME_NONE;  /* no room for the part: the line is content */
+	}
+	if (a != MIME_NONE) {
+		uint64_t end = p->line_start - p->prev_eol;
+		uint64_t nl_end = p->nl - (p->prev_eol > 0);
+
+		close_to(p, a, end, nl_end, p->prev_empty && p->prev_eol > 0);
+		if (is_close) {
+			node(p, a)->closed = true;
+		} else {
+			p->pending_child = true;
+			p->pending_parent = a;
+		}
+		p->skip_line = true;
+		return;
+	}
+	if (!p->in_header)
+		return;
+	if (p->lbuf[0] == ' ' || p->lbuf[0] == '\t') {
+		/* continuation: the current field goes on */
+	} else if (p->lbuf[0] == '\n' || (p->llen >= 2 && p->lbuf[0] == '\r' &&
+					  p->lbuf[1] == '\n')) {
+		return; /* blank line: the header ends at line_end() */
+	} else {
+		p->fs = FS_NAME;
+		p->nlen = 0;
+		p->name_long = false;
+	}
+	field_data(p, p->lbuf, p->llen);
+}
+
+void
+mime_parser_feed(struct mime_parser *p, const void *data, size_t len)
+{
+	const unsigned char *d = data;
+	size_t i = 0;
+
+	while (i < len) {
+		if (!p->classified) {
+			unsigned char c = 0;
+
+			while (i < len && p->llen < LINE_PREFIX) {
+				c = d[i++];
+				p->lbuf[p->llen++] = c;
+				p->off++;
+				if (c == '\n')
+					break;
+			}
+			if (c == '\n' || p->llen == LINE_PREFIX) {
+				bool cr = p->llen >= 2 ? p->lbuf[p->llen - 2] == '\r'
+						       : p->last_byte == '\r';
+
+				p->last_byte = p->lbuf[p->llen - 1];
+				classify(p);
+				if (c == '\n')
+					line_end(p, cr);
+			} else {
+				p->last_byte = p->lbuf[p->llen - 1];
+			}
+			continue;
+		}
+		{
+			const unsigned char *lf = memchr(d + i, '\n', len - i);
+			size_t n = lf ? (size_t)(lf - (d + i)) + 1 : len - i;
+			bool cr = n >= 2 ? d[i + n - 2] == '\r' : p->last_byte == '\r';
+
+			if (p->in_header && !p->skip_line)
+				field_data(p, d + i, n);
+			p->off += n;
+			i += n;
+			p->last_byte = d[i - 1];
+			if (lf != NULL)
+				line_end(p, cr);
+		}
+	}
+}
+
+/* parser_end - end of input: close every open part */
+static void
+parser_end(struct mime_parser *p)
+{
+	if (p->llen > 0 && !p->classified)
+		classify(p);
+	if (p->in_header)
+		header_end(p, p->off, p->nl);
+	close_to(p, MIME_NONE, p->off, p->nl, p->off > 0 && p->last_byte == '\n');
+	p->t.size = p->off;
+}
+
+void
+mime_parser_finish(struct mime_parser *p, struct mime_summary *out)
+{
+	parser_end(p);
+	mime_summary_free(out);
+	mime_summary_init(out);
+	mime_envelope_write(&p->t.nodes[0], &out->envelope);
+	mime_bodystructure_write(&p->t, 0, false, &out->body);
+	mime_bodystructure_write(&p->t, 0, true, &out->bodystructure);
+	mime_partmap_write(&p->t, &out->partmap);
+	mime_summary_fill(&p->t, out);
+}
+
+void
+mime_parser_destroy(struct mime_parser **pp)
+{
+	struct mime_parser *p = *pp;
+
+	if (p == NULL)
+		return;
+	for (uint32_t i = 0; i < p->t.n; i++) {
+		struct mime_node *n = &p->t.nodes[i];
+
+		for (int f = 0; f < MIME_F_COUNT; f++)
+			buf_free(&n->field[f]);
+		buf_free(&n->type);
+		buf_free(&n->subtype);
+		buf_free(&n->boundary);
+		mime_params_free(&n->params);
+	}
+	free(p->t.nodes);
+	free(p);
+	*pp = NULL;
+}
+
+void
+mime_summarize(const unsigned char *msg, size_t len,
+	       const struct mime_limits *limits, struct mime_summary *out)
+{
+	struct mime_parser *p = mime_parser_create(limits);
+
+	mime_parser_feed(p, msg, len);
+	mime_parser_finish(p, out);
+	mime_parser_destroy(&p);
+}
