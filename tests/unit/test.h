@@ -27,14 +27,16 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 /* path of a fresh temporary directory for this test (removed afterwards) */
 const char *test_tmpdir(void);
 
+/* the function is test_NAME, so NAME may also be the function tested */
 #define TEST(name)                                                        \
-	static void name(void);                                           \
-	static struct test_case name##_case = { #name, __FILE__, name, 0 }; \
-	__attribute__((constructor)) static void name##_register(void)   \
+	static void test_##name(void);                                    \
+	static struct test_case test_##name##_case = {                    \
+		#name, __FILE__, test_##name, 0 };                        \
+	__attribute__((constructor)) static void test_##name##_register(void) \
 	{                                                                 \
-		test_register(&name##_case);                              \
+		test_register(&test_##name##_case);                       \
 	}                                                                 \
-	static void name(void)
+	static void test_##name(void)
 
 #define CHECK(cond)                                                       \
 	do {                                                              \
