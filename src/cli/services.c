@@ -1,7 +1,9 @@
 /* services.c - the protocols built into this tern (see lib/service.h).
  * A listener whose protocol is not listed here is not opened. */
 #include "lib/service.h"
+#include "smtp/smtp.h"
 
 const struct service *const tern_services[] = {
+	&smtp_service,
 	NULL
 };

@@ -1,0 +1,411 @@
+/* smtp-deliver.c - a message's way into the store: the blob opened with
+ * our Received header, the body streamed in as it arrives (header fields
+ * noticed on the way), per-recipient Return-Path and Delivered-To, one
+ * store_deliver() commit, and the final reply from its completion */
+#include "smtp/smtp-session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+
+const struct smtp_status smtp_deliver_tempfail = {
+	451, "4.3.0", "Temporary failure, please try again later"
+};
+static const struct smtp_status smtp_deliver_toobig = {
+	552, "5.3.4", "Message size exceeds fixed maximum message size"
+};
+static const struct smtp_status smtp_deliver_quota = {
+	452, "4.2.2", "Mailbox full"
+};
+
+enum {
+	SMTP_HDR_BOL = 0,	/* at the start of a header line */
+	SMTP_HDR_NAME,		/* reading a field name */
+	SMTP_HDR_LINE,		/* rest of a line */
+	SMTP_HDR_BODY,		/* header over */
+};
+
+/* RFC 6531 3.7.3 / RFC 3848 "with" protocol names */
+static const char *
+smtp_deliver_protocol(const struct smtp_session *s)
+{
+	static const char *const names[2][2][2] = {
+		{ { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
+		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } },
+	};
+
+	if (!s->esmtp)
+		return "SMTP";
+	return names[s->txn.mail.smtputf8][conn_is_tls(s->conn)]
+		    [s->auth_account_id != 0];
+}
+
+static void
+smtp_deliver_received(struct smtp_session *s, struct buf *b)
+{
+	const struct smtp_txn *t = &s->txn;
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	buf_printf(b, "Received: from %s ([%s])\r\n\tby %s (tern) with %s id %s",
+		   s->helo[0] ? s->helo : "unknown", conn_peer_ip(s->conn),
+		   smtp_session_conf(s)->hostname, smtp_deliver_protocol(s),
+		   t->id);
+	if (conn_is_tls(s->conn))
+		buf_printf(b, "\r\n\t(using %s with cipher %s)",
+			   conn_tls_version(s->conn), conn_tls_cipher(s->conn));
+	if (t->n_rcpts == 1)
+		buf_printf(b, "\r\n\tfor <%s>", t->rcpts[0].addr);
+	buf_printf(b, ";\r\n\t%s\r\n", date);
+}
+
+bool
+smtp_deliver_begin(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	rc = store_blob_begin(s->env->store, &t->blob);
+	if (rc != 0) {
+		log_error(s->id, "smtp blob begin failed id=%s error=%s", t->id,
+			  store_strerror(rc));
+		return false;
+	}
+	smtp_deliver_received(s, &b);
+	rc = store_blob_write(t->blob, b.data, b.len);
+	buf_free(&b);
+	if (rc != 0) {
+		log_error(s->id, "smtp blob write failed id=%s error=%s", t->id,
+			  store_strerror(rc));
+		store_blob_abort(&t->blob);
+		return false;
+	}
+	t->hdr_state = SMTP_HDR_BOL;
+	return true;
+}
+
+static void
+smtp_deliver_blob(struct smtp_session *s, const void *p, size_t n)
+{
+	struct smtp_txn *t = &s->txn;
+	int rc;
+
+	if (n == 0 || t->store_error)
+		return;
+	rc = store_blob_write(t->blob, p, n);
+	if (rc != 0) {
+		t->store_error = rc;
+		if (rc != STORE_ETOOBIG)
+			log_error(s->id, "smtp blob write failed id=%s error=%s",
+				  t->id, store_strerror(rc));
+	}
+}
+
+/* the header is over: let the policy add fields, before the blank line */
+static void
+smtp_deliver_header_end(struct smtp_session *s)
+{
+	struct buf add = BUF_INIT;
+
+	s->txn.hdr_state = SMTP_HDR_BODY;
+	if (s->policy->header_end == NULL)
+		return;
+	s->policy->header_end(s, s->txn.hdr_seen, &add);
+	smtp_deliver_blob(s, add.data, add.len);
+	buf_free(&add);
+}
+
+static void
+smtp_deliver_field(struct smtp_txn *t)
+{
+	static const struct { const char *name; unsigned bit; } fields[] = {
+		{ "date", SMTP_HDR_DATE },
+		{ "message-id", SMTP_HDR_MESSAGE_ID },
+		{ "from", SMTP_HDR_FROM },
+	};
+	struct slice name = { (const unsigned char *)t->hdr_name, t->hdr_name_len };
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (slice_case_eq_cstr(slice_trim(name), fields[i].name))
+			t->hdr_seen |= fields[i].bit;
+}
+
+void
+smtp_deliver_write(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+	const unsigned char *p = t->chunk.data;
+	size_t n = t->chunk.len, start = 0;
+
+	if (t->blob == NULL || t->data.errors || t->store_error) {
+		buf_reset(&t->chunk);
+		return;
+	}
+	for (size_t i = 0; i < n && t->hdr_state != SMTP_HDR_BODY; i++) {
+		unsigned char c = p[i];
+
+		switch (t->hdr_state) {
+		case SMTP_HDR_BOL:
+			if (c == '\r' || c == '\n') {
+				/* the blank line: fields go in before it */
+				smtp_deliver_blob(s, p + start, i - start);
+				start = i;
+				smtp_deliver_header_end(s);
+			} else if (c == ' ' || c == '\t') {
+				t->hdr_state = SMTP_HDR_LINE;
+			} else {
+				t->hdr_name[0] = (char)c;
+				t->hdr_name_len = 1;
+				t->hdr_state = SMTP_HDR_NAME;
+			}
+			break;
+		case SMTP_HDR_NAME:
+			if (c == ':') {
+				smtp_deliver_field(t);
+				t->hdr_state = SMTP_HDR_LINE;
+			} else if (c == '\n') {
+				t->hdr_state = SMTP_HDR_BOL;
+			} else if (t->hdr_name_len < sizeof(t->hdr_name)) {
+				t->hdr_name[t->hdr_name_len++] = (char)c;
+			} else {
+				t->hdr_state = SMTP_HDR_LINE;
+			}
+			break;
+		case SMTP_HDR_LINE:
+			if (c == '\n')
+				t->hdr_state = SMTP_HDR_BOL;
+			break;
+		}
+	}
+	smtp_deliver_blob(s, p + start, n - start);
+	buf_reset(&t->chunk);
+}
+
+/* one line per transaction: id, from, rcpts, size, tls, result */
+static void
+smtp_deliver_log(struct smtp_session *s, int code, const char *enh,
+		 const char *detail)
+{
+	struct smtp_txn *t = &s->txn;
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "smtp txn id=%s from=<", t->id);
+	buf_append_escaped(&b, t->from.addr, strlen(t->from.addr), 256);
+	buf_append_str(&b, "> to=");
+	for (size_t i = 0; i < t->n_rcpts && i < 10; i++) {
+		buf_append_str(&b, i ? ",<" : "<");
+		buf_append_escaped(&b, t->rcpts[i].addr,
+				   strlen(t->rcpts[i].addr), 256);
+		buf_append_str(&b, ">");
+	}
+	if (t->n_rcpts > 10)
+		buf_printf(&b, ",...");
+	buf_printf(&b, " rcpts=%zu refused=%zu size=%llu body=%s%s tls=%s",
+		   t->n_rcpts, t->n_rejected, (unsigned long long)t->data.size,
+		   t->bdat ? "bdat" : "data", t->mail.smtputf8 ? " smtputf8=yes" : "",
+		   conn_is_tls(s->conn) ? conn_tls_version(s->conn) : "no");
+	buf_printf(&b, " result=%d%s%s", code, enh ? " status=" : "", enh ? enh : "");
+	if (detail)
+		buf_printf(&b, " detail=%s", detail);
+	log_info(s->id, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* after the final reply: next transaction, or goodbye */
+static void
+smtp_deliver_next(struct smtp_session *s)
+{
+	smtp_session_reset(s);
+	if (s->shutdown) {
+		smtp_session_close(s, "4.3.2", "Service shutting down", "shutdown");
+		return;
+	}
+	smtp_session_timeout(s);
+}
+
+static const struct smtp_status *
+smtp_deliver_error(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+	const struct smtp_status *st = smtp_data_status(&t->data);
+
+	if (t->failed)
+		return t->failed;
+	if (st)
+		return st;
+	if (t->store_error == STORE_ETOOBIG)
+		return &smtp_deliver_toobig;
+	if (t->store_error)
+		return &smtp_deliver_tempfail;
+	return NULL;
+}
+
+static void
+smtp_deliver_prefix(struct buf *b, const struct smtp_txn *t, const char *to)
+{
+	buf_printf(b, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
+		   t->from.null ? "" : t->from.addr, to);
+}
+
+/* one store row per distinct target: locals by account, remotes by
+ * address (an alias and its account named twice get one copy) */
+static void
+smtp_deliver_add(struct smtp_txn *t, size_t *offs, enum store_rcpt_kind kind,
+		 int64_t account_id, const char *address,
+		 const struct smtp_rcpt *rc)
+{
+	struct store_rcpt *r;
+
+	for (size_t i = 0; i < t->n_srcpts; i++) {
+		r = &t->srcpts[i];
+		if (r->kind == kind && (kind == STORE_RCPT_LOCAL ?
+					r->account_id == account_id :
+					strcmp(r->address, address) == 0))
+			return;
+	}
+	r = &t->srcpts[t->n_srcpts];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->account_id = account_id;
+	r->address = address;
+	r->orcpt = rc->params.orcpt[0] ? rc->params.orcpt : NULL;
+	r->notify = rc->params.notify;
+	offs[t->n_srcpts * 2] = t->prefixes.len;
+	if (kind == STORE_RCPT_LOCAL)
+		smtp_deliver_prefix(&t->prefixes, t, address);
+	offs[t->n_srcpts * 2 + 1] = t->prefixes.len;
+	t->n_srcpts++;
+}
+
+static void
+smtp_deliver_build(struct smtp_txn *t)
+{
+	size_t cap = 0, *offs;
+
+	for (size_t i = 0; i < t->n_rcpts; i++)
+		cap += t->rcpts[i].remote ? 1 : t->rcpts[i].targets.n;
+	t->srcpts = xcalloc(cap ? cap : 1, sizeof(*t->srcpts));
+	offs = xcalloc(cap ? cap * 2 : 2, sizeof(*offs));
+	for (size_t i = 0; i < t->n_rcpts; i++) {
+		const struct smtp_rcpt *rc = &t->rcpts[i];
+
+		if (rc->remote) {
+			smtp_deliver_add(t, offs, STORE_RCPT_REMOTE, 0, rc->addr, rc);
+			continue;
+		}
+		for (size_t j = 0; j < rc->targets.n; j++) {
+			const struct store_target *tg = &rc->targets.v[j];
+
+			smtp_deliver_add(t, offs, tg->kind == STORE_TARGET_LOCAL ?
+					 STORE_RCPT_LOCAL : STORE_RCPT_REMOTE,
+					 tg->account_id, tg->address, rc);
+		}
+	}
+	/* the prefix buffer has stopped moving: point into it */
+	for (size_t i = 0; i < t->n_srcpts; i++) {
+		t->srcpts[i].prefix = t->prefixes.data + offs[i * 2];
+		t->srcpts[i].prefix_len = offs[i * 2 + 1] - offs[i * 2];
+	}
+	free(offs);
+}
+
+static void
+smtp_deliver_done(void *arg, int ret)
+{
+	struct smtp_session *s = arg;
+	struct smtp_txn *t = &s->txn;
+	size_t failed = 0, quota = 0;
+
+	for (size_t i = 0; ret == 0 && i < t->n_srcpts; i++) {
+		if (t->srcpts[i].status == 0)
+			continue;
+		failed++;
+		if (t->srcpts[i].status == STORE_EQUOTA)
+			quota++;
+		log_warn(s->id, "smtp rcpt not delivered id=%s account=%lld error=%s",
+			 t->id, (long long)t->srcpts[i].account_id,
+			 store_strerror(t->srcpts[i].status));
+	}
+	if (s->conn_gone) {
+		/* the client left; the message is stored all the same */
+		smtp_deliver_log(s, ret == 0 ? 250 : 451, NULL, "client-gone");
+		smtp_session_release(s);
+		return;
+	}
+	if (ret == 0 && failed < t->n_srcpts) {
+		/* XXX a recipient that failed at commit (quota) after its 250
+		 * to RCPT needs a DSN: the relay's dsn.c, once it exists */
+		smtp_session_reply(s, 250, "2.0.0", "Ok: queued as %s", t->id);
+		smtp_deliver_log(s, 250, "2.0.0", failed ? "partial" : NULL);
+	} else {
+		const struct smtp_status *st = &smtp_deliver_tempfail;
+
+		if (ret == STORE_ETOOBIG)
+			st = &smtp_deliver_toobig;
+		else if (ret == STORE_EQUOTA || (ret == 0 && quota > 0))
+			st = &smtp_deliver_quota;
+		if (ret != 0)
+			log_error(s->id, "smtp deliver failed id=%s error=%s",
+				  t->id, store_strerror(ret));
+		smtp_session_status(s, st);
+		smtp_deliver_log(s, st->code, st->enh, NULL);
+	}
+	smtp_deliver_next(s);
+	if (s->state != SMTP_S_QUIT)
+		conn_resume(s->conn);
+}
+
+void
+smtp_deliver_finish(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+	const struct smtp_status *st = smtp_deliver_error(s);
+	struct store_envelope env;
+	int rc;
+
+	if (st == NULL && t->hdr_state != SMTP_HDR_BODY) {
+		/* a message that is all header: fields go at its end */
+		smtp_deliver_header_end(s);
+		st = smtp_deliver_error(s);
+	}
+	if (st != NULL) {
+		smtp_session_status(s, st);
+		smtp_deliver_log(s, st->code, st->enh, NULL);
+		store_blob_abort(&t->blob);
+		if (t->bdat && !t->chunk_last) {
+			/* BDAT: chunks up to LAST get this answer too */
+			t->failed = st;
+			s->state = SMTP_S_RCPT;
+			return;
+		}
+		smtp_deliver_next(s);
+		return;
+	}
+	smtp_deliver_build(t);
+	memset(&env, 0, sizeof(env));
+	env.sender = t->from.null ? "" : t->from.addr;
+	env.envid = t->mail.envid[0] ? t->mail.envid : NULL;
+	env.ret = t->mail.ret;
+	s->state = SMTP_S_DELIVER;
+	smtp_session_timeout(s);
+	rc = store_deliver(s->env->store, &t->blob, &env, t->srcpts, t->n_srcpts,
+			   &t->queue_msg_id, smtp_deliver_done, s);
+	if (rc != 0) {
+		log_error(s->id, "smtp deliver refused id=%s error=%s", t->id,
+			  store_strerror(rc));
+		st = rc == STORE_ETOOBIG ? &smtp_deliver_toobig :
+		     &smtp_deliver_tempfail;
+		smtp_session_status(s, st);
+		smtp_deliver_log(s, st->code, st->enh, NULL);
+		smtp_deliver_next(s);
+		return;
+	}
+	conn_pause(s->conn);
+}

@@ -1,0 +1,24 @@
+/* smtp-service.c - the port 25 service: inbound mail for local domains.
+ * Submission (587/465) defines its own service and policy on top of
+ * smtp-session.h (issue 7). */
+#include "smtp/smtp.h"
+#include "smtp/smtp-session.h"
+
+/* MX: no AUTH, no relaying, ever */
+static const struct smtp_policy smtp_service_policy = {
+	.name = "smtp",
+};
+
+static void *
+smtp_service_accept(struct conn *c, struct service_env *env)
+{
+	return smtp_session_create(c, env, &smtp_service_policy);
+}
+
+const struct service smtp_service = {
+	.proto = "smtp",
+	.default_tls = TLS_MODE_STARTTLS,
+	.accept = smtp_service_accept,
+	.ops = &smtp_session_ops,
+	.busy_reply = "421 4.7.0 Too many connections, try again later\r\n",
+};
