@@ -66,7 +66,6 @@ char *
 auth_normalize_username(const void *name, size_t len)
 {
 	const unsigned char *p = name;
-	const unsigned char *at = NULL;
 	char *out;
 
 	while (len > 0 && (p[0] == ' ' || p[0] == '\t')) {
@@ -83,16 +82,12 @@ auth_normalize_username(const void *name, size_t len)
 
 		if (cp < 0x21 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
 			return NULL;
-		if (cp == '@')
-			at = p + i;
 		i += n;
 	}
 	out = xstrndup((const char *)p, len);
-	if (at != NULL) {
-		for (char *c = out + (at - p) + 1; *c != '\0'; c++) {
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		}
+	for (char *c = out; *c != '\0'; c++) {
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 	}
 	return out;
 }

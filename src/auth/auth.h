@@ -27,11 +27,13 @@
 /* auth_normalize_username - the canonical form of a login name.
  *
  * The login name is the full address "user@domain". Leading and trailing
- * spaces and tabs are removed, and ASCII letters after the last '@' are
- * lowercased (domains are case-insensitive; the local part is kept as it
- * is, RFC 5321 section 2.4: whether the store matches it case-insensitively
- * is the store's business). A name without '@' is accepted unchanged (the
- * store will simply not find it, unless the lead maps a default domain).
+ * spaces and tabs are removed, and ASCII letters are lowercased: in the
+ * domain because domains are case-insensitive, and in the local part
+ * because the store matches local parts case-insensitively too
+ * (store_address_normalize()), so that one account has one name in
+ * logs, throttling and SASL. Non-ASCII bytes are kept as they are. A
+ * name without '@' is accepted (the store will simply not find it,
+ * unless the lead maps a default domain).
  *
  * Returns a malloc'd NUL-terminated string, or NULL when the name is
  * empty, longer than AUTH_USERNAME_MAX, not valid UTF-8, or contains a
