@@ -158,19 +158,20 @@ header_end(struct mime_parser *p, uint64_t body_start, uint64_t nl_body)
 			/* absent or invalid: the default (RFC 2045 5.2) */
 			buf_append_str(&n->type, digest_child ? "message" : "text");
 			buf_append_str(&n->subtype, digest_child ? "rfc822" : "plain");
-			if (!digest_child &&
-			    mime_params_get(&n->params, "charset") == NULL) {
-				struct mime_param *cs;
-
-				n->params.v = xrealloc(n->params.v,
-				    (n->params.n + 1) * sizeof(*n->params.v));
-				cs = &n->params.v[n->params.n++];
-				memset(cs, 0, sizeof(*cs));
-				buf_append_str(&cs->name, "charset");
-				buf_append_str(&cs->raw, "us-ascii");
-				buf_append_str(&cs->value, "us-ascii");
-			}
 		}
+	}
+	if (slice_eq_cstr(buf_slice(&n->type), "text") &&
+	    mime_params_get(&n->params, "charset") == NULL) {
+		/* RFC 2045 5.2: text defaults to us-ascii, as IMAP shows it */
+		struct mime_param *cs;
+
+		n->params.v = xrealloc(n->params.v,
+				       (n->params.n + 1) * sizeof(*n->params.v));
+		cs = &n->params.v[n->params.n++];
+		memset(cs, 0, sizeof(*cs));
+		buf_append_str(&cs->name, "charset");
+		buf_append_str(&cs->raw, "us-ascii");
+		buf_append_str(&cs->value, "us-ascii");
 	}
 	buf_free(&ct);
 	n->cte = n->has[MIME_F_CTE] ? mime_cte_parse(n->field[MIME_F_CTE].data,
