@@ -141,7 +141,10 @@ cmd_serve(struct cli *cli)
 
 	set.data_dir = conf->data_dir;
 	set.plus_separator = conf->store.plus_separator;
-	set.max_message_size = conf->smtp.max_message_size;
+	/* the SMTP limit counts the client's bytes; the blob also holds
+	 * our Received: (and submission's added fields): leave room */
+	set.max_message_size = conf->smtp.max_message_size ?
+			       conf->smtp.max_message_size + 64 * 1024 : 0;
 	rc = store_open(&set, &s->env.store, &err);
 	if (rc != 0) {
 		fprintf(stderr, "tern: store %s: %s\n", conf->data_dir,
