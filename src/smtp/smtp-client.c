@@ -71,6 +71,7 @@ smtp_sess_rcpt_from_reply(struct smtp_sess *s, struct smtp_client_rcpt *r,
 	smtp_client_rcpt_set(r, smtp_reply_class(&s->reply) == 5 ?
 			     SMTP_RCPT_PERM : SMTP_RCPT_TEMP,
 			     smtp_sess_enh(s, tf, pf), d, true);
+	r->mta = s->host->name;
 	free(d);
 }
 
@@ -489,6 +490,7 @@ smtp_sess_transaction(struct smtp_sess *s, struct smtp_client_msg *m)
 			smtp_client_rcpt_set(r, SMTP_RCPT_OK,
 					     s->reply.enh[0] ? s->reply.enh :
 					     "2.0.0", d, true);
+			r->mta = s->host->name;
 			free(d);
 			if (dsn && r->notify != STORE_NOTIFY_DEFAULT)
 				m->dsn_relayed = true;

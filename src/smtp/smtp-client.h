@@ -38,6 +38,7 @@ struct smtp_client_rcpt {
 	char enh[16];		/* RFC 3463 status for a DSN ("5.1.1") */
 	char *diag;		/* "smtp; 550 5.1.1 ..." or a local reason */
 	bool remote;		/* diag is the peer's reply */
+	const char *mta;	/* the host that answered (route's name) */
 };
 
 struct smtp_client_msg {

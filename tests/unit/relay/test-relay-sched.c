@@ -1,0 +1,49 @@
+/* test-relay-sched.c - backoff schedule and destination keys */
+#include "test.h"
+#include "smtp/relay.h"
+
+#include <stdlib.h>
+
+TEST(relay_backoff_schedule)
+{
+	uint64_t min = 5 * 60 * 1000, max = 60 * 60 * 1000;
+
+	CHECK_INT(relay_backoff_ms(0, min, max), min);
+	CHECK_INT(relay_backoff_ms(1, min, max), min);
+	CHECK_INT(relay_backoff_ms(2, min, max), 2 * min);
+	CHECK_INT(relay_backoff_ms(3, min, max), 4 * min);
+	CHECK_INT(relay_backoff_ms(4, min, max), 8 * min);
+	CHECK_INT(relay_backoff_ms(5, min, max), max);
+	CHECK_INT(relay_backoff_ms(1000000, min, max), max);
+	/* min > max: max wins */
+	CHECK_INT(relay_backoff_ms(1, 10, 5), 5);
+	/* a 5-day max_age with the defaults is about 124 attempts, not
+	 * thousands: the schedule levels off at max */
+	{
+		uint64_t t = 0;
+		uint32_t n = 0;
+
+		while (t < 5ull * 24 * 3600 * 1000)
+			t += relay_backoff_ms(++n, min, max);
+		CHECK(n > 100 && n < 130);
+	}
+}
+
+TEST(relay_dest_keys)
+{
+	char *d = relay_dest_of("Bob@B.Test");
+
+	CHECK_STR(d, "b.test");
+	free(d);
+	d = relay_dest_of("\"a@b\"@c.test");
+	CHECK_STR(d, "c.test");
+	free(d);
+	CHECK(relay_dest_of("nobody") == NULL);
+	CHECK(relay_dest_of("x@") == NULL);
+	CHECK(relay_domain_listed("a.test b.test", "B.TEST"));
+	CHECK(relay_domain_listed("a.test,b.test", "a.test"));
+	CHECK(!relay_domain_listed("a.test b.test", "c.test"));
+	CHECK(!relay_domain_listed("aa.test", "a.test"));
+	CHECK(!relay_domain_listed("", "a.test"));
+	CHECK(!relay_domain_listed(NULL, "a.test"));
+}
