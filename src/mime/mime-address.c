@@ -152,9 +152,13 @@ join(const struct toks *t, size_t a, size_t b)
 {
 	struct buf out = BUF_INIT;
 
-	for (size_t i = a; i < b; i++)
-		if (t->v[i].type != T_COMMENT)
-			buf_append(&out, t->text.data + t->v[i].off, t->v[i].len);
+	for (size_t i = a; i < b; i++) {
+		/* comments and stray angle brackets are no part of it */
+		if (t->v[i].type == T_COMMENT || is_sp(t, i, '<') ||
+		    is_sp(t, i, '>'))
+			continue;
+		buf_append(&out, t->text.data + t->v[i].off, t->v[i].len);
+	}
 	buf_append(&out, "", 0);
 	buf_cstr(&out);
 	return buf_steal(&out);
