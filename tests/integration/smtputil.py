@@ -1,0 +1,112 @@
+"""smtputil - helpers for the SMTP server tests: a raw SMTP dialogue over
+a socket (for pipelining, BDAT and malformed input that smtplib won't
+send), and a read-only look into the store to check what was delivered.
+
+Reading the store: tern.db (SQLite, WAL) and blobs/xx/<id>, read only,
+until the IMAP/POP3 servers can be used for it."""
+import os
+import socket
+import sqlite3
+import ssl
+
+
+class Raw:
+    """A line-level SMTP client: send bytes, read whole replies."""
+
+    def __init__(self, tern, proto="smtp", timeout=10, greet=True):
+        self.tern = tern
+        self.sock = tern.connect(proto, timeout=timeout)
+        self.buf = b""
+        if greet:
+            code, text = self.reply()
+            assert code == 220, (code, text)
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def cmd(self, line):
+        self.send(line.encode() + b"\r\n" if isinstance(line, str) else line + b"\r\n")
+        return self.reply()
+
+    def _line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed; pending %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        assert line.endswith(b"\r"), line
+        return line[:-1].decode("utf-8", "replace")
+
+    def reply(self):
+        """(code, text): text lines joined with '\\n'."""
+        lines = []
+        while True:
+            line = self._line()
+            lines.append(line[4:])
+            if len(line) < 4 or line[3] != "-":
+                return int(line[:3]), "\n".join(lines)
+
+    def closed(self, timeout=5):
+        """True if the server closed the connection (EOF)."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def starttls(self):
+        code, text = self.cmd("STARTTLS")
+        assert code == 220, (code, text)
+        self.sock = self.tern.ssl_context().wrap_socket(self.sock)
+        return self
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def inbox(tern, address, mailbox="INBOX"):
+    """Every message (prefix + blob bytes) in the account's mailbox, by uid."""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tern.data_dir, "tern.db"),
+                         uri=True, timeout=30)
+    try:
+        rows = db.execute(
+            "SELECT m.prefix, m.blob_id FROM messages m"
+            " JOIN mailboxes b ON m.mailbox_id = b.id"
+            " JOIN accounts a ON b.account_id = a.id"
+            " WHERE a.address = ? AND b.name = ? ORDER BY m.uid",
+            (address, mailbox)).fetchall()
+    finally:
+        db.close()
+    out = []
+    for prefix, blob_id in rows:
+        path = os.path.join(tern.data_dir, "blobs", "%02x" % (blob_id % 256), str(blob_id))
+        with open(path, "rb") as f:
+            out.append(bytes(prefix or b"") + f.read())
+    return out
+
+
+def queue_rcpts(tern):
+    """(address, orcpt, notify) of every queued remote recipient."""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tern.data_dir, "tern.db"),
+                         uri=True, timeout=30)
+    try:
+        return db.execute("SELECT address, orcpt, notify FROM queue_rcpts ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def message(subject, body="hello\r\n", extra=""):
+    return ("From: sender@remote.example\r\nTo: alice@example.test\r\n"
+            "Subject: %s\r\n%s\r\n%s" % (subject, extra, body)).encode()

@@ -1,0 +1,436 @@
+"""SMTP server (port 25): protocol, extensions, recipients, delivery into
+the store. Real clients: smtplib and raw sockets (smtputil.Raw)."""
+import smtplib
+import socket
+import time
+
+import pytest
+
+from conftest import ALICE, BOB
+from smtputil import Raw, inbox, message, queue_rcpts
+
+A = ALICE[0]
+B = BOB[0]
+
+
+def smtp(t, **kw):
+    return smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=10, **kw)
+
+
+def start(tern_factory, extra="", accounts=(ALICE, BOB)):
+    t = tern_factory(extra=extra)
+    for a in accounts:
+        t.add_account(*a)
+    t.start()
+    return t
+
+
+def test_greeting_and_ehlo_keywords(tern):
+    r = Raw(tern, greet=False)
+    code, text = r.reply()
+    assert code == 220 and text == "mail.example.test ESMTP tern"
+    code, text = r.cmd("EHLO client.example")
+    assert code == 250
+    assert text.split("\n")[1:] == ["PIPELINING", "SIZE 52428800", "8BITMIME",
+                                    "SMTPUTF8", "ENHANCEDSTATUSCODES",
+                                    "STARTTLS", "CHUNKING", "DSN"]
+    r.starttls()
+    # RFC 3207: state is reset, EHLO needed again
+    assert r.cmd("MAIL FROM:<a@remote.example>")[0] == 503
+    code, text = r.cmd("EHLO client.example")
+    assert code == 250 and "STARTTLS" not in text.split("\n")
+    assert r.cmd("STARTTLS")[0] == 503
+    assert r.cmd("QUIT")[0] == 221
+
+
+def test_helo_and_basic_commands(tern):
+    r = Raw(tern)
+    assert r.cmd("HELO client.example") == (250, "mail.example.test")
+    assert r.cmd("NOOP") == (250, "2.0.0 Ok")
+    assert r.cmd("RSET") == (250, "2.0.0 Ok")
+    assert r.cmd("VRFY alice")[0] == 252
+    assert r.cmd("EXPN staff")[0] == 502
+    code, text = r.cmd("HELP")
+    assert code == 214 and text.startswith("2.0.0 ")
+    # HELO is not EHLO: no extensions
+    assert r.cmd("BDAT 1 LAST")[0] == 503
+    assert r.cmd("STARTTLS")[0] == 503
+    assert r.cmd("AUTH PLAIN")[0] == 503
+    assert r.cmd("QUIT") == (221, "2.0.0 mail.example.test Bye")
+    assert r.closed()
+
+
+def test_delivery_headers(tern):
+    with smtp(tern) as s:
+        s.sendmail("sender@remote.example", [A], message("plain"))
+        s.starttls(context=tern.ssl_context())
+        s.sendmail("sender@remote.example", [A], message("over tls"))
+    msgs = inbox(tern, A)
+    assert len(msgs) == 2
+    m = msgs[0].decode()
+    assert m.startswith("Return-Path: <sender@remote.example>\r\n"
+                        "Delivered-To: alice@example.test\r\nReceived: from ")
+    assert "with ESMTP id " in m and "for <alice@example.test>" in m
+    assert m.endswith("Subject: plain\r\n\r\nhello\r\n")
+    m = msgs[1].decode()
+    assert "with ESMTPS id " in m
+    assert "(using TLSv1." in m and "with cipher " in m
+    assert "Subject: over tls" in m
+
+
+def test_recipients(tern_factory):
+    t = start(tern_factory)
+    t.cli("alias", "add", "staff@example.test", A)
+    t.cli("alias", "add", "staff@example.test", B)
+    with smtp(t) as s:
+        s.ehlo()
+        # unknown local user: refused at RCPT
+        assert s.mail("x@remote.example")[0] == 250
+        assert s.rcpt("nobody@example.test") == (550, b"5.1.1 User unknown")
+        # no open relay, ever
+        assert s.rcpt("bob@elsewhere.example") == (554, b"5.7.1 Relay access denied")
+        assert s.rcpt("joe@[192.0.2.1]")[0] == 554
+        assert s.rcpt("bob+tag@example.test")[0] == 250
+        assert s.rcpt("staff@example.test")[0] == 250
+        assert s.rcpt("ALICE@Example.Test")[0] == 250
+        assert s.data(message("alias"))[0] == 250
+        # the null sender is accepted; Postmaster without a domain
+        # resolves like postmaster@<local domain>
+        assert s.mail("<>")[0] == 250
+        assert s.rcpt("Postmaster")[0] == 550
+    # bob once (plus-address and alias), alice once (alias and address)
+    assert len(inbox(t, A)) == 1 and len(inbox(t, B)) == 1
+    assert b"Delivered-To: bob@example.test\r\n" in inbox(t, B)[0]
+    t.cli("alias", "add", "postmaster@example.test", A)
+    t.cli("alias", "add", "@example.test", B)
+    with smtp(t) as s:
+        assert s.sendmail("", ["Postmaster", "whoever@example.test"],
+                          message("catchall")) == {}
+    assert inbox(t, A)[1].startswith(b"Return-Path: <>\r\n")
+    assert len(inbox(t, B)) == 2
+
+
+def test_pipelined_transactions(tern):
+    r = Raw(tern)
+    r.cmd("EHLO pipeliner.example")
+    batch = b""
+    for i in range(5):
+        batch += (b"MAIL FROM:<s%d@remote.example>\r\nRCPT TO:<%s>\r\n"
+                  b"RCPT TO:<nobody@example.test>\r\nDATA\r\n" % (i, A.encode()))
+    r.send(batch)
+    # DATA ends a pipeline group: the rest waits for 354
+    for i in range(5):
+        assert r.reply()[0] == 250
+        assert r.reply()[0] == 250
+        assert r.reply()[0] == 550
+        assert r.reply()[0] == 354
+        # the message, the next group, all in one write
+        if i == 4:
+            break
+        r.send(message("pipe %d" % i) + b".\r\n" + (
+            b"MAIL FROM:<s%d@remote.example>\r\nRCPT TO:<%s>\r\n"
+            b"RCPT TO:<nobody@example.test>\r\nDATA\r\n" % (i + 10, A.encode())))
+        code, text = r.reply()
+        assert code == 250 and text.startswith("2.0.0 Ok: queued as ")
+    r.send(message("pipe 4") + b".\r\nQUIT\r\n")
+    assert r.reply()[0] == 250
+    assert r.reply()[0] == 221
+    # the batch sent first had 5 groups: 4 were answered 503 after the
+    # first transaction took DATA; count what was stored
+    assert len(inbox(tern, A)) == 5
+
+
+def test_pipelining_whole_session(tern):
+    """PIPELINING with everything up to DATA in one packet, body and QUIT
+    in the next (what a pipelining MTA does)."""
+    r = Raw(tern)
+    r.send(b"EHLO p.example\r\nMAIL FROM:<a@remote.example> BODY=8BITMIME\r\n"
+           b"RCPT TO:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n" % (A.encode(), B.encode()))
+    assert r.reply()[0] == 250   # EHLO
+    assert [r.reply()[0] for _ in range(4)] == [250, 250, 250, 354]
+    r.send(message("8bit", body="gr\xfc\xdfe\r\n".encode("latin-1").decode("latin-1"))
+           + b".\r\nQUIT\r\n")
+    assert r.reply()[0] == 250
+    assert r.reply()[0] == 221
+    assert len(inbox(tern, A)) == 1 and len(inbox(tern, B)) == 1
+
+
+def test_dot_stuffing(tern):
+    body = "line\r\n.\r\n..\r\n.leading dot\r\n"
+    with smtp(tern) as s:
+        # smtplib stuffs the dots
+        s.sendmail("a@remote.example", [A], message("dots", body=body))
+    assert inbox(tern, A)[0].endswith(body.encode())
+
+
+def test_bdat_chunks(tern):
+    r = Raw(tern)
+    r.cmd("EHLO chunker.example")
+    assert r.cmd("MAIL FROM:<a@remote.example>")[0] == 250
+    assert r.cmd("RCPT TO:<%s>" % A)[0] == 250
+    msg = message("chunked", body="one\r\n.\r\ntwo\r\n")
+    parts = [msg[:10], msg[10:11], msg[11:40], msg[40:]]
+    for p in parts[:-1]:
+        r.send(b"BDAT %d\r\n" % len(p) + p)
+        assert r.reply() == (250, "2.0.0 %d octets received" % len(p))
+    r.send(b"BDAT %d LAST\r\n" % len(parts[-1]) + parts[-1])
+    code, text = r.reply()
+    assert code == 250 and "queued as" in text
+    # BDAT 0 LAST, pipelined with the envelope
+    r.send(b"MAIL FROM:<>\r\nRCPT TO:<%s>\r\nBDAT %d\r\n%sBDAT 0 LAST\r\n"
+           % (A.encode(), len(msg), msg))
+    assert [r.reply()[0] for _ in range(4)] == [250, 250, 250, 250]
+    # bare LF inside a chunk is refused too, after the chunk
+    r.send(b"MAIL FROM:<>\r\nRCPT TO:<%s>\r\nBDAT 9 LAST\r\nbare\nlf\r\n" % A.encode())
+    assert [r.reply()[0] for _ in range(3)] == [250, 250, 554]
+    # BDAT without a transaction: the chunk is read, then refused
+    r.send(b"BDAT 6 LAST\r\nNOOP\r\n")
+    assert r.reply()[0] == 503
+    assert r.cmd("NOOP")[0] == 250
+    msgs = inbox(tern, A)
+    assert len(msgs) == 2
+    assert msgs[0].endswith(msg) and msgs[1].endswith(msg)
+    # dots are not stuffed in BDAT
+    assert b"\r\n.\r\ntwo" in msgs[0]
+
+
+def test_bdat_failed_transaction_answers_until_last(tern_factory):
+    t = start(tern_factory, extra="[smtp]\nmax_message_size = 100\n")
+    r = Raw(t)
+    r.cmd("EHLO c.example")
+    r.cmd("MAIL FROM:<a@remote.example>")
+    r.cmd("RCPT TO:<%s>" % A)
+    r.send(b"BDAT 80\r\n" + b"x" * 78 + b"\r\n")
+    assert r.reply()[0] == 250
+    r.send(b"BDAT 80\r\n" + b"x" * 78 + b"\r\n")
+    assert r.reply()[:1] == (552,)
+    r.send(b"BDAT 80 LAST\r\n" + b"x" * 78 + b"\r\n")
+    assert r.reply()[0] == 552
+    # a new transaction works
+    r.cmd("MAIL FROM:<a@remote.example>")
+    r.cmd("RCPT TO:<%s>" % A)
+    r.send(b"BDAT 4 LAST\r\nok\r\n")
+    assert r.reply()[0] == 250
+    assert len(inbox(t, A)) == 1
+
+
+def test_smtputf8(tern_factory):
+    t = start(tern_factory, accounts=(ALICE, ("j\u00f6rg@example.test", "pw")))
+    r = Raw(t)
+    r.cmd("EHLO u.example")
+    # without SMTPUTF8, no UTF-8 in addresses
+    assert r.cmd("MAIL FROM:<j\u00f6rg@remote.example>".encode())[0] == 553
+    assert r.cmd("MAIL FROM:<j\u00f6rg@b\u00fccher.example> SMTPUTF8".encode())[0] == 250
+    assert r.cmd("RCPT TO:<j\u00f6rg@example.test>".encode())[0] == 250
+    assert r.cmd("DATA")[0] == 354
+    r.send("Subject: gr\u00fc\u00dfe\r\n\r\n\u00e4\u00f6\u00fc\r\n.\r\n".encode())
+    assert r.reply()[0] == 250
+    assert r.cmd("MAIL FROM:<a@remote.example>")[0] == 250
+    assert r.cmd("RCPT TO:<j\u00f6rg@example.test>".encode())[0] == 553
+    m = inbox(t, "j\u00f6rg@example.test")[0]
+    assert "with UTF8SMTP id".encode() in m
+    assert "Return-Path: <j\u00f6rg@b\u00fccher.example>".encode() in m
+    assert m.endswith("\u00e4\u00f6\u00fc\r\n".encode())
+
+
+def test_message_size_limits(tern_factory):
+    t = start(tern_factory, extra="[smtp]\nmax_message_size = 200K\n")
+    limit = 200 * 1024
+    head = message("big", body="")
+    line = b"x" * 998 + b"\r\n"
+    body = line * ((limit - len(head)) // len(line))
+    body += b"y" * (limit - len(head) - len(body) - 2) + b"\r\n"
+    exact = head + body
+    assert len(exact) == limit
+    with smtp(t) as s:
+        # smtplib declares SIZE= itself
+        assert s.sendmail("a@remote.example", [A], exact) == {}
+        with pytest.raises(smtplib.SMTPSenderRefused) as e:
+            s.sendmail("a@remote.example", [A], exact + b"z\r\n")
+        assert e.value.smtp_code == 552
+        s.ehlo()
+        assert s.mail("a@remote.example", ["SIZE=%d" % limit])[0] == 250
+        s.rset()
+    # undeclared: counted as it arrives, refused at the end of data, and
+    # the session goes on
+    r = Raw(t)
+    r.cmd("EHLO c.example")
+    r.cmd("MAIL FROM:<a@remote.example>")
+    r.cmd("RCPT TO:<%s>" % A)
+    assert r.cmd("DATA")[0] == 354
+    r.send(exact + b"z\r\n.\r\n")
+    assert r.reply() == (552, "5.3.4 Message size exceeds fixed maximum message size")
+    assert r.cmd("NOOP")[0] == 250
+    # 10 MB more than the limit: still read to the end, never buffered
+    r.cmd("MAIL FROM:<a@remote.example>")
+    r.cmd("RCPT TO:<%s>" % A)
+    assert r.cmd("DATA")[0] == 354
+    for _ in range(100):
+        r.send(line * 100)
+    r.send(b".\r\n")
+    assert r.reply()[0] == 552
+    msgs = inbox(t, A)
+    assert len(msgs) == 1 and msgs[0].endswith(exact)
+    assert len(msgs[0]) > limit   # our headers do not count
+
+
+def test_big_message_streams(tern):
+    """5 MB in one message: streamed, stored intact."""
+    body = (b"0123456789" * 99 + b"\r\n") * 5000
+    with smtp(tern) as s:
+        s.sendmail("a@remote.example", [A], message("5M", body="") + body)
+    assert inbox(tern, A)[0].endswith(body)
+
+
+SMUGGLING = [
+    ("lf-dot-lf", b"\n.\n"),
+    ("cr-dot-cr", b"\r.\r"),
+    ("lf-dot-crlf", b"\n.\r\n"),
+    ("crlf-dot-lf", b"\r\n.\n"),
+    ("crlf-dot-cr", b"\r\n.\r"),
+    ("cr-dot-crlf", b"\r.\r\n"),
+    ("bare-cr", b"\r"),
+    ("bare-lf", b"\n"),
+]
+
+
+@pytest.mark.parametrize("name,trick", SMUGGLING, ids=[n for n, _ in SMUGGLING])
+def test_smuggling(tern, name, trick):
+    """A smuggled second message must never be accepted: the whole thing
+    is one message, refused with 554 5.6.11 at the real end of data."""
+    r = Raw(tern)
+    r.cmd("EHLO s.example")
+    r.cmd("MAIL FROM:<a@remote.example>")
+    r.cmd("RCPT TO:<%s>" % A)
+    assert r.cmd("DATA")[0] == 354
+    smuggled = (b"MAIL FROM:<evil@remote.example>\r\nRCPT TO:<%s>\r\nDATA\r\n"
+                b"Subject: smuggled\r\n\r\nevil\r\n" % B.encode())
+    r.send(b"Subject: outer\r\n\r\nhello" + trick + smuggled + b".\r\n")
+    code, text = r.reply()
+    assert (code, text.split(" ")[0]) == (554, "5.6.11"), (code, text)
+    # nothing else was answered, nothing stored; the session goes on
+    assert r.cmd("NOOP") == (250, "2.0.0 Ok")
+    assert inbox(tern, A) == [] and inbox(tern, B) == []
+    assert "result=554 status=5.6.11" in tern.log()
+
+
+def test_malformed_commands(tern_factory):
+    r = Raw(start(tern_factory, extra="[smtp]\nmax_errors = 100\n"))
+    assert r.cmd("FOO bar")[0] == 500
+    assert r.cmd("MAIL FROM:<a@remote.example>") == (503, "5.5.1 Send EHLO or HELO first")
+    assert r.cmd("EHLO")[0] == 501
+    assert r.cmd("EHLO c.example")[0] == 250
+    assert r.cmd("MAIL TO:<a@remote.example>")[0] == 501
+    assert r.cmd("MAIL FROM:a@remote.example")[0] == 501
+    assert r.cmd("MAIL FROM:<a@@remote.example>")[0] == 501
+    assert r.cmd("MAIL FROM:<a@remote.example> FOO=1")[0] == 555
+    assert r.cmd("MAIL FROM:<a@remote.example> BODY=BINARYMIME")[0] == 555
+    assert r.cmd("RCPT TO:<%s>" % A) == (503, "5.5.1 Need MAIL before RCPT")
+    assert r.cmd("DATA")[0] == 503
+    assert r.cmd("MAIL FROM:<a@remote.example> SIZE=10")[0] == 250
+    assert r.cmd("MAIL FROM:<a@remote.example>")[0] == 503
+    assert r.cmd("DATA") == (554, "5.5.1 No valid recipients")
+    assert r.cmd("RCPT TO:<%s> NOTIFY=NEVER,SUCCESS" % A)[0] == 501
+    assert r.cmd(b"NO\x00OP")[0] == 500
+    r.send(b"NOOP\n")
+    assert r.reply() == (500, "5.5.2 Bare LF in command: use CRLF line endings")
+    r.send(b"NOOP " + b"x" * 3000 + b"\r\n")
+    assert r.reply()[0] == 500
+    assert r.cmd("NOOP")[0] == 250
+
+
+def test_too_many_errors(tern):
+    r = Raw(tern)
+    for i in range(9):
+        assert r.cmd("BOGUS %d" % i)[0] == 500
+    code, text = r.cmd("BOGUS 9")
+    assert code == 500
+    assert r.reply()[0] == 421
+    assert r.closed()
+
+
+def test_too_many_recipients(tern_factory):
+    t = start(tern_factory, extra="[smtp]\nmax_recipients = 3\n")
+    with smtp(t) as s:
+        s.ehlo()
+        s.mail("a@remote.example")
+        for _ in range(3):
+            assert s.rcpt(A)[0] == 250
+        assert s.rcpt(B) == (452, b"4.5.3 Too many recipients")
+        assert s.data(message("three"))[0] == 250
+    assert len(inbox(t, A)) == 1 and inbox(t, B) == []
+
+
+def test_dsn_parameters_kept(tern):
+    with smtp(tern) as s:
+        s.ehlo()
+        assert s.mail("a@remote.example", ["RET=HDRS", "ENVID=QQ314159"])[0] == 250
+        assert s.rcpt(A, ["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;alice+40example.test"])[0] == 250
+        assert s.data(message("dsn"))[0] == 250
+    assert len(inbox(tern, A)) == 1
+    assert queue_rcpts(tern) == []   # local only: nothing queued
+
+
+def test_command_timeout(tern_factory):
+    t = start(tern_factory, extra="[smtp]\ntimeout_command = 1s\ntimeout_greeting = 1s\n")
+    r = Raw(t)
+    r.cmd("EHLO slow.example")
+    time.sleep(1.6)
+    code, text = r.reply()
+    assert code == 421 and text.startswith("4.4.2 ")
+    assert r.closed()
+
+
+def test_data_timeout(tern_factory):
+    t = start(tern_factory, extra="[smtp]\ntimeout_data = 1s\n")
+    r = Raw(t)
+    r.cmd("EHLO slow.example")
+    r.cmd("MAIL FROM:<a@remote.example>")
+    r.cmd("RCPT TO:<%s>" % A)
+    r.cmd("DATA")
+    r.send(b"Subject: half\r\n")
+    time.sleep(1.6)
+    assert r.reply()[0] == 421
+    assert r.closed()
+    assert inbox(t, A) == []
+
+
+def test_early_talker(tern_factory):
+    t = start(tern_factory, extra="[smtp]\ngreeting_delay = 700ms\n")
+    s = t.connect("smtp")
+    s.sendall(b"EHLO eager.example\r\n")
+    data = s.recv(1000)
+    assert data.startswith(b"554 5.5.0 "), data
+    assert s.recv(1000) == b""
+    # a patient client gets the banner after the delay
+    r = Raw(t)
+    assert r.cmd("EHLO patient.example")[0] == 250
+    assert "early talker" in t.log()
+
+
+def test_connection_limit_per_ip(tern_factory):
+    t = start(tern_factory, extra="[server]\nmax_connections_per_ip = 3\n")
+    conns = [Raw(t) for _ in range(3)]
+    s = t.connect("smtp")
+    assert s.recv(1000).startswith(b"421 4.7.0")
+    for c in conns:
+        assert c.cmd("QUIT")[0] == 221
+
+
+def test_graceful_shutdown_finishes_transaction(tern):
+    r = Raw(tern)
+    r.cmd("EHLO c.example")
+    r.cmd("MAIL FROM:<a@remote.example>")
+    r.cmd("RCPT TO:<%s>" % A)
+    r.cmd("DATA")
+    r.send(b"Subject: last one\r\n\r\n")
+    idle = Raw(tern)
+    tern.proc.send_signal(15)
+    # the idle session is told at once; ours may finish its message
+    assert idle.reply()[0] == 421
+    time.sleep(0.3)
+    r.send(b"body\r\n.\r\n")
+    assert r.reply()[0] == 250
+    assert r.reply()[0] == 421
+    assert tern.stop() == 0
+    assert len(inbox(tern, A)) == 1
