@@ -54,13 +54,8 @@ store_blob_dirs(struct store *s, char **error_r)
 		close(fd);
 		goto fail;
 	}
-	for (int i = 0; i < 256; i++) {
-		snprintf(path, sizeof(path), "%02x", i);
-		if (mkdirat(s->blobs_dirfd, path, 0700) < 0 && errno != EEXIST) {
-			close(fd);
-			goto fail;
-		}
-	}
+	/* blobs/xx/ are created on first use (store_blob_commit) */
+	(void)path;
 	/* make the directory skeleton durable once */
 	if (store_fsync(s, s->blobs_dirfd) < 0 ||
 	    store_fsync(s, s->tmp_dirfd) < 0 || store_fsync(s, fd) < 0) {
@@ -207,7 +202,7 @@ store_blob_commit(struct store *s, struct store_blob *b)
 	struct store_parse *p = &b->parse;
 	sqlite3_stmt *st;
 	char path[64];
-	int ret;
+	int ret, rc;
 
 	if (b->id > 0)
 		return 0;	/* already committed in this op */
@@ -246,7 +241,17 @@ store_blob_commit(struct store *s, struct store_blob *b)
 		return ret;
 	b->id = sqlite3_last_insert_rowid(s->wdb->h);
 	blob_path(b->id, path, sizeof(path));
-	if (renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd, path) < 0) {
+	rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd, path);
+	if (rc < 0 && errno == ENOENT) {
+		/* first blob in blobs/xx: create the folder, durably */
+		char dir[4];
+		snprintf(dir, sizeof(dir), "%02x", (unsigned)(b->id % 256));
+		if ((mkdirat(s->blobs_dirfd, dir, 0700) == 0 ||
+		     errno == EEXIST) && store_fsync(s, s->blobs_dirfd) == 0)
+			rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd,
+				      path);
+	}
+	if (rc < 0) {
 		log_error(0, "store: rename tmp/%s to blobs/%s: %s",
 			  b->tmpname, path, strerror(errno));
 		b->id = 0;
@@ -378,6 +383,8 @@ store_blob_recover(struct store *s, char **error_r)
 		snprintf(name, sizeof(name), "%02x", i);
 		dfd = openat(s->blobs_dirfd, name,
 			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 && errno == ENOENT)
+			continue;
 		if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
 			if (dfd >= 0)
 				close(dfd);

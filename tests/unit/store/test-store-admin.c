@@ -12,7 +12,7 @@ TEST(store_open_creates_layout)
 	CHECK(s != NULL);
 	snprintf(path, sizeof(path), "%s/d/tern.db", test_tmpdir());
 	CHECK(stat(path, &st) == 0);
-	snprintf(path, sizeof(path), "%s/d/blobs/ff", test_tmpdir());
+	snprintf(path, sizeof(path), "%s/d/blobs", test_tmpdir());
 	CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 	snprintf(path, sizeof(path), "%s/d/tmp", test_tmpdir());
 	CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));

@@ -1,0 +1,543 @@
+/* test-store-durability.c - concurrency, watchers on a libuv loop,
+ * recovery of stray files, and kill -9 during deliveries */
+#include "store-test-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define MSG_TEXT_RECOVERY "Subject: r\r\n\r\nrecovered\r\n"
+
+/* ------------------------------------------------------------------ */
+/* concurrency: several threads deliver while another reads           */
+
+struct conc {
+	struct store *s;
+	int64_t ids[3];
+	int per_thread;
+	volatile int stop;
+	int read_errors;
+	int reads;
+};
+
+static void *
+conc_deliver(void *arg)
+{
+	struct conc *c = arg;
+
+	for (int i = 0; i < c->per_thread; i++) {
+		struct store_blob *b = NULL;
+		struct store_rcpt r[2];
+		char text[96];
+		int ret;
+
+		snprintf(text, sizeof(text), "Subject: t\r\n\r\n%p %d\r\n",
+			 (void *)&b, i);
+		if (store_blob_begin(c->s, &b) < 0 ||
+		    store_blob_write(b, text, strlen(text)) < 0) {
+			store_blob_abort(&b);
+			continue;
+		}
+		memset(r, 0, sizeof(r));
+		r[0].kind = r[1].kind = STORE_RCPT_LOCAL;
+		r[0].account_id = c->ids[0];
+		r[1].account_id = c->ids[1];
+		ret = store_deliver(c->s, &b, NULL, r, 2, NULL, NULL, NULL);
+		if (ret != 0 || r[0].status != 0 || r[1].status != 0)
+			__atomic_add_fetch(&c->read_errors, 1000,
+					   __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *
+conc_read(void *arg)
+{
+	struct conc *c = arg;
+	int64_t inbox = st_mbox(c->s, c->ids[0], "INBOX");
+
+	while (!c->stop) {
+		struct store_view v;
+		if (store_mailbox_open(c->s, c->ids[0], inbox, &v) < 0) {
+			c->read_errors++;
+			continue;
+		}
+		/* the snapshot is consistent: counter == rows */
+		if (v.n != v.mailbox.messages || v.mailbox.uidnext != v.n + 1)
+			c->read_errors++;
+		for (size_t i = 1; i < v.n; i++)
+			if (v.msgs[i].uid <= v.msgs[i - 1].uid)
+				c->read_errors++;
+		store_view_free(&v);
+		c->reads++;
+	}
+	return NULL;
+}
+
+TEST(store_concurrent_deliveries_and_reads)
+{
+	struct conc c;
+	pthread_t th[6], rd;
+	struct store_view v;
+
+	memset(&c, 0, sizeof(c));
+	c.s = st_setup("d", c.ids);
+	store_close(&c.s);
+	c.s = st_open("d", false);	/* with fsync: real group commit */
+	c.per_thread = 40;
+	pthread_create(&rd, NULL, conc_read, &c);
+	for (int i = 0; i < 6; i++)
+		pthread_create(&th[i], NULL, conc_deliver, &c);
+	for (int i = 0; i < 6; i++)
+		pthread_join(th[i], NULL);
+	c.stop = 1;
+	pthread_join(rd, NULL);
+	CHECK_INT(c.read_errors, 0);
+	CHECK(c.reads > 0);
+	for (int a = 0; a < 2; a++) {
+		CHECK_INT(store_mailbox_open(c.s, c.ids[a],
+					     st_mbox(c.s, c.ids[a], "INBOX"),
+					     &v), 0);
+		CHECK_INT(v.n, 240);
+		if (v.n == 240)
+			CHECK_INT(v.msgs[239].uid, 240);
+		store_view_free(&v);
+	}
+	CHECK_INT(st_count_files("d", "blobs"), 240);
+	CHECK_INT(st_count_files("d", "tmp"), 0);
+	store_close(&c.s);
+}
+
+/* ------------------------------------------------------------------ */
+/* async completions without a loop (writer thread) and with a loop   */
+
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+	int last_ret;
+};
+
+static void
+waiter_cb(void *arg, int ret)
+{
+	struct waiter *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->done++;
+	w->last_ret = ret;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+TEST(store_async_without_loop)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	struct waiter w = { PTHREAD_MUTEX_INITIALIZER,
+			    PTHREAD_COND_INITIALIZER, 0, -99 };
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	uint32_t uids[20];
+
+	for (int i = 0; i < 20; i++) {
+		struct store_blob *b = st_blob(s, "Subject: x\r\n\r\nx\r\n");
+		CHECK_INT(store_append(s, ids[0], inbox, &b, 0, NULL, 0, 0,
+				       &uids[i], waiter_cb, &w), 0);
+	}
+	pthread_mutex_lock(&w.lock);
+	while (w.done < 20)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	CHECK_INT(w.last_ret, 0);
+	for (int i = 0; i < 20; i++)
+		CHECK_INT(uids[i], i + 1);
+	store_close(&s);
+}
+
+struct loopctx {
+	struct store *s;
+	int64_t account, inbox;
+	int cb_calls, cb_ret, watch_calls, queue_calls;
+	uint64_t modseq;
+	size_t changes;
+	struct store_watch *w;
+};
+
+static void
+loop_cb(void *arg, int ret)
+{
+	struct loopctx *c = arg;
+
+	c->cb_calls++;
+	c->cb_ret = ret;
+}
+
+static void
+loop_watch(void *arg, int64_t mailbox_id)
+{
+	struct loopctx *c = arg;
+	struct store_changes ch;
+
+	c->watch_calls++;
+	if (mailbox_id != c->inbox)
+		return;
+	if (store_mailbox_changes(c->s, c->account, mailbox_id, c->modseq,
+				  &ch) == 0) {
+		c->changes += ch.n;
+		c->modseq = ch.highestmodseq;
+		store_changes_free(&ch);
+	}
+}
+
+static void
+queue_watch(void *arg, int64_t mailbox_id)
+{
+	struct loopctx *c = arg;
+
+	c->queue_calls++;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void
+keepalive_cb(uv_timer_t *t)
+{
+}
+
+TEST(store_watch_on_loop)
+{
+	int64_t ids[3];
+	struct loopctx c;
+	uv_loop_t loop;
+	struct store_blob *b;
+	struct store_rcpt r[2];
+	struct store_mailbox mb;
+	struct store_watch *qw, *other;
+	uv_timer_t keepalive;
+	double t0;
+
+	memset(&c, 0, sizeof(c));
+	c.s = st_setup("d", ids);
+	store_close(&c.s);
+	c.s = st_open("d", false);
+	c.account = ids[0];
+	c.inbox = st_mbox(c.s, ids[0], "INBOX");
+	CHECK_INT(store_mailbox_status(c.s, ids[0], c.inbox, &mb), 0);
+	c.modseq = mb.highestmodseq;
+	store_mailbox_clear(&mb);
+
+	uv_loop_init(&loop);
+	/* the store's handle does not keep a loop alive: a server has
+	 * listeners; here a timer plays that part */
+	uv_timer_init(&loop, &keepalive);
+	uv_timer_start(&keepalive, keepalive_cb, 1000, 1000);
+	CHECK_INT(store_attach_loop(c.s, &loop), 0);
+	c.w = store_watch(c.s, c.inbox, loop_watch, &c);
+	qw = store_watch(c.s, 0, queue_watch, &c);
+	other = store_watch(c.s, st_mbox(c.s, ids[1], "INBOX"), loop_watch,
+			    &c);
+
+	b = st_blob(c.s, "Subject: idle\r\n\r\nwake up\r\n");
+	memset(r, 0, sizeof(r));
+	r[0].kind = STORE_RCPT_LOCAL;
+	r[0].account_id = ids[0];
+	r[1].kind = STORE_RCPT_REMOTE;
+	r[1].address = "x@remote.net";
+	t0 = now_ms();
+	CHECK_INT(store_deliver(c.s, &b, NULL, r, 2, NULL, loop_cb, &c), 0);
+	CHECK_INT(c.cb_calls, 0);	/* never called synchronously */
+	while ((c.cb_calls == 0 || c.watch_calls == 0) &&
+	       now_ms() - t0 < 5000) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		usleep(200);
+	}
+	CHECK_INT(c.cb_calls, 1);
+	CHECK_INT(c.cb_ret, 0);
+	CHECK_INT(r[0].status, 0);
+	CHECK_INT(c.watch_calls, 1);	/* the other account's is quiet */
+	CHECK_INT(c.queue_calls, 1);
+	CHECK_INT(c.changes, 1);
+	/* flags wake it too; after unwatch nothing is called */
+	{
+		struct store_uid_range all = { 1, UINT32_MAX };
+		CHECK_INT(store_flags(c.s, ids[0], c.inbox, &all, 1,
+				      STORE_FLAGS_ADD, STORE_F_SEEN, NULL, 0,
+				      NULL, loop_cb, &c), 0);
+		t0 = now_ms();
+		while (c.cb_calls < 2 && now_ms() - t0 < 5000) {
+			uv_run(&loop, UV_RUN_NOWAIT);
+			usleep(200);
+		}
+		CHECK_INT(c.watch_calls, 2);
+		CHECK_INT(c.changes, 2);
+		store_unwatch(&c.w);
+		CHECK(c.w == NULL);
+		CHECK_INT(store_flags(c.s, ids[0], c.inbox, &all, 1,
+				      STORE_FLAGS_REMOVE, STORE_F_SEEN, NULL,
+				      0, NULL, loop_cb, &c), 0);
+		t0 = now_ms();
+		while (c.cb_calls < 3 && now_ms() - t0 < 5000) {
+			uv_run(&loop, UV_RUN_NOWAIT);
+			usleep(200);
+		}
+		CHECK_INT(c.cb_calls, 3);
+		CHECK_INT(c.watch_calls, 2);
+	}
+	store_unwatch(&qw);
+	store_unwatch(&other);
+	/* a pending completion is run by store_close */
+	b = st_blob(c.s, "Subject: last\r\n\r\nx\r\n");
+	CHECK_INT(store_append(c.s, ids[0], c.inbox, &b, 0, NULL, 0, 0, NULL,
+			       loop_cb, &c), 0);
+	store_close(&c.s);
+	CHECK_INT(c.cb_calls, 4);
+	uv_close((uv_handle_t *)&keepalive, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* recovery                                                           */
+
+static void
+touch(const char *name, const char *rel)
+{
+	char path[700];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", test_tmpdir(), name, rel);
+	/* the parent folder may not exist yet (blobs/xx/ are lazy) */
+	{
+		char *slash = strrchr(path, '/');
+		*slash = '\0';
+		mkdir(path, 0700);
+		*slash = '/';
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_INT(write(fd, "junk", 4), 4);
+		close(fd);
+	}
+}
+
+TEST(store_recovery_removes_stray_files)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	struct store_blob *b = st_blob(s, MSG_TEXT_RECOVERY);
+	struct store_blob *pending = st_blob(s, "half written");
+	char *t;
+
+	CHECK_INT(store_append(s, ids[0], inbox, &b, 0, NULL, 0, 0, NULL,
+			       NULL, NULL), 0);
+	/* simulate a crash: the pending blob's tmp file stays behind */
+	CHECK_INT(st_count_files("d", "tmp"), 1);
+	store_close(&s);
+	touch("d", "tmp/b.1.2.3");
+	touch("d", "blobs/e7/999999");	/* renamed, never committed */
+	touch("d", "blobs/00/garbage");
+	CHECK_INT(st_count_files("d", "blobs"), 3);
+	s = st_open("d", true);
+	CHECK_INT(st_count_files("d", "tmp"), 0);
+	CHECK_INT(st_count_files("d", "blobs"), 1);
+	t = st_read(s, ids[0], inbox, 1);
+	CHECK_STR(t, MSG_TEXT_RECOVERY);
+	free(t);
+	/* the struct of the "crashed" blob is just memory now */
+	store_blob_abort(&pending);
+	store_close(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* kill -9 while delivering                                           */
+
+struct ack {
+	uint32_t n;
+	uint32_t uid;
+};
+
+struct child {
+	struct store *s;
+	int fd;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int inflight;
+	struct ack *acks;
+	struct store_rcpt *rcpts;
+};
+
+struct child_req {
+	struct child *c;
+	uint32_t n;
+	struct store_rcpt r;
+};
+
+static void
+child_cb(void *arg, int ret)
+{
+	struct child_req *q = arg;
+	struct child *c = q->c;
+
+	if (ret == 0 && q->r.status == 0) {
+		struct ack a = { q->n, q->r.uid };
+		if (write(c->fd, &a, sizeof(a)) != sizeof(a))
+			_exit(3);
+	}
+	free(q);
+	pthread_mutex_lock(&c->lock);
+	c->inflight--;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void
+child_run(const char *dir, int64_t account, int fd)
+{
+	struct store_settings set;
+	struct child c;
+
+	memset(&set, 0, sizeof(set));
+	set.data_dir = dir;
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.cond, NULL);
+	if (store_open(&set, &c.s, NULL) < 0)
+		_exit(2);
+	for (uint32_t n = 1;; n++) {
+		struct child_req *q = calloc(1, sizeof(*q));
+		struct store_blob *b = NULL;
+		char text[200];
+
+		snprintf(text, sizeof(text),
+			 "Subject: kill %u\r\n\r\nbody of message %u\r\n", n, n);
+		if (store_blob_begin(c.s, &b) < 0 ||
+		    store_blob_write(b, text, strlen(text)) < 0)
+			_exit(4);
+		q->c = &c;
+		q->n = n;
+		q->r.kind = STORE_RCPT_LOCAL;
+		q->r.account_id = account;
+		pthread_mutex_lock(&c.lock);
+		while (c.inflight >= 16)
+			pthread_cond_wait(&c.cond, &c.lock);
+		c.inflight++;
+		pthread_mutex_unlock(&c.lock);
+		if (store_deliver(c.s, &b, NULL, &q->r, 1, NULL, child_cb,
+				  q) < 0)
+			_exit(5);
+	}
+}
+
+TEST(store_kill9_keeps_acknowledged_mail)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("k", ids);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	char dir[512];
+	int fds[2];
+	pid_t pid;
+	struct ack *acks = NULL;
+	size_t nacks = 0, cap = 0;
+	double t0;
+	int status;
+
+	store_close(&s);
+	snprintf(dir, sizeof(dir), "%s/k", test_tmpdir());
+	for (int round = 0; round < 3; round++) {
+		CHECK_INT(pipe(fds), 0);
+		pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			child_run(dir, ids[0], fds[1]);
+			_exit(0);
+		}
+		close(fds[1]);
+		fcntl(fds[0], F_SETFL, O_NONBLOCK);
+		t0 = now_ms();
+		/* let it run 150-400 ms, then kill it mid-flight */
+		while (now_ms() - t0 < 150 + round * 120) {
+			struct ack a;
+			ssize_t n = read(fds[0], &a, sizeof(a));
+			if (n == sizeof(a)) {
+				if (nacks == cap) {
+					cap = cap ? cap * 2 : 256;
+					acks = realloc(acks,
+						       cap * sizeof(*acks));
+				}
+				a.n += (uint32_t)round * 1000000u;
+				acks[nacks++] = a;
+			} else {
+				usleep(500);
+			}
+		}
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		CHECK(WIFSIGNALED(status));
+		/* acks written before the kill are still in the pipe */
+		for (;;) {
+			struct ack a;
+			ssize_t n = read(fds[0], &a, sizeof(a));
+			if (n != sizeof(a))
+				break;
+			if (nacks == cap) {
+				cap = cap ? cap * 2 : 256;
+				acks = realloc(acks, cap * sizeof(*acks));
+			}
+			a.n += (uint32_t)round * 1000000u;
+			acks[nacks++] = a;
+		}
+		close(fds[0]);
+
+		/* reopen: every acknowledged message is there, intact */
+		s = st_open("k", false);
+		CHECK(s != NULL);
+		if (s == NULL)
+			break;
+		CHECK_INT(st_count_files("k", "tmp"), 0);
+		for (size_t i = 0; i < nacks; i++) {
+			char want[200], *got;
+			snprintf(want, sizeof(want),
+				 "Subject: kill %u\r\n\r\nbody of message %u\r\n",
+				 acks[i].n % 1000000u, acks[i].n % 1000000u);
+			got = st_read(s, ids[0], inbox, acks[i].uid);
+			if (got == NULL || strcmp(got, want) != 0) {
+				CHECK_STR(got, want);
+				free(got);
+				break;
+			}
+			free(got);
+		}
+		{
+			struct store_view v;
+			struct store_account a;
+			CHECK_INT(store_mailbox_open(s, ids[0], inbox, &v), 0);
+			CHECK(v.n >= nacks);
+			CHECK_INT(v.mailbox.messages, v.n);
+			CHECK_INT(store_account_get(s, NULL, ids[0], &a), 0);
+			CHECK_INT(a.used_messages, v.n);
+			/* one blob per message, no orphans */
+			CHECK_INT(st_count_files("k", "blobs"), v.n);
+			store_account_clear(&a);
+			store_view_free(&v);
+		}
+		store_close(&s);
+	}
+	CHECK(nacks > 10);
+	free(acks);
+}
