@@ -315,18 +315,26 @@ field_data(struct mime_parser *p, const unsigned char *d, size_t len)
 			}
 			continue;
 		}
-		/* FS_VALUE */
+		/* FS_VALUE: a field gets at most an eighth of the budget, so
+		 * that one huge field cannot hide the others */
 		{
+			size_t cap = p->lim.max_header_bytes / 8 + 1;
+			struct buf *v = &n->field[p->field];
 			size_t room = p->lim.max_header_bytes > n->kept ?
 				      p->lim.max_header_bytes - n->kept : 0;
-			size_t take = len - i < room ? len - i : room;
+			size_t take = len - i;
 
-			buf_append(&n->field[p->field], d + i, take);
-			n->kept += take;
-			if (take < len - i) {
+			if (v->len >= cap)
+				room = 0;
+			else if (cap - v->len < room)
+				room = cap - v->len;
+			if (take > room) {
+				take = room;
 				p->t.truncated = true;
 				p->fs = FS_SKIP;
 			}
+			buf_append(v, d + i, take);
+			n->kept += take;
 			return;
 		}
 	}

@@ -31,7 +31,8 @@ struct mime_limits {
 	unsigned max_depth;      /* nesting of multipart / message/rfc822 (100) */
 	unsigned max_parts;      /* MIME parts, all levels together (10000) */
 	size_t max_header_bytes; /* interesting header bytes kept per header
-				  * block (256 KiB); the rest is skipped */
+				  * block (256 KiB), at most 1/8 of it per
+				  * field; the rest is skipped */
 };
 
 /* fill l with the defaults above */
