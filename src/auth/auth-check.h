@@ -30,6 +30,10 @@
  *   looked up): blocked = auth_check_report(env, ip, sasl_username(s),
  *   ok); authenticated as the kept account on SASL_OK.
  *
+ * An exchange that fails inside sasl.h (malformed client data) should be
+ * counted too: auth_check_report(env, ip, sasl_username(s), false)
+ * (the name may be NULL). A client's "*" cancel is not a failure.
+ *
  * Order of events for one request: if the address is blocked, cb comes
  * (on a later loop turn) with r->blocked and nothing else happens. Else
  * the throttle delay for the address and the login name is waited out on

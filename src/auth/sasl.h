@@ -16,14 +16,15 @@
  *         allows it, is zero bytes) and
  *         r = sasl_step(s, data, len, &challenge);
  *     case SASL_NEED_PASSWORD:                     (PLAIN, LOGIN)
- *         on a worker thread: look up sasl_username(s)'s argon2id hash,
- *         password_verify(hash_or_NULL, pw, pw_len) with
- *         pw = sasl_password(s, &pw_len); back on the loop:
- *         r = sasl_set_password_result(s, ok);
+ *         pw = sasl_password(s, &pw_len); verify sasl_username(s) and pw
+ *         off the loop: auth_check_password_start() (auth-check.h) does
+ *         the store lookup, password_verify() and throttling; in its
+ *         callback:
+ *         r = sasl_set_password_result(s, result->ok);
  *     case SASL_NEED_SCRAM_SECRET:                 (SCRAM-SHA-256)
- *         look up sasl_username(s)'s stored SCRAM secret string (a store
- *         call, maybe asynchronous), then
- *         r = sasl_set_scram_secret(s, secret_or_NULL, &challenge);
+ *         look up sasl_username(s)'s stored SCRAM secret string:
+ *         auth_check_scram_start() (auth-check.h); in its callback:
+ *         r = sasl_set_scram_secret(s, result->scram_secret, &challenge);
  *         (NULL: unknown user, or no SCRAM secret stored; the exchange
  *         goes on with a fake deterministic salt and fails at the proof,
  *         exactly like a wrong password)
@@ -35,8 +36,10 @@
  * SCRAM's final server message (v=ServerSignature) is returned as a
  * SASL_CONTINUE challenge once the proof is verified; the client answers
  * with an empty response and only then does sasl_step() return SASL_OK.
- * None of SMTP (RFC 4954), IMAP and POP3 (RFC 5034) has "additional data
- * with success", so this is the one way all three can carry it.
+ * Sending it as a last challenge rather than as "additional data with
+ * success" is what RFC 4422 section 3.6 prescribes where a protocol does
+ * not carry such data, and it is the form every client handles, so the
+ * three protocols need no special case for it.
  *
  * Usernames: sasl_username() is the authentication identity after
  * auth_normalize_username(). An authorization identity (PLAIN authzid,
