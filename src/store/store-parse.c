@@ -1,91 +1,89 @@
-/* store-parse.c - parse a message once, while it streams into its blob,
- * and keep what IMAP needs (struct store_parse).
- *
- * Until src/mime's push parser is wired in, only the header length and
- * the body's line count are computed here. */
+/* store-parse.c - parse a message once, while it streams into its blob
+ * (src/mime's push parser), and keep what IMAP needs (struct
+ * store_parse, stored in the blob's row). */
 #include "store/store-private.h"
+
+#include "lib/buf.h"
+#include "mime/mime.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct parse_state {
-	/* last 3 bytes seen, to find the end of the header across writes */
-	unsigned char tail[3];
-	size_t ntail;
-	bool in_body;
-	uint64_t pos;
-	uint64_t header_len;
-	uint64_t body_lines;
-	bool body_nonempty;
-	unsigned char last;
-};
-
 void
 store_parse_begin(struct store_blob *b)
 {
-	b->parser = calloc(1, sizeof(struct parse_state));
+	b->parser = mime_parser_create(NULL);
 }
 
 void
 store_parse_feed(struct store_blob *b, const void *data, size_t len)
 {
-	struct parse_state *ps = b->parser;
-	const unsigned char *p = data;
+	if (b->parser != NULL)
+		mime_parser_feed(b->parser, data, len);
+}
 
-	if (ps == NULL)
-		return;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = p[i];
-		ps->pos++;
-		if (!ps->in_body) {
-			/* header ends at CRLFCRLF or LFLF */
-			if (c == '\n' && ((ps->ntail >= 1 && ps->tail[2] == '\n') ||
-			    (ps->ntail >= 3 && ps->tail[0] == '\n' &&
-			     ps->tail[1] == '\r' && ps->tail[2] == '\r') ||
-			    (ps->ntail >= 2 && ps->tail[1] == '\n' &&
-			     ps->tail[2] == '\r'))) {
-				ps->in_body = true;
-				ps->header_len = ps->pos;
-			} else if (c == '\n' && ps->pos == 1) {
-				ps->in_body = true;
-				ps->header_len = 1;
-			} else if (c == '\n' && ps->pos == 2 && ps->tail[2] == '\r') {
-				ps->in_body = true;
-				ps->header_len = 2;
-			}
-			ps->tail[0] = ps->tail[1];
-			ps->tail[1] = ps->tail[2];
-			ps->tail[2] = c;
-			if (ps->ntail < 3)
-				ps->ntail++;
-		} else {
-			ps->body_nonempty = true;
-			if (c == '\n')
-				ps->body_lines++;
-		}
-		ps->last = c;
-	}
+/* malloc'd NUL-terminated copy; NULL when empty (field absent) */
+static char *
+str_or_null(const struct buf *v)
+{
+	if (v->len == 0)
+		return NULL;
+	return xstrndup((const char *)v->data, v->len);
 }
 
 void
 store_parse_finish(struct store_blob *b)
 {
-	struct parse_state *ps = b->parser;
+	struct mime_parser *mp = b->parser;
+	struct store_parse *p = &b->parse;
+	struct mime_summary ms;
+	struct mime_part_loc loc;
 
-	if (b->parsed || ps == NULL)
+	if (b->parsed || mp == NULL)
 		return;
-	b->parse.header_len = ps->in_body ? ps->header_len : ps->pos;
-	b->parse.body_lines = ps->body_lines +
-		(ps->body_nonempty && ps->last != '\n' ? 1 : 0);
-	b->parsed = true;
-	free(ps);
+	mime_summary_init(&ms);
+	mime_parser_finish(mp, &ms);
+	mime_parser_destroy(&mp);
 	b->parser = NULL;
+
+	store_parse_clear(p);
+	p->envelope = str_or_null(&ms.envelope);
+	p->body = str_or_null(&ms.body);
+	p->bodystructure = str_or_null(&ms.bodystructure);
+	p->sent_date = ms.date == INT64_MIN ? 0 : ms.date;
+	p->sent_tz = ms.date == INT64_MIN ? 0 : ms.date_tz;
+	p->header_len = ms.header_len;
+	p->subject = str_or_null(&ms.subject);
+	p->from = str_or_null(&ms.from);
+	p->to = str_or_null(&ms.to);
+	p->cc = str_or_null(&ms.cc);
+	p->bcc = str_or_null(&ms.bcc);
+	p->message_id = str_or_null(&ms.message_id);
+	p->in_reply_to = str_or_null(&ms.in_reply_to);
+	p->references = str_or_null(&ms.references);
+	p->sort_subject = str_or_null(&ms.sort_subject);
+	p->sort_from = str_or_null(&ms.sort_from);
+	p->sort_to = str_or_null(&ms.sort_to);
+	p->sort_cc = str_or_null(&ms.sort_cc);
+	p->sort_display_from = str_or_null(&ms.display_from);
+	p->sort_display_to = str_or_null(&ms.display_to);
+	if (ms.partmap.len) {
+		p->partmap = xmalloc(ms.partmap.len);
+		memcpy(p->partmap, ms.partmap.data, ms.partmap.len);
+		p->partmap_len = ms.partmap.len;
+		if (mime_part_find(p->partmap, p->partmap_len, NULL, 0, &loc))
+			p->body_lines = loc.lines;
+	}
+	mime_summary_free(&ms);
+	b->parsed = true;
 }
 
 void
 store_parse_abort(struct store_blob *b)
 {
-	free(b->parser);
+	struct mime_parser *mp = b->parser;
+
+	mime_parser_destroy(&mp);
 	b->parser = NULL;
 }
 

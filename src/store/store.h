@@ -281,7 +281,8 @@ void store_alias_list_free(struct store_alias_list *l);
  * to the MIME parser, so the message is parsed once, while it streams
  * in. The blob must end in exactly one of: store_blob_abort(), or being
  * handed to store_deliver()/store_append() (which take ownership and
- * set the caller's pointer to NULL, even when they fail). */
+ * set the caller's pointer to NULL, even when they fail), before
+ * store_close(). A blob may be written from any one thread at a time. */
 int store_blob_begin(struct store *store, struct store_blob **blob_r);
 /* append bytes (write(2), no fsync); STORE_EIO, STORE_ETOOBIG (over
  * max_message_size: the blob stays unusable, abort it) */

@@ -340,14 +340,13 @@ TEST(store_recovery_removes_stray_files)
 	struct store *s = st_setup("d", ids);
 	int64_t inbox = st_mbox(s, ids[0], "INBOX");
 	struct store_blob *b = st_blob(s, MSG_TEXT_RECOVERY);
-	struct store_blob *pending = st_blob(s, "half written");
 	char *t;
 
 	CHECK_INT(store_append(s, ids[0], inbox, &b, 0, NULL, 0, 0, NULL,
 			       NULL, NULL), 0);
-	/* simulate a crash: the pending blob's tmp file stays behind */
-	CHECK_INT(st_count_files("d", "tmp"), 1);
 	store_close(&s);
+	/* what a crash leaves: a blob being written, one renamed into
+	 * blobs/ by a commit that never finished, and junk */
 	touch("d", "tmp/b.1.2.3");
 	touch("d", "blobs/e7/999999");	/* renamed, never committed */
 	touch("d", "blobs/00/garbage");
@@ -358,8 +357,6 @@ TEST(store_recovery_removes_stray_files)
 	t = st_read(s, ids[0], inbox, 1);
 	CHECK_STR(t, MSG_TEXT_RECOVERY);
 	free(t);
-	/* the struct of the "crashed" blob is just memory now */
-	store_blob_abort(&pending);
 	store_close(&s);
 }
 

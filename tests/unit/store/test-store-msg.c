@@ -2,6 +2,8 @@
  * modseq, mailbox rules, queue */
 #include "store-test-util.h"
 
+#include "mime/mime.h"
+
 static const char MSG1[] =
 	"From: Alice <alice@remote.net>\r\n"
 	"To: team@example.org\r\n"
@@ -650,5 +652,79 @@ TEST(store_blob_limits)
 	store_blob_abort(&b);
 	CHECK(b == NULL);
 	CHECK_INT(st_count_files("l", "tmp"), 0);
+	store_close(&s);
+}
+
+static const char MULTI[] =
+	"From: =?utf-8?q?J=C3=B6rg?= <jorg@remote.net>\r\n"
+	"To: a@example.org\r\n"
+	"Subject: =?utf-8?q?gr=C3=BC=C3=9Fe?=\r\n"
+	"Date: Tue, 3 Nov 2026 10:00:00 +0100\r\n"
+	"Message-ID: <m1@remote.net>\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed; boundary=XX\r\n"
+	"\r\n"
+	"--XX\r\n"
+	"Content-Type: text/plain\r\n"
+	"\r\n"
+	"part one\r\n"
+	"--XX\r\n"
+	"Content-Type: text/html\r\n"
+	"\r\n"
+	"<p>part two</p>\r\n"
+	"--XX--\r\n";
+
+TEST(store_parse_once_with_prefix)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	struct store_blob *b = NULL;
+	struct store_rcpt r;
+	struct store_msg m;
+	const char *pfx = "Return-Path: <jorg@remote.net>\r\n";
+	struct store_reader *rd = NULL;
+
+	/* streamed in odd chunks */
+	CHECK_INT(store_blob_begin(s, &b), 0);
+	for (size_t i = 0; i < sizeof(MULTI) - 1; i += 7) {
+		size_t n = sizeof(MULTI) - 1 - i < 7 ? sizeof(MULTI) - 1 - i : 7;
+		CHECK_INT(store_blob_write(b, MULTI + i, n), 0);
+	}
+	memset(&r, 0, sizeof(r));
+	r.kind = STORE_RCPT_LOCAL;
+	r.account_id = ids[0];
+	r.prefix = pfx;
+	r.prefix_len = strlen(pfx);
+	CHECK_INT(store_deliver(s, &b, NULL, &r, 1, NULL, NULL, NULL), 0);
+	CHECK_INT(store_msg_get(s, ids[0], r.mailbox_id, r.uid,
+				STORE_MSG_PARSE, &m), 0);
+	CHECK(m.parse.envelope != NULL && m.parse.envelope[0] == '(');
+	CHECK(m.parse.bodystructure != NULL &&
+	      strstr(m.parse.bodystructure, "\"mixed\"") != NULL);
+	CHECK(m.parse.body != NULL);
+	CHECK_STR(m.parse.subject, "gr\xc3\xbc\xc3\x9f" "e");
+	CHECK_STR(m.parse.sort_from, "jorg");
+	CHECK_STR(m.parse.message_id, "<m1@remote.net>");
+	CHECK(m.parse.cc == NULL);
+	CHECK_INT(m.parse.sent_date, 1793696400);
+	CHECK_INT(m.parse.sent_tz, 60);
+	CHECK_INT(m.parse.header_len, strstr(MULTI, "\r\n\r\n") + 4 - MULTI);
+	CHECK(m.parse.partmap != NULL && m.parse.partmap_len > 0);
+	if (m.parse.partmap) {
+		struct mime_part_loc loc;
+		uint32_t sec[1] = { 2 };
+		char buf[64];
+		ssize_t n;
+		CHECK(mime_part_find(m.parse.partmap, m.parse.partmap_len, sec,
+				     1, &loc));
+		/* blob offsets + prefix_len = offsets in the served message */
+		CHECK_INT(store_msg_open(s, ids[0], r.mailbox_id, r.uid, &rd),
+			  0);
+		n = store_reader_pread(rd, buf, loc.body_end - loc.body_start,
+				       loc.body_start + m.prefix_len);
+		CHECK_MEM(buf, (size_t)(n < 0 ? 0 : n), "<p>part two</p>");
+		store_reader_close(&rd);
+	}
+	store_msg_clear(&m);
 	store_close(&s);
 }
