@@ -1,0 +1,254 @@
+/* fuzz-mime.c - libFuzzer harness for src/mime: the push parser (whole
+ * and chunked), the part map, and the header-value parsers.
+ *
+ * Byte 0 picks the chunk size and small limits (to reach the cut paths);
+ * the rest is the message. Checks: the same summary whatever the
+ * chunking; ENVELOPE/BODY/BODYSTRUCTURE are well-formed IMAP (strings,
+ * literals, NIL, numbers, lists, all balanced); every part found lies
+ * inside the message; streamed decoders equal one-shot ones. The first
+ * line of the input is also fed to the address, date, RFC 2047 and
+ * RFC 2231 parsers. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/mime.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+parse(const uint8_t *p, size_t len, size_t chunk,
+      const struct mime_limits *lim, struct mime_summary *out)
+{
+	struct mime_parser *ps = mime_parser_create(lim);
+
+	for (size_t off = 0; off < len; off += chunk)
+		mime_parser_feed(ps, p + off, len - off < chunk ? len - off : chunk);
+	mime_summary_init(out);
+	mime_parser_finish(ps, out);
+	mime_parser_destroy(&ps);
+}
+
+static bool
+same(const struct buf *a, const struct buf *b)
+{
+	return a->len == b->len && (a->len == 0 ||
+				    memcmp(a->data, b->data, a->len) == 0);
+}
+
+/* imap_value - skip one IMAP value at *i; false if malformed */
+static bool
+imap_value(const unsigned char *s, size_t len, size_t *i, int depth)
+{
+	if (*i >= len || depth > 1000)
+		return false;
+	if (s[*i] == '(') {
+		(*i)++;
+		for (;;) {
+			if (!imap_value(s, len, i, depth + 1) || *i >= len)
+				return false;
+			if (s[*i] == ')') {
+				(*i)++;
+				return true;
+			}
+			if (s[*i] == ' ')
+				(*i)++;
+			else if (!(s[*i] == '(' && s[*i - 1] == ')'))
+				return false;
+		}
+	}
+	if (s[*i] == '"') {
+		for ((*i)++; *i < len && s[*i] != '"'; (*i)++) {
+			if (s[*i] == '\r' || s[*i] == '\n' || s[*i] >= 0x80 ||
+			    s[*i] == 0)
+				return false;
+			if (s[*i] == '\\' && ++(*i) >= len)
+				return false;
+		}
+		if (*i >= len)
+			return false;
+		(*i)++;
+		return true;
+	}
+	if (s[*i] == '{') {
+		size_t n = 0;
+
+		for ((*i)++; *i < len && s[*i] >= '0' && s[*i] <= '9'; (*i)++)
+			n = n * 10 + (s[*i] - '0');
+		if (*i + 3 > len || s[*i] != '}' || s[*i + 1] != '\r' ||
+		    s[*i + 2] != '\n' || n > len - *i - 3)
+			return false;
+		*i += 3;
+		if (memchr(s + *i, 0, n) != NULL)
+			return false;
+		*i += n;
+		return true;
+	}
+	if (len - *i >= 3 && memcmp(s + *i, "NIL", 3) == 0) {
+		*i += 3;
+		return true;
+	}
+	if (s[*i] >= '0' && s[*i] <= '9') {
+		while (*i < len && s[*i] >= '0' && s[*i] <= '9')
+			(*i)++;
+		return true;
+	}
+	return false;
+}
+
+static void
+check_imap(const struct buf *b)
+{
+	size_t i = 0;
+
+	if (!imap_value(b->data, b->len, &i, 0) || i != b->len)
+		abort();
+}
+
+struct leaf_ctx {
+	const uint8_t *msg;
+	size_t len;
+	unsigned count;
+};
+
+static bool
+leaf(void *vctx, const uint32_t *section, size_t depth,
+     const struct mime_part_loc *loc)
+{
+	struct leaf_ctx *c = vctx;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	struct mime_decoder d;
+	size_t n;
+
+	if (loc->header_start > loc->body_start ||
+	    loc->body_start > loc->body_end || loc->body_end > c->len ||
+	    loc->msg_body_start < loc->body_start ||
+	    loc->msg_body_start > loc->body_end)
+		abort();
+	if (depth == 0 && c->count > 0)
+		abort();
+	c->count++;
+	n = (size_t)(loc->body_end - loc->body_start);
+	/* streamed decoding equals one-shot decoding */
+	mime_decode(loc->cte, c->msg + loc->body_start, n, &a);
+	mime_decoder_init(&d, loc->cte);
+	for (size_t off = 0; off < n; off += 5)
+		mime_decoder_feed(&d, c->msg + loc->body_start + off,
+				  n - off < 5 ? n - off : 5, &b);
+	mime_decoder_finish(&d, &b);
+	if (!same(&a, &b))
+		abort();
+	if (mime_decoded_size(loc->cte, c->msg + loc->body_start, n) != b.len)
+		abort();
+	(void)section;
+	buf_free(&a);
+	buf_free(&b);
+	return c->count < 2000;
+}
+
+static bool
+text_cb(void *ctx, const uint32_t *section, size_t depth,
+	const unsigned char *utf8, size_t len)
+{
+	(void)ctx;
+	(void)section;
+	(void)depth;
+	(void)utf8;
+	(void)len;
+	return true;
+}
+
+static void
+fuzz_values(const uint8_t *p, size_t len)
+{
+	struct mime_address_list l = { NULL, 0 };
+	struct mime_params ps = { NULL, 0 };
+	struct buf out = BUF_INIT, v = BUF_INIT;
+	int64_t t;
+	int tz;
+	struct slice names[] = { SLICE("subject"), SLICE("from") };
+
+	mime_address_parse(p, len, &l);
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].mailbox == NULL && l.v[i].host != NULL)
+			abort();
+	mime_address_list_free(&l);
+	mime_date_parse(p, len, &t, &tz);
+	mime_header_decode(p, len, &out);
+	buf_reset(&out);
+	mime_rfc2231_parse(p, len, &v, &ps);
+	mime_params_free(&ps);
+	mime_header_filter(p, len, names, 2, false, &out);
+	mime_header_filter(p, len, names, 2, true, &out);
+	mime_header_get(p, len, "subject", &out);
+	buf_free(&out);
+	buf_free(&v);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mime_limits lim;
+	struct mime_summary a, b;
+	const uint8_t *msg;
+	size_t len, chunk;
+	const uint8_t *nl;
+
+	if (size < 1)
+		return 0;
+	mime_limits_default(&lim);
+	chunk = (data[0] & 15) + 1;
+	if (data[0] & 16) {
+		lim.max_depth = 3;
+		lim.max_parts = 5;
+		lim.max_header_bytes = 64;
+	}
+	msg = data + 1;
+	len = size - 1;
+
+	parse(msg, len, len ? len : 1, &lim, &a);
+	parse(msg, len, chunk, &lim, &b);
+	if (!same(&a.envelope, &b.envelope) || !same(&a.body, &b.body) ||
+	    !same(&a.bodystructure, &b.bodystructure) ||
+	    !same(&a.partmap, &b.partmap) || !same(&a.subject, &b.subject) ||
+	    !same(&a.sort_subject, &b.sort_subject) ||
+	    !same(&a.display_from, &b.display_from) || a.date != b.date ||
+	    a.header_len != b.header_len || a.nparts != b.nparts ||
+	    a.size != len)
+		abort();
+	check_imap(&a.envelope);
+	check_imap(&a.body);
+	check_imap(&a.bodystructure);
+	{
+		struct leaf_ctx c = { msg, len, 0 };
+		struct mime_part_loc loc;
+		uint32_t path[4];
+
+		if (!mime_part_foreach_leaf(a.partmap.data, a.partmap.len, leaf,
+					    &c))
+			abort();
+		if (!mime_part_find(a.partmap.data, a.partmap.len, NULL, 0, &loc) ||
+		    loc.body_end != len || loc.body_start != a.header_len)
+			abort();
+		for (uint32_t x = 1; x <= 3; x++) {
+			for (uint32_t y = 0; y <= 3; y++) {
+				path[0] = x;
+				path[1] = y ? y : 1;
+				path[2] = 1;
+				if (mime_part_find(a.partmap.data, a.partmap.len,
+						   path, y ? 2 : 1, &loc) &&
+				    (loc.body_end > len ||
+				     loc.body_start > loc.body_end))
+					abort();
+			}
+		}
+		mime_body_text(a.partmap.data, a.partmap.len, msg, len, text_cb,
+			       NULL);
+	}
+	mime_summary_free(&a);
+	mime_summary_free(&b);
+
+	nl = len ? memchr(msg, '\n', len) : NULL;
+	fuzz_values(msg, nl ? (size_t)(nl - msg) : len);
+	return 0;
+}
