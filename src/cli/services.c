@@ -1,9 +1,12 @@
 /* services.c - the protocols built into this tern (see lib/service.h).
  * A listener whose protocol is not listed here is not opened. */
 #include "lib/service.h"
+#include "pop3/pop3.h"
 #include "smtp/smtp.h"
 
 const struct service *const tern_services[] = {
 	&smtp_service,
+	&pop3_service,
+	&pop3s_service,
 	NULL
 };

@@ -51,6 +51,7 @@ const struct conf_key conf_keys[] = {
 
 	K("pop3.max_line", CONF_SIZE, pop3.max_line, "512", "command line (RFC 2449: 255 octets of arguments)"),
 	K("pop3.timeout", CONF_DURATION, pop3.timeout_ms, "10m", "idle (RFC 1939: at least 10 min)"),
+	K("pop3.max_errors", CONF_NUMBER, pop3.max_errors, "10", "bad commands before disconnect"),
 
 	K("store.plus_separator", CONF_STRING, store.plus_separator, "+", "user+tag@ reaches user@ (empty: off)"),
 	K("store.default_quota_bytes", CONF_SIZE, store.default_quota_bytes, "0", "new accounts (0: unlimited)"),

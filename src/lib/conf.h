@@ -90,6 +90,7 @@ struct tern_conf {
 	struct {
 		uint64_t max_line;
 		uint64_t timeout_ms;		/* RFC 1939: >= 10 min */
+		uint64_t max_errors;		/* bad commands before disconnect */
 	} pop3;
 
 	struct {
