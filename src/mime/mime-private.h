@@ -84,8 +84,4 @@ void mime_partmap_write(const struct mime_tree *t, struct buf *out);
 /* mime-summary.c: fill the decoded header values and SORT keys */
 void mime_summary_fill(const struct mime_tree *t, struct mime_summary *out);
 
-/* mime-summary.c: RFC 5256 base subject of an undecoded Subject value */
-void mime_summary_base_subject(const unsigned char *p, size_t len,
-			       struct buf *out);
-
 #endif

@@ -288,6 +288,11 @@ void mime_address_list_free(struct mime_address_list *l);
 bool mime_date_parse(const unsigned char *p, size_t len, int64_t *utc,
 		     int *tz_minutes);
 
+/* RFC 5256 section 2.1 base subject (for SORT and THREAD) of a raw,
+ * undecoded Subject value, appended to out as UTF-8 */
+void mime_summary_base_subject(const unsigned char *p, size_t len,
+			       struct buf *out);
+
 /* ------------------------------------------------------------------ */
 /* IMAP output helpers                                                 */
 
