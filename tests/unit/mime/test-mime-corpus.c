@@ -12,7 +12,8 @@ static const char *const corpus[] = {
 	"rfc5322-obs-date", "nested", "missing-boundary-param",
 	"broken-boundary", "boundary-never-found", "binary-8bit",
 	"encoded-words", "no-body", "empty", "digest", "lf-only",
-	"rfc822-attachment", "rfc2231-params",
+	"rfc822-attachment", "rfc2231-params", "deep-nesting",
+	"mixed-line-endings",
 };
 
 static void
