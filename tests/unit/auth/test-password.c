@@ -1,6 +1,7 @@
 /* test-password.c - password prep, argon2id hash/verify */
 #include "test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <sodium.h>
@@ -143,6 +144,47 @@ TEST(auth_password_default_cost)
 	CHECK(h != NULL && strstr(h, "$m=19456,t=2,p=1$") != NULL);
 	CHECK(password_verify(h, "correct horse", 13));
 	CHECK(!password_needs_rehash(h));
+	free(h);
+	fast_params();
+}
+
+struct verify_job {
+	const char *hash;
+	int right, wrong;
+};
+
+static void *
+verify_thread(void *arg)
+{
+	struct verify_job *j = arg;
+
+	for (int i = 0; i < 5; i++) {
+		j->right += password_verify(j->hash, "pencil", 6);
+		j->wrong += password_verify(i % 2 ? NULL : j->hash, "pencil!", 7);
+		j->wrong += password_verify(NULL, "pencil", 6);
+	}
+	return NULL;
+}
+
+/* worker threads verify at once (the dummy hash is made under a lock) */
+TEST(auth_password_threads)
+{
+	pthread_t th[4];
+	struct verify_job jobs[4];
+	char *h = NULL;
+	const char *err;
+
+	password_set_params(1, 8192 * 2);	/* new dummy needed */
+	CHECK_INT(password_hash("pencil", 6, &h, &err), 0);
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (struct verify_job){ h, 0, 0 };
+		CHECK_INT(pthread_create(&th[i], NULL, verify_thread, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_INT(jobs[i].right, 5);
+		CHECK_INT(jobs[i].wrong, 0);
+	}
 	free(h);
 	fast_params();
 }
