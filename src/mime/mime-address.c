@@ -1,6 +1,6 @@
 /* mime-address.c - RFC 5322 3.4 address lists (groups, obsolete routes,
  * obsolete phrases and local parts) into IMAP ENVELOPE address items */
-#include "mime/mime.h"
+#include "mime/mime-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +40,7 @@ static void
 tok_add(struct toks *t, enum tok_type type, unsigned char c, bool ws,
 	size_t off)
 {
-	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	t->v = mime_grow(t->v, t->n, sizeof(*t->v));
 	t->v[t->n++] = (struct tok){ type, c, ws, off, t->text.len - off };
 }
 
@@ -168,7 +168,7 @@ static void
 emit(struct mime_address_list *l, char *name, char *route, char *mailbox,
      char *host)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v = mime_grow(l->v, l->n, sizeof(*l->v));
 	l->v[l->n++] = (struct mime_address){ name, route, mailbox, host };
 }
 

@@ -165,8 +165,8 @@ header_end(struct mime_parser *p, uint64_t body_start, uint64_t nl_body)
 		/* RFC 2045 5.2: text defaults to us-ascii, as IMAP shows it */
 		struct mime_param *cs;
 
-		n->params.v = xrealloc(n->params.v,
-				       (n->params.n + 1) * sizeof(*n->params.v));
+		n->params.v = mime_grow(n->params.v, n->params.n,
+					sizeof(*n->params.v));
 		cs = &n->params.v[n->params.n++];
 		memset(cs, 0, sizeof(*cs));
 		buf_append_str(&cs->name, "charset");

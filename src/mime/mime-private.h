@@ -70,6 +70,16 @@ struct mime_tree {
 	bool truncated;
 };
 
+/* grow an array of n elements (capacity: the next power of two, so
+ * public structs need no capacity field) to hold one more */
+static inline void *
+mime_grow(void *v, size_t n, size_t size)
+{
+	if (n == 0 || (n & (n - 1)) == 0)
+		return xrealloc(v, (n ? 2 * n : 1) * size);
+	return v;
+}
+
 /* mime-envelope.c: IMAP ENVELOPE of a message header node */
 void mime_envelope_write(const struct mime_node *msg, struct buf *out);
 

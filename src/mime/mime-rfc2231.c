@@ -1,6 +1,6 @@
 /* mime-rfc2231.c - structured MIME values and their parameters (RFC 2045
  * 5.1, RFC 2231 continuations and charset'language'value encoding) */
-#include "mime/mime.h"
+#include "mime/mime-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +136,7 @@ merge(struct piece *pc, size_t n, struct mime_params *params)
 	bool ext = pc[0].ext;
 	long want = pc[0].section < 0 ? -1 : 0;
 
-	params->v = xrealloc(params->v, (params->n + 1) * sizeof(*params->v));
+	params->v = mime_grow(params->v, params->n, sizeof(*params->v));
 	mp = &params->v[params->n++];
 	memset(mp, 0, sizeof(*mp));
 	buf_append(&mp->name, pc[0].name.data, pc[0].name.len);
@@ -186,12 +186,23 @@ merge(struct piece *pc, size_t n, struct mime_params *params)
 	buf_free(&bytes);
 }
 
+static bool
+param_known(const struct mime_params *params, size_t n0, const struct buf *name)
+{
+	for (size_t k = 0; k < n0; k++)
+		if (params->v[k].name.len == name->len &&
+		    (name->len == 0 || memcmp(params->v[k].name.data, name->data,
+					      name->len) == 0))
+			return true;
+	return false;
+}
+
 void
 mime_rfc2231_parse(const unsigned char *p, size_t len, struct buf *value,
 		   struct mime_params *params)
 {
 	struct piece *pc = NULL;
-	size_t npc = 0, i = 0;
+	size_t npc = 0, i = 0, n0 = params ? params->n : 0;
 
 	/* the value before the first ';': whitespace and comments dropped */
 	while (i < len && p[i] != ';') {
@@ -262,7 +273,7 @@ mime_rfc2231_parse(const unsigned char *p, size_t len, struct buf *value,
 				buf_append_byte(&x.name, c);
 		}
 		i = read_value(p, len, i, &x.value);
-		pc = xrealloc(pc, (npc + 1) * sizeof(*pc));
+		pc = mime_grow(pc, npc, sizeof(*pc));
 		pc[npc++] = x;
 	}
 	if (npc > 0)
@@ -273,8 +284,9 @@ mime_rfc2231_parse(const unsigned char *p, size_t len, struct buf *value,
 		while (b < npc && pc[b].name.len == pc[a].name.len &&
 		       memcmp(pc[b].name.data, pc[a].name.data, pc[a].name.len) == 0)
 			b++;
-		/* a plain "name=" beats "name*0=" when both exist */
-		if (mime_params_get(params, buf_cstr(&pc[a].name)) == NULL)
+		/* names are unique within one value (a plain "name=" beats
+		 * "name*0="); against earlier values, the first one wins */
+		if (!param_known(params, n0, &pc[a].name))
 			merge(pc + a, b - a, params);
 		a = b;
 	}
