@@ -231,3 +231,25 @@ TEST(throttle_custom_limits)
 	CHECK(!throttle_blocked(t, "192.0.2.1", 0));
 	throttle_destroy(&t);
 }
+
+/* the header's promise: a guesser going as fast as allowed from one
+ * address gets some 30 guesses an hour with the defaults */
+TEST(throttle_persistent_attacker_rate)
+{
+	struct throttle *t = throttle_create(NULL);
+	uint64_t now = 0, end = 10 * 3600 * SEC;
+	int guesses = 0;
+
+	while (now < end) {
+		if (throttle_blocked(t, "192.0.2.66", now)) {
+			now += SEC;
+			continue;
+		}
+		now += throttle_delay_ms(t, "192.0.2.66", now);
+		throttle_failure(t, "192.0.2.66", "victim@example.com", now);
+		guesses++;
+		now += 20;
+	}
+	CHECK(guesses >= 250 && guesses <= 350);
+	throttle_destroy(&t);
+}
