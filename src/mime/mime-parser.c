@@ -194,8 +194,14 @@ header_end(struct mime_parser *p, uint64_t body_start, uint64_t nl_body)
 	}
 	if (slice_eq_cstr(buf_slice(&n->type), "message") &&
 	    (slice_eq_cstr(buf_slice(&n->subtype), "rfc822") ||
-	     slice_eq_cstr(buf_slice(&n->subtype), "global")) &&
-	    n->cte != MIME_CTE_QP && n->cte != MIME_CTE_BASE64) {
+	     slice_eq_cstr(buf_slice(&n->subtype), "global"))) {
+		if (n->cte == MIME_CTE_QP || n->cte == MIME_CTE_BASE64) {
+			/* an encoded message is not parsed; IMAP may not show
+			 * message/rfc822 without its envelope, so it is shown
+			 * as application/octet-stream */
+			n->cut = true;
+			return;
+		}
 		if (n->depth >= p->lim.max_depth ||
 		    p->t.n >= p->lim.max_parts) {
 			n->cut = true;

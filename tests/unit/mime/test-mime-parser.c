@@ -432,3 +432,21 @@ TEST(mime_parser_envelope_fields)
 	CHECK_INT(s.date_tz, -480);
 	mime_summary_free(&s);
 }
+
+TEST(mime_parser_encoded_message_rfc822)
+{
+	struct mime_summary s;
+	struct mime_part_loc l;
+
+	/* never a basic body typed message/rfc822: clients would expect an
+	 * envelope after it */
+	parse_str("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+		  "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+		  "U3ViamVjdDogeA0KDQp5DQo=\r\n--b--\r\n", &s);
+	CHECK_STR(buf_cstr(&s.body),
+		  "((\"application\" \"octet-stream\" NIL NIL NIL \"base64\" 24) \"mixed\")");
+	CHECK(!s.truncated);
+	CHECK(find(&s, &l, 1, 1));
+	CHECK(!l.is_message && l.cte == MIME_CTE_BASE64);
+	mime_summary_free(&s);
+}
