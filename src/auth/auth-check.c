@@ -59,6 +59,27 @@ auth_check_store_done(void *arg, int ret)
 {
 }
 
+/* true if the account's stored strings are still those the password was
+ * verified against. The store has no compare-and-set yet, so a password
+ * change landing between this check and the write below could still be
+ * overwritten with the old password: the window is a few milliseconds,
+ * and upgrades are off unless the env asks for them. */
+static bool
+auth_check_unchanged(const struct auth_check_env *env,
+		     const struct store_auth *a)
+{
+	struct store_auth now;
+	bool same;
+
+	if (store_auth_lookup(env->store, a->address, &now) != 0)
+		return false;
+	same = now.account_id == a->account_id &&
+	       strcmp(now.password_hash, a->password_hash) == 0 &&
+	       strcmp(now.scram, a->scram) == 0;
+	auth_check_auth_clear(&now);
+	return same;
+}
+
 /* after a successful login: re-hash outdated parameters, add a missing
  * SCRAM secret; both from the password the user just proved */
 static void
@@ -79,10 +100,11 @@ auth_check_upgrade(const struct auth_check_env *env,
 		free(hash);
 		return;
 	}
-	(void)store_account_set_password(env->store, a->address,
-					 hash != NULL ? hash : a->password_hash,
-					 scram != NULL ? scram : a->scram,
-					 auth_check_store_done, NULL);
+	if (auth_check_unchanged(env, a))
+		(void)store_account_set_password(env->store, a->address,
+				hash != NULL ? hash : a->password_hash,
+				scram != NULL ? scram : a->scram,
+				auth_check_store_done, NULL);
 	free(hash);
 	if (scram != NULL) {
 		sodium_memzero(scram, strlen(scram));

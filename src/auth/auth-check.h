@@ -64,7 +64,10 @@ struct auth_check_env {
 	/* After a successful password login: re-hash a hash made with
 	 * outdated argon2id parameters, and add a SCRAM secret to an
 	 * account that has none (imported accounts), so that SCRAM works
-	 * from then on. A store write, fire and forget. */
+	 * from then on. A store write, fire and forget, made only if the
+	 * stored strings did not change meanwhile (checked just before the
+	 * write: without a compare-and-set in store.h a password change in
+	 * the same few milliseconds could still lose). Off by default. */
 	bool upgrade;
 };
 
