@@ -54,7 +54,8 @@ check_data(const char *in, const char *want_out, size_t want_used,
 		if (r.done != want_done || r.used != want_used ||
 		    r.errors != want_errors ||
 		    (want_out && (r.out.len != strlen(want_out) ||
-				  memcmp(r.out.data, want_out, r.out.len))))
+				  (r.out.len &&
+				   memcmp(r.out.data, want_out, r.out.len)))))
 			test_fail(__FILE__, __LINE__,
 				  "input \"%s\" step %zu: done=%d used=%zu errors=%u out=\"%.*s\"",
 				  in, steps[s], r.done, r.used, r.errors,
