@@ -80,6 +80,7 @@ int
 cmd_init(struct cli *cli)
 {
 	const char *dir = NULL, *domain = "example.test", *hostname = NULL;
+	const char *user = NULL;
 	char absdir[PATH_MAX], *path, *cert, *key, *data, *err = NULL;
 	bool force = false;
 	struct stat st;
@@ -91,17 +92,19 @@ cmd_init(struct cli *cli)
 			domain = cli->argv[++i];
 		else if (!strcmp(cli->argv[i], "--hostname") && i + 1 < cli->argc)
 			hostname = cli->argv[++i];
+		else if (!strcmp(cli->argv[i], "--user") && i + 1 < cli->argc)
+			user = cli->argv[++i];
 		else if (!strcmp(cli->argv[i], "--force"))
 			force = true;
 		else if (cli->argv[i][0] != '-' && dir == NULL)
 			dir = cli->argv[i];
 		else {
-			fprintf(stderr, "usage: tern init DIR [--domain D] [--hostname H] [--force]\n");
+			fprintf(stderr, "usage: tern init DIR [--domain D] [--hostname H] [--user U] [--force]\n");
 			return EXIT_USAGE;
 		}
 	}
 	if (dir == NULL) {
-		fprintf(stderr, "usage: tern init DIR [--domain D] [--hostname H] [--force]\n");
+		fprintf(stderr, "usage: tern init DIR [--domain D] [--hostname H] [--user U] [--force]\n");
 		return EXIT_USAGE;
 	}
 	{
@@ -150,7 +153,8 @@ cmd_init(struct cli *cli)
 			free(hn);
 			goto out;
 		}
-		fprintf(f, conf_template, hn, absdir, default_user(), absdir, absdir);
+		fprintf(f, conf_template, hn, absdir, user ? user : default_user(),
+			absdir, absdir);
 		fclose(f);
 		free(hn);
 	}

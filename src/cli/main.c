@@ -15,7 +15,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", cmd_init, "init DIR [--domain D] [--hostname H]   write a working config, data folder and certificate" },
+	{ "init", cmd_init, "init DIR [--domain D] [--hostname H] [--user U]\n                                         write a working config, data folder and certificate" },
 	{ "serve", cmd_serve, "serve                                  run the server in the foreground" },
 	{ "domain", cmd_domain, "domain add|list|remove [DOMAIN]        local mail domains" },
 	{ "account", cmd_account, "account add|passwd|list|remove|quota  mail accounts (see tern account help)" },

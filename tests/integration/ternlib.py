@@ -52,7 +52,7 @@ class Tern:
         self.proc = None
         self.log_path = os.path.join(self.dir, "tern.log")
         p = subprocess.run([TERN_BIN, "init", self.dir, "--domain", domain,
-                            "--hostname", "mail." + domain],
+                            "--hostname", "mail." + domain, "--user", user],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
         self.conf = os.path.join(self.dir, "tern.conf")
