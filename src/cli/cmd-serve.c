@@ -1,12 +1,17 @@
 /* cmd-serve.c - `tern serve`: bind, drop root, open the store, run the
  * event loop; SIGTERM/SIGINT stop gracefully, SIGHUP reloads */
 #include "cli/cli.h"
+#include "auth/sasl.h"
+#include "auth/scram.h"
 #include "auth/throttle.h"
 #include "lib/log.h"
 #include "lib/server.h"
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +39,40 @@ throttle_limits_from_conf(const struct tern_conf *conf,
 	l->max_delay_ms = (unsigned)conf->auth.throttle_max_delay_ms;
 	l->block_failures = (unsigned)conf->auth.throttle_block_after;
 	l->block_ms = (unsigned)conf->auth.throttle_window_ms;
+}
+
+/* The key unknown users' SCRAM salts derive from, kept in the data
+ * folder so they stay stable across restarts like real salts do. */
+static int
+load_fake_scram_key(const struct tern_conf *conf)
+{
+	unsigned char key[32];
+	char *path = xasprintf("%s/scram-fake.key", conf->data_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, key, sizeof(key));
+		close(fd);
+	}
+	if (n != (ssize_t)sizeof(key)) {
+		randombytes_buf(key, sizeof(key));
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
+		    fsync(fd) < 0) {
+			log_error(0, "cannot write path=%s error=\"%s\"", path,
+				  strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			free(path);
+			return -1;
+		}
+		close(fd);
+	}
+	sasl_set_fake_scram(key, sizeof(key), SCRAM_ITERATIONS_DEFAULT);
+	sodium_memzero(key, sizeof(key));
+	free(path);
+	return 0;
 }
 
 static void
@@ -153,6 +192,8 @@ cmd_serve(struct cli *cli)
 		goto out;
 	}
 	rc = 1;
+	if (load_fake_scram_key(conf) < 0)
+		goto out;
 	store_attach_loop(s->env.store, &s->loop);
 	throttle_limits_from_conf(conf, &tl);
 	s->env.throttle = throttle_create(&tl);

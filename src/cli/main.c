@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "lib/buf.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,11 @@ main(int argc, char **argv)
 	const char *name = NULL;
 	int n = 0;
 
+	if (sodium_init() < 0) {
+		fprintf(stderr, "tern: libsodium failed to initialize\n");
+		free(rest);
+		return 1;
+	}
 	/* -c may come before or after the command name */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
