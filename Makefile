@@ -51,17 +51,23 @@ all: $(BUILD)/tern $(BUILD)/unit-tests
 
 $(BUILD)/libtern.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/tern: $(CLI_OBJ) $(BUILD)/libtern.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtern.a $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtern.a $(LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libtern.a
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libtern.a $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libtern.a $(LIBS)
+
+# V=1 shows the full command lines
+Q := $(if $(filter 1,$(V)),,@)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(UNIT_OBJ): CFLAGS += -Itests/unit
 
