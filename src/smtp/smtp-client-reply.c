@@ -52,12 +52,16 @@ smtp_reply_parse(const unsigned char *data, size_t len, struct smtp_reply *r,
 	r->enh[0] = '\0';
 	r->code = 0;
 	r->nlines = 0;
+	if (len == 0)
+		return SMTP_REPLY_MORE;
 	for (;;) {
 		const unsigned char *line = data + pos, *nl;
 		size_t avail = len - pos, ll, tl;
 		int c;
 		bool last;
 
+		if (avail == 0)
+			return SMTP_REPLY_MORE;
 		nl = memchr(line, '\n', avail > SMTP_REPLY_MAX_LINE ?
 			    SMTP_REPLY_MAX_LINE : avail);
 		if (nl == NULL) {
