@@ -33,20 +33,20 @@ smtp_rcpt_resolve_postmaster(struct smtp_session *s, struct store_resolved *r)
 	return rc == STORE_ENOTLOCAL ? STORE_ENOTFOUND : rc;
 }
 
-/* false when every local target is over quota for the declared SIZE */
+/* false when every local target is over quota for the declared SIZE
+ * (or already full when none was declared) */
 static bool
 smtp_rcpt_quota_ok(struct smtp_session *s, const struct store_resolved *r)
 {
+	uint64_t size = s->txn.mail.has_size ? s->txn.mail.size : 0;
 	bool any_local = false;
 
-	if (!s->txn.mail.has_size)
-		return true;
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->v[i].kind != STORE_TARGET_LOCAL)
 			return true;
 		any_local = true;
 		if (store_quota_check(s->env->store, r->v[i].account_id,
-				      s->txn.mail.size) == 0)
+				      size) == 0)
 			return true;
 	}
 	return !any_local;

@@ -210,7 +210,8 @@ smtp_deliver_log(struct smtp_session *s, int code, const char *enh,
 	buf_printf(&b, " rcpts=%zu refused=%zu size=%llu body=%s%s tls=%s",
 		   t->n_rcpts, t->n_rejected, (unsigned long long)t->data.size,
 		   t->bdat ? "bdat" : "data", t->mail.smtputf8 ? " smtputf8=yes" : "",
-		   conn_is_tls(s->conn) ? conn_tls_version(s->conn) : "no");
+		   s->conn && conn_is_tls(s->conn) ?
+		   conn_tls_version(s->conn) : s->conn ? "no" : "-");
 	buf_printf(&b, " result=%d%s%s", code, enh ? " status=" : "", enh ? enh : "");
 	if (detail)
 		buf_printf(&b, " detail=%s", detail);

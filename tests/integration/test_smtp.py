@@ -433,3 +433,43 @@ def test_graceful_shutdown_finishes_transaction(tern):
     assert r.reply()[0] == 421
     assert tern.stop() == 0
     assert len(inbox(tern, A)) == 1
+
+
+def test_quota(tern):
+    tern.cli("account", "quota", A, "3000", "0")
+    big = message("big", body="q" * 5000 + "\r\n")
+    with smtp(tern) as s:
+        s.ehlo()
+        # declared size over quota: refused at RCPT
+        assert s.mail("a@remote.example", ["SIZE=%d" % len(big)])[0] == 250
+        assert s.rcpt(A) == (452, b"4.2.2 Mailbox full")
+        s.rset()
+        # undeclared: the commit refuses it
+        assert s.mail("a@remote.example")[0] == 250
+        assert s.rcpt(A)[0] == 250
+        assert s.data(big)[0] == 452
+        # one recipient over quota, one not: the other gets it
+        assert s.mail("a@remote.example")[0] == 250
+        assert s.rcpt(A)[0] == 250
+        assert s.rcpt(B)[0] == 250
+        assert s.data(big)[0] == 250
+    assert inbox(tern, A) == [] and len(inbox(tern, B)) == 1
+    assert "rcpt not delivered" in tern.log()
+
+
+def test_client_gone_during_commit(tern):
+    """The client hangs up right after the end of data: the session waits
+    for the commit before it is freed (run under ASan to see)."""
+    for i in range(30):
+        s = tern.connect("smtp")
+        s.sendall(b"EHLO gone.example\r\nMAIL FROM:<a@remote.example>\r\n"
+                  b"RCPT TO:<%s>\r\nDATA\r\n" % A.encode())
+        time.sleep(0.01)
+        s.sendall(message("gone %d" % i) + b".\r\n")
+        s.close()
+    time.sleep(0.5)
+    with smtp(tern) as s:
+        assert s.noop()[0] == 250
+    # whatever reached the end of data was stored
+    assert 0 < len(inbox(tern, A)) <= 30
+    assert tern.stop() == 0
