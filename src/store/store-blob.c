@@ -156,28 +156,142 @@ store_blob_abort(struct store_blob **bp)
 	if (b == NULL)
 		return;
 	*bp = NULL;
-	if (b->id == 0)
+	if (b->id > 0)
+		store_blob_unlink(b->store, b->id);
+	else
 		unlinkat(b->store->tmp_dirfd, b->tmpname, 0);
 	store_blob_destroy(b);
-}
-
-int
-store_blob_sync(struct store *s, struct store_blob *b)
-{
-	if (b->failed)
-		return STORE_EIO;
-	if (!s->no_fsync && fdatasync(b->fd) < 0) {
-		log_error(0, "store: fdatasync tmp/%s: %s", b->tmpname,
-			  strerror(errno));
-		return STORE_EIO;
-	}
-	return 0;
 }
 
 static void
 blob_path(int64_t id, char *buf, size_t size)
 {
 	snprintf(buf, size, "%02x/%lld", (unsigned)(id % 256), (long long)id);
+}
+
+/* sync pool thread body for one blob: 1 durable, -1 failed */
+static int
+blob_make_durable(struct store *s, struct store_blob *b)
+{
+	char path[64], dir[4];
+	int64_t id;
+	int rc, dfd;
+
+	if (b->failed)
+		return -1;
+	if (!s->no_fsync && !s->use_syncfs && fdatasync(b->fd) < 0) {
+		log_error(0, "store: fdatasync tmp/%s: %s", b->tmpname,
+			  strerror(errno));
+		return -1;
+	}
+	id = __atomic_fetch_add(&s->next_blob_id, 1, __ATOMIC_RELAXED);
+	blob_path(id, path, sizeof(path));
+	snprintf(dir, sizeof(dir), "%02x", (unsigned)(id % 256));
+	rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd, path);
+	if (rc < 0 && errno == ENOENT) {
+		/* first blob in blobs/xx: create the folder, durably */
+		if ((mkdirat(s->blobs_dirfd, dir, 0700) == 0 ||
+		     errno == EEXIST) && store_fsync(s, s->blobs_dirfd) == 0)
+			rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd,
+				      path);
+	}
+	if (rc < 0) {
+		log_error(0, "store: rename tmp/%s to blobs/%s: %s",
+			  b->tmpname, path, strerror(errno));
+		return -1;
+	}
+	b->id = id;
+	if (s->no_fsync || s->use_syncfs)
+		return 1;	/* (syncfs by the writer covers it) */
+	dfd = openat(s->blobs_dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		log_error(0, "store: fsync blobs/%s: %s", dir, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	close(dfd);
+	return 1;
+}
+
+static void *
+sync_main(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->sync_lock);
+	for (;;) {
+		struct store_blob *b;
+		int st;
+
+		while (s->sync_head == NULL && !s->sync_stopping)
+			pthread_cond_wait(&s->sync_wake, &s->sync_lock);
+		if (s->sync_head == NULL)
+			break;
+		b = s->sync_head;
+		s->sync_head = b->sync_next;
+		if (s->sync_head == NULL)
+			s->sync_tail = &s->sync_head;
+		pthread_mutex_unlock(&s->sync_lock);
+		st = blob_make_durable(s, b);
+		pthread_mutex_lock(&s->sync_lock);
+		b->sync_state = st;
+		pthread_cond_broadcast(&s->sync_done);
+	}
+	pthread_mutex_unlock(&s->sync_lock);
+	return NULL;
+}
+
+int
+store_sync_start(struct store *s, int nthreads)
+{
+	s->sync_tail = &s->sync_head;
+	s->sync_threads = xcalloc((size_t)nthreads, sizeof(pthread_t));
+	for (int i = 0; i < nthreads; i++) {
+		if (pthread_create(&s->sync_threads[i], NULL, sync_main, s))
+			return STORE_EIO;
+		s->nsync_threads++;
+	}
+	return 0;
+}
+
+void
+store_sync_stop(struct store *s)
+{
+	pthread_mutex_lock(&s->sync_lock);
+	s->sync_stopping = true;
+	pthread_cond_broadcast(&s->sync_wake);
+	pthread_mutex_unlock(&s->sync_lock);
+	for (int i = 0; i < s->nsync_threads; i++)
+		pthread_join(s->sync_threads[i], NULL);
+	free(s->sync_threads);
+	s->sync_threads = NULL;
+	s->nsync_threads = 0;
+}
+
+void
+store_blob_sync_async(struct store *s, struct store_blob *b)
+{
+	pthread_mutex_lock(&s->sync_lock);
+	b->sync_state = 0;
+	b->sync_next = NULL;
+	*s->sync_tail = b;
+	s->sync_tail = &b->sync_next;
+	pthread_cond_signal(&s->sync_wake);
+	pthread_mutex_unlock(&s->sync_lock);
+}
+
+int
+store_blob_sync_wait(struct store *s, struct store_blob *b)
+{
+	int st;
+
+	pthread_mutex_lock(&s->sync_lock);
+	while (b->sync_state == 0)
+		pthread_cond_wait(&s->sync_done, &s->sync_lock);
+	st = b->sync_state;
+	pthread_mutex_unlock(&s->sync_lock);
+	return st > 0 ? 0 : STORE_EIO;
 }
 
 static void
@@ -193,99 +307,68 @@ int
 store_blob_commit(struct store *s, struct store_blob *b)
 {
 	static const char sql[] =
-		"INSERT INTO blobs(size, refcount, envelope, body,"
+		"INSERT INTO blobs(id, size, refcount, envelope, body,"
 		" bodystructure, sent_date, sent_tz, header_len, body_lines,"
 		" subject, hfrom, hto, hcc, hbcc, message_id, in_reply_to,"
 		" refs, sort_subject, sort_from, sort_to, sort_cc, sort_dfrom,"
 		" sort_dto, headers, partmap)"
-		" VALUES(?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	struct store_parse *p = &b->parse;
 	sqlite3_stmt *st;
-	char path[64];
-	int ret, rc;
+	int ret;
 
-	if (b->id > 0)
-		return 0;	/* already committed in this op */
+	if (b->in_db)
+		return 0;	/* already inserted in this op */
+	if (b->id <= 0)
+		return STORE_EIO;
 	store_parse_finish(b);
 	if ((st = db_prep(s->wdb, sql)) == NULL)
 		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, (int64_t)b->size);
-	bind_text_or_null(st, 2, p->envelope);
-	bind_text_or_null(st, 3, p->body);
-	bind_text_or_null(st, 4, p->bodystructure);
-	sqlite3_bind_int64(st, 5, p->sent_date);
-	sqlite3_bind_int(st, 6, p->sent_tz);
-	sqlite3_bind_int64(st, 7, (int64_t)p->header_len);
-	sqlite3_bind_int64(st, 8, (int64_t)p->body_lines);
-	bind_text_or_null(st, 9, p->subject);
-	bind_text_or_null(st, 10, p->from);
-	bind_text_or_null(st, 11, p->to);
-	bind_text_or_null(st, 12, p->cc);
-	bind_text_or_null(st, 13, p->bcc);
-	bind_text_or_null(st, 14, p->message_id);
-	bind_text_or_null(st, 15, p->in_reply_to);
-	bind_text_or_null(st, 16, p->references);
-	bind_text_or_null(st, 17, p->sort_subject);
-	bind_text_or_null(st, 18, p->sort_from);
-	bind_text_or_null(st, 19, p->sort_to);
-	bind_text_or_null(st, 20, p->sort_cc);
-	bind_text_or_null(st, 21, p->sort_display_from);
-	bind_text_or_null(st, 22, p->sort_display_to);
-	bind_text_or_null(st, 23, p->headers);
+	sqlite3_bind_int64(st, 1, b->id);
+	sqlite3_bind_int64(st, 2, (int64_t)b->size);
+	bind_text_or_null(st, 3, p->envelope);
+	bind_text_or_null(st, 4, p->body);
+	bind_text_or_null(st, 5, p->bodystructure);
+	sqlite3_bind_int64(st, 6, p->sent_date);
+	sqlite3_bind_int(st, 7, p->sent_tz);
+	sqlite3_bind_int64(st, 8, (int64_t)p->header_len);
+	sqlite3_bind_int64(st, 9, (int64_t)p->body_lines);
+	bind_text_or_null(st, 10, p->subject);
+	bind_text_or_null(st, 11, p->from);
+	bind_text_or_null(st, 12, p->to);
+	bind_text_or_null(st, 13, p->cc);
+	bind_text_or_null(st, 14, p->bcc);
+	bind_text_or_null(st, 15, p->message_id);
+	bind_text_or_null(st, 16, p->in_reply_to);
+	bind_text_or_null(st, 17, p->references);
+	bind_text_or_null(st, 18, p->sort_subject);
+	bind_text_or_null(st, 19, p->sort_from);
+	bind_text_or_null(st, 20, p->sort_to);
+	bind_text_or_null(st, 21, p->sort_cc);
+	bind_text_or_null(st, 22, p->sort_display_from);
+	bind_text_or_null(st, 23, p->sort_display_to);
+	bind_text_or_null(st, 24, p->headers);
 	if (p->partmap)
-		sqlite3_bind_blob(st, 24, p->partmap, (int)p->partmap_len,
+		sqlite3_bind_blob(st, 25, p->partmap, (int)p->partmap_len,
 				  SQLITE_TRANSIENT);
 	else
-		sqlite3_bind_null(st, 24);
+		sqlite3_bind_null(st, 25);
 	if ((ret = db_step_done(s->wdb, st, "insert blob")) < 0)
 		return ret;
-	b->id = sqlite3_last_insert_rowid(s->wdb->h);
-	blob_path(b->id, path, sizeof(path));
-	rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd, path);
-	if (rc < 0 && errno == ENOENT) {
-		/* first blob in blobs/xx: create the folder, durably */
-		char dir[4];
-		snprintf(dir, sizeof(dir), "%02x", (unsigned)(b->id % 256));
-		if ((mkdirat(s->blobs_dirfd, dir, 0700) == 0 ||
-		     errno == EEXIST) && store_fsync(s, s->blobs_dirfd) == 0)
-			rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd,
-				      path);
-	}
-	if (rc < 0) {
-		log_error(0, "store: rename tmp/%s to blobs/%s: %s",
-			  b->tmpname, path, strerror(errno));
-		b->id = 0;
-		return STORE_EIO;
-	}
-	s->dirs_touched[b->id % 256] = true;
+	b->in_db = true;
 	return 0;
 }
 
-int
-store_blob_sync_dirs(struct store *s)
+void
+store_blob_settle(struct store *s, struct store_blob *b, bool keep)
 {
-	char path[8];
-
-	if (s->no_fsync)
-		return 0;
-	for (int i = 0; i < 256; i++) {
-		int fd;
-
-		if (!s->dirs_touched[i])
-			continue;
-		snprintf(path, sizeof(path), "%02x", i);
-		fd = openat(s->blobs_dirfd, path,
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0) {
-			log_error(0, "store: fsync blobs/%s: %s", path,
-				  strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return STORE_EIO;
-		}
-		close(fd);
+	if (!keep) {
+		if (b->id > 0)
+			store_blob_unlink(s, b->id);
+		else
+			unlinkat(s->tmp_dirfd, b->tmpname, 0);
 	}
-	return 0;
+	store_blob_destroy(b);
 }
 
 void
@@ -347,6 +430,7 @@ store_blob_recover(struct store *s, char **error_r)
 	DIR *d;
 	struct dirent *de;
 	size_t removed_tmp = 0, removed_orphans = 0;
+	int64_t max_id = 0;
 	sqlite3_stmt *st;
 
 	/* tmp/: nothing in it was ever committed */
@@ -400,6 +484,8 @@ store_blob_recover(struct store *s, char **error_r)
 				continue;
 			id = strtoll(de->d_name, &end, 10);
 			found = false;
+			if (*end == '\0' && id > max_id)
+				max_id = id;
 			if (*end == '\0' && id > 0 &&
 			    (st = db_prep(s->wdb, exists)) != NULL) {
 				sqlite3_bind_int64(st, 1, id);
@@ -413,6 +499,22 @@ store_blob_recover(struct store *s, char **error_r)
 		closedir(d);
 	}
 	db_exec(s->wdb, "COMMIT");
+	/* new blob ids continue above every id ever used */
+	{
+		static const char seq[] =
+			"SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+			" WHERE name = 'blobs'), 0),"
+			" coalesce((SELECT max(id) FROM blobs), 0))";
+		int64_t m = 0;
+		if ((st = db_prep(s->wdb, seq)) != NULL) {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				m = sqlite3_column_int64(st, 0);
+			sqlite3_reset(st);
+		}
+		if (m > max_id)
+			max_id = m;
+		s->next_blob_id = max_id + 1;
+	}
 	if (removed_tmp || removed_orphans)
 		log_info(0, "store: recovery removed tmp=%zu orphan_blobs=%zu",
 			 removed_tmp, removed_orphans);

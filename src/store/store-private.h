@@ -115,6 +115,7 @@ struct store {
 	char *plus_sep;
 	uint64_t max_message_size;
 	bool no_fsync;
+	bool use_syncfs;
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	int tmp_dirfd;		/* DATA_DIR/tmp */
 
@@ -132,11 +133,22 @@ struct store {
 	pthread_t writer;
 	bool writer_started;
 	uint64_t batches, ops_committed;
+	double t_sync, t_exec, t_commit;
 
 	/* writer-thread state for the running batch */
 	int64_t *freed;
 	size_t nfreed, freed_cap;
-	bool dirs_touched[256];
+
+	/* blob sync pool: fdatasync + rename + dir fsync of the blobs
+	 * handed to writes, in parallel (concurrent fsyncs share journal
+	 * commits), started as soon as the write is submitted */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_wake, sync_done;
+	struct store_blob *sync_head, **sync_tail;
+	bool sync_stopping;
+	pthread_t *sync_threads;
+	int nsync_threads;
+	int64_t next_blob_id;	/* atomic; > every id ever used */
 
 	/* completions for the loop (guarded by lock) */
 	struct uv_async_s *async;
@@ -159,20 +171,29 @@ struct store_blob {
 	char tmpname[64];	/* name in tmp/ */
 	uint64_t size;
 	bool failed;
-	int64_t id;		/* set by store_blob_commit */
+	int64_t id;		/* file blobs/xx/<id>: set by the sync pool */
+	int sync_state;		/* 0 queued/not yet, 1 durable, -1 failed */
+	bool in_db;		/* row inserted by store_blob_commit */
+	struct store_blob *sync_next;
 	struct store_parse parse;
 	bool parsed;
 	void *parser;		/* mime push parser state */
 };
 
 int store_blob_dirs(struct store *s, char **error_r);
-/* writer thread, before BEGIN: make the tmp file's data durable */
-int store_blob_sync(struct store *s, struct store_blob *b);
-/* writer thread, inside the op: insert the blob row (refcount 0) and
- * rename the file to blobs/xx/<id>. */
+/* start / stop the sync pool */
+int store_sync_start(struct store *s, int nthreads);
+void store_sync_stop(struct store *s);
+/* queue a blob for durability: fdatasync, rename tmp/x to
+ * blobs/xx/<id>, fsync blobs/xx (sync pool) */
+void store_blob_sync_async(struct store *s, struct store_blob *b);
+/* writer thread: wait until the blob is durable; 0 or STORE_EIO */
+int store_blob_sync_wait(struct store *s, struct store_blob *b);
+/* writer thread, inside the op: insert the blob row (refcount 0) */
 int store_blob_commit(struct store *s, struct store_blob *b);
-/* writer thread: fsync the blobs/xx dirs touched by this batch */
-int store_blob_sync_dirs(struct store *s);
+/* writer thread, after the batch: drop the blob struct; the file is
+ * kept if its row was committed (keep), else removed */
+void store_blob_settle(struct store *s, struct store_blob *b, bool keep);
 /* unlink a committed blob file (freed, or its op rolled back) */
 void store_blob_unlink(struct store *s, int64_t id);
 /* free the struct and close the fd (file left alone) */

@@ -14,6 +14,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+/* threads making blob files durable in parallel */
+#define STORE_SYNC_THREADS 48
+
 const char *
 store_strerror(int err)
 {
@@ -118,6 +121,8 @@ store_submit(struct store *s, struct store_op *op, store_cb *cb, void *arg)
 		return STORE_ECLOSED;
 	}
 	op->next = NULL;
+	if (op->blob)
+		store_blob_sync_async(s, op->blob);
 	*s->q_tail = op;
 	s->q_tail = &op->next;
 	pthread_cond_signal(&s->wake);
@@ -346,26 +351,70 @@ batch_finish(struct store *s, struct store_op *ops)
 	free(wchanged);
 }
 
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+store_get_stats(struct store *s, struct store_stats *st)
+{
+	pthread_mutex_lock(&s->lock);
+	st->batches = s->batches;
+	st->ops = s->ops_committed;
+	st->sync_wait_s = s->t_sync;
+	st->exec_s = s->t_exec;
+	st->commit_s = s->t_commit;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void
+batch_fail(struct store_op *ops)
+{
+	for (struct store_op *op = ops; op; op = op->next) {
+		op->ret = STORE_EIO;
+		op->nchanged = 0;
+		op->queue_changed = false;
+	}
+}
+
 static void
 batch_run(struct store *s, struct store_op *ops)
 {
 	struct db *db = s->wdb;
+	double t0 = mono(), t1, t2;
 	int rc;
 
 	s->nfreed = 0;
-	memset(s->dirs_touched, 0, sizeof(s->dirs_touched));
 
-	/* blob data first: durable before the commit that names it */
-	for (struct store_op *op = ops; op; op = op->next) {
-		op->ret = 0;
-		if (op->blob && store_blob_sync(s, op->blob) < 0)
-			op->ret = STORE_EIO;
+	/* blob data first: durable before the commit that names it (the
+	 * sync pool started on it when the write was submitted) */
+	{
+		bool any = false;
+		for (struct store_op *op = ops; op; op = op->next) {
+			op->ret = 0;
+			if (op->blob && store_blob_sync_wait(s, op->blob) < 0)
+				op->ret = STORE_EIO;
+			else if (op->blob)
+				any = true;
+		}
+		if (any && s->use_syncfs && !s->no_fsync &&
+		    syncfs(s->blobs_dirfd) < 0) {
+			log_error(0, "store: syncfs: %s", strerror(errno));
+			for (struct store_op *op = ops; op; op = op->next)
+				if (op->blob)
+					op->ret = STORE_EIO;
+		}
 	}
 
+	t1 = mono();
 	if (db_exec(db, "BEGIN IMMEDIATE") < 0) {
-		for (struct store_op *op = ops; op; op = op->next)
-			op->ret = STORE_EIO;
-		return;
+		batch_fail(ops);
+		goto settle;
 	}
 	for (struct store_op *op = ops; op; op = op->next) {
 		size_t nfreed = s->nfreed;
@@ -382,45 +431,41 @@ batch_run(struct store *s, struct store_op *ops)
 			s->nfreed = nfreed;
 			op->nchanged = 0;
 			op->queue_changed = false;
-			if (op->blob && op->blob->id > 0) {
-				store_blob_unlink(s, op->blob->id);
-				op->blob->id = 0;
-			}
+			if (op->blob)
+				op->blob->in_db = false;
 		}
 		db_exec(db, "RELEASE op");
 	}
-	rc = store_blob_sync_dirs(s);
-	if (rc == 0)
-		rc = db_exec(db, "COMMIT");
-	else
-		db_exec(db, "ROLLBACK");
+	t2 = mono();
+	rc = db_exec(db, "COMMIT");
+	pthread_mutex_lock(&s->lock);
+	s->t_sync += t1 - t0;
+	s->t_exec += t2 - t1;
+	s->t_commit += mono() - t2;
+	pthread_mutex_unlock(&s->lock);
 	if (rc < 0) {
 		log_error(0, "store: batch commit failed, %s",
 			  sqlite3_errmsg(db->h));
 		if (sqlite3_get_autocommit(db->h) == 0)
 			db_exec(db, "ROLLBACK");
-		for (struct store_op *op = ops; op; op = op->next) {
-			op->ret = STORE_EIO;
-			op->nchanged = 0;
-			op->queue_changed = false;
-			if (op->blob && op->blob->id > 0) {
-				store_blob_unlink(s, op->blob->id);
-				op->blob->id = 0;
-			}
-		}
-		return;
-	}
-	/* committed: blob files now belong to their rows */
-	for (struct store_op *op = ops; op; op = op->next) {
-		if (op->blob && op->blob->id > 0) {
-			store_blob_destroy(op->blob);
-			op->blob = NULL;
-		}
+		batch_fail(ops);
+		s->nfreed = 0;
+		goto settle;
 	}
 	for (size_t i = 0; i < s->nfreed; i++)
 		store_blob_unlink(s, s->freed[i]);
 	s->nfreed = 0;
+	pthread_mutex_lock(&s->lock);
 	s->batches++;
+	pthread_mutex_unlock(&s->lock);
+settle:
+	/* a committed blob file belongs to its row now; others go */
+	for (struct store_op *op = ops; op; op = op->next) {
+		if (op->blob == NULL)
+			continue;
+		store_blob_settle(s, op->blob, op->ret >= 0 && op->blob->in_db);
+		op->blob = NULL;
+	}
 }
 
 static void *
@@ -445,7 +490,9 @@ writer_main(void *arg)
 		for (struct store_op *op = ops; op; op = op->next)
 			n++;
 		batch_run(s, ops);
+		pthread_mutex_lock(&s->lock);
 		s->ops_committed += n;
+		pthread_mutex_unlock(&s->lock);
 		batch_finish(s, ops);
 		pthread_mutex_lock(&s->lock);
 	}
@@ -497,6 +544,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->plus_sep = xstrdup(set->plus_separator ? set->plus_separator : "+");
 	s->max_message_size = set->max_message_size;
 	s->no_fsync = set->unsafe_no_fsync;
+	s->use_syncfs = set->blob_syncfs;
 	s->blobs_dirfd = s->tmp_dirfd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
@@ -508,6 +556,10 @@ store_open(const struct store_settings *set, struct store **store_r,
 		pthread_mutexattr_destroy(&ma);
 	}
 	pthread_cond_init(&s->wake, NULL);
+	pthread_mutex_init(&s->sync_lock, NULL);
+	pthread_cond_init(&s->sync_wake, NULL);
+	pthread_cond_init(&s->sync_done, NULL);
+	s->sync_tail = &s->sync_head;
 	pthread_cond_init(&s->done_cond, NULL);
 	s->q_tail = &s->q_head;
 	s->c_tail = &s->c_head;
@@ -528,6 +580,11 @@ store_open(const struct store_settings *set, struct store **store_r,
 		goto fail;
 	if ((ret = store_blob_recover(s, error_r)) < 0)
 		goto fail;
+	if ((ret = store_sync_start(s, STORE_SYNC_THREADS)) < 0) {
+		if (error_r)
+			*error_r = xstrdup("cannot start sync threads");
+		goto fail;
+	}
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		if (error_r)
 			*error_r = xstrdup("cannot start writer thread");
@@ -557,6 +614,8 @@ store_close(struct store **sp)
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->writer, NULL);
 	}
+	if (s->sync_threads)
+		store_sync_stop(s);
 	/* completions still waiting for the loop run here */
 	if (s->c_head || s->c_nchanged || s->c_queue_changed)
 		completions_run(s);
@@ -589,6 +648,9 @@ store_close(struct store **sp)
 	pthread_mutex_destroy(&s->wlock);
 	pthread_cond_destroy(&s->wake);
 	pthread_cond_destroy(&s->done_cond);
+	pthread_mutex_destroy(&s->sync_lock);
+	pthread_cond_destroy(&s->sync_wake);
+	pthread_cond_destroy(&s->sync_done);
 	free(s->freed);
 	free(s->c_changed);
 	free(s->data_dir);

@@ -100,6 +100,11 @@ struct store_settings {
 	uint64_t max_message_size;
 	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
 	bool unsafe_no_fsync;
+	/* make blob files durable with one syncfs(2) per commit instead of
+	 * fdatasync + directory fsync per file: fewer flushes, but it also
+	 * flushes everything else dirty on that filesystem, so use it only
+	 * when data_dir has a filesystem of its own */
+	bool blob_syncfs;
 };
 
 /* Open (creating if needed) the store in set->data_dir: creates
@@ -121,6 +126,18 @@ int store_attach_loop(struct store *store, struct uv_loop_s *loop);
  * With a loop attached, run the loop once more afterwards (uv_run
  * UV_RUN_NOWAIT) before uv_loop_close() so the async handle closes. */
 void store_close(struct store **store);
+
+/* Writer statistics (bench, metrics): commits, writes, and the writer
+ * thread's seconds spent waiting for blob files to become durable,
+ * executing writes, and committing (fsync of the WAL). */
+struct store_stats {
+	uint64_t batches;
+	uint64_t ops;
+	double sync_wait_s;
+	double exec_s;
+	double commit_s;
+};
+void store_get_stats(struct store *store, struct store_stats *st);
 
 /* ------------------------------------------------------------------ */
 /* Addresses and recipient resolution                                 */
