@@ -21,13 +21,6 @@ static const struct smtp_status smtp_deliver_quota = {
 	452, "4.2.2", "Mailbox full"
 };
 
-enum {
-	SMTP_HDR_BOL = 0,	/* at the start of a header line */
-	SMTP_HDR_NAME,		/* reading a field name */
-	SMTP_HDR_LINE,		/* rest of a line */
-	SMTP_HDR_BODY,		/* header over */
-};
-
 /* RFC 6531 3.7.3 / RFC 3848 "with" protocol names */
 static const char *
 smtp_deliver_protocol(const struct smtp_session *s)
@@ -87,7 +80,7 @@ smtp_deliver_begin(struct smtp_session *s)
 		store_blob_abort(&t->blob);
 		return false;
 	}
-	t->hdr_state = SMTP_HDR_BOL;
+	smtp_header_init(&t->hdr);
 	return true;
 }
 
@@ -114,27 +107,12 @@ smtp_deliver_header_end(struct smtp_session *s)
 {
 	struct buf add = BUF_INIT;
 
-	s->txn.hdr_state = SMTP_HDR_BODY;
+	smtp_header_end(&s->txn.hdr);
 	if (s->policy->header_end == NULL)
 		return;
-	s->policy->header_end(s, s->txn.hdr_seen, &add);
+	s->policy->header_end(s, s->txn.hdr.seen, &add);
 	smtp_deliver_blob(s, add.data, add.len);
 	buf_free(&add);
-}
-
-static void
-smtp_deliver_field(struct smtp_txn *t)
-{
-	static const struct { const char *name; unsigned bit; } fields[] = {
-		{ "date", SMTP_HDR_DATE },
-		{ "message-id", SMTP_HDR_MESSAGE_ID },
-		{ "from", SMTP_HDR_FROM },
-	};
-	struct slice name = { (const unsigned char *)t->hdr_name, t->hdr_name_len };
-
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (slice_case_eq_cstr(slice_trim(name), fields[i].name))
-			t->hdr_seen |= fields[i].bit;
 }
 
 void
@@ -148,40 +126,14 @@ smtp_deliver_write(struct smtp_session *s)
 		buf_reset(&t->chunk);
 		return;
 	}
-	for (size_t i = 0; i < n && t->hdr_state != SMTP_HDR_BODY; i++) {
-		unsigned char c = p[i];
+	if (!smtp_header_done(&t->hdr)) {
+		ptrdiff_t blank = smtp_header_scan(&t->hdr, p, n);
 
-		switch (t->hdr_state) {
-		case SMTP_HDR_BOL:
-			if (c == '\r' || c == '\n') {
-				/* the blank line: fields go in before it */
-				smtp_deliver_blob(s, p + start, i - start);
-				start = i;
-				smtp_deliver_header_end(s);
-			} else if (c == ' ' || c == '\t') {
-				t->hdr_state = SMTP_HDR_LINE;
-			} else {
-				t->hdr_name[0] = (char)c;
-				t->hdr_name_len = 1;
-				t->hdr_state = SMTP_HDR_NAME;
-			}
-			break;
-		case SMTP_HDR_NAME:
-			if (c == ':') {
-				smtp_deliver_field(t);
-				t->hdr_state = SMTP_HDR_LINE;
-			} else if (c == '\n') {
-				t->hdr_state = SMTP_HDR_BOL;
-			} else if (t->hdr_name_len < sizeof(t->hdr_name)) {
-				t->hdr_name[t->hdr_name_len++] = (char)c;
-			} else {
-				t->hdr_state = SMTP_HDR_LINE;
-			}
-			break;
-		case SMTP_HDR_LINE:
-			if (c == '\n')
-				t->hdr_state = SMTP_HDR_BOL;
-			break;
+		if (blank >= 0) {
+			/* the blank line: added fields go in before it */
+			smtp_deliver_blob(s, p, (size_t)blank);
+			start = (size_t)blank;
+			smtp_deliver_header_end(s);
 		}
 	}
 	smtp_deliver_blob(s, p + start, n - start);
@@ -371,8 +323,11 @@ smtp_deliver_finish(struct smtp_session *s)
 	struct store_envelope env;
 	int rc;
 
-	if (st == NULL && t->hdr_state != SMTP_HDR_BODY) {
-		/* a message that is all header: fields go at its end */
+	if (st == NULL && !smtp_header_done(&t->hdr) && s->policy->header_end) {
+		/* a message that is all header: fields go at its end, after
+		 * a line break if it ends inside a line (BDAT) */
+		if (!smtp_header_at_bol(&t->hdr))
+			smtp_deliver_blob(s, "\r\n", 2);
 		smtp_deliver_header_end(s);
 		st = smtp_deliver_error(s);
 	}

@@ -214,7 +214,7 @@ smtp_session_input(struct smtp_session *s)
 {
 	const struct tern_conf *conf = smtp_session_conf(s);
 
-	while (!conn_is_closing(s->conn)) {
+	while (!s->suspended && !conn_is_closing(s->conn)) {
 		struct slice line;
 		bool bare_lf = false;
 
@@ -280,8 +280,9 @@ smtp_session_on_close(struct conn *c, void *ctx, const char *reason)
 
 	log_info(s->id, "smtp disconnect reason=%s txns=%u errors=%u",
 		 reason, s->n_txns, s->errors);
-	if (s->state == SMTP_S_DELIVER) {
-		/* the store still holds our recipients: free at completion */
+	if (s->state == SMTP_S_DELIVER || s->suspended) {
+		/* the store (or an async step) still holds us: free when
+		 * it completes */
 		s->conn_gone = true;
 		s->conn = NULL;
 		return;
@@ -293,6 +294,29 @@ void
 smtp_session_release(struct smtp_session *s)
 {
 	smtp_session_free(s);
+}
+
+void
+smtp_session_suspend(struct smtp_session *s)
+{
+	s->suspended = true;
+	conn_set_timeout(s->conn, 0);
+	conn_pause(s->conn);
+}
+
+bool
+smtp_session_continue(struct smtp_session *s)
+{
+	s->suspended = false;
+	if (s->conn_gone) {
+		smtp_session_free(s);
+		return false;
+	}
+	if (s->state != SMTP_S_QUIT) {
+		smtp_session_timeout(s);
+		conn_resume(s->conn);
+	}
+	return true;
 }
 
 static void

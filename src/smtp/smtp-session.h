@@ -28,6 +28,7 @@
 #include "smtp/smtp-addr.h"
 #include "smtp/smtp-cmd.h"
 #include "smtp/smtp-data.h"
+#include "smtp/smtp-header.h"
 #include "smtp/smtp-param.h"
 #include "store/store.h"
 
@@ -59,18 +60,11 @@ struct smtp_policy {
 			   const struct smtp_mail_params *p);
 	/* end of the message header: lines appended to hdr (CRLF ended)
 	 * are written into the blob before the blank line (Message-ID,
-	 * Date for submission). seen_* tell which fields the header had. */
+	 * Date for submission). seen: SMTP_HDR_* fields the header had. */
 	void (*header_end)(struct smtp_session *s, unsigned seen,
 			   struct buf *hdr);
 	/* session gone: free policy_data */
 	void (*free)(struct smtp_session *s);
-};
-
-/* header fields noticed while the message streams in (header_end) */
-enum {
-	SMTP_HDR_DATE = 1 << 0,
-	SMTP_HDR_MESSAGE_ID = 1 << 1,
-	SMTP_HDR_FROM = 1 << 2,
 };
 
 /* one accepted RCPT */
@@ -100,10 +94,7 @@ struct smtp_txn {
 	/* BDAT: the transaction failed; chunks until LAST get this */
 	const struct smtp_status *failed;
 	int store_error;		/* a store_blob_write failure */
-	unsigned hdr_state;		/* header tracking (smtp-deliver.c) */
-	unsigned hdr_seen;		/* SMTP_HDR_* */
-	char hdr_name[16];
-	size_t hdr_name_len;
+	struct smtp_header hdr;		/* fields seen, end of header */
 	/* delivery in flight */
 	struct store_rcpt *srcpts;
 	size_t n_srcpts;
@@ -129,7 +120,8 @@ struct smtp_session {
 	/* when set, input lines go here instead of the command parser
 	 * (SASL continuation lines); clear it to return to commands */
 	bool (*line_hook)(struct smtp_session *s, struct slice line);
-	bool conn_gone;			/* on_close came during a commit */
+	bool suspended;			/* smtp_session_suspend() */
+	bool conn_gone;			/* on_close came while we waited */
 	bool shutdown;			/* 421 once the transaction ends */
 };
 
@@ -158,6 +150,13 @@ void smtp_session_reset(struct smtp_session *s);
 void smtp_session_timeout(struct smtp_session *s);
 /* the input loop: run what is buffered (also after a commit) */
 void smtp_session_input(struct smtp_session *s);
+/* Stop reading input while an asynchronous step runs (e.g. AUTH's
+ * password check on the thread pool): pipelined input stays buffered.
+ * If the connection closes meanwhile the session stays allocated until
+ * smtp_session_continue(), which then frees it and returns false (do not
+ * touch s after that). Otherwise it reads on and returns true. */
+void smtp_session_suspend(struct smtp_session *s);
+bool smtp_session_continue(struct smtp_session *s);
 /* mark authenticated (submission's AUTH); address is copied */
 void smtp_session_set_auth(struct smtp_session *s, int64_t account_id,
 			   const char *address);

@@ -1,0 +1,40 @@
+/* smtp-header.h - watch a message's top-level header as it streams in:
+ * which fields it has (for submission's Message-ID and Date) and where
+ * the blank line that ends it is (where added fields go).
+ *
+ * Input is the message after the receivers (canonical CRLF text). Pure
+ * and incremental: any split of the input gives the same result. */
+#ifndef TERN_SMTP_HEADER_H
+#define TERN_SMTP_HEADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* fields noticed (policy header_end hook) */
+enum {
+	SMTP_HDR_DATE = 1 << 0,
+	SMTP_HDR_MESSAGE_ID = 1 << 1,
+	SMTP_HDR_FROM = 1 << 2,
+};
+
+struct smtp_header {
+	int state;
+	unsigned seen;		/* SMTP_HDR_* */
+	char name[16];		/* field name being read (longer: not ours) */
+	size_t name_len;
+};
+
+void smtp_header_init(struct smtp_header *h);
+/* Scan n more bytes. Returns the offset in p of the blank line ending
+ * the header (its CR) when it is in these bytes, else -1. Once found,
+ * later calls return -1 and smtp_header_done() is true. */
+ptrdiff_t smtp_header_scan(struct smtp_header *h, const unsigned char *p,
+			   size_t n);
+/* the header's end has been seen */
+bool smtp_header_done(const struct smtp_header *h);
+/* the input so far ends at the start of a line (fields may go there) */
+bool smtp_header_at_bol(const struct smtp_header *h);
+/* end the header by force (a message that is all header) */
+void smtp_header_end(struct smtp_header *h);
+
+#endif
