@@ -142,7 +142,8 @@ relay_settings_fill(struct relay_settings *s, const struct tern_conf *c,
 		char *host = NULL;
 		int port = 0;
 
-		if (conf_parse_hostport(c->relay.relay_host, &host, &port))
+		if (relay_parse_smarthost(c->relay.relay_host, s->port, &host,
+					  &port) == 0)
 			s->port = port;
 		free(host);
 		if (c->relay.relay_user && c->relay.relay_user[0]) {
@@ -273,14 +274,16 @@ relay_job_start(struct relay *r, struct relay_job *job, bool smarthost)
 	char *host = NULL;
 	int port;
 
-	if (smarthost && conf_parse_hostport(r->env->conf->relay.relay_host,
-					     &host, &port))
+	if (smarthost) {
+		if (relay_parse_smarthost(r->env->conf->relay.relay_host, 25,
+					  &host, &port) < 0)
+			host = xstrdup("[invalid relay_host]");
 		name = host;
+	}
 	log_info(job->id, "relay start dest=%s messages=%zu", job->dest,
 		 job->nmsg);
-	job->query = dns_route_lookup(r->dns, smarthost && !host ?
-				      r->env->conf->relay.relay_host : name,
-				      !smarthost, relay_on_route, job);
+	job->query = dns_route_lookup(r->dns, name, !smarthost,
+				      relay_on_route, job);
 	free(host);
 }
 

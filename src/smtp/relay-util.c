@@ -2,7 +2,9 @@
 #include "smtp/relay.h"
 #include "lib/buf.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -46,6 +48,62 @@ relay_domain_listed(const char *list, const char *domain)
 		if (n > 0 && n == dl && strncasecmp(list, domain, n) == 0)
 			return 1;
 		list += n;
+	}
+	return 0;
+}
+
+int
+relay_parse_smarthost(const char *s, int default_port, char **lookup_r,
+		      int *port_r)
+{
+	char host[256];
+	const char *end, *portp = NULL;
+	unsigned char tmp[16];
+	size_t len;
+
+	*lookup_r = NULL;
+	*port_r = default_port;
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		len = (size_t)(end - s - 1);
+		s++;
+		if (end[1] == ':')
+			portp = end + 2;
+	} else {
+		const char *c = strchr(s, ':');
+
+		if (c && strchr(c + 1, ':'))
+			return -1;	/* bare IPv6: needs brackets */
+		len = c ? (size_t)(c - s) : strlen(s);
+		if (c)
+			portp = c + 1;
+	}
+	if (len == 0 || len >= sizeof(host))
+		return -1;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (portp) {
+		char *e;
+		long p = strtol(portp, &e, 10);
+
+		if (*portp == '\0' || *e != '\0' || p < 1 || p > 65535)
+			return -1;
+		*port_r = (int)p;
+	}
+	if (inet_pton(AF_INET, host, tmp) == 1) {
+		*lookup_r = xasprintf("[%s]", host);
+	} else if (inet_pton(AF_INET6, host, tmp) == 1) {
+		*lookup_r = xasprintf("[IPv6:%s]", host);
+	} else {
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)host[i]) && host[i] != '-' &&
+			    host[i] != '.' && host[i] != '_')
+				return -1;
+		*lookup_r = xstrdup(host);
 	}
 	return 0;
 }

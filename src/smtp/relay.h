@@ -50,6 +50,12 @@ uint64_t relay_backoff_ms(uint32_t attempts, uint64_t min_ms,
 /* the destination of an address: its domain, lowercased (malloc'd);
  * NULL if there is no '@' */
 char *relay_dest_of(const char *address);
+/* relay.relay_host: "name", "name:port", "[name]:port", "1.2.3.4:port",
+ * "[2001:db8::1]:port" -> *lookup_r for dns_route_lookup(mx false):
+ * a name, or an address literal "[1.2.3.4]" / "[IPv6:2001:db8::1]"
+ * (malloc'd); *port_r (default_port when none). -1 on junk. */
+int relay_parse_smarthost(const char *s, int default_port, char **lookup_r,
+			  int *port_r);
 /* is domain in the space-separated list (case-insensitive)? */
 int relay_domain_listed(const char *list, const char *domain);
 

@@ -45,7 +45,7 @@ def free_tcp_port_on(hosts):
 class Unbound:
     """unbound -d with local-data for the given zones; stop() ends it."""
 
-    def __init__(self, tmp, zones):
+    def __init__(self, tmp, zones, forward=None):
         self.dir = str(tmp)
         self.port = free_udp_port()
         self.conf = os.path.join(self.dir, "unbound.conf")
@@ -60,6 +60,10 @@ class Unbound:
             lines.append('  local-zone: "%s." static' % zone)
             for r in records:
                 lines.append('  local-data: "%s"' % r)
+        lines.append("  do-not-query-localhost: no")
+        for zone, addr in (forward or {}).items():
+            lines += ["forward-zone:", '  name: "%s."' % zone,
+                      "  forward-addr: %s" % addr]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = subprocess.Popen([UNBOUND, "-d", "-c", self.conf],
@@ -101,9 +105,19 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self):
         mx = self.server.mx
-        mx.connections += 1
+        with mx.lock:
+            mx.connections += 1
+            mx.active += 1
+            mx.max_active = max(mx.max_active, mx.active)
+        try:
+            self.session(mx)
+        finally:
+            with mx.lock:
+                mx.active -= 1
+
+    def session(self, mx):
         self.reply("220 %s fake ESMTP" % mx.name)
-        mail, rcpts, tls = None, [], False
+        mail, rcpts, tls, authed = None, [], False, False
         while True:
             line = self.rfile.readline(4096)
             if not line:
@@ -126,6 +140,8 @@ class _Handler(socketserver.StreamRequestHandler):
                     ext.append("SMTPUTF8")
                 if mx.tls_ctx and not tls:
                     ext.append("STARTTLS")
+                if mx.auth:
+                    ext.append("AUTH PLAIN LOGIN")
                 self.reply("250-%s" % mx.name)
                 for i, e in enumerate(ext):
                     self.reply(("250 " if i == len(ext) - 1 else "250-") + e)
@@ -136,7 +152,23 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.rfile = conn.makefile("rb")
                 self.wfile = conn.makefile("wb")
                 tls = True
+            elif verb == "AUTH" and mx.auth:
+                import base64
+                parts = cmd.split(" ")
+                try:
+                    raw = base64.b64decode(parts[2]) if len(parts) > 2 else b""
+                except Exception:
+                    raw = b""
+                if raw.split(b"\0")[1:] == [mx.auth[0].encode(), mx.auth[1].encode()]:
+                    authed = True
+                    mx.auth_ok += 1
+                    self.reply("235 2.7.0 authenticated")
+                else:
+                    self.reply("535 5.7.8 bad credentials")
             elif verb == "MAIL":
+                if mx.auth and not authed:
+                    self.reply("530 5.7.0 authentication required")
+                    continue
                 mail, rcpts = cmd[10:].split(">")[0].lstrip("<"), []
                 self.reply("250 2.1.0 ok")
             elif verb == "RCPT":
@@ -163,6 +195,8 @@ class _Handler(socketserver.StreamRequestHandler):
                     if l.startswith(b"."):
                         l = l[1:]
                     data += l
+                if mx.delay:
+                    time.sleep(mx.delay)
                 with mx.lock:
                     mx.messages.append({"from": mail, "to": list(rcpts),
                                         "data": bytes(data), "tls": tls,
@@ -200,7 +234,9 @@ class FakeMX:
             self.tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.tls_ctx.load_cert_chain(cert, key)
         self.messages, self.commands = [], []
-        self.connections = 0
+        self.connections = self.active = self.max_active = 0
+        self.auth, self.auth_ok = None, 0     # (user, password) to require AUTH
+        self.delay = 0                         # seconds before the 250 after DATA
         self.lock = threading.Lock()
         self.srv = None
 

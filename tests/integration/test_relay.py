@@ -14,7 +14,7 @@ import time
 import pytest
 
 from ternlib import Tern
-from relaylib import (UNBOUND, FakeMX, Unbound, free_tcp_port_on,
+from relaylib import (UNBOUND, FakeMX, Unbound, free_tcp_port_on, free_udp_port,
                       set_listen_port, wait_for)
 
 A, B, DEAD, SINK = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
@@ -37,7 +37,9 @@ pytestmark = pytest.mark.skipif(not os.path.exists(UNBOUND),
 class Env:
     def __init__(self, tmp_path, tern_factory):
         self.tmp = tmp_path
-        self.dns = Unbound(tmp_path, ZONES)
+        # broken.test: its only name server is dead (SERVFAIL)
+        self.dns = Unbound(tmp_path, ZONES, forward={
+            "broken.test": "127.0.0.1@%d" % free_udp_port()})
         self.port = free_tcp_port_on([A, B, DEAD, SINK])
         self.factory = tern_factory
 

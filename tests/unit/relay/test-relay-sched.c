@@ -47,3 +47,36 @@ TEST(relay_dest_keys)
 	CHECK(!relay_domain_listed("", "a.test"));
 	CHECK(!relay_domain_listed(NULL, "a.test"));
 }
+
+TEST(relay_smarthost_syntax)
+{
+	static const struct {
+		const char *in, *lookup;
+		int port;
+	} ok[] = {
+		{ "relay.example", "relay.example", 25 },
+		{ "relay.example:587", "relay.example", 587 },
+		{ "[relay.example]:2525", "relay.example", 2525 },
+		{ "127.0.0.5:2525", "[127.0.0.5]", 2525 },
+		{ "127.0.0.5", "[127.0.0.5]", 25 },
+		{ "[::1]:26", "[IPv6:::1]", 26 },
+		{ "[2001:db8::1]", "[IPv6:2001:db8::1]", 25 },
+	};
+	static const char *const bad[] = {
+		"", "::1", "a:b:c", "host:", "host:0", "host:70000",
+		"[host", "[host]x", "ho st", "host:25x",
+	};
+	char *l;
+	int port;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_INT(relay_parse_smarthost(ok[i].in, 25, &l, &port), 0);
+		CHECK_STR(l, ok[i].lookup);
+		CHECK_INT(port, ok[i].port);
+		free(l);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(relay_parse_smarthost(bad[i], 25, &l, &port), -1);
+		CHECK(l == NULL);
+	}
+}

@@ -1,0 +1,253 @@
+"""Outbound relay: scheduling and the queue as an administrator sees it
+(connection reuse, per-destination concurrency, smarthost with AUTH,
+tern queue list/show/retry/delete/flush, 4xx retries, DNS failures,
+SIZE, bounces into a local sender's INBOX). See test_relay.py for the
+address plan."""
+import email
+import os
+import re
+import sqlite3
+import time
+
+import pytest
+
+from relaylib import UNBOUND, wait_for
+from test_relay import A, SINK, Env, queue_empty, send, start
+
+pytestmark = pytest.mark.skipif(not os.path.exists(UNBOUND),
+                                reason="unbound (Debian package) missing")
+
+
+@pytest.fixture
+def env(tmp_path, tern_factory):
+    e = Env(tmp_path, tern_factory)
+    yield e
+    e.dns.stop()
+
+
+def queue_ids(t):
+    return [int(x) for x in re.findall(r"queue_id=(\d+)", t.cli("queue", "list").stdout)]
+
+
+def inbox_messages(t, address):
+    """(prefix, blob bytes) of each message in address's INBOX, read from
+    the store's database and blob files (a stand-in until the IMAP
+    service is built in)."""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(t.data_dir, "tern.db"),
+                         uri=True, timeout=10)
+    try:
+        rows = db.execute(
+            "SELECT m.prefix, m.blob_id FROM messages m "
+            "JOIN mailboxes x ON m.mailbox_id = x.id "
+            "JOIN accounts a ON x.account_id = a.id "
+            "JOIN blobs b ON m.blob_id = b.id "
+            "WHERE a.address = ? AND x.name = 'INBOX'", (address,)).fetchall()
+    finally:
+        db.close()
+    out = []
+    for prefix, blob_id in rows:
+        path = os.path.join(t.data_dir, "blobs", "%02x" % (blob_id % 256), str(blob_id))
+        with open(path, "rb") as f:
+            out.append((prefix or b"", f.read()))
+    return out
+
+
+def test_relay_connection_reuse(env):
+    """messages waiting for one destination go out over one connection."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "fwd@a.test", "carol@sink.test")
+    start(a)
+    for i in range(5):
+        send(a, "dave@example.net", ["fwd@a.test"], subject="batch %d" % i)
+    wait_for(lambda: a.log().count("host_failed") >= 2, what="failed attempts")
+    a.stop()
+    time.sleep(2.5)             # every message is due again
+    fake = env.fake().start()
+    try:
+        start(a)
+        fake.wait_messages(5)
+        assert fake.connections == 1, fake.commands
+        assert sum(1 for c in fake.commands if c.startswith("EHLO")) == 1
+    finally:
+        fake.stop()
+
+
+def test_relay_per_destination_concurrency(env):
+    """relay.max_per_destination bounds parallel sessions to one host."""
+    a = env.tern("a", "a.test", A, extra="max_per_destination = 2\n")
+    a.cli("alias", "add", "fwd@a.test", "carol@sink.test")
+    fake = env.fake()
+    fake.delay = 0.05
+    start(a)
+    for i in range(60):
+        send(a, "dave@example.net", ["fwd@a.test"], subject="c %d" % i)
+    a.stop()
+    time.sleep(2.5)
+    fake.start()
+    try:
+        start(a)
+        fake.wait_messages(60, timeout=60)
+        assert fake.max_active == 2
+        wait_for(lambda: queue_empty(a), what="empty queue")
+    finally:
+        fake.stop()
+
+
+def test_relay_smarthost_auth(env):
+    """relay.relay_host replaces MX routing; AUTH PLAIN with the
+    configured credentials; any domain goes there."""
+    a = env.tern("a", "a.test", A, extra=(
+        "relay_host = %s:%d\nrelay_user = relayuser\nrelay_password = s3cret\n"
+        % (SINK, env.port)))
+    a.cli("alias", "add", "fwd@a.test", "someone@elsewhere.example")
+    fake = env.fake()
+    fake.auth = ("relayuser", "s3cret")
+    fake.start()
+    try:
+        start(a)
+        assert "relay started mode=smarthost" in a.log()
+        send(a, "dave@example.net", ["fwd@a.test"])
+        msgs = fake.wait_messages(1)
+        assert msgs[0]["to"] == ["someone@elsewhere.example"]
+        assert fake.auth_ok == 1
+        assert not any("s3cret" in line for line in a.log().splitlines())
+    finally:
+        fake.stop()
+
+
+def test_relay_smarthost_bad_auth_defers(env):
+    a = env.tern("a", "a.test", A, extra=(
+        "relay_host = %s:%d\nrelay_user = relayuser\nrelay_password = wrong\n"
+        % (SINK, env.port)))
+    a.cli("alias", "add", "fwd@a.test", "someone@elsewhere.example")
+    fake = env.fake()
+    fake.auth = ("relayuser", "s3cret")
+    fake.start()
+    try:
+        start(a)
+        send(a, "dave@example.net", ["fwd@a.test"])
+        wait_for(lambda: "535" in a.log(), what="AUTH failure")
+        time.sleep(1)
+        assert fake.messages == [] and not queue_empty(a)
+    finally:
+        fake.stop()
+
+
+def test_relay_tempfail_then_accept(env):
+    """450 to a recipient: deferred, retried, delivered once."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "fwd@a.test", "grey@sink.test")
+    fake = env.fake()
+    fake.tempfail.add("grey@sink.test")
+    fake.start()
+    try:
+        start(a)
+        send(a, "dave@example.net", ["fwd@a.test"])
+        wait_for(lambda: "status=deferred" in a.log(), what="deferral")
+        out = a.cli("queue", "list").stdout
+        assert "grey@sink.test" in out and "450 4.2.1" in out
+        fake.tempfail.clear()
+        fake.wait_messages(1)
+        wait_for(lambda: queue_empty(a), what="empty queue")
+        time.sleep(2)
+        assert len(fake.messages) == 1
+    finally:
+        fake.stop()
+
+
+def test_relay_queue_cli(env):
+    """list, show, delete and flush on a server's queue."""
+    a = env.tern("a", "a.test", A, extra="min_backoff = 1h\nmax_backoff = 1h\n")
+    a.cli("alias", "add", "fwd@a.test", "carol@sink.test")
+    start(a)
+    send(a, "dave@example.net", ["fwd@a.test"], subject="first")
+    send(a, "dave@example.net", ["fwd@a.test"], subject="second")
+    wait_for(lambda: a.log().count("host_failed") >= 2, what="failed attempts")
+    ids = queue_ids(a)
+    assert len(ids) == 2
+    listing = a.cli("queue", "list").stdout
+    assert "from=<dave@example.net>" in listing
+    assert "to=<carol@sink.test> state=pending attempts=1" in listing
+    show = a.cli("queue", "show", str(ids[0])).stdout
+    assert "Subject: first" in show and "ret=default" in show
+    assert a.cli("queue", "show", "99999", check=False).returncode == 1
+    assert a.cli("queue", "show", "x", check=False).returncode == 2
+    a.cli("queue", "delete", str(ids[0]))
+    assert queue_ids(a) == [ids[1]]
+    # the next attempt is an hour away; flush makes it due now
+    fake = env.fake().start()
+    try:
+        time.sleep(1.5)
+        assert fake.messages == []
+        a.cli("queue", "flush")
+        msgs = fake.wait_messages(1, timeout=20)
+        assert email.message_from_bytes(msgs[0]["data"])["Subject"] == "second"
+        wait_for(lambda: queue_empty(a), what="empty queue")
+    finally:
+        fake.stop()
+
+
+def test_relay_dns_servfail_defers(env):
+    """a domain whose DNS fails (SERVFAIL) is retried, not bounced."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "s@a.test", "x@broken.test")
+    fake = env.fake().start()
+    try:
+        start(a)
+        send(a, "dave@sink.test", ["s@a.test"])
+        wait_for(lambda: "route_failed dest=broken.test" in a.log(), timeout=40,
+                 what="DNS failure")
+        time.sleep(1)
+        assert fake.messages == []          # no bounce
+        assert "broken.test" in a.cli("queue", "list").stdout
+    finally:
+        fake.stop()
+
+
+def test_relay_size_limit_bounces(env):
+    """a peer's EHLO SIZE smaller than the message: bounced 5.3.4,
+    nothing sent to it."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "big@a.test", "carol@sink.test")
+    fake = env.fake()
+    fake.size = 2000
+    fake.start()
+    try:
+        start(a)
+        body = ("From: dave@sink.test\r\nSubject: big\r\n\r\n" +
+                ("x" * 70 + "\r\n") * 100)
+        send(a, "dave@sink.test", ["big@a.test"], body=body)
+        msgs = fake.wait_messages(1)
+        assert msgs[0]["from"] == "" and b"Status: 5.3.4" in msgs[0]["data"]
+        assert not any(c.startswith("MAIL FROM:<dave") for c in fake.commands)
+    finally:
+        fake.stop()
+
+
+def test_relay_bounce_into_local_inbox(env):
+    """alice@a.test is local: her bounce is delivered into her INBOX."""
+    a = env.tern("a", "a.test", A)
+    a.add_account("alice@a.test", "alice-secret-pw")
+    a.cli("alias", "add", "fwd@a.test", "nobody@sink.test")
+    fake = env.fake()
+    fake.reject.add("nobody@sink.test")
+    fake.start()
+    try:
+        start(a)
+        send(a, "alice@a.test", ["fwd@a.test"], subject="will bounce")
+        wait_for(lambda: inbox_messages(a, "alice@a.test"), what="bounce in INBOX")
+        rows = inbox_messages(a, "alice@a.test")
+        assert len(rows) == 1
+        prefix, blob = rows[0]
+        assert prefix.startswith(b"Return-Path: <>\r\n")
+        rep = email.message_from_bytes(blob)
+        assert rep["Subject"] == "Undelivered Mail Returned to Sender"
+        assert rep["To"] == "<alice@a.test>"
+        assert rep.get_content_type() == "multipart/report"
+        assert b"Final-Recipient: rfc822; nobody@sink.test" in blob
+        assert b"Subject: will bounce" in blob
+        time.sleep(1)
+        assert fake.messages == []
+        assert queue_empty(a)
+    finally:
+        fake.stop()
