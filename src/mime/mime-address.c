@@ -136,6 +136,8 @@ phrase(const struct toks *t, size_t a, size_t b)
 			continue;
 		if (out.len > 0 && k->ws_before)
 			buf_append_byte(&out, ' ');
+		if (k->len == 0)
+			continue;
 		buf_append(&out, t->text.data + k->off, k->len);
 	}
 	if (out.len == 0) {
@@ -155,7 +157,7 @@ join(const struct toks *t, size_t a, size_t b)
 	for (size_t i = a; i < b; i++) {
 		/* comments and stray angle brackets are no part of it */
 		if (t->v[i].type == T_COMMENT || is_sp(t, i, '<') ||
-		    is_sp(t, i, '>'))
+		    is_sp(t, i, '>') || t->v[i].len == 0)
 			continue;
 		buf_append(&out, t->text.data + t->v[i].off, t->v[i].len);
 	}

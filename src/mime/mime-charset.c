@@ -49,6 +49,8 @@ mime_charset_utf8_sanitize(const unsigned char *p, size_t len,
 {
 	size_t i = 0, start = 0;
 
+	if (len == 0)
+		return;
 	while (i < len) {
 		size_t n;
 
@@ -121,8 +123,10 @@ mime_charset_to_utf8(const unsigned char *charset, size_t charset_len,
 	const char *alias;
 	iconv_t cd;
 	char *in;
-	size_t inleft;
+	size_t inleft, base;
 
+	if (len == 0)
+		return true;
 	if (charset_is_utf8_like(cs)) {
 		mime_charset_utf8_sanitize(p, len, out);
 		return true;
@@ -144,6 +148,7 @@ mime_charset_to_utf8(const unsigned char *charset, size_t charset_len,
 		mime_charset_utf8_sanitize(p, len, out);
 		return false;
 	}
+	base = out->len;
 	in = (char *)p;
 	inleft = len;
 	while (inleft > 0) {
@@ -173,5 +178,15 @@ mime_charset_to_utf8(const unsigned char *charset, size_t charset_len,
 		out->len = start + (16 - oleft);
 	}
 	iconv_close(cd);
+	/* a NUL from the charset (UTF-16 zeros...) is no text either */
+	if (out->len > base &&
+	    memchr(out->data + base, '\0', out->len - base) != NULL) {
+		struct buf tmp = BUF_INIT;
+
+		buf_append(&tmp, out->data + base, out->len - base);
+		buf_truncate(out, base);
+		mime_charset_utf8_sanitize(tmp.data, tmp.len, out);
+		buf_free(&tmp);
+	}
 	return true;
 }

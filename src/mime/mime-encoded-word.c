@@ -129,6 +129,8 @@ mime_decode_words(const unsigned char *p, size_t len, struct buf *out)
 	bool have_pend = false;
 	size_t i = 0, text_start = 0;
 
+	if (len == 0)
+		return;
 	while (i < len) {
 		struct word w;
 		size_t j;

@@ -282,7 +282,8 @@ mime_rfc2231_parse(const unsigned char *p, size_t len, struct buf *value,
 		size_t b = a + 1;
 
 		while (b < npc && pc[b].name.len == pc[a].name.len &&
-		       memcmp(pc[b].name.data, pc[a].name.data, pc[a].name.len) == 0)
+		       (pc[a].name.len == 0 || memcmp(pc[b].name.data,
+			pc[a].name.data, pc[a].name.len) == 0))
 			b++;
 		/* names are unique within one value (a plain "name=" beats
 		 * "name*0="); against earlier values, the first one wins */

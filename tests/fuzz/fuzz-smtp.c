@@ -6,7 +6,8 @@
  * gives the same result (end position, errors, and the output when no
  * error is set) whatever the chunking; its output never holds a bare CR or LF when no error is
  * set; a path that parses has a NUL-terminated address with the domain
- * inside it; BDAT consumes exactly the chunk. */
+ * inside it; BDAT consumes exactly the chunk; the header watcher finds
+ * the same end and fields whatever the chunking. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "smtp/smtp-addr.h"
 #include "smtp/smtp-cmd.h"
 #include "smtp/smtp-data.h"
+#include "smtp/smtp-header.h"
 #include "smtp/smtp-param.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -110,6 +112,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (a.data[i] == '\n' && (i == 0 || a.data[i - 1] != '\r'))
 				abort();
 		}
+	}
+
+	/* the header watcher over the message, whole and chunked */
+	{
+		struct smtp_header h1, h2;
+		ptrdiff_t e1, e2 = -1;
+
+		smtp_header_init(&h1);
+		smtp_header_init(&h2);
+		e1 = smtp_header_scan(&h1, data, size);
+		for (size_t off = 0; off < size; off += chunk) {
+			size_t n = size - off < chunk ? size - off : chunk;
+			ptrdiff_t r = smtp_header_scan(&h2, data + off, n);
+
+			if (r >= 0 && e2 < 0)
+				e2 = (ptrdiff_t)off + r;
+		}
+		if (e1 != e2 || h1.seen != h2.seen ||
+		    smtp_header_done(&h1) != smtp_header_done(&h2))
+			abort();
 	}
 
 	/* BDAT: the input as one chunk of half its size, fed in pieces */
