@@ -160,13 +160,20 @@ first_address(const struct mime_node *n, enum mime_field f,
 		if (a->host == NULL)
 			continue;
 		if (mailbox != NULL)
-			buf_append_str(mailbox, a->mailbox);
+			mime_charset_utf8_sanitize((const unsigned char *)a->mailbox,
+						   strlen(a->mailbox), mailbox);
 		if (display != NULL) {
 			if (a->name != NULL && a->name[0] != '\0')
 				mime_header_decode((const unsigned char *)a->name,
 						   strlen(a->name), display);
-			if (display->len == 0)
-				buf_printf(display, "%s@%s", a->mailbox, a->host);
+			if (display->len == 0) {
+				struct buf tmp = BUF_INIT;
+
+				buf_printf(&tmp, "%s@%s", a->mailbox, a->host);
+				mime_charset_utf8_sanitize(tmp.data, tmp.len,
+							   display);
+				buf_free(&tmp);
+			}
 		}
 		break;
 	}
@@ -197,10 +204,16 @@ mime_summary_fill(const struct mime_tree *t, struct mime_summary *out)
 
 		if (!n->has[fields[i].f])
 			continue;
-		if (fields[i].decode)
+		if (fields[i].decode) {
 			mime_header_decode(v->data, v->len, fields[i].b);
-		else
-			mime_header_unfold(v->data, v->len, fields[i].b);
+		} else {
+			struct buf tmp = BUF_INIT;
+
+			/* ids are not decoded, only made safe text */
+			mime_header_unfold(v->data, v->len, &tmp);
+			mime_charset_utf8_sanitize(tmp.data, tmp.len, fields[i].b);
+			buf_free(&tmp);
+		}
 	}
 	if (n->has[MIME_F_SUBJECT])
 		mime_summary_base_subject(n->field[MIME_F_SUBJECT].data,

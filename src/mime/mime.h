@@ -58,6 +58,9 @@ const char *mime_cte_name(enum mime_cte cte);
 /* ------------------------------------------------------------------ */
 /* the parse result                                                   */
 
+/* Every text buffer below is valid UTF-8 without NUL bytes; the IMAP
+ * items (envelope, body, bodystructure) hold no NUL byte either (8-bit
+ * text goes in literals), so all may be kept as C strings. */
 struct mime_summary {
 	/* IMAP FETCH items, ready to send (RFC 3501 / RFC 9051 7.5.2) */
 	struct buf envelope;      /* "(date subject from ... message-id)" */

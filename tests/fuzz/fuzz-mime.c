@@ -96,6 +96,18 @@ imap_value(const unsigned char *s, size_t len, size_t *i, int depth)
 	return false;
 }
 
+/* text for the store: valid UTF-8, no NUL */
+static void
+check_text(const struct buf *b)
+{
+	struct buf s = BUF_INIT;
+
+	mime_charset_utf8_sanitize(b->data, b->len, &s);
+	if (s.len != b->len || (s.len && memcmp(s.data, b->data, s.len) != 0))
+		abort();
+	buf_free(&s);
+}
+
 static void
 check_imap(const struct buf *b)
 {
@@ -216,6 +228,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    a.header_len != b.header_len || a.nparts != b.nparts ||
 	    a.size != len)
 		abort();
+	{
+		const struct buf *t[] = {
+			&a.subject, &a.from, &a.to, &a.cc, &a.bcc, &a.message_id,
+			&a.in_reply_to, &a.references, &a.sort_subject,
+			&a.sort_from, &a.sort_to, &a.sort_cc, &a.display_from,
+			&a.display_to,
+		};
+
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+			check_text(t[i]);
+	}
 	check_imap(&a.envelope);
 	check_imap(&a.body);
 	check_imap(&a.bodystructure);
