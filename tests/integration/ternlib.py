@@ -70,9 +70,11 @@ class Tern:
         host = "[%s]" % self.address if ":" in self.address else self.address
         listens = "".join("listen = %s %s:%d %s\n" % (p, host, port, TLS_MODE[p])
                           for p, port in self.ports.items())
-        text = text.replace("log_level = info\n", "log_level = debug\n" + listens)
+        text = re.sub(r"(?m)^log_level = .*\n", lambda m: "log_level = debug\n" + listens,
+                      text, count=1)
+        # extra text from an earlier rewrite ends the file: keep it
         with open(self.conf, "w") as f:
-            f.write(text + "\n" + extra + "\n")
+            f.write(text.rstrip("\n") + "\n\n" + extra + "\n")
 
     def port(self, proto):
         return self.ports[proto]
