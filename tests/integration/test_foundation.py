@@ -248,3 +248,40 @@ def test_root_drops_to_configured_user():
         if t.proc is not None:
             t.kill()
         shutil.rmtree(d)
+
+
+def test_starttls_upgrade(tern):
+    import smtplib
+    with smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=10) as c:
+        c.ehlo("client.test")
+        assert c.has_extn("starttls")
+        code, _ = c.starttls(context=tern.ssl_context())
+        assert code == 220
+        assert c.sock.version() in ("TLSv1.2", "TLSv1.3")
+        c.ehlo("client.test")
+        assert not c.has_extn("starttls")
+        assert c.noop()[0] == 250
+
+
+def test_starttls_discards_pipelined_plaintext(tern):
+    """RFC 3207 4.2: commands sent with STARTTLS before the handshake
+    must not run inside the TLS session (the STARTTLS injection attack)."""
+    s = tern.connect("smtp")
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"220")
+    s.sendall(b"EHLO x\r\n")
+    while not f.readline().startswith(b"250 "):
+        pass
+    s.sendall(b"STARTTLS\r\nRSET\r\nNOOP injected\r\n")
+    assert f.readline().startswith(b"220")
+    tls = tern.ssl_context().wrap_socket(s, server_hostname="localhost")
+    tls.settimeout(2)
+    # nothing may be waiting for us: the injected commands were dropped
+    try:
+        extra = tls.recv(100)
+    except (TimeoutError, ssl.SSLError, OSError):
+        extra = b""
+    assert extra == b""
+    tls.sendall(b"NOOP\r\n")
+    assert tls.recv(100).startswith(b"250")
+    tls.close()
