@@ -43,6 +43,20 @@ def test_greeting_and_ehlo_keywords(tern):
     assert r.cmd("QUIT")[0] == 221
 
 
+def test_starttls_command_injection(tern):
+    """RFC 3207 4.2 (CVE-2011-0411 class): a command pipelined after
+    STARTTLS in plaintext must not run inside the TLS session."""
+    r = Raw(tern)
+    r.cmd("EHLO c.example")
+    r.send(b"STARTTLS\r\nEHLO injected.example\r\n")
+    assert r.reply()[0] == 220
+    r.sock = tern.ssl_context().wrap_socket(r.sock)
+    assert r.cmd("NOOP") == (250, "2.0.0 Ok")
+    code, text = r.cmd("EHLO real.example")
+    assert code == 250 and "Hello real.example" in text
+    assert "injected" not in tern.log()
+
+
 def test_helo_and_basic_commands(tern):
     r = Raw(tern)
     assert r.cmd("HELO client.example") == (250, "mail.example.test")
