@@ -217,6 +217,18 @@ void mime_decoder_finish(struct mime_decoder *d, struct buf *out);
  * invalid bytes replaced. */
 bool mime_charset_to_utf8(const unsigned char *charset, size_t charset_len,
 			  const unsigned char *p, size_t len, struct buf *out);
+/* Streaming conversion to UTF-8: feed any chunks, same result as
+ * mime_charset_to_utf8() on the whole (a sequence cut by a chunk end
+ * is held back). known (may be NULL) is false for an unknown charset,
+ * which is then read as UTF-8. finish flushes, frees, NULLs *s. */
+struct mime_charset_stream;
+struct mime_charset_stream *mime_charset_stream_create(
+	const unsigned char *charset, size_t charset_len, bool *known);
+void mime_charset_stream_feed(struct mime_charset_stream *s,
+			      const unsigned char *p, size_t len,
+			      struct buf *out);
+void mime_charset_stream_finish(struct mime_charset_stream **s,
+				struct buf *out);
 /* append p to out, replacing invalid UTF-8 and NUL bytes by U+FFFD */
 void mime_charset_utf8_sanitize(const unsigned char *p, size_t len,
 				struct buf *out);

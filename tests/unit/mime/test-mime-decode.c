@@ -136,3 +136,44 @@ TEST(mime_decode_imap_strings)
 	CHECK_STR(buf_cstr(&out), "\"\"");
 	buf_free(&out);
 }
+
+TEST(mime_decode_charset_stream_chunks)
+{
+	static const struct {
+		const char *cs, *in, *want;
+	} t[] = {
+		{ "shift_jis", "\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd", "こんにちは" },
+		{ "iso-2022-jp", "\x1b$BF|K\\8l\x1b(B abc", "日本語 abc" },
+		{ "utf-8", "\xe2\x82\xac \xf0\x9f\x98\x80 end", "€ 😀 end" },
+		{ "utf-16le", "A\0\xac\x20", "A€" },
+		{ "koi8-r", "\xf0\xd2\xc9", "При" },
+		{ "utf-8", "cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t len = strlen(t[i].in);
+
+		if (strcmp(t[i].cs, "utf-16le") == 0)
+			len = 4;
+		for (size_t chunk = 1; chunk <= len; chunk++) {
+			struct mime_charset_stream *s;
+			struct buf out = BUF_INIT;
+			bool known = false;
+
+			s = mime_charset_stream_create((const unsigned char *)t[i].cs,
+						       strlen(t[i].cs), &known);
+			CHECK(known);
+			for (size_t off = 0; off < len; off += chunk)
+				mime_charset_stream_feed(s,
+				    (const unsigned char *)t[i].in + off,
+				    len - off < chunk ? len - off : chunk, &out);
+			mime_charset_stream_finish(&s, &out);
+			CHECK(s == NULL);
+			if (strcmp(buf_cstr(&out), t[i].want) != 0)
+				test_fail(__FILE__, __LINE__,
+					  "%s in chunks of %zu: \"%s\"", t[i].cs,
+					  chunk, buf_cstr(&out));
+			buf_free(&out);
+		}
+	}
+}
