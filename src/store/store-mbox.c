@@ -571,16 +571,34 @@ store_changes_free(struct store_changes *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static int
+change_uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct store_change *)a)->uid;
+	uint32_t y = ((const struct store_change *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int
 store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
 		      uint64_t since, struct store_changes *out)
 {
 	static const char chg[] =
 		"SELECT uid, flags, modseq, keywords FROM messages"
-		" WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+		" INDEXED BY messages_modseq"
+		" WHERE mailbox_id = ? AND modseq > ?";
 	static const char exp[] =
-		"SELECT uid FROM expunged"
-		" WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+		"SELECT uid FROM expunged INDEXED BY expunged_modseq"
+		" WHERE mailbox_id = ? AND modseq > ?";
 	struct db *db = db_reader(s);
 	struct store_mailbox mb;
 	sqlite3_stmt *st;
@@ -632,6 +650,9 @@ store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
 			(uint32_t)sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
+	/* the modseq indexes give modseq order: sort by uid here */
+	qsort(out->v, out->n, sizeof(*out->v), change_uid_cmp);
+	qsort(out->expunged, out->nexpunged, sizeof(uint32_t), uid_cmp);
 out:
 	db_end_read(db);
 	if (ret < 0)

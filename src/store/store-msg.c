@@ -236,6 +236,15 @@ store_msg_expunge_uid(struct store *s, int64_t mailbox_id, uint32_t uid,
 	return db_step_done(s->wdb, st, "tombstone");
 }
 
+static int
+row_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct msg_row *)a)->uid;
+	uint32_t y = ((const struct msg_row *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
 /* messages of mailbox with uid in ranges (NULL: all), ascending uid */
 static int
 collect_rows(struct store *s, int64_t mailbox_id,
@@ -293,15 +302,7 @@ collect_rows(struct store *s, int64_t mailbox_id,
 	/* ranges may overlap or come unordered: sort and dedupe by uid */
 	if (nranges > 1 && n > 1) {
 		size_t w = 0;
-		for (size_t i = 1; i < n; i++) {
-			struct msg_row t = rows[i];
-			size_t j = i;
-			while (j > 0 && rows[j - 1].uid > t.uid) {
-				rows[j] = rows[j - 1];
-				j--;
-			}
-			rows[j] = t;
-		}
+		qsort(rows, n, sizeof(*rows), row_cmp);
 		for (size_t i = 0; i < n; i++) {
 			if (w > 0 && rows[w - 1].uid == rows[i].uid) {
 				free(rows[i].prefix);
@@ -664,6 +665,15 @@ flags_free(struct store_op *op)
 	free(o->keywords);
 }
 
+static int
+change_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct store_change *)a)->uid;
+	uint32_t y = ((const struct store_change *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
 /* same keyword sets (case-insensitive, any order)? */
 static bool
 kw_same(const char *a, const char *b)
@@ -722,15 +732,15 @@ exec_flags(struct store *s, struct store_op *op)
 		}
 		sqlite3_reset(st);
 	}
+	/* ranges may overlap or come unordered: sort by uid, skip repeats */
+	if (o->nranges > 1)
+		qsort(cur, ncur, sizeof(*cur), change_cmp);
 	for (size_t i = 0; i < ncur; i++) {
 		struct store_change *c = &cur[i];
 		uint32_t nf = c->flags;
 		char *nk;
-		bool dup = false;
 
-		for (size_t j = 0; j < res.n && !dup; j++)
-			dup = res.v[j].uid == c->uid;
-		if (dup)
+		if (i > 0 && cur[i - 1].uid == c->uid)
 			continue;
 		if (o->unchangedsince && c->modseq > o->unchangedsince) {
 			if (res.nfailed == fcap) {
@@ -781,10 +791,6 @@ exec_flags(struct store *s, struct store_op *op)
 			free(nk);
 			goto out;
 		}
-		if ((ret = store_mbox_add_keywords(s, o->mailbox_id, nk)) < 0) {
-			free(nk);
-			goto out;
-		}
 		dunseen += ((c->flags & STORE_F_SEEN) != 0) -
 			   ((nf & STORE_F_SEEN) != 0);
 		ddeleted += ((nf & STORE_F_DELETED) != 0) -
@@ -797,6 +803,9 @@ exec_flags(struct store *s, struct store_op *op)
 		res.v[res.n].keywords = nk;
 		res.n++;
 	}
+	if (res.n && o->fop != STORE_FLAGS_REMOVE &&
+	    (ret = store_mbox_add_keywords(s, o->mailbox_id, o->keywords)) < 0)
+		goto out;
 	if ((dunseen || ddeleted) &&
 	    (ret = mbox_counts(s, o->mailbox_id, 0, dunseen, ddeleted, 0)) < 0)
 		goto out;
