@@ -61,6 +61,7 @@ struct dns_route {
 	enum dns_status status;
 	char *error;		/* text for logs and DSNs when status != OK */
 	bool implicit_mx;	/* no MX: the domain itself */
+	bool loop;		/* set by the relay: every host is us */
 	size_t n;
 	struct dns_host *hosts;	/* only hosts with addresses when OK */
 };

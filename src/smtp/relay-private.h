@@ -22,6 +22,12 @@ struct relay_settings {
 		 data_end_ms;
 	uint64_t min_backoff_ms, max_backoff_ms;
 	uint64_t max_age_ms, delay_warning_ms;
+	/* our own SMTP listeners: a route to them is a mail loop */
+	size_t nself;
+	struct relay_self {
+		char addr[48];
+		int port;
+	} *self;
 };
 
 struct relay_job {
@@ -72,5 +78,9 @@ void *relay_worker_main(void *arg);
 /* relay-worker.c: record every message with a failed route, without
  * a session (also runs on the worker thread) */
 void relay_settings_free(struct relay_settings *s);
+/* relay-worker.c: drop route addresses that are our own listeners;
+ * true if something was dropped (pure, unit-tested) */
+bool relay_route_drop_self(struct dns_route *route,
+			   const struct relay_settings *set);
 
 #endif

@@ -4,6 +4,7 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -161,6 +162,16 @@ relay_settings_fill(struct relay_settings *s, const struct tern_conf *c,
 	s->max_backoff_ms = c->relay.max_backoff_ms;
 	s->max_age_ms = c->relay.max_age_ms;
 	s->delay_warning_ms = c->relay.delay_warning_ms;
+	s->self = xcalloc(c->n_listeners + 1, sizeof(*s->self));
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		const struct listener_conf *l = &c->listeners[i];
+
+		if (strcmp(l->proto, "smtp") != 0)
+			continue;
+		snprintf(s->self[s->nself].addr, sizeof(s->self->addr), "%s",
+			 l->address);
+		s->self[s->nself++].port = l->port;
+	}
 }
 
 static void

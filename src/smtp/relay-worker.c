@@ -32,7 +32,59 @@ relay_settings_free(struct relay_settings *s)
 		explicit_bzero(s->auth_password, strlen(s->auth_password));
 		free(s->auth_password);
 	}
+	free(s->self);
 	memset(s, 0, sizeof(*s));
+}
+
+static bool
+relay_addr_is_self(const struct dns_addr *a, int port,
+		   const struct relay_settings *set)
+{
+	bool loop4 = strncmp(a->text, "127.", 4) == 0;
+	bool loop6 = strcmp(a->text, "::1") == 0;
+
+	for (size_t i = 0; i < set->nself; i++) {
+		const struct relay_self *me = &set->self[i];
+
+		if (me->port != port)
+			continue;
+		if (strcmp(me->addr, a->text) == 0)
+			return true;
+		/* a wildcard listener: every local address; loopback is
+		 * the one we can be sure of */
+		if ((strcmp(me->addr, "0.0.0.0") == 0 && loop4) ||
+		    (strcmp(me->addr, "::") == 0 && (loop6 || loop4)))
+			return true;
+	}
+	return false;
+}
+
+bool
+relay_route_drop_self(struct dns_route *route, const struct relay_settings *set)
+{
+	bool dropped = false;
+	size_t j = 0;
+
+	for (size_t h = 0; h < route->n; h++) {
+		struct dns_host *host = &route->hosts[h];
+		size_t k = 0;
+
+		for (size_t a = 0; a < host->naddr; a++) {
+			if (relay_addr_is_self(&host->addrs[a], set->port, set))
+				dropped = true;
+			else
+				host->addrs[k++] = host->addrs[a];
+		}
+		host->naddr = k;
+		if (k > 0) {
+			route->hosts[j++] = *host;
+		} else {
+			free(host->name);
+			free(host->addrs);
+		}
+	}
+	route->n = j;
+	return dropped;
 }
 
 static ssize_t
@@ -218,7 +270,7 @@ relay_route_failed(struct relay_worker *wk)
 	const struct dns_route *r = wk->job->route;
 	enum smtp_rcpt_status st = r->status == DNS_TEMPFAIL ?
 				   SMTP_RCPT_TEMP : SMTP_RCPT_PERM;
-	const char *enh = r->status == DNS_NULLMX ? "5.1.10" :
+	const char *enh = r->loop ? "5.4.6" : r->status == DNS_NULLMX ? "5.1.10" :
 			  r->status == DNS_PERMFAIL ? "5.1.2" : "4.4.3";
 
 	log_info(wk->job->id, "relay route_failed dest=%s error=\"%s\"",
@@ -275,6 +327,16 @@ relay_worker_main(void *arg)
 						     "message", false);
 			m->done = true;
 		}
+	}
+	if (job->route->status == DNS_OK &&
+	    relay_route_drop_self(job->route, &job->set) &&
+	    job->route->n == 0) {
+		/* RFC 5321 5.1: the best MX is ourselves */
+		job->route->status = DNS_PERMFAIL;
+		free(job->route->error);
+		job->route->error = xasprintf("mail for %s loops back to "
+					      "myself", job->dest);
+		job->route->loop = true;
 	}
 	if (job->route->status != DNS_OK) {
 		relay_route_failed(&wk);

@@ -31,8 +31,9 @@ def free_tcp_port_on(hosts):
             port = s.getsockname()[1]
         ok = True
         for h in hosts[1:]:
+            fam = socket.AF_INET6 if ":" in h else socket.AF_INET
             try:
-                with socket.socket() as s2:
+                with socket.socket(fam) as s2:
                     s2.bind((h, port))
             except OSError:
                 ok = False
@@ -219,6 +220,10 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class FakeMX:
     """A scriptable SMTP peer: reject/tempfail sets, optional STARTTLS
     (cert, key), no_ehlo, dsn. messages: what it accepted."""
@@ -241,7 +246,8 @@ class FakeMX:
         self.srv = None
 
     def start(self):
-        self.srv = _Server((self.address, self.port), _Handler)
+        cls = _Server6 if ":" in self.address else _Server
+        self.srv = cls((self.address, self.port), _Handler)
         self.srv.mx = self
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
         return self

@@ -28,6 +28,12 @@ ZONES = {
                   "mx.sink.test. IN A %s" % SINK],
     "tls.test": ["tls.test. IN MX 10 mx.sink.test."],
     "null.test": ["null.test. IN MX 0 .", "null.test. IN A %s" % SINK],
+    # the MX is a.test's own address: a mail loop
+    "self.test": ["self.test. IN MX 10 mx.a.test."],
+    # IPv6 only, and IPv6 (nothing there) before IPv4
+    "v6.test": ["v6.test. IN MX 10 mx.v6.test.", "mx.v6.test. IN AAAA ::1"],
+    "dual.test": ["dual.test. IN MX 10 mx.dual.test.",
+                  "mx.dual.test. IN AAAA ::1", "mx.dual.test. IN A %s" % SINK],
 }
 
 pytestmark = pytest.mark.skipif(not os.path.exists(UNBOUND),
@@ -40,7 +46,7 @@ class Env:
         # broken.test: its only name server is dead (SERVFAIL)
         self.dns = Unbound(tmp_path, ZONES, forward={
             "broken.test": "127.0.0.1@%d" % free_udp_port()})
-        self.port = free_tcp_port_on([A, B, DEAD, SINK])
+        self.port = free_tcp_port_on([A, B, DEAD, SINK, "::1"])
         self.factory = tern_factory
 
     def tern(self, name, domain, address, extra=""):
@@ -323,3 +329,50 @@ def test_relay_tern_to_tern(env):
     wait_for(lambda: "status=sent" in a.log(), what="relay to b")
     wait_for(lambda: queue_empty(a), what="a's queue empty")
     assert "bob@b.test" in b.log()
+
+
+def test_relay_mail_loop_bounces(env):
+    """an MX that is this very server: bounced 5.4.6, not looped."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "l@a.test", "x@self.test")
+    fake = env.fake().start()
+    try:
+        start(a)
+        send(a, "dave@sink.test", ["l@a.test"])
+        msgs = fake.wait_messages(1)
+        text = msgs[0]["data"].decode()
+        assert "Status: 5.4.6" in text and "loops back to myself" in text
+        assert "relay connected host=mx.a.test" not in a.log()
+    finally:
+        fake.stop()
+
+
+def test_relay_ipv6_mx(env):
+    """an MX with only an AAAA record is reached over IPv6."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "six@a.test", "x@v6.test")
+    fake6 = FakeMX("::1", env.port, name="mx.v6.test").start()
+    try:
+        start(a)
+        send(a, "dave@example.net", ["six@a.test"])
+        msgs = fake6.wait_messages(1)
+        assert msgs[0]["to"] == ["x@v6.test"]
+        assert "peer=[::1]:%d" % env.port in a.log()
+    finally:
+        fake6.stop()
+
+
+def test_relay_ipv6_then_ipv4(env):
+    """IPv6 first; when nothing answers there, the IPv4 address."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "d@a.test", "x@dual.test")
+    fake = env.fake().start()
+    try:
+        start(a)
+        send(a, "dave@example.net", ["d@a.test"])
+        msgs = fake.wait_messages(1)
+        assert msgs[0]["to"] == ["x@dual.test"]
+        log = a.log()
+        assert log.index("[::1]:%d" % env.port) < log.index("relay connected")
+    finally:
+        fake.stop()

@@ -80,3 +80,55 @@ TEST(relay_smarthost_syntax)
 		CHECK(l == NULL);
 	}
 }
+
+#include "smtp/relay-private.h"
+
+#include <arpa/inet.h>
+
+static void
+add_host(struct dns_route *r, const char *name, const char *const *addrs)
+{
+	struct dns_host *h;
+
+	r->hosts = realloc(r->hosts, (r->n + 1) * sizeof(*r->hosts));
+	h = &r->hosts[r->n++];
+	memset(h, 0, sizeof(*h));
+	h->name = strdup(name);
+	for (; *addrs; addrs++) {
+		h->addrs = realloc(h->addrs, (h->naddr + 1) * sizeof(*h->addrs));
+		memset(&h->addrs[h->naddr], 0, sizeof(*h->addrs));
+		snprintf(h->addrs[h->naddr].text, sizeof(h->addrs->text), "%s",
+			 *addrs);
+		h->naddr++;
+	}
+}
+
+TEST(relay_loop_detection)
+{
+	struct relay_self self[2] = { { "127.0.0.2", 2525 }, { "::", 25 } };
+	struct relay_settings set;
+	struct dns_route r;
+	static const char *const a1[] = { "127.0.0.2", "127.0.0.9", NULL };
+	static const char *const a2[] = { "127.0.0.2", NULL };
+
+	memset(&set, 0, sizeof(set));
+	set.self = self;
+	set.nself = 1;
+	set.port = 2525;
+	memset(&r, 0, sizeof(r));
+	add_host(&r, "mx1", a1);
+	add_host(&r, "mx2", a2);
+	CHECK(relay_route_drop_self(&r, &set));
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.hosts[0].name, "mx1");
+	CHECK_INT(r.hosts[0].naddr, 1);
+	CHECK_STR(r.hosts[0].addrs[0].text, "127.0.0.9");
+	/* another port: not us */
+	set.port = 25;
+	CHECK(!relay_route_drop_self(&r, &set));
+	/* a wildcard listener on that port covers loopback */
+	set.nself = 2;
+	CHECK(relay_route_drop_self(&r, &set));
+	CHECK_INT(r.n, 0);
+	dns_route_free(&r);
+}
