@@ -1,11 +1,14 @@
 /* services.c - the protocols built into this tern (see lib/service.h).
  * A listener whose protocol is not listed here is not opened. */
+#include "imap/imap.h"
 #include "lib/service.h"
 #include "pop3/pop3.h"
 #include "smtp/smtp.h"
 
 const struct service *const tern_services[] = {
 	&smtp_service,
+	&imap_service,
+	&imaps_service,
 	&pop3_service,
 	&pop3s_service,
 	NULL

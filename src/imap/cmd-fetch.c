@@ -1,0 +1,291 @@
+/* cmd-fetch.c - FETCH and UID FETCH: messages are answered in batches
+ * from the store's cached parse results; large body data is streamed
+ * from the message blob as the connection drains, and the loop gets
+ * control back between batches */
+#include "imap/imap-fetch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* messages per loop pass */
+#define FETCH_BATCH 200
+#define FETCH_CHUNK (64 * 1024)
+
+struct fetch_ctx {
+	struct fetch_items items;
+	uint32_t *uids;
+	size_t n, next;
+	struct fetch_out out;	/* the current message's pending output */
+	size_t seg;
+	uint64_t seg_done;
+	struct store_reader *reader;
+	uint32_t *seen;
+	size_t n_seen;
+	struct store_uid_range *ranges;
+	struct store_flags_result fres;
+};
+
+static void
+fetch_ctx_free(void *p)
+{
+	struct fetch_ctx *x = p;
+
+	fetch_items_free(&x->items);
+	fetch_out_clear(&x->out);
+	store_reader_close(&x->reader);
+	store_flags_result_free(&x->fres);
+	free(x->uids);
+	free(x->seen);
+	free(x->ranges);
+	free(x);
+}
+
+/* write the pending output; false when the connection must drain first */
+static bool
+fetch_flush(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct fetch_ctx *x = cmd->ctx;
+	unsigned char *chunk = NULL;
+
+	for (; x->seg < x->out.n; x->seg++, x->seg_done = 0) {
+		struct fetch_seg *sg = &x->out.v[x->seg];
+
+		if (sg->len == 0) {
+			imap_write(s, sg->text.data, sg->text.len);
+			continue;
+		}
+		while (x->seg_done < sg->len) {
+			size_t n = sg->len - x->seg_done > FETCH_CHUNK ?
+				   FETCH_CHUNK : (size_t)(sg->len - x->seg_done);
+			ssize_t got = -1;
+
+			if (s->conn_gone)
+				break;
+			if (conn_output_pending(s->conn) > 4 * conn_low_water) {
+				free(chunk);
+				s->drain_wait = true;
+				return false;
+			}
+			if (chunk == NULL)
+				chunk = xmalloc(FETCH_CHUNK);
+			if (x->reader != NULL)
+				got = store_reader_pread(x->reader, chunk, n,
+							 sg->off + x->seg_done);
+			if (got <= 0) {
+				/* truncated blob: keep the literal's length */
+				memset(chunk, ' ', n);
+				got = (ssize_t)n;
+			}
+			imap_write(s, chunk, (size_t)got);
+			x->seg_done += (uint64_t)got;
+		}
+	}
+	free(chunk);
+	fetch_out_clear(&x->out);
+	x->seg = 0;
+	x->seg_done = 0;
+	store_reader_close(&x->reader);
+	return true;
+}
+
+static void
+fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
+{
+	struct imap_session *s = cmd->s;
+	struct fetch_ctx *x = cmd->ctx;
+	struct fetch_out *o = &x->out;
+	uint32_t flags = m->flags;
+	bool first = true, mark_seen = false;
+	size_t i;
+
+	if (x->items.sets_seen && !(flags & STORE_F_SEEN) &&
+	    !s->view.readonly) {
+		mark_seen = true;
+		flags |= STORE_F_SEEN;
+		x->seen = xrealloc(x->seen, (x->n_seen + 1) * sizeof(*x->seen));
+		x->seen[x->n_seen++] = m->uid;
+	}
+	fetch_out_printf(o, "* %u FETCH (", imap_view_seq(&s->view, m->uid));
+	if (cmd->uid && !x->items.want_uid) {
+		fetch_out_printf(o, "UID %u", m->uid);
+		first = false;
+	}
+	for (i = 0; i < x->items.n; i++) {
+		const struct fetch_item *it = &x->items.v[i];
+		struct buf b = BUF_INIT;
+
+		if (!first)
+			fetch_out_text(o, " ", 1);
+		first = false;
+		switch (it->kind) {
+		case FETCH_FLAGS:
+			buf_append_str(&b, "FLAGS ");
+			imap_append_flags(&b, flags, m->keywords);
+			break;
+		case FETCH_UID:
+			buf_printf(&b, "UID %u", m->uid);
+			break;
+		case FETCH_INTERNALDATE:
+			buf_append_str(&b, "INTERNALDATE ");
+			imap_append_date(&b, m->internaldate,
+					 m->internaldate_tz);
+			break;
+		case FETCH_SIZE:
+			buf_printf(&b, "RFC822.SIZE %llu",
+				   (unsigned long long)m->size);
+			break;
+		case FETCH_ENVELOPE:
+			buf_printf(&b, "ENVELOPE %s", m->parse.envelope ?
+				   m->parse.envelope :
+				   "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+			break;
+		case FETCH_BODY:
+		case FETCH_BODYSTRUCTURE: {
+			const char *bs = it->kind == FETCH_BODY ?
+				m->parse.body : m->parse.bodystructure;
+
+			buf_printf(&b, "%s %s", it->kind == FETCH_BODY ?
+				   "BODY" : "BODYSTRUCTURE", bs ? bs :
+				   "(\"text\" \"plain\" (\"charset\" "
+				   "\"us-ascii\") NIL NIL \"7bit\" 0 0)");
+			break;
+		}
+		case FETCH_SECTION:
+			if (x->reader == NULL)
+				(void)store_msg_open(s->env->store,
+						     s->account_id,
+						     s->view.mailbox_id, m->uid,
+						     &x->reader);
+			fetch_body_section(o, it, m, x->reader);
+			break;
+		}
+		fetch_out_text(o, b.data, b.len);
+		buf_free(&b);
+	}
+	if (mark_seen && !x->items.want_flags) {
+		struct buf b = BUF_INIT;
+
+		buf_append_str(&b, first ? "FLAGS " : " FLAGS ");
+		imap_append_flags(&b, flags, m->keywords);
+		fetch_out_text(o, b.data, b.len);
+		buf_free(&b);
+	}
+	fetch_out_text(o, ")\r\n", 3);
+}
+
+static void
+fetch_seen_done(struct imap_cmd *cmd, int ret)
+{
+	struct fetch_ctx *x = cmd->ctx;
+	size_t i;
+
+	if (ret == 0) {
+		for (i = 0; i < x->fres.n; i++) {
+			struct imap_msg *m = imap_view_find(&cmd->s->view,
+							    x->fres.v[i].uid);
+
+			if (m != NULL) {
+				m->flags = x->fres.v[i].flags;
+				m->modseq = x->fres.v[i].modseq;
+			}
+		}
+	}
+	imap_cmd_reply(cmd, "OK", "Fetch completed");
+	imap_cmd_end(cmd);
+}
+
+static enum imap_cmd_ret
+fetch_run(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct fetch_ctx *x = cmd->ctx;
+	size_t budget = FETCH_BATCH;
+
+	if (!fetch_flush(cmd))
+		return IMAP_CMD_WAIT;
+	while (x->next < x->n && budget > 0) {
+		size_t last = x->next + FETCH_BATCH < x->n ?
+			      x->next + FETCH_BATCH - 1 : x->n - 1;
+		struct store_uid_range r = { x->uids[x->next], x->uids[last] };
+		struct store_msg_iter *it = NULL;
+		const struct store_msg *m;
+		int rc;
+
+		rc = store_msg_iter_init(s->env->store, s->account_id,
+					 s->view.mailbox_id, &r, 1,
+					 x->items.store_fields, &it);
+		if (rc != 0)
+			return imap_cmd_store_error(cmd, rc);
+		while (budget > 0 && store_msg_iter_next(it, &m) == 1) {
+			while (x->next < x->n && x->uids[x->next] < m->uid)
+				x->next++;
+			if (x->next >= x->n || x->uids[x->next] != m->uid)
+				continue;
+			x->next++;
+			budget--;
+			fetch_message(cmd, m);
+			if (!fetch_flush(cmd)) {
+				store_msg_iter_free(&it);
+				return IMAP_CMD_WAIT;
+			}
+		}
+		store_msg_iter_free(&it);
+		/* uids the store no longer has (expunged meanwhile) */
+		if (budget > 0)
+			while (x->next < x->n && x->uids[x->next] <= r.hi)
+				x->next++;
+	}
+	if (x->next < x->n) {
+		imap_cmd_yield(cmd);
+		return IMAP_CMD_WAIT;
+	}
+	if (x->n_seen > 0) {
+		struct imap_seqset set;
+		size_t i, n;
+		store_cb *cb;
+
+		imap_seqset_from_sorted(&set, x->seen, x->n_seen);
+		x->ranges = xcalloc(set.n, sizeof(*x->ranges));
+		for (i = 0; i < set.n; i++) {
+			x->ranges[i].lo = set.v[i].lo;
+			x->ranges[i].hi = set.v[i].hi;
+		}
+		n = set.n;
+		imap_seqset_free(&set);
+		cb = imap_cmd_write_prepare(cmd, fetch_seen_done);
+		x->n_seen = 0;
+		return imap_cmd_write_started(cmd, store_flags(
+			s->env->store, s->account_id, s->view.mailbox_id,
+			x->ranges, n, STORE_FLAGS_ADD, STORE_F_SEEN, NULL, 0,
+			&x->fres, cb, s));
+	}
+	return imap_cmd_reply(cmd, "OK", "Fetch completed");
+}
+
+enum imap_cmd_ret
+cmd_fetch(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	const struct imap_arg *a = cmd->args;
+	struct store_uid_range *ranges;
+	struct fetch_ctx *x;
+	const char *err;
+	size_t n;
+
+	if (a[0].type != IMAP_ARG_ATOM || a[1].type == IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "FETCH needs a set and items");
+	if (a[2].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "FETCH modifiers are not supported");
+	x = xcalloc(1, sizeof(*x));
+	cmd->ctx = x;
+	cmd->ctx_free = fetch_ctx_free;
+	if (!fetch_items_parse(&a[1], &x->items, &err))
+		return imap_cmd_bad(cmd, err);
+	if (!imap_view_ranges(s, a[0].u.str, cmd->uid, &ranges, &n, &err))
+		return imap_cmd_bad(cmd, err);
+	x->uids = imap_view_uids(s, ranges, n, &x->n);
+	free(ranges);
+	cmd->resume = fetch_run;
+	return fetch_run(cmd);
+}

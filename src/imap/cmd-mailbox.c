@@ -1,0 +1,137 @@
+/* cmd-mailbox.c - CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE */
+#include "imap/imap-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+cmd_mailbox_done(struct imap_cmd *cmd, int ret)
+{
+	if (ret != 0)
+		imap_cmd_store_error(cmd, ret);
+	else
+		imap_cmd_reply(cmd, "OK", "%s completed", cmd->name);
+	imap_cmd_end(cmd);
+}
+
+/* the mailbox argument n, without a trailing hierarchy separator */
+static char *
+cmd_mailbox_name(struct imap_cmd *cmd, size_t n)
+{
+	char *name = imap_mailbox_arg(cmd->s, &cmd->args[n]);
+	size_t len;
+
+	if (name == NULL)
+		return NULL;
+	len = strlen(name);
+	if (len > 1 && name[len - 1] == '/')
+		name[len - 1] = '\0';
+	return name;
+}
+
+enum imap_cmd_ret
+cmd_create(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	char *name;
+	store_cb *cb;
+	int rc;
+
+	/* CREATE-SPECIAL-USE is not offered: no parameters */
+	if (cmd->args[0].type == IMAP_ARG_EOL ||
+	    cmd->args[1].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "CREATE needs one mailbox name");
+	name = cmd_mailbox_name(cmd, 0);
+	if (name == NULL)
+		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	rc = store_mailbox_create(s->env->store, s->account_id, name, 0, NULL,
+				  cb, s);
+	free(name);
+	return imap_cmd_write_started(cmd, rc);
+}
+
+enum imap_cmd_ret
+cmd_delete(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	char *name;
+	store_cb *cb;
+	int rc;
+
+	if (cmd->args[0].type == IMAP_ARG_EOL ||
+	    cmd->args[1].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "DELETE needs one mailbox name");
+	name = cmd_mailbox_name(cmd, 0);
+	if (name == NULL)
+		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	if (s->selected && strcmp(name, s->view.name) == 0) {
+		/* RFC 9051 6.3.4 lets us refuse deleting the open one */
+		free(name);
+		return imap_cmd_reply(cmd, "NO", "[INUSE] Mailbox is selected");
+	}
+	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	rc = store_mailbox_delete(s->env->store, s->account_id, name, cb, s);
+	free(name);
+	return imap_cmd_write_started(cmd, rc);
+}
+
+enum imap_cmd_ret
+cmd_rename(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	char *from, *to;
+	store_cb *cb;
+	int rc;
+
+	if (cmd->args[0].type == IMAP_ARG_EOL ||
+	    cmd->args[1].type == IMAP_ARG_EOL ||
+	    cmd->args[2].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "RENAME needs two mailbox names");
+	from = cmd_mailbox_name(cmd, 0);
+	to = cmd_mailbox_name(cmd, 1);
+	if (from == NULL || to == NULL) {
+		free(from);
+		free(to);
+		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	}
+	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	rc = store_mailbox_rename(s->env->store, s->account_id, from, to, cb,
+				  s);
+	free(from);
+	free(to);
+	return imap_cmd_write_started(cmd, rc);
+}
+
+static enum imap_cmd_ret
+cmd_subscribe_common(struct imap_cmd *cmd, bool on)
+{
+	struct imap_session *s = cmd->s;
+	char *name;
+	store_cb *cb;
+	int rc;
+
+	if (cmd->args[0].type == IMAP_ARG_EOL ||
+	    cmd->args[1].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "One mailbox name expected");
+	name = cmd_mailbox_name(cmd, 0);
+	if (name == NULL)
+		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	rc = store_mailbox_subscribe(s->env->store, s->account_id, name, on,
+				     cb, s);
+	free(name);
+	return imap_cmd_write_started(cmd, rc);
+}
+
+enum imap_cmd_ret
+cmd_subscribe(struct imap_cmd *cmd)
+{
+	return cmd_subscribe_common(cmd, true);
+}
+
+enum imap_cmd_ret
+cmd_unsubscribe(struct imap_cmd *cmd)
+{
+	return cmd_subscribe_common(cmd, false);
+}

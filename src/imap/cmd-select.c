@@ -1,0 +1,178 @@
+/* cmd-select.c - SELECT, EXAMINE, CLOSE, UNSELECT, EXPUNGE, UID EXPUNGE */
+#include "imap/imap-private.h"
+
+#include <stdlib.h>
+#include <strings.h>
+
+static enum imap_cmd_ret
+cmd_select_common(struct imap_cmd *cmd, bool readonly)
+{
+	struct imap_session *s = cmd->s;
+	struct store_mailbox mb = { 0 };
+	struct buf b = BUF_INIT;
+	char *name;
+	size_t i;
+	int rc;
+
+	if (cmd->args[0].type == IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "Mailbox name expected");
+	if (cmd->args[1].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "Unsupported SELECT parameters");
+	name = imap_mailbox_arg(s, &cmd->args[0]);
+	if (name == NULL)
+		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	if (s->selected) {
+		imap_view_close(s);
+		if (s->qresync || s->rev2)
+			imap_printf(s, "* OK [CLOSED] Previous mailbox closed\r\n");
+	}
+	rc = store_mailbox_get(s->env->store, s->account_id, name, &mb);
+	if (rc == 0 && (mb.attrs & STORE_MBX_NOSELECT))
+		rc = STORE_ENOSELECT;
+	if (rc == 0)
+		rc = imap_view_open(s, mb.id, mb.name, readonly);
+	store_mailbox_clear(&mb);
+	free(name);
+	if (rc != 0)
+		return imap_cmd_store_error(cmd, rc);
+
+	struct imap_view *v = &s->view;
+
+	imap_view_flags_line(s, &b);
+	if (readonly) {
+		/* replace the PERMANENTFLAGS line: nothing can change */
+		buf_reset(&b);
+		buf_append_str(&b, "* FLAGS (\\Answered \\Flagged \\Deleted "
+			       "\\Seen \\Draft");
+		if (v->keywords[0] != '\0')
+			buf_printf(&b, " %s", v->keywords);
+		buf_append_str(&b, ")\r\n* OK [PERMANENTFLAGS ()] Read-only "
+			       "mailbox\r\n");
+	}
+	buf_printf(&b, "* %zu EXISTS\r\n* 0 RECENT\r\n", v->n);
+	for (i = 0; i < v->n; i++) {
+		if (!(v->msgs[i].flags & STORE_F_SEEN)) {
+			buf_printf(&b, "* OK [UNSEEN %zu] First unseen\r\n",
+				   i + 1);
+			break;
+		}
+	}
+	buf_printf(&b, "* OK [UIDVALIDITY %u] UIDs valid\r\n"
+		   "* OK [UIDNEXT %u] Predicted next UID\r\n",
+		   v->uidvalidity, v->uidnext);
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
+	return imap_cmd_reply(cmd, "OK", "[%s] %s completed",
+			      readonly ? "READ-ONLY" : "READ-WRITE",
+			      readonly ? "EXAMINE" : "SELECT");
+}
+
+enum imap_cmd_ret
+cmd_select(struct imap_cmd *cmd)
+{
+	return cmd_select_common(cmd, false);
+}
+
+enum imap_cmd_ret
+cmd_examine(struct imap_cmd *cmd)
+{
+	return cmd_select_common(cmd, true);
+}
+
+enum imap_cmd_ret
+cmd_unselect(struct imap_cmd *cmd)
+{
+	if (cmd->args[0].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "No arguments expected");
+	imap_view_close(cmd->s);
+	return imap_cmd_reply(cmd, "OK", "Unselect completed");
+}
+
+static void
+cmd_close_done(struct imap_cmd *cmd, int ret)
+{
+	/* expunged silently (RFC 9051 6.4.1), errors included */
+	imap_view_close(cmd->s);
+	imap_cmd_reply(cmd, "OK", "Close completed");
+	imap_cmd_end(cmd);
+}
+
+enum imap_cmd_ret
+cmd_close(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	store_cb *cb;
+
+	if (cmd->args[0].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "No arguments expected");
+	if (s->view.readonly) {
+		imap_view_close(s);
+		return imap_cmd_reply(cmd, "OK", "Close completed");
+	}
+	cb = imap_cmd_write_prepare(cmd, cmd_close_done);
+	return imap_cmd_write_started(cmd, store_expunge(
+		s->env->store, s->account_id, s->view.mailbox_id, NULL, 0,
+		true, NULL, cb, s));
+}
+
+struct expunge_ctx {
+	struct store_uid_range *ranges;
+	struct store_uidlist expunged;
+};
+
+static void
+expunge_ctx_free(void *p)
+{
+	struct expunge_ctx *x = p;
+
+	free(x->ranges);
+	store_uidlist_free(&x->expunged);
+	free(x);
+}
+
+static void
+cmd_expunge_done(struct imap_cmd *cmd, int ret)
+{
+	struct expunge_ctx *x = cmd->ctx;
+
+	if (ret != 0) {
+		imap_cmd_store_error(cmd, ret);
+	} else {
+		imap_view_expunged(cmd->s, x->expunged.v, x->expunged.n);
+		imap_cmd_reply(cmd, "OK", "Expunge completed");
+	}
+	imap_cmd_end(cmd);
+}
+
+enum imap_cmd_ret
+cmd_expunge(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct expunge_ctx *x;
+	const char *err;
+	store_cb *cb;
+	size_t n = 0;
+
+	if (s->view.readonly)
+		return imap_cmd_reply(cmd, "NO", "[READ-ONLY] Mailbox is "
+				      "read-only");
+	x = xcalloc(1, sizeof(*x));
+	cmd->ctx = x;
+	cmd->ctx_free = expunge_ctx_free;
+	if (cmd->uid) {
+		if (cmd->args[0].type != IMAP_ARG_ATOM ||
+		    cmd->args[1].type != IMAP_ARG_EOL)
+			return imap_cmd_bad(cmd, "UID EXPUNGE needs a UID set");
+		if (!imap_view_ranges(s, cmd->args[0].u.str, true, &x->ranges,
+				      &n, &err))
+			return imap_cmd_bad(cmd, err);
+		if (n == 0)
+			return imap_cmd_reply(cmd, "OK", "Expunge completed");
+	} else if (cmd->args[0].type != IMAP_ARG_EOL) {
+		return imap_cmd_bad(cmd, "EXPUNGE takes no arguments");
+	}
+	cb = imap_cmd_write_prepare(cmd, cmd_expunge_done);
+	return imap_cmd_write_started(cmd, store_expunge(
+		s->env->store, s->account_id, s->view.mailbox_id,
+		cmd->uid ? x->ranges : NULL, n, true, &x->expunged, cb, s));
+}

@@ -1,0 +1,192 @@
+/* fetch-body.c - BODY[section]<partial>: where the bytes are, and the
+ * response pieces (small data inline, large data streamed later) */
+#include "imap/imap-fetch.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/mime.h"
+
+/* data up to this size is read at once; larger is streamed */
+#define FETCH_INLINE_MAX (64 * 1024)
+
+static struct fetch_seg *
+fetch_out_last_text(struct fetch_out *o)
+{
+	if (o->n > 0 && o->v[o->n - 1].len == 0)
+		return &o->v[o->n - 1];
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 4;
+		o->v = xrealloc(o->v, o->cap * sizeof(*o->v));
+	}
+	memset(&o->v[o->n], 0, sizeof(o->v[o->n]));
+	return &o->v[o->n++];
+}
+
+void
+fetch_out_text(struct fetch_out *o, const void *p, size_t len)
+{
+	buf_append(&fetch_out_last_text(o)->text, p, len);
+}
+
+void
+fetch_out_printf(struct fetch_out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&fetch_out_last_text(o)->text, fmt, ap);
+	va_end(ap);
+}
+
+void
+fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len)
+{
+	struct fetch_seg *sg;
+
+	if (len == 0)
+		return;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 4;
+		o->v = xrealloc(o->v, o->cap * sizeof(*o->v));
+	}
+	sg = &o->v[o->n++];
+	memset(sg, 0, sizeof(*sg));
+	sg->off = off;
+	sg->len = len;
+}
+
+void
+fetch_out_clear(struct fetch_out *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		buf_free(&o->v[i].text);
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}
+
+/* read [off, off + len) of the message; short at a truncated blob */
+static void
+fetch_read(struct store_reader *r, uint64_t off, uint64_t len,
+	   struct buf *out)
+{
+	while (len > 0) {
+		size_t n = len > 65536 ? 65536 : (size_t)len;
+		unsigned char *p = buf_reserve(out, n);
+		ssize_t got = store_reader_pread(r, p, n, off);
+
+		if (got <= 0)
+			break;
+		out->len += (size_t)got;
+		off += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+}
+
+void
+fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
+		   const struct store_msg *m, struct store_reader *r)
+{
+	const struct store_parse *ps = &m->parse;
+	uint64_t pl = m->prefix_len, start = 0, end = 0;
+	bool filter = it->part == FETCH_PART_FIELDS ||
+		      it->part == FETCH_PART_FIELDS_NOT;
+	bool found = true;
+	struct mime_part_loc loc;
+
+	if (it->depth == 0) {
+		uint64_t hend = pl + ps->header_len;
+
+		if (hend > m->size)
+			hend = m->size;
+		switch (it->part) {
+		case FETCH_PART_ALL:
+			end = m->size;
+			break;
+		case FETCH_PART_TEXT:
+			start = hend;
+			end = m->size;
+			break;
+		default:	/* HEADER, FIELDS */
+			end = hend;
+			break;
+		}
+	} else if (ps->partmap == NULL ||
+		   !mime_part_find(ps->partmap, ps->partmap_len, it->path,
+				   it->depth, &loc)) {
+		found = false;
+	} else {
+		switch (it->part) {
+		case FETCH_PART_ALL:
+			start = loc.body_start;
+			end = loc.body_end;
+			break;
+		case FETCH_PART_MIME:
+			start = loc.header_start;
+			end = loc.body_start;
+			break;
+		case FETCH_PART_TEXT:
+			found = loc.is_message;
+			start = loc.msg_body_start;
+			end = loc.body_end;
+			break;
+		default:	/* HEADER, FIELDS of an embedded message */
+			found = loc.is_message;
+			start = loc.body_start;
+			end = loc.msg_body_start;
+			break;
+		}
+		start += pl;
+		end += pl;
+	}
+	if (!found || end < start || end > m->size) {
+		start = end = 0;
+	}
+	fetch_out_printf(o, "%s ", it->label);
+	if (filter) {
+		struct buf hdr = BUF_INIT, f = BUF_INIT;
+		uint64_t s0 = 0, n;
+
+		if (found && r != NULL)
+			fetch_read(r, start, end - start, &hdr);
+		mime_header_filter(hdr.data, hdr.len, it->fields, it->n_fields,
+				   it->part == FETCH_PART_FIELDS_NOT, &f);
+		n = f.len;
+		if (it->partial) {
+			s0 = it->p_off < n ? it->p_off : n;
+			n = n - s0 < it->p_len ? n - s0 : it->p_len;
+		}
+		fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)n);
+		fetch_out_text(o, f.data + s0, (size_t)n);
+		buf_free(&hdr);
+		buf_free(&f);
+		return;
+	}
+	uint64_t len = end - start;
+
+	if (it->partial) {
+		uint64_t s0 = it->p_off < len ? it->p_off : len;
+
+		start += s0;
+		len = len - s0 < it->p_len ? len - s0 : it->p_len;
+	}
+	fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)len);
+	if (len == 0 || r == NULL)
+		return;
+	if (len <= FETCH_INLINE_MAX) {
+		struct buf b = BUF_INIT;
+
+		fetch_read(r, start, len, &b);
+		/* a short read (truncated blob) is padded: the literal's
+		 * announced length must hold */
+		while (b.len < len)
+			buf_append_byte(&b, ' ');
+		fetch_out_text(o, b.data, b.len);
+		buf_free(&b);
+	} else {
+		fetch_out_stream(o, start, len);
+	}
+}

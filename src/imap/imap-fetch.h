@@ -1,0 +1,79 @@
+/* imap-fetch.h - FETCH items, their parsing and the body sections */
+#ifndef TERN_IMAP_FETCH_H
+#define TERN_IMAP_FETCH_H
+
+#include "imap/imap-private.h"
+
+enum fetch_kind {
+	FETCH_FLAGS,
+	FETCH_INTERNALDATE,
+	FETCH_SIZE,		/* RFC822.SIZE */
+	FETCH_ENVELOPE,
+	FETCH_BODY,		/* BODY without section */
+	FETCH_BODYSTRUCTURE,
+	FETCH_UID,
+	FETCH_SECTION,		/* BODY[...], RFC822, RFC822.HEADER/TEXT */
+};
+
+enum fetch_part {
+	FETCH_PART_ALL,		/* "" or N */
+	FETCH_PART_HEADER,
+	FETCH_PART_FIELDS,
+	FETCH_PART_FIELDS_NOT,
+	FETCH_PART_TEXT,
+	FETCH_PART_MIME,
+};
+
+#define FETCH_MAX_DEPTH 32
+
+struct fetch_item {
+	enum fetch_kind kind;
+	/* FETCH_SECTION */
+	char *label;		/* "BODY[1.HEADER]", "RFC822.TEXT"... */
+	bool peek;
+	uint32_t path[FETCH_MAX_DEPTH];
+	size_t depth;
+	enum fetch_part part;
+	struct slice *fields;	/* HEADER.FIELDS names (into names) */
+	size_t n_fields;
+	char *names;
+	bool partial;
+	uint64_t p_off, p_len;
+};
+
+struct fetch_items {
+	size_t n;
+	struct fetch_item *v;
+	bool want_flags, want_uid;
+	bool sets_seen;		/* a non-peek body item */
+	unsigned store_fields;	/* STORE_MSG_* to load */
+};
+
+/* fetch-parse.c: parse the FETCH item argument; false + *error_r */
+bool fetch_items_parse(const struct imap_arg *a, struct fetch_items *out,
+		       const char **error_r);
+void fetch_items_free(struct fetch_items *items);
+
+/* fetch-body.c: one piece of a FETCH response: text, or bytes of the
+ * message to be streamed from the reader */
+struct fetch_seg {
+	struct buf text;
+	uint64_t off, len;	/* stream (when len > 0) */
+};
+
+struct fetch_out {
+	size_t n, cap;
+	struct fetch_seg *v;
+};
+
+void fetch_out_text(struct fetch_out *o, const void *p, size_t len);
+void fetch_out_printf(struct fetch_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len);
+void fetch_out_clear(struct fetch_out *o);
+
+/* append the response data of a section item of message m */
+void fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
+			const struct store_msg *m, struct store_reader *r);
+
+#endif

@@ -1,0 +1,249 @@
+/* imap-private.h - the IMAP session, its commands and its mailbox view,
+ * shared by the files of src/imap (not by other modules) */
+#ifndef TERN_IMAP_PRIVATE_H
+#define TERN_IMAP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/auth-check.h"
+#include "imap/imap-parser.h"
+#include "imap/imap-seqset.h"
+#include "lib/buf.h"
+#include "lib/conn.h"
+#include "lib/service.h"
+#include "store/store.h"
+
+struct store_blob;
+struct store_watch;
+struct sasl_session;
+struct auth_check_req;
+struct store_uid_range;
+
+enum imap_state {
+	IMAP_NOTAUTH,
+	IMAP_AUTH,
+	IMAP_SELECTED,
+	IMAP_LOGOUT,
+};
+
+/* what the session waits for; input is paused unless NONE */
+enum imap_wait {
+	IMAP_WAIT_NONE,
+	IMAP_WAIT_CMD,		/* a command runs (store write, yield) */
+	IMAP_WAIT_LITERAL,	/* APPEND: message bytes go to a blob */
+	IMAP_WAIT_SASL,		/* AUTHENTICATE: a response line */
+	IMAP_WAIT_IDLE,		/* IDLE: the DONE line */
+};
+
+/* one line of the sequence map: seq = index + 1 */
+struct imap_msg {
+	uint32_t uid;
+	uint32_t flags;
+	uint64_t modseq;
+};
+
+struct imap_view {
+	int64_t mailbox_id;
+	char *name;		/* UTF-8 */
+	bool readonly;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t modseq;	/* changes up to here are known */
+	size_t n, cap;
+	struct imap_msg *msgs;
+	struct store_watch *watch;
+	bool changed;		/* the watcher fired since the last sync */
+	/* expunges seen but not yet announced (not allowed during FETCH,
+	 * STORE, SEARCH): their messages stay in msgs until then */
+	size_t n_pend, cap_pend;
+	uint32_t *pend;
+	char *keywords;		/* as last announced in FLAGS */
+};
+
+struct imap_append;
+struct imap_cmd;
+typedef void imap_write_done(struct imap_cmd *cmd, int ret);
+enum imap_cmd_ret {
+	IMAP_CMD_DONE,		/* the tagged reply is written */
+	IMAP_CMD_WAIT,		/* continues later; ends with imap_cmd_end() */
+};
+typedef enum imap_cmd_ret imap_cmd_fn(struct imap_cmd *cmd);
+
+enum {
+	IMAP_CMD_F_NOTAUTH = 1 << 0,	/* allowed before login */
+	IMAP_CMD_F_AUTH = 1 << 1,	/* allowed after login */
+	IMAP_CMD_F_SELECTED = 1 << 2,	/* needs a selected mailbox */
+	IMAP_CMD_F_NO_EXPUNGE = 1 << 3,	/* no untagged EXPUNGE (FETCH, STORE,
+					   SEARCH without UID) */
+	IMAP_CMD_F_UID = 1 << 4,	/* has a UID form */
+};
+
+struct imap_command {
+	const char *name;
+	imap_cmd_fn *fn;
+	unsigned flags;
+};
+
+struct imap_session {
+	struct conn *conn;
+	struct service_env *env;
+	uint64_t id;
+	int refs;
+	bool conn_gone;
+	bool shutdown;
+
+	enum imap_state state;
+	enum imap_wait wait;
+	struct imap_parser *parser;
+	bool replied;		/* an error reply was sent for the command */
+	struct imap_cmd *cmd;	/* running */
+
+	int64_t account_id;
+	char *user;
+	unsigned auth_failures;
+	struct sasl_session *sasl;
+	struct auth_check_req *auth_req;
+	struct auth_check_env aenv;
+	bool auth_plain;	/* PLAIN/LOGIN: the account comes from the check */
+	int64_t scram_account;
+	char *scram_address;
+
+	bool selected;
+	struct imap_view view;
+
+	/* ENABLE */
+	bool utf8, condstore, qresync, rev2;
+
+	/* APPEND literal streaming */
+	struct imap_append *app;
+	uint64_t lit_left;
+
+	/* the draining FETCH */
+	bool drain_wait;
+	uv_timer_t *yield_timer;
+
+	/* the store write in flight */
+	imap_write_done *wr_done;
+
+	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
+	size_t n_saved;
+	uint32_t *saved;
+};
+
+struct imap_cmd {
+	struct imap_session *s;
+	const struct imap_command *def;
+	const char *tag;
+	const char *name;	/* as the client wrote it, "UID FETCH" folded */
+	const struct imap_arg *args;
+	bool uid;
+	imap_cmd_fn *resume;	/* called again by imap_cmd_yield() */
+	void *ctx;
+	void (*ctx_free)(void *ctx);
+};
+
+/* --- imap-session.c --- */
+void *imap_session_accept(struct conn *c, struct service_env *env);
+extern const struct conn_ops imap_session_ops;
+void imap_session_ref(struct imap_session *s);
+void imap_session_unref(struct imap_session *s);
+void imap_write(struct imap_session *s, const void *data, size_t len);
+void imap_printf(struct imap_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void imap_session_close(struct imap_session *s, const char *reason);
+bool imap_session_plaintext_ok(const struct imap_session *s);
+/* the session logged in: state AUTH, limits raised */
+void imap_session_login(struct imap_session *s, int64_t account_id,
+			const char *address);
+void imap_session_capability(struct imap_session *s, struct buf *out);
+
+/* --- imap-commands.c --- */
+const struct imap_command *imap_command_find(const char *name);
+void imap_command_run(struct imap_session *s);
+/* the tagged reply: sync the view first (EXISTS, FETCH, EXPUNGE) */
+enum imap_cmd_ret imap_cmd_reply(struct imap_cmd *cmd, const char *status,
+				 const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum imap_cmd_ret imap_cmd_bad(struct imap_cmd *cmd, const char *text);
+/* a WAITing command has written its reply: free it, take the next */
+void imap_cmd_end(struct imap_cmd *cmd);
+/* call cmd->resume on a later loop turn (or on drain when output is
+ * queued); the handler returns IMAP_CMD_WAIT after this */
+void imap_cmd_yield(struct imap_cmd *cmd);
+void imap_cmd_free(struct imap_cmd **cmd);
+/* A store write: cb = imap_cmd_write_prepare(cmd, done) (holds a session
+ * reference), rc = store_x(..., cb, cmd->s), then return
+ * imap_cmd_write_started(cmd, rc). done(cmd, ret) runs when it commits
+ * (not if the connection is gone meanwhile), writes the reply and calls
+ * imap_cmd_end(). */
+store_cb *imap_cmd_write_prepare(struct imap_cmd *cmd, imap_write_done *done);
+enum imap_cmd_ret imap_cmd_write_started(struct imap_cmd *cmd, int rc);
+
+/* --- imap-view.c --- */
+int imap_view_open(struct imap_session *s, int64_t mailbox_id,
+		   const char *name, bool readonly);
+void imap_view_close(struct imap_session *s);
+/* seq of uid, 0 if not in the view */
+uint32_t imap_view_seq(const struct imap_view *v, uint32_t uid);
+struct imap_msg *imap_view_find(struct imap_view *v, uint32_t uid);
+/* Send what changed: EXISTS, FETCH FLAGS, EXPUNGE/VANISHED (those only
+ * if allow_expunge). */
+void imap_view_sync(struct imap_session *s, bool allow_expunge);
+/* remove uids from the view (our own EXPUNGE/MOVE), sending EXPUNGE or
+ * VANISHED */
+void imap_view_expunged(struct imap_session *s, const uint32_t *uids,
+			size_t n);
+/* Resolve a sequence set argument (seq numbers, or uids when uid) into
+ * uid ranges of messages in the view. false: syntax error (*error_r).
+ * The ranges are sorted; *n_r may be 0. */
+bool imap_view_ranges(struct imap_session *s, const char *set, bool uid,
+		      struct store_uid_range **ranges_r, size_t *n_r,
+		      const char **error_r);
+/* "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" */
+void imap_view_flags_line(struct imap_session *s, struct buf *b);
+/* uids of the view that fall in ranges (ascending) */
+uint32_t *imap_view_uids(struct imap_session *s,
+			 const struct store_uid_range *r, size_t n,
+			 size_t *count_r);
+
+/* --- imap-util.c --- */
+void imap_append_astring(struct buf *out, const char *s, size_t len);
+void imap_append_flags(struct buf *out, uint32_t flags, const char *kw);
+/* parse a flag list (or one flag): system flags and keywords;
+ * false on a bad flag (\Recent and unknown \ flags refused) */
+bool imap_parse_flags(const struct imap_arg *a, uint32_t *flags_r,
+		      struct buf *keywords);
+void imap_append_date(struct buf *out, int64_t t, int32_t tz);
+bool imap_parse_datetime(const char *s, int64_t *t_r, int32_t *tz_r);
+bool imap_parse_date(const char *s, int64_t *t_r);
+/* mailbox name argument to UTF-8 (malloc'd), NULL if malformed */
+char *imap_mailbox_arg(struct imap_session *s, const struct imap_arg *a);
+/* UTF-8 name for output (mUTF-7 unless UTF8=ACCEPT) */
+void imap_append_mailbox(struct imap_session *s, struct buf *out,
+			 const char *name);
+/* store error to response code + text */
+enum imap_cmd_ret imap_cmd_store_error(struct imap_cmd *cmd, int err);
+const char *imap_arg_str(const struct imap_arg *a);
+
+/* --- command handlers --- */
+imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
+	cmd_namespace, cmd_starttls, cmd_login, cmd_authenticate,
+	cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_expunge,
+	cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe,
+	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
+	cmd_copy, cmd_move, cmd_search, cmd_idle;
+
+/* cmd-auth.c: an AUTHENTICATE response line */
+void imap_auth_sasl_line(struct imap_session *s, struct slice line);
+void imap_auth_cleanup(struct imap_session *s);
+/* cmd-idle.c */
+void imap_idle_line(struct imap_session *s, struct slice line);
+void imap_idle_changed(struct imap_session *s);
+/* cmd-append.c: the message literal's header was read; decide */
+void imap_append_literal(struct imap_session *s);
+void imap_append_input(struct imap_session *s);
+void imap_append_cleanup(struct imap_session *s);
+
+#endif

@@ -1,0 +1,369 @@
+/* imap-view.c - a session's view of its selected mailbox: the sequence
+ * map, and the untagged EXISTS / FETCH / EXPUNGE that keep it in step
+ * with the store (RFC 9051 7.4.1, RFC 2180) */
+#include "imap/imap-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "store/store.h"
+
+static void
+imap_view_on_watch(void *arg, int64_t mailbox_id)
+{
+	struct imap_session *s = arg;
+
+	if (!s->selected || s->view.mailbox_id != mailbox_id)
+		return;
+	s->view.changed = true;
+	if (s->wait == IMAP_WAIT_IDLE)
+		imap_idle_changed(s);
+}
+
+static void
+imap_view_push(struct imap_view *v, uint32_t uid, uint32_t flags,
+	       uint64_t modseq)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		v->msgs = xrealloc(v->msgs, v->cap * sizeof(*v->msgs));
+	}
+	v->msgs[v->n].uid = uid;
+	v->msgs[v->n].flags = flags;
+	v->msgs[v->n].modseq = modseq;
+	v->n++;
+}
+
+int
+imap_view_open(struct imap_session *s, int64_t mailbox_id, const char *name,
+	       bool readonly)
+{
+	struct imap_view *v = &s->view;
+	struct store_view sv = { 0 };
+	size_t i;
+	int rc;
+
+	imap_view_close(s);
+	/* watch first: a commit between the two is seen by the next sync */
+	v->watch = store_watch(s->env->store, mailbox_id, imap_view_on_watch,
+			       s);
+	rc = store_mailbox_open(s->env->store, s->account_id, mailbox_id, &sv);
+	if (rc != 0) {
+		store_unwatch(&v->watch);
+		return rc;
+	}
+	v->mailbox_id = mailbox_id;
+	v->name = xstrdup(name);
+	v->readonly = readonly;
+	v->uidvalidity = sv.mailbox.uidvalidity;
+	v->uidnext = sv.mailbox.uidnext;
+	v->modseq = sv.mailbox.highestmodseq;
+	v->changed = false;
+	for (i = 0; i < sv.n; i++)
+		imap_view_push(v, sv.msgs[i].uid, sv.msgs[i].flags,
+			       sv.msgs[i].modseq);
+	store_view_free(&sv);
+	if (store_mailbox_keywords(s->env->store, s->account_id, mailbox_id,
+				   &v->keywords) != 0)
+		v->keywords = xstrdup("");
+	s->selected = true;
+	s->state = IMAP_SELECTED;
+	return 0;
+}
+
+void
+imap_view_close(struct imap_session *s)
+{
+	struct imap_view *v = &s->view;
+
+	store_unwatch(&v->watch);
+	free(v->name);
+	free(v->msgs);
+	free(v->pend);
+	free(v->keywords);
+	memset(v, 0, sizeof(*v));
+	if (s->selected) {
+		s->selected = false;
+		s->state = IMAP_AUTH;
+	}
+	free(s->saved);
+	s->saved = NULL;
+	s->n_saved = 0;
+}
+
+static size_t
+imap_view_lower(const struct imap_view *v, uint32_t uid)
+{
+	size_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t
+imap_view_seq(const struct imap_view *v, uint32_t uid)
+{
+	size_t i = imap_view_lower(v, uid);
+
+	return i < v->n && v->msgs[i].uid == uid ? (uint32_t)i + 1 : 0;
+}
+
+struct imap_msg *
+imap_view_find(struct imap_view *v, uint32_t uid)
+{
+	uint32_t seq = imap_view_seq(v, uid);
+
+	return seq ? &v->msgs[seq - 1] : NULL;
+}
+
+static int
+imap_uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
+{
+	struct imap_view *v = &s->view;
+	uint32_t *sorted;
+	size_t i, o = 0, k = 0, removed = 0;
+	struct buf b = BUF_INIT;
+
+	if (n == 0)
+		return;
+	sorted = xmalloc(n * sizeof(*sorted));
+	memcpy(sorted, uids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), imap_uid_cmp);
+	for (i = 0; i < v->n; i++) {
+		while (k < n && sorted[k] < v->msgs[i].uid)
+			k++;
+		if (k < n && sorted[k] == v->msgs[i].uid) {
+			buf_printf(&b, "* %zu EXPUNGE\r\n", i + 1 - removed);
+			removed++;
+			continue;
+		}
+		v->msgs[o++] = v->msgs[i];
+	}
+	v->n = o;
+	/* announced now: not pending any more */
+	for (i = 0, o = 0; i < v->n_pend; i++) {
+		if (bsearch(&v->pend[i], sorted, n, sizeof(*sorted),
+			    imap_uid_cmp) == NULL)
+			v->pend[o++] = v->pend[i];
+	}
+	v->n_pend = o;
+	free(sorted);
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
+}
+
+static void
+imap_view_pend(struct imap_view *v, uint32_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_pend; i++)
+		if (v->pend[i] == uid)
+			return;
+	if (v->n_pend == v->cap_pend) {
+		v->cap_pend = v->cap_pend ? v->cap_pend * 2 : 16;
+		v->pend = xrealloc(v->pend, v->cap_pend * sizeof(*v->pend));
+	}
+	v->pend[v->n_pend++] = uid;
+}
+
+void
+imap_view_flags_line(struct imap_session *s, struct buf *b)
+{
+	buf_append_str(b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+		       "\\Draft");
+	if (s->view.keywords[0] != '\0')
+		buf_printf(b, " %s", s->view.keywords);
+	buf_append_str(b, ")\r\n* OK [PERMANENTFLAGS (\\Answered \\Flagged "
+		       "\\Deleted \\Seen \\Draft");
+	if (s->view.keywords[0] != '\0')
+		buf_printf(b, " %s", s->view.keywords);
+	buf_append_str(b, " \\*)] Flags permitted\r\n");
+}
+
+void
+imap_view_sync(struct imap_session *s, bool allow_expunge)
+{
+	struct imap_view *v = &s->view;
+	struct store_changes ch = { 0 };
+	struct buf b = BUF_INIT;
+	size_t i, old_n = v->n;
+	bool new_kw = false;
+
+	if (!s->selected || s->conn_gone)
+		return;
+	if (v->changed) {
+		v->changed = false;
+		if (store_mailbox_changes(s->env->store, s->account_id,
+					  v->mailbox_id, v->modseq, &ch) != 0) {
+			store_changes_free(&ch);
+			return;
+		}
+		for (i = 0; i < ch.nexpunged; i++)
+			if (imap_view_find(v, ch.expunged[i]) != NULL)
+				imap_view_pend(v, ch.expunged[i]);
+		for (i = 0; i < ch.n; i++) {
+			struct store_change *c = &ch.v[i];
+			struct imap_msg *m;
+
+			if (c->keywords[0] != '\0')
+				new_kw = true;
+			if (v->n == 0 || c->uid > v->msgs[v->n - 1].uid) {
+				imap_view_push(v, c->uid, c->flags, c->modseq);
+				continue;
+			}
+			m = imap_view_find(v, c->uid);
+			if (m == NULL || m->modseq >= c->modseq)
+				continue;
+			m->flags = c->flags;
+			m->modseq = c->modseq;
+			buf_printf(&b, "* %u FETCH (UID %u FLAGS ",
+				   imap_view_seq(v, c->uid), c->uid);
+			imap_append_flags(&b, c->flags, c->keywords);
+			if (s->condstore)
+				buf_printf(&b, " MODSEQ (%llu)",
+					   (unsigned long long)c->modseq);
+			buf_append_str(&b, ")\r\n");
+		}
+		if (ch.highestmodseq > v->modseq)
+			v->modseq = ch.highestmodseq;
+		if (ch.uidnext > v->uidnext)
+			v->uidnext = ch.uidnext;
+		store_changes_free(&ch);
+	}
+	if (new_kw) {
+		char *kw = NULL;
+
+		if (store_mailbox_keywords(s->env->store, s->account_id,
+					   v->mailbox_id, &kw) == 0 &&
+		    strcmp(kw, v->keywords) != 0) {
+			free(v->keywords);
+			v->keywords = kw;
+			kw = NULL;
+			imap_view_flags_line(s, &b);
+		}
+		free(kw);
+	}
+	if (v->n != old_n)
+		buf_printf(&b, "* %zu EXISTS\r\n", v->n);
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
+	if (allow_expunge && v->n_pend > 0) {
+		uint32_t *p = v->pend;
+		size_t n = v->n_pend;
+
+		v->pend = NULL;
+		v->n_pend = v->cap_pend = 0;
+		imap_view_expunged(s, p, n);
+		free(p);
+	}
+}
+
+bool
+imap_view_ranges(struct imap_session *s, const char *set, bool uid,
+		 struct store_uid_range **ranges_r, size_t *n_r,
+		 const char **error_r)
+{
+	struct imap_view *v = &s->view;
+	struct imap_seqset ss;
+	struct store_uid_range *r;
+	size_t i;
+
+	*ranges_r = NULL;
+	*n_r = 0;
+	if (set == NULL || !imap_seqset_parse(set, &ss)) {
+		*error_r = "Invalid sequence set";
+		return false;
+	}
+	if (ss.dollar) {
+		/* SEARCHRES: the saved uids */
+		imap_seqset_free(&ss);
+		imap_seqset_from_sorted(&ss, s->saved, s->n_saved);
+		r = xcalloc(ss.n ? ss.n : 1, sizeof(*r));
+		for (i = 0; i < ss.n; i++) {
+			r[i].lo = ss.v[i].lo;
+			r[i].hi = ss.v[i].hi;
+		}
+		*ranges_r = r;
+		*n_r = ss.n;
+		imap_seqset_free(&ss);
+		return true;
+	}
+	if (uid) {
+		imap_seqset_resolve(&ss, v->n ? v->msgs[v->n - 1].uid : 0);
+	} else {
+		for (i = 0; i < ss.n; i++) {
+			bool star = ss.v[i].lo == IMAP_SEQ_STAR ||
+				    ss.v[i].hi == IMAP_SEQ_STAR;
+
+			/* "n:*" is clipped to the mailbox; a plain number
+			 * beyond it is an error */
+			if (!star && ss.v[i].hi > v->n) {
+				imap_seqset_free(&ss);
+				*error_r = "Invalid sequence number";
+				return false;
+			}
+		}
+		imap_seqset_resolve(&ss, (uint32_t)v->n);
+		for (i = 0; i < ss.n; i++)
+			if (ss.v[i].hi > v->n)
+				ss.v[i].hi = (uint32_t)v->n;
+		while (ss.n > 0 && ss.v[ss.n - 1].lo > v->n)
+			ss.n--;
+	}
+	r = xcalloc(ss.n ? ss.n : 1, sizeof(*r));
+	for (i = 0; i < ss.n; i++) {
+		if (uid) {
+			r[i].lo = ss.v[i].lo;
+			r[i].hi = ss.v[i].hi;
+		} else {
+			r[i].lo = v->msgs[ss.v[i].lo - 1].uid;
+			r[i].hi = v->msgs[ss.v[i].hi - 1].uid;
+		}
+	}
+	*ranges_r = r;
+	*n_r = ss.n;
+	imap_seqset_free(&ss);
+	return true;
+}
+
+uint32_t *
+imap_view_uids(struct imap_session *s, const struct store_uid_range *r,
+	       size_t n, size_t *count_r)
+{
+	struct imap_view *v = &s->view;
+	uint32_t *out = NULL;
+	size_t i, cnt = 0, cap = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t k = imap_view_lower(v, r[i].lo);
+
+		for (; k < v->n && v->msgs[k].uid <= r[i].hi; k++) {
+			if (cnt > 0 && out[cnt - 1] >= v->msgs[k].uid)
+				continue;	/* overlapping ranges */
+			if (cnt == cap) {
+				cap = cap ? cap * 2 : 64;
+				out = xrealloc(out, cap * sizeof(*out));
+			}
+			out[cnt++] = v->msgs[k].uid;
+		}
+	}
+	*count_r = cnt;
+	return out;
+}
