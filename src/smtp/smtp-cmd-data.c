@@ -111,7 +111,7 @@ smtp_cmd_bdat(struct smtp_session *s, struct slice args)
 {
 	struct smtp_txn *t = &s->txn;
 	uint64_t n;
-	bool last;
+	bool last, ok;
 
 	if (!smtp_cmd_bdat_args(args, &n, &last)) {
 		/* the chunk's end is unknown: no way to stay in sync */
@@ -139,12 +139,15 @@ smtp_cmd_bdat(struct smtp_session *s, struct slice args)
 			t->bdat = true;
 		}
 	}
+	/* a refused chunk counts as an error, a failed transaction's
+	 * later chunks do not (the client could not know) */
+	ok = t->chunk_reply == NULL || t->failed != NULL;
 	smtp_bdat_chunk(&t->data, n);
 	s->state = SMTP_S_BDAT;
 	smtp_session_timeout(s);
 	if (n == 0)
 		smtp_cmd_bdat_done(s);
-	return t->chunk_reply == NULL || t->failed != NULL;
+	return ok;
 }
 
 bool
