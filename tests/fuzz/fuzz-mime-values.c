@@ -143,9 +143,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		const char *c = charsets[(data[0] >> 3) & 7];
 
+		struct buf st = BUF_INIT;
+		struct mime_charset_stream *s;
+		size_t step = (data[0] & 7) + 1;
+
 		mime_charset_to_utf8((const unsigned char *)c, strlen(c),
 				     data + 1, size - 1, &cs);
 		check_utf8(&cs);
+		/* streamed in chunks: the same text (stateless charsets;
+		 * a shift state reset after an error may differ in
+		 * iso-2022-jp and utf-7) */
+		s = mime_charset_stream_create((const unsigned char *)c,
+					       strlen(c), NULL);
+		for (size_t off = 1; off < size; off += step)
+			mime_charset_stream_feed(s, data + off,
+						 size - off < step ? size - off : step,
+						 &st);
+		mime_charset_stream_finish(&s, &st);
+		check_utf8(&st);
+		if (strcmp(c, "iso-2022-jp") != 0 && strcmp(c, "utf-7") != 0 &&
+		    (st.len != cs.len || (st.len && memcmp(st.data, cs.data, st.len))))
+			abort();
+		buf_free(&st);
 		buf_free(&cs);
 	}
 	buf_free(&out);
