@@ -1,8 +1,165 @@
-/* cmd-search.c - SEARCH (placeholder until search-*.c land) */
-#include "imap/imap-private.h"
+/* cmd-search.c - SEARCH and UID SEARCH, with ESEARCH return options
+ * (RFC 4731: MIN MAX COUNT ALL) and SEARCHRES (RFC 5182: SAVE, "$");
+ * evaluated in batches so that a big mailbox gives the loop back */
+#include "imap/imap-search.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SEARCH_BATCH 500
+
+struct search_ctx {
+	struct search_query q;
+	uint32_t *uids;
+	size_t n, next;
+	uint32_t *hits;
+	size_t n_hits, cap_hits;
+};
+
+static void
+search_ctx_free(void *p)
+{
+	struct search_ctx *x = p;
+
+	search_query_free(&x->q);
+	free(x->uids);
+	free(x->hits);
+	free(x);
+}
+
+static void
+search_hit(struct search_ctx *x, uint32_t uid)
+{
+	if (x->n_hits == x->cap_hits) {
+		x->cap_hits = x->cap_hits ? x->cap_hits * 2 : 64;
+		x->hits = xrealloc(x->hits, x->cap_hits * sizeof(*x->hits));
+	}
+	x->hits[x->n_hits++] = uid;
+}
+
+static enum imap_cmd_ret
+search_finish(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct search_ctx *x = cmd->ctx;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (!cmd->uid) {
+		/* report sequence numbers */
+		for (i = 0; i < x->n_hits; i++)
+			x->hits[i] = imap_view_seq(&s->view, x->hits[i]);
+	}
+	if (x->q.r_save) {
+		free(s->saved);
+		s->saved = NULL;
+		s->n_saved = 0;
+		if (x->n_hits > 0) {
+			s->saved = xmalloc(x->n_hits * sizeof(*s->saved));
+			for (i = 0; i < x->n_hits; i++)
+				s->saved[i] = cmd->uid ? x->hits[i] :
+					s->view.msgs[x->hits[i] - 1].uid;
+			s->n_saved = x->n_hits;
+		}
+	}
+	if (!x->q.esearch) {
+		buf_append_str(&b, "* SEARCH");
+		for (i = 0; i < x->n_hits; i++)
+			buf_printf(&b, " %u", x->hits[i]);
+		buf_append_str(&b, "\r\n");
+	} else if (x->q.r_min || x->q.r_max || x->q.r_count || x->q.r_all) {
+		buf_append_str(&b, "* ESEARCH (TAG ");
+		imap_append_astring(&b, cmd->tag, strlen(cmd->tag));
+		buf_append_str(&b, ")");
+		if (cmd->uid)
+			buf_append_str(&b, " UID");
+		if (x->q.r_min && x->n_hits > 0)
+			buf_printf(&b, " MIN %u", x->hits[0]);
+		if (x->q.r_max && x->n_hits > 0)
+			buf_printf(&b, " MAX %u", x->hits[x->n_hits - 1]);
+		if (x->q.r_count)
+			buf_printf(&b, " COUNT %zu", x->n_hits);
+		if (x->q.r_all && x->n_hits > 0) {
+			struct imap_seqset set;
+			char *f;
+
+			imap_seqset_from_sorted(&set, x->hits, x->n_hits);
+			f = imap_seqset_format(&set);
+			buf_printf(&b, " ALL %s", f);
+			free(f);
+			imap_seqset_free(&set);
+		}
+		buf_append_str(&b, "\r\n");
+	}
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
+	return imap_cmd_reply(cmd, "OK", "Search completed");
+}
+
+static enum imap_cmd_ret
+search_run(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct search_ctx *x = cmd->ctx;
+
+	if (x->next < x->n) {
+		size_t last = x->next + SEARCH_BATCH < x->n ?
+			      x->next + SEARCH_BATCH - 1 : x->n - 1;
+		struct store_uid_range r = { x->uids[x->next], x->uids[last] };
+		struct store_msg_iter *it = NULL;
+		const struct store_msg *m;
+		struct buf text = BUF_INIT;
+		int rc;
+
+		rc = store_msg_iter_init(s->env->store, s->account_id,
+					 s->view.mailbox_id, &r, 1,
+					 x->q.fields, &it);
+		if (rc != 0)
+			return imap_cmd_store_error(cmd, rc);
+		while (store_msg_iter_next(it, &m) == 1) {
+			struct search_msg sm = { m, NULL, &text, false };
+
+			if (imap_view_seq(&s->view, m->uid) == 0)
+				continue;
+			if (x->q.body)
+				(void)store_msg_open(s->env->store,
+						     s->account_id,
+						     s->view.mailbox_id, m->uid,
+						     &sm.reader);
+			buf_reset(&text);
+			if (search_eval(&x->q.root, &sm))
+				search_hit(x, m->uid);
+			store_reader_close(&sm.reader);
+		}
+		store_msg_iter_free(&it);
+		buf_free(&text);
+		x->next = last + 1;
+	}
+	if (x->next < x->n) {
+		imap_cmd_yield(cmd);
+		return IMAP_CMD_WAIT;
+	}
+	return search_finish(cmd);
+}
 
 enum imap_cmd_ret
 cmd_search(struct imap_cmd *cmd)
 {
-	return imap_cmd_reply(cmd, "NO", "[CANNOT] SEARCH is not available");
+	struct imap_session *s = cmd->s;
+	struct search_ctx *x = xcalloc(1, sizeof(*x));
+	struct store_uid_range all = { 1, UINT32_MAX };
+	const char *err;
+	bool badcharset;
+
+	cmd->ctx = x;
+	cmd->ctx_free = search_ctx_free;
+	if (!search_parse(s, cmd->args, &x->q, &err, &badcharset)) {
+		if (badcharset)
+			return imap_cmd_reply(cmd, "NO", "[BADCHARSET (UTF-8 "
+					      "US-ASCII)] %s", err);
+		return imap_cmd_bad(cmd, err);
+	}
+	x->uids = imap_view_uids(s, &all, 1, &x->n);
+	cmd->resume = search_run;
+	return search_run(cmd);
 }

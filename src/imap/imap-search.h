@@ -1,0 +1,63 @@
+/* imap-search.h - SEARCH keys: parsed into a tree, evaluated per message */
+#ifndef TERN_IMAP_SEARCH_H
+#define TERN_IMAP_SEARCH_H
+
+#include "imap/imap-private.h"
+
+enum skey_type {
+	SK_AND,			/* kids */
+	SK_OR,			/* kids[0] or kids[1] */
+	SK_NOT,			/* kids[0] */
+	SK_NONE,		/* matches nothing (RECENT, NEW) */
+	SK_FLAG,		/* flag set (or clear with neg) */
+	SK_KEYWORD,		/* str (neg: UNKEYWORD) */
+	SK_LARGER, SK_SMALLER,	/* num */
+	SK_BEFORE, SK_ON, SK_SINCE,		/* day: internal date */
+	SK_SENTBEFORE, SK_SENTON, SK_SENTSINCE,	/* day: Date: */
+	SK_HEADER,		/* field, str */
+	SK_BODY, SK_TEXT,	/* str */
+	SK_UIDS,		/* ranges */
+};
+
+struct skey {
+	enum skey_type type;
+	bool neg;
+	uint32_t flag;
+	uint64_t num;
+	int64_t day;
+	char *str;
+	char *field;		/* lowercase header name; "from" etc. */
+	struct store_uid_range *ranges;
+	size_t n_ranges;
+	struct skey *kids;
+	size_t n_kids;
+};
+
+struct search_query {
+	struct skey root;	/* SK_AND */
+	unsigned fields;	/* STORE_MSG_* needed */
+	bool body;		/* BODY/TEXT: the message must be read */
+	/* ESEARCH */
+	bool esearch;
+	bool r_min, r_max, r_count, r_all, r_save;
+};
+
+/* search-parse.c: parse "[RETURN (...)] [CHARSET x] keys"; false with
+ * *error_r (and *badcharset when the charset is the problem) */
+bool search_parse(struct imap_session *s, const struct imap_arg *args,
+		  struct search_query *q, const char **error_r,
+		  bool *badcharset);
+void search_query_free(struct search_query *q);
+
+/* search-eval.c */
+struct search_msg {
+	const struct store_msg *m;
+	struct store_reader *reader;	/* BODY/TEXT only */
+	struct buf *text;		/* loaded lazily: the whole message */
+	bool text_loaded;
+};
+bool search_eval(const struct skey *k, struct search_msg *sm);
+/* ASCII case-insensitive substring */
+bool search_contains(const char *hay, size_t hlen, const char *needle);
+
+#endif

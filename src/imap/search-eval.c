@@ -1,0 +1,207 @@
+/* search-eval.c - does a message match a SEARCH key tree? Header keys
+ * use the decoded fields cached at delivery; BODY and TEXT decode the
+ * text parts (charset to UTF-8) of the message read from its blob */
+#include "imap/imap-search.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mime/mime.h"
+
+bool
+search_contains(const char *hay, size_t hlen, const char *needle)
+{
+	size_t nlen = strlen(needle), i, j;
+
+	if (nlen == 0)
+		return true;
+	if (hay == NULL || hlen < nlen)
+		return false;
+	for (i = 0; i + nlen <= hlen; i++) {
+		for (j = 0; j < nlen; j++) {
+			if (tolower((unsigned char)hay[i + j]) !=
+			    tolower((unsigned char)needle[j]))
+				break;
+		}
+		if (j == nlen)
+			return true;
+	}
+	return false;
+}
+
+static int64_t
+search_day(int64_t t, int32_t tz)
+{
+	int64_t l = t + (int64_t)tz * 60;
+
+	return l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+}
+
+/* "Name: value\n" lines of the cached header block */
+static bool
+search_header_lines(const char *h, const char *field, const char *str)
+{
+	size_t flen = strlen(field);
+
+	while (h != NULL && *h) {
+		const char *eol = strchr(h, '\n');
+		size_t len = eol ? (size_t)(eol - h) : strlen(h);
+
+		if (len > flen && h[flen] == ':' &&
+		    strncasecmp(h, field, flen) == 0) {
+			const char *v = h + flen + 1;
+
+			while (*v == ' ')
+				v++;
+			if (search_contains(v, (size_t)(h + len - v), str))
+				return true;
+		}
+		h = eol ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+static bool
+search_header(const struct skey *k, const struct store_parse *ps)
+{
+	const char *v = NULL;
+	bool known = true;
+
+	if (strcmp(k->field, "from") == 0)
+		v = ps->from;
+	else if (strcmp(k->field, "to") == 0)
+		v = ps->to;
+	else if (strcmp(k->field, "cc") == 0)
+		v = ps->cc;
+	else if (strcmp(k->field, "bcc") == 0)
+		v = ps->bcc;
+	else if (strcmp(k->field, "subject") == 0)
+		v = ps->subject;
+	else
+		known = false;
+	if (known && (v != NULL || ps->headers == NULL))
+		return v != NULL && search_contains(v, strlen(v), k->str);
+	return search_header_lines(ps->headers, k->field, k->str);
+}
+
+static bool
+search_text_cb(void *ctx, const uint32_t *section, size_t depth,
+	       const unsigned char *utf8, size_t len)
+{
+	struct buf *b = ctx;
+
+	buf_append(b, utf8, len);
+	return true;
+}
+
+/* the decoded text of the body parts, once per message */
+static const struct buf *
+search_body(struct search_msg *sm)
+{
+	const struct store_msg *m = sm->m;
+	struct buf raw = BUF_INIT;
+	uint64_t off = m->prefix_len;
+
+	if (sm->text_loaded)
+		return sm->text;
+	sm->text_loaded = true;
+	if (sm->reader == NULL || m->parse.partmap == NULL)
+		return sm->text;
+	while (off < m->size) {
+		size_t n = m->size - off > 65536 ? 65536 :
+			   (size_t)(m->size - off);
+		unsigned char *p = buf_reserve(&raw, n);
+		ssize_t got = store_reader_pread(sm->reader, p, n, off);
+
+		if (got <= 0)
+			break;
+		raw.len += (size_t)got;
+		off += (uint64_t)got;
+	}
+	mime_body_text(m->parse.partmap, m->parse.partmap_len, raw.data,
+		       raw.len, search_text_cb, sm->text);
+	buf_free(&raw);
+	return sm->text;
+}
+
+bool
+search_eval(const struct skey *k, struct search_msg *sm)
+{
+	const struct store_msg *m = sm->m;
+	const struct store_parse *ps = &m->parse;
+	const struct buf *b;
+	size_t i;
+
+	switch (k->type) {
+	case SK_AND:
+		for (i = 0; i < k->n_kids; i++)
+			if (!search_eval(&k->kids[i], sm))
+				return false;
+		return true;
+	case SK_OR:
+		return search_eval(&k->kids[0], sm) ||
+		       search_eval(&k->kids[1], sm);
+	case SK_NOT:
+		return !search_eval(&k->kids[0], sm);
+	case SK_NONE:
+		return false;
+	case SK_FLAG:
+		return ((m->flags & k->flag) != 0) != k->neg;
+	case SK_KEYWORD: {
+		const char *kw = m->keywords ? m->keywords : "";
+		size_t n = strlen(k->str);
+		bool has = false;
+
+		while (*kw) {
+			size_t l = strcspn(kw, " ");
+
+			if (l == n && strncasecmp(kw, k->str, n) == 0)
+				has = true;
+			kw += l;
+			while (*kw == ' ')
+				kw++;
+		}
+		return has != k->neg;
+	}
+	case SK_LARGER:
+		return m->size > k->num;
+	case SK_SMALLER:
+		return m->size < k->num;
+	case SK_BEFORE:
+		return search_day(m->internaldate, m->internaldate_tz) < k->day;
+	case SK_ON:
+		return search_day(m->internaldate, m->internaldate_tz) == k->day;
+	case SK_SINCE:
+		return search_day(m->internaldate, m->internaldate_tz) >= k->day;
+	case SK_SENTBEFORE:
+	case SK_SENTON:
+	case SK_SENTSINCE: {
+		/* no valid Date: use the internal date (RFC 9051 6.4.4) */
+		int64_t d = ps->sent_date != 0 ?
+			search_day(ps->sent_date, ps->sent_tz) :
+			search_day(m->internaldate, m->internaldate_tz);
+
+		return k->type == SK_SENTBEFORE ? d < k->day :
+		       k->type == SK_SENTON ? d == k->day : d >= k->day;
+	}
+	case SK_HEADER:
+		return search_header(k, ps);
+	case SK_BODY:
+		b = search_body(sm);
+		return search_contains((const char *)b->data, b->len, k->str);
+	case SK_TEXT:
+		if (ps->headers != NULL &&
+		    search_contains(ps->headers, strlen(ps->headers), k->str))
+			return true;
+		b = search_body(sm);
+		return search_contains((const char *)b->data, b->len, k->str);
+	case SK_UIDS:
+		for (i = 0; i < k->n_ranges; i++)
+			if (m->uid >= k->ranges[i].lo &&
+			    m->uid <= k->ranges[i].hi)
+				return true;
+		return false;
+	}
+	return false;
+}
