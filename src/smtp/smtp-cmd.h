@@ -37,7 +37,12 @@ enum {
 	SMTP_CF_LAST = 1 << 3,		/* ends a pipelined group (RFC 2920) */
 	SMTP_CF_ESMTP = 1 << 4,		/* only after EHLO (extension verb) */
 	SMTP_CF_ERROR_COUNTS = 1 << 5,	/* a failure counts towards max_errors */
+	SMTP_CF_JUNK = 1 << 6,		/* moves no mail: limited per message */
 };
+
+/* NOOP, RSET, VRFY, HELP, EHLO... between two delivered messages
+ * (Postfix's smtpd_junk_command_limit) */
+#define SMTP_JUNK_LIMIT 100
 
 struct smtp_verb {
 	enum smtp_cmd_id id;

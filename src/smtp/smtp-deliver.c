@@ -296,6 +296,7 @@ smtp_deliver_done(void *arg, int ret)
 		/* XXX a recipient that failed at commit (quota) after its 250
 		 * to RCPT needs a DSN: the relay's dsn.c, once it exists */
 		smtp_session_reply(s, 250, "2.0.0", "Ok: queued as %s", t->id);
+		s->junk = 0;
 		smtp_deliver_log(s, 250, "2.0.0", failed ? "partial" : NULL);
 	} else {
 		const struct smtp_status *st = &smtp_deliver_tempfail;

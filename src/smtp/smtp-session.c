@@ -185,6 +185,11 @@ smtp_session_dispatch(struct smtp_session *s, struct slice line)
 		smtp_session_reply(s, 503, "5.5.1", "%s needs EHLO first", v->name);
 		return false;
 	}
+	if ((v->flags & SMTP_CF_JUNK) && ++s->junk > SMTP_JUNK_LIMIT) {
+		smtp_session_close(s, "4.7.0", "Too many commands without mail",
+				   "junk");
+		return true;
+	}
 	return smtp_session_handlers[v->id](s, cmd.args);
 }
 

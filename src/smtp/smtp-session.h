@@ -112,6 +112,7 @@ struct smtp_session {
 	bool esmtp;			/* EHLO (not HELO) */
 	char helo[256];			/* EHLO/HELO argument, sanitized */
 	unsigned errors;
+	unsigned junk;			/* SMTP_CF_JUNK commands since the last message */
 	unsigned n_txns;
 	struct smtp_txn txn;
 	/* authentication (submission): 0 = none */

@@ -362,6 +362,23 @@ def test_too_many_errors(tern):
     assert r.closed()
 
 
+def test_junk_command_limit(tern):
+    r = Raw(tern)
+    r.cmd("EHLO c.example")
+    for _ in range(60):
+        r.send(b"NOOP\r\nRSET\r\n")
+    codes = [r.reply()[0] for _ in range(100)]
+    assert codes[:99] == [250] * 99 and codes[99] == 421
+    assert r.closed()
+    # a message resets the count: long sessions are fine
+    with smtp(tern) as s:
+        for i in range(3):
+            for _ in range(40):
+                assert s.noop()[0] == 250
+            s.sendmail("a@remote.example", [A], message("junk %d" % i))
+    assert len(inbox(tern, A)) == 3
+
+
 def test_too_many_recipients(tern_factory):
     t = start(tern_factory, extra="[smtp]\nmax_recipients = 3\n")
     with smtp(t) as s:
