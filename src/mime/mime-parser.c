@@ -35,6 +35,7 @@ struct mime_parser {
 	bool prev_empty;        /* the previous line was only an EOL */
 	unsigned char last_byte;
 
+	size_t kept_total;      /* header bytes kept, all parts */
 	enum fstate fs;
 	enum mime_field field;
 	unsigned char name[NAME_MAX_LEN];
@@ -56,6 +57,7 @@ mime_limits_default(struct mime_limits *l)
 	l->max_depth = 100;
 	l->max_parts = 10000;
 	l->max_header_bytes = 256 * 1024;
+	l->max_total_header_bytes = 4 * 1024 * 1024;
 }
 
 static struct mime_node *
@@ -110,6 +112,8 @@ mime_parser_create(const struct mime_limits *limits)
 		mime_limits_default(&p->lim);
 	if (p->lim.max_parts < 1)
 		p->lim.max_parts = 1;
+	if (p->lim.max_total_header_bytes == 0)
+		p->lim.max_total_header_bytes = 4 * 1024 * 1024;
 	new_node(p, MIME_NONE, 0);
 	return p;
 }
@@ -330,10 +334,20 @@ field_data(struct mime_parser *p, const unsigned char *d, size_t len)
 				      p->lim.max_header_bytes - n->kept : 0;
 			size_t take = len - i;
 
+			if (p->kept_total >= p->lim.max_total_header_bytes)
+				room = 0;
+			else if (p->lim.max_total_header_bytes - p->kept_total < room)
+				room = p->lim.max_total_header_bytes - p->kept_total;
 			if (v->len >= cap)
 				room = 0;
 			else if (cap - v->len < room)
 				room = cap - v->len;
+			/* the structure needs Content-Type and the CTE: their
+			 * first KB is kept whatever the budgets say */
+			if ((p->field == MIME_F_CONTENT_TYPE ||
+			     p->field == MIME_F_CTE) && v->len < 1024 &&
+			    room < 1024 - v->len)
+				room = 1024 - v->len;
 			if (take > room) {
 				take = room;
 				p->t.truncated = true;
@@ -341,6 +355,7 @@ field_data(struct mime_parser *p, const unsigned char *d, size_t len)
 			}
 			buf_append(v, d + i, take);
 			n->kept += take;
+			p->kept_total += take;
 			return;
 		}
 	}

@@ -33,6 +33,12 @@ struct mime_limits {
 	size_t max_header_bytes; /* interesting header bytes kept per header
 				  * block (256 KiB), at most 1/8 of it per
 				  * field; the rest is skipped */
+	size_t max_total_header_bytes; /* the same for all header blocks
+				  * together (4 MiB): a message of many parts
+				  * with big headers stays cheap; 0 means
+				  * the default. The first KB of
+				  * Content-Type and the CTE is always
+				  * kept, so the structure stays right */
 };
 
 /* fill l with the defaults above */

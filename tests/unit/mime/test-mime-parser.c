@@ -450,3 +450,34 @@ TEST(mime_parser_encoded_message_rfc822)
 	CHECK(!l.is_message && l.cte == MIME_CTE_BASE64);
 	mime_summary_free(&s);
 }
+
+TEST(mime_parser_total_header_budget)
+{
+	/* 2000 parts with 30 KB descriptions: 60 MB of headers, but only
+	 * the total budget is kept, and every part keeps its type */
+	struct buf m = BUF_INIT, desc = BUF_INIT;
+	struct mime_summary s;
+	struct mime_part_loc l;
+
+	for (int i = 0; i < 30 * 1024; i++)
+		buf_append_byte(&desc, 'd');
+	buf_append_str(&m, "Content-Type: multipart/mixed; boundary=q\r\n\r\n");
+	for (int i = 0; i < 2000; i++) {
+		buf_append_str(&m, "--q\r\nContent-Description: ");
+		buf_append(&m, desc.data, desc.len);
+		buf_append_str(&m, "\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n");
+	}
+	buf_append_str(&m, "--q--\r\n");
+	mime_summary_init(&s);
+	mime_summarize(m.data, m.len, NULL, &s);
+	CHECK(s.truncated);
+	CHECK_INT(s.nparts, 2001);
+	CHECK(s.bodystructure.len < 5 * 1024 * 1024);
+	CHECK(find(&s, &l, 1, 2000));
+	CHECK(slice_eq_cstr(l.type, "image") && slice_eq_cstr(l.subtype, "gif"));
+	CHECK(find(&s, &l, 1, 1));
+	CHECK(slice_eq_cstr(l.type, "image"));
+	mime_summary_free(&s);
+	buf_free(&m);
+	buf_free(&desc);
+}
