@@ -3,7 +3,8 @@
  * A message is parsed once (at delivery or APPEND) by a push parser that
  * never fails and never buffers the message: memory is bounded by the
  * size of the MIME tree (at most max_parts nodes, each keeping at most
- * max_header_bytes of its interesting header fields). The result, a
+ * max_header_bytes of its interesting header fields, all of them at most
+ * max_total_header_bytes). The result, a
  * struct mime_summary, holds everything IMAP needs later without
  * re-parsing: ENVELOPE, BODY, BODYSTRUCTURE, decoded header values for
  * SEARCH/SORT, the Date, and a serialized part map that locates every
@@ -74,7 +75,7 @@ struct mime_summary {
 	struct buf bodystructure; /* BODYSTRUCTURE: with extension data */
 
 	/* serialized part map, kept by the store as a BLOB; read it back
-	 * with mime_part_find() / mime_part_count() */
+	 * with mime_part_find() / mime_part_foreach_leaf() */
 	struct buf partmap;
 
 	/* header values decoded for SEARCH: unfolded, RFC 2047 encoded words
@@ -83,7 +84,8 @@ struct mime_summary {
 	struct buf subject, from, to, cc, bcc;
 	struct buf message_id, in_reply_to, references;
 
-	/* SORT keys (RFC 5256, RFC 5957), UTF-8 */
+	/* SORT keys (RFC 5256, RFC 5957), UTF-8, case kept as in the
+	 * message (SORT compares them with i;unicode-casemap) */
 	struct buf sort_subject;   /* base subject (RFC 5256 section 2.1) */
 	struct buf sort_from;      /* addr-mailbox of the first From address */
 	struct buf sort_to;        /* ... first To address */
@@ -156,8 +158,11 @@ struct mime_part_loc {
  * >= 1; depth 0 is the whole message). Numbering is IMAP's: in a
  * non-multipart message part 1 is its body; inside a message/rfc822
  * part N, N.1 is the first part of the embedded message (or its body
- * when that is not multipart). Returns false when there is no such part
- * or the map is malformed. */
+ * when that is not multipart). A multipart in which no part was found
+ * has one text/plain part spanning its body (as BODYSTRUCTURE shows
+ * it); a multipart or message a limit cut, and an encoded (base64, QP)
+ * message/rfc822, are application/octet-stream leaves. Returns false
+ * when there is no such part or the map is malformed. */
 bool mime_part_find(const unsigned char *partmap, size_t len,
 		    const uint32_t *path, size_t depth,
 		    struct mime_part_loc *loc);
