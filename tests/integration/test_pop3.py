@@ -767,3 +767,66 @@ def test_pop3_delete_seen_by_imap(tern):
     m.send(b"DONE\r\n")
     m.readline()
     m.logout()
+
+
+def imap_login(t):
+    import imaplib
+    m = imaplib.IMAP4("127.0.0.1", t.port("imap"))
+    m.login(A, APW)
+    return m
+
+
+def test_uidl_matches_imap_uidvalidity_and_uid(tern):
+    if not tern.listening("imap"):
+        pytest.skip("the IMAP service is not built in yet (src/cli/services.c)")
+    for i in range(3):
+        deliver(tern, A, "x%d" % i)
+    m = imap_login(tern)
+    typ, data = m.select("INBOX")
+    uidvalidity = int(m.untagged_responses["UIDVALIDITY"][0])
+    typ, data = m.fetch("1:*", "(UID)")
+    uids = [int(re.search(rb"UID (\d+)", d).group(1)) for d in data]
+    m.logout()
+    p = pop(tern)
+    got = [l.split()[1].decode() for l in p.uidl()[1]]
+    p.quit()
+    assert got == ["%08x%08x" % (uidvalidity, u) for u in uids]
+
+
+def test_bare_lf_message_counted_as_sent(tern):
+    """A message stored with bare LF line ends (IMAP APPEND takes them)
+    is sent with CRLF, and LIST/STAT/RETR count exactly those octets."""
+    if not tern.listening("imap"):
+        pytest.skip("the IMAP service is not built in yet (src/cli/services.c)")
+    stored = b"Subject: lf\n\nline one\n.dot\nno newline at end"
+    m = imap_login(tern)
+    typ, _ = m.append("INBOX", None, None, stored)
+    assert typ == "OK"
+    m.logout()
+    want = stored.replace(b"\n", b"\r\n") + b"\r\n"
+    p = Pop(tern)
+    p.login()
+    assert p.cmd("LIST 1") == b"+OK 1 %d" % len(want)
+    assert p.cmd("STAT") == b"+OK 1 %d" % len(want)
+    assert p.cmd("RETR 1") == b"+OK %d octets" % len(want)
+    raw = p.multi()
+    assert unstuff(raw[:-2]) + b"\r\n" == want
+    assert b"\r\n..dot\r\n" in raw
+    assert p.cmd("TOP 1 1") == b"+OK Top of message follows"
+    assert p.multi() == b"Subject: lf\r\n\r\nline one\r\n"
+    p.cmd("QUIT")
+
+
+def test_big_message_over_tls(tern):
+    body = ("y" * 70 + "\r\n.\r\n") * 40000          # ~3 MB, dots to stuff
+    sent = deliver(tern, A, "big tls", body)
+    for proto in ("pop3s", "pop3"):
+        p = Pop(tern, proto, tls=(proto == "pop3s"), timeout=60)
+        if proto == "pop3":
+            p.starttls()
+        p.login()
+        size = int(p.cmd("LIST 1").split()[2])
+        assert p.cmd("RETR 1") == b"+OK %d octets" % size
+        got = unstuff(p.multi()[:-2]) + b"\r\n"
+        assert len(got) == size and got.endswith(sent)
+        p.cmd("QUIT")
