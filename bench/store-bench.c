@@ -7,7 +7,7 @@
  *      $(pkg-config --libs libuv openssl sqlite3 libsodium libunbound zlib) \
  *      -lpthread -lm
  * Run:
- *   build/store-bench [DIR] [SECONDS] [SIZE] [syncfs]
+ *   build/store-bench [DIR] [SECONDS] [SIZE] [syncfs|nofsync]
  *   DIR defaults to ./bench-store-data (removed first and afterwards);
  *   put it on the disk you want to measure (same filesystem as data_dir).
  *
@@ -37,7 +37,7 @@ static const char *dir;
 static double secs = 3;
 static size_t msg_size = 4096;
 static char *msg;
-static bool use_syncfs;
+static bool use_syncfs, no_fsync;
 
 static double
 now(void)
@@ -229,6 +229,7 @@ store_rate(int nthreads, double *p50, double *p99)
 	memset(&set, 0, sizeof(set));
 	set.data_dir = p;
 	set.blob_syncfs = use_syncfs;
+	set.unsafe_no_fsync = no_fsync;
 	if (store_open(&set, &s, &err) < 0) {
 		fprintf(stderr, "store_open: %s\n", err ? err : "?");
 		exit(1);
@@ -299,6 +300,9 @@ main(int argc, char **argv)
 		msg_size = (size_t)atol(argv[3]);
 	if (argc > 4 && strcmp(argv[4], "syncfs") == 0)
 		use_syncfs = true;
+	/* the CPU ceiling, not durable: for comparison only */
+	if (argc > 4 && strcmp(argv[4], "nofsync") == 0)
+		no_fsync = true;
 	mkdir(dir, 0700);
 	msg = malloc(msg_size);
 	for (size_t i = 0; i < msg_size; i++)

@@ -1,17 +1,21 @@
-/* store-blob.c - message body files: streaming writer, reader, durable
- * rename into blobs/xx/<id>, recovery.
+/* store-blob.c - message body files: streaming writer, reader,
+ * durability, recovery.
  *
  * Life of a blob file:
- *   tmp/<unique>            written by store_blob_write() (no fsync)
- *   fdatasync               writer thread, before the batch's BEGIN
- *   blobs/xx/<id>           renamed inside the op (id = blobs row id,
- *                           xx = id % 256 in hex); blobs/xx fsync'd
- *                           before COMMIT
- *   unlink                  after the commit that dropped the last
- *                           reference (row deleted)
- * A crash leaves at worst files in tmp/ (removed at open) and files in
- * blobs/ without a row (removed at open). Row ids are AUTOINCREMENT, so
- * an id is never reused. */
+ *   blobs/xx/<id>   created by store_blob_begin() (id from a counter
+ *                   above every id in use, xx = id % 256 in hex) and
+ *                   written by store_blob_write() with plain write(2)
+ *   durable         when a write is submitted with it, a sync thread
+ *                   runs fdatasync(file) and fsync(blobs/xx) (many in
+ *                   parallel: concurrent fsyncs share journal commits)
+ *   committed       the writer waits for that, then inserts its row
+ *                   (same id) in the batch transaction and commits
+ *   unlinked        after the commit that dropped the last reference
+ * Until its row is committed a file is an orphan: store_blob_abort()
+ * or a failed write removes it, and after a crash recovery at open
+ * removes every file without a row (and anything in tmp/, which older
+ * versions and tools use). Measured better than tmp/ + rename: one
+ * metadata operation less per message, see bench/store-bench.c. */
 #include "store/store-private.h"
 
 #include "lib/buf.h"
@@ -73,22 +77,44 @@ fail:
 /* ------------------------------------------------------------------ */
 /* writer                                                             */
 
-static uint64_t blob_seq;
+static void
+blob_path(int64_t id, char *buf, size_t size)
+{
+	snprintf(buf, size, "%02x/%lld", (unsigned)(id % 256), (long long)id);
+}
 
 int
 store_blob_begin(struct store *s, struct store_blob **blob_r)
 {
 	struct store_blob *b = xcalloc(1, sizeof(*b));
-	uint64_t seq = __atomic_add_fetch(&blob_seq, 1, __ATOMIC_RELAXED);
+	char dir[4];
 
 	b->store = s;
-	snprintf(b->tmpname, sizeof(b->tmpname), "b.%ld.%llu.%lx",
-		 (long)getpid(), (unsigned long long)seq,
-		 (unsigned long)random());
-	b->fd = openat(s->tmp_dirfd, b->tmpname,
-		       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	b->fd = -1;
+	/* another process (tern import) may take ids too: O_EXCL and on */
+	for (int tries = 0; b->fd < 0 && tries < 1000; tries++) {
+		b->id = __atomic_fetch_add(&s->next_blob_id, 1,
+					   __ATOMIC_RELAXED);
+		blob_path(b->id, b->tmpname, sizeof(b->tmpname));
+		b->fd = openat(s->blobs_dirfd, b->tmpname,
+			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (b->fd < 0 && errno == ENOENT) {
+			/* first blob in blobs/xx: create the folder durably */
+			snprintf(dir, sizeof(dir), "%02x",
+				 (unsigned)(b->id % 256));
+			if ((mkdirat(s->blobs_dirfd, dir, 0700) < 0 &&
+			     errno != EEXIST) ||
+			    store_fsync(s, s->blobs_dirfd) < 0)
+				break;
+			b->fd = openat(s->blobs_dirfd, b->tmpname,
+				       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				       0600);
+		}
+		if (b->fd < 0 && errno != EEXIST)
+			break;
+	}
 	if (b->fd < 0) {
-		log_error(0, "store: create tmp/%s: %s", b->tmpname,
+		log_error(0, "store: create blobs/%s: %s", b->tmpname,
 			  strerror(errno));
 		free(b);
 		*blob_r = NULL;
@@ -117,7 +143,7 @@ store_blob_write(struct store_blob *b, const void *data, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_error(0, "store: write tmp/%s: %s", b->tmpname,
+			log_error(0, "store: write blobs/%s: %s", b->tmpname,
 				  strerror(errno));
 			b->failed = true;
 			return STORE_EIO;
@@ -156,53 +182,30 @@ store_blob_abort(struct store_blob **bp)
 	if (b == NULL)
 		return;
 	*bp = NULL;
-	if (b->id > 0)
-		store_blob_unlink(b->store, b->id);
-	else
-		unlinkat(b->store->tmp_dirfd, b->tmpname, 0);
+	store_blob_unlink(b->store, b->id);
 	store_blob_destroy(b);
 }
 
-static void
-blob_path(int64_t id, char *buf, size_t size)
-{
-	snprintf(buf, size, "%02x/%lld", (unsigned)(id % 256), (long long)id);
-}
-
-/* sync pool thread body for one blob: 1 durable, -1 failed */
+/* sync pool thread body for one blob: 1 durable, -1 failed. The file
+ * was created in its final place (blobs/xx/<id>) when the blob began:
+ * its data and its directory entry are made durable here. Until the
+ * commit that inserts its row, it is an orphan that recovery removes. */
 static int
 blob_make_durable(struct store *s, struct store_blob *b)
 {
-	char path[64], dir[4];
-	int64_t id;
-	int rc, dfd;
+	char dir[4];
+	int dfd;
 
 	if (b->failed)
 		return -1;
-	if (!s->no_fsync && !s->use_syncfs && fdatasync(b->fd) < 0) {
-		log_error(0, "store: fdatasync tmp/%s: %s", b->tmpname,
+	if (s->no_fsync || s->use_syncfs)
+		return 1;	/* (syncfs by the writer covers it) */
+	if (fdatasync(b->fd) < 0) {
+		log_error(0, "store: fdatasync blobs/%s: %s", b->tmpname,
 			  strerror(errno));
 		return -1;
 	}
-	id = __atomic_fetch_add(&s->next_blob_id, 1, __ATOMIC_RELAXED);
-	blob_path(id, path, sizeof(path));
-	snprintf(dir, sizeof(dir), "%02x", (unsigned)(id % 256));
-	rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd, path);
-	if (rc < 0 && errno == ENOENT) {
-		/* first blob in blobs/xx: create the folder, durably */
-		if ((mkdirat(s->blobs_dirfd, dir, 0700) == 0 ||
-		     errno == EEXIST) && store_fsync(s, s->blobs_dirfd) == 0)
-			rc = renameat(s->tmp_dirfd, b->tmpname, s->blobs_dirfd,
-				      path);
-	}
-	if (rc < 0) {
-		log_error(0, "store: rename tmp/%s to blobs/%s: %s",
-			  b->tmpname, path, strerror(errno));
-		return -1;
-	}
-	b->id = id;
-	if (s->no_fsync || s->use_syncfs)
-		return 1;	/* (syncfs by the writer covers it) */
+	snprintf(dir, sizeof(dir), "%02x", (unsigned)(b->id % 256));
 	dfd = openat(s->blobs_dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0) {
 		log_error(0, "store: fsync blobs/%s: %s", dir, strerror(errno));
@@ -319,8 +322,6 @@ store_blob_commit(struct store *s, struct store_blob *b)
 
 	if (b->in_db)
 		return 0;	/* already inserted in this op */
-	if (b->id <= 0)
-		return STORE_EIO;
 	store_parse_finish(b);
 	if ((st = db_prep(s->wdb, sql)) == NULL)
 		return STORE_EIO;
@@ -362,12 +363,8 @@ store_blob_commit(struct store *s, struct store_blob *b)
 void
 store_blob_settle(struct store *s, struct store_blob *b, bool keep)
 {
-	if (!keep) {
-		if (b->id > 0)
-			store_blob_unlink(s, b->id);
-		else
-			unlinkat(s->tmp_dirfd, b->tmpname, 0);
-	}
+	if (!keep)
+		store_blob_unlink(s, b->id);
 	store_blob_destroy(b);
 }
 
@@ -419,6 +416,27 @@ store_blob_ref(struct store *s, int64_t blob_id, int delta)
 
 /* ------------------------------------------------------------------ */
 /* recovery                                                           */
+
+int
+store_blob_next_id(struct store *s, int64_t at_least)
+{
+	static const char seq[] =
+		"SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+		" WHERE name = 'blobs'), 0),"
+		" coalesce((SELECT max(id) FROM blobs), 0))";
+	sqlite3_stmt *st = db_prep(s->wdb, seq);
+	int64_t m = 0;
+
+	if (st == NULL)
+		return STORE_EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		m = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (m < at_least)
+		m = at_least;
+	s->next_blob_id = m + 1;
+	return 0;
+}
 
 int
 store_blob_recover(struct store *s, char **error_r)
@@ -500,21 +518,8 @@ store_blob_recover(struct store *s, char **error_r)
 	}
 	db_exec(s->wdb, "COMMIT");
 	/* new blob ids continue above every id ever used */
-	{
-		static const char seq[] =
-			"SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
-			" WHERE name = 'blobs'), 0),"
-			" coalesce((SELECT max(id) FROM blobs), 0))";
-		int64_t m = 0;
-		if ((st = db_prep(s->wdb, seq)) != NULL) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				m = sqlite3_column_int64(st, 0);
-			sqlite3_reset(st);
-		}
-		if (m > max_id)
-			max_id = m;
-		s->next_blob_id = max_id + 1;
-	}
+	if (store_blob_next_id(s, max_id) < 0)
+		return STORE_EIO;
 	if (removed_tmp || removed_orphans)
 		log_info(0, "store: recovery removed tmp=%zu orphan_blobs=%zu",
 			 removed_tmp, removed_orphans);

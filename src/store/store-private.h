@@ -118,6 +118,7 @@ struct store {
 	bool use_syncfs;
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	int tmp_dirfd;		/* DATA_DIR/tmp */
+	int lock_fd;		/* DATA_DIR/lock: flock, shared while open */
 
 	struct db *wdb;		/* writer connection (writer thread only) */
 	pthread_key_t rkey;	/* this thread's read connection */
@@ -168,10 +169,10 @@ struct store {
 struct store_blob {
 	struct store *store;
 	int fd;
-	char tmpname[64];	/* name in tmp/ */
+	char tmpname[64];	/* "xx/<id>" under blobs/ (for logs) */
 	uint64_t size;
 	bool failed;
-	int64_t id;		/* file blobs/xx/<id>: set by the sync pool */
+	int64_t id;		/* file blobs/xx/<id>, from store_blob_begin */
 	int sync_state;		/* 0 queued/not yet, 1 durable, -1 failed */
 	bool in_db;		/* row inserted by store_blob_commit */
 	struct store_blob *sync_next;
@@ -184,8 +185,7 @@ int store_blob_dirs(struct store *s, char **error_r);
 /* start / stop the sync pool */
 int store_sync_start(struct store *s, int nthreads);
 void store_sync_stop(struct store *s);
-/* queue a blob for durability: fdatasync, rename tmp/x to
- * blobs/xx/<id>, fsync blobs/xx (sync pool) */
+/* queue a blob for durability: fdatasync, fsync blobs/xx (sync pool) */
 void store_blob_sync_async(struct store *s, struct store_blob *b);
 /* writer thread: wait until the blob is durable; 0 or STORE_EIO */
 int store_blob_sync_wait(struct store *s, struct store_blob *b);
@@ -198,8 +198,11 @@ void store_blob_settle(struct store *s, struct store_blob *b, bool keep);
 void store_blob_unlink(struct store *s, int64_t id);
 /* free the struct and close the fd (file left alone) */
 void store_blob_destroy(struct store_blob *b);
-/* recovery at open: remove tmp/ files and orphan blob files */
+/* recovery at open: remove tmp/ files and orphan blob files; sets
+ * next_blob_id. Only for the first process to open the store. */
 int store_blob_recover(struct store *s, char **error_r);
+/* next_blob_id = 1 + max(ids in the database, at_least) */
+int store_blob_next_id(struct store *s, int64_t at_least);
 /* reader over blob id with an optional prefix (copied) */
 int store_reader_new(struct store *s, int64_t blob_id, const void *prefix,
 		     size_t prefix_len, struct store_reader **r_r);

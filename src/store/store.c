@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -545,7 +546,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->max_message_size = set->max_message_size;
 	s->no_fsync = set->unsafe_no_fsync;
 	s->use_syncfs = set->blob_syncfs;
-	s->blobs_dirfd = s->tmp_dirfd = -1;
+	s->blobs_dirfd = s->tmp_dirfd = s->lock_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
 	{
@@ -578,8 +579,31 @@ store_open(const struct store_settings *set, struct store **store_r,
 		goto fail;
 	if ((ret = db_schema(s->wdb, error_r)) < 0)
 		goto fail;
-	if ((ret = store_blob_recover(s, error_r)) < 0)
-		goto fail;
+	/* Recovery removes files that no committed row names: only safe
+	 * when no other process (a running server, tern import) has the
+	 * store open and is writing one. The first opener holds the lock
+	 * exclusively while it recovers; every opener then holds it shared. */
+	{
+		char *lp = xasprintf("%s/lock", s->data_dir);
+		s->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		free(lp);
+		if (s->lock_fd < 0) {
+			if (error_r)
+				*error_r = xasprintf("lock: %s",
+						     strerror(errno));
+			ret = STORE_EIO;
+			goto fail;
+		}
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		if ((ret = store_blob_recover(s, error_r)) < 0)
+			goto fail;
+		flock(s->lock_fd, LOCK_SH);
+	} else {
+		flock(s->lock_fd, LOCK_SH);
+		if ((ret = store_blob_next_id(s, 0)) < 0)
+			goto fail;
+	}
 	if ((ret = store_sync_start(s, STORE_SYNC_THREADS)) < 0) {
 		if (error_r)
 			*error_r = xstrdup("cannot start sync threads");
@@ -643,6 +667,8 @@ store_close(struct store **sp)
 		close(s->blobs_dirfd);
 	if (s->tmp_dirfd >= 0)
 		close(s->tmp_dirfd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
 	pthread_mutex_destroy(&s->wlock);
