@@ -257,6 +257,10 @@ smtp_session_input(struct smtp_session *s)
 			break;
 		}
 		smtp_session_line(s, line, bare_lf);
+		if (s->shutdown && s->state <= SMTP_S_HELO)
+			/* the transaction ended (RSET...): now goodbye */
+			smtp_session_close(s, "4.3.2", "Service shutting down",
+					   "shutdown");
 		if (s->state != SMTP_S_QUIT)
 			smtp_session_timeout(s);
 	}
@@ -343,10 +347,13 @@ smtp_session_on_shutdown(struct conn *c, void *ctx)
 	struct smtp_session *s = ctx;
 
 	switch (s->state) {
+	case SMTP_S_MAIL:
+	case SMTP_S_RCPT:
 	case SMTP_S_DATA:
 	case SMTP_S_BDAT:
 	case SMTP_S_DELIVER:
-		/* finish this message; 421 follows its reply */
+		/* finish this transaction; 421 follows its last reply (the
+		 * server's shutdown_timeout bounds the wait) */
 		s->shutdown = true;
 		break;
 	default:

@@ -454,6 +454,9 @@ def test_graceful_shutdown_finishes_transaction(tern):
     r.cmd("RCPT TO:<%s>" % A)
     r.cmd("DATA")
     r.send(b"Subject: last one\r\n\r\n")
+    envelope = Raw(tern)
+    envelope.cmd("EHLO c.example")
+    envelope.cmd("MAIL FROM:<a@remote.example>")
     idle = Raw(tern)
     tern.proc.send_signal(15)
     # the idle session is told at once; ours may finish its message
@@ -462,6 +465,10 @@ def test_graceful_shutdown_finishes_transaction(tern):
     r.send(b"body\r\n.\r\n")
     assert r.reply()[0] == 250
     assert r.reply()[0] == 421
+    # a transaction that had begun may go on, until it ends
+    assert envelope.cmd("RCPT TO:<%s>" % A)[0] == 250
+    assert envelope.cmd("RSET")[0] == 250
+    assert envelope.reply()[0] == 421
     assert tern.stop() == 0
     assert len(inbox(tern, A)) == 1
 
