@@ -23,6 +23,8 @@ int cmd_serve(struct cli *cli);
 int cmd_domain(struct cli *cli);
 int cmd_account(struct cli *cli);
 int cmd_alias(struct cli *cli);
+int cmd_import(struct cli *cli);
+int cmd_export(struct cli *cli);
 
 /* Load the config named by -c; prints the error and returns NULL. */
 struct tern_conf *cli_load_conf(struct cli *cli);
