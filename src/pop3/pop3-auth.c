@@ -538,6 +538,7 @@ pop3_auth_auth(struct pop3_session *s, const struct pop3_command *cmd)
 		buf_free(&ir);
 		return;
 	}
+	sasl_destroy(&s->sasl);
 	s->sasl = sasl_create(mech);
 	free(mech);
 	s->mech = sasl_mech_name(s->sasl);
@@ -600,5 +601,5 @@ pop3_auth_stls(struct pop3_session *s, const struct pop3_command *cmd)
 		pop3_session_close(s, "tls");
 		return;
 	}
-	log_debug(s->id, "pop3 stls");
+	log_info(s->id, "pop3 stls");
 }

@@ -10,6 +10,9 @@
 
 #include <stdlib.h>
 
+#include "lib/log.h"
+#include "pop3/pop3-sizes.h"
+
 #define POP3_LOCK_BUCKETS 1024
 
 struct pop3_lock {
@@ -58,9 +61,27 @@ pop3_service_unlock(int64_t account_id)
 	}
 }
 
+/* pop3_service_init - once for both services: check the config */
+static int
+pop3_service_init(struct service_env *env)
+{
+	if (env->conf->pop3.timeout_ms < 10 * 60 * 1000)
+		log_warn(0, "pop3.timeout is %llu ms: RFC 1939 wants at least "
+			 "10 minutes", (unsigned long long)env->conf->pop3.timeout_ms);
+	return 0;
+}
+
+static void
+pop3_service_deinit(struct service_env *env)
+{
+	pop3_sizes_clear();
+}
+
 const struct service pop3_service = {
 	.proto = "pop3",
 	.default_tls = TLS_MODE_STARTTLS,
+	.init = pop3_service_init,
+	.deinit = pop3_service_deinit,
 	.accept = pop3_session_accept,
 	.ops = &pop3_session_ops,
 	.busy_reply = "-ERR [SYS/TEMP] Too many connections\r\n",
