@@ -511,3 +511,14 @@ def test_client_gone_during_commit(tern):
     # whatever reached the end of data was stored
     assert 0 < len(inbox(tern, A)) <= 30
     assert tern.stop() == 0
+
+
+def test_ipv6_listener(tern_factory):
+    t = tern_factory(address="::1", protocols=("smtp",))
+    t.add_account(*ALICE)
+    t.start()
+    with smtplib.SMTP("::1", t.port("smtp"), timeout=10) as s:
+        s.ehlo()
+        assert s.sendmail("a@remote.example", [A], message("v6")) == {}
+    m = inbox(t, A)[0]
+    assert b"([::1])" in m
