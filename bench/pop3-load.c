@@ -29,6 +29,7 @@ struct client {
 	int id;
 	long msgs;
 	long long bytes;
+	double quit_s;		/* time waiting for QUIT's reply */
 	int failed;
 };
 
@@ -36,6 +37,15 @@ static const char *host, *userfmt, *pass;
 static int port;
 static pthread_barrier_t logged_in;
 static double t_login_done;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int
 cl_connect(struct client *c)
@@ -166,20 +176,14 @@ fetch_thread(void *arg)
 		c->msgs++;
 		c->bytes += b;
 	}
+	c->quit_s = now();
 	if (cl_cmd(c, "QUIT\r\n", reply, sizeof(reply)) < 0)
 		c->failed = 1;
+	c->quit_s = now() - c->quit_s;
 	close(c->fd);
 	return NULL;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -189,7 +193,7 @@ main(int argc, char **argv)
 	int n, i, failed = 0;
 	long msgs = 0;
 	long long bytes = 0;
-	double t0, t;
+	double t0, t, quit_sum = 0, quit_max = 0;
 
 	if (argc != 7) {
 		fprintf(stderr, "usage: %s fetch|idle HOST PORT USERFMT PASS CLIENTS\n",
@@ -235,11 +239,15 @@ main(int argc, char **argv)
 		msgs += cl[i].msgs;
 		bytes += cl[i].bytes;
 		failed += cl[i].failed;
+		quit_sum += cl[i].quit_s;
+		if (cl[i].quit_s > quit_max)
+			quit_max = cl[i].quit_s;
 	}
 	t = now() - t_login_done;
 	printf("clients=%d logins=%.3fs messages=%ld bytes=%lld transfer=%.3fs "
-	       "msgs/s=%.0f MB/s=%.1f total=%.3fs failed=%d\n", n,
-	       t_login_done - t0, msgs, bytes, t, msgs / t, bytes / t / 1e6,
-	       now() - t0, failed);
+	       "msgs/s=%.0f MB/s=%.1f quit_ms_avg=%.1f quit_ms_max=%.1f "
+	       "total=%.3fs failed=%d\n", n, t_login_done - t0, msgs, bytes,
+	       t, msgs / t, bytes / t / 1e6, quit_sum / n * 1e3,
+	       quit_max * 1e3, now() - t0, failed);
 	return failed ? 1 : 0;
 }
