@@ -651,8 +651,11 @@ store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
 	}
 	sqlite3_reset(st);
 	/* the modseq indexes give modseq order: sort by uid here */
-	qsort(out->v, out->n, sizeof(*out->v), change_uid_cmp);
-	qsort(out->expunged, out->nexpunged, sizeof(uint32_t), uid_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), change_uid_cmp);
+	if (out->nexpunged > 1)
+		qsort(out->expunged, out->nexpunged, sizeof(uint32_t),
+		      uid_cmp);
 out:
 	db_end_read(db);
 	if (ret < 0)

@@ -733,7 +733,7 @@ exec_flags(struct store *s, struct store_op *op)
 		sqlite3_reset(st);
 	}
 	/* ranges may overlap or come unordered: sort by uid, skip repeats */
-	if (o->nranges > 1)
+	if (o->nranges > 1 && ncur > 1)
 		qsort(cur, ncur, sizeof(*cur), change_cmp);
 	for (size_t i = 0; i < ncur; i++) {
 		struct store_change *c = &cur[i];

@@ -29,7 +29,11 @@
  *       so they must stay valid until then. Inputs (strings, arrays,
  *       prefixes) are copied before the call returns.
  *     - cb runs on the loop thread when store_attach_loop() was called,
- *       otherwise on the writer thread (tests, bench, CLI threads).
+ *       otherwise on the writer thread (tests, bench, CLI threads);
+ *       a cb on the writer thread may queue more writes with a cb but
+ *       must not make a blocking write (cb NULL): that would deadlock.
+ *     - A blocking write on the loop thread stalls the loop until the
+ *       commit (fsync): protocol code always passes a cb.
  *   Durable writes (deliver, append, copy/move, queue) complete only
  *   after the blob files, their directory and the database commit are
  *   fsync'd.
