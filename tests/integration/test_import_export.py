@@ -219,7 +219,8 @@ def test_maildir_into_named_mailbox(t, tmp_path):
 # ----------------------------------------------------------------------
 # mbox
 
-LONG = b"x" * 150000
+LONG = b"x" * 150000                    # longer than import's read buffer
+REFS = b" ".join(b"<%d@example.org>" % i for i in range(4500))  # 80 KB
 MBOX = (
     # Status/X-Status/X-Keywords become flags and are not kept
     b"From alice@example.org Tue Jan  2 10:20:30 2024\n"
@@ -236,6 +237,8 @@ MBOX = (
     b"From this line (no blank before, no date) is body text\n"
     b"\n"
     b"From bob@example.org Wed Jan  3 11:00:00 2024\n"
+    b"X-UID: " + LONG + b"\n"
+    b"References: " + REFS + b"\n"
     b"Subject: two blank lines at the end\n"
     b"\n"
     b"body\n"
@@ -263,7 +266,8 @@ MBOX_WANT = [
     (b"Subject: first\n\nFrom the escaped line\n>From a twice escaped line\n"
      b">Not from\nFrom this line (no blank before, no date) is body text\n",
      {"\\Seen", "\\Answered", "\\Flagged"}, {"$Label1", "Work"}, 1704190830),
-    (b"Subject: two blank lines at the end\n\nbody\n\n", set(), set(),
+    (b"References: " + REFS + b"\nSubject: two blank lines at the end\n"
+     b"\nbody\n\n", set(), set(),
      1704279600),
     (b"Subject: no body\n", set(), set(), 1704322800),
     (b"Content-Type: text/plain; charset=iso-8859-1\nSubject: 8-bit\n\n"
@@ -363,7 +367,7 @@ def test_too_big_message_skipped(t, tmp_path):
     p = t.cli("import", ALICE[0], str(tmp_path / "mbox"), check=False)
     assert p.returncode == 1
     assert summary(p) == (4, 1, 1)
-    assert "message 4 (line 23): message too big" in p.stderr
+    assert "message 4 (line 25): message too big" in p.stderr
 
 
 def test_bad_inputs(t, tmp_path):
