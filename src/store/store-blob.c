@@ -102,10 +102,12 @@ store_blob_begin(struct store *s, struct store_blob **blob_r)
 			/* first blob in blobs/xx: create the folder durably */
 			snprintf(dir, sizeof(dir), "%02x",
 				 (unsigned)(b->id % 256));
-			if ((mkdirat(s->blobs_dirfd, dir, 0700) < 0 &&
-			     errno != EEXIST) ||
-			    store_fsync(s, s->blobs_dirfd) < 0)
+			if (mkdirat(s->blobs_dirfd, dir, 0700) < 0 &&
+			    errno != EEXIST)
 				break;
+			/* its entry in blobs/ is made durable by the sync
+			 * thread, not here on the caller's thread */
+			b->new_dir = true;
 			b->fd = openat(s->blobs_dirfd, b->tmpname,
 				       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 				       0600);
@@ -203,6 +205,10 @@ blob_make_durable(struct store *s, struct store_blob *b)
 	if (fdatasync(b->fd) < 0) {
 		log_error(0, "store: fdatasync blobs/%s: %s", b->tmpname,
 			  strerror(errno));
+		return -1;
+	}
+	if (b->new_dir && fsync(s->blobs_dirfd) < 0) {
+		log_error(0, "store: fsync blobs/: %s", strerror(errno));
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%02x", (unsigned)(b->id % 256));

@@ -175,6 +175,7 @@ struct store_blob {
 	int64_t id;		/* file blobs/xx/<id>, from store_blob_begin */
 	int sync_state;		/* 0 queued/not yet, 1 durable, -1 failed */
 	bool in_db;		/* row inserted by store_blob_commit */
+	bool new_dir;		/* created blobs/xx: fsync blobs/ too */
 	struct store_blob *sync_next;
 	struct store_parse parse;
 	bool parsed;
