@@ -17,6 +17,20 @@
 
 #define POP3_LOAD_CHUNK (64 * 1024)
 
+/* pop3_load_msg_exists - after store_msg_open() said ENOTFOUND: true if
+ * the message row is there (its body is what is missing: a store error,
+ * not an expunge) */
+bool
+pop3_load_msg_exists(struct store *store, int64_t account_id,
+		     int64_t mailbox_id, uint32_t uid)
+{
+	struct store_msg m = { 0 };
+	int rc = store_msg_get(store, account_id, mailbox_id, uid, 0, &m);
+
+	store_msg_clear(&m);
+	return rc == 0;
+}
+
 /* pop3_load_size - a message's POP3 size; <0 on error */
 static int
 pop3_load_size(struct store *store, int64_t account_id, int64_t mailbox_id,
@@ -31,6 +45,9 @@ pop3_load_size(struct store *store, int64_t account_id, int64_t mailbox_id,
 	if (pop3_sizes_get(mailbox_id, uid, size_r))
 		return 0;
 	rc = store_msg_open(store, account_id, mailbox_id, uid, &r);
+	if (rc == STORE_ENOTFOUND &&
+	    pop3_load_msg_exists(store, account_id, mailbox_id, uid))
+		rc = STORE_EIO;
 	if (rc != 0)
 		return rc;
 	pop3_dot_init(&d, NULL);

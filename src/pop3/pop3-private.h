@@ -121,6 +121,8 @@ void pop3_auth_cleanup(struct pop3_session *s);
 /* pop3-load.c: the maildrop from the store (worker thread) */
 int pop3_load_maildrop(struct store *store, int64_t account_id,
 		       struct pop3_maildrop *md);
+bool pop3_load_msg_exists(struct store *store, int64_t account_id,
+			  int64_t mailbox_id, uint32_t uid);
 
 /* pop3-retr.c: RETR and TOP streaming */
 void pop3_retr_start(struct pop3_session *s, uint32_t msgno,

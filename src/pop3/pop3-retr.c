@@ -52,6 +52,10 @@ pop3_retr_work(uv_work_t *w)
 		r->open_err = store_msg_open(s->env->store, s->account_id,
 					     s->md.mailbox_id, r->uid,
 					     &r->reader);
+		if (r->open_err == STORE_ENOTFOUND &&
+		    pop3_load_msg_exists(s->env->store, s->account_id,
+					 s->md.mailbox_id, r->uid))
+			r->open_err = STORE_EIO;	/* its body is missing */
 		if (r->open_err != 0)
 			return;
 	}

@@ -830,3 +830,73 @@ def test_big_message_over_tls(tern):
         got = unstuff(p.multi()[:-2]) + b"\r\n"
         assert len(got) == size and got.endswith(sent)
         p.cmd("QUIT")
+
+
+def test_blocked_address_refused(tern_factory):
+    t = start(tern_factory, extra="[auth]\nmax_failures = 100\n"
+              "throttle_max_delay = 0\nthrottle_block_after = 3\n")
+    p = Pop(t)
+    for i in range(3):
+        p.cmd("USER " + A)
+        assert p.cmd("PASS bad%d" % i) == b"-ERR [AUTH] Authentication failed"
+    # the third failure blocked the address: closed at once
+    assert p.closed()
+    q = Pop(t)
+    q.cmd("USER " + A)
+    assert q.cmd("PASS " + APW) == \
+        b"-ERR [SYS/TEMP] Too many failed logins, try later"
+    assert q.closed()
+    assert "pop3 login refused ip=127.0.0.1 reason=blocked" in t.log()
+
+
+def blob_files(t):
+    out = []
+    for root, _, files in os.walk(os.path.join(t.data_dir, "blobs")):
+        out += [os.path.join(root, f) for f in files]
+    return out
+
+
+def test_store_errors_are_sys_temp(tern):
+    deliver(tern, A, "one")
+    deliver(tern, A, "two")
+    p = Pop(tern)
+    p.login()
+    for f in blob_files(tern):
+        os.unlink(f)
+    assert p.cmd("RETR 1") == b"-ERR [SYS/TEMP] Cannot read the message"
+    assert p.cmd("TOP 2 0") == b"-ERR [SYS/TEMP] Cannot read the message"
+    assert p.cmd("NOOP") == b"+OK"
+    p.cmd("QUIT")
+    # a new process has no sizes remembered: the login itself fails
+    restart(tern)
+    q = Pop(tern)
+    q.cmd("USER " + A)
+    assert q.cmd("PASS " + APW) == \
+        b"-ERR [SYS/TEMP] Temporary server error, try again later"
+    # and the account is not left locked
+    q.cmd("USER " + A)
+    assert q.cmd("PASS " + APW).startswith(b"-ERR [SYS/TEMP]")
+
+
+def test_message_expunged_by_imap_during_session(tern):
+    if not tern.listening("imap"):
+        pytest.skip("the IMAP service is not built in yet (src/cli/services.c)")
+    deliver(tern, A, "one")
+    deliver(tern, A, "two")
+    p = Pop(tern)
+    p.login()
+    m = imap_login(tern)
+    m.select("INBOX")
+    m.store("1", "+FLAGS", "\\Deleted")
+    m.expunge()
+    m.logout()
+    # the snapshot keeps its numbers; the message itself is gone
+    assert p.cmd("STAT").startswith(b"+OK 2 ")
+    assert p.cmd("RETR 1") == b"-ERR Message was removed by another session"
+    assert p.cmd("RETR 2").startswith(b"+OK")
+    p.multi()
+    assert p.cmd("DELE 1").startswith(b"+OK")
+    assert p.cmd("QUIT") == b"+OK Bye, 1 messages deleted"
+    q = pop(tern)
+    assert q.stat()[0] == 1
+    q.quit()
