@@ -253,7 +253,7 @@ export_target(const char *path, bool force)
 		return -1;
 	}
 	while (empty && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			empty = false;
 	closedir(d);
 	if (!empty && !force) {

@@ -307,7 +307,7 @@ import_maildir_folder(struct import *imp, const char *dir, const char *mailbox)
 	struct import_msg *m;
 	struct maildir_kw kw;
 	size_t n = 0, cap = 0;
-	int64_t id;
+	int64_t id = 0;
 
 	if (import_mailbox(imp, mailbox, &id) < 0)
 		return;
