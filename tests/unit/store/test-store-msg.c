@@ -728,3 +728,124 @@ TEST(store_parse_once_with_prefix)
 	store_msg_clear(&m);
 	store_close(&s);
 }
+
+TEST(store_account_remove_frees_everything)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	struct store_resolved r;
+	struct store_uid_range all = { 1, UINT32_MAX };
+
+	append_n(s, ids[0], inbox, 3);
+	CHECK_INT(store_copy(s, ids[0], inbox, &all, 1,
+			     st_mbox(s, ids[0], "Archive"), NULL, NULL, NULL),
+		  0);
+	append_n(s, ids[1], st_mbox(s, ids[1], "INBOX"), 1);
+	CHECK_INT(store_alias_add(s, "team@example.org", "a@example.org",
+				  NULL, NULL), 0);
+	CHECK_INT(store_alias_add(s, "team@example.org", "b@example.org",
+				  NULL, NULL), 0);
+	CHECK_INT(st_count_files("d", "blobs"), 4);
+	CHECK_INT(store_account_remove(s, "A@example.org", NULL, NULL), 0);
+	CHECK_INT(st_count_files("d", "blobs"), 1);
+	{
+		struct store_mailbox mb;
+		CHECK_INT(store_mailbox_status(s, ids[0], inbox, &mb),
+			  STORE_ENOTFOUND);
+	}
+	/* the alias target naming it is gone, the other stays */
+	CHECK_INT(store_resolve(s, "team@example.org", &r), 0);
+	CHECK_INT(r.n, 1);
+	if (r.n == 1)
+		CHECK_INT(r.v[0].account_id, ids[1]);
+	store_resolved_free(&r);
+	CHECK_INT(store_resolve(s, "a@example.org", &r), STORE_ENOTFOUND);
+	/* a new account never gets the old ids */
+	{
+		int64_t id = 0;
+		CHECK_INT(store_account_add(s, "a@example.org", NULL, NULL,
+					    &id, NULL, NULL), 0);
+		CHECK(id > ids[2]);
+		CHECK(st_mbox(s, id, "INBOX") > inbox);
+	}
+	store_close(&s);
+}
+
+TEST(store_queue_remove_and_failed)
+{
+	int64_t ids[3], qid = 0;
+	struct store *s = st_setup("d", ids);
+	struct store_blob *b = st_blob(s, MSG1);
+	struct store_envelope env = { "", NULL, STORE_RET_DEFAULT };
+	struct store_rcpt r[3];
+	struct store_qlist q;
+
+	memset(r, 0, sizeof(r));
+	for (int i = 0; i < 3; i++)
+		r[i].kind = STORE_RCPT_REMOTE;
+	r[0].address = "x@one.net";
+	r[1].address = "y@two.net";
+	r[2].address = NULL;	/* invalid: that rcpt fails alone */
+	CHECK_INT(store_deliver(s, &b, &env, r, 3, &qid, NULL, NULL), 0);
+	CHECK_INT(r[0].status, 0);
+	CHECK_INT(r[1].status, 0);
+	CHECK_INT(r[2].status, STORE_EINVAL);
+	CHECK_INT(store_queue_list(s, &q), 0);
+	CHECK_INT(q.n, 1);
+	if (q.n == 1) {
+		CHECK_STR(q.v[0].sender, "");
+		CHECK_INT(q.v[0].n, 2);
+	}
+	store_qlist_free(&q);
+	/* one bounces, one stays pending: the message stays */
+	{
+		struct store_qupdate u = { r[0].queue_rcpt_id, STORE_Q_FAILED,
+					   0, "550 no such user" };
+		CHECK_INT(store_queue_update(s, &u, 1, NULL, NULL), 0);
+	}
+	CHECK_INT(store_queue_list(s, &q), 0);
+	CHECK_INT(q.n, 1);
+	if (q.n == 1 && q.v[0].n == 2) {
+		CHECK_INT(q.v[0].rcpts[0].state, STORE_Q_FAILED);
+		CHECK_STR(q.v[0].rcpts[0].last_error, "550 no such user");
+	}
+	store_qlist_free(&q);
+	CHECK_INT(st_count_files("d", "blobs"), 1);
+	CHECK_INT(store_queue_remove(s, qid, NULL, NULL), 0);
+	CHECK_INT(store_queue_remove(s, qid, NULL, NULL), STORE_ENOTFOUND);
+	CHECK_INT(st_count_files("d", "blobs"), 0);
+	CHECK_INT(store_queue_list(s, &q), 0);
+	CHECK_INT(q.n, 0);
+	store_qlist_free(&q);
+	store_close(&s);
+}
+
+TEST(store_uidvalidity_unique_per_name)
+{
+	int64_t ids[3], id1 = 0, id2 = 0;
+	struct store *s = st_setup("d", ids);
+	struct store_mailbox a, b;
+
+	CHECK_INT(store_mailbox_create(s, ids[0], "x", 0, &id1, NULL, NULL), 0);
+	CHECK_INT(store_mailbox_status(s, ids[0], id1, &a), 0);
+	CHECK_INT(store_mailbox_delete(s, ids[0], "x", NULL, NULL), 0);
+	CHECK_INT(store_mailbox_create(s, ids[0], "x", 0, &id2, NULL, NULL), 0);
+	CHECK_INT(store_mailbox_status(s, ids[0], id2, &b), 0);
+	CHECK(id1 != id2);
+	CHECK(a.uidvalidity != b.uidvalidity);
+	CHECK_INT(b.uidnext, 1);
+	store_mailbox_clear(&a);
+	store_mailbox_clear(&b);
+	/* another account can't see or touch it */
+	CHECK_INT(store_mailbox_status(s, ids[1], id2, &a), STORE_ENOTFOUND);
+	CHECK_INT(store_mailbox_delete(s, ids[1], "x", NULL, NULL),
+		  STORE_ENOTFOUND);
+	{
+		struct store_blob *bl = st_blob(s, MSG1);
+		CHECK_INT(store_append(s, ids[1], id2, &bl, 0, NULL, 0, 0,
+				       NULL, NULL, NULL), STORE_ENOTFOUND);
+		CHECK_INT(st_count_files("d", "blobs"), 0);
+	}
+	store_close(&s);
+}
