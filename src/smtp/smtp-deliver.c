@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "smtp/smtp-bounce.h"
 
 const struct smtp_status smtp_deliver_tempfail = {
 	451, "4.3.0", "Temporary failure, please try again later"
@@ -286,6 +287,9 @@ smtp_deliver_done(void *arg, int ret)
 			 t->id, (long long)t->srcpts[i].account_id,
 			 store_strerror(t->srcpts[i].status));
 	}
+	if (ret == 0 && failed > 0 && failed < t->n_srcpts)
+		/* accepted for the others: these get a bounce */
+		smtp_bounce_failed(s);
 	if (s->conn_gone) {
 		/* the client left; the message is stored all the same */
 		smtp_deliver_log(s, ret == 0 ? 250 : 451, NULL, "client-gone");
@@ -293,8 +297,6 @@ smtp_deliver_done(void *arg, int ret)
 		return;
 	}
 	if (ret == 0 && failed < t->n_srcpts) {
-		/* XXX a recipient that failed at commit (quota) after its 250
-		 * to RCPT needs a DSN: the relay's dsn.c, once it exists */
 		smtp_session_reply(s, 250, "2.0.0", "Ok: queued as %s", t->id);
 		s->junk = 0;
 		smtp_deliver_log(s, 250, "2.0.0", failed ? "partial" : NULL);
