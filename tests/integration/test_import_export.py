@@ -327,6 +327,62 @@ def test_mbox_folder(t, tmp_path):
     assert subjects["Lists"] == [] and subjects["Trash"] == []
 
 
+def test_folder_names_roundtrip(t, tmp_path):
+    """'.' inside a level and non-ASCII names survive export and import."""
+    d = tmp_path / "Mail"
+    one = b"From x@y Mon Jan  1 00:00:00 2024\nSubject: %s\n\nhi\n"
+    put(str(d / "v1.2"), one % b"dotted")
+    put(os.path.join(str(d).encode(), "Entwürfe".encode()), one % b"umlaut")
+    put(str(d / "100%"), one % b"percent")
+    p = t.cli("import", ALICE[0], str(d))
+    assert summary(p) == (3, 3, 0), p.stdout + p.stderr
+    out = tmp_path / "out"
+    got = export(t, ALICE[0], out)
+    # Dovecot's Maildir++ spelling: mUTF-7, '.' and '%' escaped
+    assert len(got["v1%2E2"]) == 1
+    assert len(got["Entw&APw-rfe"]) == 1
+    assert len(got["100%25"]) == 1
+    p = t.cli("import", BOB[0], str(out))
+    assert summary(p) == (3, 9, 0)
+    assert export(t, BOB[0], tmp_path / "out2") == got
+    boxes = imap_list(t, BOB)
+    if boxes is not None:
+        assert {"v1.2", "Entw&APw-rfe", "100%"} <= boxes
+
+
+def imap_list(t, user):
+    """mailbox names (as IMAP sends them) or None without IMAP here"""
+    t.start()
+    if not t.listening("imaps"):
+        t.stop()
+        return None
+    try:
+        c = imaplib.IMAP4_SSL("127.0.0.1", t.port("imaps"),
+                              ssl_context=t.ssl_context())
+        c.login(*user)
+        typ, data = c.list()
+        assert typ == "OK"
+        c.logout()
+        return {re.search(rb'"([^"]*)"$|(\S+)$', d).group(1 if d.endswith(b'"') else 2)
+                .decode() for d in data}
+    finally:
+        t.stop()
+
+
+def test_mbox_crlf(t, tmp_path):
+    """An mbox written with CRLF line ends (Windows tools)."""
+    mbox = (b"From a@b Mon Jan  1 00:00:00 2024\r\nStatus: R\r\nSubject: one\r\n"
+            b"\r\n>From here\r\n\r\nFrom a@b Tue Jan  2 00:00:00 2024\r\n"
+            b"Subject: two\r\n\r\nx\r\n\r\n")
+    put(str(tmp_path / "mbox"), mbox)
+    p = t.cli("import", ALICE[0], str(tmp_path / "mbox"))
+    assert summary(p) == (2, 1, 0)
+    got = export(t, ALICE[0], tmp_path / "out")
+    assert [m[:2] for m in got["INBOX"]] == [
+        (b"Subject: one\r\n\r\nFrom here\r\n", {"\\Seen"}),
+        (b"Subject: two\r\n\r\nx\r\n", set())]
+
+
 def test_mbox_streams(t, tmp_path):
     """A 60 MB mbox is read in pieces, never whole (RSS stays small)."""
     path = tmp_path / "big"
