@@ -108,7 +108,7 @@ search_run(struct imap_cmd *cmd)
 		struct store_uid_range r = { x->uids[x->next], x->uids[last] };
 		struct store_msg_iter *it = NULL;
 		const struct store_msg *m;
-		struct buf text = BUF_INIT;
+		struct buf text = BUF_INIT, hdr = BUF_INIT;
 		int rc;
 
 		rc = store_msg_iter_init(s->env->store, s->account_id,
@@ -117,7 +117,8 @@ search_run(struct imap_cmd *cmd)
 		if (rc != 0)
 			return imap_cmd_store_error(cmd, rc);
 		while (store_msg_iter_next(it, &m) == 1) {
-			struct search_msg sm = { m, NULL, &text, false };
+			struct search_msg sm = { m, NULL, &text, false, &hdr,
+						 false };
 
 			if (imap_view_seq(&s->view, m->uid) == 0)
 				continue;
@@ -127,12 +128,14 @@ search_run(struct imap_cmd *cmd)
 						     s->view.mailbox_id, m->uid,
 						     &sm.reader);
 			buf_reset(&text);
+			buf_reset(&hdr);
 			if (search_eval(&x->q.root, &sm))
 				search_hit(x, m->uid);
 			store_reader_close(&sm.reader);
 		}
 		store_msg_iter_free(&it);
 		buf_free(&text);
+		buf_free(&hdr);
 		x->next = last + 1;
 	}
 	if (x->next < x->n) {

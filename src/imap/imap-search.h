@@ -53,8 +53,12 @@ void search_query_free(struct search_query *q);
 struct search_msg {
 	const struct store_msg *m;
 	struct store_reader *reader;	/* BODY/TEXT only */
-	struct buf *text;		/* loaded lazily: the whole message */
+	struct buf *text;		/* loaded lazily: decoded body text */
 	bool text_loaded;
+	struct buf *hdr;		/* loaded lazily: "Name: value\n"
+					   decoded, when the store has no
+					   cached header block */
+	bool hdr_loaded;
 };
 bool search_eval(const struct skey *k, struct search_msg *sm);
 /* ASCII case-insensitive substring */

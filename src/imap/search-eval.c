@@ -62,9 +62,65 @@ search_header_lines(const char *h, const char *field, const char *str)
 	return false;
 }
 
-static bool
-search_header(const struct skey *k, const struct store_parse *ps)
+/* the message's header fields, unfolded and decoded, one per line */
+static const char *
+search_headers(struct search_msg *sm)
 {
+	const struct store_msg *m = sm->m;
+	struct buf raw = BUF_INIT, v = BUF_INIT;
+	uint64_t len = m->prefix_len + m->parse.header_len, off = 0;
+	size_t i = 0;
+
+	if (m->parse.headers != NULL)
+		return m->parse.headers;
+	if (sm->hdr_loaded)
+		return buf_cstr(sm->hdr);
+	sm->hdr_loaded = true;
+	if (len > m->size)
+		len = m->size;
+	while (sm->reader != NULL && off < len) {
+		size_t n = len - off > 65536 ? 65536 : (size_t)(len - off);
+		unsigned char *p = buf_reserve(&raw, n);
+		ssize_t got = store_reader_pread(sm->reader, p, n, off);
+
+		if (got <= 0)
+			break;
+		raw.len += (size_t)got;
+		off += (uint64_t)got;
+	}
+	while (i < raw.len) {
+		size_t start = i, colon;
+
+		/* one field: its line and the folded lines after it */
+		while (i < raw.len) {
+			if (raw.data[i++] != '\n')
+				continue;
+			if (i < raw.len && (raw.data[i] == ' ' ||
+					    raw.data[i] == '\t'))
+				continue;
+			break;
+		}
+		for (colon = start; colon < i && raw.data[colon] != ':';
+		     colon++)
+			;
+		if (colon >= i || colon == start)
+			continue;
+		buf_append(sm->hdr, raw.data + start, colon - start);
+		buf_append_str(sm->hdr, ": ");
+		buf_reset(&v);
+		mime_header_decode(raw.data + colon + 1, i - colon - 1, &v);
+		buf_append(sm->hdr, v.data, v.len);
+		buf_append_byte(sm->hdr, '\n');
+	}
+	buf_free(&raw);
+	buf_free(&v);
+	return buf_cstr(sm->hdr);
+}
+
+static bool
+search_header(const struct skey *k, struct search_msg *sm)
+{
+	const struct store_parse *ps = &sm->m->parse;
 	const char *v = NULL;
 	bool known = true;
 
@@ -80,9 +136,9 @@ search_header(const struct skey *k, const struct store_parse *ps)
 		v = ps->subject;
 	else
 		known = false;
-	if (known && (v != NULL || ps->headers == NULL))
+	if (known)
 		return v != NULL && search_contains(v, strlen(v), k->str);
-	return search_header_lines(ps->headers, k->field, k->str);
+	return search_header_lines(search_headers(sm), k->field, k->str);
 }
 
 static bool
@@ -186,14 +242,16 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		       k->type == SK_SENTON ? d == k->day : d >= k->day;
 	}
 	case SK_HEADER:
-		return search_header(k, ps);
+		return search_header(k, sm);
 	case SK_BODY:
 		b = search_body(sm);
 		return search_contains((const char *)b->data, b->len, k->str);
-	case SK_TEXT:
-		if (ps->headers != NULL &&
-		    search_contains(ps->headers, strlen(ps->headers), k->str))
+	case SK_TEXT: {
+		const char *h = search_headers(sm);
+
+		if (search_contains(h, strlen(h), k->str))
 			return true;
+	}
 		b = search_body(sm);
 		return search_contains((const char *)b->data, b->len, k->str);
 	case SK_UIDS:

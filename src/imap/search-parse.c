@@ -290,6 +290,7 @@ sp_key(struct sparse *p, struct skey *parent)
 			*l = (char)tolower((unsigned char)*l);
 		k->str = xstrdup(v);
 		p->q->fields |= STORE_MSG_PARSE;
+		p->q->body = true;	/* the header may have to be read */
 		goto out;
 	}
 	if (strcasecmp(name, "BODY") == 0 || strcasecmp(name, "TEXT") == 0) {

@@ -1,0 +1,850 @@
+"""IMAP server (ports 143/993): RFC 9051/3501 commands one by one with
+the RFCs' examples, extensions (UIDPLUS, MOVE, LITERAL+, SASL-IR, ID,
+ENABLE, NAMESPACE, UNSELECT, CHILDREN, SPECIAL-USE, STATUS=SIZE,
+APPENDLIMIT), malformed input and limits. Clients: imaplib, and Imap
+below for exact bytes, literals and pipelining."""
+import base64
+import hashlib
+import hmac
+import imaplib
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+
+import pytest
+
+from conftest import ALICE, BOB
+
+A, APW = ALICE
+B, BPW = BOB
+
+
+def b64(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.b64encode(data).decode()
+
+
+class Imap:
+    """A line-level IMAP client: each response is one bytes object with
+    its literals inlined."""
+
+    def __init__(self, t, proto="imap", timeout=10, tls=False, greet=True):
+        self.sock = t.connect(proto, timeout=timeout)
+        if tls or proto == "imaps":
+            self.sock = t.ssl_context().wrap_socket(self.sock)
+        self.buf = b""
+        self.n = 0
+        self.greeting = self.resp() if greet else None
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise EOFError("closed; pending %r" % self.buf[:200])
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _bytes(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise EOFError("closed in a literal")
+            self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def resp(self):
+        """One response, literals included."""
+        out = b""
+        while True:
+            line = self._line()
+            out += line
+            m = re.search(rb"\{(\d+)\}$", line)
+            if not m:
+                return out
+            out += b"\r\n" + self._bytes(int(m.group(1)))
+
+    def tag(self):
+        self.n += 1
+        return "t%d" % self.n
+
+    def cmd(self, text, tag=None):
+        """Send a command; return (tagged response, [untagged])."""
+        tag = tag or self.tag()
+        self.send(tag + " " + text + "\r\n" if isinstance(text, str)
+                  else tag.encode() + b" " + text + b"\r\n")
+        return self.wait(tag)
+
+    def wait(self, tag):
+        untagged = []
+        while True:
+            r = self.resp()
+            if r.startswith(tag.encode() + b" "):
+                return r[len(tag) + 1:], untagged
+            untagged.append(r)
+
+    def ok(self, text):
+        r, u = self.cmd(text)
+        assert r.startswith(b"OK"), (text, r, u)
+        return u
+
+    def login(self, user=A, pw=APW):
+        return self.ok('LOGIN "%s" "%s"' % (user, pw))
+
+    def close(self):
+        self.sock.close()
+
+
+def imap_login(t, user=A, pw=APW):
+    m = imaplib.IMAP4("127.0.0.1", t.port("imap"))
+    m.login(user, pw)
+    return m
+
+
+def deliver(t, rcpt, subject, body="hello\r\n", extra=""):
+    msg = ("From: sender@remote.test\r\nTo: %s\r\nSubject: %s\r\n%s\r\n%s"
+           % (rcpt, subject, extra, body)).encode()
+    with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=30) as s:
+        s.sendmail("sender@remote.test", [rcpt], msg)
+    return msg
+
+
+MULTIPART = (
+    b"From: Fred Foobar <foobar@Blurdybloop.example>\r\n"
+    b"To: mooch@owatagu.example\r\n"
+    b"Subject: afternoon meeting\r\n"
+    b"Date: Mon, 7 Feb 1994 21:52:25 -0800\r\n"
+    b"Message-Id: <B27397-0100000@Blurdybloop.example>\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=XX\r\n"
+    b"\r\n"
+    b"preamble\r\n"
+    b"--XX\r\n"
+    b"Content-Type: text/plain; charset=us-ascii\r\n"
+    b"\r\n"
+    b"Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n"
+    b"--XX\r\n"
+    b"Content-Type: message/rfc822\r\n"
+    b"\r\n"
+    b"Subject: inner\r\n"
+    b"From: in@side.example\r\n"
+    b"\r\n"
+    b"inner body\r\n"
+    b"--XX--\r\n")
+
+
+# --- greeting, capabilities, TLS ------------------------------------------
+
+def test_greeting_and_capability(tern):
+    c = Imap(tern)
+    assert c.greeting.startswith(b"* OK [CAPABILITY IMAP4rev1 ")
+    caps = c.greeting.split(b"]")[0].split()[3:]
+    for cap in (b"SASL-IR", b"LITERAL+", b"IDLE", b"UIDPLUS", b"MOVE",
+                b"STARTTLS", b"AUTH=SCRAM-SHA-256", b"AUTH=PLAIN", b"ID",
+                b"ENABLE", b"NAMESPACE", b"UNSELECT", b"CHILDREN"):
+        assert cap in caps
+    # loopback: plaintext login allowed, so no LOGINDISABLED
+    assert b"LOGINDISABLED" not in caps
+    r, u = c.cmd("CAPABILITY")
+    assert r == b"OK Capability completed"
+    assert u[0].startswith(b"* CAPABILITY IMAP4rev1 ")
+    r, u = c.cmd("NOOP")
+    assert r.startswith(b"OK")
+    r, u = c.cmd("LOGOUT")
+    assert u == [b"* BYE Logging out"] and r.startswith(b"OK")
+
+
+def test_capabilities_after_login(tern):
+    c = Imap(tern)
+    r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
+    assert r.startswith(b"OK [CAPABILITY IMAP4rev1 ")
+    for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT="):
+        assert cap in r
+    # never offered: incomplete extensions
+    for cap in (b"CONDSTORE", b"QRESYNC", b"IMAP4rev2", b"UTF8=ACCEPT",
+                b"LIST-EXTENDED", b"BINARY"):
+        assert cap not in r
+
+
+def test_starttls_then_login(tern):
+    c = Imap(tern)
+    r, _ = c.cmd("STARTTLS")
+    assert r.startswith(b"OK")
+    c.sock = tern.ssl_context().wrap_socket(c.sock)
+    r, u = c.cmd("CAPABILITY")
+    assert b"STARTTLS" not in u[0]
+    c.login()
+    r, _ = c.cmd("STARTTLS")
+    assert r.startswith(b"BAD")
+
+
+def test_imaps_implicit_tls(tern):
+    c = Imap(tern, proto="imaps")
+    assert c.greeting.startswith(b"* OK [CAPABILITY")
+    assert b"STARTTLS" not in c.greeting
+    c.login()
+    m = imaplib.IMAP4_SSL("127.0.0.1", tern.port("imaps"),
+                          ssl_context=tern.ssl_context())
+    m.login(A, APW)
+    assert m.select("INBOX")[0] == "OK"
+    m.logout()
+
+
+def test_login_refused_without_tls_off_loopback(tern_factory):
+    """A non-loopback client sees LOGINDISABLED until STARTTLS."""
+    addr = None
+    for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+        if not a[4][0].startswith("127."):
+            addr = a[4][0]
+    if addr is None:
+        pytest.skip("no non-loopback IPv4 address")
+    t = tern_factory(address=addr)
+    t.add_account(*ALICE)
+    t.start()
+    c = Imap(t)
+    assert b"LOGINDISABLED" in c.greeting
+    assert b"AUTH=PLAIN" not in c.greeting
+    r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
+    assert r.startswith(b"NO [PRIVACYREQUIRED]")
+    r, _ = c.cmd("AUTHENTICATE PLAIN " + b64("\0%s\0%s" % ALICE))
+    assert r.startswith(b"NO [PRIVACYREQUIRED]")
+    assert c.cmd("STARTTLS")[0].startswith(b"OK")
+    c.sock = t.ssl_context().wrap_socket(c.sock)
+    _, u = c.cmd("CAPABILITY")
+    assert b"LOGINDISABLED" not in u[0] and b"AUTH=PLAIN" in u[0]
+    c.login()
+
+
+# --- authentication ---------------------------------------------------------
+
+def test_login_good_and_bad(tern):
+    c = Imap(tern)
+    r, _ = c.cmd('LOGIN "%s" "wrong"' % A)
+    assert r == b"NO [AUTHENTICATIONFAILED] Authentication failed"
+    r, _ = c.cmd("SELECT INBOX")
+    assert r.startswith(b"BAD")
+    c.login()
+    r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
+    assert r.startswith(b"BAD")
+    # a literal password (RFC 9051 example style)
+    c2 = Imap(tern)
+    c2.send('a1 LOGIN {%d}\r\n' % len(A))
+    assert c2.resp().startswith(b"+ ")
+    c2.send(A + " {%d+}\r\n%s\r\n" % (len(APW), APW))
+    r = c2.wait("a1")
+    assert r[0].startswith(b"OK")
+
+
+def test_too_many_failures_disconnect(tern):
+    c = Imap(tern)
+    for i in range(3):
+        r, u = c.cmd('LOGIN "%s" "bad%d"' % (A, i))
+        assert r.startswith(b"NO [AUTHENTICATIONFAILED]")
+    assert u == [] or u[-1].startswith(b"* BYE")
+    with pytest.raises((EOFError, ConnectionError)):
+        c.cmd("NOOP")
+        c.cmd("NOOP")
+
+
+def test_authenticate_plain_sasl_ir_and_continuation(tern):
+    c = Imap(tern)
+    r, _ = c.cmd("AUTHENTICATE PLAIN " + b64("\0%s\0%s" % ALICE))
+    assert r.startswith(b"OK [CAPABILITY")
+    c = Imap(tern)
+    c.send("a AUTHENTICATE PLAIN\r\n")
+    assert c.resp() == b"+ "
+    c.send(b64("\0%s\0%s" % ALICE) + "\r\n")
+    assert c.wait("a")[0].startswith(b"OK")
+    # cancel
+    c = Imap(tern)
+    c.send("a AUTHENTICATE PLAIN\r\n")
+    assert c.resp() == b"+ "
+    c.send("*\r\n")
+    assert c.wait("a")[0].startswith(b"BAD")
+    # bad base64
+    c.send("b AUTHENTICATE PLAIN\r\n")
+    c.resp()
+    c.send("%%%\r\n")
+    assert c.wait("b")[0].startswith(b"BAD")
+    # wrong password
+    r, _ = c.cmd("AUTHENTICATE PLAIN " + b64("\0%s\0nope" % A))
+    assert r.startswith(b"NO [AUTHENTICATIONFAILED]")
+    r, _ = c.cmd("AUTHENTICATE X-UNKNOWN")
+    assert r.startswith(b"NO")
+
+
+def test_authenticate_login(tern):
+    c = Imap(tern)
+    c.send("a AUTHENTICATE LOGIN\r\n")
+    assert base64.b64decode(c.resp()[2:]) == b"Username:"
+    c.send(b64(A) + "\r\n")
+    assert base64.b64decode(c.resp()[2:]) == b"Password:"
+    c.send(b64(APW) + "\r\n")
+    assert c.wait("a")[0].startswith(b"OK")
+
+
+def scram(c, user, pw, tamper=False):
+    nonce = b64(os.urandom(18))
+    bare = "n=%s,r=%s" % (user, nonce)
+    c.send("s AUTHENTICATE SCRAM-SHA-256 " + b64("n,," + bare) + "\r\n")
+    r = c.resp()
+    assert r.startswith(b"+ "), r
+    server_first = base64.b64decode(r[2:]).decode()
+    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
+    salted = hashlib.pbkdf2_hmac("sha256", pw.encode(),
+                                 base64.b64decode(attrs["s"]), int(attrs["i"]))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    final_bare = "c=biws,r=" + attrs["r"]
+    auth_msg = ",".join([bare, server_first, final_bare]).encode()
+    sig = hmac.new(stored_key, auth_msg, "sha256").digest()
+    proof = bytes(a ^ b for a, b in zip(client_key, sig))
+    if tamper:
+        proof = bytes([proof[0] ^ 1]) + proof[1:]
+    c.send(b64(final_bare + ",p=" + b64(proof)) + "\r\n")
+    r = c.resp()
+    if r.startswith(b"s "):
+        return r[2:]
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    want = "v=" + b64(hmac.new(server_key, auth_msg, "sha256").digest())
+    assert base64.b64decode(r[2:]).decode() == want
+    c.send("\r\n")
+    return c.wait("s")[0]
+
+
+def test_authenticate_scram_sha_256(tern):
+    c = Imap(tern)
+    assert scram(c, A, APW).startswith(b"OK [CAPABILITY")
+    c.ok("SELECT INBOX")
+    c = Imap(tern)
+    assert scram(c, A, APW, tamper=True).startswith(
+        b"NO [AUTHENTICATIONFAILED]")
+    assert scram(c, "nobody@example.test", "x").startswith(
+        b"NO [AUTHENTICATIONFAILED]")
+
+
+# --- misc commands ------------------------------------------------------------
+
+def test_id_enable_namespace(tern):
+    c = Imap(tern)
+    r, u = c.cmd('ID ("name" "pytest" "version" "1")')
+    assert r.startswith(b"OK") and u[0].startswith(b'* ID ("name" "tern"')
+    assert c.cmd("ID NIL")[0].startswith(b"OK")
+    assert c.cmd('ID ("odd")')[0].startswith(b"BAD")
+    c.login()
+    r, u = c.cmd("ENABLE CONDSTORE X-FOO")
+    # nothing that is not complete is enabled
+    assert r.startswith(b"OK") and u == [b"* ENABLED"]
+    r, u = c.cmd("NAMESPACE")
+    assert u == [b'* NAMESPACE (("" "/")) NIL NIL']
+
+
+def test_state_rules(tern):
+    c = Imap(tern)
+    for cmd in ("SELECT INBOX", "LIST \"\" *", "FETCH 1 FLAGS", "IDLE"):
+        r, _ = c.cmd(cmd)
+        assert r.startswith(b"BAD"), cmd
+    c.login()
+    for cmd in ("FETCH 1 FLAGS", "STORE 1 +FLAGS (\\Seen)", "EXPUNGE",
+                "CLOSE", "UNSELECT", "SEARCH ALL", "COPY 1 Trash"):
+        r, _ = c.cmd(cmd)
+        assert r == b"BAD No mailbox selected", cmd
+
+
+# --- mailboxes --------------------------------------------------------------
+
+def test_select_and_examine(tern):
+    deliver(tern, A, "one")
+    deliver(tern, A, "two")
+    c = Imap(tern)
+    c.login()
+    r, u = c.cmd("SELECT INBOX")
+    assert r == b"OK [READ-WRITE] SELECT completed"
+    assert b"* 2 EXISTS" in u and b"* 0 RECENT" in u
+    assert b"* OK [UNSEEN 1] First unseen" in u
+    assert any(x.startswith(b"* OK [UIDVALIDITY ") for x in u)
+    assert b"* OK [UIDNEXT 3] Predicted next UID" in u
+    assert u[0] == b"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)"
+    r, u = c.cmd("EXAMINE inbox")
+    assert r == b"OK [READ-ONLY] EXAMINE completed"
+    assert b"* OK [PERMANENTFLAGS ()] Read-only mailbox" in u
+    assert c.cmd("STORE 1 +FLAGS (\\Seen)")[0].startswith(b"NO [READ-ONLY]")
+    assert c.cmd("EXPUNGE")[0].startswith(b"NO [READ-ONLY]")
+    # EXAMINE fetch of a body does not set \Seen
+    c.ok("FETCH 1 BODY[]")
+    r, u = c.cmd("FETCH 1 FLAGS")
+    assert u == [b"* 1 FETCH (FLAGS ())"]
+    r, _ = c.cmd("SELECT nosuch")
+    assert r.startswith(b"NO [NONEXISTENT]")
+    # a failed SELECT leaves no mailbox selected
+    assert c.cmd("FETCH 1 FLAGS")[0] == b"BAD No mailbox selected"
+
+
+def test_create_delete_rename_list(tern):
+    c = Imap(tern)
+    c.login()
+    c.ok("CREATE owatagusiam/")
+    c.ok("CREATE owatagusiam/blurdybloop")
+    assert c.cmd("CREATE owatagusiam")[0].startswith(b"NO [ALREADYEXISTS]")
+    assert c.cmd("CREATE INBOX")[0].startswith(b"NO")
+    u = c.ok('LIST "" owatagusiam*')
+    assert u == [b'* LIST (\\HasChildren) "/" "owatagusiam"',
+                 b'* LIST (\\HasNoChildren) "/" "owatagusiam/blurdybloop"']
+    u = c.ok('LIST "" %')
+    names = [x.rsplit(b" ", 1)[1] for x in u]
+    assert b'"owatagusiam"' in names and b'"owatagusiam/blurdybloop"' not in names
+    assert b'* LIST (\\HasNoChildren \\Sent) "/" "Sent"' in u
+    u = c.ok('LIST "owatagusiam/" %')
+    assert u == [b'* LIST (\\HasNoChildren) "/" "owatagusiam/blurdybloop"']
+    u = c.ok('LIST "" ""')
+    assert u == [b'* LIST (\\Noselect) "/" ""']
+    u = c.ok('LIST "" inbox')
+    assert u == [b'* LIST (\\HasNoChildren) "/" "INBOX"']
+    c.ok("RENAME owatagusiam sarasoop")
+    u = c.ok('LIST "" sara*')
+    assert len(u) == 2 and u[1].endswith(b'"sarasoop/blurdybloop"')
+    # a mailbox with children: deleted becomes \Noselect (RFC 3501 6.3.4)
+    c.ok("DELETE sarasoop")
+    u = c.ok('LIST "" sarasoop')
+    assert u[0].startswith(b"* LIST (\\Noselect")
+    assert c.cmd("DELETE INBOX")[0].startswith(b"NO")
+    assert c.cmd("DELETE nosuch")[0].startswith(b"NO [NONEXISTENT]")
+    assert c.cmd("RENAME nosuch x")[0].startswith(b"NO")
+
+
+def test_modified_utf7_names(tern):
+    c = Imap(tern)
+    c.login()
+    c.ok('CREATE "~peter/mail/&U,BTFw-/&ZeVnLIqe-"')
+    u = c.ok('LIST "" "~peter/*"')
+    assert b'"~peter/mail/&U,BTFw-/&ZeVnLIqe-"' in b"".join(u)
+    c.ok('CREATE "A&-B"')
+    assert c.ok('LIST "" "A&-B"') == [b'* LIST (\\HasNoChildren) "/" "A&-B"']
+    # malformed modified UTF-7 is refused
+    assert c.cmd('CREATE "bad&Jjo"')[0].startswith(b"BAD")
+    assert c.cmd('CREATE "&AGE-"')[0].startswith(b"BAD")
+
+
+def test_subscribe_lsub(tern):
+    c = Imap(tern)
+    c.login()
+    c.ok("CREATE news")
+    c.ok("SUBSCRIBE news")
+    u = c.ok('LSUB "" *')
+    assert b'* LSUB () "/" "news"' in u
+    assert b'* LSUB () "/" "INBOX"' in u
+    c.ok("UNSUBSCRIBE news")
+    assert b'* LSUB () "/" "news"' not in c.ok('LSUB "" *')
+
+
+def test_status(tern):
+    deliver(tern, A, "one")
+    c = Imap(tern)
+    c.login()
+    u = c.ok("STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT SIZE)")
+    assert re.match(rb'\* STATUS "INBOX" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY '
+                    rb'\d+ UNSEEN 1 RECENT 0 SIZE \d+\)', u[0]), u
+    assert c.cmd("STATUS INBOX (BOGUS)")[0].startswith(b"BAD")
+    assert c.cmd("STATUS nosuch (MESSAGES)")[0].startswith(b"NO")
+
+
+# --- APPEND ------------------------------------------------------------------
+
+def test_append_appenduid_and_fetch_back(tern):
+    m = imap_login(tern)
+    typ, data = m.append("INBOX", "(\\Flagged $Work)",
+                         '"05-Jan-2025 10:11:12 +0100"', MULTIPART)
+    assert typ == "OK"
+    mm = re.match(rb"\[APPENDUID (\d+) 1\] APPEND completed", data[0])
+    assert mm
+    m.select("INBOX")
+    typ, data = m.fetch("1", "(FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])")
+    assert data[0][1] == MULTIPART
+    assert b"FLAGS (\\Flagged $Work)" in data[0][0]
+    assert b'INTERNALDATE " 5-Jan-2025 10:11:12 +0100"' in data[0][0]
+    assert b"RFC822.SIZE %d" % len(MULTIPART) in data[0][0]
+    uidv = m.status("INBOX", "(UIDVALIDITY)")[1][0]
+    assert mm.group(1) in uidv
+
+
+def test_append_errors(tern):
+    c = Imap(tern)
+    c.login()
+    # no such mailbox: refused before the literal is sent
+    c.send("a APPEND nosuch {5}\r\n")
+    assert c.resp() == b"a NO [TRYCREATE] No such mailbox"
+    c.send("b APPEND INBOX (\\Bogus) {5}\r\n")
+    assert c.resp().startswith(b"b BAD")
+    c.send('c APPEND INBOX "bad date" {5}\r\n')
+    assert c.resp().startswith(b"c BAD")
+    # LITERAL+: sent at once, accepted without a continuation
+    c.send("d APPEND INBOX {7+}\r\nSubj: x\r\n")
+    assert c.wait("d")[0].startswith(b"OK [APPENDUID")
+    # a refused non-sync literal is read and thrown away
+    c.send("e APPEND nosuch {7+}\r\nSubj: x\r\n")
+    assert c.wait("e")[0].startswith(b"NO [TRYCREATE]")
+    c.ok("NOOP")
+    assert c.cmd("APPEND INBOX")[0].startswith(b"BAD")
+
+
+def test_large_literal_refused_before_it_is_read(tern_factory):
+    t = tern_factory(extra="[imap]\nmax_literal = 1M\n")
+    t.add_account(*ALICE)
+    t.start()
+    c = Imap(t)
+    c.login()
+    assert b"APPENDLIMIT=1048576" in c.cmd("CAPABILITY")[1][0]
+    start = time.time()
+    c.send("a APPEND INBOX {2000000000}\r\n")
+    assert c.resp() == b"a NO [TOOBIG] Message too big"
+    assert time.time() - start < 2
+    # the connection is still in step
+    c.ok("NOOP")
+    # pre-auth: a literal over the pre-login limit is refused
+    d = Imap(t)
+    d.send("x LOGIN {100000}\r\n")
+    assert d.resp().startswith(b"x BAD [TOOBIG]")
+    d.ok("NOOP")
+
+
+def test_append_streams_big_message(tern):
+    body = b"".join(b"line %08d of a big message....................\r\n" % i
+                    for i in range(200000))
+    msg = b"Subject: big\r\n\r\n" + body
+    m = imap_login(tern)
+    assert m.append("INBOX", None, None, msg)[0] == "OK"
+    m.select("INBOX")
+    typ, data = m.fetch("1", "(RFC822.SIZE BODY.PEEK[TEXT]<1000.50> BODY.PEEK[])")
+    assert b"RFC822.SIZE %d" % len(msg) in data[0][0]
+    parts = [x for x in data[0] if isinstance(x, bytes)] if False else data
+    flat = [d for d in data if isinstance(d, tuple)]
+    assert flat[0][1] == body[1000:1050]
+    assert flat[1][1] == msg
+
+
+# --- FETCH -------------------------------------------------------------------
+
+def test_fetch_sections(tern):
+    m = imap_login(tern)
+    m.append("INBOX", None, None, MULTIPART)
+    m.select("INBOX")
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+
+    def one(item, paren=True):
+        r, u = c.cmd(("FETCH 1 (%s)" if paren else "FETCH 1 %s") % item)
+        assert r.startswith(b"OK"), (item, r)
+        return u[0]
+
+    hdr_end = MULTIPART.index(b"\r\n\r\n") + 4
+    assert one("BODY.PEEK[HEADER]") == \
+        b"* 1 FETCH (BODY[HEADER] {%d}\r\n" % hdr_end + MULTIPART[:hdr_end] + b")"
+    fields = (b"Subject: afternoon meeting\r\n"
+              b"Date: Mon, 7 Feb 1994 21:52:25 -0800\r\n\r\n")
+    assert one("BODY.PEEK[HEADER.FIELDS (SUBJECT DATE)]") == \
+        (b"* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT DATE)] {%d}\r\n"
+         % len(fields) + fields + b")")
+    r = one("BODY.PEEK[HEADER.FIELDS.NOT (SUBJECT DATE FROM TO MESSAGE-ID)]")
+    assert b"Subject" not in r and b"Content-Type: multipart/mixed" in r
+    # the CRLF before a boundary belongs to the boundary (RFC 2046 5.1.1)
+    assert one("BODY.PEEK[1]") == (b"* 1 FETCH (BODY[1] {53}\r\nHello Joe, do "
+                                   b"you think we can meet at 3:30 tomorrow?)")
+    mime = b"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+    assert one("BODY.PEEK[1.MIME]") == (
+        b"* 1 FETCH (BODY[1.MIME] {%d}\r\n" % len(mime) + mime + b")")
+    def lit(label, data):
+        return b"* 1 FETCH (%s {%d}\r\n" % (label, len(data)) + data + b")"
+
+    inner_hdr = b"Subject: inner\r\nFrom: in@side.example\r\n\r\n"
+    assert one("BODY.PEEK[2.HEADER]") == lit(b"BODY[2.HEADER]", inner_hdr)
+    assert one("BODY.PEEK[2.TEXT]") == lit(b"BODY[2.TEXT]", b"inner body")
+    assert one("BODY.PEEK[2.1]") == lit(b"BODY[2.1]", b"inner body")
+    assert one("BODY.PEEK[2.HEADER.FIELDS (subject)]") == lit(
+        b"BODY[2.HEADER.FIELDS (subject)]", b"Subject: inner\r\n\r\n")
+    assert one("BODY.PEEK[]<0.4>") == b"* 1 FETCH (BODY[]<0> {4}\r\nFrom)"
+    assert one("BODY.PEEK[1]<6.4>") == b"* 1 FETCH (BODY[1]<6> {4}\r\nJoe,)"
+    assert one("BODY.PEEK[]<99999.10>") == b"* 1 FETCH (BODY[]<99999> {0}\r\n)"
+    assert one("BODY.PEEK[7]") == b"* 1 FETCH (BODY[7] {0}\r\n)"
+    assert one("RFC822.HEADER").startswith(b"* 1 FETCH (RFC822.HEADER {%d}"
+                                           % hdr_end)
+    r = one("BODYSTRUCTURE")
+    assert r.startswith(b'* 1 FETCH (BODYSTRUCTURE (("text" "plain" ('
+                        b'"charset" "us-ascii") NIL NIL "7bit" 53 1')
+    assert b'"mixed" ("boundary" "XX")' in r
+    r = one("BODY")
+    assert r.startswith(b'* 1 FETCH (BODY (("text" "plain"')
+    r = one("ENVELOPE")
+    assert r == (b'* 1 FETCH (ENVELOPE ("Mon, 7 Feb 1994 21:52:25 -0800" '
+                 b'"afternoon meeting" (("Fred Foobar" NIL "foobar" '
+                 b'"Blurdybloop.example")) (("Fred Foobar" NIL "foobar" '
+                 b'"Blurdybloop.example")) (("Fred Foobar" NIL "foobar" '
+                 b'"Blurdybloop.example")) ((NIL NIL "mooch" '
+                 b'"owatagu.example")) NIL NIL NIL '
+                 b'"<B27397-0100000@Blurdybloop.example>"))')
+    # macros stand alone (RFC 9051 6.4.5)
+    assert c.cmd("FETCH 1 (FAST)")[0].startswith(b"BAD")
+    r = one("FAST", paren=False)
+    assert re.match(rb'\* 1 FETCH \(FLAGS \(\) INTERNALDATE "[^"]+" '
+                    rb'RFC822.SIZE %d\)$' % len(MULTIPART), r), r
+    assert b"ENVELOPE" in one("ALL", False) and b" BODY (" in one("FULL", False)
+    # \Seen: not by PEEK, yes by BODY[] and RFC822.TEXT
+    assert one("FLAGS") == b"* 1 FETCH (FLAGS ())"
+    r = one("BODY[1]")
+    assert r.endswith(b" FLAGS (\\Seen))")
+    assert one("FLAGS") == b"* 1 FETCH (FLAGS (\\Seen))"
+    r, u = c.cmd("UID FETCH 1 (FLAGS)")
+    assert u == [b"* 1 FETCH (UID 1 FLAGS (\\Seen))"]
+    for bad in ("FETCH 1 (BOGUS)", "FETCH 1 BODY[X]", "FETCH 1 BODY[1.]",
+                "FETCH 1 BODY[]<1.0>", "FETCH 0 FLAGS", "FETCH 5 FLAGS",
+                "FETCH 1", "FETCH 1 (BODY[HEADER.FIELDS ()])"):
+        assert c.cmd(bad)[0].startswith(b"BAD"), bad
+
+
+def test_fetch_ranges_and_uid(tern):
+    m = imap_login(tern)
+    for i in range(5):
+        m.append("INBOX", None, None, b"Subject: m%d\r\n\r\nx\r\n" % i)
+    m.select("INBOX")
+    m.store("2", "+FLAGS", "\\Deleted")
+    m.expunge()
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    u = c.ok("FETCH 1:* UID")
+    assert u == [b"* 1 FETCH (UID 1)", b"* 2 FETCH (UID 3)",
+                 b"* 3 FETCH (UID 4)", b"* 4 FETCH (UID 5)"]
+    assert c.ok("UID FETCH 2:4 UID") == [b"* 2 FETCH (UID 3)",
+                                         b"* 3 FETCH (UID 4)"]
+    assert c.ok("UID FETCH 9:* UID") == [b"* 4 FETCH (UID 5)"]
+    assert c.ok("FETCH *:3 UID") == [b"* 3 FETCH (UID 4)", b"* 4 FETCH (UID 5)"]
+    assert c.ok("UID FETCH 100 UID") == []
+    assert c.ok("FETCH 4,1 (UID)") == [b"* 1 FETCH (UID 1)", b"* 4 FETCH (UID 5)"]
+
+
+# --- STORE, EXPUNGE, COPY, MOVE -------------------------------------------
+
+def test_store_forms(tern):
+    m = imap_login(tern)
+    for i in range(4):
+        m.append("INBOX", None, None, b"Subject: m%d\r\n\r\nx\r\n" % i)
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    u = c.ok("STORE 2:4 +FLAGS (\\Deleted)")
+    assert u == [b"* 2 FETCH (FLAGS (\\Deleted))",
+                 b"* 3 FETCH (FLAGS (\\Deleted))",
+                 b"* 4 FETCH (FLAGS (\\Deleted))"]
+    # silent: no FETCH; the new keyword is announced in FLAGS
+    u = c.ok("STORE 2 FLAGS.SILENT (\\Seen \\Deleted Foo)")
+    assert u == [b"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft Foo)",
+                 b"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+                 b"\\Draft Foo \\*)] Flags permitted"]
+    assert c.ok("FETCH 2 FLAGS") == [b"* 2 FETCH (FLAGS (\\Deleted \\Seen Foo))"]
+    assert c.ok("UID STORE 3 -FLAGS (\\Deleted)") == \
+        [b"* 3 FETCH (FLAGS () UID 3)"]
+    assert c.cmd("STORE 1 +FLAGS (\\Recent)")[0].startswith(b"BAD")
+    assert c.cmd("STORE 1 FOO (\\Seen)")[0].startswith(b"BAD")
+    # the keyword now shows in FLAGS
+    _, u = c.cmd("SELECT INBOX")
+    assert u[0] == b"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft Foo)"
+    # RFC 9051 EXPUNGE example: responses in order
+    u = c.ok("EXPUNGE")
+    assert u == [b"* 2 EXPUNGE", b"* 3 EXPUNGE"]
+    assert c.ok("FETCH 1:* UID") == [b"* 1 FETCH (UID 1)", b"* 2 FETCH (UID 3)"]
+
+
+def test_uid_expunge_close_unselect(tern):
+    m = imap_login(tern)
+    for i in range(4):
+        m.append("INBOX", "(\\Deleted)", None, b"Subject: m%d\r\n\r\nx\r\n" % i)
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    assert c.ok("UID EXPUNGE 2:3") == [b"* 2 EXPUNGE", b"* 2 EXPUNGE"]
+    c.ok("UNSELECT")
+    c.ok("SELECT INBOX")
+    # CLOSE expunges silently
+    assert c.ok("CLOSE") == []
+    _, u = c.cmd("SELECT INBOX")
+    assert b"* 0 EXISTS" in u
+
+
+def test_copy_move_copyuid(tern):
+    m = imap_login(tern)
+    for i in range(3):
+        m.append("INBOX", None, None, b"Subject: m%d\r\n\r\nx\r\n" % i)
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    r, _ = c.cmd("COPY 1:2 Archive")
+    assert re.match(rb"OK \[COPYUID \d+ 1:2 1:2\] Copy completed", r), r
+    assert c.cmd("COPY 1 nosuch")[0].startswith(b"NO [TRYCREATE]")
+    r, u = c.cmd("UID MOVE 2:3 Trash")
+    assert r == b"OK Move completed"
+    assert re.match(rb"\* OK \[COPYUID \d+ 2:3 1:2\] Moved", u[0]), u
+    assert u[1:] == [b"* 2 EXPUNGE", b"* 2 EXPUNGE"]
+    assert c.ok("FETCH 1:* UID") == [b"* 1 FETCH (UID 1)"]
+    c.ok("SELECT Trash")
+    assert c.ok("FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])") == [
+        b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (SUBJECT)] {15}\r\n"
+        b"Subject: m1\r\n\r\n)",
+        b"* 2 FETCH (UID 2 BODY[HEADER.FIELDS (SUBJECT)] {15}\r\n"
+        b"Subject: m2\r\n\r\n)"]
+
+
+# --- SEARCH -------------------------------------------------------------------
+
+def test_search_keys(tern):
+    m = imap_login(tern)
+    m.append("INBOX", None, '"01-Feb-1994 00:00:00 +0000"',
+             b"From: Smith <smith@example.org>\r\nTo: x@y.z\r\n"
+             b"Subject: Hello world\r\nDate: Mon, 7 Feb 1994 21:52:25 -0800"
+             b"\r\nX-Tag: blue\r\n\r\nbody stuff\r\n")
+    m.append("INBOX", "(\\Seen \\Flagged $Work)", None,
+             b"Subject: =?utf-8?q?gr=C3=BC=C3=9Fe?=\r\nContent-Type: text/plain;"
+             b" charset=iso-8859-1\r\nContent-Transfer-Encoding: "
+             b"quoted-printable\r\n\r\nnothing h=E9re, a longer body\r\n")
+    m.append("INBOX", "(\\Deleted)", None, b"Subject: third\r\n\r\nzzz\r\n")
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+
+    def s(q):
+        r, u = c.cmd("SEARCH " + q)
+        assert r == b"OK Search completed", (q, r)
+        assert len(u) == 1, u
+        return u[0]
+
+    assert s("ALL") == b"* SEARCH 1 2 3"
+    assert s("FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"") == b"* SEARCH 2"
+    assert s("FROM smith") == b"* SEARCH 1"
+    assert s("TO x@Y.z") == b"* SEARCH 1"
+    assert s("SUBJECT hello") == b"* SEARCH 1"
+    assert s("HEADER X-Tag blue") == b"* SEARCH 1"
+    assert s("HEADER X-Tag \"\"") == b"* SEARCH 1"
+    assert s("BODY stuff") == b"* SEARCH 1"
+    assert s("TEXT hello") == b"* SEARCH 1"
+    assert s("TEXT zzz") == b"* SEARCH 3"
+    assert s("SEEN") == b"* SEARCH 2"
+    assert s("UNSEEN") == b"* SEARCH 1 3"
+    assert s("DELETED") == b"* SEARCH 3"
+    assert s("UNDELETED UNSEEN") == b"* SEARCH 1"
+    assert s("KEYWORD $work") == b"* SEARCH 2"
+    assert s("UNKEYWORD $Work") == b"* SEARCH 1 3"
+    assert s("OR SEEN DELETED") == b"* SEARCH 2 3"
+    assert s("NOT (SEEN OR DELETED FLAGGED)") == b"* SEARCH 1 3"
+    assert s("NOT (OR SEEN DELETED)") == b"* SEARCH 1"
+    assert s("LARGER 150") == b"* SEARCH 2"
+    assert s("SMALLER 40") == b"* SEARCH 3"
+    assert s("SENTON 7-Feb-1994") == b"* SEARCH 1"
+    assert s("SENTBEFORE 8-Feb-1994") == b"* SEARCH 1"
+    assert s("ON 1-Feb-1994") == b"* SEARCH 1"
+    assert s("BEFORE 2-Feb-1994") == b"* SEARCH 1"
+    assert s("2:3") == b"* SEARCH 2 3"
+    assert s("UID 1,3") == b"* SEARCH 1 3"
+    assert s("RECENT") == b"* SEARCH"
+    assert s("NEW") == b"* SEARCH"
+    assert s("OLD") == b"* SEARCH 1 2 3"
+    assert s("CHARSET US-ASCII ALL") == b"* SEARCH 1 2 3"
+    r, u = c.cmd("UID SEARCH DELETED")
+    assert u == [b"* SEARCH 3"]
+    # decoded subject and body (charset converted), UTF-8 in a literal
+    word = "grüße".encode()
+    c.send(b"u1 SEARCH CHARSET UTF-8 SUBJECT {%d}\r\n" % len(word))
+    assert c.resp().startswith(b"+ ")
+    c.send(word + b"\r\n")
+    assert c.wait("u1") == (b"OK Search completed", [b"* SEARCH 2"])
+    word = "hére".encode()
+    c.send(b"u2 SEARCH CHARSET UTF-8 BODY {%d+}\r\n" % len(word) + word + b"\r\n")
+    assert c.wait("u2") == (b"OK Search completed", [b"* SEARCH 2"])
+    r, _ = c.cmd("SEARCH CHARSET KOI8-R ALL")
+    assert r.startswith(b"NO [BADCHARSET")
+    for bad in ("SEARCH", "SEARCH BOGUS", "SEARCH OR SEEN", "SEARCH LARGER x",
+                "SEARCH SINCE 1-Foo-2000", "SEARCH 9", "SEARCH (SEEN"):
+        assert c.cmd(bad)[0].startswith(b"BAD"), bad
+
+
+def test_esearch_and_searchres(tern):
+    m = imap_login(tern)
+    for i in range(5):
+        m.append("INBOX", "(\\Seen)" if i % 2 else None, None,
+                 b"Subject: m%d\r\n\r\nx\r\n" % i)
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    r, u = c.cmd("SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN", tag="E1")
+    assert u == [b'* ESEARCH (TAG "E1") MIN 1 MAX 5 COUNT 3 ALL 1,3,5']
+    r, u = c.cmd("UID SEARCH RETURN () SEEN", tag="E2")
+    assert u == [b'* ESEARCH (TAG "E2") UID ALL 2,4']
+    r, u = c.cmd("SEARCH RETURN (COUNT) DELETED", tag="E3")
+    assert u == [b'* ESEARCH (TAG "E3") COUNT 0']
+    # SAVE alone answers nothing; "$" then names the result
+    assert c.ok("SEARCH RETURN (SAVE) SEEN") == []
+    assert c.ok("FETCH $ (UID)") == [b"* 2 FETCH (UID 2)", b"* 4 FETCH (UID 4)"]
+    c.ok("STORE $ +FLAGS (\\Flagged)")
+    assert c.ok("SEARCH FLAGGED") == [b"* SEARCH 2 4"]
+    assert c.ok("SEARCH $ 4") == [b"* SEARCH 4"]
+
+
+# --- parser and limits ---------------------------------------------------------
+
+def test_malformed_commands(tern):
+    c = Imap(tern)
+    for line, want in ((b"", None),
+                       (b"a", b"* BAD"),
+                       (b"a+b NOOP", b"* BAD"),
+                       (b"a BOGUS", b"a BAD Unknown command"),
+                       (b"a NOOP extra", b"a BAD"),
+                       (b'a LOGIN "unterminated', b"a BAD"),
+                       (b"a LOGIN a\x00b c", b"a BAD"),
+                       (b"a FETCH (((", b"a BAD"),
+                       (b"a UID", b"a BAD"),
+                       (b"a UID NOOP", b"a BAD Unknown command"),
+                       (b"a ID (" + b"(" * 40 + b")" * 41, b"a BAD")):
+        c.send(line + b"\r\n")
+        if want is None:
+            continue
+        r = c.resp()
+        assert r.startswith(want), (line, r)
+    c.ok("NOOP")
+    # an over-long line pre-auth is refused, the session goes on
+    c.send(b"a LOGIN " + b"x" * 20000 + b" y\r\n")
+    assert c.resp().startswith(b"a BAD")
+    c.ok("NOOP")
+
+
+def test_pipelined_commands(tern):
+    m = imap_login(tern)
+    m.append("INBOX", None, None, b"Subject: p\r\n\r\nx\r\n")
+    c = Imap(tern)
+    c.send(('a LOGIN "%s" "%s"\r\nb SELECT INBOX\r\nc FETCH 1 (FLAGS)\r\n'
+            'd STORE 1 +FLAGS (\\Seen)\r\ne FETCH 1 (FLAGS)\r\nf LOGOUT\r\n')
+           % ALICE)
+    out = []
+    while True:
+        try:
+            out.append(c.resp())
+        except EOFError:
+            break
+    tags = [x.split(b" ")[0] for x in out if not x.startswith(b"*")]
+    assert tags == [b"a", b"b", b"c", b"d", b"e", b"f"]
+    assert b"* 1 FETCH (FLAGS (\\Seen))" in out
+
+
+def test_logout_and_timeout(tern_factory):
+    t = tern_factory(extra="[imap]\ntimeout_preauth = 1s\n")
+    t.start()
+    c = Imap(t)
+    time.sleep(1.5)
+    assert c.resp().startswith(b"* BYE")
