@@ -1126,6 +1126,12 @@ store_expunge(struct store *s, int64_t account_id, int64_t mailbox_id,
 	" b.sort_subject, b.sort_from, b.sort_to, b.sort_cc, b.sort_dfrom," \
 	" b.sort_dto, b.headers, b.partmap"
 
+#define SEARCH_COLS ", NULL, NULL, NULL, b.sent_date," \
+	" b.sent_tz, b.header_len, b.body_lines, b.subject, b.hfrom, b.hto," \
+	" b.hcc, b.hbcc, b.message_id, b.in_reply_to, b.refs," \
+	" b.sort_subject, b.sort_from, b.sort_to, b.sort_cc, b.sort_dfrom," \
+	" b.sort_dto, b.headers, NULL"
+
 static void
 msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	     struct store_msg *m)
@@ -1141,7 +1147,7 @@ msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	m->prefix_len = (uint32_t)sqlite3_column_int64(st, 7);
 	if (fields & STORE_MSG_KEYWORDS)
 		m->keywords = db_col_str0(st, 8);
-	if (fields & STORE_MSG_PARSE) {
+	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH)) {
 		struct store_parse *p = &m->parse;
 		int c = 9;
 		p->envelope = db_col_str(st, c++);
@@ -1194,6 +1200,10 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 		"SELECT " MSG_COLS PARSE_COLS " FROM messages m"
 		" JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ? AND m.uid = ?";
+	static const char search[] =
+		"SELECT " MSG_COLS SEARCH_COLS " FROM messages m"
+		" JOIN blobs b ON b.id = m.blob_id"
+		" WHERE m.mailbox_id = ? AND m.uid = ?";
 	struct db *db = db_reader(s);
 	sqlite3_stmt *st;
 	int ret;
@@ -1203,7 +1213,8 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 		return STORE_EIO;
 	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
 		return ret;
-	st = db_prep(db, (fields & STORE_MSG_PARSE) ? parse : plain);
+	st = db_prep(db, (fields & STORE_MSG_PARSE) ? parse :
+		     (fields & STORE_MSG_SEARCH) ? search : plain);
 	if (st == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, mailbox_id);
@@ -1242,6 +1253,11 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 		" JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
 		" ORDER BY m.uid";
+	static const char search[] =
+		"SELECT " MSG_COLS SEARCH_COLS " FROM messages m"
+		" JOIN blobs b ON b.id = m.blob_id"
+		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
+		" ORDER BY m.uid";
 	struct db *db = db_reader(s);
 	struct store_msg_iter *it;
 	int ret;
@@ -1259,7 +1275,8 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 	it->nranges = ranges ? n : 0;
 	/* a private statement: iterators may nest with other reads */
 	if (sqlite3_prepare_v2(db->h, (fields & STORE_MSG_PARSE) ? parse :
-			       plain, -1, &it->st, NULL) != SQLITE_OK) {
+			       (fields & STORE_MSG_SEARCH) ? search : plain,
+			       -1, &it->st, NULL) != SQLITE_OK) {
 		free(it->ranges);
 		free(it);
 		return db_fail(db, "iter prepare");

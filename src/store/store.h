@@ -645,7 +645,11 @@ struct store_parse {
 /* what store_msg_get/iter load besides the fixed fields */
 enum {
 	STORE_MSG_KEYWORDS = 1 << 0,
-	STORE_MSG_PARSE = 1 << 1,	/* struct store_parse */
+	STORE_MSG_PARSE = 1 << 1,	/* struct store_parse, all of it */
+	/* struct store_parse without envelope, body, bodystructure and
+	 * partmap (left NULL): the SEARCH/SORT fields only, much less to
+	 * load when scanning a big mailbox. Ignored with STORE_MSG_PARSE. */
+	STORE_MSG_SEARCH = 1 << 2,
 };
 
 struct store_msg {

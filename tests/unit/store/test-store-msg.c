@@ -726,6 +726,13 @@ TEST(store_parse_once_with_prefix)
 		store_reader_close(&rd);
 	}
 	store_msg_clear(&m);
+	/* the SEARCH subset */
+	CHECK_INT(store_msg_get(s, ids[0], r.mailbox_id, r.uid,
+				STORE_MSG_SEARCH, &m), 0);
+	CHECK(m.parse.envelope == NULL && m.parse.partmap == NULL);
+	CHECK_STR(m.parse.subject, "gr\xc3\xbc\xc3\x9f" "e");
+	CHECK_INT(m.parse.sent_date, 1793696400);
+	store_msg_clear(&m);
 	store_close(&s);
 }
 
