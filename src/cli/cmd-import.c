@@ -774,8 +774,12 @@ import_mbox_file(struct import *imp, const char *path, const char *mailbox)
 		fprintf(stderr, "tern: import: %s: %s\n", path, strerror(errno));
 		imp->failed = true;
 		if (x.in_msg) {
-			import_skip(imp, "message", "read error");
+			char *label = xasprintf("%s: message %zu (line %zu)",
+						path, x.nmsg, x.msg_line);
+
+			import_skip(imp, label, "read error");
 			store_blob_abort(&x.m->blob);
+			free(label);
 		}
 	} else {
 		import_mbox_end(&x);
