@@ -532,3 +532,43 @@ def test_ipv6_listener(tern_factory):
         assert s.sendmail("a@remote.example", [A], message("v6")) == {}
     m = inbox(t, A)[0]
     assert b"([::1])" in m
+
+
+def test_visible_through_the_other_doors(tern):
+    """A message that got its 250 is in POP3 and IMAP, and an IMAP IDLE
+    session hears of it right away (design target: 10 ms)."""
+    import imaplib
+    import poplib
+    if not (tern.listening("imap") and tern.listening("pop3")):
+        pytest.skip("imap/pop3 not built")
+    m = imaplib.IMAP4("127.0.0.1", tern.port("imap"))
+    m.login(*ALICE)
+    m.select("INBOX")
+    tag = m._new_tag().decode()
+    m.send(("%s IDLE\r\n" % tag).encode())
+    assert m.readline().startswith(b"+ ")
+    with smtp(tern) as s:
+        s.ehlo()
+        s.mail("x@remote.example")
+        s.rcpt(A)
+        s.putcmd("data")
+        assert s.getreply()[0] == 354
+        s.send(message("three doors") + b".\r\n")
+        assert s.getreply()[0] == 250
+        t250 = time.monotonic()
+        m.sock.settimeout(5)
+        line = m.readline()
+        delay = time.monotonic() - t250
+    assert line == b"* 1 EXISTS\r\n"
+    assert delay < 0.5, delay   # loaded CI machines: generous bound
+    m.send(b"DONE\r\n")
+    m.readline()
+    m.logout()
+    p = poplib.POP3("127.0.0.1", tern.port("pop3"))
+    p.user(A)
+    p.pass_(ALICE[1])
+    assert p.stat()[0] == 1
+    lines = p.retr(1)[1]
+    assert lines[0] == b"Return-Path: <x@remote.example>"
+    assert b"Subject: three doors" in lines
+    p.quit()
