@@ -140,7 +140,8 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		}
 		return;
 	}
-	buf_printf(out, " SPECIAL-USE STATUS=SIZE APPENDLIMIT=%llu",
+	buf_printf(out, " SPECIAL-USE STATUS=SIZE ESEARCH SEARCHRES "
+		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }
 

@@ -168,7 +168,8 @@ def test_capabilities_after_login(tern):
     c = Imap(tern)
     r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
     assert r.startswith(b"OK [CAPABILITY IMAP4rev1 ")
-    for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT="):
+    for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT=", b"ESEARCH",
+                b"SEARCHRES"):
         assert cap in r
     # never offered: incomplete extensions
     for cap in (b"CONDSTORE", b"QRESYNC", b"IMAP4rev2", b"UTF8=ACCEPT",

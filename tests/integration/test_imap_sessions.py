@@ -1,0 +1,170 @@
+"""Many IMAP sessions, one truth: untagged EXISTS, FETCH FLAGS and
+EXPUNGE between sessions at the points RFC 9051 7.4.1 / RFC 2180 allow,
+IDLE wake-up on delivery (SMTP), APPEND, flag change, expunge and POP3
+deletion, with its latency."""
+import poplib
+import time
+
+from conftest import ALICE
+from test_imap import Imap, deliver
+
+A, APW = ALICE
+
+
+def two(tern):
+    a, b = Imap(tern), Imap(tern)
+    for c in (a, b):
+        c.login()
+        c.ok("SELECT INBOX")
+    return a, b
+
+
+def test_exists_flags_expunge_between_sessions(tern):
+    deliver(tern, A, "first")
+    a, b = two(tern)
+    a.send(b"x APPEND INBOX {19+}\r\nSubject: second\r\n\r\n\r\n")
+    assert a.wait("x")[0].startswith(b"OK [APPENDUID")
+    assert b.ok("NOOP") == [b"* 2 EXISTS"]
+    a.ok("STORE 1 +FLAGS.SILENT (\\Flagged)")
+    assert b.ok("NOOP") == [b"* 1 FETCH (UID 1 FLAGS (\\Flagged))"]
+    a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    # no EXPUNGE while B runs FETCH, STORE or SEARCH (RFC 9051 7.4.1)
+    u = b.ok("FETCH 1:* (UID)")
+    assert not any(x.endswith(b"EXPUNGE") for x in u), u
+    # UID 1 is gone; sequence numbers have not moved yet (RFC 2180 4.1)
+    assert b"* 2 FETCH (UID 2)" in u
+    u = b.ok("SEARCH ALL")
+    assert not any(x.endswith(b"EXPUNGE") for x in u), u
+    # ... but on NOOP, and then the numbers shift
+    u = b.ok("NOOP")
+    assert b"* 1 EXPUNGE" in u
+    assert b.ok("FETCH 1:* (UID)") == [b"* 1 FETCH (UID 2)"]
+    # UID commands may carry EXPUNGE
+    a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    u = b.ok("UID FETCH 1:* (UID)")
+    assert u[-1] == b"* 1 EXPUNGE", u
+
+
+def test_sequence_numbers_consistent(tern):
+    for i in range(5):
+        deliver(tern, A, "m%d" % i)
+    a, b = two(tern)
+    a.ok("STORE 2,4 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    u = b.ok("NOOP")
+    # announced one by one: 4 then 2 or 2 then 3 are both valid; ours
+    # is ascending with shifting numbers
+    assert [x for x in u if x.endswith(b"EXPUNGE")] == \
+        [b"* 2 EXPUNGE", b"* 3 EXPUNGE"]
+    assert b.ok("FETCH 1:* UID") == [b"* 1 FETCH (UID 1)",
+                                     b"* 2 FETCH (UID 3)",
+                                     b"* 3 FETCH (UID 5)"]
+
+
+def idle(c):
+    c.send("i IDLE\r\n")
+    assert c.resp() == b"+ idling"
+
+
+def idle_done(c):
+    c.send("DONE\r\n")
+    return c.wait("i")
+
+
+def wait_for(c, pred, timeout=5):
+    c.sock.settimeout(timeout)
+    start = time.monotonic()
+    while True:
+        r = c.resp()
+        if pred(r):
+            return time.monotonic() - start, r
+
+
+def test_idle_wakes_on_delivery_quickly(tern):
+    a, b = two(tern)
+    idle(b)
+    lat = []
+    for i in range(5):
+        t0 = time.monotonic()
+        deliver(tern, A, "idle %d" % i)
+        _, r = wait_for(b, lambda r: r.endswith(b"EXISTS"))
+        lat.append(time.monotonic() - t0)
+        assert r == b"* %d EXISTS" % (i + 1)
+    print("IDLE: SMTP send -> EXISTS seen, worst %.1f ms" % (max(lat) * 1000))
+    assert max(lat) < 1.0
+    assert idle_done(b)[0] == b"OK IDLE terminated"
+
+
+def test_idle_sees_flags_expunge_append(tern):
+    deliver(tern, A, "one")
+    deliver(tern, A, "two")
+    a, b = two(tern)
+    idle(b)
+    t0 = time.monotonic()
+    a.ok("STORE 2 +FLAGS.SILENT (\\Seen)")
+    _, r = wait_for(b, lambda r: b"FETCH" in r)
+    dt = time.monotonic() - t0
+    assert r == b"* 2 FETCH (UID 2 FLAGS (\\Seen))"
+    a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    _, r = wait_for(b, lambda r: r.endswith(b"EXPUNGE"))
+    assert r == b"* 1 EXPUNGE"
+    a.send(b"x APPEND INBOX {16+}\r\nSubject: x\r\n\r\nx\r\n")
+    a.wait("x")
+    _, r = wait_for(b, lambda r: r.endswith(b"EXISTS"))
+    assert r == b"* 2 EXISTS"
+    print("IDLE: STORE in one session -> FETCH in another %.1f ms"
+          % (dt * 1000))
+    assert idle_done(b)[0].startswith(b"OK")
+    assert b.ok("FETCH 1:* UID") == [b"* 1 FETCH (UID 2)",
+                                     b"* 2 FETCH (UID 3)"]
+
+
+def test_idle_sees_pop3_deletion(tern):
+    deliver(tern, A, "one")
+    deliver(tern, A, "two")
+    a, b = two(tern)
+    idle(b)
+    p = poplib.POP3("127.0.0.1", tern.port("pop3"), timeout=10)
+    p.user(A)
+    p.pass_(APW)
+    p.dele(1)
+    p.quit()
+    _, r = wait_for(b, lambda r: r.endswith(b"EXPUNGE"))
+    assert r == b"* 1 EXPUNGE"
+    idle_done(b)
+
+
+def test_idle_bad_continuation_and_other_mailbox(tern):
+    a, b = two(tern)
+    b.ok("SELECT Archive")
+    idle(b)
+    deliver(tern, A, "inbox only")
+    b.sock.settimeout(0.5)
+    try:
+        r = b.resp()
+        assert False, "unexpected %r" % r
+    except (TimeoutError, OSError):
+        pass
+    b.sock.settimeout(10)
+    b.send("NOT-DONE\r\n")
+    assert b.wait("i")[0].startswith(b"BAD")
+    b.ok("NOOP")
+
+
+def test_many_sessions_one_mailbox(tern):
+    cs = [Imap(tern) for _ in range(20)]
+    for c in cs:
+        c.login()
+        c.ok("SELECT INBOX")
+    cs[0].send(b"x APPEND INBOX {16+}\r\nSubject: x\r\n\r\nx\r\n")
+    cs[0].wait("x")
+    for c in cs[1:]:
+        assert c.ok("NOOP") == [b"* 1 EXISTS"]
+    cs[0].ok("NOOP")
+    cs[5].ok("STORE 1 +FLAGS.SILENT (\\Answered)")
+    for i, c in enumerate(cs):
+        if i != 5:
+            assert c.ok("NOOP") == [b"* 1 FETCH (UID 1 FLAGS (\\Answered))"]
