@@ -33,6 +33,22 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+def free_ports(n, host="127.0.0.1"):
+    """n distinct free ports: all held open at once while choosing, so the
+    kernel cannot hand the same one out twice."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(fam, socket.SOCK_STREAM)
+            s.bind((host, 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def run_cli(conf, *args, input=None, check=True, timeout=60):
     """Run `tern -c CONF ARGS...`; returns the CompletedProcess."""
     p = subprocess.run([TERN_BIN, "-c", conf, *args], input=input,
@@ -58,7 +74,7 @@ class Tern:
         self.conf = os.path.join(self.dir, "tern.conf")
         self.cert = os.path.join(self.dir, "tls", "cert.pem")
         self.data_dir = os.path.join(self.dir, "data")
-        self.ports = {proto: free_port(address) for proto in protocols}
+        self.ports = dict(zip(protocols, free_ports(len(protocols), address)))
         self.rewrite(extra=extra, user=user)
 
     def rewrite(self, extra="", user=""):
