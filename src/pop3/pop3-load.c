@@ -95,7 +95,7 @@ pop3_load_maildrop(struct store *store, int64_t account_id,
 		rc = pop3_load_size(store, account_id, mb.id, v.msgs[i].uid,
 				    chunk, &sizes[n]);
 		if (rc == STORE_ENOTFOUND)
-			continue;	/* expunged meanwhile: not in the snapshot */
+			continue;	/* expunged meanwhile: not in it */
 		if (rc != 0)
 			goto out;
 		uids[n++] = v.msgs[i].uid;

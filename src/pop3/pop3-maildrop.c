@@ -8,9 +8,9 @@
 
 #include "lib/buf.h"
 
-/* pop3_uidl_format - "%08x%08x" of uidvalidity and uid */
+/* pop3_maildrop_uidl - "%08x%08x" of uidvalidity and uid */
 void
-pop3_uidl_format(char out[POP3_UIDL_LEN + 1], uint32_t uidvalidity,
+pop3_maildrop_uidl(char out[POP3_UIDL_LEN + 1], uint32_t uidvalidity,
 		 uint32_t uid)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -115,7 +115,8 @@ pop3_maildrop_deleted_ranges(const struct pop3_maildrop *md,
 
 		if (!md->msgs[i].deleted)
 			continue;
-		if (n > 0 && r[n - 1].hi != UINT32_MAX && r[n - 1].hi + 1 == uid)
+		if (n > 0 && r[n - 1].hi != UINT32_MAX &&
+		    r[n - 1].hi + 1 == uid)
 			r[n - 1].hi = uid;
 		else
 			r[n++] = (struct store_uid_range){ uid, uid };

@@ -36,9 +36,9 @@ struct pop3_maildrop {
 	uint64_t deleted_size;
 };
 
-/* pop3_uidl_format - the unique-id of a message; out gets
+/* pop3_maildrop_uidl - the unique-id of a message; out gets
  * POP3_UIDL_LEN characters and a NUL */
-void pop3_uidl_format(char out[POP3_UIDL_LEN + 1], uint32_t uidvalidity,
+void pop3_maildrop_uidl(char out[POP3_UIDL_LEN + 1], uint32_t uidvalidity,
 		      uint32_t uid);
 
 /* pop3_maildrop_init - n messages (uids ascending) with sizes; arrays

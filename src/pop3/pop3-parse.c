@@ -9,7 +9,7 @@
 #define A POP3_STATE_AUTHORIZATION
 #define T POP3_STATE_TRANSACTION
 
-static const struct pop3_cmd_def pop3_cmd_table[] = {
+static const struct pop3_cmd_def pop3_parse_table[] = {
 	/* name    cmd             states  min max flags */
 	{ "USER", POP3_CMD_USER, A, 1, 1, 0 },
 	{ "PASS", POP3_CMD_PASS, A, 1, 1, POP3_CMDF_REST },
@@ -30,15 +30,18 @@ static const struct pop3_cmd_def pop3_cmd_table[] = {
 #undef A
 #undef T
 
-/* pop3_cmd_lookup - table entry for a keyword, case-insensitive */
+#define POP3_PARSE_NCMDS \
+	(sizeof(pop3_parse_table) / sizeof(pop3_parse_table[0]))
+
+/* pop3_parse_lookup - table entry for a keyword, case-insensitive */
 const struct pop3_cmd_def *
-pop3_cmd_lookup(struct slice keyword)
+pop3_parse_lookup(struct slice keyword)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(pop3_cmd_table) / sizeof(pop3_cmd_table[0]); i++) {
-		if (slice_case_eq_cstr(keyword, pop3_cmd_table[i].name))
-			return &pop3_cmd_table[i];
+	for (i = 0; i < POP3_PARSE_NCMDS; i++) {
+		if (slice_case_eq_cstr(keyword, pop3_parse_table[i].name))
+			return &pop3_parse_table[i];
 	}
 	return NULL;
 }
@@ -72,7 +75,7 @@ pop3_parse_command(struct slice line, struct pop3_command *cmd)
 	if (i == 0 || pop3_parse_has_ctl(cmd->keyword))
 		return cmd->keyword.len == 0 ? POP3_PARSE_UNKNOWN :
 		       POP3_PARSE_BAD_CHAR;
-	def = pop3_cmd_lookup(cmd->keyword);
+	def = pop3_parse_lookup(cmd->keyword);
 	if (def == NULL)
 		return POP3_PARSE_UNKNOWN;
 	cmd->def = def;
@@ -114,7 +117,7 @@ pop3_parse_command(struct slice line, struct pop3_command *cmd)
 		if (i < line.len) {
 			i++;
 			if (i == line.len)
-				return POP3_PARSE_BAD_ARGS;	/* trailing space */
+				return POP3_PARSE_BAD_ARGS; /* trailing SP */
 		}
 	}
 	if (cmd->nargs < def->min_args)

@@ -71,8 +71,8 @@ struct pop3_command {
 enum pop3_parse_result pop3_parse_command(struct slice line,
 					  struct pop3_command *cmd);
 
-/* pop3_cmd_lookup - the table entry for a keyword (any case), or NULL */
-const struct pop3_cmd_def *pop3_cmd_lookup(struct slice keyword);
+/* pop3_parse_lookup - the table entry for a keyword (any case), or NULL */
+const struct pop3_cmd_def *pop3_parse_lookup(struct slice keyword);
 
 /* pop3_parse_msgno - a message number: 1..max, decimal digits only (no
  * sign, no spaces). False otherwise (overflow included). */

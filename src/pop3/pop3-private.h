@@ -22,7 +22,7 @@
 #include "pop3/pop3-maildrop.h"
 #include "pop3/pop3-parse.h"
 
-struct pop3_auth_job;
+struct pop3_login_job;
 struct sasl_session;
 struct store_reader;
 
@@ -68,7 +68,7 @@ struct pop3_session {
 	/* AUTHORIZATION */
 	char *user;		/* USER argument as sent (NUL-free) */
 	struct sasl_session *sasl;	/* AUTH exchange in progress */
-	struct pop3_auth_job *auth_job;	/* login attempt (pop3-auth.c) */
+	struct pop3_login_job *auth_job; /* login attempt (pop3-login.c) */
 	bool sasl_waiting_line;	/* a "+ " challenge is out */
 	unsigned auth_failures;
 	unsigned bad_commands;
@@ -95,7 +95,7 @@ void pop3_session_unref(struct pop3_session *s);
 /* the waiting handler is done: resume reading commands (or close on
  * shutdown) */
 void pop3_session_done_waiting(struct pop3_session *s);
-void pop3_reply(struct pop3_session *s, const char *fmt, ...)
+void pop3_session_reply(struct pop3_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* write a reply and close the connection */
 void pop3_session_close(struct pop3_session *s, const char *reason);
@@ -116,7 +116,9 @@ void pop3_auth_auth(struct pop3_session *s, const struct pop3_command *cmd);
 void pop3_auth_stls(struct pop3_session *s, const struct pop3_command *cmd);
 /* a line answering a SASL challenge */
 void pop3_auth_sasl_line(struct pop3_session *s, struct slice line);
-void pop3_auth_cleanup(struct pop3_session *s);
+
+/* pop3-login.c: the attempt itself (pop3-login.h); teardown */
+void pop3_login_cleanup(struct pop3_session *s);
 
 /* pop3-load.c: the maildrop from the store (worker thread) */
 int pop3_load_maildrop(struct store *store, int64_t account_id,

@@ -55,7 +55,7 @@ pop3_retr_work(uv_work_t *w)
 		if (r->open_err == STORE_ENOTFOUND &&
 		    pop3_load_msg_exists(s->env->store, s->account_id,
 					 s->md.mailbox_id, r->uid))
-			r->open_err = STORE_EIO;	/* its body is missing */
+			r->open_err = STORE_EIO; /* its body is missing */
 		if (r->open_err != 0)
 			return;
 	}
@@ -71,25 +71,29 @@ pop3_retr_first(struct pop3_session *s)
 
 	if (r->open_err != 0) {
 		if (r->open_err == STORE_ENOTFOUND) {
-			pop3_reply(s, "-ERR Message was removed by another "
+			pop3_session_reply(s, "-ERR Message was removed by "
+					   "another "
 				   "session");
 		} else {
-			log_error(s->id, "pop3 retr uid=%" PRIu32 " error=\"%s\"",
+			log_error(s->id, "pop3 retr "
+				  "uid=%" PRIu32 " error=\"%s\"",
 				  r->uid, store_strerror(r->open_err));
-			pop3_reply(s, "-ERR [SYS/TEMP] Cannot read the message");
+			pop3_session_reply(s, "-ERR [SYS/TEMP] Cannot read the "
+					   "message");
 		}
 		return false;
 	}
 	if (r->nread < 0) {
 		log_error(s->id, "pop3 retr uid=%" PRIu32 " read failed",
 			  r->uid);
-		pop3_reply(s, "-ERR [SYS/TEMP] Cannot read the message");
+		pop3_session_reply(s, "-ERR [SYS/TEMP] Cannot read the "
+				   "message");
 		return false;
 	}
 	if (r->top)
-		pop3_reply(s, "+OK Top of message follows");
+		pop3_session_reply(s, "+OK Top of message follows");
 	else
-		pop3_reply(s, "+OK %" PRIu64 " octets", r->size);
+		pop3_session_reply(s, "+OK %" PRIu64 " octets", r->size);
 	r->started = true;
 	return true;
 }
@@ -129,7 +133,8 @@ pop3_retr_after_work(uv_work_t *w, int status)
 	if (r->nread == 0 || !more) {
 		pop3_dot_finish(&r->dot, &out);
 		if (!r->top && pop3_dot_octets(&r->dot) != r->size)
-			log_error(s->id, "pop3 retr uid=%" PRIu32 " size changed "
+			log_error(s->id, "pop3 retr "
+				  "uid=%" PRIu32 " size changed "
 				  "announced=%" PRIu64 " sent=%" PRIu64, r->uid,
 				  r->size, pop3_dot_octets(&r->dot));
 		s->bytes_sent += out.len;

@@ -67,7 +67,8 @@ pop3_service_init(struct service_env *env)
 {
 	if (env->conf->pop3.timeout_ms < 10 * 60 * 1000)
 		log_warn(0, "pop3.timeout is %llu ms: RFC 1939 wants at least "
-			 "10 minutes", (unsigned long long)env->conf->pop3.timeout_ms);
+			 "10 minutes",
+			 (unsigned long long)env->conf->pop3.timeout_ms);
 	return 0;
 }
 

@@ -23,7 +23,7 @@ static void
 pop3_session_free(struct pop3_session *s)
 {
 	pop3_retr_cleanup(s);
-	pop3_auth_cleanup(s);
+	pop3_login_cleanup(s);
 	sasl_destroy(&s->sasl);
 	if (s->locked)
 		pop3_service_unlock(s->account_id);
@@ -41,10 +41,10 @@ pop3_session_unref(struct pop3_session *s)
 		pop3_session_free(s);
 }
 
-/* pop3_reply - one response line (CRLF appended); dropped once the
+/* pop3_session_reply - one response line (CRLF appended); dropped once the
  * connection is gone */
 void
-pop3_reply(struct pop3_session *s, const char *fmt, ...)
+pop3_session_reply(struct pop3_session *s, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -90,7 +90,7 @@ pop3_session_done_waiting(struct pop3_session *s)
 	if (s->conn_gone)
 		return;
 	if (s->shutdown && s->sasl == NULL) {
-		pop3_reply(s, "-ERR [SYS/TEMP] Server shutting down");
+		pop3_session_reply(s, "-ERR [SYS/TEMP] Server shutting down");
 		pop3_session_close(s, "shutdown");
 		return;
 	}
@@ -116,7 +116,7 @@ pop3_session_on_input(struct conn *c, void *ctx)
 		if (r == CONN_LINE_TOO_LONG) {
 			if (s->sasl_waiting_line) {
 				/* an over-long answer fails the exchange */
-				pop3_auth_sasl_line(s, (struct slice){ NULL, 0 });
+				pop3_auth_sasl_line(s, (struct slice){ 0 });
 				continue;
 			}
 			pop3_commands_bad(s, "-ERR Line too long");
@@ -156,7 +156,7 @@ pop3_session_on_timeout(struct conn *c, void *ctx)
 	if (s->wait == POP3_WAIT_UPDATE)
 		return;		/* the commit decides; QUIT closes after it */
 	if (s->wait != POP3_WAIT_RETR)	/* never inside a message */
-		pop3_reply(s, "-ERR Autologout: idle for too long");
+		pop3_session_reply(s, "-ERR Autologout: idle for too long");
 	pop3_session_close(s, "timeout");
 }
 
@@ -175,7 +175,7 @@ pop3_session_on_shutdown(struct conn *c, void *ctx)
 	struct pop3_session *s = ctx;
 
 	if (s->wait == POP3_WAIT_NONE) {
-		pop3_reply(s, "-ERR [SYS/TEMP] Server shutting down");
+		pop3_session_reply(s, "-ERR [SYS/TEMP] Server shutting down");
 		pop3_session_close(s, "shutdown");
 	} else {
 		s->shutdown = true;
@@ -204,10 +204,10 @@ pop3_session_accept(struct conn *c, struct service_env *env)
 	s->state = POP3_AUTHORIZATION;
 	conn_set_timeout(c, env->conf->pop3.timeout_ms);
 	if (env->shutting_down) {
-		pop3_reply(s, "-ERR [SYS/TEMP] Server shutting down");
+		pop3_session_reply(s, "-ERR [SYS/TEMP] Server shutting down");
 		conn_close(c, "shutdown");
 		return s;
 	}
-	pop3_reply(s, "+OK %s POP3 server ready", env->conf->hostname);
+	pop3_session_reply(s, "+OK %s POP3 server ready", env->conf->hostname);
 	return s;
 }

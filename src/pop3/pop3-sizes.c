@@ -76,7 +76,8 @@ pop3_sizes_grow(void)
 	} else if ((uint64_t)pop3_sizes_cap >= 2ULL * pop3_sizes_max) {
 		/* full: start over rather than grow past the bound */
 		free(old);
-		pop3_sizes_tab = xcalloc(pop3_sizes_cap, sizeof(*pop3_sizes_tab));
+		pop3_sizes_tab = xcalloc(pop3_sizes_cap,
+					 sizeof(*pop3_sizes_tab));
 		pop3_sizes_used = 0;
 		return;
 	} else {
@@ -86,7 +87,8 @@ pop3_sizes_grow(void)
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].mailbox_id != 0)
 			*pop3_sizes_find(pop3_sizes_tab, pop3_sizes_cap,
-					 old[i].mailbox_id, old[i].uid) = old[i];
+					 old[i].mailbox_id,
+					 old[i].uid) = old[i];
 	}
 	free(old);
 }
@@ -100,7 +102,8 @@ pop3_sizes_put(int64_t mailbox_id, uint32_t uid, uint64_t size)
 		return;
 	pthread_mutex_lock(&pop3_sizes_lock);
 	/* keep the load under one half */
-	if (pop3_sizes_tab == NULL || (pop3_sizes_used + 1) * 2 > pop3_sizes_cap)
+	if (pop3_sizes_tab == NULL ||
+	    (pop3_sizes_used + 1) * 2 > pop3_sizes_cap)
 		pop3_sizes_grow();
 	e = pop3_sizes_find(pop3_sizes_tab, pop3_sizes_cap, mailbox_id, uid);
 	if (e->mailbox_id == 0) {

@@ -19,11 +19,12 @@ pop3_update_done(void *arg, int ret)
 	s->wait = POP3_WAIT_NONE;
 	if (ret == 0) {
 		log_info(s->id, "pop3 update deleted=%u", n);
-		pop3_reply(s, "+OK Bye, %u messages deleted", n);
+		pop3_session_reply(s, "+OK Bye, %u messages deleted", n);
 	} else {
 		log_error(s->id, "pop3 update failed deleted=0 error=\"%s\"",
 			  store_strerror(ret));
-		pop3_reply(s, "-ERR [SYS/TEMP] Deleting failed, messages kept");
+		pop3_session_reply(s, "-ERR [SYS/TEMP] Deleting failed, "
+				   "messages kept");
 	}
 	pop3_session_close(s, "quit");
 	pop3_session_unref(s);
@@ -41,7 +42,7 @@ pop3_update_quit(struct pop3_session *s)
 	n = pop3_maildrop_deleted_ranges(&s->md, &ranges);
 	if (n == 0) {
 		log_info(s->id, "pop3 update deleted=0");
-		pop3_reply(s, "+OK Bye");
+		pop3_session_reply(s, "+OK Bye");
 		pop3_session_close(s, "quit");
 		return;
 	}
@@ -54,7 +55,8 @@ pop3_update_quit(struct pop3_session *s)
 		s->wait = POP3_WAIT_NONE;
 		log_error(s->id, "pop3 update failed error=\"%s\"",
 			  store_strerror(rc));
-		pop3_reply(s, "-ERR [SYS/TEMP] Deleting failed, messages kept");
+		pop3_session_reply(s, "-ERR [SYS/TEMP] Deleting failed, "
+				   "messages kept");
 		pop3_session_close(s, "quit");
 		pop3_session_unref(s);
 	}

@@ -6,15 +6,15 @@
 
 #include "pop3/pop3-maildrop.h"
 
-TEST(pop3_uidl_format)
+TEST(pop3_maildrop_uidl)
 {
 	char u[POP3_UIDL_LEN + 1];
 
-	pop3_uidl_format(u, 1, 1);
+	pop3_maildrop_uidl(u, 1, 1);
 	CHECK_STR(u, "0000000100000001");
-	pop3_uidl_format(u, 0x5f3a2b1c, 0xffffffff);
+	pop3_maildrop_uidl(u, 0x5f3a2b1c, 0xffffffff);
 	CHECK_STR(u, "5f3a2b1cffffffff");
-	pop3_uidl_format(u, 0xdeadbeef, 42);
+	pop3_maildrop_uidl(u, 0xdeadbeef, 42);
 	CHECK_STR(u, "deadbeef0000002a");
 	CHECK_INT(strlen(u), POP3_UIDL_LEN);
 }

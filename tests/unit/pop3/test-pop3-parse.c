@@ -119,18 +119,18 @@ TEST(pop3_parse_states)
 {
 	const struct pop3_cmd_def *d;
 
-	d = pop3_cmd_lookup(SLICE("user"));
+	d = pop3_parse_lookup(SLICE("user"));
 	CHECK(d && d->states == POP3_STATE_AUTHORIZATION);
-	d = pop3_cmd_lookup(SLICE("RETR"));
+	d = pop3_parse_lookup(SLICE("RETR"));
 	CHECK(d && d->states == POP3_STATE_TRANSACTION);
-	d = pop3_cmd_lookup(SLICE("quit"));
+	d = pop3_parse_lookup(SLICE("quit"));
 	CHECK(d && d->states == (POP3_STATE_AUTHORIZATION |
 				 POP3_STATE_TRANSACTION));
-	d = pop3_cmd_lookup(SLICE("Capa"));
+	d = pop3_parse_lookup(SLICE("Capa"));
 	CHECK(d && d->states == (POP3_STATE_AUTHORIZATION |
 				 POP3_STATE_TRANSACTION));
-	CHECK(pop3_cmd_lookup(SLICE("APOP")) == NULL);
-	CHECK(pop3_cmd_lookup(SLICE("")) == NULL);
+	CHECK(pop3_parse_lookup(SLICE("APOP")) == NULL);
+	CHECK(pop3_parse_lookup(SLICE("")) == NULL);
 }
 
 TEST(pop3_parse_msgno)
