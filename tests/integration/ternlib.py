@@ -108,6 +108,8 @@ class Tern:
         return ctx
 
     def start(self, wait_ports=True, timeout=20):
+        # a restart appends to the same log: only lines after here count
+        self.log_offset = len(self.log())
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen([TERN_BIN, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
@@ -118,7 +120,7 @@ class Tern:
     def wait_listening(self, timeout=20):
         """Wait for the "started" log line (listeners bound, store open)."""
         deadline = time.time() + timeout
-        while "started config=" not in self.log():
+        while "started config=" not in self.log()[self.log_offset:]:
             if self.proc.poll() is not None:
                 raise AssertionError("tern exited with %d:\n%s" %
                                      (self.proc.returncode, self.log()))
