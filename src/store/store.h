@@ -115,7 +115,9 @@ struct store_settings {
  * tern.db, blobs/, tmp/; upgrades the schema; recovery: removes stray
  * files in tmp/ and blob files no row refers to (crash between write
  * and commit), and finishes unlinks of blobs freed before a crash.
- * Starts the writer thread. */
+ * Recovery runs only in the first process to open the store (flock on
+ * DATA_DIR/lock); a CLI run beside a running server skips it. Starts
+ * the writer thread and the blob sync threads. */
 int store_open(const struct store_settings *set, struct store **store_r,
 	       char **error_r);
 
@@ -298,7 +300,8 @@ void store_alias_list_free(struct store_alias_list *l);
 /* ------------------------------------------------------------------ */
 /* Blobs: streaming message writer                                    */
 
-/* Start a new message body in DATA_DIR/tmp. Bytes written are also fed
+/* Start a new message body (a file DATA_DIR/blobs/xx/<id>, not part of
+ * any mailbox until a write commits it). Bytes written are also fed
  * to the MIME parser, so the message is parsed once, while it streams
  * in. The blob must end in exactly one of: store_blob_abort(), or being
  * handed to store_deliver()/store_append() (which take ownership and
