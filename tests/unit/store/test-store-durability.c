@@ -538,3 +538,34 @@ TEST(store_kill9_keeps_acknowledged_mail)
 	CHECK(nacks > 10);
 	free(acks);
 }
+
+TEST(store_second_opener_skips_recovery)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids), *cli;
+	struct store_blob *b = st_blob(s, MSG_TEXT_RECOVERY);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	uint32_t uid = 0;
+	char *t;
+
+	/* a server is streaming a message in; `tern account add` runs */
+	CHECK_INT(st_count_files("d", "blobs"), 1);
+	cli = st_open("d", true);
+	CHECK(cli != NULL);
+	CHECK_INT(store_account_add(cli, "late@example.org", NULL, NULL, NULL,
+				    NULL, NULL), 0);
+	store_close(&cli);
+	CHECK_INT(st_count_files("d", "blobs"), 1);
+	CHECK_INT(store_append(s, ids[0], inbox, &b, 0, NULL, 0, 0, &uid,
+			       NULL, NULL), 0);
+	t = st_read(s, ids[0], inbox, uid);
+	CHECK_STR(t, MSG_TEXT_RECOVERY);
+	free(t);
+	/* and the server sees the CLI's account */
+	{
+		struct store_account a;
+		CHECK_INT(store_account_get(s, "late@example.org", 0, &a), 0);
+		store_account_clear(&a);
+	}
+	store_close(&s);
+}
