@@ -29,7 +29,7 @@ struct uv_async_s;
 
 /* ---- database connections (store-db.c) ---- */
 
-#define DB_STMT_CACHE 128
+#define DB_STMT_CACHE 512	/* > number of distinct SQL strings */
 
 struct db_stmt_slot {
 	const char *sql;	/* pointer identity: string literals */
