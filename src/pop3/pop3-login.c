@@ -94,6 +94,7 @@ pop3_login_after_work(uv_work_t *w, int status)
 		return;
 	}
 	job->done(job);
+	pop3_session_flush(s);
 	pop3_session_unref(s);
 }
 

@@ -97,6 +97,8 @@ void pop3_session_unref(struct pop3_session *s);
 void pop3_session_done_waiting(struct pop3_session *s);
 void pop3_session_reply(struct pop3_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* send what is written now (end of an asynchronous completion) */
+void pop3_session_flush(struct pop3_session *s);
 /* write a reply and close the connection */
 void pop3_session_close(struct pop3_session *s, const char *reason);
 /* plaintext passwords may be used now */

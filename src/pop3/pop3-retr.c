@@ -14,6 +14,7 @@
 #define POP3_RETR_CHUNK (64 * 1024)
 
 static void pop3_retr_queue(struct pop3_session *s);
+static bool pop3_retr_step(struct pop3_session *s);
 
 /* pop3_retr_cleanup - close the reader, free the buffer */
 void
@@ -103,7 +104,6 @@ pop3_retr_after_work(uv_work_t *w, int status)
 {
 	struct pop3_session *s = w->data;
 	struct pop3_retr *r = &s->retr;
-	struct buf out = BUF_INIT;
 	bool more = true;
 
 	r->in_flight = false;
@@ -112,10 +112,25 @@ pop3_retr_after_work(uv_work_t *w, int status)
 		pop3_session_unref(s);
 		return;
 	}
+	more = pop3_retr_step(s);
+	pop3_session_flush(s);
+	if (more && conn_output_pending(s->conn) < conn_low_water)
+		pop3_retr_queue(s);	/* else on_drain asks for more */
+	pop3_session_unref(s);
+}
+
+/* pop3_retr_step - a chunk arrived: send it; false when the message is
+ * done (or failed) */
+static bool
+pop3_retr_step(struct pop3_session *s)
+{
+	struct pop3_retr *r = &s->retr;
+	struct buf out = BUF_INIT;
+	bool more = true;
+
 	if (!r->started && !pop3_retr_first(s)) {
 		pop3_retr_end(s);
-		pop3_session_unref(s);
-		return;
+		return false;
 	}
 	if (r->nread < 0) {
 		/* inside a multi-line reply: nothing can be said but goodbye */
@@ -123,8 +138,7 @@ pop3_retr_after_work(uv_work_t *w, int status)
 			  "offset=%" PRIu64, r->uid, r->off);
 		pop3_session_close(s, "error");
 		pop3_retr_end(s);
-		pop3_session_unref(s);
-		return;
+		return false;
 	}
 	if (r->nread > 0) {
 		r->off += (uint64_t)r->nread;
@@ -141,15 +155,12 @@ pop3_retr_after_work(uv_work_t *w, int status)
 		conn_write(s->conn, out.data, out.len);
 		buf_free(&out);
 		pop3_retr_end(s);
-		pop3_session_unref(s);
-		return;
+		return false;
 	}
 	s->bytes_sent += out.len;
 	conn_write(s->conn, out.data, out.len);
 	buf_free(&out);
-	if (conn_output_pending(s->conn) < conn_low_water)
-		pop3_retr_queue(s);	/* else on_drain asks for more */
-	pop3_session_unref(s);
+	return true;
 }
 
 static void

@@ -59,6 +59,15 @@ pop3_session_reply(struct pop3_session *s, const char *fmt, ...)
 	buf_free(&b);
 }
 
+/* pop3_session_flush - send now what a completion (worker, store) wrote,
+ * rather than on the next loop turn */
+void
+pop3_session_flush(struct pop3_session *s)
+{
+	if (!s->conn_gone)
+		conn_flush(s->conn);
+}
+
 /* pop3_session_close - flush what is written, then close */
 void
 pop3_session_close(struct pop3_session *s, const char *reason)
