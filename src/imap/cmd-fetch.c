@@ -23,6 +23,8 @@ struct fetch_ctx {
 	size_t n_seen;
 	struct store_uid_range *ranges;
 	struct store_flags_result fres;
+	bool changedsince_set;
+	uint64_t changedsince;
 };
 
 static void
@@ -126,6 +128,10 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		case FETCH_UID:
 			buf_printf(&b, "UID %u", m->uid);
 			break;
+		case FETCH_MODSEQ:
+			buf_printf(&b, "MODSEQ (%llu)",
+				   (unsigned long long)m->modseq);
+			break;
 		case FETCH_INTERNALDATE:
 			buf_append_str(&b, "INTERNALDATE ");
 			imap_append_date(&b, m->internaldate,
@@ -163,6 +169,9 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		fetch_out_text(o, b.data, b.len);
 		buf_free(&b);
 	}
+	if (x->changedsince_set && !x->items.want_modseq)
+		fetch_out_printf(o, "%sMODSEQ (%llu)", first ? "" : " ",
+				 (unsigned long long)m->modseq);
 	if (mark_seen && !x->items.want_flags) {
 		struct buf b = BUF_INIT;
 
@@ -223,6 +232,8 @@ fetch_run(struct imap_cmd *cmd)
 			if (x->next >= x->n || x->uids[x->next] != m->uid)
 				continue;
 			x->next++;
+			if (x->changedsince_set && m->modseq <= x->changedsince)
+				continue;
 			budget--;
 			fetch_message(cmd, m);
 			if (!fetch_flush(cmd)) {
@@ -273,17 +284,46 @@ cmd_fetch(struct imap_cmd *cmd)
 	const char *err;
 	size_t n;
 
+	bool vanished = false;
+
 	if (a[0].type != IMAP_ARG_ATOM || a[1].type == IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "FETCH needs a set and items");
-	if (a[2].type != IMAP_ARG_EOL)
-		return imap_cmd_bad(cmd, "FETCH modifiers are not supported");
 	x = xcalloc(1, sizeof(*x));
 	cmd->ctx = x;
 	cmd->ctx_free = fetch_ctx_free;
+	if (a[2].type == IMAP_ARG_LIST && a[3].type == IMAP_ARG_EOL) {
+		/* RFC 7162: (CHANGEDSINCE modseq [VANISHED]) */
+		const struct imap_arg *m = a[2].u.list;
+
+		for (; m->type != IMAP_ARG_EOL; m++) {
+			if (imap_arg_atom_eq(m, "CHANGEDSINCE") &&
+			    m[1].type == IMAP_ARG_ATOM &&
+			    slice_to_u64(slice_from_cstr(m[1].u.str),
+					 &x->changedsince)) {
+				x->changedsince_set = true;
+				m++;
+			} else if (imap_arg_atom_eq(m, "VANISHED") &&
+				   cmd->uid && s->qresync) {
+				vanished = true;
+			} else {
+				return imap_cmd_bad(cmd, "Invalid FETCH "
+						    "modifier");
+			}
+		}
+		if (vanished && !x->changedsince_set)
+			return imap_cmd_bad(cmd, "VANISHED needs CHANGEDSINCE");
+		s->condstore = true;
+	} else if (a[2].type != IMAP_ARG_EOL) {
+		return imap_cmd_bad(cmd, "Invalid FETCH arguments");
+	}
 	if (!fetch_items_parse(&a[1], &x->items, &err))
 		return imap_cmd_bad(cmd, err);
+	if (x->items.want_modseq)
+		s->condstore = true;
 	if (!imap_view_ranges(s, a[0].u.str, cmd->uid, &ranges, &n, &err))
 		return imap_cmd_bad(cmd, err);
+	if (vanished)
+		imap_view_vanished_earlier(s, x->changedsince, ranges, n);
 	x->uids = imap_view_uids(s, ranges, n, &x->n);
 	free(ranges);
 	cmd->resume = fetch_run;

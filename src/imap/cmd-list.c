@@ -194,6 +194,9 @@ cmd_status(struct imap_cmd *cmd)
 			buf_append_str(&b, "RECENT 0");
 		else if (imap_arg_atom_eq(it, "SIZE"))
 			buf_printf(&b, "SIZE %llu", (unsigned long long)m.size);
+		else if (imap_arg_atom_eq(it, "HIGHESTMODSEQ"))
+			buf_printf(&b, "HIGHESTMODSEQ %llu",
+				   (unsigned long long)m.highestmodseq);
 		else if (imap_arg_atom_eq(it, "DELETED"))
 			buf_printf(&b, "DELETED %u", m.deleted);
 		else {

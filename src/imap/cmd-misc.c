@@ -86,8 +86,16 @@ cmd_enable(struct imap_cmd *cmd)
 			buf_free(&b);
 			return imap_cmd_bad(cmd, "Invalid argument");
 		}
-		/* none of CONDSTORE, QRESYNC, UTF8=ACCEPT, IMAP4rev2 is
-		 * complete yet: they are not enabled (RFC 5161 3.1) */
+		if (imap_arg_atom_eq(a, "CONDSTORE") && !s->condstore) {
+			s->condstore = true;
+			buf_append_str(&b, " CONDSTORE");
+		} else if (imap_arg_atom_eq(a, "QRESYNC") && !s->qresync) {
+			s->qresync = true;
+			s->condstore = true;
+			buf_append_str(&b, " QRESYNC");
+		}
+		/* others (UTF8=ACCEPT, IMAP4rev2) are not offered: not
+		 * enabled (RFC 5161 3.1) */
 	}
 	buf_append_str(&b, "\r\n");
 	imap_write(s, b.data, b.len);

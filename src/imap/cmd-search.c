@@ -14,6 +14,7 @@ struct search_ctx {
 	size_t n, next;
 	uint32_t *hits;
 	size_t n_hits, cap_hits;
+	uint64_t max_modseq;
 };
 
 static void
@@ -66,6 +67,9 @@ search_finish(struct imap_cmd *cmd)
 		buf_append_str(&b, "* SEARCH");
 		for (i = 0; i < x->n_hits; i++)
 			buf_printf(&b, " %u", x->hits[i]);
+		if (x->q.modseq && x->n_hits > 0)
+			buf_printf(&b, " (MODSEQ %llu)",
+				   (unsigned long long)x->max_modseq);
 		buf_append_str(&b, "\r\n");
 	} else if (x->q.r_min || x->q.r_max || x->q.r_count || x->q.r_all) {
 		buf_append_str(&b, "* ESEARCH (TAG ");
@@ -89,6 +93,9 @@ search_finish(struct imap_cmd *cmd)
 			free(f);
 			imap_seqset_free(&set);
 		}
+		if (x->q.modseq && x->n_hits > 0)
+			buf_printf(&b, " MODSEQ %llu",
+				   (unsigned long long)x->max_modseq);
 		buf_append_str(&b, "\r\n");
 	}
 	imap_write(s, b.data, b.len);
@@ -129,8 +136,11 @@ search_run(struct imap_cmd *cmd)
 						     &sm.reader);
 			buf_reset(&text);
 			buf_reset(&hdr);
-			if (search_eval(&x->q.root, &sm))
+			if (search_eval(&x->q.root, &sm)) {
 				search_hit(x, m->uid);
+				if (m->modseq > x->max_modseq)
+					x->max_modseq = m->modseq;
+			}
 			store_reader_close(&sm.reader);
 		}
 		store_msg_iter_free(&it);

@@ -4,6 +4,38 @@
 #include <stdlib.h>
 #include <strings.h>
 
+/* RFC 7162 3.2.5.1: what changed since the client's modseq */
+static void
+cmd_select_qresync(struct imap_session *s, uint64_t modseq,
+		   const struct store_uid_range *known, size_t n_known)
+{
+	struct store_uid_range all = { 1, UINT32_MAX };
+	struct store_changes ch = { 0 };
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	imap_view_vanished_earlier(s, modseq, known ? known : &all,
+				   known ? n_known : 1);
+	if (store_mailbox_changes(s->env->store, s->account_id,
+				  s->view.mailbox_id, modseq, &ch) != 0) {
+		store_changes_free(&ch);
+		return;
+	}
+	for (i = 0; i < ch.n; i++) {
+		uint32_t seq = imap_view_seq(&s->view, ch.v[i].uid);
+
+		if (seq == 0)
+			continue;
+		buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, ch.v[i].uid);
+		imap_append_flags(&b, ch.v[i].flags, ch.v[i].keywords);
+		buf_printf(&b, " MODSEQ (%llu))\r\n",
+			   (unsigned long long)ch.v[i].modseq);
+	}
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
+	store_changes_free(&ch);
+}
+
 static enum imap_cmd_ret
 cmd_select_common(struct imap_cmd *cmd, bool readonly)
 {
@@ -14,10 +46,62 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 	size_t i;
 	int rc;
 
+	const struct imap_arg *qr = NULL;
+
 	if (cmd->args[0].type == IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "Mailbox name expected");
-	if (cmd->args[1].type != IMAP_ARG_EOL)
-		return imap_cmd_bad(cmd, "Unsupported SELECT parameters");
+	if (cmd->args[1].type == IMAP_ARG_LIST &&
+	    cmd->args[2].type == IMAP_ARG_EOL) {
+		const struct imap_arg *p = cmd->args[1].u.list;
+
+		for (; p->type != IMAP_ARG_EOL; p++) {
+			if (imap_arg_atom_eq(p, "CONDSTORE")) {
+				s->condstore = true;
+			} else if (imap_arg_atom_eq(p, "QRESYNC") &&
+				   s->qresync && p[1].type == IMAP_ARG_LIST) {
+				qr = (++p)->u.list;
+			} else {
+				return imap_cmd_bad(cmd, "Invalid SELECT "
+						    "parameters");
+			}
+		}
+	} else if (cmd->args[1].type != IMAP_ARG_EOL) {
+		return imap_cmd_bad(cmd, "Invalid SELECT parameters");
+	}
+	uint64_t qr_modseq = 0;
+	uint32_t qr_uidv = 0;
+	struct store_uid_range *qr_ranges = NULL;
+	size_t qr_n = 0;
+
+	if (qr != NULL) {
+		uint64_t v;
+
+		if (qr[0].type != IMAP_ARG_ATOM || qr[1].type != IMAP_ARG_ATOM ||
+		    !slice_to_u64(slice_from_cstr(qr[0].u.str), &v) ||
+		    v == 0 || v > UINT32_MAX ||
+		    !slice_to_u64(slice_from_cstr(qr[1].u.str), &qr_modseq) ||
+		    qr_modseq == 0 ||
+		    (qr[2].type != IMAP_ARG_EOL && qr[2].type != IMAP_ARG_ATOM))
+			return imap_cmd_bad(cmd, "Invalid QRESYNC parameters");
+		qr_uidv = (uint32_t)v;
+		if (qr[2].type == IMAP_ARG_ATOM) {
+			struct imap_seqset set;
+
+			if (!imap_seqset_parse(qr[2].u.str, &set) || set.dollar) {
+				imap_seqset_free(&set);
+				return imap_cmd_bad(cmd, "Invalid known UIDs");
+			}
+			imap_seqset_resolve(&set, UINT32_MAX - 1);
+			qr_ranges = xcalloc(set.n ? set.n : 1,
+					    sizeof(*qr_ranges));
+			for (i = 0; i < set.n; i++) {
+				qr_ranges[i].lo = set.v[i].lo;
+				qr_ranges[i].hi = set.v[i].hi;
+			}
+			qr_n = set.n;
+			imap_seqset_free(&set);
+		}
+	}
 	name = imap_mailbox_arg(s, &cmd->args[0]);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
@@ -33,8 +117,10 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 		rc = imap_view_open(s, mb.id, mb.name, readonly);
 	store_mailbox_clear(&mb);
 	free(name);
-	if (rc != 0)
+	if (rc != 0) {
+		free(qr_ranges);
 		return imap_cmd_store_error(cmd, rc);
+	}
 
 	struct imap_view *v = &s->view;
 
@@ -58,10 +144,15 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 		}
 	}
 	buf_printf(&b, "* OK [UIDVALIDITY %u] UIDs valid\r\n"
-		   "* OK [UIDNEXT %u] Predicted next UID\r\n",
-		   v->uidvalidity, v->uidnext);
+		   "* OK [UIDNEXT %u] Predicted next UID\r\n"
+		   "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+		   v->uidvalidity, v->uidnext,
+		   (unsigned long long)v->modseq);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	if (qr != NULL && qr_uidv == v->uidvalidity)
+		cmd_select_qresync(s, qr_modseq, qr_ranges, qr_n);
+	free(qr_ranges);
 	return imap_cmd_reply(cmd, "OK", "[%s] %s completed",
 			      readonly ? "READ-ONLY" : "READ-WRITE",
 			      readonly ? "EXAMINE" : "SELECT");

@@ -10,6 +10,7 @@ struct store_ctx {
 	struct buf keywords;
 	bool silent;
 	struct store_flags_result res;
+	uint64_t unchangedsince;
 };
 
 static void
@@ -44,18 +45,46 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 			continue;
 		m->flags = c->flags;
 		m->modseq = c->modseq;
-		if (x->silent)
+		if (x->silent && !(s->condstore && x->unchangedsince)) {
 			continue;
-		buf_printf(&b, "* %u FETCH (FLAGS ",
-			   imap_view_seq(&s->view, c->uid));
-		imap_append_flags(&b, c->flags, c->keywords);
+		} else if (x->silent) {
+			/* RFC 7162 3.1.3: MODSEQ even when silent */
+			buf_printf(&b, "* %u FETCH (", imap_view_seq(&s->view,
+								     c->uid));
+		} else {
+			buf_printf(&b, "* %u FETCH (FLAGS ",
+				   imap_view_seq(&s->view, c->uid));
+			imap_append_flags(&b, c->flags, c->keywords);
+			buf_append_byte(&b, ' ');
+		}
 		if (cmd->uid)
-			buf_printf(&b, " UID %u", c->uid);
+			buf_printf(&b, "UID %u ", c->uid);
+		if (s->condstore)
+			buf_printf(&b, "MODSEQ (%llu) ",
+				   (unsigned long long)c->modseq);
+		b.len--;	/* the last space */
 		buf_append_str(&b, ")\r\n");
 	}
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
-	imap_cmd_reply(cmd, "OK", "Store completed");
+	if (x->res.nfailed > 0) {
+		struct imap_seqset set;
+		char *f;
+
+		if (!cmd->uid) {
+			for (i = 0; i < x->res.nfailed; i++)
+				x->res.failed[i] = imap_view_seq(
+					&s->view, x->res.failed[i]);
+		}
+		imap_seqset_from_sorted(&set, x->res.failed, x->res.nfailed);
+		f = imap_seqset_format(&set);
+		imap_cmd_reply(cmd, "OK", "[MODIFIED %s] Conditional STORE "
+			       "failed", f);
+		free(f);
+		imap_seqset_free(&set);
+	} else {
+		imap_cmd_reply(cmd, "OK", "Store completed");
+	}
 	imap_cmd_end(cmd);
 }
 
@@ -71,16 +100,33 @@ cmd_store(struct imap_cmd *cmd)
 	size_t n;
 	store_cb *cb;
 
-	if (a[0].type != IMAP_ARG_ATOM || a[1].type != IMAP_ARG_ATOM ||
-	    a[2].type == IMAP_ARG_EOL || a[3].type != IMAP_ARG_EOL)
+	const struct imap_arg *set = &a[0];
+
+	if (a[0].type != IMAP_ARG_ATOM)
+		return imap_cmd_bad(cmd, "STORE needs a set, an item and flags");
+	x = xcalloc(1, sizeof(*x));
+	cmd->ctx = x;
+	cmd->ctx_free = store_ctx_free;
+	a++;
+	if (a[0].type == IMAP_ARG_LIST) {
+		/* RFC 7162: (UNCHANGEDSINCE modseq) */
+		const struct imap_arg *m = a[0].u.list;
+
+		if (!imap_arg_atom_eq(&m[0], "UNCHANGEDSINCE") ||
+		    m[1].type != IMAP_ARG_ATOM || m[2].type != IMAP_ARG_EOL ||
+		    !slice_to_u64(slice_from_cstr(m[1].u.str),
+				  &x->unchangedsince))
+			return imap_cmd_bad(cmd, "Invalid STORE modifier");
+		s->condstore = true;
+		a++;
+	}
+	if (a[0].type != IMAP_ARG_ATOM || a[1].type == IMAP_ARG_EOL ||
+	    a[2].type != IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "STORE needs a set, an item and flags");
 	if (s->view.readonly)
 		return imap_cmd_reply(cmd, "NO", "[READ-ONLY] Mailbox is "
 				      "read-only");
-	x = xcalloc(1, sizeof(*x));
-	cmd->ctx = x;
-	cmd->ctx_free = store_ctx_free;
-	what = a[1].u.str;
+	what = a[0].u.str;
 	if (*what == '+') {
 		op = STORE_FLAGS_ADD;
 		what++;
@@ -94,9 +140,9 @@ cmd_store(struct imap_cmd *cmd)
 		x->silent = true;
 	else if (strcasecmp(what, "FLAGS") != 0)
 		return imap_cmd_bad(cmd, "Unknown STORE item");
-	if (!imap_parse_flags(&a[2], &flags, &x->keywords))
+	if (!imap_parse_flags(&a[1], &flags, &x->keywords))
 		return imap_cmd_bad(cmd, "Invalid flags");
-	if (!imap_view_ranges(s, a[0].u.str, cmd->uid, &x->ranges, &n, &err))
+	if (!imap_view_ranges(s, set->u.str, cmd->uid, &x->ranges, &n, &err))
 		return imap_cmd_bad(cmd, err);
 	if (n == 0)
 		return imap_cmd_reply(cmd, "OK", "Store completed");
@@ -104,5 +150,5 @@ cmd_store(struct imap_cmd *cmd)
 	return imap_cmd_write_started(cmd, store_flags(
 		s->env->store, s->account_id, s->view.mailbox_id, x->ranges, n,
 		op, flags, x->keywords.len ? buf_cstr(&x->keywords) : "",
-		0, &x->res, cb, s));
+		x->unchangedsince, &x->res, cb, s));
 }

@@ -24,6 +24,9 @@ fetch_add(struct fetch_items *fi, enum fetch_kind kind)
 	case FETCH_UID:
 		fi->want_uid = true;
 		break;
+	case FETCH_MODSEQ:
+		fi->want_modseq = true;
+		break;
 	case FETCH_ENVELOPE:
 	case FETCH_BODY:
 	case FETCH_BODYSTRUCTURE:
@@ -250,6 +253,8 @@ fetch_parse_one(struct fetch_items *fi, const struct imap_arg *a)
 		fetch_add(fi, FETCH_BODYSTRUCTURE);
 	else if (strcasecmp(s, "UID") == 0)
 		fetch_add(fi, FETCH_UID);
+	else if (strcasecmp(s, "MODSEQ") == 0)
+		fetch_add(fi, FETCH_MODSEQ);
 	else if (strcasecmp(s, "RFC822") == 0) {
 		if (!fetch_parse_section(fi, "]", false, "BODY"))
 			return false;

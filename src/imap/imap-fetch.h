@@ -12,6 +12,7 @@ enum fetch_kind {
 	FETCH_BODY,		/* BODY without section */
 	FETCH_BODYSTRUCTURE,
 	FETCH_UID,
+	FETCH_MODSEQ,		/* CONDSTORE */
 	FETCH_SECTION,		/* BODY[...], RFC822, RFC822.HEADER/TEXT */
 };
 
@@ -44,7 +45,7 @@ struct fetch_item {
 struct fetch_items {
 	size_t n;
 	struct fetch_item *v;
-	bool want_flags, want_uid;
+	bool want_flags, want_uid, want_modseq;
 	bool sets_seen;		/* a non-peek body item */
 	unsigned store_fields;	/* STORE_MSG_* to load */
 };

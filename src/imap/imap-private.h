@@ -201,6 +201,10 @@ void imap_view_expunged(struct imap_session *s, const uint32_t *uids,
 bool imap_view_ranges(struct imap_session *s, const char *set, bool uid,
 		      struct store_uid_range **ranges_r, size_t *n_r,
 		      const char **error_r);
+/* QRESYNC: "* VANISHED (EARLIER) uids" for the uids in ranges expunged
+ * after modseq */
+void imap_view_vanished_earlier(struct imap_session *s, uint64_t modseq,
+				const struct store_uid_range *r, size_t n);
 /* "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" */
 void imap_view_flags_line(struct imap_session *s, struct buf *b);
 /* uids of the view that fall in ranges (ascending) */

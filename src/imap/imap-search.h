@@ -17,6 +17,7 @@ enum skey_type {
 	SK_HEADER,		/* field, str */
 	SK_BODY, SK_TEXT,	/* str */
 	SK_UIDS,		/* ranges */
+	SK_MODSEQ,		/* num: modseq >= num (CONDSTORE) */
 };
 
 struct skey {
@@ -37,6 +38,7 @@ struct search_query {
 	struct skey root;	/* SK_AND */
 	unsigned fields;	/* STORE_MSG_* needed */
 	bool body;		/* BODY/TEXT: the message must be read */
+	bool modseq;		/* a MODSEQ key: report the highest */
 	/* ESEARCH */
 	bool esearch;
 	bool r_min, r_max, r_count, r_all, r_save;

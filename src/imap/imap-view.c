@@ -136,7 +136,7 @@ void
 imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 {
 	struct imap_view *v = &s->view;
-	uint32_t *sorted;
+	uint32_t *sorted, *gone;
 	size_t i, o = 0, k = 0, removed = 0;
 	struct buf b = BUF_INIT;
 
@@ -145,17 +145,32 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 	sorted = xmalloc(n * sizeof(*sorted));
 	memcpy(sorted, uids, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), imap_uid_cmp);
+	gone = xmalloc(n * sizeof(*gone));
 	for (i = 0; i < v->n; i++) {
 		while (k < n && sorted[k] < v->msgs[i].uid)
 			k++;
 		if (k < n && sorted[k] == v->msgs[i].uid) {
-			buf_printf(&b, "* %zu EXPUNGE\r\n", i + 1 - removed);
-			removed++;
+			if (!s->qresync)
+				buf_printf(&b, "* %zu EXPUNGE\r\n",
+					   i + 1 - removed);
+			gone[removed++] = v->msgs[i].uid;
 			continue;
 		}
 		v->msgs[o++] = v->msgs[i];
 	}
 	v->n = o;
+	if (s->qresync && removed > 0) {
+		/* RFC 7162 3.2.10: VANISHED replaces EXPUNGE */
+		struct imap_seqset set;
+		char *f;
+
+		imap_seqset_from_sorted(&set, gone, removed);
+		f = imap_seqset_format(&set);
+		buf_printf(&b, "* VANISHED %s\r\n", f);
+		free(f);
+		imap_seqset_free(&set);
+	}
+	free(gone);
 	/* announced now: not pending any more */
 	for (i = 0, o = 0; i < v->n_pend; i++) {
 		if (bsearch(&v->pend[i], sorted, n, sizeof(*sorted),
@@ -366,4 +381,41 @@ imap_view_uids(struct imap_session *s, const struct store_uid_range *r,
 	}
 	*count_r = cnt;
 	return out;
+}
+
+void
+imap_view_vanished_earlier(struct imap_session *s, uint64_t modseq,
+			   const struct store_uid_range *r, size_t n)
+{
+	struct store_changes ch = { 0 };
+	struct imap_seqset set;
+	uint32_t *v;
+	size_t i, j, k = 0;
+	char *f;
+
+	if (store_mailbox_changes(s->env->store, s->account_id,
+				  s->view.mailbox_id, modseq, &ch) != 0 ||
+	    ch.nexpunged == 0) {
+		store_changes_free(&ch);
+		return;
+	}
+	v = xmalloc(ch.nexpunged * sizeof(*v));
+	for (i = 0; i < ch.nexpunged; i++) {
+		for (j = 0; j < n; j++) {
+			if (ch.expunged[i] >= r[j].lo &&
+			    ch.expunged[i] <= r[j].hi) {
+				v[k++] = ch.expunged[i];
+				break;
+			}
+		}
+	}
+	if (k > 0) {
+		imap_seqset_from_sorted(&set, v, k);
+		f = imap_seqset_format(&set);
+		imap_printf(s, "* VANISHED (EARLIER) %s\r\n", f);
+		free(f);
+		imap_seqset_free(&set);
+	}
+	free(v);
+	store_changes_free(&ch);
 }

@@ -254,6 +254,8 @@ search_eval(const struct skey *k, struct search_msg *sm)
 	}
 		b = search_body(sm);
 		return search_contains((const char *)b->data, b->len, k->str);
+	case SK_MODSEQ:
+		return m->modseq >= k->num;
 	case SK_UIDS:
 		for (i = 0; i < k->n_ranges; i++)
 			if (m->uid >= k->ranges[i].lo &&

@@ -316,6 +316,17 @@ sp_key(struct sparse *p, struct skey *parent)
 			return false;
 		goto out;
 	}
+	if (strcasecmp(name, "MODSEQ") == 0) {
+		/* MODSEQ [entry-name entry-type] modseq (RFC 7162 3.1.5) */
+		if (imap_arg_is_string(p->a) && p->a[1].type == IMAP_ARG_ATOM)
+			p->a += 2;
+		k = skey_add(parent, SK_MODSEQ);
+		if (!sp_number(p, &k->num))
+			return false;
+		p->q->modseq = true;
+		p->s->condstore = true;
+		goto out;
+	}
 	if (strcasecmp(name, "NOT") == 0) {
 		k = skey_add(parent, SK_NOT);
 		if (!sp_key(p, k))
