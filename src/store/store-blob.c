@@ -30,7 +30,8 @@
 #include <unistd.h>
 
 struct store_reader {
-	int fd;
+	int fd;			/* -1 for a body kept in the database */
+	unsigned char *mem;	/* that body */
 	unsigned char *prefix;
 	size_t prefix_len;
 	uint64_t blob_size;
@@ -83,23 +84,23 @@ blob_path(int64_t id, char *buf, size_t size)
 	snprintf(buf, size, "%02x/%lld", (unsigned)(id % 256), (long long)id);
 }
 
-int
-store_blob_begin(struct store *s, struct store_blob **blob_r)
+/* create blobs/xx/<id> for a blob that outgrew the inline limit (or
+ * when inlining is off) */
+static int
+blob_create_file(struct store *s, struct store_blob *b)
 {
-	struct store_blob *b = xcalloc(1, sizeof(*b));
 	char dir[4];
 
-	b->store = s;
-	b->fd = -1;
 	/* another process (tern import) may take ids too: O_EXCL and on */
 	for (int tries = 0; b->fd < 0 && tries < 1000; tries++) {
-		b->id = __atomic_fetch_add(&s->next_blob_id, 1,
-					   __ATOMIC_RELAXED);
+		if (tries > 0)
+			b->id = __atomic_fetch_add(&s->next_blob_id, 1,
+						   __ATOMIC_RELAXED);
 		blob_path(b->id, b->tmpname, sizeof(b->tmpname));
 		b->fd = openat(s->blobs_dirfd, b->tmpname,
 			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (b->fd < 0 && errno == ENOENT) {
-			/* first blob in blobs/xx: create the folder durably */
+			/* first blob in blobs/xx: create the folder */
 			snprintf(dir, sizeof(dir), "%02x",
 				 (unsigned)(b->id % 256));
 			if (mkdirat(s->blobs_dirfd, dir, 0700) < 0 &&
@@ -118,6 +119,39 @@ store_blob_begin(struct store *s, struct store_blob **blob_r)
 	if (b->fd < 0) {
 		log_error(0, "store: create blobs/%s: %s", b->tmpname,
 			  strerror(errno));
+		return STORE_EIO;
+	}
+	b->has_file = true;
+	return 0;
+}
+
+static int
+blob_write_fd(struct store_blob *b, const unsigned char *p, size_t left)
+{
+	while (left > 0) {
+		ssize_t n = write(b->fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error(0, "store: write blobs/%s: %s", b->tmpname,
+				  strerror(errno));
+			return STORE_EIO;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+store_blob_begin(struct store *s, struct store_blob **blob_r)
+{
+	struct store_blob *b = xcalloc(1, sizeof(*b));
+
+	b->store = s;
+	b->fd = -1;
+	b->id = __atomic_fetch_add(&s->next_blob_id, 1, __ATOMIC_RELAXED);
+	if (s->inline_max == 0 && blob_create_file(s, b) < 0) {
 		free(b);
 		*blob_r = NULL;
 		return STORE_EIO;
@@ -130,9 +164,6 @@ store_blob_begin(struct store *s, struct store_blob **blob_r)
 int
 store_blob_write(struct store_blob *b, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	size_t left = len;
-
 	if (b->failed)
 		return STORE_EIO;
 	if (b->store->max_message_size &&
@@ -140,18 +171,23 @@ store_blob_write(struct store_blob *b, const void *data, size_t len)
 		b->failed = true;
 		return STORE_ETOOBIG;
 	}
-	while (left > 0) {
-		ssize_t n = write(b->fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error(0, "store: write blobs/%s: %s", b->tmpname,
-				  strerror(errno));
+	if (!b->has_file && b->size + len <= b->store->inline_max) {
+		/* small so far: kept in memory, stored in the database */
+		buf_append(&b->mem, data, len);
+	} else {
+		if (!b->has_file) {
+			/* outgrew the inline limit: spill to a file */
+			if (blob_create_file(b->store, b) < 0 ||
+			    blob_write_fd(b, b->mem.data, b->mem.len) < 0) {
+				b->failed = true;
+				return STORE_EIO;
+			}
+			buf_free(&b->mem);
+		}
+		if (blob_write_fd(b, data, len) < 0) {
 			b->failed = true;
 			return STORE_EIO;
 		}
-		p += n;
-		left -= (size_t)n;
 	}
 	store_parse_feed(b, data, len);
 	b->size += len;
@@ -171,6 +207,7 @@ store_blob_destroy(struct store_blob *b)
 		return;
 	if (b->fd >= 0)
 		close(b->fd);
+	buf_free(&b->mem);
 	store_parse_abort(b);
 	store_parse_clear(&b->parse);
 	free(b);
@@ -184,7 +221,8 @@ store_blob_abort(struct store_blob **bp)
 	if (b == NULL)
 		return;
 	*bp = NULL;
-	store_blob_unlink(b->store, b->id);
+	if (b->has_file)
+		store_blob_unlink(b->store, b->id);
 	store_blob_destroy(b);
 }
 
@@ -281,6 +319,11 @@ store_sync_stop(struct store *s)
 void
 store_blob_sync_async(struct store *s, struct store_blob *b)
 {
+	if (!b->has_file) {
+		/* kept in the database: durable with the commit */
+		b->sync_state = b->failed ? -1 : 1;
+		return;
+	}
 	pthread_mutex_lock(&s->sync_lock);
 	b->sync_state = 0;
 	b->sync_next = NULL;
@@ -320,8 +363,8 @@ store_blob_commit(struct store *s, struct store_blob *b)
 		" bodystructure, sent_date, sent_tz, header_len, body_lines,"
 		" subject, hfrom, hto, hcc, hbcc, message_id, in_reply_to,"
 		" refs, sort_subject, sort_from, sort_to, sort_cc, sort_dfrom,"
-		" sort_dto, headers, partmap)"
-		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" sort_dto, headers, partmap, data)"
+		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	struct store_parse *p = &b->parse;
 	sqlite3_stmt *st;
 	int ret;
@@ -360,6 +403,11 @@ store_blob_commit(struct store *s, struct store_blob *b)
 				  SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(st, 25);
+	if (!b->has_file)
+		sqlite3_bind_blob64(st, 26, b->mem.data ? (void *)b->mem.data :
+				    (void *)"", b->mem.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 26);
 	if ((ret = db_step_done(s->wdb, st, "insert blob")) < 0)
 		return ret;
 	b->in_db = true;
@@ -369,7 +417,7 @@ store_blob_commit(struct store *s, struct store_blob *b)
 void
 store_blob_settle(struct store *s, struct store_blob *b, bool keep)
 {
-	if (!keep)
+	if (!keep && b->has_file)
 		store_blob_unlink(s, b->id);
 	store_blob_destroy(b);
 }
@@ -390,10 +438,11 @@ store_blob_ref(struct store *s, int64_t blob_id, int delta)
 {
 	static const char upd[] =
 		"UPDATE blobs SET refcount = refcount + ? WHERE id = ?"
-		" RETURNING refcount";
+		" RETURNING refcount, data IS NULL";
 	static const char del[] = "DELETE FROM blobs WHERE id = ?";
 	sqlite3_stmt *st = db_prep(s->wdb, upd);
 	int64_t rc;
+	bool has_file;
 	int r;
 
 	if (st == NULL)
@@ -408,6 +457,7 @@ store_blob_ref(struct store *s, int64_t blob_id, int delta)
 		return db_fail(s->wdb, "blob ref");
 	}
 	rc = sqlite3_column_int64(st, 0);
+	has_file = sqlite3_column_int(st, 1) != 0;
 	sqlite3_reset(st);
 	if (rc > 0)
 		return 0;
@@ -416,7 +466,8 @@ store_blob_ref(struct store *s, int64_t blob_id, int delta)
 	sqlite3_bind_int64(st, 1, blob_id);
 	if ((r = db_step_done(s->wdb, st, "blob delete")) < 0)
 		return r;
-	store_blob_freed(s, blob_id);
+	if (has_file)
+		store_blob_freed(s, blob_id);
 	return 0;
 }
 
@@ -449,7 +500,7 @@ store_blob_recover(struct store *s, char **error_r)
 {
 	static const char exists[] = "SELECT 1 FROM blobs WHERE id = ?";
 	static const char zero[] =
-		"SELECT id FROM blobs WHERE refcount <= 0";
+		"SELECT id FROM blobs WHERE refcount <= 0 AND data IS NULL";
 	int fd;
 	DIR *d;
 	struct dirent *de;
@@ -540,31 +591,56 @@ fail:
 /* reader                                                             */
 
 int
-store_reader_new(struct store *s, int64_t blob_id, const void *prefix,
-		 size_t prefix_len, struct store_reader **r_r)
+store_reader_new(struct store *s, struct db *db, int64_t blob_id,
+		 const void *prefix, size_t prefix_len,
+		 struct store_reader **r_r)
 {
+	static const char sql[] =
+		"SELECT data IS NULL, data FROM blobs WHERE id = ?";
 	struct store_reader *r;
+	sqlite3_stmt *q;
 	char path[64];
 	struct stat st;
-	int fd;
+	int fd = -1, rc;
+	unsigned char *mem = NULL;
+	uint64_t size = 0;
 
 	*r_r = NULL;
-	blob_path(blob_id, path, sizeof(path));
-	fd = openat(s->blobs_dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		/* expunged between lookup and open */
-		if (errno == ENOENT)
-			return STORE_ENOTFOUND;
-		log_error(0, "store: open blobs/%s: %s", path, strerror(errno));
+	if ((q = db_prep(db, sql)) == NULL)
 		return STORE_EIO;
+	sqlite3_bind_int64(q, 1, blob_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 0) {
+		size = (uint64_t)sqlite3_column_bytes(q, 1);
+		mem = xmalloc(size ? size : 1);
+		if (size)
+			memcpy(mem, sqlite3_column_blob(q, 1), size);
 	}
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return STORE_EIO;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? STORE_ENOTFOUND :
+			db_fail(db, "reader");
+	if (mem == NULL) {
+		blob_path(blob_id, path, sizeof(path));
+		fd = openat(s->blobs_dirfd, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			/* expunged between lookup and open */
+			if (errno == ENOENT)
+				return STORE_ENOTFOUND;
+			log_error(0, "store: open blobs/%s: %s", path,
+				  strerror(errno));
+			return STORE_EIO;
+		}
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return STORE_EIO;
+		}
+		size = (uint64_t)st.st_size;
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->fd = fd;
-	r->blob_size = (uint64_t)st.st_size;
+	r->mem = mem;
+	r->blob_size = size;
 	if (prefix_len) {
 		r->prefix = xmalloc(prefix_len);
 		memcpy(r->prefix, prefix, prefix_len);
@@ -594,6 +670,17 @@ store_reader_pread(struct store_reader *r, void *buf, size_t len,
 		memcpy(out, r->prefix + off, n);
 		done = n;
 		off += n;
+	}
+	if (r->mem != NULL) {
+		uint64_t boff = off - r->prefix_len;
+		if (done < len && boff < r->blob_size) {
+			size_t n = len - done;
+			if (n > r->blob_size - boff)
+				n = (size_t)(r->blob_size - boff);
+			memcpy(out + done, r->mem + boff, n);
+			done += n;
+		}
+		return (ssize_t)done;
 	}
 	while (done < len && off - r->prefix_len < r->blob_size) {
 		ssize_t n = pread(r->fd, out + done, len - done,
@@ -632,7 +719,9 @@ store_reader_close(struct store_reader **rp)
 	if (r == NULL)
 		return;
 	*rp = NULL;
-	close(r->fd);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->mem);
 	free(r->prefix);
 	free(r);
 }

@@ -62,7 +62,8 @@ static const char schema_sql[] =
 	" message_id TEXT, in_reply_to TEXT, refs TEXT,"
 	" sort_subject TEXT, sort_from TEXT, sort_to TEXT, sort_cc TEXT,"
 	" sort_dfrom TEXT, sort_dto TEXT,"
-	" headers TEXT, partmap BLOB);"
+	" headers TEXT, partmap BLOB,"
+	" data BLOB);"	/* the body itself when small (else a file) */
 	"CREATE TABLE IF NOT EXISTS messages("
 	" mailbox_id INTEGER NOT NULL,"
 	" uid INTEGER NOT NULL,"
@@ -269,6 +270,8 @@ int
 db_schema(struct db *db, char **error_r)
 {
 	char *err = NULL;
+	sqlite3_stmt *st;
+	bool has_data = false;
 
 	if (sqlite3_exec(db->h, schema_sql, NULL, NULL, &err) != SQLITE_OK) {
 		if (error_r)
@@ -276,6 +279,18 @@ db_schema(struct db *db, char **error_r)
 		sqlite3_free(err);
 		return STORE_EIO;
 	}
+	/* stores made before inline bodies: add the column */
+	if (sqlite3_prepare_v2(db->h, "PRAGMA table_info(blobs)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, "table_info");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+		if (name && strcmp((const char *)name, "data") == 0)
+			has_data = true;
+	}
+	sqlite3_finalize(st);
+	if (!has_data && db_exec(db, "ALTER TABLE blobs ADD COLUMN data BLOB") < 0)
+		return STORE_EIO;
 	return 0;
 }
 

@@ -1366,7 +1366,7 @@ store_msg_open(struct store *s, int64_t account_id, int64_t mailbox_id,
 	}
 	sqlite3_reset(st);
 	if (ret == 0)
-		ret = store_reader_new(s, blob_id, prefix, plen, r_r);
+		ret = store_reader_new(s, db, blob_id, prefix, plen, r_r);
 	free(prefix);
 	return ret;
 }

@@ -21,6 +21,8 @@
 
 #include "store/store.h"
 
+#include "lib/buf.h"
+
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -116,6 +118,7 @@ struct store {
 	uint64_t max_message_size;
 	bool no_fsync;
 	bool use_syncfs;
+	uint64_t inline_max;	/* bodies up to this size live in the db */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	int tmp_dirfd;		/* DATA_DIR/tmp */
 	int lock_fd;		/* DATA_DIR/lock: flock, shared while open */
@@ -176,6 +179,8 @@ struct store_blob {
 	int sync_state;		/* 0 queued/not yet, 1 durable, -1 failed */
 	bool in_db;		/* row inserted by store_blob_commit */
 	bool new_dir;		/* created blobs/xx: fsync blobs/ too */
+	bool has_file;		/* else the bytes are in mem (inline) */
+	struct buf mem;		/* inline body, <= store->inline_max */
 	struct store_blob *sync_next;
 	struct store_parse parse;
 	bool parsed;
@@ -204,9 +209,11 @@ void store_blob_destroy(struct store_blob *b);
 int store_blob_recover(struct store *s, char **error_r);
 /* next_blob_id = 1 + max(ids in the database, at_least) */
 int store_blob_next_id(struct store *s, int64_t at_least);
-/* reader over blob id with an optional prefix (copied) */
-int store_reader_new(struct store *s, int64_t blob_id, const void *prefix,
-		     size_t prefix_len, struct store_reader **r_r);
+/* reader over blob id with an optional prefix (copied); db is the
+ * calling thread's read connection */
+int store_reader_new(struct store *s, struct db *db, int64_t blob_id,
+		     const void *prefix, size_t prefix_len,
+		     struct store_reader **r_r);
 /* adjust refcount by delta (writer thread); frees at 0 */
 int store_blob_ref(struct store *s, int64_t blob_id, int delta);
 void store_parse_clear(struct store_parse *p);

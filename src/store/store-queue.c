@@ -221,7 +221,7 @@ store_queue_open(struct store *s, int64_t msg_id, struct store_reader **r_r)
 	sqlite3_reset(st);
 	if (blob_id == 0)
 		return STORE_ENOTFOUND;
-	return store_reader_new(s, blob_id, NULL, 0, r_r);
+	return store_reader_new(s, db, blob_id, NULL, 0, r_r);
 }
 
 /* ------------------------------------------------------------------ */

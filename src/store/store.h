@@ -104,6 +104,11 @@ struct store_settings {
 	uint64_t max_message_size;
 	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
 	bool unsafe_no_fsync;
+	/* message bodies up to this many bytes are kept inside the
+	 * database (durable with the commit, no file or fsync of their
+	 * own); larger ones are files. 0: default (64 KiB); < 0: always
+	 * files. */
+	int64_t blob_inline_max;
 	/* make blob files durable with one syncfs(2) per commit instead of
 	 * fdatasync + directory fsync per file: fewer flushes, but it also
 	 * flushes everything else dirty on that filesystem, so use it only
@@ -300,8 +305,9 @@ void store_alias_list_free(struct store_alias_list *l);
 /* ------------------------------------------------------------------ */
 /* Blobs: streaming message writer                                    */
 
-/* Start a new message body (a file DATA_DIR/blobs/xx/<id>, not part of
- * any mailbox until a write commits it). Bytes written are also fed
+/* Start a new message body (kept in memory while it is small, else a
+ * file DATA_DIR/blobs/xx/<id>; part of no mailbox until a write
+ * commits it). Bytes written are also fed
  * to the MIME parser, so the message is parsed once, while it streams
  * in. The blob must end in exactly one of: store_blob_abort(), or being
  * handed to store_deliver()/store_append() (which take ownership and
@@ -705,7 +711,8 @@ ssize_t store_reader_pread(struct store_reader *r, void *buf, size_t len,
 const unsigned char *store_reader_prefix(const struct store_reader *r,
 					 size_t *len_r);
 /* the blob's fd (read-only; blob byte 0 is message byte prefix_len),
- * e.g. for mmap or sendfile; owned by the reader */
+ * e.g. for mmap or sendfile; owned by the reader. -1 when the body is
+ * small and kept inside the database: use store_reader_pread(). */
 int store_reader_fd(const struct store_reader *r);
 void store_reader_close(struct store_reader **r);
 

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* open a store in test_tmpdir()/name (fsync on unless fast) */
+/* open a store in test_tmpdir()/name (fsync on unless fast); bodies
+ * are files unless inline (most tests count blob files) */
 static inline struct store *
-st_open(const char *name, bool fast)
+st_open2(const char *name, bool fast, bool inline_bodies)
 {
 	struct store_settings set;
 	struct store *s = NULL;
@@ -23,6 +24,7 @@ st_open(const char *name, bool fast)
 	memset(&set, 0, sizeof(set));
 	set.data_dir = path;
 	set.unsafe_no_fsync = fast;
+	set.blob_inline_max = inline_bodies ? 0 : -1;
 	ret = store_open(&set, &s, &err);
 	if (ret < 0) {
 		test_fail(__FILE__, __LINE__, "store_open: %s (%s)",
@@ -31,6 +33,12 @@ st_open(const char *name, bool fast)
 		return NULL;
 	}
 	return s;
+}
+
+static inline struct store *
+st_open(const char *name, bool fast)
+{
+	return st_open2(name, fast, false);
 }
 
 /* a store with domain example.org and accounts a@, b@, c@ */

@@ -856,3 +856,105 @@ TEST(store_uidvalidity_unique_per_name)
 	}
 	store_close(&s);
 }
+
+TEST(store_inline_small_bodies_and_spill)
+{
+	int64_t ids[3], qid = 0;
+	struct store *s = st_open2("i", false, true);
+	struct store_blob *b;
+	struct store_rcpt r[3];
+	struct store_reader *rd = NULL;
+	const char *pfx = "Delivered-To: a@example.org\r\n";
+	char *t, *big;
+	size_t bigsize = 200 * 1024;
+	uint32_t uid = 0;
+
+	CHECK_INT(store_domain_add(s, "example.org", NULL, NULL), 0);
+	CHECK_INT(store_account_add(s, "a@example.org", NULL, NULL, &ids[0],
+				    NULL, NULL), 0);
+	CHECK_INT(store_account_add(s, "b@example.org", NULL, NULL, &ids[1],
+				    NULL, NULL), 0);
+	b = st_blob(s, MSG1);
+	memset(r, 0, sizeof(r));
+	r[0].kind = r[1].kind = STORE_RCPT_LOCAL;
+	r[0].account_id = ids[0];
+	r[0].prefix = pfx;
+	r[0].prefix_len = strlen(pfx);
+	r[1].account_id = ids[1];
+	r[2].kind = STORE_RCPT_REMOTE;
+	r[2].address = "x@remote.net";
+	CHECK_INT(store_deliver(s, &b, NULL, r, 3, &qid, NULL, NULL), 0);
+	CHECK_INT(r[0].status | r[1].status | r[2].status, 0);
+	/* small: in the database, no file */
+	CHECK_INT(st_count_files("i", "blobs"), 0);
+	t = st_read(s, ids[0], r[0].mailbox_id, r[0].uid);
+	CHECK(t != NULL && strncmp(t, pfx, strlen(pfx)) == 0 &&
+	      strcmp(t + strlen(pfx), MSG1) == 0);
+	free(t);
+	CHECK_INT(store_msg_open(s, ids[1], r[1].mailbox_id, r[1].uid, &rd), 0);
+	CHECK_INT(store_reader_fd(rd), -1);
+	CHECK_INT(store_reader_size(rd), strlen(MSG1));
+	{
+		char buf[8];
+		/* a read across the end stops there */
+		CHECK_INT(store_reader_pread(rd, buf, sizeof(buf),
+					     strlen(MSG1) - 3), 3);
+		CHECK_INT(store_reader_pread(rd, buf, sizeof(buf),
+					     strlen(MSG1) + 5), 0);
+	}
+	store_reader_close(&rd);
+	CHECK_INT(store_queue_open(s, qid, &rd), 0);
+	CHECK_INT(store_reader_size(rd), strlen(MSG1));
+	store_reader_close(&rd);
+
+	/* big: starts in memory, spills to a file past the limit */
+	big = malloc(bigsize);
+	memset(big, 'x', bigsize);
+	memcpy(big, "Subject: big\r\n\r\n", 16);
+	for (size_t i = 100; i < bigsize; i += 100) {
+		big[i - 2] = '\r';
+		big[i - 1] = '\n';
+	}
+	CHECK_INT(store_blob_begin(s, &b), 0);
+	for (size_t off = 0; off < bigsize; off += 4096)
+		CHECK_INT(store_blob_write(b, big + off, bigsize - off < 4096 ?
+					   bigsize - off : 4096), 0);
+	CHECK_INT(store_append(s, ids[0], r[0].mailbox_id, &b, 0, NULL, 0, 0,
+			       &uid, NULL, NULL), 0);
+	CHECK_INT(st_count_files("i", "blobs"), 1);
+	CHECK_INT(store_msg_open(s, ids[0], r[0].mailbox_id, uid, &rd), 0);
+	CHECK(store_reader_fd(rd) >= 0);
+	{
+		char *back = malloc(bigsize);
+		CHECK_INT(store_reader_pread(rd, back, bigsize, 0),
+			  (long long)bigsize);
+		CHECK(memcmp(back, big, bigsize) == 0);
+		free(back);
+	}
+	store_reader_close(&rd);
+	/* an aborted big blob leaves nothing */
+	CHECK_INT(store_blob_begin(s, &b), 0);
+	CHECK_INT(store_blob_write(b, big, bigsize), 0);
+	CHECK_INT(st_count_files("i", "blobs"), 2);
+	store_blob_abort(&b);
+	CHECK_INT(st_count_files("i", "blobs"), 1);
+	free(big);
+
+	/* everything expunged and relayed: nothing left */
+	CHECK_INT(store_expunge(s, ids[0], r[0].mailbox_id, NULL, 0, false,
+				NULL, NULL, NULL), 0);
+	CHECK_INT(store_expunge(s, ids[1], r[1].mailbox_id, NULL, 0, false,
+				NULL, NULL, NULL), 0);
+	CHECK_INT(st_count_files("i", "blobs"), 0);
+	{
+		struct store_qupdate u = { r[2].queue_rcpt_id,
+					   STORE_Q_DELIVERED, 0, NULL };
+		CHECK_INT(store_queue_update(s, &u, 1, NULL, NULL), 0);
+		CHECK_INT(store_queue_open(s, qid, &rd), STORE_ENOTFOUND);
+	}
+	store_close(&s);
+	/* and it all survives a reopen */
+	s = st_open2("i", true, true);
+	CHECK(s != NULL);
+	store_close(&s);
+}
