@@ -157,6 +157,14 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 				   "\"us-ascii\") NIL NIL \"7bit\" 0 0)");
 			break;
 		}
+		case FETCH_BINARY_SIZE:
+			if (x->reader == NULL)
+				(void)store_msg_open(s->env->store,
+						     s->account_id,
+						     s->view.mailbox_id, m->uid,
+						     &x->reader);
+			fetch_binary_size(o, it, m, x->reader);
+			break;
 		case FETCH_SECTION:
 			if (x->reader == NULL)
 				(void)store_msg_open(s->env->store,

@@ -146,6 +146,29 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 		start = end = 0;
 	}
 	fetch_out_printf(o, "%s ", it->label);
+	if (it->binary && it->depth > 0 && found && !loc.is_multipart &&
+	    !loc.is_message && (loc.cte == MIME_CTE_QP ||
+				loc.cte == MIME_CTE_BASE64)) {
+		struct buf raw = BUF_INIT, dec = BUF_INIT;
+		uint64_t s0 = 0, n;
+
+		if (r != NULL)
+			fetch_read(r, start, end - start, &raw);
+		mime_decode(loc.cte, raw.data, raw.len, &dec);
+		n = dec.len;
+		if (it->partial) {
+			s0 = it->p_off < n ? it->p_off : n;
+			n = n - s0 < it->p_len ? n - s0 : it->p_len;
+		}
+		/* literal8 when the bytes hold a NUL (RFC 3516 4.2) */
+		fetch_out_printf(o, "%s{%llu}\r\n",
+				 memchr(dec.data + s0, '\0', (size_t)n) ? "~" :
+				 "", (unsigned long long)n);
+		fetch_out_text(o, dec.data + s0, (size_t)n);
+		buf_free(&raw);
+		buf_free(&dec);
+		return;
+	}
 	if (filter) {
 		struct buf hdr = BUF_INIT, f = BUF_INIT;
 		uint64_t s0 = 0, n;
@@ -189,4 +212,33 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 	} else {
 		fetch_out_stream(o, start, len);
 	}
+}
+
+void
+fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
+		  const struct store_msg *m, struct store_reader *r)
+{
+	const struct store_parse *ps = &m->parse;
+	struct mime_part_loc loc;
+	uint64_t pl = m->prefix_len, size = 0;
+
+	if (it->depth == 0) {
+		size = m->size;
+	} else if (ps->partmap != NULL &&
+		   mime_part_find(ps->partmap, ps->partmap_len, it->path,
+				  it->depth, &loc) &&
+		   loc.body_end >= loc.body_start &&
+		   loc.body_end + pl <= m->size) {
+		size = loc.body_end - loc.body_start;
+		if (!loc.is_multipart && !loc.is_message &&
+		    (loc.cte == MIME_CTE_QP || loc.cte == MIME_CTE_BASE64)) {
+			struct buf raw = BUF_INIT;
+
+			if (r != NULL)
+				fetch_read(r, loc.body_start + pl, size, &raw);
+			size = mime_decoded_size(loc.cte, raw.data, raw.len);
+			buf_free(&raw);
+		}
+	}
+	fetch_out_printf(o, "%s %llu", it->label, (unsigned long long)size);
 }

@@ -31,6 +31,7 @@ fetch_add(struct fetch_items *fi, enum fetch_kind kind)
 	case FETCH_BODY:
 	case FETCH_BODYSTRUCTURE:
 	case FETCH_SECTION:
+	case FETCH_BINARY_SIZE:
 		fi->store_fields |= STORE_MSG_PARSE;
 		break;
 	default:
@@ -110,7 +111,9 @@ static bool
 fetch_parse_section(struct fetch_items *fi, const char *s, bool peek,
 		    const char *prefix)
 {
-	struct fetch_item *it = fetch_add(fi, FETCH_SECTION);
+	bool binary = strncmp(prefix, "BINARY", 6) == 0;
+	struct fetch_item *it = fetch_add(fi, strcmp(prefix, "BINARY.SIZE") ?
+					  FETCH_SECTION : FETCH_BINARY_SIZE);
 	const char *p = s;
 	struct buf label = BUF_INIT;
 	size_t i;
@@ -165,7 +168,11 @@ fetch_parse_section(struct fetch_items *fi, const char *s, bool peek,
 	}
 	if (*p++ != ']')
 		goto fail;
-	if (*p == '<') {
+	/* BINARY takes part numbers only; BINARY.SIZE no partial */
+	it->binary = binary;
+	if (binary && it->part != FETCH_PART_ALL)
+		goto fail;
+	if (*p == '<' && it->kind != FETCH_BINARY_SIZE) {
 		char *e;
 
 		p++;
@@ -277,6 +284,12 @@ fetch_parse_one(struct fetch_items *fi, const struct imap_arg *a)
 		return fetch_parse_section(fi, s + 5, false, "BODY");
 	else if (strncasecmp(s, "BODY.PEEK[", 10) == 0)
 		return fetch_parse_section(fi, s + 10, true, "BODY");
+	else if (strncasecmp(s, "BINARY[", 7) == 0)
+		return fetch_parse_section(fi, s + 7, false, "BINARY");
+	else if (strncasecmp(s, "BINARY.PEEK[", 12) == 0)
+		return fetch_parse_section(fi, s + 12, true, "BINARY");
+	else if (strncasecmp(s, "BINARY.SIZE[", 12) == 0)
+		return fetch_parse_section(fi, s + 12, true, "BINARY.SIZE");
 	else
 		return false;
 	return true;

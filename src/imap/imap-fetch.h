@@ -13,7 +13,9 @@ enum fetch_kind {
 	FETCH_BODYSTRUCTURE,
 	FETCH_UID,
 	FETCH_MODSEQ,		/* CONDSTORE */
-	FETCH_SECTION,		/* BODY[...], RFC822, RFC822.HEADER/TEXT */
+	FETCH_SECTION,		/* BODY[...], RFC822, RFC822.HEADER/TEXT,
+				   BINARY[...] */
+	FETCH_BINARY_SIZE,	/* BINARY.SIZE[part] */
 };
 
 enum fetch_part {
@@ -32,6 +34,7 @@ struct fetch_item {
 	/* FETCH_SECTION */
 	char *label;		/* "BODY[1.HEADER]", "RFC822.TEXT"... */
 	bool peek;
+	bool binary;		/* BINARY: content decoded (RFC 3516) */
 	uint32_t path[FETCH_MAX_DEPTH];
 	size_t depth;
 	enum fetch_part part;
@@ -73,6 +76,9 @@ void fetch_out_printf(struct fetch_out *o, const char *fmt, ...)
 void fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len);
 void fetch_out_clear(struct fetch_out *o);
 
+/* BINARY.SIZE[part] of message m */
+void fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
+		       const struct store_msg *m, struct store_reader *r);
 /* append the response data of a section item of message m */
 void fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			const struct store_msg *m, struct store_reader *r);

@@ -169,10 +169,10 @@ def test_capabilities_after_login(tern):
     r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
     assert r.startswith(b"OK [CAPABILITY IMAP4rev1 ")
     for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT=", b"ESEARCH",
-                b"SEARCHRES", b"CONDSTORE", b"QRESYNC"):
+                b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY"):
         assert cap in r
     # never offered: incomplete extensions
-    for cap in (b"IMAP4rev2", b"UTF8=ACCEPT", b"LIST-EXTENDED", b"BINARY"):
+    for cap in (b"IMAP4rev2", b"UTF8=ACCEPT", b"LIST-EXTENDED"):
         assert cap not in r
 
 
@@ -850,3 +850,38 @@ def test_logout_and_timeout(tern_factory):
     c = Imap(t)
     time.sleep(1.5)
     assert c.resp().startswith(b"* BYE")
+
+
+def test_binary_fetch(tern):
+    """RFC 3516: BINARY[part] decoded, BINARY.SIZE, literal8 for NULs."""
+    payload = bytes(range(256)) * 4
+    b64body = base64.encodebytes(payload).replace(b"\n", b"\r\n")
+    msg = (b"Subject: bin\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+           b"--B\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+           b"caf=C3=A9 =\r\nau lait\r\n"
+           b"--B\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + b64body +
+           b"--B--\r\n")
+    m = imap_login(tern)
+    m.append("INBOX", None, None, msg)
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    u = c.ok("FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BINARY.SIZE[2])")
+    text = "café au lait".encode()
+    assert u == [b"* 1 FETCH (BINARY[1] {%d}\r\n" % len(text) + text +
+                 b" BINARY.SIZE[1] %d BINARY.SIZE[2] %d)" %
+                 (len(text), len(payload))]
+    u = c.ok("FETCH 1 (BINARY.PEEK[2])")
+    assert u == [b"* 1 FETCH (BINARY[2] ~{%d}\r\n" % len(payload) + payload +
+                 b")"]
+    u = c.ok("FETCH 1 (BINARY.PEEK[2]<256.4>)")
+    assert u == [b"* 1 FETCH (BINARY[2]<256> ~{4}\r\n\x00\x01\x02\x03)"]
+    assert c.ok("FETCH 1 FLAGS") == [b"* 1 FETCH (FLAGS ())"]
+    u = c.ok("FETCH 1 (BINARY[1])")
+    assert u[0].endswith(b" FLAGS (\\Seen))")
+    for bad in ("FETCH 1 (BINARY[1.MIME])", "FETCH 1 (BINARY[HEADER])",
+                "FETCH 1 (BINARY.SIZE[1]<0.1>)"):
+        assert c.cmd(bad)[0].startswith(b"BAD"), bad
