@@ -66,21 +66,31 @@ static const struct {
 	{ STORE_SU_TRASH, "\\Trash" },
 };
 
+struct list_opts {
+	bool lsub;
+	bool sel_subscribed, sel_special, recursive;
+	bool ret_subscribed, ret_special;
+	const struct imap_arg *ret_status;	/* STATUS items or NULL */
+};
+
 static void
-list_line(struct imap_session *s, struct buf *b, const char *what,
-	  const struct store_mailbox *m, bool lsub)
+list_line(struct imap_session *s, struct buf *b, const struct list_opts *o,
+	  const struct store_mailbox *m, bool childinfo)
 {
 	bool first = true;
 	size_t i;
 
-	buf_printf(b, "* %s (", what);
+	buf_printf(b, "* %s (", o->lsub ? "LSUB" : "LIST");
 #define ATTR(x) do { if (!first) buf_append_byte(b, ' '); \
 		buf_append_str(b, x); first = false; } while (0)
 	if (m->attrs & STORE_MBX_NOSELECT)
 		ATTR("\\Noselect");
-	if (!lsub) {
+	if (!o->lsub) {
 		ATTR(m->attrs & STORE_MBX_HASCHILDREN ? "\\HasChildren" :
 		     "\\HasNoChildren");
+		if ((o->ret_subscribed || o->sel_subscribed) &&
+		    (m->attrs & STORE_MBX_SUBSCRIBED))
+			ATTR("\\Subscribed");
 		for (i = 0; i < sizeof(list_special) / sizeof(list_special[0]);
 		     i++)
 			if (m->special_use & list_special[i].bit)
@@ -89,55 +99,176 @@ list_line(struct imap_session *s, struct buf *b, const char *what,
 #undef ATTR
 	buf_append_str(b, ") \"/\" ");
 	imap_append_mailbox(s, b, m->name);
+	if (childinfo)
+		buf_append_str(b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 	buf_append_str(b, "\r\n");
+}
+
+/* does a subscribed mailbox live below m? (l is sorted by name) */
+static bool
+list_has_subscribed_child(const struct store_mailbox_list *l,
+			  const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < l->n; i++)
+		if ((l->v[i].attrs & STORE_MBX_SUBSCRIBED) &&
+		    strncmp(l->v[i].name, name, n) == 0 &&
+		    l->v[i].name[n] == '/')
+			return true;
+	return false;
+}
+
+static bool
+list_status_items(struct buf *b, const struct store_mailbox *m,
+		  const struct imap_arg *items);
+
+static bool
+list_pattern_ok(const char *pat)
+{
+	size_t i, w = 0;
+
+	for (i = 0; pat[i]; i++)
+		w += pat[i] == '*' || pat[i] == '%';
+	/* backtracking cost grows with each wildcard */
+	return w <= 8;
 }
 
 static enum imap_cmd_ret
 cmd_list_common(struct imap_cmd *cmd, bool lsub)
 {
 	struct imap_session *s = cmd->s;
-	const struct imap_arg *a = cmd->args;
+	const struct imap_arg *a = cmd->args, *pats, *o;
 	struct store_mailbox_list l = { 0 };
+	struct list_opts opt = { .lsub = lsub };
 	struct buf b = BUF_INIT;
-	char *pat;
-	size_t i;
+	char *pat[32];
+	size_t i, j, npat = 0, n_in;
 	int rc;
 
-	if (!imap_arg_is_astring(&a[0]) || !imap_arg_is_astring(&a[1]) ||
-	    a[2].type != IMAP_ARG_EOL)
+	/* LIST-EXTENDED (RFC 5258): LIST [(sel)] ref pattern(s) [RETURN
+	 * (opts)] */
+	if (!lsub && a[0].type == IMAP_ARG_LIST) {
+		for (o = a[0].u.list; o->type != IMAP_ARG_EOL; o++) {
+			if (imap_arg_atom_eq(o, "SUBSCRIBED"))
+				opt.sel_subscribed = true;
+			else if (imap_arg_atom_eq(o, "SPECIAL-USE"))
+				opt.sel_special = true;
+			else if (imap_arg_atom_eq(o, "RECURSIVEMATCH"))
+				opt.recursive = true;
+			else if (!imap_arg_atom_eq(o, "REMOTE"))
+				return imap_cmd_bad(cmd, "Unknown LIST "
+						    "selection option");
+		}
+		if (opt.recursive && !opt.sel_subscribed)
+			return imap_cmd_bad(cmd, "RECURSIVEMATCH alone");
+		a++;
+	}
+	if (!imap_arg_is_astring(&a[0]))
 		return imap_cmd_bad(cmd, "Reference and pattern expected");
-	if (a[1].len == 0) {
+	pats = &a[1];
+	if (!lsub && pats->type == IMAP_ARG_LIST) {
+		n_in = pats->len;
+		pats = pats->u.list;
+	} else if (imap_arg_is_astring(pats)) {
+		n_in = 1;
+	} else {
+		return imap_cmd_bad(cmd, "Reference and pattern expected");
+	}
+	if (n_in == 0 || n_in > 32)
+		return imap_cmd_bad(cmd, "Invalid pattern list");
+	o = &a[2];
+	if (!lsub && imap_arg_atom_eq(o, "RETURN") &&
+	    o[1].type == IMAP_ARG_LIST) {
+		const struct imap_arg *r;
+
+		for (r = o[1].u.list; r->type != IMAP_ARG_EOL; r++) {
+			if (imap_arg_atom_eq(r, "SUBSCRIBED"))
+				opt.ret_subscribed = true;
+			else if (imap_arg_atom_eq(r, "SPECIAL-USE"))
+				opt.ret_special = true;
+			else if (imap_arg_atom_eq(r, "CHILDREN"))
+				;	/* always given */
+			else if (imap_arg_atom_eq(r, "STATUS") &&
+				 r[1].type == IMAP_ARG_LIST) {
+				struct buf t = BUF_INIT;
+				struct store_mailbox dummy = { 0 };
+				bool ok;
+
+				opt.ret_status = ++r;
+				ok = list_status_items(&t, &dummy,
+						       opt.ret_status);
+				buf_free(&t);
+				if (!ok)
+					return imap_cmd_bad(cmd, "Unknown "
+							    "STATUS item");
+			} else
+				return imap_cmd_bad(cmd, "Unknown LIST return "
+						    "option");
+		}
+		o += 2;
+	}
+	if (o->type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "Invalid LIST arguments");
+	if (n_in == 1 && pats[0].len == 0 && a[0].len == 0 &&
+	    !opt.sel_subscribed && !opt.sel_special) {
 		if (!lsub)
 			imap_printf(s, "* LIST (\\Noselect) \"/\" \"\"\r\n");
 		return imap_cmd_reply(cmd, "OK", "%s completed", cmd->name);
 	}
+	for (i = 0; i < n_in; i++) {
+		if (!imap_arg_is_astring(&pats[i]))
+			goto bad_pattern;
+		pat[npat] = list_pattern(s, &a[0], &pats[i]);
+		npat++;
+		if (!list_pattern_ok(pat[npat - 1]))
+			goto bad_pattern;
+	}
 	rc = store_mailbox_list(s->env->store, s->account_id, &l);
-	if (rc != 0)
+	if (rc != 0) {
+		for (j = 0; j < npat; j++)
+			free(pat[j]);
 		return imap_cmd_store_error(cmd, rc);
-	pat = list_pattern(s, &a[0], &a[1]);
-	if (strlen(pat) - strcspn(pat, "*%") > 0) {
-		size_t w = 0;
-
-		for (i = 0; pat[i]; i++)
-			w += pat[i] == '*' || pat[i] == '%';
-		if (w > 8) {
-			/* backtracking cost grows with each wildcard */
-			free(pat);
-			store_mailbox_list_free(&l);
-			return imap_cmd_bad(cmd, "Pattern too complex");
-		}
 	}
 	for (i = 0; i < l.n; i++) {
-		if (lsub && !(l.v[i].attrs & STORE_MBX_SUBSCRIBED))
+		const struct store_mailbox *m = &l.v[i];
+		bool sub = (m->attrs & STORE_MBX_SUBSCRIBED) != 0;
+		bool childinfo = false, match = false;
+
+		for (j = 0; j < npat && !match; j++)
+			match = list_match(pat[j], m->name);
+		if (!match)
 			continue;
-		if (list_match(pat, l.v[i].name))
-			list_line(s, &b, lsub ? "LSUB" : "LIST", &l.v[i], lsub);
+		if (lsub && !sub)
+			continue;
+		if (opt.sel_special && m->special_use == 0)
+			continue;
+		if (opt.sel_subscribed && !sub) {
+			if (!opt.recursive ||
+			    !list_has_subscribed_child(&l, m->name))
+				continue;
+			childinfo = true;
+		}
+		list_line(s, &b, &opt, m, childinfo);
+		if (opt.ret_status != NULL && !childinfo &&
+		    !(m->attrs & STORE_MBX_NOSELECT)) {
+			buf_append_str(&b, "* STATUS ");
+			imap_append_mailbox(s, &b, m->name);
+			buf_append_str(&b, " (");
+			(void)list_status_items(&b, m, opt.ret_status);
+			buf_append_str(&b, ")\r\n");
+		}
 	}
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
-	free(pat);
+	for (j = 0; j < npat; j++)
+		free(pat[j]);
 	store_mailbox_list_free(&l);
 	return imap_cmd_reply(cmd, "OK", "%s completed", cmd->name);
+bad_pattern:
+	for (j = 0; j < npat; j++)
+		free(pat[j]);
+	return imap_cmd_bad(cmd, "Invalid or too complex pattern");
 }
 
 enum imap_cmd_ret
@@ -156,7 +287,7 @@ enum imap_cmd_ret
 cmd_status(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
-	const struct imap_arg *a = cmd->args, *it;
+	const struct imap_arg *a = cmd->args;
 	struct store_mailbox m = { 0 };
 	struct buf b = BUF_INIT;
 	char *name;
@@ -179,35 +310,47 @@ cmd_status(struct imap_cmd *cmd)
 	buf_append_str(&b, "* STATUS ");
 	imap_append_mailbox(s, &b, m.name);
 	buf_append_str(&b, " (");
-	for (it = a[1].u.list; it->type != IMAP_ARG_EOL; it++) {
-		if (it != a[1].u.list)
-			buf_append_byte(&b, ' ');
-		if (imap_arg_atom_eq(it, "MESSAGES"))
-			buf_printf(&b, "MESSAGES %u", m.messages);
-		else if (imap_arg_atom_eq(it, "UIDNEXT"))
-			buf_printf(&b, "UIDNEXT %u", m.uidnext);
-		else if (imap_arg_atom_eq(it, "UIDVALIDITY"))
-			buf_printf(&b, "UIDVALIDITY %u", m.uidvalidity);
-		else if (imap_arg_atom_eq(it, "UNSEEN"))
-			buf_printf(&b, "UNSEEN %u", m.unseen);
-		else if (imap_arg_atom_eq(it, "RECENT"))
-			buf_append_str(&b, "RECENT 0");
-		else if (imap_arg_atom_eq(it, "SIZE"))
-			buf_printf(&b, "SIZE %llu", (unsigned long long)m.size);
-		else if (imap_arg_atom_eq(it, "HIGHESTMODSEQ"))
-			buf_printf(&b, "HIGHESTMODSEQ %llu",
-				   (unsigned long long)m.highestmodseq);
-		else if (imap_arg_atom_eq(it, "DELETED"))
-			buf_printf(&b, "DELETED %u", m.deleted);
-		else {
-			buf_free(&b);
-			store_mailbox_clear(&m);
-			return imap_cmd_bad(cmd, "Unknown STATUS item");
-		}
+	if (!list_status_items(&b, &m, &a[1])) {
+		buf_free(&b);
+		store_mailbox_clear(&m);
+		return imap_cmd_bad(cmd, "Unknown STATUS item");
 	}
 	buf_append_str(&b, ")\r\n");
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	store_mailbox_clear(&m);
 	return imap_cmd_reply(cmd, "OK", "Status completed");
+}
+
+/* the STATUS items of list items (a list) for m; false on an unknown one */
+static bool
+list_status_items(struct buf *b, const struct store_mailbox *m,
+		  const struct imap_arg *items)
+{
+	const struct imap_arg *it;
+
+	for (it = items->u.list; it->type != IMAP_ARG_EOL; it++) {
+		if (it != items->u.list)
+			buf_append_byte(b, ' ');
+		if (imap_arg_atom_eq(it, "MESSAGES"))
+			buf_printf(b, "MESSAGES %u", m->messages);
+		else if (imap_arg_atom_eq(it, "UIDNEXT"))
+			buf_printf(b, "UIDNEXT %u", m->uidnext);
+		else if (imap_arg_atom_eq(it, "UIDVALIDITY"))
+			buf_printf(b, "UIDVALIDITY %u", m->uidvalidity);
+		else if (imap_arg_atom_eq(it, "UNSEEN"))
+			buf_printf(b, "UNSEEN %u", m->unseen);
+		else if (imap_arg_atom_eq(it, "RECENT"))
+			buf_append_str(b, "RECENT 0");
+		else if (imap_arg_atom_eq(it, "SIZE"))
+			buf_printf(b, "SIZE %llu", (unsigned long long)m->size);
+		else if (imap_arg_atom_eq(it, "HIGHESTMODSEQ"))
+			buf_printf(b, "HIGHESTMODSEQ %llu",
+				   (unsigned long long)m->highestmodseq);
+		else if (imap_arg_atom_eq(it, "DELETED"))
+			buf_printf(b, "DELETED %u", m->deleted);
+		else
+			return false;
+	}
+	return true;
 }

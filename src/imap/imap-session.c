@@ -141,7 +141,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		return;
 	}
 	buf_printf(out, " SPECIAL-USE STATUS=SIZE ESEARCH SEARCHRES "
-		   "CONDSTORE QRESYNC BINARY "
+		   "CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }

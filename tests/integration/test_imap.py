@@ -169,10 +169,11 @@ def test_capabilities_after_login(tern):
     r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
     assert r.startswith(b"OK [CAPABILITY IMAP4rev1 ")
     for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT=", b"ESEARCH",
-                b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY"):
+                b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY",
+                b"LIST-EXTENDED", b"LIST-STATUS"):
         assert cap in r
     # never offered: incomplete extensions
-    for cap in (b"IMAP4rev2", b"UTF8=ACCEPT", b"LIST-EXTENDED"):
+    for cap in (b"IMAP4rev2", b"UTF8=ACCEPT"):
         assert cap not in r
 
 
@@ -885,3 +886,32 @@ def test_binary_fetch(tern):
     for bad in ("FETCH 1 (BINARY[1.MIME])", "FETCH 1 (BINARY[HEADER])",
                 "FETCH 1 (BINARY.SIZE[1]<0.1>)"):
         assert c.cmd(bad)[0].startswith(b"BAD"), bad
+
+
+def test_list_extended_and_status(tern):
+    """RFC 5258 and RFC 5819 examples, adapted to our hierarchy."""
+    deliver(tern, A, "x")
+    c = Imap(tern)
+    c.login()
+    c.ok("CREATE Fruit/Apple")
+    c.ok("CREATE Fruit/Banana")
+    c.ok("CREATE Tofu")
+    c.ok("SUBSCRIBE Fruit/Banana")
+    c.ok("UNSUBSCRIBE Fruit")
+    u = c.ok('LIST (SUBSCRIBED) "" "Fruit*"')
+    assert u == [b'* LIST (\\HasNoChildren \\Subscribed) "/" "Fruit/Banana"'], u
+    u = c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" %')
+    assert b'* LIST (\\HasChildren) "/" "Fruit" ("CHILDINFO" ("SUBSCRIBED"))' in u
+    assert not any(b'"Tofu"' in x for x in u)
+    u = c.ok('LIST "" ("INBOX" "Tofu") RETURN (SUBSCRIBED CHILDREN)')
+    assert u == [b'* LIST (\\HasNoChildren \\Subscribed) "/" "INBOX"',
+                 b'* LIST (\\HasNoChildren) "/" "Tofu"'], u
+    u = c.ok('LIST (SPECIAL-USE) "" * RETURN (SPECIAL-USE)')
+    assert len(u) == 5 and all(b"\\HasNoChildren \\" in x for x in u), u
+    u = c.ok('LIST "" % RETURN (STATUS (MESSAGES UNSEEN))')
+    assert b'* STATUS "INBOX" (MESSAGES 1 UNSEEN 1)' in u
+    i = u.index(b'* STATUS "INBOX" (MESSAGES 1 UNSEEN 1)')
+    assert u[i - 1].endswith(b'"INBOX"')
+    assert c.cmd('LIST (BOGUS) "" *')[0].startswith(b"BAD")
+    assert c.cmd('LIST (RECURSIVEMATCH) "" *')[0].startswith(b"BAD")
+    assert c.cmd('LIST "" * RETURN (STATUS (BOGUS))')[0].startswith(b"BAD")
