@@ -7,7 +7,10 @@
  *      $(pkg-config --libs libuv openssl sqlite3 libsodium libunbound zlib) \
  *      -lpthread -lm
  * Run:
- *   build/store-bench [DIR] [SECONDS] [SIZE] [syncfs|nofsync]
+ *   build/store-bench [DIR] [SECONDS] [SIZE] [files|syncfs|nofsync]
+ *   (default: bodies up to 64 KiB in the database; files: every body a
+ *   blob file; syncfs: files made durable by one syncfs per commit;
+ *   nofsync: no durability at all, the CPU ceiling)
  *   DIR defaults to ./bench-store-data (removed first and afterwards);
  *   put it on the disk you want to measure (same filesystem as data_dir).
  *
@@ -37,7 +40,7 @@ static const char *dir;
 static double secs = 3;
 static size_t msg_size = 4096;
 static char *msg;
-static bool use_syncfs, no_fsync;
+static bool use_syncfs, no_fsync, files_only;
 
 static double
 now(void)
@@ -230,6 +233,7 @@ store_rate(int nthreads, double *p50, double *p99)
 	set.data_dir = p;
 	set.blob_syncfs = use_syncfs;
 	set.unsafe_no_fsync = no_fsync;
+	set.blob_inline_max = files_only ? -1 : 0;
 	if (store_open(&set, &s, &err) < 0) {
 		fprintf(stderr, "store_open: %s\n", err ? err : "?");
 		exit(1);
@@ -299,7 +303,10 @@ main(int argc, char **argv)
 	if (argc > 3)
 		msg_size = (size_t)atol(argv[3]);
 	if (argc > 4 && strcmp(argv[4], "syncfs") == 0)
-		use_syncfs = true;
+		use_syncfs = files_only = true;
+	/* every body a file (as bodies over 64 KiB are) */
+	if (argc > 4 && strcmp(argv[4], "files") == 0)
+		files_only = true;
 	/* the CPU ceiling, not durable: for comparison only */
 	if (argc > 4 && strcmp(argv[4], "nofsync") == 0)
 		no_fsync = true;
@@ -312,8 +319,10 @@ main(int argc, char **argv)
 
 	fs = fsync_rate();
 	md1 = maildir_rate(1);
-	printf("store-bench: dir=%s size=%zu bytes, %.0f s per point\n", dir,
-	       msg_size, secs);
+	printf("store-bench: dir=%s size=%zu bytes, %.0f s per point, %s\n",
+	       dir, msg_size, secs, no_fsync ? "NO FSYNC (ceiling)" :
+	       use_syncfs ? "body files + syncfs" : files_only ?
+	       "body files" : "small bodies in the database");
 	printf("  disk: fdatasync 1 thread        %8.0f /s (%.2f ms each)\n",
 	       fs, 1e3 / fs);
 	printf("  maildir-style delivery 1 thread %8.0f /s\n", md1);

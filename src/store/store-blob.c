@@ -1,21 +1,22 @@
-/* store-blob.c - message body files: streaming writer, reader,
+/* store-blob.c - message bodies: streaming writer, reader,
  * durability, recovery.
  *
- * Life of a blob file:
- *   blobs/xx/<id>   created by store_blob_begin() (id from a counter
- *                   above every id in use, xx = id % 256 in hex) and
- *                   written by store_blob_write() with plain write(2)
+ * A body is kept in memory while it is at most inline_max bytes (64 KiB
+ * by default) and then stored in its blobs row (column data): durable
+ * with the commit, nothing else to sync. A bigger body spills, while it
+ * streams in, to a file:
+ *   blobs/xx/<id>   created when the body outgrows the limit (id from a
+ *                   counter above every id in use, xx = id % 256 in hex),
+ *                   written with plain write(2)
  *   durable         when a write is submitted with it, a sync thread
  *                   runs fdatasync(file) and fsync(blobs/xx) (many in
  *                   parallel: concurrent fsyncs share journal commits)
  *   committed       the writer waits for that, then inserts its row
- *                   (same id) in the batch transaction and commits
+ *                   (same id, data NULL) in the batch and commits
  *   unlinked        after the commit that dropped the last reference
  * Until its row is committed a file is an orphan: store_blob_abort()
  * or a failed write removes it, and after a crash recovery at open
- * removes every file without a row (and anything in tmp/, which older
- * versions and tools use). Measured better than tmp/ + rename: one
- * metadata operation less per message, see bench/store-bench.c. */
+ * removes every file without a row (and anything in tmp/). */
 #include "store/store-private.h"
 
 #include "lib/buf.h"
