@@ -307,6 +307,20 @@ void mime_address_parse(const unsigned char *p, size_t len,
 void mime_address_list_free(struct mime_address_list *l);
 
 /* ------------------------------------------------------------------ */
+/* message-ids (RFC 5322 3.6.4)                                        */
+
+/* The ids of a References / In-Reply-To / Message-ID value, in order,
+ * without their angle brackets ("left@right"), for THREAD=REFERENCES.
+ * Comments, phrases and malformed ids are skipped. Appends to out. */
+struct mime_msgids {
+	char **v;
+	size_t n;
+};
+void mime_msgid_parse(const unsigned char *p, size_t len,
+		      struct mime_msgids *out);
+void mime_msgid_free(struct mime_msgids *l);
+
+/* ------------------------------------------------------------------ */
 /* dates (RFC 5322 3.3, with obsolete zones and 2-digit years)        */
 
 /* Parse a Date header value. On success *utc is seconds since the epoch

@@ -1,6 +1,7 @@
 /* fuzz-mime-values.c - libFuzzer harness for the header-value parsers of
  * src/mime: addresses, dates, RFC 2047 words, RFC 2231 parameters, base
- * subject, header filtering, quoted-printable and base64.
+ * subject, message-ids, header filtering, quoted-printable and base64,
+ * charset conversion (whole and streamed).
  *
  * Checks: decoded text is valid UTF-8 without NUL; group markers of an
  * address list pair up and every address has a mailbox and a host; a
@@ -127,6 +128,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mime_params_free(&ps);
 
 	check_addresses(data + 1, size - 1);
+	{
+		struct mime_msgids ids = { NULL, 0 };
+
+		mime_msgid_parse(data + 1, size - 1, &ids);
+		for (size_t i = 0; i < ids.n; i++)
+			if (strchr(ids.v[i], '@') == NULL ||
+			    strchr(ids.v[i], '<') || strchr(ids.v[i], '>'))
+				abort();
+		mime_msgid_free(&ids);
+	}
 	if (mime_date_parse(data + 1, size - 1, &t, &tz) &&
 	    (tz < -99 * 60 - 59 || tz > 99 * 60 + 59 ||
 	     t < -2300000000LL || t > 253402400000LL))
