@@ -61,6 +61,8 @@ imap_append_literal(struct imap_session *s)
 	char *name;
 	int rc;
 
+	if (imap_parser_literal_depth(p) == 1)
+		argc -= 2;	/* UTF8 ( */
 	if (s->app != NULL || argc > 3) {
 		imap_append_refuse(s, "BAD", NULL, "MULTIAPPEND is not "
 				   "supported");
@@ -179,7 +181,11 @@ cmd_append(struct imap_cmd *cmd)
 		return imap_cmd_bad(cmd, "APPEND needs a message literal");
 	cmd->ctx = app;
 	cmd->ctx_free = imap_append_ctx_free;
-	if (cmd->args[n - 1].type != IMAP_ARG_EXTERN)
+	if (cmd->args[n - 1].type != IMAP_ARG_EXTERN &&
+	    !(n >= 2 && imap_arg_atom_eq(&cmd->args[n - 2], "UTF8") &&
+	      cmd->args[n - 1].type == IMAP_ARG_LIST &&
+	      cmd->args[n - 1].len == 1 &&
+	      cmd->args[n - 1].u.list[0].type == IMAP_ARG_EXTERN))
 		return imap_cmd_bad(cmd, "Unexpected data after the message");
 	if (app->error != 0)
 		return imap_cmd_store_error(cmd, app->error);

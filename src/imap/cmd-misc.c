@@ -94,8 +94,12 @@ cmd_enable(struct imap_cmd *cmd)
 			s->condstore = true;
 			buf_append_str(&b, " QRESYNC");
 		}
-		/* others (UTF8=ACCEPT, IMAP4rev2) are not offered: not
-		 * enabled (RFC 5161 3.1) */
+		else if (imap_arg_atom_eq(a, "UTF8=ACCEPT") && !s->utf8) {
+			s->utf8 = true;
+			buf_append_str(&b, " UTF8=ACCEPT");
+		}
+		/* others (IMAP4rev2) are not offered: not enabled (RFC
+		 * 5161 3.1) */
 	}
 	buf_append_str(&b, "\r\n");
 	imap_write(s, b.data, b.len);

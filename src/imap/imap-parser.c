@@ -841,8 +841,7 @@ imap_parser_arg_count(const struct imap_parser *p)
 const struct imap_arg *
 imap_parser_partial_args(struct imap_parser *p)
 {
-	if (p->depth > 0)
-		return NULL;
+	/* an open list shows with the elements it has so far */
 	args_build(p);
 	return p->args;
 }

@@ -94,8 +94,8 @@ bool imap_parser_literal_binary(const struct imap_parser *p);
 unsigned imap_parser_literal_depth(const struct imap_parser *p);
 /* top-level arguments complete so far (the literal is the next one) */
 size_t imap_parser_arg_count(const struct imap_parser *p);
-/* the top-level arguments complete so far (valid until the next feed);
- * lists are not yet available (NULL if a list is open) */
+/* the top-level arguments so far (valid until the next feed); an open
+ * list is the last one, with the elements it has so far */
 const struct imap_arg *imap_parser_partial_args(struct imap_parser *p);
 
 /* keep the literal; false (command failed: reply, then skip as after

@@ -142,6 +142,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 	}
 	buf_printf(out, " SPECIAL-USE STATUS=SIZE ESEARCH SEARCHRES "
 		   "CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
+		   "UTF8=ACCEPT "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }
@@ -171,10 +172,19 @@ imap_session_literal(struct imap_session *s)
 		s->env->conf->imap.max_line;
 
 	if (name != NULL && strcasecmp(name, "APPEND") == 0 &&
-	    s->state != IMAP_NOTAUTH && imap_parser_literal_depth(p) == 0 &&
-	    imap_parser_arg_count(p) >= 1) {
-		imap_append_literal(s);
-		return;
+	    s->state != IMAP_NOTAUTH && imap_parser_arg_count(p) >= 1) {
+		unsigned depth = imap_parser_literal_depth(p);
+		size_t n = imap_parser_arg_count(p);
+		const struct imap_arg *a = imap_parser_partial_args(p);
+
+		/* the message, or RFC 6855's UTF8 (~{n}) */
+		if (depth == 0 ||
+		    (depth == 1 && n >= 3 && s->utf8 &&
+		     imap_arg_atom_eq(&a[n - 2], "UTF8") &&
+		     a[n - 1].type == IMAP_ARG_LIST && a[n - 1].len == 0)) {
+			imap_append_literal(s);
+			return;
+		}
 	}
 	if (size > limit) {
 		imap_parser_fail(p, "TOOBIG", "Literal too big");

@@ -11,8 +11,8 @@
 #include "imap/imap-utf7.h"
 #include "store/store.h"
 
-void
-imap_append_astring(struct buf *out, const char *s, size_t len)
+static void
+imap_append_string8(struct buf *out, const char *s, size_t len, bool utf8)
 {
 	size_t i;
 	bool literal = false;
@@ -20,7 +20,7 @@ imap_append_astring(struct buf *out, const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\r' || c == '\n' || c == '\0' || c >= 0x80)
+		if (c == '\r' || c == '\n' || c == '\0' || (c >= 0x80 && !utf8))
 			literal = true;
 	}
 	if (literal) {
@@ -35,6 +35,12 @@ imap_append_astring(struct buf *out, const char *s, size_t len)
 		buf_append_byte(out, (unsigned char)s[i]);
 	}
 	buf_append_byte(out, '"');
+}
+
+void
+imap_append_astring(struct buf *out, const char *s, size_t len)
+{
+	imap_append_string8(out, s, len, false);
 }
 
 static const struct {
@@ -241,7 +247,9 @@ imap_append_mailbox(struct imap_session *s, struct buf *out,
 		buf_reset(&b);
 		buf_append_str(&b, name);
 	}
-	imap_append_astring(out, (const char *)b.data, b.len);
+	/* RFC 6855 3: UTF-8 names in quoted strings once enabled */
+	imap_append_string8(out, (const char *)b.data, b.len,
+			    s->utf8 && auth_utf8_valid(b.data, b.len));
 	buf_free(&b);
 }
 

@@ -170,10 +170,10 @@ def test_capabilities_after_login(tern):
     assert r.startswith(b"OK [CAPABILITY IMAP4rev1 ")
     for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT=", b"ESEARCH",
                 b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY",
-                b"LIST-EXTENDED", b"LIST-STATUS"):
+                b"LIST-EXTENDED", b"LIST-STATUS", b"UTF8=ACCEPT"):
         assert cap in r
     # never offered: incomplete extensions
-    for cap in (b"IMAP4rev2", b"UTF8=ACCEPT"):
+    for cap in (b"IMAP4rev2",):
         assert cap not in r
 
 
@@ -343,7 +343,7 @@ def test_id_enable_namespace(tern):
     assert c.cmd("ID NIL")[0].startswith(b"OK")
     assert c.cmd('ID ("odd")')[0].startswith(b"BAD")
     c.login()
-    r, u = c.cmd("ENABLE CONDSTORE X-FOO UTF8=ACCEPT")
+    r, u = c.cmd("ENABLE CONDSTORE X-FOO IMAP4rev2")
     # nothing that is not offered is enabled
     assert r.startswith(b"OK") and u == [b"* ENABLED CONDSTORE"]
     r, u = c.cmd("ENABLE CONDSTORE")
@@ -915,3 +915,37 @@ def test_list_extended_and_status(tern):
     assert c.cmd('LIST (BOGUS) "" *')[0].startswith(b"BAD")
     assert c.cmd('LIST (RECURSIVEMATCH) "" *')[0].startswith(b"BAD")
     assert c.cmd('LIST "" * RETURN (STATUS (BOGUS))')[0].startswith(b"BAD")
+
+
+def test_utf8_accept(tern):
+    """RFC 6855: UTF-8 mailbox names and APPEND UTF8 (~{n})."""
+    c = Imap(tern)
+    c.login()
+    r, u = c.cmd("ENABLE UTF8=ACCEPT")
+    assert u == [b"* ENABLED UTF8=ACCEPT"]
+    name = "Entwürfe/日本語".encode()
+    c.ok(b'CREATE "' + name + b'"')
+    u = c.ok(b'LIST "" "Entw*"')
+    assert b'* LIST (\\HasNoChildren) "/" "' + name + b'"' in u, u
+    msg = "Subject: grüße\r\nFrom: jörg@example.test\r\n\r\nÄpfel\r\n".encode()
+    c.send(b'a APPEND "' + name + b'" UTF8 (~{%d}\r\n' % len(msg))
+    assert c.resp().startswith(b"+ ")
+    c.send(msg + b")\r\n")
+    assert c.wait("a")[0].startswith(b"OK [APPENDUID")
+    c.ok(b'SELECT "' + name + b'"')
+    u = c.ok("FETCH 1 BODY.PEEK[]")
+    assert u[0].endswith(msg + b")")
+    # a client without UTF8=ACCEPT sees modified UTF-7
+    d = Imap(tern)
+    d.login()
+    u = d.ok('LIST "" "Entw*"')
+    assert b'"Entw&APw-rfe/&ZeVnLIqe-"' in u[-1], u
+    # UTF8 (...) is refused before ENABLE
+    d.send(b"b APPEND INBOX UTF8 (~{3}\r\n")
+    r = d.resp()
+    if r.startswith(b"+"):
+        d.send(b"abc)\r\n")
+        r = d.wait("b")[0]
+    else:
+        r = r[2:]
+    assert r.startswith(b"BAD"), r
