@@ -212,12 +212,14 @@ mime_rfc2231_parse(const unsigned char *p, size_t len, struct buf *value,
 		}
 		if (p[i] == '"') {
 			for (i++; i < len && p[i] != '"'; i++)
-				if (value && p[i] != '\\')
+				if (value && p[i] != '\\' && p[i] > 0x20 &&
+				    p[i] != 0x7f)
 					buf_append_byte(value, p[i]);
 			i++;
 			continue;
 		}
-		if (value && !is_ws(p[i]))
+		/* a token: whitespace and control bytes (NUL...) dropped */
+		if (value && p[i] > 0x20 && p[i] != 0x7f)
 			buf_append_byte(value, p[i]);
 		i++;
 	}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mime/mime.h"
 
@@ -114,6 +115,212 @@ check_imap(const struct buf *b)
 	size_t i = 0;
 
 	if (!imap_value(b->data, b->len, &i, 0) || i != b->len)
+		abort();
+}
+
+/* A strict reader of the RFC 3501 / RFC 9051 body grammar: what an IMAP
+ * client will parse. Each function consumes one item at g->i. */
+struct gram {
+	const unsigned char *s;
+	size_t len, i;
+	bool ext;
+};
+
+static bool
+g_ch(struct gram *g, unsigned char c)
+{
+	if (g->i < g->len && g->s[g->i] == c) {
+		g->i++;
+		return true;
+	}
+	return false;
+}
+
+static bool
+g_nil(struct gram *g)
+{
+	if (g->len - g->i >= 3 && memcmp(g->s + g->i, "NIL", 3) == 0) {
+		g->i += 3;
+		return true;
+	}
+	return false;
+}
+
+/* g_string - quoted or literal; its content (quoted: raw) in p, n */
+static bool
+g_string(struct gram *g, const unsigned char **p, size_t *n)
+{
+	size_t i = g->i;
+
+	if (i < g->len && (g->s[i] == '"' || g->s[i] == '{')) {
+		if (!imap_value(g->s, g->len, &g->i, 0))
+			return false;
+		if (g->s[i] == '"') {
+			*p = g->s + i + 1;
+			*n = g->i - i - 2;
+		} else {
+			const unsigned char *nl = memchr(g->s + i, '\n', g->i - i);
+
+			*p = nl + 1;
+			*n = (size_t)(g->s + g->i - *p);
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool
+g_nstring(struct gram *g)
+{
+	const unsigned char *p;
+	size_t n;
+
+	return g_nil(g) || g_string(g, &p, &n);
+}
+
+static bool
+g_number(struct gram *g)
+{
+	size_t i = g->i;
+
+	while (g->i < g->len && g->s[g->i] >= '0' && g->s[g->i] <= '9')
+		g->i++;
+	return g->i > i;
+}
+
+static bool
+g_params(struct gram *g)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (g_nil(g))
+		return true;
+	if (!g_ch(g, '('))
+		return false;
+	do {
+		if (!g_string(g, &p, &n) || !g_ch(g, ' ') || !g_string(g, &p, &n))
+			return false;
+	} while (g_ch(g, ' '));
+	return g_ch(g, ')');
+}
+
+static bool
+g_ext(struct gram *g)
+{
+	const unsigned char *p;
+	size_t n;
+
+	/* SP body-fld-dsp SP body-fld-lang SP body-fld-loc */
+	if (!g_ch(g, ' '))
+		return false;
+	if (!g_nil(g)) {
+		if (!g_ch(g, '(') || !g_string(g, &p, &n) || !g_ch(g, ' ') ||
+		    !g_params(g) || !g_ch(g, ')'))
+			return false;
+	}
+	if (!g_ch(g, ' '))
+		return false;
+	if (!g_nil(g) && !g_string(g, &p, &n)) {
+		if (!g_ch(g, '('))
+			return false;
+		do {
+			if (!g_string(g, &p, &n))
+				return false;
+		} while (g_ch(g, ' '));
+		if (!g_ch(g, ')'))
+			return false;
+	}
+	return g_ch(g, ' ') && g_nstring(g);
+}
+
+static bool
+g_addresses(struct gram *g)
+{
+	if (g_nil(g))
+		return true;
+	if (!g_ch(g, '('))
+		return false;
+	do {
+		if (!g_ch(g, '(') || !g_nstring(g) || !g_ch(g, ' ') ||
+		    !g_nstring(g) || !g_ch(g, ' ') || !g_nstring(g) ||
+		    !g_ch(g, ' ') || !g_nstring(g) || !g_ch(g, ')'))
+			return false;
+	} while (g->i < g->len && g->s[g->i] == '(');
+	return g_ch(g, ')');
+}
+
+static bool
+g_envelope(struct gram *g)
+{
+	if (!g_ch(g, '(') || !g_nstring(g) || !g_ch(g, ' ') || !g_nstring(g))
+		return false;
+	for (int k = 0; k < 6; k++)
+		if (!g_ch(g, ' ') || !g_addresses(g))
+			return false;
+	return g_ch(g, ' ') && g_nstring(g) && g_ch(g, ' ') && g_nstring(g) &&
+	       g_ch(g, ')');
+}
+
+static bool
+g_eq(const unsigned char *p, size_t n, const char *s)
+{
+	return n == strlen(s) && strncasecmp((const char *)p, s, n) == 0;
+}
+
+static bool
+g_body(struct gram *g, int depth)
+{
+	const unsigned char *tp, *sp;
+	size_t tn, sn;
+
+	if (depth > 300 || !g_ch(g, '('))
+		return false;
+	if (g->i < g->len && g->s[g->i] == '(') {
+		/* multipart: 1*body SP subtype [ext] */
+		while (g->i < g->len && g->s[g->i] == '(')
+			if (!g_body(g, depth + 1))
+				return false;
+		if (!g_ch(g, ' ') || !g_string(g, &sp, &sn))
+			return false;
+		if (g->ext && (!g_ch(g, ' ') || !g_params(g) || !g_ext(g)))
+			return false;
+		return g_ch(g, ')');
+	}
+	{
+		const unsigned char *ep;
+		size_t en;
+
+		if (!g_string(g, &tp, &tn) || !g_ch(g, ' ') ||
+		    !g_string(g, &sp, &sn) || !g_ch(g, ' ') || !g_params(g) ||
+		    !g_ch(g, ' ') || !g_nstring(g) || !g_ch(g, ' ') ||
+		    !g_nstring(g) || !g_ch(g, ' ') || !g_string(g, &ep, &en) ||
+		    !g_ch(g, ' ') || !g_number(g))
+			return false;
+	}
+	/* the media type decides what follows; multipart is never basic */
+	if (g_eq(tp, tn, "multipart"))
+		return false;
+	if (g_eq(tp, tn, "message") &&
+	    (g_eq(sp, sn, "rfc822") || g_eq(sp, sn, "global"))) {
+		if (!g_ch(g, ' ') || !g_envelope(g) || !g_ch(g, ' ') ||
+		    !g_body(g, depth + 1) || !g_ch(g, ' ') || !g_number(g))
+			return false;
+	} else if (g_eq(tp, tn, "text")) {
+		if (!g_ch(g, ' ') || !g_number(g))
+			return false;
+	}
+	if (g->ext && (!g_ch(g, ' ') || !g_nstring(g) || !g_ext(g)))
+		return false;
+	return g_ch(g, ')');
+}
+
+static void
+check_grammar(const struct buf *b, bool ext, bool envelope)
+{
+	struct gram g = { b->data, b->len, 0, ext };
+
+	if (!(envelope ? g_envelope(&g) : g_body(&g, 0)) || g.i != b->len)
 		abort();
 }
 
@@ -253,6 +460,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_imap(&a.envelope);
 	check_imap(&a.body);
 	check_imap(&a.bodystructure);
+	check_grammar(&a.envelope, false, true);
+	check_grammar(&a.body, false, false);
+	check_grammar(&a.bodystructure, true, false);
 	{
 		struct leaf_ctx c = { msg, len, 0 };
 		struct mime_part_loc loc;

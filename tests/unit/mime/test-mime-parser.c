@@ -481,3 +481,18 @@ TEST(mime_parser_total_header_budget)
 	buf_free(&m);
 	buf_free(&desc);
 }
+
+TEST(mime_parser_control_bytes_in_type)
+{
+	/* found by the fuzzer: "m\0ultipart" must not print as a basic
+	 * "multipart" body (clients would read it as a multipart) */
+	struct mime_summary s;
+	const unsigned char msg[] = "Content-Type: m\0ultipart/x\r\n\r\nbody\r\n";
+
+	mime_summary_init(&s);
+	mime_summarize(msg, sizeof(msg) - 1, NULL, &s);
+	CHECK(strstr(buf_cstr(&s.body), "(\"multipart\" \"x\" NIL") == NULL);
+	CHECK_STR(buf_cstr(&s.body),
+		  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1) \"x\")");
+	mime_summary_free(&s);
+}
