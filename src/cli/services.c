@@ -4,9 +4,12 @@
 #include "lib/service.h"
 #include "pop3/pop3.h"
 #include "smtp/smtp.h"
+#include "smtp/submission.h"
 
 const struct service *const tern_services[] = {
 	&smtp_service,
+	&submission_service,
+	&submissions_service,
 	&imap_service,
 	&imaps_service,
 	&pop3_service,

@@ -37,6 +37,15 @@ smtp_header_end(struct smtp_header *h)
 }
 
 static void
+smtp_header_from_byte(struct smtp_header *h, unsigned char c)
+{
+	if (h->from_len < sizeof(h->from))
+		h->from[h->from_len++] = c;
+	else
+		h->from_over = true;
+}
+
+static void
 smtp_header_field(struct smtp_header *h)
 {
 	static const struct { const char *name; unsigned bit; } fields[] = {
@@ -53,6 +62,9 @@ smtp_header_field(struct smtp_header *h)
 		if (strlen(fields[i].name) == n &&
 		    strncasecmp(h->name, fields[i].name, n) == 0)
 			h->seen |= fields[i].bit;
+	h->in_from = n == 4 && strncasecmp(h->name, "from", 4) == 0;
+	if (h->in_from && h->from_len > 0)
+		smtp_header_from_byte(h, ',');
 }
 
 ptrdiff_t
@@ -68,8 +80,12 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 				return (ptrdiff_t)i;
 			}
 			if (c == ' ' || c == '\t') {
+				/* a folded line: same field (RFC 5322 2.2.3) */
 				h->state = SMTP_HDR_LINE;
+				if (h->in_from)
+					smtp_header_from_byte(h, c);
 			} else {
+				h->in_from = false;
 				h->name[0] = (char)c;
 				h->name_len = 1;
 				h->state = SMTP_HDR_NAME;
@@ -90,6 +106,8 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 		case SMTP_HDR_LINE:
 			if (c == '\n')
 				h->state = SMTP_HDR_BOL;
+			else if (h->in_from && c != '\r')
+				smtp_header_from_byte(h, c);
 			break;
 		}
 	}

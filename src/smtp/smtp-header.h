@@ -17,11 +17,20 @@ enum {
 	SMTP_HDR_FROM = 1 << 2,
 };
 
+/* room for the From: value (submission checks its addresses) */
+#define SMTP_HDR_FROM_MAX 1000
+
 struct smtp_header {
 	int state;
 	unsigned seen;		/* SMTP_HDR_* */
 	char name[16];		/* field name being read (longer: not ours) */
 	size_t name_len;
+	/* the From: field's value, unfolded (CR and LF dropped; several
+	 * From: fields joined with ','); from_over: it did not all fit */
+	bool in_from;
+	bool from_over;
+	size_t from_len;
+	unsigned char from[SMTP_HDR_FROM_MAX];
 };
 
 void smtp_header_init(struct smtp_header *h);

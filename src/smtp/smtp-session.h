@@ -60,7 +60,10 @@ struct smtp_policy {
 			   const struct smtp_mail_params *p);
 	/* end of the message header: lines appended to hdr (CRLF ended)
 	 * are written into the blob before the blank line (Message-ID,
-	 * Date for submission). seen: SMTP_HDR_* fields the header had. */
+	 * Date for submission). seen: SMTP_HDR_* fields the header had.
+	 * To refuse the message (submission's From: check), set
+	 * s->txn.failed: the rest is still read, then that reply comes
+	 * and the blob is dropped. */
 	void (*header_end)(struct smtp_session *s, unsigned seen,
 			   struct buf *hdr);
 	/* session gone: free policy_data */
