@@ -11,9 +11,6 @@
 #include <string.h>
 
 #define LINE_PREFIX (2 + MIME_BOUNDARY_MAX + 2)
-#define NAME_MAX_LEN 32
-
-enum fstate { FS_SKIP = 0, FS_NAME, FS_VALUE };
 
 struct mime_parser {
 	struct mime_limits lim;
@@ -36,19 +33,7 @@ struct mime_parser {
 	unsigned char last_byte;
 
 	size_t kept_total;      /* header bytes kept, all parts */
-	enum fstate fs;
-	enum mime_field field;
-	unsigned char name[NAME_MAX_LEN];
-	size_t nlen;
-	bool name_long;
-};
-
-static const char *const field_names[MIME_F_COUNT] = {
-	"content-type", "content-transfer-encoding", "content-id",
-	"content-description", "content-disposition", "content-language",
-	"content-location", "content-md5", "date", "subject", "from",
-	"sender", "reply-to", "to", "cc", "bcc", "in-reply-to",
-	"message-id", "references",
+	struct mime_fields fields;
 };
 
 void
@@ -98,7 +83,7 @@ new_node(struct mime_parser *p, uint32_t parent, uint64_t hdr_start)
 	}
 	p->cur = i;
 	p->in_header = true;
-	p->fs = FS_SKIP;
+	p->fields.fs = MIME_FS_SKIP;
 }
 
 struct mime_parser *
@@ -118,25 +103,16 @@ mime_parser_create(const struct mime_limits *limits)
 	return p;
 }
 
-static void
-lower(struct buf *b)
-{
-	for (size_t i = 0; i < b->len; i++)
-		if (b->data[i] >= 'A' && b->data[i] <= 'Z')
-			b->data[i] += 32;
-}
-
 /* header_end - the header of cur ends; decide what its body is */
 static void
 header_end(struct mime_parser *p, uint64_t body_start, uint64_t nl_body)
 {
 	struct mime_node *n = node(p, p->cur);
-	struct buf ct = BUF_INIT;
 	const struct mime_param *bp;
 	bool digest_child = false;
 
 	p->in_header = false;
-	p->fs = FS_SKIP;
+	p->fields.fs = MIME_FS_SKIP;
 	n->body_start = n->body_end = body_start;
 	n->nl_body = nl_body;
 	if (n->parent != MIME_NONE) {
@@ -145,42 +121,7 @@ header_end(struct mime_parser *p, uint64_t body_start, uint64_t nl_body)
 		digest_child = par->kind == MIME_NODE_MULTIPART &&
 			       slice_eq_cstr(buf_slice(&par->subtype), "digest");
 	}
-	if (n->has[MIME_F_CONTENT_TYPE])
-		mime_rfc2231_parse(n->field[MIME_F_CONTENT_TYPE].data,
-				   n->field[MIME_F_CONTENT_TYPE].len, &ct,
-				   &n->params);
-	{
-		ptrdiff_t slash = slice_find(buf_slice(&ct), '/');
-
-		if (slash > 0 && (size_t)slash + 1 < ct.len) {
-			buf_append(&n->type, ct.data, (size_t)slash);
-			buf_append(&n->subtype, ct.data + slash + 1,
-				   ct.len - (size_t)slash - 1);
-			lower(&n->type);
-			lower(&n->subtype);
-		} else {
-			/* absent or invalid: the default (RFC 2045 5.2) */
-			buf_append_str(&n->type, digest_child ? "message" : "text");
-			buf_append_str(&n->subtype, digest_child ? "rfc822" : "plain");
-		}
-	}
-	if (slice_eq_cstr(buf_slice(&n->type), "text") &&
-	    mime_params_get(&n->params, "charset") == NULL) {
-		/* RFC 2045 5.2: text defaults to us-ascii, as IMAP shows it */
-		struct mime_param *cs;
-
-		n->params.v = mime_grow(n->params.v, n->params.n,
-					sizeof(*n->params.v));
-		cs = &n->params.v[n->params.n++];
-		memset(cs, 0, sizeof(*cs));
-		buf_append_str(&cs->name, "charset");
-		buf_append_str(&cs->raw, "us-ascii");
-		buf_append_str(&cs->value, "us-ascii");
-	}
-	buf_free(&ct);
-	n->cte = n->has[MIME_F_CTE] ? mime_cte_parse(n->field[MIME_F_CTE].data,
-						     n->field[MIME_F_CTE].len)
-				    : MIME_CTE_7BIT;
+	mime_parser_header_derive(n, digest_child);
 
 	if (slice_eq_cstr(buf_slice(&n->type), "multipart")) {
 		if (n->depth >= p->lim.max_depth) {
@@ -277,88 +218,11 @@ boundary_match(struct mime_parser *p, bool *is_close)
 	return MIME_NONE;
 }
 
-/* field_start - a header line that is not a continuation */
 static void
 field_data(struct mime_parser *p, const unsigned char *d, size_t len)
 {
-	struct mime_node *n = node(p, p->cur);
-	size_t i = 0;
-
-	while (i < len) {
-		if (p->fs == FS_SKIP)
-			return;
-		if (p->fs == FS_NAME) {
-			unsigned char c = d[i++];
-			size_t nl;
-
-			if (c == '\n') {
-				p->fs = FS_SKIP;
-				return;
-			}
-			if (c != ':') {
-				if (p->nlen < NAME_MAX_LEN)
-					p->name[p->nlen++] = c >= 'A' && c <= 'Z' ?
-						(unsigned char)(c + 32) : c;
-				else
-					p->name_long = true;
-				continue;
-			}
-			nl = p->nlen;
-			while (nl > 0 && (p->name[nl - 1] == ' ' ||
-					  p->name[nl - 1] == '\t'))
-				nl--;
-			p->fs = FS_SKIP;
-			if (p->name_long)
-				continue;
-			for (int f = 0; f < MIME_F_COUNT; f++) {
-				if (f >= MIME_F_FIRST_MESSAGE && !n->message_header)
-					break;
-				if (strlen(field_names[f]) == nl &&
-				    memcmp(field_names[f], p->name, nl) == 0) {
-					if (!n->has[f]) {
-						n->has[f] = true;
-						p->field = (enum mime_field)f;
-						p->fs = FS_VALUE;
-					}
-					break;
-				}
-			}
-			continue;
-		}
-		/* FS_VALUE: a field gets at most an eighth of the budget, so
-		 * that one huge field cannot hide the others */
-		{
-			size_t cap = p->lim.max_header_bytes / 8 + 1;
-			struct buf *v = &n->field[p->field];
-			size_t room = p->lim.max_header_bytes > n->kept ?
-				      p->lim.max_header_bytes - n->kept : 0;
-			size_t take = len - i;
-
-			if (p->kept_total >= p->lim.max_total_header_bytes)
-				room = 0;
-			else if (p->lim.max_total_header_bytes - p->kept_total < room)
-				room = p->lim.max_total_header_bytes - p->kept_total;
-			if (v->len >= cap)
-				room = 0;
-			else if (cap - v->len < room)
-				room = cap - v->len;
-			/* the structure needs Content-Type and the CTE: their
-			 * first KB is kept whatever the budgets say */
-			if ((p->field == MIME_F_CONTENT_TYPE ||
-			     p->field == MIME_F_CTE) && v->len < 1024 &&
-			    room < 1024 - v->len)
-				room = 1024 - v->len;
-			if (take > room) {
-				take = room;
-				p->t.truncated = true;
-				p->fs = FS_SKIP;
-			}
-			buf_append(v, d + i, take);
-			n->kept += take;
-			p->kept_total += take;
-			return;
-		}
-	}
+	mime_parser_header_data(&p->fields, node(p, p->cur), &p->lim,
+				&p->kept_total, &p->t.truncated, d, len);
 }
 
 /* line_end - the LF ending the current line was consumed */
@@ -416,9 +280,7 @@ classify(struct mime_parser *p)
 					  p->lbuf[1] == '\n')) {
 		return; /* blank line: the header ends at line_end() */
 	} else {
-		p->fs = FS_NAME;
-		p->nlen = 0;
-		p->name_long = false;
+		mime_parser_header_field(&p->fields);
 	}
 	field_data(p, p->lbuf, p->llen);
 }

@@ -63,6 +63,19 @@ struct mime_node {
 	struct buf boundary;
 };
 
+/* the header field being read (mime-parser-header.c) */
+enum mime_fstate { MIME_FS_SKIP = 0, MIME_FS_NAME, MIME_FS_VALUE };
+
+#define MIME_FIELD_NAME_MAX 32
+
+struct mime_fields {
+	enum mime_fstate fs;
+	enum mime_field field;
+	unsigned char name[MIME_FIELD_NAME_MAX];
+	size_t nlen;
+	bool name_long;
+};
+
 struct mime_tree {
 	struct mime_node *nodes;    /* nodes[0] is the message */
 	uint32_t n;
@@ -79,6 +92,20 @@ mime_grow(void *v, size_t n, size_t size)
 		return xrealloc(v, (n ? 2 * n : 1) * size);
 	return v;
 }
+
+/* mime-parser-header.c: a header line starting a new field */
+void mime_parser_header_field(struct mime_fields *f);
+/* mime-parser-header.c: bytes of the current header line (after the
+ * field start or a continuation): the interesting fields' values are
+ * kept in n within the limits (kept_total counts all parts) */
+void mime_parser_header_data(struct mime_fields *f, struct mime_node *n,
+			     const struct mime_limits *lim, size_t *kept_total,
+			     bool *truncated, const unsigned char *d,
+			     size_t len);
+/* mime-parser-header.c: the header of n ended: derive its type,
+ * subtype, parameters and CTE (digest_child: the default is
+ * message/rfc822, RFC 2046 5.1.5) */
+void mime_parser_header_derive(struct mime_node *n, bool digest_child);
 
 /* mime-envelope.c: IMAP ENVELOPE of a message header node */
 void mime_envelope_write(const struct mime_node *msg, struct buf *out);
