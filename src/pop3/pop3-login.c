@@ -221,7 +221,8 @@ pop3_login_failed(struct pop3_session *s, const char *name,
 	pop3_login_job_free(s->auth_job);
 	s->auth_job = NULL;
 	pop3_session_reply(s, "-ERR [AUTH] Authentication failed");
-	if (s->auth_failures >= s->env->conf->auth.max_failures ||
+	if ((s->env->conf->auth.max_failures > 0 &&
+	     s->auth_failures >= s->env->conf->auth.max_failures) ||
 	    throttle_blocked(s->env->throttle, conn_peer_ip(s->conn), now))
 		pop3_session_close(s, "auth-failures");
 	pop3_session_done_waiting(s);

@@ -96,7 +96,7 @@ void
 pop3_session_done_waiting(struct pop3_session *s)
 {
 	s->wait = POP3_WAIT_NONE;
-	if (s->conn_gone)
+	if (s->conn_gone || conn_is_closing(s->conn))
 		return;
 	if (s->shutdown && s->sasl == NULL) {
 		pop3_session_reply(s, "-ERR [SYS/TEMP] Server shutting down");

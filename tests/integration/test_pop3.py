@@ -857,11 +857,14 @@ def blob_files(t):
 
 
 def test_store_errors_are_sys_temp(tern):
-    deliver(tern, A, "one")
-    deliver(tern, A, "two")
+    # big enough to live in blob files (small bodies stay in the database)
+    deliver(tern, A, "one", ("y" * 998 + "\r\n") * 100)
+    deliver(tern, A, "two", ("x" * 998 + "\r\n") * 100)
     p = Pop(tern)
     p.login()
-    for f in blob_files(tern):
+    files = blob_files(tern)
+    assert len(files) == 2
+    for f in files:
         os.unlink(f)
     assert p.cmd("RETR 1") == b"-ERR [SYS/TEMP] Cannot read the message"
     assert p.cmd("TOP 2 0") == b"-ERR [SYS/TEMP] Cannot read the message"
