@@ -98,8 +98,13 @@ cmd_enable(struct imap_cmd *cmd)
 			s->utf8 = true;
 			buf_append_str(&b, " UTF8=ACCEPT");
 		}
-		/* others (IMAP4rev2) are not offered: not enabled (RFC
-		 * 5161 3.1) */
+		else if (imap_arg_atom_eq(a, "IMAP4rev2") && !s->rev2) {
+			/* RFC 9051: UTF-8 mailbox names, ESEARCH answers,
+			 * no \Recent */
+			s->rev2 = true;
+			s->utf8 = true;
+			buf_append_str(&b, " IMAP4rev2");
+		}
 	}
 	buf_append_str(&b, "\r\n");
 	imap_write(s, b.data, b.len);

@@ -71,7 +71,8 @@ search_finish(struct imap_cmd *cmd)
 			buf_printf(&b, " (MODSEQ %llu)",
 				   (unsigned long long)x->max_modseq);
 		buf_append_str(&b, "\r\n");
-	} else if (x->q.r_min || x->q.r_max || x->q.r_count || x->q.r_all) {
+	} else if (x->q.r_min || x->q.r_max || x->q.r_count || x->q.r_all ||
+		   !x->q.r_save) {
 		buf_append_str(&b, "* ESEARCH (TAG ");
 		imap_append_astring(&b, cmd->tag, strlen(cmd->tag));
 		buf_append_str(&b, ")");
@@ -171,6 +172,11 @@ cmd_search(struct imap_cmd *cmd)
 			return imap_cmd_reply(cmd, "NO", "[BADCHARSET (UTF-8 "
 					      "US-ASCII)] %s", err);
 		return imap_cmd_bad(cmd, err);
+	}
+	if (s->rev2 && !x->q.esearch) {
+		/* RFC 9051 6.4.4: IMAP4rev2 answers with ESEARCH */
+		x->q.esearch = true;
+		x->q.r_all = true;
 	}
 	x->uids = imap_view_uids(s, &all, 1, &x->n);
 	cmd->resume = search_run;

@@ -41,12 +41,11 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 {
 	struct imap_session *s = cmd->s;
 	struct store_mailbox mb = { 0 };
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, list = BUF_INIT;
+	const struct imap_arg *qr = NULL;
 	char *name;
 	size_t i;
 	int rc;
-
-	const struct imap_arg *qr = NULL;
 
 	if (cmd->args[0].type == IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "Mailbox name expected");
@@ -115,10 +114,35 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 		rc = STORE_ENOSELECT;
 	if (rc == 0)
 		rc = imap_view_open(s, mb.id, mb.name, readonly);
+	if (rc == 0 && s->rev2) {
+		/* RFC 9051 6.3.2: the mailbox's LIST line */
+		static const struct {
+			unsigned bit;
+			const char *name;
+		} su[] = {
+			{ STORE_SU_ALL, " \\All" },
+			{ STORE_SU_ARCHIVE, " \\Archive" },
+			{ STORE_SU_DRAFTS, " \\Drafts" },
+			{ STORE_SU_FLAGGED, " \\Flagged" },
+			{ STORE_SU_JUNK, " \\Junk" },
+			{ STORE_SU_SENT, " \\Sent" },
+			{ STORE_SU_TRASH, " \\Trash" },
+		};
+
+		buf_printf(&list, "* LIST (%s", mb.attrs & STORE_MBX_HASCHILDREN ?
+			   "\\HasChildren" : "\\HasNoChildren");
+		for (i = 0; i < sizeof(su) / sizeof(su[0]); i++)
+			if (mb.special_use & su[i].bit)
+				buf_append_str(&list, su[i].name);
+		buf_append_str(&list, ") \"/\" ");
+		imap_append_mailbox(s, &list, mb.name);
+		buf_append_str(&list, "\r\n");
+	}
 	store_mailbox_clear(&mb);
 	free(name);
 	if (rc != 0) {
 		free(qr_ranges);
+		buf_free(&list);
 		return imap_cmd_store_error(cmd, rc);
 	}
 
@@ -135,8 +159,10 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 		buf_append_str(&b, ")\r\n* OK [PERMANENTFLAGS ()] Read-only "
 			       "mailbox\r\n");
 	}
-	buf_printf(&b, "* %zu EXISTS\r\n* 0 RECENT\r\n", v->n);
-	for (i = 0; i < v->n; i++) {
+	buf_printf(&b, "* %zu EXISTS\r\n", v->n);
+	if (!s->rev2)
+		buf_append_str(&b, "* 0 RECENT\r\n");
+	for (i = 0; i < v->n && !s->rev2; i++) {
 		if (!(v->msgs[i].flags & STORE_F_SEEN)) {
 			buf_printf(&b, "* OK [UNSEEN %zu] First unseen\r\n",
 				   i + 1);
@@ -148,6 +174,8 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 		   "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
 		   v->uidvalidity, v->uidnext,
 		   (unsigned long long)v->modseq);
+	buf_append_slice(&b, buf_slice(&list));
+	buf_free(&list);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	if (qr != NULL && qr_uidv == v->uidvalidity)

@@ -117,7 +117,7 @@ imap_session_login(struct imap_session *s, int64_t account_id,
 void
 imap_session_capability(struct imap_session *s, struct buf *out)
 {
-	buf_append_str(out, "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE "
+	buf_append_str(out, "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ID ENABLE IDLE "
 		       "NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN");
 	if (s->state == IMAP_NOTAUTH) {
 		if (!conn_is_tls(s->conn) && conn_tls_available(s->conn) &&

@@ -172,9 +172,6 @@ def test_capabilities_after_login(tern):
                 b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY",
                 b"LIST-EXTENDED", b"LIST-STATUS", b"UTF8=ACCEPT"):
         assert cap in r
-    # never offered: incomplete extensions
-    for cap in (b"IMAP4rev2",):
-        assert cap not in r
 
 
 def test_starttls_then_login(tern):
@@ -343,7 +340,7 @@ def test_id_enable_namespace(tern):
     assert c.cmd("ID NIL")[0].startswith(b"OK")
     assert c.cmd('ID ("odd")')[0].startswith(b"BAD")
     c.login()
-    r, u = c.cmd("ENABLE CONDSTORE X-FOO IMAP4rev2")
+    r, u = c.cmd("ENABLE CONDSTORE X-FOO")
     # nothing that is not offered is enabled
     assert r.startswith(b"OK") and u == [b"* ENABLED CONDSTORE"]
     r, u = c.cmd("ENABLE CONDSTORE")
@@ -949,3 +946,32 @@ def test_utf8_accept(tern):
     else:
         r = r[2:]
     assert r.startswith(b"BAD"), r
+
+
+def test_imap4rev2_after_enable(tern):
+    """RFC 9051: rev1 by default, rev2 after ENABLE IMAP4rev2."""
+    deliver(tern, A, "one")
+    c = Imap(tern)
+    assert b" IMAP4rev2 " in c.greeting
+    c.login()
+    _, u = c.cmd("SELECT INBOX")
+    assert b"* 0 RECENT" in u and b"* OK [UNSEEN 1] First unseen" in u
+    assert c.ok("SEARCH ALL") == [b"* SEARCH 1"]
+    r, u = c.cmd("ENABLE IMAP4rev2")
+    assert u == [b"* ENABLED IMAP4rev2"]
+    r, u = c.cmd("SELECT INBOX")
+    assert r == b"OK [READ-WRITE] SELECT completed"
+    assert b"* OK [CLOSED] Previous mailbox closed" in u
+    assert not any(b"RECENT" in x or b"UNSEEN" in x for x in u), u
+    assert b'* LIST (\\HasNoChildren) "/" "INBOX"' in u
+    # SEARCH answers with ESEARCH (RFC 9051 6.4.4 example)
+    r, u = c.cmd("SEARCH ALL", tag="A282")
+    assert u == [b'* ESEARCH (TAG "A282") ALL 1']
+    r, u = c.cmd("SEARCH DELETED", tag="A283")
+    assert u == [b'* ESEARCH (TAG "A283")']
+    r, u = c.cmd("UID SEARCH ALL", tag="A284")
+    assert u == [b'* ESEARCH (TAG "A284") UID ALL 1']
+    # mailbox names are UTF-8
+    c.ok('CREATE "Brouillons/été"')
+    u = c.ok('LIST "" "Brouillons/*"')
+    assert u == ['* LIST (\\HasNoChildren) "/" "Brouillons/été"'.encode()]
