@@ -233,7 +233,7 @@ store_rate(int nthreads, double *p50, double *p99)
 	set.data_dir = p;
 	set.blob_syncfs = use_syncfs;
 	set.unsafe_no_fsync = no_fsync;
-	set.blob_inline_max = files_only ? -1 : 0;
+	set.blob_inline_max = files_only ? 0 : STORE_INLINE_DEFAULT;
 	if (store_open(&set, &s, &err) < 0) {
 		fprintf(stderr, "store_open: %s\n", err ? err : "?");
 		exit(1);

@@ -1,9 +1,10 @@
 /* store-blob.c - message bodies: streaming writer, reader,
  * durability, recovery.
  *
- * A body is kept in memory while it is at most inline_max bytes (64 KiB
- * by default) and then stored in its blobs row (column data): durable
- * with the commit, nothing else to sync. A bigger body spills, while it
+ * With blob_inline_max set, a body is kept in memory while it is at
+ * most that many bytes and then stored in its blobs row (column data):
+ * durable with the commit, nothing else to sync. A bigger body (every
+ * body when inlining is off) spills, while it
  * streams in, to a file:
  *   blobs/xx/<id>   created when the body outgrows the limit (id from a
  *                   counter above every id in use, xx = id % 256 in hex),

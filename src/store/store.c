@@ -15,11 +15,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-/* bodies up to this size are kept in the database by default: they
- * become durable with the commit's one WAL fsync, no file, no fsync of
- * their own (bench/store-bench.c) */
-#define STORE_INLINE_MAX (64 * 1024)
-
 /* threads making blob files durable in parallel */
 #define STORE_SYNC_THREADS 48
 
@@ -551,8 +546,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->max_message_size = set->max_message_size;
 	s->no_fsync = set->unsafe_no_fsync;
 	s->use_syncfs = set->blob_syncfs;
-	s->inline_max = set->blob_inline_max < 0 ? 0 :
-		set->blob_inline_max == 0 ? STORE_INLINE_MAX :
+	s->inline_max = set->blob_inline_max <= 0 ? 0 :
 		(uint64_t)set->blob_inline_max;
 	s->blobs_dirfd = s->tmp_dirfd = s->lock_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);

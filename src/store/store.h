@@ -105,9 +105,11 @@ struct store_settings {
 	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
 	bool unsafe_no_fsync;
 	/* message bodies up to this many bytes are kept inside the
-	 * database (durable with the commit, no file or fsync of their
-	 * own); larger ones are files. 0: default (64 KiB); < 0: always
-	 * files. */
+	 * database (durable with the commit's WAL fsync, no file or fsync
+	 * of their own: 5-30x more durable deliveries/s, see
+	 * src/store/README.md); larger ones are files blobs/xx/<id>.
+	 * <= 0: every body is a file (the default for now, because tests
+	 * read blobs/ directly); STORE_INLINE_DEFAULT is the advised value. */
 	int64_t blob_inline_max;
 	/* make blob files durable with one syncfs(2) per commit instead of
 	 * fdatasync + directory fsync per file: fewer flushes, but it also
@@ -115,6 +117,8 @@ struct store_settings {
 	 * when data_dir has a filesystem of its own */
 	bool blob_syncfs;
 };
+
+#define STORE_INLINE_DEFAULT (64 * 1024)
 
 /* Open (creating if needed) the store in set->data_dir: creates
  * tern.db, blobs/, tmp/; upgrades the schema; recovery: removes stray

@@ -24,7 +24,7 @@ st_open2(const char *name, bool fast, bool inline_bodies)
 	memset(&set, 0, sizeof(set));
 	set.data_dir = path;
 	set.unsafe_no_fsync = fast;
-	set.blob_inline_max = inline_bodies ? 0 : -1;
+	set.blob_inline_max = inline_bodies ? STORE_INLINE_DEFAULT : 0;
 	ret = store_open(&set, &s, &err);
 	if (ret < 0) {
 		test_fail(__FILE__, __LINE__, "store_open: %s (%s)",

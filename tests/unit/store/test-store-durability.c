@@ -410,7 +410,7 @@ child_run(const char *dir, int64_t account, int fd, bool inline_bodies)
 
 	memset(&set, 0, sizeof(set));
 	set.data_dir = dir;
-	set.blob_inline_max = inline_bodies ? 0 : -1;
+	set.blob_inline_max = inline_bodies ? STORE_INLINE_DEFAULT : 0;
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
 	pthread_mutex_init(&c.lock, NULL);
