@@ -5,8 +5,10 @@
 #include "smtp/submission-private.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "auth/sasl.h"
+#include "lib/log.h"
 
 bool
 submission_auth_allowed(struct smtp_session *s)
@@ -57,6 +59,26 @@ static const struct smtp_policy submission_policy = {
 	.free = submission_free,
 };
 
+/* a 587 listener without TLS while TLS must come before AUTH: nobody
+ * could ever submit there; say so once at startup */
+static int
+submission_init(struct service_env *env)
+{
+	const struct tern_conf *conf = env->conf;
+
+	for (size_t i = 0; i < conf->n_listeners; i++) {
+		const struct listener_conf *l = &conf->listeners[i];
+
+		if (strcmp(l->proto, "submission") == 0 &&
+		    l->tls == TLS_MODE_NONE && conf->smtp.require_tls_for_auth)
+			log_warn(0, "submission listener without TLS: nobody "
+				 "can authenticate while "
+				 "smtp.require_tls_for_auth is set address=%s "
+				 "port=%d line=%d", l->address, l->port, l->line);
+	}
+	return 0;
+}
+
 static void *
 submission_accept(struct conn *c, struct service_env *env)
 {
@@ -66,6 +88,7 @@ submission_accept(struct conn *c, struct service_env *env)
 const struct service submission_service = {
 	.proto = "submission",
 	.default_tls = TLS_MODE_STARTTLS,
+	.init = submission_init,
 	.accept = submission_accept,
 	.ops = &smtp_session_ops,
 	.busy_reply = "421 4.7.0 Too many connections, try again later\r\n",

@@ -336,6 +336,47 @@ def test_plaintext_rule_without_require_tls(tern_factory):
     r.cmd("QUIT")
 
 
+def non_loopback_address():
+    """an IPv4 address of this host that is not loopback, or skip"""
+    import subprocess
+    try:
+        out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope",
+                              "global"], capture_output=True, text=True).stdout
+    except OSError:
+        out = ""
+    m = re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", out)
+    if not m:
+        pytest.skip("no non-loopback address on this host")
+    return m.group(1)
+
+
+def test_plaintext_mechanisms_need_tls_off_loopback(tern_factory):
+    """TLS not required for AUTH: from a non-loopback address only
+    SCRAM-SHA-256 may be used before TLS (538 for PLAIN and LOGIN), as
+    for IMAP and POP3"""
+    addr = non_loopback_address()
+    t = tern_factory(address=addr, extra="[smtp]\nrequire_tls_for_auth = no\n")
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    s = smtplib.SMTP(addr, t.port("submission"), timeout=15)
+    s.ehlo("client.test")
+    assert s.esmtp_features["auth"].split() == ["SCRAM-SHA-256"]
+    code, text = s.docmd("AUTH", "PLAIN " + b64("\0%s\0%s" % (A, APW)))
+    assert (code, text) == (538, b"5.7.11 Encryption required for "
+                            b"requested authentication mechanism")
+    assert s.docmd("AUTH", "LOGIN")[0] == 538
+    assert s.auth("SCRAM-SHA-256", Scram(A, APW))[0] == 235
+    s.sendmail(A, [B], msg("scram without tls"))
+    s.quit()
+    s = smtplib.SMTP(addr, t.port("submission"), timeout=15)
+    s.starttls(context=t.ssl_context())
+    s.ehlo("client.test")
+    assert s.esmtp_features["auth"].split() == ["PLAIN", "LOGIN",
+                                                "SCRAM-SHA-256"]
+    s.quit()
+
+
 # --- senders ------------------------------------------------------------------
 
 def login(t, port="submission", user=A, pw=APW):
