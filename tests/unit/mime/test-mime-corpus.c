@@ -8,7 +8,8 @@
 #include <stdlib.h>
 
 static const char *const corpus[] = {
-	"rfc5322-a1-1", "rfc5322-a1-3", "rfc5322-a5", "rfc5322-a6-obsolete",
+	"rfc5322-a1-1", "rfc5322-a1-3", "rfc5322-a2-reply", "rfc5322-a3-resent",
+	"rfc5322-a4-trace", "rfc5322-a5", "rfc5322-a6-obsolete",
 	"rfc5322-obs-date", "nested", "missing-boundary-param",
 	"broken-boundary", "boundary-never-found", "binary-8bit",
 	"encoded-words", "no-body", "empty", "digest", "lf-only",
