@@ -256,12 +256,9 @@ mime_part_find(const unsigned char *partmap, size_t len,
 		} else if (path[d] == 1 && ctx_is_message) {
 			target = ctx;
 		} else {
+			/* only a message's single body is part 1 of it */
 			return false;
 		}
-		/* a non-multipart message's part 1 is itself: no deeper */
-		if (target.children == ctx.children && !ctx.loc.is_multipart &&
-		    !target.loc.is_message && d + 1 < depth)
-			return false;
 	}
 	*loc = target.loc;
 	return true;
