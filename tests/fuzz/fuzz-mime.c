@@ -328,6 +328,7 @@ struct leaf_ctx {
 	const uint8_t *msg;
 	size_t len;
 	unsigned count;
+	const struct buf *partmap;
 };
 
 static bool
@@ -370,7 +371,18 @@ leaf(void *vctx, const uint32_t *section, size_t depth,
 		abort();
 	if (mime_decoded_size(loc->cte, c->msg + loc->body_start, n) != b.len)
 		abort();
-	(void)section;
+	/* the section number leads back to the same part */
+	{
+		struct mime_part_loc l2;
+
+		if (!mime_part_find(c->partmap->data, c->partmap->len, section,
+				    depth, &l2) ||
+		    l2.header_start != loc->header_start ||
+		    l2.body_start != loc->body_start ||
+		    l2.body_end != loc->body_end || l2.cte != loc->cte ||
+		    l2.is_message || l2.is_multipart)
+			abort();
+	}
 	buf_free(&a);
 	buf_free(&b);
 	return c->count < 2000;
@@ -464,7 +476,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_grammar(&a.body, false, false);
 	check_grammar(&a.bodystructure, true, false);
 	{
-		struct leaf_ctx c = { msg, len, 0 };
+		struct leaf_ctx c = { msg, len, 0, &a.partmap };
 		struct mime_part_loc loc;
 		uint32_t path[4];
 
