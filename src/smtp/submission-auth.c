@@ -206,17 +206,15 @@ submission_auth_result(struct smtp_session *s, enum sasl_result r,
 	case SASL_NEED_PASSWORD:
 		pw = sasl_password(d->sasl, &len);
 		smtp_session_suspend(s);
-		d->req = auth_check_password_start(submission_auth_env(s), ip,
-						   user, pw, len,
-						   submission_auth_password_checked,
-						   s);
+		d->req = auth_check_password_start(
+			submission_auth_env(s), ip, user, pw, len,
+			submission_auth_password_checked, s);
 		return;
 	case SASL_NEED_SCRAM_SECRET:
 		smtp_session_suspend(s);
-		d->req = auth_check_scram_start(submission_auth_env(s), ip,
-						user,
-						submission_auth_scram_checked,
-						s);
+		d->req = auth_check_scram_start(
+			submission_auth_env(s), ip, user,
+			submission_auth_scram_checked, s);
 		return;
 	case SASL_OK:
 		/* SCRAM: the proof matched the secret looked up earlier */

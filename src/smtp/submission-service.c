@@ -74,7 +74,8 @@ submission_init(struct service_env *env)
 			log_warn(0, "submission listener without TLS: nobody "
 				 "can authenticate while "
 				 "smtp.require_tls_for_auth is set address=%s "
-				 "port=%d line=%d", l->address, l->port, l->line);
+				 "port=%d line=%d", l->address, l->port,
+				 l->line);
 	}
 	return 0;
 }

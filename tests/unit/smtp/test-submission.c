@@ -99,7 +99,8 @@ TEST(submission_sender_owned)
 	if (s == NULL)
 		return;
 	CHECK_INT(submission_sender_owned(s, "+", ids[0], a, a), 1);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a, "A@Example.ORG"), 1);
+	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+					  "A@Example.ORG"), 1);
 	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
 					  "a+list@example.org"), 1);
 	/* plus-addressing off: a tag is another address */
