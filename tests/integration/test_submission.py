@@ -302,6 +302,28 @@ def test_cancel_and_bad_base64(tern):
     assert "submission auth failed" not in tern.log()
 
 
+def test_malformed_sasl_counts_and_scram_cancel(tern):
+    r = raw_tls(tern)
+    # PLAIN without its NUL separators: a failed login, not a syntax error
+    code, text = r.cmd("AUTH PLAIN " + b64("just-a-string"))
+    assert (code, text) == (535, "5.7.8 Authentication credentials invalid")
+    # SCRAM given up after the server's first message
+    code, text = r.cmd("AUTH SCRAM-SHA-256 " + b64("n,,n=%s,r=abcdefgh" % A))
+    assert code == 334 and base64.b64decode(text).startswith(b"r=abcdefgh")
+    assert r.cmd("*") == (501, "5.0.0 Authentication cancelled")
+    sc = Scram(A, APW)
+    code, text = r.cmd("AUTH SCRAM-SHA-256 " + b64(sc()))
+    code, text = r.cmd(b64(sc(base64.b64decode(text))))
+    assert code == 334
+    assert r.cmd(b64(sc(base64.b64decode(text)))) == \
+        (235, "2.7.0 Authentication successful")
+    assert sc.server_ok
+    r.cmd("QUIT")
+    log = tern.log()
+    assert log.count("submission auth failed") == 1
+    assert "submission auth cancelled" in log
+
+
 def test_auth_inside_transaction_and_twice(tern):
     r = raw_tls(tern)
     assert r.cmd("AUTH PLAIN " + b64("\0%s\0%s" % (A, APW)))[0] == 235
