@@ -288,18 +288,77 @@ store_mbox_next_modseq(struct store *s, int64_t mailbox_id,
 		db_fail(s->wdb, "next modseq");
 }
 
+/* empty a mailbox without tombstones (DELETE, account removal): a
+ * few set-wide statements, not a handful per message, so deleting a
+ * 100,000-message mailbox holds the writer briefly */
+static int
+mbox_empty_fast(struct store *s, int64_t mailbox_id)
+{
+	static const char usage[] =
+		"UPDATE accounts SET"
+		" used_bytes = max(0, used_bytes - (SELECT coalesce(sum(size), 0)"
+		"  FROM messages WHERE mailbox_id = ?1)),"
+		" used_messages = max(0, used_messages - (SELECT count(*)"
+		"  FROM messages WHERE mailbox_id = ?1))"
+		" WHERE id = (SELECT account_id FROM mailboxes WHERE id = ?1)";
+	static const char refs[] =
+		"UPDATE blobs SET refcount = refcount - (SELECT count(*)"
+		" FROM messages m WHERE m.mailbox_id = ?1"
+		" AND m.blob_id = blobs.id)"
+		" WHERE id IN (SELECT blob_id FROM messages WHERE mailbox_id = ?1)";
+	static const char freed[] =
+		"DELETE FROM blobs WHERE refcount <= 0 AND id IN"
+		" (SELECT blob_id FROM messages WHERE mailbox_id = ?1)"
+		" RETURNING id, data IS NULL";
+	static const char del[] = "DELETE FROM messages WHERE mailbox_id = ?1";
+	static const char zero[] =
+		"UPDATE mailboxes SET messages = 0, unseen = 0, deleted = 0,"
+		" size = 0 WHERE id = ?1";
+	const char *seq[] = { usage, refs };
+	sqlite3_stmt *st;
+	int ret, rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		if ((st = db_prep(s->wdb, seq[i])) == NULL)
+			return STORE_EIO;
+		sqlite3_bind_int64(st, 1, mailbox_id);
+		if ((ret = db_step_done(s->wdb, st, "mailbox empty")) < 0)
+			return ret;
+	}
+	if ((st = db_prep(s->wdb, freed)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_int(st, 1))
+			store_blob_freed(s, sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s->wdb, "mailbox empty blobs");
+	if ((st = db_prep(s->wdb, del)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	if ((ret = db_step_done(s->wdb, st, "mailbox empty messages")) < 0)
+		return ret;
+	if ((st = db_prep(s->wdb, zero)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	return db_step_done(s->wdb, st, "mailbox empty counters");
+}
+
 int
 store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
 {
 	static const char sql[] =
 		"SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid";
-	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	sqlite3_stmt *st;
 	uint32_t *uids = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t modseq = 0;
 	int ret = 0;
 
-	if (st == NULL)
+	if (!tombstones)
+		return mbox_empty_fast(s, mailbox_id);
+	if ((st = db_prep(s->wdb, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, mailbox_id);
 	while (sqlite3_step(st) == SQLITE_ROW) {

@@ -489,6 +489,13 @@ TEST(store_mailbox_create_delete_rules)
 	}
 	store_mailbox_clear(&mb);
 	CHECK_INT(st_count_files("d", "blobs"), 0);
+	{
+		struct store_account a;
+		CHECK_INT(store_account_get(s, NULL, ids[0], &a), 0);
+		CHECK_INT(a.used_messages, 0);
+		CHECK_INT(a.used_bytes, 0);
+		store_account_clear(&a);
+	}
 	CHECK_INT(store_mailbox_delete(s, ids[0], "a/b", NULL, NULL),
 		  STORE_EHASCHILDREN);
 	CHECK_INT(store_mailbox_delete(s, ids[0], "a/b/c", NULL, NULL), 0);
@@ -940,6 +947,25 @@ TEST(store_inline_small_bodies_and_spill)
 	CHECK_INT(st_count_files("i", "blobs"), 1);
 	free(big);
 
+	/* a deleted mailbox drops its references (inline and file) */
+	{
+		int64_t box = 0;
+		struct store_uid_range all = { 1, UINT32_MAX };
+		struct store_account a;
+		CHECK_INT(store_mailbox_create(s, ids[0], "tmpbox", 0, &box,
+					       NULL, NULL), 0);
+		CHECK_INT(store_copy(s, ids[0], r[0].mailbox_id, &all, 1, box,
+				     NULL, NULL, NULL), 0);
+		CHECK_INT(store_account_get(s, NULL, ids[0], &a), 0);
+		CHECK_INT(a.used_messages, 4);
+		store_account_clear(&a);
+		CHECK_INT(store_mailbox_delete(s, ids[0], "tmpbox", NULL,
+					       NULL), 0);
+		CHECK_INT(store_account_get(s, NULL, ids[0], &a), 0);
+		CHECK_INT(a.used_messages, 2);
+		store_account_clear(&a);
+		CHECK_INT(st_count_files("i", "blobs"), 1);
+	}
 	/* everything expunged and relayed: nothing left */
 	CHECK_INT(store_expunge(s, ids[0], r[0].mailbox_id, NULL, 0, false,
 				NULL, NULL, NULL), 0);
