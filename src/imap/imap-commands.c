@@ -266,3 +266,36 @@ imap_cmd_write_started(struct imap_cmd *cmd, int rc)
 	}
 	return IMAP_CMD_WAIT;
 }
+
+enum imap_cmd_ret
+imap_cmd_store_error(struct imap_cmd *cmd, int err)
+{
+	switch (err) {
+	case STORE_ENOTFOUND:
+		return imap_cmd_reply(cmd, "NO", "[NONEXISTENT] No such mailbox");
+	case STORE_EEXIST:
+		return imap_cmd_reply(cmd, "NO",
+				      "[ALREADYEXISTS] Mailbox already exists");
+	case STORE_EBADNAME:
+		return imap_cmd_reply(cmd, "NO", "[CANNOT] Invalid mailbox name");
+	case STORE_EQUOTA:
+		return imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
+	case STORE_ENOSELECT:
+		return imap_cmd_reply(cmd, "NO",
+				      "[CANNOT] Mailbox cannot be selected");
+	case STORE_EHASCHILDREN:
+		return imap_cmd_reply(cmd, "NO",
+				      "[HASCHILDREN] Mailbox has children");
+	case STORE_EPERM:
+		return imap_cmd_reply(cmd, "NO", "[CANNOT] Not allowed");
+	case STORE_ETOOBIG:
+		return imap_cmd_reply(cmd, "NO", "[TOOBIG] Message too big");
+	case STORE_ECLOSED:
+		return imap_cmd_reply(cmd, "NO",
+				      "[UNAVAILABLE] Server shutting down");
+	default:
+		return imap_cmd_reply(cmd, "NO",
+				      "[SERVERBUG] Internal error (%s)",
+				      store_strerror(err));
+	}
+}

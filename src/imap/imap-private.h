@@ -185,6 +185,8 @@ enum imap_cmd_ret imap_cmd_write_started(struct imap_cmd *cmd, int rc);
 int imap_view_open(struct imap_session *s, int64_t mailbox_id,
 		   const char *name, bool readonly);
 void imap_view_close(struct imap_session *s);
+/* imap-seqmap.c: index of the first message with uid >= uid */
+size_t imap_view_lower(const struct imap_view *v, uint32_t uid);
 /* seq of uid, 0 if not in the view */
 uint32_t imap_view_seq(const struct imap_view *v, uint32_t uid);
 struct imap_msg *imap_view_find(struct imap_view *v, uint32_t uid);

@@ -252,36 +252,3 @@ imap_append_mailbox(struct imap_session *s, struct buf *out,
 			    s->utf8 && auth_utf8_valid(b.data, b.len));
 	buf_free(&b);
 }
-
-enum imap_cmd_ret
-imap_cmd_store_error(struct imap_cmd *cmd, int err)
-{
-	switch (err) {
-	case STORE_ENOTFOUND:
-		return imap_cmd_reply(cmd, "NO", "[NONEXISTENT] No such mailbox");
-	case STORE_EEXIST:
-		return imap_cmd_reply(cmd, "NO",
-				      "[ALREADYEXISTS] Mailbox already exists");
-	case STORE_EBADNAME:
-		return imap_cmd_reply(cmd, "NO", "[CANNOT] Invalid mailbox name");
-	case STORE_EQUOTA:
-		return imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
-	case STORE_ENOSELECT:
-		return imap_cmd_reply(cmd, "NO",
-				      "[CANNOT] Mailbox cannot be selected");
-	case STORE_EHASCHILDREN:
-		return imap_cmd_reply(cmd, "NO",
-				      "[HASCHILDREN] Mailbox has children");
-	case STORE_EPERM:
-		return imap_cmd_reply(cmd, "NO", "[CANNOT] Not allowed");
-	case STORE_ETOOBIG:
-		return imap_cmd_reply(cmd, "NO", "[TOOBIG] Message too big");
-	case STORE_ECLOSED:
-		return imap_cmd_reply(cmd, "NO",
-				      "[UNAVAILABLE] Server shutting down");
-	default:
-		return imap_cmd_reply(cmd, "NO",
-				      "[SERVERBUG] Internal error (%s)",
-				      store_strerror(err));
-	}
-}

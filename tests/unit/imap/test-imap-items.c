@@ -1,0 +1,217 @@
+/* test-imap-items.c - FETCH item and SEARCH key parsing, table-driven */
+#include "test.h"
+
+#include <stdlib.h>
+
+#include "imap/imap-fetch.h"
+#include "imap/imap-search.h"
+
+static const struct imap_parser_limits lim = {
+	.max_line = 4096, .max_literal = 4096, .max_args = 100, .max_depth = 8,
+};
+
+/* parse "t CMD <args>" and return the parser (args valid until destroy) */
+static struct imap_parser *
+parse_line(const char *line)
+{
+	struct imap_parser *p = imap_parser_create(&lim);
+	size_t used;
+
+	CHECK_INT(imap_parser_feed(p, (const unsigned char *)line,
+				   strlen(line), &used), IMAP_PARSE_DONE);
+	return p;
+}
+
+static void
+fetch_ok(const char *items, size_t n, const char *label0, bool seen)
+{
+	char line[512];
+	struct imap_parser *p;
+	struct fetch_items fi;
+	const char *err;
+
+	snprintf(line, sizeof(line), "t FETCH 1 %s\r\n", items);
+	p = parse_line(line);
+	if (!fetch_items_parse(&imap_parser_args(p)[1], &fi, &err)) {
+		test_fail(__FILE__, __LINE__, "refused %s: %s", items, err);
+		imap_parser_destroy(&p);
+		return;
+	}
+	CHECK_INT(fi.n, n);
+	if (label0 != NULL)
+		CHECK_STR(fi.v[0].label, label0);
+	CHECK_INT(fi.sets_seen, seen);
+	fetch_items_free(&fi);
+	imap_parser_destroy(&p);
+}
+
+static void
+fetch_bad(const char *items)
+{
+	char line[512];
+	struct imap_parser *p;
+	struct fetch_items fi;
+	const char *err;
+
+	snprintf(line, sizeof(line), "t FETCH 1 %s\r\n", items);
+	p = parse_line(line);
+	if (fetch_items_parse(&imap_parser_args(p)[1], &fi, &err)) {
+		test_fail(__FILE__, __LINE__, "accepted %s", items);
+		fetch_items_free(&fi);
+	}
+	imap_parser_destroy(&p);
+}
+
+TEST(imap_fetch_items)
+{
+	fetch_ok("ALL", 4, NULL, false);
+	fetch_ok("FAST", 3, NULL, false);
+	fetch_ok("FULL", 5, NULL, false);
+	fetch_ok("(FLAGS UID)", 2, NULL, false);
+	fetch_ok("BODY[]", 1, "BODY[]", true);
+	fetch_ok("BODY.PEEK[]<0.100>", 1, "BODY[]<0>", false);
+	fetch_ok("(BODY.PEEK[HEADER.FIELDS (From \"To\")])", 1,
+		 "BODY[HEADER.FIELDS (From To)]", false);
+	fetch_ok("BODY[1.2.HEADER.FIELDS.NOT (X-A)]", 1,
+		 "BODY[1.2.HEADER.FIELDS.NOT (X-A)]", true);
+	fetch_ok("BODY[3.MIME]", 1, "BODY[3.MIME]", true);
+	fetch_ok("BODY[2.TEXT]<5.7>", 1, "BODY[2.TEXT]<5>", true);
+	fetch_ok("BODY.PEEK[1.2.3]", 1, "BODY[1.2.3]", false);
+	fetch_ok("RFC822", 1, "RFC822", true);
+	fetch_ok("RFC822.HEADER", 1, "RFC822.HEADER", false);
+	fetch_ok("RFC822.TEXT", 1, "RFC822.TEXT", true);
+	fetch_ok("BINARY.PEEK[1]", 1, "BINARY[1]", false);
+	fetch_ok("BINARY[2]<0.10>", 1, "BINARY[2]<0>", true);
+	fetch_ok("BINARY.SIZE[1]", 1, "BINARY.SIZE[1]", false);
+	fetch_ok("(MODSEQ)", 1, NULL, false);
+	fetch_bad("(FAST)");
+	fetch_bad("()");
+	fetch_bad("BOGUS");
+	fetch_bad("BODY[MIME]");
+	fetch_bad("BODY[0]");
+	fetch_bad("BODY[1.]");
+	fetch_bad("BODY[HEADER.FIELDS ()]");
+	fetch_bad("BODY[]<1.0>");
+	fetch_bad("BODY[]<1>");
+	fetch_bad("BODY[]x");
+	fetch_bad("BINARY[HEADER]");
+	fetch_bad("BINARY.SIZE[1]<0.1>");
+	fetch_bad("BODY[4294967296]");
+}
+
+static struct imap_session *
+fake_session(uint32_t n)
+{
+	struct imap_session *s = xcalloc(1, sizeof(*s));
+
+	s->selected = true;
+	s->view.n = s->view.cap = n;
+	s->view.msgs = xcalloc(n ? n : 1, sizeof(*s->view.msgs));
+	for (uint32_t i = 0; i < n; i++)
+		s->view.msgs[i].uid = 10 * (i + 1);
+	return s;
+}
+
+static void
+search_case(struct imap_session *s, const char *keys, bool ok,
+	    bool badcharset_want)
+{
+	char line[512];
+	struct imap_parser *p;
+	struct search_query q;
+	const char *err;
+	bool badcs;
+
+	snprintf(line, sizeof(line), "t SEARCH %s\r\n", keys);
+	p = imap_parser_create(&lim);
+	size_t used;
+
+	if (imap_parser_feed(p, (const unsigned char *)line, strlen(line),
+			     &used) != IMAP_PARSE_DONE) {
+		/* a syntax error already: BAD before SEARCH sees it */
+		if (ok)
+			test_fail(__FILE__, __LINE__, "%s: parser refused", keys);
+		imap_parser_destroy(&p);
+		return;
+	}
+	if (search_parse(s, imap_parser_args(p), &q, &err, &badcs) != ok)
+		test_fail(__FILE__, __LINE__, "%s: want %s", keys,
+			  ok ? "ok" : "error");
+	else if (ok)
+		search_query_free(&q);
+	else
+		CHECK_INT(badcs, badcharset_want);
+	imap_parser_destroy(&p);
+}
+
+TEST(imap_search_keys)
+{
+	struct imap_session *s = fake_session(5);
+	const char *good[] = {
+		"ALL", "ANSWERED DELETED DRAFT FLAGGED SEEN NEW OLD RECENT",
+		"UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN UNRECENT",
+		"BCC x CC y FROM z TO w SUBJECT \"a b\"", "BODY x TEXT y",
+		"HEADER X-Foo bar", "KEYWORD $Work UNKEYWORD Junk",
+		"KEYWORD \\\\Seen", "LARGER 10 SMALLER 20",
+		"BEFORE 1-Feb-1994 ON 01-Feb-1994 SINCE 1-Feb-1994",
+		"SENTBEFORE 1-Jan-2000 SENTON 1-Jan-2000 SENTSINCE 1-Jan-2000",
+		"UID 1:*", "1:3,5", "*", "$", "NOT SEEN", "OR SEEN (DELETED DRAFT)",
+		"OR (OR SEEN DELETED) NOT (FLAGGED)",
+		"CHARSET UTF-8 ALL", "RETURN (MIN MAX) ALL", "RETURN () ALL",
+		"MODSEQ 5", "MODSEQ \"/flags/\\\\draft\" all 620162338",
+		NULL };
+	const char *bad[] = {
+		"", "BOGUS", "OR SEEN", "NOT", "LARGER", "LARGER x",
+		"SINCE 32-Jan-2000", "SINCE 1-Foo-2000", "UID", "6",
+		"0", "1:", "(SEEN", "()", "RETURN (BOGUS) ALL", "RETURN ALL",
+		"HEADER X-Foo", "KEYWORD", "CHARSET", NULL };
+
+	for (int i = 0; good[i]; i++)
+		search_case(s, good[i], true, false);
+	for (int i = 0; bad[i]; i++)
+		search_case(s, bad[i], false, false);
+	search_case(s, "CHARSET KOI8-R ALL", false, true);
+	/* nesting is bounded */
+	char deep[400] = "";
+
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "NOT ");
+	strcat(deep, "SEEN");
+	search_case(s, deep, false, false);
+	free(s->view.msgs);
+	free(s);
+}
+
+TEST(imap_search_eval_basic)
+{
+	struct imap_session *s = fake_session(3);
+	struct imap_parser *p = parse_line(
+		"t SEARCH OR (SEEN LARGER 100) (KEYWORD $work UID 20)\r\n");
+	struct search_query q;
+	const char *err;
+	bool badcs;
+	struct store_msg m = { 0 };
+	struct buf text = BUF_INIT, hdr = BUF_INIT;
+	struct search_msg sm = { &m, NULL, &text, false, &hdr, false };
+
+	CHECK(search_parse(s, imap_parser_args(p), &q, &err, &badcs));
+	m.uid = 20;
+	m.keywords = (char *)"Junk $Work";
+	CHECK(search_eval(&q.root, &sm));
+	m.uid = 30;
+	CHECK(!search_eval(&q.root, &sm));
+	m.flags = STORE_F_SEEN;
+	m.size = 101;
+	CHECK(search_eval(&q.root, &sm));
+	m.size = 100;
+	CHECK(!search_eval(&q.root, &sm));
+	search_query_free(&q);
+	imap_parser_destroy(&p);
+	CHECK(search_contains("Hello World", 11, "o w"));
+	CHECK(!search_contains("Hello", 5, "hello!"));
+	CHECK(search_contains(NULL, 0, ""));
+	buf_free(&text);
+	buf_free(&hdr);
+	free(s->view.msgs);
+	free(s);
+}
