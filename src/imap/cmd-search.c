@@ -104,6 +104,56 @@ search_finish(struct imap_cmd *cmd)
 	return imap_cmd_reply(cmd, "OK", "Search completed");
 }
 
+/* can the sequence map alone answer k (flags, uids, modseq)? */
+static bool
+search_view_only(const struct skey *k)
+{
+	size_t i;
+
+	switch (k->type) {
+	case SK_AND:
+	case SK_OR:
+	case SK_NOT:
+		for (i = 0; i < k->n_kids; i++)
+			if (!search_view_only(&k->kids[i]))
+				return false;
+		return true;
+	case SK_NONE:
+	case SK_FLAG:
+	case SK_UIDS:
+	case SK_MODSEQ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* answer from the sequence map: no store reads (SEARCH UNSEEN & co.) */
+static enum imap_cmd_ret
+search_from_view(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct search_ctx *x = cmd->ctx;
+	struct store_msg m;
+	struct search_msg sm = { &m, NULL, NULL, false, NULL, false };
+	size_t i;
+
+	for (i = 0; i < s->view.n; i++) {
+		const struct imap_msg *v = &s->view.msgs[i];
+
+		memset(&m, 0, sizeof(m));
+		m.uid = v->uid;
+		m.flags = v->flags;
+		m.modseq = v->modseq;
+		if (search_eval(&x->q.root, &sm)) {
+			search_hit(x, m.uid);
+			if (m.modseq > x->max_modseq)
+				x->max_modseq = m.modseq;
+		}
+	}
+	return search_finish(cmd);
+}
+
 static enum imap_cmd_ret
 search_run(struct imap_cmd *cmd)
 {
@@ -177,6 +227,12 @@ cmd_search(struct imap_cmd *cmd)
 		/* RFC 9051 6.4.4: IMAP4rev2 answers with ESEARCH */
 		x->q.esearch = true;
 		x->q.r_all = true;
+	}
+	if (search_view_only(&x->q.root)) {
+		/* flags the view has not seen yet come first (as FETCH;
+		 * no EXPUNGE during SEARCH) */
+		imap_view_sync(s, cmd->uid);
+		return search_from_view(cmd);
 	}
 	x->uids = imap_view_uids(s, &all, 1, &x->n);
 	cmd->resume = search_run;

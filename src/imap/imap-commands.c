@@ -83,6 +83,7 @@ imap_command_bad(struct imap_session *s, const char *text)
 	const char *tag = imap_parser_tag(s->parser);
 
 	imap_printf(s, "%s BAD %s\r\n", tag ? tag : "*", text);
+	imap_session_count_bad(s);
 }
 
 void
@@ -159,6 +160,10 @@ imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt,
 	buf_append(&b, "\r\n", 2);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	if (strcmp(status, "BAD") == 0)
+		imap_session_count_bad(s);
+	else
+		s->bad_count = 0;
 	return IMAP_CMD_DONE;
 }
 

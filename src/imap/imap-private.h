@@ -103,6 +103,7 @@ struct imap_session {
 	int64_t account_id;
 	char *user;
 	unsigned auth_failures;
+	unsigned bad_count;	/* BAD replies in a row */
 	struct sasl_session *sasl;
 	struct auth_check_req *auth_req;
 	struct auth_check_env aenv;
@@ -153,6 +154,8 @@ void imap_write(struct imap_session *s, const void *data, size_t len);
 void imap_printf(struct imap_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void imap_session_close(struct imap_session *s, const char *reason);
+/* a BAD reply was sent: too many in a row end the connection */
+void imap_session_count_bad(struct imap_session *s);
 bool imap_session_plaintext_ok(const struct imap_session *s);
 /* the session logged in: state AUTH, limits raised */
 void imap_session_login(struct imap_session *s, int64_t account_id,

@@ -71,6 +71,15 @@ imap_session_close(struct imap_session *s, const char *reason)
 		conn_close(s->conn, reason);
 }
 
+void
+imap_session_count_bad(struct imap_session *s)
+{
+	if (++s->bad_count < IMAP_MAX_BAD)
+		return;
+	imap_printf(s, "* BYE Too many invalid commands\r\n");
+	imap_session_close(s, "bad-commands");
+}
+
 bool
 imap_session_plaintext_ok(const struct imap_session *s)
 {
@@ -157,6 +166,7 @@ imap_session_bad(struct imap_session *s, const char *code, const char *text)
 	imap_printf(s, "%s BAD %s%s%s%s\r\n", tag ? tag : "*",
 		    code ? "[" : "", code ? code : "", code ? "] " : "", text);
 	s->replied = true;
+	imap_session_count_bad(s);
 }
 
 /* a literal header was read: accept it, refuse it, or hand it to APPEND */

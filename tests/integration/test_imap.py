@@ -975,3 +975,17 @@ def test_imap4rev2_after_enable(tern):
     c.ok('CREATE "Brouillons/été"')
     u = c.ok('LIST "" "Brouillons/*"')
     assert u == ['* LIST (\\HasNoChildren) "/" "Brouillons/été"'.encode()]
+
+
+def test_too_many_bad_commands(tern):
+    c = Imap(tern)
+    for i in range(19):
+        assert c.cmd("BOGUS%d" % i)[0].startswith(b"BAD")
+    c.ok("NOOP")          # a good command resets the count
+    for i in range(19):
+        c.cmd("BOGUS")
+    c.send("x BOGUS\r\n")
+    assert c.resp() == b"x BAD Unknown command"
+    assert c.resp() == b"* BYE Too many invalid commands"
+    with pytest.raises((EOFError, ConnectionError)):
+        c.resp()
