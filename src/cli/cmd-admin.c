@@ -181,6 +181,11 @@ account_main(struct store *st, int argc, char **argv)
 	}
 	if (n == 2 && !strcmp(args[0], "remove"))
 		return report("account", args[1], store_account_remove(st, args[1], NULL, NULL));
+	if (n == 2 && (!strcmp(args[0], "disable") || !strcmp(args[0], "enable")))
+		return report("account", args[1],
+			      store_account_set_enabled(st, args[1],
+							!strcmp(args[0], "enable"),
+							NULL, NULL));
 	if ((n == 1 || n == 2) && !strcmp(args[0], "list")) {
 		struct store_account_list l = { 0 };
 
@@ -217,6 +222,7 @@ usage:
 		"       tern account passwd ADDRESS [--password-stdin]\n"
 		"       tern account list [DOMAIN]\n"
 		"       tern account remove ADDRESS\n"
+		"       tern account disable|enable ADDRESS   (no logins; mail still arrives)\n"
 		"       tern account quota ADDRESS BYTES MESSAGES   (0 = unlimited)\n");
 	return EXIT_USAGE;
 }

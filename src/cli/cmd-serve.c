@@ -159,6 +159,10 @@ cmd_serve(struct cli *cli)
 	lvl = log_level_parse(conf->log_level);
 	log_set_level(lvl >= 0 ? (enum log_level)lvl : LOG_INFO);
 	signal(SIGPIPE, SIG_IGN);
+	/* libuv's pool runs password checks and message reads: 4 threads
+	 * (its default) let a burst of logins stall downloads */
+	if (getenv("UV_THREADPOOL_SIZE") == NULL)
+		setenv("UV_THREADPOOL_SIZE", "16", 0);
 	uv_loop_init(&s->loop);
 	s->env.loop = &s->loop;
 	s->env.conf = conf;

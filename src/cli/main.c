@@ -19,7 +19,7 @@ static const struct command commands[] = {
 	{ "init", cmd_init, "init DIR [--domain D] [--hostname H] [--user U]\n                                         write a working config, data folder and certificate" },
 	{ "serve", cmd_serve, "serve                                  run the server in the foreground" },
 	{ "domain", cmd_domain, "domain add|list|remove [DOMAIN]        local mail domains" },
-	{ "account", cmd_account, "account add|passwd|list|remove|quota  mail accounts (see tern account help)" },
+	{ "account", cmd_account, "account add|passwd|list|remove|quota|disable|enable (see tern account help)" },
 	{ "alias", cmd_alias, "alias add|list|remove ADDRESS [TARGET] aliases and catch-alls (@domain)" },
 	{ "import", cmd_import, "import ACCOUNT PATH [--mailbox NAME]   Maildir(++), mbox file or folder of mbox files" },
 	{ "export", cmd_export, "export ACCOUNT PATH [--force]          the account's mailboxes as a Maildir++ tree" },
