@@ -180,6 +180,25 @@ main(int argc, char **argv)
 					     mid + 1 + (uint32_t)r_ };
 		store_expunge(s, acc, inbox, &e, 1, false, NULL, NULL, NULL);
 	});
+	{
+		struct store_uid_range tenth = { 1, (uint32_t)(n / 10) };
+		TIME("STORE +FLAGS \\Deleted on 10% of the box", 1, {
+			store_flags(s, acc, inbox, &tenth, 1, STORE_FLAGS_ADD,
+				    STORE_F_DELETED, NULL, 0, NULL, NULL,
+				    NULL);
+		});
+		TIME("EXPUNGE those (\\Deleted only, 1:*)", 1, {
+			struct store_uidlist ex;
+			store_expunge(s, acc, inbox, &all, 1, true, &ex, NULL,
+				      NULL);
+			store_uidlist_free(&ex);
+		});
+		TIME("DELETE a mailbox of the same size (copy, delete)", 1, {
+			store_copy(s, acc, inbox, &all, 1, arch, NULL, NULL,
+				   NULL);
+			store_mailbox_delete(s, acc, "Archive", NULL, NULL);
+		});
+	}
 	store_close(&s);
 	if (system(cmd) != 0)
 		return 1;

@@ -302,10 +302,10 @@ mbox_empty_fast(struct store *s, int64_t mailbox_id)
 		"  FROM messages WHERE mailbox_id = ?1))"
 		" WHERE id = (SELECT account_id FROM mailboxes WHERE id = ?1)";
 	static const char refs[] =
-		"UPDATE blobs SET refcount = refcount - (SELECT count(*)"
-		" FROM messages m WHERE m.mailbox_id = ?1"
-		" AND m.blob_id = blobs.id)"
-		" WHERE id IN (SELECT blob_id FROM messages WHERE mailbox_id = ?1)";
+		"UPDATE blobs SET refcount = refcount - x.n FROM"
+		" (SELECT blob_id, count(*) AS n FROM messages"
+		" WHERE mailbox_id = ?1 GROUP BY blob_id) AS x"
+		" WHERE blobs.id = x.blob_id";
 	static const char freed[] =
 		"DELETE FROM blobs WHERE refcount <= 0 AND id IN"
 		" (SELECT blob_id FROM messages WHERE mailbox_id = ?1)"

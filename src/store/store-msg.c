@@ -1043,43 +1043,151 @@ expunge_free(struct store_op *op)
 	free(((struct expunge_op *)op)->ranges);
 }
 
+/* the messages one expunge range selects: ?1 mailbox, ?2..?3 uids,
+ * ?4 non-zero for \Deleted ones only */
+#define XCOND "mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3" \
+	" AND (?4 = 0 OR (flags & 8) != 0)"
+
+static void
+xbind(sqlite3_stmt *st, int64_t mailbox_id, const struct store_uid_range *r,
+      bool deleted_only)
+{
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, r->lo);
+	sqlite3_bind_int64(st, 3, r->hi);
+	sqlite3_bind_int(st, 4, deleted_only ? 1 : 0);
+}
+
+/* expunge the messages of one range with a few set-wide statements
+ * (an EXPUNGE of 100,000 \Deleted messages must not take one round of
+ * statements per message); their uids are appended to res */
+static int
+expunge_range(struct store *s, int64_t mailbox_id,
+	      const struct store_uid_range *r, bool deleted_only,
+	      uint64_t *modseq, struct store_uidlist *res, size_t *cap)
+{
+	static const char sel[] =
+		"SELECT uid FROM messages WHERE " XCOND " ORDER BY uid";
+	static const char sums[] =
+		"SELECT count(*), coalesce(sum((flags & 1) = 0), 0),"
+		" coalesce(sum((flags & 8) != 0), 0), coalesce(sum(size), 0)"
+		" FROM messages WHERE " XCOND;
+	static const char refs[] =
+		"UPDATE blobs SET refcount = refcount - x.n FROM"
+		" (SELECT blob_id, count(*) AS n FROM messages WHERE " XCOND
+		" GROUP BY blob_id) AS x WHERE blobs.id = x.blob_id";
+	static const char freed[] =
+		"DELETE FROM blobs WHERE refcount <= 0 AND id IN"
+		" (SELECT blob_id FROM messages WHERE " XCOND ")"
+		" RETURNING id, data IS NULL";
+	static const char tomb[] =
+		"INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq)"
+		" SELECT mailbox_id, uid, ?5 FROM messages WHERE " XCOND;
+	static const char del[] = "DELETE FROM messages WHERE " XCOND;
+	size_t before = res->n;
+	sqlite3_stmt *st;
+	int64_t n, unseen, deleted, size, account_id;
+	int ret, rc;
+
+	if ((st = db_prep(s->wdb, sel)) == NULL)
+		return STORE_EIO;
+	xbind(st, mailbox_id, r, deleted_only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (res->n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			res->v = xrealloc(res->v, *cap * sizeof(uint32_t));
+		}
+		res->v[res->n++] = (uint32_t)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s->wdb, "expunge select");
+	if (res->n == before)
+		return 0;
+	if (*modseq == 0 &&
+	    (ret = store_mbox_next_modseq(s, mailbox_id, modseq)) < 0)
+		return ret;
+	/* counters: one aggregate pass */
+	if ((st = db_prep(s->wdb, sums)) == NULL)
+		return STORE_EIO;
+	xbind(st, mailbox_id, r, deleted_only);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(s->wdb, "expunge sums");
+	}
+	n = sqlite3_column_int64(st, 0);
+	unseen = sqlite3_column_int64(st, 1);
+	deleted = sqlite3_column_int64(st, 2);
+	size = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	if ((ret = mbox_counts(s, mailbox_id, -n, -unseen, -deleted,
+			       -size)) < 0)
+		return ret;
+	if ((account_id = mbox_account(s->wdb, mailbox_id)) < 0)
+		return STORE_EIO;
+	if (account_id > 0 &&
+	    (ret = account_usage(s, account_id, -size, -n)) < 0)
+		return ret;
+	/* blob references: one grouped pass */
+	if ((st = db_prep(s->wdb, refs)) == NULL)
+		return STORE_EIO;
+	xbind(st, mailbox_id, r, deleted_only);
+	if ((ret = db_step_done(s->wdb, st, "expunge refs")) < 0)
+		return ret;
+	if ((st = db_prep(s->wdb, freed)) == NULL)
+		return STORE_EIO;
+	xbind(st, mailbox_id, r, deleted_only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_int(st, 1))
+			store_blob_freed(s, sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s->wdb, "expunge blobs");
+	if ((st = db_prep(s->wdb, tomb)) == NULL)
+		return STORE_EIO;
+	xbind(st, mailbox_id, r, deleted_only);
+	sqlite3_bind_int64(st, 5, (int64_t)*modseq);
+	if ((ret = db_step_done(s->wdb, st, "expunge tombstones")) < 0)
+		return ret;
+	if ((st = db_prep(s->wdb, del)) == NULL)
+		return STORE_EIO;
+	xbind(st, mailbox_id, r, deleted_only);
+	return db_step_done(s->wdb, st, "expunge delete");
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int
 exec_expunge(struct store *s, struct store_op *op)
 {
 	struct expunge_op *o = (struct expunge_op *)op;
-	struct msg_row *rows = NULL;
+	struct store_uid_range all = { 1, UINT32_MAX };
+	const struct store_uid_range *ranges = o->ranges ? o->ranges : &all;
+	size_t nranges = o->ranges ? o->nranges : 1;
 	struct store_uidlist res = { 0, NULL };
-	size_t n = 0;
+	size_t cap = 0;
 	uint64_t modseq = 0;
 	bool noselect;
-	int ret;
+	int ret = 0;
 
 	if ((ret = store_mbox_check(s->wdb, o->account_id, o->mailbox_id,
 				    &noselect)) < 0)
 		return ret;
 	if (noselect)
 		return STORE_ENOSELECT;
-	if ((ret = collect_rows(s, o->mailbox_id, o->ranges, o->nranges,
-				false, &rows, &n)) < 0)
-		return ret;
-	res.v = xmalloc((n ? n : 1) * sizeof(uint32_t));
-	for (size_t i = 0; i < n; i++) {
-		if (o->deleted_only && !(rows[i].flags & STORE_F_DELETED))
-			continue;
-		if (modseq == 0 &&
-		    (ret = store_mbox_next_modseq(s, o->mailbox_id,
-						  &modseq)) < 0)
-			goto out;
-		if ((ret = store_msg_expunge_uid(s, o->mailbox_id, rows[i].uid,
-						 modseq, true)) < 0)
-			goto out;
-		res.v[res.n++] = rows[i].uid;
-	}
-	if (res.n)
+	for (size_t i = 0; i < nranges && ret == 0; i++)
+		ret = expunge_range(s, o->mailbox_id, &ranges[i],
+				    o->deleted_only, &modseq, &res, &cap);
+	if (ret == 0 && res.n > 1 && nranges > 1)
+		qsort(res.v, res.n, sizeof(uint32_t), uid_cmp);
+	if (ret == 0 && res.n)
 		store_op_changed(op, o->mailbox_id);
-	ret = 0;
-out:
-	msg_rows_free(rows, n);
 	if (ret == 0 && o->out)
 		*o->out = res;
 	else
