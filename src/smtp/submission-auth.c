@@ -218,9 +218,7 @@ submission_auth_result(struct smtp_session *s, enum sasl_result r,
 		return;
 	case SASL_OK:
 		/* SCRAM: the proof matched the secret looked up earlier */
-		blocked = auth_check_report(submission_auth_env(s), ip, user,
-					    true);
-		(void)blocked;
+		auth_check_report(submission_auth_env(s), ip, user, true);
 		if (d->scram_address == NULL) {
 			submission_auth_failed(s, false, false, "no account");
 			return;
