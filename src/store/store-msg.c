@@ -131,16 +131,6 @@ struct msg_row {
 	int32_t tz;
 };
 
-static void
-msg_rows_free(struct msg_row *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].prefix);
-		free(v[i].keywords);
-	}
-	free(v);
-}
-
 static int
 msg_insert(struct store *s, int64_t account_id, int64_t mailbox_id,
 	   const struct msg_row *r, uint64_t modseq)
@@ -234,88 +224,6 @@ store_msg_expunge_uid(struct store *s, int64_t mailbox_id, uint32_t uid,
 	sqlite3_bind_int64(st, 2, uid);
 	sqlite3_bind_int64(st, 3, (int64_t)modseq);
 	return db_step_done(s->wdb, st, "tombstone");
-}
-
-static int
-row_cmp(const void *a, const void *b)
-{
-	uint32_t x = ((const struct msg_row *)a)->uid;
-	uint32_t y = ((const struct msg_row *)b)->uid;
-
-	return x < y ? -1 : x > y;
-}
-
-/* messages of mailbox with uid in ranges (NULL: all), ascending uid */
-static int
-collect_rows(struct store *s, int64_t mailbox_id,
-	     const struct store_uid_range *ranges, size_t nranges,
-	     bool full, struct msg_row **rows_r, size_t *n_r)
-{
-	static const char sql[] =
-		"SELECT uid, blob_id, prefix, size, flags, keywords,"
-		" internaldate, internaldate_tz, modseq FROM messages"
-		" WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
-	struct store_uid_range all = { 1, UINT32_MAX };
-	struct msg_row *rows = NULL;
-	size_t n = 0, cap = 0;
-
-	if (ranges == NULL) {
-		ranges = &all;
-		nranges = 1;
-	}
-	for (size_t i = 0; i < nranges; i++) {
-		sqlite3_stmt *st = db_prep(s->wdb, sql);
-		if (st == NULL) {
-			msg_rows_free(rows, n);
-			return STORE_EIO;
-		}
-		sqlite3_bind_int64(st, 1, mailbox_id);
-		sqlite3_bind_int64(st, 2, ranges[i].lo);
-		sqlite3_bind_int64(st, 3, ranges[i].hi);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct msg_row *r;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				rows = xrealloc(rows, cap * sizeof(*rows));
-			}
-			r = &rows[n++];
-			memset(r, 0, sizeof(*r));
-			r->uid = (uint32_t)sqlite3_column_int64(st, 0);
-			r->blob_id = sqlite3_column_int64(st, 1);
-			r->size = (uint64_t)sqlite3_column_int64(st, 3);
-			r->flags = (uint32_t)sqlite3_column_int(st, 4);
-			if (full) {
-				r->prefix_len = (size_t)sqlite3_column_bytes(st, 2);
-				if (r->prefix_len) {
-					r->prefix = xmalloc(r->prefix_len);
-					memcpy(r->prefix,
-					       sqlite3_column_blob(st, 2),
-					       r->prefix_len);
-				}
-				r->keywords = db_col_str0(st, 5);
-				r->idate = sqlite3_column_int64(st, 6);
-				r->tz = sqlite3_column_int(st, 7);
-			}
-		}
-		sqlite3_reset(st);
-	}
-	/* ranges may overlap or come unordered: sort and dedupe by uid */
-	if (nranges > 1 && n > 1) {
-		size_t w = 0;
-		qsort(rows, n, sizeof(*rows), row_cmp);
-		for (size_t i = 0; i < n; i++) {
-			if (w > 0 && rows[w - 1].uid == rows[i].uid) {
-				free(rows[i].prefix);
-				free(rows[i].keywords);
-				continue;
-			}
-			rows[w++] = rows[i];
-		}
-		n = w;
-	}
-	*rows_r = rows;
-	*n_r = n;
-	return 0;
 }
 
 static struct store_uid_range *
@@ -890,6 +798,81 @@ copy_free(struct store_op *op)
 	free(((struct copy_op *)op)->ranges);
 }
 
+/* the messages one expunge range selects: ?1 mailbox, ?2..?3 uids,
+ * ?4 non-zero for \Deleted ones only */
+#define XCOND "mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3" \
+	" AND (?4 = 0 OR (flags & 8) != 0)"
+
+static void
+xbind(sqlite3_stmt *st, int64_t mailbox_id, const struct store_uid_range *r,
+      bool deleted_only)
+{
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, r->lo);
+	sqlite3_bind_int64(st, 3, r->hi);
+	sqlite3_bind_int(st, 4, deleted_only ? 1 : 0);
+}
+
+static int expunge_range(struct store *s, int64_t mailbox_id,
+			 const struct store_uid_range *r, bool deleted_only,
+			 uint64_t *modseq, struct store_uidlist *res,
+			 size_t *cap);
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct store_uid_range *)a)->lo;
+	uint32_t y = ((const struct store_uid_range *)b)->lo;
+
+	return x < y ? -1 : x > y;
+}
+
+/* sorted, merged copy of ranges, clamped to uids below limit */
+static struct store_uid_range *
+ranges_norm(const struct store_uid_range *in, size_t n, uint32_t limit,
+	    size_t *n_r)
+{
+	struct store_uid_range all = { 1, UINT32_MAX };
+	struct store_uid_range *v;
+	size_t w = 0;
+
+	if (in == NULL) {
+		in = &all;
+		n = 1;
+	}
+	v = xmalloc((n ? n : 1) * sizeof(*v));
+	memcpy(v, in, n * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].lo > v[i].hi) {
+			uint32_t t = v[i].lo;
+			v[i].lo = v[i].hi;
+			v[i].hi = t;
+		}
+	}
+	qsort(v, n, sizeof(*v), range_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct store_uid_range r = v[i];
+		if (r.hi >= limit)
+			r.hi = limit ? limit - 1 : 0;
+		if (r.lo == 0)
+			r.lo = 1;
+		if (r.lo > r.hi)
+			continue;
+		if (w > 0 && (uint64_t)v[w - 1].hi + 1 >= r.lo) {
+			if (r.hi > v[w - 1].hi)
+				v[w - 1].hi = r.hi;
+			continue;
+		}
+		v[w++] = r;
+	}
+	*n_r = w;
+	return v;
+}
+
+/* COPY/MOVE with set-wide statements per range: the rows are copied
+ * with INSERT ... SELECT (uids assigned in source uid order by
+ * row_number()), never read into memory; blob refcounts rise by one
+ * grouped UPDATE; MOVE then expunges the source range. */
 static int
 do_copy(struct store *s, struct store_op *op, int64_t account_id,
 	int64_t src, int64_t dst, const struct store_uid_range *ranges,
@@ -897,14 +880,38 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 {
 	static const char uv[] =
 		"SELECT uidvalidity FROM mailboxes WHERE id = ?";
-	struct msg_row *rows = NULL;
-	size_t n = 0;
-	uint64_t dmodseq = 0, smodseq = 0, bytes = 0;
-	uint32_t first = 0;
+	static const char srcnext[] =
+		"SELECT uidnext, keywords FROM mailboxes WHERE id = ?";
+	static const char sums[] =
+		"SELECT count(*), coalesce(sum((flags & 1) = 0), 0),"
+		" coalesce(sum((flags & 8) != 0), 0), coalesce(sum(size), 0)"
+		" FROM messages WHERE " XCOND;
+	static const char uids[] =
+		"SELECT uid FROM messages WHERE " XCOND " ORDER BY uid";
+	static const char refs[] =
+		"UPDATE blobs SET refcount = refcount + x.n FROM"
+		" (SELECT blob_id, count(*) AS n FROM messages WHERE " XCOND
+		" GROUP BY blob_id) AS x WHERE blobs.id = x.blob_id";
+	static const char ins[] =
+		"INSERT INTO messages(mailbox_id, uid, blob_id, prefix, size,"
+		" flags, keywords, modseq, internaldate, internaldate_tz,"
+		" savedate) SELECT ?5, ?6 - 1 + row_number() OVER"
+		" (ORDER BY uid), blob_id, prefix, size, flags, keywords, ?7,"
+		" internaldate, internaldate_tz, ?8 FROM messages WHERE " XCOND
+		" ORDER BY uid";
+	struct store_uid_range *rv = NULL;
+	struct store_uidlist gone = { 0, NULL };
+	size_t nr = 0, gcap = 0, mcap = 0;
+	int64_t n = 0, unseen = 0, deleted = 0, bytes = 0;
+	uint64_t dmodseq = 0, smodseq = 0;
+	uint32_t first = 0, next, limit = 0;
+	char *src_kw = NULL;
 	bool noselect;
 	sqlite3_stmt *st;
 	int ret;
 
+	if (map)
+		memset(map, 0, sizeof(*map));
 	if ((ret = store_mbox_check(s->wdb, account_id, src, &noselect)) < 0)
 		return ret;
 	if (noselect)
@@ -913,37 +920,103 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 		return ret;
 	if (noselect)
 		return STORE_ENOSELECT;
-	if ((ret = collect_rows(s, src, ranges, nranges, true, &rows, &n)) < 0)
-		return ret;
-	for (size_t i = 0; i < n; i++)
-		bytes += rows[i].size;
-	if (n && !move && (ret = quota_ok(s, account_id, bytes, n)) < 0)
-		goto out;
-	if (n && ((ret = alloc_uids(s, dst, (uint32_t)n, &first)) < 0 ||
-		  (ret = store_mbox_next_modseq(s, dst, &dmodseq)) < 0))
-		goto out;
-	if (n && move && (ret = store_mbox_next_modseq(s, src, &smodseq)) < 0)
-		goto out;
-	if (map) {
-		memset(map, 0, sizeof(*map));
-		map->src = xmalloc((n ? n : 1) * sizeof(uint32_t));
-		map->dst = xmalloc((n ? n : 1) * sizeof(uint32_t));
+	if ((st = db_prep(s->wdb, srcnext)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, src);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		limit = (uint32_t)sqlite3_column_int64(st, 0);
+		src_kw = db_col_str0(st, 1);
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t old = rows[i].uid;
-		rows[i].uid = first + (uint32_t)i;
-		if ((ret = msg_insert(s, account_id, dst, &rows[i],
-				      dmodseq)) < 0)
+	sqlite3_reset(st);
+	/* existing uids are below the source's uidnext: new copies (in
+	 * the same mailbox too) are never part of the ranges */
+	rv = ranges_norm(ranges, nranges, limit, &nr);
+	for (size_t i = 0; i < nr; i++) {
+		if ((st = db_prep(s->wdb, sums)) == NULL) {
+			ret = STORE_EIO;
 			goto out;
-		if (move && (ret = store_msg_expunge_uid(s, src, old, smodseq,
-							 true)) < 0)
-			goto out;
-		if (map) {
-			map->src[map->n] = old;
-			map->dst[map->n] = rows[i].uid;
-			map->n++;
 		}
+		xbind(st, src, &rv[i], false);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			n += sqlite3_column_int64(st, 0);
+			unseen += sqlite3_column_int64(st, 1);
+			deleted += sqlite3_column_int64(st, 2);
+			bytes += sqlite3_column_int64(st, 3);
+		}
+		sqlite3_reset(st);
 	}
+	ret = 0;
+	if (n == 0)
+		goto uidvalidity;
+	if (!move && (ret = quota_ok(s, account_id, (uint64_t)bytes,
+				     (uint64_t)n)) < 0)
+		goto out;
+	if ((ret = alloc_uids(s, dst, (uint32_t)n, &first)) < 0 ||
+	    (ret = store_mbox_next_modseq(s, dst, &dmodseq)) < 0)
+		goto out;
+	next = first;
+	for (size_t i = 0; i < nr; i++) {
+		size_t before = map ? map->n : 0;
+		int64_t now = store_now();
+
+		if (map) {
+			if ((st = db_prep(s->wdb, uids)) == NULL) {
+				ret = STORE_EIO;
+				goto out;
+			}
+			xbind(st, src, &rv[i], false);
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				if (map->n == mcap) {
+					mcap = mcap ? mcap * 2 : 64;
+					map->src = xrealloc(map->src, mcap *
+							    sizeof(uint32_t));
+					map->dst = xrealloc(map->dst, mcap *
+							    sizeof(uint32_t));
+				}
+				map->src[map->n] =
+					(uint32_t)sqlite3_column_int64(st, 0);
+				map->dst[map->n] = next + (uint32_t)(map->n -
+								     before);
+				map->n++;
+			}
+			sqlite3_reset(st);
+		}
+		if ((st = db_prep(s->wdb, refs)) == NULL) {
+			ret = STORE_EIO;
+			goto out;
+		}
+		xbind(st, src, &rv[i], false);
+		if ((ret = db_step_done(s->wdb, st, "copy refs")) < 0)
+			goto out;
+		if ((st = db_prep(s->wdb, ins)) == NULL) {
+			ret = STORE_EIO;
+			goto out;
+		}
+		xbind(st, src, &rv[i], false);
+		sqlite3_bind_int64(st, 5, dst);
+		sqlite3_bind_int64(st, 6, next);
+		sqlite3_bind_int64(st, 7, (int64_t)dmodseq);
+		sqlite3_bind_int64(st, 8, now);
+		if ((ret = db_step_done(s->wdb, st, "copy insert")) < 0)
+			goto out;
+		next += (uint32_t)sqlite3_changes(s->wdb->h);
+		if (move && (ret = expunge_range(s, src, &rv[i], false,
+						 &smodseq, &gone,
+						 &gcap)) < 0)
+			goto out;
+	}
+	if (next != first + (uint32_t)n) {
+		ret = db_fail(s->wdb, "copy count");
+		goto out;
+	}
+	if ((ret = mbox_counts(s, dst, n, unseen, deleted, bytes)) < 0 ||
+	    (ret = account_usage(s, account_id, bytes, n)) < 0 ||
+	    (ret = store_mbox_add_keywords(s, dst, src_kw)) < 0)
+		goto out;
+	store_op_changed(op, dst);
+	if (move)
+		store_op_changed(op, src);
+uidvalidity:
 	if (map && (st = db_prep(s->wdb, uv)) != NULL) {
 		sqlite3_bind_int64(st, 1, dst);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -951,14 +1024,10 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 				(uint32_t)sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
 	}
-	if (n) {
-		store_op_changed(op, dst);
-		if (move)
-			store_op_changed(op, src);
-	}
-	ret = 0;
 out:
-	msg_rows_free(rows, n);
+	free(rv);
+	free(src_kw);
+	store_uidlist_free(&gone);
 	if (ret < 0 && map)
 		store_uidmap_free(map);
 	return ret;
@@ -1041,21 +1110,6 @@ static void
 expunge_free(struct store_op *op)
 {
 	free(((struct expunge_op *)op)->ranges);
-}
-
-/* the messages one expunge range selects: ?1 mailbox, ?2..?3 uids,
- * ?4 non-zero for \Deleted ones only */
-#define XCOND "mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3" \
-	" AND (?4 = 0 OR (flags & 8) != 0)"
-
-static void
-xbind(sqlite3_stmt *st, int64_t mailbox_id, const struct store_uid_range *r,
-      bool deleted_only)
-{
-	sqlite3_bind_int64(st, 1, mailbox_id);
-	sqlite3_bind_int64(st, 2, r->lo);
-	sqlite3_bind_int64(st, 3, r->hi);
-	sqlite3_bind_int(st, 4, deleted_only ? 1 : 0);
 }
 
 /* expunge the messages of one range with a few set-wide statements

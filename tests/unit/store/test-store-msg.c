@@ -984,3 +984,70 @@ TEST(store_inline_small_bodies_and_spill)
 	CHECK(s != NULL);
 	store_close(&s);
 }
+
+TEST(store_copy_move_same_mailbox)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	struct store_uid_range all = { 1, UINT32_MAX };
+	struct store_uid_range odd[3] = { { 3, 3 }, { 1, 1 }, { 1, 3 } };
+	struct store_uidmap map;
+	struct store_view v;
+	struct store_changes ch;
+	uint64_t hm;
+
+	append_n(s, ids[0], inbox, 3);
+	/* COPY 1:* into itself: the copies are not copied again */
+	CHECK_INT(store_copy(s, ids[0], inbox, &all, 1, inbox, &map, NULL,
+			     NULL), 0);
+	CHECK_INT(map.n, 3);
+	if (map.n == 3) {
+		CHECK_INT(map.src[0], 1);
+		CHECK_INT(map.dst[0], 4);
+		CHECK_INT(map.dst[2], 6);
+	}
+	store_uidmap_free(&map);
+	CHECK_INT(store_mailbox_open(s, ids[0], inbox, &v), 0);
+	CHECK_INT(v.n, 6);
+	CHECK_INT(v.mailbox.messages, 6);
+	hm = v.mailbox.highestmodseq;
+	store_view_free(&v);
+	/* overlapping, unordered ranges count each message once */
+	CHECK_INT(store_move(s, ids[0], inbox, odd, 3, inbox, &map, NULL,
+			     NULL), 0);
+	CHECK_INT(map.n, 3);
+	if (map.n == 3) {
+		CHECK_INT(map.src[0], 1);
+		CHECK_INT(map.src[2], 3);
+		CHECK_INT(map.dst[0], 7);
+		CHECK_INT(map.dst[2], 9);
+	}
+	store_uidmap_free(&map);
+	CHECK_INT(store_mailbox_changes(s, ids[0], inbox, hm, &ch), 0);
+	CHECK_INT(ch.n, 3);
+	CHECK_INT(ch.nexpunged, 3);
+	CHECK_INT(ch.messages, 6);
+	store_changes_free(&ch);
+	{
+		char *t = st_read(s, ids[0], inbox, 9);
+		CHECK_STR(t, "Subject: m2\r\n\r\nbody 2\r\n");
+		free(t);
+	}
+	{
+		struct store_account a;
+		CHECK_INT(store_account_get(s, NULL, ids[0], &a), 0);
+		CHECK_INT(a.used_messages, 6);
+		store_account_clear(&a);
+	}
+	/* nothing matches: fine, nothing changes */
+	{
+		struct store_uid_range none = { 100, 200 };
+		CHECK_INT(store_copy(s, ids[0], inbox, &none, 1, inbox, &map,
+				     NULL, NULL), 0);
+		CHECK_INT(map.n, 0);
+		store_uidmap_free(&map);
+	}
+	CHECK_INT(st_count_files("d", "blobs"), 3);
+	store_close(&s);
+}
