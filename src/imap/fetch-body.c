@@ -196,8 +196,13 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 		start += s0;
 		len = len - s0 < it->p_len ? len - s0 : it->p_len;
 	}
+	if (len > 0 && r == NULL) {
+		/* the message could not be opened: no literal to promise */
+		fetch_out_text(o, "NIL", 3);
+		return;
+	}
 	fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)len);
-	if (len == 0 || r == NULL)
+	if (len == 0)
 		return;
 	if (len <= FETCH_INLINE_MAX) {
 		struct buf b = BUF_INIT;

@@ -193,9 +193,18 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		return;
 	if (v->changed) {
 		v->changed = false;
-		if (store_mailbox_changes(s->env->store, s->account_id,
-					  v->mailbox_id, v->modseq, &ch) != 0) {
+		int rc = store_mailbox_changes(s->env->store, s->account_id,
+					       v->mailbox_id, v->modseq, &ch);
+
+		if (rc != 0) {
 			store_changes_free(&ch);
+			if (rc == STORE_ENOTFOUND) {
+				/* deleted by another session (Dovecot does
+				 * the same): nothing left to be in step with */
+				imap_printf(s, "* BYE Selected mailbox was "
+					    "deleted\r\n");
+				imap_session_close(s, "mailbox-deleted");
+			}
 			return;
 		}
 		for (i = 0; i < ch.nexpunged; i++)

@@ -168,3 +168,14 @@ def test_many_sessions_one_mailbox(tern):
     for i, c in enumerate(cs):
         if i != 5:
             assert c.ok("NOOP") == [b"* 1 FETCH (UID 1 FLAGS (\\Answered))"]
+
+
+def test_selected_mailbox_deleted_by_another_session(tern):
+    a, b = Imap(tern), Imap(tern)
+    a.login()
+    b.login()
+    a.ok("CREATE Work")
+    b.ok("SELECT Work")
+    a.ok("DELETE Work")
+    r, u = b.cmd("NOOP")
+    assert u[-1] == b"* BYE Selected mailbox was deleted", (r, u)
