@@ -1,9 +1,7 @@
 """smtputil - helpers for the SMTP server tests: a raw SMTP dialogue over
 a socket (for pipelining, BDAT and malformed input that smtplib won't
-send), and a read-only look into the store to check what was delivered.
-
-Reading the store: tern.db (SQLite, WAL) and blobs/xx/<id>, read only,
-until the IMAP/POP3 servers can be used for it."""
+send), and a look into the store (through `tern export`) to check what
+was delivered."""
 import os
 import socket
 import sqlite3
@@ -77,24 +75,26 @@ class Raw:
 
 
 def inbox(tern, address, mailbox="INBOX"):
-    """Every message (prefix + blob bytes) in the account's mailbox, by uid."""
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tern.data_dir, "tern.db"),
-                         uri=True, timeout=30)
+    """Every message of the account's mailbox as served (bytes), by uid:
+    read through `tern export`, the store's own API, not its files."""
+    import shutil
+    import tempfile
+    out = tempfile.mkdtemp(prefix="tern-inbox-")
     try:
-        rows = db.execute(
-            "SELECT m.prefix, m.blob_id FROM messages m"
-            " JOIN mailboxes b ON m.mailbox_id = b.id"
-            " JOIN accounts a ON b.account_id = a.id"
-            " WHERE a.address = ? AND b.name = ? ORDER BY m.uid",
-            (address, mailbox)).fetchall()
+        os.rmdir(out)   # export creates it
+        tern.cli("export", address, out)
+        folder = out if mailbox == "INBOX" else \
+            os.path.join(out, "." + mailbox.replace("/", "."))
+        msgs = []
+        for sub in ("cur", "new"):
+            d = os.path.join(folder, sub)
+            for name in os.listdir(d) if os.path.isdir(d) else []:
+                uid = int(name.split(".")[1])
+                with open(os.path.join(d, name), "rb") as f:
+                    msgs.append((uid, f.read()))
+        return [m for _, m in sorted(msgs)]
     finally:
-        db.close()
-    out = []
-    for prefix, blob_id in rows:
-        path = os.path.join(tern.data_dir, "blobs", "%02x" % (blob_id % 256), str(blob_id))
-        with open(path, "rb") as f:
-            out.append(bytes(prefix or b"") + f.read())
-    return out
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def queue_rcpts(tern):
