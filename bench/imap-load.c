@@ -15,11 +15,13 @@
  *             EXPUNGE of the newest (the mailbox size stays even)
  *          5% STATUS of another mailbox; 5% IDLE, DONE at once
  *       prints commands/s and latency percentiles per command.
- *   imap-load idle HOST PORT USERFMT PASS CLIENTS
- *       opens CLIENTS sessions, logged in, INBOX selected, in IDLE;
- *       prints "ready", waits for a line on stdin, then ends them.
+ *   imap-load idle HOST PORT USERFMT PASS CLIENTS [ACCOUNTS [tls]]
+ *       opens CLIENTS sessions, logged in (session i as account
+ *       i % ACCOUNTS + 1), INBOX selected, in IDLE; with "tls" over
+ *       implicit TLS (imaps); prints "ready", waits for a line on
+ *       stdin, then ends them.
  *
- * cc -O2 -pthread -o imap-load imap-load.c */
+ * cc -O2 -pthread -o imap-load imap-load.c -lssl -lcrypto */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 enum { C_HDRS, C_BODY, C_SEARCH, C_STORE, C_NOOP, C_APPEND, C_EXPUNGE,
        C_STATUS, C_IDLE, C_N };
 static const char *cmd_names[C_N] = { "fetch-headers", "fetch-body",
@@ -41,6 +45,7 @@ static const char *cmd_names[C_N] = { "fetch-headers", "fetch-body",
 
 struct client {
 	int fd;
+	SSL *ssl;
 	char buf[1 << 16];
 	size_t len, off;
 	int id, tagn;
@@ -54,6 +59,7 @@ struct client {
 
 static const char *host, *userfmt, *pass;
 static int port, nclients;
+static SSL_CTX *tls_ctx;
 static double seconds;
 static pthread_barrier_t ready;
 
@@ -78,7 +84,9 @@ cl_fill(struct client *c)
 	}
 	if (c->len == sizeof(c->buf))
 		c->len = 0;	/* drop an over-long line's start */
-	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	n = c->ssl ? SSL_read(c->ssl, c->buf + c->len,
+			      (int)(sizeof(c->buf) - c->len)) :
+		     read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 	if (n <= 0)
 		return -1;
 	c->len += (size_t)n;
@@ -129,7 +137,8 @@ static void
 cl_send(struct client *c, const char *data, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(c->fd, data, len);
+		ssize_t n = c->ssl ? SSL_write(c->ssl, data, (int)len) :
+				     write(c->fd, data, len);
 
 		if (n <= 0) {
 			c->failed = 1;
@@ -217,6 +226,12 @@ cl_login(struct client *c)
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tls_ctx != NULL) {
+		c->ssl = SSL_new(tls_ctx);
+		SSL_set_fd(c->ssl, c->fd);
+		if (SSL_connect(c->ssl) != 1)
+			return -1;
+	}
 	if (cl_line(c, line, sizeof(line)) < 0)
 		return -1;
 	snprintf(user, sizeof(user), userfmt, c->id);
@@ -429,18 +444,18 @@ report(struct client *cl)
 }
 
 static int
-run_idle(void)
+run_idle(int accounts)
 {
 	struct client *cl = calloc((size_t)nclients, sizeof(*cl));
 	char line[4096];
 	int i, ok = 0;
 
 	for (i = 0; i < nclients; i++) {
-		cl[i].id = i + 1;
+		cl[i].id = accounts > 0 ? i % accounts + 1 : i + 1;
 		if (cl_login(&cl[i]) < 0 ||
 		    cl_cmd(&cl[i], on_select, "SELECT INBOX") != 0)
 			continue;
-		dprintf(cl[i].fd, "i IDLE\r\n");
+		cl_send(&cl[i], "i IDLE\r\n", 8);
 		if (cl_line(&cl[i], line, sizeof(line)) == 0 && line[0] == '+')
 			ok++;
 	}
@@ -464,7 +479,7 @@ main(int argc, char **argv)
 	pthread_t *th;
 	int i;
 
-	if (argc < 8 && !(argc == 7 && strcmp(argv[1], "idle") == 0)) {
+	if (argc < 8 && !(argc >= 7 && strcmp(argv[1], "idle") == 0)) {
 		fprintf(stderr, "usage: see the top of imap-load.c\n");
 		return 2;
 	}
@@ -473,8 +488,11 @@ main(int argc, char **argv)
 	userfmt = argv[4];
 	pass = argv[5];
 	nclients = atoi(argv[6]);
-	if (strcmp(argv[1], "idle") == 0)
-		return run_idle();
+	if (strcmp(argv[1], "idle") == 0) {
+		if (argc > 8 && strcmp(argv[8], "tls") == 0)
+			tls_ctx = SSL_CTX_new(TLS_client_method());
+		return run_idle(argc > 7 ? atoi(argv[7]) : 0);
+	}
 	seconds = atof(argv[7]);
 	cl = calloc((size_t)nclients, sizeof(*cl));
 	th = calloc((size_t)nclients, sizeof(*th));
