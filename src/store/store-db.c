@@ -310,3 +310,85 @@ db_reader(struct store *s)
 	pthread_setspecific(s->rkey, db);
 	return db;
 }
+
+/* ------------------------------------------------------------------ */
+/* the backend table for the generic layer                            */
+
+static int
+sqlite_open(struct store *s, char **error_r)
+{
+	int ret = db_open(s, true, &s->wdb, error_r);
+
+	if (ret == 0)
+		ret = db_schema(s->wdb, error_r);
+	return ret;
+}
+
+static void
+sqlite_close(struct store *s)
+{
+	if (s->wdb) {
+		/* leave a small WAL behind */
+		db_exec(s->wdb, "PRAGMA wal_checkpoint(TRUNCATE)");
+		db_close(s->wdb);
+		s->wdb = NULL;
+	}
+	pthread_mutex_lock(&s->rlock);
+	while (s->readers) {
+		struct db *db = s->readers;
+		s->readers = db->next;
+		db_close(db);
+	}
+	pthread_mutex_unlock(&s->rlock);
+}
+
+static int
+sqlite_begin(struct store *s)
+{
+	return db_exec(s->wdb, "BEGIN IMMEDIATE");
+}
+
+static int
+sqlite_op_begin(struct store *s)
+{
+	return db_exec(s->wdb, "SAVEPOINT op");
+}
+
+static void
+sqlite_op_end(struct store *s, bool ok)
+{
+	if (!ok)
+		db_exec(s->wdb, "ROLLBACK TO op");
+	db_exec(s->wdb, "RELEASE op");
+}
+
+static int
+sqlite_commit(struct store *s)
+{
+	return db_exec(s->wdb, "COMMIT");
+}
+
+static void
+sqlite_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->wdb->h) == 0)
+		db_exec(s->wdb, "ROLLBACK");
+}
+
+static const char *
+sqlite_errmsg(struct store *s)
+{
+	return s->wdb ? sqlite3_errmsg(s->wdb->h) : "not open";
+}
+
+const struct store_backend store_sqlite_backend = {
+	.name = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.op_begin = sqlite_op_begin,
+	.op_end = sqlite_op_end,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.errmsg = sqlite_errmsg,
+};

@@ -68,6 +68,34 @@ char *db_col_str0(sqlite3_stmt *st, int col);
 int db_begin_read(struct db *db);
 void db_end_read(struct db *db);
 
+/* ---- the backend seen by the generic layer ----
+ *
+ * store.c (writer thread, group commit, completions, watchers) and the
+ * blob files are backend-neutral; they reach the database only through
+ * this table. The operations themselves (the exec_* functions of each
+ * write, and the reads) belong to the backend: store-admin.c,
+ * store-mbox.c, store-msg.c and store-queue.c are the SQLite backend's.
+ * A PostgreSQL backend provides another table and its own operations,
+ * behind the same store.h. */
+struct store_backend {
+	const char *name;
+	/* open the writer's connection, create or upgrade the schema */
+	int (*open)(struct store *s, char **error_r);
+	/* close every connection (writer and readers) */
+	void (*close)(struct store *s);
+	/* the batch transaction, and one nested scope per write */
+	int (*begin)(struct store *s);
+	int (*op_begin)(struct store *s);
+	/* ok: keep the write's changes; else undo just them */
+	void (*op_end)(struct store *s, bool ok);
+	/* make the batch durable (fsync'd) */
+	int (*commit)(struct store *s);
+	void (*rollback)(struct store *s);
+	const char *(*errmsg)(struct store *s);
+};
+
+extern const struct store_backend store_sqlite_backend;
+
 /* ---- the op queue (store.c) ---- */
 
 struct store_op;
@@ -113,6 +141,7 @@ struct store_watch {
 };
 
 struct store {
+	const struct store_backend *be;
 	char *data_dir;
 	char *plus_sep;
 	uint64_t max_message_size;

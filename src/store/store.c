@@ -386,7 +386,7 @@ batch_fail(struct store_op *ops)
 static void
 batch_run(struct store *s, struct store_op *ops)
 {
-	struct db *db = s->wdb;
+	const struct store_backend *be = s->be;
 	double t0 = mono(), t1, t2;
 	int rc;
 
@@ -413,7 +413,7 @@ batch_run(struct store *s, struct store_op *ops)
 	}
 
 	t1 = mono();
-	if (db_exec(db, "BEGIN IMMEDIATE") < 0) {
+	if (be->begin(s) < 0) {
 		batch_fail(ops);
 		goto settle;
 	}
@@ -422,23 +422,22 @@ batch_run(struct store *s, struct store_op *ops)
 
 		if (op->ret < 0)
 			continue;
-		if (db_exec(db, "SAVEPOINT op") < 0) {
+		if (be->op_begin(s) < 0) {
 			op->ret = STORE_EIO;
 			continue;
 		}
 		op->ret = op->exec(s, op);
+		be->op_end(s, op->ret >= 0);
 		if (op->ret < 0) {
-			db_exec(db, "ROLLBACK TO op");
 			s->nfreed = nfreed;
 			op->nchanged = 0;
 			op->queue_changed = false;
 			if (op->blob)
 				op->blob->in_db = false;
 		}
-		db_exec(db, "RELEASE op");
 	}
 	t2 = mono();
-	rc = db_exec(db, "COMMIT");
+	rc = be->commit(s);
 	pthread_mutex_lock(&s->lock);
 	s->t_sync += t1 - t0;
 	s->t_exec += t2 - t1;
@@ -446,9 +445,8 @@ batch_run(struct store *s, struct store_op *ops)
 	pthread_mutex_unlock(&s->lock);
 	if (rc < 0) {
 		log_error(0, "store: batch commit failed, %s",
-			  sqlite3_errmsg(db->h));
-		if (sqlite3_get_autocommit(db->h) == 0)
-			db_exec(db, "ROLLBACK");
+			  be->errmsg(s));
+		be->rollback(s);
 		batch_fail(ops);
 		s->nfreed = 0;
 		goto settle;
@@ -541,6 +539,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 		return STORE_EINVAL;
 	}
 	s = xcalloc(1, sizeof(*s));
+	s->be = &store_sqlite_backend;
 	s->data_dir = xstrdup(set->data_dir);
 	s->plus_sep = xstrdup(set->plus_separator ? set->plus_separator : "+");
 	s->max_message_size = set->max_message_size;
@@ -577,9 +576,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	}
 	if ((ret = store_blob_dirs(s, error_r)) < 0)
 		goto fail;
-	if ((ret = db_open(s, true, &s->wdb, error_r)) < 0)
-		goto fail;
-	if ((ret = db_schema(s->wdb, error_r)) < 0)
+	if ((ret = s->be->open(s, error_r)) < 0)
 		goto fail;
 	/* Recovery removes files that no committed row names: only safe
 	 * when no other process (a running server, tern import) has the
@@ -647,18 +644,7 @@ store_close(struct store **sp)
 		completions_run(s);
 	if (s->async)
 		uv_close((uv_handle_t *)s->async, async_close_cb);
-	if (s->wdb) {
-		/* leave a small WAL behind */
-		db_exec(s->wdb, "PRAGMA wal_checkpoint(TRUNCATE)");
-		db_close(s->wdb);
-	}
-	pthread_mutex_lock(&s->rlock);
-	while (s->readers) {
-		struct db *db = s->readers;
-		s->readers = db->next;
-		db_close(db);
-	}
-	pthread_mutex_unlock(&s->rlock);
+	s->be->close(s);
 	pthread_key_delete(s->rkey);
 	for (struct store_watch *w = s->watchers; w;) {
 		struct store_watch *next = w->next;
