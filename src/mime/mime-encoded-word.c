@@ -1,4 +1,4 @@
-/* mime-encoded-word.c - RFC 2047 encoded words, header unfolding */
+/* mime-encoded-word.c - RFC 2047 encoded words */
 #include "mime/mime.h"
 
 #include <string.h>
@@ -170,33 +170,4 @@ mime_decode_words(const unsigned char *p, size_t len, struct buf *out)
 				     pend.len, out);
 	append_text(p + text_start, len - text_start, out);
 	buf_free(&pend);
-}
-
-void
-mime_header_unfold(const unsigned char *p, size_t len, struct buf *out)
-{
-	size_t i = 0, end;
-
-	while (i < len && is_ws(p[i]))
-		i++;
-	end = len;
-	while (end > i && is_ws(p[end - 1]))
-		end--;
-	for (size_t k = i; k < end; k++) {
-		size_t s = k;
-
-		while (k < end && p[k] != '\r' && p[k] != '\n')
-			k++;
-		buf_append(out, p + s, k - s);
-	}
-}
-
-void
-mime_header_decode(const unsigned char *p, size_t len, struct buf *out)
-{
-	struct buf tmp = BUF_INIT;
-
-	mime_header_unfold(p, len, &tmp);
-	mime_decode_words(tmp.data, tmp.len, out);
-	buf_free(&tmp);
 }

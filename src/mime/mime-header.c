@@ -1,7 +1,14 @@
-/* mime-header.c - walking a header block: HEADER.FIELDS[.NOT], one field */
+/* mime-header.c - header blocks and values: HEADER.FIELDS[.NOT], one
+ * field, unfolding and decoding a value */
 #include "mime/mime.h"
 
 #include <string.h>
+
+static bool
+hdr_is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 struct field {
 	size_t start, end;      /* the field's lines, folding and EOL included */
@@ -111,4 +118,33 @@ mime_header_get(const unsigned char *hdr, size_t len, const char *name,
 		return true;
 	}
 	return false;
+}
+
+void
+mime_header_unfold(const unsigned char *p, size_t len, struct buf *out)
+{
+	size_t i = 0, end;
+
+	while (i < len && hdr_is_ws(p[i]))
+		i++;
+	end = len;
+	while (end > i && hdr_is_ws(p[end - 1]))
+		end--;
+	for (size_t k = i; k < end; k++) {
+		size_t s = k;
+
+		while (k < end && p[k] != '\r' && p[k] != '\n')
+			k++;
+		buf_append(out, p + s, k - s);
+	}
+}
+
+void
+mime_header_decode(const unsigned char *p, size_t len, struct buf *out)
+{
+	struct buf tmp = BUF_INIT;
+
+	mime_header_unfold(p, len, &tmp);
+	mime_decode_words(tmp.data, tmp.len, out);
+	buf_free(&tmp);
 }

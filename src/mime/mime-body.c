@@ -1,4 +1,4 @@
-/* mime-text.c - decoded UTF-8 text of the body parts, for SEARCH BODY/TEXT */
+/* mime-body.c - decoded UTF-8 text of the body parts, for SEARCH BODY/TEXT */
 #include "mime/mime-private.h"
 
 /* parts are decoded in chunks of this many raw bytes */
