@@ -132,8 +132,12 @@ imap_auth_password_checked(void *arg, struct auth_check_result *r)
 		return;
 	}
 	sr = sasl_set_password_result(s->sasl, r->ok);
-	if (sr == SASL_OK) {
-		imap_auth_done(s, true, false, false, r->account_id,
+	if (sr == SASL_OK || sr == SASL_FAIL) {
+		/* the check already counted it in the throttle */
+		if (sr == SASL_FAIL)
+			log_info(s->id, "imap authenticate failed reason=%s",
+				 r->reason ? r->reason : "-");
+		imap_auth_done(s, sr == SASL_OK, false, false, r->account_id,
 			       r->address);
 		return;
 	}
