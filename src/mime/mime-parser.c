@@ -193,12 +193,15 @@ close_to(struct mime_parser *p, uint32_t a, uint64_t end, uint64_t nl_end,
 	}
 }
 
-/* boundary_match - the open multipart whose boundary starts this line */
+/* boundary_match - the open multipart whose boundary starts this line.
+ * As RFC 2046 5.1.1 says, the boundary only has to begin the line; when
+ * several do, the longest wins (then the innermost), as in Dovecot. */
 static uint32_t
 boundary_match(struct mime_parser *p, bool *is_close)
 {
 	const unsigned char *l = p->lbuf;
-	size_t len = p->llen;
+	size_t len = p->llen, best_len = 0;
+	uint32_t best = MIME_NONE;
 
 	if (len < 3 || l[0] != '-' || l[1] != '-')
 		return MIME_NONE;
@@ -207,15 +210,17 @@ boundary_match(struct mime_parser *p, bool *is_close)
 		size_t bl = n->boundary.len;
 
 		if (n->kind != MIME_NODE_MULTIPART || n->closed || bl == 0 ||
-		    (i == p->cur && p->in_header))
+		    (i == p->cur && p->in_header) || bl <= best_len)
 			continue;
 		if (len < 2 + bl || memcmp(l + 2, n->boundary.data, bl) != 0)
 			continue;
-		*is_close = len >= 4 + bl && l[2 + bl] == '-' &&
-			    l[3 + bl] == '-';
-		return i;
+		best = i;
+		best_len = bl;
 	}
-	return MIME_NONE;
+	if (best != MIME_NONE)
+		*is_close = len >= 4 + best_len && l[2 + best_len] == '-' &&
+			    l[3 + best_len] == '-';
+	return best;
 }
 
 static void

@@ -496,3 +496,30 @@ TEST(mime_parser_control_bytes_in_type)
 		  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1) \"x\")");
 	mime_summary_free(&s);
 }
+
+TEST(mime_parser_boundary_prefixes)
+{
+	/* RFC 2046 5.1.1: the boundary only has to begin the line; when an
+	 * outer and an inner boundary both begin it, the longest wins */
+	struct mime_summary s;
+	struct mime_part_loc l;
+
+	parse_str("Content-Type: multipart/mixed; boundary=abcdef\r\n\r\n"
+		  "--abcdef\r\nContent-Type: multipart/mixed; boundary=abc\r\n\r\n"
+		  "--abc\r\n\r\ninner\r\n"
+		  "--abcdef\r\n\r\nsecond outer\r\n"
+		  "--abcdef--\r\n", &s);
+	CHECK(find(&s, &l, 1, 2));
+	CHECK(!l.is_multipart);
+	CHECK(find(&s, &l, 2, 1, 1));
+	CHECK_INT(l.body_end - l.body_start, 5);
+	mime_summary_free(&s);
+
+	/* trailing text after the boundary: still a boundary line */
+	parse_str("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		  "--b   trailing junk\r\n\r\none\r\n--b--junk\r\nepilogue\r\n", &s);
+	CHECK(find(&s, &l, 1, 1));
+	CHECK_INT(l.body_end - l.body_start, 3);
+	CHECK(!find(&s, &l, 1, 2));
+	mime_summary_free(&s);
+}
