@@ -357,6 +357,44 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
 		sqlite3_bind_null(st, i);
 }
 
+/* Another process (tern import beside the server) took b's id first:
+ * move b to a fresh id above every id in the database (renaming its
+ * file, durably, if it has one). Writer thread; rare. */
+static int
+blob_new_id(struct store *s, struct store_blob *b)
+{
+	char from[64], to[64], dir[4];
+	int64_t id;
+	int dfd;
+
+	if (store_blob_next_id(s, s->next_blob_id) < 0)
+		return STORE_EIO;
+	id = __atomic_fetch_add(&s->next_blob_id, 1, __ATOMIC_RELAXED);
+	if (b->has_file) {
+		blob_path(b->id, from, sizeof(from));
+		blob_path(id, to, sizeof(to));
+		snprintf(dir, sizeof(dir), "%02x", (unsigned)(id % 256));
+		if (mkdirat(s->blobs_dirfd, dir, 0700) == 0 &&
+		    store_fsync(s, s->blobs_dirfd) < 0)
+			return STORE_EIO;
+		if (renameat(s->blobs_dirfd, from, s->blobs_dirfd, to) < 0)
+			return STORE_EIO;
+		dfd = openat(s->blobs_dirfd, dir,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || store_fsync(s, dfd) < 0) {
+			if (dfd >= 0)
+				close(dfd);
+			return STORE_EIO;
+		}
+		close(dfd);
+		memcpy(b->tmpname, to, sizeof(to));
+	}
+	log_info(0, "store: blob id %lld taken by another process, now %lld",
+		 (long long)b->id, (long long)id);
+	b->id = id;
+	return 0;
+}
+
 int
 store_blob_commit(struct store *s, struct store_blob *b)
 {
@@ -369,11 +407,12 @@ store_blob_commit(struct store *s, struct store_blob *b)
 		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	struct store_parse *p = &b->parse;
 	sqlite3_stmt *st;
-	int ret;
+	int ret, tries = 0;
 
 	if (b->in_db)
 		return 0;	/* already inserted in this op */
 	store_parse_finish(b);
+again:
 	if ((st = db_prep(s->wdb, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, b->id);
@@ -410,7 +449,11 @@ store_blob_commit(struct store *s, struct store_blob *b)
 				    (void *)"", b->mem.len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 26);
-	if ((ret = db_step_done(s->wdb, st, "insert blob")) < 0)
+	ret = db_step_done(s->wdb, st, "insert blob");
+	if (ret == STORE_EEXIST && tries++ < 10 &&
+	    blob_new_id(s, b) == 0)
+		goto again;
+	if (ret < 0)
 		return ret;
 	b->in_db = true;
 	return 0;
@@ -493,7 +536,17 @@ store_blob_next_id(struct store *s, int64_t at_least)
 	sqlite3_reset(st);
 	if (m < at_least)
 		m = at_least;
-	s->next_blob_id = m + 1;
+	/* raise the counter (never lower it; callers take ids meanwhile) */
+	{
+		int64_t cur = __atomic_load_n(&s->next_blob_id,
+					      __ATOMIC_SEQ_CST);
+		while (cur < m + 1 &&
+		       !__atomic_compare_exchange_n(&s->next_blob_id, &cur,
+						    m + 1, false,
+						    __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST))
+			;
+	}
 	return 0;
 }
 

@@ -50,7 +50,8 @@
  *
  * MEMORY
  *   Result structs are filled by the store with malloc'd members; free
- *   them with the matching _free() or _clear() function (safe on zeroed structs). */
+ *   them with the matching _free() or _clear() function (safe on zeroed
+ *   structs) whatever the call returned. */
 #ifndef TERN_STORE_H
 #define TERN_STORE_H
 
