@@ -14,7 +14,10 @@
  * on message bytes. Offsets are byte offsets into the raw message as fed
  * to the parser. Sizes and line counts are those of the raw bytes (the
  * store is expected to keep messages with CRLF line ends, as IMAP
- * reports them). */
+ * reports them).
+ *
+ * There is no global state: every function may run on any thread, a
+ * parser being used by one thread at a time. */
 #ifndef TERN_MIME_H
 #define TERN_MIME_H
 
