@@ -294,41 +294,51 @@ store_unwatch(struct store_watch **wp)
 static void
 batch_finish(struct store *s, struct store_op *ops)
 {
-	struct store_op *sync_done = NULL;
-	bool post = false;
+	bool sync_done = false, post = false;
 	int64_t *wchanged = NULL;
 	size_t nw = 0, wcap = 0;
 	bool wqueue = false;
 
+	/* first what changed: for the loop's watchers, or for watchers
+	 * run here (no loop) before any caller learns of the commit */
+	pthread_mutex_lock(&s->lock);
+	for (struct store_op *op = ops; op; op = op->next) {
+		if (op->ret < 0)
+			continue;
+		for (size_t i = 0; i < op->nchanged; i++) {
+			if (s->async) {
+				changed_add(s, op->changed[i]);
+				continue;
+			}
+			if (nw == wcap) {
+				wcap = wcap ? wcap * 2 : 8;
+				wchanged = xrealloc(wchanged,
+						    wcap * sizeof(int64_t));
+			}
+			wchanged[nw++] = op->changed[i];
+		}
+		if (op->queue_changed) {
+			if (s->async)
+				s->c_queue_changed = true;
+			else
+				wqueue = true;
+		}
+		if (s->async && (op->nchanged || op->queue_changed))
+			post = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (nw || wqueue)
+		watchers_dispatch(s, wchanged, nw, wqueue);
+	free(wchanged);
+
+	/* then the completions */
 	pthread_mutex_lock(&s->lock);
 	while (ops) {
 		struct store_op *op = ops;
 		ops = op->next;
-		if (op->ret >= 0) {
-			for (size_t i = 0; i < op->nchanged; i++) {
-				if (s->async)
-					changed_add(s, op->changed[i]);
-				else {
-					if (nw == wcap) {
-						wcap = wcap ? wcap * 2 : 8;
-						wchanged = xrealloc(wchanged,
-							wcap * sizeof(int64_t));
-					}
-					wchanged[nw++] = op->changed[i];
-				}
-			}
-			if (op->queue_changed) {
-				if (s->async)
-					s->c_queue_changed = true;
-				else
-					wqueue = true;
-			}
-			if (s->async && (op->nchanged || op->queue_changed))
-				post = true;
-		}
 		if (op->sync) {
 			op->done = true;
-			sync_done = op;
+			sync_done = true;
 		} else if (s->async) {
 			op->next = NULL;
 			*s->c_tail = op;
@@ -347,9 +357,6 @@ batch_finish(struct store *s, struct store_op *ops)
 	if (post)
 		uv_async_send((uv_async_t *)s->async);
 	pthread_mutex_unlock(&s->lock);
-	if (nw || wqueue)
-		watchers_dispatch(s, wchanged, nw, wqueue);
-	free(wchanged);
 }
 
 static double

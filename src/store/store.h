@@ -803,6 +803,9 @@ int store_expunge(struct store *store, int64_t account_id,
 /* Called on the loop thread (writer thread without a loop) right after
  * a commit that changed the mailbox: new messages, flags, expunges,
  * rename or delete (then the mailbox may be gone: status ENOTFOUND).
+ * With a loop, the commit's completions run first, then the watchers,
+ * in the same loop pass; without one, the watchers run before the
+ * completions are reported.
  * At most one call per watcher per commit. The watcher then calls
  * store_mailbox_changes() with the modseq it knows. */
 typedef void store_watch_fn(void *arg, int64_t mailbox_id);

@@ -309,6 +309,15 @@ TEST(store_watch_on_loop)
 	CHECK_INT(uv_loop_close(&loop), 0);
 }
 
+static void
+append_one(struct store *s, int64_t account, int64_t mailbox)
+{
+	struct store_blob *b = st_blob(s, "Subject: w\r\n\r\nw\r\n");
+
+	CHECK_INT(store_append(s, account, mailbox, &b, 0, NULL, 0, 0, NULL,
+			       NULL, NULL), 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* recovery                                                           */
 
@@ -614,4 +623,53 @@ TEST(store_blob_id_collision_between_openers)
 	free(t);
 	CHECK_INT(st_count_files("d", "blobs"), 1);
 	store_close(&srv);
+}
+
+/* without a loop, watchers run on the writer thread right after the
+ * commit: rename and delete of a watched mailbox wake it too */
+struct wcount {
+	pthread_mutex_t lock;
+	int calls;
+	int64_t last;
+};
+
+static void
+wcount_fn(void *arg, int64_t mailbox_id)
+{
+	struct wcount *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->calls++;
+	w->last = mailbox_id;
+	pthread_mutex_unlock(&w->lock);
+}
+
+TEST(store_watch_rename_delete_expunge)
+{
+	int64_t ids[3], box = 0;
+	struct store *s = st_setup("d", ids);
+	struct wcount wc = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	struct store_watch *w;
+	struct store_changes ch;
+
+	CHECK_INT(store_mailbox_create(s, ids[0], "w", 0, &box, NULL, NULL), 0);
+	w = store_watch(s, box, wcount_fn, &wc);
+	append_one(s, ids[0], box);
+	CHECK_INT(wc.calls, 1);
+	CHECK_INT(wc.last, box);
+	CHECK_INT(store_mailbox_rename(s, ids[0], "w", "w2", NULL, NULL), 0);
+	CHECK_INT(wc.calls, 2);
+	CHECK_INT(store_expunge(s, ids[0], box, NULL, 0, false, NULL, NULL,
+				NULL), 0);
+	CHECK_INT(wc.calls, 3);
+	/* nothing to expunge: no commit-time change, no call */
+	CHECK_INT(store_expunge(s, ids[0], box, NULL, 0, false, NULL, NULL,
+				NULL), 0);
+	CHECK_INT(wc.calls, 3);
+	CHECK_INT(store_mailbox_delete(s, ids[0], "w2", NULL, NULL), 0);
+	CHECK_INT(wc.calls, 4);
+	CHECK_INT(store_mailbox_changes(s, ids[0], box, 0, &ch),
+		  STORE_ENOTFOUND);
+	store_unwatch(&w);
+	store_close(&s);
 }
