@@ -25,6 +25,13 @@ struct fetch_ctx {
 	struct store_flags_result fres;
 	bool changedsince_set;
 	uint64_t changedsince;
+	/* batches built on a worker thread (SQLite reads, blob reads and
+	 * formatting off the loop); a message whose data must be streamed
+	 * is left to the loop */
+	uv_work_t work;
+	struct buf wbuf;
+	int w_rc;
+	bool loop_msg;		/* x->uids[x->next] needs the loop */
 };
 
 static void
@@ -36,6 +43,7 @@ fetch_ctx_free(void *p)
 	fetch_out_clear(&x->out);
 	store_reader_close(&x->reader);
 	store_flags_result_free(&x->fres);
+	buf_free(&x->wbuf);
 	free(x->uids);
 	free(x->seen);
 	free(x->ranges);
@@ -212,6 +220,84 @@ fetch_seen_done(struct imap_cmd *cmd, int ret)
 	imap_cmd_end(cmd);
 }
 
+/* on a worker: the next batch into x->wbuf (text only) */
+static void
+fetch_work(uv_work_t *w)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct fetch_ctx *x = cmd->ctx;
+	size_t last = x->next + FETCH_BATCH < x->n ?
+		      x->next + FETCH_BATCH - 1 : x->n - 1;
+	struct store_uid_range r = { x->uids[x->next], x->uids[last] };
+	struct store_msg_iter *it = NULL;
+	const struct store_msg *m;
+	size_t i;
+
+	x->w_rc = store_msg_iter_init(s->env->store, s->account_id,
+				      s->view.mailbox_id, &r, 1,
+				      x->items.store_fields, &it);
+	if (x->w_rc != 0)
+		return;
+	x->out.no_stream = true;
+	while (x->wbuf.len < 1024 * 1024 && store_msg_iter_next(it, &m) == 1) {
+		size_t n_seen = x->n_seen;
+
+		while (x->next < x->n && x->uids[x->next] < m->uid)
+			x->next++;
+		if (x->next >= x->n || x->uids[x->next] != m->uid)
+			continue;
+		if (x->changedsince_set && m->modseq <= x->changedsince) {
+			x->next++;
+			continue;
+		}
+		fetch_message(cmd, m);
+		store_reader_close(&x->reader);
+		if (x->out.wants_stream) {
+			/* too big to build here: the loop streams it */
+			x->n_seen = n_seen;
+			fetch_out_clear(&x->out);
+			x->loop_msg = true;
+			break;
+		}
+		for (i = 0; i < x->out.n; i++)
+			buf_append(&x->wbuf, x->out.v[i].text.data,
+				   x->out.v[i].text.len);
+		fetch_out_clear(&x->out);
+		x->next++;
+	}
+	x->out.no_stream = false;
+	if (!x->loop_msg && x->wbuf.len < 1024 * 1024)
+		/* uids the store no longer has (expunged meanwhile) */
+		while (x->next < x->n && x->uids[x->next] <= r.hi)
+			x->next++;
+	store_msg_iter_free(&it);
+}
+
+static enum imap_cmd_ret fetch_run(struct imap_cmd *cmd);
+
+static void
+fetch_after_work(uv_work_t *w, int status)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct fetch_ctx *x = cmd->ctx;
+
+	if (!s->conn_gone && s->cmd == cmd) {
+		if (status != 0 || x->w_rc != 0) {
+			imap_cmd_store_error(cmd, status != 0 ? STORE_EIO :
+					     x->w_rc);
+			imap_cmd_end(cmd);
+		} else {
+			imap_write(s, x->wbuf.data, x->wbuf.len);
+			buf_reset(&x->wbuf);
+			if (fetch_run(cmd) == IMAP_CMD_DONE)
+				imap_cmd_end(cmd);
+		}
+	}
+	imap_session_unref(s);
+}
+
 static enum imap_cmd_ret
 fetch_run(struct imap_cmd *cmd)
 {
@@ -221,6 +307,22 @@ fetch_run(struct imap_cmd *cmd)
 
 	if (!fetch_flush(cmd))
 		return IMAP_CMD_WAIT;
+	if (x->next < x->n && !x->loop_msg) {
+		if (conn_output_pending(s->conn) > 4 * conn_low_water) {
+			s->drain_wait = true;
+			return IMAP_CMD_WAIT;
+		}
+		x->work.data = cmd;
+		imap_session_ref(s);
+		if (uv_queue_work(s->env->loop, &x->work, fetch_work,
+				  fetch_after_work) == 0)
+			return IMAP_CMD_WAIT;
+		imap_session_unref(s);
+	}
+	/* on the loop: one message to stream (or no thread pool) */
+	if (x->loop_msg)
+		budget = 1;
+	x->loop_msg = false;
 	while (x->next < x->n && budget > 0) {
 		size_t last = x->next + FETCH_BATCH < x->n ?
 			      x->next + FETCH_BATCH - 1 : x->n - 1;

@@ -61,11 +61,13 @@ void
 fetch_out_clear(struct fetch_out *o)
 {
 	size_t i;
+	bool no_stream = o->no_stream;
 
 	for (i = 0; i < o->n; i++)
 		buf_free(&o->v[i].text);
 	free(o->v);
 	memset(o, 0, sizeof(*o));
+	o->no_stream = no_stream;
 }
 
 /* read [off, off + len) of the message; short at a truncated blob */
@@ -214,6 +216,8 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			buf_append_byte(&b, ' ');
 		fetch_out_text(o, b.data, b.len);
 		buf_free(&b);
+	} else if (o->no_stream) {
+		o->wants_stream = true;
 	} else {
 		fetch_out_stream(o, start, len);
 	}

@@ -68,6 +68,9 @@ struct fetch_seg {
 struct fetch_out {
 	size_t n, cap;
 	struct fetch_seg *v;
+	bool no_stream;		/* built off the loop: data that would be
+				   streamed sets wants_stream instead */
+	bool wants_stream;
 };
 
 void fetch_out_text(struct fetch_out *o, const void *p, size_t len);
