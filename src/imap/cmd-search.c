@@ -15,6 +15,8 @@ struct search_ctx {
 	uint32_t *hits;
 	size_t n_hits, cap_hits;
 	uint64_t max_modseq;
+	uv_work_t work;
+	int w_rc;
 };
 
 static void
@@ -154,51 +156,93 @@ search_from_view(struct imap_cmd *cmd)
 	return search_finish(cmd);
 }
 
+/* one batch: on a worker thread (or on the loop without a pool) */
+static void
+search_batch(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct search_ctx *x = cmd->ctx;
+	size_t last = x->next + SEARCH_BATCH < x->n ?
+		      x->next + SEARCH_BATCH - 1 : x->n - 1;
+	struct store_uid_range r = { x->uids[x->next], x->uids[last] };
+	struct store_msg_iter *it = NULL;
+	const struct store_msg *m;
+	struct buf text = BUF_INIT, hdr = BUF_INIT;
+
+	x->w_rc = store_msg_iter_init(s->env->store, s->account_id,
+				      s->view.mailbox_id, &r, 1, x->q.fields,
+				      &it);
+	if (x->w_rc != 0)
+		return;
+	while (store_msg_iter_next(it, &m) == 1) {
+		struct search_msg sm = { m, NULL, &text, false, &hdr, false };
+
+		if (imap_view_seq(&s->view, m->uid) == 0)
+			continue;
+		if (x->q.body)
+			(void)store_msg_open(s->env->store, s->account_id,
+					     s->view.mailbox_id, m->uid,
+					     &sm.reader);
+		buf_reset(&text);
+		buf_reset(&hdr);
+		if (search_eval(&x->q.root, &sm)) {
+			search_hit(x, m->uid);
+			if (m->modseq > x->max_modseq)
+				x->max_modseq = m->modseq;
+		}
+		store_reader_close(&sm.reader);
+	}
+	store_msg_iter_free(&it);
+	buf_free(&text);
+	buf_free(&hdr);
+	x->next = last + 1;
+}
+
+static void
+search_work(uv_work_t *w)
+{
+	search_batch(w->data);
+}
+
+static enum imap_cmd_ret search_run(struct imap_cmd *cmd);
+
+static void
+search_after_work(uv_work_t *w, int status)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct search_ctx *x = cmd->ctx;
+
+	if (!s->conn_gone && s->cmd == cmd) {
+		if (status != 0 || x->w_rc != 0) {
+			imap_cmd_store_error(cmd, status != 0 ? STORE_EIO :
+					     x->w_rc);
+			imap_cmd_end(cmd);
+		} else if (search_run(cmd) == IMAP_CMD_DONE) {
+			imap_cmd_end(cmd);
+		}
+	}
+	imap_session_unref(s);
+}
+
+/* batches on the thread pool: a long search never holds the loop */
 static enum imap_cmd_ret
 search_run(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
 
-	if (x->next < x->n) {
-		size_t last = x->next + SEARCH_BATCH < x->n ?
-			      x->next + SEARCH_BATCH - 1 : x->n - 1;
-		struct store_uid_range r = { x->uids[x->next], x->uids[last] };
-		struct store_msg_iter *it = NULL;
-		const struct store_msg *m;
-		struct buf text = BUF_INIT, hdr = BUF_INIT;
-		int rc;
-
-		rc = store_msg_iter_init(s->env->store, s->account_id,
-					 s->view.mailbox_id, &r, 1,
-					 x->q.fields, &it);
-		if (rc != 0)
-			return imap_cmd_store_error(cmd, rc);
-		while (store_msg_iter_next(it, &m) == 1) {
-			struct search_msg sm = { m, NULL, &text, false, &hdr,
-						 false };
-
-			if (imap_view_seq(&s->view, m->uid) == 0)
-				continue;
-			if (x->q.body)
-				(void)store_msg_open(s->env->store,
-						     s->account_id,
-						     s->view.mailbox_id, m->uid,
-						     &sm.reader);
-			buf_reset(&text);
-			buf_reset(&hdr);
-			if (search_eval(&x->q.root, &sm)) {
-				search_hit(x, m->uid);
-				if (m->modseq > x->max_modseq)
-					x->max_modseq = m->modseq;
-			}
-			store_reader_close(&sm.reader);
-		}
-		store_msg_iter_free(&it);
-		buf_free(&text);
-		buf_free(&hdr);
-		x->next = last + 1;
-	}
+	if (x->next >= x->n)
+		return search_finish(cmd);
+	x->work.data = cmd;
+	imap_session_ref(s);
+	if (uv_queue_work(s->env->loop, &x->work, search_work,
+			  search_after_work) == 0)
+		return IMAP_CMD_WAIT;
+	imap_session_unref(s);
+	search_batch(cmd);
+	if (x->w_rc != 0)
+		return imap_cmd_store_error(cmd, x->w_rc);
 	if (x->next < x->n) {
 		imap_cmd_yield(cmd);
 		return IMAP_CMD_WAIT;

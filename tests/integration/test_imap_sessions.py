@@ -179,3 +179,31 @@ def test_selected_mailbox_deleted_by_another_session(tern):
     a.ok("DELETE Work")
     r, u = b.cmd("NOOP")
     assert u[-1] == b"* BYE Selected mailbox was deleted", (r, u)
+
+
+def test_big_mailbox_batches(tern):
+    """FETCH and SEARCH over more messages than one batch (thread pool
+    batches of 200 and 500), pipelined LITERAL+ APPENDs."""
+    c = Imap(tern)
+    c.login()
+    n = 1200
+    out = b""
+    for i in range(n):
+        body = b"Subject: m%d\r\n\r\n%s\r\n" % (i, b"needle" if i % 7 == 0 else b"hay")
+        out += b"a%d APPEND INBOX {%d+}\r\n" % (i, len(body)) + body + b"\r\n"
+    c.send(out)
+    for i in range(n):
+        assert c.wait("a%d" % i)[0].startswith(b"OK [APPENDUID")
+    c.ok("SELECT INBOX")
+    u = c.ok("FETCH 1:* (UID FLAGS)")
+    assert len(u) == n and u[-1] == b"* %d FETCH (UID %d FLAGS ())" % (n, n)
+    u = c.ok("SEARCH BODY needle")
+    hits = [int(x) for x in u[0].split()[2:]]
+    assert hits == [i + 1 for i in range(n) if i % 7 == 0]
+    u = c.ok("UID SEARCH SUBJECT m11")
+    want = [i + 1 for i in range(n) if "m11" in "m%d" % i]
+    assert u == [b"* SEARCH " + b" ".join(b"%d" % x for x in want)]
+    # a big FETCH with bodies marks them \Seen in one store call
+    u = c.ok("FETCH 1:300 BODY[TEXT]")
+    assert len(u) == 300
+    assert c.ok("SEARCH UNSEEN")[0].split()[2] == b"301"
