@@ -66,6 +66,7 @@ cli_open_store(const struct tern_conf *conf)
 	struct store_settings set = {
 		.data_dir = conf->data_dir,
 		.plus_separator = conf->store.plus_separator,
+		.blob_inline_max = (int64_t)conf->store.inline_max,
 		.max_message_size = conf->smtp.max_message_size,
 	};
 	struct store *store = NULL;

@@ -99,6 +99,7 @@ struct tern_conf {
 		uint64_t default_quota_messages;
 		uint64_t mime_max_depth;
 		uint64_t mime_max_parts;
+		uint64_t inline_max;		/* bodies up to this live in the db */
 	} store;
 
 	struct {

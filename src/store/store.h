@@ -109,8 +109,8 @@ struct store_settings {
 	 * database (durable with the commit's WAL fsync, no file or fsync
 	 * of their own: 5-30x more durable deliveries/s, see
 	 * src/store/README.md); larger ones are files blobs/xx/<id>.
-	 * <= 0: every body is a file (the default for now, because tests
-	 * read blobs/ directly); STORE_INLINE_DEFAULT is the advised value. */
+	 * <= 0: every body is a file. tern.conf's store.inline_max sets it
+	 * (default STORE_INLINE_DEFAULT). */
 	int64_t blob_inline_max;
 	/* make blob files durable with one syncfs(2) per commit instead of
 	 * fdatasync + directory fsync per file: fewer flushes, but it also
