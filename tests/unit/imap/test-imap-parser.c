@@ -323,3 +323,35 @@ TEST(imap_parser_limits)
 	buf_free(&b);
 	imap_parser_destroy(&p);
 }
+
+TEST(imap_parser_literal_in_open_list)
+{
+	/* RFC 6855 APPEND box UTF8 (~{n}: the literal sits in an open list */
+	struct imap_parser *p = imap_parser_create(&lim);
+	const char *s = "t APPEND box UTF8 (~{4}\r\n";
+	size_t used;
+	const struct imap_arg *a;
+
+	for (size_t i = 0; i < strlen(s); i++) {
+		CHECK_INT(imap_parser_feed(p, (const unsigned char *)s, i,
+					   &used), IMAP_PARSE_NEED_MORE);
+		imap_parser_reset(p);
+	}
+	CHECK_INT(imap_parser_feed(p, (const unsigned char *)s, strlen(s),
+				   &used), IMAP_PARSE_LITERAL);
+	CHECK(imap_parser_literal_binary(p));
+	CHECK_INT(imap_parser_literal_depth(p), 1);
+	CHECK_INT(imap_parser_arg_count(p), 3);
+	a = imap_parser_partial_args(p);
+	CHECK_STR(a[1].u.str, "UTF8");
+	CHECK_INT(a[2].type, IMAP_ARG_LIST);
+	CHECK_INT(a[2].len, 0);
+	imap_parser_literal_extern(p);
+	CHECK_INT(imap_parser_feed(p, (const unsigned char *)")\r\n", 3, &used),
+		  IMAP_PARSE_DONE);
+	a = imap_parser_args(p);
+	CHECK_INT(a[2].len, 1);
+	CHECK_INT(a[2].u.list[0].type, IMAP_ARG_EXTERN);
+	CHECK_INT(a[2].u.list[0].len, 4);
+	imap_parser_destroy(&p);
+}
