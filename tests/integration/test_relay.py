@@ -43,11 +43,12 @@ pytestmark = pytest.mark.skipif(not os.path.exists(UNBOUND),
 class Env:
     def __init__(self, tmp_path, tern_factory):
         self.tmp = tmp_path
-        # broken.test: its only name server is dead (SERVFAIL)
-        self.dns = Unbound(tmp_path, ZONES, forward={
-            "broken.test": "127.0.0.1@%d" % free_udp_port()})
         self.port = free_tcp_port_on([A, B, DEAD, SINK, "::1"])
         self.factory = tern_factory
+        # broken.test: its only name server is dead (SERVFAIL); last,
+        # so a failure above leaves no unbound behind
+        self.dns = Unbound(tmp_path, ZONES, forward={
+            "broken.test": "127.0.0.1@%d" % free_udp_port()})
 
     def tern(self, name, domain, address, extra=""):
         conf = ("[relay]\nport = %d\nmin_backoff = 1s\nmax_backoff = 2s\n"
