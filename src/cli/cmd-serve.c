@@ -168,7 +168,7 @@ cmd_serve(struct cli *cli)
 	s->env.conf = conf;
 
 	/* as root: read the key and bind, then drop */
-	s->srv = server_create(&s->loop, &s->env, &err);
+	s->srv = server_create(&s->loop, &s->env, tern_services, &err);
 	if (s->srv == NULL) {
 		fprintf(stderr, "tern: %s\n", err);
 		log_error(0, "startup failed error=\"%s\"", err);

@@ -28,6 +28,7 @@ struct ip_count {
 struct server {
 	uv_loop_t *loop;
 	struct service_env *env;
+	const struct service *const *services;
 	SSL_CTX *tls;
 	struct listener *listeners[SERVER_MAX_LISTENERS];
 	size_t n_listeners;
@@ -41,20 +42,22 @@ struct server {
 };
 
 static const struct service *
-service_find(const char *proto)
+service_find(const struct server *srv, const char *proto)
 {
-	for (size_t i = 0; tern_services[i]; i++)
-		if (strcmp(tern_services[i]->proto, proto) == 0)
-			return tern_services[i];
+	for (size_t i = 0; srv->services[i]; i++)
+		if (strcmp(srv->services[i]->proto, proto) == 0)
+			return srv->services[i];
 	return NULL;
 }
 
 struct server *
-server_create(uv_loop_t *loop, struct service_env *env, char **error_r)
+server_create(uv_loop_t *loop, struct service_env *env,
+	      const struct service *const *services, char **error_r)
 {
 	struct server *srv = xcalloc(1, sizeof(*srv));
 
 	srv->loop = loop;
+	srv->services = services;
 	srv->env = env;
 	if (env->conf->tls.cert[0] || env->conf->tls.key[0]) {
 		srv->tls = tls_ctx_create(env->conf, error_r);
@@ -210,7 +213,7 @@ server_listen(struct server *srv, char **error_r)
 
 	for (size_t i = 0; i < conf->n_listeners; i++) {
 		const struct listener_conf *lc = &conf->listeners[i];
-		const struct service *svc = service_find(lc->proto);
+		const struct service *svc = service_find(srv, lc->proto);
 
 		if (svc == NULL) {
 			log_warn(0, "listener skipped proto=%s address=%s port=%d "

@@ -10,9 +10,11 @@
 
 struct server;
 
-/* Create the server for conf: builds the TLS context when one is
- * configured. NULL + *error_r on failure. */
+/* Create the server for conf with the protocols in services (NULL
+ * terminated): builds the TLS context when one is configured. NULL +
+ * *error_r on failure. */
 struct server *server_create(uv_loop_t *loop, struct service_env *env,
+			     const struct service *const *services,
 			     char **error_r);
 /* Bind every listener whose protocol has a built-in service (others are
  * skipped with a log line). Fails (NULL listeners bound is not a

@@ -42,7 +42,8 @@ struct service {
 	const char *busy_reply;
 };
 
-/* src/cli/services.c: NULL-terminated list of the built-in services */
+/* src/cli/services.c: NULL-terminated list of the built-in services
+ * (given to server_create; src/lib never refers to it) */
 extern const struct service *const tern_services[];
 
 #endif
