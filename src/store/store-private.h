@@ -128,7 +128,8 @@ int store_submit(struct store *s, struct store_op *op, store_cb *cb,
 /* during exec: note a changed mailbox */
 void store_op_changed(struct store_op *op, int64_t mailbox_id);
 /* during exec: a blob whose refcount dropped to 0 (row deleted): its
- * file is unlinked after the commit */
+ * file is unlinked by the unlinker thread after the commit's
+ * completions */
 void store_blob_freed(struct store *s, int64_t blob_id);
 
 struct store_watch {
@@ -171,6 +172,15 @@ struct store {
 	/* writer-thread state for the running batch */
 	int64_t *freed;
 	size_t nfreed, freed_cap;
+
+	/* unlinker thread: files of blobs freed by a commit go after the
+	 * batch's completions (a crash before: recovery removes them) */
+	pthread_mutex_t ul_lock;
+	pthread_cond_t ul_wake;
+	int64_t *ul_ids;
+	size_t ul_n, ul_cap;
+	bool ul_stopping, ul_started;
+	pthread_t ul_thread;
 
 	/* blob sync pool: fdatasync + rename + dir fsync of the blobs
 	 * handed to writes, in parallel (concurrent fsyncs share journal

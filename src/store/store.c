@@ -458,9 +458,7 @@ batch_run(struct store *s, struct store_op *ops)
 		s->nfreed = 0;
 		goto settle;
 	}
-	for (size_t i = 0; i < s->nfreed; i++)
-		store_blob_unlink(s, s->freed[i]);
-	s->nfreed = 0;
+	/* s->freed stays: unlinked after the completions (writer_main) */
 	pthread_mutex_lock(&s->lock);
 	s->batches++;
 	pthread_mutex_unlock(&s->lock);
@@ -472,6 +470,62 @@ settle:
 		store_blob_settle(s, op->blob, op->ret >= 0 && op->blob->in_db);
 		op->blob = NULL;
 	}
+}
+
+/* unlinker thread: removes the files of freed blobs, so that neither
+ * the batch's completions nor the next batch wait for the unlinks
+ * (1-3 ms each; an expunge of 2,000 messages frees 2,000 files) */
+static void *
+unlinker_main(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->ul_lock);
+	for (;;) {
+		int64_t *ids;
+		size_t n;
+
+		while (s->ul_n == 0 && !s->ul_stopping)
+			pthread_cond_wait(&s->ul_wake, &s->ul_lock);
+		if (s->ul_n == 0)
+			break;
+		ids = s->ul_ids;
+		n = s->ul_n;
+		s->ul_ids = NULL;
+		s->ul_n = s->ul_cap = 0;
+		pthread_mutex_unlock(&s->ul_lock);
+		for (size_t i = 0; i < n; i++)
+			store_blob_unlink(s, ids[i]);
+		free(ids);
+		pthread_mutex_lock(&s->ul_lock);
+	}
+	pthread_mutex_unlock(&s->ul_lock);
+	return NULL;
+}
+
+/* writer thread, after the completions: hand the batch's freed blobs
+ * to the unlinker (or unlink here if it could not start) */
+static void
+freed_flush(struct store *s)
+{
+	if (s->nfreed == 0)
+		return;
+	if (!s->ul_started) {
+		for (size_t i = 0; i < s->nfreed; i++)
+			store_blob_unlink(s, s->freed[i]);
+		s->nfreed = 0;
+		return;
+	}
+	pthread_mutex_lock(&s->ul_lock);
+	if (s->ul_n + s->nfreed > s->ul_cap) {
+		s->ul_cap = s->ul_n + s->nfreed + 64;
+		s->ul_ids = xrealloc(s->ul_ids, s->ul_cap * sizeof(int64_t));
+	}
+	memcpy(s->ul_ids + s->ul_n, s->freed, s->nfreed * sizeof(int64_t));
+	s->ul_n += s->nfreed;
+	pthread_cond_signal(&s->ul_wake);
+	pthread_mutex_unlock(&s->ul_lock);
+	s->nfreed = 0;
 }
 
 static void *
@@ -500,6 +554,7 @@ writer_main(void *arg)
 		s->ops_committed += n;
 		pthread_mutex_unlock(&s->lock);
 		batch_finish(s, ops);
+		freed_flush(s);
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -570,6 +625,8 @@ store_open(const struct store_settings *set, struct store **store_r,
 	pthread_cond_init(&s->sync_done, NULL);
 	s->sync_tail = &s->sync_head;
 	pthread_cond_init(&s->done_cond, NULL);
+	pthread_mutex_init(&s->ul_lock, NULL);
+	pthread_cond_init(&s->ul_wake, NULL);
 	s->q_tail = &s->q_head;
 	s->c_tail = &s->c_head;
 	pthread_key_create(&s->rkey, NULL);
@@ -615,6 +672,13 @@ store_open(const struct store_settings *set, struct store **store_r,
 			*error_r = xstrdup("cannot start sync threads");
 		goto fail;
 	}
+	if (pthread_create(&s->ul_thread, NULL, unlinker_main, s) != 0) {
+		if (error_r)
+			*error_r = xstrdup("cannot start unlinker thread");
+		ret = STORE_EIO;
+		goto fail;
+	}
+	s->ul_started = true;
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		if (error_r)
 			*error_r = xstrdup("cannot start writer thread");
@@ -646,6 +710,14 @@ store_close(struct store **sp)
 	}
 	if (s->sync_threads)
 		store_sync_stop(s);
+	/* after the writer: every freed file is queued; drain them */
+	if (s->ul_started) {
+		pthread_mutex_lock(&s->ul_lock);
+		s->ul_stopping = true;
+		pthread_cond_signal(&s->ul_wake);
+		pthread_mutex_unlock(&s->ul_lock);
+		pthread_join(s->ul_thread, NULL);
+	}
 	/* completions still waiting for the loop run here */
 	if (s->c_head || s->c_nchanged || s->c_queue_changed)
 		completions_run(s);
@@ -672,6 +744,9 @@ store_close(struct store **sp)
 	pthread_mutex_destroy(&s->sync_lock);
 	pthread_cond_destroy(&s->sync_wake);
 	pthread_cond_destroy(&s->sync_done);
+	pthread_mutex_destroy(&s->ul_lock);
+	pthread_cond_destroy(&s->ul_wake);
+	free(s->ul_ids);
 	free(s->freed);
 	free(s->c_changed);
 	free(s->data_dir);

@@ -790,8 +790,10 @@ void store_uidlist_free(struct store_uidlist *l);
 /* Expunge the messages with uid in ranges; deleted_only: only those
  * with \Deleted (IMAP EXPUNGE / UID EXPUNGE; POP3 passes false).
  * Tombstones are written with the new modseq, quota usage decreases,
- * blobs are unlinked when their last reference goes. expunged (out,
- * may be NULL): the uids removed. ranges NULL: the whole mailbox. */
+ * blob files are unlinked when their last reference goes (after cb
+ * has been called: the reply does not wait for the unlinks). expunged
+ * (out, may be NULL): the uids removed. ranges NULL: the whole
+ * mailbox. */
 int store_expunge(struct store *store, int64_t account_id,
 		  int64_t mailbox_id, const struct store_uid_range *ranges,
 		  size_t n, bool deleted_only, struct store_uidlist *expunged,

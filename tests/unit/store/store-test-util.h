@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* open a store in test_tmpdir()/name (fsync on unless fast); bodies
  * are files unless inline (most tests count blob files) */
@@ -110,6 +111,21 @@ st_count_files(const char *name, const char *sub)
 		closedir(d2);
 	}
 	closedir(d);
+	return n;
+}
+
+/* st_count_files once it reaches want (up to 5 s): freed blob files
+ * are unlinked by the store's unlinker thread after the completion */
+static inline int
+st_count_files_settled(const char *name, const char *sub, int want)
+{
+	int n;
+
+	for (int i = 0; i < 5000; i++) {
+		if ((n = st_count_files(name, sub)) == want)
+			break;
+		usleep(1000);
+	}
 	return n;
 }
 

@@ -319,6 +319,69 @@ append_one(struct store *s, int64_t account, int64_t mailbox)
 }
 
 /* ------------------------------------------------------------------ */
+/* freed blob files are unlinked after the completions                */
+
+struct expunge_wait {
+	struct waiter w;
+	int files_at_cb;
+};
+
+static void
+expunge_cb(void *arg, int ret)
+{
+	struct expunge_wait *e = arg;
+
+	/* runs on the writer thread (no loop), right after the commit */
+	e->files_at_cb = st_count_files("d", "blobs");
+	waiter_cb(&e->w, ret);
+}
+
+TEST(store_expunge_completes_before_unlinks)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	struct expunge_wait e = { { PTHREAD_MUTEX_INITIALIZER,
+				    PTHREAD_COND_INITIALIZER, 0, -99 }, -1 };
+	struct store_uidlist gone = { 0, NULL };
+	double t0;
+	int n = -1;
+
+	for (int i = 0; i < 50; i++)
+		append_one(s, ids[0], inbox);
+	CHECK_INT(st_count_files("d", "blobs"), 50);
+	CHECK_INT(store_expunge(s, ids[0], inbox, NULL, 0, false, &gone,
+				expunge_cb, &e), 0);
+	pthread_mutex_lock(&e.w.lock);
+	while (e.w.done < 1)
+		pthread_cond_wait(&e.w.cond, &e.w.lock);
+	pthread_mutex_unlock(&e.w.lock);
+	CHECK_INT(e.w.last_ret, 0);
+	CHECK_INT(gone.n, 50);
+	/* committed and reported while every file was still there */
+	CHECK_INT(e.files_at_cb, 50);
+	/* and they go shortly after, without store_close */
+	t0 = now_ms();
+	while ((n = st_count_files("d", "blobs")) != 0 &&
+	       now_ms() - t0 < 5000)
+		usleep(1000);
+	CHECK_INT(n, 0);
+	store_uidlist_free(&gone);
+
+	/* freed just before store_close: close finishes the unlinks */
+	for (int i = 0; i < 20; i++)
+		append_one(s, ids[0], inbox);
+	CHECK_INT(store_expunge(s, ids[0], inbox, NULL, 0, false, NULL,
+				NULL, NULL), 0);
+	store_close(&s);
+	CHECK_INT(st_count_files("d", "blobs"), 0);
+	/* reopening (recovery) finds nothing to do and nothing lost */
+	s = st_open("d", true);
+	CHECK_INT(st_mbox(s, ids[0], "INBOX"), inbox);
+	store_close(&s);
+}
+
+/* ------------------------------------------------------------------ */
 /* recovery                                                           */
 
 static void

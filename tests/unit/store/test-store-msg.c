@@ -138,7 +138,7 @@ TEST(store_deliver_shares_one_blob)
 	for (int i = 0; i < 3; i++)
 		CHECK_INT(store_expunge(s, ids[i], r[i].mailbox_id, NULL, 0,
 					false, NULL, NULL, NULL), 0);
-	CHECK_INT(st_count_files("d", "blobs"), 0);
+	CHECK_INT(st_count_files_settled("d", "blobs", 0), 0);
 	CHECK_INT(store_account_get(s, NULL, ids[0], &acc), 0);
 	CHECK_INT(acc.used_messages, 0);
 	CHECK_INT(acc.used_bytes, 0);
@@ -211,7 +211,7 @@ TEST(store_quota_enforced)
 	CHECK_INT(store_deliver(s, &b, NULL, r, 2, NULL, NULL, NULL), 0);
 	CHECK_INT(r[0].status, STORE_EQUOTA);
 	CHECK_INT(r[1].status, STORE_EQUOTA);
-	CHECK_INT(st_count_files("d", "blobs"), 2);
+	CHECK_INT(st_count_files_settled("d", "blobs", 2), 2);
 	/* bytes quota */
 	CHECK_INT(store_account_set_quota(s, "b@example.org", 100, 0, NULL,
 					  NULL), 0);
@@ -488,7 +488,7 @@ TEST(store_mailbox_create_delete_rules)
 			  STORE_ENOSELECT);
 	}
 	store_mailbox_clear(&mb);
-	CHECK_INT(st_count_files("d", "blobs"), 0);
+	CHECK_INT(st_count_files_settled("d", "blobs", 0), 0);
 	{
 		struct store_account a;
 		CHECK_INT(store_account_get(s, NULL, ids[0], &a), 0);
@@ -630,7 +630,7 @@ TEST(store_reader_survives_expunge)
 	CHECK_INT(store_msg_open(s, ids[0], inbox, 1, &r), 0);
 	CHECK_INT(store_expunge(s, ids[0], inbox, NULL, 0, false, NULL, NULL,
 				NULL), 0);
-	CHECK_INT(st_count_files("d", "blobs"), 0);
+	CHECK_INT(st_count_files_settled("d", "blobs", 0), 0);
 	n = store_reader_pread(r, buf, sizeof(buf), 0);
 	CHECK_INT(n, 23);
 	CHECK(store_reader_fd(r) >= 0);
@@ -762,7 +762,7 @@ TEST(store_account_remove_frees_everything)
 				  NULL, NULL), 0);
 	CHECK_INT(st_count_files("d", "blobs"), 4);
 	CHECK_INT(store_account_remove(s, "A@example.org", NULL, NULL), 0);
-	CHECK_INT(st_count_files("d", "blobs"), 1);
+	CHECK_INT(st_count_files_settled("d", "blobs", 1), 1);
 	{
 		struct store_mailbox mb;
 		CHECK_INT(store_mailbox_status(s, ids[0], inbox, &mb),
@@ -828,7 +828,7 @@ TEST(store_queue_remove_and_failed)
 	CHECK_INT(st_count_files("d", "blobs"), 1);
 	CHECK_INT(store_queue_remove(s, qid, NULL, NULL), 0);
 	CHECK_INT(store_queue_remove(s, qid, NULL, NULL), STORE_ENOTFOUND);
-	CHECK_INT(st_count_files("d", "blobs"), 0);
+	CHECK_INT(st_count_files_settled("d", "blobs", 0), 0);
 	CHECK_INT(store_queue_list(s, &q), 0);
 	CHECK_INT(q.n, 0);
 	store_qlist_free(&q);
@@ -859,7 +859,7 @@ TEST(store_uidvalidity_unique_per_name)
 		struct store_blob *bl = st_blob(s, MSG1);
 		CHECK_INT(store_append(s, ids[1], id2, &bl, 0, NULL, 0, 0,
 				       NULL, NULL, NULL), STORE_ENOTFOUND);
-		CHECK_INT(st_count_files("d", "blobs"), 0);
+		CHECK_INT(st_count_files_settled("d", "blobs", 0), 0);
 	}
 	store_close(&s);
 }
