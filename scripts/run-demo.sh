@@ -7,7 +7,22 @@ DIR=${TERN_DEMO_DIR:-run/demo}
 PASS=${TERN_DEMO_PASSWORD:-demo-password}
 
 if [ ! -f "$DIR/tern.conf" ]; then
-	"$TERN" init "$DIR" --domain example.test --hostname mail.example.test
+	mkdir -p "$DIR"
+	# as root, run as the unprivileged user "tern" when it can reach the
+	# folder (a checkout under /root may be closed to it); else stay
+	USER_OPT=""
+	if [ "$(id -u)" = 0 ]; then
+		if id tern >/dev/null 2>&1 &&
+		    runuser -u tern -- test -x "$(cd "$DIR" && pwd)" 2>/dev/null; then
+			USER_OPT="tern"
+		else
+			echo "note: the user 'tern' cannot reach $DIR; the demo runs as root"
+		fi
+	else
+		USER_OPT=$(id -un)
+	fi
+	"$TERN" init "$DIR" --domain example.test --hostname mail.example.test \
+		--user "$USER_OPT" --force
 	for a in demo@example.test friend@example.test; do
 		printf '%s\n' "$PASS" | "$TERN" -c "$DIR/tern.conf" account add "$a" --password-stdin
 	done

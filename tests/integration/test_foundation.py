@@ -30,7 +30,8 @@ def test_version_and_help():
 
 
 def test_init_writes_a_working_server(tmp_path):
-    p = tern_cmd("init", str(tmp_path / "d"), "--domain", "init.test")
+    # --user "": pytest's temp folders are private to the user running it
+    p = tern_cmd("init", str(tmp_path / "d"), "--domain", "init.test", "--user", "")
     assert p.returncode == 0, p.stderr
     assert "tern.conf" in p.stdout and "account add" in p.stdout
     conf = tmp_path / "d" / "tern.conf"
@@ -186,7 +187,7 @@ def test_sighup_reloads_certificate(tern, tmp_path):
     proto = implicit_tls_proto(tern)
     before = cert_serial(tern, proto)
     other = tmp_path / "other"
-    p = tern_cmd("init", str(other), "--domain", "example.test")
+    p = tern_cmd("init", str(other), "--domain", "example.test", "--user", "")
     assert p.returncode == 0
     os.replace(other / "tls" / "cert.pem", tern.cert)
     os.replace(other / "tls" / "key.pem", os.path.join(tern.dir, "tls", "key.pem"))
