@@ -199,6 +199,13 @@ struct store {
 	int64_t *c_changed;
 	size_t c_nchanged, c_changed_cap;
 	bool c_queue_changed;
+	bool c_all_changed;	/* another process committed: every watcher */
+
+	/* writer thread, while a loop is attached: PRAGMA data_version of
+	 * the writer's connection, which only another connection's commit
+	 * changes (our readers are query_only) */
+	int64_t ext_version;
+	double ext_next;	/* mono() of the next poll */
 
 	/* watchers (loop thread; recursive lock for writer-thread mode) */
 	pthread_mutex_t wlock;

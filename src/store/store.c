@@ -17,6 +17,9 @@
 
 /* threads making blob files durable in parallel */
 #define STORE_SYNC_THREADS 48
+/* how often the writer looks for commits of other processes (tern
+ * import, tern account) while a loop is attached */
+#define STORE_EXT_POLL_S 0.5
 
 const char *
 store_strerror(int err)
@@ -156,15 +159,18 @@ changed_add(struct store *s, int64_t id)
 	s->c_changed[s->c_nchanged++] = id;
 }
 
+/* all: another process committed, we do not know what: call every
+ * watcher (each then asks for changes since its modseq) */
 static void
-watchers_dispatch(struct store *s, const int64_t *ids, size_t n, bool queue)
+watchers_dispatch(struct store *s, const int64_t *ids, size_t n, bool queue,
+		  bool all)
 {
 	pthread_mutex_lock(&s->wlock);
 	s->dispatching++;
 	for (struct store_watch *w = s->watchers; w; w = w->next) {
 		if (w->dead)
 			continue;
-		bool hit = (queue && w->mailbox_id == 0);
+		bool hit = all || (queue && w->mailbox_id == 0);
 		for (size_t i = 0; !hit && i < n; i++)
 			hit = (w->mailbox_id == ids[i]);
 		if (hit)
@@ -192,7 +198,7 @@ completions_run(struct store *s)
 	struct store_op *ops;
 	int64_t *changed;
 	size_t nchanged;
-	bool qchanged;
+	bool qchanged, all;
 
 	pthread_mutex_lock(&s->lock);
 	ops = s->c_head;
@@ -201,9 +207,10 @@ completions_run(struct store *s)
 	changed = s->c_changed;
 	nchanged = s->c_nchanged;
 	qchanged = s->c_queue_changed;
+	all = s->c_all_changed;
 	s->c_changed = NULL;
 	s->c_nchanged = s->c_changed_cap = 0;
-	s->c_queue_changed = false;
+	s->c_queue_changed = s->c_all_changed = false;
 	pthread_mutex_unlock(&s->lock);
 
 	while (ops) {
@@ -212,8 +219,8 @@ completions_run(struct store *s)
 		op->cb(op->arg, op->ret);
 		op_destroy(op);
 	}
-	if (nchanged || qchanged)
-		watchers_dispatch(s, changed, nchanged, qchanged);
+	if (nchanged || qchanged || all)
+		watchers_dispatch(s, changed, nchanged, qchanged, all);
 	free(changed);
 }
 
@@ -242,6 +249,8 @@ store_attach_loop(struct store *s, struct uv_loop_s *loop)
 	uv_unref((uv_handle_t *)a);
 	pthread_mutex_lock(&s->lock);
 	s->async = (struct uv_async_s *)a;
+	/* the writer starts polling for other processes' commits */
+	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -328,7 +337,7 @@ batch_finish(struct store *s, struct store_op *ops)
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (nw || wqueue)
-		watchers_dispatch(s, wchanged, nw, wqueue);
+		watchers_dispatch(s, wchanged, nw, wqueue, false);
 	free(wchanged);
 
 	/* then the completions */
@@ -528,6 +537,57 @@ freed_flush(struct store *s)
 	s->nfreed = 0;
 }
 
+/* PRAGMA data_version of the writer's connection (writer thread, or
+ * store_open before the writer starts); -1 on error */
+static int64_t
+ext_version(struct store *s)
+{
+	sqlite3_stmt *st = db_prep(s->wdb, "PRAGMA data_version");
+	int64_t v = -1;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+/* writer thread, lock held, loop attached: has another process (tern
+ * import, tern account) committed since the last look? Then tell every
+ * watcher on the loop. Our own commits do not change the writer
+ * connection's data_version, so they never cause these calls. */
+static void
+ext_poll(struct store *s)
+{
+	int64_t v;
+
+	s->ext_next = mono() + STORE_EXT_POLL_S;
+	pthread_mutex_unlock(&s->lock);
+	v = ext_version(s);
+	pthread_mutex_lock(&s->lock);
+	if (v < 0 || v == s->ext_version)
+		return;
+	s->ext_version = v;
+	s->c_all_changed = true;
+	uv_async_send((uv_async_t *)s->async);
+}
+
+/* wait on s->wake (monotonic clock) until mono() reaches t */
+static void
+wake_wait_until(struct store *s, double t)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -538,8 +598,16 @@ writer_main(void *arg)
 		struct store_op *ops;
 		size_t n = 0;
 
-		while (s->q_head == NULL && !s->stopping)
-			pthread_cond_wait(&s->wake, &s->lock);
+		/* between batches, also under a steady load */
+		if (s->async && !s->stopping && mono() >= s->ext_next)
+			ext_poll(s);
+		if (s->q_head == NULL && !s->stopping) {
+			if (s->async)
+				wake_wait_until(s, s->ext_next);
+			else
+				pthread_cond_wait(&s->wake, &s->lock);
+			continue;
+		}
 		if (s->q_head == NULL && s->stopping)
 			break;
 		ops = s->q_head;
@@ -619,7 +687,14 @@ store_open(const struct store_settings *set, struct store **store_r,
 		pthread_mutex_init(&s->wlock, &ma);
 		pthread_mutexattr_destroy(&ma);
 	}
-	pthread_cond_init(&s->wake, NULL);
+	{
+		/* timed waits (ext_poll) on the monotonic clock */
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_mutex_init(&s->sync_lock, NULL);
 	pthread_cond_init(&s->sync_wake, NULL);
 	pthread_cond_init(&s->sync_done, NULL);
@@ -667,6 +742,8 @@ store_open(const struct store_settings *set, struct store **store_r,
 		if ((ret = store_blob_next_id(s, 0)) < 0)
 			goto fail;
 	}
+	/* the baseline: commits from now on are news to our watchers */
+	s->ext_version = ext_version(s);
 	if ((ret = store_sync_start(s, STORE_SYNC_THREADS)) < 0) {
 		if (error_r)
 			*error_r = xstrdup("cannot start sync threads");
@@ -719,7 +796,8 @@ store_close(struct store **sp)
 		pthread_join(s->ul_thread, NULL);
 	}
 	/* completions still waiting for the loop run here */
-	if (s->c_head || s->c_nchanged || s->c_queue_changed)
+	if (s->c_head || s->c_nchanged || s->c_queue_changed ||
+	    s->c_all_changed)
 		completions_run(s);
 	if (s->async)
 		uv_close((uv_handle_t *)s->async, async_close_cb);

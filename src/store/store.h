@@ -809,7 +809,11 @@ int store_expunge(struct store *store, int64_t account_id,
  * in the same loop pass; without one, the watchers run before the
  * completions are reported.
  * At most one call per watcher per commit. The watcher then calls
- * store_mailbox_changes() with the modseq it knows. */
+ * store_mailbox_changes() with the modseq it knows.
+ * Commits of another process on the same data folder (tern import,
+ * tern account) are noticed within 0.5 s while a loop is attached;
+ * then every watcher is called (nothing tells which mailboxes
+ * changed), on the loop thread. */
 typedef void store_watch_fn(void *arg, int64_t mailbox_id);
 
 /* Register on the loop thread. mailbox_id 0 watches the outbound queue

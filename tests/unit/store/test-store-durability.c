@@ -319,6 +319,88 @@ append_one(struct store *s, int64_t account, int64_t mailbox)
 }
 
 /* ------------------------------------------------------------------ */
+/* another process's commits reach this one's watchers                */
+
+/* run the loop until c->watch_calls > calls or ms pass; elapsed ms */
+static double
+loop_until_watch(uv_loop_t *loop, struct loopctx *c, int calls, double ms)
+{
+	double t0 = now_ms();
+
+	while (c->watch_calls <= calls && now_ms() - t0 < ms) {
+		uv_run(loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+	return now_ms() - t0;
+}
+
+TEST(store_watch_sees_other_process)
+{
+	int64_t ids[3];
+	struct loopctx c;
+	uv_loop_t loop;
+	uv_timer_t keepalive;
+	struct store *cli;
+	struct store_mailbox mb;
+	struct store_rcpt r;
+	struct store_blob *b;
+	double dt;
+
+	memset(&c, 0, sizeof(c));
+	c.s = st_setup("d", ids);
+	c.account = ids[0];
+	c.inbox = st_mbox(c.s, ids[0], "INBOX");
+	CHECK_INT(store_mailbox_status(c.s, ids[0], c.inbox, &mb), 0);
+	c.modseq = mb.highestmodseq;
+	store_mailbox_clear(&mb);
+	uv_loop_init(&loop);
+	uv_timer_init(&loop, &keepalive);
+	uv_timer_start(&keepalive, keepalive_cb, 1000, 1000);
+	CHECK_INT(store_attach_loop(c.s, &loop), 0);
+	c.w = store_watch(c.s, c.inbox, loop_watch, &c);
+
+	/* our own write elsewhere wakes nobody, not even after a poll */
+	append_one(c.s, ids[1], st_mbox(c.s, ids[1], "INBOX"));
+	loop_until_watch(&loop, &c, 0, 1200);
+	CHECK_INT(c.watch_calls, 0);
+
+	/* `tern import` beside the server: its own handle, same folder */
+	cli = st_open("d", true);
+	append_one(cli, ids[0], c.inbox);
+	dt = loop_until_watch(&loop, &c, 0, 5000);
+	CHECK_INT(c.watch_calls, 1);
+	CHECK_INT(c.changes, 1);
+	/* the poll interval is 500 ms; slack for a loaded machine */
+	CHECK(dt < 1500);
+
+	/* a delivery from the other handle, then quiet again */
+	b = st_blob(cli, "Subject: x\r\n\r\nfrom the cli\r\n");
+	memset(&r, 0, sizeof(r));
+	r.kind = STORE_RCPT_LOCAL;
+	r.account_id = ids[0];
+	CHECK_INT(store_deliver(cli, &b, NULL, &r, 1, NULL, NULL, NULL), 0);
+	dt = loop_until_watch(&loop, &c, 1, 5000);
+	CHECK_INT(c.watch_calls, 2);
+	CHECK_INT(c.changes, 2);
+	CHECK(dt < 1500);
+	loop_until_watch(&loop, &c, 2, 1200);
+	CHECK_INT(c.watch_calls, 2);
+	/* its exit checkpoints the WAL (a new data_version): at most one
+	 * more call, which finds nothing new */
+	store_close(&cli);
+	loop_until_watch(&loop, &c, 2, 1200);
+	CHECK(c.watch_calls <= 3);
+	CHECK_INT(c.changes, 2);
+
+	store_unwatch(&c.w);
+	store_close(&c.s);
+	/* nothing of the store's is left on the loop */
+	uv_close((uv_handle_t *)&keepalive, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* freed blob files are unlinked after the completions                */
 
 struct expunge_wait {
