@@ -234,3 +234,31 @@ def test_relay_bounce_into_local_inbox(env):
         assert queue_empty(a)
     finally:
         fake.stop()
+
+
+def test_relay_sigterm_during_session(env):
+    """SIGTERM while a session waits on a slow peer: the server stops
+    within seconds (workers notice within 1 s), the unfinished message
+    stays queued and goes out after the restart."""
+    a = env.tern("a", "a.test", A)
+    a.cli("alias", "add", "fwd@a.test", "carol@sink.test")
+    fake = env.fake()
+    fake.delay = 8
+    fake.start()
+    try:
+        start(a)
+        send(a, "dave@example.net", ["fwd@a.test"], subject="slow peer")
+        wait_for(lambda: any(c == "DATA" for c in fake.commands), what="DATA")
+        t0 = time.time()
+        assert a.stop() == 0
+        assert time.time() - t0 < 5
+        assert not queue_empty(a)          # not recorded as sent
+        fake.delay = 0
+        start(a)
+        wait_for(lambda: queue_empty(a), what="empty queue")
+        subjects = [email.message_from_bytes(m["data"])["Subject"] for m in fake.messages]
+        # the peer completed the first copy after we hung up: SMTP's
+        # at-least-once; nothing is lost
+        assert "slow peer" in subjects
+    finally:
+        fake.stop()
