@@ -163,6 +163,51 @@ store_blob_begin(struct store *s, struct store_blob **blob_r)
 	return 0;
 }
 
+/* count bare LFs (before b->size grows: b->last is the byte before) */
+static void
+blob_count_lf(struct store_blob *b, const unsigned char *p, size_t len)
+{
+	const unsigned char *q = p, *end = p + len, *lf;
+
+	if (len == 0)
+		return;
+	while ((lf = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		unsigned char before = lf > p ? lf[-1] :
+			(b->size ? b->last : 0);
+
+		if (lf == p && b->size == 0)
+			b->first_lf = true;
+		if (before != '\r')
+			b->bare_lf++;
+		q = lf + 1;
+	}
+	b->last = end[-1];
+}
+
+uint64_t
+store_crlf_size(const void *prefix, size_t prefix_len,
+		const struct store_blob *b)
+{
+	const unsigned char *p = prefix;
+	uint64_t n = prefix_len + b->size + b->bare_lf;
+	unsigned char last;
+
+	for (size_t i = 0; i < prefix_len; i++)
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			n++;
+	/* the blob's leading LF ends the prefix's CR: not bare */
+	if (prefix_len && p[prefix_len - 1] == '\r' && b->first_lf)
+		n--;
+	if (prefix_len + b->size == 0)
+		return 0;
+	last = b->size ? b->last : p[prefix_len - 1];
+	if (last == '\r')
+		n += 1;
+	else if (last != '\n')
+		n += 2;
+	return n;
+}
+
 int
 store_blob_write(struct store_blob *b, const void *data, size_t len)
 {
@@ -192,6 +237,7 @@ store_blob_write(struct store_blob *b, const void *data, size_t len)
 		}
 	}
 	store_parse_feed(b, data, len);
+	blob_count_lf(b, data, len);
 	b->size += len;
 	return 0;
 }

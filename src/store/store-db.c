@@ -76,6 +76,7 @@ static const char schema_sql[] =
 	" internaldate INTEGER NOT NULL,"
 	" internaldate_tz INTEGER NOT NULL DEFAULT 0,"
 	" savedate INTEGER NOT NULL,"
+	" crlf_size INTEGER,"	/* store_msgref.crlf_size; NULL: unknown */
 	" PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS messages_modseq"
 	" ON messages(mailbox_id, modseq);"
@@ -266,6 +267,26 @@ db_end_read(struct db *db)
 		db_exec(db, "COMMIT");
 }
 
+/* true if table has the column (schema upgrades) */
+static bool
+db_has_column(struct db *db, const char *table, const char *column)
+{
+	char *sql = xasprintf("PRAGMA table_info(%s)", table);
+	sqlite3_stmt *st;
+	bool has = false;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *name = sqlite3_column_text(st, 1);
+			if (name && strcmp((const char *)name, column) == 0)
+				has = true;
+		}
+		sqlite3_finalize(st);
+	}
+	free(sql);
+	return has;
+}
+
 int
 db_schema(struct db *db, char **error_r)
 {
@@ -290,6 +311,11 @@ db_schema(struct db *db, char **error_r)
 	}
 	sqlite3_finalize(st);
 	if (!has_data && db_exec(db, "ALTER TABLE blobs ADD COLUMN data BLOB") < 0)
+		return STORE_EIO;
+	/* stores made before messages.crlf_size (old rows stay NULL) */
+	if (!db_has_column(db, "messages", "crlf_size") &&
+	    db_exec(db, "ALTER TABLE messages ADD COLUMN crlf_size INTEGER")
+	    < 0)
 		return STORE_EIO;
 	return 0;
 }

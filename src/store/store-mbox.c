@@ -577,7 +577,7 @@ store_mailbox_open(struct store *s, int64_t account_id, int64_t mailbox_id,
 		   struct store_view *out)
 {
 	static const char sql[] =
-		"SELECT uid, flags, modseq, size FROM messages"
+		"SELECT uid, flags, modseq, size, crlf_size FROM messages"
 		" WHERE mailbox_id = ? ORDER BY uid";
 	struct db *db = db_reader(s);
 	sqlite3_stmt *st;
@@ -613,6 +613,8 @@ store_mailbox_open(struct store *s, int64_t account_id, int64_t mailbox_id,
 		m->flags = (uint32_t)sqlite3_column_int(st, 1);
 		m->modseq = (uint64_t)sqlite3_column_int64(st, 2);
 		m->size = (uint64_t)sqlite3_column_int64(st, 3);
+		/* NULL (stored before it was kept): 0, unknown */
+		m->crlf_size = (uint64_t)sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
 out:

@@ -129,6 +129,7 @@ struct msg_row {
 	char *keywords;
 	int64_t idate;
 	int32_t tz;
+	uint64_t crlf_size;	/* store_crlf_size() */
 };
 
 static int
@@ -138,7 +139,7 @@ msg_insert(struct store *s, int64_t account_id, int64_t mailbox_id,
 	static const char sql[] =
 		"INSERT INTO messages(mailbox_id, uid, blob_id, prefix, size,"
 		" flags, keywords, modseq, internaldate, internaldate_tz,"
-		" savedate) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+		" savedate, crlf_size) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *st = db_prep(s->wdb, sql);
 	int ret;
 
@@ -160,6 +161,7 @@ msg_insert(struct store *s, int64_t account_id, int64_t mailbox_id,
 	sqlite3_bind_int64(st, 9, r->idate);
 	sqlite3_bind_int(st, 10, r->tz);
 	sqlite3_bind_int64(st, 11, store_now());
+	sqlite3_bind_int64(st, 12, (int64_t)r->crlf_size);
 	if ((ret = db_step_done(s->wdb, st, "message insert")) < 0)
 		return ret;
 	if ((ret = store_blob_ref(s, r->blob_id, 1)) < 0)
@@ -322,6 +324,7 @@ deliver_local(struct store *s, struct deliver_op *o, size_t i)
 	row.prefix = o->prefix[i];
 	row.prefix_len = o->prefix[i] ? r->prefix_len : 0;
 	row.size = row.prefix_len + b->size;
+	row.crlf_size = store_crlf_size(row.prefix, row.prefix_len, b);
 	row.flags = r->flags;
 	row.keywords = o->keywords[i];
 	row.idate = store_now();
@@ -511,6 +514,7 @@ exec_append(struct store *s, struct store_op *op)
 	memset(&row, 0, sizeof(row));
 	row.blob_id = op->blob->id;
 	row.size = op->blob->size;
+	row.crlf_size = store_crlf_size(NULL, 0, op->blob);
 	row.flags = o->flags;
 	row.keywords = o->keywords;
 	row.idate = o->idate ? o->idate : store_now();
@@ -895,9 +899,10 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 	static const char ins[] =
 		"INSERT INTO messages(mailbox_id, uid, blob_id, prefix, size,"
 		" flags, keywords, modseq, internaldate, internaldate_tz,"
-		" savedate) SELECT ?5, ?6 - 1 + row_number() OVER"
+		" savedate, crlf_size) SELECT ?5, ?6 - 1 + row_number() OVER"
 		" (ORDER BY uid), blob_id, prefix, size, flags, keywords, ?7,"
-		" internaldate, internaldate_tz, ?8 FROM messages WHERE " XCOND
+		" internaldate, internaldate_tz, ?8, crlf_size FROM messages"
+		" WHERE " XCOND
 		" ORDER BY uid";
 	struct store_uid_range *rv = NULL;
 	struct store_uidlist gone = { 0, NULL };

@@ -227,6 +227,10 @@ struct store_blob {
 	bool new_dir;		/* created blobs/xx: fsync blobs/ too */
 	bool has_file;		/* else the bytes are in mem (inline) */
 	struct buf mem;		/* inline body, <= store->inline_max */
+	/* line ends, counted as the bytes stream in (store_crlf_size) */
+	uint64_t bare_lf;	/* LFs not preceded by CR (a leading LF too) */
+	bool first_lf;		/* the body starts with LF */
+	unsigned char last;	/* last byte written */
 	struct store_blob *sync_next;
 	struct store_parse parse;
 	bool parsed;
@@ -260,6 +264,11 @@ int store_blob_next_id(struct store *s, int64_t at_least);
 int store_reader_new(struct store *s, struct db *db, int64_t blob_id,
 		     const void *prefix, size_t prefix_len,
 		     struct store_reader **r_r);
+/* size of prefix + blob with every bare LF as CRLF and a missing
+ * final line end added (CRLF, or LF after a final CR): the octets
+ * POP3 sends (store_msgref.crlf_size) */
+uint64_t store_crlf_size(const void *prefix, size_t prefix_len,
+			 const struct store_blob *b);
 /* adjust refcount by delta (writer thread); frees at 0 */
 int store_blob_ref(struct store *s, int64_t blob_id, int delta);
 void store_parse_clear(struct store_parse *p);

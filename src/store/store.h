@@ -580,6 +580,13 @@ struct store_msgref {
 	uint32_t flags;		/* STORE_F_* */
 	uint64_t modseq;
 	uint64_t size;		/* RFC822.SIZE (prefix + blob) */
+	/* size with every bare LF counted as CRLF and a missing final
+	 * line end added (CRLF; LF after a final CR): the octets POP3
+	 * announces and sends (pop3-dot.c), counted by the blob writer
+	 * at delivery, so no read is needed. == size for a CRLF message
+	 * that ends with CRLF. 0 with size > 0: unknown (stored before
+	 * this was kept): read the message. */
+	uint64_t crlf_size;
 };
 
 struct store_view {

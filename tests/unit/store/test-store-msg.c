@@ -3,6 +3,9 @@
 #include "store-test-util.h"
 
 #include "mime/mime.h"
+#include "pop3/pop3-dot.h"
+
+#include <sqlite3.h>
 
 static const char MSG1[] =
 	"From: Alice <alice@remote.net>\r\n"
@@ -1049,5 +1052,168 @@ TEST(store_copy_move_same_mailbox)
 		store_uidmap_free(&map);
 	}
 	CHECK_INT(st_count_files("d", "blobs"), 3);
+	store_close(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* crlf_size: the POP3 octets, counted while the blob streams in      */
+
+/* the oracle: what POP3's sender counts for these bytes */
+static uint64_t
+pop3_octets(const char *text, size_t len)
+{
+	struct pop3_dot d;
+
+	pop3_dot_init(&d, NULL);
+	pop3_dot_feed(&d, text, len, NULL);
+	pop3_dot_finish(&d, NULL);
+	return pop3_dot_octets(&d);
+}
+
+static uint64_t
+view_crlf_size(struct store *s, int64_t account, int64_t mbox, uint32_t uid,
+	       uint64_t *size_r)
+{
+	struct store_view v;
+	uint64_t n = UINT64_MAX;
+
+	CHECK_INT(store_mailbox_open(s, account, mbox, &v), 0);
+	for (size_t i = 0; i < v.n; i++)
+		if (v.msgs[i].uid == uid) {
+			n = v.msgs[i].crlf_size;
+			*size_r = v.msgs[i].size;
+		}
+	store_view_free(&v);
+	return n;
+}
+
+TEST(store_crlf_size_counts_bare_lf)
+{
+	static const char *bodies[] = {
+		"Subject: crlf\r\n\r\nall CRLF\r\n",
+		"Subject: lf\n\nbare\nLF\n",
+		"Subject: mixed\r\n\nbare\r\nand\n\n",
+		"\nleading LF\r\n",
+		"Subject: no end\r\n\r\nlast line",
+		"Subject: ends in CR\r\n\r\nx\r",
+		"Subject: lone CR\r\n\r\na\rb\r\n\r\r\n",
+	};
+	static const char *prefixes[] = {
+		"Delivered-To: a@example.org\r\n", "X-Pfx: lf\n", "X-Cr: y\r",
+		"",
+	};
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	uint32_t uid;
+	uint64_t size = 0;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		const char *t = bodies[i];
+		size_t len = strlen(t);
+		struct store_blob *b = NULL;
+
+		/* APPEND, written a byte at a time: CR and LF in
+		 * different writes */
+		CHECK_INT(store_blob_begin(s, &b), 0);
+		for (size_t k = 0; k < len; k++)
+			CHECK_INT(store_blob_write(b, t + k, 1), 0);
+		CHECK_INT(store_append(s, ids[0], inbox, &b, 0, NULL, 0, 0,
+				       &uid, NULL, NULL), 0);
+		{
+			uint64_t crlf = view_crlf_size(s, ids[0], inbox, uid,
+						       &size);
+			CHECK_INT(crlf, pop3_octets(t, len));
+			CHECK_INT(size, len);
+		}
+
+		/* deliveries with a prefix, the body in one write */
+		for (size_t j = 0; j < sizeof(prefixes) / sizeof(prefixes[0]);
+		     j++) {
+			struct store_rcpt r;
+			char *served;
+
+			b = st_blob(s, t);
+			memset(&r, 0, sizeof(r));
+			r.kind = STORE_RCPT_LOCAL;
+			r.account_id = ids[1];
+			r.prefix = prefixes[j];
+			r.prefix_len = strlen(prefixes[j]);
+			CHECK_INT(store_deliver(s, &b, NULL, &r, 1, NULL, NULL,
+						NULL), 0);
+			served = st_read(s, ids[1], r.mailbox_id, r.uid);
+			CHECK(served != NULL);
+			if (served == NULL)
+				continue;
+			CHECK_INT(view_crlf_size(s, ids[1], r.mailbox_id,
+						 r.uid, &size),
+				  pop3_octets(served, strlen(served)));
+			CHECK_INT(size, strlen(served));
+			free(served);
+		}
+	}
+	/* a CRLF message: the same as size */
+	{
+		uint64_t crlf = view_crlf_size(s, ids[0], inbox, 1, &size);
+		CHECK_INT(crlf, size);
+	}
+	/* COPY keeps it */
+	{
+		struct store_uid_range all = { 1, UINT32_MAX };
+		struct store_uidmap map;
+		int64_t dst;
+
+		CHECK_INT(store_mailbox_create(s, ids[0], "Copies", 0, &dst,
+					       NULL, NULL), 0);
+		CHECK_INT(store_copy(s, ids[0], inbox, &all, 1, dst, &map,
+				     NULL, NULL), 0);
+		CHECK_INT(map.n, sizeof(bodies) / sizeof(bodies[0]));
+		for (size_t k = 0; k < map.n; k++) {
+			uint64_t a, bsz;
+			CHECK_INT(view_crlf_size(s, ids[0], dst, map.dst[k],
+						 &bsz),
+				  view_crlf_size(s, ids[0], inbox, map.src[k],
+						 &a));
+		}
+		store_uidmap_free(&map);
+	}
+	store_close(&s);
+}
+
+/* a store made before messages.crlf_size: the column is added, old
+ * rows say 0 (unknown), new rows have it */
+TEST(store_crlf_size_schema_upgrade)
+{
+	int64_t ids[3];
+	struct store *s = st_setup("d", ids);
+	int64_t inbox = st_mbox(s, ids[0], "INBOX");
+	char path[600];
+	sqlite3 *db = NULL;
+	uint64_t size = 0;
+	struct store_blob *b;
+	uint32_t uid = 0;
+
+	append_n(s, ids[0], inbox, 1);
+	store_close(&s);
+	snprintf(path, sizeof(path), "%s/d/tern.db", test_tmpdir());
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "ALTER TABLE messages DROP COLUMN crlf_size",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = st_open("d", true);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_INT(view_crlf_size(s, ids[0], inbox, 1, &size), 0);
+	CHECK(size > 0);
+	b = st_blob(s, "Subject: new\n\nbare\n");
+	CHECK_INT(store_append(s, ids[0], inbox, &b, 0, NULL, 0, 0, &uid,
+			       NULL, NULL), 0);
+	{
+		uint64_t crlf = view_crlf_size(s, ids[0], inbox, uid, &size);
+		CHECK_INT(size, 19);
+		CHECK_INT(crlf, 22);	/* three bare LFs */
+	}
 	store_close(&s);
 }
