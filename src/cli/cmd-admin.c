@@ -3,6 +3,7 @@
 #include "auth/password.h"
 #include "auth/scram.h"
 #include "lib/buf.h"
+#include "smtp/queue-admin.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -276,3 +277,4 @@ with_store(struct cli *cli, int (*fn)(struct store *, int, char **))
 int cmd_domain(struct cli *cli) { return with_store(cli, domain_main); }
 int cmd_account(struct cli *cli) { return with_store(cli, account_main); }
 int cmd_alias(struct cli *cli) { return with_store(cli, alias_main); }
+int cmd_queue(struct cli *cli) { return with_store(cli, queue_admin_cli); }

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "serve", cmd_serve, "serve                                  run the server in the foreground" },
 	{ "domain", cmd_domain, "domain add|list|remove [DOMAIN]        local mail domains" },
 	{ "account", cmd_account, "account add|passwd|list|remove|quota|disable|enable (see tern account help)" },
+	{ "queue", cmd_queue, "queue list|show ID|retry ID|delete ID|flush   the outbound queue" },
 	{ "alias", cmd_alias, "alias add|list|remove ADDRESS [TARGET] aliases and catch-alls (@domain)" },
 	{ "import", cmd_import, "import ACCOUNT PATH [--mailbox NAME]   Maildir(++), mbox file or folder of mbox files" },
 	{ "export", cmd_export, "export ACCOUNT PATH [--force]          the account's mailboxes as a Maildir++ tree" },

@@ -3,6 +3,7 @@
 #include "imap/imap.h"
 #include "lib/service.h"
 #include "pop3/pop3.h"
+#include "smtp/relay.h"
 #include "smtp/smtp.h"
 #include "smtp/submission.h"
 
@@ -14,5 +15,6 @@ const struct service *const tern_services[] = {
 	&imaps_service,
 	&pop3_service,
 	&pop3s_service,
+	&relay_service,		/* no listener: the outbound queue */
 	NULL
 };
