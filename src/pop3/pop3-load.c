@@ -3,11 +3,11 @@
  *
  * The octets POP3 announces for a message are counted by the same
  * machine that sends it (pop3-dot.c), so a stored message with bare LF
- * line ends is announced and sent with the same count. The store keeps
- * no "CRLF size", so each message is read once (from the page cache for
- * recently delivered mail) and its size remembered (pop3-sizes.h): later
- * logins cost O(messages), not O(bytes). A count made by the store at
- * delivery would spare even the first read. */
+ * line ends is announced and sent with the same count. The store counts
+ * the same octets at delivery (store_msgref.crlf_size, checked against
+ * pop3-dot.c by the store's tests), so a login reads no message; rows
+ * from stores older than that count are read once and remembered
+ * (pop3-sizes.h). */
 #include "pop3/pop3-private.h"
 
 #include <stdlib.h>
@@ -92,6 +92,13 @@ pop3_load_maildrop(struct store *store, int64_t account_id,
 	uids = xcalloc(v.n ? v.n : 1, sizeof(*uids));
 	sizes = xcalloc(v.n ? v.n : 1, sizeof(*sizes));
 	for (i = 0; i < v.n; i++) {
+		/* the store counted CRLF octets at delivery; 0 means a row
+		 * from before it did (or an empty message): count by reading */
+		if (v.msgs[i].crlf_size != 0) {
+			sizes[n] = v.msgs[i].crlf_size;
+			uids[n++] = v.msgs[i].uid;
+			continue;
+		}
 		rc = pop3_load_size(store, account_id, mb.id, v.msgs[i].uid,
 				    chunk, &sizes[n]);
 		if (rc == STORE_ENOTFOUND)

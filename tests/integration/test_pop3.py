@@ -870,15 +870,17 @@ def test_store_errors_are_sys_temp(tern):
     assert p.cmd("TOP 2 0") == b"-ERR [SYS/TEMP] Cannot read the message"
     assert p.cmd("NOOP") == b"+OK"
     p.cmd("QUIT")
-    # a new process has no sizes remembered: the login itself fails
+    # after a restart the sizes come from the store (no body is read at
+    # login), so the login works and the missing bodies fail on RETR
     restart(tern)
     q = Pop(tern)
-    q.cmd("USER " + A)
-    assert q.cmd("PASS " + APW) == \
-        b"-ERR [SYS/TEMP] Temporary server error, try again later"
+    q.login()
+    assert q.cmd("RETR 1") == b"-ERR [SYS/TEMP] Cannot read the message"
+    q.cmd("QUIT")
     # and the account is not left locked
-    q.cmd("USER " + A)
-    assert q.cmd("PASS " + APW).startswith(b"-ERR [SYS/TEMP]")
+    r = Pop(tern)
+    r.login()
+    r.cmd("QUIT")
 
 
 def test_message_expunged_by_imap_during_session(tern):
