@@ -70,7 +70,8 @@ class Unbound:
         self.proc = subprocess.Popen([UNBOUND, "-d", "-c", self.conf],
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
+        # generous: a loaded 2-core CI machine can take seconds to start it
+        deadline = time.time() + 30
         while time.time() < deadline:
             try:
                 if "start of service" in open(self.logp).read():
@@ -81,7 +82,11 @@ class Unbound:
                 break
             time.sleep(0.05)
         self.stop()
-        raise AssertionError("unbound did not start")
+        try:
+            log = open(self.logp).read()
+        except FileNotFoundError:
+            log = "(no log)"
+        raise AssertionError("unbound did not start:\n" + log[-2000:])
 
     @property
     def resolver(self):
