@@ -99,12 +99,12 @@ test-san: deps
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 fuzz:
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
-	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -O1 -U_FORTIFY_SOURCE" \
+	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -O1 -U_FORTIFY_SOURCE" \
 	    build-fuzz/libtern.a
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	    echo "fuzzer $$n"; \
 	    clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) \
-	      -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f \
+	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o build-fuzz/$$n $$f \
 	      build-fuzz/libtern.a $(LIBS) || exit 1; done
 
 bench: $(BUILD)/tern

@@ -198,7 +198,9 @@ smtp_session_line(struct smtp_session *s, struct slice line, bool bare_lf)
 {
 	bool ok;
 
-	if (bare_lf) {
+	if (bare_lf && s->line_hook) {
+		ok = s->line_hook(s, (struct slice){ NULL, 0 });
+	} else if (bare_lf) {
 		/* a command line must end in CRLF (RFC 5321 2.3.8) */
 		smtp_session_reply(s, 500, "5.5.2",
 				   "Bare LF in command: use CRLF line endings");
@@ -247,7 +249,11 @@ smtp_session_input(struct smtp_session *s)
 		case CONN_LINE_NONE:
 			return;
 		case CONN_LINE_TOO_LONG:
-			smtp_session_reply(s, 500, "5.5.2", "Line too long");
+			if (s->line_hook)
+				/* a dropped SASL line ends the exchange */
+				(void)s->line_hook(s, (struct slice){ NULL, 0 });
+			else
+				smtp_session_reply(s, 500, "5.5.2", "Line too long");
 			if (++s->errors >= conf->smtp.max_errors)
 				smtp_session_close(s, "4.7.0",
 						   "Too many errors, closing",

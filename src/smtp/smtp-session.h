@@ -122,7 +122,9 @@ struct smtp_session {
 	int64_t auth_account_id;
 	char *auth_address;
 	/* when set, input lines go here instead of the command parser
-	 * (SASL continuation lines); clear it to return to commands */
+	 * (SASL continuation lines); clear it to return to commands. A
+	 * line that was dropped (over-long, bare LF) comes as line.p ==
+	 * NULL: the hook must end its exchange and reply. */
 	bool (*line_hook)(struct smtp_session *s, struct slice line);
 	bool suspended;			/* smtp_session_suspend() */
 	bool conn_gone;			/* on_close came while we waited */

@@ -242,6 +242,14 @@ submission_auth_line(struct smtp_session *s, struct slice line)
 	struct buf in = BUF_INIT, ch = BUF_INIT;
 	enum sasl_result r;
 
+	if (line.p == NULL) {
+		/* over-long or bare-LF line: it was dropped, so end the
+		 * exchange rather than read the next command as an answer */
+		submission_auth_end(s);
+		smtp_session_reply(s, 500, "5.5.2",
+				   "Line too long or not CRLF ended: authentication aborted");
+		return false;
+	}
 	if (line.len == 1 && line.p[0] == '*') {
 		/* RFC 4954 4: the client gave up; not a failed login */
 		submission_auth_log(s, "cancelled", sasl_username(d->sasl),

@@ -89,6 +89,11 @@ class Tern:
         text = re.sub(r"(?m)^log_level = .*\n", lambda m: "log_level = debug\n" + listens,
                       text, count=1)
         # extra text from an earlier rewrite ends the file: keep it
+        # tests never reach real DNS (or mail servers beyond it): the
+        # relay asks a resolver port where nothing answers, so remote
+        # mail stays queued (a test with its own DNS overrides this)
+        if "\n[dns]\nresolver = 127.0.0.1@9\n" not in text:
+            text = text.rstrip("\n") + "\n\n[dns]\nresolver = 127.0.0.1@9\n"
         with open(self.conf, "w") as f:
             f.write(text.rstrip("\n") + "\n\n" + extra + "\n")
 

@@ -302,6 +302,23 @@ def test_cancel_and_bad_base64(tern):
     assert "submission auth failed" not in tern.log()
 
 
+def test_overlong_or_bare_lf_sasl_line_ends_the_exchange(tern):
+    """A dropped continuation line ends AUTH: the next command is a
+    command again, not read as a SASL answer."""
+    r = raw_tls(tern)
+    assert r.cmd("AUTH LOGIN")[0] == 334
+    r.send(b"A" * 5000 + b"\r\n")
+    code, text = r.reply()
+    assert code == 500 and "authentication aborted" in text
+    assert r.cmd("NOOP")[0] == 250
+    assert r.cmd("AUTH LOGIN")[0] == 334
+    r.send(b"dXNlcg==\n")
+    code, text = r.reply()
+    assert code == 500 and "authentication aborted" in text
+    assert r.cmd("NOOP")[0] == 250
+    r.cmd("QUIT")
+
+
 def test_malformed_sasl_counts_and_scram_cancel(tern):
     r = raw_tls(tern)
     # PLAIN without its NUL separators: a failed login, not a syntax error
