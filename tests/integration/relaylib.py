@@ -48,9 +48,18 @@ class Unbound:
 
     def __init__(self, tmp, zones, forward=None):
         self.dir = str(tmp)
-        self.port = free_udp_port()
         self.conf = os.path.join(self.dir, "unbound.conf")
         self.logp = os.path.join(self.dir, "unbound.log")
+        # a port can be taken between choosing and binding it (other
+        # tests, other programs): try a few
+        errors = []
+        for _ in range(5):
+            if self._start(zones, forward, errors):
+                return
+        raise AssertionError("unbound did not start:\n" + "\n".join(errors)[-3000:])
+
+    def _start(self, zones, forward, errors):
+        self.port = free_udp_port()
         lines = ["server:", "  interface: 127.0.0.1", "  port: %d" % self.port,
                  "  do-daemonize: no", "  use-syslog: no", '  username: ""',
                  '  chroot: ""', '  directory: "%s"' % self.dir, '  pidfile: ""',
@@ -67,26 +76,30 @@ class Unbound:
                       "  forward-addr: %s" % addr]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
-        self.proc = subprocess.Popen([UNBOUND, "-d", "-c", self.conf],
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.STDOUT)
+        if os.path.exists(self.logp):
+            os.unlink(self.logp)
+        errp = os.path.join(self.dir, "unbound.stderr")
+        with open(errp, "wb") as errf:
+            self.proc = subprocess.Popen([UNBOUND, "-d", "-c", self.conf],
+                                         stdout=subprocess.DEVNULL, stderr=errf)
         # generous: a loaded 2-core CI machine can take seconds to start it
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
                 if "start of service" in open(self.logp).read():
-                    return
+                    return True
             except FileNotFoundError:
                 pass
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
         self.stop()
-        try:
-            log = open(self.logp).read()
-        except FileNotFoundError:
-            log = "(no log)"
-        raise AssertionError("unbound did not start:\n" + log[-2000:])
+        for p in (self.logp, errp):
+            try:
+                errors.append(open(p).read())
+            except FileNotFoundError:
+                pass
+        return False
 
     @property
     def resolver(self):
