@@ -418,3 +418,20 @@ const struct store_backend store_sqlite_backend = {
 	.rollback = sqlite_rollback,
 	.errmsg = sqlite_errmsg,
 };
+
+/* db_account_exists - 0 if the account id exists, STORE_ENOTFOUND if
+ * not, STORE_EIO on a database error */
+int
+db_account_exists(struct db *db, int64_t account_id)
+{
+	static const char sql[] = "SELECT 1 FROM accounts WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int ret;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	ret = sqlite3_step(st) == SQLITE_ROW ? 0 : STORE_ENOTFOUND;
+	sqlite3_reset(st);
+	return ret;
+}

@@ -804,25 +804,10 @@ exec_mbox_create(struct store *s, struct store_op *op)
 }
 
 static int
-account_exists(struct db *db, int64_t account_id)
-{
-	static const char sql[] = "SELECT 1 FROM accounts WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int ret;
-
-	if (st == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, account_id);
-	ret = sqlite3_step(st) == SQLITE_ROW ? 0 : STORE_ENOTFOUND;
-	sqlite3_reset(st);
-	return ret;
-}
-
-static int
 exec_mbox_create_checked(struct store *s, struct store_op *op)
 {
 	struct mbox_op *o = (struct mbox_op *)op;
-	int ret = account_exists(s->wdb, o->account_id);
+	int ret = db_account_exists(s->wdb, o->account_id);
 
 	return ret < 0 ? ret : exec_mbox_create(s, op);
 }

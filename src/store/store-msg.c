@@ -277,21 +277,6 @@ deliver_free(struct store_op *op)
 }
 
 static int
-account_exists(struct db *db, int64_t account_id)
-{
-	static const char sql[] = "SELECT 1 FROM accounts WHERE id = ?";
-	sqlite3_stmt *st = db_prep(db, sql);
-	int ret;
-
-	if (st == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, account_id);
-	ret = sqlite3_step(st) == SQLITE_ROW ? 0 : STORE_ENOTFOUND;
-	sqlite3_reset(st);
-	return ret;
-}
-
-static int
 deliver_local(struct store *s, struct deliver_op *o, size_t i)
 {
 	struct store_rcpt *r = &o->out[i];
@@ -302,7 +287,7 @@ deliver_local(struct store *s, struct deliver_op *o, size_t i)
 	uint64_t modseq;
 	int ret;
 
-	if ((ret = account_exists(s->wdb, r->account_id)) < 0)
+	if ((ret = db_account_exists(s->wdb, r->account_id)) < 0)
 		return ret;
 	if (o->mailbox[i]) {
 		ret = store_mbox_by_name(s->wdb, r->account_id, o->mailbox[i],

@@ -50,6 +50,8 @@ void db_close(struct db *db);
 /* cached prepared statement, reset and with bindings cleared; NULL
  * on error (logged) */
 sqlite3_stmt *db_prep(struct db *db, const char *sql);
+/* 0 if the account id exists, STORE_ENOTFOUND, STORE_EIO */
+int db_account_exists(struct db *db, int64_t account_id);
 /* run sql without parameters or results; 0 or STORE_EIO */
 int db_exec(struct db *db, const char *sql);
 /* create or upgrade the schema (writer connection) */
