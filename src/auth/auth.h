@@ -17,6 +17,8 @@
 #ifndef TERN_AUTH_H
 #define TERN_AUTH_H
 
+#include "lib/utf8.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,10 +45,5 @@ char *auth_normalize_username(const void *name, size_t len);
 /* auth_utf8_valid - true if data[0..len) is well-formed UTF-8 (RFC 3629:
  * no overlong forms, no surrogates, nothing above U+10FFFF) */
 bool auth_utf8_valid(const void *data, size_t len);
-
-/* auth_utf8_next - decode one UTF-8 sequence at p[0..len): returns its
- * length (1..4) and the code point in *cp_r, or 0 if it is ill-formed or
- * truncated (len 0 included) */
-size_t auth_utf8_next(const unsigned char *p, size_t len, uint32_t *cp_r);
 
 #endif

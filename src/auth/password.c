@@ -108,7 +108,7 @@ password_prep_reason(const char *pw, size_t len, struct buf *out)
 	}
 	for (size_t i = 0; i < len; ) {
 		uint32_t cp;
-		size_t n = auth_utf8_next(p + i, len - i, &cp);
+		size_t n = utf8_next(p + i, len - i, &cp);
 
 		if (password_is_space(cp)) {
 			buf_append_byte(out, ' ');

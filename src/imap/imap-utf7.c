@@ -58,7 +58,7 @@ imap_utf7_encode(struct buf *out, const char *utf8, size_t len)
 		buf_append_byte(out, '&');
 		while (i < len && !(p[i] >= 0x20 && p[i] < 0x7f)) {
 			uint32_t cp;
-			size_t n = auth_utf8_next(p + i, len - i, &cp);
+			size_t n = utf8_next(p + i, len - i, &cp);
 
 			if (n == 0)
 				return false;

@@ -1,5 +1,6 @@
 /* mime-charset.c - charset conversion to UTF-8 (iconv) and UTF-8 repair */
 #include "mime/mime.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -9,39 +10,16 @@
 
 static const unsigned char replacement[3] = { 0xef, 0xbf, 0xbd };
 
-/* length of the valid UTF-8 sequence at p (1..4), or 0 if invalid */
+/* length of the valid UTF-8 sequence at p (1..4), or 0 if invalid;
+ * NUL counts as invalid (summaries are stored as C strings) */
 static size_t
 utf8_seq_len(const unsigned char *p, size_t len)
 {
-	unsigned char c = p[0];
-	size_t n;
 	uint32_t cp;
 
-	if (c < 0x80)
-		return c == 0 ? 0 : 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
+	if (len > 0 && p[0] == 0)
 		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	return utf8_next(p, len, &cp);
 }
 
 void

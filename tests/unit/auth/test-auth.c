@@ -67,7 +67,7 @@ TEST(auth_utf8_validation)
 	CHECK(!auth_utf8_valid("\xf4\x90\x80\x80", 4));		/* > 10FFFF */
 	CHECK(!auth_utf8_valid("\xe0\x80\xaf", 3));		/* overlong */
 	CHECK(!auth_utf8_valid("\x80", 1));
-	CHECK_INT(auth_utf8_next((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
+	CHECK_INT(utf8_next((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
 	CHECK_INT(cp, 0xe9);
-	CHECK_INT(auth_utf8_next((const unsigned char *)"x", 0, &cp), 0);
+	CHECK_INT(utf8_next((const unsigned char *)"x", 0, &cp), 0);
 }
