@@ -378,7 +378,8 @@ fetch_run(struct imap_cmd *cmd)
 		x->n_seen = 0;
 		return imap_cmd_write_started(cmd, store_flags(
 			s->env->store, s->account_id, s->view.mailbox_id,
-			x->ranges, n, STORE_FLAGS_ADD, STORE_F_SEEN, NULL, 0,
+			x->ranges, n, STORE_FLAGS_ADD, STORE_F_SEEN, NULL,
+			STORE_UNCHANGEDSINCE_NONE,
 			&x->fres, cb, s));
 	}
 	return imap_cmd_reply(cmd, "OK", "Fetch completed");

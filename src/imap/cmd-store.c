@@ -1,6 +1,7 @@
 /* cmd-store.c - STORE and UID STORE: FLAGS, +FLAGS, -FLAGS (.SILENT) */
 #include "imap/imap-private.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,7 +11,7 @@ struct store_ctx {
 	struct buf keywords;
 	bool silent;
 	struct store_flags_result res;
-	uint64_t unchangedsince;
+	uint64_t unchangedsince;	/* STORE_UNCHANGEDSINCE_NONE if not given */
 };
 
 static void
@@ -45,7 +46,8 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 			continue;
 		m->flags = c->flags;
 		m->modseq = c->modseq;
-		if (x->silent && !(s->condstore && x->unchangedsince)) {
+		if (x->silent && !(s->condstore &&
+		    x->unchangedsince != STORE_UNCHANGEDSINCE_NONE)) {
 			continue;
 		} else if (x->silent) {
 			/* RFC 7162 3.1.3: MODSEQ even when silent */
@@ -107,6 +109,7 @@ cmd_store(struct imap_cmd *cmd)
 	x = xcalloc(1, sizeof(*x));
 	cmd->ctx = x;
 	cmd->ctx_free = store_ctx_free;
+	x->unchangedsince = STORE_UNCHANGEDSINCE_NONE;
 	a++;
 	if (a[0].type == IMAP_ARG_LIST) {
 		/* RFC 7162: (UNCHANGEDSINCE modseq) */
@@ -115,7 +118,8 @@ cmd_store(struct imap_cmd *cmd)
 		if (!imap_arg_atom_eq(&m[0], "UNCHANGEDSINCE") ||
 		    m[1].type != IMAP_ARG_ATOM || m[2].type != IMAP_ARG_EOL ||
 		    !slice_to_u64(slice_from_cstr(m[1].u.str),
-				  &x->unchangedsince))
+				  &x->unchangedsince) ||
+		    x->unchangedsince > INT64_MAX)	/* 63-bit mod-sequence */
 			return imap_cmd_bad(cmd, "Invalid STORE modifier");
 		s->condstore = true;
 		a++;

@@ -639,7 +639,7 @@ exec_flags(struct store *s, struct store_op *op)
 
 		if (i > 0 && cur[i - 1].uid == c->uid)
 			continue;
-		if (o->unchangedsince && c->modseq > o->unchangedsince) {
+		if (c->modseq > o->unchangedsince) {
 			if (res.nfailed == fcap) {
 				fcap = fcap ? fcap * 2 : 16;
 				res.failed = xrealloc(res.failed,

@@ -755,10 +755,13 @@ struct store_flags_result {
 };
 void store_flags_result_free(struct store_flags_result *r);
 
+#define STORE_UNCHANGEDSINCE_NONE UINT64_MAX
+
 /* STORE: set/add/remove flags and keywords on the messages with uid in
- * ranges (uids that do not exist are skipped). unchangedsince: 0 =
- * none, else messages with modseq > unchangedsince are not touched and
- * are listed in res->failed. Each changed message gets a new modseq
+ * ranges (uids that do not exist are skipped). unchangedsince:
+ * STORE_UNCHANGEDSINCE_NONE = no condition, else messages with modseq >
+ * unchangedsince are not touched and are listed in res->failed (0 fails
+ * them all, RFC 7162 3.1.3). Each changed message gets a new modseq
  * (= the mailbox's new highestmodseq); unchanged ones keep theirs.
  * res (out, may be NULL). */
 int store_flags(struct store *store, int64_t account_id, int64_t mailbox_id,

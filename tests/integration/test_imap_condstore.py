@@ -40,6 +40,13 @@ def test_condstore_fetch_store_search(tern):
     r, u = c.cmd("STORE 1,2 (UNCHANGEDSINCE %d) +FLAGS (\\Flagged)" % highest)
     assert r == b"OK [MODIFIED 1] Conditional STORE failed", (r, u)
     assert [x for x in u if x.startswith(b"* 2 FETCH")]
+    # UNCHANGEDSINCE 0 always fails: a flag always "exists" (RFC 7162 3.1.3)
+    r, u = c.cmd("STORE 3:4 (UNCHANGEDSINCE 0) +FLAGS (\\Deleted)")
+    assert r == b"OK [MODIFIED 3:4] Conditional STORE failed", (r, u)
+    assert not [x for x in u if b"Deleted" in x], u
+    # a mod-sequence is 63 bits; more is a syntax error
+    r, u = c.cmd("STORE 1 (UNCHANGEDSINCE 9223372036854775808) +FLAGS (x)")
+    assert r.startswith(b"BAD"), r
     # CHANGEDSINCE: only what changed
     u = c.ok("FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % highest)
     assert sorted(x.split(b" ")[1] for x in u) == [b"1", b"2"]

@@ -106,6 +106,11 @@ def test_relay_to_fake_mx(env):
         assert m["tls"] is True
         assert b"\r\n.dot line\r\n" in m["data"]
         assert b"Subject: hello" in m["data"]
+        # RFC 5321 4.4: our trace field leads, the peer's Return-Path and
+        # our Delivered-To do not travel (they belong to final delivery)
+        assert m["data"].startswith(b"Received: from ")
+        assert b"by mail.a.test (tern)" in m["data"]
+        assert not m["data"].startswith(b"Return-Path")
         assert "EHLO mail.a.test" in fake.commands
         time.sleep(2.5)
         assert len(fake.messages) == 1

@@ -274,7 +274,8 @@ TEST(store_watch_on_loop)
 	{
 		struct store_uid_range all = { 1, UINT32_MAX };
 		CHECK_INT(store_flags(c.s, ids[0], c.inbox, &all, 1,
-				      STORE_FLAGS_ADD, STORE_F_SEEN, NULL, 0,
+				      STORE_FLAGS_ADD, STORE_F_SEEN, NULL,
+				      STORE_UNCHANGEDSINCE_NONE,
 				      NULL, loop_cb, &c), 0);
 		t0 = now_ms();
 		while (c.cb_calls < 2 && now_ms() - t0 < 5000) {
@@ -287,7 +288,7 @@ TEST(store_watch_on_loop)
 		CHECK(c.w == NULL);
 		CHECK_INT(store_flags(c.s, ids[0], c.inbox, &all, 1,
 				      STORE_FLAGS_REMOVE, STORE_F_SEEN, NULL,
-				      0, NULL, loop_cb, &c), 0);
+				      STORE_UNCHANGEDSINCE_NONE, NULL, loop_cb, &c), 0);
 		t0 = now_ms();
 		while (c.cb_calls < 3 && now_ms() - t0 < 5000) {
 			uv_run(&loop, UV_RUN_NOWAIT);

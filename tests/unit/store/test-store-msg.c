@@ -296,7 +296,7 @@ TEST(store_flags_modseq_unchangedsince)
 
 	CHECK_INT(store_flags(s, ids[0], inbox, &one, 1, STORE_FLAGS_ADD,
 			      STORE_F_SEEN | STORE_F_FLAGGED, "Work $Label1",
-			      0, &fr, NULL, NULL), 0);
+			      STORE_UNCHANGEDSINCE_NONE, &fr, NULL, NULL), 0);
 	CHECK_INT(fr.n, 1);
 	CHECK_INT(fr.nfailed, 0);
 	if (fr.n == 1) {
@@ -310,7 +310,8 @@ TEST(store_flags_modseq_unchangedsince)
 	store_flags_result_free(&fr);
 	/* same again: nothing changes, no modseq bump */
 	CHECK_INT(store_flags(s, ids[0], inbox, &one, 1, STORE_FLAGS_ADD,
-			      STORE_F_SEEN, "work", 0, &fr, NULL, NULL), 0);
+			      STORE_F_SEEN, "work",
+			      STORE_UNCHANGEDSINCE_NONE, &fr, NULL, NULL), 0);
 	CHECK_INT(fr.n, 0);
 	CHECK_INT(fr.highestmodseq, m2);
 	store_flags_result_free(&fr);
@@ -341,7 +342,8 @@ TEST(store_flags_modseq_unchangedsince)
 
 	/* remove keywords, set */
 	CHECK_INT(store_flags(s, ids[0], inbox, &one, 1, STORE_FLAGS_REMOVE,
-			      STORE_F_FLAGGED, "WORK", 0, &fr, NULL, NULL), 0);
+			      STORE_F_FLAGGED, "WORK",
+			      STORE_UNCHANGEDSINCE_NONE, &fr, NULL, NULL), 0);
 	CHECK_INT(fr.n, 1);
 	if (fr.n == 1) {
 		CHECK_STR(fr.v[0].keywords, "$Label1");
@@ -349,7 +351,8 @@ TEST(store_flags_modseq_unchangedsince)
 	}
 	store_flags_result_free(&fr);
 	CHECK_INT(store_flags(s, ids[0], inbox, &one, 1, STORE_FLAGS_SET,
-			      STORE_F_ANSWERED, "", 0, &fr, NULL, NULL), 0);
+			      STORE_F_ANSWERED, "",
+			      STORE_UNCHANGEDSINCE_NONE, &fr, NULL, NULL), 0);
 	if (fr.n == 1) {
 		CHECK_STR(fr.v[0].keywords, "");
 		CHECK_INT(fr.v[0].flags, STORE_F_ANSWERED);
