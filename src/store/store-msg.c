@@ -1385,6 +1385,7 @@ struct store_msg_iter {
 	sqlite3_stmt *st;
 	int64_t mailbox_id;
 	unsigned fields;
+	int kind;		/* which statement: index into db->iter_idle */
 	struct store_uid_range *ranges;
 	size_t nranges, next_range;
 	bool active;
@@ -1425,10 +1426,17 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 	it->fields = fields;
 	it->ranges = ranges_dup(ranges, n);
 	it->nranges = ranges ? n : 0;
-	/* a private statement: iterators may nest with other reads */
-	if (sqlite3_prepare_v2(db->h, (fields & STORE_MSG_PARSE) ? parse :
-			       (fields & STORE_MSG_SEARCH) ? search : plain,
-			       -1, &it->st, NULL) != SQLITE_OK) {
+	/* a statement of its own (iterators may nest with other reads),
+	 * reused from the connection's idle one when there is one */
+	it->kind = (fields & STORE_MSG_PARSE) ? 0 :
+		   (fields & STORE_MSG_SEARCH) ? 1 : 2;
+	it->st = db->iter_idle[it->kind];
+	db->iter_idle[it->kind] = NULL;
+	if (it->st == NULL &&
+	    sqlite3_prepare_v3(db->h, it->kind == 0 ? parse :
+			       it->kind == 1 ? search : plain, -1,
+			       SQLITE_PREPARE_PERSISTENT, &it->st,
+			       NULL) != SQLITE_OK) {
 		free(it->ranges);
 		free(it);
 		return db_fail(db, "iter prepare");
@@ -1478,7 +1486,13 @@ store_msg_iter_free(struct store_msg_iter **itp)
 		return;
 	*itp = NULL;
 	store_msg_clear(&it->cur);
-	sqlite3_finalize(it->st);
+	sqlite3_reset(it->st);
+	if (it->db->iter_idle[it->kind] == NULL) {
+		sqlite3_clear_bindings(it->st);
+		it->db->iter_idle[it->kind] = it->st;
+	} else {
+		sqlite3_finalize(it->st);
+	}
 	free(it->ranges);
 	free(it);
 }

@@ -41,6 +41,9 @@ struct db_stmt_slot {
 struct db {
 	sqlite3 *h;
 	struct db_stmt_slot cache[DB_STMT_CACHE];
+	/* an idle message-iterator statement per kind (store-msg.c):
+	 * iterators nest, so they cannot share the cache above */
+	sqlite3_stmt *iter_idle[3];
 	struct db *next;	/* store's list of read connections */
 	int read_depth;		/* nesting of db_begin_read() */
 };
