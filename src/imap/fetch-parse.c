@@ -32,7 +32,7 @@ fetch_add(struct fetch_items *fi, enum fetch_kind kind)
 	case FETCH_BODYSTRUCTURE:
 	case FETCH_SECTION:
 	case FETCH_BINARY_SIZE:
-		fi->store_fields |= STORE_MSG_PARSE;
+		fi->store_fields |= STORE_MSG_FETCH;
 		break;
 	default:
 		break;

@@ -184,7 +184,7 @@ db_close(struct db *db)
 	for (size_t i = 0; i < DB_STMT_CACHE; i++)
 		if (db->cache[i].st)
 			sqlite3_finalize(db->cache[i].st);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < ITER_KINDS; i++)
 		sqlite3_finalize(db->iter_idle[i]);
 	if (db->h)
 		sqlite3_close_v2(db->h);

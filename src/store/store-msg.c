@@ -1284,6 +1284,12 @@ store_expunge(struct store *s, int64_t account_id, int64_t mailbox_id,
 	" b.sort_subject, b.sort_from, b.sort_to, b.sort_cc, b.sort_dfrom," \
 	" b.sort_dto, b.headers, NULL"
 
+#define FETCH_COLS ", b.envelope, b.body, b.bodystructure, b.sent_date," \
+	" b.sent_tz, b.header_len, b.body_lines, NULL, NULL, NULL," \
+	" NULL, NULL, NULL, NULL, NULL," \
+	" NULL, NULL, NULL, NULL, NULL," \
+	" NULL, NULL, b.partmap"
+
 static void
 msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	     struct store_msg *m)
@@ -1299,7 +1305,7 @@ msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	m->prefix_len = (uint32_t)sqlite3_column_int64(st, 7);
 	if (fields & STORE_MSG_KEYWORDS)
 		m->keywords = db_col_str0(st, 8);
-	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH)) {
+	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH)) {
 		struct store_parse *p = &m->parse;
 		int c = 9;
 		p->envelope = db_col_str(st, c++);
@@ -1356,6 +1362,10 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 		"SELECT " MSG_COLS SEARCH_COLS " FROM messages m"
 		" JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ? AND m.uid = ?";
+	static const char fetch[] =
+		"SELECT " MSG_COLS FETCH_COLS " FROM messages m"
+		" JOIN blobs b ON b.id = m.blob_id"
+		" WHERE m.mailbox_id = ? AND m.uid = ?";
 	struct db *db = db_reader(s);
 	sqlite3_stmt *st;
 	int ret;
@@ -1366,7 +1376,8 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
 		return ret;
 	st = db_prep(db, (fields & STORE_MSG_PARSE) ? parse :
-		     (fields & STORE_MSG_SEARCH) ? search : plain);
+		     (fields & STORE_MSG_SEARCH) ? search :
+		     (fields & STORE_MSG_FETCH) ? fetch : plain);
 	if (st == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, mailbox_id);
@@ -1411,6 +1422,14 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 		" JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
 		" ORDER BY m.uid";
+	static const char fetch[] =
+		"SELECT " MSG_COLS FETCH_COLS " FROM messages m"
+		" JOIN blobs b ON b.id = m.blob_id"
+		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
+		" ORDER BY m.uid";
+	static const char *const sql[ITER_KINDS] = {
+		parse, search, fetch, plain
+	};
 	struct db *db = db_reader(s);
 	struct store_msg_iter *it;
 	int ret;
@@ -1429,12 +1448,12 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 	/* a statement of its own (iterators may nest with other reads),
 	 * reused from the connection's idle one when there is one */
 	it->kind = (fields & STORE_MSG_PARSE) ? 0 :
-		   (fields & STORE_MSG_SEARCH) ? 1 : 2;
+		   (fields & STORE_MSG_SEARCH) ? 1 :
+		   (fields & STORE_MSG_FETCH) ? 2 : 3;
 	it->st = db->iter_idle[it->kind];
 	db->iter_idle[it->kind] = NULL;
 	if (it->st == NULL &&
-	    sqlite3_prepare_v3(db->h, it->kind == 0 ? parse :
-			       it->kind == 1 ? search : plain, -1,
+	    sqlite3_prepare_v3(db->h, sql[it->kind], -1,
 			       SQLITE_PREPARE_PERSISTENT, &it->st,
 			       NULL) != SQLITE_OK) {
 		free(it->ranges);

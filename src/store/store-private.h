@@ -43,7 +43,8 @@ struct db {
 	struct db_stmt_slot cache[DB_STMT_CACHE];
 	/* an idle message-iterator statement per kind (store-msg.c):
 	 * iterators nest, so they cannot share the cache above */
-	sqlite3_stmt *iter_idle[3];
+#define ITER_KINDS 4
+	sqlite3_stmt *iter_idle[ITER_KINDS];
 	struct db *next;	/* store's list of read connections */
 	int read_depth;		/* nesting of db_begin_read() */
 };

@@ -671,6 +671,10 @@ enum {
 	 * partmap (left NULL): the SEARCH/SORT fields only, much less to
 	 * load when scanning a big mailbox. Ignored with STORE_MSG_PARSE. */
 	STORE_MSG_SEARCH = 1 << 2,
+	/* struct store_parse without the decoded SEARCH/SORT text (left
+	 * NULL): what IMAP FETCH serves from, ENVELOPE, BODY(STRUCTURE),
+	 * the part map and sizes. Ignored with STORE_MSG_PARSE. */
+	STORE_MSG_FETCH = 1 << 3,
 };
 
 struct store_msg {
