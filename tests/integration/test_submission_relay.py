@@ -108,6 +108,11 @@ def test_submit_relay_read_reply(pair):
     assert m["Message-ID"].endswith("@mail.a.test>")
     assert m["Date"]
     assert "with ESMTPSA" in got[0].decode()
+    # trace: b.test's Received on top of a.test's (RFC 5321 4.4)
+    rcvd = m.get_all("Received")
+    assert len(rcvd) == 2, rcvd
+    assert "by mail.b.test" in rcvd[0] and "with ESMTPS " in rcvd[0]
+    assert "by mail.a.test" in rcvd[1] and "with ESMTPSA" in rcvd[1]
     assert imap_all(b, *BOB)[0].replace(b"\r\n", b"\n").endswith(
         b"hello bob\n")
     # bob replies through b.test's port 465
