@@ -25,13 +25,42 @@ store_ctx_free(void *p)
 	free(x);
 }
 
+/* one untagged FETCH for a message the STORE reached */
+static void
+store_fetch_line(struct imap_cmd *cmd, const struct store_change *c,
+		 struct buf *b)
+{
+	struct imap_session *s = cmd->s;
+	struct store_ctx *x = cmd->ctx;
+	uint32_t seq = imap_view_seq(&s->view, c->uid);
+
+	if (seq == 0)
+		return;
+	if (x->silent) {
+		/* RFC 7162 3.1.3: MODSEQ even when silent */
+		buf_printf(b, "* %u FETCH (", seq);
+	} else {
+		buf_printf(b, "* %u FETCH (FLAGS ", seq);
+		imap_append_flags(b, c->flags, c->keywords);
+		buf_append_byte(b, ' ');
+	}
+	if (cmd->uid)
+		buf_printf(b, "UID %u ", c->uid);
+	if (s->condstore)
+		buf_printf(b, "MODSEQ (%llu) ", (unsigned long long)c->modseq);
+	b->len--;	/* the last space */
+	buf_append_str(b, ")\r\n");
+}
+
 static void
 cmd_store_done(struct imap_cmd *cmd, int ret)
 {
 	struct imap_session *s = cmd->s;
 	struct store_ctx *x = cmd->ctx;
 	struct buf b = BUF_INIT;
-	size_t i;
+	bool silent_modseq = s->condstore &&
+		x->unchangedsince != STORE_UNCHANGEDSINCE_NONE;
+	size_t i, j;
 
 	if (ret != 0) {
 		imap_cmd_store_error(cmd, ret);
@@ -42,30 +71,28 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 		const struct store_change *c = &x->res.v[i];
 		struct imap_msg *m = imap_view_find(&s->view, c->uid);
 
-		if (m == NULL)
-			continue;
-		m->flags = c->flags;
-		m->modseq = c->modseq;
-		if (x->silent && !(s->condstore &&
-		    x->unchangedsince != STORE_UNCHANGEDSINCE_NONE)) {
-			continue;
-		} else if (x->silent) {
-			/* RFC 7162 3.1.3: MODSEQ even when silent */
-			buf_printf(&b, "* %u FETCH (", imap_view_seq(&s->view,
-								     c->uid));
-		} else {
-			buf_printf(&b, "* %u FETCH (FLAGS ",
-				   imap_view_seq(&s->view, c->uid));
-			imap_append_flags(&b, c->flags, c->keywords);
-			buf_append_byte(&b, ' ');
+		if (m != NULL) {
+			m->flags = c->flags;
+			m->modseq = c->modseq;
 		}
-		if (cmd->uid)
-			buf_printf(&b, "UID %u ", c->uid);
-		if (s->condstore)
-			buf_printf(&b, "MODSEQ (%llu) ",
-				   (unsigned long long)c->modseq);
-		b.len--;	/* the last space */
-		buf_append_str(&b, ")\r\n");
+	}
+	/* Non-silent: the flags of every message reached, changed or not,
+	 * "as if a FETCH of those flags was done" (RFC 9051 6.4.6), in uid
+	 * order. Silent: only the changed ones' MODSEQ, and only for a
+	 * conditional STORE (RFC 7162 3.1.3). */
+	if (!x->silent || silent_modseq) {
+		for (i = j = 0; i < x->res.n || j < x->res.nsame;) {
+			bool changed = j >= x->res.nsame ||
+				(i < x->res.n &&
+				 x->res.v[i].uid < x->res.same[j].uid);
+
+			if (changed)
+				store_fetch_line(cmd, &x->res.v[i++], &b);
+			else if (!x->silent)
+				store_fetch_line(cmd, &x->res.same[j++], &b);
+			else
+				j++;
+		}
 	}
 	imap_write(s, b.data, b.len);
 	buf_free(&b);

@@ -664,6 +664,12 @@ exec_flags(struct store *s, struct store_op *op)
 		}
 		/* SET with the same keywords in another order: unchanged */
 		if (nf == c->flags && kw_same(c->keywords, nk)) {
+			if (res.nsame % 64 == 0)
+				res.same = xrealloc(res.same, (res.nsame + 64) *
+						    sizeof(*res.same));
+			res.same[res.nsame] = *c;
+			res.same[res.nsame++].keywords =
+				xstrdup(c->keywords ? c->keywords : "");
 			free(nk);
 			continue;
 		}
@@ -739,6 +745,9 @@ store_flags_result_free(struct store_flags_result *r)
 	for (size_t i = 0; i < r->n; i++)
 		free(r->v[i].keywords);
 	free(r->v);
+	for (size_t i = 0; i < r->nsame; i++)
+		free(r->same[i].keywords);
+	free(r->same);
 	free(r->failed);
 	memset(r, 0, sizeof(*r));
 }

@@ -752,6 +752,10 @@ struct store_flags_result {
 	/* messages whose flags changed: new flags/keywords/modseq */
 	size_t n;
 	struct store_change *v;		/* ascending uid */
+	/* messages in the ranges left as they were (the flags asked for
+	 * were already so): current flags/keywords/modseq, ascending uid */
+	size_t nsame;
+	struct store_change *same;
 	/* UNCHANGEDSINCE failures (RFC 7162 MODIFIED), ascending */
 	size_t nfailed;
 	uint32_t *failed;

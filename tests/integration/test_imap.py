@@ -653,6 +653,12 @@ def test_store_forms(tern):
     assert c.ok("FETCH 2 FLAGS") == [b"* 2 FETCH (FLAGS (\\Deleted \\Seen Foo))"]
     assert c.ok("UID STORE 3 -FLAGS (\\Deleted)") == \
         [b"* 3 FETCH (FLAGS () UID 3)"]
+    # flags already so: still answered, "as if a FETCH" (RFC 9051 6.4.6)
+    assert c.ok("STORE 1:2 +FLAGS (Foo)") == \
+        [b"* 1 FETCH (FLAGS (Foo))",
+         b"* 2 FETCH (FLAGS (\\Deleted \\Seen Foo))"]
+    assert c.ok("STORE 1 -FLAGS (Foo)") == [b"* 1 FETCH (FLAGS ())"]
+    assert c.ok("STORE 1 -FLAGS (Foo)") == [b"* 1 FETCH (FLAGS ())"]
     assert c.cmd("STORE 1 +FLAGS (\\Recent)")[0].startswith(b"BAD")
     assert c.cmd("STORE 1 FOO (\\Seen)")[0].startswith(b"BAD")
     # the keyword now shows in FLAGS

@@ -313,6 +313,12 @@ TEST(store_flags_modseq_unchangedsince)
 			      STORE_F_SEEN, "work",
 			      STORE_UNCHANGEDSINCE_NONE, &fr, NULL, NULL), 0);
 	CHECK_INT(fr.n, 0);
+	CHECK_INT(fr.nsame, 1);		/* reported with its current flags */
+	if (fr.nsame == 1) {
+		CHECK_INT(fr.same[0].uid, 2);
+		CHECK_INT(fr.same[0].modseq, m2);
+		CHECK_STR(fr.same[0].keywords, "Work $Label1");
+	}
 	CHECK_INT(fr.highestmodseq, m2);
 	store_flags_result_free(&fr);
 
