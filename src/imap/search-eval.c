@@ -4,30 +4,83 @@
 #include "imap/imap-search.h"
 
 #include <ctype.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
+
+#include "lib/utf8.h"
 
 #include "mime/mime.h"
+
+/* Case-insensitive matching (RFC 9051 6.4.4) for every script, not only
+ * ASCII: each code point is compared through its simple lowercase mapping
+ * from the C.UTF-8 locale's Unicode tables (a locale object, so the
+ * process locale stays "C"). Bytes that are not UTF-8 compare as bytes. */
+static locale_t search_loc;
+
+static void
+search_loc_init(void)
+{
+	search_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* the folded code point at p (bytes left: len >= 1); returns its length */
+static size_t
+search_fold(const unsigned char *p, size_t len, uint32_t *cp_r)
+{
+	size_t n;
+
+	if (p[0] < 0x80) {
+		*cp_r = (uint32_t)(p[0] >= 'A' && p[0] <= 'Z' ? p[0] + 32 : p[0]);
+		return 1;
+	}
+	n = utf8_next(p, len, cp_r);
+	if (n == 0) {
+		*cp_r = 0x110000u + p[0];	/* a lone byte: itself only */
+		return 1;
+	}
+	if (search_loc != (locale_t)0)
+		*cp_r = (uint32_t)towlower_l((wint_t)*cp_r, search_loc);
+	return n;
+}
 
 bool
 search_contains(const char *hay, size_t hlen, const char *needle)
 {
-	size_t nlen = strlen(needle), i, j;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const unsigned char *h = (const unsigned char *)hay;
+	const unsigned char *nd = (const unsigned char *)needle;
+	size_t nlen = strlen(needle), i, k, n, m = 0;
+	uint32_t stackv[64], *nv = stackv, cp;
+	bool found = false;
 
 	if (nlen == 0)
 		return true;
-	if (hay == NULL || hlen < nlen)
+	if (hay == NULL)
 		return false;
-	for (i = 0; i + nlen <= hlen; i++) {
-		for (j = 0; j < nlen; j++) {
-			if (tolower((unsigned char)hay[i + j]) !=
-			    tolower((unsigned char)needle[j]))
+	pthread_once(&once, search_loc_init);
+	if (nlen > 64)
+		nv = xmalloc(nlen * sizeof(*nv));
+	for (k = 0; k < nlen; k += n)
+		n = search_fold(nd + k, nlen - k, &nv[m++]);
+	/* at each code point of hay: do the folded code points match? */
+	for (i = 0; i < hlen && !found; i += search_fold(h + i, hlen - i, &cp)) {
+		size_t j = i, q = 0;
+
+		while (q < m && j < hlen) {
+			j += search_fold(h + j, hlen - j, &cp);
+			if (cp != nv[q])
 				break;
+			q++;
 		}
-		if (j == nlen)
-			return true;
+		found = q == m;
 	}
-	return false;
+	if (nv != stackv)
+		free(nv);
+	return found;
 }
 
 static int64_t

@@ -774,6 +774,13 @@ def test_search_keys(tern):
     word = "hére".encode()
     c.send(b"u2 SEARCH CHARSET UTF-8 BODY {%d+}\r\n" % len(word) + word + b"\r\n")
     assert c.wait("u2") == (b"OK Search completed", [b"* SEARCH 2"])
+    # case-insensitive beyond ASCII, in the decoded header and the body
+    word = "GRÜ".encode()
+    c.send(b"u3 SEARCH CHARSET UTF-8 SUBJECT {%d+}\r\n" % len(word) + word + b"\r\n")
+    assert c.wait("u3") == (b"OK Search completed", [b"* SEARCH 2"])
+    word = "HÉRE".encode()
+    c.send(b"u4 SEARCH CHARSET UTF-8 TEXT {%d+}\r\n" % len(word) + word + b"\r\n")
+    assert c.wait("u4") == (b"OK Search completed", [b"* SEARCH 2"])
     r, _ = c.cmd("SEARCH CHARSET KOI8-R ALL")
     assert r.startswith(b"NO [BADCHARSET")
     for bad in ("SEARCH", "SEARCH BOGUS", "SEARCH OR SEEN", "SEARCH LARGER x",

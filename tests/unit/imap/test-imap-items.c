@@ -210,6 +210,20 @@ TEST(imap_search_eval_basic)
 	CHECK(search_contains("Hello World", 11, "o w"));
 	CHECK(!search_contains("Hello", 5, "hello!"));
 	CHECK(search_contains(NULL, 0, ""));
+	CHECK(!search_contains(NULL, 0, "a"));
+	/* case folding beyond ASCII: Latin-1, Greek, Cyrillic */
+	CHECK(search_contains("Grand \xc3\x89t\xc3\xa9", 11,
+			      "\xc3\xa9T\xc3\x89"));		/* ÉTÉ / été */
+	CHECK(search_contains("\xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91", 10,
+			      "\xcf\x83\xce\xbf\xcf\x86"));	/* ΣΟΦΙΑ / σοφ */
+	CHECK(search_contains("\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2", 12,
+			      "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"));
+	/* a match never starts or ends inside a character */
+	CHECK(!search_contains("\xc3\xa9", 2, "\xa9"));
+	CHECK(!search_contains("caf\xc3\xa9", 5, "cafe"));
+	/* bytes that are not UTF-8 still match themselves */
+	CHECK(search_contains("a\xff" "b", 3, "\xff" "B"));
+	CHECK(!search_contains("a\xff" "b", 3, "\xfe" "b"));
 	buf_free(&text);
 	buf_free(&hdr);
 	free(s->view.msgs);
