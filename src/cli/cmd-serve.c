@@ -185,6 +185,7 @@ cmd_serve(struct cli *cli)
 	set.data_dir = conf->data_dir;
 	set.plus_separator = conf->store.plus_separator;
 	set.blob_inline_max = (int64_t)conf->store.inline_max;
+	set.parse_cache_bytes = conf->store.parse_cache;
 	/* the SMTP limit counts the client's bytes; the blob also holds
 	 * our Received: (and submission's added fields): leave room */
 	set.max_message_size = conf->smtp.max_message_size ?

@@ -100,6 +100,7 @@ struct tern_conf {
 		uint64_t mime_max_depth;
 		uint64_t mime_max_parts;
 		uint64_t inline_max;		/* bodies up to this live in the db */
+		uint64_t parse_cache;		/* bytes of parse rows in memory */
 	} store;
 
 	struct {

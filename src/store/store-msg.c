@@ -1299,6 +1299,8 @@ store_expunge(struct store *s, int64_t account_id, int64_t mailbox_id,
 	" NULL, NULL, NULL, NULL, NULL," \
 	" NULL, NULL, b.partmap"
 
+static void parse_row_read(sqlite3_stmt *st, int c, struct store_parse *p);
+
 static void
 msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	     struct store_msg *m)
@@ -1314,38 +1316,69 @@ msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	m->prefix_len = (uint32_t)sqlite3_column_int64(st, 7);
 	if (fields & STORE_MSG_KEYWORDS)
 		m->keywords = db_col_str0(st, 8);
-	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH)) {
-		struct store_parse *p = &m->parse;
-		int c = 9;
-		p->envelope = db_col_str(st, c++);
-		p->body = db_col_str(st, c++);
-		p->bodystructure = db_col_str(st, c++);
-		p->sent_date = sqlite3_column_int64(st, c++);
-		p->sent_tz = sqlite3_column_int(st, c++);
-		p->header_len = (uint64_t)sqlite3_column_int64(st, c++);
-		p->body_lines = (uint64_t)sqlite3_column_int64(st, c++);
-		p->subject = db_col_str(st, c++);
-		p->from = db_col_str(st, c++);
-		p->to = db_col_str(st, c++);
-		p->cc = db_col_str(st, c++);
-		p->bcc = db_col_str(st, c++);
-		p->message_id = db_col_str(st, c++);
-		p->in_reply_to = db_col_str(st, c++);
-		p->references = db_col_str(st, c++);
-		p->sort_subject = db_col_str(st, c++);
-		p->sort_from = db_col_str(st, c++);
-		p->sort_to = db_col_str(st, c++);
-		p->sort_cc = db_col_str(st, c++);
-		p->sort_display_from = db_col_str(st, c++);
-		p->sort_display_to = db_col_str(st, c++);
-		p->headers = db_col_str(st, c++);
-		p->partmap_len = (size_t)sqlite3_column_bytes(st, c);
-		if (p->partmap_len) {
-			p->partmap = xmalloc(p->partmap_len);
-			memcpy(p->partmap, sqlite3_column_blob(st, c),
-			       p->partmap_len);
-		}
+	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH))
+		parse_row_read(st, 9, &m->parse);
+}
+
+/* PARSE_COLS (or SEARCH_COLS, FETCH_COLS) from column c on */
+static void
+parse_row_read(sqlite3_stmt *st, int c, struct store_parse *p)
+{
+	p->envelope = db_col_str(st, c++);
+	p->body = db_col_str(st, c++);
+	p->bodystructure = db_col_str(st, c++);
+	p->sent_date = sqlite3_column_int64(st, c++);
+	p->sent_tz = sqlite3_column_int(st, c++);
+	p->header_len = (uint64_t)sqlite3_column_int64(st, c++);
+	p->body_lines = (uint64_t)sqlite3_column_int64(st, c++);
+	p->subject = db_col_str(st, c++);
+	p->from = db_col_str(st, c++);
+	p->to = db_col_str(st, c++);
+	p->cc = db_col_str(st, c++);
+	p->bcc = db_col_str(st, c++);
+	p->message_id = db_col_str(st, c++);
+	p->in_reply_to = db_col_str(st, c++);
+	p->references = db_col_str(st, c++);
+	p->sort_subject = db_col_str(st, c++);
+	p->sort_from = db_col_str(st, c++);
+	p->sort_to = db_col_str(st, c++);
+	p->sort_cc = db_col_str(st, c++);
+	p->sort_display_from = db_col_str(st, c++);
+	p->sort_display_to = db_col_str(st, c++);
+	p->headers = db_col_str(st, c++);
+	p->partmap_len = (size_t)sqlite3_column_bytes(st, c);
+	if (p->partmap_len) {
+		p->partmap = xmalloc(p->partmap_len);
+		memcpy(p->partmap, sqlite3_column_blob(st, c),
+		       p->partmap_len);
 	}
+}
+
+/* the parse fields `fields` wants of blob_id into p (cleared): from the
+ * cache, else from its blobs row, which then goes into the cache */
+static int
+parse_load(struct store *s, struct db *db, int64_t blob_id, unsigned fields,
+	   struct store_parse *p)
+{
+	static const char sql[] =
+		"SELECT b.id" PARSE_COLS " FROM blobs b WHERE b.id = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_pcache_get(s->pcache, blob_id, fields, p))
+		return 0;
+	if ((st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, blob_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		parse_row_read(st, 1, p);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, "parse row");
+	if (rc == SQLITE_ROW)
+		store_pcache_put(s->pcache, blob_id, p);
+	return 0;
 }
 
 void
@@ -1401,6 +1434,7 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 }
 
 struct store_msg_iter {
+	struct store *store;
 	struct db *db;
 	sqlite3_stmt *st;
 	int64_t mailbox_id;
@@ -1436,8 +1470,13 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 		" JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
 		" ORDER BY m.uid";
+	/* with the parse cache: messages rows only, the rest from it */
+	static const char ids[] =
+		"SELECT " MSG_COLS ", m.blob_id FROM messages m"
+		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
+		" ORDER BY m.uid";
 	static const char *const sql[ITER_KINDS] = {
-		parse, search, fetch, plain
+		parse, search, fetch, plain, ids
 	};
 	struct db *db = db_reader(s);
 	struct store_msg_iter *it;
@@ -1449,6 +1488,7 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
 		return ret;
 	it = xcalloc(1, sizeof(*it));
+	it->store = s;
 	it->db = db;
 	it->mailbox_id = mailbox_id;
 	it->fields = fields;
@@ -1459,6 +1499,8 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 	it->kind = (fields & STORE_MSG_PARSE) ? 0 :
 		   (fields & STORE_MSG_SEARCH) ? 1 :
 		   (fields & STORE_MSG_FETCH) ? 2 : 3;
+	if (it->kind != 3 && s->pcache != NULL)
+		it->kind = ITER_IDS;
 	it->st = db->iter_idle[it->kind];
 	db->iter_idle[it->kind] = NULL;
 	if (it->st == NULL &&
@@ -1493,8 +1535,24 @@ store_msg_iter_next(struct store_msg_iter *it, const struct store_msg **m_r)
 		}
 		rc = sqlite3_step(it->st);
 		if (rc == SQLITE_ROW) {
-			msg_row_read(it->st, it->mailbox_id, it->fields,
-				     &it->cur);
+			if (it->kind != ITER_IDS) {
+				msg_row_read(it->st, it->mailbox_id,
+					     it->fields, &it->cur);
+			} else {
+				int ret;
+
+				msg_row_read(it->st, it->mailbox_id,
+					     it->fields & STORE_MSG_KEYWORDS,
+					     &it->cur);
+				ret = parse_load(it->store, it->db,
+						 sqlite3_column_int64(it->st, 9),
+						 it->fields, &it->cur.parse);
+				if (ret < 0) {
+					it->active = false;
+					sqlite3_reset(it->st);
+					return ret;
+				}
+			}
 			*m_r = &it->cur;
 			return 1;
 		}

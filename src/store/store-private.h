@@ -43,7 +43,8 @@ struct db {
 	struct db_stmt_slot cache[DB_STMT_CACHE];
 	/* an idle message-iterator statement per kind (store-msg.c):
 	 * iterators nest, so they cannot share the cache above */
-#define ITER_KINDS 4
+#define ITER_KINDS 5
+#define ITER_IDS 4	/* messages rows only: parse from the cache */
 	sqlite3_stmt *iter_idle[ITER_KINDS];
 	struct db *next;	/* store's list of read connections */
 	int read_depth;		/* nesting of db_begin_read() */
@@ -62,6 +63,20 @@ int db_exec(struct db *db, const char *sql);
 int db_schema(struct db *db, char **error_r);
 /* the calling thread's read connection (opened on first use) */
 struct db *db_reader(struct store *s);
+
+/* ---- the blobs' parse rows in memory (store-pcache.c) ---- */
+
+struct store_pcache;
+/* NULL when max_bytes is 0 (every call below then does nothing) */
+struct store_pcache *store_pcache_new(size_t max_bytes);
+void store_pcache_free(struct store_pcache *c);
+/* fill p (cleared by the caller) with the fields of blob_id that a load
+ * of `fields` (STORE_MSG_*) wants; false if it is not cached */
+bool store_pcache_get(struct store_pcache *c, int64_t blob_id,
+		      unsigned fields, struct store_parse *p);
+/* remember blob_id's complete parse row (copied) */
+void store_pcache_put(struct store_pcache *c, int64_t blob_id,
+		      const struct store_parse *p);
 /* log a SQLite failure and return STORE_EIO */
 int db_fail(struct db *db, const char *what);
 /* step a statement expected to finish (INSERT/UPDATE/DELETE):
@@ -155,6 +170,7 @@ struct store {
 	bool no_fsync;
 	bool use_syncfs;
 	uint64_t inline_max;	/* bodies up to this size live in the db */
+	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	int tmp_dirfd;		/* DATA_DIR/tmp */
 	int lock_fd;		/* DATA_DIR/lock: flock, shared while open */

@@ -677,6 +677,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->use_syncfs = set->blob_syncfs;
 	s->inline_max = set->blob_inline_max <= 0 ? 0 :
 		(uint64_t)set->blob_inline_max;
+	s->pcache = store_pcache_new(set->parse_cache_bytes);
 	s->blobs_dirfd = s->tmp_dirfd = s->lock_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
@@ -824,6 +825,7 @@ store_close(struct store **sp)
 	pthread_cond_destroy(&s->sync_done);
 	pthread_mutex_destroy(&s->ul_lock);
 	pthread_cond_destroy(&s->ul_wake);
+	store_pcache_free(s->pcache);
 	free(s->ul_ids);
 	free(s->freed);
 	free(s->c_changed);

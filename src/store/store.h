@@ -112,6 +112,10 @@ struct store_settings {
 	 * <= 0: every body is a file. tern.conf's store.inline_max sets it
 	 * (default STORE_INLINE_DEFAULT). */
 	int64_t blob_inline_max;
+	/* bytes of blobs' parse rows (ENVELOPE, BODYSTRUCTURE, part map,
+	 * decoded fields) kept in memory for FETCH and SEARCH; 0: none.
+	 * tern.conf's store.parse_cache sets it. */
+	uint64_t parse_cache_bytes;
 	/* make blob files durable with one syncfs(2) per commit instead of
 	 * fdatasync + directory fsync per file: fewer flushes, but it also
 	 * flushes everything else dirty on that filesystem, so use it only

@@ -755,6 +755,89 @@ TEST(store_parse_once_with_prefix)
 	store_close(&s);
 }
 
+static bool
+str_eq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* what the iterator gives through the parse cache (misses, hits and
+ * evictions: the cache is tiny) equals the blobs rows themselves */
+TEST(store_parse_cache_matches_db)
+{
+	static const unsigned kinds[3] = {
+		STORE_MSG_PARSE, STORE_MSG_SEARCH, STORE_MSG_FETCH
+	};
+	struct store_settings set;
+	struct store *s = NULL;
+	char path[512];
+	int64_t acc, inbox;
+	struct store_uid_range all = { 1, UINT32_MAX };
+
+	snprintf(path, sizeof(path), "%s/pc", test_tmpdir());
+	memset(&set, 0, sizeof(set));
+	set.data_dir = path;
+	set.unsafe_no_fsync = true;
+	set.blob_inline_max = STORE_INLINE_DEFAULT;
+	set.parse_cache_bytes = 48 * 1024;	/* 3 KiB a stripe */
+	CHECK_INT(store_open(&set, &s, NULL), 0);
+	if (s == NULL)
+		return;
+	CHECK_INT(store_domain_add(s, "example.org", NULL, NULL), 0);
+	CHECK_INT(store_account_add(s, "a@example.org", "$argon2id$x",
+				    "scram", &acc, NULL, NULL), 0);
+	inbox = st_mbox(s, acc, "INBOX");
+	for (int i = 0; i < 60; i++) {
+		char text[1024];
+		struct store_blob *b;
+
+		snprintf(text, sizeof(text), "From: n%d@example.net\r\n"
+			 "Subject: plain %d\r\n\r\nbody\r\n", i, i);
+		b = st_blob(s, i % 2 ? MULTI : text);
+		CHECK_INT(store_append(s, acc, inbox, &b, 0, NULL, 1700000000,
+				       60, NULL, NULL, NULL), 0);
+	}
+	for (int round = 0; round < 6; round++) {
+		unsigned fields = kinds[round % 3];
+		struct store_msg_iter *it = NULL;
+		const struct store_msg *m;
+		int n = 0, rc;
+
+		CHECK_INT(store_msg_iter_init(s, acc, inbox, &all, 1, fields,
+					      &it), 0);
+		while ((rc = store_msg_iter_next(it, &m)) == 1) {
+			struct store_msg want;
+			const struct store_parse *p = &m->parse, *w;
+
+			n++;
+			CHECK_INT(store_msg_get(s, acc, inbox, m->uid,
+						STORE_MSG_PARSE, &want), 0);
+			w = &want.parse;
+			CHECK_INT(p->header_len, w->header_len);
+			CHECK_INT(p->sent_date, w->sent_date);
+			if (fields != STORE_MSG_SEARCH) {
+				CHECK(str_eq(p->envelope, w->envelope));
+				CHECK(str_eq(p->bodystructure,
+					     w->bodystructure));
+				CHECK(p->partmap_len == w->partmap_len &&
+				      (p->partmap_len == 0 ||
+				       memcmp(p->partmap, w->partmap,
+					      p->partmap_len) == 0));
+			}
+			if (fields != STORE_MSG_FETCH) {
+				CHECK(str_eq(p->subject, w->subject));
+				CHECK(str_eq(p->from, w->from));
+				CHECK(str_eq(p->headers, w->headers));
+			}
+			store_msg_clear(&want);
+		}
+		CHECK_INT(rc, 0);
+		CHECK_INT(n, 60);
+		store_msg_iter_free(&it);
+	}
+	store_close(&s);
+}
+
 TEST(store_account_remove_frees_everything)
 {
 	int64_t ids[3];
