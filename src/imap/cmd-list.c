@@ -120,8 +120,8 @@ list_has_subscribed_child(const struct store_mailbox_list *l,
 }
 
 static bool
-list_status_items(struct buf *b, const struct store_mailbox *m,
-		  const struct imap_arg *items);
+list_status_items(struct imap_session *s, struct buf *b,
+		  const struct store_mailbox *m, const struct imap_arg *items);
 
 static bool
 list_pattern_ok(const char *pat)
@@ -196,7 +196,7 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 				bool ok;
 
 				opt.ret_status = ++r;
-				ok = list_status_items(&t, &dummy,
+				ok = list_status_items(NULL, &t, &dummy,
 						       opt.ret_status);
 				buf_free(&t);
 				if (!ok)
@@ -255,7 +255,7 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 			buf_append_str(&b, "* STATUS ");
 			imap_append_mailbox(s, &b, m->name);
 			buf_append_str(&b, " (");
-			(void)list_status_items(&b, m, opt.ret_status);
+			(void)list_status_items(s, &b, m, opt.ret_status);
 			buf_append_str(&b, ")\r\n");
 		}
 	}
@@ -310,7 +310,7 @@ cmd_status(struct imap_cmd *cmd)
 	buf_append_str(&b, "* STATUS ");
 	imap_append_mailbox(s, &b, m.name);
 	buf_append_str(&b, " (");
-	if (!list_status_items(&b, &m, &a[1])) {
+	if (!list_status_items(s, &b, &m, &a[1])) {
 		buf_free(&b);
 		store_mailbox_clear(&m);
 		return imap_cmd_bad(cmd, "Unknown STATUS item");
@@ -322,10 +322,11 @@ cmd_status(struct imap_cmd *cmd)
 	return imap_cmd_reply(cmd, "OK", "Status completed");
 }
 
-/* the STATUS items of list items (a list) for m; false on an unknown one */
+/* the STATUS items of list items (a list) for m; false on an unknown
+ * one. s NULL: only check the names. */
 static bool
-list_status_items(struct buf *b, const struct store_mailbox *m,
-		  const struct imap_arg *items)
+list_status_items(struct imap_session *s, struct buf *b,
+		  const struct store_mailbox *m, const struct imap_arg *items)
 {
 	const struct imap_arg *it;
 
@@ -349,6 +350,18 @@ list_status_items(struct buf *b, const struct store_mailbox *m,
 				   (unsigned long long)m->highestmodseq);
 		else if (imap_arg_atom_eq(it, "DELETED"))
 			buf_printf(b, "DELETED %u", m->deleted);
+		else if (imap_arg_atom_eq(it, "DELETED-STORAGE")) {
+			/* RFC 9208 4.2.2: octets an EXPUNGE would free */
+			uint64_t bytes = 0;
+
+			if (s != NULL && m->deleted > 0 &&
+			    store_mailbox_deleted_size(s->env->store,
+						       s->account_id, m->id,
+						       &bytes) < 0)
+				bytes = 0;
+			buf_printf(b, "DELETED-STORAGE %llu",
+				   (unsigned long long)bytes);
+		}
 		else
 			return false;
 	}

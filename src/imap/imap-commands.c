@@ -28,6 +28,8 @@ static const struct imap_command imap_commands[] = {
 	{ "EXAMINE", cmd_examine, AUTH },
 	{ "EXPUNGE", cmd_expunge, SEL | IMAP_CMD_F_UID },
 	{ "FETCH", cmd_fetch, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
+	{ "GETQUOTA", cmd_getquota, AUTH },
+	{ "GETQUOTAROOT", cmd_getquotaroot, AUTH },
 	{ "ID", cmd_id, ANY },
 	{ "IDLE", cmd_idle, AUTH },
 	{ "LIST", cmd_list, AUTH },

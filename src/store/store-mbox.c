@@ -525,6 +525,34 @@ store_mailbox_get(struct store *s, int64_t account_id, const char *name,
 	return ret;
 }
 
+int
+store_mailbox_deleted_size(struct store *s, int64_t account_id,
+			   int64_t mailbox_id, uint64_t *bytes_r)
+{
+	static const char sql[] =
+		"SELECT coalesce(sum(size), 0) FROM messages"
+		" WHERE mailbox_id = ? AND (flags & ?) != 0";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+	int ret;
+
+	*bytes_r = 0;
+	if (db == NULL)
+		return STORE_EIO;
+	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
+		return ret;
+	if ((st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int(st, 2, STORE_F_DELETED);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*bytes_r = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		ret = db_fail(db, "deleted size");
+	sqlite3_reset(st);
+	return ret;
+}
+
 static int
 mailbox_status_db(struct db *db, int64_t account_id, int64_t mailbox_id,
 		  struct store_mailbox *out)

@@ -526,6 +526,10 @@ int store_mailbox_get(struct store *store, int64_t account_id,
 /* by id */
 int store_mailbox_status(struct store *store, int64_t account_id,
 			 int64_t mailbox_id, struct store_mailbox *out);
+/* bytes that an EXPUNGE would free: the sizes of the messages with
+ * \Deleted (IMAP STATUS DELETED-STORAGE, RFC 9208). ENOTFOUND. */
+int store_mailbox_deleted_size(struct store *store, int64_t account_id,
+			       int64_t mailbox_id, uint64_t *bytes_r);
 
 /* Create name, and its missing parents (as selectable mailboxes).
  * Re-creating a \Noselect mailbox makes it selectable again (new

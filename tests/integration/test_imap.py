@@ -170,8 +170,11 @@ def test_capabilities_after_login(tern):
     assert r.startswith(b"OK [CAPABILITY IMAP4rev1 ")
     for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT=", b"ESEARCH",
                 b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY",
-                b"LIST-EXTENDED", b"LIST-STATUS", b"UTF8=ACCEPT"):
+                b"LIST-EXTENDED", b"LIST-STATUS", b"UTF8=ACCEPT", b"QUOTA",
+                b"QUOTA=RES-STORAGE", b"QUOTA=RES-MESSAGE"):
         assert cap in r
+    # limits are the administrator's: no SETQUOTA
+    assert b"QUOTASET" not in r
 
 
 def test_starttls_then_login(tern):
@@ -456,6 +459,42 @@ def test_status(tern):
                     rb'\d+ UNSEEN 1 RECENT 0 SIZE \d+\)', u[0]), u
     assert c.cmd("STATUS INBOX (BOGUS)")[0].startswith(b"BAD")
     assert c.cmd("STATUS nosuch (MESSAGES)")[0].startswith(b"NO")
+
+
+def test_quota(tern):
+    """RFC 9208: the account's limits as one quota root; DELETED-STORAGE."""
+    c = Imap(tern)
+    c.login()
+    # no limits: no quota root
+    assert c.ok("GETQUOTAROOT INBOX") == [b'* QUOTAROOT "INBOX"']
+    assert c.cmd('GETQUOTA "User quota"')[0].startswith(b"NO [NONEXISTENT]")
+    tern.cli("account", "quota", A, "10M", "0")
+    body = b"Subject: q\r\n\r\n" + b"x" * 3000 + b"\r\n"
+    m = imap_login(tern)
+    m.append("INBOX", None, None, body)
+    m.append("Sent", None, None, body)
+    u = c.ok("GETQUOTAROOT Sent")
+    assert u == [b'* QUOTAROOT "Sent" "User quota"',
+                 b'* QUOTA "User quota" (STORAGE 6 10240)'], u
+    tern.cli("account", "quota", A, "10M", "100")
+    assert c.ok('GETQUOTA "User quota"') == \
+        [b'* QUOTA "User quota" (STORAGE 6 10240 MESSAGE 2 100)']
+    assert c.cmd('GETQUOTA "other"')[0].startswith(b"NO [NONEXISTENT]")
+    assert c.cmd("GETQUOTAROOT nosuch")[0].startswith(b"NO [NONEXISTENT]")
+    assert c.cmd("GETQUOTAROOT")[0].startswith(b"BAD")
+    assert c.cmd('SETQUOTA "User quota" (STORAGE 1)')[0].startswith(b"BAD")
+    # DELETED-STORAGE: what an EXPUNGE would free
+    u = c.ok("STATUS INBOX (DELETED DELETED-STORAGE)")
+    assert u == [b'* STATUS "INBOX" (DELETED 0 DELETED-STORAGE 0)'], u
+    c.ok("SELECT INBOX")
+    c.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    u = c.ok("STATUS INBOX (DELETED DELETED-STORAGE)")
+    assert u == [b'* STATUS "INBOX" (DELETED 1 DELETED-STORAGE %d)'
+                 % len(body)], u
+    # over the message limit: APPEND is refused with OVERQUOTA
+    tern.cli("account", "quota", A, "10M", "2")
+    r = m.append("INBOX", None, None, body)
+    assert r[0] == "NO" and b"[OVERQUOTA]" in r[1][0], r
 
 
 # --- APPEND ------------------------------------------------------------------
