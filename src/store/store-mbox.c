@@ -216,6 +216,18 @@ store_mbox_check(struct db *db, int64_t account_id, int64_t mailbox_id,
 }
 
 int
+store_mbox_reader(struct store *s, int64_t account_id, int64_t mailbox_id,
+		  struct db **db_r)
+{
+	struct db *db = db_reader(s);
+
+	*db_r = db;
+	if (db == NULL)
+		return STORE_EIO;
+	return store_mbox_check(db, account_id, mailbox_id, NULL);
+}
+
+int
 store_mbox_by_name(struct db *db, int64_t account_id, const char *name,
 		   int64_t *id_r, bool *noselect_r)
 {
@@ -532,14 +544,12 @@ store_mailbox_deleted_size(struct store *s, int64_t account_id,
 	static const char sql[] =
 		"SELECT coalesce(sum(size), 0) FROM messages"
 		" WHERE mailbox_id = ? AND (flags & ?) != 0";
-	struct db *db = db_reader(s);
+	struct db *db;
 	sqlite3_stmt *st;
 	int ret;
 
 	*bytes_r = 0;
-	if (db == NULL)
-		return STORE_EIO;
-	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
+	if ((ret = store_mbox_reader(s, account_id, mailbox_id, &db)) < 0)
 		return ret;
 	if ((st = db_prep(db, sql)) == NULL)
 		return STORE_EIO;

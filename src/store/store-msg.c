@@ -1408,14 +1408,12 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 		"SELECT " MSG_COLS FETCH_COLS " FROM messages m"
 		" JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ? AND m.uid = ?";
-	struct db *db = db_reader(s);
+	struct db *db;
 	sqlite3_stmt *st;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (db == NULL)
-		return STORE_EIO;
-	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
+	if ((ret = store_mbox_reader(s, account_id, mailbox_id, &db)) < 0)
 		return ret;
 	st = db_prep(db, (fields & STORE_MSG_PARSE) ? parse :
 		     (fields & STORE_MSG_SEARCH) ? search :
@@ -1478,14 +1476,12 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 	static const char *const sql[ITER_KINDS] = {
 		parse, search, fetch, plain, ids
 	};
-	struct db *db = db_reader(s);
+	struct db *db;
 	struct store_msg_iter *it;
 	int ret;
 
 	*it_r = NULL;
-	if (db == NULL)
-		return STORE_EIO;
-	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
+	if ((ret = store_mbox_reader(s, account_id, mailbox_id, &db)) < 0)
 		return ret;
 	it = xcalloc(1, sizeof(*it));
 	it->store = s;
@@ -1590,7 +1586,7 @@ store_msg_open(struct store *s, int64_t account_id, int64_t mailbox_id,
 	static const char sql[] =
 		"SELECT blob_id, prefix FROM messages"
 		" WHERE mailbox_id = ? AND uid = ?";
-	struct db *db = db_reader(s);
+	struct db *db;
 	sqlite3_stmt *st;
 	int64_t blob_id = 0;
 	void *prefix = NULL;
@@ -1598,9 +1594,7 @@ store_msg_open(struct store *s, int64_t account_id, int64_t mailbox_id,
 	int ret;
 
 	*r_r = NULL;
-	if (db == NULL)
-		return STORE_EIO;
-	if ((ret = store_mbox_check(db, account_id, mailbox_id, NULL)) < 0)
+	if ((ret = store_mbox_reader(s, account_id, mailbox_id, &db)) < 0)
 		return ret;
 	if ((st = db_prep(db, sql)) == NULL)
 		return STORE_EIO;

@@ -320,6 +320,10 @@ int store_mbox_add_keywords(struct store *s, int64_t mailbox_id,
 /* account/mailbox helpers used by several files (writer connection) */
 int store_mbox_check(struct db *db, int64_t account_id, int64_t mailbox_id,
 		     bool *noselect_r);
+/* the calling thread's read connection, once account_id is found to own
+ * mailbox_id: 0, ENOTFOUND, EIO */
+int store_mbox_reader(struct store *s, int64_t account_id,
+		      int64_t mailbox_id, struct db **db_r);
 int store_mbox_by_name(struct db *db, int64_t account_id, const char *name,
 		       int64_t *id_r, bool *noselect_r);
 int store_mbox_create_w(struct store *s, int64_t account_id,
