@@ -36,120 +36,120 @@ cmd_select_qresync(struct imap_session *s, uint64_t modseq,
 	store_changes_free(&ch);
 }
 
+/* SELECT/EXAMINE across the thread pool: the mailbox's snapshot (every
+ * uid and flag: ~13 ms at 100,000 messages) is read off the loop */
+struct select_ctx {
+	uv_work_t work;
+	bool readonly;
+	struct store_mailbox mb;
+	struct buf list;		/* rev2: the mailbox's LIST line */
+	const struct imap_arg *qr;	/* QRESYNC parameters, or NULL */
+	uint64_t qr_modseq;
+	uint32_t qr_uidv;
+	struct store_uid_range *qr_ranges;
+	size_t qr_n;
+	struct store_view sv;		/* read by the worker */
+	char *keywords;
+	int w_rc;
+};
+
+static void
+select_ctx_free(void *p)
+{
+	struct select_ctx *x = p;
+
+	store_mailbox_clear(&x->mb);
+	buf_free(&x->list);
+	free(x->qr_ranges);
+	store_view_free(&x->sv);
+	free(x->keywords);
+	free(x);
+}
+
+/* the QRESYNC (uidvalidity modseq [known-uids]) list into x */
+static bool
+select_qresync_args(struct select_ctx *x)
+{
+	const struct imap_arg *qr = x->qr;
+	uint64_t v;
+	size_t i;
+
+	if (qr[0].type != IMAP_ARG_ATOM || qr[1].type != IMAP_ARG_ATOM ||
+	    !slice_to_u64(slice_from_cstr(qr[0].u.str), &v) ||
+	    v == 0 || v > UINT32_MAX ||
+	    !slice_to_u64(slice_from_cstr(qr[1].u.str), &x->qr_modseq) ||
+	    x->qr_modseq == 0 ||
+	    (qr[2].type != IMAP_ARG_EOL && qr[2].type != IMAP_ARG_ATOM))
+		return false;
+	x->qr_uidv = (uint32_t)v;
+	if (qr[2].type == IMAP_ARG_ATOM) {
+		struct imap_seqset set;
+
+		if (!imap_seqset_parse(qr[2].u.str, &set) || set.dollar) {
+			imap_seqset_free(&set);
+			return false;
+		}
+		imap_seqset_resolve(&set, UINT32_MAX - 1);
+		x->qr_ranges = xcalloc(set.n ? set.n : 1,
+				       sizeof(*x->qr_ranges));
+		for (i = 0; i < set.n; i++) {
+			x->qr_ranges[i].lo = set.v[i].lo;
+			x->qr_ranges[i].hi = set.v[i].hi;
+		}
+		x->qr_n = set.n;
+		imap_seqset_free(&set);
+	}
+	return true;
+}
+
+/* RFC 9051 6.3.2: the mailbox's LIST line, sent with SELECT in rev2 */
+static void
+select_list_line(struct imap_session *s, const struct store_mailbox *mb,
+		 struct buf *list)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} su[] = {
+		{ STORE_SU_ALL, " \\All" },
+		{ STORE_SU_ARCHIVE, " \\Archive" },
+		{ STORE_SU_DRAFTS, " \\Drafts" },
+		{ STORE_SU_FLAGGED, " \\Flagged" },
+		{ STORE_SU_JUNK, " \\Junk" },
+		{ STORE_SU_SENT, " \\Sent" },
+		{ STORE_SU_TRASH, " \\Trash" },
+	};
+	size_t i;
+
+	buf_printf(list, "* LIST (%s", mb->attrs & STORE_MBX_HASCHILDREN ?
+		   "\\HasChildren" : "\\HasNoChildren");
+	for (i = 0; i < sizeof(su) / sizeof(su[0]); i++)
+		if (mb->special_use & su[i].bit)
+			buf_append_str(list, su[i].name);
+	buf_append_str(list, ") \"/\" ");
+	imap_append_mailbox(s, list, mb->name);
+	buf_append_str(list, "\r\n");
+}
+
+/* on the loop, the snapshot read: the view, the untagged data, OK */
 static enum imap_cmd_ret
-cmd_select_common(struct imap_cmd *cmd, bool readonly)
+select_finish(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
-	struct store_mailbox mb = { 0 };
-	struct buf b = BUF_INIT, list = BUF_INIT;
-	const struct imap_arg *qr = NULL;
-	char *name;
-	size_t i;
-	int rc;
-
-	if (cmd->args[0].type == IMAP_ARG_EOL)
-		return imap_cmd_bad(cmd, "Mailbox name expected");
-	if (cmd->args[1].type == IMAP_ARG_LIST &&
-	    cmd->args[2].type == IMAP_ARG_EOL) {
-		const struct imap_arg *p = cmd->args[1].u.list;
-
-		for (; p->type != IMAP_ARG_EOL; p++) {
-			if (imap_arg_atom_eq(p, "CONDSTORE")) {
-				s->condstore = true;
-			} else if (imap_arg_atom_eq(p, "QRESYNC") &&
-				   s->qresync && p[1].type == IMAP_ARG_LIST) {
-				qr = (++p)->u.list;
-			} else {
-				return imap_cmd_bad(cmd, "Invalid SELECT "
-						    "parameters");
-			}
-		}
-	} else if (cmd->args[1].type != IMAP_ARG_EOL) {
-		return imap_cmd_bad(cmd, "Invalid SELECT parameters");
-	}
-	uint64_t qr_modseq = 0;
-	uint32_t qr_uidv = 0;
-	struct store_uid_range *qr_ranges = NULL;
-	size_t qr_n = 0;
-
-	if (qr != NULL) {
-		uint64_t v;
-
-		if (qr[0].type != IMAP_ARG_ATOM || qr[1].type != IMAP_ARG_ATOM ||
-		    !slice_to_u64(slice_from_cstr(qr[0].u.str), &v) ||
-		    v == 0 || v > UINT32_MAX ||
-		    !slice_to_u64(slice_from_cstr(qr[1].u.str), &qr_modseq) ||
-		    qr_modseq == 0 ||
-		    (qr[2].type != IMAP_ARG_EOL && qr[2].type != IMAP_ARG_ATOM))
-			return imap_cmd_bad(cmd, "Invalid QRESYNC parameters");
-		qr_uidv = (uint32_t)v;
-		if (qr[2].type == IMAP_ARG_ATOM) {
-			struct imap_seqset set;
-
-			if (!imap_seqset_parse(qr[2].u.str, &set) || set.dollar) {
-				imap_seqset_free(&set);
-				return imap_cmd_bad(cmd, "Invalid known UIDs");
-			}
-			imap_seqset_resolve(&set, UINT32_MAX - 1);
-			qr_ranges = xcalloc(set.n ? set.n : 1,
-					    sizeof(*qr_ranges));
-			for (i = 0; i < set.n; i++) {
-				qr_ranges[i].lo = set.v[i].lo;
-				qr_ranges[i].hi = set.v[i].hi;
-			}
-			qr_n = set.n;
-			imap_seqset_free(&set);
-		}
-	}
-	name = imap_mailbox_arg(s, &cmd->args[0]);
-	if (name == NULL)
-		return imap_cmd_bad(cmd, "Invalid mailbox name");
-	if (s->selected) {
-		imap_view_close(s);
-		if (s->qresync || s->rev2)
-			imap_printf(s, "* OK [CLOSED] Previous mailbox closed\r\n");
-	}
-	rc = store_mailbox_get(s->env->store, s->account_id, name, &mb);
-	if (rc == 0 && (mb.attrs & STORE_MBX_NOSELECT))
-		rc = STORE_ENOSELECT;
-	if (rc == 0)
-		rc = imap_view_open(s, mb.id, mb.name, readonly);
-	if (rc == 0 && s->rev2) {
-		/* RFC 9051 6.3.2: the mailbox's LIST line */
-		static const struct {
-			unsigned bit;
-			const char *name;
-		} su[] = {
-			{ STORE_SU_ALL, " \\All" },
-			{ STORE_SU_ARCHIVE, " \\Archive" },
-			{ STORE_SU_DRAFTS, " \\Drafts" },
-			{ STORE_SU_FLAGGED, " \\Flagged" },
-			{ STORE_SU_JUNK, " \\Junk" },
-			{ STORE_SU_SENT, " \\Sent" },
-			{ STORE_SU_TRASH, " \\Trash" },
-		};
-
-		buf_printf(&list, "* LIST (%s", mb.attrs & STORE_MBX_HASCHILDREN ?
-			   "\\HasChildren" : "\\HasNoChildren");
-		for (i = 0; i < sizeof(su) / sizeof(su[0]); i++)
-			if (mb.special_use & su[i].bit)
-				buf_append_str(&list, su[i].name);
-		buf_append_str(&list, ") \"/\" ");
-		imap_append_mailbox(s, &list, mb.name);
-		buf_append_str(&list, "\r\n");
-	}
-	store_mailbox_clear(&mb);
-	free(name);
-	if (rc != 0) {
-		free(qr_ranges);
-		buf_free(&list);
-		return imap_cmd_store_error(cmd, rc);
-	}
-
+	struct select_ctx *x = cmd->ctx;
 	struct imap_view *v = &s->view;
+	struct buf b = BUF_INIT;
+	size_t i;
 
+	if (x->w_rc != 0) {
+		imap_view_close(s);
+		return imap_cmd_store_error(cmd, x->w_rc);
+	}
+	imap_view_install(s, x->mb.name, x->readonly, &x->sv, x->keywords);
+	x->keywords = NULL;
+	store_view_free(&x->sv);
 	imap_view_flags_line(s, &b);
-	if (readonly) {
+	if (x->readonly) {
 		/* replace the PERMANENTFLAGS line: nothing can change */
 		buf_reset(&b);
 		buf_append_str(&b, "* FLAGS (\\Answered \\Flagged \\Deleted "
@@ -174,16 +174,101 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 		   "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
 		   v->uidvalidity, v->uidnext,
 		   (unsigned long long)v->modseq);
-	buf_append_slice(&b, buf_slice(&list));
-	buf_free(&list);
+	buf_append_slice(&b, buf_slice(&x->list));
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
-	if (qr != NULL && qr_uidv == v->uidvalidity)
-		cmd_select_qresync(s, qr_modseq, qr_ranges, qr_n);
-	free(qr_ranges);
+	if (x->qr != NULL && x->qr_uidv == v->uidvalidity)
+		cmd_select_qresync(s, x->qr_modseq, x->qr_ranges, x->qr_n);
 	return imap_cmd_reply(cmd, "OK", "[%s] %s completed",
-			      readonly ? "READ-ONLY" : "READ-WRITE",
-			      readonly ? "EXAMINE" : "SELECT");
+			      x->readonly ? "READ-ONLY" : "READ-WRITE",
+			      x->readonly ? "EXAMINE" : "SELECT");
+}
+
+static void
+select_work(uv_work_t *w)
+{
+	struct imap_cmd *cmd = w->data;
+	struct select_ctx *x = cmd->ctx;
+
+	x->w_rc = imap_view_read(cmd->s->env->store, cmd->s->account_id,
+				 x->mb.id, &x->sv, &x->keywords);
+}
+
+static void
+select_after_work(uv_work_t *w, int status)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct select_ctx *x = cmd->ctx;
+
+	if (!s->conn_gone && s->cmd == cmd) {
+		if (status != 0)
+			x->w_rc = STORE_EIO;
+		if (select_finish(cmd) == IMAP_CMD_DONE)
+			imap_cmd_end(cmd);
+	}
+	imap_session_unref(s);
+}
+
+static enum imap_cmd_ret
+cmd_select_common(struct imap_cmd *cmd, bool readonly)
+{
+	struct imap_session *s = cmd->s;
+	struct select_ctx *x;
+	char *name;
+	int rc;
+
+	if (cmd->args[0].type == IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "Mailbox name expected");
+	x = xcalloc(1, sizeof(*x));
+	cmd->ctx = x;
+	cmd->ctx_free = select_ctx_free;
+	x->readonly = readonly;
+	if (cmd->args[1].type == IMAP_ARG_LIST &&
+	    cmd->args[2].type == IMAP_ARG_EOL) {
+		const struct imap_arg *p = cmd->args[1].u.list;
+
+		for (; p->type != IMAP_ARG_EOL; p++) {
+			if (imap_arg_atom_eq(p, "CONDSTORE")) {
+				s->condstore = true;
+			} else if (imap_arg_atom_eq(p, "QRESYNC") &&
+				   s->qresync && p[1].type == IMAP_ARG_LIST) {
+				x->qr = (++p)->u.list;
+			} else {
+				return imap_cmd_bad(cmd, "Invalid SELECT "
+						    "parameters");
+			}
+		}
+	} else if (cmd->args[1].type != IMAP_ARG_EOL) {
+		return imap_cmd_bad(cmd, "Invalid SELECT parameters");
+	}
+	if (x->qr != NULL && !select_qresync_args(x))
+		return imap_cmd_bad(cmd, "Invalid QRESYNC parameters");
+	name = imap_mailbox_arg(s, &cmd->args[0]);
+	if (name == NULL)
+		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	if (s->selected) {
+		imap_view_close(s);
+		if (s->qresync || s->rev2)
+			imap_printf(s, "* OK [CLOSED] Previous mailbox closed\r\n");
+	}
+	rc = store_mailbox_get(s->env->store, s->account_id, name, &x->mb);
+	free(name);
+	if (rc == 0 && (x->mb.attrs & STORE_MBX_NOSELECT))
+		rc = STORE_ENOSELECT;
+	if (rc != 0)
+		return imap_cmd_store_error(cmd, rc);
+	if (s->rev2)
+		select_list_line(s, &x->mb, &x->list);
+	imap_view_begin(s, x->mb.id);
+	x->work.data = cmd;
+	imap_session_ref(s);
+	if (uv_queue_work(s->env->loop, &x->work, select_work,
+			  select_after_work) == 0)
+		return IMAP_CMD_WAIT;
+	imap_session_unref(s);
+	select_work(&x->work);		/* no thread pool: here */
+	return select_finish(cmd);
 }
 
 enum imap_cmd_ret

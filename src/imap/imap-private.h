@@ -185,8 +185,18 @@ store_cb *imap_cmd_write_prepare(struct imap_cmd *cmd, imap_write_done *done);
 enum imap_cmd_ret imap_cmd_write_started(struct imap_cmd *cmd, int rc);
 
 /* --- imap-view.c --- */
-int imap_view_open(struct imap_session *s, int64_t mailbox_id,
-		   const char *name, bool readonly);
+/* SELECT in three steps, the store read in the middle off the loop:
+ * begin (loop) closes the old view and watches mailbox_id; read (any
+ * thread) takes the snapshot and the keywords; install (loop) builds
+ * the view from them (keywords taken; NULL: none). A commit after the
+ * snapshot marks the view changed, for the first sync. */
+void imap_view_begin(struct imap_session *s, int64_t mailbox_id);
+int imap_view_read(struct store *store, int64_t account_id,
+		   int64_t mailbox_id, struct store_view *sv,
+		   char **keywords_r);
+void imap_view_install(struct imap_session *s, const char *name,
+		       bool readonly, const struct store_view *sv,
+		       char *keywords);
 void imap_view_close(struct imap_session *s);
 /* imap-seqmap.c: index of the first message with uid >= uid */
 size_t imap_view_lower(const struct imap_view *v, uint32_t uid);

@@ -14,10 +14,12 @@ imap_view_on_watch(void *arg, int64_t mailbox_id)
 {
 	struct imap_session *s = arg;
 
-	if (!s->selected || s->view.mailbox_id != mailbox_id)
+	/* also while SELECT reads the store (not yet selected): the
+	 * snapshot may predate this commit, the first sync looks */
+	if (s->view.watch == NULL || s->view.mailbox_id != mailbox_id)
 		return;
 	s->view.changed = true;
-	if (s->wait == IMAP_WAIT_IDLE)
+	if (s->selected && s->wait == IMAP_WAIT_IDLE)
 		imap_idle_changed(s);
 }
 
@@ -35,41 +37,49 @@ imap_view_push(struct imap_view *v, uint32_t uid, uint32_t flags,
 	v->n++;
 }
 
-int
-imap_view_open(struct imap_session *s, int64_t mailbox_id, const char *name,
-	       bool readonly)
+void
+imap_view_begin(struct imap_session *s, int64_t mailbox_id)
 {
 	struct imap_view *v = &s->view;
-	struct store_view sv = { 0 };
-	size_t i;
-	int rc;
 
 	imap_view_close(s);
-	/* watch first: a commit between the two is seen by the next sync */
+	v->mailbox_id = mailbox_id;
+	/* watch first: a commit after the snapshot is seen by the next sync */
 	v->watch = store_watch(s->env->store, mailbox_id, imap_view_on_watch,
 			       s);
-	rc = store_mailbox_open(s->env->store, s->account_id, mailbox_id, &sv);
-	if (rc != 0) {
-		store_unwatch(&v->watch);
-		return rc;
-	}
-	v->mailbox_id = mailbox_id;
+}
+
+void
+imap_view_install(struct imap_session *s, const char *name, bool readonly,
+		  const struct store_view *sv, char *keywords)
+{
+	struct imap_view *v = &s->view;
+	size_t i;
+
 	v->name = xstrdup(name);
 	v->readonly = readonly;
-	v->uidvalidity = sv.mailbox.uidvalidity;
-	v->uidnext = sv.mailbox.uidnext;
-	v->modseq = sv.mailbox.highestmodseq;
-	v->changed = false;
-	for (i = 0; i < sv.n; i++)
-		imap_view_push(v, sv.msgs[i].uid, sv.msgs[i].flags,
-			       sv.msgs[i].modseq);
-	store_view_free(&sv);
-	if (store_mailbox_keywords(s->env->store, s->account_id, mailbox_id,
-				   &v->keywords) != 0)
-		v->keywords = xstrdup("");
+	v->uidvalidity = sv->mailbox.uidvalidity;
+	v->uidnext = sv->mailbox.uidnext;
+	v->modseq = sv->mailbox.highestmodseq;
+	for (i = 0; i < sv->n; i++)
+		imap_view_push(v, sv->msgs[i].uid, sv->msgs[i].flags,
+			       sv->msgs[i].modseq);
+	v->keywords = keywords ? keywords : xstrdup("");
 	s->selected = true;
 	s->state = IMAP_SELECTED;
-	return 0;
+}
+
+int
+imap_view_read(struct store *store, int64_t account_id, int64_t mailbox_id,
+	       struct store_view *sv, char **keywords_r)
+{
+	int rc = store_mailbox_open(store, account_id, mailbox_id, sv);
+
+	*keywords_r = NULL;
+	if (rc == 0 && store_mailbox_keywords(store, account_id, mailbox_id,
+					      keywords_r) != 0)
+		*keywords_r = NULL;
+	return rc;
 }
 
 void

@@ -2,6 +2,7 @@
 EXPUNGE between sessions at the points RFC 9051 7.4.1 / RFC 2180 allow,
 IDLE wake-up on delivery (SMTP), APPEND, flag change, expunge and POP3
 deletion, with its latency."""
+import os
 import poplib
 import time
 
@@ -207,3 +208,54 @@ def test_big_mailbox_batches(tern):
     u = c.ok("FETCH 1:300 BODY[TEXT]")
     assert len(u) == 300
     assert c.ok("SEARCH UNSEEN")[0].split()[2] == b"301"
+
+
+def test_select_during_deliveries_misses_nothing(tern):
+    """SELECT reads its snapshot off the loop: a commit that lands
+    between the watch and the snapshot, or after it, still reaches the
+    session (EXISTS on the next NOOP), never lost and never doubled."""
+    import threading
+
+    # a mailbox big enough that reading its snapshot takes a while
+    mbox = os.path.join(tern.dir, "big.mbox")
+    with open(mbox, "wb") as f:
+        for i in range(20000):
+            f.write(b"From x@example.net Mon Jan  1 00:00:00 2024\n"
+                    b"Subject: m%d\n\nx\n\n" % i)
+    tern.cli("import", A, mbox, "--mailbox", "INBOX")
+    b = Imap(tern)
+    b.login()
+    m = Imap(tern)
+    m.login()
+    total = 20000
+    a = Imap(tern)
+    a.login()
+    for _ in range(15):
+        stop = threading.Event()
+        go = threading.Barrier(2)
+
+        def appender():
+            go.wait()
+            for _ in range(3):
+                a.send(b"x APPEND INBOX {16+}\r\nSubject: x\r\n\r\nx\r\n")
+                assert a.wait("x")[0].startswith(b"OK [APPENDUID")
+            stop.set()
+
+        th = threading.Thread(target=appender)
+        th.start()
+        go.wait()
+        _, u = b.cmd("SELECT INBOX")
+        th.join(20)
+        assert stop.is_set()
+        total += 3
+        # the snapshot's EXISTS, then maybe more for commits after it
+        seen = [int(x.split()[1]) for x in u if x.endswith(b" EXISTS")]
+        assert seen and seen == sorted(seen) and seen[-1] <= total, seen
+        u = b.ok("NOOP")
+        now = [int(x.split()[1]) for x in u if x.endswith(b" EXISTS")]
+        count = now[-1] if now else seen[-1]
+        st = m.ok("STATUS INBOX (MESSAGES)")[0]
+        assert st.endswith(b"(MESSAGES %d)" % total), st
+        assert count == total, (seen, now, total)
+    u = b.ok("FETCH 1:* (UID)")
+    assert len([x for x in u if b" FETCH (UID " in x]) == total
