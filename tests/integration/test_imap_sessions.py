@@ -259,3 +259,11 @@ def test_select_during_deliveries_misses_nothing(tern):
         assert count == total, (seen, now, total)
     u = b.ok("FETCH 1:* (UID)")
     assert len([x for x in u if b" FETCH (UID " in x]) == total
+    # clients that leave while their SELECT is being read
+    for _ in range(5):
+        c = Imap(tern)
+        c.login()
+        c.send(b"s SELECT INBOX\r\n")
+        c.sock.close()
+    assert m.ok("NOOP") == []
+    assert tern.proc.poll() is None
