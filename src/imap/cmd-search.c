@@ -1,10 +1,13 @@
 /* cmd-search.c - SEARCH and UID SEARCH, with ESEARCH return options
- * (RFC 4731: MIN MAX COUNT ALL) and SEARCHRES (RFC 5182: SAVE, "$");
- * evaluated in batches so that a big mailbox gives the loop back */
+ * (RFC 4731: MIN MAX COUNT ALL) and SEARCHRES (RFC 5182: SAVE, "$"),
+ * and SORT (RFC 5256, the same search then search-sort.c's order);
+ * evaluated in batches on the thread pool so that a big mailbox never
+ * holds the loop */
 #include "imap/imap-search.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SEARCH_BATCH 500
 
@@ -17,6 +20,12 @@ struct search_ctx {
 	uint64_t max_modseq;
 	uv_work_t work;
 	int w_rc;
+	/* SORT: the criteria, and each hit with its sort keys */
+	bool sort;
+	struct sort_crit crit[SORT_MAX_CRIT];
+	size_t n_crit;
+	struct sort_item *items;
+	size_t n_items, cap_items;
 };
 
 static void
@@ -27,6 +36,9 @@ search_ctx_free(void *p)
 	search_query_free(&x->q);
 	free(x->uids);
 	free(x->hits);
+	for (size_t i = 0; i < x->n_items; i++)
+		sort_item_clear(&x->items[i]);
+	free(x->items);
 	free(x);
 }
 
@@ -40,6 +52,37 @@ search_hit(struct search_ctx *x, uint32_t uid)
 	x->hits[x->n_hits++] = uid;
 }
 
+static void
+sort_hit(struct search_ctx *x, const struct store_msg *m)
+{
+	if (x->n_items == x->cap_items) {
+		x->cap_items = x->cap_items ? x->cap_items * 2 : 64;
+		x->items = xrealloc(x->items,
+				    x->cap_items * sizeof(*x->items));
+	}
+	sort_item_fill(&x->items[x->n_items++], m);
+}
+
+/* "* SORT" with sequence numbers or uids, in the criteria's order */
+static enum imap_cmd_ret
+sort_finish(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct search_ctx *x = cmd->ctx;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	sort_items(x->items, x->n_items, x->crit, x->n_crit);
+	buf_append_str(&b, "* SORT");
+	for (i = 0; i < x->n_items; i++)
+		buf_printf(&b, " %u", cmd->uid ? x->items[i].uid :
+			   imap_view_seq(&s->view, x->items[i].uid));
+	buf_append_str(&b, "\r\n");
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
+	return imap_cmd_reply(cmd, "OK", "Sort completed");
+}
+
 static enum imap_cmd_ret
 search_finish(struct imap_cmd *cmd)
 {
@@ -48,6 +91,8 @@ search_finish(struct imap_cmd *cmd)
 	struct buf b = BUF_INIT;
 	size_t i;
 
+	if (x->sort)
+		return sort_finish(cmd);
 	if (!cmd->uid) {
 		/* report sequence numbers */
 		for (i = 0; i < x->n_hits; i++)
@@ -186,7 +231,10 @@ search_batch(struct imap_cmd *cmd)
 		buf_reset(&text);
 		buf_reset(&hdr);
 		if (search_eval(&x->q.root, &sm)) {
-			search_hit(x, m->uid);
+			if (x->sort)
+				sort_hit(x, m);
+			else
+				search_hit(x, m->uid);
 			if (m->modseq > x->max_modseq)
 				x->max_modseq = m->modseq;
 		}
@@ -278,6 +326,42 @@ cmd_search(struct imap_cmd *cmd)
 		imap_view_sync(s, cmd->uid);
 		return search_from_view(cmd);
 	}
+	x->uids = imap_view_uids(s, &all, 1, &x->n);
+	cmd->resume = search_run;
+	return search_run(cmd);
+}
+
+/* SORT (criteria) charset search-keys (RFC 5256 3) */
+enum imap_cmd_ret
+cmd_sort(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	const struct imap_arg *a = cmd->args;
+	struct search_ctx *x = xcalloc(1, sizeof(*x));
+	struct store_uid_range all = { 1, UINT32_MAX };
+	const char *cs, *err;
+	bool badcharset;
+
+	cmd->ctx = x;
+	cmd->ctx_free = search_ctx_free;
+	x->sort = true;
+	if (!sort_parse(&a[0], x->crit, &x->n_crit))
+		return imap_cmd_bad(cmd, "Invalid sort criteria");
+	cs = imap_arg_str(&a[1]);
+	if (cs == NULL)
+		return imap_cmd_bad(cmd, "SORT needs a charset");
+	if (strcasecmp(cs, "UTF-8") != 0 && strcasecmp(cs, "US-ASCII") != 0)
+		return imap_cmd_reply(cmd, "NO", "[BADCHARSET (UTF-8 "
+				      "US-ASCII)] Unsupported charset");
+	if (a[2].type == IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "Search key expected");
+	if (!search_parse(s, &a[2], &x->q, &err, &badcharset))
+		return imap_cmd_bad(cmd, err);
+	if (x->q.esearch)	/* RETURN is ESORT's, not offered */
+		return imap_cmd_bad(cmd, "Invalid search key");
+	/* the sort keys are with the decoded fields */
+	if (!(x->q.fields & STORE_MSG_PARSE))
+		x->q.fields |= STORE_MSG_SEARCH;
 	x->uids = imap_view_uids(s, &all, 1, &x->n);
 	cmd->resume = search_run;
 	return search_run(cmd);

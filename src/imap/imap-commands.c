@@ -42,6 +42,7 @@ static const struct imap_command imap_commands[] = {
 	{ "RENAME", cmd_rename, AUTH },
 	{ "SEARCH", cmd_search, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SELECT", cmd_select, AUTH },
+	{ "SORT", cmd_sort, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "STARTTLS", cmd_starttls, IMAP_CMD_F_NOTAUTH },
 	{ "STATUS", cmd_status, AUTH },
 	{ "STORE", cmd_store, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },

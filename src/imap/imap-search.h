@@ -63,7 +63,33 @@ struct search_msg {
 	bool hdr_loaded;
 };
 bool search_eval(const struct skey *k, struct search_msg *sm);
-/* ASCII case-insensitive substring */
+/* case-insensitive substring (Unicode simple lowercase mapping) */
 bool search_contains(const char *hay, size_t hlen, const char *needle);
+
+/* search-sort.c: SORT (RFC 5256) and SORT=DISPLAY (RFC 5957) */
+enum sort_key {
+	SORT_ARRIVAL, SORT_CC, SORT_DATE, SORT_FROM, SORT_SIZE,
+	SORT_SUBJECT, SORT_TO, SORT_DISPLAYFROM, SORT_DISPLAYTO,
+};
+struct sort_crit {
+	enum sort_key key;
+	bool reverse;
+};
+#define SORT_MAX_CRIT 16
+/* one matching message and what it sorts by */
+struct sort_item {
+	uint32_t uid;
+	int64_t arrival, date;
+	uint64_t size;
+	char *subject, *from, *to, *cc, *dfrom, *dto;
+};
+/* "(REVERSE DATE SUBJECT)" into crit; false on a bad list */
+bool sort_parse(const struct imap_arg *list, struct sort_crit *crit,
+		size_t *n_r);
+void sort_item_fill(struct sort_item *it, const struct store_msg *m);
+void sort_item_clear(struct sort_item *it);
+/* sort by the criteria; equal ones by uid (= mailbox order) */
+void sort_items(struct sort_item *v, size_t n, const struct sort_crit *crit,
+		size_t n_crit);
 
 #endif

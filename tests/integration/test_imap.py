@@ -171,6 +171,7 @@ def test_capabilities_after_login(tern):
     for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT=", b"ESEARCH",
                 b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY",
                 b"LIST-EXTENDED", b"LIST-STATUS", b"UTF8=ACCEPT", b"QUOTA",
+                b"SORT", b"SORT=DISPLAY",
                 b"QUOTA=RES-STORAGE", b"QUOTA=RES-MESSAGE"):
         assert cap in r
     # limits are the administrator's: no SETQUOTA
@@ -459,6 +460,56 @@ def test_status(tern):
                     rb'\d+ UNSEEN 1 RECENT 0 SIZE \d+\)', u[0]), u
     assert c.cmd("STATUS INBOX (BOGUS)")[0].startswith(b"BAD")
     assert c.cmd("STATUS nosuch (MESSAGES)")[0].startswith(b"NO")
+
+
+def test_sort(tern):
+    """RFC 5256 SORT and RFC 5957 SORT=DISPLAY over what the store parsed
+    at delivery: base subjects, first address's mailbox, Date: in UTC."""
+    msgs = [  # (From, Subject, Date, body size)
+        ("Zed <alpha@x.test>", "Re: [list] Beta", "Mon, 7 Feb 1994 21:52:25 -0800", 10),
+        ("Adam <zulu@x.test>", "alpha", "Tue, 8 Feb 1994 01:00:00 +0100", 3000),
+        ("mike@x.test", "Fwd: Gamma", "Mon, 7 Feb 1994 23:00:00 -0800", 1000),
+        ("Bob <bravo@x.test>", "beta (fwd)", None, 200),
+    ]
+    m = imap_login(tern)
+    for frm, subj, date, size in msgs:
+        hdr = "From: %s\r\nTo: a@x.test\r\nSubject: %s\r\n" % (frm, subj)
+        if date:
+            hdr += "Date: %s\r\n" % date
+        m.append("INBOX", None, '"01-Jan-2000 00:00:00 +0000"',
+                 (hdr + "\r\n" + "x" * size + "\r\n").encode())
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    def sort(q):
+        u = c.ok(q)
+        assert len(u) == 1 and u[0].startswith(b"* SORT"), u
+        return [int(x) for x in u[0].split()[2:]]
+    # base subjects: alpha, beta, beta, gamma; ties in mailbox order
+    assert sort("SORT (SUBJECT) UTF-8 ALL") == [2, 1, 4, 3]
+    assert sort("SORT (REVERSE SUBJECT) UTF-8 ALL") == [3, 1, 4, 2]
+    assert sort("SORT (FROM) UTF-8 ALL") == [1, 4, 3, 2]
+    assert sort("SORT (DISPLAYFROM) US-ASCII ALL") == [2, 4, 3, 1]
+    assert sort("SORT (SIZE) UTF-8 ALL") == [1, 4, 3, 2]
+    # Date: in UTC (2 is the earliest instant); no Date: -> arrival, 2000
+    assert sort("SORT (DATE) UTF-8 ALL") == [2, 1, 3, 4]
+    assert sort("SORT (REVERSE DATE) UTF-8 ALL") == [4, 3, 1, 2]
+    assert sort("SORT (ARRIVAL) UTF-8 ALL") == [1, 2, 3, 4]
+    assert sort("SORT (SUBJECT REVERSE SIZE) UTF-8 ALL") == [2, 4, 1, 3]
+    # with search keys, and UIDs
+    assert sort("SORT (SUBJECT) UTF-8 NOT FROM mike") == [2, 1, 4]
+    c.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    c.ok("EXPUNGE")
+    assert sort("UID SORT (SUBJECT) UTF-8 ALL") == [2, 4, 3]
+    assert sort("SORT (SUBJECT) UTF-8 ALL") == [1, 3, 2]
+    assert sort("SORT (SUBJECT) UTF-8 SUBJECT nothing-like-this") == []
+    for bad in ("SORT SUBJECT UTF-8 ALL", "SORT () UTF-8 ALL",
+                "SORT (BOGUS) UTF-8 ALL", "SORT (REVERSE) UTF-8 ALL",
+                "SORT (SUBJECT) UTF-8", "SORT (SUBJECT)",
+                "SORT (SUBJECT) UTF-8 RETURN (ALL) ALL"):
+        assert c.cmd(bad)[0].startswith(b"BAD"), bad
+    r, _ = c.cmd("SORT (SUBJECT) KOI8-R ALL")
+    assert r.startswith(b"NO [BADCHARSET")
 
 
 def test_quota(tern):
