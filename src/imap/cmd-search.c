@@ -20,8 +20,10 @@ struct search_ctx {
 	uint64_t max_modseq;
 	uv_work_t work;
 	int w_rc;
-	/* SORT: the criteria, and each hit with its sort keys */
-	bool sort;
+	/* SORT and THREAD: the criteria or algorithm, and each hit with
+	 * its sort keys */
+	bool sort, thread;
+	enum thread_alg alg;
 	struct sort_crit crit[SORT_MAX_CRIT];
 	size_t n_crit;
 	struct sort_item *items;
@@ -60,10 +62,19 @@ sort_hit(struct search_ctx *x, const struct store_msg *m)
 		x->items = xrealloc(x->items,
 				    x->cap_items * sizeof(*x->items));
 	}
-	sort_item_fill(&x->items[x->n_items++], m);
+	sort_item_fill(&x->items[x->n_items++], m, x->thread);
 }
 
-/* "* SORT" with sequence numbers or uids, in the criteria's order */
+static uint32_t
+thread_number(void *arg, uint32_t uid)
+{
+	struct imap_cmd *cmd = arg;
+
+	return cmd->uid ? uid : imap_view_seq(&cmd->s->view, uid);
+}
+
+/* "* SORT" with sequence numbers or uids, in the criteria's order, or
+ * "* THREAD" and its lists */
 static enum imap_cmd_ret
 sort_finish(struct imap_cmd *cmd)
 {
@@ -71,6 +82,18 @@ sort_finish(struct imap_cmd *cmd)
 	struct search_ctx *x = cmd->ctx;
 	struct buf b = BUF_INIT;
 	size_t i;
+
+	if (x->thread) {
+		buf_append_str(&b, "* THREAD");
+		if (x->n_items > 0)
+			buf_append_byte(&b, ' ');
+		thread_items(x->items, x->n_items, x->alg, thread_number, cmd,
+			     &b);
+		buf_append_str(&b, "\r\n");
+		imap_write(s, b.data, b.len);
+		buf_free(&b);
+		return imap_cmd_reply(cmd, "OK", "Thread completed");
+	}
 
 	sort_items(x->items, x->n_items, x->crit, x->n_crit);
 	buf_append_str(&b, "* SORT");
@@ -331,38 +354,64 @@ cmd_search(struct imap_cmd *cmd)
 	return search_run(cmd);
 }
 
-/* SORT (criteria) charset search-keys (RFC 5256 3) */
-enum imap_cmd_ret
-cmd_sort(struct imap_cmd *cmd)
+/* SORT (criteria) charset search-keys, THREAD alg charset search-keys
+ * (RFC 5256 3): the charset, then the search program, then the batches */
+static enum imap_cmd_ret
+sort_thread_run(struct imap_cmd *cmd, const struct imap_arg *a)
 {
 	struct imap_session *s = cmd->s;
-	const struct imap_arg *a = cmd->args;
-	struct search_ctx *x = xcalloc(1, sizeof(*x));
+	struct search_ctx *x = cmd->ctx;
 	struct store_uid_range all = { 1, UINT32_MAX };
 	const char *cs, *err;
 	bool badcharset;
 
-	cmd->ctx = x;
-	cmd->ctx_free = search_ctx_free;
-	x->sort = true;
-	if (!sort_parse(&a[0], x->crit, &x->n_crit))
-		return imap_cmd_bad(cmd, "Invalid sort criteria");
-	cs = imap_arg_str(&a[1]);
+	cs = imap_arg_str(&a[0]);
 	if (cs == NULL)
-		return imap_cmd_bad(cmd, "SORT needs a charset");
+		return imap_cmd_bad(cmd, "A charset is needed");
 	if (strcasecmp(cs, "UTF-8") != 0 && strcasecmp(cs, "US-ASCII") != 0)
 		return imap_cmd_reply(cmd, "NO", "[BADCHARSET (UTF-8 "
 				      "US-ASCII)] Unsupported charset");
-	if (a[2].type == IMAP_ARG_EOL)
+	if (a[1].type == IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "Search key expected");
-	if (!search_parse(s, &a[2], &x->q, &err, &badcharset))
+	if (!search_parse(s, &a[1], &x->q, &err, &badcharset))
 		return imap_cmd_bad(cmd, err);
 	if (x->q.esearch)	/* RETURN is ESORT's, not offered */
 		return imap_cmd_bad(cmd, "Invalid search key");
-	/* the sort keys are with the decoded fields */
+	/* the sort keys and ids are with the decoded fields */
 	if (!(x->q.fields & STORE_MSG_PARSE))
 		x->q.fields |= STORE_MSG_SEARCH;
 	x->uids = imap_view_uids(s, &all, 1, &x->n);
 	cmd->resume = search_run;
 	return search_run(cmd);
+}
+
+enum imap_cmd_ret
+cmd_sort(struct imap_cmd *cmd)
+{
+	struct search_ctx *x = xcalloc(1, sizeof(*x));
+
+	cmd->ctx = x;
+	cmd->ctx_free = search_ctx_free;
+	x->sort = true;
+	if (!sort_parse(&cmd->args[0], x->crit, &x->n_crit))
+		return imap_cmd_bad(cmd, "Invalid sort criteria");
+	return sort_thread_run(cmd, &cmd->args[1]);
+}
+
+enum imap_cmd_ret
+cmd_thread(struct imap_cmd *cmd)
+{
+	struct search_ctx *x = xcalloc(1, sizeof(*x));
+	const struct imap_arg *a = cmd->args;
+
+	cmd->ctx = x;
+	cmd->ctx_free = search_ctx_free;
+	x->sort = x->thread = true;
+	if (imap_arg_atom_eq(&a[0], "REFERENCES"))
+		x->alg = THREAD_REFERENCES;
+	else if (imap_arg_atom_eq(&a[0], "ORDEREDSUBJECT"))
+		x->alg = THREAD_ORDEREDSUBJECT;
+	else
+		return imap_cmd_bad(cmd, "Unknown threading algorithm");
+	return sort_thread_run(cmd, &a[1]);
 }

@@ -76,20 +76,31 @@ struct sort_crit {
 	bool reverse;
 };
 #define SORT_MAX_CRIT 16
-/* one matching message and what it sorts by */
+/* one matching message and what it sorts (and threads) by */
 struct sort_item {
 	uint32_t uid;
 	int64_t arrival, date;
 	uint64_t size;
 	char *subject, *from, *to, *cc, *dfrom, *dto;
+	/* THREAD only: the decoded Subject, Message-ID, In-Reply-To and
+	 * References values */
+	char *subject_raw, *msgid, *irt, *refs;
 };
 /* "(REVERSE DATE SUBJECT)" into crit; false on a bad list */
 bool sort_parse(const struct imap_arg *list, struct sort_crit *crit,
 		size_t *n_r);
-void sort_item_fill(struct sort_item *it, const struct store_msg *m);
+void sort_item_fill(struct sort_item *it, const struct store_msg *m,
+		    bool thread);
 void sort_item_clear(struct sort_item *it);
 /* sort by the criteria; equal ones by uid (= mailbox order) */
 void sort_items(struct sort_item *v, size_t n, const struct sort_crit *crit,
 		size_t n_crit);
+
+/* search-thread.c: THREAD (RFC 5256) over v (in mailbox order), the
+ * "(...)(...)" lists appended to out; seq: uid -> number to print */
+enum thread_alg { THREAD_ORDEREDSUBJECT, THREAD_REFERENCES };
+void thread_items(struct sort_item *v, size_t n, enum thread_alg alg,
+		  uint32_t (*seq)(void *arg, uint32_t uid), void *arg,
+		  struct buf *out);
 
 #endif

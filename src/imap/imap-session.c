@@ -152,7 +152,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 	buf_printf(out, " SPECIAL-USE STATUS=SIZE ESEARCH SEARCHRES "
 		   "CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
 		   "UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
-		   "SORT SORT=DISPLAY "
+		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }

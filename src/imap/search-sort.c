@@ -53,7 +53,7 @@ dup0(const char *s)
 }
 
 void
-sort_item_fill(struct sort_item *it, const struct store_msg *m)
+sort_item_fill(struct sort_item *it, const struct store_msg *m, bool thread)
 {
 	const struct store_parse *p = &m->parse;
 
@@ -71,6 +71,12 @@ sort_item_fill(struct sort_item *it, const struct store_msg *m)
 	it->dfrom = dup0(p->sort_display_from ? p->sort_display_from :
 			 p->sort_from);
 	it->dto = dup0(p->sort_display_to ? p->sort_display_to : p->sort_to);
+	if (thread) {
+		it->subject_raw = dup0(p->subject);
+		it->msgid = dup0(p->message_id);
+		it->irt = dup0(p->in_reply_to);
+		it->refs = dup0(p->references);
+	}
 }
 
 void
@@ -82,6 +88,10 @@ sort_item_clear(struct sort_item *it)
 	free(it->cc);
 	free(it->dfrom);
 	free(it->dto);
+	free(it->subject_raw);
+	free(it->msgid);
+	free(it->irt);
+	free(it->refs);
 }
 
 static int

@@ -81,8 +81,15 @@ void
 mime_summary_base_subject(const unsigned char *p, size_t len,
 			  struct buf *out)
 {
+	(void)mime_summary_base_subject_reply(p, len, out);
+}
+
+bool
+mime_summary_base_subject_reply(const unsigned char *p, size_t len,
+				struct buf *out)
+{
 	struct buf s = BUF_INIT, d = BUF_INIT;
-	bool changed;
+	bool changed, reply = false;
 
 	/* (1) decode, unfold, one space for each run of whitespace */
 	mime_header_decode(p, len, &d);
@@ -102,8 +109,10 @@ mime_summary_base_subject(const unsigned char *p, size_t len,
 			if (s.len > 0 && s.data[s.len - 1] == ' ')
 				s.len--;
 			else if (s.len >= 5 && strncasecmp((char *)s.data +
-					s.len - 5, "(fwd)", 5) == 0)
+					s.len - 5, "(fwd)", 5) == 0) {
 				s.len -= 5;
+				reply = true;
+			}
 			else
 				break;
 		}
@@ -122,6 +131,7 @@ mime_summary_base_subject(const unsigned char *p, size_t len,
 						;
 					if (!strip_refwd(&s, &j))
 						break;
+					reply = true;
 				}
 				buf_consume(&s, j);
 				changed = true;
@@ -136,12 +146,14 @@ mime_summary_base_subject(const unsigned char *p, size_t len,
 		    s.data[s.len - 1] == ']') {
 			s.len--;
 			buf_consume(&s, 5);
+			reply = true;
 			continue;
 		}
 		break;
 	}
 	buf_append(out, s.data, s.len);
 	buf_free(&s);
+	return reply;
 }
 
 /* first_address - the first real (non-group-marker) address */

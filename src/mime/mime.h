@@ -335,6 +335,10 @@ bool mime_date_parse(const unsigned char *p, size_t len, int64_t *utc,
  * undecoded Subject value, appended to out as UTF-8 */
 void mime_summary_base_subject(const unsigned char *p, size_t len,
 			       struct buf *out);
+/* the same, and whether a "Re:", "Fwd:", "(fwd)" or "[fwd: ...]" was
+ * taken off (a reply or forward, for THREAD=REFERENCES' grouping) */
+bool mime_summary_base_subject_reply(const unsigned char *p, size_t len,
+				     struct buf *out);
 
 /* ------------------------------------------------------------------ */
 /* IMAP output helpers                                                 */

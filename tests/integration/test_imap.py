@@ -171,7 +171,8 @@ def test_capabilities_after_login(tern):
     for cap in (b"SPECIAL-USE", b"STATUS=SIZE", b"APPENDLIMIT=", b"ESEARCH",
                 b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY",
                 b"LIST-EXTENDED", b"LIST-STATUS", b"UTF8=ACCEPT", b"QUOTA",
-                b"SORT", b"SORT=DISPLAY",
+                b"SORT", b"SORT=DISPLAY", b"THREAD=REFERENCES",
+                b"THREAD=ORDEREDSUBJECT",
                 b"QUOTA=RES-STORAGE", b"QUOTA=RES-MESSAGE"):
         assert cap in r
     # limits are the administrator's: no SETQUOTA
@@ -510,6 +511,55 @@ def test_sort(tern):
         assert c.cmd(bad)[0].startswith(b"BAD"), bad
     r, _ = c.cmd("SORT (SUBJECT) KOI8-R ALL")
     assert r.startswith(b"NO [BADCHARSET")
+
+
+def test_thread(tern):
+    """RFC 5256 THREAD: REFERENCES (links, a missing parent kept as a
+    dummy, same-subject roots gathered) and ORDEREDSUBJECT."""
+    msgs = [  # (Message-ID, Subject, References)
+        ("<1@x>", "Topic A", None),
+        ("<2@x>", "Re: Topic A", "<1@x>"),
+        ("<3@x>", "Other", None),
+        ("<4@x>", "Re: Topic A", "<1@x> <2@x>"),
+        ("<5@x>", "RE: [list] Topic A", "<1@x>"),
+        ("<6@x>", "Re: Missing parent", "<missing@x>"),
+        ("<7@x>", "Re: Missing parent", "<missing@x>"),
+        (None, "Other", None),
+    ]
+    m = imap_login(tern)
+    for i, (mid, subj, refs) in enumerate(msgs):
+        hdr = "From: a@x.test\r\nSubject: %s\r\n" % subj
+        hdr += "Date: Mon, 7 Feb 1994 10:%02d:00 +0000\r\n" % i
+        if mid:
+            hdr += "Message-ID: %s\r\n" % mid
+        if refs:
+            hdr += "References: %s\r\nIn-Reply-To: %s\r\n" % (
+                refs, refs.split()[-1])
+        m.append("INBOX", None, None, (hdr + "\r\nx\r\n").encode())
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    assert c.ok("THREAD REFERENCES UTF-8 ALL") == \
+        [b"* THREAD (1 (2 4)(5))((3)(8))((6)(7))"]
+    assert c.ok("THREAD ORDEREDSUBJECT UTF-8 ALL") == \
+        [b"* THREAD (1 (2)(4)(5))(3 8)(6 7)"]
+    # with search keys, UIDs, and after an expunge
+    assert c.ok("THREAD REFERENCES US-ASCII SUBJECT topic") == \
+        [b"* THREAD (1 (2 4)(5))"]
+    c.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    c.ok("EXPUNGE")
+    # without 1, <1@x> is a dummy parent of 2 and 5, kept at the root
+    assert c.ok("UID THREAD REFERENCES UTF-8 ALL") == \
+        [b"* THREAD ((2 4)(5))((3)(8))((6)(7))"]
+    assert c.ok("THREAD REFERENCES UTF-8 ALL") == \
+        [b"* THREAD ((1 3)(4))((2)(7))((5)(6))"]
+    assert c.ok("THREAD REFERENCES UTF-8 SUBJECT nothing-like-this") == \
+        [b"* THREAD"]
+    for bad in ("THREAD", "THREAD BOGUS UTF-8 ALL", "THREAD REFERENCES",
+                "THREAD REFERENCES UTF-8"):
+        assert c.cmd(bad)[0].startswith(b"BAD"), bad
+    assert c.cmd("THREAD REFERENCES KOI8-R ALL")[0].startswith(
+        b"NO [BADCHARSET")
 
 
 def test_quota(tern):

@@ -229,3 +229,58 @@ TEST(imap_search_eval_basic)
 	free(s->view.msgs);
 	free(s);
 }
+
+static uint32_t
+uid_number(void *arg, uint32_t uid)
+{
+	(void)arg;
+	return uid;
+}
+
+/* hostile References: loops, self-references, duplicate Message-IDs,
+ * garbage; every message is printed exactly once */
+TEST(imap_thread_references_hostile)
+{
+	struct sort_item v[6];
+	struct buf out = BUF_INIT;
+	const char *ids[6] = { "<a@x>", "<b@x>", "<a@x>", "<c@x>", NULL,
+			       "<e@x>" };
+	const char *refs[6] = { "<b@x>", "<a@x>", "<c@x> <a@x>", "<c@x>",
+				"no ids here <<>>", "<e@x> <e@x>" };
+
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < 6; i++) {
+		v[i].uid = (uint32_t)i + 1;
+		v[i].date = 100 + i;
+		v[i].subject = xstrdup(i < 3 ? "loop" : "other");
+		v[i].subject_raw = xstrdup(v[i].subject);
+		v[i].msgid = ids[i] ? xstrdup(ids[i]) : NULL;
+		v[i].refs = xstrdup(refs[i]);
+	}
+	thread_items(v, 6, THREAD_REFERENCES, uid_number, NULL, &out);
+	buf_append_byte(&out, '\0');
+	/* each uid once */
+	for (int u = 1; u <= 6; u++) {
+		char want[8];
+		int seen = 0;
+		const char *p = (const char *)out.data;
+
+		snprintf(want, sizeof(want), "%d", u);
+		for (; *p; p++)
+			if (*p == want[0] && (p[1] < '0' || p[1] > '9') &&
+			    (p == (const char *)out.data || p[-1] < '0' ||
+			     p[-1] > '9'))
+				seen++;
+		CHECK_INT(seen, 1);
+	}
+	buf_reset(&out);
+	thread_items(v, 6, THREAD_ORDEREDSUBJECT, uid_number, NULL, &out);
+	buf_append_byte(&out, '\0');
+	CHECK_STR((const char *)out.data, "(1 (2)(3))(4 (5)(6))");
+	buf_reset(&out);
+	thread_items(v, 0, THREAD_REFERENCES, uid_number, NULL, &out);
+	CHECK_INT(out.len, 0);
+	for (int i = 0; i < 6; i++)
+		sort_item_clear(&v[i]);
+	buf_free(&out);
+}
