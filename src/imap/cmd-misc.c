@@ -1,7 +1,10 @@
-/* cmd-misc.c - CAPABILITY, NOOP/CHECK, LOGOUT, ID, ENABLE, NAMESPACE */
+/* cmd-misc.c - CAPABILITY, NOOP/CHECK, LOGOUT, ID, ENABLE, NAMESPACE,
+ * COMPRESS */
 #include "imap/imap-private.h"
 
 #include <stdlib.h>
+
+#include "lib/log.h"
 #include <strings.h>
 
 enum imap_cmd_ret
@@ -119,4 +122,25 @@ cmd_namespace(struct imap_cmd *cmd)
 		return imap_cmd_bad(cmd, "NAMESPACE takes no arguments");
 	imap_printf(cmd->s, "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
 	return imap_cmd_reply(cmd, "OK", "Namespace completed");
+}
+
+/* RFC 4978: COMPRESS DEFLATE; everything after the OK is deflated */
+enum imap_cmd_ret
+cmd_compress(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	enum imap_cmd_ret ret;
+
+	if (!imap_arg_atom_eq(&cmd->args[0], "DEFLATE") ||
+	    cmd->args[1].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "Unknown compression mechanism");
+	if (conn_is_compressed(s->conn))
+		return imap_cmd_reply(cmd, "NO", "[COMPRESSIONACTIVE] DEFLATE "
+				      "active via COMPRESS");
+	ret = imap_cmd_reply(cmd, "OK", "DEFLATE active");
+	if (!conn_compress(s->conn))
+		conn_close(s->conn, "compress");
+	else
+		log_info(s->id, "imap compress deflate");
+	return ret;
 }

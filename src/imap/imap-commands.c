@@ -21,6 +21,7 @@ static const struct imap_command imap_commands[] = {
 	{ "CAPABILITY", cmd_capability, ANY },
 	{ "CHECK", cmd_noop, SEL },
 	{ "CLOSE", cmd_close, SEL },
+	{ "COMPRESS", cmd_compress, AUTH },
 	{ "COPY", cmd_copy, SEL | IMAP_CMD_F_UID },
 	{ "CREATE", cmd_create, AUTH },
 	{ "DELETE", cmd_delete, AUTH },

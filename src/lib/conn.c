@@ -3,6 +3,7 @@
  * conn.h). */
 #include "lib/conn.h"
 #include "lib/conn-private.h"
+#include "lib/deflate.h"
 #include "lib/server.h"
 #include "lib/linereader.h"
 #include "lib/log.h"
@@ -48,6 +49,10 @@ struct conn {
 	SSL *ssl;
 	BIO *rbio, *wbio;
 	enum tls_state tls;
+
+	/* COMPRESS=DEFLATE (RFC 4978), above TLS; NULL: off */
+	struct deflate_pair *z;
+	struct buf zin;		/* compressed input not inflated yet */
 
 	uint64_t timeout_ms;
 	bool closing, closed, eof;
@@ -226,6 +231,18 @@ conn_flush(struct conn *c)
 		return;
 	if (c->tls == TLS_HANDSHAKE)
 		return;		/* held until the handshake ends */
+	if (c->z != NULL) {
+		struct buf zb = BUF_INIT;
+
+		if (!deflate_pair_deflate(c->z, c->out.data, c->out.len,
+					  &zb)) {
+			buf_free(&zb);
+			conn_abort(c, "deflate");
+			return;
+		}
+		buf_free(&c->out);
+		c->out = zb;
+	}
 	if (c->tls == TLS_ON) {
 		size_t off = 0;
 
@@ -323,7 +340,8 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *ub)
 static void
 conn_update_reading(struct conn *c)
 {
-	bool want = !c->closing && !c->eof && c->in.len < c->input_limit;
+	bool want = !c->closing && !c->eof && c->in.len < c->input_limit &&
+		    c->zin.len < c->input_limit;
 
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
@@ -375,11 +393,12 @@ tls_input(struct conn *c, const char *data, size_t len)
 			return;
 	}
 	for (;;) {
-		unsigned char *p = buf_reserve(&c->in, 16384);
+		struct buf *dst = c->z ? &c->zin : &c->in;
+		unsigned char *p = buf_reserve(dst, 16384);
 		int n = SSL_read(c->ssl, p, 16384);
 
 		if (n > 0) {
-			c->in.len += (size_t)n;
+			dst->len += (size_t)n;
 			continue;
 		}
 		switch (SSL_get_error(c->ssl, n)) {
@@ -422,7 +441,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
 	if (c->tls != TLS_OFF)
 		tls_input(c, ub->base, (size_t)nread);
 	else
-		buf_append(&c->in, ub->base, (size_t)nread);
+		buf_append(c->z ? &c->zin : &c->in, ub->base, (size_t)nread);
 	if (c->closed)
 		return;
 	conn_dispatch(c);
@@ -431,9 +450,28 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
 		conn_close(c, "eof");
 }
 
+/* compressed input into c->in, as far as the input limit allows */
+static bool
+conn_inflate(struct conn *c)
+{
+	if (c->z == NULL || c->zin.len == 0)
+		return false;
+	size_t had = c->in.len;
+
+	if (!deflate_pair_inflate(c->z, &c->zin, &c->in, c->input_limit)) {
+		log_info(c->id, "conn deflate stream corrupt");
+		conn_abort(c, "deflate");
+		return false;
+	}
+	return c->in.len > had;
+}
+
 static void
 conn_dispatch(struct conn *c)
 {
+	conn_inflate(c);
+	if (c->closed)
+		return;
 	if (c->closing || c->paused || c->tls == TLS_HANDSHAKE)
 		goto out;
 	if (c->in.len == 0)
@@ -442,6 +480,18 @@ conn_dispatch(struct conn *c)
 		uv_timer_start(&c->timer, on_timeout, c->timeout_ms, 0);
 	c->in_callback++;
 	c->svc->ops->on_input(c, c->ctx);
+	/* what the session consumed made room for more compressed input;
+	 * each round must inflate something new, and after 64 the rest
+	 * waits for the next loop turn (other connections go first) */
+	for (int round = 0; !c->closing && !c->paused && conn_inflate(c);
+	     round++) {
+		if (round == 64) {
+			c->resume_pending = true;
+			conn_schedule(c);
+			break;
+		}
+		c->svc->ops->on_input(c, c->ctx);
+	}
 	c->in_callback--;
 out:
 	conn_update_reading(c);
@@ -477,6 +527,11 @@ conn_consume(struct conn *c, size_t n)
 	buf_consume(&c->in, n);
 	linereader_reset_scan(&c->lr);
 	conn_update_reading(c);
+	if (c->zin.len > 0 && c->in_callback == 0 && !c->paused) {
+		/* room for compressed input waiting here, not on the socket */
+		c->resume_pending = true;
+		conn_schedule(c);
+	}
 }
 
 void
@@ -540,6 +595,31 @@ conn_starttls(struct conn *c)
 	return conn_tls_begin(c);
 }
 
+/* --- COMPRESS --- */
+
+bool
+conn_compress(struct conn *c)
+{
+	if (c->z != NULL || c->tls == TLS_HANDSHAKE)
+		return false;
+	conn_flush(c);		/* the tagged OK, uncompressed */
+	if (c->closed)
+		return false;
+	c->z = deflate_pair_new();
+	if (c->z == NULL)
+		return false;
+	/* as with STARTTLS: nothing pipelined after the command is run */
+	buf_reset(&c->in);
+	linereader_reset_scan(&c->lr);
+	return true;
+}
+
+bool
+conn_is_compressed(const struct conn *c)
+{
+	return c->z != NULL;
+}
+
 /* --- timers and lifetime --- */
 
 static void
@@ -591,6 +671,8 @@ on_handle_closed(uv_handle_t *h)
 	buf_free(&c->in);
 	buf_free(&c->line);
 	buf_free(&c->out);
+	buf_free(&c->zin);
+	deflate_pair_free(c->z);
 	SSL_free(c->ssl);
 	free(c);
 }

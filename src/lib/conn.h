@@ -108,6 +108,15 @@ const char *conn_tls_cipher(const struct conn *c);
 /* true when a TLS context is loaded (so STARTTLS can be offered) */
 bool conn_tls_available(const struct conn *c);
 
+/* --- COMPRESS=DEFLATE (RFC 4978) --- */
+/* Call after writing the tagged OK: it is flushed uncompressed, then
+ * all further output is deflated and input inflated (above TLS); input
+ * buffered after the command is discarded. false if already on (or out
+ * of memory). Inflated input is bounded by the input limit, so a small
+ * compressed burst never becomes a big buffer. */
+bool conn_compress(struct conn *c);
+bool conn_is_compressed(const struct conn *c);
+
 /* --- lifetime --- */
 /* (Re)arm the idle timer: on_timeout fires after ms without input. 0 off. */
 void conn_set_timeout(struct conn *c, uint64_t ms);

@@ -172,7 +172,7 @@ def test_capabilities_after_login(tern):
                 b"SEARCHRES", b"CONDSTORE", b"QRESYNC", b"BINARY",
                 b"LIST-EXTENDED", b"LIST-STATUS", b"UTF8=ACCEPT", b"QUOTA",
                 b"SORT", b"SORT=DISPLAY", b"THREAD=REFERENCES",
-                b"THREAD=ORDEREDSUBJECT",
+                b"THREAD=ORDEREDSUBJECT", b"COMPRESS=DEFLATE",
                 b"QUOTA=RES-STORAGE", b"QUOTA=RES-MESSAGE"):
         assert cap in r
     # limits are the administrator's: no SETQUOTA
@@ -560,6 +560,89 @@ def test_thread(tern):
         assert c.cmd(bad)[0].startswith(b"BAD"), bad
     assert c.cmd("THREAD REFERENCES KOI8-R ALL")[0].startswith(
         b"NO [BADCHARSET")
+
+
+class Deflated:
+    """An IMAP client speaking COMPRESS=DEFLATE (RFC 4978) over a socket."""
+
+    def __init__(self, sock):
+        import zlib
+        self.sock = sock
+        self.co = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.de = zlib.decompressobj(-15)
+        self.buf = b""
+
+    def send(self, data):
+        import zlib
+        self.sock.sendall(self.co.compress(data) +
+                          self.co.flush(zlib.Z_SYNC_FLUSH))
+
+    def wait(self, tag, limit=1 << 26):
+        """everything up to and including the tagged line of tag"""
+        while True:
+            at = 0 if self.buf.startswith(tag + b" ") else \
+                self.buf.find(b"\r\n" + tag + b" ")
+            if at != -1:
+                end = self.buf.find(b"\r\n", at + 2)
+                if end != -1:
+                    out, self.buf = self.buf[:end + 2], self.buf[end + 2:]
+                    return out
+            chunk = self.sock.recv(1 << 16)
+            assert chunk, "connection closed"
+            self.buf += self.de.decompress(chunk)
+            assert len(self.buf) < limit
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(x for x in f if x.startswith("VmRSS:")).split()[1])
+
+
+def test_compress_deflate(tern):
+    big = b"Subject: big\r\n\r\n" + b"All work and no play.\r\n" * 20000
+    m = imap_login(tern)
+    m.append("INBOX", None, None, big)
+    c = Imap(tern)
+    c.login()
+    assert c.cmd("COMPRESS GZIP")[0].startswith(b"BAD")
+    r, _ = c.cmd("COMPRESS DEFLATE")
+    assert r == b"OK DEFLATE active", r
+    z = Deflated(c.sock)
+    z.send(b"a1 NOOP\r\n")
+    assert z.wait(b"a1").endswith(b"a1 OK NOOP completed\r\n")
+    z.send(b"a2 COMPRESS DEFLATE\r\n")
+    assert b"a2 NO [COMPRESSIONACTIVE]" in z.wait(b"a2")
+    # a big FETCH, streamed through the compressor
+    z.send(b"a3 SELECT INBOX\r\na4 FETCH 1 BODY[]\r\n")
+    out = z.wait(b"a4")
+    assert big in out and out.endswith(b"a4 OK Fetch completed\r\n")
+    # APPEND with a literal, compressed on the way in
+    body = b"Subject: in\r\n\r\n" + b"zz" * 50000 + b"\r\n"
+    z.send(b"a5 APPEND INBOX {%d+}\r\n" % len(body) + body + b"\r\n")
+    assert b"a5 OK [APPENDUID" in z.wait(b"a5")
+    z.send(b"a6 FETCH 2 RFC822.SIZE\r\n")
+    assert b"RFC822.SIZE %d" % len(body) in z.wait(b"a6")
+    # a small compressed burst that inflates to a huge line: the line is
+    # refused, memory stays bounded, the session goes on
+    before = rss_kb(tern.proc.pid)
+    z.send(b"a7 NOOP " + b"x" * (64 << 20) + b"\r\na8 NOOP\r\n")
+    out = z.wait(b"a8")
+    assert b"BAD" in out and out.endswith(b"a8 OK NOOP completed\r\n"), out[-200:]
+    assert rss_kb(tern.proc.pid) - before < 32 * 1024
+    # a corrupt stream ends the connection, the server goes on
+    c.sock.sendall(b"\xff\xff\xff\xff garbage")
+    c.sock.settimeout(5)
+    end = b""
+    try:
+        while True:
+            chunk = c.sock.recv(4096)
+            if not chunk:
+                break
+            end += chunk
+    except OSError:
+        pass
+    assert imap_login(tern).noop()[0] == "OK"
+    assert "compress deflate" in tern.log()
 
 
 def test_quota(tern):
