@@ -905,3 +905,21 @@ def test_message_expunged_by_imap_during_session(tern):
     q = pop(tern)
     assert q.stat()[0] == 1
     q.quit()
+
+
+def test_quit_ok_survives_sigkill(tern):
+    """+OK to QUIT means the deletions are on stable storage: SIGKILL
+    right after it, restart, and they stay deleted; the others stay."""
+    for i in range(6):
+        deliver(tern, A, "keep or go %d" % i)
+    p = pop(tern)
+    uidl = [l.split()[1] for l in p.uidl()[1]]
+    for i in (1, 3, 5):
+        p.dele(i)
+    assert p.quit().startswith(b"+OK")
+    tern.kill()
+    tern.start()
+    p = pop(tern)
+    left = [l.split()[1] for l in p.uidl()[1]]
+    assert left == [uidl[1], uidl[3], uidl[5]]
+    p.quit()
