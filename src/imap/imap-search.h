@@ -96,8 +96,9 @@ void sort_item_clear(struct sort_item *it);
 void sort_items(struct sort_item *v, size_t n, const struct sort_crit *crit,
 		size_t n_crit);
 
-/* search-thread.c: THREAD (RFC 5256) over v (in mailbox order), the
- * "(...)(...)" lists appended to out; seq: uid -> number to print */
+/* search-thread.c: THREAD (RFC 5256) over v (given in mailbox order;
+ * ORDEREDSUBJECT reorders it), the "(...)(...)" lists appended to out;
+ * seq: uid -> number to print */
 enum thread_alg { THREAD_ORDEREDSUBJECT, THREAD_REFERENCES };
 void thread_items(struct sort_item *v, size_t n, enum thread_alg alg,
 		  uint32_t (*seq)(void *arg, uint32_t uid), void *arg,

@@ -63,9 +63,9 @@ pc_wanted(unsigned fields, size_t i)
 {
 	if (fields & STORE_MSG_PARSE)
 		return true;
-	if (fields & STORE_MSG_FETCH)
-		return i < 3;		/* envelope, body, bodystructure */
-	return i >= 3;			/* SEARCH: the decoded text */
+	/* FETCH: envelope, body, bodystructure; SEARCH: the decoded text */
+	return ((fields & STORE_MSG_FETCH) && i < 3) ||
+	       ((fields & STORE_MSG_SEARCH) && i >= 3);
 }
 
 struct store_pcache *
