@@ -322,6 +322,8 @@ conf_validate(struct tern_conf *conf, int *line_r)
 		return "smtp.max_line: RFC 5321 needs at least 512";
 	if (conf->smtp.max_recipients < 1)
 		return "smtp.max_recipients: must be at least 1";
+	if (conf->smtp.max_hops < 1)
+		return "smtp.max_hops: must be at least 1";
 	if (conf->pop3.max_line < 257)
 		return "pop3.max_line: RFC 2449 needs at least 257";
 	if (conf->imap.max_line < 1024 || conf->imap.max_line_preauth < 1024)

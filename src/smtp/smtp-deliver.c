@@ -21,6 +21,13 @@ static const struct smtp_status smtp_deliver_toobig = {
 static const struct smtp_status smtp_deliver_quota = {
 	452, "4.2.2", "Mailbox full"
 };
+/* RFC 3463 X.4.6; Postfix answers the same way */
+static const struct smtp_status smtp_deliver_hops = {
+	554, "5.4.6", "Too many hops: mail loop?"
+};
+static const struct smtp_status smtp_deliver_looped = {
+	554, "5.4.6", "Mail forwarding loop: already delivered to a recipient"
+};
 
 /* RFC 6531 3.7.3 / RFC 3848 "with" protocol names */
 static const char *
@@ -201,6 +208,32 @@ smtp_deliver_error(struct smtp_session *s)
 	return NULL;
 }
 
+/* RFC 5321 6.3: a message that went round too often, or that already
+ * carries our Delivered-To: for one of its local recipients (a forward
+ * that came back), is refused instead of passed on again */
+static const struct smtp_status *
+smtp_deliver_loop(struct smtp_session *s)
+{
+	const struct smtp_txn *t = &s->txn;
+
+	if (t->hdr.received >= smtp_session_conf(s)->smtp.max_hops)
+		return &smtp_deliver_hops;
+	for (size_t i = 0; i < t->n_rcpts; i++) {
+		const struct smtp_rcpt *rc = &t->rcpts[i];
+
+		if (rc->remote)
+			continue;
+		if (smtp_header_delivered_to(&t->hdr, rc->addr))
+			return &smtp_deliver_looped;
+		for (size_t j = 0; j < rc->targets.n; j++)
+			if (rc->targets.v[j].kind == STORE_TARGET_LOCAL &&
+			    smtp_header_delivered_to(&t->hdr,
+						     rc->targets.v[j].address))
+				return &smtp_deliver_looped;
+	}
+	return NULL;
+}
+
 static void
 smtp_deliver_prefix(struct buf *b, const struct smtp_txn *t, const char *to)
 {
@@ -334,6 +367,8 @@ smtp_deliver_finish(struct smtp_session *s)
 		smtp_deliver_header_end(s);
 		st = smtp_deliver_error(s);
 	}
+	if (st == NULL && (st = smtp_deliver_loop(s)) != NULL)
+		log_warn(s->id, "smtp loop id=%s hops=%u", t->id, t->hdr.received);
 	if (st != NULL) {
 		smtp_session_status(s, st);
 		smtp_deliver_log(s, st->code, st->enh, NULL);

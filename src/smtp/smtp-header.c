@@ -1,6 +1,7 @@
 /* smtp-header.c - top-level header watcher (contract in smtp-header.h) */
 #include "smtp/smtp-header.h"
 
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -10,6 +11,8 @@ enum {
 	SMTP_HDR_LINE,		/* rest of a line */
 	SMTP_HDR_BODY,		/* header over */
 };
+
+static void smtp_header_dt_end(struct smtp_header *h);
 
 void
 smtp_header_init(struct smtp_header *h)
@@ -33,6 +36,7 @@ smtp_header_at_bol(const struct smtp_header *h)
 void
 smtp_header_end(struct smtp_header *h)
 {
+	smtp_header_dt_end(h);
 	h->state = SMTP_HDR_BODY;
 }
 
@@ -43,6 +47,62 @@ smtp_header_from_byte(struct smtp_header *h, unsigned char c)
 		h->from[h->from_len++] = c;
 	else
 		h->from_over = true;
+}
+
+/* a byte of a Delivered-To: value; a value that does not fit is
+ * dropped whole, so a cut value never matches */
+static void
+smtp_header_dt_byte(struct smtp_header *h, unsigned char c)
+{
+	if (h->dt_len < sizeof(h->dt))
+		h->dt[h->dt_len++] = c;
+}
+
+static void
+smtp_header_dt_end(struct smtp_header *h)
+{
+	size_t start;
+
+	if (!h->in_dt)
+		return;
+	h->in_dt = false;
+	if (h->dt_len < sizeof(h->dt)) {
+		h->dt[h->dt_len++] = '\n';
+		return;
+	}
+	/* cut: forget this value */
+	start = h->dt_len;
+	while (start > 0 && h->dt[start - 1] != '\n')
+		start--;
+	h->dt_len = start;
+}
+
+bool
+smtp_header_delivered_to(const struct smtp_header *h, const char *addr)
+{
+	size_t alen = strlen(addr), i = 0;
+
+	while (i < h->dt_len) {
+		size_t e = i, a, b;
+
+		while (e < h->dt_len && h->dt[e] != '\n')
+			e++;
+		if (e == h->dt_len)
+			break;		/* a value still being read */
+		a = i;
+		b = e;
+		while (a < b && (h->dt[a] == ' ' || h->dt[a] == '\t' ||
+				 h->dt[a] == '<'))
+			a++;
+		while (b > a && (h->dt[b - 1] == ' ' || h->dt[b - 1] == '\t' ||
+				 h->dt[b - 1] == '>'))
+			b--;
+		if (b - a == alen &&
+		    strncasecmp((const char *)h->dt + a, addr, alen) == 0)
+			return true;
+		i = e + 1;
+	}
+	return false;
 }
 
 static void
@@ -65,6 +125,10 @@ smtp_header_field(struct smtp_header *h)
 	h->in_from = n == 4 && strncasecmp(h->name, "from", 4) == 0;
 	if (h->in_from && h->from_len > 0)
 		smtp_header_from_byte(h, ',');
+	if (n == 8 && strncasecmp(h->name, "received", 8) == 0 &&
+	    h->received < UINT_MAX)
+		h->received++;
+	h->in_dt = n == 12 && strncasecmp(h->name, "delivered-to", 12) == 0;
 }
 
 ptrdiff_t
@@ -76,6 +140,7 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 		switch (h->state) {
 		case SMTP_HDR_BOL:
 			if (c == '\r' || c == '\n') {
+				smtp_header_dt_end(h);
 				h->state = SMTP_HDR_BODY;
 				return (ptrdiff_t)i;
 			}
@@ -84,7 +149,10 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 				h->state = SMTP_HDR_LINE;
 				if (h->in_from)
 					smtp_header_from_byte(h, c);
+				if (h->in_dt)
+					smtp_header_dt_byte(h, c);
 			} else {
+				smtp_header_dt_end(h);
 				h->in_from = false;
 				h->name[0] = (char)c;
 				h->name_len = 1;
@@ -108,6 +176,8 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 				h->state = SMTP_HDR_BOL;
 			else if (h->in_from && c != '\r')
 				smtp_header_from_byte(h, c);
+			else if (h->in_dt && c != '\r')
+				smtp_header_dt_byte(h, c);
 			break;
 		}
 	}

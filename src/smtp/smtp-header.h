@@ -19,6 +19,8 @@ enum {
 
 /* room for the From: value (submission checks its addresses) */
 #define SMTP_HDR_FROM_MAX 1000
+/* room for the Delivered-To: values (mail loop check); more are cut */
+#define SMTP_HDR_DT_MAX 1000
 
 struct smtp_header {
 	int state;
@@ -31,6 +33,12 @@ struct smtp_header {
 	bool from_over;
 	size_t from_len;
 	unsigned char from[SMTP_HDR_FROM_MAX];
+	/* loop detection (RFC 5321 6.3): Received: fields counted, and the
+	 * Delivered-To: values, unfolded, one per line ('\n' ends each) */
+	unsigned received;
+	bool in_dt;
+	size_t dt_len;
+	unsigned char dt[SMTP_HDR_DT_MAX];
 };
 
 void smtp_header_init(struct smtp_header *h);
@@ -45,5 +53,8 @@ bool smtp_header_done(const struct smtp_header *h);
 bool smtp_header_at_bol(const struct smtp_header *h);
 /* end the header by force (a message that is all header) */
 void smtp_header_end(struct smtp_header *h);
+/* one of the Delivered-To: fields names addr (case-insensitive, <>
+ * and spaces around the value ignored) */
+bool smtp_header_delivered_to(const struct smtp_header *h, const char *addr);
 
 #endif

@@ -353,6 +353,35 @@ def test_relay_mail_loop_bounces(env):
         fake.stop()
 
 
+def test_relay_alias_loop_between_domains_bounces(env):
+    """a.test forwards to b.test and b.test back to a.test: the message
+    goes round until it carries smtp.max_hops Received: fields, is refused
+    with 5.4.6, and its sender gets one bounce; it does not go on."""
+    hops = "[smtp]\nmax_hops = 8\n"
+    b = env.tern("b", "b.test", B, extra=hops)
+    b.cli("alias", "add", "y@b.test", "x@a.test")
+    a = env.tern("a", "a.test", A, extra=hops)
+    a.cli("alias", "add", "x@a.test", "y@b.test")
+    fake = env.fake().start()
+    try:
+        start(b)
+        start(a)
+        send(a, "dave@sink.test", ["x@a.test"], subject="round and round")
+        msgs = fake.wait_messages(1)
+        text = msgs[0]["data"].decode()
+        assert "Status: 5.4.6" in text
+        assert "round and round" in text
+        assert "smtp loop" in a.log() + b.log()
+        wait_for(lambda: queue_empty(a) and queue_empty(b), what="queues empty")
+        hops_seen = a.log().count("smtp txn") + b.log().count("smtp txn")
+        # the first submission, 8 relayed hops and the refused one (+ the
+        # bounce's own path): bounded, not 641
+        assert hops_seen <= 12, hops_seen
+        assert len(fake.messages) == 1
+    finally:
+        fake.stop()
+
+
 def test_relay_ipv6_mx(env):
     """an MX with only an AAAA record is reached over IPv6."""
     a = env.tern("a", "a.test", A)

@@ -573,3 +573,31 @@ def test_visible_through_the_other_doors(tern):
     assert lines[0] == b"Return-Path: <x@remote.example>"
     assert b"Subject: three doors" in lines
     p.quit()
+
+
+def test_delivered_to_loop_refused(tern_factory):
+    """a message that already carries Delivered-To: for its recipient came
+    back through a forward: 554 5.4.6, not a second copy (RFC 5321 6.3)"""
+    t = start(tern_factory)
+    msg = ("Delivered-To: %s\r\nFrom: x@remote.example\r\nSubject: loop\r\n"
+           "\r\nbody\r\n" % A.upper())
+    with smtp(t) as s:
+        with pytest.raises(smtplib.SMTPDataError) as e:
+            s.sendmail("x@remote.example", [A], msg)
+        assert e.value.smtp_code == 554 and b"5.4.6" in e.value.smtp_error
+        # another recipient's Delivered-To is no loop
+        s.sendmail("x@remote.example", [B], msg)
+    assert "smtp loop" in t.log()
+
+
+def test_too_many_received_fields_refused(tern_factory):
+    """smtp.max_hops Received: fields: refused 554 5.4.6; one fewer passes"""
+    t = start(tern_factory, extra="[smtp]\nmax_hops = 5\n")
+    def msg(n):
+        return "".join("Received: from h%d by h%d; Thu, 1 Jan 2026 00:00:00 +0000\r\n"
+                       % (i, i + 1) for i in range(n)) + "Subject: hops\r\n\r\nbody\r\n"
+    with smtp(t) as s:
+        s.sendmail("x@remote.example", [A], msg(4))
+        with pytest.raises(smtplib.SMTPDataError) as e:
+            s.sendmail("x@remote.example", [A], msg(5))
+        assert e.value.smtp_code == 554 and b"5.4.6" in e.value.smtp_error

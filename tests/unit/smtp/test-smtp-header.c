@@ -3,6 +3,7 @@
 #include "test.h"
 #include "smtp/smtp-header.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* feed in pieces of step bytes; returns the absolute blank-line offset */
@@ -43,4 +44,46 @@ TEST(smtp_header_fields_and_end)
 	CHECK(smtp_header_at_bol(&h));
 	CHECK_INT(scan("Date: x", 0, &h), -1);
 	CHECK(!smtp_header_at_bol(&h));
+}
+
+TEST(smtp_header_loop_fields)
+{
+	const char *msg = "Received: from a\r\n\tby b; date\r\nreceived : x\r\n"
+			  "Delivered-To: Alice@Example.TEST\r\n"
+			  "X-Received: not counted\r\n"
+			  "Delivered-To:\r\n <bob@example.test> \r\n"
+			  "Subject: Delivered-To: carol@example.test\r\n"
+			  "\r\nDelivered-To: dave@example.test\r\nReceived: body\r\n";
+	struct smtp_header h;
+
+	for (size_t step = 0; step < 5; step++) {
+		scan(msg, step, &h);
+		CHECK_INT(h.received, 2);
+		CHECK(smtp_header_delivered_to(&h, "alice@example.test"));
+		CHECK(smtp_header_delivered_to(&h, "bob@example.test"));
+		CHECK(!smtp_header_delivered_to(&h, "carol@example.test"));
+		CHECK(!smtp_header_delivered_to(&h, "dave@example.test"));
+		CHECK(!smtp_header_delivered_to(&h, "alice@example.tes"));
+	}
+	/* a message that is all header: the last field still counts */
+	scan("Delivered-To: erin@example.test", 0, &h);
+	smtp_header_end(&h);
+	CHECK(smtp_header_delivered_to(&h, "erin@example.test"));
+}
+
+TEST(smtp_header_loop_values_cut_never_match)
+{
+	char msg[3000];
+	struct smtp_header h;
+	size_t n = 0;
+
+	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "Delivered-To: a@x.test\r\n");
+	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "Delivered-To: ");
+	memset(msg + n, 'b', 1200);
+	n += 1200;
+	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "@x.test\r\nDelivered-To: c@x.test\r\n\r\n");
+	scan(msg, 7, &h);
+	CHECK(smtp_header_delivered_to(&h, "a@x.test"));
+	CHECK(smtp_header_delivered_to(&h, "c@x.test"));
+	CHECK(!smtp_header_delivered_to(&h, "bbbb"));
 }
