@@ -69,6 +69,7 @@ cli_open_store(const struct tern_conf *conf)
 		.blob_inline_max = (int64_t)conf->store.inline_max,
 		.parse_cache_bytes = conf->store.parse_cache,
 		.max_message_size = conf->smtp.max_message_size,
+		.max_mailboxes = conf->store.max_mailboxes,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

@@ -104,19 +104,73 @@ list_line(struct imap_session *s, struct buf *b, const struct list_opts *o,
 	buf_append_str(b, "\r\n");
 }
 
-/* does a subscribed mailbox live below m? (l is sorted by name) */
-static bool
-list_has_subscribed_child(const struct store_mailbox_list *l,
-			  const char *name)
+static int
+list_name_cmp(const void *a, const void *b)
 {
-	size_t i, n = strlen(name);
+	const struct store_mailbox *const *x = a, *const *y = b;
 
-	for (i = 0; i < l->n; i++)
-		if ((l->v[i].attrs & STORE_MBX_SUBSCRIBED) &&
-		    strncmp(l->v[i].name, name, n) == 0 &&
-		    l->v[i].name[n] == '/')
-			return true;
-	return false;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* the mailbox named name[0..len) in the sorted index, or SIZE_MAX */
+static size_t
+list_find(struct store_mailbox **idx, size_t n, const char *name,
+	  size_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(idx[mid]->name, name, len);
+
+		if (c == 0 && idx[mid]->name[len] != '\0')
+			c = 1;
+		if (c < 0)
+			lo = mid + 1;
+		else if (c > 0)
+			hi = mid;
+		else
+			return mid;
+	}
+	return SIZE_MAX;
+}
+
+/* subchild[i]: a subscribed mailbox lives below l->v[i] (RECURSIVEMATCH).
+ * Each subscribed mailbox marks its ancestors, found by binary search,
+ * and stops at one already marked: O(n log n), not O(n^2). */
+static bool *
+list_subscribed_children(const struct store_mailbox_list *l)
+{
+	struct store_mailbox **idx = xmalloc((l->n ? l->n : 1) * sizeof(*idx));
+	bool *mark = xcalloc(l->n ? l->n : 1, sizeof(*mark));
+
+	for (size_t i = 0; i < l->n; i++)
+		idx[i] = &l->v[i];
+	qsort(idx, l->n, sizeof(*idx), list_name_cmp);
+	for (size_t i = 0; i < l->n; i++) {
+		const char *name = l->v[i].name;
+		const char *q;
+
+		if (!(l->v[i].attrs & STORE_MBX_SUBSCRIBED))
+			continue;
+		for (q = strrchr(name, '/'); q != NULL;) {
+			size_t k = list_find(idx, l->n, name, (size_t)(q - name));
+
+			if (k != SIZE_MAX) {
+				size_t at = (size_t)(idx[k] - l->v);
+
+				if (mark[at])
+					break;	/* its ancestors are marked */
+				mark[at] = true;
+			}
+			while (q > name && *--q != '/')
+				;
+			if (q == name)
+				q = NULL;
+		}
+	}
+	free(idx);
+	return mark;
 }
 
 static bool
@@ -141,6 +195,7 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 	const struct imap_arg *a = cmd->args, *pats, *o;
 	struct store_mailbox_list l = { 0 };
 	struct list_opts opt = { .lsub = lsub };
+	bool *subchild = NULL;
 	struct buf b = BUF_INIT;
 	char *pat[32];
 	size_t i, j, npat = 0, n_in;
@@ -230,6 +285,8 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 			free(pat[j]);
 		return imap_cmd_store_error(cmd, rc);
 	}
+	if (opt.recursive)
+		subchild = list_subscribed_children(&l);
 	for (i = 0; i < l.n; i++) {
 		const struct store_mailbox *m = &l.v[i];
 		bool sub = (m->attrs & STORE_MBX_SUBSCRIBED) != 0;
@@ -244,8 +301,7 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 		if (opt.sel_special && m->special_use == 0)
 			continue;
 		if (opt.sel_subscribed && !sub) {
-			if (!opt.recursive ||
-			    !list_has_subscribed_child(&l, m->name))
+			if (!opt.recursive || !subchild[i])
 				continue;
 			childinfo = true;
 		}
@@ -261,6 +317,7 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 	}
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	free(subchild);
 	for (j = 0; j < npat; j++)
 		free(pat[j]);
 	store_mailbox_list_free(&l);

@@ -300,6 +300,9 @@ imap_cmd_store_error(struct imap_cmd *cmd, int err)
 		return imap_cmd_reply(cmd, "NO", "[CANNOT] Not allowed");
 	case STORE_ETOOBIG:
 		return imap_cmd_reply(cmd, "NO", "[TOOBIG] Message too big");
+	case STORE_ELIMIT:
+		return imap_cmd_reply(cmd, "NO",
+				      "[LIMIT] Too many mailboxes");
 	case STORE_ECLOSED:
 		return imap_cmd_reply(cmd, "NO",
 				      "[UNAVAILABLE] Server shutting down");

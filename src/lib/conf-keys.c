@@ -60,6 +60,7 @@ const struct conf_key conf_keys[] = {
 	K("store.mime_max_depth", CONF_NUMBER, store.mime_max_depth, "100", "MIME nesting parsed"),
 	K("store.parse_cache", CONF_SIZE, store.parse_cache, "64M", "memory for the messages' parsed structure and decoded header fields, which FETCH and SEARCH read (0: none)"),
 	K("store.inline_max", CONF_SIZE, store.inline_max, "64K", "bodies up to this size are kept in the database (one fsync per commit); larger ones in files"),
+	K("store.max_mailboxes", CONF_NUMBER, store.max_mailboxes, "10000", "mailboxes per account (0: unlimited); CREATE beyond it gets NO [LIMIT]"),
 	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
 
 	K("auth.max_failures", CONF_NUMBER, auth.max_failures, "3", "failed logins per connection before disconnect"),

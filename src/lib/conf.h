@@ -102,6 +102,7 @@ struct tern_conf {
 		uint64_t mime_max_parts;
 		uint64_t inline_max;		/* bodies up to this live in the db */
 		uint64_t parse_cache;		/* bytes of parse rows in memory */
+		uint64_t max_mailboxes;		/* per account; 0: unlimited */
 	} store;
 
 	struct {

@@ -783,6 +783,55 @@ mbox_op_free(struct store_op *op)
 	free(o->name2);
 }
 
+/* would creating name (and its missing parents) pass the account's
+ * mailbox limit? */
+static int
+mbox_limit_check(struct store *s, int64_t account_id, const char *name)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM mailboxes WHERE account_id = ?";
+	sqlite3_stmt *st;
+	uint64_t have = 0, add = 1;
+
+	if (s->max_mailboxes == 0)
+		return 0;
+	if ((st = db_prep(s->wdb, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(s->wdb, "mailbox count");
+	}
+	have = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (const char *q = strchr(name, '/'); q; q = strchr(q + 1, '/'))
+		add++;		/* at most: the parents that may be missing */
+	if (have + add <= s->max_mailboxes)
+		return 0;
+	/* exact count of the missing parents only near the limit */
+	add = 1;
+	{
+		char *p = xstrdup(name);
+		int ret = 0;
+
+		for (char *q = strchr(p, '/'); q && ret >= 0;
+		     q = strchr(q + 1, '/')) {
+			*q = '\0';
+			ret = store_mbox_by_name(s->wdb, account_id, p, NULL,
+						 NULL);
+			if (ret == STORE_ENOTFOUND) {
+				add++;
+				ret = 0;
+			}
+			*q = '/';
+		}
+		free(p);
+		if (ret < 0)
+			return ret;
+	}
+	return have + add <= s->max_mailboxes ? 0 : STORE_ELIMIT;
+}
+
 /* create the missing parents of name (not name itself) */
 static int
 create_parents(struct store *s, int64_t account_id, const char *name)
@@ -828,6 +877,8 @@ exec_mbox_create(struct store *s, struct store_op *op)
 			return ret;
 		store_op_changed(op, id);
 	} else if (ret == STORE_ENOTFOUND) {
+		if ((ret = mbox_limit_check(s, o->account_id, o->name)) < 0)
+			return ret;
 		if ((ret = create_parents(s, o->account_id, o->name)) < 0)
 			return ret;
 		if ((ret = store_mbox_create_w(s, o->account_id, o->name,

@@ -170,6 +170,7 @@ struct store {
 	bool no_fsync;
 	bool use_syncfs;
 	uint64_t inline_max;	/* bodies up to this size live in the db */
+	uint64_t max_mailboxes;	/* per account; 0: no limit */
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	int tmp_dirfd;		/* DATA_DIR/tmp */

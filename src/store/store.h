@@ -85,6 +85,7 @@ enum store_error {
 	STORE_EIO = -14,	/* disk or database error (see log / error_r) */
 	STORE_ECLOSED = -15,	/* store is closing */
 	STORE_ETOOBIG = -16,	/* message larger than the store accepts */
+	STORE_ELIMIT = -17,	/* account has store_settings.max_mailboxes */
 };
 
 const char *store_strerror(int err);
@@ -121,6 +122,9 @@ struct store_settings {
 	 * flushes everything else dirty on that filesystem, so use it only
 	 * when data_dir has a filesystem of its own */
 	bool blob_syncfs;
+	/* mailboxes one account may have (parents made by a CREATE count
+	 * too); 0: no limit. tern.conf's store.max_mailboxes sets it. */
+	uint64_t max_mailboxes;
 };
 
 #define STORE_INLINE_DEFAULT (64 * 1024)

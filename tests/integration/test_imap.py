@@ -1121,6 +1121,47 @@ def test_binary_fetch(tern):
         assert c.cmd(bad)[0].startswith(b"BAD"), bad
 
 
+def test_list_recursivematch_deep_and_siblings(tern):
+    """RECURSIVEMATCH: CHILDINFO for a parent whose subscribed descendant
+    is deep, and never for a sibling whose name
+    only shares a prefix ("Ab" is not below "A")."""
+    c = Imap(tern)
+    c.login()
+    for name in ("A/B/C/D", "Ab/x", "E/F", "G"):
+        c.ok("CREATE " + name)
+    for name in ("A/B/C/D", "Ab", "E/F"):
+        c.ok("SUBSCRIBE " + name)
+    u = c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" %')
+    assert b'* LIST (\\HasChildren) "/" "A" ("CHILDINFO" ("SUBSCRIBED"))' in u, u
+    assert b'* LIST (\\HasChildren \\Subscribed) "/" "Ab"' in u, u
+    assert b'* LIST (\\HasChildren) "/" "E" ("CHILDINFO" ("SUBSCRIBED"))' in u, u
+    assert not any(b'"G"' in x for x in u), u
+    u = c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" A/%')
+    assert u == [b'* LIST (\\HasChildren) "/" "A/B" ("CHILDINFO" ("SUBSCRIBED"))'], u
+
+
+def test_mailbox_limit(tern_factory):
+    """store.max_mailboxes: CREATE beyond it (counting the parents it
+    would make) gets NO [LIMIT]; deleting one makes room again."""
+    # a new account has 6: INBOX and the five special-use mailboxes
+    t = tern_factory(extra="[store]\nmax_mailboxes = 9\n")
+    t.add_account(*ALICE)
+    t.start()
+    c = Imap(t)
+    c.login()
+    assert len(c.ok('LIST "" *')) == 6
+    c.ok("CREATE one")                  # 7
+    r, _ = c.cmd("CREATE two/three")    # two and two/three: 9
+    assert r.startswith(b"OK"), r
+    r, _ = c.cmd("CREATE four")
+    assert r.startswith(b"NO [LIMIT]"), r
+    r, _ = c.cmd("CREATE x/y/z")
+    assert r.startswith(b"NO [LIMIT]"), r
+    assert not any(b'"x' in l for l in c.ok('LIST "" *'))
+    c.ok("DELETE one")
+    c.ok("CREATE four")
+
+
 def test_list_extended_and_status(tern):
     """RFC 5258 and RFC 5819 examples, adapted to our hierarchy."""
     deliver(tern, A, "x")
