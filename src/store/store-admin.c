@@ -259,11 +259,12 @@ store_domain_list(struct store *s, struct store_strlist *out)
 	struct db *db = db_reader(s);
 	sqlite3_stmt *st;
 	size_t cap = 0;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (db == NULL || (st = db_prep(db, sql)) == NULL)
 		return STORE_EIO;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = db_step_row(db, st, "domain list")) > 0) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 8;
 			out->v = xrealloc(out->v, cap * sizeof(char *));
@@ -271,7 +272,9 @@ store_domain_list(struct store *s, struct store_strlist *out)
 		out->v[out->n++] = db_col_str0(st, 0);
 	}
 	sqlite3_reset(st);
-	return 0;
+	if (r < 0)
+		store_strlist_free(out);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -498,7 +501,7 @@ exec_account_remove(struct store *s, struct store_op *op)
 	if ((st = db_prep(s->wdb, mboxes)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(s->wdb, st, "account mailboxes")) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			ids = xrealloc(ids, cap * sizeof(int64_t));
@@ -630,6 +633,7 @@ store_account_list(struct store *s, const char *domain,
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	char *d = NULL;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (db == NULL)
@@ -651,7 +655,7 @@ store_account_list(struct store *s, const char *domain,
 		free(d);
 		return STORE_EIO;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = db_step_row(db, st, "account list")) > 0) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 8;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
@@ -660,7 +664,9 @@ store_account_list(struct store *s, const char *domain,
 	}
 	sqlite3_reset(st);
 	free(d);
-	return 0;
+	if (r < 0)
+		store_account_list_free(out);
+	return r;
 }
 
 void
@@ -790,6 +796,7 @@ store_alias_list(struct store *s, const char *domain,
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	char *d = NULL;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (db == NULL)
@@ -807,7 +814,7 @@ store_alias_list(struct store *s, const char *domain,
 		free(d);
 		return STORE_EIO;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = db_step_row(db, st, "alias list")) > 0) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 8;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
@@ -818,7 +825,9 @@ store_alias_list(struct store *s, const char *domain,
 	}
 	sqlite3_reset(st);
 	free(d);
-	return 0;
+	if (r < 0)
+		store_alias_list_free(out);
+	return r;
 }
 
 void
@@ -879,7 +888,7 @@ expand_alias(struct store *s, struct db *db, const char *a, int depth,
 	if (st == NULL)
 		return STORE_EIO;
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(db, st, "alias targets")) > 0) {
 		if (t.n == cap) {
 			cap = cap ? cap * 2 : 4;
 			t.v = xrealloc(t.v, cap * sizeof(char *));
@@ -887,8 +896,10 @@ expand_alias(struct store *s, struct db *db, const char *a, int depth,
 		t.v[t.n++] = db_col_str0(st, 0);
 	}
 	sqlite3_reset(st);
-	if (t.n == 0)
-		return 0;
+	if (ret < 0 || t.n == 0) {
+		store_strlist_free(&t);
+		return ret;
+	}
 	for (size_t i = 0; i < t.n && ret >= 0; i++) {
 		int64_t did = domain_id(db, addr_domain(t.v[i]));
 		if (did < 0)

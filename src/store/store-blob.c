@@ -608,6 +608,7 @@ store_blob_recover(struct store *s, char **error_r)
 	size_t removed_tmp = 0, removed_orphans = 0;
 	int64_t max_id = 0;
 	sqlite3_stmt *st;
+	int r;
 
 	/* tmp/: nothing in it was ever committed */
 	if ((fd = dup(s->tmp_dirfd)) < 0 || (d = fdopendir(fd)) == NULL)
@@ -625,9 +626,11 @@ store_blob_recover(struct store *s, char **error_r)
 	 * happen: refcount 0 rows are deleted in the same commit) */
 	if ((st = db_prep(s->wdb, zero)) == NULL)
 		return STORE_EIO;
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while ((r = db_step_row(s->wdb, st, "recover freed blobs")) > 0)
 		store_blob_freed(s, sqlite3_column_int64(st, 0));
 	sqlite3_reset(st);
+	if (r < 0)
+		return r;
 	if (s->nfreed) {
 		db_exec(s->wdb, "DELETE FROM blobs WHERE refcount <= 0");
 		s->nfreed = 0;

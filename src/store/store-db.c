@@ -236,6 +236,18 @@ db_prep(struct db *db, const char *sql)
 }
 
 int
+db_step_row(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_fail(db, what);
+}
+
+int
 db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
@@ -286,32 +298,48 @@ db_end_read(struct db *db)
 		db_exec(db, "COMMIT");
 }
 
-/* true if table has the column (schema upgrades) */
-static bool
+/* does table have the column? 1 yes, 0 no, STORE_EIO (schema upgrades) */
+static int
 db_has_column(struct db *db, const char *table, const char *column)
 {
 	char *sql = xasprintf("PRAGMA table_info(%s)", table);
 	sqlite3_stmt *st;
-	bool has = false;
+	int r, has = 0;
 
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const unsigned char *name = sqlite3_column_text(st, 1);
-			if (name && strcmp((const char *)name, column) == 0)
-				has = true;
-		}
-		sqlite3_finalize(st);
-	}
+	r = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
 	free(sql);
-	return has;
+	if (r != SQLITE_OK)
+		return db_fail(db, "table_info");
+	while ((r = db_step_row(db, st, "table_info")) > 0) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+
+		if (name && strcmp((const char *)name, column) == 0)
+			has = 1;
+	}
+	sqlite3_finalize(st);
+	return r < 0 ? r : has;
+}
+
+/* add a column that stores made by an older tern lack */
+static int
+db_add_column(struct db *db, const char *table, const char *column,
+	      const char *type)
+{
+	int r = db_has_column(db, table, column);
+	char *sql;
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	sql = xasprintf("ALTER TABLE %s ADD COLUMN %s %s", table, column, type);
+	r = db_exec(db, sql);
+	free(sql);
+	return r;
 }
 
 int
 db_schema(struct db *db, char **error_r)
 {
 	char *err = NULL;
-	sqlite3_stmt *st;
-	bool has_data = false;
 
 	if (sqlite3_exec(db->h, schema_sql, NULL, NULL, &err) != SQLITE_OK) {
 		if (error_r)
@@ -319,22 +347,10 @@ db_schema(struct db *db, char **error_r)
 		sqlite3_free(err);
 		return STORE_EIO;
 	}
-	/* stores made before inline bodies: add the column */
-	if (sqlite3_prepare_v2(db->h, "PRAGMA table_info(blobs)", -1, &st,
-			       NULL) != SQLITE_OK)
-		return db_fail(db, "table_info");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(st, 1);
-		if (name && strcmp((const char *)name, "data") == 0)
-			has_data = true;
-	}
-	sqlite3_finalize(st);
-	if (!has_data && db_exec(db, "ALTER TABLE blobs ADD COLUMN data BLOB") < 0)
-		return STORE_EIO;
-	/* stores made before messages.crlf_size (old rows stay NULL) */
-	if (!db_has_column(db, "messages", "crlf_size") &&
-	    db_exec(db, "ALTER TABLE messages ADD COLUMN crlf_size INTEGER")
-	    < 0)
+	/* stores made before inline bodies, and before messages.crlf_size
+	 * (old rows stay NULL) */
+	if (db_add_column(db, "blobs", "data", "BLOB") < 0 ||
+	    db_add_column(db, "messages", "crlf_size", "INTEGER") < 0)
 		return STORE_EIO;
 	return 0;
 }

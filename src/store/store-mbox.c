@@ -373,7 +373,7 @@ store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
 	if ((st = db_prep(s->wdb, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, mailbox_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(s->wdb, st, "mailbox uids")) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			uids = xrealloc(uids, cap * sizeof(uint32_t));
@@ -381,7 +381,7 @@ store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
 		uids[n++] = (uint32_t)sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
-	if (n && tombstones)
+	if (ret == 0 && n && tombstones)
 		ret = store_mbox_next_modseq(s, mailbox_id, &modseq);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = store_msg_expunge_uid(s, mailbox_id, uids[i], modseq,
@@ -468,12 +468,13 @@ store_mailbox_list(struct store *s, int64_t account_id,
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	char **names;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (db == NULL || (st = db_prep(db, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, account_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = db_step_row(db, st, "mailbox list")) > 0) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
@@ -481,6 +482,10 @@ store_mailbox_list(struct store *s, int64_t account_id,
 		mbox_row(st, &out->v[out->n++]);
 	}
 	sqlite3_reset(st);
+	if (r < 0) {
+		store_mailbox_list_free(out);
+		return r;
+	}
 	/* \HasChildren: binary search for the first name >= "name/" */
 	names = xmalloc((out->n ? out->n : 1) * sizeof(char *));
 	for (size_t i = 0; i < out->n; i++)
@@ -640,7 +645,7 @@ store_mailbox_open(struct store *s, int64_t account_id, int64_t mailbox_id,
 	cap = out->mailbox.messages + 16;
 	out->msgs = xmalloc(cap * sizeof(*out->msgs));
 	sqlite3_bind_int64(st, 1, mailbox_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(db, st, "mailbox snapshot")) > 0) {
 		struct store_msgref *m;
 		if (out->n == cap) {
 			cap *= 2;
@@ -655,6 +660,8 @@ store_mailbox_open(struct store *s, int64_t account_id, int64_t mailbox_id,
 		m->crlf_size = (uint64_t)sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
+	if (ret < 0)
+		store_view_free(out);
 out:
 	db_end_read(db);
 	return ret;
@@ -719,7 +726,7 @@ store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
 	}
 	sqlite3_bind_int64(st, 1, mailbox_id);
 	sqlite3_bind_int64(st, 2, (int64_t)since);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(db, st, "changes")) > 0) {
 		struct store_change *c;
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -732,6 +739,8 @@ store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
 		c->keywords = db_col_str0(st, 3);
 	}
 	sqlite3_reset(st);
+	if (ret < 0)
+		goto out;
 	if ((st = db_prep(db, exp)) == NULL) {
 		ret = STORE_EIO;
 		goto out;
@@ -739,7 +748,7 @@ store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
 	cap = 0;
 	sqlite3_bind_int64(st, 1, mailbox_id);
 	sqlite3_bind_int64(st, 2, (int64_t)since);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(db, st, "expunged")) > 0) {
 		if (out->nexpunged == cap) {
 			cap = cap ? cap * 2 : 16;
 			out->expunged = xrealloc(out->expunged,
@@ -749,6 +758,8 @@ store_mailbox_changes(struct store *s, int64_t account_id, int64_t mailbox_id,
 			(uint32_t)sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
+	if (ret < 0)
+		goto out;
 	/* the modseq indexes give modseq order: sort by uid here */
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), change_uid_cmp);
@@ -1021,7 +1032,7 @@ exec_mbox_rename(struct store *s, struct store_op *op)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, o->account_id);
 	sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(s->wdb, st, "mailbox children")) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			ids = xrealloc(ids, cap * sizeof(int64_t));
@@ -1032,7 +1043,6 @@ exec_mbox_rename(struct store *s, struct store_op *op)
 		n++;
 	}
 	sqlite3_reset(st);
-	ret = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *nn = xasprintf("%s%s", o->name2, names[i] + oldlen);
 		if (ret == 0 && strlen(nn) > MAILBOX_NAME_MAX)

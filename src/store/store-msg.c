@@ -204,9 +204,11 @@ store_msg_expunge_uid(struct store *s, int64_t mailbox_id, uint32_t uid,
 	size = sqlite3_column_int64(st, 1);
 	flags = (uint32_t)sqlite3_column_int(st, 2);
 	/* finish the RETURNING statement before the next ones */
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while ((ret = db_step_row(s->wdb, st, "expunge")) > 0)
 		;
 	sqlite3_reset(st);
+	if (ret < 0)
+		return ret;
 	if ((ret = mbox_counts(s, mailbox_id, -1,
 			       (flags & STORE_F_SEEN) ? 0 : -1,
 			       (flags & STORE_F_DELETED) ? -1 : 0, -size)) < 0)
@@ -616,7 +618,7 @@ exec_flags(struct store *s, struct store_op *op)
 		sqlite3_bind_int64(st, 1, o->mailbox_id);
 		sqlite3_bind_int64(st, 2, o->ranges[i].lo);
 		sqlite3_bind_int64(st, 3, o->ranges[i].hi);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while ((ret = db_step_row(s->wdb, st, "store flags")) > 0) {
 			if (ncur == cap) {
 				cap = cap ? cap * 2 : 64;
 				cur = xrealloc(cur, cap * sizeof(*cur));
@@ -628,6 +630,8 @@ exec_flags(struct store *s, struct store_op *op)
 			ncur++;
 		}
 		sqlite3_reset(st);
+		if (ret < 0)
+			goto out;
 	}
 	/* ranges may overlap or come unordered: sort by uid, skip repeats */
 	if (o->nranges > 1 && ncur > 1)
@@ -964,7 +968,7 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 				goto out;
 			}
 			xbind(st, src, &rv[i], false);
-			while (sqlite3_step(st) == SQLITE_ROW) {
+			while ((ret = db_step_row(s->wdb, st, "copy uids")) > 0) {
 				if (map->n == mcap) {
 					mcap = mcap ? mcap * 2 : 64;
 					map->src = xrealloc(map->src, mcap *
@@ -979,6 +983,8 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 				map->n++;
 			}
 			sqlite3_reset(st);
+			if (ret < 0)
+				goto out;
 		}
 		if ((st = db_prep(s->wdb, refs)) == NULL) {
 			ret = STORE_EIO;

@@ -82,6 +82,13 @@ int db_fail(struct db *db, const char *what);
 /* step a statement expected to finish (INSERT/UPDATE/DELETE):
  * 0, STORE_EEXIST on a constraint violation, STORE_EIO */
 int db_step_done(struct db *db, sqlite3_stmt *st, const char *what);
+/* One step of a row loop: 1 a row, 0 done, STORE_EIO (logged) when the
+ * step failed. A loop must tell "done" from "failed" so that an error in
+ * the middle of it is never taken for the end of the rows:
+ *	while ((r = db_step_row(db, st, "what")) > 0) { ... }
+ *	sqlite3_reset(st);
+ *	if (r < 0) ...fail... */
+int db_step_row(struct db *db, sqlite3_stmt *st, const char *what);
 /* malloc'd copy of a text column, NULL for SQL NULL */
 char *db_col_str(sqlite3_stmt *st, int col);
 /* malloc'd copy of a text column, "" for SQL NULL */

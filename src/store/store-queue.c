@@ -51,13 +51,14 @@ load_rcpts(struct db *db, struct store_qmsg *m, int64_t due)
 		" AND state = 0 AND next_attempt <= ? ORDER BY id";
 	sqlite3_stmt *st = db_prep(db, due < 0 ? all : pend);
 	size_t cap = 0;
+	int r;
 
 	if (st == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, m->id);
 	if (due >= 0)
 		sqlite3_bind_int64(st, 2, due);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = db_step_row(db, st, "queue rcpts")) > 0) {
 		if (m->n == cap) {
 			cap = cap ? cap * 2 : 4;
 			m->rcpts = xrealloc(m->rcpts, cap * sizeof(*m->rcpts));
@@ -65,7 +66,7 @@ load_rcpts(struct db *db, struct store_qmsg *m, int64_t due)
 		qrcpt_row(st, &m->rcpts[m->n++]);
 	}
 	sqlite3_reset(st);
-	return 0;
+	return r;
 }
 
 void
@@ -112,7 +113,7 @@ qlist_load(struct store *s, const char *sql, int64_t now, size_t max,
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, (int64_t)max);
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((ret = db_step_row(db, st, "queue list")) > 0) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
@@ -244,8 +245,12 @@ queue_drop(struct store *s, int64_t msg_id)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		blob_id = sqlite3_column_int64(st, 0);
-		while (sqlite3_step(st) == SQLITE_ROW)
+		while ((ret = db_step_row(s->wdb, st, "queue drop")) > 0)
 			;
+		if (ret < 0) {
+			sqlite3_reset(st);
+			return ret;
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
@@ -313,7 +318,8 @@ exec_qupdate(struct store *s, struct store_op *op)
 		if (rc == SQLITE_ROW) {
 			int64_t mid = sqlite3_column_int64(st, 0);
 			bool seen = false;
-			while (sqlite3_step(st) == SQLITE_ROW)
+			while ((ret = db_step_row(s->wdb, st,
+						  "queue update")) > 0)
 				;
 			for (size_t j = 0; j < nmsgs && !seen; j++)
 				seen = msgs[j] == mid;
