@@ -338,6 +338,40 @@ int store_mbox_create_w(struct store *s, int64_t account_id,
 			const char *name, unsigned special_use,
 			bool subscribed, int64_t *id_r);
 uint32_t store_new_uidvalidity(struct store *s);
+/* ---- message rows: the writer's helpers (store-msg.c) ---- */
+
+/* the account owning a mailbox; 0 none, -1 error */
+int64_t store_msg_mbox_account(struct db *db, int64_t mailbox_id);
+/* 0, STORE_EQUOTA, STORE_ENOTFOUND: may the account take bytes, msgs? */
+int store_msg_quota_ok(struct store *s, int64_t account_id, uint64_t bytes,
+		       uint64_t msgs);
+/* add to an account's usage (negative: remove) */
+int store_msg_account_usage(struct store *s, int64_t account_id,
+			    int64_t dbytes, int64_t dmsgs);
+/* add to a mailbox's message, unseen, deleted counts and size */
+int store_msg_mbox_counts(struct store *s, int64_t mailbox_id, int64_t dmsgs,
+			  int64_t dunseen, int64_t ddeleted, int64_t dsize);
+/* take n consecutive uids in a mailbox; the first in *first_r */
+int store_msg_alloc_uids(struct store *s, int64_t mailbox_id, uint32_t n,
+			 uint32_t *first_r);
+/* one messages row to insert */
+struct msg_row {
+	uint32_t uid;
+	int64_t blob_id;
+	void *prefix;
+	size_t prefix_len;
+	uint64_t size;
+	uint32_t flags;
+	char *keywords;
+	int64_t idate;
+	int32_t tz;
+	uint64_t crlf_size;	/* store_crlf_size() */
+};
+int store_msg_insert(struct store *s, int64_t account_id, int64_t mailbox_id,
+		     const struct msg_row *r, uint64_t modseq);
+/* malloc'd copy of n ranges (NULL for none) */
+struct store_uid_range *store_msg_ranges_dup(const struct store_uid_range *r,
+					     size_t n);
 /* remove messages matching a prepared selection of (uid) rows in a
  * mailbox, writing tombstones at modseq (writer) */
 int store_msg_expunge_uid(struct store *s, int64_t mailbox_id,

@@ -1,0 +1,307 @@
+/* store-deliver.c - a message into the store: store_deliver (one commit
+ * for every local and remote recipient) and store_append */
+#include "store/store-private.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* deliver                                                            */
+
+struct deliver_op {
+	struct store_op op;
+	char *sender, *envid;
+	enum store_ret ret;
+	struct store_rcpt *out;		/* caller's array */
+	size_t n;
+	/* copies of the inputs */
+	char **mailbox, **address, **orcpt, **keywords;
+	void **prefix;
+	int64_t *queue_msg_id_r;
+};
+
+static void
+deliver_free(struct store_op *op)
+{
+	struct deliver_op *o = (struct deliver_op *)op;
+
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->mailbox[i]);
+		free(o->address[i]);
+		free(o->orcpt[i]);
+		free(o->keywords[i]);
+		free(o->prefix[i]);
+	}
+	free(o->mailbox);
+	free(o->address);
+	free(o->orcpt);
+	free(o->keywords);
+	free(o->prefix);
+	free(o->sender);
+	free(o->envid);
+}
+
+static int
+deliver_local(struct store *s, struct deliver_op *o, size_t i)
+{
+	struct store_rcpt *r = &o->out[i];
+	struct store_blob *b = o->op.blob;
+	int64_t mbox = 0;
+	bool noselect = true;
+	struct msg_row row;
+	uint64_t modseq;
+	int ret;
+
+	if ((ret = db_account_exists(s->wdb, r->account_id)) < 0)
+		return ret;
+	if (o->mailbox[i]) {
+		ret = store_mbox_by_name(s->wdb, r->account_id, o->mailbox[i],
+					 &mbox, &noselect);
+		if (ret < 0 && ret != STORE_ENOTFOUND)
+			return ret;
+	}
+	if (mbox == 0 || noselect) {
+		ret = store_mbox_by_name(s->wdb, r->account_id, "INBOX", &mbox,
+					 NULL);
+		if (ret == STORE_ENOTFOUND)
+			ret = store_mbox_create_w(s, r->account_id, "INBOX", 0,
+						  true, &mbox);
+		if (ret < 0)
+			return ret;
+	}
+	memset(&row, 0, sizeof(row));
+	row.blob_id = b->id;
+	row.prefix = o->prefix[i];
+	row.prefix_len = o->prefix[i] ? r->prefix_len : 0;
+	row.size = row.prefix_len + b->size;
+	row.crlf_size = store_crlf_size(row.prefix, row.prefix_len, b);
+	row.flags = r->flags;
+	row.keywords = o->keywords[i];
+	row.idate = store_now();
+	if ((ret = store_msg_quota_ok(s, r->account_id, row.size, 1)) < 0)
+		return ret;
+	if ((ret = store_msg_alloc_uids(s, mbox, 1, &row.uid)) < 0 ||
+	    (ret = store_mbox_next_modseq(s, mbox, &modseq)) < 0 ||
+	    (ret = store_msg_insert(s, r->account_id, mbox, &row, modseq)) < 0)
+		return ret;
+	r->mailbox_id = mbox;
+	r->uid = row.uid;
+	store_op_changed(&o->op, mbox);
+	return 0;
+}
+
+static int
+deliver_remote(struct store *s, struct deliver_op *o, size_t i,
+	       int64_t *qid)
+{
+	static const char qmsg[] =
+		"INSERT INTO queue(blob_id, sender, envid, ret, created)"
+		" VALUES(?,?,?,?,?)";
+	static const char qrcpt[] =
+		"INSERT INTO queue_rcpts(msg_id, address, orcpt, notify,"
+		" next_attempt, updated) VALUES(?,?,?,?,?,?)";
+	struct store_rcpt *r = &o->out[i];
+	int64_t now = store_now();
+	sqlite3_stmt *st;
+	int ret;
+
+	if (o->address[i] == NULL)
+		return STORE_EINVAL;
+	if (*qid == 0) {
+		if ((st = db_prep(s->wdb, qmsg)) == NULL)
+			return STORE_EIO;
+		sqlite3_bind_int64(st, 1, o->op.blob->id);
+		sqlite3_bind_text(st, 2, o->sender ? o->sender : "", -1,
+				  SQLITE_STATIC);
+		if (o->envid)
+			sqlite3_bind_text(st, 3, o->envid, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		sqlite3_bind_int(st, 4, (int)o->ret);
+		sqlite3_bind_int64(st, 5, now);
+		if ((ret = db_step_done(s->wdb, st, "queue insert")) < 0)
+			return ret;
+		*qid = sqlite3_last_insert_rowid(s->wdb->h);
+		if ((ret = store_blob_ref(s, o->op.blob->id, 1)) < 0)
+			return ret;
+	}
+	if ((st = db_prep(s->wdb, qrcpt)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, *qid);
+	sqlite3_bind_text(st, 2, o->address[i], -1, SQLITE_STATIC);
+	if (o->orcpt[i])
+		sqlite3_bind_text(st, 3, o->orcpt[i], -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int(st, 4, (int)r->notify);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	if ((ret = db_step_done(s->wdb, st, "queue rcpt insert")) < 0)
+		return ret;
+	r->queue_rcpt_id = sqlite3_last_insert_rowid(s->wdb->h);
+	o->op.queue_changed = true;
+	return 0;
+}
+
+static int
+exec_deliver(struct store *s, struct store_op *op)
+{
+	struct deliver_op *o = (struct deliver_op *)op;
+	int64_t qid = 0;
+	size_t ok = 0;
+	int ret;
+
+	if ((ret = store_blob_commit(s, op->blob)) < 0)
+		return ret;
+	for (size_t i = 0; i < o->n; i++) {
+		struct store_rcpt *r = &o->out[i];
+		r->status = 0;
+		r->mailbox_id = 0;
+		r->uid = 0;
+		r->queue_rcpt_id = 0;
+		if (r->kind == STORE_RCPT_LOCAL)
+			ret = deliver_local(s, o, i);
+		else if (r->kind == STORE_RCPT_REMOTE)
+			ret = deliver_remote(s, o, i, &qid);
+		else
+			ret = STORE_EINVAL;
+		if (ret == STORE_EIO)
+			return ret;
+		r->status = ret;
+		if (ret == 0)
+			ok++;
+	}
+	if (ok == 0) {
+		/* nobody took it: drop the blob row (file after commit) */
+		if ((ret = store_blob_ref(s, op->blob->id, 0)) < 0)
+			return ret;
+	}
+	if (o->queue_msg_id_r)
+		*o->queue_msg_id_r = qid;
+	return 0;
+}
+
+int
+store_deliver(struct store *s, struct store_blob **blob,
+	      const struct store_envelope *env, struct store_rcpt *rcpts,
+	      size_t n, int64_t *queue_msg_id_r, store_cb cb, void *arg)
+{
+	struct deliver_op *o;
+
+	if (blob == NULL || *blob == NULL)
+		return STORE_EINVAL;
+	if (n == 0) {
+		store_blob_abort(blob);
+		return STORE_EINVAL;
+	}
+	o = store_op_new(sizeof(*o), exec_deliver, deliver_free);
+	o->op.blob = *blob;
+	*blob = NULL;
+	o->sender = xstrdup(env && env->sender ? env->sender : "");
+	o->envid = env && env->envid ? xstrdup(env->envid) : NULL;
+	o->ret = env ? env->ret : STORE_RET_DEFAULT;
+	o->out = rcpts;
+	o->n = n;
+	o->mailbox = xcalloc(n, sizeof(char *));
+	o->address = xcalloc(n, sizeof(char *));
+	o->orcpt = xcalloc(n, sizeof(char *));
+	o->keywords = xcalloc(n, sizeof(char *));
+	o->prefix = xcalloc(n, sizeof(void *));
+	for (size_t i = 0; i < n; i++) {
+		const struct store_rcpt *r = &rcpts[i];
+		if (r->mailbox && store_mailbox_name_norm(r->mailbox,
+							  &o->mailbox[i]) < 0)
+			o->mailbox[i] = NULL;
+		o->address[i] = r->address ? xstrdup(r->address) : NULL;
+		o->orcpt[i] = r->orcpt ? xstrdup(r->orcpt) : NULL;
+		o->keywords[i] = r->keywords ? store_kw_norm(r->keywords) : NULL;
+		if (r->prefix && r->prefix_len) {
+			o->prefix[i] = xmalloc(r->prefix_len);
+			memcpy(o->prefix[i], r->prefix, r->prefix_len);
+		}
+	}
+	o->queue_msg_id_r = queue_msg_id_r;
+	return store_submit(s, &o->op, cb, arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* append                                                             */
+
+struct append_op {
+	struct store_op op;
+	int64_t account_id, mailbox_id;
+	uint32_t flags;
+	char *keywords;
+	int64_t idate;
+	int32_t tz;
+	uint32_t *uid_r;
+};
+
+static void
+append_free(struct store_op *op)
+{
+	free(((struct append_op *)op)->keywords);
+}
+
+static int
+exec_append(struct store *s, struct store_op *op)
+{
+	struct append_op *o = (struct append_op *)op;
+	struct msg_row row;
+	bool noselect;
+	uint64_t modseq;
+	int ret;
+
+	if ((ret = store_mbox_check(s->wdb, o->account_id, o->mailbox_id,
+				    &noselect)) < 0)
+		return ret;
+	if (noselect)
+		return STORE_ENOSELECT;
+	if ((ret = store_msg_quota_ok(s, o->account_id, op->blob->size, 1)) < 0)
+		return ret;
+	if ((ret = store_blob_commit(s, op->blob)) < 0)
+		return ret;
+	memset(&row, 0, sizeof(row));
+	row.blob_id = op->blob->id;
+	row.size = op->blob->size;
+	row.crlf_size = store_crlf_size(NULL, 0, op->blob);
+	row.flags = o->flags;
+	row.keywords = o->keywords;
+	row.idate = o->idate ? o->idate : store_now();
+	row.tz = o->tz;
+	if ((ret = store_msg_alloc_uids(s, o->mailbox_id, 1, &row.uid)) < 0 ||
+	    (ret = store_mbox_next_modseq(s, o->mailbox_id, &modseq)) < 0 ||
+	    (ret = store_msg_insert(s, o->account_id, o->mailbox_id, &row,
+			      modseq)) < 0)
+		return ret;
+	if (o->uid_r)
+		*o->uid_r = row.uid;
+	store_op_changed(op, o->mailbox_id);
+	return 0;
+}
+
+int
+store_append(struct store *s, int64_t account_id, int64_t mailbox_id,
+	     struct store_blob **blob, uint32_t flags, const char *keywords,
+	     int64_t internaldate, int32_t internaldate_tz, uint32_t *uid_r,
+	     store_cb cb, void *arg)
+{
+	struct append_op *o;
+
+	if (blob == NULL || *blob == NULL)
+		return STORE_EINVAL;
+	o = store_op_new(sizeof(*o), exec_append, append_free);
+	o->op.blob = *blob;
+	*blob = NULL;
+	o->account_id = account_id;
+	o->mailbox_id = mailbox_id;
+	o->flags = flags & STORE_F_ALL;
+	o->keywords = keywords ? store_kw_norm(keywords) : NULL;
+	o->idate = internaldate;
+	o->tz = internaldate_tz;
+	o->uid_r = uid_r;
+	return store_submit(s, &o->op, cb, arg);
+}
