@@ -33,7 +33,7 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Isrc $(PKG_CFLAGS) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDSAN) $(EXTRA_LDFLAGS)
 LIBS    := $(PKG_LIBS) -lpthread -lm
 
-MODULES := lib mime store auth dns smtp imap pop3
+MODULES := lib mime store auth dns relay smtp imap pop3
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c)

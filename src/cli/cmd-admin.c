@@ -3,7 +3,7 @@
 #include "auth/password.h"
 #include "auth/scram.h"
 #include "lib/buf.h"
-#include "smtp/queue-admin.h"
+#include "relay/queue-admin.h"
 #include "store/store.h"
 
 #include <stdio.h>

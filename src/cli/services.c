@@ -3,7 +3,7 @@
 #include "imap/imap.h"
 #include "lib/service.h"
 #include "pop3/pop3.h"
-#include "smtp/relay.h"
+#include "relay/relay.h"
 #include "smtp/smtp.h"
 #include "smtp/submission.h"
 

@@ -8,7 +8,7 @@
 #include <uv.h>
 
 #include "lib/log.h"
-#include "smtp/dsn.h"
+#include "relay/dsn.h"
 #include "smtp/smtp-session.h"
 
 struct smtp_bounce {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "smtp/smtp-client-data.h"
+#include "relay/smtp-client-data.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

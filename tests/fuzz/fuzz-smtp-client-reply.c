@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "smtp/smtp-client-reply.h"
+#include "relay/smtp-client-reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

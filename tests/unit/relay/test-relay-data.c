@@ -1,6 +1,6 @@
 /* test-relay-data.c - dot-stuffing and the 8-bit scan */
 #include "test.h"
-#include "smtp/smtp-client-data.h"
+#include "relay/smtp-client-data.h"
 
 static void
 stuff_chunks(const char *in, size_t chunk, struct buf *out)

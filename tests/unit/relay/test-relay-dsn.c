@@ -1,6 +1,6 @@
 /* test-relay-dsn.c - RFC 3464 report generation and NOTIFY rules */
 #include "test.h"
-#include "smtp/dsn.h"
+#include "relay/dsn.h"
 #include "store/store.h"
 
 #include <string.h>

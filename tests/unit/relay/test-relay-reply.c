@@ -1,6 +1,6 @@
 /* test-relay-reply.c - SMTP client reply parser and EHLO keywords */
 #include "test.h"
-#include "smtp/smtp-client-reply.h"
+#include "relay/smtp-client-reply.h"
 
 static enum smtp_reply_result
 parse(const char *s, struct smtp_reply *r, size_t *used)

@@ -1,6 +1,6 @@
 /* test-relay-sched.c - backoff schedule and destination keys */
 #include "test.h"
-#include "smtp/relay.h"
+#include "relay/relay.h"
 
 #include <stdlib.h>
 
@@ -81,7 +81,7 @@ TEST(relay_smarthost_syntax)
 	}
 }
 
-#include "smtp/relay-private.h"
+#include "relay/relay-private.h"
 
 #include <arpa/inet.h>
 

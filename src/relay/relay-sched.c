@@ -1,6 +1,6 @@
 /* relay-sched.c - the queue scheduler on the loop: due recipients ->
  * destination batches -> DNS -> worker threads; bounded active set */
-#include "smtp/relay-private.h"
+#include "relay/relay-private.h"
 #include "lib/log.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* queue-admin.c - the queue as an administrator sees it (tern queue) */
-#include "smtp/queue-admin.h"
+#include "relay/queue-admin.h"
 #include "lib/buf.h"
 #include "store/store.h"
 

@@ -1,5 +1,5 @@
 /* relay-util.c - backoff schedule, destination keys (pure) */
-#include "smtp/relay.h"
+#include "relay/relay.h"
 #include "lib/buf.h"
 
 #include <arpa/inet.h>

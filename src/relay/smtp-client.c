@@ -1,7 +1,7 @@
 /* smtp-client.c - outbound SMTP session: hosts in route order, EHLO/HELO,
  * STARTTLS, AUTH, then each message's transaction on the same connection */
-#include "smtp/smtp-client.h"
-#include "smtp/smtp-client-data.h"
+#include "relay/smtp-client.h"
+#include "relay/smtp-client-data.h"
 #include "lib/base64.h"
 #include "lib/log.h"
 #include "store/store.h"

@@ -7,7 +7,7 @@
 #include <uv.h>
 
 #include "dns/dns.h"
-#include "smtp/relay.h"
+#include "relay/relay.h"
 #include "store/store.h"
 
 #define RELAY_JOB_MAX_MSGS 20	/* messages per connection */

@@ -1,5 +1,5 @@
 /* smtp-client-reply.c - multi-line reply and EHLO keyword parser */
-#include "smtp/smtp-client-reply.h"
+#include "relay/smtp-client-reply.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 #include "dns/dns.h"
-#include "smtp/smtp-client-io.h"
+#include "relay/smtp-client-io.h"
 
 enum smtp_rcpt_status {
 	SMTP_RCPT_NONE = 0,

@@ -1,6 +1,6 @@
 /* dsn-deliver.c - hand a built DSN to the store: the sender's INBOX when
  * local (one durable commit), the outbound queue when remote */
-#include "smtp/dsn.h"
+#include "relay/dsn.h"
 #include "lib/log.h"
 #include "store/store.h"
 

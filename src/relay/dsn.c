@@ -1,5 +1,5 @@
 /* dsn.c - build RFC 3464 delivery status notifications (pure) */
-#include "smtp/dsn.h"
+#include "relay/dsn.h"
 #include "store/store.h"
 
 #include <stdio.h>

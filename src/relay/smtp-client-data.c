@@ -1,5 +1,5 @@
 /* smtp-client-data.c - dot-stuffing and the 8-bit scan (pure) */
-#include "smtp/smtp-client-data.h"
+#include "relay/smtp-client-data.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /* relay-worker.c - a delivery worker thread: one SMTP session for a
  * batch of queued messages to one destination, and the durable record
  * of each outcome (DSNs first, then the queue update) */
-#include "smtp/relay-private.h"
-#include "smtp/dsn.h"
-#include "smtp/smtp-client.h"
+#include "relay/relay-private.h"
+#include "relay/dsn.h"
+#include "relay/smtp-client.h"
 #include "lib/log.h"
 
 #include <stdio.h>

@@ -17,7 +17,7 @@
 
 #include "dns/dns.h"
 #include "lib/buf.h"
-#include "smtp/smtp-client-reply.h"
+#include "relay/smtp-client-reply.h"
 
 struct smtp_io {
 	int fd;

@@ -1,5 +1,5 @@
 /* smtp-client-io.c - outbound socket + client TLS with poll() deadlines */
-#include "smtp/smtp-client-io.h"
+#include "relay/smtp-client-io.h"
 
 #include <errno.h>
 #include <fcntl.h>
