@@ -9,7 +9,8 @@ BOB = ("bob@example.test", "bob-secret-pw")
 
 @pytest.fixture
 def tern_factory(tmp_path):
-    """Make (not start) servers; every one is stopped at the end."""
+    """Make (not start) servers; at the end every one is stopped with
+    SIGTERM and the test fails on a bad exit or a sanitizer report."""
     made = []
 
     def make(name="t", **kw):
@@ -19,9 +20,20 @@ def tern_factory(tmp_path):
         made.append(t)
         return t
     yield make
-    for t in made:
-        if t.proc is not None:
-            t.kill()
+    finish_all(made)
+
+
+def finish_all(terns):
+    """finish() every server (all of them, even after a failure); raise
+    the first failure."""
+    failure = None
+    for t in terns:
+        try:
+            t.finish()
+        except AssertionError as e:
+            failure = failure or e
+    if failure:
+        raise failure
 
 
 @pytest.fixture

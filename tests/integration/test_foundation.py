@@ -254,9 +254,10 @@ def test_root_drops_to_configured_user():
         assert os.stat(t.data_dir).st_uid == nobody
         assert t.stop() == 0
     finally:
-        if t.proc is not None:
-            t.kill()
-        shutil.rmtree(d)
+        try:
+            t.finish()
+        finally:
+            shutil.rmtree(d)
 
 
 def test_starttls_upgrade(tern):

@@ -34,8 +34,7 @@ def t(tmp_path):
     t.add_account(*ALICE)
     t.add_account(*BOB)
     yield t
-    if t.proc is not None:
-        t.kill()
+    t.finish()
 
 
 def put(path, data, mtime=None):
