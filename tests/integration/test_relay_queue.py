@@ -4,19 +4,14 @@ tern queue list/show/retry/delete/flush, 4xx retries, DNS failures,
 SIZE, bounces into a local sender's INBOX). See test_relay.py for the
 address plan."""
 import email
-import os
 import re
 import sqlite3
 import time
 
 import pytest
 
-from relaylib import UNBOUND, wait_for
+from relaylib import wait_for
 from test_relay import A, SINK, Env, queue_empty, send, start
-
-pytestmark = pytest.mark.skipif(not os.path.exists(UNBOUND),
-                                reason="unbound (Debian package) missing")
-
 
 @pytest.fixture
 def env(tmp_path, tern_factory):
