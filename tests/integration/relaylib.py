@@ -276,7 +276,7 @@ class FakeMX:
             self.srv.server_close()
             self.srv = None
 
-    def wait_messages(self, n, timeout=30):
+    def wait_messages(self, n, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if len(self.messages) >= n:
@@ -297,7 +297,7 @@ def set_listen_port(t, proto, port):
     t.ports[proto] = port
 
 
-def wait_for(pred, timeout=30, what="condition"):
+def wait_for(pred, timeout=60, what="condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:
         v = pred()

@@ -134,7 +134,7 @@ class Tern:
         ctx.check_hostname = False
         return ctx
 
-    def start(self, wait_ports=True, timeout=20):
+    def start(self, wait_ports=True, timeout=60):
         # what went wrong at each stop, for finish()
         if not hasattr(self, "problems"):
             self.problems = []
@@ -147,7 +147,7 @@ class Tern:
             self.wait_listening(timeout)
         return self
 
-    def wait_listening(self, timeout=20):
+    def wait_listening(self, timeout=60):
         """Wait for the "started" log line (listeners bound, store open)."""
         deadline = time.time() + timeout
         while "started config=" not in self.log()[self.log_offset:]:

@@ -8,12 +8,15 @@ import subprocess
 import pytest
 
 from relaylib import wait_for
-from ternlib import TERN_BIN, Tern, free_port, run_cli
+from ternlib import TERN_BIN, Tern, free_port, run_cli, sanitizer_reports
 
 
 def tern_cmd(*args, **kw):
-    return subprocess.run([TERN_BIN, *args], capture_output=True, text=True,
-                          timeout=60, **kw)
+    """Run tern; a sanitizer report fails whatever the exit status."""
+    p = subprocess.run([TERN_BIN, *args], capture_output=True, text=True,
+                       timeout=60, **kw)
+    assert not sanitizer_reports(p.stderr), p.stderr
+    return p
 
 
 def test_version_and_help():

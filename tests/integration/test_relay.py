@@ -177,7 +177,7 @@ def test_relay_destination_down_then_up(env):
     assert not queue_empty(a)
     fake = env.fake().start()
     try:
-        fake.wait_messages(1, timeout=20)
+        fake.wait_messages(1)
         wait_for(lambda: queue_empty(a), what="empty queue")
         assert len(fake.messages) == 1
     finally:
@@ -212,7 +212,7 @@ def test_relay_expiry_bounces(env):
     try:
         start(a)
         send(a, "dave@sink.test", ["late@a.test"], subject="expiring")
-        msgs = fake.wait_messages(1, timeout=30)
+        msgs = fake.wait_messages(1)
         text = msgs[0]["data"].decode()
         assert msgs[0]["from"] == ""
         assert "Action: failed" in text and "Status: 4.4.7" in text
@@ -230,7 +230,7 @@ def test_relay_delay_warning(env):
     try:
         start(a)
         send(a, "dave@sink.test", ["slow@a.test"], subject="slow")
-        msgs = fake.wait_messages(1, timeout=30)
+        msgs = fake.wait_messages(1)
         text = msgs[0]["data"].decode()
         assert "Action: delayed" in text and "Will-Retry-Until:" in text
         # two more attempts after the warning, and no second warning
