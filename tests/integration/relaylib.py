@@ -215,7 +215,7 @@ class _Handler(socketserver.StreamRequestHandler):
                         l = l[1:]
                     data += l
                 if mx.delay:
-                    time.sleep(mx.delay)
+                    mx.stopped.wait(mx.delay)   # stop() ends the wait
                 with mx.lock:
                     mx.messages.append({"from": mail, "to": list(rcpts),
                                         "data": bytes(data), "tls": tls,
@@ -261,9 +261,11 @@ class FakeMX:
         self.auth, self.auth_ok = None, 0     # (user, password) to require AUTH
         self.delay = 0                         # seconds before the 250 after DATA
         self.lock = threading.Lock()
+        self.stopped = threading.Event()
         self.srv = None
 
     def start(self):
+        self.stopped.clear()
         cls = _Server6 if ":" in self.address else _Server
         self.srv = cls((self.address, self.port), _Handler)
         self.srv.mx = self
@@ -271,6 +273,7 @@ class FakeMX:
         return self
 
     def stop(self):
+        self.stopped.set()
         if self.srv:
             self.srv.shutdown()
             self.srv.server_close()
