@@ -84,7 +84,7 @@ test-unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test-integration: $(BUILD)/tern
-	TERN_BIN=$(abspath $(BUILD)/tern) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+	TERN_BIN=$(abspath $(BUILD)/tern) /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider tests/integration
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -215,7 +215,7 @@ class _Handler(socketserver.StreamRequestHandler):
                         l = l[1:]
                     data += l
                 if mx.delay:
-                    time.sleep(mx.delay)
+                    mx.stopped.wait(mx.delay)   # stop() ends the wait
                 with mx.lock:
                     mx.messages.append({"from": mail, "to": list(rcpts),
                                         "data": bytes(data), "tls": tls,
@@ -261,9 +261,11 @@ class FakeMX:
         self.auth, self.auth_ok = None, 0     # (user, password) to require AUTH
         self.delay = 0                         # seconds before the 250 after DATA
         self.lock = threading.Lock()
+        self.stopped = threading.Event()
         self.srv = None
 
     def start(self):
+        self.stopped.clear()
         cls = _Server6 if ":" in self.address else _Server
         self.srv = cls((self.address, self.port), _Handler)
         self.srv.mx = self
@@ -271,12 +273,13 @@ class FakeMX:
         return self
 
     def stop(self):
+        self.stopped.set()
         if self.srv:
             self.srv.shutdown()
             self.srv.server_close()
             self.srv = None
 
-    def wait_messages(self, n, timeout=30):
+    def wait_messages(self, n, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if len(self.messages) >= n:
@@ -297,7 +300,7 @@ def set_listen_port(t, proto, port):
     t.ports[proto] = port
 
 
-def wait_for(pred, timeout=30, what="condition"):
+def wait_for(pred, timeout=60, what="condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:
         v = pred()

@@ -6,8 +6,13 @@ temporary folder, for integration tests.
     t.start()
     smtplib.SMTP("127.0.0.1", t.port("smtp"))
     t.stop()                      # SIGTERM, waits, returns the exit code
+    t.finish()                    # stop if running; fail on a bad exit
+                                  # or a sanitizer report (fixtures call it)
 
 Every test gets its own folder, ports and process; nothing is shared.
+The server's stdout and stderr go to tern.log, so ASan/UBSan/LSan reports
+land there too (LeakSanitizer only reports when the server exits on its
+own: SIGTERM, never SIGKILL, ends a test).
 """
 import os
 import re
@@ -23,6 +28,19 @@ TERN_BIN = os.environ.get("TERN_BIN", os.path.join(REPO, "build", "tern"))
 PROTOCOLS = ("smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s")
 TLS_MODE = {"smtp": "starttls", "submission": "starttls", "submissions": "tls",
             "imap": "starttls", "imaps": "tls", "pop3": "starttls", "pop3s": "tls"}
+
+# how long a stopped server may take to exit: generous, a sanitizer build
+# on a loaded machine checks for leaks at exit
+STOP_TIMEOUT = 90
+
+# a report from AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer
+SANITIZER_REPORT = re.compile(r"==\d+==(?:ERROR|WARNING): \w*Sanitizer|"
+                              r"SUMMARY: \w*Sanitizer|runtime error:")
+
+
+def sanitizer_reports(text):
+    """The lines of text that belong to sanitizer reports (empty if none)."""
+    return [l for l in text.splitlines() if SANITIZER_REPORT.search(l)]
 
 
 def free_port(host="127.0.0.1"):
@@ -50,9 +68,13 @@ def free_ports(n, host="127.0.0.1"):
 
 
 def run_cli(conf, *args, input=None, check=True, timeout=60):
-    """Run `tern -c CONF ARGS...`; returns the CompletedProcess."""
+    """Run `tern -c CONF ARGS...`; returns the CompletedProcess. A
+    sanitizer report fails even when check is off."""
     p = subprocess.run([TERN_BIN, "-c", conf, *args], input=input,
                        capture_output=True, text=True, timeout=timeout)
+    if sanitizer_reports(p.stderr):
+        raise AssertionError("tern %s: sanitizer report:\n%s" %
+                             (" ".join(args), p.stderr))
     if check and p.returncode != 0:
         raise AssertionError("tern %s failed (%d): %s%s" %
                              (" ".join(args), p.returncode, p.stdout, p.stderr))
@@ -112,7 +134,10 @@ class Tern:
         ctx.check_hostname = False
         return ctx
 
-    def start(self, wait_ports=True, timeout=20):
+    def start(self, wait_ports=True, timeout=60):
+        # what went wrong at each stop, for finish()
+        if not hasattr(self, "problems"):
+            self.problems = []
         # a restart appends to the same log: only lines after here count
         self.log_offset = len(self.log())
         self.logf = open(self.log_path, "ab")
@@ -122,7 +147,7 @@ class Tern:
             self.wait_listening(timeout)
         return self
 
-    def wait_listening(self, timeout=20):
+    def wait_listening(self, timeout=60):
         """Wait for the "started" log line (listeners bound, store open)."""
         deadline = time.time() + timeout
         while "started config=" not in self.log()[self.log_offset:]:
@@ -136,8 +161,12 @@ class Tern:
     def listening(self, proto):
         return ("listening proto=%s " % proto) in self.log()
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Signal the server and wait; returns its exit status."""
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Signal the server and wait; returns its exit status. A server
+        that does not exit in time is killed and the stop fails. Anything
+        else wrong (an exit other than 0, or death by sig when sig is
+        SIGKILL; a sanitizer report in this run's log) is kept for
+        finish(), which fails the test."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
@@ -147,14 +176,38 @@ class Tern:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                self.proc = None
+                self.logf.close()
+                self.problems.append("did not stop within %ss of signal %d"
+                                     % (timeout, sig))
                 raise AssertionError("tern did not stop within %ss" % timeout)
         rc = self.proc.returncode
         self.proc = None
         self.logf.close()
+        want = -signal.SIGKILL if sig == signal.SIGKILL else 0
+        if rc != want:
+            self.problems.append("exited with %d after signal %d (want %d)"
+                                 % (rc, sig, want))
+        reports = sanitizer_reports(self.log()[self.log_offset:])
+        if reports:
+            self.problems.append("sanitizer report:\n" + "\n".join(reports))
         return rc
 
     def kill(self):
+        """SIGKILL on purpose (a crash test): no leak check for this run."""
         return self.stop(signal.SIGKILL)
+
+    def finish(self):
+        """End of test: stop the server if it runs (SIGTERM), then fail on
+        anything wrong at any of its stops; the log is in the message."""
+        try:
+            self.stop()
+        finally:
+            problems = getattr(self, "problems", [])
+            if problems:
+                raise AssertionError("tern in %s: %s\n--- tern.log ---\n%s" %
+                                     (self.dir, "\n".join(problems),
+                                      self.log()[-20000:]))
 
     def log(self):
         try:

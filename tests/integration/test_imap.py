@@ -12,7 +12,6 @@ import re
 import smtplib
 import socket
 import ssl
-import time
 
 import pytest
 
@@ -593,12 +592,25 @@ class Deflated:
             assert len(self.buf) < limit
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS"):
     with open("/proc/%d/status" % pid) as f:
-        return int(next(x for x in f if x.startswith("VmRSS:")).split()[1])
+        return int(next(x for x in f if x.startswith(field + ":")).split()[1])
 
 
-def test_compress_deflate(tern):
+def reset_peak_rss(pid):
+    """Start the process's peak RSS (VmHWM) over from its RSS now."""
+    with open("/proc/%d/clear_refs" % pid, "w") as f:
+        f.write("5")
+
+
+def test_compress_deflate(tern_factory, monkeypatch):
+    # under ASan, freed memory sits in quarantine and would count as RSS
+    opts = os.environ.get("ASAN_OPTIONS", "")
+    monkeypatch.setenv("ASAN_OPTIONS", (opts + ":" if opts else "") +
+                       "quarantine_size_mb=1")
+    tern = tern_factory()
+    tern.add_account(*ALICE)
+    tern.start()
     big = b"Subject: big\r\n\r\n" + b"All work and no play.\r\n" * 20000
     m = imap_login(tern)
     m.append("INBOX", None, None, big)
@@ -623,12 +635,14 @@ def test_compress_deflate(tern):
     z.send(b"a6 FETCH 2 RFC822.SIZE\r\n")
     assert b"RFC822.SIZE %d" % len(body) in z.wait(b"a6")
     # a small compressed burst that inflates to a huge line: the line is
-    # refused, memory stays bounded, the session goes on
+    # refused, memory stays bounded (at its peak, not only after), the
+    # session goes on
+    reset_peak_rss(tern.proc.pid)
     before = rss_kb(tern.proc.pid)
     z.send(b"a7 NOOP " + b"x" * (64 << 20) + b"\r\na8 NOOP\r\n")
     out = z.wait(b"a8")
     assert b"BAD" in out and out.endswith(b"a8 OK NOOP completed\r\n"), out[-200:]
-    assert rss_kb(tern.proc.pid) - before < 32 * 1024
+    assert rss_kb(tern.proc.pid, "VmHWM") - before < 32 * 1024
     # a corrupt stream ends the connection, the server goes on
     c.sock.sendall(b"\xff\xff\xff\xff garbage")
     c.sock.settimeout(5)
@@ -727,10 +741,9 @@ def test_large_literal_refused_before_it_is_read(tern_factory):
     c = Imap(t)
     c.login()
     assert b"APPENDLIMIT=1048576" in c.cmd("CAPABILITY")[1][0]
-    start = time.time()
+    # the answer comes without the 2 GB: refused before it is read
     c.send("a APPEND INBOX {2000000000}\r\n")
     assert c.resp() == b"a NO [TOOBIG] Message too big"
-    assert time.time() - start < 2
     # the connection is still in step
     c.ok("NOOP")
     # pre-auth: a literal over the pre-login limit is refused
@@ -1082,7 +1095,7 @@ def test_logout_and_timeout(tern_factory):
     t = tern_factory(extra="[imap]\ntimeout_preauth = 1s\n")
     t.start()
     c = Imap(t)
-    time.sleep(1.5)
+    c.sock.settimeout(60)   # the BYE comes after timeout_preauth
     assert c.resp().startswith(b"* BYE")
 
 

@@ -4,7 +4,9 @@ is killed with SIGKILL mid-flight, restarted, and everything it
 acknowledged must be there (and every acknowledged expunge gone)."""
 import re
 import threading
-import time
+import traceback
+
+from relaylib import wait_for
 
 from conftest import ALICE
 from test_imap import Imap
@@ -21,6 +23,8 @@ def test_imap_sigkill_loses_nothing_acknowledged(tern):
     # gone or not (the kill may fall between the commit and the reply)
     expunging = set()
     stop = threading.Event()
+    killed = threading.Event()  # set just before the SIGKILL
+    errors = []             # what went wrong in a client before the kill
 
     def client(k):
         try:
@@ -56,21 +60,31 @@ def test_imap_sigkill_loses_nothing_acknowledged(tern):
                     if r.startswith(b"OK"):
                         with lock:
                             expunged.add(u)
-        except (OSError, EOFError, AssertionError, AttributeError):
-            return          # the server went away under us
+        except Exception:
+            # after the kill the server went away under us; before it,
+            # anything is a failure of the server
+            if not killed.is_set():
+                errors.append(traceback.format_exc())
 
+    def enough():
+        with lock:
+            return len(appended) > 200 and expunged and answered
     threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
     for th in threads:
         th.start()
-    time.sleep(2)
+    # load until there is plenty in flight (no clock: a slow build is slow)
+    wait_for(lambda: enough() or errors, timeout=300, what="appends")
+    killed.set()
     tern.kill()
     with lock:
         appended_at, answered_at, expunged_at, expunging_at = (
             dict(appended), set(answered), set(expunged), set(expunging))
     stop.set()
     for th in threads:
-        th.join(30)
-    assert len(appended_at) > 50 and expunged_at and answered_at
+        th.join(60)
+        assert not th.is_alive()
+    assert errors == []
+    assert len(appended_at) > 200 and expunged_at and answered_at
 
     tern.start()
     c = Imap(tern)

@@ -2,19 +2,12 @@
 Maildir, local changes (flags, deletion, new message) back to the
 server, then server changes down again."""
 import os
-import shutil
 import subprocess
-
-import pytest
 
 from conftest import ALICE
 from test_imap import Imap, deliver
 
 A, APW = ALICE
-
-pytestmark = pytest.mark.skipif(shutil.which("mbsync") is None,
-                                reason="mbsync (isync) not installed")
-
 
 def mbsync(t, home):
     rc = os.path.join(home, "mbsyncrc")

@@ -11,8 +11,8 @@ from test_pop3 import deliver, pop
 
 A, APW = ALICE
 
-FETCHMAIL = shutil.which("fetchmail")
-pytestmark = pytest.mark.skipif(FETCHMAIL is None, reason="fetchmail is not installed")
+# a test dependency (scripts/install-deps.sh): missing, the tests fail
+FETCHMAIL = shutil.which("fetchmail") or "fetchmail"
 
 
 def fetchmail(t, tmp_path, proto, tls, keep=False):
