@@ -222,6 +222,9 @@ void imap_view_vanished_earlier(struct imap_session *s, uint64_t modseq,
 				const struct store_uid_range *r, size_t n);
 /* "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" */
 void imap_view_flags_line(struct imap_session *s, struct buf *b);
+/* the mailbox's keywords changed? then send FLAGS and PERMANENTFLAGS
+ * now (before any FETCH that shows a new one) */
+void imap_view_keywords_refresh(struct imap_session *s);
 /* uids of the view that fall in ranges (ascending) */
 uint32_t *imap_view_uids(struct imap_session *s,
 			 const struct store_uid_range *r, size_t n,

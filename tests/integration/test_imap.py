@@ -1266,3 +1266,48 @@ def test_too_many_bad_commands(tern):
     assert c.resp() == b"* BYE Too many invalid commands"
     with pytest.raises((EOFError, ConnectionError)):
         c.resp()
+
+
+def test_append_copy_into_selected_announce_exists_first(tern):
+    """APPEND or COPY into the selected mailbox: `* n EXISTS` comes before
+    the tagged OK, so the next command can use the new number (issue 12)."""
+    deliver(tern, A, "one")
+    c = Imap(tern)
+    c.login()
+    u = c.ok("SELECT INBOX")
+    assert b"* 1 EXISTS" in u
+    msg = b"From: a@b.test\r\nSubject: saved\r\n\r\nbody\r\n"
+    c.send(c.tag() + " APPEND INBOX {%d+}\r\n" % len(msg))
+    c.send(msg + b"\r\n")
+    r, u = c.wait("t%d" % c.n)
+    assert r.startswith(b"OK"), r
+    assert b"* 2 EXISTS" in u, u
+    assert c.cmd("FETCH 2 (UID)")[0].startswith(b"OK")
+    r, u = c.cmd("COPY 1:2 INBOX")
+    assert r.startswith(b"OK"), r
+    assert b"* 4 EXISTS" in u, u
+    r, u = c.cmd("SORT (SUBJECT) UTF-8 ALL")
+    assert any(x.startswith(b"* SORT") and len(x.split()) == 6 for x in u), u
+
+
+def test_new_keyword_in_flags_before_fetch(tern):
+    """A keyword new to the mailbox is announced in * FLAGS and
+    PERMANENTFLAGS before the FETCH that shows it (RFC 9051 7.3.5)."""
+    deliver(tern, A, "one")
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    r, u = c.cmd("STORE 1 +FLAGS ($Important)")
+    assert r.startswith(b"OK"), r
+    flags = [i for i, x in enumerate(u) if x.startswith(b"* FLAGS") and b"$Important" in x]
+    fetch = [i for i, x in enumerate(u) if b"FETCH" in x and b"$Important" in x]
+    assert flags and fetch and flags[0] < fetch[0], u
+    # another session sees it the same way
+    d = Imap(tern)
+    d.login()
+    d.ok("SELECT INBOX")
+    r, u = c.cmd("STORE 1 +FLAGS (NewOne)")
+    r, u = d.cmd("NOOP")
+    flags = [i for i, x in enumerate(u) if x.startswith(b"* FLAGS") and b"NewOne" in x]
+    fetch = [i for i, x in enumerate(u) if b"FETCH" in x and b"NewOne" in x]
+    assert flags and fetch and flags[0] < fetch[0], u
