@@ -1311,3 +1311,31 @@ def test_new_keyword_in_flags_before_fetch(tern):
     flags = [i for i, x in enumerate(u) if x.startswith(b"* FLAGS") and b"NewOne" in x]
     fetch = [i for i, x in enumerate(u) if b"FETCH" in x and b"NewOne" in x]
     assert flags and fetch and flags[0] < fetch[0], u
+
+
+def test_list_reference_and_lsub_parents(tern):
+    """LIST ref "" gives the delimiter whatever the reference (RFC 9051
+    6.3.9); LSUB % returns an unsubscribed parent of a subscribed mailbox
+    as \\Noselect (RFC 3501 6.3.9); RECURSIVEMATCH gives a parent with
+    CHILDINFO only when its subscribed child is not also returned."""
+    c = Imap(tern)
+    c.login()
+    c.ok("CREATE Fruit/Banana")
+    c.ok("CREATE Fruit/Apple")
+    c.ok("SUBSCRIBE Fruit/Banana")
+    c.ok("UNSUBSCRIBE Fruit")
+    for ref in ('""', "Fruit/", "nowhere"):
+        u = c.ok('LIST %s ""' % ref)
+        assert u == [b'* LIST (\\Noselect) "/" ""'], (ref, u)
+    u = c.ok('LSUB "" %')
+    assert b'* LSUB (\\Noselect) "/" "Fruit"' in u, u
+    assert not any(b"Banana" in x for x in u), u
+    assert c.ok('LSUB "" *').count(b'* LSUB () "/" "Fruit/Banana"') == 1
+    assert not any(b'"Fruit"' in x for x in c.ok('LSUB "" *'))
+    c.ok("SUBSCRIBE Fruit")
+    u = c.ok('LSUB "" %')
+    assert b'* LSUB () "/" "Fruit"' in u and len([x for x in u if b'"Fruit"' in x]) == 1, u
+    c.ok("UNSUBSCRIBE Fruit")
+    u = c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" *')
+    assert not any(b'"Fruit"' in x for x in u), u
+    assert any(b'"Fruit/Banana"' in x for x in u), u
