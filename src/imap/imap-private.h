@@ -216,6 +216,11 @@ void imap_view_expunged(struct imap_session *s, const uint32_t *uids,
 bool imap_view_ranges(struct imap_session *s, const char *set, bool uid,
 		      struct store_uid_range **ranges_r, size_t *n_r,
 		      const char **error_r);
+/* the same, but sequence numbers beyond the mailbox select nothing
+ * instead of being an error (SEARCH: a set is a criterion there) */
+bool imap_view_ranges_clipped(struct imap_session *s, const char *set,
+			      bool uid, struct store_uid_range **ranges_r,
+			      size_t *n_r, const char **error_r);
 /* QRESYNC: "* VANISHED (EARLIER) uids" for the uids in ranges expunged
  * after modseq */
 void imap_view_vanished_earlier(struct imap_session *s, uint64_t modseq,

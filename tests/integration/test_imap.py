@@ -1339,3 +1339,25 @@ def test_list_reference_and_lsub_parents(tern):
     u = c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" *')
     assert not any(b'"Fruit"' in x for x in u), u
     assert any(b'"Fruit/Banana"' in x for x in u), u
+
+
+def test_search_sequence_beyond_mailbox_and_largest_number(tern):
+    """SEARCH with a sequence number beyond the mailbox finds nothing
+    there (not BAD); 4294967295 is a valid number, distinct from *."""
+    deliver(tern, A, "one")
+    deliver(tern, A, "two")
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    u = c.ok("SEARCH 5:9")
+    assert u == [b"* SEARCH"], u
+    u = c.ok("SEARCH 2:9")
+    assert u == [b"* SEARCH 2"], u
+    assert c.cmd("FETCH 9 (UID)")[0].startswith(b"BAD")
+    u = c.ok("UID FETCH 4294967295 (UID)")
+    assert u == [], u
+    u = c.ok("UID FETCH * (UID)")
+    assert u == [b"* 2 FETCH (UID 2)"], u
+    u = c.ok("UID SEARCH UID 1:4294967295")
+    assert u == [b"* SEARCH 1 2"], u
+    assert c.cmd("UID FETCH 4294967296 (UID)")[0].startswith(b"BAD")
