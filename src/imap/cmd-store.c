@@ -153,7 +153,7 @@ cmd_store(struct imap_cmd *cmd)
 				  &x->unchangedsince) ||
 		    x->unchangedsince > INT64_MAX)	/* 63-bit mod-sequence */
 			return imap_cmd_bad(cmd, "Invalid STORE modifier");
-		s->condstore = true;
+		imap_condstore_enable(s);
 		a++;
 	}
 	if (a[0].type != IMAP_ARG_ATOM || a[1].type == IMAP_ARG_EOL ||

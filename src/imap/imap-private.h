@@ -227,6 +227,9 @@ void imap_view_vanished_earlier(struct imap_session *s, uint64_t modseq,
 				const struct store_uid_range *r, size_t n);
 /* "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" */
 void imap_view_flags_line(struct imap_session *s, struct buf *b);
+/* a CONDSTORE-enabling command: turn CONDSTORE on, and the first time
+ * with a mailbox selected send its HIGHESTMODSEQ */
+void imap_condstore_enable(struct imap_session *s);
 /* the mailbox's keywords changed? then send FLAGS and PERMANENTFLAGS
  * now (before any FETCH that shows a new one) */
 void imap_view_keywords_refresh(struct imap_session *s);

@@ -191,6 +191,19 @@ imap_view_flags_line(struct imap_session *s, struct buf *b)
 }
 
 void
+imap_condstore_enable(struct imap_session *s)
+{
+	if (s->condstore)
+		return;
+	s->condstore = true;
+	/* RFC 7162 3.1.2.1: the first CONDSTORE-enabling command with a
+	 * mailbox selected tells its HIGHESTMODSEQ */
+	if (s->selected)
+		imap_printf(s, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+			    (unsigned long long)s->view.modseq);
+}
+
+void
 imap_view_keywords_refresh(struct imap_session *s)
 {
 	struct imap_view *v = &s->view;

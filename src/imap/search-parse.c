@@ -324,7 +324,7 @@ sp_key(struct sparse *p, struct skey *parent)
 		if (!sp_number(p, &k->num))
 			return false;
 		p->q->modseq = true;
-		p->s->condstore = true;
+		imap_condstore_enable(p->s);
 		goto out;
 	}
 	if (strcasecmp(name, "NOT") == 0) {
