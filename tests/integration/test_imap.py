@@ -1361,3 +1361,30 @@ def test_search_sequence_beyond_mailbox_and_largest_number(tern):
     u = c.ok("UID SEARCH UID 1:4294967295")
     assert u == [b"* SEARCH 1 2"], u
     assert c.cmd("UID FETCH 4294967296 (UID)")[0].startswith(b"BAD")
+
+
+def test_special_use_restored_and_create_special_use(tern):
+    """A deleted Trash created again by name gets \\Trash back while no
+    other mailbox has it; CREATE ... (USE (...)) (RFC 6154 3) sets a use,
+    and a use a real mailbox cannot have gets NO [USEATTR]."""
+    c = Imap(tern)
+    c.login()
+    _, u = c.cmd("CAPABILITY")
+    assert b" CREATE-SPECIAL-USE" in u[0], u
+    c.ok("DELETE Trash")
+    c.ok("CREATE Trash")
+    u = c.ok('LIST "" Trash')
+    assert u == [b'* LIST (\\HasNoChildren \\Trash) "/" "Trash"'], u
+    c.ok("CREATE Bin (USE (\\Trash))")
+    u = c.ok('LIST "" Bin')
+    assert u == [b'* LIST (\\HasNoChildren \\Trash) "/" "Bin"'], u
+    c.ok("DELETE Sent")
+    c.ok("CREATE Outbox (USE (\\Sent))")
+    c.ok("CREATE Sent")                  # another has \Sent now: plain
+    u = c.ok('LIST "" Sent')
+    assert u == [b'* LIST (\\HasNoChildren) "/" "Sent"'], u
+    r, _ = c.cmd("CREATE Everything (USE (\\All))")
+    assert r.startswith(b"NO [USEATTR]"), r
+    assert c.ok('LIST "" Everything') == []
+    assert c.cmd("CREATE X (USE \\Sent)")[0].startswith(b"BAD")
+    assert c.cmd("CREATE X (BOGUS (\\Sent))")[0].startswith(b"BAD")
