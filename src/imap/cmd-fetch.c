@@ -423,14 +423,14 @@ cmd_fetch(struct imap_cmd *cmd)
 		}
 		if (vanished && !x->changedsince_set)
 			return imap_cmd_bad(cmd, "VANISHED needs CHANGEDSINCE");
-		s->condstore = true;
+		imap_condstore_enable(s);
 	} else if (a[2].type != IMAP_ARG_EOL) {
 		return imap_cmd_bad(cmd, "Invalid FETCH arguments");
 	}
 	if (!fetch_items_parse(&a[1], &x->items, &err))
 		return imap_cmd_bad(cmd, err);
 	if (x->items.want_modseq)
-		s->condstore = true;
+		imap_condstore_enable(s);
 	if (!imap_view_ranges(s, a[0].u.str, cmd->uid, &ranges, &n, &err))
 		return imap_cmd_bad(cmd, err);
 	if (vanished)

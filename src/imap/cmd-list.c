@@ -135,23 +135,37 @@ list_find(struct store_mailbox **idx, size_t n, const char *name,
 	return SIZE_MAX;
 }
 
-/* subchild[i]: a subscribed mailbox lives below l->v[i] (RECURSIVEMATCH).
- * Each subscribed mailbox marks its ancestors, found by binary search,
- * and stops at one already marked: O(n log n), not O(n^2). */
-static bool *
-list_subscribed_children(const struct store_mailbox_list *l)
+static bool list_match_any(char *const *pat, size_t npat, const char *name);
+
+/* the mailboxes sorted by name, for list_find */
+static struct store_mailbox **
+list_index(const struct store_mailbox_list *l)
 {
 	struct store_mailbox **idx = xmalloc((l->n ? l->n : 1) * sizeof(*idx));
-	bool *mark = xcalloc(l->n ? l->n : 1, sizeof(*mark));
 
 	for (size_t i = 0; i < l->n; i++)
 		idx[i] = &l->v[i];
 	qsort(idx, l->n, sizeof(*idx), list_name_cmp);
+	return idx;
+}
+
+/* subchild[i]: a subscribed mailbox that the patterns do not return
+ * lives below l->v[i] (RECURSIVEMATCH: RFC 5258 3.5 returns a parent
+ * with CHILDINFO only for a matching child not also returned). Each
+ * such mailbox marks its ancestors, found by binary search, and stops at
+ * one already marked: O(n log n), not O(n^2). */
+static bool *
+list_subscribed_children(const struct store_mailbox_list *l,
+			 char *const *pat, size_t npat)
+{
+	struct store_mailbox **idx = list_index(l);
+	bool *mark = xcalloc(l->n ? l->n : 1, sizeof(*mark));
 	for (size_t i = 0; i < l->n; i++) {
 		const char *name = l->v[i].name;
 		const char *q;
 
-		if (!(l->v[i].attrs & STORE_MBX_SUBSCRIBED))
+		if (!(l->v[i].attrs & STORE_MBX_SUBSCRIBED) ||
+		    list_match_any(pat, npat, name))
 			continue;
 		for (q = strrchr(name, '/'); q != NULL;) {
 			size_t k = list_find(idx, l->n, name, (size_t)(q - name));
@@ -176,6 +190,72 @@ list_subscribed_children(const struct store_mailbox_list *l)
 static bool
 list_status_items(struct imap_session *s, struct buf *b,
 		  const struct store_mailbox *m, const struct imap_arg *items);
+
+static bool
+list_match_any(char *const *pat, size_t npat, const char *name)
+{
+	for (size_t j = 0; j < npat; j++)
+		if (list_match(pat[j], name))
+			return true;
+	return false;
+}
+
+static int
+list_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* LSUB with '%' (RFC 3501 6.3.9): an unsubscribed parent of a subscribed
+ * mailbox, where the parent matches and the mailbox does not, is
+ * returned with \\Noselect, once per name. Candidates are sorted, not
+ * compared pairwise: O(n log n). */
+static void
+lsub_parents(struct imap_session *s, struct buf *b,
+	     const struct store_mailbox_list *l, char *const *pat, size_t npat)
+{
+	struct store_mailbox **idx = list_index(l);
+	char **cand = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *name = l->v[i].name;
+
+		if (!(l->v[i].attrs & STORE_MBX_SUBSCRIBED) ||
+		    list_match_any(pat, npat, name))
+			continue;
+		for (const char *q = strchr(name, '/'); q;
+		     q = strchr(q + 1, '/')) {
+			size_t len = (size_t)(q - name), k;
+			char *parent = xstrndup(name, len);
+
+			k = list_find(idx, l->n, name, len);
+			if (!list_match_any(pat, npat, parent) ||
+			    (k != SIZE_MAX &&
+			     (idx[k]->attrs & STORE_MBX_SUBSCRIBED))) {
+				free(parent);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				cand = xrealloc(cand, cap * sizeof(*cand));
+			}
+			cand[n++] = parent;
+		}
+	}
+	qsort(cand, n, sizeof(*cand), list_str_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || strcmp(cand[i], cand[i - 1]) != 0) {
+			buf_append_str(b, "* LSUB (\\Noselect) \"/\" ");
+			imap_append_mailbox(s, b, cand[i]);
+			buf_append_str(b, "\r\n");
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(cand[i]);
+	free(cand);
+	free(idx);
+}
 
 static bool
 list_pattern_ok(const char *pat)
@@ -265,7 +345,9 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 	}
 	if (o->type != IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "Invalid LIST arguments");
-	if (n_in == 1 && pats[0].len == 0 && a[0].len == 0 &&
+	/* RFC 9051 6.3.9: "" asks for the delimiter (and the root of the
+	 * reference, which is "" in our one flat namespace) */
+	if (n_in == 1 && pats[0].len == 0 &&
 	    !opt.sel_subscribed && !opt.sel_special) {
 		if (!lsub)
 			imap_printf(s, "* LIST (\\Noselect) \"/\" \"\"\r\n");
@@ -286,7 +368,7 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 		return imap_cmd_store_error(cmd, rc);
 	}
 	if (opt.recursive)
-		subchild = list_subscribed_children(&l);
+		subchild = list_subscribed_children(&l, pat, npat);
 	for (i = 0; i < l.n; i++) {
 		const struct store_mailbox *m = &l.v[i];
 		bool sub = (m->attrs & STORE_MBX_SUBSCRIBED) != 0;
@@ -315,6 +397,8 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 			buf_append_str(&b, ")\r\n");
 		}
 	}
+	if (lsub)
+		lsub_parents(s, &b, &l, pat, npat);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	free(subchild);

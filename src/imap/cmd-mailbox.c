@@ -29,24 +29,70 @@ cmd_mailbox_name(struct imap_cmd *cmd, size_t n)
 	return name;
 }
 
+/* CREATE-SPECIAL-USE (RFC 6154 3): "(USE (\\Sent ...))"; the uses a
+ * real mailbox can have (\\All and \\Flagged are virtual). 1 ok, 0 a
+ * use we cannot give (NO [USEATTR]), -1 syntax error. */
+static int
+create_use(const struct imap_arg *a, unsigned *use)
+{
+	static const struct { const char *name; unsigned bit; } uses[] = {
+		{ "\\Archive", STORE_SU_ARCHIVE }, { "\\Drafts", STORE_SU_DRAFTS },
+		{ "\\Junk", STORE_SU_JUNK }, { "\\Sent", STORE_SU_SENT },
+		{ "\\Trash", STORE_SU_TRASH },
+	};
+	const struct imap_arg *p = a->u.list, *f;
+	bool known = true;
+
+	*use = 0;
+	for (; p->type != IMAP_ARG_EOL; p += 2) {
+		if (!imap_arg_atom_eq(p, "USE") || p[1].type != IMAP_ARG_LIST)
+			return -1;
+		for (f = p[1].u.list; f->type != IMAP_ARG_EOL; f++) {
+			size_t i, n = sizeof(uses) / sizeof(uses[0]);
+
+			if (f->type != IMAP_ARG_ATOM)
+				return -1;
+			for (i = 0; i < n; i++)
+				if (imap_arg_atom_eq(f, uses[i].name))
+					break;
+			if (i == n)
+				known = false;
+			else
+				*use |= uses[i].bit;
+		}
+	}
+	return known ? 1 : 0;
+}
+
 enum imap_cmd_ret
 cmd_create(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
+	unsigned use = 0;
 	char *name;
 	store_cb *cb;
 	int rc;
 
-	/* CREATE-SPECIAL-USE is not offered: no parameters */
 	if (cmd->args[0].type == IMAP_ARG_EOL ||
-	    cmd->args[1].type != IMAP_ARG_EOL)
-		return imap_cmd_bad(cmd, "CREATE needs one mailbox name");
+	    (cmd->args[1].type != IMAP_ARG_EOL &&
+	     (cmd->args[1].type != IMAP_ARG_LIST ||
+	      cmd->args[2].type != IMAP_ARG_EOL)))
+		return imap_cmd_bad(cmd, "CREATE needs a mailbox name "
+				    "[and (USE (...))]");
+	if (cmd->args[1].type == IMAP_ARG_LIST) {
+		rc = create_use(&cmd->args[1], &use);
+		if (rc < 0)
+			return imap_cmd_bad(cmd, "Invalid CREATE parameters");
+		if (rc == 0)
+			return imap_cmd_reply(cmd, "NO", "[USEATTR] Special "
+					      "use not supported");
+	}
 	name = cmd_mailbox_name(cmd, 0);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
 	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
-	rc = store_mailbox_create(s->env->store, s->account_id, name, 0, NULL,
-				  cb, s);
+	rc = store_mailbox_create(s->env->store, s->account_id, name, use,
+				  NULL, cb, s);
 	free(name);
 	return imap_cmd_write_started(cmd, rc);
 }

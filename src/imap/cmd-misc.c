@@ -90,11 +90,11 @@ cmd_enable(struct imap_cmd *cmd)
 			return imap_cmd_bad(cmd, "Invalid argument");
 		}
 		if (imap_arg_atom_eq(a, "CONDSTORE") && !s->condstore) {
-			s->condstore = true;
+			imap_condstore_enable(s);
 			buf_append_str(&b, " CONDSTORE");
 		} else if (imap_arg_atom_eq(a, "QRESYNC") && !s->qresync) {
 			s->qresync = true;
-			s->condstore = true;
+			imap_condstore_enable(s);
 			buf_append_str(&b, " QRESYNC");
 		}
 		else if (imap_arg_atom_eq(a, "UTF8=ACCEPT") && !s->utf8) {

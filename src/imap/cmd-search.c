@@ -16,6 +16,7 @@ struct search_ctx {
 	uint32_t *uids;
 	size_t n, next;
 	uint32_t *hits;
+	uint64_t *hit_modseq;		/* each hit's modseq (MODSEQ key) */
 	size_t n_hits, cap_hits;
 	uint64_t max_modseq;
 	uv_work_t work;
@@ -38,6 +39,7 @@ search_ctx_free(void *p)
 	search_query_free(&x->q);
 	free(x->uids);
 	free(x->hits);
+	free(x->hit_modseq);
 	for (size_t i = 0; i < x->n_items; i++)
 		sort_item_clear(&x->items[i]);
 	free(x->items);
@@ -45,13 +47,34 @@ search_ctx_free(void *p)
 }
 
 static void
-search_hit(struct search_ctx *x, uint32_t uid)
+search_hit(struct search_ctx *x, uint32_t uid, uint64_t modseq)
 {
 	if (x->n_hits == x->cap_hits) {
 		x->cap_hits = x->cap_hits ? x->cap_hits * 2 : 64;
 		x->hits = xrealloc(x->hits, x->cap_hits * sizeof(*x->hits));
+		x->hit_modseq = xrealloc(x->hit_modseq,
+					 x->cap_hits * sizeof(*x->hit_modseq));
 	}
+	x->hit_modseq[x->n_hits] = modseq;
 	x->hits[x->n_hits++] = uid;
+}
+
+/* RFC 7162 3.1.5: the highest modseq of the messages an ESEARCH returns:
+ * MIN and/or MAX alone name one message each; ALL or COUNT all hits */
+static uint64_t
+search_returned_modseq(const struct search_ctx *x)
+{
+	uint64_t m = 0;
+
+	if (x->n_hits == 0)
+		return 0;
+	if (x->q.r_all || x->q.r_count || !(x->q.r_min || x->q.r_max))
+		return x->max_modseq;
+	if (x->q.r_min)
+		m = x->hit_modseq[0];
+	if (x->q.r_max && x->hit_modseq[x->n_hits - 1] > m)
+		m = x->hit_modseq[x->n_hits - 1];
+	return m;
 }
 
 static void
@@ -165,8 +188,8 @@ search_finish(struct imap_cmd *cmd)
 			imap_seqset_free(&set);
 		}
 		if (x->q.modseq && x->n_hits > 0)
-			buf_printf(&b, " MODSEQ %llu",
-				   (unsigned long long)x->max_modseq);
+			buf_printf(&b, " MODSEQ %llu", (unsigned long long)
+				   search_returned_modseq(x));
 		buf_append_str(&b, "\r\n");
 	}
 	imap_write(s, b.data, b.len);
@@ -216,7 +239,7 @@ search_from_view(struct imap_cmd *cmd)
 		m.flags = v->flags;
 		m.modseq = v->modseq;
 		if (search_eval(&x->q.root, &sm)) {
-			search_hit(x, m.uid);
+			search_hit(x, m.uid, m.modseq);
 			if (m.modseq > x->max_modseq)
 				x->max_modseq = m.modseq;
 		}
@@ -257,7 +280,7 @@ search_batch(struct imap_cmd *cmd)
 			if (x->sort)
 				sort_hit(x, m);
 			else
-				search_hit(x, m->uid);
+				search_hit(x, m->uid, m->modseq);
 			if (m->modseq > x->max_modseq)
 				x->max_modseq = m->modseq;
 		}

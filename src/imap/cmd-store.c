@@ -61,6 +61,7 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 	bool silent_modseq = s->condstore &&
 		x->unchangedsince != STORE_UNCHANGEDSINCE_NONE;
 	size_t i, j;
+	bool new_kw = false;
 
 	if (ret != 0) {
 		imap_cmd_store_error(cmd, ret);
@@ -75,7 +76,11 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 			m->flags = c->flags;
 			m->modseq = c->modseq;
 		}
+		if (c->keywords[0] != '\0')
+			new_kw = true;
 	}
+	if (new_kw)
+		imap_view_keywords_refresh(s);
 	/* Non-silent: the flags of every message reached, changed or not,
 	 * "as if a FETCH of those flags was done" (RFC 9051 6.4.6), in uid
 	 * order. Silent: only the changed ones' MODSEQ, and only for a
@@ -148,7 +153,7 @@ cmd_store(struct imap_cmd *cmd)
 				  &x->unchangedsince) ||
 		    x->unchangedsince > INT64_MAX)	/* 63-bit mod-sequence */
 			return imap_cmd_bad(cmd, "Invalid STORE modifier");
-		s->condstore = true;
+		imap_condstore_enable(s);
 		a++;
 	}
 	if (a[0].type != IMAP_ARG_ATOM || a[1].type == IMAP_ARG_EOL ||

@@ -647,7 +647,11 @@ parse_args(struct imap_parser *p, const unsigned char *in, size_t len,
 			p->need_sep = true;
 			continue;
 		}
-		if (c == '{' || c == '~') {
+		/* "~{" opens a literal8 (RFC 3516); "~" alone starts an
+		 * atom ("~" is an ATOM-CHAR) */
+		if (c == '~' && *pos + 1 >= len)
+			return IMAP_PARSE_NEED_MORE;
+		if (c == '{' || (c == '~' && in[*pos + 1] == '{')) {
 			r = scan_literal_header(p, in, len, *pos, &tok);
 			if (r == 0)
 				return IMAP_PARSE_NEED_MORE;

@@ -216,12 +216,23 @@ void imap_view_expunged(struct imap_session *s, const uint32_t *uids,
 bool imap_view_ranges(struct imap_session *s, const char *set, bool uid,
 		      struct store_uid_range **ranges_r, size_t *n_r,
 		      const char **error_r);
+/* the same, but sequence numbers beyond the mailbox select nothing
+ * instead of being an error (SEARCH: a set is a criterion there) */
+bool imap_view_ranges_clipped(struct imap_session *s, const char *set,
+			      bool uid, struct store_uid_range **ranges_r,
+			      size_t *n_r, const char **error_r);
 /* QRESYNC: "* VANISHED (EARLIER) uids" for the uids in ranges expunged
  * after modseq */
 void imap_view_vanished_earlier(struct imap_session *s, uint64_t modseq,
 				const struct store_uid_range *r, size_t n);
 /* "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" */
 void imap_view_flags_line(struct imap_session *s, struct buf *b);
+/* a CONDSTORE-enabling command: turn CONDSTORE on, and the first time
+ * with a mailbox selected send its HIGHESTMODSEQ */
+void imap_condstore_enable(struct imap_session *s);
+/* the mailbox's keywords changed? then send FLAGS and PERMANENTFLAGS
+ * now (before any FETCH that shows a new one) */
+void imap_view_keywords_refresh(struct imap_session *s);
 /* uids of the view that fall in ranges (ascending) */
 uint32_t *imap_view_uids(struct imap_session *s,
 			 const struct store_uid_range *r, size_t n,

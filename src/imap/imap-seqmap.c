@@ -37,10 +37,10 @@ imap_view_find(struct imap_view *v, uint32_t uid)
 	return seq ? &v->msgs[seq - 1] : NULL;
 }
 
-bool
-imap_view_ranges(struct imap_session *s, const char *set, bool uid,
-		 struct store_uid_range **ranges_r, size_t *n_r,
-		 const char **error_r)
+static bool
+view_ranges(struct imap_session *s, const char *set, bool uid, bool clip,
+	    struct store_uid_range **ranges_r, size_t *n_r,
+	    const char **error_r)
 {
 	struct imap_view *v = &s->view;
 	struct imap_seqset ss;
@@ -71,12 +71,11 @@ imap_view_ranges(struct imap_session *s, const char *set, bool uid,
 		imap_seqset_resolve(&ss, v->n ? v->msgs[v->n - 1].uid : 0);
 	} else {
 		for (i = 0; i < ss.n; i++) {
-			bool star = ss.v[i].lo == IMAP_SEQ_STAR ||
-				    ss.v[i].hi == IMAP_SEQ_STAR;
+			bool star = ss.v[i].lo_star || ss.v[i].hi_star;
 
 			/* "n:*" is clipped to the mailbox; a plain number
-			 * beyond it is an error */
-			if (!star && ss.v[i].hi > v->n) {
+			 * beyond it is an error (but for SEARCH) */
+			if (!star && !clip && ss.v[i].hi > v->n) {
 				imap_seqset_free(&ss);
 				*error_r = "Invalid sequence number";
 				return false;
@@ -130,3 +129,19 @@ imap_view_uids(struct imap_session *s, const struct store_uid_range *r,
 	return out;
 }
 
+
+bool
+imap_view_ranges(struct imap_session *s, const char *set, bool uid,
+		 struct store_uid_range **ranges_r, size_t *n_r,
+		 const char **error_r)
+{
+	return view_ranges(s, set, uid, false, ranges_r, n_r, error_r);
+}
+
+bool
+imap_view_ranges_clipped(struct imap_session *s, const char *set, bool uid,
+			 struct store_uid_range **ranges_r, size_t *n_r,
+			 const char **error_r)
+{
+	return view_ranges(s, set, uid, true, ranges_r, n_r, error_r);
+}

@@ -7,12 +7,13 @@
 #include "lib/buf.h"
 
 static bool
-parse_num(const char **sp, uint32_t *v)
+parse_num(const char **sp, uint32_t *v, bool *star)
 {
 	const char *s = *sp;
 	uint64_t n = 0;
 
-	if (*s == '*') {
+	*star = *s == '*';
+	if (*star) {
 		*v = IMAP_SEQ_STAR;
 		*sp = s + 1;
 		return true;
@@ -21,7 +22,7 @@ parse_num(const char **sp, uint32_t *v)
 		return false;
 	while (*s >= '0' && *s <= '9') {
 		n = n * 10 + (uint64_t)(*s - '0');
-		if (n > 0xffffffffULL - 1)	/* nz-number < 2^32 - 1 */
+		if (n > 0xffffffffULL)	/* nz-number < 2^32 */
 			return false;
 		s++;
 	}
@@ -31,20 +32,26 @@ parse_num(const char **sp, uint32_t *v)
 }
 
 static void
-add_range(struct imap_seqset *set, uint32_t lo, uint32_t hi)
+add_range(struct imap_seqset *set, uint32_t lo, bool lo_star, uint32_t hi,
+	  bool hi_star)
 {
+	struct imap_seq_range *r;
+
 	if (set->n == 0 || (set->n >= 4 && (set->n & (set->n - 1)) == 0))
 		set->v = xrealloc(set->v, (set->n ? set->n * 2 : 4) *
 				  sizeof(*set->v));
+	r = &set->v[set->n++];
 	if (lo > hi) {
-		uint32_t t = lo;
-
-		lo = hi;
-		hi = t;
+		r->lo = hi;
+		r->lo_star = hi_star;
+		r->hi = lo;
+		r->hi_star = lo_star;
+	} else {
+		r->lo = lo;
+		r->lo_star = lo_star;
+		r->hi = hi;
+		r->hi_star = hi_star;
 	}
-	set->v[set->n].lo = lo;
-	set->v[set->n].hi = hi;
-	set->n++;
 }
 
 bool
@@ -57,16 +64,18 @@ imap_seqset_parse(const char *s, struct imap_seqset *out)
 	}
 	for (;;) {
 		uint32_t lo, hi;
+		bool lo_star, hi_star;
 
-		if (!parse_num(&s, &lo))
+		if (!parse_num(&s, &lo, &lo_star))
 			goto fail;
 		hi = lo;
+		hi_star = lo_star;
 		if (*s == ':') {
 			s++;
-			if (!parse_num(&s, &hi))
+			if (!parse_num(&s, &hi, &hi_star))
 				goto fail;
 		}
-		add_range(out, lo, hi);
+		add_range(out, lo, lo_star, hi, hi_star);
 		if (*s == '\0')
 			return true;
 		if (*s++ != ',')
@@ -100,10 +109,11 @@ imap_seqset_resolve(struct imap_seqset *set, uint32_t max)
 	for (i = 0; i < set->n; i++) {
 		struct imap_seq_range r = set->v[i];
 
-		if (r.lo == IMAP_SEQ_STAR)
+		if (r.lo_star)
 			r.lo = max;
-		if (r.hi == IMAP_SEQ_STAR)
+		if (r.hi_star)
 			r.hi = max;
+		r.lo_star = r.hi_star = false;
 		if (r.lo > r.hi) {
 			uint32_t t = r.lo;
 
@@ -160,7 +170,7 @@ imap_seqset_from_sorted(struct imap_seqset *out, const uint32_t *v, size_t n)
 		if (out->n > 0 && out->v[out->n - 1].hi + 1 == v[i])
 			out->v[out->n - 1].hi = v[i];
 		else if (out->n == 0 || out->v[out->n - 1].hi < v[i])
-			add_range(out, v[i], v[i]);
+			add_range(out, v[i], false, v[i], false);
 	}
 }
 

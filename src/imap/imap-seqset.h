@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "*" before resolution */
+/* "*" before resolution: the value is kept apart from the flags below,
+ * since 4294967295 is also a valid number (RFC 9051 nz-number) */
 #define IMAP_SEQ_STAR UINT32_MAX
 
 struct imap_seq_range {
 	uint32_t lo, hi;	/* inclusive, lo <= hi once resolved */
+	bool lo_star, hi_star;	/* before resolution: lo/hi was "*" */
 };
 
 struct imap_seqset {
@@ -21,7 +23,7 @@ struct imap_seqset {
 
 /* imap_seqset_parse - parse s; false on syntax error (0 is an error,
  * "$" may only stand alone). Ranges are kept as given, "*" as
- * IMAP_SEQ_STAR; lo > hi is swapped. */
+ * IMAP_SEQ_STAR with lo_star/hi_star set; lo > hi is swapped. */
 bool imap_seqset_parse(const char *s, struct imap_seqset *out);
 void imap_seqset_free(struct imap_seqset *set);
 /* imap_seqset_resolve - replace "*" by max (the last sequence number

@@ -191,6 +191,39 @@ imap_view_flags_line(struct imap_session *s, struct buf *b)
 }
 
 void
+imap_condstore_enable(struct imap_session *s)
+{
+	if (s->condstore)
+		return;
+	s->condstore = true;
+	/* RFC 7162 3.1.2.1: the first CONDSTORE-enabling command with a
+	 * mailbox selected tells its HIGHESTMODSEQ */
+	if (s->selected)
+		imap_printf(s, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+			    (unsigned long long)s->view.modseq);
+}
+
+void
+imap_view_keywords_refresh(struct imap_session *s)
+{
+	struct imap_view *v = &s->view;
+	struct buf b = BUF_INIT;
+	char *kw = NULL;
+
+	if (store_mailbox_keywords(s->env->store, s->account_id,
+				   v->mailbox_id, &kw) == 0 &&
+	    strcmp(kw, v->keywords) != 0) {
+		free(v->keywords);
+		v->keywords = kw;
+		kw = NULL;
+		imap_view_flags_line(s, &b);
+		imap_write(s, b.data, b.len);
+	}
+	buf_free(&b);
+	free(kw);
+}
+
+void
 imap_view_sync(struct imap_session *s, bool allow_expunge)
 {
 	struct imap_view *v = &s->view;
@@ -249,19 +282,9 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 			v->uidnext = ch.uidnext;
 		store_changes_free(&ch);
 	}
-	if (new_kw) {
-		char *kw = NULL;
-
-		if (store_mailbox_keywords(s->env->store, s->account_id,
-					   v->mailbox_id, &kw) == 0 &&
-		    strcmp(kw, v->keywords) != 0) {
-			free(v->keywords);
-			v->keywords = kw;
-			kw = NULL;
-			imap_view_flags_line(s, &b);
-		}
-		free(kw);
-	}
+	/* FLAGS before any FETCH that shows a new keyword */
+	if (new_kw)
+		imap_view_keywords_refresh(s);
 	if (v->n != old_n)
 		buf_printf(&b, "* %zu EXISTS\r\n", v->n);
 	imap_write(s, b.data, b.len);

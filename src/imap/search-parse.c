@@ -135,8 +135,8 @@ sp_set(struct sparse *p, struct skey *parent, const char *set, bool uid)
 	struct skey *k = skey_add(parent, SK_UIDS);
 	const char *err;
 
-	if (!imap_view_ranges(p->s, set, uid, &k->ranges, &k->n_ranges,
-			      &err)) {
+	if (!imap_view_ranges_clipped(p->s, set, uid, &k->ranges,
+				      &k->n_ranges, &err)) {
 		p->error = err;
 		return false;
 	}
@@ -324,7 +324,7 @@ sp_key(struct sparse *p, struct skey *parent)
 		if (!sp_number(p, &k->num))
 			return false;
 		p->q->modseq = true;
-		p->s->condstore = true;
+		imap_condstore_enable(p->s);
 		goto out;
 	}
 	if (strcasecmp(name, "NOT") == 0) {

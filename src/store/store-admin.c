@@ -292,6 +292,16 @@ static const struct {
 	{ "Archive", STORE_SU_ARCHIVE },
 };
 
+unsigned
+store_default_special_use(const char *name)
+{
+	for (size_t i = 0; i < sizeof(default_mailboxes) /
+				sizeof(default_mailboxes[0]); i++)
+		if (strcmp(default_mailboxes[i].name, name) == 0)
+			return default_mailboxes[i].special_use;
+	return 0;
+}
+
 static int64_t
 account_id_w(struct db *db, const char *address)
 {

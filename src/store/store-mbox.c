@@ -862,6 +862,34 @@ create_parents(struct store *s, int64_t account_id, const char *name)
 	return ret;
 }
 
+/* a CREATE without a special use of "Sent", "Drafts"...: the use the
+ * mailbox of that name had when the account was made, when no other
+ * mailbox of the account has it now (a client that deleted its Trash
+ * and makes it again gets \\Trash back) */
+static int
+mbox_default_use(struct store *s, int64_t account_id, const char *name,
+		 unsigned *use)
+{
+	static const char sql[] =
+		"SELECT 1 FROM mailboxes WHERE account_id = ?"
+		" AND (special_use & ?) != 0 AND noselect = 0 LIMIT 1";
+	unsigned su = store_default_special_use(name);
+	sqlite3_stmt *st;
+	int r;
+
+	if (*use != 0 || su == 0)
+		return 0;
+	if ((st = db_prep(s->wdb, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, (int)su);
+	r = db_step_row(s->wdb, st, "special use");
+	sqlite3_reset(st);
+	if (r == 0)
+		*use = su;
+	return r < 0 ? r : 0;
+}
+
 static int
 exec_mbox_create(struct store *s, struct store_op *op)
 {
@@ -876,6 +904,13 @@ exec_mbox_create(struct store *s, struct store_op *op)
 
 	ret = store_mbox_by_name(s->wdb, o->account_id, o->name, &id,
 				 &noselect);
+	if ((ret == 0 && noselect) || ret == STORE_ENOTFOUND) {
+		int r = mbox_default_use(s, o->account_id, o->name,
+					 &o->special_use);
+
+		if (r < 0)
+			return r;
+	}
 	if (ret == 0) {
 		if (!noselect)
 			return STORE_EEXIST;

@@ -338,6 +338,9 @@ int store_mbox_create_w(struct store *s, int64_t account_id,
 			const char *name, unsigned special_use,
 			bool subscribed, int64_t *id_r);
 uint32_t store_new_uidvalidity(struct store *s);
+/* the special use a new account's mailbox of this name has ("Sent":
+ * STORE_SU_SENT...), 0 for other names (store-admin.c) */
+unsigned store_default_special_use(const char *name);
 /* ---- message rows: the writer's helpers (store-msg.c) ---- */
 
 /* the account owning a mailbox; 0 none, -1 error */

@@ -214,15 +214,18 @@ completions_run(struct store *s)
 	s->c_queue_changed = s->c_all_changed = false;
 	pthread_mutex_unlock(&s->lock);
 
+	/* watchers first: a command's reply then already knows what its
+	 * own commit changed (an APPEND into the selected mailbox announces
+	 * EXISTS before its tagged OK, RFC 9051 7.4.1) */
+	if (nchanged || qchanged || all)
+		watchers_dispatch(s, changed, nchanged, qchanged, all);
+	free(changed);
 	while (ops) {
 		struct store_op *op = ops;
 		ops = op->next;
 		op->cb(op->arg, op->ret);
 		op_destroy(op);
 	}
-	if (nchanged || qchanged || all)
-		watchers_dispatch(s, changed, nchanged, qchanged, all);
-	free(changed);
 }
 
 static void

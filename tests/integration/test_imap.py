@@ -1279,3 +1279,125 @@ def test_too_many_bad_commands(tern):
     assert c.resp() == b"* BYE Too many invalid commands"
     with pytest.raises((EOFError, ConnectionError)):
         c.resp()
+
+
+def test_append_copy_into_selected_announce_exists_first(tern):
+    """APPEND or COPY into the selected mailbox: `* n EXISTS` comes before
+    the tagged OK, so the next command can use the new number (issue 12)."""
+    deliver(tern, A, "one")
+    c = Imap(tern)
+    c.login()
+    u = c.ok("SELECT INBOX")
+    assert b"* 1 EXISTS" in u
+    msg = b"From: a@b.test\r\nSubject: saved\r\n\r\nbody\r\n"
+    c.send(c.tag() + " APPEND INBOX {%d+}\r\n" % len(msg))
+    c.send(msg + b"\r\n")
+    r, u = c.wait("t%d" % c.n)
+    assert r.startswith(b"OK"), r
+    assert b"* 2 EXISTS" in u, u
+    assert c.cmd("FETCH 2 (UID)")[0].startswith(b"OK")
+    r, u = c.cmd("COPY 1:2 INBOX")
+    assert r.startswith(b"OK"), r
+    assert b"* 4 EXISTS" in u, u
+    r, u = c.cmd("SORT (SUBJECT) UTF-8 ALL")
+    assert any(x.startswith(b"* SORT") and len(x.split()) == 6 for x in u), u
+
+
+def test_new_keyword_in_flags_before_fetch(tern):
+    """A keyword new to the mailbox is announced in * FLAGS and
+    PERMANENTFLAGS before the FETCH that shows it (RFC 9051 7.3.5)."""
+    deliver(tern, A, "one")
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    r, u = c.cmd("STORE 1 +FLAGS ($Important)")
+    assert r.startswith(b"OK"), r
+    flags = [i for i, x in enumerate(u) if x.startswith(b"* FLAGS") and b"$Important" in x]
+    fetch = [i for i, x in enumerate(u) if b"FETCH" in x and b"$Important" in x]
+    assert flags and fetch and flags[0] < fetch[0], u
+    # another session sees it the same way
+    d = Imap(tern)
+    d.login()
+    d.ok("SELECT INBOX")
+    r, u = c.cmd("STORE 1 +FLAGS (NewOne)")
+    r, u = d.cmd("NOOP")
+    flags = [i for i, x in enumerate(u) if x.startswith(b"* FLAGS") and b"NewOne" in x]
+    fetch = [i for i, x in enumerate(u) if b"FETCH" in x and b"NewOne" in x]
+    assert flags and fetch and flags[0] < fetch[0], u
+
+
+def test_list_reference_and_lsub_parents(tern):
+    """LIST ref "" gives the delimiter whatever the reference (RFC 9051
+    6.3.9); LSUB % returns an unsubscribed parent of a subscribed mailbox
+    as \\Noselect (RFC 3501 6.3.9); RECURSIVEMATCH gives a parent with
+    CHILDINFO only when its subscribed child is not also returned."""
+    c = Imap(tern)
+    c.login()
+    c.ok("CREATE Fruit/Banana")
+    c.ok("CREATE Fruit/Apple")
+    c.ok("SUBSCRIBE Fruit/Banana")
+    c.ok("UNSUBSCRIBE Fruit")
+    for ref in ('""', "Fruit/", "nowhere"):
+        u = c.ok('LIST %s ""' % ref)
+        assert u == [b'* LIST (\\Noselect) "/" ""'], (ref, u)
+    u = c.ok('LSUB "" %')
+    assert b'* LSUB (\\Noselect) "/" "Fruit"' in u, u
+    assert not any(b"Banana" in x for x in u), u
+    assert c.ok('LSUB "" *').count(b'* LSUB () "/" "Fruit/Banana"') == 1
+    assert not any(b'"Fruit"' in x for x in c.ok('LSUB "" *'))
+    c.ok("SUBSCRIBE Fruit")
+    u = c.ok('LSUB "" %')
+    assert b'* LSUB () "/" "Fruit"' in u and len([x for x in u if b'"Fruit"' in x]) == 1, u
+    c.ok("UNSUBSCRIBE Fruit")
+    u = c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" *')
+    assert not any(b'"Fruit"' in x for x in u), u
+    assert any(b'"Fruit/Banana"' in x for x in u), u
+
+
+def test_search_sequence_beyond_mailbox_and_largest_number(tern):
+    """SEARCH with a sequence number beyond the mailbox finds nothing
+    there (not BAD); 4294967295 is a valid number, distinct from *."""
+    deliver(tern, A, "one")
+    deliver(tern, A, "two")
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    u = c.ok("SEARCH 5:9")
+    assert u == [b"* SEARCH"], u
+    u = c.ok("SEARCH 2:9")
+    assert u == [b"* SEARCH 2"], u
+    assert c.cmd("FETCH 9 (UID)")[0].startswith(b"BAD")
+    u = c.ok("UID FETCH 4294967295 (UID)")
+    assert u == [], u
+    u = c.ok("UID FETCH * (UID)")
+    assert u == [b"* 2 FETCH (UID 2)"], u
+    u = c.ok("UID SEARCH UID 1:4294967295")
+    assert u == [b"* SEARCH 1 2"], u
+    assert c.cmd("UID FETCH 4294967296 (UID)")[0].startswith(b"BAD")
+
+
+def test_special_use_restored_and_create_special_use(tern):
+    """A deleted Trash created again by name gets \\Trash back while no
+    other mailbox has it; CREATE ... (USE (...)) (RFC 6154 3) sets a use,
+    and a use a real mailbox cannot have gets NO [USEATTR]."""
+    c = Imap(tern)
+    c.login()
+    _, u = c.cmd("CAPABILITY")
+    assert b" CREATE-SPECIAL-USE" in u[0], u
+    c.ok("DELETE Trash")
+    c.ok("CREATE Trash")
+    u = c.ok('LIST "" Trash')
+    assert u == [b'* LIST (\\HasNoChildren \\Trash) "/" "Trash"'], u
+    c.ok("CREATE Bin (USE (\\Trash))")
+    u = c.ok('LIST "" Bin')
+    assert u == [b'* LIST (\\HasNoChildren \\Trash) "/" "Bin"'], u
+    c.ok("DELETE Sent")
+    c.ok("CREATE Outbox (USE (\\Sent))")
+    c.ok("CREATE Sent")                  # another has \Sent now: plain
+    u = c.ok('LIST "" Sent')
+    assert u == [b'* LIST (\\HasNoChildren) "/" "Sent"'], u
+    r, _ = c.cmd("CREATE Everything (USE (\\All))")
+    assert r.startswith(b"NO [USEATTR]"), r
+    assert c.ok('LIST "" Everything') == []
+    assert c.cmd("CREATE X (USE \\Sent)")[0].startswith(b"BAD")
+    assert c.cmd("CREATE X (BOGUS (\\Sent))")[0].startswith(b"BAD")

@@ -103,3 +103,34 @@ def test_qresync(tern):
     assert len(u) == 2 and b"UID 2" in u[1]
     r, _ = c.cmd("FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % hms)
     assert r.startswith(b"BAD")
+
+
+def test_first_condstore_command_reports_highestmodseq(tern):
+    """RFC 7162 3.1.2.1: the first CONDSTORE-enabling command with a
+    mailbox selected sends * OK [HIGHESTMODSEQ n]; later ones do not."""
+    for first in ("FETCH 1 (MODSEQ)", "SEARCH MODSEQ 1", "ENABLE CONDSTORE",
+                  "STORE 1 (UNCHANGEDSINCE 99999) +FLAGS (\\Seen)"):
+        c = prepared(tern, n=2)
+        c.ok("SELECT INBOX")
+        u = c.ok(first)
+        hms = [x for x in u if x.startswith(b"* OK [HIGHESTMODSEQ ")]
+        assert len(hms) == 1, (first, u)
+        u = c.ok("FETCH 1 (MODSEQ)")
+        assert not any(b"HIGHESTMODSEQ" in x for x in u), (first, u)
+        c.close()
+
+
+def test_esearch_modseq_of_returned_messages(tern):
+    """ESEARCH RETURN (MIN) with MODSEQ reports the MIN message's modseq,
+    not the highest of all hits (RFC 7162 3.1.5)."""
+    c = prepared(tern, n=3)
+    c.ok("SELECT INBOX (CONDSTORE)")
+    c.ok("STORE 3 +FLAGS (\\Flagged)")
+    ms = modseqs(c.ok("FETCH 1:* (UID MODSEQ)"))
+    assert ms[3] > ms[1]
+    u = c.ok("SEARCH RETURN (MIN) MODSEQ 1")
+    assert len(u) == 1 and u[0].endswith(b"MIN 1 MODSEQ %d" % ms[1]), u
+    u = c.ok("SEARCH RETURN (MAX) MODSEQ 1")
+    assert u[0].endswith(b"MAX 3 MODSEQ %d" % ms[3]), u
+    u = c.ok("SEARCH RETURN (ALL) MODSEQ 1")
+    assert u[0].endswith(b"ALL 1:3 MODSEQ %d" % ms[3]), u

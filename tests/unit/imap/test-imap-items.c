@@ -156,13 +156,16 @@ TEST(imap_search_keys)
 		"BEFORE 1-Feb-1994 ON 01-Feb-1994 SINCE 1-Feb-1994",
 		"SENTBEFORE 1-Jan-2000 SENTON 1-Jan-2000 SENTSINCE 1-Jan-2000",
 		"UID 1:*", "1:3,5", "*", "$", "NOT SEEN", "OR SEEN (DELETED DRAFT)",
+		/* beyond the 5 messages: a criterion nothing meets, not an
+		 * error (issue 12) */
+		"6", "4:9", "UID 4294967295",
 		"OR (OR SEEN DELETED) NOT (FLAGGED)",
 		"CHARSET UTF-8 ALL", "RETURN (MIN MAX) ALL", "RETURN () ALL",
 		"MODSEQ 5", "MODSEQ \"/flags/\\\\draft\" all 620162338",
 		NULL };
 	const char *bad[] = {
 		"", "BOGUS", "OR SEEN", "NOT", "LARGER", "LARGER x",
-		"SINCE 32-Jan-2000", "SINCE 1-Foo-2000", "UID", "6",
+		"SINCE 32-Jan-2000", "SINCE 1-Foo-2000", "UID", "4294967296",
 		"0", "1:", "(SEEN", "()", "RETURN (BOGUS) ALL", "RETURN ALL",
 		"HEADER X-Foo", "KEYWORD", "CHARSET", NULL };
 

@@ -355,3 +355,19 @@ TEST(imap_parser_literal_in_open_list)
 	CHECK_INT(a[2].u.list[0].len, 4);
 	imap_parser_destroy(&p);
 }
+
+TEST(imap_parser_tilde_atom)
+{
+	/* "~" is an ATOM-CHAR: only "~{" opens a literal8 (RFC 3516) */
+	for (int bw = 0; bw < 2; bw++) {
+		struct imap_parser *p = parse_ok("a LOGIN ~smith ~\r\n", bw);
+		const struct imap_arg *a = imap_parser_args(p);
+
+		CHECK_INT(imap_args_count(a), 2);
+		CHECK_INT(a[0].type, IMAP_ARG_ATOM);
+		CHECK_STR(a[0].u.str, "~smith");
+		CHECK_INT(a[1].type, IMAP_ARG_ATOM);
+		CHECK_STR(a[1].u.str, "~");
+		imap_parser_destroy(&p);
+	}
+}

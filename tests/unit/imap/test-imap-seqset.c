@@ -37,7 +37,19 @@ TEST(imap_seqset_parse_resolve)
 	CHECK(!imap_seqset_parse("1,,2", &s));
 	CHECK(!imap_seqset_parse("", &s));
 	CHECK(!imap_seqset_parse("1,$", &s));
-	CHECK(!imap_seqset_parse("4294967295", &s));
+	CHECK(!imap_seqset_parse("4294967296", &s));
+	/* the largest nz-number is a number, not "*" */
+	CHECK(imap_seqset_parse("4294967295", &s));
+	CHECK_INT(s.v[0].lo, 4294967295u);
+	CHECK(!s.v[0].lo_star);
+	imap_seqset_resolve(&s, 7);
+	f = imap_seqset_format(&s);
+	CHECK_STR(f, "4294967295");
+	free(f);
+	imap_seqset_free(&s);
+	CHECK(imap_seqset_parse("3:*", &s));
+	CHECK(s.v[0].hi_star && !s.v[0].lo_star);
+	imap_seqset_free(&s);
 	CHECK(imap_seqset_parse("4294967294", &s));
 	imap_seqset_free(&s);
 
