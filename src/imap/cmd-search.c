@@ -361,6 +361,8 @@ cmd_search(struct imap_cmd *cmd)
 					      "US-ASCII)] %s", err);
 		return imap_cmd_bad(cmd, err);
 	}
+	if (x->q.modseq)
+		imap_condstore_enable(s);
 	if (s->rev2 && !x->q.esearch) {
 		/* RFC 9051 6.4.4: IMAP4rev2 answers with ESEARCH */
 		x->q.esearch = true;
@@ -398,6 +400,8 @@ sort_thread_run(struct imap_cmd *cmd, const struct imap_arg *a)
 		return imap_cmd_bad(cmd, "Search key expected");
 	if (!search_parse(s, &a[1], &x->q, &err, &badcharset))
 		return imap_cmd_bad(cmd, err);
+	if (x->q.modseq)
+		imap_condstore_enable(s);
 	if (x->q.esearch)	/* RETURN is ESORT's, not offered */
 		return imap_cmd_bad(cmd, "Invalid search key");
 	/* the sort keys and ids are with the decoded fields */

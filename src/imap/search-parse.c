@@ -323,8 +323,7 @@ sp_key(struct sparse *p, struct skey *parent)
 		k = skey_add(parent, SK_MODSEQ);
 		if (!sp_number(p, &k->num))
 			return false;
-		p->q->modseq = true;
-		imap_condstore_enable(p->s);
+		p->q->modseq = true;	/* the caller turns CONDSTORE on */
 		goto out;
 	}
 	if (strcasecmp(name, "NOT") == 0) {
