@@ -38,6 +38,8 @@ const struct conf_key conf_keys[] = {
 	K("smtp.greeting_delay", CONF_DURATION, smtp.greeting_delay_ms, "0", "wait before the banner to catch early talkers"),
 	K("smtp.require_tls_for_auth", CONF_BOOL, smtp.require_tls_for_auth, "yes", "submission: AUTH only after STARTTLS"),
 	K("smtp.allow_sender_mismatch", CONF_BOOL, smtp.allow_sender_mismatch, "no", "submission: let users send as any address"),
+	K("smtp.postmaster", CONF_STRING, smtp.postmaster, "", "local account or alias that gets postmaster@ every local domain and <Postmaster> (RFC 5321 4.5.1) unless an account or alias has that name (empty: the first account created)"),
+	K("smtp.abuse", CONF_STRING, smtp.abuse, "", "local account or alias that gets abuse@ every local domain (RFC 2142) unless an account or alias has that name (empty: none)"),
 
 	K("imap.max_line", CONF_SIZE, imap.max_line, "64K", "command line length"),
 	K("imap.max_line_preauth", CONF_SIZE, imap.max_line_preauth, "8K", "before login"),

@@ -73,6 +73,8 @@ struct tern_conf {
 		uint64_t greeting_delay_ms;	/* early-talker detection window */
 		bool require_tls_for_auth;	/* submission: STARTTLS before AUTH */
 		bool allow_sender_mismatch;	/* submission: From/envelope not the account's */
+		char *postmaster;	/* target of postmaster@ every local domain */
+		char *abuse;		/* target of abuse@ every local domain */
 	} smtp;
 
 	struct {

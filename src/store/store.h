@@ -101,6 +101,12 @@ struct store_settings {
 	 * NULL means "+"; "" disables plus-addressing. Any of the
 	 * characters in the string separates (e.g. "+-"). */
 	const char *plus_separator;
+	/* role addresses (RFC 5321 4.5.1, RFC 2142): a local account or
+	 * alias that receives postmaster@ (abuse@) of every local domain
+	 * that has no account or alias of that name. postmaster NULL or
+	 * "": the first account created; abuse NULL or "": none. */
+	const char *postmaster;
+	const char *abuse;
 	/* largest message accepted by store_blob_write(); 0: no limit */
 	uint64_t max_message_size;
 	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
@@ -190,8 +196,10 @@ struct store_resolved {
 };
 
 /* Resolve a recipient address (what RCPT TO names) of a local domain.
- * Order: exact account; exact alias; with plus-addressing, the same
- * two for the address without "+tag"; catch-all alias "@domain".
+ * Order: exact account; exact alias; for postmaster@ and abuse@, the
+ * role's target (store_settings.postmaster/abuse: a local account or
+ * alias); with plus-addressing, the same two for the address without
+ * "+tag"; catch-all alias "@domain".
  * Aliases expand recursively (targets may be accounts, other aliases
  * or remote addresses; depth limit 8, at most 1000 targets: else
  * STORE_ELOOP). Disabled accounts still receive mail.
