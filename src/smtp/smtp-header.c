@@ -11,11 +11,50 @@ enum {
 	SMTP_HDR_BODY,		/* header over */
 };
 
+static const struct {
+	const char *name;
+	unsigned bit;
+	int addr;		/* SMTP_HDR_ADDR_*, -1: value not kept */
+} smtp_header_fields[] = {
+	{ "Date", SMTP_HDR_DATE, -1 },
+	{ "Message-ID", SMTP_HDR_MESSAGE_ID, -1 },
+	{ "From", SMTP_HDR_FROM, SMTP_HDR_ADDR_FROM },
+	{ "Sender", SMTP_HDR_SENDER, SMTP_HDR_ADDR_SENDER },
+	{ "Resent-From", SMTP_HDR_RESENT_FROM, SMTP_HDR_ADDR_RESENT_FROM },
+	{ "Resent-Sender", SMTP_HDR_RESENT_SENDER, SMTP_HDR_ADDR_RESENT_SENDER },
+};
+#define SMTP_HEADER_NFIELDS \
+	(sizeof(smtp_header_fields) / sizeof(smtp_header_fields[0]))
+
+const char *
+smtp_header_addr_name(enum smtp_hdr_addr a)
+{
+	for (size_t i = 0; i < SMTP_HEADER_NFIELDS; i++)
+		if (smtp_header_fields[i].addr == (int)a)
+			return smtp_header_fields[i].name;
+	return "?";
+}
+
+unsigned
+smtp_header_addr_bit(enum smtp_hdr_addr a)
+{
+	for (size_t i = 0; i < SMTP_HEADER_NFIELDS; i++)
+		if (smtp_header_fields[i].addr == (int)a)
+			return smtp_header_fields[i].bit;
+	return 0;
+}
+
 void
 smtp_header_init(struct smtp_header *h)
 {
-	memset(h, 0, sizeof(*h));
 	h->state = SMTP_HDR_BOL;
+	h->seen = 0;
+	h->name_len = 0;
+	h->in_addr = -1;
+	for (size_t i = 0; i < SMTP_HDR_ADDR_N; i++) {
+		h->addr[i].over = false;
+		h->addr[i].len = 0;
+	}
 }
 
 bool
@@ -36,35 +75,36 @@ smtp_header_end(struct smtp_header *h)
 	h->state = SMTP_HDR_BODY;
 }
 
+/* one byte of the kept field being read */
 static void
-smtp_header_from_byte(struct smtp_header *h, unsigned char c)
+smtp_header_addr_byte(struct smtp_header *h, unsigned char c)
 {
-	if (h->from_len < sizeof(h->from))
-		h->from[h->from_len++] = c;
+	struct smtp_header_addr *a = &h->addr[h->in_addr];
+
+	if (a->len < sizeof(a->v))
+		a->v[a->len++] = c;
 	else
-		h->from_over = true;
+		a->over = true;
 }
 
 static void
 smtp_header_field(struct smtp_header *h)
 {
-	static const struct { const char *name; unsigned bit; } fields[] = {
-		{ "date", SMTP_HDR_DATE },
-		{ "message-id", SMTP_HDR_MESSAGE_ID },
-		{ "from", SMTP_HDR_FROM },
-	};
 	size_t n = h->name_len;
 
 	/* "Name :" is obsolete syntax (RFC 5322 4.5.3) but seen */
 	while (n > 0 && (h->name[n - 1] == ' ' || h->name[n - 1] == '\t'))
 		n--;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strlen(fields[i].name) == n &&
-		    strncasecmp(h->name, fields[i].name, n) == 0)
-			h->seen |= fields[i].bit;
-	h->in_from = n == 4 && strncasecmp(h->name, "from", 4) == 0;
-	if (h->in_from && h->from_len > 0)
-		smtp_header_from_byte(h, ',');
+	h->in_addr = -1;
+	for (size_t i = 0; i < SMTP_HEADER_NFIELDS; i++) {
+		if (strlen(smtp_header_fields[i].name) != n ||
+		    strncasecmp(h->name, smtp_header_fields[i].name, n) != 0)
+			continue;
+		h->seen |= smtp_header_fields[i].bit;
+		h->in_addr = smtp_header_fields[i].addr;
+	}
+	if (h->in_addr >= 0 && h->addr[h->in_addr].len > 0)
+		smtp_header_addr_byte(h, ',');
 }
 
 ptrdiff_t
@@ -82,10 +122,10 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 			if (c == ' ' || c == '\t') {
 				/* a folded line: same field (RFC 5322 2.2.3) */
 				h->state = SMTP_HDR_LINE;
-				if (h->in_from)
-					smtp_header_from_byte(h, c);
+				if (h->in_addr >= 0)
+					smtp_header_addr_byte(h, c);
 			} else {
-				h->in_from = false;
+				h->in_addr = -1;
 				h->name[0] = (char)c;
 				h->name_len = 1;
 				h->state = SMTP_HDR_NAME;
@@ -106,8 +146,8 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 		case SMTP_HDR_LINE:
 			if (c == '\n')
 				h->state = SMTP_HDR_BOL;
-			else if (h->in_from && c != '\r')
-				smtp_header_from_byte(h, c);
+			else if (h->in_addr >= 0 && c != '\r')
+				smtp_header_addr_byte(h, c);
 			break;
 		}
 	}
