@@ -63,6 +63,7 @@ const struct conf_key conf_keys[] = {
 	K("store.inline_max", CONF_SIZE, store.inline_max, "64K", "bodies up to this size are kept in the database (one fsync per commit); larger ones in files"),
 	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
 
+	K("auth.min_password_length", CONF_NUMBER, auth.min_password_length, "8", "tern account add/passwd: shortest password, in characters"),
 	K("auth.max_failures", CONF_NUMBER, auth.max_failures, "3", "failed logins per connection before disconnect"),
 	K("auth.throttle_max_delay", CONF_DURATION, auth.throttle_max_delay_ms, "15s", "longest delay after failures"),
 	K("auth.throttle_block_after", CONF_NUMBER, auth.throttle_block_after, "20", "failures from one address before refusing it"),

@@ -107,6 +107,7 @@ struct tern_conf {
 
 	struct {
 		uint64_t max_failures;		/* per connection before disconnect */
+		uint64_t min_password_length;	/* characters, for new passwords */
 		uint64_t throttle_max_delay_ms;
 		uint64_t throttle_block_after;	/* failures per IP in the window */
 		uint64_t throttle_window_ms;
