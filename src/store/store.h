@@ -335,6 +335,14 @@ int store_blob_begin(struct store *store, struct store_blob **blob_r);
  * max_message_size: the blob stays unusable, abort it) */
 int store_blob_write(struct store_blob *blob, const void *data, size_t len);
 uint64_t store_blob_size(const struct store_blob *blob);
+/* Identity of a message for duplicate checks (`tern import`): its size
+ * and Message-ID, or without a Message-ID its size, Date, From and
+ * Subject. store_blob_identity finishes the blob's parse (call it when
+ * every byte is written); store_mailbox_identities lists the identity of
+ * every message in a mailbox (synchronous read). malloc'd strings. */
+char *store_blob_identity(struct store_blob *blob);
+int store_mailbox_identities(struct store *store, int64_t mailbox_id,
+			     struct store_strlist *out);
 /* remove the tmp file; *blob = NULL; NULL-safe */
 void store_blob_abort(struct store_blob **blob);
 
