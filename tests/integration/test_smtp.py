@@ -153,11 +153,17 @@ def test_postmaster_every_local_domain(tern_factory):
         assert s.sendmail("", ["PostMaster@Other.Test"], message("pm2")) == {}
         assert s.sendmail("sender@remote.example", ["<Postmaster>"],
                           message("pm3")) == {}
+        # the server's own host name, not a mail domain here
+        assert s.sendmail("sender@remote.example",
+                          ["postmaster@MAIL.example.test"],
+                          message("pm4")) == {}
         assert s.mail("sender@remote.example")[0] == 250
         assert s.rcpt("postmaster@elsewhere.example")[0] == 554
+        assert s.rcpt("someone@mail.example.test")[0] == 554
+        assert s.rcpt("abuse@mail.example.test")[0] == 554
         assert s.rcpt("abuse@example.test")[0] == 550
         s.rset()
-    assert imap_subjects(t, *ALICE) == ["pm1", "pm2", "pm3"]
+    assert imap_subjects(t, *ALICE) == ["pm1", "pm2", "pm3", "pm4"]
     assert imap_subjects(t, *BOB) == []
     assert queue_rcpts(t) == []
 
@@ -306,7 +312,7 @@ def test_bdat_failed_transaction_answers_until_last(tern_factory):
 
 
 def test_smtputf8(tern_factory):
-    t = start(tern_factory, accounts=(ALICE, ("j\u00f6rg@example.test", "pw")))
+    t = start(tern_factory, accounts=(ALICE, ("j\u00f6rg@example.test", "joerg-secret-pw")))
     r = Raw(t)
     r.cmd("EHLO u.example")
     # without SMTPUTF8, no UTF-8 in addresses
