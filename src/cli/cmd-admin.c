@@ -218,11 +218,11 @@ account_main(struct store *st, int argc, char **argv)
 			rc = store_account_set_password(st, args[1], hash, scram, NULL, NULL);
 		free(hash);
 		free(scram);
-		if (rc == 0 && !strcmp(args[0], "passwd")) {
+		if (!strcmp(args[0], "add"))
+			return report_done("account", args[1], "added", rc);
+		if (rc == 0)
 			printf("password of %s changed\n", args[1]);
-			return 0;
-		}
-		return report_done("account", args[1], "added", rc);
+		return report("account", args[1], rc);
 	}
 	if (n == 2 && !strcmp(args[0], "remove"))
 		return report_done("account", args[1], "removed",

@@ -1,7 +1,9 @@
 /* store-ident.c - what tells one message from another for `tern
  * import`'s duplicate check (a second run of the same import must add
  * nothing): its Message-ID and size, or without a Message-ID its Date,
- * From, Subject and size. Read from the parse results, never the body. */
+ * From, Subject and size. Read from the parse results, never the body.
+ * The size is the message's as served (prefix + blob): what `tern
+ * export` writes, so an export imported back is seen as the same mail. */
 #include "store/store-private.h"
 
 #include <inttypes.h>
@@ -30,7 +32,7 @@ store_mailbox_identities(struct store *s, int64_t mailbox_id,
 			 struct store_strlist *out)
 {
 	static const char sql[] =
-		"SELECT b.size, b.message_id, b.sent_date, b.hfrom, b.subject"
+		"SELECT m.size, b.message_id, b.sent_date, b.hfrom, b.subject"
 		" FROM messages m JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ?";
 	struct db *db = db_reader(s);

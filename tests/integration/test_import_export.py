@@ -536,3 +536,21 @@ def test_import_twice_skips_duplicates(t, tmp_path):
     put(str(twice), one + one)
     p = t.cli("import", BOB[0], str(twice))
     assert summary(p)[0] == 1 and DUPS.search(p.stdout).group(1) == "1"
+
+
+def test_export_imported_back_adds_nothing(t, tmp_path):
+    """Mail delivered by SMTP is served with its Return-Path and
+    Delivered-To prefix, which an export writes: importing that export
+    back into the same account finds every message already there."""
+    import smtplib
+    t.start()
+    with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=10) as s:
+        for i in range(3):
+            s.sendmail("x@remote.example", [ALICE[0]],
+                       b"From: x@remote.example\r\nSubject: s%d\r\n"
+                       b"Message-ID: <s%d@remote.example>\r\n\r\nhi\r\n"
+                       % (i, i))
+    assert t.stop() == 0
+    t.cli("export", ALICE[0], str(tmp_path / "out"))
+    p = t.cli("import", ALICE[0], str(tmp_path / "out"))
+    assert summary(p)[0] == 0 and DUPS.search(p.stdout).group(1) == "3"
