@@ -66,6 +66,8 @@ cli_open_store(const struct tern_conf *conf)
 	struct store_settings set = {
 		.data_dir = conf->data_dir,
 		.plus_separator = conf->store.plus_separator,
+		.postmaster = conf->smtp.postmaster,
+		.abuse = conf->smtp.abuse,
 		.blob_inline_max = (int64_t)conf->store.inline_max,
 		.parse_cache_bytes = conf->store.parse_cache,
 		.max_message_size = conf->smtp.max_message_size,

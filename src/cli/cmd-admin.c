@@ -1,6 +1,8 @@
-/* cmd-admin.c - `tern domain|account|alias`: manage who gets mail */
+/* cmd-admin.c - `tern domain|account|alias`: manage who gets mail.
+ * What succeeds says so on stdout; what fails says why on stderr. */
 #include "cli/cli.h"
 #include "auth/password.h"
+#include "auth/password-policy.h"
 #include "auth/scram.h"
 #include "lib/buf.h"
 #include "relay/queue-admin.h"
@@ -14,6 +16,9 @@
 
 #define PASSWORD_INPUT_MAX 1024
 
+/* the config of the running command (with_store) */
+static const struct tern_conf *admin_conf;
+
 static int
 report(const char *what, const char *name, int rc)
 {
@@ -21,6 +26,38 @@ report(const char *what, const char *name, int rc)
 		return 0;
 	fprintf(stderr, "tern: %s %s: %s\n", what, name, store_strerror(rc));
 	return 1;
+}
+
+/* report, and on success print "WHAT NAME DONE" */
+static int
+report_done(const char *what, const char *name, const char *done, int rc)
+{
+	if (rc == 0)
+		printf("%s %s %s\n", what, name, done);
+	return report(what, name, rc);
+}
+
+/* auth.min_password_length and the common-password list: -1 refused */
+static int
+check_policy(const struct buf *pw)
+{
+	uint64_t min = admin_conf ? admin_conf->auth.min_password_length : 8;
+
+	switch (password_policy_check((const char *)pw->data, pw->len,
+				      (size_t)min)) {
+	case PASSWORD_TOO_SHORT:
+		fprintf(stderr, "tern: password refused: it must have at least "
+			"%llu characters (auth.min_password_length)\n",
+			(unsigned long long)min);
+		return -1;
+	case PASSWORD_COMMON:
+		fprintf(stderr, "tern: warning: this password is one of the most "
+			"common ones, the first an attacker tries; choose "
+			"another with tern account passwd\n");
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 /* one line from fd, without its newline; false on EOF/too long */
@@ -128,9 +165,11 @@ static int
 domain_main(struct store *st, int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[0], "add"))
-		return report("domain", argv[1], store_domain_add(st, argv[1], NULL, NULL));
+		return report_done("domain", argv[1], "added",
+				   store_domain_add(st, argv[1], NULL, NULL));
 	if (argc == 2 && !strcmp(argv[0], "remove"))
-		return report("domain", argv[1], store_domain_remove(st, argv[1], NULL, NULL));
+		return report_done("domain", argv[1], "removed",
+				   store_domain_remove(st, argv[1], NULL, NULL));
 	if (argc == 1 && !strcmp(argv[0], "list")) {
 		struct store_strlist l = { 0 };
 		int rc = store_domain_list(st, &l);
@@ -167,6 +206,7 @@ account_main(struct store *st, int argc, char **argv)
 		char *hash = NULL, *scram = NULL;
 
 		if (get_password(from_stdin, &pw) < 0 ||
+		    check_policy(&pw) < 0 ||
 		    make_secrets(&pw, &hash, &scram) < 0) {
 			wipe(&pw);
 			return 1;
@@ -178,15 +218,22 @@ account_main(struct store *st, int argc, char **argv)
 			rc = store_account_set_password(st, args[1], hash, scram, NULL, NULL);
 		free(hash);
 		free(scram);
+		if (!strcmp(args[0], "add"))
+			return report_done("account", args[1], "added", rc);
+		if (rc == 0)
+			printf("password of %s changed\n", args[1]);
 		return report("account", args[1], rc);
 	}
 	if (n == 2 && !strcmp(args[0], "remove"))
-		return report("account", args[1], store_account_remove(st, args[1], NULL, NULL));
-	if (n == 2 && (!strcmp(args[0], "disable") || !strcmp(args[0], "enable")))
-		return report("account", args[1],
-			      store_account_set_enabled(st, args[1],
-							!strcmp(args[0], "enable"),
-							NULL, NULL));
+		return report_done("account", args[1], "removed",
+				   store_account_remove(st, args[1], NULL, NULL));
+	if (n == 2 && (!strcmp(args[0], "disable") || !strcmp(args[0], "enable"))) {
+		bool on = !strcmp(args[0], "enable");
+
+		return report_done("account", args[1], on ? "enabled" : "disabled",
+				   store_account_set_enabled(st, args[1], on,
+							     NULL, NULL));
+	}
 	if ((n == 1 || n == 2) && !strcmp(args[0], "list")) {
 		struct store_account_list l = { 0 };
 
@@ -214,13 +261,20 @@ account_main(struct store *st, int argc, char **argv)
 				"and MESSAGES (0 = unlimited)\n");
 			return EXIT_USAGE;
 		}
-		return report("account", args[1],
-			      store_account_set_quota(st, args[1], bytes, msgs, NULL, NULL));
+		rc = store_account_set_quota(st, args[1], bytes, msgs, NULL, NULL);
+		if (rc == 0)
+			printf("quota of %s set to %llu bytes, %llu messages\n",
+			       args[1],
+			       (unsigned long long)bytes, (unsigned long long)msgs);
+		return report("account", args[1], rc);
 	}
 usage:
 	fprintf(stderr,
 		"usage: tern account add ADDRESS [--password-stdin]\n"
 		"       tern account passwd ADDRESS [--password-stdin]\n"
+		"         (password asked twice on the terminal, or one line from\n"
+		"         standard input with --password-stdin; at least\n"
+		"         auth.min_password_length characters)\n"
 		"       tern account list [DOMAIN]\n"
 		"       tern account remove ADDRESS\n"
 		"       tern account disable|enable ADDRESS   (no logins; mail still arrives)\n"
@@ -231,11 +285,23 @@ usage:
 static int
 alias_main(struct store *st, int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[0], "add"))
-		return report("alias", argv[1], store_alias_add(st, argv[1], argv[2], NULL, NULL));
-	if ((argc == 2 || argc == 3) && !strcmp(argv[0], "remove"))
-		return report("alias", argv[1], store_alias_remove(st, argv[1],
-					  argc == 3 ? argv[2] : NULL, NULL, NULL));
+	if (argc == 3 && !strcmp(argv[0], "add")) {
+		int rc = store_alias_add(st, argv[1], argv[2], NULL, NULL);
+
+		if (rc == 0)
+			printf("alias %s -> %s added\n", argv[1], argv[2]);
+		return report("alias", argv[1], rc);
+	}
+	if ((argc == 2 || argc == 3) && !strcmp(argv[0], "remove")) {
+		int rc = store_alias_remove(st, argv[1], argc == 3 ? argv[2] : NULL,
+					    NULL, NULL);
+
+		if (rc == 0 && argc == 3)
+			printf("alias %s -> %s removed\n", argv[1], argv[2]);
+		else if (rc == 0)
+			printf("alias %s removed\n", argv[1]);
+		return report("alias", argv[1], rc);
+	}
 	if ((argc == 1 || argc == 2) && !strcmp(argv[0], "list")) {
 		struct store_alias_list l = { 0 };
 		int rc = store_alias_list(st, argc == 2 ? argv[1] : NULL, &l);
@@ -268,7 +334,9 @@ with_store(struct cli *cli, int (*fn)(struct store *, int, char **))
 		conf_free(&conf);
 		return 1;
 	}
+	admin_conf = conf;
 	rc = fn(st, cli->argc, cli->argv);
+	admin_conf = NULL;
 	store_close(&st);
 	conf_free(&conf);
 	return rc;

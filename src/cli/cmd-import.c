@@ -3,8 +3,13 @@
  *
  * Messages stream into store blobs (bare LF becomes CRLF on the way) and
  * are appended with up to IMPORT_WINDOW appends in flight, so the store's
- * writer commits them in batches instead of one fsync per message. */
+ * writer commits them in batches instead of one fsync per message.
+ *
+ * A message already in its target mailbox (same identity: Message-ID and
+ * size, see store_blob_identity) is not imported again, so a second run
+ * of the same import adds nothing; the summary counts them. */
 #include "cli/cli.h"
+#include "cli/import-seen.h"
 #include "cli/maildir.h"
 #include "lib/buf.h"
 #include "mime/mime.h"
@@ -29,8 +34,12 @@
 struct import {
 	struct store *st;
 	int64_t account_id;
-	size_t messages, mailboxes, skipped;
+	size_t messages, mailboxes, skipped, duplicates;
 	bool failed;		/* a folder or file could not be imported */
+	/* "mailbox_id identity" of every message there or imported now */
+	struct import_seen *seen;
+	int64_t *loaded;	/* mailboxes whose messages are in seen */
+	size_t n_loaded;
 	/* appends in flight; the counters above change under lock too */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -133,6 +142,40 @@ import_skip(struct import *imp, const char *label, const char *why)
 	pthread_mutex_unlock(&imp->lock);
 }
 
+/* "mailbox_id identity" (identity is taken) */
+static char *
+import_key(int64_t mailbox_id, char *identity)
+{
+	char *key = xasprintf("%lld %s", (long long)mailbox_id, identity);
+
+	free(identity);
+	return key;
+}
+
+/* what the mailbox holds joins the seen set, once per mailbox */
+static int
+import_load_seen(struct import *imp, int64_t mailbox_id)
+{
+	struct store_strlist l = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < imp->n_loaded; i++)
+		if (imp->loaded[i] == mailbox_id)
+			return 0;
+	rc = store_mailbox_identities(imp->st, mailbox_id, &l);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < l.n; i++) {
+		import_seen_add(imp->seen, import_key(mailbox_id, l.v[i]));
+		l.v[i] = NULL;
+	}
+	store_strlist_free(&l);
+	imp->loaded = xrealloc(imp->loaded,
+			       (imp->n_loaded + 1) * sizeof(*imp->loaded));
+	imp->loaded[imp->n_loaded++] = mailbox_id;
+	return 0;
+}
+
 /* import_msg_finish - hand the blob to store_append (label is taken) */
 static void
 import_msg_finish(struct import_msg *m, int64_t mailbox_id, uint32_t flags,
@@ -148,6 +191,15 @@ import_msg_finish(struct import_msg *m, int64_t mailbox_id, uint32_t flags,
 	if (m->error) {
 		import_skip(imp, label, m->error == STORE_EINVAL ?
 			    "empty message" : store_strerror(m->error));
+		store_blob_abort(&m->blob);
+		free(label);
+		return;
+	}
+	if (!import_seen_add(imp->seen, import_key(mailbox_id,
+						   store_blob_identity(m->blob)))) {
+		pthread_mutex_lock(&imp->lock);
+		imp->duplicates++;
+		pthread_mutex_unlock(&imp->lock);
 		store_blob_abort(&m->blob);
 		free(label);
 		return;
@@ -186,6 +238,8 @@ import_mailbox(struct import *imp, const char *name, int64_t *id_r)
 					  id_r, NULL, NULL);
 	}
 	store_mailbox_clear(&mb);
+	if (rc == 0)
+		rc = import_load_seen(imp, *id_r);
 	if (rc < 0) {
 		fprintf(stderr, "tern: import: mailbox %s: %s\n", name,
 			store_strerror(rc));
@@ -895,7 +949,10 @@ import_usage(void)
 {
 	fprintf(stderr, "usage: tern import ACCOUNT PATH [--mailbox NAME]\n"
 		"  PATH: a Maildir (Maildir++ subfolders too), an mbox file, or a\n"
-		"  folder of mbox files (one mailbox per file)\n");
+		"  folder of mbox files (one mailbox per file)\n"
+		"  --mailbox NAME: import into NAME (and below) instead of INBOX\n"
+		"  messages already in the target mailbox (same Message-ID, or\n"
+		"  Date, From and Subject, and size) are skipped\n");
 	return EXIT_USAGE;
 }
 
@@ -983,15 +1040,19 @@ cmd_import(struct cli *cli)
 	store_account_clear(&acct);
 	pthread_mutex_init(&imp.lock, NULL);
 	pthread_cond_init(&imp.cond, NULL);
+	imp.seen = import_seen_new();
 	rc = import_path(&imp, args[1], target);
 	import_wait(&imp, 0);
 	if (rc == 0) {
-		printf("imported %zu messages into %zu mailboxes, %zu skipped\n",
-		       imp.messages, imp.mailboxes, imp.skipped);
+		printf("imported %zu messages into %zu mailboxes, %zu skipped, "
+		       "%zu duplicates already there\n", imp.messages,
+		       imp.mailboxes, imp.skipped, imp.duplicates);
 		if (imp.skipped || imp.failed)
 			rc = 1;
 	}
 	store_close(&imp.st);
+	import_seen_free(&imp.seen);
+	free(imp.loaded);
 	pthread_cond_destroy(&imp.cond);
 	pthread_mutex_destroy(&imp.lock);
 	conf_free(&conf);

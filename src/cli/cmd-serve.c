@@ -184,6 +184,8 @@ cmd_serve(struct cli *cli)
 
 	set.data_dir = conf->data_dir;
 	set.plus_separator = conf->store.plus_separator;
+	set.postmaster = conf->smtp.postmaster;
+	set.abuse = conf->smtp.abuse;
 	set.blob_inline_max = (int64_t)conf->store.inline_max;
 	set.parse_cache_bytes = conf->store.parse_cache;
 	set.max_mailboxes = conf->store.max_mailboxes;

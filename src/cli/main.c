@@ -15,15 +15,42 @@ struct command {
 	const char *usage;
 };
 
+/* usage: one line per form, every flag; continuation lines indent */
 static const struct command commands[] = {
-	{ "init", cmd_init, "init DIR [--domain D] [--hostname H] [--user U]\n                                         write a working config, data folder and certificate" },
-	{ "serve", cmd_serve, "serve                                  run the server in the foreground" },
-	{ "domain", cmd_domain, "domain add|list|remove [DOMAIN]        local mail domains" },
-	{ "account", cmd_account, "account add|passwd|list|remove|quota|disable|enable (see tern account help)" },
-	{ "queue", cmd_queue, "queue list|show ID|retry ID|delete ID|flush   the outbound queue" },
-	{ "alias", cmd_alias, "alias add|list|remove ADDRESS [TARGET] aliases and catch-alls (@domain)" },
-	{ "import", cmd_import, "import ACCOUNT PATH [--mailbox NAME]   Maildir(++), mbox file or folder of mbox files" },
-	{ "export", cmd_export, "export ACCOUNT PATH [--force]          the account's mailboxes as a Maildir++ tree" },
+	{ "init", cmd_init,
+	  "init DIR [--domain D] [--hostname H] [--user U] [--force]\n"
+	  "        write a working config, data folder and certificate\n"
+	  "        (--force: overwrite an existing tern.conf)" },
+	{ "serve", cmd_serve,
+	  "serve   run the server in the foreground" },
+	{ "domain", cmd_domain,
+	  "domain add|remove DOMAIN\n"
+	  "domain list                       local mail domains" },
+	{ "account", cmd_account,
+	  "account add ADDRESS [--password-stdin]\n"
+	  "account passwd ADDRESS [--password-stdin]\n"
+	  "        password asked twice on the terminal, or one line from\n"
+	  "        standard input; at least auth.min_password_length (8)\n"
+	  "        characters\n"
+	  "account list [DOMAIN]\n"
+	  "account remove ADDRESS\n"
+	  "account disable|enable ADDRESS    no logins; mail still arrives\n"
+	  "account quota ADDRESS BYTES MESSAGES   0 = unlimited; 1G, 500M..." },
+	{ "alias", cmd_alias,
+	  "alias add ADDRESS TARGET          @domain as ADDRESS: catch-all\n"
+	  "alias remove ADDRESS [TARGET]\n"
+	  "alias list [DOMAIN]" },
+	{ "queue", cmd_queue,
+	  "queue list                        the outbound queue\n"
+	  "queue show|retry|delete QUEUE_ID\n"
+	  "queue flush                       retry everything now" },
+	{ "import", cmd_import,
+	  "import ACCOUNT PATH [--mailbox NAME]\n"
+	  "        Maildir(++), mbox file or folder of mbox files; messages\n"
+	  "        already in the target mailbox are skipped" },
+	{ "export", cmd_export,
+	  "export ACCOUNT PATH [--force]     the account's mailboxes as a\n"
+	  "        Maildir++ tree (--force: into a non-empty folder)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -32,13 +59,23 @@ usage(FILE *f)
 {
 	fprintf(f, "tern %s - an all-in-one Internet mail server\n\n"
 		"usage: tern [-c FILE] COMMAND [ARGS...]\n\n"
-		"  -c FILE      configuration file (default %s); may also\n"
-		"               follow the command name\n"
+		"  -c FILE, --config=FILE\n"
+		"               configuration file (default %s, or\n"
+		"               $TERN_CONF); may also follow the command name\n"
 		"  --version    print the version\n\n"
 		"commands:\n", TERN_VERSION, DEFAULT_CONF);
-	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %s\n", c->usage);
-	fprintf(f, "  help                                   this text\n");
+	for (const struct command *c = commands; c->name; c++) {
+		const char *p = c->usage;
+
+		/* every line of a command's text, indented */
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			fprintf(f, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	fprintf(f, "  help         this text\n");
 }
 
 int

@@ -39,6 +39,8 @@ const struct conf_key conf_keys[] = {
 	K("smtp.greeting_delay", CONF_DURATION, smtp.greeting_delay_ms, "0", "wait before the banner to catch early talkers"),
 	K("smtp.require_tls_for_auth", CONF_BOOL, smtp.require_tls_for_auth, "yes", "submission: AUTH only after STARTTLS"),
 	K("smtp.allow_sender_mismatch", CONF_BOOL, smtp.allow_sender_mismatch, "no", "submission: let users send as any address"),
+	K("smtp.postmaster", CONF_STRING, smtp.postmaster, "", "local account or alias that gets postmaster@ every local domain and <Postmaster> (RFC 5321 4.5.1) unless an account or alias has that name (empty: the first account created)"),
+	K("smtp.abuse", CONF_STRING, smtp.abuse, "", "local account or alias that gets abuse@ every local domain (RFC 2142) unless an account or alias has that name (empty: none)"),
 
 	K("imap.max_line", CONF_SIZE, imap.max_line, "64K", "command line length"),
 	K("imap.max_line_preauth", CONF_SIZE, imap.max_line_preauth, "8K", "before login"),
@@ -63,6 +65,7 @@ const struct conf_key conf_keys[] = {
 	K("store.max_mailboxes", CONF_NUMBER, store.max_mailboxes, "10000", "mailboxes per account (0: unlimited); CREATE beyond it gets NO [LIMIT]"),
 	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
 
+	K("auth.min_password_length", CONF_NUMBER, auth.min_password_length, "8", "tern account add/passwd: shortest password, in characters"),
 	K("auth.max_failures", CONF_NUMBER, auth.max_failures, "3", "failed logins per connection before disconnect"),
 	K("auth.throttle_max_delay", CONF_DURATION, auth.throttle_max_delay_ms, "15s", "longest delay after failures"),
 	K("auth.throttle_block_after", CONF_NUMBER, auth.throttle_block_after, "20", "failures from one address before refusing it"),

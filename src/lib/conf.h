@@ -74,6 +74,8 @@ struct tern_conf {
 		uint64_t greeting_delay_ms;	/* early-talker detection window */
 		bool require_tls_for_auth;	/* submission: STARTTLS before AUTH */
 		bool allow_sender_mismatch;	/* submission: From/envelope not the account's */
+		char *postmaster;	/* target of postmaster@ every local domain */
+		char *abuse;		/* target of abuse@ every local domain */
 	} smtp;
 
 	struct {
@@ -107,6 +109,7 @@ struct tern_conf {
 
 	struct {
 		uint64_t max_failures;		/* per connection before disconnect */
+		uint64_t min_password_length;	/* characters, for new passwords */
 		uint64_t throttle_max_delay_ms;
 		uint64_t throttle_block_after;	/* failures per IP in the window */
 		uint64_t throttle_window_ms;

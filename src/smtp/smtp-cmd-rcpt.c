@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/log.h"
 
@@ -31,6 +32,16 @@ smtp_rcpt_resolve_postmaster(struct smtp_session *s, struct store_resolved *r)
 	}
 	store_strlist_free(&domains);
 	return rc == STORE_ENOTLOCAL ? STORE_ENOTFOUND : rc;
+}
+
+/* postmaster@ our own hostname is the same mailbox as <Postmaster>
+ * (RFC 5321 4.5.1), also when the hostname is no mail domain */
+static bool
+smtp_rcpt_is_host_postmaster(struct smtp_session *s, const struct smtp_path *to)
+{
+	return to->local_len == 10 &&
+	       strncasecmp(to->addr, "postmaster", 10) == 0 &&
+	       strcasecmp(to->domain, smtp_session_conf(s)->hostname) == 0;
 }
 
 /* false when every local target is over quota for the declared SIZE
@@ -121,7 +132,7 @@ smtp_cmd_rcpt(struct smtp_session *s, struct slice args)
 		smtp_session_reply(s, 452, "4.5.3", "Too many recipients");
 		return true;
 	}
-	if (to.postmaster)
+	if (to.postmaster || smtp_rcpt_is_host_postmaster(s, &to))
 		ret = smtp_rcpt_resolve_postmaster(s, &r);
 	else if (to.literal)
 		ret = STORE_ENOTLOCAL;

@@ -12,13 +12,53 @@ enum {
 	SMTP_HDR_BODY,		/* header over */
 };
 
-static void smtp_header_dt_end(struct smtp_header *h);
+static const struct {
+	const char *name;
+	unsigned bit;
+	int addr;		/* SMTP_HDR_ADDR_*, -1: value not kept */
+} smtp_header_fields[] = {
+	{ "Date", SMTP_HDR_DATE, -1 },
+	{ "Message-ID", SMTP_HDR_MESSAGE_ID, -1 },
+	{ "From", SMTP_HDR_FROM, SMTP_HDR_ADDR_FROM },
+	{ "Sender", SMTP_HDR_SENDER, SMTP_HDR_ADDR_SENDER },
+	{ "Resent-From", SMTP_HDR_RESENT_FROM, SMTP_HDR_ADDR_RESENT_FROM },
+	{ "Resent-Sender", SMTP_HDR_RESENT_SENDER, SMTP_HDR_ADDR_RESENT_SENDER },
+};
+#define SMTP_HEADER_NFIELDS \
+	(sizeof(smtp_header_fields) / sizeof(smtp_header_fields[0]))
+
+const char *
+smtp_header_addr_name(enum smtp_hdr_addr a)
+{
+	for (size_t i = 0; i < SMTP_HEADER_NFIELDS; i++)
+		if (smtp_header_fields[i].addr == (int)a)
+			return smtp_header_fields[i].name;
+	return "?";
+}
+
+unsigned
+smtp_header_addr_bit(enum smtp_hdr_addr a)
+{
+	for (size_t i = 0; i < SMTP_HEADER_NFIELDS; i++)
+		if (smtp_header_fields[i].addr == (int)a)
+			return smtp_header_fields[i].bit;
+	return 0;
+}
 
 void
 smtp_header_init(struct smtp_header *h)
 {
-	memset(h, 0, sizeof(*h));
 	h->state = SMTP_HDR_BOL;
+	h->seen = 0;
+	h->name_len = 0;
+	h->in_addr = -1;
+	for (size_t i = 0; i < SMTP_HDR_ADDR_N; i++) {
+		h->addr[i].over = false;
+		h->addr[i].len = 0;
+	}
+	h->received = 0;
+	h->in_dt = false;
+	h->dt_len = 0;
 }
 
 bool
@@ -33,24 +73,7 @@ smtp_header_at_bol(const struct smtp_header *h)
 	return h->state == SMTP_HDR_BOL;
 }
 
-void
-smtp_header_end(struct smtp_header *h)
-{
-	smtp_header_dt_end(h);
-	h->state = SMTP_HDR_BODY;
-}
-
-static void
-smtp_header_from_byte(struct smtp_header *h, unsigned char c)
-{
-	if (h->from_len < sizeof(h->from))
-		h->from[h->from_len++] = c;
-	else
-		h->from_over = true;
-}
-
-/* a byte of a Delivered-To: value; a value that does not fit is
- * dropped whole, so a cut value never matches */
+/* a byte of a Delivered-To: value */
 static void
 smtp_header_dt_byte(struct smtp_header *h, unsigned char c)
 {
@@ -58,6 +81,8 @@ smtp_header_dt_byte(struct smtp_header *h, unsigned char c)
 		h->dt[h->dt_len++] = c;
 }
 
+/* a Delivered-To: value ends; one that did not fit is dropped whole,
+ * so a cut value never matches */
 static void
 smtp_header_dt_end(struct smtp_header *h)
 {
@@ -70,7 +95,6 @@ smtp_header_dt_end(struct smtp_header *h)
 		h->dt[h->dt_len++] = '\n';
 		return;
 	}
-	/* cut: forget this value */
 	start = h->dt_len;
 	while (start > 0 && h->dt[start - 1] != '\n')
 		start--;
@@ -105,26 +129,43 @@ smtp_header_delivered_to(const struct smtp_header *h, const char *addr)
 	return false;
 }
 
+void
+smtp_header_end(struct smtp_header *h)
+{
+	smtp_header_dt_end(h);
+	h->state = SMTP_HDR_BODY;
+}
+
+/* one byte of the kept field being read */
+static void
+smtp_header_addr_byte(struct smtp_header *h, unsigned char c)
+{
+	struct smtp_header_addr *a = &h->addr[h->in_addr];
+
+	if (a->len < sizeof(a->v))
+		a->v[a->len++] = c;
+	else
+		a->over = true;
+}
+
 static void
 smtp_header_field(struct smtp_header *h)
 {
-	static const struct { const char *name; unsigned bit; } fields[] = {
-		{ "date", SMTP_HDR_DATE },
-		{ "message-id", SMTP_HDR_MESSAGE_ID },
-		{ "from", SMTP_HDR_FROM },
-	};
 	size_t n = h->name_len;
 
 	/* "Name :" is obsolete syntax (RFC 5322 4.5.3) but seen */
 	while (n > 0 && (h->name[n - 1] == ' ' || h->name[n - 1] == '\t'))
 		n--;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strlen(fields[i].name) == n &&
-		    strncasecmp(h->name, fields[i].name, n) == 0)
-			h->seen |= fields[i].bit;
-	h->in_from = n == 4 && strncasecmp(h->name, "from", 4) == 0;
-	if (h->in_from && h->from_len > 0)
-		smtp_header_from_byte(h, ',');
+	h->in_addr = -1;
+	for (size_t i = 0; i < SMTP_HEADER_NFIELDS; i++) {
+		if (strlen(smtp_header_fields[i].name) != n ||
+		    strncasecmp(h->name, smtp_header_fields[i].name, n) != 0)
+			continue;
+		h->seen |= smtp_header_fields[i].bit;
+		h->in_addr = smtp_header_fields[i].addr;
+	}
+	if (h->in_addr >= 0 && h->addr[h->in_addr].len > 0)
+		smtp_header_addr_byte(h, ',');
 	if (n == 8 && strncasecmp(h->name, "received", 8) == 0 &&
 	    h->received < UINT_MAX)
 		h->received++;
@@ -147,13 +188,13 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 			if (c == ' ' || c == '\t') {
 				/* a folded line: same field (RFC 5322 2.2.3) */
 				h->state = SMTP_HDR_LINE;
-				if (h->in_from)
-					smtp_header_from_byte(h, c);
+				if (h->in_addr >= 0)
+					smtp_header_addr_byte(h, c);
 				if (h->in_dt)
 					smtp_header_dt_byte(h, c);
 			} else {
 				smtp_header_dt_end(h);
-				h->in_from = false;
+				h->in_addr = -1;
 				h->name[0] = (char)c;
 				h->name_len = 1;
 				h->state = SMTP_HDR_NAME;
@@ -174,8 +215,8 @@ smtp_header_scan(struct smtp_header *h, const unsigned char *p, size_t n)
 		case SMTP_HDR_LINE:
 			if (c == '\n')
 				h->state = SMTP_HDR_BOL;
-			else if (h->in_from && c != '\r')
-				smtp_header_from_byte(h, c);
+			else if (h->in_addr >= 0 && c != '\r')
+				smtp_header_addr_byte(h, c);
 			else if (h->in_dt && c != '\r')
 				smtp_header_dt_byte(h, c);
 			break;

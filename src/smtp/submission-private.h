@@ -4,7 +4,8 @@
  *   submission-service.c  services, policy table, EHLO keywords, teardown
  *   submission-auth.c     the AUTH command and its SASL exchange
  *   submission-sender.c   MAIL FROM: the account's address or alias
- *   submission-header.c   end of header: From: check, added fields
+ *   submission-header.c   end of header: From:, Sender:, Resent-From:,
+ *                         Resent-Sender: checks, added fields
  *   submission-owner.c    which addresses an account owns (no session)
  *   submission-fields.c   Date and Message-ID fields (no session) */
 #ifndef TERN_SUBMISSION_PRIVATE_H

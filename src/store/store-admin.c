@@ -958,6 +958,18 @@ expand(struct store *s, struct db *db, const char *addr, int depth,
 		return STORE_ENOTFOUND;
 	if ((ret = expand_exact(s, db, addr, depth, r)) != 0)
 		goto out;
+	/* postmaster@, abuse@ without an account or alias of their own */
+	{
+		char *role = NULL;
+
+		ret = store_role_target(s, db, addr, &role);
+		if (ret > 0) {
+			ret = expand_exact(s, db, role, depth + 1, r);
+			free(role);
+		}
+		if (ret != 0)
+			goto out;
+	}
 	/* plus-addressing: user+tag@d → user@d */
 	if (s->plus_sep[0] != '\0') {
 		size_t cut = strcspn(addr, s->plus_sep);

@@ -169,10 +169,23 @@ struct store_watch {
 	struct store_watch *next;
 };
 
+/* store-role.c: check and keep the postmaster/abuse targets (store_open) */
+int store_role_targets(struct store *s, const struct store_settings *set,
+		       char **error_r);
+/* store-role.c: where a role address (normalized postmaster@ or abuse@
+ * of a local domain, which has no account or alias of its own) goes:
+ * 1 and a malloc'd local address in *target_r, 0 when it is no role or
+ * the role has no (local) target, < 0 a store error. */
+int store_role_target(struct store *s, struct db *db, const char *addr,
+		      char **target_r);
+
 struct store {
 	const struct store_backend *be;
 	char *data_dir;
 	char *plus_sep;
+	char *postmaster;	/* normalized role targets; NULL: default */
+	char *abuse;
+	bool role_warned;	/* a non-local role target was logged */
 	uint64_t max_message_size;
 	bool no_fsync;
 	bool use_syncfs;

@@ -712,6 +712,8 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->c_tail = &s->c_head;
 	pthread_key_create(&s->rkey, NULL);
 
+	if ((ret = store_role_targets(s, set, error_r)) < 0)
+		goto fail;
 	if (mkdir_p(s->data_dir) < 0) {
 		if (error_r)
 			*error_r = xasprintf("mkdir %s: %s", s->data_dir,
@@ -836,5 +838,7 @@ store_close(struct store **sp)
 	free(s->c_changed);
 	free(s->data_dir);
 	free(s->plus_sep);
+	free(s->postmaster);
+	free(s->abuse);
 	free(s);
 }

@@ -102,6 +102,12 @@ struct store_settings {
 	 * NULL means "+"; "" disables plus-addressing. Any of the
 	 * characters in the string separates (e.g. "+-"). */
 	const char *plus_separator;
+	/* role addresses (RFC 5321 4.5.1, RFC 2142): a local account or
+	 * alias that receives postmaster@ (abuse@) of every local domain
+	 * that has no account or alias of that name. postmaster NULL or
+	 * "": the first account created; abuse NULL or "": none. */
+	const char *postmaster;
+	const char *abuse;
 	/* largest message accepted by store_blob_write(); 0: no limit */
 	uint64_t max_message_size;
 	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
@@ -194,8 +200,10 @@ struct store_resolved {
 };
 
 /* Resolve a recipient address (what RCPT TO names) of a local domain.
- * Order: exact account; exact alias; with plus-addressing, the same
- * two for the address without "+tag"; catch-all alias "@domain".
+ * Order: exact account; exact alias; for postmaster@ and abuse@, the
+ * role's target (store_settings.postmaster/abuse: a local account or
+ * alias); with plus-addressing, the same two for the address without
+ * "+tag"; catch-all alias "@domain".
  * Aliases expand recursively (targets may be accounts, other aliases
  * or remote addresses; depth limit 8, at most 1000 targets: else
  * STORE_ELOOP). Disabled accounts still receive mail.
@@ -331,6 +339,14 @@ int store_blob_begin(struct store *store, struct store_blob **blob_r);
  * max_message_size: the blob stays unusable, abort it) */
 int store_blob_write(struct store_blob *blob, const void *data, size_t len);
 uint64_t store_blob_size(const struct store_blob *blob);
+/* Identity of a message for duplicate checks (`tern import`): its size
+ * and Message-ID, or without a Message-ID its size, Date, From and
+ * Subject. store_blob_identity finishes the blob's parse (call it when
+ * every byte is written); store_mailbox_identities lists the identity of
+ * every message in a mailbox (synchronous read). malloc'd strings. */
+char *store_blob_identity(struct store_blob *blob);
+int store_mailbox_identities(struct store *store, int64_t mailbox_id,
+			     struct store_strlist *out);
 /* remove the tmp file; *blob = NULL; NULL-safe */
 void store_blob_abort(struct store_blob **blob);
 

@@ -132,6 +132,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e1 != e2 || h1.seen != h2.seen ||
 		    smtp_header_done(&h1) != smtp_header_done(&h2))
 			abort();
+		for (int i = 0; i < SMTP_HDR_ADDR_N; i++)
+			if (h1.addr[i].len != h2.addr[i].len ||
+			    h1.addr[i].over != h2.addr[i].over ||
+			    memcmp(h1.addr[i].v, h2.addr[i].v, h1.addr[i].len))
+				abort();
 	}
 
 	/* BDAT: the input as one chunk of half its size, fed in pieces */

@@ -286,3 +286,82 @@ def test_starttls_discards_pipelined_plaintext(tern):
     tls.sendall(b"NOOP\r\n")
     assert tls.recv(100).startswith(b"250")
     tls.close()
+
+
+def test_account_password_policy(tmp_path):
+    """Passwords shorter than auth.min_password_length (default 8,
+    counted in characters) are refused; common ones are accepted with a
+    warning; every change says what it did."""
+    t = Tern(tmp_path)
+
+    def add(addr, pw, *cmd):
+        return t.cli("account", *(cmd or ("add",)), addr, "--password-stdin",
+                     input=pw + "\n", check=False)
+    p = add("carol@example.test", "short")
+    assert p.returncode == 1
+    assert "at least 8 characters" in p.stderr, p.stderr
+    assert "carol" not in t.cli("account", "list").stdout
+    # seven two-byte characters are seven characters
+    assert add("carol@example.test", "äöüäöüä").returncode == 1
+    p = add("carol@example.test", "äöüäöüäö")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "account carol@example.test added\n"
+    assert "warning" not in p.stderr
+    p = add("dave@example.test", "Password1")
+    assert p.returncode == 0
+    assert "warning" in p.stderr and "common" in p.stderr, p.stderr
+    p = add("dave@example.test", "1234567", "passwd")
+    assert p.returncode == 1 and "at least 8 characters" in p.stderr
+    p = add("dave@example.test", "a-much-better-one", "passwd")
+    assert p.returncode == 0 and p.stderr == ""
+    assert p.stdout == "password of dave@example.test changed\n"
+    # the minimum comes from the config
+    (tmp_path / "t2").mkdir()
+    t2 = Tern(tmp_path / "t2", extra="[auth]\nmin_password_length = 12\n")
+    p = t2.cli("account", "add", "erin@example.test", "--password-stdin",
+               input="elevenchars\n", check=False)
+    assert p.returncode == 1 and "at least 12 characters" in p.stderr
+
+
+def test_admin_commands_say_what_they_did(tmp_path):
+    t = Tern(tmp_path)
+    t.add_account("carol@example.test", "carol-pw-123")
+
+    def out(*args):
+        p = t.cli(*args)
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+        return p.stdout
+    assert out("domain", "add", "other.test") == "domain other.test added\n"
+    assert out("alias", "add", "info@example.test", "carol@example.test") == \
+        "alias info@example.test -> carol@example.test added\n"
+    assert out("alias", "remove", "info@example.test") == \
+        "alias info@example.test removed\n"
+    assert out("account", "quota", "carol@example.test", "10M", "1000") == \
+        "quota of carol@example.test set to 10485760 bytes, 1000 messages\n"
+    assert out("account", "disable", "carol@example.test") == \
+        "account carol@example.test disabled\n"
+    assert out("account", "enable", "carol@example.test") == \
+        "account carol@example.test enabled\n"
+    assert out("account", "remove", "carol@example.test") == \
+        "account carol@example.test removed\n"
+    assert out("domain", "remove", "other.test") == \
+        "domain other.test removed\n"
+
+
+def test_help_lists_every_flag():
+    p = tern_cmd("help")
+    assert p.returncode == 0
+    for flag in ("-c FILE", "--version", "--domain", "--hostname", "--user",
+                 "--force", "--password-stdin", "--mailbox", "account add",
+                 "account passwd", "account quota", "alias remove",
+                 "queue show|retry|delete", "export ACCOUNT PATH [--force]"):
+        assert flag in p.stdout, flag
+    # each command's own usage lists its flags
+    for args, flags in ((("account",), ("--password-stdin",)),
+                        (("account", "help"), ("--password-stdin",)),
+                        (("import",), ("--mailbox",)),
+                        (("export",), ("--force",)),
+                        (("init",), ("--force", "--domain", "--user"))):
+        p = tern_cmd(*args)
+        for flag in flags:
+            assert flag in p.stderr + p.stdout, (args, flag)

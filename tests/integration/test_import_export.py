@@ -494,3 +494,66 @@ def test_export_refuses_non_empty(t, tmp_path):
     # an existing empty folder is fine
     os.makedirs(tmp_path / "emptyout")
     export(t, ALICE[0], tmp_path / "emptyout")
+
+
+DUPS = re.compile(r"(\d+) duplicates? already there")
+
+
+def test_import_twice_skips_duplicates(t, tmp_path):
+    """Running the same import again adds nothing: a message whose
+    Message-ID (or, without one, Date, From and Subject) and size are
+    already in the target mailbox is skipped, and the summary says so."""
+    mbox = tmp_path / "mbox"
+    put(str(mbox), MBOX.replace(b"Subject: first\n",
+                                b"Message-ID: <first@example.org>\n"
+                                b"Subject: first\n"))
+    src = tmp_path / "Maildir"
+    make_maildir(str(src))
+    p = t.cli("import", ALICE[0], str(mbox))
+    assert summary(p) == (5, 1, 0) and DUPS.search(p.stdout).group(1) == "0"
+    p = t.cli("import", ALICE[0], str(mbox))
+    assert summary(p) == (0, 1, 0) and p.returncode == 0
+    assert DUPS.search(p.stdout).group(1) == "5", p.stdout
+    p = t.cli("import", ALICE[0], str(src))
+    assert summary(p) == (8, 4, 0), p.stdout + p.stderr
+    p = t.cli("import", ALICE[0], str(src))
+    assert summary(p) == (0, 4, 0) and DUPS.search(p.stdout).group(1) == "8"
+    got = export(t, ALICE[0], tmp_path / "out")
+    assert len(got["INBOX"]) == 5 + 5
+    assert len(got["Work"]) == 1 and len(got["Work/Projects"]) == 1
+    # another mailbox is another place: imported there
+    p = t.cli("import", ALICE[0], str(mbox), "--mailbox", "Old")
+    assert summary(p)[0] == 5
+    # same Message-ID, other size: another message; same headers and
+    # size without a Message-ID: the same one
+    put(str(mbox), MBOX.replace(b"Subject: first\n",
+                                b"Message-ID: <first@example.org>\n"
+                                b"Subject: first\n").replace(
+        b"Subject: no body\n", b"Subject: no body\nX-Extra: 1\n"))
+    p = t.cli("import", ALICE[0], str(mbox))
+    assert summary(p)[0] == 1 and DUPS.search(p.stdout).group(1) == "4"
+    # a duplicate inside one source is only imported once
+    twice = tmp_path / "twice"
+    one = b"From x@y Mon Jan  1 00:00:00 2024\nMessage-ID: <dup@x>\n" \
+          b"Subject: dup\n\nbody\n\n"
+    put(str(twice), one + one)
+    p = t.cli("import", BOB[0], str(twice))
+    assert summary(p)[0] == 1 and DUPS.search(p.stdout).group(1) == "1"
+
+
+def test_export_imported_back_adds_nothing(t, tmp_path):
+    """Mail delivered by SMTP is served with its Return-Path and
+    Delivered-To prefix, which an export writes: importing that export
+    back into the same account finds every message already there."""
+    import smtplib
+    t.start()
+    with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=10) as s:
+        for i in range(3):
+            s.sendmail("x@remote.example", [ALICE[0]],
+                       b"From: x@remote.example\r\nSubject: s%d\r\n"
+                       b"Message-ID: <s%d@remote.example>\r\n\r\nhi\r\n"
+                       % (i, i))
+    assert t.stop() == 0
+    t.cli("export", ALICE[0], str(tmp_path / "out"))
+    p = t.cli("import", ALICE[0], str(tmp_path / "out"))
+    assert summary(p)[0] == 0 and DUPS.search(p.stdout).group(1) == "3"

@@ -1,5 +1,6 @@
 """SMTP server (port 25): protocol, extensions, recipients, delivery into
 the store. Real clients: smtplib and raw sockets (smtputil.Raw)."""
+import imaplib
 import smtplib
 import socket
 import time
@@ -110,9 +111,9 @@ def test_recipients(tern_factory):
         assert s.rcpt("ALICE@Example.Test")[0] == 250
         assert s.data(message("alias"))[0] == 250
         # the null sender is accepted; Postmaster without a domain
-        # resolves like postmaster@<local domain>
+        # resolves like postmaster@<local domain> (RFC 5321 4.5.1)
         assert s.mail("<>")[0] == 250
-        assert s.rcpt("Postmaster")[0] == 550
+        assert s.rcpt("Postmaster")[0] == 250
     # bob once (plus-address and alias), alice once (alias and address)
     assert len(inbox(t, A)) == 1 and len(inbox(t, B)) == 1
     assert b"Delivered-To: bob@example.test\r\n" in inbox(t, B)[0]
@@ -123,6 +124,89 @@ def test_recipients(tern_factory):
                           message("catchall")) == {}
     assert inbox(t, A)[1].startswith(b"Return-Path: <>\r\n")
     assert len(inbox(t, B)) == 2
+
+
+def imap_subjects(t, user, pw):
+    """Subjects in the account's INBOX, as an IMAP client sees them."""
+    m = imaplib.IMAP4("127.0.0.1", t.port("imap"))
+    try:
+        m.login(user, pw)
+        m.select("INBOX", readonly=True)
+        typ, data = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        if data == [None]:
+            return []
+        return sorted(d[1].decode().strip()[len("Subject: "):]
+                      for d in data if isinstance(d, tuple))
+    finally:
+        m.logout()
+
+
+def test_postmaster_every_local_domain(tern_factory):
+    """RFC 5321 4.5.1: postmaster@ every local domain and the bare
+    <Postmaster> are accepted on port 25 (no auth) and reach, by default,
+    the first account created; a postmaster@ of another domain is still
+    never relayed, and abuse@ is refused until configured."""
+    t = start(tern_factory)
+    t.cli("domain", "add", "other.test")
+    with smtp(t) as s:
+        assert s.sendmail("sender@remote.example", ["postmaster@example.test"],
+                          message("pm1")) == {}
+        assert s.sendmail("", ["PostMaster@Other.Test"], message("pm2")) == {}
+        assert s.sendmail("sender@remote.example", ["<Postmaster>"],
+                          message("pm3")) == {}
+        # the server's own host name, not a mail domain here
+        assert s.sendmail("sender@remote.example",
+                          ["postmaster@MAIL.example.test"],
+                          message("pm4")) == {}
+        assert s.mail("sender@remote.example")[0] == 250
+        assert s.rcpt("postmaster@elsewhere.example")[0] == 554
+        assert s.rcpt("someone@mail.example.test")[0] == 554
+        assert s.rcpt("abuse@mail.example.test")[0] == 554
+        assert s.rcpt("abuse@example.test")[0] == 550
+        s.rset()
+    assert imap_subjects(t, *ALICE) == ["pm1", "pm2", "pm3", "pm4"]
+    assert imap_subjects(t, *BOB) == []
+    assert queue_rcpts(t) == []
+
+
+def test_postmaster_and_abuse_configured(tern_factory):
+    """[smtp] postmaster and abuse name the target; an account or alias
+    called postmaster@domain wins over it."""
+    t = start(tern_factory, extra="[smtp]\npostmaster = bob@example.test\n"
+              "abuse = security@example.test\n")
+    t.cli("domain", "add", "other.test")
+    t.cli("alias", "add", "security@example.test", A)
+    t.cli("alias", "add", "postmaster@other.test", A)
+    with smtp(t) as s:
+        for rcpt, subject in (("postmaster@example.test", "to-pm"),
+                              ("Postmaster", "to-bare-pm"),
+                              ("ABUSE@example.test", "to-abuse"),
+                              ("abuse@other.test", "to-abuse-other"),
+                              ("postmaster@other.test", "to-pm-alias")):
+            assert s.sendmail("x@remote.example", [rcpt],
+                              message(subject)) == {}, rcpt
+    assert imap_subjects(t, *BOB) == ["to-bare-pm", "to-pm"]
+    assert imap_subjects(t, *ALICE) == ["to-abuse", "to-abuse-other",
+                                        "to-pm-alias"]
+
+
+def test_postmaster_target_never_relays(tern_factory):
+    """A target outside the local domains is ignored (logged), not relayed
+    to: port 25 stays closed to relaying."""
+    t = start(tern_factory, extra="[smtp]\npostmaster = root@remote.example\n")
+    with smtp(t) as s:
+        s.ehlo()
+        assert s.mail("x@remote.example")[0] == 250
+        assert s.rcpt("postmaster@example.test")[0] == 550
+        assert s.rcpt("Postmaster")[0] == 550
+    assert queue_rcpts(t) == []
+    assert "postmaster target root@remote.example is not local" in t.log()
+
+
+def test_postmaster_bad_address_is_refused_at_start(tern_factory):
+    t = tern_factory(extra="[smtp]\npostmaster = not an address\n")
+    p = t.cli("serve", check=False)
+    assert p.returncode != 0 and "smtp.postmaster" in p.stderr
 
 
 def test_pipelined_transactions(tern):
@@ -229,7 +313,7 @@ def test_bdat_failed_transaction_answers_until_last(tern_factory):
 
 
 def test_smtputf8(tern_factory):
-    t = start(tern_factory, accounts=(ALICE, ("j\u00f6rg@example.test", "pw")))
+    t = start(tern_factory, accounts=(ALICE, ("j\u00f6rg@example.test", "joerg-secret-pw")))
     r = Raw(t)
     r.cmd("EHLO u.example")
     # without SMTPUTF8, no UTF-8 in addresses

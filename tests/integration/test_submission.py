@@ -463,6 +463,46 @@ def test_forged_from_header_refused(tern):
     assert 'submission from refused' in tern.log()
 
 
+def test_forged_sender_and_resent_headers_refused(tern):
+    """Sender:, Resent-From: and Resent-Sender: name who is responsible
+    for a message as much as From: does (RFC 5322 3.6.2, 3.6.6): the
+    same ownership rule applies to each (issue 11 item 9)."""
+    tern.cli("alias", "add", "team@example.test", A)
+    s = login(tern)
+    for field in ("Sender", "Resent-From", "Resent-Sender", "SENDER"):
+        for bad in (B, '"Alice" <%s>' % B, "%s, %s" % (A, B),
+                    "x@other.example", ""):
+            with pytest.raises(smtplib.SMTPDataError) as e:
+                s.sendmail(A, [B], msg("forged %s" % field,
+                                       extra="%s: %s\r\n" % (field, bad)))
+            assert e.value.smtp_code == 553, (field, bad)
+            assert e.value.smtp_error.startswith(
+                b"5.7.1 %s: header address not owned" % field.title().encode()), \
+                (field, bad, e.value.smtp_error)
+    # folded, and split over two fields of the same name
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        s.sendmail(A, [B], msg("folded forged", extra="Sender: Alice\r\n"
+                               " <%s>\r\nSender: %s\r\n" % (A, B)))
+    assert e.value.smtp_code == 553
+    # the account's own addresses, +tags and aliases pass
+    s.sendmail(A, [B], msg("own sender", extra="Sender: Alice <%s>\r\n"
+                           "Resent-From: alice+x@example.test\r\n"
+                           "Resent-Sender:\r\n <team@example.test>\r\n" % A))
+    s.quit()
+    assert len(pop_messages(tern)) == 1
+    assert "submission sender-field refused" in tern.log()
+    assert "field=resent-sender" in tern.log()
+
+
+def test_sender_header_mismatch_allowed_by_config(tern_factory):
+    t = start(tern_factory, extra="[smtp]\nallow_sender_mismatch = yes\n")
+    s = login(t)
+    s.sendmail(A, [B], msg("sender mismatch", extra="Sender: %s\r\n"
+                           "Resent-From: x@other.example\r\n" % B))
+    s.quit()
+    pop_one(t, "sender mismatch")
+
+
 def test_forged_from_refused_after_all_data_bdat(tern):
     r = raw_tls(tern)
     assert r.cmd("AUTH PLAIN " + b64("\0%s\0%s" % (A, APW)))[0] == 235

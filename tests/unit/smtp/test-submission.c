@@ -30,8 +30,9 @@ from_scan(const char *msg, size_t step, struct smtp_header *h)
 static bool
 from_is(const struct smtp_header *h, const char *want)
 {
-	return h->from_len == strlen(want) &&
-	       memcmp(h->from, want, h->from_len) == 0;
+	const struct smtp_header_addr *a = &h->addr[SMTP_HDR_ADDR_FROM];
+
+	return a->len == strlen(want) && memcmp(a->v, want, a->len) == 0;
 }
 
 TEST(submission_header_keeps_from)
@@ -42,14 +43,28 @@ TEST(submission_header_keeps_from)
 		from_scan("Subject: from: x\r\nFROM : \"A\r\n B\" <a@b>\r\n"
 			  "\tc\r\nTo: d@e\r\n\r\nFrom: body@x\r\n", step, &h);
 		CHECK(from_is(&h, " \"A B\" <a@b>\tc"));
-		CHECK(!h.from_over);
+		CHECK(!h.addr[SMTP_HDR_ADDR_FROM].over);
 		/* two From: fields: both kept, comma separated */
 		from_scan("From: a@b\r\nX: y\r\nFrom: c@d\r\n\r\n", step, &h);
 		CHECK(from_is(&h, " a@b, c@d"));
 		/* Fromx: and X-From: are other fields */
 		from_scan("Fromx: a@b\r\nX-From: c@d\r\n\r\n", step, &h);
-		CHECK_INT(h.from_len, 0);
+		CHECK_INT(h.addr[SMTP_HDR_ADDR_FROM].len, 0);
 		CHECK_INT(h.seen, 0);
+		/* Sender:, Resent-From:, Resent-Sender: kept apart */
+		from_scan("Resent-from: r@s\r\nSender: a@b\r\n"
+			  "RESENT-SENDER :\r\n t@u\r\nFrom: c@d\r\n"
+			  "Resent-Sender: v@w\r\n\r\n", step, &h);
+		CHECK(from_is(&h, " c@d"));
+		CHECK_INT(h.seen, SMTP_HDR_FROM | SMTP_HDR_SENDER |
+			  SMTP_HDR_RESENT_FROM | SMTP_HDR_RESENT_SENDER);
+		CHECK(h.addr[SMTP_HDR_ADDR_SENDER].len == 4 &&
+		      !memcmp(h.addr[SMTP_HDR_ADDR_SENDER].v, " a@b", 4));
+		CHECK(h.addr[SMTP_HDR_ADDR_RESENT_FROM].len == 4 &&
+		      !memcmp(h.addr[SMTP_HDR_ADDR_RESENT_FROM].v, " r@s", 4));
+		CHECK(h.addr[SMTP_HDR_ADDR_RESENT_SENDER].len == 9 &&
+		      !memcmp(h.addr[SMTP_HDR_ADDR_RESENT_SENDER].v,
+			      " t@u, v@w", 9));
 	}
 }
 
@@ -62,8 +77,8 @@ TEST(submission_header_from_too_long)
 	memset(msg + 6, 'a', SMTP_HDR_FROM_MAX);
 	strcpy(msg + 6 + SMTP_HDR_FROM_MAX, "@b\r\n\r\n");
 	from_scan(msg, 7, &h);
-	CHECK(h.from_over);
-	CHECK_INT(h.from_len, SMTP_HDR_FROM_MAX);
+	CHECK(h.addr[SMTP_HDR_ADDR_FROM].over);
+	CHECK_INT(h.addr[SMTP_HDR_ADDR_FROM].len, SMTP_HDR_FROM_MAX);
 	CHECK(smtp_header_done(&h));
 	free(msg);
 }
