@@ -266,7 +266,11 @@ class PowercutFS:
         # always read-write (fsync reads back through this handle); no
         # O_APPEND: writes come with their offset from the kernel
         fl = flags & ~(os.O_ACCMODE | os.O_APPEND | os.O_CREAT | os.O_EXCL)
-        return os.open(self._p(path), fl | os.O_RDWR)
+        with self.mu:
+            fd = os.open(self._p(path), fl | os.O_RDWR)
+            if flags & os.O_TRUNC:
+                self._mark(self._id(os.fstat(fd)), 0, INF)
+            return fd
 
     def create(self, path, mode, fi=None):
         with self.mu:
