@@ -43,7 +43,7 @@ int
 store_blob_dirs(struct store *s, char **error_r)
 {
 	char path[32];
-	int fd;
+	int fd, up;
 
 	if (mkdirat(AT_FDCWD, s->data_dir, 0700) < 0 && errno != EEXIST)
 		goto fail;
@@ -70,13 +70,21 @@ store_blob_dirs(struct store *s, char **error_r)
 		if (fstatat(s->blobs_dirfd, path, &st, 0) == 0)
 			s->blob_dir_durable[i] = true;
 	}
-	/* make the directory skeleton durable once */
+	/* make the directory skeleton durable once, the data folder's own
+	 * entry too (tern init or the CLI may have made it, unsynced) */
 	if (store_fsync(s, s->blobs_dirfd) < 0 ||
 	    store_fsync(s, s->tmp_dirfd) < 0 || store_fsync(s, fd) < 0) {
 		close(fd);
 		goto fail;
 	}
+	up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(fd);
+	if (up < 0 || store_fsync(s, up) < 0) {
+		if (up >= 0)
+			close(up);
+		goto fail;
+	}
+	close(up);
 	return 0;
 fail:
 	if (error_r)
