@@ -32,6 +32,7 @@ process leaves the page cache behind.
 """
 import os
 import re
+import shutil
 import smtplib
 import sqlite3
 import threading
@@ -65,12 +66,18 @@ def powercut(tmp_path):
     if why:
         pytest.skip(why)
     t = Tern(tmp_path / "t", extra=EXTRA)
+    # the mount is the disk; tern makes its data folder on it (a folder
+    # it creates must be durable in its parent too)
     fs = Powercut(str(tmp_path / "backing"), str(tmp_path / "shadow"),
-                  t.data_dir, str(tmp_path / "powercut_fs.log"))
-    # whatever init left in data/ moves under the mount
-    for name in os.listdir(t.data_dir):
-        os.rename(os.path.join(t.data_dir, name),
-                  os.path.join(fs.backing, name))
+                  os.path.join(t.dir, "disk"),
+                  str(tmp_path / "powercut_fs.log"))
+    shutil.rmtree(t.data_dir)     # init's, not used
+    t.data_dir = os.path.join(fs.mnt, "data")
+    with open(t.conf) as f:
+        text = f.read()
+    with open(t.conf, "w") as f:
+        f.write(re.sub(r"(?m)^data_dir = .*$", "data_dir = " + t.data_dir,
+                       text))
     fs.mount()
     try:
         yield t, fs
@@ -360,6 +367,7 @@ def check(t, seen):
 
 def test_power_cut_loses_nothing_acknowledged(powercut):
     t, fs = powercut
+    t.cli("domain", "add", t.domain)
     for acct in (ALICE, BOB, (C, CPW)):
         t.add_account(*acct)
     t.start()
