@@ -226,11 +226,10 @@ class PowercutFS:
             raise self.fuse.FuseOSError(e.errno or errno.EIO)
 
     def _attrs(self, st):
-        keys = ("st_mode", "st_nlink", "st_uid", "st_gid", "st_size",
-                "st_atime", "st_mtime", "st_ctime", "st_ino")
-        d = {k: getattr(st, k) for k in keys}
+        d = {k: getattr(st, k) for k in ("st_mode", "st_nlink", "st_uid",
+                                         "st_gid", "st_size", "st_ino")}
         for k in ("st_atime", "st_mtime", "st_ctime"):
-            d[k] = getattr(st, k + "_ns") if hasattr(st, k + "_ns") else d[k]
+            d[k] = getattr(st, k + "_ns")       # use_ns
         return d
 
     def getattr(self, path, fh=None):
