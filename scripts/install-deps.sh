@@ -8,6 +8,8 @@ PKGS="gcc clang make pkg-config libuv1-dev libssl-dev libsqlite3-dev
 libunbound-dev libsodium-dev zlib1g-dev openssl ca-certificates
 python3 python3-pytest swaks fetchmail isync unbound dnsmasq-base
 postfix iproute2 libclang-rt-14-dev"
+# power-cut tests (tests/integration/powercut_fs.py): a FUSE file system
+PKGS="$PKGS python3-fusepy fuse3"
 
 missing=""
 for p in $PKGS; do

@@ -43,7 +43,7 @@ int
 store_blob_dirs(struct store *s, char **error_r)
 {
 	char path[32];
-	int fd;
+	int fd, up;
 
 	if (mkdirat(AT_FDCWD, s->data_dir, 0700) < 0 && errno != EEXIST)
 		goto fail;
@@ -61,15 +61,30 @@ store_blob_dirs(struct store *s, char **error_r)
 		close(fd);
 		goto fail;
 	}
-	/* blobs/xx/ are created on first use (store_blob_commit) */
-	(void)path;
-	/* make the directory skeleton durable once */
+	/* blobs/xx/ are created on first use (blob_create_file); those
+	 * here now are durable after the fsync of blobs/ below */
+	for (int i = 0; i < 256; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%02x", (unsigned)i);
+		if (fstatat(s->blobs_dirfd, path, &st, 0) == 0)
+			s->blob_dir_durable[i] = true;
+	}
+	/* make the directory skeleton durable once, the data folder's own
+	 * entry too (tern init or the CLI may have made it, unsynced) */
 	if (store_fsync(s, s->blobs_dirfd) < 0 ||
 	    store_fsync(s, s->tmp_dirfd) < 0 || store_fsync(s, fd) < 0) {
 		close(fd);
 		goto fail;
 	}
+	up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(fd);
+	if (up < 0 || store_fsync(s, up) < 0) {
+		if (up >= 0)
+			close(up);
+		goto fail;
+	}
+	close(up);
 	return 0;
 fail:
 	if (error_r)
@@ -110,7 +125,6 @@ blob_create_file(struct store *s, struct store_blob *b)
 				break;
 			/* its entry in blobs/ is made durable by the sync
 			 * thread, not here on the caller's thread */
-			b->new_dir = true;
 			b->fd = openat(s->blobs_dirfd, b->tmpname,
 				       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 				       0600);
@@ -293,9 +307,18 @@ blob_make_durable(struct store *s, struct store_blob *b)
 			  strerror(errno));
 		return -1;
 	}
-	if (b->new_dir && fsync(s->blobs_dirfd) < 0) {
-		log_error(0, "store: fsync blobs/: %s", strerror(errno));
-		return -1;
+	/* blobs/xx may be new, made by this blob or by another one whose
+	 * sync has not run yet (or another process): until an fsync of
+	 * blobs/ after its mkdir, a power cut can lose the folder */
+	if (!__atomic_load_n(&s->blob_dir_durable[b->id % 256],
+			     __ATOMIC_ACQUIRE)) {
+		if (fsync(s->blobs_dirfd) < 0) {
+			log_error(0, "store: fsync blobs/: %s",
+				  strerror(errno));
+			return -1;
+		}
+		__atomic_store_n(&s->blob_dir_durable[b->id % 256], true,
+				 __ATOMIC_RELEASE);
 	}
 	snprintf(dir, sizeof(dir), "%02x", (unsigned)(b->id % 256));
 	dfd = openat(s->blobs_dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -420,9 +443,16 @@ blob_new_id(struct store *s, struct store_blob *b)
 		blob_path(b->id, from, sizeof(from));
 		blob_path(id, to, sizeof(to));
 		snprintf(dir, sizeof(dir), "%02x", (unsigned)(id % 256));
-		if (mkdirat(s->blobs_dirfd, dir, 0700) == 0 &&
-		    store_fsync(s, s->blobs_dirfd) < 0)
+		if (mkdirat(s->blobs_dirfd, dir, 0700) < 0 && errno != EEXIST)
 			return STORE_EIO;
+		/* (made now, or by another thread not yet synced) */
+		if (!__atomic_load_n(&s->blob_dir_durable[id % 256],
+				     __ATOMIC_ACQUIRE)) {
+			if (store_fsync(s, s->blobs_dirfd) < 0)
+				return STORE_EIO;
+			__atomic_store_n(&s->blob_dir_durable[id % 256], true,
+					 __ATOMIC_RELEASE);
+		}
 		if (renameat(s->blobs_dirfd, from, s->blobs_dirfd, to) < 0)
 			return STORE_EIO;
 		dfd = openat(s->blobs_dirfd, dir,

@@ -193,6 +193,10 @@ struct store {
 	uint64_t max_mailboxes;	/* per account; 0: no limit */
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
+	/* blobs/xx known to be durable in blobs/ (atomic): a folder that
+	 * another thread has just created is not, until an fsync of blobs/
+	 * that began after its mkdir */
+	bool blob_dir_durable[256];
 	int tmp_dirfd;		/* DATA_DIR/tmp */
 	int lock_fd;		/* DATA_DIR/lock: flock, shared while open */
 
@@ -267,7 +271,6 @@ struct store_blob {
 	int64_t id;		/* file blobs/xx/<id>, from store_blob_begin */
 	int sync_state;		/* 0 queued/not yet, 1 durable, -1 failed */
 	bool in_db;		/* row inserted by store_blob_commit */
-	bool new_dir;		/* created blobs/xx: fsync blobs/ too */
 	bool has_file;		/* else the bytes are in mem (inline) */
 	struct buf mem;		/* inline body, <= store->inline_max */
 	/* line ends, counted as the bytes stream in (store_crlf_size) */

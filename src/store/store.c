@@ -636,8 +636,28 @@ writer_main(void *arg)
 /* ------------------------------------------------------------------ */
 /* open / close                                                       */
 
+/* mkdir(path), durable in its parent when made here: without the
+ * parent's fsync a power cut can lose the folder and all below it */
 static int
-mkdir_p(const char *path)
+mkdir_durable(struct store *s, const char *path)
+{
+	char *up;
+	int fd, ret;
+
+	if (mkdir(path, 0700) < 0)
+		return errno == EEXIST ? 0 : -1;
+	up = xasprintf("%s/..", path);
+	fd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(up);
+	if (fd < 0)
+		return -1;
+	ret = store_fsync(s, fd);
+	close(fd);
+	return ret;
+}
+
+static int
+mkdir_p(struct store *s, const char *path)
 {
 	char *p = xstrdup(path);
 
@@ -645,13 +665,13 @@ mkdir_p(const char *path)
 		if (*q != '/')
 			continue;
 		*q = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		if (mkdir_durable(s, p) < 0) {
 			free(p);
 			return -1;
 		}
 		*q = '/';
 	}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+	if (mkdir_durable(s, p) < 0) {
 		free(p);
 		return -1;
 	}
@@ -714,7 +734,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 
 	if ((ret = store_role_targets(s, set, error_r)) < 0)
 		goto fail;
-	if (mkdir_p(s->data_dir) < 0) {
+	if (mkdir_p(s, s->data_dir) < 0) {
 		if (error_r)
 			*error_r = xasprintf("mkdir %s: %s", s->data_dir,
 					     strerror(errno));
