@@ -43,7 +43,7 @@ const struct conf_key conf_keys[] = {
 	K("smtp.abuse", CONF_STRING, smtp.abuse, "", "local account or alias that gets abuse@ every local domain (RFC 2142) unless an account or alias has that name (empty: none)"),
 
 	K("imap.max_line", CONF_SIZE, imap.max_line, "64K", "command line length"),
-	K("imap.max_line_preauth", CONF_SIZE, imap.max_line_preauth, "8K", "before login"),
+	K("imap.max_line_preauth", CONF_SIZE, imap.max_line_preauth, "40K", "before login (RFC 2971: an ID of 30 fields of 1,024 octets fits)"),
 	K("imap.max_literal", CONF_SIZE, imap.max_literal, "50M", "APPEND size (APPENDLIMIT)"),
 	K("imap.max_literal_preauth", CONF_SIZE, imap.max_literal_preauth, "8K", "literal before login"),
 	K("imap.max_args", CONF_NUMBER, imap.max_args, "10000", "arguments in one command"),

@@ -1403,3 +1403,17 @@ def test_special_use_restored_and_create_special_use(tern):
     assert c.ok('LIST "" Everything') == []
     assert c.cmd("CREATE X (USE \\Sent)")[0].startswith(b"BAD")
     assert c.cmd("CREATE X (BOGUS (\\Sent))")[0].startswith(b"BAD")
+
+
+def test_id_of_rfc2971_size_before_login(tern):
+    """RFC 2971: 30 field-value pairs, fields up to 30 octets and values
+    up to 1024, are an ID a client may send before it logs in."""
+    c = Imap(tern)
+    pairs = " ".join('"field-%024d" "%s"' % (i, "v" * 1024) for i in range(30))
+    r, u = c.cmd("ID (%s)" % pairs)
+    assert r.startswith(b"OK"), r
+    assert u and u[0].startswith(b"* ID ("), u
+    # a line beyond the pre-login limit is still refused
+    r, _ = c.cmd("NOOP " + "x" * 50000)
+    assert r.startswith(b"BAD"), r
+    c.login()
