@@ -4,12 +4,14 @@
 #include "auth/sasl.h"
 #include "auth/scram.h"
 #include "auth/throttle.h"
+#include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/server.h"
 #include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -73,6 +75,32 @@ load_fake_scram_key(const struct tern_conf *conf)
 	sodium_memzero(key, sizeof(key));
 	free(path);
 	return 0;
+}
+
+/* Called just after dropping root: a certificate the run user cannot
+ * read loads now (read as root) but not on a SIGHUP after renewal. */
+static void
+warn_tls_unreadable(const struct tern_conf *conf)
+{
+	const char *names[] = { "tls.cert", "tls.key" };
+	const char *paths[] = { conf->tls.cert, conf->tls.key };
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (paths[i][0] == '\0' || access(paths[i], R_OK) == 0)
+			continue;
+		buf_printf(&b, " %s=%s (%s)", names[i], paths[i], strerror(errno));
+	}
+	if (b.len > 0) {
+		struct group *gr = getgrgid(getgid());
+		const char *group = gr ? gr->gr_name : conf->user;
+
+		log_warn(0, "not readable by user %s:%.*s; kill -HUP cannot load a "
+			 "renewed certificate (make them readable by group %s, "
+			 "e.g. root:%s mode 0640)", conf->user, (int)b.len,
+			 (const char *)b.data, group, group);
+	}
+	buf_free(&b);
 }
 
 static void
@@ -148,6 +176,7 @@ cmd_serve(struct cli *cli)
 	char *err = NULL;
 	int rc = 1, lvl;
 	size_t ninit = 0;
+	bool was_root = geteuid() == 0;
 
 	conf = cli_load_conf(cli);
 	if (conf == NULL) {
@@ -158,6 +187,16 @@ cmd_serve(struct cli *cli)
 	s->conf_path = cli->conf_path;
 	lvl = log_level_parse(conf->log_level);
 	log_set_level(lvl >= 0 ? (enum log_level)lvl : LOG_INFO);
+	/* the run user is part of the config: check it before binding */
+	if (cli_check_user(conf) < 0) {
+		conf_free(&s->confs[0]);
+		free(s);
+		return EXIT_CONFIG;
+	}
+	if (geteuid() == 0 && !strcmp(conf->user, "root"))
+		log_warn(0, "running as root (user = root in %s): a bug in tern "
+			 "could reach the whole machine; set user = tern",
+			 conf->path);
 	signal(SIGPIPE, SIG_IGN);
 	/* libuv's pool runs password checks and message reads: 4 threads
 	 * (its default) let a burst of logins stall downloads */
@@ -170,17 +209,19 @@ cmd_serve(struct cli *cli)
 	/* as root: read the key and bind, then drop */
 	s->srv = server_create(&s->loop, &s->env, tern_services, &err);
 	if (s->srv == NULL) {
+		/* the certificate or key the config names: a config error */
 		fprintf(stderr, "tern: %s\n", err);
-		log_error(0, "startup failed error=\"%s\"", err);
+		rc = EXIT_CONFIG;
 		goto out;
 	}
 	if (server_listen(s->srv, &err) < 0) {
 		fprintf(stderr, "tern: cannot listen: %s\n", err);
-		log_error(0, "startup failed error=\"%s\"", err);
 		goto out;
 	}
 	if (cli_drop_privileges(conf) < 0)
 		goto out;
+	if (was_root && strcmp(conf->user, "root") != 0)
+		warn_tls_unreadable(conf);
 
 	set.data_dir = conf->data_dir;
 	set.plus_separator = conf->store.plus_separator;

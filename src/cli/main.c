@@ -16,7 +16,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", cmd_init, "init DIR [--domain D] [--hostname H] [--user U]\n                                         write a working config, data folder and certificate" },
+	{ "init", cmd_init, "init DIR [--domain D] [--hostname H] [--user U] [--data-dir PATH] [--force]\n"
+	  "                                         write a working config, data folder and certificate;\n"
+	  "                                         mail goes to /var/lib/tern when DIR is under /etc,\n"
+	  "                                         else DIR/data; as root, runs as user tern (created)" },
 	{ "serve", cmd_serve, "serve                                  run the server in the foreground" },
 	{ "domain", cmd_domain, "domain add|list|remove [DOMAIN]        local mail domains" },
 	{ "account", cmd_account, "account add|passwd|list|remove|quota|disable|enable (see tern account help)" },

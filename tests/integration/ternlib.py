@@ -10,6 +10,7 @@ temporary folder, for integration tests.
 Every test gets its own folder, ports and process; nothing is shared.
 """
 import os
+import pwd
 import re
 import signal
 import socket
@@ -49,6 +50,15 @@ def free_ports(n, host="127.0.0.1"):
             s.close()
 
 
+def run_user():
+    """The user a test server runs as: pytest's temp folders are private
+    to whoever runs pytest, so as root the config says `user = root`
+    (tern refuses to stay root unless told so), otherwise our own name."""
+    if os.geteuid() == 0:
+        return "root"
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
 def run_cli(conf, *args, input=None, check=True, timeout=60):
     """Run `tern -c CONF ARGS...`; returns the CompletedProcess."""
     p = subprocess.run([TERN_BIN, "-c", conf, *args], input=input,
@@ -61,25 +71,29 @@ def run_cli(conf, *args, input=None, check=True, timeout=60):
 
 class Tern:
     def __init__(self, tmp_path, domain="example.test", protocols=PROTOCOLS,
-                 extra="", address="127.0.0.1", user=""):
+                 extra="", address="127.0.0.1", user=None):
         self.dir = str(tmp_path)
+        self.user = run_user() if user is None else user
         self.domain = domain
         self.address = address
         self.proc = None
         self.log_path = os.path.join(self.dir, "tern.log")
         p = subprocess.run([TERN_BIN, "init", self.dir, "--domain", domain,
-                            "--hostname", "mail." + domain, "--user", user],
+                            "--hostname", "mail." + domain, "--user", self.user],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
         self.conf = os.path.join(self.dir, "tern.conf")
         self.cert = os.path.join(self.dir, "tls", "cert.pem")
         self.data_dir = os.path.join(self.dir, "data")
         self.ports = dict(zip(protocols, free_ports(len(protocols), address)))
-        self.rewrite(extra=extra, user=user)
+        self.rewrite(extra=extra)
 
-    def rewrite(self, extra="", user=""):
+    def rewrite(self, extra="", user=None):
         """Replace init's listeners with ours; append extra config text
-        (which may open sections). user="" keeps the test's own user."""
+        (which may open sections; a key may be set only once)."""
+        if user is not None:
+            self.user = user
+        user = self.user
         text = open(self.conf).read()
         text = re.sub(r"(?m)^listen = .*\n", "", text)
         text = re.sub(r"(?m)^user = .*$", "user = " + user, text)
@@ -92,7 +106,7 @@ class Tern:
         # tests never reach real DNS (or mail servers beyond it): the
         # relay asks a resolver port where nothing answers, so remote
         # mail stays queued (a test with its own DNS overrides this)
-        if "\n[dns]\nresolver = 127.0.0.1@9\n" not in text:
+        if not re.search(r"(?m)^resolver *=", text + "\n" + extra):
             text = text.rstrip("\n") + "\n\n[dns]\nresolver = 127.0.0.1@9\n"
         with open(self.conf, "w") as f:
             f.write(text.rstrip("\n") + "\n\n" + extra + "\n")
