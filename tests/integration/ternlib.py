@@ -59,9 +59,10 @@ def run_user():
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
-def run_cli(conf, *args, input=None, check=True, timeout=60):
-    """Run `tern -c CONF ARGS...`; returns the CompletedProcess."""
-    p = subprocess.run([TERN_BIN, "-c", conf, *args], input=input,
+def run_cli(conf, *args, input=None, check=True, timeout=60, wrap=()):
+    """Run `tern -c CONF ARGS...` (after the wrap command, if any);
+    returns the CompletedProcess."""
+    p = subprocess.run([*wrap, TERN_BIN, "-c", conf, *args], input=input,
                        capture_output=True, text=True, timeout=timeout)
     if check and p.returncode != 0:
         raise AssertionError("tern %s failed (%d): %s%s" %
@@ -71,14 +72,17 @@ def run_cli(conf, *args, input=None, check=True, timeout=60):
 
 class Tern:
     def __init__(self, tmp_path, domain="example.test", protocols=PROTOCOLS,
-                 extra="", address="127.0.0.1", user=None):
+                 extra="", address="127.0.0.1", user=None, wrap=()):
+        """wrap: a command every tern run goes through (e.g. one that
+        enters a private mount namespace); it must exec tern in the end."""
         self.dir = str(tmp_path)
+        self.wrap = list(wrap)
         self.user = run_user() if user is None else user
         self.domain = domain
         self.address = address
         self.proc = None
         self.log_path = os.path.join(self.dir, "tern.log")
-        p = subprocess.run([TERN_BIN, "init", self.dir, "--domain", domain,
+        p = subprocess.run([*self.wrap, TERN_BIN, "init", self.dir, "--domain", domain,
                             "--hostname", "mail." + domain, "--user", self.user],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
@@ -115,7 +119,7 @@ class Tern:
         return self.ports[proto]
 
     def cli(self, *args, input=None, check=True):
-        return run_cli(self.conf, *args, input=input, check=check)
+        return run_cli(self.conf, *args, input=input, check=check, wrap=self.wrap)
 
     def add_account(self, address, password):
         self.cli("account", "add", address, "--password-stdin", input=password + "\n")
@@ -130,7 +134,7 @@ class Tern:
         # a restart appends to the same log: only lines after here count
         self.log_offset = len(self.log())
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([TERN_BIN, "-c", self.conf, "serve"],
+        self.proc = subprocess.Popen([*self.wrap, TERN_BIN, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         if wait_ports:
             self.wait_listening(timeout)
