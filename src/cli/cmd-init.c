@@ -220,6 +220,8 @@ cmd_init(struct cli *cli)
 			return EXIT_USAGE;
 		}
 	}
+	/* the modes below are meant as written (root's umask may be 077) */
+	umask(022);
 	if (mkdir_p(dir, 0755) < 0 || realpath(dir, absdir) == NULL) {
 		fprintf(stderr, "tern init: %s: %s\n", dir, strerror(errno));
 		return 1;
@@ -265,6 +267,12 @@ cmd_init(struct cli *cli)
 		fprintf(f, conf_template, hn, data, user, cert, key);
 		fclose(f);
 		free(hn);
+		/* kill -HUP re-reads it as the run user; others need not
+		 * see a relay password */
+		if (give && (chown(path, 0, pw.pw_gid) < 0 || chmod(path, 0640) < 0)) {
+			fprintf(stderr, "tern init: %s: %s\n", path, strerror(errno));
+			goto out;
+		}
 	}
 	{
 		/* opening the store as the run user gives it the data folder */

@@ -83,6 +83,7 @@ def test_init_for_a_real_domain_on_a_fresh_server(tmp_path):
     assert stat_line(wrap, "/etc/tern/tls") == "root:tern 750"
     assert stat_line(wrap, "/etc/tern/tls/key.pem") == "root:tern 640"
     assert stat_line(wrap, "/etc/tern/tls/cert.pem") == "root:root 644"
+    assert stat_line(wrap, "/etc/tern/tern.conf") == "root:tern 640"
     p = tern_cmd("-c", "/etc/tern/tern.conf", "domain", "list", wrap=wrap)
     assert p.returncode == 0 and p.stdout.split() == ["example.org"], p.stderr
 
