@@ -67,7 +67,8 @@ tls_ctx_create(const struct tern_conf *conf, char **error_r)
 		   TLS1_3_VERSION : TLS1_2_VERSION;
 
 	if (!conf->tls.cert[0] || !conf->tls.key[0]) {
-		*error_r = xstrdup("tls.cert and tls.key are not set");
+		*error_r = conf_key_error(conf, conf->tls.cert[0] ? "tls.key" : "tls.cert",
+					  "not set (tls.cert and tls.key go together)");
 		return NULL;
 	}
 	if ((*error_r = tls_file_check(conf, "tls.cert", conf->tls.cert)) != NULL ||
@@ -85,8 +86,11 @@ tls_ctx_create(const struct tern_conf *conf, char **error_r)
 			      SSL_MODE_RELEASE_BUFFERS);
 	/* no session cache across processes; tickets suffice */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_set_cipher_list(ctx, conf->tls.ciphers) != 1)
-		goto fail;
+	if (SSL_CTX_set_cipher_list(ctx, conf->tls.ciphers) != 1) {
+		*error_r = conf_key_error(conf, "tls.ciphers", "no cipher this OpenSSL "
+					  "knows in '%s'", conf->tls.ciphers);
+		goto out;
+	}
 	SSL_CTX_set_tlsext_servername_callback(ctx, tls_servername_cb);
 	if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls.cert) != 1) {
 		*error_r = conf_key_error(conf, "tls.cert", "%s: not a PEM certificate "

@@ -167,6 +167,8 @@ STARTUP_ERRORS = {
                       "duplicate key 'hostname'"),
     "no_listen": (lambda t: appended(re.sub(r"(?m)^listen = .*\n", "", t), ""),
                   "no listen line"),
+    "tls_ciphers": (lambda t: appended(t, "[tls]\nciphers = NO-SUCH-CIPHER\n"),
+                    "tls.ciphers: no cipher this OpenSSL knows"),
     "missing_cert": (lambda t: replace_line(t, r"(tls\.)?cert = ",
                                             r"\1cert = /nonexistent/cert.pem"),
                      "tls.cert: /nonexistent/cert.pem: No such file or directory"),
