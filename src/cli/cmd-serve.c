@@ -4,9 +4,11 @@
 #include "auth/sasl.h"
 #include "auth/scram.h"
 #include "auth/throttle.h"
+#include "dns/dns.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/server.h"
+#include "smtp/relay.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -75,6 +77,32 @@ load_fake_scram_key(const struct tern_conf *conf)
 	sodium_memzero(key, sizeof(key));
 	free(path);
 	return 0;
+}
+
+/* Values other modules parse when their service starts, after the
+ * ports are bound: parsed here first, so that a typo stops startup
+ * with its file:line before anything is bound. */
+static char *
+check_service_values(const struct tern_conf *conf)
+{
+	char ip[64], *host = NULL;
+	int port;
+
+	if (conf->dns.resolver[0] &&
+	    !dns_parse_forwarder(conf->dns.resolver, ip, sizeof(ip), &port))
+		return conf_key_error(conf, "dns.resolver", "expected ip[@port], not "
+				      "'%s'", conf->dns.resolver);
+	if (conf->dns.unbound_config[0] && access(conf->dns.unbound_config, R_OK) < 0)
+		return conf_key_error(conf, "dns.unbound_config", "%s: %s",
+				      conf->dns.unbound_config, strerror(errno));
+	if (conf->relay.relay_host[0]) {
+		if (relay_parse_smarthost(conf->relay.relay_host, 25, &host, &port) < 0)
+			return conf_key_error(conf, "relay.relay_host", "expected "
+					      "host[:port] or [address]:port, not '%s'",
+					      conf->relay.relay_host);
+		free(host);
+	}
+	return NULL;
 }
 
 /* Called just after dropping root: a certificate the run user cannot
@@ -188,7 +216,11 @@ cmd_serve(struct cli *cli)
 	lvl = log_level_parse(conf->log_level);
 	log_set_level(lvl >= 0 ? (enum log_level)lvl : LOG_INFO);
 	/* the run user is part of the config: check it before binding */
-	if (cli_check_user(conf) < 0) {
+	err = check_service_values(conf);
+	if (err != NULL)
+		fprintf(stderr, "tern: %s\n", err);
+	if (err != NULL || cli_check_user(conf) < 0) {
+		free(err);
 		conf_free(&s->confs[0]);
 		free(s);
 		return EXIT_CONFIG;
