@@ -193,7 +193,8 @@ def test_config_errors_stop_serve_before_binding(tmp_path, case):
     bad = str(tmp_path / "bad.conf")
     with open(bad, "w") as f:
         f.write(text)
-    p = tern_cmd("-c", bad, "serve")
+    # in the test's folder: a tern that took data_dir = data would make it here
+    p = tern_cmd("-c", bad, "serve", cwd=str(tmp_path))
     out = p.stdout + p.stderr
     assert p.returncode == 3, out
     assert "%s:%d: %s" % (bad, line, want) in p.stderr, out
