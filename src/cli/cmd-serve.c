@@ -106,15 +106,16 @@ check_service_values(const struct tern_conf *conf)
 }
 
 /* Called just after dropping root: a certificate the run user cannot
- * read loads now (read as root) but not on a SIGHUP after renewal. */
+ * read loads now (read as root) but not on a SIGHUP after renewal;
+ * nor does a config it cannot read. */
 static void
-warn_tls_unreadable(const struct tern_conf *conf)
+warn_unreadable_after_drop(const struct tern_conf *conf)
 {
-	const char *names[] = { "tls.cert", "tls.key" };
-	const char *paths[] = { conf->tls.cert, conf->tls.key };
+	const char *names[] = { "config", "tls.cert", "tls.key" };
+	const char *paths[] = { conf->path, conf->tls.cert, conf->tls.key };
 	struct buf b = BUF_INIT;
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		if (paths[i][0] == '\0' || access(paths[i], R_OK) == 0)
 			continue;
 		buf_printf(&b, " %s=%s (%s)", names[i], paths[i], strerror(errno));
@@ -123,9 +124,9 @@ warn_tls_unreadable(const struct tern_conf *conf)
 		struct group *gr = getgrgid(getgid());
 		const char *group = gr ? gr->gr_name : conf->user;
 
-		log_warn(0, "not readable by user %s:%.*s; kill -HUP cannot load a "
-			 "renewed certificate (make them readable by group %s, "
-			 "e.g. root:%s mode 0640)", conf->user, (int)b.len,
+		log_warn(0, "not readable by user %s:%.*s; kill -HUP cannot reload "
+			 "them, e.g. a renewed certificate (make them readable "
+			 "by group %s: root:%s mode 0640)", conf->user, (int)b.len,
 			 (const char *)b.data, group, group);
 	}
 	buf_free(&b);
@@ -253,7 +254,7 @@ cmd_serve(struct cli *cli)
 	if (cli_drop_privileges(conf) < 0)
 		goto out;
 	if (was_root && strcmp(conf->user, "root") != 0)
-		warn_tls_unreadable(conf);
+		warn_unreadable_after_drop(conf);
 
 	set.data_dir = conf->data_dir;
 	set.plus_separator = conf->store.plus_separator;
