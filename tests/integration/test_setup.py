@@ -205,8 +205,8 @@ def test_config_errors_stop_serve_before_binding(tmp_path, case):
 
 
 @needs_root
-def test_staying_root_is_said_in_the_log(tmp_path):
-    t = Tern(tmp_path / "t", user="root")
+def test_staying_root_is_said_in_the_log(tern_factory):
+    t = tern_factory(user="root")
     t.start()
     assert "running as root (user = root in %s)" % t.conf in t.log()
     assert t.stop() == 0
