@@ -52,9 +52,9 @@ ulimit -n 65536 2>/dev/null
 cc -O2 -pthread -o "$DIR/imap-load" "$HERE/imap-load.c" -lssl -lcrypto || exit 1
 
 # --- tern ---
-"$TERN" init "$DIR" --domain bench.test --user "" >/dev/null || exit 1
+"$TERN" init "$DIR" --domain bench.test --user "$(id -un)" >/dev/null || exit 1
 sed -i -e '/^listen = /d' -e 's/^log_level = .*/log_level = info/' "$DIR/tern.conf"
-sed -i "s/^user = .*/user = \nlisten = imap 127.0.0.1:$PORT starttls\nlisten = imaps 127.0.0.1:$TPORT tls/" "$DIR/tern.conf"
+sed -i "s/^user = .*/user = $(id -un)\nlisten = imap 127.0.0.1:$PORT starttls\nlisten = imaps 127.0.0.1:$TPORT tls/" "$DIR/tern.conf"
 printf '[server]\nmax_connections_per_ip = 100000\nmax_connections = 100000\n# bench passwords are short and common on purpose\n[auth]\nmin_password_length = 1\n' >> "$DIR/tern.conf"
 echo "creating $NACC tern accounts..."
 for i in $(seq 1 "$NACC"); do

@@ -53,9 +53,9 @@ trap cleanup EXIT
 cc -O2 -pthread -o "$DIR/pop3-load" "$HERE/pop3-load.c" || exit 1
 
 # --- tern ---
-"$TERN" init "$DIR" --domain bench.test --user "" >/dev/null || exit 1
+"$TERN" init "$DIR" --domain bench.test --user "$(id -un)" >/dev/null || exit 1
 sed -i -e '/^listen = /d' -e 's/^log_level = .*/log_level = info/' "$DIR/tern.conf"
-sed -i "s/^user = .*/user = \nlisten = pop3 127.0.0.1:$PORT starttls\nlisten = smtp 127.0.0.1:$SPORT starttls/" "$DIR/tern.conf"
+sed -i "s/^user = .*/user = $(id -un)\nlisten = pop3 127.0.0.1:$PORT starttls\nlisten = smtp 127.0.0.1:$SPORT starttls/" "$DIR/tern.conf"
 printf '[server]\nmax_connections_per_ip = 100000\nmax_connections = 100000\n# bench passwords are short and common on purpose\n[auth]\nmin_password_length = 1\n' >> "$DIR/tern.conf"
 echo "creating $NACC accounts..."
 for i in $(seq 1 "$NACC"); do

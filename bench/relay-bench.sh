@@ -92,9 +92,9 @@ sink_start() {
 for i in $(seq 1 100); do grep -q "start of service" "$W/unbound.log" 2>/dev/null && break; sleep 0.05; done
 
 # ---- tern ----
-"$TERN" init "$W/tern" --domain a.test --hostname mail.a.test --user "" >/dev/null
+"$TERN" init "$W/tern" --domain a.test --hostname mail.a.test --user "$(id -un)" >/dev/null
 C=$W/tern/tern.conf
-sed -i -e '/^listen = /d' -e "s|^user = .*|user = |" "$C"
+sed -i -e '/^listen = /d' -e "s|^user = .*|user = $(id -un)|" "$C"
 sed -i "s|^log_level = .*|log_level = info\nlisten = smtp $A:$A_PORT starttls|" "$C"
 cat >> "$C" <<CONF
 

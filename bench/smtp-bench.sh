@@ -36,9 +36,9 @@ cleanup() {
 trap cleanup EXIT
 
 # --- tern: config, accounts, server ---
-"$TERN" init "$DIR" --domain bench.test --user "" >/dev/null || exit 1
+"$TERN" init "$DIR" --domain bench.test --user "$(id -un)" >/dev/null || exit 1
 sed -i -e '/^listen = /d' -e 's/^log_level = .*/log_level = info/' "$DIR/tern.conf"
-sed -i "s/^user = .*/user = \nlisten = smtp 127.0.0.1:$PORT starttls/" "$DIR/tern.conf"
+sed -i "s/^user = .*/user = $(id -un)\nlisten = smtp 127.0.0.1:$PORT starttls/" "$DIR/tern.conf"
 printf '[server]\nmax_connections_per_ip = 1000\n# bench passwords are short and common on purpose\n[auth]\nmin_password_length = 1\n' >> "$DIR/tern.conf"
 for u in testuser1; do
 	echo pw | "$TERN" -c "$DIR/tern.conf" account add "$u@bench.test" --password-stdin >/dev/null 2>"$DIR/account.err" || { cat "$DIR/account.err"; exit 1; }

@@ -9,14 +9,18 @@ PASS=${TERN_DEMO_PASSWORD:-demo-password}
 if [ ! -f "$DIR/tern.conf" ]; then
 	mkdir -p "$DIR"
 	# as root, run as the unprivileged user "tern" when it can reach the
-	# folder (a checkout under /root may be closed to it); else stay
+	# folder (a checkout under /root may be closed to it; init creates
+	# the user when missing, so probe with "nobody" then); else say
+	# plainly that the demo stays root (tern refuses an empty user)
 	USER_OPT=""
 	if [ "$(id -u)" = 0 ]; then
-		if id tern >/dev/null 2>&1 &&
-		    runuser -u tern -- test -x "$(cd "$DIR" && pwd)" 2>/dev/null; then
+		PROBE=tern
+		id tern >/dev/null 2>&1 || PROBE=nobody
+		if runuser -u "$PROBE" -- test -x "$(cd "$DIR" && pwd)" 2>/dev/null; then
 			USER_OPT="tern"
 		else
-			echo "note: the user 'tern' cannot reach $DIR; the demo runs as root"
+			echo "note: the user 'tern' cannot reach $DIR; the demo runs as root (user = root)"
+			USER_OPT="root"
 		fi
 	else
 		USER_OPT=$(id -un)

@@ -26,16 +26,41 @@ cli_load_conf(struct cli *cli)
 }
 
 int
+cli_check_user(const struct tern_conf *conf)
+{
+	char *err = NULL;
+
+	if (geteuid() != 0)
+		return 0;
+	/* as root, staying root must be asked for by name */
+	if (conf->user[0] == '\0')
+		err = conf_key_error(conf, "user", "empty, but tern was started as "
+				     "root: name the unprivileged user to run as "
+				     "(user = tern), or user = root to stay root");
+	else if (strcmp(conf->user, "root") != 0 && getpwnam(conf->user) == NULL)
+		err = conf_key_error(conf, "user", "'%s' does not exist (create it: "
+				     "useradd --system --no-create-home --shell "
+				     "/usr/sbin/nologin %s)", conf->user, conf->user);
+	if (err == NULL)
+		return 0;
+	fprintf(stderr, "tern: %s\n", err);
+	free(err);
+	return -1;
+}
+
+int
 cli_drop_privileges(const struct tern_conf *conf)
 {
 	struct passwd *pw;
 
-	if (geteuid() != 0 || conf->user[0] == '\0' || !strcmp(conf->user, "root"))
+	if (cli_check_user(conf) < 0)
+		return -1;
+	if (geteuid() != 0 || !strcmp(conf->user, "root"))
 		return 0;
 	pw = getpwnam(conf->user);
 	if (pw == NULL) {
-		fprintf(stderr, "tern: %s: user '%s' does not exist (create it, or "
-			"set user = to an existing one)\n", conf->path, conf->user);
+		fprintf(stderr, "tern: %s: user '%s' does not exist\n", conf->path,
+			conf->user);
 		return -1;
 	}
 	/* the data folder must belong to the user we become */

@@ -32,7 +32,12 @@ struct tern_conf *cli_load_conf(struct cli *cli);
 /* Open the store of conf's data folder for an admin command (dropping
  * root first, like the server does). Prints errors; NULL on failure. */
 struct store *cli_open_store(const struct tern_conf *conf);
-/* Drop root to conf->user (when running as root and user is set).
+/* Started as root, conf->user must name an existing user, or be "root"
+ * to stay root; an empty or unknown user is a configuration error.
+ * Not root: the user is not used. Returns 0, or -1 after printing
+ * "file:line: user: ..." */
+int cli_check_user(const struct tern_conf *conf);
+/* Drop root to conf->user (after cli_check_user; user = root stays).
  * Returns 0, or -1 after printing why. */
 int cli_drop_privileges(const struct tern_conf *conf);
 

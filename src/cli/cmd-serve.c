@@ -4,12 +4,16 @@
 #include "auth/sasl.h"
 #include "auth/scram.h"
 #include "auth/throttle.h"
+#include "dns/dns.h"
+#include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/server.h"
+#include "relay/relay.h"
 #include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -73,6 +77,59 @@ load_fake_scram_key(const struct tern_conf *conf)
 	sodium_memzero(key, sizeof(key));
 	free(path);
 	return 0;
+}
+
+/* Values other modules parse when their service starts, after the
+ * ports are bound: parsed here first, so that a typo stops startup
+ * with its file:line before anything is bound. */
+static char *
+check_service_values(const struct tern_conf *conf)
+{
+	char ip[64], *host = NULL;
+	int port;
+
+	if (conf->dns.resolver[0] &&
+	    !dns_parse_forwarder(conf->dns.resolver, ip, sizeof(ip), &port))
+		return conf_key_error(conf, "dns.resolver", "expected ip[@port], not "
+				      "'%s'", conf->dns.resolver);
+	if (conf->dns.unbound_config[0] && access(conf->dns.unbound_config, R_OK) < 0)
+		return conf_key_error(conf, "dns.unbound_config", "%s: %s",
+				      conf->dns.unbound_config, strerror(errno));
+	if (conf->relay.relay_host[0]) {
+		if (relay_parse_smarthost(conf->relay.relay_host, 25, &host, &port) < 0)
+			return conf_key_error(conf, "relay.relay_host", "expected "
+					      "host[:port] or [address]:port, not '%s'",
+					      conf->relay.relay_host);
+		free(host);
+	}
+	return NULL;
+}
+
+/* Called just after dropping root: a certificate the run user cannot
+ * read loads now (read as root) but not on a SIGHUP after renewal;
+ * nor does a config it cannot read. */
+static void
+warn_unreadable_after_drop(const struct tern_conf *conf)
+{
+	const char *names[] = { "config", "tls.cert", "tls.key" };
+	const char *paths[] = { conf->path, conf->tls.cert, conf->tls.key };
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (paths[i][0] == '\0' || access(paths[i], R_OK) == 0)
+			continue;
+		buf_printf(&b, " %s=%s (%s)", names[i], paths[i], strerror(errno));
+	}
+	if (b.len > 0) {
+		struct group *gr = getgrgid(getgid());
+		const char *group = gr ? gr->gr_name : conf->user;
+
+		log_warn(0, "not readable by user %s:%.*s; kill -HUP cannot reload "
+			 "them, e.g. a renewed certificate (make them readable "
+			 "by group %s: root:%s mode 0640)", conf->user, (int)b.len,
+			 (const char *)b.data, group, group);
+	}
+	buf_free(&b);
 }
 
 static void
@@ -148,6 +205,7 @@ cmd_serve(struct cli *cli)
 	char *err = NULL;
 	int rc = 1, lvl;
 	size_t ninit = 0;
+	bool was_root = geteuid() == 0;
 
 	conf = cli_load_conf(cli);
 	if (conf == NULL) {
@@ -158,6 +216,20 @@ cmd_serve(struct cli *cli)
 	s->conf_path = cli->conf_path;
 	lvl = log_level_parse(conf->log_level);
 	log_set_level(lvl >= 0 ? (enum log_level)lvl : LOG_INFO);
+	/* the run user is part of the config: check it before binding */
+	err = check_service_values(conf);
+	if (err != NULL)
+		fprintf(stderr, "tern: %s\n", err);
+	if (err != NULL || cli_check_user(conf) < 0) {
+		free(err);
+		conf_free(&s->confs[0]);
+		free(s);
+		return EXIT_CONFIG;
+	}
+	if (geteuid() == 0 && !strcmp(conf->user, "root"))
+		log_warn(0, "running as root (user = root in %s): a bug in tern "
+			 "could reach the whole machine; set user = tern",
+			 conf->path);
 	signal(SIGPIPE, SIG_IGN);
 	/* libuv's pool runs password checks and message reads: 4 threads
 	 * (its default) let a burst of logins stall downloads */
@@ -170,17 +242,19 @@ cmd_serve(struct cli *cli)
 	/* as root: read the key and bind, then drop */
 	s->srv = server_create(&s->loop, &s->env, tern_services, &err);
 	if (s->srv == NULL) {
+		/* the certificate or key the config names: a config error */
 		fprintf(stderr, "tern: %s\n", err);
-		log_error(0, "startup failed error=\"%s\"", err);
+		rc = EXIT_CONFIG;
 		goto out;
 	}
 	if (server_listen(s->srv, &err) < 0) {
 		fprintf(stderr, "tern: cannot listen: %s\n", err);
-		log_error(0, "startup failed error=\"%s\"", err);
 		goto out;
 	}
 	if (cli_drop_privileges(conf) < 0)
 		goto out;
+	if (was_root && strcmp(conf->user, "root") != 0)
+		warn_unreadable_after_drop(conf);
 
 	set.data_dir = conf->data_dir;
 	set.plus_separator = conf->store.plus_separator;

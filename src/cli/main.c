@@ -18,8 +18,10 @@ struct command {
 /* usage: one line per form, every flag; continuation lines indent */
 static const struct command commands[] = {
 	{ "init", cmd_init,
-	  "init DIR [--domain D] [--hostname H] [--user U] [--force]\n"
-	  "        write a working config, data folder and certificate\n"
+	  "init DIR [--domain D] [--hostname H] [--user U] [--data-dir PATH]\n"
+	  "        [--force]  write a working config, data folder and\n"
+	  "        certificate; mail goes to /var/lib/tern when DIR is under\n"
+	  "        /etc, else DIR/data; as root, runs as user tern (created)\n"
 	  "        (--force: overwrite an existing tern.conf)" },
 	{ "serve", cmd_serve,
 	  "serve   run the server in the foreground" },

@@ -11,8 +11,8 @@
 const struct conf_key conf_keys[] = {
 	K("version", CONF_INT, version, "1", "config format version"),
 	K("hostname", CONF_STRING, hostname, "localhost", "name in greetings and Received headers"),
-	K("data_dir", CONF_STRING, data_dir, "/var/lib/tern", "database, message blobs, queue"),
-	K("user", CONF_STRING, user, "tern", "user to run as after binding ports (when started as root)"),
+	K("data_dir", CONF_STRING, data_dir, "/var/lib/tern", "database, message blobs, queue (an absolute path)"),
+	K("user", CONF_STRING, user, "tern", "user to run as after binding ports when started as root: must exist; `root` stays root"),
 	K("log_level", CONF_STRING, log_level, "info", "debug, info, warn or error"),
 
 	K("tls.cert", CONF_STRING, tls.cert, "", "PEM certificate chain"),

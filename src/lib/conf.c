@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,10 +205,50 @@ key_set(struct tern_conf *conf, const struct conf_key *k, const char *value)
 	return "bad key type";
 }
 
+static size_t
+keys_count(void)
+{
+	size_t n = 0;
+
+	while (conf_keys[n].name)
+		n++;
+	return n;
+}
+
+int
+conf_key_line(const struct tern_conf *conf, const char *key)
+{
+	const struct conf_key *k = key_find(key);
+
+	return k && conf->key_lines ? conf->key_lines[k - conf_keys] : 0;
+}
+
+char *
+conf_key_error(const struct tern_conf *conf, const char *key,
+	       const char *fmt, ...)
+{
+	int line = conf_key_line(conf, key);
+	char *msg, *out;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (line > 0)
+		out = xasprintf("%s:%d: %s: %s", conf->path, line, key, msg);
+	else
+		out = xasprintf("%s: %s: %s", conf->path, key, msg);
+	free(msg);
+	return out;
+}
+
 struct tern_conf *
 conf_defaults(void)
 {
 	struct tern_conf *conf = xcalloc(1, sizeof(*conf));
+
+	conf->key_lines = xcalloc(keys_count(), sizeof(int));
 
 	for (const struct conf_key *k = conf_keys; k->name; k++) {
 		const char *err = key_set(conf, k, k->def);
@@ -236,6 +277,7 @@ conf_free(struct tern_conf **confp)
 		free(conf->listeners[i].address);
 	}
 	free(conf->listeners);
+	free(conf->key_lines);
 	free(conf->path);
 	free(conf);
 	*confp = NULL;
@@ -309,43 +351,76 @@ trim(char *s)
 	return s;
 }
 
-/* checks that need the whole file */
-static const char *
-conf_validate(struct tern_conf *conf, int *line_r)
+/* checks that need the whole file; a malloc'd message or NULL */
+static char *
+conf_validate(struct tern_conf *conf, int last_line)
 {
-	*line_r = 0;
 	if (conf->version != 1)
-		return "version: this tern reads config version 1";
+		return conf_key_error(conf, "version", "this tern reads config version 1");
 	if (log_level_valid(conf->log_level) == false)
-		return "log_level: expected debug, info, warn or error";
+		return conf_key_error(conf, "log_level", "expected debug, info, warn or error");
+	if (conf->data_dir[0] != '/')
+		return conf_key_error(conf, "data_dir", "must be an absolute path");
 	if (conf->smtp.max_line < 512)
-		return "smtp.max_line: RFC 5321 needs at least 512";
+		return conf_key_error(conf, "smtp.max_line", "RFC 5321 needs at least 512");
 	if (conf->smtp.max_recipients < 1)
-		return "smtp.max_recipients: must be at least 1";
+		return conf_key_error(conf, "smtp.max_recipients", "must be at least 1");
 	if (conf->smtp.max_hops < 1)
-		return "smtp.max_hops: must be at least 1";
+		return conf_key_error(conf, "smtp.max_hops", "must be at least 1");
 	if (conf->pop3.max_line < 257)
-		return "pop3.max_line: RFC 2449 needs at least 257";
-	if (conf->imap.max_line < 1024 || conf->imap.max_line_preauth < 1024)
-		return "imap.max_line: must be at least 1024";
+		return conf_key_error(conf, "pop3.max_line", "RFC 2449 needs at least 257");
+	if (conf->imap.max_line < 1024)
+		return conf_key_error(conf, "imap.max_line", "must be at least 1024");
+	if (conf->imap.max_line_preauth < 1024)
+		return conf_key_error(conf, "imap.max_line_preauth", "must be at least 1024");
 	if (strcmp(conf->tls.min_version, "TLSv1.2") != 0 &&
 	    strcmp(conf->tls.min_version, "TLSv1.3") != 0)
-		return "tls.min_version: expected TLSv1.2 or TLSv1.3";
+		return conf_key_error(conf, "tls.min_version", "expected TLSv1.2 or TLSv1.3");
 	for (size_t i = 0; i < conf->n_listeners; i++) {
 		struct listener_conf *l = &conf->listeners[i];
 
-		if (l->tls != TLS_MODE_NONE && (!conf->tls.cert[0] || !conf->tls.key[0])) {
-			*line_r = l->line;
-			return "listener uses TLS but tls.cert and tls.key are not set";
-		}
+		if (l->tls != TLS_MODE_NONE && (!conf->tls.cert[0] || !conf->tls.key[0]))
+			return xasprintf("%s:%d: listener uses TLS but tls.cert and "
+					 "tls.key are not set", conf->path, l->line);
 		for (size_t j = 0; j < i; j++) {
 			if (conf->listeners[j].port == l->port &&
-			    !strcmp(conf->listeners[j].address, l->address)) {
-				*line_r = l->line;
-				return "address and port already used by another listener";
-			}
+			    !strcmp(conf->listeners[j].address, l->address))
+				return xasprintf("%s:%d: address and port already used "
+						 "by another listener", conf->path, l->line);
 		}
 	}
+	/* a server that listens nowhere is a mistake, not a choice */
+	if (conf->n_listeners == 0)
+		return xasprintf("%s:%d: no listen line: tern would serve nothing "
+				 "(listen = PROTOCOL ADDRESS:PORT [plain|starttls|tls])",
+				 conf->path, last_line > 0 ? last_line : 1);
+	return NULL;
+}
+
+/* one "key = value" line; NULL or a malloc'd message */
+static char *
+conf_line(struct tern_conf *conf, const char *full, char *value, int lineno)
+{
+	const struct conf_key *k;
+	const char *err;
+	int *seen;
+
+	if (strcmp(full, "listen") == 0) {
+		err = parse_listen(conf, value, lineno);
+		return err ? xasprintf("%s:%d: %s", conf->path, lineno, err) : NULL;
+	}
+	k = key_find(full);
+	if (k == NULL)
+		return xasprintf("%s:%d: unknown key '%s'", conf->path, lineno, full);
+	/* a second value would silently win: say where the first one is */
+	seen = &conf->key_lines[k - conf_keys];
+	if (*seen != 0)
+		return xasprintf("%s:%d: duplicate key '%s' (already set at line %d)",
+				 conf->path, lineno, full, *seen);
+	err = key_set(conf, k, value);
+	if (err != NULL)
+		return xasprintf("%s:%d: %s: %s", conf->path, lineno, full, err);
+	*seen = lineno;
 	return NULL;
 }
 
@@ -356,11 +431,12 @@ conf_parse(const char *path, const char *text, size_t len, char **error_r)
 	char section[64] = "";
 	const char *p = text, *end = text + len;
 	const char *err = NULL;
+	char *msg = NULL;
 	int lineno = 0;
 
 	free(conf->path);
 	conf->path = xstrdup(path);
-	while (p < end && err == NULL) {
+	while (p < end && err == NULL && msg == NULL) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		char *line = xstrndup(p, n), *s, *eq, *key, *value;
@@ -376,7 +452,9 @@ conf_parse(const char *path, const char *text, size_t len, char **error_r)
 			size_t sl = strlen(s);
 
 			if (s[sl - 1] != ']' || sl - 2 == 0 || sl - 2 >= sizeof(section))
-				err = "bad section header: expected [name]";
+				err = "bad section header: expected [name] ([global] for top-level keys)";
+			else if (sl - 2 == 6 && memcmp(s + 1, "global", 6) == 0)
+				section[0] = '\0';
 			else {
 				memcpy(section, s + 1, sl - 2);
 				section[sl - 2] = '\0';
@@ -399,42 +477,17 @@ conf_parse(const char *path, const char *text, size_t len, char **error_r)
 				snprintf(full, sizeof(full), "%s.%s", section, key);
 			else
 				snprintf(full, sizeof(full), "%s", key);
-			if (err == NULL) {
-				if (strcmp(full, "listen") == 0) {
-					err = parse_listen(conf, value, lineno);
-				} else {
-					const struct conf_key *k = key_find(full);
-
-					if (k == NULL) {
-						*error_r = xasprintf("%s:%d: unknown key '%s'",
-								     path, lineno, full);
-						free(line);
-						conf_free(&conf);
-						return NULL;
-					}
-					err = key_set(conf, k, value);
-					if (err != NULL) {
-						*error_r = xasprintf("%s:%d: %s: %s", path,
-								     lineno, full, err);
-						free(line);
-						conf_free(&conf);
-						return NULL;
-					}
-				}
-			}
+			if (err == NULL)
+				msg = conf_line(conf, full, value, lineno);
 		}
 		free(line);
 	}
-	if (err == NULL) {
-		err = conf_validate(conf, &lineno);
-		if (err != NULL && lineno == 0) {
-			*error_r = xasprintf("%s: %s", path, err);
-			conf_free(&conf);
-			return NULL;
-		}
-	}
-	if (err != NULL) {
-		*error_r = xasprintf("%s:%d: %s", path, lineno, err);
+	if (err != NULL)
+		msg = xasprintf("%s:%d: %s", path, lineno, err);
+	if (msg == NULL)
+		msg = conf_validate(conf, lineno);
+	if (msg != NULL) {
+		*error_r = msg;
 		conf_free(&conf);
 		return NULL;
 	}

@@ -13,7 +13,9 @@
  *   max_message_size = 50M
  *
  * Keys are "name = value"; a [section] prefixes the keys after it
- * ("[smtp] max_message_size" is the key "smtp.max_message_size").
+ * ("[smtp] max_message_size" is the key "smtp.max_message_size"), and
+ * [global] returns to top-level keys. A key may be set once (only
+ * "listen" repeats); at least one listen is required.
  * Values: strings (rest of the line, trimmed; optional "double quotes"),
  * numbers, sizes (K/M/G suffixes), durations (ms/s/m/h/d suffixes, bare
  * numbers are seconds), booleans (yes/no/true/false/on/off).
@@ -140,6 +142,8 @@ struct tern_conf {
 		char *resolver;			/* "ip[@port]" forwarder; empty = /etc/resolv.conf */
 		char *unbound_config;		/* optional unbound.conf for libunbound */
 	} dns;
+
+	int *key_lines;		/* per conf_keys entry: the line that set it, 0 = default */
 };
 
 /* Load and validate a config file. On error returns NULL and sets
@@ -151,6 +155,13 @@ struct tern_conf *conf_defaults(void);
 struct tern_conf *conf_parse(const char *path, const char *text, size_t len,
 			     char **error_r);
 void conf_free(struct tern_conf **conf);
+
+/* The line that set key ("tls.cert"), 0 when it kept its default. */
+int conf_key_line(const struct tern_conf *conf, const char *key);
+/* A malloc'd "file:line: key: what is wrong" about key's value
+ * ("file: key: ..." when the key kept its default). */
+char *conf_key_error(const struct tern_conf *conf, const char *key,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* "1.5M" -> 1572864; false on junk or overflow */
 bool conf_parse_size(const char *s, uint64_t *out);

@@ -2,9 +2,12 @@
 #include "lib/tls.h"
 #include "lib/buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *
 tls_error_string(void)
@@ -33,6 +36,29 @@ tls_servername_cb(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* The reason of the queue's first error, for a one-line message. */
+static const char *
+tls_first_reason(void)
+{
+	unsigned long e = ERR_peek_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	return r ? r : "unknown TLS error";
+}
+
+/* A file OpenSSL would read: say plainly when it cannot be opened
+ * (missing, or unreadable after dropping root) instead of a stack. */
+static char *
+tls_file_check(const struct tern_conf *conf, const char *key, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return conf_key_error(conf, key, "%s: %s", path, strerror(errno));
+	close(fd);
+	return NULL;
+}
+
 SSL_CTX *
 tls_ctx_create(const struct tern_conf *conf, char **error_r)
 {
@@ -41,9 +67,13 @@ tls_ctx_create(const struct tern_conf *conf, char **error_r)
 		   TLS1_3_VERSION : TLS1_2_VERSION;
 
 	if (!conf->tls.cert[0] || !conf->tls.key[0]) {
-		*error_r = xstrdup("tls.cert and tls.key are not set");
+		*error_r = conf_key_error(conf, conf->tls.cert[0] ? "tls.key" : "tls.cert",
+					  "not set (tls.cert and tls.key go together)");
 		return NULL;
 	}
+	if ((*error_r = tls_file_check(conf, "tls.cert", conf->tls.cert)) != NULL ||
+	    (*error_r = tls_file_check(conf, "tls.key", conf->tls.key)) != NULL)
+		return NULL;
 	ERR_clear_error();
 	ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL)
@@ -56,15 +86,27 @@ tls_ctx_create(const struct tern_conf *conf, char **error_r)
 			      SSL_MODE_RELEASE_BUFFERS);
 	/* no session cache across processes; tickets suffice */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_set_cipher_list(ctx, conf->tls.ciphers) != 1)
-		goto fail;
+	if (SSL_CTX_set_cipher_list(ctx, conf->tls.ciphers) != 1) {
+		*error_r = conf_key_error(conf, "tls.ciphers", "no cipher this OpenSSL "
+					  "knows in '%s'", conf->tls.ciphers);
+		goto out;
+	}
 	SSL_CTX_set_tlsext_servername_callback(ctx, tls_servername_cb);
-	if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls.cert) != 1)
-		goto fail;
-	if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls.key, SSL_FILETYPE_PEM) != 1)
-		goto fail;
-	if (SSL_CTX_check_private_key(ctx) != 1)
-		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls.cert) != 1) {
+		*error_r = conf_key_error(conf, "tls.cert", "%s: not a PEM certificate "
+					  "chain (%s)", conf->tls.cert, tls_first_reason());
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls.key, SSL_FILETYPE_PEM) != 1) {
+		*error_r = conf_key_error(conf, "tls.key", "%s: not a PEM private key "
+					  "(%s)", conf->tls.key, tls_first_reason());
+		goto out;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		*error_r = conf_key_error(conf, "tls.key", "%s does not match the "
+					  "certificate %s", conf->tls.key, conf->tls.cert);
+		goto out;
+	}
 	return ctx;
 fail:
 	{
@@ -74,6 +116,8 @@ fail:
 				     conf->tls.cert, conf->tls.key, detail);
 		free(detail);
 	}
+out:
+	ERR_clear_error();
 	SSL_CTX_free(ctx);
 	return NULL;
 }

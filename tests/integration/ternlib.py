@@ -15,6 +15,7 @@ land there too (LeakSanitizer only reports when the server exits on its
 own: SIGTERM, never SIGKILL, ends a test).
 """
 import os
+import pwd
 import re
 import signal
 import socket
@@ -67,10 +68,20 @@ def free_ports(n, host="127.0.0.1"):
             s.close()
 
 
-def run_cli(conf, *args, input=None, check=True, timeout=60):
-    """Run `tern -c CONF ARGS...`; returns the CompletedProcess. A
-    sanitizer report fails even when check is off."""
-    p = subprocess.run([TERN_BIN, "-c", conf, *args], input=input,
+def run_user():
+    """The user a test server runs as: pytest's temp folders are private
+    to whoever runs pytest, so as root the config says `user = root`
+    (tern refuses to stay root unless told so), otherwise our own name."""
+    if os.geteuid() == 0:
+        return "root"
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def run_cli(conf, *args, input=None, check=True, timeout=60, wrap=()):
+    """Run `tern -c CONF ARGS...` (after the wrap command, if any);
+    returns the CompletedProcess. A sanitizer report fails even when
+    check is off."""
+    p = subprocess.run([*wrap, TERN_BIN, "-c", conf, *args], input=input,
                        capture_output=True, text=True, timeout=timeout)
     if sanitizer_reports(p.stderr):
         raise AssertionError("tern %s: sanitizer report:\n%s" %
@@ -83,25 +94,32 @@ def run_cli(conf, *args, input=None, check=True, timeout=60):
 
 class Tern:
     def __init__(self, tmp_path, domain="example.test", protocols=PROTOCOLS,
-                 extra="", address="127.0.0.1", user=""):
+                 extra="", address="127.0.0.1", user=None, wrap=()):
+        """wrap: a command every tern run goes through (e.g. one that
+        enters a private mount namespace); it must exec tern in the end."""
         self.dir = str(tmp_path)
+        self.wrap = list(wrap)
+        self.user = run_user() if user is None else user
         self.domain = domain
         self.address = address
         self.proc = None
         self.log_path = os.path.join(self.dir, "tern.log")
-        p = subprocess.run([TERN_BIN, "init", self.dir, "--domain", domain,
-                            "--hostname", "mail." + domain, "--user", user],
+        p = subprocess.run([*self.wrap, TERN_BIN, "init", self.dir, "--domain", domain,
+                            "--hostname", "mail." + domain, "--user", self.user],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
         self.conf = os.path.join(self.dir, "tern.conf")
         self.cert = os.path.join(self.dir, "tls", "cert.pem")
         self.data_dir = os.path.join(self.dir, "data")
         self.ports = dict(zip(protocols, free_ports(len(protocols), address)))
-        self.rewrite(extra=extra, user=user)
+        self.rewrite(extra=extra)
 
-    def rewrite(self, extra="", user=""):
+    def rewrite(self, extra="", user=None):
         """Replace init's listeners with ours; append extra config text
-        (which may open sections). user="" keeps the test's own user."""
+        (which may open sections; a key may be set only once)."""
+        if user is not None:
+            self.user = user
+        user = self.user
         text = open(self.conf).read()
         text = re.sub(r"(?m)^listen = .*\n", "", text)
         text = re.sub(r"(?m)^user = .*$", "user = " + user, text)
@@ -114,7 +132,7 @@ class Tern:
         # tests never reach real DNS (or mail servers beyond it): the
         # relay asks a resolver port where nothing answers, so remote
         # mail stays queued (a test with its own DNS overrides this)
-        if "\n[dns]\nresolver = 127.0.0.1@9\n" not in text:
+        if not re.search(r"(?m)^resolver *=", text + "\n" + extra):
             text = text.rstrip("\n") + "\n\n[dns]\nresolver = 127.0.0.1@9\n"
         with open(self.conf, "w") as f:
             f.write(text.rstrip("\n") + "\n\n" + extra + "\n")
@@ -123,7 +141,7 @@ class Tern:
         return self.ports[proto]
 
     def cli(self, *args, input=None, check=True):
-        return run_cli(self.conf, *args, input=input, check=check)
+        return run_cli(self.conf, *args, input=input, check=check, wrap=self.wrap)
 
     def add_account(self, address, password):
         self.cli("account", "add", address, "--password-stdin", input=password + "\n")
@@ -141,7 +159,7 @@ class Tern:
         # a restart appends to the same log: only lines after here count
         self.log_offset = len(self.log())
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([TERN_BIN, "-c", self.conf, "serve"],
+        self.proc = subprocess.Popen([*self.wrap, TERN_BIN, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         if wait_ports:
             self.wait_listening(timeout)

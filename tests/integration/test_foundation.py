@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 from relaylib import wait_for
-from ternlib import TERN_BIN, Tern, free_port, run_cli, sanitizer_reports
+from ternlib import (TERN_BIN, Tern, free_port, run_cli, run_user,
+                     sanitizer_reports)
 
 
 def tern_cmd(*args, **kw):
@@ -33,8 +34,8 @@ def test_version_and_help():
 
 
 def test_init_writes_a_working_server(tmp_path):
-    # --user "": pytest's temp folders are private to the user running it
-    p = tern_cmd("init", str(tmp_path / "d"), "--domain", "init.test", "--user", "")
+    # pytest's temp folders are private to the user running it
+    p = tern_cmd("init", str(tmp_path / "d"), "--domain", "init.test", "--user", run_user())
     assert p.returncode == 0, p.stderr
     assert "tern.conf" in p.stdout and "account add" in p.stdout
     conf = tmp_path / "d" / "tern.conf"
@@ -195,7 +196,7 @@ def test_sighup_reloads_certificate(tern, tmp_path):
     proto = implicit_tls_proto(tern)
     before = cert_serial(tern, proto)
     other = tmp_path / "other"
-    p = tern_cmd("init", str(other), "--domain", "example.test", "--user", "")
+    p = tern_cmd("init", str(other), "--domain", "example.test", "--user", run_user())
     assert p.returncode == 0
     os.replace(other / "tls" / "cert.pem", tern.cert)
     os.replace(other / "tls" / "key.pem", os.path.join(tern.dir, "tls", "key.pem"))

@@ -8,6 +8,7 @@ queue through an alias to a remote address (the inbound port-25 path),
 so these tests do not depend on submission."""
 import email
 import os
+import re
 import smtplib
 import time
 
@@ -47,9 +48,14 @@ class Env:
             "broken.test": "127.0.0.1@%d" % free_udp_port()})
 
     def tern(self, name, domain, address, extra=""):
-        conf = ("[relay]\nport = %d\nmin_backoff = 1s\nmax_backoff = 2s\n"
-                "queue_poll = 1s\nconnect_timeout = 3s\n%s\n"
-                "[dns]\nresolver = %s\n" % (self.port, extra, self.dns.resolver))
+        """extra: [relay] lines; they replace these defaults (a key may
+        be set only once)"""
+        relay = {"port": str(self.port), "min_backoff": "1s", "max_backoff": "2s",
+                 "queue_poll": "1s", "connect_timeout": "3s"}
+        mine = set(re.findall(r"(?m)^(\w+) *=", extra))
+        conf = ("[relay]\n%s%s\n[dns]\nresolver = %s\n" %
+                ("".join("%s = %s\n" % kv for kv in relay.items() if kv[0] not in mine),
+                 extra, self.dns.resolver))
         t = self.factory(name, domain=domain, address=address,
                          protocols=("smtp",), extra=conf)
         set_listen_port(t, "smtp", self.port)

@@ -136,3 +136,90 @@ TEST(conf_value_parsers)
 	CHECK(!conf_parse_hostport("localhost:25", &addr, &port));
 	CHECK(!conf_parse_hostport("127.0.0.1:0", &addr, &port));
 }
+
+#define LISTEN "listen = smtp 127.0.0.1:25 plain\n"
+
+TEST(conf_checks_after_parsing_name_the_line)
+{
+	expect_error("hostname = h\nversion = 2\n" LISTEN, "t.conf:2: version: ");
+	expect_error("hostname = h\nlog_level = loud\n" LISTEN, "t.conf:2: log_level: expected");
+	expect_error(LISTEN "[tls]\nmin_version = TLSv1.0\n", "t.conf:3: tls.min_version: expected");
+	expect_error(LISTEN "\n[smtp]\nmax_recipients = 0\n", "t.conf:4: smtp.max_recipients: must be");
+	expect_error(LISTEN "[smtp]\nmax_line = 100\n", "t.conf:3: smtp.max_line: ");
+	expect_error(LISTEN "[pop3]\nmax_line = 100\n", "t.conf:3: pop3.max_line: ");
+	expect_error(LISTEN "[imap]\nmax_line_preauth = 100\n", "t.conf:3: imap.max_line_preauth: ");
+}
+
+TEST(conf_duplicate_keys_are_errors)
+{
+	expect_error("hostname = a\nhostname = b\n" LISTEN,
+		     "t.conf:2: duplicate key 'hostname' (already set at line 1)");
+	expect_error("[smtp]\nmax_line = 600\n[imap]\nmax_line = 2048\n[smtp]\nmax_line = 700\n" LISTEN,
+		     "t.conf:6: duplicate key 'smtp.max_line' (already set at line 2)");
+	/* the same key spelled as section + key and as a dotted name */
+	expect_error("tls.cert = /a\n[tls]\ncert = /b\n" LISTEN,
+		     "t.conf:3: duplicate key 'tls.cert' (already set at line 1)");
+}
+
+TEST(conf_listen_repeats_and_is_required)
+{
+	char *err;
+	struct tern_conf *c = parse(LISTEN "listen = imap 127.0.0.1:143 plain\n", &err);
+
+	CHECK(c != NULL);
+	if (c != NULL)
+		CHECK_INT(c->n_listeners, 2);
+	conf_free(&c);
+	free(err);
+	expect_error("version = 1\nhostname = h\n", "t.conf:2: no listen line");
+	expect_error("", "t.conf:1: no listen line");
+}
+
+TEST(conf_relative_data_dir_is_an_error)
+{
+	expect_error("hostname = h\ndata_dir = data\n" LISTEN,
+		     "t.conf:2: data_dir: must be an absolute path");
+	expect_error("data_dir = \"\"\n" LISTEN, "t.conf:1: data_dir: must be an absolute path");
+}
+
+TEST(conf_global_section_returns_to_top_level)
+{
+	char *err;
+	struct tern_conf *c = parse("[smtp]\nmax_line = 600\n[global]\nhostname = h\n" LISTEN
+				    "[imap]\n[global]\nlisten = imap 127.0.0.1:143 plain\n", &err);
+
+	CHECK(c != NULL);
+	if (c == NULL) {
+		test_fail(__FILE__, __LINE__, "%s", err);
+		free(err);
+		return;
+	}
+	CHECK_STR(c->hostname, "h");
+	CHECK_INT(c->smtp.max_line, 600);
+	CHECK_INT(c->n_listeners, 2);
+	CHECK_INT(conf_key_line(c, "hostname"), 4);
+	CHECK_INT(conf_key_line(c, "smtp.max_line"), 2);
+	CHECK_INT(conf_key_line(c, "user"), 0);
+	conf_free(&c);
+	expect_error("[]\n" LISTEN, "t.conf:1: bad section header");
+}
+
+TEST(conf_key_error_says_where)
+{
+	char *err, *msg;
+	struct tern_conf *c = parse("\nuser = nobody-here\n" LISTEN, &err);
+
+	CHECK(c != NULL);
+	if (c == NULL) {
+		free(err);
+		return;
+	}
+	msg = conf_key_error(c, "user", "no such user '%s'", c->user);
+	CHECK_STR(msg, "t.conf:2: user: no such user 'nobody-here'");
+	free(msg);
+	/* a key left at its default has no line to name */
+	msg = conf_key_error(c, "tls.cert", "missing");
+	CHECK_STR(msg, "t.conf: tls.cert: missing");
+	free(msg);
+	conf_free(&c);
+}
