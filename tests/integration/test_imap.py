@@ -1070,7 +1070,7 @@ def test_malformed_commands(tern):
         assert r.startswith(want), (line, r)
     c.ok("NOOP")
     # an over-long line pre-auth is refused, the session goes on
-    c.send(b"a LOGIN " + b"x" * 20000 + b" y\r\n")
+    c.send(b"a LOGIN " + b"x" * 50000 + b" y\r\n")  # > max_line_preauth
     assert c.resp().startswith(b"a BAD")
     c.ok("NOOP")
 
