@@ -162,11 +162,14 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			s0 = it->p_off < n ? it->p_off : n;
 			n = n - s0 < it->p_len ? n - s0 : it->p_len;
 		}
-		/* literal8 when the bytes hold a NUL (RFC 3516 4.2) */
+		/* literal8 when the bytes hold a NUL (RFC 3516 4.2); an
+		 * empty part decodes to no buffer at all (data NULL) */
 		fetch_out_printf(o, "%s{%llu}\r\n",
-				 memchr(dec.data + s0, '\0', (size_t)n) ? "~" :
-				 "", (unsigned long long)n);
-		fetch_out_text(o, dec.data + s0, (size_t)n);
+				 n > 0 && memchr(dec.data + s0, '\0',
+						 (size_t)n) ? "~" : "",
+				 (unsigned long long)n);
+		if (n > 0)
+			fetch_out_text(o, dec.data + s0, (size_t)n);
 		buf_free(&raw);
 		buf_free(&dec);
 		return;
@@ -185,7 +188,8 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			n = n - s0 < it->p_len ? n - s0 : it->p_len;
 		}
 		fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)n);
-		fetch_out_text(o, f.data + s0, (size_t)n);
+		if (n > 0)
+			fetch_out_text(o, f.data + s0, (size_t)n);
 		buf_free(&hdr);
 		buf_free(&f);
 		return;
