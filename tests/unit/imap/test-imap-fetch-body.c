@@ -105,3 +105,25 @@ TEST(imap_fetch_binary_empty_part)
 	check_render(EMPTY_PARTS, "(BINARY.PEEK[7] BODY.PEEK[HEADER.FIELDS (X)])",
 		     "BINARY[7] {0}\r\n BODY[HEADER.FIELDS (X)] {2}\r\n\r\n");
 }
+
+/* issue 11 item 8 (and fuzz-imap-fetch-render): a NUL never goes into
+ * an ordinary literal; BINARY sends it in a literal8 */
+TEST(imap_fetch_nul_bytes)
+{
+	static const char msg[] = "Subject: a\0b\r\n\r\nx\0y\r\n";
+	struct buf out = BUF_INIT;
+	static const char want[] =
+		"BODY[] {21}\r\nSubject: a\x80" "b\r\n\r\nx\x80y\r\n "
+		"BINARY[] ~{21}\r\nSubject: a\0b\r\n\r\nx\0y\r\n "
+		"BODY[HEADER.FIELDS (SUBJECT)] {16}\r\nSubject: a\x80" "b\r\n\r\n "
+		"BINARY[1] ~{5}\r\nx\0y\r\n BINARY[1]<2> {3}\r\ny\r\n "
+		"BODY[TEXT]<0> {2}\r\nx\x80";
+
+	render(msg, sizeof(msg) - 1, "(BODY.PEEK[] BINARY.PEEK[] "
+	       "BODY.PEEK[HEADER.FIELDS (SUBJECT)] BINARY.PEEK[1] "
+	       "BINARY.PEEK[1]<2.10> BODY.PEEK[TEXT]<0.2>)", &out);
+	CHECK_INT(out.len, sizeof(want) - 1);
+	CHECK(out.len == sizeof(want) - 1 &&
+	      memcmp(out.data, want, out.len) == 0);
+	buf_free(&out);
+}
