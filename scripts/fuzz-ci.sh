@@ -54,8 +54,9 @@ for h in "${harnesses[@]}"; do
 	else
 		echo "fuzz: $h FAILED, see $log; inputs in $art:" >&2
 		ls "$art" >&2 || true
-		grep -m1 -A30 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|ALARM|deadly signal' \
-		    "$log" >&2 || tail -30 "$log" >&2
+		# the report without progress lines and libFuzzer's own frames
+		grep -v -E '^#[0-9]+[[:space:]]|^INFO:|in fuzzer::|libc\.so|__libc_start|in _start |sanitizer_print_stack_trace|^(MS|stat::)' \
+		    "$log" | tail -40 >&2
 		failed+=("$h")
 	fi
 done

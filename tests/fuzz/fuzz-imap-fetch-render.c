@@ -153,6 +153,7 @@ run_items(struct ctx *c, const char *items)
 {
 	struct fetch_items fi;
 	uint64_t bin_len = UINT64_MAX;
+	const struct fetch_item *bin = NULL;
 
 	memset(&fi, 0, sizeof(fi));
 	if (!parse_items(items, &fi))
@@ -171,11 +172,15 @@ run_items(struct ctx *c, const char *items)
 				(const char *)b.data);
 			abort();
 		}
-		/* generated lists put BINARY[p] just before BINARY.SIZE[p] */
-		if (it->kind == FETCH_SECTION && it->binary && !it->partial)
+		/* BINARY.SIZE[p] right after BINARY[p] (as generated) */
+		if (it->kind == FETCH_SECTION && it->binary && !it->partial) {
 			bin_len = n;
-		else if (it->kind == FETCH_BINARY_SIZE) {
-			if (bin_len != UINT64_MAX && bin_len != n)
+			bin = it;
+		} else if (it->kind == FETCH_BINARY_SIZE) {
+			if (bin_len != UINT64_MAX && bin_len != n &&
+			    bin->depth == it->depth &&
+			    memcmp(bin->path, it->path,
+				   it->depth * sizeof(it->path[0])) == 0)
 				abort();
 			bin_len = UINT64_MAX;
 		} else {
