@@ -10,8 +10,9 @@
  * the original message. Checks: the report parses as multipart/report
  * with the notification, a message/delivery-status part and the
  * original; the parts tern writes (1 and 2) are CRLF lines of at most
- * 998 bytes, without NUL or control characters, in valid UTF-8, and the
- * delivery-status fields are "Name: value" lines. */
+ * 998 bytes, without NUL or control characters, in valid UTF-8, the
+ * delivery-status fields are "Name: value" lines and each Status an
+ * RFC 3463 code. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,32 @@ utf8_valid(const unsigned char *p, size_t len)
 	return true;
 }
 
+/* RFC 3463: class "." subject "." detail, 1-3 digits each, class 2/4/5 */
+static void
+check_status(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	if (len < 5 || (p[0] != '2' && p[0] != '4' && p[0] != '5') ||
+	    p[1] != '.')
+		abort();
+	i = 2;
+	for (int part = 0; part < 2; part++) {
+		size_t d = 0;
+
+		while (i < len && p[i] >= '0' && p[i] <= '9' && d < 4) {
+			i++;
+			d++;
+		}
+		if (d == 0 || d > 3)
+			abort();
+		if (part == 0 && (i >= len || p[i++] != '.'))
+			abort();
+	}
+	if (i != len)
+		abort();
+}
+
 /* the lines of a part; the last one's CRLF belongs to the boundary */
 static void
 check_lines(const unsigned char *p, size_t len, bool fields)
@@ -102,6 +129,8 @@ check_lines(const unsigned char *p, size_t len, bool fields)
 				if (!((*q >= 'A' && *q <= 'Z') ||
 				      (*q >= 'a' && *q <= 'z') || *q == '-'))
 					abort();
+			if (c - (p + i) == 6 && memcmp(p + i, "Status", 6) == 0)
+				check_status(c + 2, ll - 1 - 8);
 		}
 		i += ll + 1;
 	}
