@@ -87,6 +87,8 @@ fetch_flush(struct imap_cmd *cmd)
 				memset(chunk, ' ', n);
 				got = (ssize_t)n;
 			}
+			if (sg->nonul)
+				fetch_nonul(chunk, (size_t)got);
 			imap_write(s, chunk, (size_t)got);
 			x->seg_done += (uint64_t)got;
 		}

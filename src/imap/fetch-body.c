@@ -41,7 +41,8 @@ fetch_out_printf(struct fetch_out *o, const char *fmt, ...)
 }
 
 void
-fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len)
+fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len,
+		 bool nonul)
 {
 	struct fetch_seg *sg;
 
@@ -55,6 +56,19 @@ fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len)
 	memset(sg, 0, sizeof(*sg));
 	sg->off = off;
 	sg->len = len;
+	sg->nonul = nonul;
+}
+
+void
+fetch_nonul(unsigned char *p, size_t n)
+{
+	unsigned char *z;
+
+	while (n > 0 && (z = memchr(p, '\0', n)) != NULL) {
+		*z = 0x80;
+		n -= (size_t)(z - p) + 1;
+		p = z + 1;
+	}
 }
 
 void
@@ -162,11 +176,14 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			s0 = it->p_off < n ? it->p_off : n;
 			n = n - s0 < it->p_len ? n - s0 : it->p_len;
 		}
-		/* literal8 when the bytes hold a NUL (RFC 3516 4.2) */
+		/* literal8 when the bytes hold a NUL (RFC 3516 4.2); an
+		 * empty part decodes to no buffer at all (data NULL) */
 		fetch_out_printf(o, "%s{%llu}\r\n",
-				 memchr(dec.data + s0, '\0', (size_t)n) ? "~" :
-				 "", (unsigned long long)n);
-		fetch_out_text(o, dec.data + s0, (size_t)n);
+				 n > 0 && memchr(dec.data + s0, '\0',
+						 (size_t)n) ? "~" : "",
+				 (unsigned long long)n);
+		if (n > 0)
+			fetch_out_text(o, dec.data + s0, (size_t)n);
 		buf_free(&raw);
 		buf_free(&dec);
 		return;
@@ -185,7 +202,10 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			n = n - s0 < it->p_len ? n - s0 : it->p_len;
 		}
 		fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)n);
-		fetch_out_text(o, f.data + s0, (size_t)n);
+		if (n > 0) {
+			fetch_nonul(f.data + s0, (size_t)n);
+			fetch_out_text(o, f.data + s0, (size_t)n);
+		}
 		buf_free(&hdr);
 		buf_free(&f);
 		return;
@@ -203,9 +223,10 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 		fetch_out_text(o, "NIL", 3);
 		return;
 	}
-	fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)len);
-	if (len == 0)
+	if (len == 0) {
+		fetch_out_text(o, "{0}\r\n", 5);
 		return;
+	}
 	if (len <= FETCH_INLINE_MAX) {
 		struct buf b = BUF_INIT;
 
@@ -214,12 +235,23 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 		 * announced length must hold */
 		while (b.len < len)
 			buf_append_byte(&b, ' ');
+		/* a NUL: BINARY sends a literal8, the rest shows 0x80 */
+		if (memchr(b.data, '\0', b.len) != NULL) {
+			if (it->binary)
+				fetch_out_text(o, "~", 1);
+			else
+				fetch_nonul(b.data, b.len);
+		}
+		fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)len);
 		fetch_out_text(o, b.data, b.len);
 		buf_free(&b);
 	} else if (o->no_stream) {
 		o->wants_stream = true;
 	} else {
-		fetch_out_stream(o, start, len);
+		/* not read yet: BINARY may hold a NUL, so a literal8 */
+		fetch_out_printf(o, "%s{%llu}\r\n", it->binary ? "~" : "",
+				 (unsigned long long)len);
+		fetch_out_stream(o, start, len, !it->binary);
 	}
 }
 

@@ -63,6 +63,7 @@ void fetch_items_free(struct fetch_items *items);
 struct fetch_seg {
 	struct buf text;
 	uint64_t off, len;	/* stream (when len > 0) */
+	bool nonul;		/* stream: send NUL bytes as 0x80 */
 };
 
 struct fetch_out {
@@ -76,7 +77,11 @@ struct fetch_out {
 void fetch_out_text(struct fetch_out *o, const void *p, size_t len);
 void fetch_out_printf(struct fetch_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len);
+void fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len,
+		      bool nonul);
+/* NUL bytes become 0x80: an IMAP literal is CHAR8, no NUL (RFC 9051
+ * 4.3); the length stays (as Dovecot does); BINARY uses literal8 */
+void fetch_nonul(unsigned char *p, size_t n);
 void fetch_out_clear(struct fetch_out *o);
 
 /* BINARY.SIZE[part] of message m */

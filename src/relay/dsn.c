@@ -1,6 +1,7 @@
 /* dsn.c - build RFC 3464 delivery status notifications (pure) */
 #include "relay/dsn.h"
 #include "store/store.h"
+#include "lib/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,18 +48,37 @@ dsn_date(int64_t t, char *out, size_t size)
 		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* text safe in a header field: printable ASCII, UTF-8 kept, bounded */
+/* text safe in a header field: printable ASCII, valid UTF-8 kept (a
+ * byte that is not becomes '?'), at most max bytes and never cut
+ * inside a UTF-8 sequence */
 static void
 dsn_append_text(struct buf *b, const char *s, size_t max)
 {
-	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = s ? strlen(s) : 0, i = 0, k;
+	uint32_t cp;
 
-	for (; s && *s && n < max; s++, n++) {
-		unsigned char c = (unsigned char)*s;
+	while (i < len) {
+		unsigned char c = p[i];
 
-		buf_append_byte(b, c < 32 || c == 127 ? ' ' : c);
+		if (c < 0x80) {
+			if (i + 1 > max)
+				break;
+			buf_append_byte(b, c < 32 || c == 127 ? ' ' : c);
+			i++;
+		} else if ((k = utf8_next(p + i, len - i, &cp)) == 0) {
+			if (i + 1 > max)
+				break;
+			buf_append_byte(b, '?');
+			i++;
+		} else {
+			if (i + k > max)
+				break;
+			buf_append(b, p + i, k);
+			i += k;
+		}
 	}
-	if (s && *s)
+	if (i < len)
 		buf_append_str(b, "...");
 }
 

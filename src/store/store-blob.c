@@ -784,6 +784,25 @@ store_reader_new(struct store *s, struct db *db, int64_t blob_id,
 	return 0;
 }
 
+struct store_reader *
+store_reader_mem(const void *prefix, size_t prefix_len, const void *body,
+		 size_t body_len)
+{
+	struct store_reader *r = xcalloc(1, sizeof(*r));
+
+	r->fd = -1;
+	r->mem = xmalloc(body_len ? body_len : 1);
+	if (body_len)
+		memcpy(r->mem, body, body_len);
+	r->blob_size = body_len;
+	if (prefix_len) {
+		r->prefix = xmalloc(prefix_len);
+		memcpy(r->prefix, prefix, prefix_len);
+		r->prefix_len = prefix_len;
+	}
+	return r;
+}
+
 uint64_t
 store_reader_size(const struct store_reader *r)
 {

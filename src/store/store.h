@@ -744,6 +744,10 @@ void store_msg_iter_free(struct store_msg_iter **it);
 int store_msg_open(struct store *store, int64_t account_id,
 		   int64_t mailbox_id, uint32_t uid,
 		   struct store_reader **r_r);
+/* a reader over a copy of prefix + body held in memory (unit tests and
+ * fuzzers render FETCH output through it without a store) */
+struct store_reader *store_reader_mem(const void *prefix, size_t prefix_len,
+				      const void *body, size_t body_len);
 /* prefix_len + blob size */
 uint64_t store_reader_size(const struct store_reader *r);
 /* read up to len bytes at offset off of prefix + blob (pread, blocking

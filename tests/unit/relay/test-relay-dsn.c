@@ -2,6 +2,7 @@
 #include "test.h"
 #include "relay/dsn.h"
 #include "store/store.h"
+#include "lib/utf8.h"
 
 #include <string.h>
 
@@ -134,4 +135,43 @@ TEST(relay_dsn_date)
 	CHECK_STR(d, "Thu, 01 Jan 1970 00:00:00 +0000");
 	dsn_date(1795750863, d, sizeof(d));
 	CHECK_STR(d, "Fri, 27 Nov 2026 03:41:03 +0000");
+}
+
+static bool
+valid_utf8(const struct buf *b)
+{
+	uint32_t cp;
+
+	for (size_t i = 0, k; i < b->len; i += k)
+		if ((k = utf8_next(b->data + i, b->len - i, &cp)) == 0)
+			return false;
+	return true;
+}
+
+/* fuzz-dsn: text cut at its bound must not end inside a UTF-8
+ * sequence (an SMTPUTF8 address may be 320 bytes, the bound is 300),
+ * and bytes that are not UTF-8 do not reach the charset=utf-8 parts */
+TEST(relay_dsn_utf8_bounded)
+{
+	char addr[400] = "xy@";
+	struct mem src = { original, sizeof(original) - 1, 0 };
+	struct dsn_msg m = {
+		"mail.a.test", "alice@a.test", NULL, STORE_RET_HDRS,
+		1795000000, 1795000100, sizeof(original) - 1, mem_read, &src
+	};
+	struct dsn_rcpt r[2] = {
+		{ addr, NULL, DSN_FAILED, "5.1.1", "mx.b.test",
+		  "550 no", true, 0, 0 },
+		{ "bob@b.test", NULL, DSN_FAILED, "5.1.1", "mx\xff\xc3.test",
+		  "550 \xe2\x82", true, 0, 0 },
+	};
+	struct buf out = BUF_INIT;
+
+	for (int i = 0; i < 150; i++)
+		strcat(addr, "\xc3\xa9");
+	CHECK_INT(dsn_build(&m, r, 2, &out), 0);
+	CHECK(valid_utf8(&out));
+	CHECK(has(&out, "Final-Recipient: rfc822; xy@\xc3\xa9\xc3\xa9"));
+	CHECK(has(&out, "Remote-MTA: dns; mx??.test\r\n"));
+	buf_free(&out);
 }
