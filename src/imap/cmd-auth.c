@@ -268,7 +268,7 @@ cmd_authenticate(struct imap_cmd *cmd)
 	if (!sasl_mech_supported(a[0].u.str))
 		return imap_cmd_reply(cmd, "NO", "[CANNOT] Unsupported "
 				      "mechanism");
-	if (sasl_mech_is_plaintext(a[0].u.str) && !imap_session_plaintext_ok(s))
+	if (!imap_session_plaintext_ok(s))
 		return imap_cmd_reply(cmd, "NO", "[PRIVACYREQUIRED] Use "
 				      "STARTTLS first");
 	if (a[1].type == IMAP_ARG_ATOM) {

@@ -156,6 +156,8 @@ void imap_printf(struct imap_session *s, const char *fmt, ...)
 void imap_session_close(struct imap_session *s, const char *reason);
 /* a BAD reply was sent: too many in a row end the connection */
 void imap_session_count_bad(struct imap_session *s);
+/* password logins (LOGIN, every SASL mechanism) may be used now: TLS,
+ * loopback, or server.allow_plaintext_auth */
 bool imap_session_plaintext_ok(const struct imap_session *s);
 /* the session logged in: state AUTH, limits raised */
 void imap_session_login(struct imap_session *s, int64_t account_id,

@@ -132,11 +132,12 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		if (!conn_is_tls(s->conn) && conn_tls_available(s->conn) &&
 		    conn_listener(s->conn)->tls == TLS_MODE_STARTTLS)
 			buf_append_str(out, " STARTTLS");
-		if (!imap_session_plaintext_ok(s))
+		if (!imap_session_plaintext_ok(s)) {
+			/* no password mechanism either (sasl.h) */
 			buf_append_str(out, " LOGINDISABLED");
-		const char *mechs = sasl_mechanisms(
-			imap_session_plaintext_ok(s));
-		const char *p = mechs;
+			return;
+		}
+		const char *p = sasl_mechanisms();
 
 		while (*p) {
 			const char *e = strchr(p, ' ');

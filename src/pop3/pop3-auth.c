@@ -169,7 +169,7 @@ pop3_auth_auth(struct pop3_session *s, const struct pop3_command *cmd)
 
 	if (cmd->nargs == 0) {
 		/* RFC 1734 clients ask for the list this way */
-		const char *m = sasl_mechanisms(plain);
+		const char *m = plain ? sasl_mechanisms() : "";
 
 		pop3_session_reply(s, "+OK");
 		while (*m) {
@@ -189,11 +189,11 @@ pop3_auth_auth(struct pop3_session *s, const struct pop3_command *cmd)
 				  "mechanism");
 		return;
 	}
-	if (sasl_mech_is_plaintext(mech) && !plain) {
+	if (!plain) {
+		/* every mechanism is a password one (sasl.h) */
 		free(mech);
-		pop3_session_reply(s, "-ERR Plaintext authentication needs TLS "
-				   "first "
-			   "(STLS)");
+		pop3_session_reply(s, "-ERR Authentication needs TLS first "
+				   "(STLS)");
 		return;
 	}
 	if (cmd->nargs == 2 && !pop3_auth_decode(cmd->args[1], &ir)) {

@@ -101,7 +101,7 @@ void pop3_session_reply(struct pop3_session *s, const char *fmt, ...)
 void pop3_session_flush(struct pop3_session *s);
 /* write a reply and close the connection */
 void pop3_session_close(struct pop3_session *s, const char *reason);
-/* plaintext passwords may be used now */
+/* password logins (USER/PASS, every SASL mechanism) may be used now */
 bool pop3_session_plaintext_ok(const struct pop3_session *s);
 /* STLS may be offered now */
 bool pop3_session_stls_ok(const struct pop3_session *s);

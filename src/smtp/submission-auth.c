@@ -306,8 +306,8 @@ submission_check_auth(struct smtp_session *s, struct slice args,
 				   "Unrecognized authentication type");
 		return false;
 	}
-	if (sasl_mech_is_plaintext(mech) && !submission_plaintext_ok(s)) {
-		/* RFC 4954 6 */
+	if (!submission_plaintext_ok(s)) {
+		/* RFC 4954 6; every mechanism is a password one (sasl.h) */
 		smtp_session_reply(s, 538, "5.7.11", "Encryption required "
 				   "for requested authentication mechanism");
 		return false;

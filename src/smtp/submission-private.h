@@ -33,8 +33,9 @@ struct submission_session {
 /* submission_auth_allowed - may AUTH be used now? Not before TLS while
  * smtp.require_tls_for_auth (RFC 8314 3.3 wants TLS first) */
 bool submission_auth_allowed(struct smtp_session *s);
-/* submission_plaintext_ok - may PLAIN and LOGIN be used? The IMAP/POP3
- * rule: over TLS, from loopback, or with server.allow_plaintext_auth */
+/* submission_plaintext_ok - may password mechanisms (all of sasl.h's)
+ * be used? The IMAP/POP3 rule: over TLS, from loopback, or with
+ * server.allow_plaintext_auth */
 bool submission_plaintext_ok(struct smtp_session *s);
 
 /* the policy hooks */

@@ -603,15 +603,15 @@ def test_plaintext_refused_before_tls_off_loopback(tern_factory):
     p = Pop(t)
     assert p.cmd("CAPA").startswith(b"+OK")
     caps = p.multi().split(b"\r\n")
-    assert b"USER" not in caps and b"SASL SCRAM-SHA-256" in caps
+    assert b"USER" not in caps
+    assert [c for c in caps if c.startswith(b"SASL")] == []
     assert p.cmd("USER " + A) == \
         b"-ERR Plaintext authentication needs TLS first (STLS)"
     assert p.cmd("AUTH PLAIN") == \
-        b"-ERR Plaintext authentication needs TLS first (STLS)"
-    # SCRAM sends no password: allowed
-    assert scram_login(p, A, APW).startswith(b"+OK")
-    p.cmd("QUIT")
-    p = Pop(t)
+        b"-ERR Authentication needs TLS first (STLS)"
+    # a sniffed SCRAM exchange allows an offline dictionary attack
+    assert p.cmd("AUTH SCRAM-SHA-256") == \
+        b"-ERR Authentication needs TLS first (STLS)"
     p.starttls()
     assert p.cmd("CAPA").startswith(b"+OK")
     caps = p.multi().split(b"\r\n")
