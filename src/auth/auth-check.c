@@ -14,6 +14,10 @@
 #include "lib/buf.h"
 #include "store/store.h"
 
+/* an attempt that must wait for others in flight asks again after this
+ * (or the address's throttle delay, if longer) */
+#define AUTH_CHECK_RETRY_MS 200
+
 struct auth_check_req {
 	uv_timer_t timer;
 	uv_work_t work;
@@ -22,6 +26,7 @@ struct auth_check_req {
 	bool cancelled;
 	bool in_work;		/* on the thread pool */
 	bool blocked;		/* blocked when started */
+	bool counted;		/* throttle_begin() said go: end it */
 	char *ip;
 	char *login;
 	char *norm;		/* normalised login, NULL if invalid */
@@ -154,6 +159,7 @@ auth_check_password(const struct auth_check_env *env, const char *login,
 	if (!ok) {
 		r->reason = "wrong password";
 	} else if (!a.enabled) {
+		r->disabled = true;
 		r->reason = "account disabled";
 	} else {
 		r->ok = true;
@@ -257,9 +263,23 @@ auth_check_on_after_work(uv_work_t *w, int status)
 
 	req->in_work = false;
 	auth_check_wipe_pw(req);
+	if (req->counted)
+		throttle_end(t, req->ip, now);
 	if (status < 0 && !req->r.ok) {
 		req->r.tempfail = true;
 		req->r.reason = "store error";
+	}
+	/* blocked meanwhile by other sessions' failures: even the right
+	 * password is refused, or guessing in parallel would still pay */
+	if (t != NULL && req->r.ok && throttle_blocked(t, req->ip, now)) {
+		req->r.ok = false;
+		req->r.blocked = true;
+		req->r.reason = "blocked";
+		req->r.account_id = 0;
+		free(req->r.address);
+		req->r.address = NULL;
+		auth_check_finish(req);
+		return;
 	}
 	if (t != NULL && !req->scram && !req->r.tempfail) {
 		if (req->r.ok)
@@ -267,8 +287,6 @@ auth_check_on_after_work(uv_work_t *w, int status)
 		else
 			throttle_failure(t, req->ip, req->norm, now);
 	}
-	/* a success is never turned into a block (the address may have
-	 * been blocked by other sessions meanwhile: next time, then) */
 	if (t != NULL && !req->r.ok && throttle_blocked(t, req->ip, now))
 		req->r.blocked = true;
 	auth_check_finish(req);
@@ -278,8 +296,29 @@ static void
 auth_check_on_timer(uv_timer_t *timer)
 {
 	struct auth_check_req *req = timer->data;
+	struct throttle *t = req->env.throttle;
 
 	uv_timer_stop(timer);
+	if (!req->blocked && t != NULL) {
+		uint64_t now = uv_now(req->env.loop);
+		enum throttle_go go = req->scram ?
+			(throttle_blocked(t, req->ip, now) ? THROTTLE_BLOCKED :
+			 THROTTLE_GO) : throttle_begin(t, req->ip, now);
+
+		if (go == THROTTLE_BLOCKED)
+			req->blocked = true;
+		else if (go == THROTTLE_WAIT) {
+			/* as many checks in flight as may still fail before
+			 * the block: ask again when some are over */
+			uint64_t d = throttle_delay_ms(t, req->ip, now);
+
+			uv_timer_start(timer, auth_check_on_timer,
+				       d > AUTH_CHECK_RETRY_MS ? d :
+				       AUTH_CHECK_RETRY_MS, 0);
+			return;
+		} else
+			req->counted = !req->scram;
+	}
 	if (req->blocked) {
 		req->r.blocked = true;
 		req->r.reason = "blocked";
@@ -291,6 +330,9 @@ auth_check_on_timer(uv_timer_t *timer)
 	if (uv_queue_work(req->env.loop, &req->work, auth_check_on_work,
 			  auth_check_on_after_work) != 0) {
 		req->in_work = false;
+		if (req->counted)
+			throttle_end(t, req->ip, uv_now(req->env.loop));
+		req->counted = false;
 		req->r.tempfail = true;
 		req->r.reason = "store error";
 		auth_check_finish(req);
@@ -383,9 +425,18 @@ auth_check_report(const struct auth_check_env *env, const char *ip,
 	if (t == NULL)
 		return false;
 	now = uv_now(env->loop);
+	if (throttle_blocked(t, ip, now))
+		return true;	/* refused, even a right proof */
 	if (ok)
 		throttle_success(t, ip, username, now);
 	else
 		throttle_failure(t, ip, username, now);
 	return throttle_blocked(t, ip, now);
+}
+
+bool
+auth_check_blocked(const struct auth_check_env *env, const char *ip)
+{
+	return env->throttle != NULL &&
+	       throttle_blocked(env->throttle, ip, uv_now(env->loop));
 }

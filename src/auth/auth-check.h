@@ -37,11 +37,15 @@
  * Order of events for one request: if the address is blocked, cb comes
  * (on a later loop turn) with r->blocked and nothing else happens. Else
  * the throttle delay for the address and the login name is waited out on
- * a timer, the lookup and verification run on the libuv thread pool,
+ * a timer; a password check then waits until throttle_begin() lets it
+ * run (failures and checks in flight from the address stay below the
+ * block count, so parallel connections cannot check more passwords
+ * than that); the lookup and verification run on the libuv thread pool,
  * the result is recorded in the throttle (a failure counts even if the
  * request was cancelled meanwhile: disconnecting does not escape it),
- * and cb runs on the loop thread. cb is never called from inside the
- * _start() call.
+ * and cb runs on the loop thread. A right password from an address
+ * blocked meanwhile is refused (r->blocked). cb is never called from
+ * inside the _start() call.
  *
  * Threads: the _start(), _cancel() and _report() calls and the callbacks
  * are loop-thread only; auth_check_password() and auth_check_scram() are
@@ -75,6 +79,7 @@ struct auth_check_result {
 	bool ok;		/* password right and account enabled */
 	bool tempfail;		/* store error: try again later */
 	bool blocked;		/* the address is blocked: disconnect it */
+	bool disabled;		/* right password, account disabled */
 	int64_t account_id;	/* ok, or SCRAM secret found: the account */
 	char *address;		/* same: its normalised address (malloc'd) */
 	char *scram_secret;	/* SCRAM lookups: the secret or NULL */
@@ -129,8 +134,12 @@ void auth_check_cancel(struct auth_check_req **req);
 
 /* auth_check_report - record the end of an exchange whose verification
  * happened elsewhere (SCRAM): throttle_success() or throttle_failure().
- * Returns true if the address is now blocked (disconnect it). */
+ * Returns true if the address is now blocked: disconnect it, and refuse
+ * the login even if ok (nothing is recorded then). */
 bool auth_check_report(const struct auth_check_env *env, const char *ip,
 		       const char *username, bool ok);
+
+/* auth_check_blocked - true while the address is blocked */
+bool auth_check_blocked(const struct auth_check_env *env, const char *ip);
 
 #endif

@@ -17,7 +17,7 @@
 
 struct store_blob;
 struct store_watch;
-struct sasl_session;
+struct auth_sasl;
 struct auth_check_req;
 struct store_uid_range;
 
@@ -104,12 +104,9 @@ struct imap_session {
 	char *user;
 	unsigned auth_failures;
 	unsigned bad_count;	/* BAD replies in a row */
-	struct sasl_session *sasl;
-	struct auth_check_req *auth_req;
+	struct auth_sasl *sasl;		/* AUTHENTICATE in progress */
+	struct auth_check_req *auth_req;	/* LOGIN in progress */
 	struct auth_check_env aenv;
-	bool auth_plain;	/* PLAIN/LOGIN: the account comes from the check */
-	int64_t scram_account;
-	char *scram_address;
 
 	bool selected;
 	struct imap_view view;

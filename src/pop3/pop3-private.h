@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "auth/auth-check.h"
 #include "lib/buf.h"
 #include "lib/conn.h"
 #include "lib/service.h"
@@ -22,8 +23,7 @@
 #include "pop3/pop3-maildrop.h"
 #include "pop3/pop3-parse.h"
 
-struct pop3_login_job;
-struct sasl_session;
+struct auth_sasl;
 struct store_reader;
 
 enum pop3_state {
@@ -67,8 +67,10 @@ struct pop3_session {
 
 	/* AUTHORIZATION */
 	char *user;		/* USER argument as sent (NUL-free) */
-	struct sasl_session *sasl;	/* AUTH exchange in progress */
-	struct pop3_login_job *auth_job; /* login attempt (pop3-login.c) */
+	struct auth_sasl *sasl;		/* AUTH exchange in progress */
+	struct auth_check_req *auth_req; /* PASS check in progress */
+	struct auth_check_env aenv;
+	char *login;		/* PASS: the name being checked (the log) */
 	bool sasl_waiting_line;	/* a "+ " challenge is out */
 	unsigned auth_failures;
 	unsigned bad_commands;
@@ -119,7 +121,8 @@ void pop3_auth_stls(struct pop3_session *s, const struct pop3_command *cmd);
 /* a line answering a SASL challenge */
 void pop3_auth_sasl_line(struct pop3_session *s, struct slice line);
 
-/* pop3-login.c: the attempt itself (pop3-login.h); teardown */
+/* pop3-login.c: the attempt's outcome (pop3-login.h); cancels what is
+ * in flight when the connection goes */
 void pop3_login_cleanup(struct pop3_session *s);
 
 /* pop3-load.c: the maildrop from the store (worker thread) */

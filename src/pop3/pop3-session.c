@@ -24,7 +24,6 @@ pop3_session_free(struct pop3_session *s)
 {
 	pop3_retr_cleanup(s);
 	pop3_login_cleanup(s);
-	sasl_destroy(&s->sasl);
 	if (s->locked)
 		pop3_service_unlock(s->account_id);
 	if (s->have_maildrop)
@@ -153,6 +152,7 @@ pop3_session_on_close(struct conn *c, void *ctx, const char *reason)
 		 (unsigned long long)s->bytes_sent);
 	s->conn_gone = true;
 	s->conn = NULL;
+	pop3_login_cleanup(s);
 	pop3_session_unref(s);
 }
 

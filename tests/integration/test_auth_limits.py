@@ -1,0 +1,119 @@
+"""Authentication under attack and under load (issue 11 items 5 and 6):
+parallel guessing from one address cannot exceed the block count, and
+one account's slow work cannot keep another user from logging in."""
+import re
+import socket
+import threading
+import time
+
+from conftest import ALICE, BOB
+from test_imap import Imap
+from test_pop3 import Pop
+
+A, APW = ALICE
+B, BPW = BOB
+
+BLOCK_AFTER = 10
+PARALLEL = 100
+
+
+def parallel(n, fn):
+    """run fn(i) in n threads at once; their results (or exceptions)"""
+    out = [None] * n
+    go = threading.Barrier(n)
+
+    def run(i):
+        try:
+            go.wait(30)
+            out[i] = fn(i)
+        except Exception as e:  # noqa: BLE001 - reported to the test
+            out[i] = e
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+        assert not t.is_alive()
+    return out
+
+
+def throttled(tern_factory):
+    t = tern_factory(extra="[server]\nmax_connections_per_ip = 1000\n"
+                           "[auth]\nthrottle_block_after = %d\n"
+                           "throttle_max_delay = 1s\n" % BLOCK_AFTER)
+    t.add_account(*ALICE)
+    t.start()
+    return t
+
+
+def checks(t, proto):
+    """password verifications that ran, as logged"""
+    if proto == "imap":
+        return len(re.findall(r"imap login failed reason=wrong password",
+                              t.log()))
+    return len(re.findall(r"pop3 login failed .*reason=\"?wrong password",
+                          t.log()))
+
+
+def imap_guess(t, pw):
+    c = Imap(t, timeout=120)
+    try:
+        r, u = c.cmd('LOGIN "%s" "%s"' % (A, pw))
+    except (EOFError, ConnectionError, socket.timeout) as e:
+        return e
+    return r
+
+
+def test_imap_parallel_guesses_stop_at_block(tern_factory):
+    t = throttled(tern_factory)
+    res = parallel(PARALLEL, lambda i: imap_guess(t, "guess%d" % i))
+    assert all(isinstance(r, bytes) for r in res), res
+    assert checks(t, "imap") <= BLOCK_AFTER, checks(t, "imap")
+    assert sum(r.startswith(b"NO [UNAVAILABLE]") for r in res) >= \
+        PARALLEL - BLOCK_AFTER
+    # the right password is refused too while the block lasts
+    assert imap_guess(t, APW).startswith(b"NO [UNAVAILABLE]")
+
+
+def wait_for(cond, what, timeout=120):
+    deadline = time.time() + timeout
+    while not cond():
+        assert time.time() < deadline, what
+        time.sleep(0.02)
+
+
+def test_right_password_after_the_threshold_is_refused(tern_factory):
+    t = throttled(tern_factory)
+    conns = parallel(PARALLEL, lambda i: Imap(t, timeout=120))
+    right = Imap(t, timeout=120)
+    for i, c in enumerate(conns):
+        c.send('g LOGIN "%s" "guess%d"\r\n' % (A, i))
+    # the guesses are being checked: the right password comes now, while
+    # fewer than the block count have failed
+    wait_for(lambda: checks(t, "imap") >= 1, "a first failure")
+    r, _ = right.cmd('LOGIN "%s" "%s"' % (A, APW))
+    for c in conns:
+        try:
+            c.wait("g")
+        except (EOFError, ConnectionError):
+            pass
+    assert checks(t, "imap") <= BLOCK_AFTER, checks(t, "imap")
+    assert r.startswith(b"NO [UNAVAILABLE]"), r
+    assert "imap login user=" not in t.log()
+
+
+def pop3_guess(t, pw):
+    p = Pop(t, timeout=120)
+    try:
+        assert p.cmd("USER " + A).startswith(b"+OK")
+        return p.cmd("PASS " + pw)
+    except (EOFError, ConnectionError, socket.timeout) as e:
+        return e
+
+
+def test_pop3_parallel_guesses_stop_at_block(tern_factory):
+    t = throttled(tern_factory)
+    res = parallel(PARALLEL, lambda i: pop3_guess(t, "guess%d" % i))
+    assert all(isinstance(r, bytes) for r in res), res
+    assert checks(t, "pop3") <= BLOCK_AFTER, checks(t, "pop3")
+    assert pop3_guess(t, APW).startswith(b"-ERR")
