@@ -18,15 +18,15 @@
 #include "auth/auth-check.h"
 #include "smtp/smtp-session.h"
 
-struct sasl_session;
+struct auth_sasl;
 
 /* the session's policy_data, made by the first AUTH */
 struct submission_session {
 	struct auth_check_env aenv;
-	struct auth_check_req *req;	/* a check in flight (suspended) */
-	struct sasl_session *sasl;	/* an exchange is running */
-	int64_t scram_account;		/* SCRAM: the account looked up */
-	char *scram_address;
+	struct auth_sasl *sasl;		/* an exchange is running */
+	bool answered;			/* the driver challenged or ended */
+	bool waiting;			/* suspended on a check in flight */
+	bool bad_line;			/* "*" or bad base64: an error */
 	unsigned failures;		/* failed AUTHs (auth.max_failures) */
 };
 
