@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "auth/auth-pool.h"
 #include "auth/auth.h"
 #include "auth/password.h"
 #include "auth/scram.h"
@@ -21,6 +22,7 @@
 struct auth_check_req {
 	uv_timer_t timer;
 	uv_work_t work;
+	struct auth_pool_job pjob;
 	struct auth_check_env env;
 	bool scram;		/* a SCRAM secret lookup, not a password */
 	bool cancelled;
@@ -255,6 +257,26 @@ auth_check_on_work(uv_work_t *w)
 }
 
 static void
+auth_check_on_pool_work(struct auth_pool_job *job)
+{
+	struct auth_check_req *req = (struct auth_check_req *)
+		((char *)job - offsetof(struct auth_check_req, pjob));
+
+	auth_check_on_work(&req->work);
+}
+
+static void auth_check_on_after_work(uv_work_t *w, int status);
+
+static void
+auth_check_on_pool_done(struct auth_pool_job *job)
+{
+	struct auth_check_req *req = (struct auth_check_req *)
+		((char *)job - offsetof(struct auth_check_req, pjob));
+
+	auth_check_on_after_work(&req->work, job->cancelled ? UV_ECANCELED : 0);
+}
+
+static void
 auth_check_on_after_work(uv_work_t *w, int status)
 {
 	struct auth_check_req *req = w->data;
@@ -327,6 +349,13 @@ auth_check_on_timer(uv_timer_t *timer)
 	}
 	req->in_work = true;
 	req->work.data = req;
+	if (req->env.pool != NULL) {
+		/* threads of their own: never behind searches (auth-pool.h) */
+		auth_pool_queue(req->env.pool, &req->pjob,
+				auth_check_on_pool_work,
+				auth_check_on_pool_done);
+		return;
+	}
 	if (uv_queue_work(req->env.loop, &req->work, auth_check_on_work,
 			  auth_check_on_after_work) != 0) {
 		req->in_work = false;

@@ -40,7 +40,8 @@
  * a timer; a password check then waits until throttle_begin() lets it
  * run (failures and checks in flight from the address stay below the
  * block count, so parallel connections cannot check more passwords
- * than that); the lookup and verification run on the libuv thread pool,
+ * than that); the lookup and verification run on env->pool, threads
+ * that nothing else uses (so that no search delays a login),
  * the result is recorded in the throttle (a failure counts even if the
  * request was cancelled meanwhile: disconnecting does not escape it),
  * and cb runs on the loop thread. A right password from an address
@@ -57,6 +58,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct auth_pool;
 struct store;
 struct throttle;
 struct uv_loop_s;
@@ -73,6 +75,9 @@ struct auth_check_env {
 	 * write: without a compare-and-set in store.h a password change in
 	 * the same few milliseconds could still lose). Off by default. */
 	bool upgrade;
+	/* lookups and verifications run here (auth-pool.h); NULL: on
+	 * libuv's thread pool (tests) */
+	struct auth_pool *pool;
 };
 
 struct auth_check_result {

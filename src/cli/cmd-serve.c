@@ -1,6 +1,7 @@
 /* cmd-serve.c - `tern serve`: bind, drop root, open the store, run the
  * event loop; SIGTERM/SIGINT stop gracefully, SIGHUP reloads */
 #include "cli/cli.h"
+#include "auth/auth-pool.h"
 #include "auth/sasl.h"
 #include "auth/scram.h"
 #include "auth/throttle.h"
@@ -203,6 +204,8 @@ cmd_serve(struct cli *cli)
 	store_attach_loop(s->env.store, &s->loop);
 	throttle_limits_from_conf(conf, &tl);
 	s->env.throttle = throttle_create(&tl);
+	s->env.auth_pool = auth_pool_create(&s->loop,
+					    (unsigned)conf->auth.workers);
 
 	for (; tern_services[ninit]; ninit++) {
 		const struct service *svc = tern_services[ninit];
@@ -233,6 +236,7 @@ out:
 		if (svc->deinit)
 			svc->deinit(&s->env);
 	}
+	auth_pool_destroy(&s->env.auth_pool);
 	if (s->env.store)
 		store_close(&s->env.store);
 	throttle_destroy(&s->env.throttle);

@@ -25,6 +25,7 @@ imap_auth_env(struct imap_session *s)
 	s->aenv.loop = s->env->loop;
 	s->aenv.store = s->env->store;
 	s->aenv.throttle = s->env->throttle;
+	s->aenv.pool = s->env->auth_pool;
 	s->aenv.upgrade = true;
 	return &s->aenv;
 }

@@ -65,6 +65,7 @@ const struct conf_key conf_keys[] = {
 	K("auth.throttle_max_delay", CONF_DURATION, auth.throttle_max_delay_ms, "15s", "longest delay after failures"),
 	K("auth.throttle_block_after", CONF_NUMBER, auth.throttle_block_after, "20", "failures from one address before refusing it"),
 	K("auth.throttle_window", CONF_DURATION, auth.throttle_window_ms, "15m", "how long failures are remembered"),
+	K("auth.workers", CONF_NUMBER, auth.workers, "2", "threads that verify passwords, apart from the thread pool searches and reads use (1-64)"),
 
 	K("relay.relay_host", CONF_STRING, relay.relay_host, "", "smarthost host:port (empty: MX routing)"),
 	K("relay.relay_user", CONF_STRING, relay.relay_user, "", "smarthost AUTH user"),

@@ -58,7 +58,7 @@ struct tern_conf {
 		uint64_t max_connections;	/* all protocols */
 		uint64_t max_connections_per_ip;
 		uint64_t shutdown_timeout_ms;	/* SIGTERM: wait this long for sessions */
-		bool allow_plaintext_auth;	/* allow LOGIN/PLAIN before TLS from non-loopback */
+		bool allow_plaintext_auth;	/* allow password logins before TLS from non-loopback */
 	} server;
 
 	struct {
@@ -108,6 +108,7 @@ struct tern_conf {
 		uint64_t throttle_max_delay_ms;
 		uint64_t throttle_block_after;	/* failures per IP in the window */
 		uint64_t throttle_window_ms;
+		uint64_t workers;		/* password verification threads */
 	} auth;
 
 	struct {

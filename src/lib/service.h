@@ -13,6 +13,7 @@
 #include "lib/conf.h"
 #include "lib/conn.h"
 
+struct auth_pool;
 struct store;
 struct throttle;
 
@@ -22,6 +23,7 @@ struct service_env {
 	const struct tern_conf *conf;	/* replaced on SIGHUP: don't cache fields across commands */
 	struct store *store;
 	struct throttle *throttle;
+	struct auth_pool *auth_pool;	/* password checks (auth-pool.h) */
 	bool shutting_down;
 };
 

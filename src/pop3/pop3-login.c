@@ -35,6 +35,7 @@ pop3_login_env(struct pop3_session *s)
 	s->aenv.loop = s->env->loop;
 	s->aenv.store = s->env->store;
 	s->aenv.throttle = s->env->throttle;
+	s->aenv.pool = s->env->auth_pool;
 	/* rehash outdated hashes, add a missing SCRAM secret */
 	s->aenv.upgrade = true;
 	return &s->aenv;

@@ -117,3 +117,64 @@ def test_pop3_parallel_guesses_stop_at_block(tern_factory):
     assert all(isinstance(r, bytes) for r in res), res
     assert checks(t, "pop3") <= BLOCK_AFTER, checks(t, "pop3")
     assert pop3_guess(t, APW).startswith(b"-ERR")
+
+
+# --- item 5: one account's searches and everyone's logins ------------------
+
+SEARCHES = 16
+MESSAGES = 450		# one search batch each: a search is one long job
+BODY = 120 * 1024
+
+
+def big_mailbox(t, address):
+    """MESSAGES messages of BODY bytes of text in address's INBOX (slow
+    to SEARCH TEXT: every body is read and scanned)"""
+    line = b"lorem ipsum dolor sit amet consectetur adipiscing elit sed\n"
+    body = line * (BODY // len(line))
+    mbox = t.dir + "/big.mbox"
+    with open(mbox, "wb") as f:
+        for i in range(MESSAGES):
+            f.write(b"From x@example.net Mon Jan  1 00:00:00 2024\n"
+                    b"Subject: m%d\n\n" % i + body + b"\n")
+    t.cli("import", address, mbox, "--mailbox", "INBOX")
+
+
+def test_login_answered_while_one_account_searches(tern_factory):
+    t = tern_factory()
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    big_mailbox(t, A)
+    t.start()
+    searchers = []
+    for _ in range(SEARCHES):
+        c = Imap(t, timeout=600)
+        c.login()
+        c.ok("SELECT INBOX")
+        searchers.append(c)
+    bob = Imap(t, timeout=600)
+    events = []
+    lock = threading.Lock()
+
+    def search(c):
+        r, _ = c.wait("s")
+        with lock:
+            events.append(("search", r))
+
+    for i, c in enumerate(searchers):
+        c.send('s SEARCH TEXT "no-such-word-%d"\r\n' % i)
+    # every search is sent: now the other user logs in
+    bob.send('l LOGIN "%s" "%s"\r\n' % BOB)
+    threads = [threading.Thread(target=search, args=(c,))
+               for c in searchers]
+    for th in threads:
+        th.start()
+    r, _ = bob.wait("l")
+    with lock:
+        events.append(("login", r))
+    for th in threads:
+        th.join(600)
+        assert not th.is_alive()
+    assert r.startswith(b"OK"), r
+    assert all(e[1].startswith(b"OK") for e in events), events
+    # bob was let in while alice's searches were all still running
+    assert [e[0] for e in events][0] == "login", events
