@@ -49,6 +49,8 @@
  * wrong password would.
  *
  * Throttling is the caller's: throttle.h, applied before each attempt.
+ * The protocols do not drive this file themselves: auth-sasl.h does
+ * (base64, the loop above, auth-check.h and the throttle).
  *
  * Threads: a session is used by one thread at a time. The strings
  * returned by the accessors stay valid until sasl_destroy(), so a worker

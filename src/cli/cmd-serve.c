@@ -7,6 +7,7 @@
 #include "auth/throttle.h"
 #include "lib/log.h"
 #include "lib/server.h"
+#include "lib/work-gate.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -128,6 +129,9 @@ on_hup(uv_signal_t *h, int signum)
 	}
 	s->confs[s->n_confs++] = conf;
 	s->env.conf = conf;
+	work_gate_set_limits(s->env.work_gate,
+			     (unsigned)conf->server.worker_jobs_per_account,
+			     (unsigned)conf->server.worker_jobs_per_session);
 	log_info(0, "reloaded config=%s (TLS certificates, limits; listener "
 		 "changes need a restart)", s->conf_path);
 }
@@ -206,6 +210,9 @@ cmd_serve(struct cli *cli)
 	s->env.throttle = throttle_create(&tl);
 	s->env.auth_pool = auth_pool_create(&s->loop,
 					    (unsigned)conf->auth.workers);
+	s->env.work_gate = work_gate_create(&s->loop,
+				(unsigned)conf->server.worker_jobs_per_account,
+				(unsigned)conf->server.worker_jobs_per_session);
 
 	for (; tern_services[ninit]; ninit++) {
 		const struct service *svc = tern_services[ninit];
@@ -237,6 +244,7 @@ out:
 			svc->deinit(&s->env);
 	}
 	auth_pool_destroy(&s->env.auth_pool);
+	work_gate_destroy(&s->env.work_gate);
 	if (s->env.store)
 		store_close(&s->env.store);
 	throttle_destroy(&s->env.throttle);

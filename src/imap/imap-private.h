@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/conn.h"
 #include "lib/service.h"
+#include "lib/work-gate.h"
 #include "store/store.h"
 
 struct store_blob;
@@ -102,6 +103,7 @@ struct imap_session {
 
 	int64_t account_id;
 	char *user;
+	struct work_gate_owner gate_owner;	/* thread-pool jobs now */
 	unsigned auth_failures;
 	unsigned bad_count;	/* BAD replies in a row */
 	struct auth_sasl *sasl;		/* AUTHENTICATE in progress */
@@ -153,6 +155,11 @@ void imap_printf(struct imap_session *s, const char *fmt, ...)
 void imap_session_close(struct imap_session *s, const char *reason);
 /* a BAD reply was sent: too many in a row end the connection */
 void imap_session_count_bad(struct imap_session *s);
+/* imap_session_queue_work - a job of this session on the thread pool,
+ * within its account's and its own share (work-gate.h); as
+ * uv_queue_work() */
+int imap_session_queue_work(struct imap_session *s, struct work_gate_job *job,
+			    uv_work_cb work, uv_after_work_cb after);
 /* password logins (LOGIN, every SASL mechanism) may be used now: TLS,
  * loopback, or server.allow_plaintext_auth */
 bool imap_session_plaintext_ok(const struct imap_session *s);

@@ -80,6 +80,14 @@ imap_session_count_bad(struct imap_session *s)
 	imap_session_close(s, "bad-commands");
 }
 
+int
+imap_session_queue_work(struct imap_session *s, struct work_gate_job *job,
+			uv_work_cb work, uv_after_work_cb after)
+{
+	return work_gate_queue(s->env->work_gate, s->env->loop, job,
+			       s->account_id, &s->gate_owner, work, after);
+}
+
 bool
 imap_session_plaintext_ok(const struct imap_session *s)
 {

@@ -59,6 +59,8 @@ struct tern_conf {
 		uint64_t max_connections_per_ip;
 		uint64_t shutdown_timeout_ms;	/* SIGTERM: wait this long for sessions */
 		bool allow_plaintext_auth;	/* allow password logins before TLS from non-loopback */
+		uint64_t worker_jobs_per_account; /* thread-pool share */
+		uint64_t worker_jobs_per_session;
 	} server;
 
 	struct {

@@ -16,6 +16,7 @@
 struct auth_pool;
 struct store;
 struct throttle;
+struct work_gate;
 
 /* What every session may reach: shared, owned by the server. */
 struct service_env {
@@ -24,6 +25,7 @@ struct service_env {
 	struct store *store;
 	struct throttle *throttle;
 	struct auth_pool *auth_pool;	/* password checks (auth-pool.h) */
+	struct work_gate *work_gate;	/* thread-pool share (work-gate.h) */
 	bool shutting_down;
 };
 

@@ -205,11 +205,11 @@ pop3_login_succeeded(struct pop3_session *s, int64_t account_id,
 	job->s = s;
 	job->store = s->env->store;
 	job->account_id = account_id;
-	job->work.data = job;
+	job->job.work.data = job;
 	s->wait = POP3_WAIT_AUTH;
 	pop3_session_ref(s);
-	if (uv_queue_work(s->env->loop, &job->work, pop3_login_work,
-			  pop3_login_after_work) != 0) {
+	if (pop3_session_queue_work(s, &job->job, pop3_login_work,
+				    pop3_login_after_work) != 0) {
 		job->load_rc = STORE_EIO;
 		pop3_login_loaded(s, job);
 		pop3_login_job_free(job);

@@ -19,7 +19,7 @@
 
 /* the maildrop load after a successful login */
 struct pop3_login_job {
-	uv_work_t work;
+	struct work_gate_job job;
 	struct pop3_session *s;
 	struct store *store;
 	int64_t account_id;

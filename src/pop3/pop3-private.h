@@ -19,6 +19,7 @@
 #include "lib/buf.h"
 #include "lib/conn.h"
 #include "lib/service.h"
+#include "lib/work-gate.h"
 #include "pop3/pop3-dot.h"
 #include "pop3/pop3-maildrop.h"
 #include "pop3/pop3-parse.h"
@@ -41,7 +42,7 @@ enum pop3_wait {
 
 /* streaming of one RETR/TOP */
 struct pop3_retr {
-	uv_work_t work;
+	struct work_gate_job job;
 	struct store_reader *reader;
 	struct pop3_dot dot;
 	unsigned char *chunk;
@@ -78,6 +79,7 @@ struct pop3_session {
 	/* TRANSACTION */
 	int64_t account_id;
 	char *address;
+	struct work_gate_owner gate_owner;	/* thread-pool jobs now */
 	const char *mech;	/* "USER", "PLAIN", ... for the log */
 	bool locked;		/* holds the account's POP3 lock */
 	bool have_maildrop;
@@ -105,6 +107,10 @@ void pop3_session_flush(struct pop3_session *s);
 void pop3_session_close(struct pop3_session *s, const char *reason);
 /* password logins (USER/PASS, every SASL mechanism) may be used now */
 bool pop3_session_plaintext_ok(const struct pop3_session *s);
+/* a job of this session on the thread pool, within its account's and
+ * its own share (work-gate.h); as uv_queue_work() */
+int pop3_session_queue_work(struct pop3_session *s, struct work_gate_job *job,
+			    uv_work_cb work, uv_after_work_cb after);
 /* STLS may be offered now */
 bool pop3_session_stls_ok(const struct pop3_session *s);
 

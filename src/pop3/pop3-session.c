@@ -82,6 +82,14 @@ pop3_session_plaintext_ok(const struct pop3_session *s)
 	       s->env->conf->server.allow_plaintext_auth;
 }
 
+int
+pop3_session_queue_work(struct pop3_session *s, struct work_gate_job *job,
+			uv_work_cb work, uv_after_work_cb after)
+{
+	return work_gate_queue(s->env->work_gate, s->env->loop, job,
+			       s->account_id, &s->gate_owner, work, after);
+}
+
 bool
 pop3_session_stls_ok(const struct pop3_session *s)
 {

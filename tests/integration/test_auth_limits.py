@@ -139,7 +139,9 @@ def big_mailbox(t, address):
     t.cli("import", address, mbox, "--mailbox", "INBOX")
 
 
-def test_login_answered_while_one_account_searches(tern_factory):
+def test_login_answered_while_one_account_searches(tern_factory, monkeypatch):
+    # libuv's own default pool size, as in the issue (tern asks for 16)
+    monkeypatch.setenv("UV_THREADPOOL_SIZE", "4")
     t = tern_factory()
     t.add_account(*ALICE)
     t.add_account(*BOB)
@@ -178,3 +180,76 @@ def test_login_answered_while_one_account_searches(tern_factory):
     assert all(e[1].startswith(b"OK") for e in events), events
     # bob was let in while alice's searches were all still running
     assert [e[0] for e in events][0] == "login", events
+
+
+def searching_alice(tern_factory, extra=""):
+    """a server where alice has the big mailbox and SEARCHES sessions
+    selected on it; bob has one small message"""
+    t = tern_factory(extra=extra)
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    big_mailbox(t, A)
+    small = t.dir + "/small.mbox"
+    with open(small, "wb") as f:
+        f.write(b"From x@example.net Mon Jan  1 00:00:00 2024\n"
+                b"Subject: hello\n\nno-such-word-bob\n\n")
+    t.cli("import", B, small, "--mailbox", "INBOX")
+    t.start()
+    searchers = []
+    for _ in range(SEARCHES):
+        c = Imap(t, timeout=600)
+        c.login()
+        c.ok("SELECT INBOX")
+        searchers.append(c)
+    return t, searchers
+
+
+def race_bob_search(t, searchers):
+    """alice's sessions search twice each; bob searches once when the
+    first of alice's searches is answered (every session then has its
+    second one queued): how many of alice's answers come before bob's"""
+    bob = Imap(t, timeout=600)
+    bob.login(B, BPW)
+    bob.ok("SELECT INBOX")
+    events = []
+    cond = threading.Condition()
+
+    def search(c):
+        for tag in ("s1", "s2"):
+            r, _ = c.wait(tag)
+            with cond:
+                events.append(("alice", r))
+                cond.notify_all()
+
+    for i, c in enumerate(searchers):
+        c.send('s1 SEARCH TEXT "no-such-word-%d"\r\n'
+               's2 SEARCH TEXT "no-such-word-%d"\r\n' % (i, i))
+    threads = [threading.Thread(target=search, args=(c,))
+               for c in searchers]
+    for th in threads:
+        th.start()
+    with cond:
+        assert cond.wait_for(lambda: events, 600)
+        before = len(events)
+    bob.send('b SEARCH TEXT "no-such-word-bob"\r\n')
+    r, u = bob.wait("b")
+    with cond:
+        ahead = len(events) - before
+        events.append(("bob", r))
+    for th in threads:
+        th.join(600)
+        assert not th.is_alive()
+    assert u == [b"* SEARCH 1"], u
+    assert all(e[1].startswith(b"OK") for e in events), events
+    return ahead
+
+
+def test_one_account_searches_queue_behind_each_other(tern_factory,
+                                                     monkeypatch):
+    monkeypatch.setenv("UV_THREADPOOL_SIZE", "4")
+    # alice's searches take two pool threads at a time
+    # (server.worker_jobs_per_account = 2): bob's finds a free one, and
+    # at most those two of alice's can finish before it
+    t, searchers = searching_alice(tern_factory)
+    ahead = race_bob_search(t, searchers)
+    assert ahead <= 2, ahead
