@@ -13,6 +13,7 @@
 #include "auth/scram.h"
 #include "auth/throttle.h"
 #include "lib/buf.h"
+#include "lib/service.h"
 #include "store/store.h"
 
 /* an attempt that must wait for others in flight asks again after this
@@ -38,6 +39,16 @@ struct auth_check_req {
 	auth_check_cb *cb;
 	void *arg;
 };
+
+void
+auth_check_env_for(struct auth_check_env *e, const struct service_env *env)
+{
+	e->loop = env->loop;
+	e->store = env->store;
+	e->throttle = env->throttle;
+	e->pool = env->auth_pool;
+	e->upgrade = true;
+}
 
 void
 auth_check_result_clear(struct auth_check_result *r)

@@ -59,6 +59,7 @@
 #include <stdint.h>
 
 struct auth_pool;
+struct service_env;
 struct store;
 struct throttle;
 struct uv_loop_s;
@@ -93,6 +94,12 @@ struct auth_check_result {
 	 * "account disabled", "store error", "blocked" */
 	const char *reason;
 };
+
+/* auth_check_env_for - the env of a protocol session: the server's
+ * loop, store, throttle and verification threads; upgrades on (a good
+ * password login rehashes and adds a missing SCRAM secret) */
+void auth_check_env_for(struct auth_check_env *e,
+			const struct service_env *env);
 
 /* auth_check_result_clear - free the members (wiping the secret) */
 void auth_check_result_clear(struct auth_check_result *r);

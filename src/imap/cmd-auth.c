@@ -22,11 +22,7 @@ imap_auth_cleanup(struct imap_session *s)
 static const struct auth_check_env *
 imap_auth_env(struct imap_session *s)
 {
-	s->aenv.loop = s->env->loop;
-	s->aenv.store = s->env->store;
-	s->aenv.throttle = s->env->throttle;
-	s->aenv.pool = s->env->auth_pool;
-	s->aenv.upgrade = true;
+	auth_check_env_for(&s->aenv, s->env);
 	return &s->aenv;
 }
 

@@ -32,12 +32,7 @@ pop3_login_cleanup(struct pop3_session *s)
 const struct auth_check_env *
 pop3_login_env(struct pop3_session *s)
 {
-	s->aenv.loop = s->env->loop;
-	s->aenv.store = s->env->store;
-	s->aenv.throttle = s->env->throttle;
-	s->aenv.pool = s->env->auth_pool;
-	/* rehash outdated hashes, add a missing SCRAM secret */
-	s->aenv.upgrade = true;
+	auth_check_env_for(&s->aenv, s->env);
 	return &s->aenv;
 }
 

@@ -33,12 +33,7 @@ submission_auth_env(struct smtp_session *s)
 {
 	struct submission_session *d = s->policy_data;
 
-	d->aenv.loop = s->env->loop;
-	d->aenv.store = s->env->store;
-	d->aenv.throttle = s->env->throttle;
-	d->aenv.pool = s->env->auth_pool;
-	/* a good password login may add the SCRAM secret it lacked */
-	d->aenv.upgrade = true;
+	auth_check_env_for(&d->aenv, s->env);
 	return &d->aenv;
 }
 
