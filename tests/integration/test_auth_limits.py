@@ -253,3 +253,54 @@ def test_one_account_searches_queue_behind_each_other(tern_factory,
     t, searchers = searching_alice(tern_factory)
     ahead = race_bob_search(t, searchers)
     assert ahead <= 2, ahead
+
+
+def scram_first(c, user):
+    """start SCRAM-SHA-256; the state to finish it with scram_final()"""
+    import base64
+    import os as _os
+    nonce = base64.b64encode(_os.urandom(18)).decode()
+    bare = "n=%s,r=%s" % (user, nonce)
+    c.send("s AUTHENTICATE SCRAM-SHA-256 %s\r\n"
+           % base64.b64encode(("n,," + bare).encode()).decode())
+    r = c.resp()
+    assert r.startswith(b"+ "), r
+    return bare, base64.b64decode(r[2:]).decode()
+
+
+def scram_final(c, bare, server_first, pw):
+    """send the proof; the server's next line"""
+    import base64
+    import hashlib
+    import hmac
+    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
+    salted = hashlib.pbkdf2_hmac("sha256", pw.encode(),
+                                 base64.b64decode(attrs["s"]), int(attrs["i"]))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    final_bare = "c=biws,r=" + attrs["r"]
+    auth_msg = ",".join([bare, server_first, final_bare]).encode()
+    sig = hmac.new(stored_key, auth_msg, "sha256").digest()
+    proof = bytes(a ^ b for a, b in zip(client_key, sig))
+    c.send(base64.b64encode((final_bare + ",p=" + base64.b64encode(
+        proof).decode()).encode()) + b"\r\n")
+    return c.resp()
+
+
+def test_scram_proofs_after_the_block_are_not_checked(tern_factory):
+    """SCRAM proofs are checked on the loop, one at a time: once the
+    guesses have blocked the address, even the right proof gets no
+    server signature (that would tell the guess was right) and no login"""
+    t = throttled(tern_factory)
+    n = 3 * BLOCK_AFTER
+    conns = parallel(n, lambda i: Imap(t, timeout=120))
+    firsts = [scram_first(c, A) for c in conns]
+    answers = [scram_final(c, bare, sf, "guess%d" % i)
+               for i, (c, (bare, sf)) in enumerate(zip(conns[:-1],
+                                                       firsts[:-1]))]
+    assert all(a.startswith(b"s NO") for a in answers), answers
+    assert sum(a.startswith(b"s NO [AUTHENTICATIONFAILED]")
+               for a in answers) == BLOCK_AFTER - 1
+    r = scram_final(conns[-1], *firsts[-1], APW)
+    assert r.startswith(b"s NO [UNAVAILABLE]"), r
+    assert "imap login user=" not in t.log()
