@@ -4,11 +4,11 @@ one account's slow work cannot keep another user from logging in."""
 import re
 import socket
 import threading
-import time
 
 from conftest import ALICE, BOB
 from test_imap import Imap
-from test_pop3 import Pop
+from test_pop3 import Pop, wait_until
+from ternlib import free_ports
 
 A, APW = ALICE
 B, BPW = BOB
@@ -75,13 +75,6 @@ def test_imap_parallel_guesses_stop_at_block(tern_factory):
     assert imap_guess(t, APW).startswith(b"NO [UNAVAILABLE]")
 
 
-def wait_for(cond, what, timeout=120):
-    deadline = time.time() + timeout
-    while not cond():
-        assert time.time() < deadline, what
-        time.sleep(0.02)
-
-
 def test_right_password_after_the_threshold_is_refused(tern_factory):
     t = throttled(tern_factory)
     conns = parallel(PARALLEL, lambda i: Imap(t, timeout=120))
@@ -90,7 +83,7 @@ def test_right_password_after_the_threshold_is_refused(tern_factory):
         c.send('g LOGIN "%s" "guess%d"\r\n' % (A, i))
     # the guesses are being checked: the right password comes now, while
     # fewer than the block count have failed
-    wait_for(lambda: checks(t, "imap") >= 1, "a first failure")
+    wait_until(lambda: checks(t, "imap") >= 1, "a first failure", 120)
     r, _ = right.cmd('LOGIN "%s" "%s"' % (A, APW))
     for c in conns:
         try:
@@ -137,6 +130,9 @@ def big_mailbox(t, address):
             f.write(b"From x@example.net Mon Jan  1 00:00:00 2024\n"
                     b"Subject: m%d\n\n" % i + body + b"\n")
     t.cli("import", address, mbox, "--mailbox", "INBOX")
+    # the import took a while: ports chosen before it may be taken now
+    t.ports = dict(zip(t.ports, free_ports(len(t.ports))))
+    t.rewrite()
 
 
 def test_login_answered_while_one_account_searches(tern_factory, monkeypatch):
@@ -188,12 +184,12 @@ def searching_alice(tern_factory, extra=""):
     t = tern_factory(extra=extra)
     t.add_account(*ALICE)
     t.add_account(*BOB)
-    big_mailbox(t, A)
     small = t.dir + "/small.mbox"
     with open(small, "wb") as f:
         f.write(b"From x@example.net Mon Jan  1 00:00:00 2024\n"
                 b"Subject: hello\n\nno-such-word-bob\n\n")
     t.cli("import", B, small, "--mailbox", "INBOX")
+    big_mailbox(t, A)
     t.start()
     searchers = []
     for _ in range(SEARCHES):

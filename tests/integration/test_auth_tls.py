@@ -8,7 +8,7 @@ client here really is off loopback: it connects from its own network
 namespace over a veth pair (offloop.py)."""
 import pytest
 
-from conftest import ALICE, BOB
+from conftest import ALICE
 from offloop import OffLoop
 from smtputil import Raw
 from test_imap import Imap, b64, scram as imap_scram
