@@ -7,21 +7,29 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "auth/auth-pool.h"
 #include "auth/auth.h"
 #include "auth/password.h"
 #include "auth/scram.h"
 #include "auth/throttle.h"
 #include "lib/buf.h"
+#include "lib/service.h"
 #include "store/store.h"
+
+/* an attempt that must wait for others in flight asks again after this
+ * (or the address's throttle delay, if longer) */
+#define AUTH_CHECK_RETRY_MS 200
 
 struct auth_check_req {
 	uv_timer_t timer;
 	uv_work_t work;
+	struct auth_pool_job pjob;
 	struct auth_check_env env;
 	bool scram;		/* a SCRAM secret lookup, not a password */
 	bool cancelled;
 	bool in_work;		/* on the thread pool */
 	bool blocked;		/* blocked when started */
+	bool counted;		/* throttle_begin() said go: end it */
 	char *ip;
 	char *login;
 	char *norm;		/* normalised login, NULL if invalid */
@@ -31,6 +39,16 @@ struct auth_check_req {
 	auth_check_cb *cb;
 	void *arg;
 };
+
+void
+auth_check_env_for(struct auth_check_env *e, const struct service_env *env)
+{
+	e->loop = env->loop;
+	e->store = env->store;
+	e->throttle = env->throttle;
+	e->pool = env->auth_pool;
+	e->upgrade = true;
+}
 
 void
 auth_check_result_clear(struct auth_check_result *r)
@@ -154,6 +172,7 @@ auth_check_password(const struct auth_check_env *env, const char *login,
 	if (!ok) {
 		r->reason = "wrong password";
 	} else if (!a.enabled) {
+		r->disabled = true;
 		r->reason = "account disabled";
 	} else {
 		r->ok = true;
@@ -249,6 +268,26 @@ auth_check_on_work(uv_work_t *w)
 }
 
 static void
+auth_check_on_pool_work(struct auth_pool_job *job)
+{
+	struct auth_check_req *req = (struct auth_check_req *)
+		((char *)job - offsetof(struct auth_check_req, pjob));
+
+	auth_check_on_work(&req->work);
+}
+
+static void auth_check_on_after_work(uv_work_t *w, int status);
+
+static void
+auth_check_on_pool_done(struct auth_pool_job *job)
+{
+	struct auth_check_req *req = (struct auth_check_req *)
+		((char *)job - offsetof(struct auth_check_req, pjob));
+
+	auth_check_on_after_work(&req->work, job->cancelled ? UV_ECANCELED : 0);
+}
+
+static void
 auth_check_on_after_work(uv_work_t *w, int status)
 {
 	struct auth_check_req *req = w->data;
@@ -257,9 +296,23 @@ auth_check_on_after_work(uv_work_t *w, int status)
 
 	req->in_work = false;
 	auth_check_wipe_pw(req);
+	if (req->counted)
+		throttle_end(t, req->ip, now);
 	if (status < 0 && !req->r.ok) {
 		req->r.tempfail = true;
 		req->r.reason = "store error";
+	}
+	/* blocked meanwhile by other sessions' failures: even the right
+	 * password is refused, or guessing in parallel would still pay */
+	if (t != NULL && req->r.ok && throttle_blocked(t, req->ip, now)) {
+		req->r.ok = false;
+		req->r.blocked = true;
+		req->r.reason = "blocked";
+		req->r.account_id = 0;
+		free(req->r.address);
+		req->r.address = NULL;
+		auth_check_finish(req);
+		return;
 	}
 	if (t != NULL && !req->scram && !req->r.tempfail) {
 		if (req->r.ok)
@@ -267,8 +320,6 @@ auth_check_on_after_work(uv_work_t *w, int status)
 		else
 			throttle_failure(t, req->ip, req->norm, now);
 	}
-	/* a success is never turned into a block (the address may have
-	 * been blocked by other sessions meanwhile: next time, then) */
 	if (t != NULL && !req->r.ok && throttle_blocked(t, req->ip, now))
 		req->r.blocked = true;
 	auth_check_finish(req);
@@ -278,8 +329,29 @@ static void
 auth_check_on_timer(uv_timer_t *timer)
 {
 	struct auth_check_req *req = timer->data;
+	struct throttle *t = req->env.throttle;
 
 	uv_timer_stop(timer);
+	if (!req->blocked && t != NULL) {
+		uint64_t now = uv_now(req->env.loop);
+		enum throttle_go go = req->scram ?
+			(throttle_blocked(t, req->ip, now) ? THROTTLE_BLOCKED :
+			 THROTTLE_GO) : throttle_begin(t, req->ip, now);
+
+		if (go == THROTTLE_BLOCKED)
+			req->blocked = true;
+		else if (go == THROTTLE_WAIT) {
+			/* as many checks in flight as may still fail before
+			 * the block: ask again when some are over */
+			uint64_t d = throttle_delay_ms(t, req->ip, now);
+
+			uv_timer_start(timer, auth_check_on_timer,
+				       d > AUTH_CHECK_RETRY_MS ? d :
+				       AUTH_CHECK_RETRY_MS, 0);
+			return;
+		} else
+			req->counted = !req->scram;
+	}
 	if (req->blocked) {
 		req->r.blocked = true;
 		req->r.reason = "blocked";
@@ -288,9 +360,19 @@ auth_check_on_timer(uv_timer_t *timer)
 	}
 	req->in_work = true;
 	req->work.data = req;
+	if (req->env.pool != NULL) {
+		/* threads of their own: never behind searches (auth-pool.h) */
+		auth_pool_queue(req->env.pool, &req->pjob,
+				auth_check_on_pool_work,
+				auth_check_on_pool_done);
+		return;
+	}
 	if (uv_queue_work(req->env.loop, &req->work, auth_check_on_work,
 			  auth_check_on_after_work) != 0) {
 		req->in_work = false;
+		if (req->counted)
+			throttle_end(t, req->ip, uv_now(req->env.loop));
+		req->counted = false;
 		req->r.tempfail = true;
 		req->r.reason = "store error";
 		auth_check_finish(req);
@@ -383,9 +465,18 @@ auth_check_report(const struct auth_check_env *env, const char *ip,
 	if (t == NULL)
 		return false;
 	now = uv_now(env->loop);
+	if (throttle_blocked(t, ip, now))
+		return true;	/* refused, even a right proof */
 	if (ok)
 		throttle_success(t, ip, username, now);
 	else
 		throttle_failure(t, ip, username, now);
 	return throttle_blocked(t, ip, now);
+}
+
+bool
+auth_check_blocked(const struct auth_check_env *env, const char *ip)
+{
+	return env->throttle != NULL &&
+	       throttle_blocked(env->throttle, ip, uv_now(env->loop));
 }

@@ -37,11 +37,16 @@
  * Order of events for one request: if the address is blocked, cb comes
  * (on a later loop turn) with r->blocked and nothing else happens. Else
  * the throttle delay for the address and the login name is waited out on
- * a timer, the lookup and verification run on the libuv thread pool,
+ * a timer; a password check then waits until throttle_begin() lets it
+ * run (failures and checks in flight from the address stay below the
+ * block count, so parallel connections cannot check more passwords
+ * than that); the lookup and verification run on env->pool, threads
+ * that nothing else uses (so that no search delays a login),
  * the result is recorded in the throttle (a failure counts even if the
  * request was cancelled meanwhile: disconnecting does not escape it),
- * and cb runs on the loop thread. cb is never called from inside the
- * _start() call.
+ * and cb runs on the loop thread. A right password from an address
+ * blocked meanwhile is refused (r->blocked). cb is never called from
+ * inside the _start() call.
  *
  * Threads: the _start(), _cancel() and _report() calls and the callbacks
  * are loop-thread only; auth_check_password() and auth_check_scram() are
@@ -53,6 +58,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct auth_pool;
+struct service_env;
 struct store;
 struct throttle;
 struct uv_loop_s;
@@ -69,12 +76,16 @@ struct auth_check_env {
 	 * write: without a compare-and-set in store.h a password change in
 	 * the same few milliseconds could still lose). Off by default. */
 	bool upgrade;
+	/* lookups and verifications run here (auth-pool.h); NULL: on
+	 * libuv's thread pool (tests) */
+	struct auth_pool *pool;
 };
 
 struct auth_check_result {
 	bool ok;		/* password right and account enabled */
 	bool tempfail;		/* store error: try again later */
 	bool blocked;		/* the address is blocked: disconnect it */
+	bool disabled;		/* right password, account disabled */
 	int64_t account_id;	/* ok, or SCRAM secret found: the account */
 	char *address;		/* same: its normalised address (malloc'd) */
 	char *scram_secret;	/* SCRAM lookups: the secret or NULL */
@@ -83,6 +94,12 @@ struct auth_check_result {
 	 * "account disabled", "store error", "blocked" */
 	const char *reason;
 };
+
+/* auth_check_env_for - the env of a protocol session: the server's
+ * loop, store, throttle and verification threads; upgrades on (a good
+ * password login rehashes and adds a missing SCRAM secret) */
+void auth_check_env_for(struct auth_check_env *e,
+			const struct service_env *env);
 
 /* auth_check_result_clear - free the members (wiping the secret) */
 void auth_check_result_clear(struct auth_check_result *r);
@@ -129,8 +146,12 @@ void auth_check_cancel(struct auth_check_req **req);
 
 /* auth_check_report - record the end of an exchange whose verification
  * happened elsewhere (SCRAM): throttle_success() or throttle_failure().
- * Returns true if the address is now blocked (disconnect it). */
+ * Returns true if the address is now blocked: disconnect it, and refuse
+ * the login even if ok (nothing is recorded then). */
 bool auth_check_report(const struct auth_check_env *env, const char *ip,
 		       const char *username, bool ok);
+
+/* auth_check_blocked - true while the address is blocked */
+bool auth_check_blocked(const struct auth_check_env *env, const char *ip);
 
 #endif

@@ -1,19 +1,21 @@
 /* auth.h - login names, and what every protocol's authentication shares.
  *
- * The auth module is four small parts, each with its own header:
+ * The auth module is small parts, each with its own header:
  *
- *   auth.h      login-name normalisation (this file)
- *   password.h  argon2id hashes and the SASLprep subset applied to passwords
- *   scram.h     SCRAM-SHA-256 stored secrets (RFC 5802 / RFC 7677)
- *   sasl.h      server-side SASL mechanisms as state machines (no I/O)
- *   throttle.h  failed-login throttling per IP address and per login name
+ *   auth.h        login-name normalisation (this file)
+ *   password.h    argon2id hashes and the SASLprep subset applied to
+ *                 passwords
+ *   scram.h       SCRAM-SHA-256 stored secrets (RFC 5802 / RFC 7677)
+ *   sasl.h        server-side SASL mechanisms as state machines (no I/O)
+ *   throttle.h    failed-login throttling per IP address and login name
+ *   auth-check.h  the one path from credentials to an account: throttle,
+ *                 lookup and verification off the loop, bookkeeping
+ *   auth-pool.h   the threads those verifications run on
+ *   auth-sasl.h   the one SASL conversation (SMTP AUTH, IMAP
+ *                 AUTHENTICATE, POP3 AUTH) on top of sasl.h + auth-check.h
  *
- * How a protocol authenticates a client (SMTP AUTH, IMAP AUTHENTICATE,
- * POP3 AUTH) is described at the top of sasl.h. IMAP LOGIN and POP3
- * USER/PASS do not need SASL: normalise the name with
- * auth_normalize_username(), look up the account's argon2id hash, and call
- * password_verify() on a worker thread (pass a NULL hash for an unknown
- * user so that both cost the same time). */
+ * IMAP LOGIN and POP3 USER/PASS call auth_check_password_start(); the
+ * SASL commands hand their exchange to auth-sasl.h. */
 #ifndef TERN_AUTH_H
 #define TERN_AUTH_H
 

@@ -58,7 +58,6 @@ sasl_login_free(struct sasl_session *s)
 
 const struct sasl_mech sasl_login_mech = {
 	.name = "LOGIN",
-	.plaintext = true,
 	.start = sasl_login_start,
 	.step = sasl_login_step,
 	.set_scram_secret = NULL,

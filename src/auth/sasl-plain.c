@@ -59,7 +59,6 @@ sasl_plain_free(struct sasl_session *s)
 
 const struct sasl_mech sasl_plain_mech = {
 	.name = "PLAIN",
-	.plaintext = true,
 	.start = sasl_plain_start,
 	.step = sasl_plain_step,
 	.set_scram_secret = NULL,

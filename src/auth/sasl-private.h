@@ -7,7 +7,6 @@
 
 struct sasl_mech {
 	const char *name;
-	bool plaintext;		/* sends the password in the clear */
 	/* first call: has_ir as sasl_start(); ir may be NULL if !has_ir */
 	enum sasl_result (*start)(struct sasl_session *s, bool has_ir,
 				  const unsigned char *ir, size_t len,

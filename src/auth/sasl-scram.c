@@ -379,7 +379,6 @@ sasl_scram_free(struct sasl_session *s)
 
 const struct sasl_mech sasl_scram_mech = {
 	.name = "SCRAM-SHA-256",
-	.plaintext = false,
 	.start = sasl_scram_start,
 	.step = sasl_scram_step,
 	.set_scram_secret = sasl_scram_set_secret,

@@ -36,18 +36,10 @@ sasl_mech_supported(const char *name)
 	return sasl_mech_find(name) != NULL;
 }
 
-bool
-sasl_mech_is_plaintext(const char *name)
-{
-	const struct sasl_mech *m = sasl_mech_find(name);
-
-	return m != NULL && m->plaintext;
-}
-
 const char *
-sasl_mechanisms(bool plaintext_ok)
+sasl_mechanisms(void)
 {
-	return plaintext_ok ? "PLAIN LOGIN SCRAM-SHA-256" : "SCRAM-SHA-256";
+	return "PLAIN LOGIN SCRAM-SHA-256";
 }
 
 struct sasl_session *

@@ -49,6 +49,8 @@
  * wrong password would.
  *
  * Throttling is the caller's: throttle.h, applied before each attempt.
+ * The protocols do not drive this file themselves: auth-sasl.h does
+ * (base64, the loop above, auth-check.h and the throttle).
  *
  * Threads: a session is used by one thread at a time. The strings
  * returned by the accessors stay valid until sasl_destroy(), so a worker
@@ -87,15 +89,15 @@ struct sasl_session;
  * this module implements */
 bool sasl_mech_supported(const char *name);
 
-/* sasl_mech_is_plaintext - true for mechanisms that send the password in
- * the clear (PLAIN, LOGIN): offer and accept them only over TLS (or when
- * the config explicitly allows plaintext auth). */
-bool sasl_mech_is_plaintext(const char *name);
-
 /* sasl_mechanisms - space-separated list for EHLO "AUTH ..." and IMAP/POP3
- * capabilities: "PLAIN LOGIN SCRAM-SHA-256" if plaintext_ok, else
- * "SCRAM-SHA-256". Static string. */
-const char *sasl_mechanisms(bool plaintext_ok);
+ * capabilities: "PLAIN LOGIN SCRAM-SHA-256". Static string.
+ *
+ * Every one of them is a password mechanism, so offer and accept them
+ * only over TLS (or from loopback, or where the config allows it):
+ * PLAIN and LOGIN send the password itself, and a sniffed SCRAM
+ * exchange (salt, iterations, nonces, proof) is enough for an offline
+ * dictionary attack on it. */
+const char *sasl_mechanisms(void);
 
 /* sasl_create - a session for the named mechanism (case-insensitive), or
  * NULL if it is unknown. Never fails otherwise (out of memory aborts). */

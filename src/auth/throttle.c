@@ -19,6 +19,7 @@ struct throttle_entry {
 	uint64_t blocked_until;
 	uint64_t user_key;	/* address: the name its failures were on */
 	uint32_t failures;
+	uint32_t inflight;	/* address: attempts being verified */
 	uint32_t hnext;		/* bucket chain, or free list */
 	uint32_t prev, next;	/* LRU list, most recent first */
 	bool mixed;		/* address: failed on several names */
@@ -243,7 +244,8 @@ throttle_lookup(struct throttle *t, uint64_t key, uint64_t now, bool create)
 	if (i != THROTTLE_NIL) {
 		e = &t->e[i];
 		throttle_decay(t, e, now);
-		if (e->failures == 0 && e->blocked_until <= now && !create) {
+		if (e->failures == 0 && e->blocked_until <= now &&
+		    e->inflight == 0 && !create) {
 			throttle_remove(t, i);
 			return THROTTLE_NIL;
 		}
@@ -333,6 +335,34 @@ throttle_blocked(struct throttle *t, const char *ip, uint64_t now_ms)
 	return i != THROTTLE_NIL && t->e[i].blocked_until > now_ms;
 }
 
+enum throttle_go
+throttle_begin(struct throttle *t, const char *ip, uint64_t now_ms)
+{
+	struct throttle_entry *e;
+	uint32_t i;
+
+	i = throttle_lookup(t, throttle_ip_key(t, ip), now_ms, true);
+	e = &t->e[i];
+	if (e->blocked_until > now_ms)
+		return THROTTLE_BLOCKED;
+	if (t->lim.block_failures > 0 &&
+	    (uint64_t)e->failures + e->inflight >= t->lim.block_failures)
+		return THROTTLE_WAIT;
+	e->inflight++;
+	return THROTTLE_GO;
+}
+
+void
+throttle_end(struct throttle *t, const char *ip, uint64_t now_ms)
+{
+	uint32_t i;
+
+	/* an entry with attempts in flight is only gone if evicted */
+	i = throttle_lookup(t, throttle_ip_key(t, ip), now_ms, false);
+	if (i != THROTTLE_NIL && t->e[i].inflight > 0)
+		t->e[i].inflight--;
+}
+
 void
 throttle_failure(struct throttle *t, const char *ip, const char *username,
 		 uint64_t now_ms)
@@ -375,8 +405,15 @@ throttle_success(struct throttle *t, const char *ip, const char *username,
 		struct throttle_entry *e = &t->e[i];
 
 		if (e->blocked_until <= now_ms && username != NULL &&
-		    (e->failures == 0 || (!e->mixed && e->user_key == uk)))
-			throttle_remove(t, i);
+		    (e->failures == 0 || (!e->mixed && e->user_key == uk))) {
+			if (e->inflight > 0) {
+				e->failures = 0;
+				e->mixed = false;
+				e->user_key = 0;
+			} else {
+				throttle_remove(t, i);
+			}
+		}
 	}
 	if (username != NULL) {
 		i = throttle_lookup(t, uk, now_ms, false);

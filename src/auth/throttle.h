@@ -31,6 +31,15 @@
  * (never a block: that would let anyone lock a user out) only after 5
  * recent failures from any addresses, 1 s doubling up to 8 s.
  *
+ * Attempts in flight count too: parallel connections from one address
+ * all pass step 1 before any of them has failed, so a verification is
+ * started only through throttle_begin(), which lets at most
+ * block_failures - failures verifications run at once for an address
+ * (the others wait and ask again), and throttle_end() when it is over.
+ * No more than block_failures passwords are ever checked before the
+ * block. An address entry with attempts in flight is kept, except when
+ * the table must evict it to make room (then the count restarts).
+ *
  * A success forgets the address's failures only if they were all made
  * against the name that just succeeded (the user who mistyped her own
  * password), not if the address also failed against other names (an
@@ -86,6 +95,22 @@ unsigned throttle_user_delay_ms(struct throttle *t, const char *username,
 /* throttle_blocked - true while ip has too many recent failures: refuse
  * its authentication attempts and disconnect it */
 bool throttle_blocked(struct throttle *t, const char *ip, uint64_t now_ms);
+
+enum throttle_go {
+	THROTTLE_GO,		/* verify now; throttle_end() afterwards */
+	THROTTLE_WAIT,		/* the block count is reached by failures
+				   and attempts in flight: ask again later */
+	THROTTLE_BLOCKED,	/* refuse and disconnect */
+};
+
+/* throttle_begin - may an attempt from ip be verified now? Counts it in
+ * flight when THROTTLE_GO. */
+enum throttle_go throttle_begin(struct throttle *t, const char *ip,
+				uint64_t now_ms);
+
+/* throttle_end - the attempt started by throttle_begin() is over (record
+ * its outcome with throttle_failure()/throttle_success() too) */
+void throttle_end(struct throttle *t, const char *ip, uint64_t now_ms);
 
 /* throttle_failure - record a failed attempt. username may be NULL (the
  * attempt failed before a name was known, e.g. malformed PLAIN data). */

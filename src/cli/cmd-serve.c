@@ -1,6 +1,7 @@
 /* cmd-serve.c - `tern serve`: bind, drop root, open the store, run the
  * event loop; SIGTERM/SIGINT stop gracefully, SIGHUP reloads */
 #include "cli/cli.h"
+#include "auth/auth-pool.h"
 #include "auth/sasl.h"
 #include "auth/scram.h"
 #include "auth/throttle.h"
@@ -8,6 +9,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/server.h"
+#include "lib/work-gate.h"
 #include "relay/relay.h"
 #include "store/store.h"
 
@@ -184,6 +186,9 @@ on_hup(uv_signal_t *h, int signum)
 	}
 	s->confs[s->n_confs++] = conf;
 	s->env.conf = conf;
+	work_gate_set_limits(s->env.work_gate,
+			     (unsigned)conf->server.worker_jobs_per_account,
+			     (unsigned)conf->server.worker_jobs_per_session);
 	log_info(0, "reloaded config=%s (TLS certificates, limits; listener "
 		 "changes need a restart)", s->conf_path);
 }
@@ -280,6 +285,11 @@ cmd_serve(struct cli *cli)
 	store_attach_loop(s->env.store, &s->loop);
 	throttle_limits_from_conf(conf, &tl);
 	s->env.throttle = throttle_create(&tl);
+	s->env.auth_pool = auth_pool_create(&s->loop,
+					    (unsigned)conf->auth.workers);
+	s->env.work_gate = work_gate_create(&s->loop,
+				(unsigned)conf->server.worker_jobs_per_account,
+				(unsigned)conf->server.worker_jobs_per_session);
 
 	for (; tern_services[ninit]; ninit++) {
 		const struct service *svc = tern_services[ninit];
@@ -310,6 +320,8 @@ out:
 		if (svc->deinit)
 			svc->deinit(&s->env);
 	}
+	auth_pool_destroy(&s->env.auth_pool);
+	work_gate_destroy(&s->env.work_gate);
 	if (s->env.store)
 		store_close(&s->env.store);
 	throttle_destroy(&s->env.throttle);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/auth-sasl.h"
 #include "auth/sasl.h"
 #include "lib/base64.h"
 #include "lib/log.h"
@@ -15,18 +16,13 @@ void
 imap_auth_cleanup(struct imap_session *s)
 {
 	auth_check_cancel(&s->auth_req);
-	sasl_destroy(&s->sasl);
-	free(s->scram_address);
-	s->scram_address = NULL;
+	auth_sasl_free(&s->sasl);
 }
 
 static const struct auth_check_env *
 imap_auth_env(struct imap_session *s)
 {
-	s->aenv.loop = s->env->loop;
-	s->aenv.store = s->env->store;
-	s->aenv.throttle = s->env->throttle;
-	s->aenv.upgrade = true;
+	auth_check_env_for(&s->aenv, s->env);
 	return &s->aenv;
 }
 
@@ -56,7 +52,6 @@ imap_auth_done(struct imap_session *s, bool ok, bool blocked, bool tempfail,
 	struct imap_cmd *cmd = s->cmd;
 	struct buf b = BUF_INIT;
 
-	sasl_destroy(&s->sasl);
 	if (ok) {
 		imap_session_login(s, account_id, address);
 		imap_session_capability(s, &b);
@@ -78,6 +73,8 @@ imap_auth_done(struct imap_session *s, bool ok, bool blocked, bool tempfail,
 			imap_session_close(s, "auth-failures");
 		}
 	}
+	/* last: a SASL outcome's address lives in it */
+	auth_sasl_free(&s->sasl);
 	imap_cmd_end(cmd);
 }
 
@@ -114,142 +111,62 @@ cmd_login(struct imap_cmd *cmd)
 	return IMAP_CMD_WAIT;
 }
 
-/* --- AUTHENTICATE --- */
-
-static void imap_auth_result(struct imap_session *s, enum sasl_result r,
-			     struct buf *challenge);
+/* --- AUTHENTICATE: the exchange is auth-sasl.h's --- */
 
 static void
-imap_auth_password_checked(void *arg, struct auth_check_result *r)
+imap_auth_challenge(void *arg, const char *b64)
 {
 	struct imap_session *s = arg;
-	struct buf ch = BUF_INIT;
-	enum sasl_result sr;
 
-	s->auth_req = NULL;
-	if (r->blocked || r->tempfail) {
-		imap_auth_done(s, false, r->blocked, r->tempfail, 0, NULL);
-		return;
+	imap_printf(s, "+ %s\r\n", b64);
+	if (s->wait != IMAP_WAIT_SASL) {
+		s->wait = IMAP_WAIT_SASL;
+		if (!s->conn_gone)
+			conn_resume(s->conn);
 	}
-	sr = sasl_set_password_result(s->sasl, r->ok);
-	if (sr == SASL_OK || sr == SASL_FAIL) {
-		/* the check already counted it in the throttle */
-		if (sr == SASL_FAIL)
-			log_info(s->id, "imap authenticate failed reason=%s",
-				 r->reason ? r->reason : "-");
-		imap_auth_done(s, sr == SASL_OK, false, false, r->account_id,
-			       r->address);
-		return;
-	}
-	imap_auth_result(s, sr, &ch);
-	buf_free(&ch);
 }
 
 static void
-imap_auth_scram_checked(void *arg, struct auth_check_result *r)
+imap_auth_sasl_done(void *arg, const struct auth_sasl_outcome *o)
 {
 	struct imap_session *s = arg;
-	struct buf ch = BUF_INIT;
+	struct imap_cmd *cmd = s->cmd;
 
-	s->auth_req = NULL;
-	if (r->blocked || r->tempfail) {
-		imap_auth_done(s, false, r->blocked, r->tempfail, 0, NULL);
+	s->wait = IMAP_WAIT_CMD;
+	if (o->end != AUTH_SASL_OK && o->end != AUTH_SASL_CANCELLED)
+		log_info(s->id, "imap authenticate failed method=%s reason=%s",
+			 o->mech, o->reason ? o->reason : "-");
+	switch (o->end) {
+	case AUTH_SASL_CANCELLED:
+		auth_sasl_free(&s->sasl);
+		imap_printf(s, "%s BAD Authentication cancelled\r\n",
+			    cmd->tag);
+		imap_cmd_end(cmd);
 		return;
-	}
-	s->scram_account = r->account_id;
-	free(s->scram_address);
-	s->scram_address = r->address;
-	r->address = NULL;
-	imap_auth_result(s, sasl_set_scram_secret(s->sasl, r->scram_secret,
-						  &ch), &ch);
-	buf_free(&ch);
-}
-
-static void
-imap_auth_result(struct imap_session *s, enum sasl_result r,
-		 struct buf *challenge)
-{
-	const char *user = sasl_username(s->sasl);
-	struct buf b = BUF_INIT;
-	bool blocked;
-
-	switch (r) {
-	case SASL_CONTINUE:
-		buf_append_str(&b, "+ ");
-		base64_encode(&b, challenge->data, challenge->len);
-		buf_append_str(&b, "\r\n");
-		imap_write(s, b.data, b.len);
-		buf_free(&b);
-		if (s->wait != IMAP_WAIT_SASL) {
-			s->wait = IMAP_WAIT_SASL;
-			if (!s->conn_gone)
-				conn_resume(s->conn);
-		}
+	case AUTH_SASL_MALFORMED:
+		auth_sasl_free(&s->sasl);
+		imap_printf(s, "%s BAD Invalid base64 response\r\n",
+			    cmd->tag);
+		imap_cmd_end(cmd);
 		return;
-	case SASL_NEED_PASSWORD: {
-		size_t len;
-		const char *pw = sasl_password(s->sasl, &len);
-
-		s->wait = IMAP_WAIT_CMD;
-		s->auth_plain = true;
-		s->auth_req = auth_check_password_start(
-			imap_auth_env(s), conn_peer_ip(s->conn), user, pw, len,
-			imap_auth_password_checked, s);
-		return;
-	}
-	case SASL_NEED_SCRAM_SECRET:
-		s->wait = IMAP_WAIT_CMD;
-		s->auth_req = auth_check_scram_start(
-			imap_auth_env(s), conn_peer_ip(s->conn), user,
-			imap_auth_scram_checked, s);
-		return;
-	case SASL_OK:
-		/* SCRAM: the secret lookup named the account */
-		blocked = auth_check_report(imap_auth_env(s),
-					    conn_peer_ip(s->conn), user, true);
-		(void)blocked;
-		if (s->scram_address == NULL) {
-			imap_auth_done(s, false, false, false, 0, NULL);
-			return;
-		}
-		imap_auth_done(s, true, false, false, s->scram_account,
-			       s->scram_address);
-		return;
-	case SASL_FAIL:
-		log_info(s->id, "imap authenticate failed reason=%s",
-			 sasl_error(s->sasl) ? sasl_error(s->sasl) : "-");
-		blocked = auth_check_report(imap_auth_env(s),
-					    conn_peer_ip(s->conn), user, false);
-		imap_auth_done(s, false, blocked, false, 0, NULL);
+	default:
+		imap_auth_done(s, o->end == AUTH_SASL_OK,
+			       o->end == AUTH_SASL_BLOCKED,
+			       o->end == AUTH_SASL_TEMPFAIL, o->account_id,
+			       o->address);
 		return;
 	}
 }
+
+static const struct auth_sasl_ops imap_auth_sasl_ops = {
+	.challenge = imap_auth_challenge,
+	.done = imap_auth_sasl_done,
+};
 
 void
 imap_auth_sasl_line(struct imap_session *s, struct slice line)
 {
-	struct buf in = BUF_INIT, ch = BUF_INIT;
-
-	if (line.len == 1 && line.p[0] == '*') {
-		struct imap_cmd *cmd = s->cmd;
-
-		sasl_destroy(&s->sasl);
-		imap_printf(s, "%s BAD Authentication cancelled\r\n", cmd->tag);
-		imap_cmd_end(cmd);
-		return;
-	}
-	if (!base64_decode(&in, line.p, line.len)) {
-		struct imap_cmd *cmd = s->cmd;
-
-		sasl_destroy(&s->sasl);
-		imap_printf(s, "%s BAD Invalid base64 response\r\n", cmd->tag);
-		imap_cmd_end(cmd);
-		buf_free(&in);
-		return;
-	}
-	imap_auth_result(s, sasl_step(s->sasl, in.data, in.len, &ch), &ch);
-	buf_free(&in);
-	buf_free(&ch);
+	auth_sasl_line(s->sasl, (const char *)line.p, line.len);
 }
 
 enum imap_cmd_ret
@@ -257,9 +174,8 @@ cmd_authenticate(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	const struct imap_arg *a = cmd->args;
-	struct buf ir = BUF_INIT, ch = BUF_INIT;
+	struct buf ir = BUF_INIT;
 	bool has_ir = false;
-	enum sasl_result r;
 
 	if (a[0].type != IMAP_ARG_ATOM ||
 	    (a[1].type != IMAP_ARG_EOL &&
@@ -268,7 +184,7 @@ cmd_authenticate(struct imap_cmd *cmd)
 	if (!sasl_mech_supported(a[0].u.str))
 		return imap_cmd_reply(cmd, "NO", "[CANNOT] Unsupported "
 				      "mechanism");
-	if (sasl_mech_is_plaintext(a[0].u.str) && !imap_session_plaintext_ok(s))
+	if (!imap_session_plaintext_ok(s))
 		return imap_cmd_reply(cmd, "NO", "[PRIVACYREQUIRED] Use "
 				      "STARTTLS first");
 	if (a[1].type == IMAP_ARG_ATOM) {
@@ -280,14 +196,13 @@ cmd_authenticate(struct imap_cmd *cmd)
 					    "response");
 		}
 	}
-	s->sasl = sasl_create(a[0].u.str);
-	s->scram_account = 0;
-	free(s->scram_address);
-	s->scram_address = NULL;
 	s->wait = IMAP_WAIT_CMD;
-	r = sasl_start(s->sasl, has_ir, ir.data, ir.len, &ch);
+	auth_sasl_free(&s->sasl);
+	s->sasl = auth_sasl_new(imap_auth_env(s), conn_peer_ip(s->conn),
+				a[0].u.str, &imap_auth_sasl_ops, s);
+	auth_sasl_start(s->sasl, has_ir, ir.data, ir.len);
+	if (ir.data != NULL)
+		explicit_bzero(ir.data, ir.len);
 	buf_free(&ir);
-	imap_auth_result(s, r, &ch);
-	buf_free(&ch);
 	return IMAP_CMD_WAIT;
 }

@@ -19,7 +19,7 @@ struct search_ctx {
 	uint64_t *hit_modseq;		/* each hit's modseq (MODSEQ key) */
 	size_t n_hits, cap_hits;
 	uint64_t max_modseq;
-	uv_work_t work;
+	struct work_gate_job job;
 	int w_rc;
 	/* SORT and THREAD: the criteria or algorithm, and each hit with
 	 * its sort keys */
@@ -328,10 +328,10 @@ search_run(struct imap_cmd *cmd)
 
 	if (x->next >= x->n)
 		return search_finish(cmd);
-	x->work.data = cmd;
+	x->job.work.data = cmd;
 	imap_session_ref(s);
-	if (uv_queue_work(s->env->loop, &x->work, search_work,
-			  search_after_work) == 0)
+	if (imap_session_queue_work(s, &x->job, search_work,
+				    search_after_work) == 0)
 		return IMAP_CMD_WAIT;
 	imap_session_unref(s);
 	search_batch(cmd);

@@ -39,7 +39,7 @@ cmd_select_qresync(struct imap_session *s, uint64_t modseq,
 /* SELECT/EXAMINE across the thread pool: the mailbox's snapshot (every
  * uid and flag: ~13 ms at 100,000 messages) is read off the loop */
 struct select_ctx {
-	uv_work_t work;
+	struct work_gate_job job;
 	bool readonly;
 	struct store_mailbox mb;
 	struct buf list;		/* rev2: the mailbox's LIST line */
@@ -261,13 +261,13 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 	if (s->rev2)
 		select_list_line(s, &x->mb, &x->list);
 	imap_view_begin(s, x->mb.id);
-	x->work.data = cmd;
+	x->job.work.data = cmd;
 	imap_session_ref(s);
-	if (uv_queue_work(s->env->loop, &x->work, select_work,
-			  select_after_work) == 0)
+	if (imap_session_queue_work(s, &x->job, select_work,
+				    select_after_work) == 0)
 		return IMAP_CMD_WAIT;
 	imap_session_unref(s);
-	select_work(&x->work);		/* no thread pool: here */
+	select_work(&x->job.work);	/* no thread pool: here */
 	return select_finish(cmd);
 }
 

@@ -13,11 +13,12 @@
 #include "lib/buf.h"
 #include "lib/conn.h"
 #include "lib/service.h"
+#include "lib/work-gate.h"
 #include "store/store.h"
 
 struct store_blob;
 struct store_watch;
-struct sasl_session;
+struct auth_sasl;
 struct auth_check_req;
 struct store_uid_range;
 
@@ -102,14 +103,12 @@ struct imap_session {
 
 	int64_t account_id;
 	char *user;
+	struct work_gate_owner gate_owner;	/* thread-pool jobs now */
 	unsigned auth_failures;
 	unsigned bad_count;	/* BAD replies in a row */
-	struct sasl_session *sasl;
-	struct auth_check_req *auth_req;
+	struct auth_sasl *sasl;		/* AUTHENTICATE in progress */
+	struct auth_check_req *auth_req;	/* LOGIN in progress */
 	struct auth_check_env aenv;
-	bool auth_plain;	/* PLAIN/LOGIN: the account comes from the check */
-	int64_t scram_account;
-	char *scram_address;
 
 	bool selected;
 	struct imap_view view;
@@ -156,6 +155,13 @@ void imap_printf(struct imap_session *s, const char *fmt, ...)
 void imap_session_close(struct imap_session *s, const char *reason);
 /* a BAD reply was sent: too many in a row end the connection */
 void imap_session_count_bad(struct imap_session *s);
+/* imap_session_queue_work - a job of this session on the thread pool,
+ * within its account's and its own share (work-gate.h); as
+ * uv_queue_work() */
+int imap_session_queue_work(struct imap_session *s, struct work_gate_job *job,
+			    uv_work_cb work, uv_after_work_cb after);
+/* password logins (LOGIN, every SASL mechanism) may be used now: TLS,
+ * loopback, or server.allow_plaintext_auth */
 bool imap_session_plaintext_ok(const struct imap_session *s);
 /* the session logged in: state AUTH, limits raised */
 void imap_session_login(struct imap_session *s, int64_t account_id,

@@ -80,6 +80,14 @@ imap_session_count_bad(struct imap_session *s)
 	imap_session_close(s, "bad-commands");
 }
 
+int
+imap_session_queue_work(struct imap_session *s, struct work_gate_job *job,
+			uv_work_cb work, uv_after_work_cb after)
+{
+	return work_gate_queue(s->env->work_gate, s->env->loop, job,
+			       s->account_id, &s->gate_owner, work, after);
+}
+
 bool
 imap_session_plaintext_ok(const struct imap_session *s)
 {
@@ -132,11 +140,12 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		if (!conn_is_tls(s->conn) && conn_tls_available(s->conn) &&
 		    conn_listener(s->conn)->tls == TLS_MODE_STARTTLS)
 			buf_append_str(out, " STARTTLS");
-		if (!imap_session_plaintext_ok(s))
+		if (!imap_session_plaintext_ok(s)) {
+			/* no password mechanism either (sasl.h) */
 			buf_append_str(out, " LOGINDISABLED");
-		const char *mechs = sasl_mechanisms(
-			imap_session_plaintext_ok(s));
-		const char *p = mechs;
+			return;
+		}
+		const char *p = sasl_mechanisms();
 
 		while (*p) {
 			const char *e = strchr(p, ' ');

@@ -25,7 +25,9 @@ const struct conf_key conf_keys[] = {
 	K("server.max_connections", CONF_NUMBER, server.max_connections, "10000", "connections, all listeners"),
 	K("server.max_connections_per_ip", CONF_NUMBER, server.max_connections_per_ip, "100", "connections from one client address"),
 	K("server.shutdown_timeout", CONF_DURATION, server.shutdown_timeout_ms, "10s", "SIGTERM: how long sessions may finish"),
-	K("server.allow_plaintext_auth", CONF_BOOL, server.allow_plaintext_auth, "no", "allow passwords without TLS from non-loopback clients"),
+	K("server.worker_jobs_per_account", CONF_NUMBER, server.worker_jobs_per_account, "2", "thread-pool jobs (SEARCH, SELECT, POP3 reads) one account runs at once; the rest wait their turn (0: no limit)"),
+	K("server.worker_jobs_per_session", CONF_NUMBER, server.worker_jobs_per_session, "1", "thread-pool jobs one session runs at once (0: no limit)"),
+	K("server.allow_plaintext_auth", CONF_BOOL, server.allow_plaintext_auth, "no", "allow password logins (IMAP LOGIN, POP3 USER, every SASL mechanism, SCRAM too) without TLS from non-loopback clients"),
 
 	K("smtp.max_line", CONF_SIZE, smtp.max_line, "2048", "command line length (RFC 5321: at least 512)"),
 	K("smtp.max_message_size", CONF_SIZE, smtp.max_message_size, "50M", "SIZE limit"),
@@ -70,6 +72,7 @@ const struct conf_key conf_keys[] = {
 	K("auth.throttle_max_delay", CONF_DURATION, auth.throttle_max_delay_ms, "15s", "longest delay after failures"),
 	K("auth.throttle_block_after", CONF_NUMBER, auth.throttle_block_after, "20", "failures from one address before refusing it"),
 	K("auth.throttle_window", CONF_DURATION, auth.throttle_window_ms, "15m", "how long failures are remembered"),
+	K("auth.workers", CONF_NUMBER, auth.workers, "2", "threads that verify passwords, apart from the thread pool searches and reads use (1-64)"),
 
 	K("relay.relay_host", CONF_STRING, relay.relay_host, "", "smarthost host:port (empty: MX routing)"),
 	K("relay.relay_user", CONF_STRING, relay.relay_user, "", "smarthost AUTH user"),

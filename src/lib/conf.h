@@ -60,7 +60,9 @@ struct tern_conf {
 		uint64_t max_connections;	/* all protocols */
 		uint64_t max_connections_per_ip;
 		uint64_t shutdown_timeout_ms;	/* SIGTERM: wait this long for sessions */
-		bool allow_plaintext_auth;	/* allow LOGIN/PLAIN before TLS from non-loopback */
+		bool allow_plaintext_auth;	/* allow password logins before TLS from non-loopback */
+		uint64_t worker_jobs_per_account; /* thread-pool share */
+		uint64_t worker_jobs_per_session;
 	} server;
 
 	struct {
@@ -115,6 +117,7 @@ struct tern_conf {
 		uint64_t throttle_max_delay_ms;
 		uint64_t throttle_block_after;	/* failures per IP in the window */
 		uint64_t throttle_window_ms;
+		uint64_t workers;		/* password verification threads */
 	} auth;
 
 	struct {

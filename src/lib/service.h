@@ -13,8 +13,10 @@
 #include "lib/conf.h"
 #include "lib/conn.h"
 
+struct auth_pool;
 struct store;
 struct throttle;
+struct work_gate;
 
 /* What every session may reach: shared, owned by the server. */
 struct service_env {
@@ -22,6 +24,8 @@ struct service_env {
 	const struct tern_conf *conf;	/* replaced on SIGHUP: don't cache fields across commands */
 	struct store *store;
 	struct throttle *throttle;
+	struct auth_pool *auth_pool;	/* password checks (auth-pool.h) */
+	struct work_gate *work_gate;	/* thread-pool share (work-gate.h) */
 	bool shutting_down;
 };
 

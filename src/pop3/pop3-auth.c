@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth-sasl.h"
 #include "auth/auth.h"
 #include "auth/sasl.h"
 #include "lib/base64.h"
 #include "lib/log.h"
 #include "store/store.h"
-
-static void pop3_auth_sasl_result(struct pop3_session *s, enum sasl_result r,
-				  struct buf *challenge);
 
 /* --- USER / PASS --- */
 
@@ -31,27 +29,28 @@ pop3_auth_user(struct pop3_session *s, const struct pop3_command *cmd)
 }
 
 static void
-pop3_auth_pass_done(struct pop3_login_job *job)
+pop3_auth_pass_checked(void *arg, struct auth_check_result *r)
 {
-	struct pop3_session *s = job->s;
+	struct pop3_session *s = arg;
 
-	if (job->lookup_rc != 0 && job->lookup_rc != STORE_ENOTFOUND) {
-		pop3_login_temp_fail(s, job->lookup_rc, "account lookup");
-		return;
-	}
-	if (!job->verified) {
-		pop3_login_failed(s, job->login, job->login ? "password" :
-				 "bad-username");
-		return;
-	}
-	pop3_login_succeeded(s, job);
+	s->auth_req = NULL;
+	if (r->ok)
+		pop3_login_succeeded(s, r->account_id, r->address);
+	else if (r->blocked)
+		pop3_login_blocked(s);
+	else if (r->tempfail)
+		pop3_login_temp_fail(s, "account lookup");
+	else if (r->disabled)
+		pop3_login_disabled(s, s->login);
+	else
+		pop3_login_failed(s, s->login, r->reason);
+	pop3_session_flush(s);
 }
 
 void
 pop3_auth_pass(struct pop3_session *s, const struct pop3_command *cmd)
 {
-	struct pop3_login_job *job;
-	char *login;
+	char *pw;
 
 	if (s->user == NULL) {
 		pop3_commands_bad(s, "-ERR Send USER first");
@@ -62,114 +61,81 @@ pop3_auth_pass(struct pop3_session *s, const struct pop3_command *cmd)
 			   "first (STLS)");
 		return;
 	}
-	if (pop3_login_blocked(s))
-		return;
-	login = auth_normalize_username(s->user, strlen(s->user));
+	s->mech = "USER";
+	free(s->login);
+	s->login = auth_normalize_username(s->user, strlen(s->user));
+	pw = xstrndup((const char *)cmd->args[0].p, cmd->args[0].len);
+	s->wait = POP3_WAIT_AUTH;
+	s->auth_req = auth_check_password_start(pop3_login_env(s),
+						conn_peer_ip(s->conn), s->user,
+						pw, cmd->args[0].len,
+						pop3_auth_pass_checked, s);
+	explicit_bzero(pw, cmd->args[0].len);
+	free(pw);
 	free(s->user);
 	s->user = NULL;
-	s->mech = "USER";
-	job = pop3_login_job_new(s, login);
-	free(login);
-	job->password = xstrndup((const char *)cmd->args[0].p,
-				 cmd->args[0].len);
-	job->password_len = cmd->args[0].len;
-	job->done = pop3_auth_pass_done;
-	pop3_login_start(s, job);
 }
 
-/* --- AUTH (RFC 5034) --- */
+/* --- AUTH (RFC 5034): the exchange is auth-sasl.h's --- */
 
 static void
-pop3_auth_sasl_verified(struct pop3_login_job *job)
+pop3_auth_challenge(void *arg, const char *b64)
 {
-	struct pop3_session *s = job->s;
-	struct buf chal = BUF_INIT;
-	enum sasl_result r;
+	struct pop3_session *s = arg;
 
-	if (job->lookup_rc != 0 && job->lookup_rc != STORE_ENOTFOUND) {
-		pop3_login_temp_fail(s, job->lookup_rc, "account lookup");
-		return;
-	}
-	if (job->want_scram)
-		r = sasl_set_scram_secret(s->sasl, job->scram, &chal);
-	else
-		r = sasl_set_password_result(s->sasl, job->verified);
-	pop3_auth_sasl_result(s, r, &chal);
-	buf_free(&chal);
-}
-
-/* pop3_auth_sasl_result - act on what the mechanism asks for */
-static void
-pop3_auth_sasl_result(struct pop3_session *s, enum sasl_result r,
-		      struct buf *challenge)
-{
-	struct pop3_login_job *job;
-	struct buf b = BUF_INIT;
-	size_t pwlen;
-	const char *pw;
-
-	switch (r) {
-	case SASL_CONTINUE:
-		base64_encode(&b, challenge->data, challenge->len);
-		pop3_session_reply(s, "+ %s", buf_cstr(&b));
-		buf_free(&b);
-		s->sasl_waiting_line = true;
-		if (s->wait != POP3_WAIT_NONE)	/* after a worker step */
-			pop3_session_done_waiting(s);
-		return;
-	case SASL_NEED_PASSWORD:
-		job = pop3_login_job_new(s, sasl_username(s->sasl));
-		pw = sasl_password(s->sasl, &pwlen);
-		job->password = xmalloc(pwlen + 1);
-		memcpy(job->password, pw, pwlen);
-		job->password[pwlen] = '\0';
-		job->password_len = pwlen;
-		job->done = pop3_auth_sasl_verified;
-		pop3_login_start(s, job);
-		return;
-	case SASL_NEED_SCRAM_SECRET:
-		job = pop3_login_job_new(s, sasl_username(s->sasl));
-		job->want_scram = true;
-		job->done = pop3_auth_sasl_verified;
-		pop3_login_start(s, job);
-		return;
-	case SASL_OK:
-		job = s->auth_job;
-		if (job == NULL || job->lookup_rc != 0) {
-			pop3_login_failed(s, sasl_username(s->sasl),
-					  "no-account");
-			return;
-		}
-		pop3_login_succeeded(s, job);
-		return;
-	case SASL_FAIL:
-		log_debug(s->id, "pop3 sasl error=\"%s\"",
-			  sasl_error(s->sasl) ? sasl_error(s->sasl) : "");
-		pop3_login_failed(s, sasl_username(s->sasl), "sasl");
-		return;
+	pop3_session_reply(s, "+ %s", b64);
+	s->sasl_waiting_line = true;
+	if (s->wait != POP3_WAIT_NONE) {	/* after a check */
+		pop3_session_done_waiting(s);
+		pop3_session_flush(s);
 	}
 }
 
-/* pop3_auth_decode - "=" or "" is empty; else strict base64 */
-static bool
-pop3_auth_decode(struct slice in, struct buf *out)
+static void
+pop3_auth_done(void *arg, const struct auth_sasl_outcome *o)
 {
-	if (in.len == 0 || (in.len == 1 && in.p[0] == '='))
-		return true;
-	return base64_decode(out, in.p, in.len);
+	struct pop3_session *s = arg;
+
+	s->sasl_waiting_line = false;
+	switch (o->end) {
+	case AUTH_SASL_OK:
+		pop3_login_succeeded(s, o->account_id, o->address);
+		break;
+	case AUTH_SASL_BLOCKED:
+		pop3_login_blocked(s);
+		break;
+	case AUTH_SASL_TEMPFAIL:
+		pop3_login_temp_fail(s, "account lookup");
+		break;
+	case AUTH_SASL_CANCELLED:
+		log_info(s->id, "pop3 auth cancelled method=%s", s->mech);
+		auth_sasl_free(&s->sasl);
+		pop3_session_reply(s, "-ERR Authentication cancelled");
+		pop3_session_done_waiting(s);
+		break;
+	case AUTH_SASL_FAILED:
+	case AUTH_SASL_MALFORMED:
+		pop3_login_failed(s, o->username, o->reason);
+		break;
+	}
+	pop3_session_flush(s);
 }
+
+static const struct auth_sasl_ops pop3_auth_sasl_ops = {
+	.challenge = pop3_auth_challenge,
+	.done = pop3_auth_done,
+};
 
 void
 pop3_auth_auth(struct pop3_session *s, const struct pop3_command *cmd)
 {
 	bool plain = pop3_session_plaintext_ok(s);
-	struct buf ir = BUF_INIT, chal = BUF_INIT;
+	struct buf ir = BUF_INIT;
 	char *mech;
-	enum sasl_result r;
 
 	if (cmd->nargs == 0) {
 		/* RFC 1734 clients ask for the list this way */
-		const char *m = sasl_mechanisms(plain);
+		const char *m = plain ? sasl_mechanisms() : "";
 
 		pop3_session_reply(s, "+OK");
 		while (*m) {
@@ -189,34 +155,30 @@ pop3_auth_auth(struct pop3_session *s, const struct pop3_command *cmd)
 				  "mechanism");
 		return;
 	}
-	if (sasl_mech_is_plaintext(mech) && !plain) {
+	if (!plain) {
+		/* every mechanism is a password one (sasl.h) */
 		free(mech);
-		pop3_session_reply(s, "-ERR Plaintext authentication needs TLS "
-				   "first "
-			   "(STLS)");
+		pop3_session_reply(s, "-ERR Authentication needs TLS first "
+				   "(STLS)");
 		return;
 	}
-	if (cmd->nargs == 2 && !pop3_auth_decode(cmd->args[1], &ir)) {
+	if (cmd->nargs == 2 && !(cmd->args[1].len == 1 &&
+				 cmd->args[1].p[0] == '=') &&
+	    !base64_decode(&ir, cmd->args[1].p, cmd->args[1].len)) {
 		free(mech);
 		pop3_commands_bad(s, "-ERR Invalid base64 data");
 		return;
 	}
-	if (pop3_login_blocked(s)) {
-		free(mech);
-		buf_free(&ir);
-		return;
-	}
-	sasl_destroy(&s->sasl);
-	s->sasl = sasl_create(mech);
+	auth_sasl_free(&s->sasl);
+	s->sasl = auth_sasl_new(pop3_login_env(s), conn_peer_ip(s->conn), mech,
+				&pop3_auth_sasl_ops, s);
 	free(mech);
-	s->mech = sasl_mech_name(s->sasl);
-	pop3_login_cleanup(s);
-	r = sasl_start(s->sasl, cmd->nargs == 2, ir.data, ir.len, &chal);
+	s->mech = auth_sasl_mech(s->sasl);
+	s->wait = POP3_WAIT_AUTH;
+	auth_sasl_start(s->sasl, cmd->nargs == 2, ir.data, ir.len);
 	if (ir.len)
 		explicit_bzero(ir.data, ir.len);
 	buf_free(&ir);
-	pop3_auth_sasl_result(s, r, &chal);
-	buf_free(&chal);
 }
 
 /* pop3_auth_sasl_line - the client's answer to a "+ " challenge;
@@ -224,29 +186,13 @@ pop3_auth_auth(struct pop3_session *s, const struct pop3_command *cmd)
 void
 pop3_auth_sasl_line(struct pop3_session *s, struct slice line)
 {
-	struct buf data = BUF_INIT, chal = BUF_INIT;
-	enum sasl_result r;
-
 	s->sasl_waiting_line = false;
-	if (line.p != NULL && line.len == 1 && line.p[0] == '*') {
-		log_info(s->id, "pop3 auth cancelled method=%s", s->mech);
-		sasl_destroy(&s->sasl);
-		pop3_login_cleanup(s);
-		pop3_session_reply(s, "-ERR Authentication cancelled");
+	s->wait = POP3_WAIT_AUTH;
+	if (line.p == NULL) {
+		pop3_login_failed(s, NULL, "line too long");
 		return;
 	}
-	if (line.p == NULL || !pop3_auth_decode(line, &data)) {
-		buf_free(&data);
-		pop3_login_failed(s, sasl_username(s->sasl), line.p == NULL ?
-				 "line-too-long" : "bad-base64");
-		return;
-	}
-	r = sasl_step(s->sasl, data.data, data.len, &chal);
-	if (data.len)
-		explicit_bzero(data.data, data.len);
-	buf_free(&data);
-	pop3_auth_sasl_result(s, r, &chal);
-	buf_free(&chal);
+	auth_sasl_line(s->sasl, (const char *)line.p, line.len);
 }
 
 /* --- STLS (RFC 2595 section 4) --- */

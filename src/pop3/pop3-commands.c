@@ -38,7 +38,8 @@ pop3_commands_capa(struct pop3_session *s, const struct pop3_command *cmd)
 	if (s->state == POP3_AUTHORIZATION) {
 		if (plain)
 			pop3_session_reply(s, "USER");
-		pop3_session_reply(s, "SASL %s", sasl_mechanisms(plain));
+		if (plain)
+			pop3_session_reply(s, "SASL %s", sasl_mechanisms());
 		if (pop3_session_stls_ok(s))
 			pop3_session_reply(s, "STLS");
 	}

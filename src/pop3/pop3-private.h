@@ -15,15 +15,16 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "auth/auth-check.h"
 #include "lib/buf.h"
 #include "lib/conn.h"
 #include "lib/service.h"
+#include "lib/work-gate.h"
 #include "pop3/pop3-dot.h"
 #include "pop3/pop3-maildrop.h"
 #include "pop3/pop3-parse.h"
 
-struct pop3_login_job;
-struct sasl_session;
+struct auth_sasl;
 struct store_reader;
 
 enum pop3_state {
@@ -41,7 +42,7 @@ enum pop3_wait {
 
 /* streaming of one RETR/TOP */
 struct pop3_retr {
-	uv_work_t work;
+	struct work_gate_job job;
 	struct store_reader *reader;
 	struct pop3_dot dot;
 	unsigned char *chunk;
@@ -67,8 +68,10 @@ struct pop3_session {
 
 	/* AUTHORIZATION */
 	char *user;		/* USER argument as sent (NUL-free) */
-	struct sasl_session *sasl;	/* AUTH exchange in progress */
-	struct pop3_login_job *auth_job; /* login attempt (pop3-login.c) */
+	struct auth_sasl *sasl;		/* AUTH exchange in progress */
+	struct auth_check_req *auth_req; /* PASS check in progress */
+	struct auth_check_env aenv;
+	char *login;		/* PASS: the name being checked (the log) */
 	bool sasl_waiting_line;	/* a "+ " challenge is out */
 	unsigned auth_failures;
 	unsigned bad_commands;
@@ -76,6 +79,7 @@ struct pop3_session {
 	/* TRANSACTION */
 	int64_t account_id;
 	char *address;
+	struct work_gate_owner gate_owner;	/* thread-pool jobs now */
 	const char *mech;	/* "USER", "PLAIN", ... for the log */
 	bool locked;		/* holds the account's POP3 lock */
 	bool have_maildrop;
@@ -101,8 +105,12 @@ void pop3_session_reply(struct pop3_session *s, const char *fmt, ...)
 void pop3_session_flush(struct pop3_session *s);
 /* write a reply and close the connection */
 void pop3_session_close(struct pop3_session *s, const char *reason);
-/* plaintext passwords may be used now */
+/* password logins (USER/PASS, every SASL mechanism) may be used now */
 bool pop3_session_plaintext_ok(const struct pop3_session *s);
+/* a job of this session on the thread pool, within its account's and
+ * its own share (work-gate.h); as uv_queue_work() */
+int pop3_session_queue_work(struct pop3_session *s, struct work_gate_job *job,
+			    uv_work_cb work, uv_after_work_cb after);
 /* STLS may be offered now */
 bool pop3_session_stls_ok(const struct pop3_session *s);
 
@@ -119,7 +127,8 @@ void pop3_auth_stls(struct pop3_session *s, const struct pop3_command *cmd);
 /* a line answering a SASL challenge */
 void pop3_auth_sasl_line(struct pop3_session *s, struct slice line);
 
-/* pop3-login.c: the attempt itself (pop3-login.h); teardown */
+/* pop3-login.c: the attempt's outcome (pop3-login.h); cancels what is
+ * in flight when the connection goes */
 void pop3_login_cleanup(struct pop3_session *s);
 
 /* pop3-load.c: the maildrop from the store (worker thread) */

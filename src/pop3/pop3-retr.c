@@ -169,10 +169,10 @@ pop3_retr_queue(struct pop3_session *s)
 	struct pop3_retr *r = &s->retr;
 
 	r->in_flight = true;
-	r->work.data = s;
+	r->job.work.data = s;
 	pop3_session_ref(s);
-	if (uv_queue_work(s->env->loop, &r->work, pop3_retr_work,
-			  pop3_retr_after_work) != 0) {
+	if (pop3_session_queue_work(s, &r->job, pop3_retr_work,
+				    pop3_retr_after_work) != 0) {
 		r->in_flight = false;
 		r->open_err = STORE_EIO;
 		pop3_session_unref(s);

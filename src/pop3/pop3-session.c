@@ -24,7 +24,6 @@ pop3_session_free(struct pop3_session *s)
 {
 	pop3_retr_cleanup(s);
 	pop3_login_cleanup(s);
-	sasl_destroy(&s->sasl);
 	if (s->locked)
 		pop3_service_unlock(s->account_id);
 	if (s->have_maildrop)
@@ -81,6 +80,14 @@ pop3_session_plaintext_ok(const struct pop3_session *s)
 {
 	return conn_is_tls(s->conn) || conn_peer_is_loopback(s->conn) ||
 	       s->env->conf->server.allow_plaintext_auth;
+}
+
+int
+pop3_session_queue_work(struct pop3_session *s, struct work_gate_job *job,
+			uv_work_cb work, uv_after_work_cb after)
+{
+	return work_gate_queue(s->env->work_gate, s->env->loop, job,
+			       s->account_id, &s->gate_owner, work, after);
 }
 
 bool
@@ -153,6 +160,7 @@ pop3_session_on_close(struct conn *c, void *ctx, const char *reason)
 		 (unsigned long long)s->bytes_sent);
 	s->conn_gone = true;
 	s->conn = NULL;
+	pop3_login_cleanup(s);
 	pop3_session_unref(s);
 }
 

@@ -19,23 +19,24 @@
 #include "auth/auth-check.h"
 #include "smtp/smtp-session.h"
 
-struct sasl_session;
+struct auth_sasl;
 
 /* the session's policy_data, made by the first AUTH */
 struct submission_session {
 	struct auth_check_env aenv;
-	struct auth_check_req *req;	/* a check in flight (suspended) */
-	struct sasl_session *sasl;	/* an exchange is running */
-	int64_t scram_account;		/* SCRAM: the account looked up */
-	char *scram_address;
+	struct auth_sasl *sasl;		/* an exchange is running */
+	bool answered;			/* the driver challenged or ended */
+	bool waiting;			/* suspended on a check in flight */
+	bool bad_line;			/* "*" or bad base64: an error */
 	unsigned failures;		/* failed AUTHs (auth.max_failures) */
 };
 
 /* submission_auth_allowed - may AUTH be used now? Not before TLS while
  * smtp.require_tls_for_auth (RFC 8314 3.3 wants TLS first) */
 bool submission_auth_allowed(struct smtp_session *s);
-/* submission_plaintext_ok - may PLAIN and LOGIN be used? The IMAP/POP3
- * rule: over TLS, from loopback, or with server.allow_plaintext_auth */
+/* submission_plaintext_ok - may password mechanisms (all of sasl.h's)
+ * be used? The IMAP/POP3 rule: over TLS, from loopback, or with
+ * server.allow_plaintext_auth */
 bool submission_plaintext_ok(struct smtp_session *s);
 
 /* the policy hooks */

@@ -30,10 +30,9 @@ submission_plaintext_ok(struct smtp_session *s)
 static void
 submission_ehlo_keywords(struct smtp_session *s, struct buf *kw)
 {
-	if (!submission_auth_allowed(s))
+	if (!submission_auth_allowed(s) || !submission_plaintext_ok(s))
 		return;
-	buf_printf(kw, "AUTH %s\n",
-		   sasl_mechanisms(submission_plaintext_ok(s)));
+	buf_printf(kw, "AUTH %s\n", sasl_mechanisms());
 }
 
 static void

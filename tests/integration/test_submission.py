@@ -393,9 +393,9 @@ def non_loopback_address():
 
 
 def test_plaintext_mechanisms_need_tls_off_loopback(tern_factory):
-    """TLS not required for AUTH: from a non-loopback address only
-    SCRAM-SHA-256 may be used before TLS (538 for PLAIN and LOGIN), as
-    for IMAP and POP3"""
+    """TLS not required for AUTH: from a non-loopback address no password
+    mechanism may be used before TLS (538; SCRAM too: a sniffed exchange
+    allows an offline dictionary attack), as for IMAP and POP3"""
     addr = non_loopback_address()
     t = tern_factory(address=addr, extra="[smtp]\nrequire_tls_for_auth = no\n")
     t.add_account(*ALICE)
@@ -403,13 +403,12 @@ def test_plaintext_mechanisms_need_tls_off_loopback(tern_factory):
     t.start()
     s = smtplib.SMTP(addr, t.port("submission"), timeout=15)
     s.ehlo("client.test")
-    assert s.esmtp_features["auth"].split() == ["SCRAM-SHA-256"]
+    assert "auth" not in s.esmtp_features
     code, text = s.docmd("AUTH", "PLAIN " + b64("\0%s\0%s" % (A, APW)))
     assert (code, text) == (538, b"5.7.11 Encryption required for "
                             b"requested authentication mechanism")
     assert s.docmd("AUTH", "LOGIN")[0] == 538
-    assert s.auth("SCRAM-SHA-256", Scram(A, APW))[0] == 235
-    s.sendmail(A, [B], msg("scram without tls"))
+    assert s.docmd("AUTH", "SCRAM-SHA-256")[0] == 538
     s.quit()
     s = smtplib.SMTP(addr, t.port("submission"), timeout=15)
     s.starttls(context=t.ssl_context())

@@ -253,3 +253,48 @@ TEST(throttle_persistent_attacker_rate)
 	CHECK(guesses >= 250 && guesses <= 350);
 	throttle_destroy(&t);
 }
+
+TEST(throttle_checks_in_flight_count_toward_the_block)
+{
+	struct throttle_limits l;
+	struct throttle *t;
+	uint64_t now = 7 * SEC;
+	const char *ip = "203.0.113.9";
+
+	throttle_limits_default(&l);
+	l.block_failures = 3;
+	t = throttle_create(&l);
+	/* three may run at once, the fourth waits */
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(throttle_begin(t, ip, now), THROTTLE_GO);
+	CHECK_INT(throttle_begin(t, ip, now), THROTTLE_WAIT);
+	CHECK_INT(throttle_begin(t, "203.0.113.10", now), THROTTLE_GO);
+	/* one succeeds: room again, and the entry is kept while counted */
+	throttle_end(t, ip, now);
+	throttle_success(t, ip, "a@b", now);
+	CHECK_INT(throttle_begin(t, ip, now), THROTTLE_GO);
+	CHECK_INT(throttle_begin(t, ip, now), THROTTLE_WAIT);
+	/* all three fail: blocked, whatever comes next */
+	for (int i = 0; i < 3; i++) {
+		throttle_end(t, ip, now);
+		throttle_failure(t, ip, "a@b", now);
+	}
+	CHECK(throttle_blocked(t, ip, now));
+	CHECK_INT(throttle_begin(t, ip, now), THROTTLE_BLOCKED);
+	/* an end without a begin (entry evicted) is harmless */
+	throttle_end(t, "203.0.113.11", now);
+	throttle_destroy(&t);
+}
+
+TEST(throttle_never_block_never_waits)
+{
+	struct throttle_limits l;
+	struct throttle *t;
+
+	throttle_limits_default(&l);
+	l.block_failures = 0;
+	t = throttle_create(&l);
+	for (int i = 0; i < 100; i++)
+		CHECK_INT(throttle_begin(t, "192.0.2.50", SEC), THROTTLE_GO);
+	throttle_destroy(&t);
+}
