@@ -132,14 +132,14 @@ extension(const struct mime_node *n, struct buf *out)
 	field_nstring(n, MIME_F_CONTENT_LOC, out);
 }
 
-/* empty_part - the part shown for a multipart where no part was found */
+/* empty_part - the part shown for a multipart where no part was found:
+ * empty, as its body is all preamble (RFC 2046 5.1.1), as in Dovecot;
+ * the part map has the same empty part */
 static void
-empty_part(const struct mime_node *n, bool ext, struct buf *out)
+empty_part(bool ext, struct buf *out)
 {
-	buf_printf(out, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
-		   "\"7bit\" %llu %llu",
-		   (unsigned long long)(n->body_end - n->body_start),
-		   (unsigned long long)n->lines);
+	buf_append_str(out, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		       "\"7bit\" 0 0");
 	if (ext)
 		buf_append_str(out, " NIL NIL NIL NIL");
 	buf_append_byte(out, ')');
@@ -154,7 +154,7 @@ mime_bodystructure_write(const struct mime_tree *t, uint32_t i, bool ext,
 	buf_append_byte(out, '(');
 	if (n->kind == MIME_NODE_MULTIPART) {
 		if (n->first_child == MIME_NONE)
-			empty_part(n, ext, out);
+			empty_part(ext, out);
 		for (uint32_t c = n->first_child; c != MIME_NONE;
 		     c = t->nodes[c].next)
 			mime_bodystructure_write(t, c, ext, out);

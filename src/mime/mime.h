@@ -162,7 +162,7 @@ struct mime_part_loc {
  * non-multipart message part 1 is its body; inside a message/rfc822
  * part N, N.1 is the first part of the embedded message (or its body
  * when that is not multipart). A multipart in which no part was found
- * has one text/plain part spanning its body (as BODYSTRUCTURE shows
+ * has one empty text/plain part (its body is all preamble; as BODYSTRUCTURE shows
  * it); a multipart or message a limit cut, and an encoded (base64, QP)
  * message/rfc822, are application/octet-stream leaves. Returns false
  * when there is no such part or the map is malformed. */

@@ -495,7 +495,7 @@ TEST(mime_parser_control_bytes_in_type)
 	mime_summarize(msg, sizeof(msg) - 1, NULL, &s);
 	CHECK(strstr(buf_cstr(&s.body), "(\"multipart\" \"x\" NIL") == NULL);
 	CHECK_STR(buf_cstr(&s.body),
-		  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1) \"x\")");
+		  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) \"x\")");
 	mime_summary_free(&s);
 }
 
@@ -561,4 +561,34 @@ TEST(mime_parser_lines_count_line_ends)
 	CHECK(find(&s, &l, 1, 1));
 	CHECK_INT(l.lines, 1);
 	mime_summary_free(&s);
+}
+
+TEST(mime_parser_multipart_without_parts_is_empty)
+{
+	/* a multipart where no part was found (only a close delimiter, or
+	 * no delimiter at all: everything is preamble, RFC 2046 5.1.1) is
+	 * shown with one empty text/plain part, as Dovecot does */
+	static const char *const bodies[] = {
+		"--b--\r\n",
+		"preamble\r\n--b--\r\nepilogue\r\n",
+		"no delimiter at all\r\n",
+	};
+	struct mime_summary s;
+	struct mime_part_loc l;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct buf m = BUF_INIT;
+
+		buf_append_str(&m, "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+		buf_append_str(&m, bodies[i]);
+		parse_str(buf_cstr(&m), &s);
+		CHECK_STR(buf_cstr(&s.body),
+			  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL"
+			  " \"7bit\" 0 0) \"mixed\")");
+		CHECK(find(&s, &l, 1, 1));
+		CHECK_INT(l.body_end - l.body_start, 0);
+		CHECK_INT(l.lines, 0);
+		mime_summary_free(&s);
+		buf_free(&m);
+	}
 }
