@@ -83,7 +83,8 @@ disposition(const struct mime_node *n, struct buf *out)
 	mime_params_free(&ps);
 }
 
-/* language - body-fld-lang: NIL, "en" or ("en" "fr") */
+/* language - body-fld-lang: NIL or ("en" "fr"); one language is a list
+ * too (the grammar allows a string; Dovecot sends a list) */
 static void
 language(const struct mime_node *n, struct buf *out)
 {
@@ -112,11 +113,6 @@ language(const struct mime_node *n, struct buf *out)
 	if (count == 0) {
 		buf_truncate(out, start);
 		buf_append(out, "NIL", 3);
-	} else if (count == 1) {
-		/* a single language goes as a plain string */
-		memmove(out->data + start, out->data + start + 1,
-			out->len - start - 2);
-		buf_truncate(out, out->len - 2);
 	}
 	buf_free(&v);
 }

@@ -592,3 +592,15 @@ TEST(mime_parser_multipart_without_parts_is_empty)
 		buf_free(&m);
 	}
 }
+
+TEST(mime_parser_language_is_a_list)
+{
+	/* body-fld-lang: one language is sent as a list too, as Dovecot */
+	struct mime_summary s;
+
+	parse_str("MIME-Version: 1.0\r\nContent-Language: en\r\n\r\nx\r\n", &s);
+	CHECK_STR(buf_cstr(&s.bodystructure),
+		  "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 1"
+		  " NIL NIL (\"en\") NIL)");
+	mime_summary_free(&s);
+}
