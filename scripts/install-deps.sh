@@ -8,6 +8,10 @@ PKGS="gcc clang make pkg-config libuv1-dev libssl-dev libsqlite3-dev
 libunbound-dev libsodium-dev zlib1g-dev openssl ca-certificates
 python3 python3-pytest swaks fetchmail isync unbound dnsmasq-base
 postfix iproute2 libclang-rt-14-dev"
+# Dovecot, the side-by-side reference of tests/integration/test_imap_dovecot.py
+# and bench/mime-vs-dovecot.py (they start their own instance on a loopback
+# high port; the system service is stopped and disabled below)
+PKGS="$PKGS dovecot-imapd"
 
 missing=""
 for p in $PKGS; do
@@ -33,6 +37,16 @@ if [ -n "$missing" ]; then
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends $missing >/dev/null
 fi
+
+# the tests only use Dovecot's binaries: no system Dovecot on port 143
+case "$missing" in
+*dovecot-imapd*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now dovecot.service dovecot.socket \
+			>/dev/null 2>&1 || true
+	fi
+	;;
+esac
 
 # the unprivileged user tern drops to when started as root
 if [ "$(id -u)" = 0 ] && ! getent passwd tern >/dev/null; then
