@@ -84,7 +84,11 @@ struct mime_summary {
 	/* header values decoded for SEARCH: unfolded, RFC 2047 encoded words
 	 * decoded, valid UTF-8. Empty when the field is absent (first
 	 * occurrence of each field only). */
-	struct buf subject, from, to, cc, bcc;
+	struct buf subject;
+	/* the addresses, as SEARCH FROM/TO/CC/BCC match them: one a line,
+	 * "display name <local@domain>" (the name decoded) or
+	 * "local@domain"; no comments, group names or raw header text */
+	struct buf from, to, cc, bcc;
 	struct buf message_id, in_reply_to, references;
 
 	/* SORT keys (RFC 5256, RFC 5957), UTF-8, case kept as in the
