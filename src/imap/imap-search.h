@@ -92,6 +92,9 @@ bool sort_parse(const struct imap_arg *list, struct sort_crit *crit,
 void sort_item_fill(struct sort_item *it, const struct store_msg *m,
 		    bool thread);
 void sort_item_clear(struct sort_item *it);
+/* i;ascii-casemap (RFC 4790 9.2): a-z fold to A-Z, so "[" and "_"
+ * sort after the letters; NULL is "" */
+int sort_strcmp(const char *a, const char *b);
 /* sort by the criteria; equal ones by uid (= mailbox order) */
 void sort_items(struct sort_item *v, size_t n, const struct sort_crit *crit,
 		size_t n_crit);

@@ -156,7 +156,9 @@ mime_summary_base_subject_reply(const unsigned char *p, size_t len,
 	return reply;
 }
 
-/* first_address - the first real (non-group-marker) address */
+/* first_address - the sort keys of the first address: its mailbox
+ * (RFC 5256) and display name (RFC 5957); for a group, both are the
+ * group's name (its ENVELOPE addr-mailbox), as in Dovecot */
 static void
 first_address(const struct mime_node *n, enum mime_field f,
 	      struct buf *mailbox, struct buf *display)
@@ -169,8 +171,18 @@ first_address(const struct mime_node *n, enum mime_field f,
 	for (size_t i = 0; i < l.n; i++) {
 		const struct mime_address *a = &l.v[i];
 
-		if (a->host == NULL)
-			continue;
+		if (a->host == NULL && a->mailbox == NULL)
+			continue;       /* a group's end */
+		if (a->host == NULL) {
+			if (mailbox != NULL)
+				mime_charset_utf8_sanitize(
+					(const unsigned char *)a->mailbox,
+					strlen(a->mailbox), mailbox);
+			if (display != NULL)
+				mime_header_decode((const unsigned char *)a->mailbox,
+						   strlen(a->mailbox), display);
+			break;
+		}
 		if (mailbox != NULL)
 			mime_charset_utf8_sanitize((const unsigned char *)a->mailbox,
 						   strlen(a->mailbox), mailbox);

@@ -58,3 +58,11 @@ def test_search_addresses_as_dovecot(tern_dv, dovecot):
                 assert search(c, key) == want, (port, key)
         finally:
             c.close()
+
+
+def test_sort_thread_as_dovecot(tern_dv, dovecot):
+    """the SORT/THREAD cases of test_imap_sort_thread.py: Dovecot gives
+    the same answers"""
+    from test_imap_sort_thread import check_all
+    for port in (tern_dv.port("imap"), dovecot.port):
+        check_all(port, dovecotlib.USER, dovecotlib.PASSWORD)
