@@ -14,7 +14,8 @@ enum skey_type {
 	SK_LARGER, SK_SMALLER,	/* num */
 	SK_BEFORE, SK_ON, SK_SINCE,		/* day: internal date */
 	SK_SENTBEFORE, SK_SENTON, SK_SENTSINCE,	/* day: Date: */
-	SK_HEADER,		/* field, str */
+	SK_HEADER,		/* field, str: the field's text */
+	SK_ADDRESS,		/* field, str: FROM/TO/CC/BCC, the addresses */
 	SK_BODY, SK_TEXT,	/* str */
 	SK_UIDS,		/* ranges */
 	SK_MODSEQ,		/* num: modseq >= num (CONDSTORE) */

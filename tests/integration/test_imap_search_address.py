@@ -39,6 +39,13 @@ ADDRESS_SEARCHES = [
     (b'FROM "example.test"', [1, 2, 4, 5, 6, 9, 10, 11]),
 ]
 
+# HEADER FROM (RFC 3501 6.4.4) still matches the field's text
+HEADER_SEARCHES = [
+    (b"HEADER FROM nested", [11]),
+    (b'HEADER TO "Team:"', [3]),
+    (b"HEADER BCC undisclosed", [8]),
+]
+
 # where tern follows issue 12 and Dovecot differs: Dovecot matches group
 # names, its own quoting ("\"Alice Liddell\" <alice@...>") and the
 # quotes of a local part
@@ -71,7 +78,8 @@ def search(c, key):
 def test_search_address_keys_match_addresses(tern):
     c = load_address_msgs(tern.port("imap"), *ALICE)
     try:
-        for key, want in ADDRESS_SEARCHES + ADDRESS_SEARCHES_TERN:
+        for key, want in ADDRESS_SEARCHES + ADDRESS_SEARCHES_TERN + \
+                HEADER_SEARCHES:
             assert search(c, key) == want, key
     finally:
         c.close()
