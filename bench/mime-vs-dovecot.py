@@ -45,8 +45,8 @@ def main():
         os.mkdir(os.path.join(tmp, "tern"))
         t = ternlib.Tern(os.path.join(tmp, "tern"))
         t.add_account(dovecotlib.USER, dovecotlib.PASSWORD)
-        d = dovecotlib.Dovecot()
         t.start()
+        d = dovecotlib.Dovecot()
         try:
             d.start()
             diffs, ta, da = mime_compare.compare(t.port("imap"), d.port,

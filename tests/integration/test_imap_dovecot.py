@@ -17,9 +17,11 @@ pytestmark = pytest.mark.skipif(not dovecotlib.available(),
 @pytest.fixture
 def dovecot():
     d = dovecotlib.Dovecot()
-    d.start()
-    yield d
-    d.stop()
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()      # SIGTERM; removes its folder
 
 
 @pytest.fixture
