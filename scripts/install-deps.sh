@@ -10,6 +10,10 @@ python3 python3-pytest swaks fetchmail isync unbound dnsmasq-base
 postfix iproute2 libclang-rt-14-dev"
 # power-cut tests (tests/integration/powercut_fs.py): a FUSE file system
 PKGS="$PKGS python3-fusepy fuse3"
+# Dovecot, the side-by-side reference of tests/integration/test_imap_dovecot.py
+# and bench/mime-vs-dovecot.py (they start their own instance on a loopback
+# high port; the system service is stopped and disabled below)
+PKGS="$PKGS dovecot-imapd"
 
 missing=""
 for p in $PKGS; do
@@ -35,6 +39,16 @@ if [ -n "$missing" ]; then
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends $missing >/dev/null
 fi
+
+# the tests only use Dovecot's binaries: no system Dovecot on port 143
+case "$missing" in
+*dovecot-imapd*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now dovecot.service dovecot.socket \
+			>/dev/null 2>&1 || true
+	fi
+	;;
+esac
 
 # the unprivileged user tern drops to when started as root
 if [ "$(id -u)" = 0 ] && ! getent passwd tern >/dev/null; then

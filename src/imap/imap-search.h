@@ -14,7 +14,8 @@ enum skey_type {
 	SK_LARGER, SK_SMALLER,	/* num */
 	SK_BEFORE, SK_ON, SK_SINCE,		/* day: internal date */
 	SK_SENTBEFORE, SK_SENTON, SK_SENTSINCE,	/* day: Date: */
-	SK_HEADER,		/* field, str */
+	SK_HEADER,		/* field, str: the field's text */
+	SK_ADDRESS,		/* field, str: FROM/TO/CC/BCC, the addresses */
 	SK_BODY, SK_TEXT,	/* str */
 	SK_UIDS,		/* ranges */
 	SK_MODSEQ,		/* num: modseq >= num (CONDSTORE) */
@@ -92,6 +93,9 @@ bool sort_parse(const struct imap_arg *list, struct sort_crit *crit,
 void sort_item_fill(struct sort_item *it, const struct store_msg *m,
 		    bool thread);
 void sort_item_clear(struct sort_item *it);
+/* i;ascii-casemap (RFC 4790 9.2): a-z fold to A-Z, so "[" and "_"
+ * sort after the letters; NULL is "" */
+int sort_strcmp(const char *a, const char *b);
 /* sort by the criteria; equal ones by uid (= mailbox order) */
 void sort_items(struct sort_item *v, size_t n, const struct sort_crit *crit,
 		size_t n_crit);

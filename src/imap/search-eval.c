@@ -170,12 +170,24 @@ search_headers(struct search_msg *sm)
 	return buf_cstr(sm->hdr);
 }
 
+/* HEADER: the field's decoded text (Subject from the cache) */
 static bool
 search_header(const struct skey *k, struct search_msg *sm)
 {
+	const char *v = sm->m->parse.subject;
+
+	if (strcmp(k->field, "subject") == 0)
+		return v != NULL && search_contains(v, strlen(v), k->str);
+	return search_header_lines(search_headers(sm), k->field, k->str);
+}
+
+/* FROM/TO/CC/BCC: the addresses as the store keeps them for SEARCH, one
+ * a line ("name <local@domain>"): no comments, group names or raw text */
+static bool
+search_address(const struct skey *k, struct search_msg *sm)
+{
 	const struct store_parse *ps = &sm->m->parse;
 	const char *v = NULL;
-	bool known = true;
 
 	if (strcmp(k->field, "from") == 0)
 		v = ps->from;
@@ -185,13 +197,7 @@ search_header(const struct skey *k, struct search_msg *sm)
 		v = ps->cc;
 	else if (strcmp(k->field, "bcc") == 0)
 		v = ps->bcc;
-	else if (strcmp(k->field, "subject") == 0)
-		v = ps->subject;
-	else
-		known = false;
-	if (known)
-		return v != NULL && search_contains(v, strlen(v), k->str);
-	return search_header_lines(search_headers(sm), k->field, k->str);
+	return v != NULL && search_contains(v, strlen(v), k->str);
 }
 
 static bool
@@ -296,6 +302,8 @@ search_eval(const struct skey *k, struct search_msg *sm)
 	}
 	case SK_HEADER:
 		return search_header(k, sm);
+	case SK_ADDRESS:
+		return search_address(k, sm);
 	case SK_BODY:
 		b = search_body(sm);
 		return search_contains((const char *)b->data, b->len, k->str);

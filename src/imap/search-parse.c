@@ -269,7 +269,10 @@ sp_key(struct sparse *p, struct skey *parent)
 
 			if (v == NULL)
 				return false;
-			k = skey_add(parent, SK_HEADER);
+			/* SUBJECT is the field's text; the others are
+			 * address lists */
+			k = skey_add(parent, strcmp(sp_addr[i], "SUBJECT") == 0 ?
+					     SK_HEADER : SK_ADDRESS);
 			k->str = xstrdup(v);
 			f = k->field = xstrdup(sp_addr[i]);
 			for (; *f; f++)

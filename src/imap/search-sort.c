@@ -94,10 +94,27 @@ sort_item_clear(struct sort_item *it)
 	free(it->refs);
 }
 
+int
+sort_strcmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)(a ? a : "");
+	const unsigned char *y = (const unsigned char *)(b ? b : "");
+
+	/* not strcasecmp: it folds to lower case, which puts "[" and "_"
+	 * before the letters */
+	for (;; x++, y++) {
+		int cx = *x >= 'a' && *x <= 'z' ? *x - 32 : *x;
+		int cy = *y >= 'a' && *y <= 'z' ? *y - 32 : *y;
+
+		if (cx != cy || cx == 0)
+			return cx - cy;
+	}
+}
+
 static int
 cmp_str(const char *a, const char *b)
 {
-	return strcasecmp(a ? a : "", b ? b : "");
+	return sort_strcmp(a, b);
 }
 
 static int

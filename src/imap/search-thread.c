@@ -427,11 +427,12 @@ thread_references(struct tctx *t, struct sort_item *v, size_t n)
 				add_child(prev, r);
 			prev = r;
 		}
-		/* (1C) the last reference is the message's parent */
+		/* (1C) the last reference is the message's parent: the
+		 * link it has (from earlier references) goes first, and
+		 * no link is made that would close a loop */
+		unlink_node(x);
 		if (prev != NULL && prev != x && !is_ancestor(x, prev))
 			add_child(prev, x);
-		else if (prev == NULL)
-			unlink_node(x);
 	}
 	/* (2) the root set, in creation order */
 	for (struct tchunk *c = t->first; c != NULL; c = c->next) {
@@ -454,8 +455,7 @@ static int
 subject_cmp(const void *pa, const void *pb)
 {
 	const struct sort_item *a = pa, *b = pb;
-	int c = strcasecmp(a->subject ? a->subject : "",
-			   b->subject ? b->subject : "");
+	int c = sort_strcmp(a->subject, b->subject);
 
 	if (c != 0)
 		return c;
@@ -477,9 +477,8 @@ thread_orderedsubject(struct tctx *t, struct sort_item *v, size_t n)
 		struct tnode *x = tnode_new(t);
 
 		x->msg = &v[i];
-		if (first != NULL && strcasecmp(
-			    first->msg->subject ? first->msg->subject : "",
-			    v[i].subject ? v[i].subject : "") == 0) {
+		if (first != NULL &&
+		    sort_strcmp(first->msg->subject, v[i].subject) == 0) {
 			add_child(first, x);
 			continue;
 		}

@@ -83,7 +83,8 @@ disposition(const struct mime_node *n, struct buf *out)
 	mime_params_free(&ps);
 }
 
-/* language - body-fld-lang: NIL, "en" or ("en" "fr") */
+/* language - body-fld-lang: NIL or ("en" "fr"); one language is a list
+ * too (the grammar allows a string; Dovecot sends a list) */
 static void
 language(const struct mime_node *n, struct buf *out)
 {
@@ -112,11 +113,6 @@ language(const struct mime_node *n, struct buf *out)
 	if (count == 0) {
 		buf_truncate(out, start);
 		buf_append(out, "NIL", 3);
-	} else if (count == 1) {
-		/* a single language goes as a plain string */
-		memmove(out->data + start, out->data + start + 1,
-			out->len - start - 2);
-		buf_truncate(out, out->len - 2);
 	}
 	buf_free(&v);
 }
@@ -132,14 +128,14 @@ extension(const struct mime_node *n, struct buf *out)
 	field_nstring(n, MIME_F_CONTENT_LOC, out);
 }
 
-/* empty_part - the part shown for a multipart where no part was found */
+/* empty_part - the part shown for a multipart where no part was found:
+ * empty, as its body is all preamble (RFC 2046 5.1.1), as in Dovecot;
+ * the part map has the same empty part */
 static void
-empty_part(const struct mime_node *n, bool ext, struct buf *out)
+empty_part(bool ext, struct buf *out)
 {
-	buf_printf(out, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
-		   "\"7bit\" %llu %llu",
-		   (unsigned long long)(n->body_end - n->body_start),
-		   (unsigned long long)n->lines);
+	buf_append_str(out, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		       "\"7bit\" 0 0");
 	if (ext)
 		buf_append_str(out, " NIL NIL NIL NIL");
 	buf_append_byte(out, ')');
@@ -154,7 +150,7 @@ mime_bodystructure_write(const struct mime_tree *t, uint32_t i, bool ext,
 	buf_append_byte(out, '(');
 	if (n->kind == MIME_NODE_MULTIPART) {
 		if (n->first_child == MIME_NONE)
-			empty_part(n, ext, out);
+			empty_part(ext, out);
 		for (uint32_t c = n->first_child; c != MIME_NONE;
 		     c = t->nodes[c].next)
 			mime_bodystructure_write(t, c, ext, out);

@@ -158,16 +158,18 @@ header_end(struct mime_parser *p, uint64_t body_start, uint64_t nl_body)
 	}
 }
 
-/* close_node - cur's body ends at end; cur becomes its parent */
+/* close_node - cur's body ends at end; cur becomes its parent. Its
+ * lines are the line ends in it (RFC 3501 body-fld-lines, as Dovecot):
+ * before a boundary the last CRLF is the boundary's, and a last line
+ * without one is not counted. */
 static void
-close_node(struct mime_parser *p, uint64_t end, uint64_t nl_end,
-	   bool last_is_lf)
+close_node(struct mime_parser *p, uint64_t end, uint64_t nl_end)
 {
 	struct mime_node *n = node(p, p->cur);
 
 	if (end > n->body_start) {
 		n->body_end = end;
-		n->lines = nl_end - n->nl_body + (last_is_lf ? 0 : 1);
+		n->lines = nl_end - n->nl_body;
 	} else {
 		n->body_end = n->body_start;
 		n->lines = 0;
@@ -178,8 +180,7 @@ close_node(struct mime_parser *p, uint64_t end, uint64_t nl_end,
 /* close_to - close every open part below node a (a itself with
  * a == MIME_NONE), all ending at end */
 static void
-close_to(struct mime_parser *p, uint32_t a, uint64_t end, uint64_t nl_end,
-	 bool last_is_lf)
+close_to(struct mime_parser *p, uint32_t a, uint64_t end, uint64_t nl_end)
 {
 	while (p->cur != a && p->cur != MIME_NONE) {
 		if (p->in_header) {
@@ -189,7 +190,7 @@ close_to(struct mime_parser *p, uint32_t a, uint64_t end, uint64_t nl_end,
 				   nl_end);
 			continue;
 		}
-		close_node(p, end, nl_end, last_is_lf);
+		close_node(p, end, nl_end);
 	}
 }
 
@@ -267,7 +268,7 @@ classify(struct mime_parser *p)
 		uint64_t end = p->line_start - p->prev_eol;
 		uint64_t nl_end = p->nl - (p->prev_eol > 0);
 
-		close_to(p, a, end, nl_end, p->prev_empty && p->prev_eol > 0);
+		close_to(p, a, end, nl_end);
 		if (is_close) {
 			node(p, a)->closed = true;
 		} else {
@@ -344,7 +345,7 @@ parser_end(struct mime_parser *p)
 		classify(p);
 	if (p->in_header)
 		header_end(p, p->off, p->nl);
-	close_to(p, MIME_NONE, p->off, p->nl, p->off > 0 && p->last_byte == '\n');
+	close_to(p, MIME_NONE, p->off, p->nl);
 	p->t.size = p->off;
 }
 

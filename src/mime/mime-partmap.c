@@ -90,10 +90,13 @@ write_node(const struct mime_tree *t, uint32_t i, struct buf *out)
 
 	if (n->kind == MIME_NODE_MULTIPART) {
 		if (n->first_child == MIME_NONE) {
-			/* no part found: the body is shown as one text part */
+			/* no part found: one empty text part (the body is
+			 * all preamble), as BODYSTRUCTURE shows it */
 			struct mime_node fake = *n;
 
 			fake.hdr_start = n->body_start;
+			fake.body_end = n->body_start;
+			fake.lines = 0;
 			fake.cte = MIME_CTE_7BIT;
 			put_record(&kids, 0, 0, &fake, n->body_start, "text",
 				   "plain", NULL);

@@ -85,6 +85,19 @@ piece_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* the pieces [a, b) of one name; first: its earliest position */
+struct group {
+	size_t a, b, first;
+};
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
 static int
 hexv(unsigned char c)
 {
@@ -280,19 +293,34 @@ mime_rfc2231_parse(const unsigned char *p, size_t len, struct buf *value,
 	}
 	if (npc > 0)
 		qsort(pc, npc, sizeof(*pc), piece_cmp);
+	/* group the pieces of each name; the groups keep the header's
+	 * order (as clients and Dovecot show them) */
+	struct group *g = NULL;
+	size_t ng = 0;
+
 	for (size_t a = 0; a < npc;) {
-		size_t b = a + 1;
+		size_t b = a + 1, first = pc[a].order;
 
 		while (b < npc && pc[b].name.len == pc[a].name.len &&
 		       (pc[a].name.len == 0 || memcmp(pc[b].name.data,
-			pc[a].name.data, pc[a].name.len) == 0))
+			pc[a].name.data, pc[a].name.len) == 0)) {
+			if (pc[b].order < first)
+				first = pc[b].order;
 			b++;
-		/* names are unique within one value (a plain "name=" beats
-		 * "name*0="); against earlier values, the first one wins */
-		if (!param_known(params, n0, &pc[a].name))
-			merge(pc + a, b - a, params);
+		}
+		g = mime_grow(g, ng, sizeof(*g));
+		g[ng++] = (struct group){ a, b, first };
 		a = b;
 	}
+	if (ng > 0)
+		qsort(g, ng, sizeof(*g), group_cmp);
+	for (size_t k = 0; k < ng; k++) {
+		/* names are unique within one value (a plain "name=" beats
+		 * "name*0="); against earlier values, the first one wins */
+		if (!param_known(params, n0, &pc[g[k].a].name))
+			merge(pc + g[k].a, g[k].b - g[k].a, params);
+	}
+	free(g);
 	for (size_t k = 0; k < npc; k++) {
 		buf_free(&pc[k].name);
 		buf_free(&pc[k].value);

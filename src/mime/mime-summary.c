@@ -156,7 +156,9 @@ mime_summary_base_subject_reply(const unsigned char *p, size_t len,
 	return reply;
 }
 
-/* first_address - the first real (non-group-marker) address */
+/* first_address - the sort keys of the first address: its mailbox
+ * (RFC 5256) and display name (RFC 5957); for a group, both are the
+ * group's name (its ENVELOPE addr-mailbox), as in Dovecot */
 static void
 first_address(const struct mime_node *n, enum mime_field f,
 	      struct buf *mailbox, struct buf *display)
@@ -169,8 +171,18 @@ first_address(const struct mime_node *n, enum mime_field f,
 	for (size_t i = 0; i < l.n; i++) {
 		const struct mime_address *a = &l.v[i];
 
-		if (a->host == NULL)
-			continue;
+		if (a->host == NULL && a->mailbox == NULL)
+			continue;       /* a group's end */
+		if (a->host == NULL) {
+			if (mailbox != NULL)
+				mime_charset_utf8_sanitize(
+					(const unsigned char *)a->mailbox,
+					strlen(a->mailbox), mailbox);
+			if (display != NULL)
+				mime_header_decode((const unsigned char *)a->mailbox,
+						   strlen(a->mailbox), display);
+			break;
+		}
 		if (mailbox != NULL)
 			mime_charset_utf8_sanitize((const unsigned char *)a->mailbox,
 						   strlen(a->mailbox), mailbox);
@@ -192,6 +204,47 @@ first_address(const struct mime_node *n, enum mime_field f,
 	mime_address_list_free(&l);
 }
 
+/* search_addresses - the addresses of field f as SEARCH FROM/TO/CC/BCC
+ * match them: the ENVELOPE's display name (decoded), local part and
+ * domain as "name <local@domain>", one address a line, so that a key
+ * never spans two; comments (but the one ENVELOPE takes as a name),
+ * group names and the raw header text are left out */
+static void
+search_addresses(const struct mime_node *n, enum mime_field f, struct buf *out)
+{
+	struct mime_address_list l = { NULL, 0 };
+	struct buf tmp = BUF_INIT;
+
+	if (!n->has[f])
+		return;
+	mime_address_parse(n->field[f].data, n->field[f].len, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct mime_address *a = &l.v[i];
+		bool named = a->name != NULL && a->name[0] != '\0';
+
+		if (a->host == NULL)
+			continue;       /* a group's start or end */
+		if (out->len > 0)
+			buf_append_byte(out, '\n');
+		if (named) {
+			mime_header_decode((const unsigned char *)a->name,
+					   strlen(a->name), out);
+			buf_append_str(out, " <");
+		}
+		buf_reset(&tmp);
+		buf_append_str(&tmp, a->mailbox);
+		/* "From: heidi" has no domain: ENVELOPE's placeholder is
+		 * no part of the address */
+		if (strcmp(a->host, "MISSING_DOMAIN") != 0)
+			buf_printf(&tmp, "@%s", a->host);
+		mime_charset_utf8_sanitize(tmp.data, tmp.len, out);
+		if (named)
+			buf_append_byte(out, '>');
+	}
+	buf_free(&tmp);
+	mime_address_list_free(&l);
+}
+
 void
 mime_summary_fill(const struct mime_tree *t, struct mime_summary *out)
 {
@@ -202,10 +255,6 @@ mime_summary_fill(const struct mime_tree *t, struct mime_summary *out)
 		bool decode;
 	} fields[] = {
 		{ MIME_F_SUBJECT, &out->subject, true },
-		{ MIME_F_FROM, &out->from, true },
-		{ MIME_F_TO, &out->to, true },
-		{ MIME_F_CC, &out->cc, true },
-		{ MIME_F_BCC, &out->bcc, true },
 		{ MIME_F_MESSAGE_ID, &out->message_id, false },
 		{ MIME_F_IN_REPLY_TO, &out->in_reply_to, false },
 		{ MIME_F_REFERENCES, &out->references, false },
@@ -231,6 +280,10 @@ mime_summary_fill(const struct mime_tree *t, struct mime_summary *out)
 		mime_summary_base_subject(n->field[MIME_F_SUBJECT].data,
 					  n->field[MIME_F_SUBJECT].len,
 					  &out->sort_subject);
+	search_addresses(n, MIME_F_FROM, &out->from);
+	search_addresses(n, MIME_F_TO, &out->to);
+	search_addresses(n, MIME_F_CC, &out->cc);
+	search_addresses(n, MIME_F_BCC, &out->bcc);
 	first_address(n, MIME_F_FROM, &out->sort_from, &out->display_from);
 	first_address(n, MIME_F_TO, &out->sort_to, &out->display_to);
 	first_address(n, MIME_F_CC, &out->sort_cc, NULL);

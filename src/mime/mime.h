@@ -84,7 +84,11 @@ struct mime_summary {
 	/* header values decoded for SEARCH: unfolded, RFC 2047 encoded words
 	 * decoded, valid UTF-8. Empty when the field is absent (first
 	 * occurrence of each field only). */
-	struct buf subject, from, to, cc, bcc;
+	struct buf subject;
+	/* the addresses, as SEARCH FROM/TO/CC/BCC match them: one a line,
+	 * "display name <local@domain>" (the name decoded) or
+	 * "local@domain"; no comments, group names or raw header text */
+	struct buf from, to, cc, bcc;
 	struct buf message_id, in_reply_to, references;
 
 	/* SORT keys (RFC 5256, RFC 5957), UTF-8, case kept as in the
@@ -162,7 +166,7 @@ struct mime_part_loc {
  * non-multipart message part 1 is its body; inside a message/rfc822
  * part N, N.1 is the first part of the embedded message (or its body
  * when that is not multipart). A multipart in which no part was found
- * has one text/plain part spanning its body (as BODYSTRUCTURE shows
+ * has one empty text/plain part (its body is all preamble; as BODYSTRUCTURE shows
  * it); a multipart or message a limit cut, and an encoded (base64, QP)
  * message/rfc822, are application/octet-stream leaves. Returns false
  * when there is no such part or the map is malformed. */

@@ -14,12 +14,13 @@ parse_str(const char *msg, struct mime_summary *s)
 	mime_summarize((const unsigned char *)msg, strlen(msg), NULL, s);
 }
 
-/* add n lines making exactly size bytes, the last without CRLF */
+/* add n lines making exactly size bytes, each with its CRLF (the CRLF
+ * before a following boundary is the boundary's, not one of these) */
 static void
 lines_of(struct buf *b, unsigned n, size_t size)
 {
-	size_t line = (size - 2 * (n - 1)) / n;
-	size_t last = size - (n - 1) * (line + 2);
+	size_t line = (size - 2 * n) / n;
+	size_t last = size - (n - 1) * (line + 2) - 2;
 
 	for (unsigned i = 0; i + 1 < n; i++) {
 		for (size_t k = 0; k < line; k++)
@@ -28,6 +29,7 @@ lines_of(struct buf *b, unsigned n, size_t size)
 	}
 	for (size_t k = 0; k < last; k++)
 		buf_append_byte(b, 'z');
+	buf_append(b, "\r\n", 2);
 }
 
 TEST(mime_parser_rfc3501_bodystructure_example)
@@ -135,7 +137,7 @@ TEST(mime_parser_sections_nested)
 	CHECK(memcmp(m.data + l.body_end - 5, "--x--", 5) == 0);
 	CHECK(find(&s, &l, 2, 3, 1));
 	CHECK_RAW(m, l.body_start, l.body_end, "inner text\r\ntwo lines");
-	CHECK_INT(l.lines, 2);
+	CHECK_INT(l.lines, 1);  /* the last CRLF is the boundary's */
 	CHECK(find(&s, &l, 2, 3, 2));
 	CHECK(slice_eq_cstr(l.subtype, "png"));
 	CHECK(!find(&s, &l, 2, 3, 3));
@@ -341,7 +343,7 @@ TEST(mime_parser_big_message_streams)
 	CHECK(find(&s, &l, 1, 1));
 	for (size_t i = 0; i < sizeof(chunk); i++)
 		lines += chunk[i] == '\n';
-	lines = 800 * lines + 1;       /* the last line has no CRLF */
+	lines = 800 * lines;   /* the last line, without CRLF, does not count */
 	CHECK_INT(l.lines, lines);
 	CHECK_INT(l.body_end - l.body_start, 800ULL * sizeof(chunk));
 	mime_summary_free(&s);
@@ -493,7 +495,7 @@ TEST(mime_parser_control_bytes_in_type)
 	mime_summarize(msg, sizeof(msg) - 1, NULL, &s);
 	CHECK(strstr(buf_cstr(&s.body), "(\"multipart\" \"x\" NIL") == NULL);
 	CHECK_STR(buf_cstr(&s.body),
-		  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1) \"x\")");
+		  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) \"x\")");
 	mime_summary_free(&s);
 }
 
@@ -521,5 +523,84 @@ TEST(mime_parser_boundary_prefixes)
 	CHECK(find(&s, &l, 1, 1));
 	CHECK_INT(l.body_end - l.body_start, 3);
 	CHECK(!find(&s, &l, 1, 2));
+	mime_summary_free(&s);
+}
+
+TEST(mime_parser_lines_count_line_ends)
+{
+	/* RFC 3501 body-fld-lines: the CRLF before a boundary belongs to the
+	 * boundary, so a part ending "text\r\n--b" has no line end at all;
+	 * a text without a final CRLF is not one more line (as Dovecot) */
+	struct mime_summary s;
+	struct mime_part_loc l;
+
+	parse_str("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		  "--b\r\n\r\nabc\r\n"
+		  "--b\r\n\r\nabc\r\n\r\n"
+		  "--b\r\n\r\none\r\ntwo\r\n"
+		  "--b\r\nContent-Transfer-Encoding: base64\r\n\r\nYWJj\r\n"
+		  "--b--\r\n", &s);
+	CHECK(find(&s, &l, 1, 1));
+	CHECK_INT(l.lines, 0);
+	CHECK(find(&s, &l, 1, 2));
+	CHECK_INT(l.lines, 1);
+	CHECK(find(&s, &l, 1, 3));
+	CHECK_INT(l.lines, 1);
+	CHECK(find(&s, &l, 1, 4));
+	CHECK_INT(l.lines, 0);
+	CHECK_STR(buf_cstr(&s.body),
+		  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 0)"
+		  "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1)"
+		  "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 8 1)"
+		  "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"base64\" 4 0)"
+		  " \"mixed\")");
+	mime_summary_free(&s);
+
+	/* the end of the message: a last line without CRLF does not count */
+	parse_str("Subject: x\r\n\r\nline\r\nlast", &s);
+	CHECK(find(&s, &l, 1, 1));
+	CHECK_INT(l.lines, 1);
+	mime_summary_free(&s);
+}
+
+TEST(mime_parser_multipart_without_parts_is_empty)
+{
+	/* a multipart where no part was found (only a close delimiter, or
+	 * no delimiter at all: everything is preamble, RFC 2046 5.1.1) is
+	 * shown with one empty text/plain part, as Dovecot does */
+	static const char *const bodies[] = {
+		"--b--\r\n",
+		"preamble\r\n--b--\r\nepilogue\r\n",
+		"no delimiter at all\r\n",
+	};
+	struct mime_summary s;
+	struct mime_part_loc l;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct buf m = BUF_INIT;
+
+		buf_append_str(&m, "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+		buf_append_str(&m, bodies[i]);
+		parse_str(buf_cstr(&m), &s);
+		CHECK_STR(buf_cstr(&s.body),
+			  "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL"
+			  " \"7bit\" 0 0) \"mixed\")");
+		CHECK(find(&s, &l, 1, 1));
+		CHECK_INT(l.body_end - l.body_start, 0);
+		CHECK_INT(l.lines, 0);
+		mime_summary_free(&s);
+		buf_free(&m);
+	}
+}
+
+TEST(mime_parser_language_is_a_list)
+{
+	/* body-fld-lang: one language is sent as a list too, as Dovecot */
+	struct mime_summary s;
+
+	parse_str("MIME-Version: 1.0\r\nContent-Language: en\r\n\r\nx\r\n", &s);
+	CHECK_STR(buf_cstr(&s.bodystructure),
+		  "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 1"
+		  " NIL NIL (\"en\") NIL)");
 	mime_summary_free(&s);
 }

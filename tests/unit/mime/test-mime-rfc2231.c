@@ -110,3 +110,22 @@ TEST(mime_rfc2231_charsets_and_junk)
 	mime_params_free(&ps);
 	buf_free(&v);
 }
+
+TEST(mime_rfc2231_params_keep_header_order)
+{
+	/* BODYSTRUCTURE lists parameters in the header's order, as
+	 * Dovecot; continuations join at their first piece's place */
+	struct buf v = BUF_INIT;
+	struct mime_params ps = { NULL, 0 };
+	static const char *const want[] = { "format", "name", "charset", "delsp" };
+
+	parse("text/plain; format=flowed; name*1=b; name*0=a; charset=utf-8;"
+	      " delsp=yes", &v, &ps, "charset");
+	CHECK_INT(ps.n, 4);
+	for (size_t i = 0; i < ps.n && i < 4; i++)
+		CHECK_MEM(ps.v[i].name.data, ps.v[i].name.len, want[i]);
+	CHECK_MEM(mime_params_get(&ps, "name")->value.data,
+		  mime_params_get(&ps, "name")->value.len, "ab");
+	mime_params_free(&ps);
+	buf_free(&v);
+}

@@ -55,13 +55,42 @@ TEST(mime_summary_sort_keys)
 	mime_summarize((const unsigned char *)msg, strlen(msg), NULL, &s);
 	CHECK_STR(buf_cstr(&s.sort_from), "JUERGEN");
 	CHECK_STR(buf_cstr(&s.display_from), "J\xc3\xbcrgen");
-	CHECK_STR(buf_cstr(&s.sort_to), "x");
-	CHECK_STR(buf_cstr(&s.display_to), "x@example.org");
+	/* RFC 5256: the first address is the group, its key its name */
+	CHECK_STR(buf_cstr(&s.sort_to), "Group");
+	CHECK_STR(buf_cstr(&s.display_to), "Group");
 	CHECK_STR(buf_cstr(&s.sort_cc), "cc1");
 	CHECK_STR(buf_cstr(&s.sort_subject), "status");
 	CHECK_STR(buf_cstr(&s.from),
-		  "J\xc3\xbcrgen <JUERGEN@Example.DE>, b@example.org");
+		  "J\xc3\xbcrgen <JUERGEN@Example.DE>\nb@example.org");
 	CHECK(s.date == INT64_MIN);
 	CHECK_INT(s.header_len, strlen(msg));
+	mime_summary_free(&s);
+}
+
+TEST(mime_summary_search_addresses)
+{
+	/* SEARCH FROM/TO/CC/BCC see the addresses as ENVELOPE shows them:
+	 * display name, local part and domain, one address a line; not
+	 * comments, group names or the raw (encoded) header text */
+	struct mime_summary s;
+	const char *msg =
+		"From: Heidi (the (nested) comment) <heidi@example.test>,\r\n"
+		" =?UTF-8?Q?J=C3=B6rg?= <joerg@example.test>\r\n"
+		"To: Team: carol@example.test, \"Dave, D.\" <dave@example.test>;,"
+		" \"quoted local\"@example.test\r\n"
+		"Cc: bob@example.test (Bob the builder), heidi\r\n"
+		"Bcc: undisclosed-recipients:;\r\n"
+		"\r\n";
+
+	mime_summary_init(&s);
+	mime_summarize((const unsigned char *)msg, strlen(msg), NULL, &s);
+	CHECK_STR(buf_cstr(&s.from),
+		  "Heidi <heidi@example.test>\nJ\xc3\xb6rg <joerg@example.test>");
+	CHECK_STR(buf_cstr(&s.to),
+		  "carol@example.test\nDave, D. <dave@example.test>\n"
+		  "quoted local@example.test");
+	/* a comment after an addr-spec is the ENVELOPE's display name */
+	CHECK_STR(buf_cstr(&s.cc), "Bob the builder <bob@example.test>\nheidi");
+	CHECK_STR(buf_cstr(&s.bcc), "");
 	mime_summary_free(&s);
 }

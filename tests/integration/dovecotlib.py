@@ -1,0 +1,147 @@
+"""dovecotlib - a private Dovecot IMAP server for side-by-side tests.
+
+    d = Dovecot()                  # config, passwd-file user, not started
+    d.start()                      # dovecot -F on a free loopback port
+    imaplib.IMAP4("127.0.0.1", d.port)
+    d.stop()                       # SIGTERM, waits; removes its folder
+
+Nothing of the system's Dovecot is used but its binaries: the config,
+base_dir, logs and mail (maildir) live in a fresh folder of its own
+under the temporary directory (its unprivileged processes must reach
+it, which a test's private tmp_path does not allow), only
+127.0.0.1 on a free high port listens, and the system service is never
+touched. Run as root, mail belongs to `nobody`; otherwise to the caller.
+"""
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from ternlib import free_port
+
+DOVECOT_BIN = shutil.which("dovecot") or "/usr/sbin/dovecot"
+USER = "alice@example.test"
+PASSWORD = "alice-secret-pw"
+
+
+def available():
+    return os.path.exists(DOVECOT_BIN) and os.path.exists("/usr/lib/dovecot/imap")
+
+
+class Dovecot:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="tern-dovecot-")
+        self.port = free_port()
+        self.proc = None
+        os.makedirs(self.dir, exist_ok=True)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("nobody")
+            internal = login = "dovenull" if _has_user("dovenull") else "nobody"
+            internal = "dovecot" if _has_user("dovecot") else internal
+        else:
+            pw = pwd.getpwuid(os.getuid())
+            internal = login = pw.pw_name
+        home = os.path.join(self.dir, "home")
+        os.makedirs(home, exist_ok=True)
+        os.chown(home, pw.pw_uid, pw.pw_gid)
+        # the run folder must be reachable by the unprivileged processes
+        os.chmod(self.dir, 0o755)
+        with open(os.path.join(self.dir, "passwd"), "w") as f:
+            f.write("%s:{PLAIN}%s::::::\n" % (USER, PASSWORD))
+        self.conf = os.path.join(self.dir, "dovecot.conf")
+        self.log_path = os.path.join(self.dir, "dovecot.log")
+        with open(self.conf, "w") as f:
+            f.write(CONF % dict(dir=self.dir, port=self.port, uid=pw.pw_uid,
+                                gid=pw.pw_gid, internal=internal,
+                                login=login, home=home))
+
+    def start(self, timeout=60):
+        self.proc = subprocess.Popen([DOVECOT_BIN, "-F", "-c", self.conf],
+                                     stdout=open(self.log_path + ".out", "ab"),
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("dovecot exited: %s" % self.log())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 1) as s:
+                    s.settimeout(10)
+                    if s.recv(100).startswith(b"* OK"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("dovecot did not start: %s" % self.log())
+
+    def stop(self, timeout=60):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log(self):
+        out = ""
+        for p in (self.log_path, self.log_path + ".out"):
+            try:
+                with open(p, "rb") as f:
+                    out += f.read().decode("utf-8", "replace")
+            except FileNotFoundError:
+                pass
+        return out[-5000:]
+
+
+def _has_user(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+CONF = """\
+base_dir = %(dir)s/run
+state_dir = %(dir)s/state
+log_path = %(dir)s/dovecot.log
+instance_name = tern-test-%(port)d
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = %(internal)s
+default_login_user = %(login)s
+first_valid_uid = 1
+mail_location = maildir:%(home)s/%%u/Maildir
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN %(dir)s/passwd
+}
+userdb {
+  driver = static
+  args = uid=%(uid)d gid=%(gid)d home=%(home)s/%%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %(port)d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0666
+  }
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+"""
