@@ -5,6 +5,7 @@ thread pool and the store's writer, and its completions reach sessions,
 the store and the login throttle) before it tears those down, and exit
 0 with no sanitizer report (the fixture checks both)."""
 import os
+import signal
 import time
 
 from conftest import ALICE
@@ -71,3 +72,21 @@ def test_sigterm_with_work_in_flight_exits_0(tern):
         wait_log(tern, "imap disconnect reason=eof", len(leaving), since)
         rc = tern.stop()
         assert rc == 0, tern.log()[since:][-5000:]
+
+
+def test_second_sigterm_closes_sessions_first_exits_0(tern):
+    """A second signal stops at once: the sessions still open (here one
+    in the middle of an APPEND literal, with a mailbox selected) are
+    closed before the store and the server go."""
+    c = Imap(tern)
+    c.login()
+    c.ok("SELECT INBOX")
+    c.send(b"a APPEND INBOX {100}\r\n")
+    assert c.resp().startswith(b"+")
+    c.send(b"Subject: half\r\n")
+    since = len(tern.log())
+    tern.proc.send_signal(signal.SIGTERM)
+    wait_log(tern, "shutting down connections=1", 1, since)
+    rc = tern.stop()
+    assert rc == 0, tern.log()[since:][-5000:]
+    assert "imap disconnect reason=shutdown" in tern.log()[since:]
