@@ -25,6 +25,9 @@
 #include <uv.h>
 
 #define MAX_RELOADS 1024
+/* loop runs and store drains after the stop; each round only finishes
+ * what the last one started, so a few suffice */
+#define DRAIN_ROUNDS 64
 
 struct serve {
 	uv_loop_t loop;
@@ -149,8 +152,9 @@ on_stop_signal(uv_signal_t *h, int signum)
 	struct serve *s = h->data;
 
 	if (s->stopping) {
-		log_info(0, "second signal: stopping now");
-		uv_stop(&s->loop);
+		/* not uv_stop: sessions must close before the store does */
+		log_info(0, "second signal: closing connections now");
+		server_abort(s->srv);
 		return;
 	}
 	s->stopping = true;
@@ -191,6 +195,32 @@ on_hup(uv_signal_t *h, int signum)
 			     (unsigned)conf->server.worker_jobs_per_session);
 	log_info(0, "reloaded config=%s (TLS certificates, limits; listener "
 		 "changes need a restart)", s->conf_path);
+}
+
+static void
+unref_walk(uv_handle_t *h, void *arg)
+{
+	uv_unref(h);
+}
+
+/* Every session is gone, but what they started may still be in flight:
+ * SELECT snapshots, FETCH/SEARCH batches, password checks, RETR chunks,
+ * bounces on libuv's thread pool (reading the store; their after_work
+ * reaches the session, the throttle, the loop), writes on the store's
+ * writer (completions by its unref'd async). Finish all of it before
+ * the store, the throttle and the services go. With every handle
+ * unref'd, uv_run returns once no request is active; a completion run
+ * by store_drain may start more, hence the rounds. */
+static void
+serve_drain(struct serve *s)
+{
+	for (int i = 0; i < DRAIN_ROUNDS; i++) {
+		uv_walk(&s->loop, unref_walk, NULL);
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+		if (!store_drain(s->env.store))
+			return;
+	}
+	log_warn(0, "work still in flight after rounds=%d", DRAIN_ROUNDS);
 }
 
 static void
@@ -312,6 +342,7 @@ cmd_serve(struct cli *cli)
 		 cli->conf_path, conf->data_dir, (int)getpid());
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	log_info(0, "tern stopping");
+	serve_drain(s);
 	rc = 0;
 out:
 	while (ninit > 0) {

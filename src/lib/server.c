@@ -265,17 +265,25 @@ listeners_close(struct server *srv)
 	srv->n_listeners = 0;
 }
 
-static void
-on_shutdown_timeout(uv_timer_t *t)
+void
+server_abort(struct server *srv)
 {
-	struct server *srv = t->data;
 	struct conn *c, *next;
 
-	log_info(0, "shutdown timeout: closing connections=%zu", srv->n_conns);
+	uv_timer_stop(&srv->shutdown_timer);
 	for (c = srv->conns; c; c = next) {
 		next = conn_next(c);
 		conn_abort(c, "shutdown");
 	}
+}
+
+static void
+on_shutdown_timeout(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+
+	log_info(0, "shutdown timeout: closing connections=%zu", srv->n_conns);
+	server_abort(srv);
 }
 
 void

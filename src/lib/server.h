@@ -27,6 +27,9 @@ int server_reload(struct server *srv, const struct tern_conf *conf,
 /* SIGTERM: stop accepting, ask sessions to finish, force-close after
  * server.shutdown_timeout; done_cb runs once no connection is left. */
 void server_shutdown(struct server *srv, void (*done_cb)(void *), void *arg);
+/* after server_shutdown: close every connection now (the timeout, or a
+ * second signal); done_cb runs once their close callbacks have run */
+void server_abort(struct server *srv);
 size_t server_connection_count(const struct server *srv);
 void server_destroy(struct server **srv);
 

@@ -316,7 +316,9 @@ relay_scan(struct relay *r)
 	size_t *idx = NULL;
 	int ret;
 
-	if (r->stop)
+	/* shutting down: no new lookups or workers while tern serve waits
+	 * for the work in flight */
+	if (r->stop || r->env->shutting_down)
 		return;
 	if (r->njobs < max_conc) {
 		ret = store_queue_due(r->store, now, c->relay.max_active +

@@ -208,8 +208,9 @@ struct store {
 	/* op queue */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;	/* writer: queue not empty / stopping */
-	pthread_cond_t done_cond; /* sync callers */
+	pthread_cond_t done_cond; /* sync callers, store_drain */
 	struct store_op *q_head, **q_tail;
+	size_t n_writing;	/* ops with a cb, submitted, not yet done */
 	bool stopping;
 	pthread_t writer;
 	bool writer_started;

@@ -132,6 +132,7 @@ store_submit(struct store *s, struct store_op *op, store_cb *cb, void *arg)
 	s->q_tail = &op->next;
 	pthread_cond_signal(&s->wake);
 	if (!op->sync) {
+		s->n_writing++;
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
@@ -228,6 +229,22 @@ completions_run(struct store *s)
 	}
 }
 
+bool
+store_drain(struct store *s)
+{
+	bool pending;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->n_writing > 0)
+		pthread_cond_wait(&s->done_cond, &s->lock);
+	pending = s->c_head || s->c_nchanged || s->c_queue_changed ||
+		  s->c_all_changed;
+	pthread_mutex_unlock(&s->lock);
+	if (pending)
+		completions_run(s);
+	return pending;
+}
+
 static void
 async_cb(uv_async_t *h)
 {
@@ -307,7 +324,7 @@ store_unwatch(struct store_watch **wp)
 static void
 batch_finish(struct store *s, struct store_op *ops)
 {
-	bool sync_done = false, post = false;
+	bool done = false, post = false;
 	int64_t *wchanged = NULL;
 	size_t nw = 0, wcap = 0;
 	bool wqueue = false;
@@ -351,21 +368,24 @@ batch_finish(struct store *s, struct store_op *ops)
 		ops = op->next;
 		if (op->sync) {
 			op->done = true;
-			sync_done = true;
+			done = true;
 		} else if (s->async) {
 			op->next = NULL;
 			*s->c_tail = op;
 			s->c_tail = &op->next;
 			post = true;
+			s->n_writing--;
+			done = true;		/* store_drain waits */
 		} else {
 			/* no loop: run the callback here, without the lock */
 			pthread_mutex_unlock(&s->lock);
 			op->cb(op->arg, op->ret);
 			op_destroy(op);
 			pthread_mutex_lock(&s->lock);
+			s->n_writing--;
 		}
 	}
-	if (sync_done)
+	if (done)
 		pthread_cond_broadcast(&s->done_cond);
 	if (post)
 		uv_async_send((uv_async_t *)s->async);

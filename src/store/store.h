@@ -150,6 +150,13 @@ int store_open(const struct store_settings *set, struct store **store_r,
  * (unref'd). */
 int store_attach_loop(struct store *store, struct uv_loop_s *loop);
 
+/* The loop has stopped (tern serve, at exit): wait until every write
+ * submitted with a cb has committed, then run the completions and
+ * watcher calls waiting for the loop, here (the loop thread). true if
+ * any ran: they may have started more work (run the loop again, then
+ * call this again). */
+bool store_drain(struct store *store);
+
 /* Wait for every queued write to commit, run the pending completions
  * (on the calling thread, which must be the loop thread if a loop is
  * attached), stop the writer, close everything; *store = NULL.

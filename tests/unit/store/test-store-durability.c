@@ -310,6 +310,64 @@ TEST(store_watch_on_loop)
 	CHECK_INT(uv_loop_close(&loop), 0);
 }
 
+/* a completion that starts one more write, as a session's may */
+static void
+drain_chain_cb(void *arg, int ret)
+{
+	struct loopctx *c = arg;
+	struct store_blob *b;
+
+	c->cb_calls++;
+	c->cb_ret = ret;
+	if (c->cb_calls != 1)
+		return;
+	b = st_blob(c->s, "Subject: chained\r\n\r\nx\r\n");
+	CHECK_INT(store_append(c->s, c->account, c->inbox, &b, 0, NULL, 0, 0,
+			       NULL, loop_cb, c), 0);
+}
+
+/* tern serve at exit: the loop has stopped with writes in flight;
+ * store_drain waits for them and runs their completions and watchers
+ * here, round after round while completions start more */
+TEST(store_drain_runs_completions_of_a_stopped_loop)
+{
+	int64_t ids[3];
+	struct loopctx c;
+	uv_loop_t loop;
+	struct store_blob *b;
+
+	memset(&c, 0, sizeof(c));
+	c.s = st_setup("d", ids);
+	c.account = ids[0];
+	c.inbox = st_mbox(c.s, ids[0], "INBOX");
+	uv_loop_init(&loop);
+	CHECK_INT(store_attach_loop(c.s, &loop), 0);
+	c.w = store_watch(c.s, c.inbox, loop_watch, &c);
+	b = st_blob(c.s, "Subject: first\r\n\r\nx\r\n");
+	CHECK_INT(store_append(c.s, ids[0], c.inbox, &b, 0, NULL, 0, 0, NULL,
+			       drain_chain_cb, &c), 0);
+	for (int i = 0; i < 9; i++) {
+		b = st_blob(c.s, "Subject: more\r\n\r\nx\r\n");
+		CHECK_INT(store_append(c.s, ids[0], c.inbox, &b, 0, NULL, 0,
+				       0, NULL, loop_cb, &c), 0);
+	}
+	/* the loop never runs */
+	CHECK(store_drain(c.s));
+	CHECK_INT(c.cb_calls, 10);
+	CHECK_INT(c.cb_ret, 0);
+	CHECK(c.watch_calls >= 1);
+	CHECK_INT(c.changes, 10);
+	CHECK(store_drain(c.s));	/* the chained write */
+	CHECK_INT(c.cb_calls, 11);
+	CHECK_INT(c.changes, 11);
+	CHECK(!store_drain(c.s));
+	store_unwatch(&c.w);
+	store_close(&c.s);
+	CHECK_INT(c.cb_calls, 11);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+}
+
 static void
 append_one(struct store *s, int64_t account, int64_t mailbox)
 {
