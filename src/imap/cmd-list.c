@@ -243,7 +243,8 @@ lsub_parents(struct imap_session *s, struct buf *b,
 			cand[n++] = parent;
 		}
 	}
-	qsort(cand, n, sizeof(*cand), list_str_cmp);
+	if (n > 1)
+		qsort(cand, n, sizeof(*cand), list_str_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || strcmp(cand[i], cand[i - 1]) != 0) {
 			buf_append_str(b, "* LSUB (\\Noselect) \"/\" ");
