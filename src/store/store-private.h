@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 struct uv_async_s;
+struct store_recent_ent;
 
 /* ---- database connections (store-db.c) ---- */
 
@@ -258,6 +259,12 @@ struct store {
 	pthread_mutex_t wlock;
 	struct store_watch *watchers;
 	int dispatching;
+
+	/* \Recent claims (store-recent.c): mailboxes claimed since open,
+	 * sorted by mailbox id */
+	pthread_mutex_t recent_lock;
+	struct store_recent_ent *recent;
+	size_t n_recent, cap_recent;
 };
 
 /* ---- blobs (store-blob.c) ---- */

@@ -706,6 +706,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->blobs_dirfd = s->tmp_dirfd = s->lock_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
+	pthread_mutex_init(&s->recent_lock, NULL);
 	{
 		pthread_mutexattr_t ma;
 		pthread_mutexattr_init(&ma);
@@ -844,6 +845,7 @@ store_close(struct store **sp)
 		close(s->lock_fd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
+	pthread_mutex_destroy(&s->recent_lock);
 	pthread_mutex_destroy(&s->wlock);
 	pthread_cond_destroy(&s->wake);
 	pthread_cond_destroy(&s->done_cond);
@@ -854,6 +856,7 @@ store_close(struct store **sp)
 	pthread_cond_destroy(&s->ul_wake);
 	store_pcache_free(s->pcache);
 	free(s->ul_ids);
+	free(s->recent);
 	free(s->freed);
 	free(s->c_changed);
 	free(s->data_dir);
