@@ -166,6 +166,7 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 	struct imap_view *v = &s->view;
 	uint32_t *sorted, *gone;
 	size_t i, o = 0, k = 0, removed = 0;
+	uint32_t old_recent = v->n_recent;
 	struct buf b = BUF_INIT;
 
 	if (n == 0)
@@ -201,6 +202,8 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 		imap_seqset_free(&set);
 	}
 	free(gone);
+	if (v->n_recent != old_recent)
+		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
 	/* announced now: not pending any more */
 	for (i = 0, o = 0; i < v->n_pend; i++) {
 		if (bsearch(&v->pend[i], sorted, n, sizeof(*sorted),

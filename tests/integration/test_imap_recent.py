@@ -85,6 +85,13 @@ def test_only_the_first_select_sees_recent(tern):
     assert search(b, "OLD") == [1, 2, 3]
     # a stays with its recent messages until it closes the mailbox
     assert search(a, "RECENT") == [1, 2, 3]
+    # an expunge of a recent message tells the new count (Dovecot too)
+    a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    u = a.ok("EXPUNGE")
+    assert untagged(u, "EXPUNGE") == [1] and untagged(u, "RECENT") == [2], u
+    u = b.ok("NOOP")
+    assert untagged(u, "EXPUNGE") == [1] and untagged(u, "RECENT") == [], u
+    assert search(a, "RECENT") == [1, 2]
     a.ok("CLOSE")
     u = a.ok("SELECT INBOX")
     assert untagged(u, "RECENT") == [0], u
