@@ -6,8 +6,12 @@
  * it up and hands the caller the range it passed over. Claims are
  * decided here, in memory under one mutex, so that the IMAP session
  * knows its answer at once (its view sync is synchronous: the EXISTS
- * and RECENT of an update go out together); the new value reaches the
- * database through the writer's next commit, not waited for. A
+ * and RECENT of an update go out together). The new marks ride along
+ * with the writer's next batch, whatever it commits (no commit of their
+ * own under load: a claim follows each delivery, and a commit each would
+ * double the fsyncs of a stream of deliveries); with nothing else to
+ * commit, the writer saves them alone within a poll interval
+ * (STORE_EXT_POLL_S), and at close. A
  * mailbox's entry, once made, stays for the life of the store: the
  * database may lag behind it, never the other way round, and mailbox
  * ids are never reused (AUTOINCREMENT) nor uids lowered. */
@@ -22,6 +26,7 @@ struct store_recent_ent {
 	int64_t mailbox_id;
 	int64_t account_id;
 	uint32_t first;
+	bool dirty;		/* in recent_dirty: first is not saved */
 };
 
 /* index of mailbox_id in the sorted table, or where it would go */
@@ -84,44 +89,92 @@ recent_first(struct store *s, int64_t account_id, int64_t mailbox_id,
 	return recent_read(s, account_id, mailbox_id, first_r);
 }
 
-struct recent_op {
-	struct store_op op;
-	int64_t mailbox_id;
-	uint32_t first;
-};
-
-static int
-exec_recent(struct store *s, struct store_op *op)
+/* writer thread, inside the batch: write the marks claimed since the
+ * last batch (kept in recent_saving until the commit tells) */
+int
+store_recent_save(struct store *s)
 {
-	/* max(): two claims' writes may commit in either order */
+	/* max(): a mark never goes back */
 	static const char sql[] =
 		"UPDATE mailboxes SET first_recent_uid ="
 		" max(first_recent_uid, ?) WHERE id = ?";
-	struct recent_op *o = (struct recent_op *)op;
-	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	size_t i;
+	int ret = 0;
 
-	if (st == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, o->first);
-	sqlite3_bind_int64(st, 2, o->mailbox_id);
-	/* no store_op_changed(): nothing a watcher shows has changed */
-	return db_step_done(s->wdb, st, "first_recent_uid");
+	pthread_mutex_lock(&s->recent_lock);
+	free(s->recent_saving);
+	s->recent_saving = s->recent_dirty;
+	s->n_saving = s->n_dirty;
+	s->recent_dirty = NULL;
+	s->n_dirty = s->cap_dirty = 0;
+	for (i = 0; i < s->n_saving; i++) {
+		size_t at = recent_find(s, s->recent_saving[i].mailbox_id);
+
+		s->recent[at].dirty = false;
+		s->recent_saving[i].first = s->recent[at].first;
+	}
+	pthread_mutex_unlock(&s->recent_lock);
+	for (i = 0; i < s->n_saving && ret == 0; i++) {
+		sqlite3_stmt *st = db_prep(s->wdb, sql);
+
+		if (st == NULL)
+			return STORE_EIO;
+		sqlite3_bind_int64(st, 1, s->recent_saving[i].first);
+		sqlite3_bind_int64(st, 2, s->recent_saving[i].mailbox_id);
+		ret = db_step_done(s->wdb, st, "first_recent_uid");
+	}
+	return ret;
 }
 
+/* lock held: the mailbox's entry at `at` has a mark to write */
 static void
-recent_saved(void *arg, int ret)
+recent_dirty(struct store *s, size_t at)
 {
-	(void)arg;
-	if (ret < 0 && ret != STORE_ECLOSED)
-		log_error(0, "store: first_recent_uid not saved: %s",
-			  store_strerror(ret));
+	if (s->recent[at].dirty)
+		return;
+	s->recent[at].dirty = true;
+	if (s->n_dirty == s->cap_dirty) {
+		s->cap_dirty = s->cap_dirty ? s->cap_dirty * 2 : 16;
+		s->recent_dirty = xrealloc(s->recent_dirty, s->cap_dirty *
+					   sizeof(*s->recent_dirty));
+	}
+	s->recent_dirty[s->n_dirty++] = s->recent[at];
+}
+
+void
+store_recent_saved(struct store *s, bool ok)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->recent_lock);
+	for (i = 0; i < s->n_saving && !ok; i++) {
+		if (i == 0)
+			log_error(0, "store: \\Recent marks not saved: "
+				  "trying again with the next commit");
+		recent_dirty(s, recent_find(s,
+					    s->recent_saving[i].mailbox_id));
+	}
+	free(s->recent_saving);
+	s->recent_saving = NULL;
+	s->n_saving = 0;
+	pthread_mutex_unlock(&s->recent_lock);
+}
+
+bool
+store_recent_pending(struct store *s)
+{
+	bool any;
+
+	pthread_mutex_lock(&s->recent_lock);
+	any = s->n_dirty > 0;
+	pthread_mutex_unlock(&s->recent_lock);
+	return any;
 }
 
 int
 store_recent_claim(struct store *s, int64_t account_id, int64_t mailbox_id,
 		   uint32_t upto, bool claim, uint32_t *lo_r, uint32_t *hi_r)
 {
-	struct recent_op *o;
 	uint32_t first = 0;
 	size_t at;
 	int ret;
@@ -151,16 +204,11 @@ store_recent_claim(struct store *s, int64_t account_id, int64_t mailbox_id,
 		s->n_recent++;
 		s->recent[at].mailbox_id = mailbox_id;
 		s->recent[at].account_id = account_id;
+		s->recent[at].dirty = false;
 	}
 	s->recent[at].first = upto;
+	recent_dirty(s, at);
 	pthread_mutex_unlock(&s->recent_lock);
-
-	o = store_op_new(sizeof(*o), exec_recent, NULL);
-	o->mailbox_id = mailbox_id;
-	o->first = upto;
-	ret = store_submit(s, &o->op, recent_saved, NULL);
-	if (ret < 0)
-		recent_saved(NULL, ret);
 	return 0;
 }
 

@@ -584,8 +584,9 @@ int store_mailbox_subscribe(struct store *store, int64_t account_id,
  * range the caller got (or, without claim, would get): empty (lo == hi)
  * when nothing new arrived or another session was first. Atomic across
  * sessions and threads: decided at once in memory (synchronous, no
- * wait for a commit), the new mark made durable by the writer's next
- * commit; an empty claim writes nothing. A crash before that commit
+ * wait for a commit); the new mark is saved with the writer's next
+ * batch (or alone within half a second when no write comes, and at
+ * close); an empty claim writes nothing. A crash before that commit
  * makes those messages recent once more. ENOTFOUND. */
 int store_recent_claim(struct store *store, int64_t account_id,
 		       int64_t mailbox_id, uint32_t upto, bool claim,
