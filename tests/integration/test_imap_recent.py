@@ -5,7 +5,9 @@ EXAMINE shows the unclaimed messages as recent without claiming them
 (6.3.2); the claim survives a restart; IMAP4rev2 sessions (RFC 9051)
 never see \\Recent. The expected answers are Dovecot 2.3's for the same
 sequences of sessions."""
+import os
 import re
+import sqlite3
 
 from relaylib import wait_for
 
@@ -243,6 +245,33 @@ def test_recent_survives_restart(tern):
     tern.start()
     c = session(tern)
     u = c.ok("SELECT INBOX")
+    assert untagged(u, "RECENT") == [0], u
+
+
+def saved_mark(t, mbox="INBOX"):
+    """the claim mark as the store has committed it"""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(t.data_dir,
+                                                          "tern.db"),
+                         uri=True, timeout=30)
+    try:
+        return db.execute("SELECT first_recent_uid FROM mailboxes WHERE "
+                          "name = ?", (mbox,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_claim_saved_without_other_writes_survives_sigkill(tern):
+    x = session(tern)
+    append(x, n=2)
+    a = session(tern)
+    u = a.ok("SELECT INBOX")
+    assert untagged(u, "RECENT") == [2], u
+    # no other write comes: the writer saves the mark on its own
+    wait_for(lambda: saved_mark(tern) == 3, timeout=30, what="mark saved")
+    tern.kill()
+    tern.start()
+    b = session(tern)
+    u = b.ok("SELECT INBOX")
     assert untagged(u, "RECENT") == [0], u
 
 
