@@ -11,8 +11,8 @@
  * own under load: a claim follows each delivery, and a commit each would
  * double the fsyncs of a stream of deliveries); with nothing else to
  * commit, the writer saves them alone within a poll interval
- * (STORE_EXT_POLL_S), and at close. A
- * mailbox's entry, once made, stays for the life of the store: the
+ * (STORE_EXT_POLL_S), and at close. A mailbox's entry, once made, stays
+ * for the life of the store (24 bytes per mailbox ever claimed): the
  * database may lag behind it, never the other way round, and mailbox
  * ids are never reused (AUTOINCREMENT) nor uids lowered. */
 #include "store/store-private.h"
