@@ -107,7 +107,7 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 	struct imap_session *s = cmd->s;
 	struct fetch_ctx *x = cmd->ctx;
 	struct fetch_out *o = &x->out;
-	uint32_t flags = m->flags;
+	uint32_t flags = m->flags | imap_view_recent(&s->view, m->uid);
 	bool first = true, mark_seen = false;
 	size_t i;
 
@@ -213,7 +213,8 @@ fetch_seen_done(struct imap_cmd *cmd, int ret)
 							    x->fres.v[i].uid);
 
 			if (m != NULL) {
-				m->flags = x->fres.v[i].flags;
+				m->flags = x->fres.v[i].flags |
+					   (m->flags & IMAP_F_RECENT);
 				m->modseq = x->fres.v[i].modseq;
 			}
 		}

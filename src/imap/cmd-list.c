@@ -483,8 +483,21 @@ list_status_items(struct imap_session *s, struct buf *b,
 			buf_printf(b, "UIDVALIDITY %u", m->uidvalidity);
 		else if (imap_arg_atom_eq(it, "UNSEEN"))
 			buf_printf(b, "UNSEEN %u", m->unseen);
-		else if (imap_arg_atom_eq(it, "RECENT"))
-			buf_append_str(b, "RECENT 0");
+		else if (imap_arg_atom_eq(it, "RECENT")) {
+			/* IMAP4rev1: the selected mailbox's own \Recent
+			 * (as Dovecot), else those no session claimed yet */
+			uint32_t n = 0;
+
+			if (s == NULL || s->rev2)
+				n = 0;
+			else if (s->selected && s->view.mailbox_id == m->id)
+				n = s->view.n_recent;
+			else if (store_recent_count(s->env->store,
+						    s->account_id, m->id,
+						    &n) < 0)
+				n = 0;
+			buf_printf(b, "RECENT %u", n);
+		}
 		else if (imap_arg_atom_eq(it, "SIZE"))
 			buf_printf(b, "SIZE %llu", (unsigned long long)m->size);
 		else if (imap_arg_atom_eq(it, "HIGHESTMODSEQ"))

@@ -106,6 +106,7 @@ cmd_enable(struct imap_cmd *cmd)
 			 * no \Recent */
 			s->rev2 = true;
 			s->utf8 = true;
+			imap_view_recent_drop(s);
 			buf_append_str(&b, " IMAP4rev2");
 		}
 	}

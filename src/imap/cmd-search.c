@@ -267,9 +267,17 @@ search_batch(struct imap_cmd *cmd)
 		return;
 	while (store_msg_iter_next(it, &m) == 1) {
 		struct search_msg sm = { m, NULL, &text, false, &hdr, false };
+		const struct imap_msg *vm = imap_view_find(&s->view, m->uid);
+		struct store_msg rm;
 
-		if (imap_view_seq(&s->view, m->uid) == 0)
+		if (vm == NULL)
 			continue;
+		if (vm->flags & IMAP_F_RECENT) {
+			/* \Recent is the view's, not the store's */
+			rm = *m;
+			rm.flags |= IMAP_F_RECENT;
+			sm.m = &rm;
+		}
 		if (x->q.body)
 			(void)store_msg_open(s->env->store, s->account_id,
 					     s->view.mailbox_id, m->uid,

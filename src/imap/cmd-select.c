@@ -27,7 +27,9 @@ cmd_select_qresync(struct imap_session *s, uint64_t modseq,
 		if (seq == 0)
 			continue;
 		buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, ch.v[i].uid);
-		imap_append_flags(&b, ch.v[i].flags, ch.v[i].keywords);
+		imap_append_flags(&b, ch.v[i].flags |
+				  imap_view_recent(&s->view, ch.v[i].uid),
+				  ch.v[i].keywords);
 		buf_printf(&b, " MODSEQ (%llu))\r\n",
 			   (unsigned long long)ch.v[i].modseq);
 	}
@@ -161,7 +163,7 @@ select_finish(struct imap_cmd *cmd)
 	}
 	buf_printf(&b, "* %zu EXISTS\r\n", v->n);
 	if (!s->rev2)
-		buf_append_str(&b, "* 0 RECENT\r\n");
+		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
 	for (i = 0; i < v->n && !s->rev2; i++) {
 		if (!(v->msgs[i].flags & STORE_F_SEEN)) {
 			buf_printf(&b, "* OK [UNSEEN %zu] First unseen\r\n",

@@ -41,7 +41,9 @@ store_fetch_line(struct imap_cmd *cmd, const struct store_change *c,
 		buf_printf(b, "* %u FETCH (", seq);
 	} else {
 		buf_printf(b, "* %u FETCH (FLAGS ", seq);
-		imap_append_flags(b, c->flags, c->keywords);
+		imap_append_flags(b, c->flags | imap_view_recent(&s->view,
+								  c->uid),
+				  c->keywords);
 		buf_append_byte(b, ' ');
 	}
 	if (cmd->uid)
@@ -73,7 +75,7 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 		struct imap_msg *m = imap_view_find(&s->view, c->uid);
 
 		if (m != NULL) {
-			m->flags = c->flags;
+			m->flags = c->flags | (m->flags & IMAP_F_RECENT);
 			m->modseq = c->modseq;
 		}
 		if (c->keywords[0] != '\0')

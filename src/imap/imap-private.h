@@ -38,6 +38,10 @@ enum imap_wait {
 	IMAP_WAIT_IDLE,		/* IDLE: the DONE line */
 };
 
+/* in struct imap_msg's flags only, never given to the store: the
+ * message is \Recent in this session (IMAP4rev1, RFC 3501 2.3.2) */
+#define IMAP_F_RECENT (1u << 31)
+
 /* one line of the sequence map: seq = index + 1 */
 struct imap_msg {
 	uint32_t uid;
@@ -61,6 +65,7 @@ struct imap_view {
 	size_t n_pend, cap_pend;
 	uint32_t *pend;
 	char *keywords;		/* as last announced in FLAGS */
+	uint32_t n_recent;	/* messages with IMAP_F_RECENT */
 };
 
 struct imap_append;
@@ -204,6 +209,10 @@ void imap_view_install(struct imap_session *s, const char *name,
 		       bool readonly, const struct store_view *sv,
 		       char *keywords);
 void imap_view_close(struct imap_session *s);
+/* IMAP_F_RECENT if uid is \Recent in this session, else 0 */
+uint32_t imap_view_recent(struct imap_view *v, uint32_t uid);
+/* the session turned IMAP4rev2: no \Recent any more */
+void imap_view_recent_drop(struct imap_session *s);
 /* imap-seqmap.c: index of the first message with uid >= uid */
 size_t imap_view_lower(const struct imap_view *v, uint32_t uid);
 /* seq of uid, 0 if not in the view */

@@ -70,6 +70,10 @@ imap_append_flags(struct buf *out, uint32_t flags, const char *kw)
 		buf_append_str(out, imap_sys_flags[i].name);
 		first = false;
 	}
+	if (flags & IMAP_F_RECENT) {
+		buf_append_str(out, first ? "\\Recent" : " \\Recent");
+		first = false;
+	}
 	if (kw != NULL && kw[0] != '\0') {
 		if (!first)
 			buf_append_byte(out, ' ');

@@ -37,6 +37,55 @@ imap_view_push(struct imap_view *v, uint32_t uid, uint32_t flags,
 	v->n++;
 }
 
+/* \Recent (IMAP4rev1 only): take the uids below upto that no session
+ * has been told of (read-only: only look, RFC 3501 6.3.2), and mark
+ * those of msgs[from..] in the view. Returns how many it marked. */
+static uint32_t
+imap_view_claim_recent(struct imap_session *s, size_t from, uint32_t upto)
+{
+	struct imap_view *v = &s->view;
+	uint32_t lo, hi, n = 0;
+	size_t i;
+
+	if (s->rev2 || from >= v->n ||
+	    store_recent_claim(s->env->store, s->account_id, v->mailbox_id,
+			       upto, !v->readonly, &lo, &hi) != 0 || lo == hi)
+		return 0;
+	i = imap_view_lower(v, lo);
+	for (i = i > from ? i : from; i < v->n && v->msgs[i].uid < hi; i++) {
+		if (!(v->msgs[i].flags & IMAP_F_RECENT)) {
+			v->msgs[i].flags |= IMAP_F_RECENT;
+			n++;
+		}
+	}
+	v->n_recent += n;
+	return n;
+}
+
+uint32_t
+imap_view_recent(struct imap_view *v, uint32_t uid)
+{
+	const struct imap_msg *m;
+
+	if (v->n_recent == 0)
+		return 0;
+	m = imap_view_find(v, uid);
+	return m != NULL ? m->flags & IMAP_F_RECENT : 0;
+}
+
+void
+imap_view_recent_drop(struct imap_session *s)
+{
+	struct imap_view *v = &s->view;
+	size_t i;
+
+	if (v->n_recent == 0)
+		return;
+	for (i = 0; i < v->n; i++)
+		v->msgs[i].flags &= ~IMAP_F_RECENT;
+	v->n_recent = 0;
+}
+
 void
 imap_view_begin(struct imap_session *s, int64_t mailbox_id)
 {
@@ -65,6 +114,7 @@ imap_view_install(struct imap_session *s, const char *name, bool readonly,
 		imap_view_push(v, sv->msgs[i].uid, sv->msgs[i].flags,
 			       sv->msgs[i].modseq);
 	v->keywords = keywords ? keywords : xstrdup("");
+	imap_view_claim_recent(s, 0, sv->mailbox.uidnext);
 	s->selected = true;
 	s->state = IMAP_SELECTED;
 }
@@ -116,6 +166,7 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 	struct imap_view *v = &s->view;
 	uint32_t *sorted, *gone;
 	size_t i, o = 0, k = 0, removed = 0;
+	uint32_t old_recent = v->n_recent;
 	struct buf b = BUF_INIT;
 
 	if (n == 0)
@@ -128,6 +179,8 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 		while (k < n && sorted[k] < v->msgs[i].uid)
 			k++;
 		if (k < n && sorted[k] == v->msgs[i].uid) {
+			if (v->msgs[i].flags & IMAP_F_RECENT)
+				v->n_recent--;
 			if (!s->qresync)
 				buf_printf(&b, "* %zu EXPUNGE\r\n",
 					   i + 1 - removed);
@@ -149,6 +202,8 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 		imap_seqset_free(&set);
 	}
 	free(gone);
+	if (v->n_recent != old_recent)
+		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
 	/* announced now: not pending any more */
 	for (i = 0, o = 0; i < v->n_pend; i++) {
 		if (bsearch(&v->pend[i], sorted, n, sizeof(*sorted),
@@ -231,6 +286,7 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 	struct buf b = BUF_INIT;
 	size_t i, old_n = v->n;
 	bool new_kw = false;
+	uint32_t recent = 0;
 
 	if (!s->selected || s->conn_gone)
 		return;
@@ -266,11 +322,11 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 			m = imap_view_find(v, c->uid);
 			if (m == NULL || m->modseq >= c->modseq)
 				continue;
-			m->flags = c->flags;
+			m->flags = c->flags | (m->flags & IMAP_F_RECENT);
 			m->modseq = c->modseq;
 			buf_printf(&b, "* %u FETCH (UID %u FLAGS ",
 				   imap_view_seq(v, c->uid), c->uid);
-			imap_append_flags(&b, c->flags, c->keywords);
+			imap_append_flags(&b, m->flags, c->keywords);
 			if (s->condstore)
 				buf_printf(&b, " MODSEQ (%llu)",
 					   (unsigned long long)c->modseq);
@@ -281,12 +337,20 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		if (ch.uidnext > v->uidnext)
 			v->uidnext = ch.uidnext;
 		store_changes_free(&ch);
+		/* the new messages: this session may be the first to be
+		 * told (up to the last one it saw: a later commit is the
+		 * next sync's) */
+		if (v->n > old_n)
+			recent = imap_view_claim_recent(s, old_n,
+							v->msgs[v->n - 1].uid + 1);
 	}
 	/* FLAGS before any FETCH that shows a new keyword */
 	if (new_kw)
 		imap_view_keywords_refresh(s);
 	if (v->n != old_n)
 		buf_printf(&b, "* %zu EXISTS\r\n", v->n);
+	if (recent > 0)
+		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	if (allow_expunge && v->n_pend > 0) {

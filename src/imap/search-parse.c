@@ -114,8 +114,11 @@ static const struct {
 	{ "UNDRAFT", STORE_F_DRAFT, true },
 	{ "UNFLAGGED", STORE_F_FLAGGED, true },
 	{ "UNSEEN", STORE_F_SEEN, true },
-	{ "OLD", 0, false },		/* no \Recent: every message is old */
-	{ "UNRECENT", 0, false },
+	/* \Recent lives in the session's view only (never in IMAP4rev2
+	 * sessions: there every message is old) */
+	{ "RECENT", IMAP_F_RECENT, false },
+	{ "OLD", IMAP_F_RECENT, true },
+	{ "UNRECENT", IMAP_F_RECENT, true },
 };
 
 static const struct {
@@ -205,8 +208,13 @@ sp_key(struct sparse *p, struct skey *parent)
 			goto out;
 		}
 	}
-	if (strcasecmp(name, "RECENT") == 0 || strcasecmp(name, "NEW") == 0) {
-		skey_add(parent, SK_NONE);
+	if (strcasecmp(name, "NEW") == 0) {
+		/* RFC 3501: RECENT UNSEEN */
+		k = skey_add(parent, SK_AND);
+		skey_add(k, SK_FLAG)->flag = IMAP_F_RECENT;
+		k = skey_add(k, SK_FLAG);
+		k->flag = STORE_F_SEEN;
+		k->neg = true;
 		goto out;
 	}
 	if (strcasecmp(name, "KEYWORD") == 0 ||

@@ -50,6 +50,9 @@ static const char schema_sql[] =
 	" deleted INTEGER NOT NULL DEFAULT 0,"
 	" size INTEGER NOT NULL DEFAULT 0,"
 	" keywords TEXT NOT NULL DEFAULT '',"
+	/* uids from here on are \Recent for the next session to claim
+	 * them (store-recent.c) */
+	" first_recent_uid INTEGER NOT NULL DEFAULT 1,"
 	" UNIQUE(account_id, name));"
 	"CREATE TABLE IF NOT EXISTS blobs("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -347,10 +350,13 @@ db_schema(struct db *db, char **error_r)
 		sqlite3_free(err);
 		return STORE_EIO;
 	}
-	/* stores made before inline bodies, and before messages.crlf_size
-	 * (old rows stay NULL) */
+	/* stores made before inline bodies, before messages.crlf_size
+	 * (old rows stay NULL), and before \Recent (every message of an
+	 * old store is recent for the first session after the upgrade) */
 	if (db_add_column(db, "blobs", "data", "BLOB") < 0 ||
-	    db_add_column(db, "messages", "crlf_size", "INTEGER") < 0)
+	    db_add_column(db, "messages", "crlf_size", "INTEGER") < 0 ||
+	    db_add_column(db, "mailboxes", "first_recent_uid",
+			  "INTEGER NOT NULL DEFAULT 1") < 0)
 		return STORE_EIO;
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 struct uv_async_s;
+struct store_recent_ent;
 
 /* ---- database connections (store-db.c) ---- */
 
@@ -169,6 +170,14 @@ struct store_watch {
 	struct store_watch *next;
 };
 
+/* store-recent.c, writer thread: are \Recent marks waiting to be
+ * saved? store_recent_save writes them inside the batch;
+ * store_recent_saved(ok) after its commit (not ok: they wait for the
+ * next one) */
+bool store_recent_pending(struct store *s);
+int store_recent_save(struct store *s);
+void store_recent_saved(struct store *s, bool ok);
+
 /* store-role.c: check and keep the postmaster/abuse targets (store_open) */
 int store_role_targets(struct store *s, const struct store_settings *set,
 		       char **error_r);
@@ -259,6 +268,16 @@ struct store {
 	pthread_mutex_t wlock;
 	struct store_watch *watchers;
 	int dispatching;
+
+	/* \Recent claims (store-recent.c): mailboxes claimed since open,
+	 * sorted by mailbox id */
+	pthread_mutex_t recent_lock;
+	struct store_recent_ent *recent;
+	size_t n_recent, cap_recent;
+	/* marks claimed since the last batch; those the running batch
+	 * writes (copies of the entries) */
+	struct store_recent_ent *recent_dirty, *recent_saving;
+	size_t n_dirty, cap_dirty, n_saving;
 };
 
 /* ---- blobs (store-blob.c) ---- */

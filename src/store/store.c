@@ -428,6 +428,7 @@ batch_run(struct store *s, struct store_op *ops)
 {
 	const struct store_backend *be = s->be;
 	double t0 = mono(), t1, t2;
+	bool marks_ok = true;
 	int rc;
 
 	s->nfreed = 0;
@@ -455,6 +456,7 @@ batch_run(struct store *s, struct store_op *ops)
 	t1 = mono();
 	if (be->begin(s) < 0) {
 		batch_fail(ops);
+		store_recent_saved(s, false);
 		goto settle;
 	}
 	for (struct store_op *op = ops; op; op = op->next) {
@@ -476,8 +478,18 @@ batch_run(struct store *s, struct store_op *ops)
 				op->blob->in_db = false;
 		}
 	}
+	/* \Recent marks claimed since the last batch ride along */
+	if (store_recent_pending(s)) {
+		if (be->op_begin(s) < 0) {
+			marks_ok = false;
+		} else {
+			marks_ok = store_recent_save(s) >= 0;
+			be->op_end(s, marks_ok);
+		}
+	}
 	t2 = mono();
 	rc = be->commit(s);
+	store_recent_saved(s, marks_ok && rc >= 0);
 	pthread_mutex_lock(&s->lock);
 	s->t_sync += t1 - t0;
 	s->t_exec += t2 - t1;
@@ -617,23 +629,34 @@ writer_main(void *arg)
 {
 	struct store *s = arg;
 
+	bool last_marks = false;
+
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		struct store_op *ops;
 		size_t n = 0;
+		bool marks = false;
 
 		/* between batches, also under a steady load */
-		if (s->async && !s->stopping && mono() >= s->ext_next)
+		if (s->async && !s->stopping && mono() >= s->ext_next) {
 			ext_poll(s);
-		if (s->q_head == NULL && !s->stopping) {
+			/* \Recent marks that no write carried since the
+			 * last poll: a batch of their own */
+			marks = store_recent_pending(s);
+		}
+		if (s->q_head == NULL && !s->stopping && !marks) {
 			if (s->async)
 				wake_wait_until(s, s->ext_next);
 			else
 				pthread_cond_wait(&s->wake, &s->lock);
 			continue;
 		}
-		if (s->q_head == NULL && s->stopping)
-			break;
+		if (s->q_head == NULL && s->stopping) {
+			/* the last marks, for the next start (once) */
+			if (last_marks || !store_recent_pending(s))
+				break;
+			last_marks = true;
+		}
 		ops = s->q_head;
 		s->q_head = NULL;
 		s->q_tail = &s->q_head;
@@ -726,6 +749,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->blobs_dirfd = s->tmp_dirfd = s->lock_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
+	pthread_mutex_init(&s->recent_lock, NULL);
 	{
 		pthread_mutexattr_t ma;
 		pthread_mutexattr_init(&ma);
@@ -864,6 +888,7 @@ store_close(struct store **sp)
 		close(s->lock_fd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
+	pthread_mutex_destroy(&s->recent_lock);
 	pthread_mutex_destroy(&s->wlock);
 	pthread_cond_destroy(&s->wake);
 	pthread_cond_destroy(&s->done_cond);
@@ -874,6 +899,9 @@ store_close(struct store **sp)
 	pthread_cond_destroy(&s->ul_wake);
 	store_pcache_free(s->pcache);
 	free(s->ul_ids);
+	free(s->recent);
+	free(s->recent_dirty);
+	free(s->recent_saving);
 	free(s->freed);
 	free(s->c_changed);
 	free(s->data_dir);

@@ -534,7 +534,7 @@ struct store_mailbox {
 	uint32_t unseen;	/* messages without \Seen */
 	uint32_t deleted;	/* messages with \Deleted */
 	uint64_t size;		/* sum of message sizes */
-	/* \Recent is not kept: always 0 */
+	/* \Recent: store_recent_claim(), store_recent_count() */
 };
 void store_mailbox_clear(struct store_mailbox *m);
 
@@ -582,6 +582,26 @@ int store_mailbox_rename(struct store *store, int64_t account_id,
 int store_mailbox_subscribe(struct store *store, int64_t account_id,
 			    const char *name, bool subscribed,
 			    store_cb cb, void *arg);
+
+/* \Recent (IMAP4rev1, RFC 3501 2.3.2): a message is recent in exactly
+ * one session, the first to claim it. Each mailbox keeps the uid from
+ * which on no message has been claimed yet. With claim, the caller
+ * takes the uids [that uid, upto) and the mailbox's mark moves to upto;
+ * without (a read-only EXAMINE), it only looks. [*lo_r, *hi_r) is the
+ * range the caller got (or, without claim, would get): empty (lo == hi)
+ * when nothing new arrived or another session was first. Atomic across
+ * sessions and threads: decided at once in memory (synchronous, no
+ * wait for a commit); the new mark is saved with the writer's next
+ * batch (or alone within half a second when no write comes, and at
+ * close); an empty claim writes nothing. A crash before that commit
+ * makes those messages recent once more. ENOTFOUND. */
+int store_recent_claim(struct store *store, int64_t account_id,
+		       int64_t mailbox_id, uint32_t upto, bool claim,
+		       uint32_t *lo_r, uint32_t *hi_r);
+/* messages no session has claimed yet (STATUS RECENT); an index range
+ * scan over just those. ENOTFOUND. */
+int store_recent_count(struct store *store, int64_t account_id,
+		       int64_t mailbox_id, uint32_t *count_r);
 
 /* Keywords ever used in the mailbox, space-separated, in order of first
  * use (for FLAGS / PERMANENTFLAGS); *kw_r malloc'd, "" if none. */

@@ -770,6 +770,8 @@ def test_pop3_delete_seen_by_imap(tern):
     p.quit()
     m.sock.settimeout(5)
     assert re.match(rb"\* 1 EXPUNGE", m.readline())
+    # m was the first to see both: one \Recent message left
+    assert re.match(rb"\* 1 RECENT", m.readline())
     m.send(b"DONE\r\n")
     m.readline()
     m.logout()
