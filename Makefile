@@ -120,6 +120,13 @@ fuzz: deps-dev
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o build-fuzz/$$n $$f \
 	      build-fuzz/libtern.a $(LIBS) || exit 1; done
 
+# PREFIX and DESTDIR as usual: make install DESTDIR=/tmp/stage PREFIX=/usr
+PREFIX  ?= /usr/local
+install: $(BUILD)/tern
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/tern
+	install -m 755 $(BUILD)/tern $(DESTDIR)$(PREFIX)/bin/tern
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/tern/README.md
+
 bench: $(BUILD)/tern
 	@echo "see bench/README.md"
 
