@@ -132,6 +132,11 @@ done
 # (Debian's unbound on port 53): packages install, daemons stay down
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod 755 "$ROOT/usr/sbin/policy-rc.d"
+# debootstrap writes no /etc/hosts, every installer (and container) does;
+# localhost only, as Debian's installer writes it: the machine's own name
+# need not resolve
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
+	>"$ROOT/etc/hosts"
 tar -x -f "$WORK/tree.tar" -C "$ROOT/root"
 
 mnt "$ROOT/proc" -t proc proc
