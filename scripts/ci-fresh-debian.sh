@@ -9,7 +9,8 @@
 #   3. as root inside it, ./run.sh: the demo server must answer SMTP and
 #      IMAP on its ports, then exit 0 on SIGTERM;
 #   4. ./test.sh must pass.
-# Every step has a time limit and prints how long it took. It runs in its
+# Every step has a time limit (debootstrap 10 min, ./run.sh to a
+# listening server 15 min, ./test.sh 20 min) and prints how long it took. It runs in its
 # own mount and PID namespaces: the mounts it makes are private and every
 # process it starts dies with it. Needs root and debootstrap.
 #   Env: TERN_FRESH_MIRROR (default: the host's first apt source),
@@ -121,7 +122,7 @@ EOF
 M=$(mirror)
 say "debootstrap --variant=minbase bookworm from $M"
 t=$(now)
-timeout 900 debootstrap --variant=minbase bookworm "$ROOT" "$M" \
+timeout 600 debootstrap --variant=minbase bookworm "$ROOT" "$M" \
 	>"$WORK/debootstrap.log" 2>&1 ||
 	{ tail -n 30 "$WORK/debootstrap.log"; die "debootstrap"; }
 say "debootstrap: $(($(now) - t)) s"
@@ -153,10 +154,10 @@ for p in $SMTP_PORT $IMAP_PORT; do
 done
 say "./run.sh"
 t=$(now)
-in_root 1800 'cd /root/tern && exec ./run.sh' >"$WORK/run.log" 2>&1 &
+in_root 900 'cd /root/tern && exec ./run.sh' >"$WORK/run.log" 2>&1 &
 DEMO=$!
 smtp="" imap=""
-deadline=$(($(now) + 1800))
+deadline=$(($(now) + 900))
 while [ "$(now)" -lt $deadline ] && kill -0 $DEMO 2>/dev/null; do
 	[ -n "$smtp" ] || smtp=$(greeting $SMTP_PORT)
 	[ -n "$imap" ] || imap=$(greeting $IMAP_PORT)
@@ -189,6 +190,6 @@ say "./run.sh: $(($(now) - t)) s, exit 0 after SIGTERM"
 say "./test.sh"
 t=$(now)
 rc=0
-in_root 2400 'cd /root/tern && ./test.sh' 2>&1 || rc=$?
+in_root 1200 'cd /root/tern && ./test.sh' 2>&1 || rc=$?
 [ $rc = 0 ] || die "./test.sh exited $rc after $(($(now) - t)) s"
 say "./test.sh: $(($(now) - t)) s, passed"
