@@ -110,7 +110,7 @@ test-san: deps-test
 	@$(MAKE) --no-print-directory SAN=1 test-integration
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
-fuzz: deps-dev
+fuzz:
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
 	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -O1 -U_FORTIFY_SOURCE" \
 	    build-fuzz/libtern.a
