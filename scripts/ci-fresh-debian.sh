@@ -140,6 +140,8 @@ printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
 	>"$ROOT/etc/hosts"
 tar -x -f "$WORK/tree.tar" -C "$ROOT/root"
 
+# / a mount point as on a real machine (`ip -n NS` remounts it)
+mnt "$ROOT" --bind "$ROOT"
 mnt "$ROOT/proc" -t proc proc
 mnt "$ROOT/sys" -t sysfs sysfs
 mnt "$ROOT/dev" --bind /dev

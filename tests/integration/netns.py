@@ -23,7 +23,9 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def ip(*args):
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+    p = subprocess.run(["ip", *args], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0, "ip %s: %s" % (" ".join(args), p.stderr)
 
 
 def _free_subnet():
