@@ -1,10 +1,14 @@
 # tern — one Makefile for the server, its tests and its fuzzers.
 #
 #   make            build build/tern (gcc by default; CC=clang works too)
-#   make run        install missing packages, build, start the demo server
-#   make test       install missing packages, build, run unit + integration tests
+#   make run        install missing run packages, build, start the demo server
+#   make test       install missing test packages, build, run unit + integration tests
 #   make test-san   the same tests against an ASan+UBSan build (build-san/)
 #   make fuzz       libFuzzer harnesses (clang) in build-fuzz/
+#   make install    build/tern into $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
+#
+# ./run.sh and ./test.sh do `make run` and `make test` on a machine that
+# has no make yet (scripts/install-deps.sh needs only sh and apt).
 
 CC      ?= cc
 SAN     ?= 0
@@ -45,7 +49,8 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DTERN_VERSION='"$(VERSION)"'
 
-.PHONY: all run test test-unit test-integration test-san deps fuzz clean bench
+.PHONY: all run test test-unit test-integration test-san deps deps-test deps-dev \
+	fuzz clean bench install
 
 all: $(BUILD)/tern $(BUILD)/unit-tests
 
@@ -73,8 +78,16 @@ $(UNIT_OBJ): CFLAGS += -Itests/unit
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
+# run installs only what building and running need; the test tools (and
+# the daemons some of them bring) come with test, clang etc. with dev
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+deps-dev:
+	@scripts/install-deps.sh dev
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tern
@@ -86,12 +99,12 @@ test-unit: $(BUILD)/unit-tests
 test-integration: $(BUILD)/tern
 	TERN_BIN=$(abspath $(BUILD)/tern) /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider tests/integration
 
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-integration
 
-test-san: deps
+test-san: deps-test
 	@$(MAKE) --no-print-directory SAN=1 all
 	@$(MAKE) --no-print-directory SAN=1 test-unit
 	@$(MAKE) --no-print-directory SAN=1 test-integration
@@ -106,6 +119,13 @@ fuzz:
 	    clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) \
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o build-fuzz/$$n $$f \
 	      build-fuzz/libtern.a $(LIBS) || exit 1; done
+
+# PREFIX and DESTDIR as usual: make install DESTDIR=/tmp/stage PREFIX=/usr
+PREFIX  ?= /usr/local
+install: $(BUILD)/tern
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/tern
+	install -m 755 $(BUILD)/tern $(DESTDIR)$(PREFIX)/bin/tern
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/tern/README.md
 
 bench: $(BUILD)/tern
 	@echo "see bench/README.md"

@@ -23,7 +23,9 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TERN=${1:-$HERE/../build/tern}
 TERN=$(cd "$(dirname "$TERN")" && pwd)/$(basename "$TERN")
-ANCHORS=${ANCHORS:-/work/shared/anchors}
+# the shared anchors next to the repository, wherever it is
+ANCHORS=${ANCHORS:-$HERE/../../shared/anchors}
+[ -d "$ANCHORS" ] || { echo "no anchors at $ANCHORS (set ANCHORS)"; exit 2; }
 CLIENTS=${CLIENTS:-50}
 MSGS=${MSGS:-200}
 SECONDS_RUN=${SECONDS_RUN:-20}

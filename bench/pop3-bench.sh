@@ -26,7 +26,9 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TERN=${1:-$HERE/../build/tern}
 TERN=$(cd "$(dirname "$TERN")" && pwd)/$(basename "$TERN")
-ANCHORS=${ANCHORS:-/work/shared/anchors}
+# the shared anchors next to the repository, wherever it is
+ANCHORS=${ANCHORS:-$HERE/../../shared/anchors}
+[ -d "$ANCHORS" ] || { echo "no anchors at $ANCHORS (set ANCHORS)"; exit 2; }
 USERS=${USERS:-50}
 IDLE=${IDLE:-200}
 MSGS_SMALL=${MSGS_SMALL:-40}

@@ -25,8 +25,9 @@ N=${1:-2000}; SIZE=${2:-4096}
 DOMAINS=${DOMAINS:-20}; SESS=${SESSIONS:-2}; TIMEOUT=${TIMEOUT:-600}
 HERE=$(cd "$(dirname "$0")" && pwd); REPO=$(dirname "$HERE")
 TERN=${TERN_BIN:-$REPO/build/tern}
-ANCHORS=${ANCHORS:-$REPO/../shared/anchors}
-[ -d "$ANCHORS" ] || ANCHORS=/work/shared/anchors
+# the shared anchors next to the repository, wherever it is
+ANCHORS=${ANCHORS:-$HERE/../../shared/anchors}
+[ -d "$ANCHORS" ] || { echo "no anchors at $ANCHORS (set ANCHORS)"; exit 2; }
 W=$(mktemp -d /tmp/relay-bench.XXXXXX); chmod 755 "$W"	# postfix must reach it
 SINK=127.0.0.5; A=127.0.0.2
 PER=$((N / DOMAINS)); N=$((PER * DOMAINS))

@@ -12,13 +12,16 @@
 #     127.0.0.1:10025, delivering to Maildir via virtual(8).
 # Prints msgs/s for each and tern's ratio to Postfix, and the disk's
 # single-thread fdatasync rate for scale. Env: MSGS_4K (2000),
-# MSGS_100K (600), ANCHORS (/work/shared/anchors), KEEP=1 keeps tern's dir.
+# MSGS_100K (600), ANCHORS (../shared/anchors next to the
+# repository), KEEP=1 keeps tern's dir.
 # Benchmarks never fail on a time: exit 0 unless something broke.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TERN=${1:-$HERE/../build/tern}
 TERN=$(cd "$(dirname "$TERN")" && pwd)/$(basename "$TERN")
-ANCHORS=${ANCHORS:-/work/shared/anchors}
+# the shared anchors next to the repository, wherever it is
+ANCHORS=${ANCHORS:-$HERE/../../shared/anchors}
+[ -d "$ANCHORS" ] || { echo "no anchors at $ANCHORS (set ANCHORS)"; exit 2; }
 FLOOD=$ANCHORS/tools/smtp-flood.sh
 MSGS_4K=${MSGS_4K:-2000}
 MSGS_100K=${MSGS_100K:-600}

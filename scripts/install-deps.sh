@@ -1,19 +1,37 @@
 #!/bin/sh
-# install-deps.sh - install the Debian packages tern needs to build, run
-# and test, when they are missing. Safe to run again: it installs nothing
-# when everything is there.
+# install-deps.sh [run|test|dev] - install the Debian packages a set needs,
+# when they are missing. Needs only a POSIX shell and apt (a fresh minimal
+# Debian has no make). Safe to run again: it installs nothing when
+# everything is there.
+#   run   building and running tern (`make run`, ./run.sh)
+#   test  run + the integration tests' tools (`make test`, ./test.sh)
+#   dev   test + clang and libFuzzer (`make fuzz`, CI's clang build),
+#         Postfix's smtp-source/dnsmasq for bench/, debootstrap for
+#         scripts/ci-fresh-debian.sh
+# Daemon packages (postfix) stay out of run and test: installing Debian's
+# postfix starts a Postfix on port 25.
 set -eu
 
-PKGS="gcc clang make pkg-config libuv1-dev libssl-dev libsqlite3-dev
-libunbound-dev libsodium-dev zlib1g-dev openssl ca-certificates
-python3 python3-pytest swaks fetchmail isync unbound dnsmasq-base
-postfix iproute2 libclang-rt-14-dev"
-# power-cut tests (tests/integration/powercut_fs.py): a FUSE file system
-PKGS="$PKGS python3-fusepy fuse3"
-# Dovecot, the side-by-side reference of tests/integration/test_imap_dovecot.py
-# and bench/mime-vs-dovecot.py (they start their own instance on a loopback
-# high port; the system service is stopped and disabled below)
-PKGS="$PKGS dovecot-imapd"
+SET=${1:-run}
+RUN="gcc libc6-dev make pkg-config libuv1-dev libssl-dev libsqlite3-dev
+libunbound-dev libsodium-dev zlib1g-dev openssl ca-certificates"
+# swaks speaks TLS only with libnet-ssleay-perl, which is merely
+# recommended (and we install without recommends)
+TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
+unbound iproute2
+python3-fusepy fuse3 dovecot-imapd"
+# python3-fusepy, fuse3: the power-cut tests' file system
+# (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
+# reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they
+# start their own instance on a loopback high port; the system service is
+# stopped and disabled below)
+DEV="$TEST clang libclang-rt-14-dev postfix dnsmasq-base debootstrap"
+case $SET in
+run) PKGS=$RUN ;;
+test) PKGS=$TEST ;;
+dev) PKGS=$DEV ;;
+*) echo "usage: $0 [run|test|dev]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -33,8 +51,8 @@ if [ -n "$missing" ]; then
 			exit 1
 		fi
 	fi
-	# postfix asks questions at install time; the test tools only need
-	# its smtp-sink/smtp-source programs, not a running Postfix
+	# noninteractive: postfix (dev set; bench/ only needs its
+	# smtp-source) asks questions at install time
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends $missing >/dev/null

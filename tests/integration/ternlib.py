@@ -16,6 +16,7 @@ own: SIGTERM, never SIGKILL, ends a test).
 """
 import os
 import pwd
+import random
 import re
 import signal
 import socket
@@ -44,28 +45,46 @@ def sanitizer_reports(text):
     return [l for l in text.splitlines() if SANITIZER_REPORT.search(l)]
 
 
-def free_port(host="127.0.0.1"):
-    """A port nothing listens on right now (bound once, then released)."""
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(fam, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def free_ports(n, host="127.0.0.1"):
-    """n distinct free ports: all held open at once while choosing, so the
-    kernel cannot hand the same one out twice."""
+    """n distinct ports nothing is bound to right now, all held at once
+    while choosing. They come from below the ephemeral range: a port the
+    kernel hands out for bind(0) is also what any client's connect() on
+    this machine may take before tern binds it (parallel test runs make
+    thousands of connections)."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    lo, _ = _ephemeral_range()
+    first = 10000 if lo > 12000 else 1024
+    ports = random.sample(range(first, lo), min(lo - first, 20 * n + 200))
     socks = []
     try:
-        for _ in range(n):
+        for port in ports:
             s = socket.socket(fam, socket.SOCK_STREAM)
-            s.bind((host, 0))
+            try:
+                s.bind((host, port))
+            except OSError:
+                s.close()
+                continue
             socks.append(s)
-        return [s.getsockname()[1] for s in socks]
+            if len(socks) == n:
+                return [x.getsockname()[1] for x in socks]
+        raise AssertionError("no %d free ports on %s" % (n, host))
     finally:
         for s in socks:
             s.close()
+
+
+def free_port(host="127.0.0.1"):
+    """A port nothing listens on right now (bound once, then released)."""
+    return free_ports(1, host)[0]
 
 
 def run_user():

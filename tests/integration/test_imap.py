@@ -16,6 +16,7 @@ import ssl
 import pytest
 
 from conftest import ALICE, BOB
+from netns import Peer
 
 A, APW = ALICE
 B, BPW = BOB
@@ -202,29 +203,31 @@ def test_imaps_implicit_tls(tern):
     m.logout()
 
 
+@pytest.mark.skipif(os.geteuid() != 0,
+                    reason="needs root to make a network namespace")
 def test_login_refused_without_tls_off_loopback(tern_factory):
-    """A non-loopback client sees LOGINDISABLED until STARTTLS."""
-    addr = None
-    for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-        if not a[4][0].startswith("127."):
-            addr = a[4][0]
-    if addr is None:
-        pytest.skip("no non-loopback IPv4 address")
-    t = tern_factory(address=addr)
-    t.add_account(*ALICE)
-    t.start()
-    c = Imap(t)
-    assert b"LOGINDISABLED" in c.greeting
-    assert b"AUTH=PLAIN" not in c.greeting
-    r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
-    assert r.startswith(b"NO [PRIVACYREQUIRED]")
-    r, _ = c.cmd("AUTHENTICATE PLAIN " + b64("\0%s\0%s" % ALICE))
-    assert r.startswith(b"NO [PRIVACYREQUIRED]")
-    assert c.cmd("STARTTLS")[0].startswith(b"OK")
-    c.sock = t.ssl_context().wrap_socket(c.sock)
-    _, u = c.cmd("CAPABILITY")
-    assert b"LOGINDISABLED" not in u[0] and b"AUTH=PLAIN" in u[0]
-    c.login()
+    """A non-loopback client sees LOGINDISABLED until STARTTLS: the client
+    is in a network namespace of its own, tern on the other end of a veth
+    pair (TEST-NET addresses)."""
+    with Peer() as peer:
+        t = tern_factory(address=peer.host)
+        t.add_account(*ALICE)
+        t.start()
+        c = Imap(peer.reach(t))
+        assert b"LOGINDISABLED" in c.greeting
+        assert b"AUTH=PLAIN" not in c.greeting
+        assert "imap connect ip=%s " % peer.addr in t.log()
+        r, _ = c.cmd('LOGIN "%s" "%s"' % ALICE)
+        assert r.startswith(b"NO [PRIVACYREQUIRED]")
+        r, _ = c.cmd("AUTHENTICATE PLAIN " + b64("\0%s\0%s" % ALICE))
+        assert r.startswith(b"NO [PRIVACYREQUIRED]")
+        assert c.cmd("STARTTLS")[0].startswith(b"OK")
+        c.sock = t.ssl_context().wrap_socket(c.sock)
+        _, u = c.cmd("CAPABILITY")
+        assert b"LOGINDISABLED" not in u[0] and b"AUTH=PLAIN" in u[0]
+        c.login()
+        c.sock.close()
+        t.stop()
 
 
 # --- authentication ---------------------------------------------------------
