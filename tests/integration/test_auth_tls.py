@@ -5,11 +5,11 @@ nonces, proof) is enough for an offline dictionary attack: so PLAIN,
 LOGIN and SCRAM-* are all offered only over TLS to a client that is not
 on loopback, unless server.allow_plaintext_auth says otherwise. The
 client here really is off loopback: it connects from its own network
-namespace over a veth pair (offloop.py)."""
+namespace over a veth pair (netns.py)."""
 import pytest
 
 from conftest import ALICE
-from offloop import OffLoop
+from netns import Peer
 from smtputil import Raw
 from test_imap import Imap, b64, scram as imap_scram
 from test_pop3 import Pop, scram_login as pop3_scram
@@ -17,23 +17,19 @@ from test_pop3 import Pop, scram_login as pop3_scram
 A, APW = ALICE
 
 
-class Via:
-    """what the protocol clients need of a Tern, through the client ns"""
-
-    def __init__(self, net, t):
-        self.net, self.t = net, t
-
-    def connect(self, proto, timeout=10):
-        return self.net.connect(self.t, proto, timeout)
-
-    def ssl_context(self):
-        return self.t.ssl_context()
-
-
 @pytest.fixture
 def net():
-    with OffLoop() as n:
-        yield n
+    with Peer() as p:
+        yield p
+
+
+def served(net, tern_factory, extra=""):
+    """a started tern on the host side of the veth pair, and the Tern as
+    seen from the namespace (its connect() opens from there)"""
+    t = tern_factory(address=net.host, extra=extra)
+    t.add_account(*ALICE)
+    t.start()
+    return t, net.reach(t)
 
 
 def imap_caps(c):
@@ -42,8 +38,7 @@ def imap_caps(c):
 
 
 def test_imap_offers_no_mechanism_before_tls(net, tern_factory):
-    t = net.tern(tern_factory, accounts=(ALICE,))
-    v = Via(net, t)
+    t, v = served(net, tern_factory)
     c = Imap(v)
     caps = imap_caps(c)
     assert b"LOGINDISABLED" in caps
@@ -60,8 +55,7 @@ def test_imap_offers_no_mechanism_before_tls(net, tern_factory):
 
 
 def test_pop3_offers_no_mechanism_before_tls(net, tern_factory):
-    t = net.tern(tern_factory, accounts=(ALICE,))
-    v = Via(net, t)
+    t, v = served(net, tern_factory)
     p = Pop(v)
     assert p.cmd("CAPA").startswith(b"+OK")
     caps = p.multi().split(b"\r\n")
@@ -83,9 +77,8 @@ def test_pop3_offers_no_mechanism_before_tls(net, tern_factory):
 def test_submission_offers_no_mechanism_before_tls(net, tern_factory):
     # AUTH before STARTTLS allowed by the smtp section: the password rule
     # still holds
-    t = net.tern(tern_factory, accounts=(ALICE,),
-                 extra="[smtp]\nrequire_tls_for_auth = no\n")
-    v = Via(net, t)
+    t, v = served(net, tern_factory,
+                  extra="[smtp]\nrequire_tls_for_auth = no\n")
     r = Raw(v, "submission")
     code, text = r.cmd("EHLO client.test")
     assert code == 250
@@ -102,10 +95,9 @@ def test_submission_offers_no_mechanism_before_tls(net, tern_factory):
 
 
 def test_config_allows_mechanisms_without_tls(net, tern_factory):
-    t = net.tern(tern_factory, accounts=(ALICE,),
-                 extra="[server]\nallow_plaintext_auth = yes\n"
-                       "[smtp]\nrequire_tls_for_auth = no\n")
-    v = Via(net, t)
+    t, v = served(net, tern_factory,
+                  extra="[server]\nallow_plaintext_auth = yes\n"
+                        "[smtp]\nrequire_tls_for_auth = no\n")
     c = Imap(v)
     caps = imap_caps(c)
     assert b"LOGINDISABLED" not in caps and b"AUTH=SCRAM-SHA-256" in caps
