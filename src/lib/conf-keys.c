@@ -26,6 +26,8 @@ const struct conf_key conf_keys[] = {
 	K("server.max_connections_per_ip", CONF_NUMBER, server.max_connections_per_ip, "100", "connections from one client address"),
 	K("server.shutdown_timeout", CONF_DURATION, server.shutdown_timeout_ms, "10s", "SIGTERM: how long sessions may finish"),
 	K("server.allow_plaintext_auth", CONF_BOOL, server.allow_plaintext_auth, "no", "allow passwords without TLS from non-loopback clients"),
+	K("server.output_high_water", CONF_SIZE, server.output_high_water, "1M", "a connection whose unsent replies exceed this is not read (nor its commands run) until they fall below 64K"),
+	K("server.commands_per_turn", CONF_NUMBER, server.commands_per_turn, "64", "pipelined command lines one connection runs before the others get their turn"),
 
 	K("smtp.max_line", CONF_SIZE, smtp.max_line, "2048", "command line length (RFC 5321: at least 512)"),
 	K("smtp.max_message_size", CONF_SIZE, smtp.max_message_size, "50M", "SIZE limit"),

@@ -59,6 +59,8 @@ struct tern_conf {
 		uint64_t max_connections_per_ip;
 		uint64_t shutdown_timeout_ms;	/* SIGTERM: wait this long for sessions */
 		bool allow_plaintext_auth;	/* allow LOGIN/PLAIN before TLS from non-loopback */
+		uint64_t output_high_water;	/* unsent reply bytes that stop reading a connection */
+		uint64_t commands_per_turn;	/* input lines one connection runs per loop turn */
 	} server;
 
 	struct {
