@@ -67,8 +67,9 @@ turn_defer(uv_loop_t *loop, struct turn_entry *e, turn_fn *fn)
 	/* (re)initialised for a new loop, or after exit closed the handle */
 	if (T.loop != loop || uv_is_closing((uv_handle_t *)&T.idle)) {
 		T.loop = loop;
+		/* active (and keeping the loop alive) only while entries
+		 * wait: the loop must not end with a session's turn owed */
 		uv_idle_init(loop, &T.idle);
-		uv_unref((uv_handle_t *)&T.idle);
 		list_init(&T.queue);
 		list_init(&T.running);
 	}
