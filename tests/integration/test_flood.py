@@ -111,7 +111,7 @@ def output_flood(t, proto, greet_end, payload, done, other):
     return out
 
 
-def test_imap_output_flood_bounded(tern, small_quarantine):
+def test_imap_output_flood_bounded(small_quarantine, tern):
     n = 600000
     payload = b"".join(b"a%d CAPABILITY\r\n" % i for i in range(n)) + \
         b"z LOGOUT\r\n"
@@ -134,7 +134,7 @@ def test_imap_output_flood_bounded(tern, small_quarantine):
     assert out.count(b"* CAPABILITY ") == n
 
 
-def test_pop3_output_flood_bounded(tern, small_quarantine):
+def test_pop3_output_flood_bounded(small_quarantine, tern):
     n = 1600000
     payload = b"CAPA\r\n" * n + b"QUIT\r\n"
 
@@ -155,7 +155,7 @@ def test_pop3_output_flood_bounded(tern, small_quarantine):
     assert all(r.startswith(b"+OK") for r in replies[:-1])
 
 
-def test_smtp_rcpt_flood_bounded(tern, small_quarantine):
+def test_smtp_rcpt_flood_bounded(small_quarantine, tern):
     """RCPT beyond the recipient limit: every one is answered 452, and
     those answers are bounded too."""
     n = 4000000
