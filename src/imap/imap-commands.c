@@ -202,19 +202,11 @@ imap_cmd_end(struct imap_cmd *cmd)
 }
 
 static void
-imap_yield_timer_closed(uv_handle_t *h)
+imap_cmd_on_yield(struct turn_entry *e)
 {
-	free(h);
-}
+	struct imap_session *s = (struct imap_session *)
+		((char *)e - offsetof(struct imap_session, yield_turn));
 
-static void
-imap_cmd_on_yield(uv_timer_t *t)
-{
-	struct imap_session *s = t->data;
-
-	uv_close((uv_handle_t *)t, imap_yield_timer_closed);
-	if (s->yield_timer == t)
-		s->yield_timer = NULL;
 	if (!s->conn_gone && s->cmd != NULL) {
 		struct imap_cmd *cmd = s->cmd;
 
@@ -224,6 +216,8 @@ imap_cmd_on_yield(uv_timer_t *t)
 	imap_session_unref(s);
 }
 
+/* continue the command on a later loop turn, after the other sockets
+ * (a 0 ms timer would not: see lib/turn.h) */
 void
 imap_cmd_yield(struct imap_cmd *cmd)
 {
@@ -235,13 +229,10 @@ imap_cmd_yield(struct imap_cmd *cmd)
 		s->drain_wait = true;
 		return;
 	}
-	if (s->yield_timer != NULL)
+	if (turn_queued(&s->yield_turn))
 		return;
-	s->yield_timer = xmalloc(sizeof(*s->yield_timer));
-	uv_timer_init(s->env->loop, s->yield_timer);
-	s->yield_timer->data = s;
 	imap_session_ref(s);
-	uv_timer_start(s->yield_timer, imap_cmd_on_yield, 0, 0);
+	turn_defer(s->env->loop, &s->yield_turn, imap_cmd_on_yield);
 }
 
 /* --- store writes --- */

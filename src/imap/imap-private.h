@@ -14,6 +14,7 @@
 #include "lib/conn.h"
 #include "lib/service.h"
 #include "lib/work-gate.h"
+#include "lib/turn.h"
 #include "store/store.h"
 
 struct store_blob;
@@ -127,7 +128,7 @@ struct imap_session {
 
 	/* the draining FETCH */
 	bool drain_wait;
-	uv_timer_t *yield_timer;
+	struct turn_entry yield_turn;	/* imap_cmd_yield pending */
 
 	/* the store write in flight */
 	imap_write_done *wr_done;

@@ -28,6 +28,8 @@ const struct conf_key conf_keys[] = {
 	K("server.worker_jobs_per_account", CONF_NUMBER, server.worker_jobs_per_account, "2", "thread-pool jobs (SEARCH, SELECT, POP3 reads) one account runs at once; the rest wait their turn (0: no limit)"),
 	K("server.worker_jobs_per_session", CONF_NUMBER, server.worker_jobs_per_session, "1", "thread-pool jobs one session runs at once (0: no limit)"),
 	K("server.allow_plaintext_auth", CONF_BOOL, server.allow_plaintext_auth, "no", "allow password logins (IMAP LOGIN, POP3 USER, every SASL mechanism, SCRAM too) without TLS from non-loopback clients"),
+	K("server.output_high_water", CONF_SIZE, server.output_high_water, "1M", "a connection whose unsent replies exceed this is not read (nor its commands run) until they fall below 64K"),
+	K("server.commands_per_turn", CONF_NUMBER, server.commands_per_turn, "64", "pipelined command lines one connection runs before the others get their turn"),
 
 	K("smtp.max_line", CONF_SIZE, smtp.max_line, "2048", "command line length (RFC 5321: at least 512)"),
 	K("smtp.max_message_size", CONF_SIZE, smtp.max_message_size, "50M", "SIZE limit"),

@@ -63,6 +63,8 @@ struct tern_conf {
 		bool allow_plaintext_auth;	/* allow password logins before TLS from non-loopback */
 		uint64_t worker_jobs_per_account; /* thread-pool share */
 		uint64_t worker_jobs_per_session;
+		uint64_t output_high_water;	/* unsent reply bytes that stop reading a connection */
+		uint64_t commands_per_turn;	/* input lines one connection runs per loop turn */
 	} server;
 
 	struct {

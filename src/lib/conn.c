@@ -8,6 +8,7 @@
 #include "lib/linereader.h"
 #include "lib/log.h"
 #include "lib/tls.h"
+#include "lib/turn.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -27,7 +28,7 @@ enum tls_state { TLS_OFF, TLS_HANDSHAKE, TLS_ON };
 struct conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;	/* idle timeout, and close grace */
-	uv_timer_t defer;	/* resume input / flush outside callbacks */
+	struct turn_entry turn;	/* resume input / flush, next loop turn */
 	struct server *srv;
 	const struct listener_conf *lc;
 	const struct service *svc;
@@ -41,6 +42,10 @@ struct conn {
 	struct linereader lr;
 	size_t input_limit;
 	bool reading, paused, resume_pending, flush_pending;
+	/* input units (lines, consumes) left before others get a turn */
+	uint64_t budget;
+	/* input held: replies above server.output_high_water unsent */
+	bool out_held;
 	int in_callback;
 
 	struct buf out;		/* plaintext output not yet sent */
@@ -72,6 +77,7 @@ struct write_req {
 static void conn_dispatch(struct conn *c);
 static void conn_do_close(struct conn *c);
 static void conn_update_reading(struct conn *c);
+static void conn_schedule(struct conn *c);
 static void on_timeout(uv_timer_t *t);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub);
 
@@ -180,6 +186,13 @@ on_write(uv_write_t *req, int status)
 			conn_do_close(c);
 		return;
 	}
+	if (c->out_held && conn_output_pending(c) < conn_low_water) {
+		/* the peer read its replies: its commands run again */
+		c->out_held = false;
+		c->resume_pending = true;
+		conn_schedule(c);
+		conn_update_reading(c);
+	}
 	if (c->svc->ops->on_drain && c->inflight < conn_low_water &&
 	    c->out.len == 0) {
 		c->in_callback++;
@@ -266,14 +279,24 @@ conn_flush(struct conn *c)
 	buf_reset(&c->out);
 }
 
-static void
-on_defer(uv_timer_t *t)
+static uint64_t
+conn_per_turn(const struct conn *c)
 {
-	struct conn *c = t->data;
+	uint64_t n = server_env(c->srv)->conf->server.commands_per_turn;
+
+	return n > 0 ? n : 1;
+}
+
+/* this connection's turn came round again (see turn.h) */
+static void
+on_turn(struct turn_entry *e)
+{
+	struct conn *c = (struct conn *)((char *)e - offsetof(struct conn, turn));
 
 	if (c->closed)
 		return;
 	c->flush_pending = false;
+	c->budget = conn_per_turn(c);
 	if (c->resume_pending) {
 		c->resume_pending = false;
 		conn_dispatch(c);
@@ -285,7 +308,35 @@ static void
 conn_schedule(struct conn *c)
 {
 	if (!c->closed)
-		uv_timer_start(&c->defer, on_defer, 0, 0);
+		turn_defer(server_env(c->srv)->loop, &c->turn, on_turn);
+}
+
+/* May the session take more input now? Not while its unsent replies
+ * are above the high-water mark (a peer that sends commands but never
+ * reads would grow them without bound), nor once it used this turn's
+ * budget (the rest runs on the next turn, after the other sockets). */
+static bool
+conn_input_open(struct conn *c)
+{
+	uint64_t high = server_env(c->srv)->conf->server.output_high_water;
+
+	if (c->out_held)
+		return false;
+	if (high < conn_low_water)
+		high = conn_low_water;
+	if (conn_output_pending(c) > high) {
+		log_debug(c->id, "conn input held pending_output=%zu",
+			  conn_output_pending(c));
+		c->out_held = true;
+		conn_update_reading(c);
+		return false;
+	}
+	if (c->budget == 0) {
+		c->resume_pending = true;
+		conn_schedule(c);
+		return false;
+	}
+	return true;
 }
 
 void
@@ -340,8 +391,8 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *ub)
 static void
 conn_update_reading(struct conn *c)
 {
-	bool want = !c->closing && !c->eof && c->in.len < c->input_limit &&
-		    c->zin.len < c->input_limit;
+	bool want = !c->closing && !c->eof && !c->out_held &&
+		    c->in.len < c->input_limit && c->zin.len < c->input_limit;
 
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
@@ -474,24 +525,18 @@ conn_dispatch(struct conn *c)
 		return;
 	if (c->closing || c->paused || c->tls == TLS_HANDSHAKE)
 		goto out;
-	if (c->in.len == 0)
+	if (c->in.len == 0 || !conn_input_open(c))
 		goto out;
 	if (c->timeout_ms)
 		uv_timer_start(&c->timer, on_timeout, c->timeout_ms, 0);
 	c->in_callback++;
-	c->svc->ops->on_input(c, c->ctx);
-	/* what the session consumed made room for more compressed input;
-	 * each round must inflate something new, and after 64 the rest
-	 * waits for the next loop turn (other connections go first) */
-	for (int round = 0; !c->closing && !c->paused && conn_inflate(c);
-	     round++) {
-		if (round == 64) {
-			c->resume_pending = true;
-			conn_schedule(c);
-			break;
-		}
+	/* what the session consumed made room for more compressed input,
+	 * inflated only as far as it is used: the turn's budget bounds both
+	 * the commands run and the bytes inflated */
+	do {
 		c->svc->ops->on_input(c, c->ctx);
-	}
+	} while (!c->closing && !c->paused && conn_input_open(c) &&
+		 conn_inflate(c));
 	c->in_callback--;
 out:
 	conn_update_reading(c);
@@ -500,13 +545,17 @@ out:
 enum conn_line_result
 conn_read_line(struct conn *c, size_t max, struct slice *line, bool *bare_lf_r)
 {
+	if (!conn_input_open(c))
+		return CONN_LINE_NONE;
 	switch (linereader_next(&c->lr, &c->in, max, &c->line, bare_lf_r)) {
 	case LINE_OK:
 		line->p = c->line.data;
 		line->len = c->line.len;
+		c->budget--;
 		conn_update_reading(c);
 		return CONN_LINE_OK;
 	case LINE_TOO_LONG:
+		c->budget--;
 		conn_update_reading(c);
 		return CONN_LINE_TOO_LONG;
 	default:
@@ -516,14 +565,18 @@ conn_read_line(struct conn *c, size_t max, struct slice *line, bool *bare_lf_r)
 }
 
 struct slice
-conn_input(const struct conn *c)
+conn_input(struct conn *c)
 {
+	if (!conn_input_open(c))
+		return (struct slice){ c->in.data, 0 };
 	return (struct slice){ c->in.data, c->in.len };
 }
 
 void
 conn_consume(struct conn *c, size_t n)
 {
+	if (n > 0 && c->budget > 0)
+		c->budget--;
 	buf_consume(&c->in, n);
 	linereader_reset_scan(&c->lr);
 	conn_update_reading(c);
@@ -687,10 +740,10 @@ conn_do_close(struct conn *c)
 		SSL_shutdown(c->ssl);	/* best effort close_notify */
 		tls_pump_out(c);
 	}
-	c->handles_open = 3;
+	turn_cancel(&c->turn);
+	c->handles_open = 2;
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
-	uv_close((uv_handle_t *)&c->defer, on_handle_closed);
 }
 
 void
@@ -757,8 +810,8 @@ conn_accept(struct server *srv, uv_stream_t *ls, const struct listener_conf *lc,
 	c->input_limit = CONN_DEFAULT_INPUT_LIMIT;
 	uv_tcp_init(env->loop, &c->tcp);
 	uv_timer_init(env->loop, &c->timer);
-	uv_timer_init(env->loop, &c->defer);
-	c->tcp.data = c->timer.data = c->defer.data = c;
+	c->tcp.data = c->timer.data = c;
+	c->budget = conn_per_turn(c);
 	if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
 		conn_abort(c, "error");
 		return NULL;

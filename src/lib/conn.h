@@ -20,6 +20,14 @@
  * delivers what is buffered through on_input again (on the next loop
  * turn, never re-entrantly).
  *
+ * Fairness, the same for every protocol: conn_read_line() reports no
+ * line, and conn_input() an empty slice, while the connection's unsent
+ * output is above server.output_high_water (the socket is not read
+ * either; both resume once it falls below conn_low_water), and once the
+ * connection has taken server.commands_per_turn lines (or consumes) in
+ * this loop turn (the rest runs on a later turn, after every other
+ * socket was polled). Either way on_input comes again by itself.
+ *
  * All functions run on the loop thread. */
 #ifndef TERN_CONN_H
 #define TERN_CONN_H
@@ -74,7 +82,7 @@ enum conn_line_result {
 enum conn_line_result conn_read_line(struct conn *c, size_t max,
 				     struct slice *line, bool *bare_lf_r);
 /* raw access to buffered (decrypted) input */
-struct slice conn_input(const struct conn *c);
+struct slice conn_input(struct conn *c);
 void conn_consume(struct conn *c, size_t n);
 void conn_pause(struct conn *c);
 void conn_resume(struct conn *c);
