@@ -269,18 +269,113 @@ list_pattern_ok(const char *pat)
 	return w <= 8;
 }
 
+/* LIST/LSUB across the thread pool: reading every mailbox (up to
+ * store.max_mailboxes) and matching the patterns is off the loop */
+struct list_ctx {
+	struct work_gate_job job;
+	struct list_opts opt;
+	char *pat[32];
+	size_t npat;
+	struct buf out;		/* the untagged responses */
+	int rc;
+};
+
+static void
+list_ctx_free(void *p)
+{
+	struct list_ctx *x = p;
+
+	for (size_t j = 0; j < x->npat; j++)
+		free(x->pat[j]);
+	buf_free(&x->out);
+	free(x);
+}
+
+/* on a worker: the session waits for this command and reads nothing
+ * else meanwhile; only the store (its per-thread reader) is used */
+static void
+list_work(uv_work_t *w)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct list_ctx *x = cmd->ctx;
+	const struct list_opts *opt = &x->opt;
+	struct store_mailbox_list l = { 0 };
+	bool *subchild = NULL;
+
+	x->rc = store_mailbox_list(s->env->store, s->account_id, &l);
+	if (x->rc != 0)
+		return;
+	if (opt->recursive)
+		subchild = list_subscribed_children(&l, x->pat, x->npat);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct store_mailbox *m = &l.v[i];
+		bool sub = (m->attrs & STORE_MBX_SUBSCRIBED) != 0;
+		bool childinfo = false;
+
+		if (!list_match_any(x->pat, x->npat, m->name))
+			continue;
+		if (opt->lsub && !sub)
+			continue;
+		if (opt->sel_special && m->special_use == 0)
+			continue;
+		if (opt->sel_subscribed && !sub) {
+			if (!opt->recursive || !subchild[i])
+				continue;
+			childinfo = true;
+		}
+		list_line(s, &x->out, opt, m, childinfo);
+		if (opt->ret_status != NULL && !childinfo &&
+		    !(m->attrs & STORE_MBX_NOSELECT)) {
+			buf_append_str(&x->out, "* STATUS ");
+			imap_append_mailbox(s, &x->out, m->name);
+			buf_append_str(&x->out, " (");
+			(void)list_status_items(s, &x->out, m, opt->ret_status);
+			buf_append_str(&x->out, ")\r\n");
+		}
+	}
+	if (opt->lsub)
+		lsub_parents(s, &x->out, &l, x->pat, x->npat);
+	free(subchild);
+	store_mailbox_list_free(&l);
+}
+
+static enum imap_cmd_ret
+list_finish(struct imap_cmd *cmd)
+{
+	struct list_ctx *x = cmd->ctx;
+
+	if (x->rc != 0)
+		return imap_cmd_store_error(cmd, x->rc);
+	imap_write(cmd->s, x->out.data, x->out.len);
+	return imap_cmd_reply(cmd, "OK", "%s completed", cmd->name);
+}
+
+static void
+list_after_work(uv_work_t *w, int status)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct list_ctx *x = cmd->ctx;
+
+	if (!s->conn_gone && s->cmd == cmd) {
+		if (status != 0)
+			x->rc = STORE_EIO;
+		if (list_finish(cmd) == IMAP_CMD_DONE)
+			imap_cmd_end(cmd);
+	}
+	imap_session_unref(s);
+}
+
 static enum imap_cmd_ret
 cmd_list_common(struct imap_cmd *cmd, bool lsub)
 {
 	struct imap_session *s = cmd->s;
 	const struct imap_arg *a = cmd->args, *pats, *o;
-	struct store_mailbox_list l = { 0 };
 	struct list_opts opt = { .lsub = lsub };
-	bool *subchild = NULL;
-	struct buf b = BUF_INIT;
+	struct list_ctx *x;
 	char *pat[32];
 	size_t i, j, npat = 0, n_in;
-	int rc;
 
 	/* LIST-EXTENDED (RFC 5258): LIST [(sel)] ref pattern(s) [RETURN
 	 * (opts)] */
@@ -362,51 +457,20 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 		if (!list_pattern_ok(pat[npat - 1]))
 			goto bad_pattern;
 	}
-	rc = store_mailbox_list(s->env->store, s->account_id, &l);
-	if (rc != 0) {
-		for (j = 0; j < npat; j++)
-			free(pat[j]);
-		return imap_cmd_store_error(cmd, rc);
-	}
-	if (opt.recursive)
-		subchild = list_subscribed_children(&l, pat, npat);
-	for (i = 0; i < l.n; i++) {
-		const struct store_mailbox *m = &l.v[i];
-		bool sub = (m->attrs & STORE_MBX_SUBSCRIBED) != 0;
-		bool childinfo = false, match = false;
-
-		for (j = 0; j < npat && !match; j++)
-			match = list_match(pat[j], m->name);
-		if (!match)
-			continue;
-		if (lsub && !sub)
-			continue;
-		if (opt.sel_special && m->special_use == 0)
-			continue;
-		if (opt.sel_subscribed && !sub) {
-			if (!opt.recursive || !subchild[i])
-				continue;
-			childinfo = true;
-		}
-		list_line(s, &b, &opt, m, childinfo);
-		if (opt.ret_status != NULL && !childinfo &&
-		    !(m->attrs & STORE_MBX_NOSELECT)) {
-			buf_append_str(&b, "* STATUS ");
-			imap_append_mailbox(s, &b, m->name);
-			buf_append_str(&b, " (");
-			(void)list_status_items(s, &b, m, opt.ret_status);
-			buf_append_str(&b, ")\r\n");
-		}
-	}
-	if (lsub)
-		lsub_parents(s, &b, &l, pat, npat);
-	imap_write(s, b.data, b.len);
-	buf_free(&b);
-	free(subchild);
-	for (j = 0; j < npat; j++)
-		free(pat[j]);
-	store_mailbox_list_free(&l);
-	return imap_cmd_reply(cmd, "OK", "%s completed", cmd->name);
+	x = xcalloc(1, sizeof(*x));
+	cmd->ctx = x;
+	cmd->ctx_free = list_ctx_free;
+	x->npat = npat;
+	memcpy(x->pat, pat, npat * sizeof(pat[0]));
+	x->opt = opt;
+	x->job.work.data = cmd;
+	imap_session_ref(s);
+	if (imap_session_queue_work(s, &x->job, list_work,
+				    list_after_work) == 0)
+		return IMAP_CMD_WAIT;
+	imap_session_unref(s);
+	list_work(&x->job.work);	/* no thread pool: here */
+	return list_finish(cmd);
 bad_pattern:
 	for (j = 0; j < npat; j++)
 		free(pat[j]);
