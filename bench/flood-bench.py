@@ -270,7 +270,11 @@ def run(binary, seconds, workdir):
     os.makedirs(workdir)
     t = ternlib.Tern(workdir)
     text = open(t.conf).read().replace("log_level = debug", "log_level = info")
-    open(t.conf, "w").write(text)
+    # the LIST attack's 20,000 mailboxes are over store.max_mailboxes's
+    # default; a tern from before that key refuses it, and needs none
+    open(t.conf, "w").write(text + "\nstore.max_mailboxes = 0\n")
+    if ternlib.run_cli(t.conf, "domain", "list", check=False).returncode == 3:
+        open(t.conf, "w").write(text)
     t.add_account(*ALICE)
     t.add_account(*BOB)
     t.start()

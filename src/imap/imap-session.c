@@ -368,8 +368,9 @@ imap_session_accept(struct conn *c, struct service_env *env)
 	s->parser = imap_parser_create(&lim);
 	imap_session_set_limits(s);
 	conn_set_timeout(c, env->conf->imap.timeout_preauth_ms);
+	/* implicit TLS: the handshake runs, the greeting waits for it */
 	log_info(s->id, "imap connect ip=%s tls=%s", conn_peer_ip(c),
-		 conn_is_tls(c) ? "yes" : "no");
+		 conn_tls_started(c) ? "yes" : "no");
 	if (env->shutting_down) {
 		imap_printf(s, "* BYE Server shutting down\r\n");
 		conn_close(c, "shutdown");

@@ -122,6 +122,7 @@ const struct listener_conf *conn_listener(const struct conn *c) { return c->lc; 
 void *conn_ctx(const struct conn *c) { return c->ctx; }
 bool conn_is_closing(const struct conn *c) { return c->closing; }
 bool conn_is_tls(const struct conn *c) { return c->tls == TLS_ON; }
+bool conn_tls_started(const struct conn *c) { return c->tls != TLS_OFF; }
 
 bool
 conn_peer_is_loopback(const struct conn *c)

@@ -110,6 +110,9 @@ extern const size_t conn_low_water;
  * already active. */
 bool conn_starttls(struct conn *c);
 bool conn_is_tls(const struct conn *c);
+/* TLS is on, or its handshake runs (an implicit-TLS listener's new
+ * connection, before the greeting goes out) */
+bool conn_tls_started(const struct conn *c);
 /* "TLSv1.3" and "TLS_AES_256_GCM_SHA384" (NULL before the handshake) */
 const char *conn_tls_version(const struct conn *c);
 const char *conn_tls_cipher(const struct conn *c);

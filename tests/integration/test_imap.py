@@ -1427,3 +1427,15 @@ def test_id_of_rfc2971_size_before_login(tern):
     r, _ = c.cmd("NOOP " + "x" * 50000)
     assert r.startswith(b"BAD"), r
     c.login()
+
+
+def test_connect_log_says_tls_for_implicit_tls(tern):
+    """the connect line of an imaps connection says tls=yes (it is
+    written while the handshake runs); a plain one says tls=no"""
+    c = Imap(tern, proto="imaps")
+    c.login()
+    d = Imap(tern)
+    d.login()
+    lines = [l for l in tern.log().splitlines() if "imap connect ip=" in l and "tls=" in l]
+    assert len(lines) == 2, lines
+    assert lines[0].endswith("tls=yes") and lines[1].endswith("tls=no"), lines
