@@ -28,7 +28,7 @@ struct fetch_ctx {
 	/* batches built on a worker thread (SQLite reads, blob reads and
 	 * formatting off the loop); a message whose data must be streamed
 	 * is left to the loop */
-	uv_work_t work;
+	struct work_gate_job job;	/* through the account's pool share */
 	struct buf wbuf;
 	int w_rc;
 	bool loop_msg;		/* x->uids[x->next] needs the loop */
@@ -315,10 +315,10 @@ fetch_run(struct imap_cmd *cmd)
 			s->drain_wait = true;
 			return IMAP_CMD_WAIT;
 		}
-		x->work.data = cmd;
+		x->job.work.data = cmd;
 		imap_session_ref(s);
-		if (uv_queue_work(s->env->loop, &x->work, fetch_work,
-				  fetch_after_work) == 0)
+		if (imap_session_queue_work(s, &x->job, fetch_work,
+					    fetch_after_work) == 0)
 			return IMAP_CMD_WAIT;
 		imap_session_unref(s);
 	}

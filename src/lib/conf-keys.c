@@ -25,7 +25,7 @@ const struct conf_key conf_keys[] = {
 	K("server.max_connections", CONF_NUMBER, server.max_connections, "10000", "connections, all listeners"),
 	K("server.max_connections_per_ip", CONF_NUMBER, server.max_connections_per_ip, "100", "connections from one client address"),
 	K("server.shutdown_timeout", CONF_DURATION, server.shutdown_timeout_ms, "10s", "SIGTERM: how long sessions may finish"),
-	K("server.worker_jobs_per_account", CONF_NUMBER, server.worker_jobs_per_account, "2", "thread-pool jobs (SEARCH, SELECT, POP3 reads) one account runs at once; the rest wait their turn (0: no limit)"),
+	K("server.worker_jobs_per_account", CONF_NUMBER, server.worker_jobs_per_account, "2", "thread-pool jobs (SEARCH, FETCH, SELECT, LIST, POP3 reads) one account runs at once; the rest wait their turn (0: no limit)"),
 	K("server.worker_jobs_per_session", CONF_NUMBER, server.worker_jobs_per_session, "1", "thread-pool jobs one session runs at once (0: no limit)"),
 	K("server.allow_plaintext_auth", CONF_BOOL, server.allow_plaintext_auth, "no", "allow password logins (IMAP LOGIN, POP3 USER, every SASL mechanism, SCRAM too) without TLS from non-loopback clients"),
 	K("server.output_high_water", CONF_SIZE, server.output_high_water, "1M", "a connection whose unsent replies exceed this is not read (nor its commands run) until they fall below 64K"),
