@@ -6,6 +6,7 @@ import socket
 import threading
 
 from conftest import ALICE, BOB
+from scramlib import ScramClient
 from test_imap import Imap
 from test_pop3 import Pop, wait_until
 from ternlib import free_ports
@@ -267,19 +268,8 @@ def scram_first(c, user):
 def scram_final(c, bare, server_first, pw):
     """send the proof; the server's next line"""
     import base64
-    import hashlib
-    import hmac
-    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
-    salted = hashlib.pbkdf2_hmac("sha256", pw.encode(),
-                                 base64.b64decode(attrs["s"]), int(attrs["i"]))
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    stored_key = hashlib.sha256(client_key).digest()
-    final_bare = "c=biws,r=" + attrs["r"]
-    auth_msg = ",".join([bare, server_first, final_bare]).encode()
-    sig = hmac.new(stored_key, auth_msg, "sha256").digest()
-    proof = bytes(a ^ b for a, b in zip(client_key, sig))
-    c.send(base64.b64encode((final_bare + ",p=" + base64.b64encode(
-        proof).decode()).encode()) + b"\r\n")
+    sc = ScramClient(bare, server_first, pw)
+    c.send(base64.b64encode(sc.client_final.encode()) + b"\r\n")
     return c.resp()
 
 

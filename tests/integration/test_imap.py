@@ -4,8 +4,6 @@ ENABLE, NAMESPACE, UNSELECT, CHILDREN, SPECIAL-USE, STATUS=SIZE,
 APPENDLIMIT), malformed input and limits. Clients: imaplib, and Imap
 below for exact bytes, literals and pipelining."""
 import base64
-import hashlib
-import hmac
 import imaplib
 import os
 import re
@@ -16,6 +14,7 @@ import ssl
 import pytest
 
 from conftest import ALICE, BOB
+from scramlib import ScramClient
 from netns import Peer
 
 A, APW = ALICE
@@ -304,25 +303,12 @@ def scram(c, user, pw, tamper=False):
     c.send("s AUTHENTICATE SCRAM-SHA-256 " + b64("n,," + bare) + "\r\n")
     r = c.resp()
     assert r.startswith(b"+ "), r
-    server_first = base64.b64decode(r[2:]).decode()
-    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
-    salted = hashlib.pbkdf2_hmac("sha256", pw.encode(),
-                                 base64.b64decode(attrs["s"]), int(attrs["i"]))
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    stored_key = hashlib.sha256(client_key).digest()
-    final_bare = "c=biws,r=" + attrs["r"]
-    auth_msg = ",".join([bare, server_first, final_bare]).encode()
-    sig = hmac.new(stored_key, auth_msg, "sha256").digest()
-    proof = bytes(a ^ b for a, b in zip(client_key, sig))
-    if tamper:
-        proof = bytes([proof[0] ^ 1]) + proof[1:]
-    c.send(b64(final_bare + ",p=" + b64(proof)) + "\r\n")
+    sc = ScramClient(bare, base64.b64decode(r[2:]).decode(), pw, tamper)
+    c.send(b64(sc.client_final) + "\r\n")
     r = c.resp()
     if r.startswith(b"s "):
         return r[2:]
-    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-    want = "v=" + b64(hmac.new(server_key, auth_msg, "sha256").digest())
-    assert base64.b64decode(r[2:]).decode() == want
+    assert base64.b64decode(r[2:]).decode() == sc.expected_server_final
     c.send("\r\n")
     return c.wait("s")[0]
 

@@ -3,8 +3,6 @@ implicit TLS, AUTH (PLAIN, LOGIN, SCRAM-SHA-256), maildrop semantics,
 limits. Real clients: poplib and raw sockets (Pop below); mail gets in
 through the SMTP server."""
 import base64
-import hashlib
-import hmac
 import os
 import poplib
 import re
@@ -17,6 +15,7 @@ import pytest
 
 from conftest import ALICE, BOB
 from relaylib import wait_for
+from scramlib import ScramClient
 
 A, APW = ALICE
 B, BPW = BOB
@@ -569,25 +568,12 @@ def scram_login(p, user, pw, tamper=False):
     bare = "n=%s,r=%s" % (user, nonce)
     r = p.cmd("AUTH SCRAM-SHA-256 " + b64("n,," + bare))
     assert r.startswith(b"+ "), r
-    server_first = base64.b64decode(r[2:]).decode()
-    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
-    assert attrs["r"].startswith(nonce)
-    salted = hashlib.pbkdf2_hmac("sha256", pw.encode(),
-                                 base64.b64decode(attrs["s"]), int(attrs["i"]))
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    stored_key = hashlib.sha256(client_key).digest()
-    final_bare = "c=biws,r=" + attrs["r"]
-    auth_msg = ",".join([bare, server_first, final_bare]).encode()
-    sig = hmac.new(stored_key, auth_msg, "sha256").digest()
-    proof = bytes(a ^ b for a, b in zip(client_key, sig))
-    if tamper:
-        proof = bytes([proof[0] ^ 1]) + proof[1:]
-    r = p.cmd(b64(final_bare + ",p=" + b64(proof)))
+    sc = ScramClient(bare, base64.b64decode(r[2:]).decode(), pw, tamper)
+    assert sc.nonce.startswith(nonce)
+    r = p.cmd(b64(sc.client_final))
     if r.startswith(b"-ERR"):
         return r
-    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-    want = "v=" + b64(hmac.new(server_key, auth_msg, "sha256").digest())
-    assert base64.b64decode(r[2:]).decode() == want
+    assert base64.b64decode(r[2:]).decode() == sc.expected_server_final
     return p.cmd("")
 
 
