@@ -97,6 +97,8 @@ cli_open_store(const struct tern_conf *conf)
 		.parse_cache_bytes = conf->store.parse_cache,
 		.max_message_size = conf->smtp.max_message_size,
 		.max_mailboxes = conf->store.max_mailboxes,
+		.acl_max_entries = conf->store.acl_max_entries,
+		.acl_max_identifier = conf->store.acl_max_identifier,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

@@ -8,6 +8,7 @@
 
 struct imap_append {
 	struct store_blob *blob;
+	int64_t owner_id;	/* the mailbox's (shared: not ours) */
 	int64_t mailbox_id;
 	uint32_t uidvalidity;
 	uint32_t flags;
@@ -56,7 +57,7 @@ imap_append_literal(struct imap_session *s)
 	const struct imap_arg *a = imap_parser_partial_args(p);
 	size_t argc = imap_parser_arg_count(p), i = 1;
 	uint64_t size = imap_parser_literal_size(p);
-	struct store_mailbox m = { 0 };
+	struct imap_mbox m;
 	struct imap_append *app;
 	char *name;
 	int rc;
@@ -98,19 +99,28 @@ imap_append_literal(struct imap_session *s)
 		imap_append_refuse(s, "BAD", NULL, "Invalid mailbox name");
 		return;
 	}
-	rc = store_mailbox_get(s->env->store, s->account_id, name, &m);
+	rc = imap_mailbox_access(s, name, STORE_ACL_I, &m);
 	free(name);
-	if (rc == 0 && (m.attrs & STORE_MBX_NOSELECT))
+	if (rc == 0 && (m.m.attrs & STORE_MBX_NOSELECT))
 		rc = STORE_ENOSELECT;
-	app->mailbox_id = m.id;
-	app->uidvalidity = m.uidvalidity;
-	store_mailbox_clear(&m);
+	app->owner_id = m.owner_id;
+	app->mailbox_id = m.m.id;
+	app->uidvalidity = m.m.uidvalidity;
+	/* RFC 4314 4: the flags the user has no right to are not set */
+	app->flags &= imap_acl_flags_allowed(m.rights);
+	if (!(m.rights & STORE_ACL_W))
+		buf_reset(&app->keywords);
+	imap_mbox_clear(&m);
 	if (rc == STORE_ENOTFOUND || rc == STORE_EBADNAME) {
 		imap_append_refuse(s, "NO", "TRYCREATE", "No such mailbox");
 		return;
 	}
+	if (rc == IMAP_ACL_ENOPERM) {
+		imap_append_refuse(s, "NO", "NOPERM", "Permission denied");
+		return;
+	}
 	if (rc == 0)
-		rc = store_quota_check(s->env->store, s->account_id, size);
+		rc = store_quota_check(s->env->store, app->owner_id, size);
 	if (rc == STORE_EQUOTA) {
 		imap_append_refuse(s, "NO", "OVERQUOTA", "Quota exceeded");
 		return;
@@ -191,7 +201,7 @@ cmd_append(struct imap_cmd *cmd)
 		return imap_cmd_store_error(cmd, app->error);
 	cb = imap_cmd_write_prepare(cmd, cmd_append_done);
 	return imap_cmd_write_started(cmd, store_append(
-		s->env->store, s->account_id, app->mailbox_id, &app->blob,
+		s->env->store, app->owner_id, app->mailbox_id, &app->blob,
 		app->flags, app->keywords.len ? buf_cstr(&app->keywords) : NULL,
 		app->date, app->tz, &app->uid, cb, s));
 }

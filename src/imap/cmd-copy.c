@@ -90,7 +90,7 @@ cmd_copy_common(struct imap_cmd *cmd, bool move)
 {
 	struct imap_session *s = cmd->s;
 	const struct imap_arg *a = cmd->args;
-	struct store_mailbox m = { 0 };
+	struct imap_mbox m;
 	struct copy_ctx *x;
 	const char *err;
 	char *name;
@@ -113,30 +113,27 @@ cmd_copy_common(struct imap_cmd *cmd, bool move)
 	name = imap_mailbox_arg(s, &a[1]);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
-	rc = store_mailbox_get(s->env->store, s->account_id, name, &m);
+	rc = imap_mailbox_access(s, name, STORE_ACL_I, &m);
 	free(name);
-	if (rc == 0 && (m.attrs & STORE_MBX_NOSELECT))
+	if (rc == 0 && (m.m.attrs & STORE_MBX_NOSELECT))
 		rc = STORE_ENOSELECT;
 	if (rc != 0) {
-		store_mailbox_clear(&m);
+		imap_mbox_clear(&m);
 		if (rc == STORE_ENOTFOUND || rc == STORE_EBADNAME)
 			return imap_cmd_reply(cmd, "NO", "[TRYCREATE] No such "
 					      "mailbox");
 		return imap_cmd_store_error(cmd, rc);
 	}
 	if (n == 0) {
-		store_mailbox_clear(&m);
+		imap_mbox_clear(&m);
 		return imap_cmd_reply(cmd, "OK", "%s completed",
 				      move ? "Move" : "Copy");
 	}
 	cb = imap_cmd_write_prepare(cmd, cmd_copy_done);
-	rc = move ? store_move(s->env->store, s->account_id,
-			       s->view.mailbox_id, x->ranges, n, m.id, &x->map,
-			       cb, s) :
-		    store_copy(s->env->store, s->account_id,
-			       s->view.mailbox_id, x->ranges, n, m.id, &x->map,
-			       cb, s);
-	store_mailbox_clear(&m);
+	rc = store_copy_between(s->env->store, s->view.account_id,
+				s->view.mailbox_id, x->ranges, n, m.owner_id,
+				m.m.id, move, &x->map, cb, s);
+	imap_mbox_clear(&m);
 	return imap_cmd_write_started(cmd, rc);
 }
 

@@ -111,8 +111,9 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 	bool first = true, mark_seen = false;
 	size_t i;
 
+	/* RFC 4314 4: \Seen is set only with the s right */
 	if (x->items.sets_seen && !(flags & STORE_F_SEEN) &&
-	    !s->view.readonly) {
+	    !s->view.readonly && (s->view.rights & STORE_ACL_S)) {
 		mark_seen = true;
 		flags |= STORE_F_SEEN;
 		x->seen = xrealloc(x->seen, (x->n_seen + 1) * sizeof(*x->seen));
@@ -170,7 +171,7 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		case FETCH_BINARY_SIZE:
 			if (x->reader == NULL)
 				(void)store_msg_open(s->env->store,
-						     s->account_id,
+						     s->view.account_id,
 						     s->view.mailbox_id, m->uid,
 						     &x->reader);
 			fetch_binary_size(o, it, m, x->reader);
@@ -178,7 +179,7 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		case FETCH_SECTION:
 			if (x->reader == NULL)
 				(void)store_msg_open(s->env->store,
-						     s->account_id,
+						     s->view.account_id,
 						     s->view.mailbox_id, m->uid,
 						     &x->reader);
 			fetch_body_section(o, it, m, x->reader);
@@ -237,7 +238,7 @@ fetch_work(uv_work_t *w)
 	const struct store_msg *m;
 	size_t i;
 
-	x->w_rc = store_msg_iter_init(s->env->store, s->account_id,
+	x->w_rc = store_msg_iter_init(s->env->store, s->view.account_id,
 				      s->view.mailbox_id, &r, 1,
 				      x->items.store_fields, &it);
 	if (x->w_rc != 0)
@@ -334,7 +335,7 @@ fetch_run(struct imap_cmd *cmd)
 		const struct store_msg *m;
 		int rc;
 
-		rc = store_msg_iter_init(s->env->store, s->account_id,
+		rc = store_msg_iter_init(s->env->store, s->view.account_id,
 					 s->view.mailbox_id, &r, 1,
 					 x->items.store_fields, &it);
 		if (rc != 0)
@@ -380,7 +381,7 @@ fetch_run(struct imap_cmd *cmd)
 		cb = imap_cmd_write_prepare(cmd, fetch_seen_done);
 		x->n_seen = 0;
 		return imap_cmd_write_started(cmd, store_flags(
-			s->env->store, s->account_id, s->view.mailbox_id,
+			s->env->store, s->view.account_id, s->view.mailbox_id,
 			x->ranges, n, STORE_FLAGS_ADD, STORE_F_SEEN, NULL,
 			STORE_UNCHANGEDSINCE_NONE,
 			&x->fres, cb, s));

@@ -188,7 +188,7 @@ list_subscribed_children(const struct store_mailbox_list *l,
 }
 
 static bool
-list_status_items(struct imap_session *s, struct buf *b,
+list_status_items(struct imap_session *s, int64_t owner, struct buf *b,
 		  const struct store_mailbox *m, const struct imap_arg *items);
 
 static bool
@@ -304,8 +304,12 @@ list_work(uv_work_t *w)
 	bool *subchild = NULL;
 
 	x->rc = store_mailbox_list(s->env->store, s->account_id, &l);
-	if (x->rc != 0)
+	if (x->rc == 0 && !opt->lsub)
+		x->rc = imap_acl_list_shared(s, &l);
+	if (x->rc != 0) {
+		store_mailbox_list_free(&l);
 		return;
+	}
 	if (opt->recursive)
 		subchild = list_subscribed_children(&l, x->pat, x->npat);
 	for (size_t i = 0; i < l.n; i++) {
@@ -330,7 +334,8 @@ list_work(uv_work_t *w)
 			buf_append_str(&x->out, "* STATUS ");
 			imap_append_mailbox(s, &x->out, m->name);
 			buf_append_str(&x->out, " (");
-			(void)list_status_items(s, &x->out, m, opt->ret_status);
+			(void)list_status_items(s, s->account_id, &x->out, m,
+						 opt->ret_status);
 			buf_append_str(&x->out, ")\r\n");
 		}
 	}
@@ -427,7 +432,7 @@ cmd_list_common(struct imap_cmd *cmd, bool lsub)
 				bool ok;
 
 				opt.ret_status = ++r;
-				ok = list_status_items(NULL, &t, &dummy,
+				ok = list_status_items(NULL, 0, &t, &dummy,
 						       opt.ret_status);
 				buf_free(&t);
 				if (!ok)
@@ -494,7 +499,8 @@ cmd_status(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	const struct imap_arg *a = cmd->args;
-	struct store_mailbox m = { 0 };
+	struct imap_mbox mb;
+	struct store_mailbox m;
 	struct buf b = BUF_INIT;
 	char *name;
 	int rc;
@@ -505,8 +511,11 @@ cmd_status(struct imap_cmd *cmd)
 	name = imap_mailbox_arg(s, &a[0]);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
-	rc = store_mailbox_get(s->env->store, s->account_id, name, &m);
+	rc = imap_mailbox_access(s, name, STORE_ACL_R, &mb);
 	free(name);
+	m = mb.m;
+	mb.m.name = NULL;
+	imap_mbox_clear(&mb);
 	if (rc == 0 && (m.attrs & STORE_MBX_NOSELECT))
 		rc = STORE_ENOSELECT;
 	if (rc != 0) {
@@ -516,7 +525,7 @@ cmd_status(struct imap_cmd *cmd)
 	buf_append_str(&b, "* STATUS ");
 	imap_append_mailbox(s, &b, m.name);
 	buf_append_str(&b, " (");
-	if (!list_status_items(s, &b, &m, &a[1])) {
+	if (!list_status_items(s, mb.owner_id, &b, &m, &a[1])) {
 		buf_free(&b);
 		store_mailbox_clear(&m);
 		return imap_cmd_bad(cmd, "Unknown STATUS item");
@@ -531,7 +540,7 @@ cmd_status(struct imap_cmd *cmd)
 /* the STATUS items of list items (a list) for m; false on an unknown
  * one. s NULL: only check the names. */
 static bool
-list_status_items(struct imap_session *s, struct buf *b,
+list_status_items(struct imap_session *s, int64_t owner, struct buf *b,
 		  const struct store_mailbox *m, const struct imap_arg *items)
 {
 	const struct imap_arg *it;
@@ -557,7 +566,7 @@ list_status_items(struct imap_session *s, struct buf *b,
 			else if (s->selected && s->view.mailbox_id == m->id)
 				n = s->view.n_recent;
 			else if (store_recent_count(s->env->store,
-						    s->account_id, m->id,
+						    owner, m->id,
 						    &n) < 0)
 				n = 0;
 			buf_printf(b, "RECENT %u", n);
@@ -575,7 +584,7 @@ list_status_items(struct imap_session *s, struct buf *b,
 
 			if (s != NULL && m->deleted > 0 &&
 			    store_mailbox_deleted_size(s->env->store,
-						       s->account_id, m->id,
+						       owner, m->id,
 						       &bytes) < 0)
 				bytes = 0;
 			buf_printf(b, "DELETED-STORAGE %llu",

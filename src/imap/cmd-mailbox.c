@@ -69,7 +69,8 @@ cmd_create(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	unsigned use = 0;
-	char *name;
+	int64_t owner;
+	char *name, *oname;
 	store_cb *cb;
 	int rc;
 
@@ -90,10 +91,14 @@ cmd_create(struct imap_cmd *cmd)
 	name = cmd_mailbox_name(cmd, 0);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
-	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
-	rc = store_mailbox_create(s->env->store, s->account_id, name, use,
-				  NULL, cb, s);
+	rc = imap_mailbox_access_create(s, name, &owner, &oname);
 	free(name);
+	if (rc != 0)
+		return imap_cmd_store_error(cmd, rc);
+	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	rc = store_mailbox_create(s->env->store, owner, oname, use, NULL, cb,
+				  s);
+	free(oname);
 	return imap_cmd_write_started(cmd, rc);
 }
 
@@ -101,6 +106,7 @@ enum imap_cmd_ret
 cmd_delete(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
+	struct imap_mbox mb;
 	char *name;
 	store_cb *cb;
 	int rc;
@@ -116,9 +122,15 @@ cmd_delete(struct imap_cmd *cmd)
 		free(name);
 		return imap_cmd_reply(cmd, "NO", "[INUSE] Mailbox is selected");
 	}
-	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
-	rc = store_mailbox_delete(s->env->store, s->account_id, name, cb, s);
+	rc = imap_mailbox_access(s, name, STORE_ACL_X, &mb);
 	free(name);
+	if (rc != 0) {
+		imap_mbox_clear(&mb);
+		return imap_cmd_store_error(cmd, rc);
+	}
+	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	rc = store_mailbox_delete(s->env->store, mb.owner_id, mb.oname, cb, s);
+	imap_mbox_clear(&mb);
 	return imap_cmd_write_started(cmd, rc);
 }
 
@@ -126,7 +138,9 @@ enum imap_cmd_ret
 cmd_rename(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
-	char *from, *to;
+	struct imap_mbox mb;
+	char *from, *to, *oto = NULL;
+	int64_t owner = 0;
 	store_cb *cb;
 	int rc;
 
@@ -141,11 +155,23 @@ cmd_rename(struct imap_cmd *cmd)
 		free(to);
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
 	}
-	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
-	rc = store_mailbox_rename(s->env->store, s->account_id, from, to, cb,
-				  s);
+	rc = imap_mailbox_access(s, from, STORE_ACL_X, &mb);
+	if (rc == 0)
+		rc = imap_mailbox_access_create(s, to, &owner, &oto);
 	free(from);
 	free(to);
+	/* a mailbox stays with its owner */
+	if (rc == 0 && owner != mb.owner_id)
+		rc = STORE_EPERM;
+	if (rc != 0) {
+		imap_mbox_clear(&mb);
+		free(oto);
+		return imap_cmd_store_error(cmd, rc);
+	}
+	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	rc = store_mailbox_rename(s->env->store, owner, mb.oname, oto, cb, s);
+	imap_mbox_clear(&mb);
+	free(oto);
 	return imap_cmd_write_started(cmd, rc);
 }
 
@@ -163,6 +189,13 @@ cmd_subscribe_common(struct imap_cmd *cmd, bool on)
 	name = cmd_mailbox_name(cmd, 0);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	if (strncmp(name, IMAP_SHARED_PREFIX, strlen(IMAP_SHARED_PREFIX)) == 0) {
+		/* a subscription is a flag of the owner's mailbox row: the
+		 * user's own list of shared names is not kept (yet) */
+		free(name);
+		return imap_cmd_reply(cmd, "NO", "[CANNOT] Subscriptions in "
+				      "the shared namespace are not kept");
+	}
 	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
 	rc = store_mailbox_subscribe(s->env->store, s->account_id, name, on,
 				     cb, s);

@@ -121,7 +121,9 @@ cmd_namespace(struct imap_cmd *cmd)
 {
 	if (cmd->args[0].type != IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "NAMESPACE takes no arguments");
-	imap_printf(cmd->s, "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+	/* the mailboxes others share: "shared/<owner>/..." (imap-acl.c) */
+	imap_printf(cmd->s, "* NAMESPACE ((\"\" \"/\")) ((\"" IMAP_SHARED_PREFIX
+		    "\" \"/\")) NIL\r\n");
 	return imap_cmd_reply(cmd, "OK", "Namespace completed");
 }
 

@@ -260,7 +260,7 @@ search_batch(struct imap_cmd *cmd)
 	const struct store_msg *m;
 	struct buf text = BUF_INIT, hdr = BUF_INIT;
 
-	x->w_rc = store_msg_iter_init(s->env->store, s->account_id,
+	x->w_rc = store_msg_iter_init(s->env->store, s->view.account_id,
 				      s->view.mailbox_id, &r, 1, x->q.fields,
 				      &it);
 	if (x->w_rc != 0)
@@ -279,7 +279,7 @@ search_batch(struct imap_cmd *cmd)
 			sm.m = &rm;
 		}
 		if (x->q.body)
-			(void)store_msg_open(s->env->store, s->account_id,
+			(void)store_msg_open(s->env->store, s->view.account_id,
 					     s->view.mailbox_id, m->uid,
 					     &sm.reader);
 		buf_reset(&text);

@@ -16,7 +16,7 @@ cmd_select_qresync(struct imap_session *s, uint64_t modseq,
 
 	imap_view_vanished_earlier(s, modseq, known ? known : &all,
 				   known ? n_known : 1);
-	if (store_mailbox_changes(s->env->store, s->account_id,
+	if (store_mailbox_changes(s->env->store, s->view.account_id,
 				  s->view.mailbox_id, modseq, &ch) != 0) {
 		store_changes_free(&ch);
 		return;
@@ -183,7 +183,7 @@ select_finish(struct imap_cmd *cmd)
 		cmd_select_qresync(s, x->qr_modseq, x->qr_ranges, x->qr_n);
 	return imap_cmd_reply(cmd, "OK", "[%s] %s completed",
 			      x->readonly ? "READ-ONLY" : "READ-WRITE",
-			      x->readonly ? "EXAMINE" : "SELECT");
+			      cmd->name);
 }
 
 static void
@@ -192,7 +192,7 @@ select_work(uv_work_t *w)
 	struct imap_cmd *cmd = w->data;
 	struct select_ctx *x = cmd->ctx;
 
-	x->w_rc = imap_view_read(cmd->s->env->store, cmd->s->account_id,
+	x->w_rc = imap_view_read(cmd->s->env->store, cmd->s->view.account_id,
 				 x->mb.id, &x->sv, &x->keywords);
 }
 
@@ -216,6 +216,7 @@ static enum imap_cmd_ret
 cmd_select_common(struct imap_cmd *cmd, bool readonly)
 {
 	struct imap_session *s = cmd->s;
+	struct imap_mbox mbox;
 	struct select_ctx *x;
 	char *name;
 	int rc;
@@ -254,15 +255,23 @@ cmd_select_common(struct imap_cmd *cmd, bool readonly)
 		if (s->qresync || s->rev2)
 			imap_printf(s, "* OK [CLOSED] Previous mailbox closed\r\n");
 	}
-	rc = store_mailbox_get(s->env->store, s->account_id, name, &x->mb);
+	rc = imap_mailbox_access(s, name, STORE_ACL_R, &mbox);
 	free(name);
+	x->mb = mbox.m;
+	mbox.m.name = NULL;
+	imap_mbox_clear(&mbox);
 	if (rc == 0 && (x->mb.attrs & STORE_MBX_NOSELECT))
 		rc = STORE_ENOSELECT;
 	if (rc != 0)
 		return imap_cmd_store_error(cmd, rc);
+	/* RFC 4314 4: without a right to change anything, read-only */
+	if (!(mbox.rights & (STORE_ACL_S | STORE_ACL_W | STORE_ACL_T |
+			     STORE_ACL_E)))
+		x->readonly = true;
 	if (s->rev2)
 		select_list_line(s, &x->mb, &x->list);
-	imap_view_begin(s, x->mb.id);
+	imap_view_begin(s, mbox.owner_id, x->mb.id);
+	s->view.rights = mbox.rights;
 	x->job.work.data = cmd;
 	imap_session_ref(s);
 	if (imap_session_queue_work(s, &x->job, select_work,
@@ -311,13 +320,14 @@ cmd_close(struct imap_cmd *cmd)
 
 	if (cmd->args[0].type != IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "No arguments expected");
-	if (s->view.readonly) {
+	/* RFC 4314 4: CLOSE expunges only with the e right */
+	if (s->view.readonly || !(s->view.rights & STORE_ACL_E)) {
 		imap_view_close(s);
 		return imap_cmd_reply(cmd, "OK", "Close completed");
 	}
 	cb = imap_cmd_write_prepare(cmd, cmd_close_done);
 	return imap_cmd_write_started(cmd, store_expunge(
-		s->env->store, s->account_id, s->view.mailbox_id, NULL, 0,
+		s->env->store, s->view.account_id, s->view.mailbox_id, NULL, 0,
 		true, NULL, cb, s));
 }
 
@@ -379,6 +389,6 @@ cmd_expunge(struct imap_cmd *cmd)
 	}
 	cb = imap_cmd_write_prepare(cmd, cmd_expunge_done);
 	return imap_cmd_write_started(cmd, store_expunge(
-		s->env->store, s->account_id, s->view.mailbox_id,
+		s->env->store, s->view.account_id, s->view.mailbox_id,
 		cmd->uid ? x->ranges : NULL, n, true, &x->expunged, cb, s));
 }

@@ -133,6 +133,7 @@ cmd_store(struct imap_cmd *cmd)
 	struct store_ctx *x;
 	const char *err, *what;
 	uint32_t flags;
+	unsigned need;
 	size_t n;
 	store_cb *cb;
 
@@ -180,13 +181,16 @@ cmd_store(struct imap_cmd *cmd)
 		return imap_cmd_bad(cmd, "Unknown STORE item");
 	if (!imap_parse_flags(&a[1], &flags, &x->keywords))
 		return imap_cmd_bad(cmd, "Invalid flags");
+	need = imap_acl_flags_need(op, flags, x->keywords.len > 0);
+	if ((s->view.rights & need) != need)
+		return imap_cmd_store_error(cmd, IMAP_ACL_ENOPERM);
 	if (!imap_view_ranges(s, set->u.str, cmd->uid, &x->ranges, &n, &err))
 		return imap_cmd_bad(cmd, err);
 	if (n == 0)
 		return imap_cmd_reply(cmd, "OK", "Store completed");
 	cb = imap_cmd_write_prepare(cmd, cmd_store_done);
 	return imap_cmd_write_started(cmd, store_flags(
-		s->env->store, s->account_id, s->view.mailbox_id, x->ranges, n,
+		s->env->store, s->view.account_id, s->view.mailbox_id, x->ranges, n,
 		op, flags, x->keywords.len ? buf_cstr(&x->keywords) : "",
 		x->unchangedsince, &x->res, cb, s));
 }

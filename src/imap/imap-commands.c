@@ -25,24 +25,29 @@ static const struct imap_command imap_commands[] = {
 	{ "COPY", cmd_copy, SEL | IMAP_CMD_F_UID },
 	{ "CREATE", cmd_create, AUTH },
 	{ "DELETE", cmd_delete, AUTH },
+	{ "DELETEACL", cmd_deleteacl, AUTH },
 	{ "ENABLE", cmd_enable, AUTH },
 	{ "EXAMINE", cmd_examine, AUTH },
 	{ "EXPUNGE", cmd_expunge, SEL | IMAP_CMD_F_UID },
 	{ "FETCH", cmd_fetch, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
+	{ "GETACL", cmd_getacl, AUTH },
 	{ "GETQUOTA", cmd_getquota, AUTH },
 	{ "GETQUOTAROOT", cmd_getquotaroot, AUTH },
 	{ "ID", cmd_id, ANY },
 	{ "IDLE", cmd_idle, AUTH },
 	{ "LIST", cmd_list, AUTH },
+	{ "LISTRIGHTS", cmd_listrights, AUTH },
 	{ "LOGIN", cmd_login, IMAP_CMD_F_NOTAUTH },
 	{ "LOGOUT", cmd_logout, ANY },
 	{ "LSUB", cmd_lsub, AUTH },
 	{ "MOVE", cmd_move, SEL | IMAP_CMD_F_UID },
+	{ "MYRIGHTS", cmd_myrights, AUTH },
 	{ "NAMESPACE", cmd_namespace, AUTH },
 	{ "NOOP", cmd_noop, ANY },
 	{ "RENAME", cmd_rename, AUTH },
 	{ "SEARCH", cmd_search, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SELECT", cmd_select, AUTH },
+	{ "SETACL", cmd_setacl, AUTH },
 	{ "SORT", cmd_sort, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "STARTTLS", cmd_starttls, IMAP_CMD_F_NOTAUTH },
 	{ "STATUS", cmd_status, AUTH },
@@ -126,6 +131,8 @@ imap_command_run(struct imap_session *s)
 		imap_command_bad(s, "No mailbox selected");
 		goto done;
 	}
+	if (!imap_acl_command(s, def))
+		goto done;
 	cmd = xcalloc(1, sizeof(*cmd));
 	cmd->s = s;
 	cmd->def = def;
@@ -274,6 +281,8 @@ imap_cmd_store_error(struct imap_cmd *cmd, int err)
 	switch (err) {
 	case STORE_ENOTFOUND:
 		return imap_cmd_reply(cmd, "NO", "[NONEXISTENT] No such mailbox");
+	case IMAP_ACL_ENOPERM:
+		return imap_cmd_reply(cmd, "NO", "[NOPERM] Permission denied");
 	case STORE_EEXIST:
 		return imap_cmd_reply(cmd, "NO",
 				      "[ALREADYEXISTS] Mailbox already exists");

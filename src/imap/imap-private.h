@@ -51,6 +51,8 @@ struct imap_msg {
 };
 
 struct imap_view {
+	int64_t account_id;	/* the mailbox's owner (shared: not ours) */
+	unsigned rights;	/* STORE_ACL_*, read again before commands */
 	int64_t mailbox_id;
 	char *name;		/* UTF-8 */
 	bool readonly;
@@ -202,7 +204,8 @@ enum imap_cmd_ret imap_cmd_write_started(struct imap_cmd *cmd, int rc);
  * thread) takes the snapshot and the keywords; install (loop) builds
  * the view from them (keywords taken; NULL: none). A commit after the
  * snapshot marks the view changed, for the first sync. */
-void imap_view_begin(struct imap_session *s, int64_t mailbox_id);
+void imap_view_begin(struct imap_session *s, int64_t account_id,
+		     int64_t mailbox_id);
 int imap_view_read(struct store *store, int64_t account_id,
 		   int64_t mailbox_id, struct store_view *sv,
 		   char **keywords_r);
@@ -254,6 +257,48 @@ uint32_t *imap_view_uids(struct imap_session *s,
 			 const struct store_uid_range *r, size_t n,
 			 size_t *count_r);
 
+/* --- imap-acl.c: access control (RFC 4314), the shared namespace --- */
+#define IMAP_SHARED_PREFIX "shared/"
+/* the session may not do this (NO [NOPERM]); never a store error */
+#define IMAP_ACL_ENOPERM (-1000)
+
+/* a mailbox as a command names it */
+struct imap_mbox {
+	int64_t owner_id;	/* s->account_id, or a sharer's */
+	struct store_mailbox m;	/* m.name: the name the session uses */
+	char *oname;		/* the owner's name for it */
+	unsigned rights;	/* the session's STORE_ACL_* */
+	bool shared;
+};
+void imap_mbox_clear(struct imap_mbox *mb);
+/* The access check of every command that names a mailbox: resolve name
+ * (UTF-8) in the session's namespaces and require every right in need.
+ * 0: *out filled (clear it). Else a store error for
+ * imap_cmd_store_error() or IMAP_ACL_ENOPERM; a mailbox the session may
+ * neither see (l) nor use as asked is STORE_ENOTFOUND, the answer for
+ * one that does not exist. */
+int imap_mailbox_access(struct imap_session *s, const char *name,
+			unsigned need, struct imap_mbox *out);
+/* CREATE / RENAME's new name: the owner and the owner's name for it
+ * (malloc'd); in another account's namespace only below a mailbox with
+ * the k right (else IMAP_ACL_ENOPERM) */
+int imap_mailbox_access_create(struct imap_session *s, const char *name,
+			       int64_t *owner_r, char **oname_r);
+/* the rights on the selected shared mailbox, read again; false: they
+ * no longer include r and the session was closed (BYE) */
+bool imap_view_rights_refresh(struct imap_session *s);
+/* before a command runs: refresh, and the rights a command on the
+ * selected mailbox needs; false: the reply (NO [NOPERM] or BYE) is
+ * written */
+bool imap_acl_command(struct imap_session *s, const struct imap_command *def);
+/* rights a STORE of flags needs (op: enum store_flag_op) */
+unsigned imap_acl_flags_need(int op, uint32_t flags, bool keywords);
+/* the system flags rights let the user set (APPEND) */
+uint32_t imap_acl_flags_allowed(unsigned rights);
+/* LIST: append the mailboxes shared with the session (l right) */
+int imap_acl_list_shared(struct imap_session *s,
+			 struct store_mailbox_list *l);
+
 /* --- imap-util.c --- */
 void imap_append_astring(struct buf *out, const char *s, size_t len);
 void imap_append_flags(struct buf *out, uint32_t flags, const char *kw);
@@ -280,7 +325,8 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe,
 	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
-	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress;
+	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress, cmd_setacl,
+	cmd_deleteacl, cmd_getacl, cmd_listrights, cmd_myrights;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);

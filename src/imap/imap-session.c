@@ -165,6 +165,8 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "COMPRESS=DEFLATE "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
+	/* RFC 4314: k, x, t, e are rights of their own (imap-acl.c) */
+	buf_append_str(out, " ACL RIGHTS=texk");
 }
 
 /* --- input --- */

@@ -48,7 +48,7 @@ imap_view_claim_recent(struct imap_session *s, size_t from, uint32_t upto)
 	size_t i;
 
 	if (s->rev2 || from >= v->n ||
-	    store_recent_claim(s->env->store, s->account_id, v->mailbox_id,
+	    store_recent_claim(s->env->store, s->view.account_id, v->mailbox_id,
 			       upto, !v->readonly, &lo, &hi) != 0 || lo == hi)
 		return 0;
 	i = imap_view_lower(v, lo);
@@ -87,11 +87,14 @@ imap_view_recent_drop(struct imap_session *s)
 }
 
 void
-imap_view_begin(struct imap_session *s, int64_t mailbox_id)
+imap_view_begin(struct imap_session *s, int64_t account_id,
+		int64_t mailbox_id)
 {
 	struct imap_view *v = &s->view;
 
 	imap_view_close(s);
+	v->account_id = account_id;
+	v->rights = STORE_ACL_ALL;
 	v->mailbox_id = mailbox_id;
 	/* watch first: a commit after the snapshot is seen by the next sync */
 	v->watch = store_watch(s->env->store, mailbox_id, imap_view_on_watch,
@@ -265,7 +268,7 @@ imap_view_keywords_refresh(struct imap_session *s)
 	struct buf b = BUF_INIT;
 	char *kw = NULL;
 
-	if (store_mailbox_keywords(s->env->store, s->account_id,
+	if (store_mailbox_keywords(s->env->store, s->view.account_id,
 				   v->mailbox_id, &kw) == 0 &&
 	    strcmp(kw, v->keywords) != 0) {
 		free(v->keywords);
@@ -292,7 +295,10 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		return;
 	if (v->changed) {
 		v->changed = false;
-		int rc = store_mailbox_changes(s->env->store, s->account_id,
+		/* an ACL change tells the watchers too */
+		if (!imap_view_rights_refresh(s))
+			return;
+		int rc = store_mailbox_changes(s->env->store, s->view.account_id,
 					       v->mailbox_id, v->modseq, &ch);
 
 		if (rc != 0) {
@@ -374,7 +380,7 @@ imap_view_vanished_earlier(struct imap_session *s, uint64_t modseq,
 	size_t i, j, k = 0;
 	char *f;
 
-	if (store_mailbox_changes(s->env->store, s->account_id,
+	if (store_mailbox_changes(s->env->store, s->view.account_id,
 				  s->view.mailbox_id, modseq, &ch) != 0 ||
 	    ch.nexpunged == 0) {
 		store_changes_free(&ch);

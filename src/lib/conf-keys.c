@@ -61,6 +61,8 @@ const struct conf_key conf_keys[] = {
 	K("pop3.max_errors", CONF_NUMBER, pop3.max_errors, "10", "bad commands before disconnect"),
 
 	K("store.plus_separator", CONF_STRING, store.plus_separator, "+", "user+tag@ reaches user@ (empty: off)"),
+	K("store.acl_max_entries", CONF_NUMBER, store.acl_max_entries, "100", "ACL entries (RFC 4314) one mailbox may have; SETACL beyond it gets NO [LIMIT]"),
+	K("store.acl_max_identifier", CONF_NUMBER, store.acl_max_identifier, "255", "bytes of an ACL identifier; a longer one gets NO [LIMIT]"),
 	K("store.default_quota_bytes", CONF_SIZE, store.default_quota_bytes, "0", "new accounts (0: unlimited)"),
 	K("store.default_quota_messages", CONF_NUMBER, store.default_quota_messages, "0", "new accounts (0: unlimited)"),
 	K("store.mime_max_depth", CONF_NUMBER, store.mime_max_depth, "100", "MIME nesting parsed"),

@@ -521,6 +521,8 @@ exec_account_remove(struct store *s, struct store_op *op)
 	sqlite3_reset(st);
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		ret = store_mbox_empty(s, ids[i], false);
+		if (ret == 0)
+			ret = store_acl_drop_mailbox(s, ids[i]);
 		if (ret == 0) {
 			static const char del_x[] =
 				"DELETE FROM expunged WHERE mailbox_id = ?";
@@ -545,7 +547,8 @@ exec_account_remove(struct store *s, struct store_op *op)
 	if ((st = db_prep(s->wdb, del_al)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_text(st, 1, o->a, -1, SQLITE_STATIC);
-	if ((ret = db_step_done(s->wdb, st, "account aliases")) < 0)
+	if ((ret = db_step_done(s->wdb, st, "account aliases")) < 0 ||
+	    (ret = store_acl_drop_identifier(s, o->a)) < 0)
 		return ret;
 	if ((st = db_prep(s->wdb, del_acc)) == NULL)
 		return STORE_EIO;

@@ -13,7 +13,7 @@
 
 struct copy_op {
 	struct store_op op;
-	int64_t account_id, src, dst;
+	int64_t account_id, src, dst_account, dst;
 	struct store_uid_range *ranges;
 	size_t nranges;
 	bool move;
@@ -103,7 +103,7 @@ ranges_norm(const struct store_uid_range *in, size_t n, uint32_t limit,
  * grouped UPDATE; MOVE then expunges the source range. */
 static int
 do_copy(struct store *s, struct store_op *op, int64_t account_id,
-	int64_t src, int64_t dst, const struct store_uid_range *ranges,
+	int64_t src, int64_t dst_account, int64_t dst, const struct store_uid_range *ranges,
 	size_t nranges, bool move, struct store_uidmap *map)
 {
 	static const char uv[] =
@@ -145,7 +145,7 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 		return ret;
 	if (noselect)
 		return STORE_ENOSELECT;
-	if ((ret = store_mbox_check(s->wdb, account_id, dst, &noselect)) < 0)
+	if ((ret = store_mbox_check(s->wdb, dst_account, dst, &noselect)) < 0)
 		return ret;
 	if (noselect)
 		return STORE_ENOSELECT;
@@ -177,8 +177,10 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 	ret = 0;
 	if (n == 0)
 		goto uidvalidity;
-	if (!move && (ret = store_msg_quota_ok(s, account_id, (uint64_t)bytes,
-				     (uint64_t)n)) < 0)
+	/* a move within one account frees what it takes */
+	if ((!move || dst_account != account_id) &&
+	    (ret = store_msg_quota_ok(s, dst_account, (uint64_t)bytes,
+				      (uint64_t)n)) < 0)
 		goto out;
 	if ((ret = store_msg_alloc_uids(s, dst, (uint32_t)n, &first)) < 0 ||
 	    (ret = store_mbox_next_modseq(s, dst, &dmodseq)) < 0)
@@ -243,7 +245,7 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 	}
 	if ((ret = store_msg_mbox_counts(s, dst, n, unseen, deleted,
 					 bytes)) < 0 ||
-	    (ret = store_msg_account_usage(s, account_id, bytes, n)) < 0 ||
+	    (ret = store_msg_account_usage(s, dst_account, bytes, n)) < 0 ||
 	    (ret = store_mbox_add_keywords(s, dst, src_kw)) < 0)
 		goto out;
 	store_op_changed(op, dst);
@@ -271,7 +273,8 @@ exec_copy(struct store *s, struct store_op *op)
 {
 	struct copy_op *o = (struct copy_op *)op;
 
-	return do_copy(s, op, o->account_id, o->src, o->dst, o->ranges,
+	return do_copy(s, op, o->account_id, o->src, o->dst_account, o->dst,
+		       o->ranges,
 		       o->nranges, o->move, o->map);
 }
 
@@ -279,7 +282,8 @@ int
 store_msg_move_all(struct store *s, struct store_op *op, int64_t account_id,
 		   int64_t src, int64_t dst)
 {
-	return do_copy(s, op, account_id, src, dst, NULL, 0, true, NULL);
+	return do_copy(s, op, account_id, src, account_id, dst, NULL, 0, true,
+		       NULL);
 }
 
 void
@@ -292,8 +296,9 @@ store_uidmap_free(struct store_uidmap *m)
 
 static int
 submit_copy(struct store *s, int64_t account_id, int64_t src,
-	    const struct store_uid_range *ranges, size_t n, int64_t dst,
-	    struct store_uidmap *map, bool move, store_cb cb, void *arg)
+	    const struct store_uid_range *ranges, size_t n, int64_t dst_account,
+	    int64_t dst, struct store_uidmap *map, bool move, store_cb cb,
+	    void *arg)
 {
 	struct copy_op *o;
 
@@ -304,6 +309,7 @@ submit_copy(struct store *s, int64_t account_id, int64_t src,
 	o = store_op_new(sizeof(*o), exec_copy, copy_free);
 	o->account_id = account_id;
 	o->src = src;
+	o->dst_account = dst_account;
 	o->dst = dst;
 	o->ranges = store_msg_ranges_dup(ranges, n);
 	o->nranges = n;
@@ -317,8 +323,8 @@ store_copy(struct store *s, int64_t account_id, int64_t src_mailbox,
 	   const struct store_uid_range *ranges, size_t n, int64_t dst_mailbox,
 	   struct store_uidmap *map, store_cb cb, void *arg)
 {
-	return submit_copy(s, account_id, src_mailbox, ranges, n, dst_mailbox,
-			   map, false, cb, arg);
+	return submit_copy(s, account_id, src_mailbox, ranges, n, account_id,
+			   dst_mailbox, map, false, cb, arg);
 }
 
 int
@@ -326,8 +332,18 @@ store_move(struct store *s, int64_t account_id, int64_t src_mailbox,
 	   const struct store_uid_range *ranges, size_t n, int64_t dst_mailbox,
 	   struct store_uidmap *map, store_cb cb, void *arg)
 {
-	return submit_copy(s, account_id, src_mailbox, ranges, n, dst_mailbox,
-			   map, true, cb, arg);
+	return submit_copy(s, account_id, src_mailbox, ranges, n, account_id,
+			   dst_mailbox, map, true, cb, arg);
+}
+
+int
+store_copy_between(struct store *s, int64_t src_account, int64_t src_mailbox,
+		   const struct store_uid_range *ranges, size_t n,
+		   int64_t dst_account, int64_t dst_mailbox, bool move,
+		   struct store_uidmap *map, store_cb cb, void *arg)
+{
+	return submit_copy(s, src_account, src_mailbox, ranges, n,
+			   dst_account, dst_mailbox, map, move, cb, arg);
 }
 
 struct expunge_op {

@@ -112,6 +112,12 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS queue_rcpts_msg ON queue_rcpts(msg_id);"
 	"CREATE INDEX IF NOT EXISTS queue_rcpts_due"
 	" ON queue_rcpts(state, next_attempt);"
+	/* RFC 4314 ACL entries (store-acl.c); rights as "lrs..." */
+	"CREATE TABLE IF NOT EXISTS acl("
+	" mailbox_id INTEGER NOT NULL, identifier TEXT NOT NULL,"
+	" rights TEXT NOT NULL,"
+	" PRIMARY KEY(mailbox_id, identifier)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS acl_identifier ON acl(identifier);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 

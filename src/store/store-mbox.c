@@ -989,7 +989,8 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	children = has_children(s->wdb, o->account_id, o->name);
 	if (children && noselect)
 		return STORE_EHASCHILDREN;
-	if ((ret = store_mbox_empty(s, id, false)) < 0)
+	if ((ret = store_mbox_empty(s, id, false)) < 0 ||
+	    (ret = store_acl_drop_mailbox(s, id)) < 0)
 		return ret;
 	if ((st = db_prep(s->wdb, del_x)) == NULL)
 		return STORE_EIO;

@@ -200,6 +200,8 @@ struct store {
 	bool use_syncfs;
 	uint64_t inline_max;	/* bodies up to this size live in the db */
 	uint64_t max_mailboxes;	/* per account; 0: no limit */
+	uint64_t acl_max_entries;	/* per mailbox */
+	uint64_t acl_max_identifier;	/* bytes */
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	/* blobs/xx known to be durable in blobs/ (atomic): a folder that
@@ -377,6 +379,10 @@ uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */
 unsigned store_default_special_use(const char *name);
+/* store-acl.c, writer: drop the entries of a mailbox that goes, or of
+ * an identifier (an account's address) that goes */
+int store_acl_drop_mailbox(struct store *s, int64_t mailbox_id);
+int store_acl_drop_identifier(struct store *s, const char *identifier);
 /* ---- message rows: the writer's helpers (store-msg.c) ---- */
 
 /* the account owning a mailbox; 0 none, -1 error */

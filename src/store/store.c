@@ -42,7 +42,7 @@ store_strerror(int err)
 	case STORE_EIO: return "storage I/O error";
 	case STORE_ECLOSED: return "store is closing";
 	case STORE_ETOOBIG: return "message too big";
-	case STORE_ELIMIT: return "too many mailboxes";
+	case STORE_ELIMIT: return "limit reached";
 	}
 	return "unknown store error";
 }
@@ -743,6 +743,10 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->no_fsync = set->unsafe_no_fsync;
 	s->use_syncfs = set->blob_syncfs;
 	s->max_mailboxes = set->max_mailboxes;
+	s->acl_max_entries = set->acl_max_entries ? set->acl_max_entries :
+		STORE_ACL_MAX_ENTRIES;
+	s->acl_max_identifier = set->acl_max_identifier ?
+		set->acl_max_identifier : STORE_ACL_MAX_IDENTIFIER;
 	s->inline_max = set->blob_inline_max <= 0 ? 0 :
 		(uint64_t)set->blob_inline_max;
 	s->pcache = store_pcache_new(set->parse_cache_bytes);

@@ -85,7 +85,8 @@ enum store_error {
 	STORE_EIO = -14,	/* disk or database error (see log / error_r) */
 	STORE_ECLOSED = -15,	/* store is closing */
 	STORE_ETOOBIG = -16,	/* message larger than the store accepts */
-	STORE_ELIMIT = -17,	/* account has store_settings.max_mailboxes */
+	STORE_ELIMIT = -17,	/* account has store_settings.max_mailboxes;
+				   ACL entries or identifier over its limit */
 };
 
 const char *store_strerror(int err);
@@ -131,7 +132,15 @@ struct store_settings {
 	/* mailboxes one account may have (parents made by a CREATE count
 	 * too); 0: no limit. tern.conf's store.max_mailboxes sets it. */
 	uint64_t max_mailboxes;
+	/* ACL entries one mailbox may have (0: STORE_ACL_MAX_ENTRIES),
+	 * bytes of one identifier (0: STORE_ACL_MAX_IDENTIFIER);
+	 * tern.conf's store.acl_max_entries / store.acl_max_identifier */
+	uint64_t acl_max_entries;
+	uint64_t acl_max_identifier;
 };
+
+#define STORE_ACL_MAX_ENTRIES 100
+#define STORE_ACL_MAX_IDENTIFIER 255
 
 #define STORE_INLINE_DEFAULT (64 * 1024)
 
@@ -609,6 +618,94 @@ int store_mailbox_keywords(struct store *store, int64_t account_id,
 			   int64_t mailbox_id, char **kw_r);
 
 /* ------------------------------------------------------------------ */
+/* Access control (RFC 4314)                                          */
+
+/* An ACL entry gives an identifier rights on one mailbox. Identifiers
+ * are account addresses (normalized "user@domain") and "anyone" (every
+ * authenticated account). The owner has every right implicitly and
+ * cannot be given an entry. Negative rights ("-identifier") are not
+ * supported (STORE_EINVAL). An entry whose rights become empty is
+ * removed. Entries go with their mailbox (DELETE, account removal) and
+ * with their identifier's account. */
+
+/* one bit per right, in RFC 4314's order "lrswipkxtea" */
+enum {
+	STORE_ACL_L = 1 << 0,	/* lookup: LIST shows it */
+	STORE_ACL_R = 1 << 1,	/* read: SELECT, EXAMINE, STATUS, FETCH */
+	STORE_ACL_S = 1 << 2,	/* keep \Seen */
+	STORE_ACL_W = 1 << 3,	/* write flags but \Seen and \Deleted */
+	STORE_ACL_I = 1 << 4,	/* insert: APPEND, COPY/MOVE into */
+	STORE_ACL_P = 1 << 5,	/* post (advisory) */
+	STORE_ACL_K = 1 << 6,	/* create child mailboxes */
+	STORE_ACL_X = 1 << 7,	/* delete or rename the mailbox */
+	STORE_ACL_T = 1 << 8,	/* set/clear \Deleted */
+	STORE_ACL_E = 1 << 9,	/* expunge */
+	STORE_ACL_A = 1 << 10,	/* administer: GETACL, SETACL... */
+	STORE_ACL_ALL = (1 << 11) - 1,
+};
+#define STORE_ACL_RIGHTS "lrswipkxtea"
+#define STORE_ACL_ANYONE "anyone"
+/* "lrswipkxteacd" and a NUL */
+#define STORE_ACL_STRMAX 16
+
+/* Parse a rights string: the letters of STORE_ACL_RIGHTS in any order
+ * and repeated, and the obsolete "c" (= "kx") and "d" (= "te") of RFC
+ * 4314 2.1.1. "" is no rights. 0, or STORE_EINVAL on any other byte. */
+int store_acl_parse(const char *text, unsigned *rights_r);
+/* rights in canonical order, plus "c" when k or x and "d" when t or e
+ * is there (RFC 4314 2.1.1: what RFC 2086 clients understand) */
+const char *store_acl_format(unsigned rights, char buf[STORE_ACL_STRMAX]);
+
+enum store_acl_mode {
+	STORE_ACL_REPLACE = 0,	/* SETACL "rights" */
+	STORE_ACL_ADD = 1,	/* SETACL "+rights" */
+	STORE_ACL_REMOVE = 2,	/* SETACL "-rights"; DELETEACL: all */
+};
+
+/* Change identifier's entry on owner_id's mailbox mailbox_id. identifier
+ * is normalized (addresses lowercased). ENOTFOUND (no such mailbox of
+ * owner_id, or no account with that address), EINVAL (malformed
+ * identifier, a negative one, or the owner's own address), ELIMIT
+ * (identifier longer than acl_max_identifier, or a new entry beyond
+ * acl_max_entries). *rights_r (out, may be NULL): the entry's rights
+ * afterwards. Watchers of the mailbox are told: a session that has it
+ * open re-reads its rights. */
+int store_acl_set(struct store *store, int64_t owner_id, int64_t mailbox_id,
+		  const char *identifier, enum store_acl_mode mode,
+		  unsigned rights, unsigned *rights_r, store_cb cb, void *arg);
+
+struct store_acl_row {
+	int64_t owner_id;
+	char *owner;		/* the owner's address */
+	int64_t mailbox_id;
+	char *mailbox;		/* the owner's name for it */
+	char *identifier;
+	unsigned rights;
+};
+struct store_acl_rows {
+	size_t n;
+	struct store_acl_row *v;	/* by owner, mailbox, identifier */
+};
+void store_acl_rows_free(struct store_acl_rows *l);
+
+/* The entries of one mailbox of owner_id (GETACL; the owner's implicit
+ * rights are not a row). ENOTFOUND. */
+int store_acl_get(struct store *store, int64_t owner_id, int64_t mailbox_id,
+		  struct store_acl_rows *out);
+/* user NULL: every entry of the store (tern share --list); else the
+ * mailboxes of other accounts that give user (an account's address) or
+ * "anyone" a right, one row each with the union of those rights
+ * (identifier NULL) */
+int store_acl_rows(struct store *store, const char *user,
+		   struct store_acl_rows *out);
+/* What account user_id (address user) may do in owner_id's mailbox
+ * mailbox_id: STORE_ACL_ALL for the owner, else the union of the
+ * entries for user and "anyone" (0: none, or no such mailbox). One
+ * indexed read: cheap enough to ask before every command. */
+int store_acl_rights(struct store *store, int64_t user_id, const char *user,
+		     int64_t owner_id, int64_t mailbox_id, unsigned *rights_r);
+
+/* ------------------------------------------------------------------ */
 /* Messages                                                           */
 
 /* system flags */
@@ -857,6 +954,15 @@ int store_move(struct store *store, int64_t account_id, int64_t src_mailbox,
 	       const struct store_uid_range *ranges, size_t n,
 	       int64_t dst_mailbox, struct store_uidmap *map,
 	       store_cb cb, void *arg);
+
+/* the same between two accounts' mailboxes (a mailbox shared with the
+ * user, RFC 4314): the caller has checked the rights; the destination
+ * account's quota and usage apply */
+int store_copy_between(struct store *store, int64_t src_account,
+		       int64_t src_mailbox,
+		       const struct store_uid_range *ranges, size_t n,
+		       int64_t dst_account, int64_t dst_mailbox, bool move,
+		       struct store_uidmap *map, store_cb cb, void *arg);
 
 struct store_uidlist {
 	size_t n;

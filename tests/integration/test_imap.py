@@ -339,7 +339,7 @@ def test_id_enable_namespace(tern):
     r, u = c.cmd("ENABLE CONDSTORE")
     assert u == [b"* ENABLED"]
     r, u = c.cmd("NAMESPACE")
-    assert u == [b'* NAMESPACE (("" "/")) NIL NIL']
+    assert u == [b'* NAMESPACE (("" "/")) (("shared/" "/")) NIL']
 
 
 def test_state_rules(tern):

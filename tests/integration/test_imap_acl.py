@@ -1,0 +1,408 @@
+"""ACL (RFC 4314) and the shared namespace: SETACL, DELETEACL, GETACL,
+LISTRIGHTS, MYRIGHTS; rights enforced in every command; a mailbox that
+alice shares with bob appears to bob as "shared/alice@example.test/<name>";
+`tern share`; POP3 never serves a shared mailbox. The security tests are
+the point: bob without rights learns nothing of alice's mailboxes, and a
+right revoked takes effect at bob's next command."""
+import poplib
+import re
+import time
+
+import pytest
+
+from conftest import ALICE, BOB
+from test_imap import Imap, deliver
+
+A, APW = ALICE
+B, BPW = BOB
+C, CPW = ("carol@example.test", "carol-secret-pw")
+SH = "shared/%s/" % A          # alice's mailboxes as bob sees them
+NOTHERE = b"NO [NONEXISTENT] No such mailbox"
+
+
+@pytest.fixture
+def acl(tern_factory):
+    t = tern_factory()
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.add_account(C, CPW)
+    t.start()
+    return t
+
+
+def login(t, user=A, pw=APW):
+    c = Imap(t)
+    c.login(user, pw)
+    return c
+
+
+def team(t, rights):
+    """alice's mailbox Team with two messages, shared with bob"""
+    a = login(t)
+    a.ok("CREATE Team")
+    for i in (1, 2):
+        a.ok("APPEND Team {%d+}\r\nSubject: m%d\r\n\r\nbody %d\r\n"
+             % (len("Subject: mX\r\n\r\nbody X\r\n"), i, i))
+    if rights is not None:
+        a.ok('SETACL Team %s %s' % (B, rights))
+    return a
+
+
+def test_capability_and_namespace(acl):
+    c = login(acl)
+    u = c.ok("CAPABILITY")
+    caps = u[0].split()
+    assert b"ACL" in caps and b"RIGHTS=texk" in caps
+    r, u = c.cmd("NAMESPACE")
+    assert u == [b'* NAMESPACE (("" "/")) (("shared/" "/")) NIL']
+
+
+def test_owner_rights_and_getacl(acl):
+    a = login(acl)
+    u = a.ok("MYRIGHTS INBOX")
+    assert u == [b'* MYRIGHTS "INBOX" lrswipkxteacd']
+    u = a.ok("GETACL INBOX")
+    assert u == [b'* ACL "INBOX" %s lrswipkxteacd' % A.encode()]
+    a.ok("SETACL INBOX %s lrs" % B)
+    a.ok("SETACL INBOX anyone +l")
+    u = a.ok("GETACL INBOX")
+    assert u == [b'* ACL "INBOX" %s lrswipkxteacd anyone l %s lrs'
+                 % (A.encode(), B.encode())]
+    a.ok("SETACL INBOX %s +wd" % B)           # d: t and e (RFC 4314 2.1.1)
+    a.ok("SETACL INBOX %s -r" % B)
+    u = a.ok("GETACL INBOX")
+    assert b" %s lswted" % B.encode() in u[0]
+    u = a.ok("LISTRIGHTS INBOX %s" % B)
+    assert u == [b'* LISTRIGHTS "INBOX" %s "" l r s w i p k x t e a c d'
+                 % B.encode()]
+    u = a.ok("LISTRIGHTS INBOX %s" % A)
+    assert u == [b'* LISTRIGHTS "INBOX" %s lrswipkxteacd' % A.encode()]
+    a.ok("DELETEACL INBOX %s" % B)
+    a.ok("DELETEACL INBOX anyone")
+    u = a.ok("GETACL INBOX")
+    assert u == [b'* ACL "INBOX" %s lrswipkxteacd' % A.encode()]
+
+
+def test_setacl_malformed(acl):
+    a = login(acl)
+    r, _ = a.cmd("SETACL INBOX %s lrz" % B)
+    assert r.startswith(b"BAD")                # RFC 4314 3.1: unknown right
+    r, _ = a.cmd("SETACL INBOX -%s lr" % B)
+    assert r.startswith(b"NO [CANNOT]")        # negative rights: refused
+    r, _ = a.cmd("SETACL INBOX %s lr" % A)
+    assert r.startswith(b"NO [CANNOT]")        # the owner has all rights
+    r, _ = a.cmd("SETACL INBOX nobody@example.test lr")
+    assert r.startswith(b"NO [CANNOT]")        # no such identifier
+    r, _ = a.cmd("SETACL INBOX not-an-address lr")
+    assert r.startswith(b"NO [CANNOT]")
+    r, _ = a.cmd("SETACL Nosuch %s lr" % B)
+    assert r == NOTHERE
+    r, _ = a.cmd("SETACL INBOX")
+    assert r.startswith(b"BAD")
+
+
+def test_acl_limits(tern_factory):
+    t = tern_factory(extra="[store]\nacl_max_entries = 2\n"
+                     "acl_max_identifier = 20\n")
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.add_account(C, CPW)
+    t.start()
+    a = login(t)
+    a.ok("SETACL INBOX %s lr" % B)
+    a.ok("SETACL INBOX anyone l")
+    r, _ = a.cmd("SETACL INBOX %s lr" % C)
+    assert r.startswith(b"NO [LIMIT]")
+    a.ok("SETACL INBOX %s lrs" % B)           # changing one is no new entry
+    r, _ = a.cmd("SETACL INBOX %s lr" % ("x" * 30 + "@example.test"))
+    assert r.startswith(b"NO [LIMIT]")
+    assert "imap acl" in t.log()
+
+
+def test_no_rights_nothing_leaks(acl):
+    """bob without any right: every command answers as for a mailbox
+    that does not exist"""
+    team(acl, None)
+    b = login(acl, B, BPW)
+    for cmd in ("SELECT", "EXAMINE"):
+        r, _ = b.cmd('%s "%sTeam"' % (cmd, SH))
+        assert r == NOTHERE, cmd
+        r2, _ = b.cmd('%s "%sNosuch"' % (cmd, SH))
+        assert r2 == r
+    r, _ = b.cmd('STATUS "%sTeam" (MESSAGES)' % SH)
+    assert r == NOTHERE
+    for q in ('LIST "" *', 'LIST "" "shared/*"', 'LSUB "" *',
+              'LIST (SUBSCRIBED) "" *'):
+        u = b.ok(q)
+        assert not any(b"shared" in x or A.encode() in x for x in u), (q, u)
+    for cmd in ("GETACL", "MYRIGHTS"):
+        r, _ = b.cmd('%s "%sTeam"' % (cmd, SH))
+        assert r == NOTHERE, cmd
+    r, _ = b.cmd('LISTRIGHTS "%sTeam" %s' % (SH, B))
+    assert r == NOTHERE
+    r, _ = b.cmd('SETACL "%sTeam" %s lrswipkxtea' % (SH, B))
+    assert r == NOTHERE
+    r, _ = b.cmd('DELETEACL "%sTeam" %s' % (SH, B))
+    assert r == NOTHERE
+    r, _ = b.cmd('APPEND "%sTeam" {5+}\r\nhello' % SH)
+    assert r.startswith(b"NO [TRYCREATE]")
+    r, _ = b.cmd('DELETE "%sTeam"' % SH)
+    assert r == NOTHERE
+    r, _ = b.cmd('RENAME "%sTeam" "%sMine"' % (SH, SH))
+    assert r == NOTHERE
+    r, _ = b.cmd('RENAME "%sTeam" Mine' % SH)
+    assert r == NOTHERE
+    r, _ = b.cmd('CREATE "%sTeam/x"' % SH)
+    assert r.startswith(b"NO [NOPERM]")
+    r, _ = b.cmd('CREATE "%sNew"' % SH)
+    assert r.startswith(b"NO [NOPERM]")
+    deliver(acl, B, "mine")
+    b.ok("SELECT INBOX")
+    for cmd in ("COPY", "MOVE"):
+        r, _ = b.cmd('%s 1 "%sTeam"' % (cmd, SH))
+        assert r.startswith(b"NO [TRYCREATE]"), cmd
+    # INBOX of bob still holds its message, alice's Team its two
+    u = b.ok("STATUS INBOX (MESSAGES)")
+    assert b"MESSAGES 1" in u[0]
+    a = login(acl)
+    u = a.ok("STATUS Team (MESSAGES)")
+    assert b"MESSAGES 2" in u[0]
+    u = a.ok("GETACL Team")
+    assert u == [b'* ACL "Team" %s lrswipkxteacd' % A.encode()]
+
+
+def test_lookup_only_says_noperm(acl):
+    """with l (and nothing else) bob sees the mailbox and gets NOPERM"""
+    team(acl, "l")
+    b = login(acl, B, BPW)
+    u = b.ok('LIST "" "shared/*"')
+    assert u == [b'* LIST (\\Noselect \\HasChildren) "/" "shared/%s"' % A.encode(),
+                 b'* LIST (\\HasNoChildren) "/" "%sTeam"' % SH.encode()]
+    u = b.ok('MYRIGHTS "%sTeam"' % SH)
+    assert u == [b'* MYRIGHTS "%sTeam" l' % SH.encode()]
+    for q in ('SELECT "%sTeam"', 'EXAMINE "%sTeam"',
+              'STATUS "%sTeam" (MESSAGES)', 'GETACL "%sTeam"',
+              'DELETE "%sTeam"', 'APPEND "%sTeam" {5+}\r\nhello'):
+        r, _ = b.cmd(q % SH)
+        assert r.startswith(b"NO [NOPERM]"), (q, r)
+
+
+def test_read_only_share(acl):
+    """lr: bob reads; SELECT is read-only; no flag change, no expunge,
+    FETCH BODY[] does not set \\Seen"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    r, u = b.cmd('SELECT "%sTeam"' % SH)
+    assert r.startswith(b"OK [READ-ONLY]"), r
+    assert b"* 2 EXISTS" in u
+    u = b.ok("FETCH 1 BODY[]")
+    assert b"body 1" in u[0]
+    u = b.ok("FETCH 1:2 FLAGS")
+    assert all(b"\\Seen" not in x for x in u), u
+    u = b.ok("SEARCH BODY body")
+    assert u == [b"* SEARCH 1 2"]
+    for q in ("STORE 1 +FLAGS (\\Seen)", "STORE 1 +FLAGS (\\Deleted)",
+              "EXPUNGE", "MOVE 1 INBOX"):
+        r, _ = b.cmd(q)
+        assert r.startswith(b"NO"), (q, r)
+    b.ok("COPY 1 INBOX")                 # reading is copying out
+    b.ok("CLOSE")
+    a.ok("SELECT Team")
+    u = a.ok("FETCH 1:2 FLAGS")
+    assert len(u) == 2 and all(b"\\Seen" not in x for x in u), u
+    u = b.ok("STATUS INBOX (MESSAGES)")
+    assert b"MESSAGES 1" in u[0]
+
+
+def test_per_flag_rights(acl):
+    """s for \\Seen, t for \\Deleted, w for the rest, e for EXPUNGE"""
+    a = team(acl, "lrs")
+    b = login(acl, B, BPW)
+    r, _ = b.cmd('SELECT "%sTeam"' % SH)
+    assert r.startswith(b"OK [READ-WRITE]")
+    b.ok("STORE 1 +FLAGS (\\Seen)")
+    for q in ("STORE 1 +FLAGS (\\Deleted)", "STORE 1 +FLAGS (\\Flagged)",
+              "STORE 1 +FLAGS ($Work)", "STORE 1 FLAGS (\\Seen)",
+              "EXPUNGE", "UID EXPUNGE 1"):
+        r, _ = b.cmd(q)
+        assert r.startswith(b"NO [NOPERM]"), (q, r)
+    a.ok("SETACL Team %s lrstw" % B)
+    b.ok("STORE 1 +FLAGS (\\Deleted \\Flagged $Work)")
+    r, _ = b.cmd("EXPUNGE")              # no e yet: next command sees it
+    assert r.startswith(b"NO [NOPERM]")
+    b.ok("CLOSE")                        # without e CLOSE expunges nothing
+    u = a.ok("STATUS Team (MESSAGES)")
+    assert b"MESSAGES 2" in u[0]
+    a.ok("SETACL Team %s +e" % B)
+    b.ok('SELECT "%sTeam"' % SH)
+    u = b.ok("EXPUNGE")
+    assert b"* 1 EXPUNGE" in u
+    u = a.ok("STATUS Team (MESSAGES)")
+    assert b"MESSAGES 1" in u[0]
+
+
+def test_insert_and_mailbox_rights(acl):
+    a = team(acl, "li")
+    b = login(acl, B, BPW)
+    b.ok('APPEND "%sTeam" (\\Seen) {5+}\r\nhello' % SH)
+    r, _ = b.cmd('SELECT "%sTeam"' % SH)
+    assert r.startswith(b"NO [NOPERM]")
+    a.ok("SELECT Team")
+    u = a.ok("FETCH 3 FLAGS")
+    assert b"\\Seen" not in u[0]         # no s right: \Seen not set
+    deliver(acl, B, "to copy")
+    b.ok("SELECT INBOX")
+    b.ok('COPY 1 "%sTeam"' % SH)
+    b.ok('MOVE 1 "%sTeam"' % SH)
+    u = a.ok("NOOP")
+    assert b"* 5 EXISTS" in u
+    u = b.ok("STATUS INBOX (MESSAGES)")
+    assert b"MESSAGES 0" in u[0]
+    # k: children; x: delete and rename away
+    r, _ = b.cmd('CREATE "%sTeam/Sub"' % SH)
+    assert r.startswith(b"NO [NOPERM]")
+    a.ok("SETACL Team %s +kx" % B)
+    b.ok('CREATE "%sTeam/Sub"' % SH)
+    a.ok("SETACL Team/Sub %s lrx" % B)
+    b.ok('RENAME "%sTeam/Sub" "%sTeam/Sub2"' % (SH, SH))
+    r, _ = b.cmd('RENAME "%sTeam/Sub2" Mine' % SH)
+    assert r.startswith(b"NO")           # a mailbox stays with its owner
+    b.ok('DELETE "%sTeam/Sub2"' % SH)
+    u = a.ok('LIST "" "Team*"')
+    assert u == [b'* LIST (\\HasNoChildren) "/" "Team"']
+
+
+def test_revoke_mid_session(acl):
+    """RFC 4314 lets the server decide when a change applies; tern reads
+    the rights again before every command: a revoked r ends the session
+    (as a deleted mailbox does), a revoked w fails the next STORE"""
+    a = team(acl, "lrsw")
+    b = login(acl, B, BPW)
+    b.ok('SELECT "%sTeam"' % SH)
+    b.ok("STORE 1 +FLAGS (\\Flagged)")
+    a.ok("SETACL Team %s -w" % B)
+    r, _ = b.cmd("STORE 1 +FLAGS (\\Answered)")
+    assert r.startswith(b"NO [NOPERM]")
+    b.ok("FETCH 1 FLAGS")
+    a.ok("DELETEACL Team %s" % B)
+    b.send("x1 FETCH 1 BODY[]\r\n")
+    r = b.resp()
+    assert r.startswith(b"* BYE [NOPERM]"), r
+    with pytest.raises((EOFError, ConnectionError)):
+        while True:
+            r = b.resp()
+            assert b"body 1" not in r
+
+
+def test_revoke_during_idle(acl):
+    """a session in IDLE on the shared mailbox hears of changes by the
+    owner, and is closed when its r right goes"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    b.ok('EXAMINE "%sTeam"' % SH)
+    b.send("i1 IDLE\r\n")
+    assert b.resp().startswith(b"+")
+    a.ok("APPEND Team {5+}\r\nhello")
+    assert next_untagged(b) == b"* 3 EXISTS"
+    a.ok("SELECT Team")
+    a.ok("STORE 1 +FLAGS (\\Flagged)")
+    assert re.match(rb"\* 1 FETCH \(.*FLAGS \(\\Flagged", next_untagged(b))
+    # another user with rights changes it too
+    a.ok("SETACL Team %s lrw" % C)
+    c = login(acl, C, CPW)
+    c.ok('SELECT "%sTeam"' % SH)
+    c.ok("STORE 2 +FLAGS (\\Answered)")
+    assert re.match(rb"\* 2 FETCH \(.*FLAGS \(\\Answered", next_untagged(b))
+    a.ok("SETACL Team %s -r" % B)
+    assert next_untagged(b).startswith(b"* BYE [NOPERM]")
+
+
+def next_untagged(c):
+    """the next untagged response but * n RECENT (rev1 sessions)"""
+    for _ in range(10):
+        r = c.resp()
+        if not re.match(rb"\* \d+ RECENT$", r):
+            return r
+    raise AssertionError("only RECENT")
+
+
+def test_anyone(acl):
+    team(acl, None)
+    a = login(acl)
+    a.ok("SETACL Team anyone lr")
+    for user, pw in ((B, BPW), (C, CPW)):
+        x = login(acl, user, pw)
+        u = x.ok('MYRIGHTS "%sTeam"' % SH)
+        assert u == [b'* MYRIGHTS "%sTeam" lr' % SH.encode()]
+        r, _ = x.cmd('EXAMINE "%sTeam"' % SH)
+        assert r.startswith(b"OK [READ-ONLY]")
+
+
+def test_status_and_list_status_of_shared(acl):
+    team(acl, "lr")
+    b = login(acl, B, BPW)
+    u = b.ok('STATUS "%sTeam" (MESSAGES UNSEEN)' % SH)
+    assert u == [b'* STATUS "%sTeam" (MESSAGES 2 UNSEEN 2)' % SH.encode()]
+    u = b.ok('LIST "" "%s%%" RETURN (STATUS (MESSAGES))' % SH)
+    assert b'* STATUS "%sTeam" (MESSAGES 2)' % SH.encode() in u
+    # the owner's namespace is the owner's own: no "shared/" for itself
+    a = login(acl)
+    r, _ = a.cmd('SELECT "%sTeam"' % SH)
+    assert r == NOTHERE
+
+
+def test_delete_mailbox_drops_acl(acl):
+    a = team(acl, "lr")
+    a.ok("DELETE Team")
+    a.ok("CREATE Team")
+    b = login(acl, B, BPW)
+    r, _ = b.cmd('EXAMINE "%sTeam"' % SH)
+    assert r == NOTHERE
+    u = a.ok("GETACL Team")
+    assert u == [b'* ACL "Team" %s lrswipkxteacd' % A.encode()]
+
+
+def test_pop3_serves_own_inbox_only(acl):
+    """POP3 serves the user's own INBOX and nothing shared: even with
+    every right on alice's INBOX, bob's maildrop is bob's"""
+    a = login(acl)
+    a.ok("SETACL INBOX %s lrswipkxtea" % B)
+    a.ok("SETACL INBOX anyone lrswipkxtea")
+    deliver(acl, A, "for alice only")
+    deliver(acl, B, "for bob")
+    p = poplib.POP3("127.0.0.1", acl.port("pop3"), timeout=30)
+    p.user(B)
+    p.pass_(BPW)
+    n, _ = p.stat()
+    assert n == 1
+    lines = b"\n".join(p.retr(1)[1])
+    assert b"for bob" in lines and b"for alice" not in lines
+    for i in (0, 2, 99):
+        with pytest.raises(poplib.error_proto):
+            p.retr(i)
+    p.dele(1)
+    p.quit()
+    u = a.ok("STATUS INBOX (MESSAGES)")
+    assert b"MESSAGES 1" in u[0]
+
+
+def test_cli_share(acl):
+    out = acl.cli("share", A, "INBOX", B, "lr").stdout
+    assert "lr" in out and B in out
+    b = login(acl, B, BPW)
+    u = b.ok('MYRIGHTS "%sINBOX"' % SH)
+    assert u == [b'* MYRIGHTS "%sINBOX" lr' % SH.encode()]
+    out = acl.cli("share", "--list").stdout
+    assert re.search(r"%s\s+INBOX\s+%s\s+lr" % (re.escape(A), re.escape(B)),
+                     out), out
+    out = acl.cli("share", A, "INBOX", B, "+w").stdout
+    assert "lrw" in out
+    out = acl.cli("share", "--revoke", A, "INBOX", B).stdout
+    assert "revoked" in out
+    r, _ = b.cmd('MYRIGHTS "%sINBOX"' % SH)
+    assert r == NOTHERE
+    r = acl.cli("share", A, "INBOX", B, "lrz", check=False)
+    assert r.returncode != 0 and "right" in r.stderr
+    r = acl.cli("share", A, "Nosuch", B, "lr", check=False)
+    assert r.returncode != 0
+    assert "share" in acl.cli("help").stdout
