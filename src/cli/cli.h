@@ -23,6 +23,7 @@ int cmd_serve(struct cli *cli);
 int cmd_domain(struct cli *cli);
 int cmd_account(struct cli *cli);
 int cmd_alias(struct cli *cli);
+int cmd_share(struct cli *cli);
 int cmd_queue(struct cli *cli);
 int cmd_import(struct cli *cli);
 int cmd_export(struct cli *cli);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -317,6 +318,101 @@ alias_main(struct store *st, int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+static const char share_usage[] =
+	"usage: tern share OWNER MAILBOX USER RIGHTS   (RFC 4314 rights\n"
+	"         lrswipkxtea; +RIGHTS adds, -RIGHTS removes; USER is an\n"
+	"         account or \"anyone\"; USER sees shared/OWNER/MAILBOX)\n"
+	"       tern share --revoke OWNER MAILBOX USER\n"
+	"       tern share --list [OWNER]\n";
+
+/* OWNER MAILBOX → ids; 0 or 1 after saying why */
+static int
+share_mailbox(struct store *st, const char *owner, const char *mailbox,
+	      int64_t *owner_r, int64_t *mailbox_r)
+{
+	struct store_account a;
+	struct store_mailbox m;
+	int rc = store_account_get(st, owner, 0, &a);
+
+	if (rc != 0)
+		return report("share: account", owner, rc);
+	*owner_r = a.id;
+	store_account_clear(&a);
+	rc = store_mailbox_get(st, *owner_r, mailbox, &m);
+	*mailbox_r = m.id;
+	store_mailbox_clear(&m);
+	return report("share: mailbox", mailbox, rc);
+}
+
+static int
+share_set(struct store *st, char **argv, enum store_acl_mode mode,
+	  const char *rights)
+{
+	int64_t owner, mailbox;
+	unsigned r = 0, now = 0;
+	char text[STORE_ACL_STRMAX];
+	int rc;
+
+	if (store_acl_parse(rights, &r) != 0) {
+		fprintf(stderr, "tern: share: unknown right in \"%s\" (rights "
+			"are " STORE_ACL_RIGHTS ")\n", rights);
+		return EXIT_USAGE;
+	}
+	if ((rc = share_mailbox(st, argv[0], argv[1], &owner, &mailbox)) != 0)
+		return rc;
+	rc = store_acl_set(st, owner, mailbox, argv[2], mode, r, &now, NULL,
+			   NULL);
+	if (rc == STORE_EINVAL) {
+		fprintf(stderr, "tern: share: %s: not an account address or "
+			"\"anyone\" (the owner has every right already)\n",
+			argv[2]);
+		return 1;
+	}
+	if (rc != 0)
+		return report("share", argv[2], rc);
+	if (now == 0)
+		printf("%s %s: rights of %s revoked\n", argv[0], argv[1],
+		       argv[2]);
+	else
+		printf("%s %s: %s has rights %s\n", argv[0], argv[1], argv[2],
+		       store_acl_format(now, text));
+	return 0;
+}
+
+static int
+share_main(struct store *st, int argc, char **argv)
+{
+	if (argc >= 1 && argc <= 2 && !strcmp(argv[0], "--list")) {
+		struct store_acl_rows l = { 0 };
+		char text[STORE_ACL_STRMAX];
+		int rc = store_acl_rows(st, NULL, &l);
+
+		for (size_t i = 0; rc == 0 && i < l.n; i++) {
+			if (argc == 2 && strcasecmp(argv[1], l.v[i].owner) != 0)
+				continue;
+			printf("%s\t%s\t%s\t%s\n", l.v[i].owner, l.v[i].mailbox,
+			       l.v[i].identifier,
+			       store_acl_format(l.v[i].rights, text));
+		}
+		store_acl_rows_free(&l);
+		return report("share", "--list", rc);
+	}
+	if (argc == 4 && !strcmp(argv[0], "--revoke"))
+		return share_set(st, argv + 1, STORE_ACL_REPLACE, "");
+	if (argc == 4 && argv[0][0] != '-') {
+		const char *r = argv[3];
+		enum store_acl_mode mode = STORE_ACL_REPLACE;
+
+		if (r[0] == '+' || r[0] == '-') {
+			mode = r[0] == '+' ? STORE_ACL_ADD : STORE_ACL_REMOVE;
+			r++;
+		}
+		return share_set(st, argv, mode, r);
+	}
+	fputs(share_usage, stderr);
+	return EXIT_USAGE;
+}
+
 static int
 with_store(struct cli *cli, int (*fn)(struct store *, int, char **))
 {
@@ -345,4 +441,5 @@ with_store(struct cli *cli, int (*fn)(struct store *, int, char **))
 int cmd_domain(struct cli *cli) { return with_store(cli, domain_main); }
 int cmd_account(struct cli *cli) { return with_store(cli, account_main); }
 int cmd_alias(struct cli *cli) { return with_store(cli, alias_main); }
+int cmd_share(struct cli *cli) { return with_store(cli, share_main); }
 int cmd_queue(struct cli *cli) { return with_store(cli, queue_admin_cli); }

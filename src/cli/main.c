@@ -42,6 +42,12 @@ static const struct command commands[] = {
 	  "alias add ADDRESS TARGET          @domain as ADDRESS: catch-all\n"
 	  "alias remove ADDRESS [TARGET]\n"
 	  "alias list [DOMAIN]" },
+	{ "share", cmd_share,
+	  "share OWNER MAILBOX USER RIGHTS   let USER (an account, or anyone)\n"
+	  "        use OWNER's MAILBOX as shared/OWNER/MAILBOX; RFC 4314\n"
+	  "        rights lrswipkxtea, +RIGHTS adds, -RIGHTS removes\n"
+	  "share --revoke OWNER MAILBOX USER\n"
+	  "share --list [OWNER]               every shared mailbox" },
 	{ "queue", cmd_queue,
 	  "queue list                        the outbound queue\n"
 	  "queue show|retry|delete QUEUE_ID\n"
