@@ -26,6 +26,8 @@ from ternlib import free_port
 DOVECOT_BIN = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER = "alice@example.test"
 PASSWORD = "alice-secret-pw"
+USER2 = "bob@example.test"
+PASSWORD2 = "bob-secret-pw"
 
 
 def available():
@@ -33,7 +35,9 @@ def available():
 
 
 class Dovecot:
-    def __init__(self):
+    def __init__(self, acl=False):
+        """acl: Dovecot's acl plugin (vfile) with a second user and a
+        shared namespace "shared/<user>/" (separator "/"), as tern's"""
         self.dir = tempfile.mkdtemp(prefix="tern-dovecot-")
         self.port = free_port()
         self.proc = None
@@ -52,12 +56,21 @@ class Dovecot:
         os.chmod(self.dir, 0o755)
         with open(os.path.join(self.dir, "passwd"), "w") as f:
             f.write("%s:{PLAIN}%s::::::\n" % (USER, PASSWORD))
+            if acl:
+                f.write("%s:{PLAIN}%s::::::\n" % (USER2, PASSWORD2))
         self.conf = os.path.join(self.dir, "dovecot.conf")
         self.log_path = os.path.join(self.dir, "dovecot.log")
         with open(self.conf, "w") as f:
-            f.write(CONF % dict(dir=self.dir, port=self.port, uid=pw.pw_uid,
+            conf = CONF
+            if acl:
+                # the shared namespace looks other users up in userdb
+                conf = conf.replace("home=%(home)s/%%u\n",
+                                    "home=%(home)s/%%u allow_all_users=yes\n")
+            f.write(conf % dict(dir=self.dir, port=self.port, uid=pw.pw_uid,
                                 gid=pw.pw_gid, internal=internal,
                                 login=login, home=home))
+            if acl:
+                f.write(ACL_CONF % dict(dir=self.dir, home=home))
 
     def start(self, timeout=60):
         self.proc = subprocess.Popen([DOVECOT_BIN, "-F", "-c", self.conf],
@@ -143,5 +156,30 @@ service stats {
   unix_listener stats-writer {
     mode = 0666
   }
+}
+"""
+
+# the acl plugin with its vfile backend; bob sees alice's mailboxes as
+# shared/alice@example.test/<name> (Dovecot's documented shared namespace)
+ACL_CONF = """\
+mail_plugins = $mail_plugins acl
+protocol imap {
+  mail_plugins = $mail_plugins imap_acl
+}
+plugin {
+  acl = vfile
+  acl_shared_dict = file:%(home)s/shared-mailboxes.db
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+namespace {
+  type = shared
+  separator = /
+  prefix = shared/%%%%u/
+  location = maildir:%(home)s/%%%%u/Maildir:INDEXPVT=%(home)s/%%%%n/shared/%%%%u
+  subscriptions = no
+  list = children
 }
 """

@@ -406,3 +406,113 @@ def test_cli_share(acl):
     r = acl.cli("share", A, "Nosuch", B, "lr", check=False)
     assert r.returncode != 0
     assert "share" in acl.cli("help").stdout
+
+
+# --- side by side with Dovecot's acl plugin (dovecotlib.Dovecot(acl=True))
+
+class _Dv:
+    """what test_imap.Imap needs to reach a Dovecot"""
+
+    def __init__(self, d):
+        self.d = d
+
+    def connect(self, proto, timeout=10):
+        import socket
+        return socket.create_connection(("127.0.0.1", self.d.port), timeout)
+
+
+def _norm(line):
+    """One answer, with what legitimately differs normalised: rights
+    strings as sets (Dovecot writes its own order "lrwstipekxacd" and
+    GETACL's in any order, tern RFC 4314's "lrswipkxtea" + "cd"); the
+    entries of an ACL response as a set (Dovecot lists the owner last,
+    tern first); a mailbox name quoted or not (tern always quotes); the
+    tagged reply's text after its response code."""
+    if not line.startswith(b"* "):
+        m = re.match(rb"(OK|NO|BAD)( \[[A-Z-]+\])?", line)
+        return m.group(0)
+    words = line.replace(b'"', b"").split(b" ")
+    if words[1] == b"ACL":
+        pairs = words[3:]
+        return (b"ACL", words[2], frozenset(
+            (pairs[i], frozenset(pairs[i + 1]))
+            for i in range(0, len(pairs), 2)))
+    if words[1] == b"MYRIGHTS":
+        return (b"MYRIGHTS", words[2], frozenset(words[3]))
+    if words[1] == b"LISTRIGHTS":
+        return (b"LISTRIGHTS", words[2], words[3], words[4],
+                frozenset(words[5:]))
+    return line.replace(b'"', b"")
+
+
+OWNER_SCRIPT = [
+    "MYRIGHTS INBOX",
+    "CREATE Team",
+    "SETACL Team %s lrs" % B,
+    "GETACL Team",
+    "SETACL Team %s +wd" % B,          # d: t e (RFC 4314 2.1.1)
+    "GETACL Team",
+    "SETACL Team %s -r" % B,
+    "GETACL Team",
+    "SETACL Team %s lrz" % B,          # unknown right: BAD
+    "SETACL Team %s c" % B,            # c: k x
+    "GETACL Team",
+    "SETACL Team %s lr" % B,
+    "LISTRIGHTS Team %s" % B,
+    "DELETEACL Team nobody@example.test",
+]
+USER_SCRIPT = [
+    'MYRIGHTS "%sTeam"' % SH,
+    'MYRIGHTS "%sINBOX"' % SH,
+    'GETACL "%sTeam"' % SH,
+    'SELECT "%sTeam"' % SH,
+    'STATUS "%sINBOX" (MESSAGES)' % SH,
+]
+
+
+def _run(conn, user, pw, script):
+    c = Imap(conn)
+    c.login(user, pw)
+    out = []
+    for cmd in script:
+        r, u = c.cmd(cmd)
+        if cmd.startswith("SELECT"):
+            u = []          # the SELECT data is another test's subject
+        elif cmd.startswith("DELETEACL"):
+            r = r[:2]       # tern refuses an unknown identifier (NO),
+                            # Dovecot accepts any (OK): both leave no entry
+            u = []
+        out.append((cmd, [_norm(x) for x in u], _norm(r)))
+    # (tern's new accounts have Sent, Drafts... Dovecot's only INBOX)
+    lst = sorted(_norm(x) for x in c.ok('LIST "" "shared*"'))
+    c.close()
+    return out, lst
+
+
+@pytest.mark.skipif(not __import__("dovecotlib").available(),
+                    reason="dovecot-imapd is not installed "
+                           "(scripts/install-deps.sh installs it)")
+def test_acl_answers_as_dovecot(acl):
+    import dovecotlib
+    d = dovecotlib.Dovecot(acl=True)
+    try:
+        d.start()
+        dv = _Dv(d)
+        got_t = _run(acl, A, APW, OWNER_SCRIPT)
+        got_d = _run(dv, dovecotlib.USER, dovecotlib.PASSWORD, OWNER_SCRIPT)
+        for t_, d_ in zip(got_t[0], got_d[0]):
+            if t_[0].startswith("DELETEACL"):
+                continue
+            assert t_ == d_, (t_, d_)
+        got_t = _run(acl, B, BPW, USER_SCRIPT)
+        got_d = _run(dv, dovecotlib.USER2, dovecotlib.PASSWORD2, USER_SCRIPT)
+        for t_, d_ in zip(got_t[0], got_d[0]):
+            if t_[0].startswith("STATUS"):
+                # both NO; Dovecot without a response code
+                assert t_[2].startswith(b"NO") and d_[2].startswith(b"NO")
+                continue
+            assert t_ == d_, (t_, d_)
+        assert got_t[1] == got_d[1]    # LIST: the shared namespace too
+        assert len(got_t[1]) == 3
+    finally:
+        d.stop()
