@@ -241,11 +241,27 @@ imap_view_flags_line(struct imap_session *s, struct buf *b)
 		       "\\Draft");
 	if (s->view.keywords[0] != '\0')
 		buf_printf(b, " %s", s->view.keywords);
-	buf_append_str(b, ")\r\n* OK [PERMANENTFLAGS (\\Answered \\Flagged "
-		       "\\Deleted \\Seen \\Draft");
-	if (s->view.keywords[0] != '\0')
-		buf_printf(b, " %s", s->view.keywords);
-	buf_append_str(b, " \\*)] Flags permitted\r\n");
+	buf_append_str(b, ")\r\n* OK [PERMANENTFLAGS (");
+	/* RFC 4314 4: only the flags the user's rights let it change */
+	unsigned r = s->view.rights;
+	struct buf f = BUF_INIT;
+
+	if (r & STORE_ACL_W)
+		buf_append_str(&f, " \\Answered \\Flagged");
+	if (r & STORE_ACL_T)
+		buf_append_str(&f, " \\Deleted");
+	if (r & STORE_ACL_S)
+		buf_append_str(&f, " \\Seen");
+	if (r & STORE_ACL_W) {
+		buf_append_str(&f, " \\Draft");
+		if (s->view.keywords[0] != '\0')
+			buf_printf(&f, " %s", s->view.keywords);
+		buf_append_str(&f, " \\*");
+	}
+	if (f.len > 0)
+		buf_append(b, f.data + 1, f.len - 1);
+	buf_free(&f);
+	buf_append_str(b, ")] Flags permitted\r\n");
 }
 
 void

@@ -379,3 +379,30 @@ store_acl_drop_identifier(struct store *s, const char *identifier)
 	sqlite3_bind_text(st, 1, identifier, -1, SQLITE_STATIC);
 	return db_step_done(s->wdb, st, "acl drop identifier");
 }
+
+int
+store_acl_inherit(struct store *s, int64_t account_id, const char *name,
+		  int64_t mailbox_id)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO acl(mailbox_id, identifier, rights)"
+		" SELECT ?1, identifier, rights FROM acl WHERE mailbox_id = ?2";
+	const char *slash = strrchr(name, '/');
+	sqlite3_stmt *st;
+	int64_t parent;
+	char *p;
+	int ret;
+
+	if (slash == NULL)
+		return 0;
+	p = xstrndup(name, (size_t)(slash - name));
+	ret = store_mbox_by_name(s->wdb, account_id, p, &parent, NULL);
+	free(p);
+	if (ret != 0)
+		return ret == STORE_ENOTFOUND ? 0 : ret;
+	if ((st = db_prep(s->wdb, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, parent);
+	return db_step_done(s->wdb, st, "acl inherit");
+}

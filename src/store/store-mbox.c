@@ -928,7 +928,9 @@ exec_mbox_create(struct store *s, struct store_op *op)
 		if ((ret = create_parents(s, o->account_id, o->name)) < 0)
 			return ret;
 		if ((ret = store_mbox_create_w(s, o->account_id, o->name,
-					       o->special_use, false, &id)) < 0)
+					       o->special_use, false, &id)) < 0 ||
+		    (ret = store_acl_inherit(s, o->account_id, o->name,
+					     id)) < 0)
 			return ret;
 	} else {
 		return ret;

@@ -383,6 +383,11 @@ unsigned store_default_special_use(const char *name);
  * an identifier (an account's address) that goes */
 int store_acl_drop_mailbox(struct store *s, int64_t mailbox_id);
 int store_acl_drop_identifier(struct store *s, const char *identifier);
+/* store-acl.c, writer: a new mailbox takes its parent's entries (as
+ * Dovecot's acl plugin does): what a team shares, its new children
+ * share too, and a user who may create one (k) can use it */
+int store_acl_inherit(struct store *s, int64_t account_id, const char *name,
+		      int64_t mailbox_id);
 /* ---- message rows: the writer's helpers (store-msg.c) ---- */
 
 /* the account owning a mailbox; 0 none, -1 error */

@@ -626,7 +626,8 @@ int store_mailbox_keywords(struct store *store, int64_t account_id,
  * cannot be given an entry. Negative rights ("-identifier") are not
  * supported (STORE_EINVAL). An entry whose rights become empty is
  * removed. Entries go with their mailbox (DELETE, account removal) and
- * with their identifier's account. */
+ * with their identifier's account. A new mailbox (store_mailbox_create)
+ * starts with a copy of its parent's entries. */
 
 /* one bit per right, in RFC 4314's order "lrswipkxtea" */
 enum {

@@ -218,8 +218,10 @@ def test_per_flag_rights(acl):
     """s for \\Seen, t for \\Deleted, w for the rest, e for EXPUNGE"""
     a = team(acl, "lrs")
     b = login(acl, B, BPW)
-    r, _ = b.cmd('SELECT "%sTeam"' % SH)
+    r, u = b.cmd('SELECT "%sTeam"' % SH)
     assert r.startswith(b"OK [READ-WRITE]")
+    # RFC 4314 4: PERMANENTFLAGS only what the rights let bob change
+    assert b"* OK [PERMANENTFLAGS (\\Seen)] Flags permitted" in u
     b.ok("STORE 1 +FLAGS (\\Seen)")
     for q in ("STORE 1 +FLAGS (\\Deleted)", "STORE 1 +FLAGS (\\Flagged)",
               "STORE 1 +FLAGS ($Work)", "STORE 1 FLAGS (\\Seen)",
@@ -263,6 +265,9 @@ def test_insert_and_mailbox_rights(acl):
     assert r.startswith(b"NO [NOPERM]")
     a.ok("SETACL Team %s +kx" % B)
     b.ok('CREATE "%sTeam/Sub"' % SH)
+    # a new mailbox starts with its parent's entries (as Dovecot's)
+    u = b.ok('MYRIGHTS "%sTeam/Sub"' % SH)
+    assert u == [b'* MYRIGHTS "%sTeam/Sub" likxc' % SH.encode()]
     a.ok("SETACL Team/Sub %s lrx" % B)
     b.ok('RENAME "%sTeam/Sub" "%sTeam/Sub2"' % (SH, SH))
     r, _ = b.cmd('RENAME "%sTeam/Sub2" Mine' % SH)

@@ -168,6 +168,15 @@ TEST(store_acl_entries)
 	CHECK_INT(rows.n, 2);
 	store_acl_rows_free(&rows);
 
+	/* a new child starts with its parent's entries */
+	CHECK_INT(store_mailbox_create(s, a, "Team/Kid", 0, NULL, NULL, NULL),
+		  0);
+	CHECK_INT(store_mailbox_get(s, a, "Team/Kid", &m), 0);
+	CHECK_INT(store_acl_rights(s, b, "b@x.test", a, m.id, &r), 0);
+	CHECK_INT(r, STORE_ACL_L | STORE_ACL_R | STORE_ACL_W | STORE_ACL_P);
+	CHECK_INT(store_mailbox_delete(s, a, "Team/Kid", NULL, NULL), 0);
+	store_mailbox_clear(&m);
+
 	/* an account that goes takes its entries; a mailbox too */
 	CHECK_INT(store_account_remove(s, "b@x.test", NULL, NULL), 0);
 	CHECK_INT(store_acl_get(s, a, team, &rows), 0);
