@@ -304,7 +304,7 @@ list_work(uv_work_t *w)
 	bool *subchild = NULL;
 
 	x->rc = store_mailbox_list(s->env->store, s->account_id, &l);
-	if (x->rc == 0 && !opt->lsub)
+	if (x->rc == 0)
 		x->rc = imap_acl_list_shared(s, &l);
 	if (x->rc != 0) {
 		store_mailbox_list_free(&l);

@@ -189,15 +189,15 @@ cmd_subscribe_common(struct imap_cmd *cmd, bool on)
 	name = cmd_mailbox_name(cmd, 0);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
-	if (strncmp(name, IMAP_SHARED_PREFIX, strlen(IMAP_SHARED_PREFIX)) == 0) {
-		/* a subscription is a flag of the owner's mailbox row: the
-		 * user's own list of shared names is not kept (yet) */
-		free(name);
-		return imap_cmd_reply(cmd, "NO", "[CANNOT] Subscriptions in "
-				      "the shared namespace are not kept");
-	}
 	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
-	rc = store_mailbox_subscribe(s->env->store, s->account_id, name, on,
+	/* the owner's row keeps the owner's subscription: the session's
+	 * to shared names are a list of its own (any name: telling
+	 * whether it exists would say more than l allows) */
+	if (imap_mailbox_shared(name))
+		rc = store_subscription_set(s->env->store, s->account_id,
+					    name, on, cb, s);
+	else
+		rc = store_mailbox_subscribe(s->env->store, s->account_id, name, on,
 				     cb, s);
 	free(name);
 	return imap_cmd_write_started(cmd, rc);

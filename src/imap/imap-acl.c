@@ -17,8 +17,8 @@
 
 #include "lib/log.h"
 
-static bool
-shared_name(const char *name)
+bool
+imap_mailbox_shared(const char *name)
 {
 	size_t n = sizeof(IMAP_SHARED_PREFIX) - 2;	/* without '/' */
 
@@ -76,7 +76,7 @@ imap_mailbox_access(struct imap_session *s, const char *name, unsigned need,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!shared_name(name)) {
+	if (!imap_mailbox_shared(name)) {
 		out->owner_id = s->account_id;
 		out->rights = STORE_ACL_ALL;
 		rc = store_mailbox_get(s->env->store, s->account_id, name,
@@ -119,7 +119,7 @@ imap_mailbox_access_create(struct imap_session *s, const char *name,
 	int rc;
 
 	*oname_r = NULL;
-	if (!shared_name(name)) {
+	if (!imap_mailbox_shared(name)) {
 		*owner_r = s->account_id;
 		*oname_r = xstrdup(name);
 		return 0;
@@ -236,13 +236,16 @@ imap_acl_flags_allowed(unsigned rights)
 	return f;
 }
 
-/* LIST: the mailboxes others share with the session (l right), named
+/* LIST/LSUB: the mailboxes others share with the session (l right),
+ * subscribed when its list of shared names has them, named
  * in the shared namespace, with the namespace root and one \Noselect
- * level per owner as parents (as Dovecot lists them) */
+ * level per owner as parents (as Dovecot lists them). A subscribed name
+ * the session cannot see is not listed. */
 int
 imap_acl_list_shared(struct imap_session *s, struct store_mailbox_list *l)
 {
 	struct store_acl_rows rows;
+	struct store_strlist subs;
 	size_t cap = l->n;
 	const char *last_owner = NULL;
 	int rc;
@@ -250,6 +253,11 @@ imap_acl_list_shared(struct imap_session *s, struct store_mailbox_list *l)
 	rc = store_acl_rows(s->env->store, s->user, &rows);
 	if (rc != 0)
 		return rc;
+	if ((rc = store_subscription_list(s->env->store, s->account_id,
+					  &subs)) != 0) {
+		store_acl_rows_free(&rows);
+		return rc;
+	}
 	for (size_t i = 0; i < rows.n; i++) {
 		struct store_acl_row *r = &rows.v[i];
 		struct store_mailbox m;
@@ -294,8 +302,12 @@ imap_acl_list_shared(struct imap_session *s, struct store_mailbox_list *l)
 				m.attrs |= STORE_MBX_HASCHILDREN;
 		}
 		m.special_use = 0;
+		for (size_t j = 0; j < subs.n; j++)
+			if (strcmp(subs.v[j], m.name) == 0)
+				m.attrs |= STORE_MBX_SUBSCRIBED;
 		l->v[l->n++] = m;
 	}
 	store_acl_rows_free(&rows);
+	store_strlist_free(&subs);
 	return 0;
 }

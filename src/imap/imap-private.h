@@ -271,6 +271,8 @@ struct imap_mbox {
 	bool shared;
 };
 void imap_mbox_clear(struct imap_mbox *mb);
+/* is name in the shared namespace ("shared" or "shared/...")? */
+bool imap_mailbox_shared(const char *name);
 /* The access check of every command that names a mailbox: resolve name
  * (UTF-8) in the session's namespaces and require every right in need.
  * 0: *out filled (clear it). Else a store error for

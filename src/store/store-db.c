@@ -118,6 +118,10 @@ static const char schema_sql[] =
 	" rights TEXT NOT NULL,"
 	" PRIMARY KEY(mailbox_id, identifier)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS acl_identifier ON acl(identifier);"
+	/* SUBSCRIBE of names in the shared namespace (store-acl.c) */
+	"CREATE TABLE IF NOT EXISTS subscriptions("
+	" account_id INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(account_id, name)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 

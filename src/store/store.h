@@ -689,6 +689,18 @@ struct store_acl_rows {
 };
 void store_acl_rows_free(struct store_acl_rows *l);
 
+/* Subscriptions to names outside the account's own mailboxes (IMAP
+ * SUBSCRIBE of "shared/owner/name"): a list of names per account, kept
+ * whether or not such a mailbox exists or is visible (RFC 9051 6.3.7);
+ * an account's own mailboxes keep theirs as STORE_MBX_SUBSCRIBED.
+ * Unsubscribing a name not in the list is no error. EBADNAME. */
+int store_subscription_set(struct store *store, int64_t account_id,
+			   const char *name, bool subscribed,
+			   store_cb cb, void *arg);
+/* sorted by name */
+int store_subscription_list(struct store *store, int64_t account_id,
+			    struct store_strlist *out);
+
 /* The entries of one mailbox of owner_id (GETACL; the owner's implicit
  * rights are not a row). ENOTFOUND. */
 int store_acl_get(struct store *store, int64_t owner_id, int64_t mailbox_id,

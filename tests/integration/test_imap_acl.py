@@ -156,6 +156,12 @@ def test_no_rights_nothing_leaks(acl):
     assert r.startswith(b"NO [NOPERM]")
     r, _ = b.cmd('CREATE "%sNew"' % SH)
     assert r.startswith(b"NO [NOPERM]")
+    # subscribing says nothing either: any name is taken, none listed
+    b.ok('SUBSCRIBE "%sTeam"' % SH)
+    b.ok('SUBSCRIBE "%sNosuch"' % SH)
+    for q in ('LSUB "" *', 'LIST (SUBSCRIBED) "" *'):
+        u = b.ok(q)
+        assert not any(b"shared" in x for x in u), (q, u)
     deliver(acl, B, "mine")
     b.ok("SELECT INBOX")
     for cmd in ("COPY", "MOVE"):
@@ -329,6 +335,28 @@ def next_untagged(c):
         if not re.match(rb"\* \d+ RECENT$", r):
             return r
     raise AssertionError("only RECENT")
+
+
+def test_subscribe_shared(acl):
+    """bob's subscription to a shared mailbox is bob's: LSUB shows it
+    while bob may see it; alice's own subscriptions do not change"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    b.ok('SUBSCRIBE "%sTeam"' % SH)
+    u = b.ok('LSUB "" "shared/*"')
+    assert u == [b'* LSUB () "/" "%sTeam"' % SH.encode()], u
+    u = b.ok('LIST (SUBSCRIBED) "" "shared/*"')
+    assert u == [b'* LIST (\\HasNoChildren \\Subscribed) "/" "%sTeam"'
+                 % SH.encode()], u
+    u = a.ok('LSUB "" Team')
+    assert u == []
+    a.ok("DELETEACL Team %s" % B)
+    u = b.ok('LSUB "" "shared/*"')
+    assert u == []
+    b.ok('UNSUBSCRIBE "%sTeam"' % SH)
+    a.ok("SETACL Team %s lr" % B)
+    u = b.ok('LSUB "" "shared/*"')
+    assert u == []
 
 
 def test_anyone(acl):
