@@ -57,6 +57,11 @@ acl_begin(struct imap_cmd *cmd, unsigned need, enum imap_cmd_ret *ret_r)
 static enum imap_cmd_ret
 acl_error(struct imap_cmd *cmd, int rc)
 {
+	struct acl_ctx *x = cmd->ctx;
+
+	if (x != NULL && x->identifier != NULL)
+		imap_acl_log(cmd->s, "refused", x->mb.m.name, x->identifier,
+			     0);
 	switch (rc) {
 	case STORE_EINVAL:
 		return imap_cmd_reply(cmd, "NO", "[CANNOT] Invalid identifier "
@@ -76,14 +81,12 @@ static void
 acl_set_done(struct imap_cmd *cmd, int ret)
 {
 	struct acl_ctx *x = cmd->ctx;
-	char r[STORE_ACL_STRMAX];
 
 	if (ret != 0) {
 		acl_error(cmd, ret);
 	} else {
-		log_info(cmd->s->id, "imap acl mailbox=%s identifier=%s "
-			 "rights=%s", x->mb.m.name, x->identifier,
-			 store_acl_format(x->rights, r));
+		imap_acl_log(cmd->s, "set", x->mb.m.name, x->identifier,
+			     x->rights);
 		imap_cmd_reply(cmd, "OK", "%s completed", cmd->name);
 	}
 	imap_cmd_end(cmd);

@@ -61,6 +61,26 @@ shared_split(struct imap_session *s, const char *name, int64_t *owner_r,
 }
 
 void
+imap_acl_log(struct imap_session *s, const char *what, const char *name,
+	     const char *identifier, unsigned rights)
+{
+	struct buf b = BUF_INIT;
+	char r[STORE_ACL_STRMAX];
+
+	buf_append_str(&b, "mailbox=\"");
+	buf_append_escaped(&b, name, strlen(name), 200);
+	buf_append_str(&b, "\"");
+	if (identifier != NULL) {
+		buf_append_str(&b, " identifier=\"");
+		buf_append_escaped(&b, identifier, strlen(identifier), 200);
+		buf_append_str(&b, "\"");
+	}
+	log_info(s->id, "imap acl %s %s rights=%s", what, buf_cstr(&b),
+		 store_acl_format(rights, r));
+	buf_free(&b);
+}
+
+void
 imap_mbox_clear(struct imap_mbox *mb)
 {
 	store_mailbox_clear(&mb->m);
@@ -95,9 +115,11 @@ imap_mailbox_access(struct imap_session *s, const char *name, unsigned need,
 				      out->owner_id, out->m.id, &out->rights);
 	/* without l, a mailbox the user may not use does not exist for
 	 * it: the same answer as for one that does not (RFC 4314 4) */
-	if (rc == 0 && (out->rights & need) != need)
+	if (rc == 0 && (out->rights & need) != need) {
+		imap_acl_log(s, "denied", name, NULL, need);
 		rc = (out->rights & STORE_ACL_L) ? IMAP_ACL_ENOPERM
 						 : STORE_ENOTFOUND;
+	}
 	if (rc == 0) {
 		out->shared = true;
 		out->oname = out->m.name;
@@ -198,6 +220,7 @@ imap_acl_command(struct imap_session *s, const struct imap_command *def)
 		if (acl_selected[i].fn != def->fn ||
 		    (s->view.rights & need) == need)
 			continue;
+		imap_acl_log(s, "denied", s->view.name, NULL, need);
 		tag = imap_parser_tag(s->parser);
 		imap_printf(s, "%s NO [NOPERM] Permission denied\r\n",
 			    tag ? tag : "*");

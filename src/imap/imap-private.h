@@ -271,6 +271,9 @@ struct imap_mbox {
 	bool shared;
 };
 void imap_mbox_clear(struct imap_mbox *mb);
+/* "imap acl WHAT mailbox=... [identifier=...] rights=..." (escaped) */
+void imap_acl_log(struct imap_session *s, const char *what, const char *name,
+		  const char *identifier, unsigned rights);
 /* is name in the shared namespace ("shared" or "shared/...")? */
 bool imap_mailbox_shared(const char *name);
 /* The access check of every command that names a mailbox: resolve name

@@ -175,6 +175,7 @@ def test_no_rights_nothing_leaks(acl):
     assert b"MESSAGES 2" in u[0]
     u = a.ok("GETACL Team")
     assert u == [b'* ACL "Team" %s lrswipkxteacd' % A.encode()]
+    assert ('imap acl denied mailbox="%sTeam" rights=r' % SH) in acl.log()
 
 
 def test_lookup_only_says_noperm(acl):
