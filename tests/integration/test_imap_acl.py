@@ -550,3 +550,23 @@ def test_acl_answers_as_dovecot(acl):
         assert len(got_t[1]) == 3
     finally:
         d.stop()
+
+
+def test_owner_quota_applies(acl):
+    """what bob puts into alice's mailbox counts on alice's quota, and a
+    MOVE out of it frees alice's"""
+    a = team(acl, "lrite")
+    acl.cli("account", "quota", A, "0", "2")
+    deliver(acl, B, "to copy")
+    b = login(acl, B, BPW)
+    b.ok("SELECT INBOX")
+    r, _ = b.cmd('COPY 1 "%sTeam"' % SH)
+    assert r.startswith(b"NO [OVERQUOTA]")
+    r, _ = b.cmd('APPEND "%sTeam" {5+}\r\nhello' % SH)
+    assert r.startswith(b"NO [OVERQUOTA]")
+    b.ok('SELECT "%sTeam"' % SH)
+    b.ok("MOVE 1 INBOX")
+    u = b.ok("STATUS INBOX (MESSAGES)")
+    assert b"MESSAGES 2" in u[0]
+    u = a.ok("GETQUOTAROOT INBOX")
+    assert any(b"MESSAGE 1 2" in x for x in u), u  # alice's: one left
