@@ -334,8 +334,9 @@ list_work(uv_work_t *w)
 			buf_append_str(&x->out, "* STATUS ");
 			imap_append_mailbox(s, &x->out, m->name);
 			buf_append_str(&x->out, " (");
-			(void)list_status_items(s, s->account_id, &x->out, m,
-						 opt->ret_status);
+			(void)list_status_items(s,
+				imap_mailbox_owner(s, m->name), &x->out, m,
+				opt->ret_status);
 			buf_append_str(&x->out, ")\r\n");
 		}
 	}

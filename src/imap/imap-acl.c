@@ -80,6 +80,19 @@ imap_acl_log(struct imap_session *s, const char *what, const char *name,
 	buf_free(&b);
 }
 
+int64_t
+imap_mailbox_owner(struct imap_session *s, const char *name)
+{
+	int64_t owner = 0;
+	char *rest = NULL;
+
+	if (!imap_mailbox_shared(name))
+		return s->account_id;
+	(void)shared_split(s, name, &owner, &rest, NULL);
+	free(rest);
+	return owner;
+}
+
 void
 imap_mbox_clear(struct imap_mbox *mb)
 {
