@@ -316,6 +316,7 @@ list_work(uv_work_t *w)
 		const struct store_mailbox *m = &l.v[i];
 		bool sub = (m->attrs & STORE_MBX_SUBSCRIBED) != 0;
 		bool childinfo = false;
+		int64_t owner;
 
 		if (!list_match_any(x->pat, x->npat, m->name))
 			continue;
@@ -330,13 +331,13 @@ list_work(uv_work_t *w)
 		}
 		list_line(s, &x->out, opt, m, childinfo);
 		if (opt->ret_status != NULL && !childinfo &&
-		    !(m->attrs & STORE_MBX_NOSELECT)) {
+		    !(m->attrs & STORE_MBX_NOSELECT) &&
+		    (owner = imap_mailbox_status_owner(s, m->name)) != 0) {
 			buf_append_str(&x->out, "* STATUS ");
 			imap_append_mailbox(s, &x->out, m->name);
 			buf_append_str(&x->out, " (");
-			(void)list_status_items(s,
-				imap_mailbox_owner(s, m->name), &x->out, m,
-				opt->ret_status);
+			(void)list_status_items(s, owner, &x->out, m,
+						opt->ret_status);
 			buf_append_str(&x->out, ")\r\n");
 		}
 	}

@@ -197,8 +197,8 @@ cmd_subscribe_common(struct imap_cmd *cmd, bool on)
 		rc = store_subscription_set(s->env->store, s->account_id,
 					    name, on, cb, s);
 	else
-		rc = store_mailbox_subscribe(s->env->store, s->account_id, name, on,
-				     cb, s);
+		rc = store_mailbox_subscribe(s->env->store, s->account_id,
+					     name, on, cb, s);
 	free(name);
 	return imap_cmd_write_started(cmd, rc);
 }

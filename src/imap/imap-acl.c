@@ -81,15 +81,16 @@ imap_acl_log(struct imap_session *s, const char *what, const char *name,
 }
 
 int64_t
-imap_mailbox_owner(struct imap_session *s, const char *name)
+imap_mailbox_status_owner(struct imap_session *s, const char *name)
 {
+	struct imap_mbox mb;
 	int64_t owner = 0;
-	char *rest = NULL;
 
 	if (!imap_mailbox_shared(name))
 		return s->account_id;
-	(void)shared_split(s, name, &owner, &rest, NULL);
-	free(rest);
+	if (imap_mailbox_access(s, name, STORE_ACL_R, &mb) == 0)
+		owner = mb.owner_id;
+	imap_mbox_clear(&mb);
 	return owner;
 }
 

@@ -274,8 +274,9 @@ void imap_mbox_clear(struct imap_mbox *mb);
 /* "imap acl WHAT mailbox=... [identifier=...] rights=..." (escaped) */
 void imap_acl_log(struct imap_session *s, const char *what, const char *name,
 		  const char *identifier, unsigned rights);
-/* the account a name's mailbox belongs to (0: none) */
-int64_t imap_mailbox_owner(struct imap_session *s, const char *name);
+/* LIST-STATUS: the account a name's mailbox belongs to, 0 when there
+ * is none or the session may not read it (no r right: no STATUS) */
+int64_t imap_mailbox_status_owner(struct imap_session *s, const char *name);
 /* is name in the shared namespace ("shared" or "shared/...")? */
 bool imap_mailbox_shared(const char *name);
 /* The access check of every command that names a mailbox: resolve name

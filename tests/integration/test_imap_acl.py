@@ -187,6 +187,9 @@ def test_lookup_only_says_noperm(acl):
                  b'* LIST (\\HasNoChildren) "/" "%sTeam"' % SH.encode()]
     u = b.ok('MYRIGHTS "%sTeam"' % SH)
     assert u == [b'* MYRIGHTS "%sTeam" l' % SH.encode()]
+    # LIST-STATUS tells nothing STATUS would not (RFC 5819 2)
+    u = b.ok('LIST "" "%sTeam" RETURN (STATUS (MESSAGES))' % SH)
+    assert u == [b'* LIST (\\HasNoChildren) "/" "%sTeam"' % SH.encode()]
     for q in ('SELECT "%sTeam"', 'EXAMINE "%sTeam"',
               'STATUS "%sTeam" (MESSAGES)', 'GETACL "%sTeam"',
               'DELETE "%sTeam"', 'APPEND "%sTeam" {5+}\r\nhello'):
