@@ -47,6 +47,9 @@
  *   Every mailbox and message call takes the account id of the
  *   authenticated user and fails with STORE_ENOTFOUND if the mailbox is
  *   not that account's: a session can never reach another account's mail.
+ *   A mailbox shared with the user (RFC 4314, "Access control" below) is
+ *   reached with its owner's account id, only after the protocol has
+ *   asked store_acl_rights() what the user may do there.
  *
  * MEMORY
  *   Result structs are filled by the store with malloc'd members; free
