@@ -83,9 +83,13 @@ list_line(struct imap_session *s, struct buf *b, const struct list_opts *o,
 	buf_printf(b, "* %s (", o->lsub ? "LSUB" : "LIST");
 #define ATTR(x) do { if (!first) buf_append_byte(b, ' '); \
 		buf_append_str(b, x); first = false; } while (0)
-	if (m->attrs & STORE_MBX_NOSELECT)
+	if (m->attrs & STORE_MBX_NONEXISTENT) {
+		/* a subscription whose mailbox is gone: LIST-EXTENDED says
+		 * \NonExistent (RFC 5258 3.4), LSUB can only say \Noselect */
+		ATTR(o->lsub ? "\\Noselect" : "\\NonExistent \\Subscribed");
+	} else if (m->attrs & STORE_MBX_NOSELECT)
 		ATTR("\\Noselect");
-	if (!o->lsub) {
+	if (!o->lsub && !(m->attrs & STORE_MBX_NONEXISTENT)) {
 		ATTR(m->attrs & STORE_MBX_HASCHILDREN ? "\\HasChildren" :
 		     "\\HasNoChildren");
 		if ((o->ret_subscribed || o->sel_subscribed) &&
@@ -303,7 +307,11 @@ list_work(uv_work_t *w)
 	struct store_mailbox_list l = { 0 };
 	bool *subchild = NULL;
 
-	x->rc = store_mailbox_list(s->env->store, s->account_id, &l);
+	if (opt->lsub || opt->sel_subscribed)
+		x->rc = store_mailbox_list_subscribed(s->env->store,
+						      s->account_id, &l);
+	else
+		x->rc = store_mailbox_list(s->env->store, s->account_id, &l);
 	if (x->rc != 0)
 		return;
 	if (opt->recursive)
@@ -326,7 +334,8 @@ list_work(uv_work_t *w)
 		}
 		list_line(s, &x->out, opt, m, childinfo);
 		if (opt->ret_status != NULL && !childinfo &&
-		    !(m->attrs & STORE_MBX_NOSELECT)) {
+		    !(m->attrs & (STORE_MBX_NOSELECT |
+				  STORE_MBX_NONEXISTENT))) {
 			buf_append_str(&x->out, "* STATUS ");
 			imap_append_mailbox(s, &x->out, m->name);
 			buf_append_str(&x->out, " (");

@@ -40,7 +40,6 @@ static const char schema_sql[] =
 	" account_id INTEGER NOT NULL,"
 	" name TEXT NOT NULL,"
 	" special_use INTEGER NOT NULL DEFAULT 0,"
-	" subscribed INTEGER NOT NULL DEFAULT 0,"
 	" noselect INTEGER NOT NULL DEFAULT 0,"
 	" uidvalidity INTEGER NOT NULL,"
 	" uidnext INTEGER NOT NULL DEFAULT 1,"
@@ -54,6 +53,11 @@ static const char schema_sql[] =
 	 * them (store-recent.c) */
 	" first_recent_uid INTEGER NOT NULL DEFAULT 1,"
 	" UNIQUE(account_id, name));"
+	/* names, not mailboxes (RFC 9051 6.3.7): a subscription outlives
+	 * DELETE and RENAME of the mailbox of that name */
+	"CREATE TABLE IF NOT EXISTS subscriptions("
+	" account_id INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(account_id, name)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS blobs("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" size INTEGER NOT NULL,"
@@ -339,6 +343,31 @@ db_add_column(struct db *db, const char *table, const char *column,
 	return r;
 }
 
+/* stores made when the subscription was a column of the mailbox row:
+ * copy the subscribed names to their own table and drop the column, in
+ * one transaction */
+static int
+db_move_subscriptions(struct db *db)
+{
+	int r = db_has_column(db, "mailboxes", "subscribed");
+
+	if (r <= 0)
+		return r;
+	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+		return STORE_EIO;
+	if (db_exec(db, "INSERT OR IGNORE INTO subscriptions(account_id, name)"
+		    " SELECT account_id, name FROM mailboxes"
+		    " WHERE subscribed != 0") < 0 ||
+	    db_exec(db, "ALTER TABLE mailboxes DROP COLUMN subscribed") < 0) {
+		db_exec(db, "ROLLBACK");
+		return STORE_EIO;
+	}
+	if (db_exec(db, "COMMIT") < 0)
+		return STORE_EIO;
+	log_info(0, "store: subscriptions moved to their own table");
+	return 0;
+}
+
 int
 db_schema(struct db *db, char **error_r)
 {
@@ -358,7 +387,7 @@ db_schema(struct db *db, char **error_r)
 	    db_add_column(db, "mailboxes", "first_recent_uid",
 			  "INTEGER NOT NULL DEFAULT 1") < 0)
 		return STORE_EIO;
-	return 0;
+	return db_move_subscriptions(db);
 }
 
 struct db *

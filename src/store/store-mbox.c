@@ -258,7 +258,7 @@ store_mbox_create_w(struct store *s, int64_t account_id, const char *name,
 {
 	static const char sql[] =
 		"INSERT INTO mailboxes(account_id, name, special_use,"
-		" subscribed, uidvalidity) VALUES(?,?,?,?,?)";
+		" uidvalidity) VALUES(?,?,?,?)";
 	sqlite3_stmt *st;
 	uint32_t uv = store_new_uidvalidity(s);
 	int ret;
@@ -268,13 +268,31 @@ store_mbox_create_w(struct store *s, int64_t account_id, const char *name,
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, (int)special_use);
-	sqlite3_bind_int(st, 4, subscribed ? 1 : 0);
-	sqlite3_bind_int64(st, 5, uv);
+	sqlite3_bind_int64(st, 4, uv);
 	if ((ret = db_step_done(s->wdb, st, "mailbox create")) < 0)
 		return ret;
 	if (id_r)
 		*id_r = sqlite3_last_insert_rowid(s->wdb->h);
-	return 0;
+	return subscribed ? store_subscribe_w(s, account_id, name, true) : 0;
+}
+
+/* add or remove name in the account's subscription list */
+int
+store_subscribe_w(struct store *s, int64_t account_id, const char *name,
+		  bool on)
+{
+	static const char add[] =
+		"INSERT OR IGNORE INTO subscriptions(account_id, name)"
+		" VALUES(?,?)";
+	static const char del[] =
+		"DELETE FROM subscriptions WHERE account_id = ? AND name = ?";
+	sqlite3_stmt *st = db_prep(s->wdb, on ? add : del);
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return db_step_done(s->wdb, st, "subscribe");
 }
 
 int
@@ -393,7 +411,9 @@ store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
 /* ------------------------------------------------------------------ */
 /* reads                                                              */
 
-#define MBOX_COLS "id, name, special_use, subscribed, noselect, uidvalidity," \
+#define MBOX_COLS "id, name, special_use, EXISTS(SELECT 1 FROM" \
+	" subscriptions WHERE subscriptions.account_id = mailboxes.account_id" \
+	" AND subscriptions.name = mailboxes.name), noselect, uidvalidity," \
 	" uidnext, highestmodseq, messages, unseen, deleted, size"
 
 static void
@@ -507,6 +527,46 @@ store_mailbox_list(struct store *s, int64_t account_id,
 	}
 	free(names);
 	return 0;
+}
+
+int
+store_mailbox_list_subscribed(struct store *s, int64_t account_id,
+			      struct store_mailbox_list *out)
+{
+	static const char sql[] =
+		"SELECT name FROM subscriptions WHERE account_id = ?1"
+		" AND NOT EXISTS(SELECT 1 FROM mailboxes"
+		" WHERE account_id = ?1 AND name = subscriptions.name)"
+		" ORDER BY name";
+	struct db *db;
+	sqlite3_stmt *st;
+	size_t cap;
+	int r;
+
+	if ((r = store_mailbox_list(s, account_id, out)) < 0)
+		return r;
+	cap = out->n;
+	if ((db = db_reader(s)) == NULL || (st = db_prep(db, sql)) == NULL) {
+		store_mailbox_list_free(out);
+		return STORE_EIO;
+	}
+	sqlite3_bind_int64(st, 1, account_id);
+	while ((r = db_step_row(db, st, "subscriptions")) > 0) {
+		struct store_mailbox *m;
+
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->v = xrealloc(out->v, cap * sizeof(*out->v));
+		}
+		m = &out->v[out->n++];
+		memset(m, 0, sizeof(*m));
+		m->name = db_col_str0(st, 0);
+		m->attrs = STORE_MBX_SUBSCRIBED | STORE_MBX_NONEXISTENT;
+	}
+	sqlite3_reset(st);
+	if (r < 0)
+		store_mailbox_list_free(out);
+	return r < 0 ? r : 0;
 }
 
 int
@@ -972,8 +1032,8 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	static const char del_x[] = "DELETE FROM expunged WHERE mailbox_id = ?";
 	static const char del[] = "DELETE FROM mailboxes WHERE id = ?";
 	static const char nosel[] =
-		"UPDATE mailboxes SET noselect = 1, subscribed = 0,"
-		" keywords = '' WHERE id = ?";
+		"UPDATE mailboxes SET noselect = 1, keywords = ''"
+		" WHERE id = ?";
 	struct mbox_op *o = (struct mbox_op *)op;
 	int64_t id;
 	bool noselect, children;
@@ -1119,24 +1179,18 @@ store_mailbox_rename(struct store *s, int64_t account_id, const char *oldname,
 	return store_submit(s, &o->op, cb, arg);
 }
 
+/* RFC 9051 6.3.7 lets the server check that the mailbox exists: as
+ * Dovecot, SUBSCRIBE needs one; UNSUBSCRIBE takes any name */
 static int
 exec_mbox_subscribe(struct store *s, struct store_op *op)
 {
-	static const char sql[] =
-		"UPDATE mailboxes SET subscribed = ?"
-		" WHERE account_id = ? AND name = ?";
 	struct mbox_op *o = (struct mbox_op *)op;
-	sqlite3_stmt *st = db_prep(s->wdb, sql);
 	int ret;
 
-	if (st == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int(st, 1, o->flag ? 1 : 0);
-	sqlite3_bind_int64(st, 2, o->account_id);
-	sqlite3_bind_text(st, 3, o->name, -1, SQLITE_STATIC);
-	if ((ret = db_step_done(s->wdb, st, "subscribe")) < 0)
+	if (o->flag && (ret = store_mbox_by_name(s->wdb, o->account_id,
+						 o->name, NULL, NULL)) < 0)
 		return ret;
-	return sqlite3_changes(s->wdb->h) > 0 ? 0 : STORE_ENOTFOUND;
+	return store_subscribe_w(s, o->account_id, o->name, o->flag);
 }
 
 int

@@ -373,6 +373,8 @@ int store_mbox_by_name(struct db *db, int64_t account_id, const char *name,
 int store_mbox_create_w(struct store *s, int64_t account_id,
 			const char *name, unsigned special_use,
 			bool subscribed, int64_t *id_r);
+int store_subscribe_w(struct store *s, int64_t account_id, const char *name,
+		      bool on);
 uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */

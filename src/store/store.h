@@ -520,6 +520,8 @@ enum {
 	STORE_MBX_NOSELECT = 1 << 0,	/* deleted but has children */
 	STORE_MBX_HASCHILDREN = 1 << 1,	/* else \HasNoChildren */
 	STORE_MBX_SUBSCRIBED = 1 << 2,
+	/* a subscribed name without a mailbox (store_mailbox_list_subscribed) */
+	STORE_MBX_NONEXISTENT = 1 << 3,
 };
 
 struct store_mailbox {
@@ -547,6 +549,11 @@ void store_mailbox_list_free(struct store_mailbox_list *l);
 /* all mailboxes of the account (including \Noselect ones), with status */
 int store_mailbox_list(struct store *store, int64_t account_id,
 		       struct store_mailbox_list *out);
+/* the same, then one entry (attrs STORE_MBX_SUBSCRIBED |
+ * STORE_MBX_NONEXISTENT, id 0, no status) per subscribed name that has no
+ * mailbox (LSUB, LIST (SUBSCRIBED)) */
+int store_mailbox_list_subscribed(struct store *store, int64_t account_id,
+				  struct store_mailbox_list *out);
 /* by name (STATUS, SELECT): ENOTFOUND, EBADNAME */
 int store_mailbox_get(struct store *store, int64_t account_id,
 		      const char *name, struct store_mailbox *out);

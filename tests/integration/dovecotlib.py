@@ -33,7 +33,8 @@ def available():
 
 
 class Dovecot:
-    def __init__(self):
+    def __init__(self, extra=""):
+        """extra: config text appended to ours (a later setting wins)"""
         self.dir = tempfile.mkdtemp(prefix="tern-dovecot-")
         self.port = free_port()
         self.proc = None
@@ -58,6 +59,7 @@ class Dovecot:
             f.write(CONF % dict(dir=self.dir, port=self.port, uid=pw.pw_uid,
                                 gid=pw.pw_gid, internal=internal,
                                 login=login, home=home))
+            f.write(extra)
 
     def start(self, timeout=60):
         self.proc = subprocess.Popen([DOVECOT_BIN, "-F", "-c", self.conf],
@@ -95,6 +97,25 @@ class Dovecot:
             except FileNotFoundError:
                 pass
         return out[-5000:]
+
+
+# extra config: "/" as the hierarchy separator, as tern's (Maildir's
+# default is "."), so that mailbox names compare as they are
+SLASH_SEPARATOR = """
+mail_location = maildir:%h/Maildir:LAYOUT=fs
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+"""
+
+# extra config: METADATA (RFC 5464) with entries in a file dict
+METADATA = """
+mail_attribute_dict = file:%h/dovecot-attributes
+protocol imap {
+  imap_metadata = yes
+}
+"""
 
 
 def _has_user(name):
