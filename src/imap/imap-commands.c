@@ -49,6 +49,7 @@ static const struct imap_command imap_commands[] = {
 	{ "STORE", cmd_store, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SUBSCRIBE", cmd_subscribe, AUTH },
 	{ "THREAD", cmd_thread, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
+	{ "UNAUTHENTICATE", cmd_unauthenticate, AUTH },
 	{ "UNSELECT", cmd_unselect, SEL },
 	{ "UNSUBSCRIBE", cmd_unsubscribe, AUTH },
 };

@@ -172,6 +172,10 @@ bool imap_session_plaintext_ok(const struct imap_session *s);
 /* the session logged in: state AUTH, limits raised */
 void imap_session_login(struct imap_session *s, int64_t account_id,
 			const char *address);
+/* UNAUTHENTICATE: back to state NOTAUTH as after the greeting (the
+ * mailbox already closed): no user, no ENABLEd extension, pre-login
+ * limits; TLS and COMPRESS stay */
+void imap_session_unlogin(struct imap_session *s);
 void imap_session_capability(struct imap_session *s, struct buf *out);
 
 /* --- imap-commands.c --- */
@@ -280,7 +284,8 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe,
 	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
-	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress;
+	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress,
+	cmd_unauthenticate;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);

@@ -130,6 +130,19 @@ imap_session_login(struct imap_session *s, int64_t account_id,
 	log_info(s->id, "imap login user=%s", address);
 }
 
+void
+imap_session_unlogin(struct imap_session *s)
+{
+	log_info(s->id, "imap unauthenticate user=%s", s->user);
+	s->state = IMAP_NOTAUTH;
+	s->account_id = 0;
+	free(s->user);
+	s->user = NULL;
+	s->utf8 = s->condstore = s->qresync = s->rev2 = false;
+	imap_session_set_limits(s);
+	conn_set_timeout(s->conn, s->env->conf->imap.timeout_preauth_ms);
+}
+
 /* The capabilities of the session's state. Only what is complete. */
 void
 imap_session_capability(struct imap_session *s, struct buf *out)
@@ -162,7 +175,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "SEARCHRES CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
 		   "UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
-		   "COMPRESS=DEFLATE "
+		   "COMPRESS=DEFLATE UNAUTHENTICATE "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }
