@@ -97,6 +97,13 @@ cli_open_store(const struct tern_conf *conf)
 		.parse_cache_bytes = conf->store.parse_cache,
 		.max_message_size = conf->smtp.max_message_size,
 		.max_mailboxes = conf->store.max_mailboxes,
+		.meta = {
+			.max_value = conf->store.metadata_max_value,
+			.max_entries_mailbox =
+				conf->store.metadata_max_entries_mailbox,
+			.max_entries = conf->store.metadata_max_entries,
+			.max_bytes = conf->store.metadata_max_bytes,
+		},
 	};
 	struct store *store = NULL;
 	char *err = NULL;

@@ -298,6 +298,10 @@ cmd_serve(struct cli *cli)
 	set.blob_inline_max = (int64_t)conf->store.inline_max;
 	set.parse_cache_bytes = conf->store.parse_cache;
 	set.max_mailboxes = conf->store.max_mailboxes;
+	set.meta.max_value = conf->store.metadata_max_value;
+	set.meta.max_entries_mailbox = conf->store.metadata_max_entries_mailbox;
+	set.meta.max_entries = conf->store.metadata_max_entries;
+	set.meta.max_bytes = conf->store.metadata_max_bytes;
 	/* the SMTP limit counts the client's bytes; the blob also holds
 	 * our Received: (and submission's added fields): leave room */
 	set.max_message_size = conf->smtp.max_message_size ?

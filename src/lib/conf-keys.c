@@ -55,6 +55,7 @@ const struct conf_key conf_keys[] = {
 	K("imap.timeout_preauth", CONF_DURATION, imap.timeout_preauth_ms, "1m", "before login"),
 	K("imap.timeout", CONF_DURATION, imap.timeout_ms, "30m", "authenticated (RFC 9051: at least 30 min)"),
 	K("imap.timeout_idle", CONF_DURATION, imap.timeout_idle_ms, "30m", "in IDLE"),
+	K("imap.metadata_admin", CONF_STRING, imap.metadata_admin, "", "METADATA server entry /shared/admin, read-only (RFC 5464 3.2.1.1: a URI to reach the administrator, e.g. mailto:postmaster@example.org; empty: none)"),
 
 	K("pop3.max_line", CONF_SIZE, pop3.max_line, "512", "command line (RFC 2449: 255 octets of arguments)"),
 	K("pop3.timeout", CONF_DURATION, pop3.timeout_ms, "10m", "idle (RFC 1939: at least 10 min)"),
@@ -67,6 +68,10 @@ const struct conf_key conf_keys[] = {
 	K("store.parse_cache", CONF_SIZE, store.parse_cache, "64M", "memory for the messages' parsed structure and decoded header fields, which FETCH and SEARCH read (0: none)"),
 	K("store.inline_max", CONF_SIZE, store.inline_max, "64K", "bodies up to this size are kept in the database (one fsync per commit); larger ones in files"),
 	K("store.max_mailboxes", CONF_NUMBER, store.max_mailboxes, "10000", "mailboxes per account (0: unlimited); CREATE beyond it gets NO [LIMIT]"),
+	K("store.metadata_max_value", CONF_SIZE, store.metadata_max_value, "16K", "METADATA: bytes of one entry's value; SETMETADATA beyond it gets NO [METADATA MAXSIZE n] (at most imap.max_line, the longest literal)"),
+	K("store.metadata_max_entries_mailbox", CONF_NUMBER, store.metadata_max_entries_mailbox, "100", "METADATA entries of one mailbox (the server entries count as one mailbox) (0: unlimited); beyond it NO [METADATA TOOMANY]"),
+	K("store.metadata_max_entries", CONF_NUMBER, store.metadata_max_entries, "1000", "METADATA entries of one account, all mailboxes (0: unlimited); beyond it NO [METADATA TOOMANY]"),
+	K("store.metadata_max_bytes", CONF_SIZE, store.metadata_max_bytes, "1M", "METADATA names and values of one account, in bytes (0: unlimited); beyond it NO [OVERQUOTA]"),
 	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
 
 	K("auth.min_password_length", CONF_NUMBER, auth.min_password_length, "8", "tern account add/passwd: shortest password, in characters"),

@@ -94,6 +94,7 @@ struct tern_conf {
 		uint64_t timeout_preauth_ms;
 		uint64_t timeout_ms;		/* authenticated, RFC 9051: >= 30 min */
 		uint64_t timeout_idle_ms;	/* IDLE */
+		char *metadata_admin;		/* METADATA /shared/admin */
 	} imap;
 
 	struct {
@@ -111,6 +112,10 @@ struct tern_conf {
 		uint64_t inline_max;		/* bodies up to this live in the db */
 		uint64_t parse_cache;		/* bytes of parse rows in memory */
 		uint64_t max_mailboxes;		/* per account; 0: unlimited */
+		uint64_t metadata_max_value;	/* METADATA limits; 0: none */
+		uint64_t metadata_max_entries_mailbox;
+		uint64_t metadata_max_entries;
+		uint64_t metadata_max_bytes;
 	} store;
 
 	struct {

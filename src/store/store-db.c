@@ -58,6 +58,11 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS subscriptions("
 	" account_id INTEGER NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY(account_id, name)) WITHOUT ROWID;"
+	/* METADATA (RFC 5464, store-meta.c); mailbox_id 0: server entries */
+	"CREATE TABLE IF NOT EXISTS metadata("
+	" account_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
+	" name TEXT NOT NULL, value BLOB NOT NULL,"
+	" PRIMARY KEY(account_id, mailbox_id, name)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS blobs("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" size INTEGER NOT NULL,"

@@ -200,6 +200,7 @@ struct store {
 	bool use_syncfs;
 	uint64_t inline_max;	/* bodies up to this size live in the db */
 	uint64_t max_mailboxes;	/* per account; 0: no limit */
+	struct store_meta_limits meta;
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	/* blobs/xx known to be durable in blobs/ (atomic): a folder that
@@ -375,6 +376,8 @@ int store_mbox_create_w(struct store *s, int64_t account_id,
 			bool subscribed, int64_t *id_r);
 int store_subscribe_w(struct store *s, int64_t account_id, const char *name,
 		      bool on);
+/* store-meta.c: drop a mailbox's METADATA (mailbox_id < 0: the account's) */
+int store_meta_drop_w(struct store *s, int64_t account_id, int64_t mailbox_id);
 uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */

@@ -131,6 +131,14 @@ struct store_settings {
 	/* mailboxes one account may have (parents made by a CREATE count
 	 * too); 0: no limit. tern.conf's store.max_mailboxes sets it. */
 	uint64_t max_mailboxes;
+	/* METADATA (RFC 5464) limits; 0: none. tern.conf's store.metadata_*
+	 * set them. */
+	struct store_meta_limits {
+		uint64_t max_value;		/* bytes of one value */
+		uint64_t max_entries_mailbox;	/* per mailbox (or server) */
+		uint64_t max_entries;		/* per account */
+		uint64_t max_bytes;	/* names + values, per account */
+	} meta;
 };
 
 #define STORE_INLINE_DEFAULT (64 * 1024)
@@ -589,6 +597,35 @@ int store_mailbox_rename(struct store *store, int64_t account_id,
 int store_mailbox_subscribe(struct store *store, int64_t account_id,
 			    const char *name, bool subscribed,
 			    store_cb cb, void *arg);
+
+/* --- METADATA (RFC 5464) --- */
+/* Entries of a mailbox, or of the server (mailbox "" or NULL: per
+ * account here). Names are checked by the caller (lowercase,
+ * "/private/..." or "/shared/..."); values are bytes (NUL allowed;
+ * a NUL follows the value in memory). */
+struct store_meta_entry {
+	char *name;
+	unsigned char *value;	/* in store_meta_set: NULL deletes */
+	size_t len;
+};
+struct store_meta_list {
+	size_t n;
+	struct store_meta_entry *v;
+};
+void store_meta_list_free(struct store_meta_list *l);
+/* names[i] if set and, depth 1: its children, depth -1: all its
+ * descendants (name order after it); ENOTFOUND: no such mailbox (or
+ * \Noselect) */
+int store_meta_get(struct store *store, int64_t account_id,
+		   const char *mailbox, const char *const *names, size_t n,
+		   int depth, struct store_meta_list *out);
+/* set or delete every entry in one commit, all or none. ENOTFOUND,
+ * ETOOBIG (a value over meta.max_value), ELIMIT (more entries than
+ * meta.max_entries_mailbox / meta.max_entries), EQUOTA (over
+ * meta.max_bytes) */
+int store_meta_set(struct store *store, int64_t account_id,
+		   const char *mailbox, const struct store_meta_entry *e,
+		   size_t n, store_cb cb, void *arg);
 
 /* \Recent (IMAP4rev1, RFC 3501 2.3.2): a message is recent in exactly
  * one session, the first to claim it. Each mailbox keeps the uid from
