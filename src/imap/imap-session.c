@@ -220,6 +220,29 @@ imap_session_literal(struct imap_session *s)
 			return;
 		}
 	}
+	if (name != NULL && strcasecmp(name, "SETMETADATA") == 0 &&
+	    s->state != IMAP_NOTAUTH && imap_parser_literal_depth(p) == 1 &&
+	    imap_parser_arg_count(p) == 2) {
+		const struct imap_arg *a = imap_parser_partial_args(p);
+		uint64_t max = s->env->conf->store.metadata_max_value;
+
+		/* RFC 5464 4.3: a value (odd place in the list) over the
+		 * limit gets NO [METADATA MAXSIZE n], before it is read */
+		if (a[1].type == IMAP_ARG_LIST && a[1].len % 2 == 1 &&
+		    max != 0 && size > max) {
+			const char *tag = imap_parser_tag(p);
+
+			imap_parser_fail(p, NULL, "Value too big");
+			imap_printf(s, "%s NO [METADATA MAXSIZE %llu] Value too "
+				    "big\r\n", tag ? tag : "*",
+				    (unsigned long long)max);
+			s->replied = true;
+			log_info(s->id, "imap setmetadata refused "
+				 "reason=maxsize size=%llu",
+				 (unsigned long long)size);
+			return;
+		}
+	}
 	if (size > limit) {
 		imap_parser_fail(p, "TOOBIG", "Literal too big");
 		imap_session_bad(s, "TOOBIG", "Literal too big");
