@@ -76,20 +76,156 @@ meta_value(struct buf *b, const unsigned char *v, size_t len)
 	buf_append(b, v, len);
 }
 
+/* GETMETADATA on the thread pool, as LIST: an account's entries may
+ * be up to store.metadata_max_bytes */
+struct getmeta_ctx {
+	struct work_gate_job job;
+	char *mbox;
+	char **names;
+	size_t n;
+	int depth;
+	uint64_t maxsize;
+	uint64_t longest;	/* largest value left out by MAXSIZE */
+	struct buf out;		/* the METADATA response, if any */
+	int rc;
+};
+
+static void
+getmeta_ctx_free(void *p)
+{
+	struct getmeta_ctx *x = p;
+
+	for (size_t i = 0; i < x->n; i++)
+		free(x->names[i]);
+	free(x->names);
+	free(x->mbox);
+	buf_free(&x->out);
+	free(x);
+}
+
+/* one requested name's entries into b (*out: entries so far) */
+static int
+getmeta_one(struct imap_session *s, struct getmeta_ctx *x, const char *name,
+	    struct buf *b, size_t *out)
+{
+	const char *admin = s->env->conf->imap.metadata_admin;
+	struct store_meta_list l = { 0 };
+	size_t k = strlen(name);
+	bool found = false;
+	int rc;
+
+	rc = store_meta_get(s->env->store, s->account_id, x->mbox, &name, 1,
+			    x->depth, &l);
+	for (size_t j = 0; j < l.n && rc == 0; j++) {
+		struct store_meta_entry *e = &l.v[j];
+
+		if (e->name[k] == '\0')
+			found = true;
+		if (e->len > x->maxsize) {
+			if (e->len > x->longest)
+				x->longest = e->len;
+			continue;
+		}
+		buf_printf(b, "%s%s ", (*out)++ ? " " : "", e->name);
+		meta_value(b, e->value, e->len);
+	}
+	store_meta_list_free(&l);
+	/* the read-only server entry from the config */
+	if (rc == 0 && x->mbox[0] == '\0' && admin[0] != '\0' &&
+	    (strcmp(name, META_ADMIN) == 0 ||
+	     (x->depth != 0 && strcmp(name, "/shared") == 0))) {
+		size_t len = strlen(admin);
+
+		if (strcmp(name, META_ADMIN) == 0)
+			found = true;
+		if (len > x->maxsize) {
+			if (len > x->longest)
+				x->longest = len;
+		} else {
+			buf_printf(b, "%s" META_ADMIN " ", (*out)++ ? " " : "");
+			meta_value(b, (const unsigned char *)admin, len);
+		}
+	}
+	/* RFC 5464 4.2: an entry that does not exist is NIL (as Dovecot:
+	 * not where DEPTH asked for what is below it) */
+	if (rc == 0 && !found && x->depth == 0)
+		buf_printf(b, "%s%s NIL", (*out)++ ? " " : "", name);
+	return rc;
+}
+
+/* on a worker: only the store (its per-thread reader) is used */
+static void
+getmeta_work(uv_work_t *w)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct getmeta_ctx *x = cmd->ctx;
+	struct store_meta_list l = { 0 };
+	struct buf b = BUF_INIT;
+	size_t out = 0;
+
+	/* the mailbox must exist even when no entry is asked for */
+	x->rc = store_meta_get(s->env->store, s->account_id, x->mbox, NULL, 0,
+			       0, &l);
+	store_meta_list_free(&l);
+	buf_append_str(&b, "* METADATA ");
+	imap_append_mailbox(s, &b, x->mbox);
+	buf_append_str(&b, " (");
+	for (size_t i = 0; i < x->n && x->rc == 0; i++)
+		x->rc = getmeta_one(s, x, x->names[i], &b, &out);
+	buf_append_str(&b, ")\r\n");
+	if (x->rc == 0 && out > 0) {
+		buf_free(&x->out);
+		x->out = b;
+	} else {
+		buf_free(&b);
+	}
+}
+
+static enum imap_cmd_ret
+getmeta_finish(struct imap_cmd *cmd)
+{
+	struct getmeta_ctx *x = cmd->ctx;
+
+	if (x->rc < 0)
+		return imap_cmd_store_error(cmd, x->rc);
+	if (x->out.len)
+		imap_write(cmd->s, x->out.data, x->out.len);
+	if (x->longest > 0)
+		return imap_cmd_reply(cmd, "OK", "[METADATA LONGENTRIES %llu] "
+				      "Getmetadata completed",
+				      (unsigned long long)x->longest);
+	return imap_cmd_reply(cmd, "OK", "Getmetadata completed");
+}
+
+static void
+getmeta_after_work(uv_work_t *w, int status)
+{
+	struct imap_cmd *cmd = w->data;
+	struct imap_session *s = cmd->s;
+	struct getmeta_ctx *x = cmd->ctx;
+
+	if (!s->conn_gone && s->cmd == cmd) {
+		if (status != 0)
+			x->rc = STORE_EIO;
+		if (getmeta_finish(cmd) == IMAP_CMD_DONE)
+			imap_cmd_end(cmd);
+	}
+	imap_session_unref(s);
+}
+
 /* GETMETADATA [(MAXSIZE n DEPTH 0|1|infinity)] mailbox entry|(entries) */
 enum imap_cmd_ret
 cmd_getmetadata(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	const struct imap_arg *a = cmd->args, *ents;
-	const char *admin = s->env->conf->imap.metadata_admin;
-	struct store_meta_list l = { 0 };
-	uint64_t maxsize = UINT64_MAX, longest = 0;
-	int depth = 0, rc;
-	size_t n, i, out = 0;
+	uint64_t maxsize = UINT64_MAX;
+	int depth = 0;
+	size_t n, i;
 	char **names, *mbox, *end;
 	const char *why = NULL;
-	struct buf b = BUF_INIT;
+	struct getmeta_ctx *x;
 
 	if (a[0].type == IMAP_ARG_LIST) {
 		const struct imap_arg *o = a[0].u.list;
@@ -140,83 +276,22 @@ cmd_getmetadata(struct imap_cmd *cmd)
 		free(names);
 		return meta_bad(cmd, why);
 	}
-	/* the mailbox must exist even when no entry is asked for */
-	rc = store_meta_get(s->env->store, s->account_id, mbox, NULL, 0, 0,
-			    &l);
-	if (rc < 0)
-		goto done;
-	buf_append_str(&b, "* METADATA ");
-	imap_append_mailbox(s, &b, mbox);
-	buf_append_str(&b, " (");
-	for (i = 0; i < n && rc == 0; i++) {
-		bool found = false;
-
-		store_meta_list_free(&l);
-		rc = store_meta_get(s->env->store, s->account_id, mbox,
-				    (const char *const *)&names[i], 1, depth,
-				    &l);
-		for (size_t j = 0; j < l.n; j++) {
-			struct store_meta_entry *e = &l.v[j];
-			size_t k = strlen(names[i]);
-
-			if (strncmp(e->name, names[i], k) != 0 ||
-			    (e->name[k] != '\0' && e->name[k] != '/'))
-				continue;
-			if (e->name[k] == '\0')
-				found = true;
-			if (e->len > maxsize) {
-				if (e->len > longest)
-					longest = e->len;
-				continue;
-			}
-			buf_append_str(&b, out++ ? " " : "");
-			buf_append_str(&b, e->name);
-			buf_append_byte(&b, ' ');
-			meta_value(&b, e->value, e->len);
-		}
-		/* the read-only server entry from the config */
-		if (mbox[0] == '\0' && admin[0] != '\0' &&
-		    (strcmp(names[i], META_ADMIN) == 0 ||
-		     (depth != 0 && strcmp(names[i], "/shared") == 0))) {
-			size_t len = strlen(admin);
-
-			if (strcmp(names[i], META_ADMIN) == 0)
-				found = true;
-			if (len > maxsize) {
-				if (len > longest)
-					longest = len;
-			} else {
-				buf_printf(&b, "%s" META_ADMIN " ",
-					   out++ ? " " : "");
-				meta_value(&b, (const unsigned char *)admin,
-					   len);
-			}
-		}
-		/* RFC 5464 4.2: an entry that does not exist is NIL (as
-		 * Dovecot: not where DEPTH asked for what is below it) */
-		if (!found && depth == 0) {
-			buf_printf(&b, "%s%s NIL", out++ ? " " : "", names[i]);
-		}
-	}
-	buf_append_str(&b, ")\r\n");
-	if (out > 0 && rc == 0)
-		imap_write(s, b.data, b.len);
-done:
-	buf_free(&b);
-	store_meta_list_free(&l);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(mbox);
-	if (rc < 0) {
-		longest = 0;
-		return imap_cmd_store_error(cmd, rc);
-	}
-	if (longest > 0)
-		return imap_cmd_reply(cmd, "OK", "[METADATA LONGENTRIES %llu] "
-				      "Getmetadata completed",
-				      (unsigned long long)longest);
-	return imap_cmd_reply(cmd, "OK", "Getmetadata completed");
+	x = xcalloc(1, sizeof(*x));
+	x->mbox = mbox;
+	x->names = names;
+	x->n = n;
+	x->depth = depth;
+	x->maxsize = maxsize;
+	cmd->ctx = x;
+	cmd->ctx_free = getmeta_ctx_free;
+	x->job.work.data = cmd;
+	imap_session_ref(s);
+	if (imap_session_queue_work(s, &x->job, getmeta_work,
+				    getmeta_after_work) == 0)
+		return IMAP_CMD_WAIT;
+	imap_session_unref(s);
+	getmeta_work(&x->job.work);	/* no thread pool: here */
+	return getmeta_finish(cmd);
 }
 
 static void
