@@ -933,6 +933,7 @@ exec_mbox_create(struct store *s, struct store_op *op)
 	} else {
 		return ret;
 	}
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	if (o->id_r)
 		*o->id_r = id;
 	return 0;
@@ -1002,6 +1003,7 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	if ((ret = db_step_done(s->wdb, st, "mailbox delete")) < 0)
 		return ret;
 	store_op_changed(op, id);
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	return 0;
 }
 
@@ -1053,6 +1055,7 @@ exec_mbox_rename(struct store *s, struct store_op *op)
 	if ((ret = create_parents(s, o->account_id, o->name2)) < 0)
 		return ret;
 
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	if (strcmp(o->name, "INBOX") == 0) {
 		int64_t dst;
 		if ((ret = store_mbox_create_w(s, o->account_id, o->name2, 0,
@@ -1136,7 +1139,10 @@ exec_mbox_subscribe(struct store *s, struct store_op *op)
 	sqlite3_bind_text(st, 3, o->name, -1, SQLITE_STATIC);
 	if ((ret = db_step_done(s->wdb, st, "subscribe")) < 0)
 		return ret;
-	return sqlite3_changes(s->wdb->h) > 0 ? 0 : STORE_ENOTFOUND;
+	if (sqlite3_changes(s->wdb->h) == 0)
+		return STORE_ENOTFOUND;
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
+	return 0;
 }
 
 int
