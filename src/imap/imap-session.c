@@ -29,6 +29,7 @@ imap_session_free(struct imap_session *s)
 	imap_auth_cleanup(s);
 	imap_append_cleanup(s);
 	imap_view_close(s);
+	imap_notify_free(s);
 	imap_parser_destroy(&s->parser);
 	free(s->user);
 	free(s->saved);
@@ -162,7 +163,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "SEARCHRES CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
 		   "UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
-		   "COMPRESS=DEFLATE "
+		   "COMPRESS=DEFLATE NOTIFY "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }
@@ -307,6 +308,7 @@ imap_session_on_close(struct conn *c, void *ctx, const char *reason)
 	/* no watcher call may reach a closed session */
 	if (s->view.watch != NULL)
 		store_unwatch(&s->view.watch);
+	imap_notify_free(s);
 	imap_auth_cleanup(s);
 	imap_session_unref(s);
 }

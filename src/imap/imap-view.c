@@ -21,6 +21,8 @@ imap_view_on_watch(void *arg, int64_t mailbox_id)
 	s->view.changed = true;
 	if (s->selected && s->wait == IMAP_WAIT_IDLE)
 		imap_idle_changed(s);
+	else if (s->selected && imap_notify_selected(s))
+		imap_notify_kick(s);	/* RFC 5465: also between commands */
 }
 
 static void
@@ -351,6 +353,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		buf_printf(&b, "* %zu EXISTS\r\n", v->n);
 	if (recent > 0)
 		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
+	if (v->n > old_n)
+		imap_notify_new_fetch(s, &b, old_n);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	if (allow_expunge && v->n_pend > 0) {
