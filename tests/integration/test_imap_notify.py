@@ -194,6 +194,39 @@ def test_selected_mailbox_new_flags_expunge_between_commands(srv):
     a.wait_for(lambda l: l == "* 1 EXPUNGE", "EXPUNGE")
 
 
+def test_selected_delayed_holds_expunge_until_a_command(srv):
+    a, b = pair(srv)
+    b.ok("CREATE Other")
+    b.append("INBOX")
+    a.ok("SELECT INBOX")
+    a.ok("NOTIFY SET (SELECTED-DELAYED (MessageNew MessageExpunge)) "
+         "(MAILBOXES Other (MessageNew MessageExpunge))")
+    b.ok("SELECT INBOX")
+    b.ok("STORE 1 +FLAGS (\\Deleted)")
+    b.ok("EXPUNGE")
+    # Other's STATUS comes after the expunge was committed: by then an
+    # EXPUNGE would have been sent, had it not been held
+    b.append("Other")
+    seen = a.wait_for(lambda l: l.startswith("* STATUS"), "STATUS")
+    assert "* 1 EXPUNGE" not in seen, seen
+    assert "* 1 EXPUNGE" in untagged_before_ok(a)
+
+
+def test_notify_during_idle(srv):
+    a, b = pair(srv)
+    b.ok("CREATE Other")
+    a.ok("NOTIFY SET (PERSONAL (MessageNew MessageExpunge MailboxName))")
+    a.send("i1 IDLE")
+    assert a.line().startswith("+ ")
+    b.append("Other")
+    a.wait_for(lambda l: l.startswith('* STATUS "Other" (MESSAGES 1'),
+               "STATUS in IDLE")
+    b.ok("CREATE Third")
+    a.wait_for(lambda l: l == '* LIST () "/" "Third"', "LIST in IDLE")
+    a.send("DONE")
+    assert a.line().startswith("i1 OK")
+
+
 def test_mailbox_name_and_subscription_change(srv):
     a, b = pair(srv)
     a.ok("NOTIFY SET (PERSONAL (MailboxName SubscriptionChange))")
