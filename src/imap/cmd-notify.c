@@ -48,11 +48,11 @@ struct notify_group {
 /* a watched mailbox other than the selected one: its last STATUS */
 struct notify_mbox {
 	int64_t id;
-	unsigned events;
-	bool pending;
-	uint32_t messages, uidnext, unseen;
 	uint64_t modseq;
 	struct store_watch *watch;
+	uint32_t messages, uidnext, unseen;
+	uint8_t events;		/* EV_* (40 bytes in all) */
+	bool pending;
 };
 
 /* the account's mailboxes as last seen, for MailboxName and
@@ -241,7 +241,7 @@ notify_rebuild(struct imap_session *s, const struct store_mailbox_list *l)
 	for (i = 0; i < n->nmb; i++)
 		store_unwatch(&n->mb[i].watch);
 	free(n->mb);
-	n->mb = mb;
+	n->mb = xrealloc(mb, (k ? k : 1) * sizeof(*mb));
 	n->nmb = k;
 	qsort(n->mb, n->nmb, sizeof(*n->mb), notify_mb_cmp);
 }
