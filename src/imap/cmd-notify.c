@@ -516,33 +516,37 @@ imap_notify_selected(const struct imap_session *s)
 
 /* ---- FETCH of new messages in the selected mailbox ---- */
 
-void
-imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t from)
+bool
+imap_notify_new_fetch_wanted(const struct imap_session *s)
 {
-	struct imap_notify *n = s->notify;
-	struct imap_view *v = &s->view;
-	const char *sep;
+	const struct imap_notify *n = s->notify;
 
-	if (n == NULL || !n->selected || !(n->sel_events & EV_NEW) ||
-	    n->fetch == 0)
-		return;
-	for (size_t i = from; i < v->n; i++) {
-		buf_printf(b, "* %zu FETCH (", i + 1);
-		sep = "";
-		if (n->fetch & IMAP_NOTIFY_FETCH_UID) {
-			buf_printf(b, "UID %u", v->msgs[i].uid);
-			sep = " ";
-		}
-		if (n->fetch & IMAP_NOTIFY_FETCH_FLAGS) {
-			buf_printf(b, "%sFLAGS ", sep);
-			imap_append_flags(b, v->msgs[i].flags, NULL);
-			sep = " ";
-		}
-		if (n->fetch & IMAP_NOTIFY_FETCH_MODSEQ)
-			buf_printf(b, "%sMODSEQ (%llu)", sep,
-				   (unsigned long long)v->msgs[i].modseq);
-		buf_append_str(b, ")\r\n");
+	return n != NULL && n->selected && (n->sel_events & EV_NEW) &&
+	       n->fetch != 0;
+}
+
+void
+imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
+		      const char *keywords)
+{
+	const struct imap_msg *m = &s->view.msgs[i];
+	unsigned fetch = s->notify->fetch;
+	const char *sep = "";
+
+	buf_printf(b, "* %zu FETCH (", i + 1);
+	if (fetch & IMAP_NOTIFY_FETCH_UID) {
+		buf_printf(b, "UID %u", m->uid);
+		sep = " ";
 	}
+	if (fetch & IMAP_NOTIFY_FETCH_FLAGS) {
+		buf_printf(b, "%sFLAGS ", sep);
+		imap_append_flags(b, m->flags, keywords);
+		sep = " ";
+	}
+	if (fetch & IMAP_NOTIFY_FETCH_MODSEQ)
+		buf_printf(b, "%sMODSEQ (%llu)", sep,
+			   (unsigned long long)m->modseq);
+	buf_append_str(b, ")\r\n");
 }
 
 /* ---- the command ---- */

@@ -303,9 +303,11 @@ void imap_notify_free(struct imap_session *s);
 void imap_notify_kick(struct imap_session *s);
 /* NOTIFY asked for the selected mailbox's events between commands */
 bool imap_notify_selected(const struct imap_session *s);
-/* the FETCH responses MessageNew asked for, of view messages [from..] */
-void imap_notify_new_fetch(struct imap_session *s, struct buf *b,
-			   size_t from);
+/* MessageNew asked for FETCH items of the selected mailbox's new
+ * messages: imap_notify_new_fetch(s, b, index in the view, keywords) */
+bool imap_notify_new_fetch_wanted(const struct imap_session *s);
+void imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
+			   const char *keywords);
 /* cmd-append.c: the message literal's header was read; decide */
 void imap_append_literal(struct imap_session *s);
 void imap_append_input(struct imap_session *s);

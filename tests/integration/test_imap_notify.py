@@ -83,10 +83,11 @@ class Client:
         assert tagged.split(" ")[1] == "OK", (text, tagged)
         return out
 
-    def append(self, mailbox, body=b"Subject: hi\r\n\r\nhello\r\n"):
+    def append(self, mailbox, body=b"Subject: hi\r\n\r\nhello\r\n", flags=""):
         self.n += 1
         tag = "n%d" % self.n
-        self.s.sendall(("%s APPEND %s {%d+}\r\n" % (tag, mailbox, len(body)))
+        self.s.sendall(("%s APPEND %s %s{%d+}\r\n"
+                        % (tag, mailbox, flags and flags + " ", len(body)))
                        .encode() + body + b"\r\n")
         out = []
         while True:
@@ -192,6 +193,12 @@ def test_selected_mailbox_new_flags_expunge_between_commands(srv):
     b.ok("STORE 1 +FLAGS (\\Deleted)")
     b.ok("EXPUNGE")
     a.wait_for(lambda l: l == "* 1 EXPUNGE", "EXPUNGE")
+    # a new message's keywords: FLAGS first, then its FETCH shows them
+    b.append("INBOX", flags="(\\Seen $Work)")
+    seen = a.wait_for(lambda l: "FETCH" in l, "FETCH of the new message")
+    # (not \\Recent: b, with INBOX selected, was told of it first)
+    assert seen[-1] == "* 1 FETCH (UID 2 FLAGS (\\Seen $Work))", seen
+    assert [l for l in seen if l.startswith("* FLAGS") and "$Work" in l]
 
 
 def test_selected_delayed_holds_expunge_until_a_command(srv):
