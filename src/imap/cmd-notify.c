@@ -76,7 +76,22 @@ struct imap_notify {
 	size_t nnames;
 	struct notify_name *names;	/* ascending id */
 	struct store_watch *acct;
-	bool acct_pending;
+	bool acct_pending;	/* the list changed: read it again */
+	bool reading;		/* a read of it is on the thread pool */
+	struct store_mailbox_list *ready;	/* read, not yet applied */
+};
+
+/* one read of the account's mailbox list on the thread pool: it grows
+ * with the mailboxes, as LIST's does (every session that watches the
+ * list reads it after a create, rename, delete or (un)subscribe) */
+struct notify_read {
+	struct work_gate_job job;	/* first */
+	struct imap_session *s;
+	struct imap_cmd *cmd;	/* the NOTIFY SET waiting for it, or NULL */
+	uint64_t gen;		/* s->notify_gen when queued */
+	bool status;		/* NOTIFY SET STATUS */
+	int rc;
+	struct store_mailbox_list l;
 };
 
 /* ---- matching ---- */
@@ -164,6 +179,10 @@ notify_free(struct imap_notify *n)
 	}
 	free(n->groups);
 	notify_names_free(n);
+	if (n->ready != NULL) {
+		store_mailbox_list_free(n->ready);
+		free(n->ready);
+	}
 	free(n);
 }
 
@@ -172,8 +191,10 @@ imap_notify_free(struct imap_session *s)
 {
 	struct imap_notify *n = s->notify;
 
-	/* a queued flush finds no notify and does nothing */
+	/* a queued flush finds no notify and does nothing; a read in
+	 * flight finds another generation */
 	s->notify = NULL;
+	s->notify_gen++;
 	notify_free(n);
 }
 
@@ -234,6 +255,9 @@ notify_rebuild(struct imap_session *s, const struct store_mailbox_list *l)
 			mb[k].modseq = m->highestmodseq;
 			mb[k].watch = store_watch(s->env->store, m->id,
 						  notify_on_watch, s);
+			/* the list was read off the loop, before this
+			 * watcher: look once more at the next flush */
+			mb[k].pending = true;
 		}
 		mb[k].events = ev;
 		k++;
@@ -421,6 +445,8 @@ notify_overflow(struct imap_session *s)
 {
 	uint64_t high = s->env->conf->server.output_high_water;
 
+	if (high < conn_low_water)	/* as conn.c's input hold */
+		high = conn_low_water;
 	if (conn_output_pending(s->conn) <= high)
 		return false;
 	log_info(s->id, "imap notify overflow pending_output=%zu",
@@ -429,6 +455,84 @@ notify_overflow(struct imap_session *s)
 		    "NOTIFY is off\r\n");
 	imap_notify_free(s);
 	return true;
+}
+
+static enum imap_cmd_ret notify_set_finish(struct notify_read *r);
+
+static void
+notify_read_work(uv_work_t *w)
+{
+	struct notify_read *r = w->data;
+
+	r->rc = store_mailbox_list(r->s->env->store, r->s->account_id, &r->l);
+}
+
+static void
+notify_read_free(struct notify_read *r)
+{
+	store_mailbox_list_free(&r->l);
+	free(r);
+}
+
+static void
+notify_read_after(uv_work_t *w, int status)
+{
+	struct notify_read *r = w->data;
+	struct imap_session *s = r->s;
+	struct imap_notify *n = s->notify;
+
+	if (status != 0 && r->rc == 0)
+		r->rc = STORE_EIO;
+	if (r->cmd != NULL) {
+		struct imap_cmd *cmd = r->cmd;
+
+		if (!s->conn_gone && s->cmd == cmd) {
+			if (notify_set_finish(r) == IMAP_CMD_DONE)
+				imap_cmd_end(cmd);
+		} else {
+			notify_read_free(r);
+		}
+	} else {
+		if (!s->conn_gone && n != NULL && s->notify_gen == r->gen) {
+			n->reading = false;
+			if (r->rc == 0) {
+				n->ready = xmalloc(sizeof(*n->ready));
+				*n->ready = r->l;
+				memset(&r->l, 0, sizeof(r->l));
+			}
+			imap_notify_kick(s);
+		}
+		notify_read_free(r);
+	}
+	imap_session_unref(s);
+}
+
+static struct notify_read *
+notify_read_new(struct imap_session *s, struct imap_cmd *cmd, bool status)
+{
+	struct notify_read *r = xcalloc(1, sizeof(*r));
+
+	r->s = s;
+	r->cmd = cmd;
+	r->gen = s->notify_gen;
+	r->status = status;
+	r->job.work.data = r;
+	return r;
+}
+
+/* a read for the flush (cmd NULL): its result waits in n->ready */
+static void
+notify_read_start(struct imap_session *s, struct imap_cmd *cmd, bool status)
+{
+	struct notify_read *r = notify_read_new(s, cmd, status);
+
+	imap_session_ref(s);
+	if (imap_session_queue_work(s, &r->job, notify_read_work,
+				    notify_read_after) == 0)
+		return;
+	/* no thread pool: here */
+	notify_read_work(&r->job.work);
+	notify_read_after(&r->job.work, 0);
 }
 
 /* send what is pending, if the session may be told now: between
@@ -445,17 +549,18 @@ notify_flush(struct imap_session *s)
 		return;
 	if (notify_overflow(s))
 		return;
-	if (n->acct_pending) {
-		struct store_mailbox_list l = { 0 };
-
+	if (n->ready != NULL) {
+		notify_list_diff(s, &b, n->ready);
+		notify_names_take(n, n->ready);
+		notify_rebuild(s, n->ready);
+		store_mailbox_list_free(n->ready);
+		free(n->ready);
+		n->ready = NULL;
+	}
+	if (n->acct_pending && !n->reading) {
 		n->acct_pending = false;
-		if (store_mailbox_list(s->env->store, s->account_id,
-				       &l) == 0) {
-			notify_list_diff(s, &b, &l);
-			notify_names_take(n, &l);
-			notify_rebuild(s, &l);
-		}
-		store_mailbox_list_free(&l);
+		n->reading = true;
+		notify_read_start(s, NULL, false);
 	}
 	for (size_t i = 0; i < n->nmb; i++)
 		if (n->mb[i].pending)
@@ -751,8 +856,7 @@ cmd_notify(struct imap_cmd *cmd)
 	struct imap_session *s = cmd->s;
 	const struct imap_arg *a = cmd->args;
 	struct notify_parse p = { 0 };
-	struct store_mailbox_list l = { 0 };
-	struct buf b = BUF_INIT;
+	struct notify_read *r;
 	bool status = false;
 	struct imap_notify *n;
 
@@ -784,6 +888,8 @@ cmd_notify(struct imap_cmd *cmd)
 					      s->env->conf->imap.
 					      max_notify_mailboxes);
 		}
+		log_info(s->id, "imap notify refused: %s",
+			 p.badevent ? "unsupported event" : p.bad);
 		if (p.badevent)
 			return imap_cmd_reply(cmd, "NO", "[BADEVENT ("
 					      NOTIFY_EVENTS ")] Unsupported "
@@ -795,34 +901,59 @@ cmd_notify(struct imap_cmd *cmd)
 	s->notify = n;
 	if (n->fetch & IMAP_NOTIFY_FETCH_MODSEQ)
 		imap_condstore_enable(s);
-	if (n->ngroups > 0) {
-		int rc = store_mailbox_list(s->env->store, s->account_id, &l);
-
-		if (rc != 0) {
-			store_mailbox_list_free(&l);
-			imap_notify_free(s);
-			return imap_cmd_store_error(cmd, rc);
-		}
-		n->acct = store_watch(s->env->store,
-				      STORE_WATCH_ACCOUNT(s->account_id),
-				      notify_on_watch, s);
-		notify_names_take(n, &l);
-		notify_rebuild(s, &l);
-		/* RFC 5465 3: STATUS of every mailbox it names but the
-		 * selected one, before the OK */
-		for (size_t i = 0; status && i < l.n; i++) {
-			const struct store_mailbox *m = &l.v[i];
-
-			if (!(m->attrs & STORE_MBX_NOSELECT) &&
-			    !notify_is_selected(s, m->id) &&
-			    notify_events_of(n, m->name, m->attrs) != 0)
-				notify_status_line(s, &b, m, true, true);
-		}
-		store_mailbox_list_free(&l);
-		imap_write(s, b.data, b.len);
-		buf_free(&b);
+	if (n->ngroups == 0) {
+		log_debug(s->id, "imap notify groups=0 selected=%d",
+			  n->selected);
+		return imap_cmd_reply(cmd, "OK", "NOTIFY completed");
 	}
+	/* watch the list first: a change while it is read is read again */
+	n->acct = store_watch(s->env->store, STORE_WATCH_ACCOUNT(s->account_id),
+			      notify_on_watch, s);
+	r = notify_read_new(s, cmd, status);
+	imap_session_ref(s);
+	if (imap_session_queue_work(s, &r->job, notify_read_work,
+				    notify_read_after) == 0)
+		return IMAP_CMD_WAIT;
+	imap_session_unref(s);
+	notify_read_work(&r->job.work);	/* no thread pool: here */
+	return notify_set_finish(r);
+}
+
+/* NOTIFY SET's list was read: watch, STATUS, OK (frees r) */
+static enum imap_cmd_ret
+notify_set_finish(struct notify_read *r)
+{
+	struct imap_session *s = r->s;
+	struct imap_cmd *cmd = r->cmd;
+	struct imap_notify *n = s->notify;
+	struct buf b = BUF_INIT;
+	enum imap_cmd_ret ret;
+	int rc = r->rc;
+
+	if (rc != 0 || n == NULL || s->notify_gen != r->gen) {
+		notify_read_free(r);
+		imap_notify_free(s);
+		return imap_cmd_store_error(cmd, rc ? rc : STORE_EIO);
+	}
+	notify_names_take(n, &r->l);
+	notify_rebuild(s, &r->l);
+	/* RFC 5465 3: STATUS of every mailbox it names but the selected
+	 * one, before the OK */
+	for (size_t i = 0; r->status && i < r->l.n; i++) {
+		const struct store_mailbox *m = &r->l.v[i];
+
+		if (!(m->attrs & STORE_MBX_NOSELECT) &&
+		    !notify_is_selected(s, m->id) &&
+		    notify_events_of(n, m->name, m->attrs) != 0)
+			notify_status_line(s, &b, m, true, true);
+	}
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
 	log_debug(s->id, "imap notify groups=%zu watched=%zu selected=%d",
 		  n->ngroups, n->nmb, n->selected);
-	return imap_cmd_reply(cmd, "OK", "NOTIFY completed");
+	notify_read_free(r);
+	ret = imap_cmd_reply(cmd, "OK", "NOTIFY completed");
+	/* what changed while the list was read */
+	imap_notify_kick(s);
+	return ret;
 }

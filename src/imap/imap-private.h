@@ -137,6 +137,7 @@ struct imap_session {
 	 * queued (it holds a session reference) */
 	struct imap_notify *notify;
 	struct turn_entry notify_turn;
+	uint64_t notify_gen;	/* bumped when notify is replaced or freed */
 
 	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
 	size_t n_saved;

@@ -319,16 +319,17 @@ def test_notify_none_stops_notifications(srv):
     "NOTIFY SET (SELECTED (MessageNew (ENVELOPE) MessageExpunge))",
     "NOTIFY SET (MAILBOXES () (MessageNew MessageExpunge))",
 ])
-def test_bad_syntax_is_bad(srv, cmd):
+def test_bad_syntax_is_bad(tern, srv, cmd):
     a = Client(srv)
     a.login(*ALICE)
     _, tagged = a.cmd(cmd)
     assert tagged.split(" ")[1] == "BAD", tagged
+    a.ok("NOOP")
 
 
 @pytest.mark.parametrize("event", ["AnnotationChange", "MailboxMetadataChange",
                                    "ServerMetadataChange", "SomethingNew"])
-def test_unsupported_event_is_no_badevent(srv, event):
+def test_unsupported_event_is_no_badevent(tern, srv, event):
     a, b = pair(srv)
     b.ok("CREATE Other")
     a.ok("NOTIFY SET (PERSONAL (MessageNew MessageExpunge))")
@@ -338,6 +339,7 @@ def test_unsupported_event_is_no_badevent(srv, event):
     assert tagged.split(" ", 2)[1:] == [
         "NO", "[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName "
         "SubscriptionChange)] Unsupported NOTIFY event"], tagged
+    assert "imap notify refused: unsupported event" in tern.log()
     # the set in effect stays
     b.append("Other")
     a.wait_for(lambda l: l.startswith('* STATUS "Other"'), "STATUS")
