@@ -345,6 +345,34 @@ def test_unsupported_event_is_no_badevent(tern, srv, event):
     a.wait_for(lambda l: l.startswith('* STATUS "Other"'), "STATUS")
 
 
+def test_sets_replaced_and_sessions_gone_while_lists_are_read(srv):
+    """NOTIFY SET, NONE and SET again pipelined, sessions that leave
+    with a list read in flight, while another renames mailboxes: every
+    read finds its set gone or replaced (the sanitizer build checks)"""
+    b = Client(srv)
+    b.login(*ALICE)
+    for i in range(20):
+        b.ok("CREATE M%d" % i)
+    clients = []
+    for i in range(20):
+        c = Client(srv)
+        c.login(*ALICE)
+        c.s.sendall(b"x1 NOTIFY SET (PERSONAL (MailboxName MessageNew "
+                    b"MessageExpunge))\r\nx2 NOTIFY NONE\r\n"
+                    b"x3 NOTIFY SET STATUS (PERSONAL (MailboxName))\r\n")
+        b.ok("RENAME M%d N%d" % (i, i))
+        clients.append(c)
+    for i, c in enumerate(clients):
+        if i % 2:
+            c.close()           # gone, maybe with a read in flight
+        else:
+            c.wait_for(lambda l: l.startswith("x3 "), "the last SET")
+    b.ok("CREATE Last")
+    for c in clients[::2]:
+        c.wait_for(lambda l: l == '* LIST () "/" "Last"', "LIST")
+        c.ok("NOOP")
+
+
 def test_too_many_mailboxes(tern_factory):
     t = tern_factory(extra="[imap]\nmax_notify_mailboxes = 3\n")
     t.add_account(*ALICE)
