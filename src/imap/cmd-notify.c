@@ -5,9 +5,10 @@
  * its sync run between commands and adds the FETCH of new messages.
  * Other mailboxes each get a store watcher and the four numbers a
  * STATUS compares against; one account watcher (create, delete, rename,
- * (un)subscribe) re-reads the mailbox list for LIST responses and for
- * the set of mailboxes watched. Nothing is polled: a mailbox no session
- * watches costs a commit one failed hash lookup (store.c). */
+ * (un)subscribe) re-reads the mailbox list, on the thread pool as LIST
+ * does, for LIST responses and for the set of mailboxes watched.
+ * Nothing is polled: a mailbox no session watches costs a commit one
+ * failed hash lookup (store.c). */
 #include "imap/imap-private.h"
 
 #include <stdlib.h>
