@@ -41,6 +41,7 @@ static const struct imap_command imap_commands[] = {
 	{ "MOVE", cmd_move, SEL | IMAP_CMD_F_UID },
 	{ "NAMESPACE", cmd_namespace, AUTH },
 	{ "NOOP", cmd_noop, ANY },
+	{ "NOTIFY", cmd_notify, AUTH },
 	{ "RENAME", cmd_rename, AUTH },
 	{ "SEARCH", cmd_search, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SELECT", cmd_select, AUTH },
@@ -202,6 +203,7 @@ imap_cmd_end(struct imap_cmd *cmd)
 		return;
 	}
 	conn_resume(s->conn);
+	imap_notify_kick(s);	/* what came while the command ran */
 }
 
 static void

@@ -133,6 +133,12 @@ struct imap_session {
 	/* the store write in flight */
 	imap_write_done *wr_done;
 
+	/* NOTIFY (cmd-notify.c); NULL: none. notify_turn: a flush is
+	 * queued (it holds a session reference) */
+	struct imap_notify *notify;
+	struct turn_entry notify_turn;
+	uint64_t notify_gen;	/* bumped when notify is replaced or freed */
+
 	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
 	size_t n_saved;
 	uint32_t *saved;
@@ -285,7 +291,7 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
 	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress,
-	cmd_unauthenticate, cmd_getmetadata, cmd_setmetadata;
+	cmd_unauthenticate, cmd_getmetadata, cmd_setmetadata, cmd_notify;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);
@@ -293,6 +299,21 @@ void imap_auth_cleanup(struct imap_session *s);
 /* cmd-idle.c */
 void imap_idle_line(struct imap_session *s, struct slice line);
 void imap_idle_changed(struct imap_session *s);
+/* cmd-notify.c: NOTIFY (RFC 5465) */
+#define IMAP_NOTIFY_FETCH_UID (1u << 0)
+#define IMAP_NOTIFY_FETCH_FLAGS (1u << 1)
+#define IMAP_NOTIFY_FETCH_MODSEQ (1u << 2)
+void imap_notify_free(struct imap_session *s);
+/* something may be waiting to be told: flush on the next loop turn (it
+ * waits for the running command to end: imap_cmd_end kicks again) */
+void imap_notify_kick(struct imap_session *s);
+/* NOTIFY asked for the selected mailbox's events between commands */
+bool imap_notify_selected(const struct imap_session *s);
+/* MessageNew asked for FETCH items of the selected mailbox's new
+ * messages: imap_notify_new_fetch(s, b, index in the view, keywords) */
+bool imap_notify_new_fetch_wanted(const struct imap_session *s);
+void imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
+			   const char *keywords);
 /* cmd-append.c: the message literal's header was read; decide */
 void imap_append_literal(struct imap_session *s);
 void imap_append_input(struct imap_session *s);

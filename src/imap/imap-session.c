@@ -29,6 +29,7 @@ imap_session_free(struct imap_session *s)
 	imap_auth_cleanup(s);
 	imap_append_cleanup(s);
 	imap_view_close(s);
+	imap_notify_free(s);
 	imap_parser_destroy(&s->parser);
 	free(s->user);
 	free(s->saved);
@@ -135,6 +136,7 @@ imap_session_unlogin(struct imap_session *s)
 {
 	log_info(s->id, "imap unauthenticate user=%s", s->user);
 	s->state = IMAP_NOTAUTH;
+	imap_notify_free(s);	/* the old account's events stop here */
 	s->account_id = 0;
 	free(s->user);
 	s->user = NULL;
@@ -175,7 +177,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "SEARCHRES CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
 		   "UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
-		   "COMPRESS=DEFLATE UNAUTHENTICATE METADATA METADATA-SERVER "
+		   "COMPRESS=DEFLATE UNAUTHENTICATE METADATA METADATA-SERVER NOTIFY "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }
@@ -343,6 +345,7 @@ imap_session_on_close(struct conn *c, void *ctx, const char *reason)
 	/* no watcher call may reach a closed session */
 	if (s->view.watch != NULL)
 		store_unwatch(&s->view.watch);
+	imap_notify_free(s);
 	imap_auth_cleanup(s);
 	imap_session_unref(s);
 }

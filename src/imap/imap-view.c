@@ -21,6 +21,8 @@ imap_view_on_watch(void *arg, int64_t mailbox_id)
 	s->view.changed = true;
 	if (s->selected && s->wait == IMAP_WAIT_IDLE)
 		imap_idle_changed(s);
+	else if (s->selected && imap_notify_selected(s))
+		imap_notify_kick(s);	/* RFC 5465: also between commands */
 }
 
 static void
@@ -285,8 +287,10 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 	struct store_changes ch = { 0 };
 	struct buf b = BUF_INIT;
 	size_t i, old_n = v->n;
-	bool new_kw = false;
+	bool new_kw = false, fetch = imap_notify_new_fetch_wanted(s);
 	uint32_t recent = 0;
+	char **nkw = NULL;
+	size_t nnew = 0;
 
 	if (!s->selected || s->conn_gone)
 		return;
@@ -317,6 +321,12 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 				new_kw = true;
 			if (v->n == 0 || c->uid > v->msgs[v->n - 1].uid) {
 				imap_view_push(v, c->uid, c->flags, c->modseq);
+				if (fetch) {
+					/* keywords for NOTIFY's FETCH */
+					nkw = xrealloc(nkw, (nnew + 1) *
+						       sizeof(*nkw));
+					nkw[nnew++] = xstrdup(c->keywords);
+				}
 				continue;
 			}
 			m = imap_view_find(v, c->uid);
@@ -351,6 +361,12 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		buf_printf(&b, "* %zu EXISTS\r\n", v->n);
 	if (recent > 0)
 		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
+	/* NOTIFY's FETCH of the new messages, after their \\Recent claim */
+	for (i = 0; i < nnew; i++) {
+		imap_notify_new_fetch(s, &b, old_n + i, nkw[i]);
+		free(nkw[i]);
+	}
+	free(nkw);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	if (allow_expunge && v->n_pend > 0) {

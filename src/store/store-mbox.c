@@ -993,6 +993,7 @@ exec_mbox_create(struct store *s, struct store_op *op)
 	} else {
 		return ret;
 	}
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	if (o->id_r)
 		*o->id_r = id;
 	return 0;
@@ -1064,6 +1065,7 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	if ((ret = db_step_done(s->wdb, st, "mailbox delete")) < 0)
 		return ret;
 	store_op_changed(op, id);
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	return 0;
 }
 
@@ -1115,6 +1117,7 @@ exec_mbox_rename(struct store *s, struct store_op *op)
 	if ((ret = create_parents(s, o->account_id, o->name2)) < 0)
 		return ret;
 
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	if (strcmp(o->name, "INBOX") == 0) {
 		int64_t dst;
 		if ((ret = store_mbox_create_w(s, o->account_id, o->name2, 0,
@@ -1192,7 +1195,10 @@ exec_mbox_subscribe(struct store *s, struct store_op *op)
 	if (o->flag && (ret = store_mbox_by_name(s->wdb, o->account_id,
 						 o->name, NULL, NULL)) < 0)
 		return ret;
-	return store_subscribe_w(s, o->account_id, o->name, o->flag);
+	if ((ret = store_subscribe_w(s, o->account_id, o->name, o->flag)) < 0)
+		return ret;
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
+	return 0;
 }
 
 int

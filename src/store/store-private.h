@@ -265,9 +265,12 @@ struct store {
 	int64_t ext_version;
 	double ext_next;	/* mono() of the next poll */
 
-	/* watchers (loop thread; recursive lock for writer-thread mode) */
+	/* watchers by id in a hash table of nbuckets (a power of two)
+	 * chains (loop thread; recursive lock for writer-thread mode);
+	 * ndead: unwatched during a dispatch, unlinked after it */
 	pthread_mutex_t wlock;
-	struct store_watch *watchers;
+	struct store_watch **wbuckets;
+	size_t nbuckets, nwatch, ndead;
 	int dispatching;
 
 	/* \Recent claims (store-recent.c): mailboxes claimed since open,

@@ -938,7 +938,12 @@ int store_expunge(struct store *store, int64_t account_id,
 typedef void store_watch_fn(void *arg, int64_t mailbox_id);
 
 /* Register on the loop thread. mailbox_id 0 watches the outbound queue
- * (called after a commit that added queue recipients). */
+ * (called after a commit that added queue recipients);
+ * STORE_WATCH_ACCOUNT(account_id) the account's mailbox list (called
+ * after a create, delete, rename or (un)subscribe; list to see which).
+ * Watchers are kept by id: a commit costs one lookup per id it changed,
+ * however many watchers other mailboxes have. */
+#define STORE_WATCH_ACCOUNT(account_id) (-(int64_t)(account_id))
 struct store_watch *store_watch(struct store *store, int64_t mailbox_id,
 				store_watch_fn *fn, void *arg);
 /* NULL-safe; *w = NULL; no call happens after it returns */
