@@ -18,6 +18,7 @@
 static const struct imap_command imap_commands[] = {
 	{ "APPEND", cmd_append, AUTH },
 	{ "AUTHENTICATE", cmd_authenticate, IMAP_CMD_F_NOTAUTH },
+	{ "CANCELUPDATE", cmd_cancelupdate, SEL },
 	{ "CAPABILITY", cmd_capability, ANY },
 	{ "CHECK", cmd_noop, SEL },
 	{ "CLOSE", cmd_close, SEL },

@@ -136,6 +136,10 @@ struct imap_session {
 	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
 	size_t n_saved;
 	uint32_t *saved;
+
+	/* CONTEXT=SEARCH/SORT: results kept live (search-update.c) */
+	struct imap_update **updates;
+	size_t n_updates;
 };
 
 struct imap_cmd {
@@ -280,7 +284,8 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe,
 	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
-	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress;
+	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress,
+	cmd_cancelupdate;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);
