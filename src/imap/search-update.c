@@ -307,7 +307,7 @@ update_eval(struct imap_session *s, struct imap_update *u,
 		else
 			added[i] = update_id(s, u, added[i]);
 	}
-	if (n_gone + n_added > 0) {
+	if (n_gone + n_added > 0 || rm.len > 0) {
 		update_head(out, u);
 		if (u->n_crit > 0) {
 			if (rm.len > 0)
