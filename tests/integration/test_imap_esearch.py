@@ -241,6 +241,25 @@ def test_context_search_updates(tern):
     assert not any(x.startswith(b"* ESEARCH") for x in seen)
 
 
+def test_context_update_during_idle(tern):
+    """updates are timely: one arrives in IDLE, no command needed"""
+    port = tern.port("imap")
+    a = load(port, *ALICE)
+    b = connect(port, *ALICE)
+    a.good("U1", "UID SEARCH RETURN (UPDATE) UNSEEN")
+    a.s.sendall(b"I1 IDLE\r\n")
+    assert a._response().startswith(b"+")
+    b.good("b1", "STORE 6 +FLAGS (\\Seen)")
+    lines = []
+    for i in range(50):     # bounded; each read has the socket's timeout
+        lines.append(a._response().rstrip(b"\r\n"))
+        if lines[-1].startswith(b"* ESEARCH"):
+            break
+    assert lines[-1] == b'* ESEARCH (TAG "U1") UID REMOVEFROM (0 6)', lines
+    a.s.sendall(b"DONE\r\n")
+    assert a._until(b"I1")[1].startswith(b"I1 OK")
+
+
 def test_context_sort_updates_positions(tern):
     port = tern.port("imap")
     a = load(port, *ALICE)
