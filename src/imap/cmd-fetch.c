@@ -33,6 +33,7 @@ struct fetch_ctx {
 	struct buf wbuf;
 	int w_rc;
 	bool loop_msg;		/* x->uids[x->next] needs the loop */
+	uint64_t progress_ms;	/* INPROGRESS: the last report */
 };
 
 static void
@@ -311,6 +312,8 @@ fetch_run(struct imap_cmd *cmd)
 
 	if (!fetch_flush(cmd))
 		return IMAP_CMD_WAIT;
+	/* between two whole FETCH responses */
+	imap_cmd_progress(cmd, &x->progress_ms, x->next, x->n, "Fetched");
 	if (x->next < x->n && !x->loop_msg) {
 		if (conn_output_pending(s->conn) > 4 * conn_low_water) {
 			s->drain_wait = true;
@@ -482,6 +485,7 @@ cmd_fetch(struct imap_cmd *cmd)
 	free(ranges);
 	if (partial)
 		fetch_partial(s, x, &pr);
+	x->progress_ms = imap_now_ms();
 	cmd->resume = fetch_run;
 	return fetch_run(cmd);
 }

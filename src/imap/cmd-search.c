@@ -435,39 +435,6 @@ search_after_work(uv_work_t *w, int status)
 	imap_session_unref(s);
 }
 
-static uint64_t
-search_now_ms(void)
-{
-	return uv_hrtime() / 1000000;
-}
-
-/* INPROGRESS (RFC 9585): a command running longer than
- * imap.progress_interval says how far it got, then again each interval;
- * the count stays below the goal */
-static void
-search_progress(struct imap_cmd *cmd)
-{
-	struct imap_session *s = cmd->s;
-	struct search_ctx *x = cmd->ctx;
-	uint64_t now = search_now_ms();
-	struct buf b = BUF_INIT;
-
-	if (x->next == 0 || x->next >= x->n ||
-	    now - x->progress_ms < s->env->conf->imap.progress_ms)
-		return;
-	x->progress_ms = now;
-	buf_append_str(&b, "* OK [INPROGRESS (");
-	/* "]" would end the response code early for a naive client */
-	if (strchr(cmd->tag, ']') != NULL)
-		buf_append_str(&b, "NIL");
-	else
-		buf_printf(&b, "\"%s\"", cmd->tag);
-	buf_printf(&b, " %zu %zu)] Searched %zu of %zu messages\r\n",
-		   x->next, x->n, x->next, x->n);
-	imap_write(s, b.data, b.len);
-	buf_free(&b);
-}
-
 /* batches on the thread pool: a long search never holds the loop */
 static enum imap_cmd_ret
 search_run(struct imap_cmd *cmd)
@@ -477,7 +444,7 @@ search_run(struct imap_cmd *cmd)
 
 	if (x->next >= x->n)
 		return search_finish(cmd);
-	search_progress(cmd);
+	imap_cmd_progress(cmd, &x->progress_ms, x->next, x->n, "Searched");
 	x->job.work.data = cmd;
 	imap_session_ref(s);
 	if (imap_session_queue_work(s, &x->job, search_work,
@@ -515,7 +482,7 @@ cmd_search(struct imap_cmd *cmd)
 		return imap_cmd_bad(cmd, "Tag reuse");	/* RFC 5267 4.3 */
 	if (x->q.modseq)
 		imap_condstore_enable(s);
-	x->progress_ms = search_now_ms();
+	x->progress_ms = imap_now_ms();
 	if (s->rev2 && !x->q.esearch) {
 		/* RFC 9051 6.4.4: IMAP4rev2 answers with ESEARCH */
 		x->q.esearch = true;
@@ -573,7 +540,7 @@ sort_thread_run(struct imap_cmd *cmd, const struct imap_arg *a)
 		return imap_cmd_bad(cmd, "Tag reuse");	/* RFC 5267 4.3 */
 	if (x->q.modseq)
 		imap_condstore_enable(s);
-	x->progress_ms = search_now_ms();
+	x->progress_ms = imap_now_ms();
 	/* the sort keys and ids are with the decoded fields */
 	if (!(x->q.fields & STORE_MSG_PARSE))
 		x->q.fields |= STORE_MSG_SEARCH;

@@ -192,6 +192,12 @@ void imap_cmd_end(struct imap_cmd *cmd);
  * queued); the handler returns IMAP_CMD_WAIT after this */
 void imap_cmd_yield(struct imap_cmd *cmd);
 void imap_cmd_free(struct imap_cmd **cmd);
+uint64_t imap_now_ms(void);
+/* INPROGRESS (RFC 9585): between two batches of a long command, once
+ * imap.progress_interval passed since *last_ms (its start, or the last
+ * report): "* OK [INPROGRESS ("tag" done goal)] verb done of goal" */
+void imap_cmd_progress(struct imap_cmd *cmd, uint64_t *last_ms, size_t done,
+		       size_t goal, const char *verb);
 /* A store write: cb = imap_cmd_write_prepare(cmd, done) (holds a session
  * reference), rc = store_x(..., cb, cmd->s), then return
  * imap_cmd_write_started(cmd, rc). done(cmd, ret) runs when it commits

@@ -303,9 +303,9 @@ def test_noupdate_beyond_the_limit(tern):
     assert tern.log().count("imap search update refused") == 1
 
 
-def test_inprogress_during_a_long_search(tern):
+def test_inprogress_during_long_commands(tern):
     """imap.progress_interval = 0: a report between every two batches
-    (of 500) of a search that reads the store"""
+    (of 500) of a search that reads the store, and of a FETCH"""
     c = Client("127.0.0.1", tern.port("imap"))
     c.login(*ALICE)
     c.ok(b"CREATE big")
@@ -328,6 +328,15 @@ def test_inprogress_during_a_long_search(tern):
     # SORT too
     u = c.good("P2", "SORT (SUBJECT) UTF-8 SUBJECT m10")
     assert sum(x.startswith(b'* OK [INPROGRESS ("P2" ') for x in u) == 2
+    # and FETCH (batches of 200), between whole FETCH responses; a tag
+    # holding "]" is NIL (RFC 9585 4)
+    u = c.good("P]3", "FETCH 1:* (UID)")
+    counts = [int(m.group(1)) for m in
+              (re.match(rb"\* OK \[INPROGRESS \(NIL (\d+) 1100\)\]", x)
+               for x in u) if m]
+    assert sorted(set(counts)) == [200, 400, 600, 800, 1000]
+    assert counts == sorted(counts)
+    assert sum(x.startswith(b"* ") and b" FETCH (UID " in x for x in u) == n
 
 
 # --- side by side with Dovecot ---
