@@ -456,9 +456,8 @@ cmd_fetch(struct imap_cmd *cmd)
 				/* RFC 9394 3.3: UID FETCH only, once */
 				if (m[1].type != IMAP_ARG_ATOM ||
 				    !search_partial_parse(m[1].u.str, &pr))
-					return imap_cmd_bad(cmd, "PARTIAL needs "
-							    "a range like "
-							    "1:100 or -1:-100");
+					return imap_cmd_bad(cmd, "Invalid "
+							    "PARTIAL range");
 				partial = true;
 				m++;
 			} else {

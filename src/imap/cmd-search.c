@@ -123,7 +123,8 @@ struct search_result {
 static bool
 search_returns_all(const struct search_query *q)
 {
-	return q->r_all || q->r_count || !(q->r_min || q->r_max || q->r_partial);
+	return q->r_all || q->r_count ||
+		!(q->r_min || q->r_max || q->r_partial);
 }
 
 static bool

@@ -238,7 +238,8 @@ update_eval(struct imap_session *s, struct imap_update *u,
 	struct store_uid_range *r;
 	struct store_msg_iter *it = NULL;
 	const struct store_msg *m;
-	struct buf text = BUF_INIT, hdr = BUF_INIT, rm = BUF_INIT, ad = BUF_INIT;
+	struct buf text = BUF_INIT, hdr = BUF_INIT;
+	struct buf rm = BUF_INIT, ad = BUF_INIT;	/* SORT: pos id pairs */
 	uint32_t *gone = xmalloc(n * sizeof(*gone));
 	uint32_t *added = xmalloc(n * sizeof(*added));
 	struct sort_item *add_items = u->n_crit > 0 ?
