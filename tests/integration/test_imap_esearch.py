@@ -241,6 +241,30 @@ def test_context_search_updates(tern):
     assert not any(x.startswith(b"* ESEARCH") for x in seen)
 
 
+def test_context_expunge_waits_like_expunge(tern):
+    """a REMOVEFROM for an expunge goes with the EXPUNGE: not during a
+    FETCH (sequence numbers would shift under the client), but at the
+    next command that may announce it"""
+    port = tern.port("imap")
+    a = load(port, *ALICE)
+    b = connect(port, *ALICE)
+    a.good("U1", "SEARCH RETURN (UPDATE) ALL")
+    b.good("b1", "STORE 2 +FLAGS (\\Deleted)")
+    b.good("b2", "EXPUNGE")
+    b.good("b3", "STORE 1 +FLAGS (\\Flagged)")     # after the expunge
+    seen = []
+    for i in range(300):
+        seen += a.good("f%d" % i, "FETCH 1 (UID)")
+        if any(b"\\Flagged" in x for x in seen):
+            break
+        time.sleep(0.1)
+    assert any(b"\\Flagged" in x for x in seen), seen
+    assert not any(b"EXPUNGE" in x or b"ESEARCH" in x for x in seen), seen
+    u = a.good("n1", "NOOP")
+    assert u.index(b'* ESEARCH (TAG "U1") REMOVEFROM (0 2)') < \
+        u.index(b"* 2 EXPUNGE")
+
+
 def test_context_update_during_idle(tern):
     """updates are timely: one arrives in IDLE, no command needed"""
     port = tern.port("imap")
