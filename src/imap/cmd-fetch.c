@@ -3,6 +3,7 @@
  * from the message blob as the connection drains, and the loop gets
  * control back between batches */
 #include "imap/imap-fetch.h"
+#include "imap/imap-search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct fetch_ctx {
 	struct buf wbuf;
 	int w_rc;
 	bool loop_msg;		/* x->uids[x->next] needs the loop */
+	uint64_t progress_ms;	/* INPROGRESS: the last report */
 };
 
 static void
@@ -310,6 +312,8 @@ fetch_run(struct imap_cmd *cmd)
 
 	if (!fetch_flush(cmd))
 		return IMAP_CMD_WAIT;
+	/* between two whole FETCH responses */
+	imap_cmd_progress(cmd, &x->progress_ms, x->next, x->n, "Fetched");
 	if (x->next < x->n && !x->loop_msg) {
 		if (conn_output_pending(s->conn) > 4 * conn_low_water) {
 			s->drain_wait = true;
@@ -388,6 +392,31 @@ fetch_run(struct imap_cmd *cmd)
 	return imap_cmd_reply(cmd, "OK", "Fetch completed");
 }
 
+/* the PARTIAL FETCH modifier (RFC 9394 3.3): only the messages of the
+ * set in the range (1 the lowest uid, -1 the highest); with
+ * CHANGEDSINCE, counted among the changed ones the client knows of */
+static void
+fetch_partial(struct imap_session *s, struct fetch_ctx *x,
+	      const struct search_partial *pr)
+{
+	size_t i, o = 0, from, count;
+
+	if (x->changedsince_set) {
+		for (i = 0; i < x->n; i++) {
+			const struct imap_msg *m = imap_view_find(&s->view,
+								  x->uids[i]);
+
+			if (m != NULL && m->modseq > x->changedsince)
+				x->uids[o++] = x->uids[i];
+		}
+		x->n = o;
+	}
+	search_partial_window(pr, x->n, &from, &count);
+	if (count > 0)
+		memmove(x->uids, x->uids + from, count * sizeof(*x->uids));
+	x->n = count;
+}
+
 enum imap_cmd_ret
 cmd_fetch(struct imap_cmd *cmd)
 {
@@ -398,7 +427,9 @@ cmd_fetch(struct imap_cmd *cmd)
 	const char *err;
 	size_t n;
 
-	bool vanished = false;
+	bool vanished = false, condstore = false;
+	bool partial = false;
+	struct search_partial pr;
 
 	if (a[0].type != IMAP_ARG_ATOM || a[1].type == IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "FETCH needs a set and items");
@@ -415,10 +446,20 @@ cmd_fetch(struct imap_cmd *cmd)
 			    slice_to_u64(slice_from_cstr(m[1].u.str),
 					 &x->changedsince)) {
 				x->changedsince_set = true;
+				condstore = true;
 				m++;
 			} else if (imap_arg_atom_eq(m, "VANISHED") &&
 				   cmd->uid && s->qresync) {
 				vanished = true;
+			} else if (imap_arg_atom_eq(m, "PARTIAL") &&
+				   cmd->uid && !partial) {
+				/* RFC 9394 3.3: UID FETCH only, once */
+				if (m[1].type != IMAP_ARG_ATOM ||
+				    !search_partial_parse(m[1].u.str, &pr))
+					return imap_cmd_bad(cmd, "Invalid "
+							    "PARTIAL range");
+				partial = true;
+				m++;
 			} else {
 				return imap_cmd_bad(cmd, "Invalid FETCH "
 						    "modifier");
@@ -426,7 +467,8 @@ cmd_fetch(struct imap_cmd *cmd)
 		}
 		if (vanished && !x->changedsince_set)
 			return imap_cmd_bad(cmd, "VANISHED needs CHANGEDSINCE");
-		imap_condstore_enable(s);
+		if (condstore)
+			imap_condstore_enable(s);
 	} else if (a[2].type != IMAP_ARG_EOL) {
 		return imap_cmd_bad(cmd, "Invalid FETCH arguments");
 	}
@@ -440,6 +482,9 @@ cmd_fetch(struct imap_cmd *cmd)
 		imap_view_vanished_earlier(s, x->changedsince, ranges, n);
 	x->uids = imap_view_uids(s, ranges, n, &x->n);
 	free(ranges);
+	if (partial)
+		fetch_partial(s, x, &pr);
+	x->progress_ms = imap_now_ms();
 	cmd->resume = fetch_run;
 	return fetch_run(cmd);
 }

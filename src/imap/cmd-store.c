@@ -1,5 +1,6 @@
 /* cmd-store.c - STORE and UID STORE: FLAGS, +FLAGS, -FLAGS (.SILENT) */
 #include "imap/imap-private.h"
+#include "imap/imap-search.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -103,6 +104,15 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 	}
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	if (s->n_updates > 0 && x->res.n > 0) {
+		/* RETURN (UPDATE) results the new flags change */
+		uint32_t *u = xmalloc(x->res.n * sizeof(*u));
+
+		for (i = 0; i < x->res.n; i++)
+			u[i] = x->res.v[i].uid;
+		imap_updates_changed(s, u, x->res.n);
+		free(u);
+	}
 	if (x->res.nfailed > 0) {
 		struct imap_seqset set;
 		char *f;

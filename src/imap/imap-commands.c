@@ -18,6 +18,7 @@
 static const struct imap_command imap_commands[] = {
 	{ "APPEND", cmd_append, AUTH },
 	{ "AUTHENTICATE", cmd_authenticate, IMAP_CMD_F_NOTAUTH },
+	{ "CANCELUPDATE", cmd_cancelupdate, SEL },
 	{ "CAPABILITY", cmd_capability, ANY },
 	{ "CHECK", cmd_noop, SEL },
 	{ "CLOSE", cmd_close, SEL },
@@ -238,6 +239,37 @@ imap_cmd_yield(struct imap_cmd *cmd)
 		return;
 	imap_session_ref(s);
 	turn_defer(s->env->loop, &s->yield_turn, imap_cmd_on_yield);
+}
+
+uint64_t
+imap_now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
+void
+imap_cmd_progress(struct imap_cmd *cmd, uint64_t *last_ms, size_t done,
+		  size_t goal, const char *verb)
+{
+	struct imap_session *s = cmd->s;
+	uint64_t now = imap_now_ms();
+	struct buf b = BUF_INIT;
+
+	/* RFC 9585 4: none at the start or at the goal, count < goal */
+	if (done == 0 || done >= goal ||
+	    now - *last_ms < s->env->conf->imap.progress_ms)
+		return;
+	*last_ms = now;
+	buf_append_str(&b, "* OK [INPROGRESS (");
+	/* a tag holding "]" MUST be NIL (4) */
+	if (strchr(cmd->tag, ']') != NULL)
+		buf_append_str(&b, "NIL");
+	else
+		buf_printf(&b, "\"%s\"", cmd->tag);
+	buf_printf(&b, " %zu %zu)] %s %zu of %zu messages\r\n", done, goal,
+		   verb, done, goal);
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
 }
 
 /* --- store writes --- */

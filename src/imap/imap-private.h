@@ -142,6 +142,10 @@ struct imap_session {
 	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
 	size_t n_saved;
 	uint32_t *saved;
+
+	/* CONTEXT=SEARCH/SORT: results kept live (search-update.c) */
+	struct imap_update **updates;
+	size_t n_updates;
 };
 
 struct imap_cmd {
@@ -198,6 +202,12 @@ void imap_cmd_end(struct imap_cmd *cmd);
  * queued); the handler returns IMAP_CMD_WAIT after this */
 void imap_cmd_yield(struct imap_cmd *cmd);
 void imap_cmd_free(struct imap_cmd **cmd);
+uint64_t imap_now_ms(void);
+/* INPROGRESS (RFC 9585): between two batches of a long command, once
+ * imap.progress_interval passed since *last_ms (its start, or the last
+ * report): "* OK [INPROGRESS ("tag" done goal)] verb done of goal" */
+void imap_cmd_progress(struct imap_cmd *cmd, uint64_t *last_ms, size_t done,
+		       size_t goal, const char *verb);
 /* A store write: cb = imap_cmd_write_prepare(cmd, done) (holds a session
  * reference), rc = store_x(..., cb, cmd->s), then return
  * imap_cmd_write_started(cmd, rc). done(cmd, ret) runs when it commits
@@ -291,7 +301,8 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
 	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress,
-	cmd_unauthenticate, cmd_getmetadata, cmd_setmetadata, cmd_notify;
+	cmd_unauthenticate, cmd_getmetadata, cmd_setmetadata, cmd_notify,
+	cmd_cancelupdate;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);

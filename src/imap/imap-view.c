@@ -2,6 +2,7 @@
  * map, and the untagged EXISTS / FETCH / EXPUNGE that keep it in step
  * with the store (RFC 9051 7.4.1, RFC 2180) */
 #include "imap/imap-private.h"
+#include "imap/imap-search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,8 @@ imap_view_close(struct imap_session *s)
 {
 	struct imap_view *v = &s->view;
 
+	/* RFC 5267 4.3: updates end with the selection */
+	imap_updates_free(s);
 	store_unwatch(&v->watch);
 	free(v->name);
 	free(v->msgs);
@@ -176,6 +179,8 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 	sorted = xmalloc(n * sizeof(*sorted));
 	memcpy(sorted, uids, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), imap_uid_cmp);
+	/* RFC 5267 4.3.4: REMOVEFROM before the EXPUNGE it follows from */
+	imap_updates_expunged(s, sorted, n);
 	gone = xmalloc(n * sizeof(*gone));
 	for (i = 0; i < v->n; i++) {
 		while (k < n && sorted[k] < v->msgs[i].uid)
@@ -291,6 +296,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 	uint32_t recent = 0;
 	char **nkw = NULL;
 	size_t nnew = 0;
+	uint32_t *touched = NULL;	/* new or reflagged: for updates */
+	size_t n_touched = 0;
 
 	if (!s->selected || s->conn_gone)
 		return;
@@ -313,6 +320,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		for (i = 0; i < ch.nexpunged; i++)
 			if (imap_view_find(v, ch.expunged[i]) != NULL)
 				imap_view_pend(v, ch.expunged[i]);
+		if (s->n_updates > 0 && ch.n > 0)
+			touched = xmalloc(ch.n * sizeof(*touched));
 		for (i = 0; i < ch.n; i++) {
 			struct store_change *c = &ch.v[i];
 			struct imap_msg *m;
@@ -327,9 +336,13 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 						       sizeof(*nkw));
 					nkw[nnew++] = xstrdup(c->keywords);
 				}
+				if (touched != NULL)
+					touched[n_touched++] = c->uid;
 				continue;
 			}
 			m = imap_view_find(v, c->uid);
+			if (m != NULL && touched != NULL)
+				touched[n_touched++] = c->uid;
 			if (m == NULL || m->modseq >= c->modseq)
 				continue;
 			m->flags = c->flags | (m->flags & IMAP_F_RECENT);
@@ -369,6 +382,9 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 	free(nkw);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	/* RFC 5267 4.3.3: ADDTO after the EXISTS that numbers them */
+	imap_updates_changed(s, touched, n_touched);
+	free(touched);
 	if (allow_expunge && v->n_pend > 0) {
 		uint32_t *p = v->pend;
 		size_t n = v->n_pend;

@@ -357,6 +357,62 @@ out:
 }
 
 bool
+search_parse_return(const struct imap_arg *o, struct search_query *q,
+		    const char **error_r)
+{
+	q->esearch = true;
+	for (; o->type != IMAP_ARG_EOL; o++) {
+		if (imap_arg_atom_eq(o, "MIN")) {
+			q->r_min = true;
+		} else if (imap_arg_atom_eq(o, "MAX")) {
+			q->r_max = true;
+		} else if (imap_arg_atom_eq(o, "COUNT")) {
+			q->r_count = true;
+		} else if (imap_arg_atom_eq(o, "ALL")) {
+			q->r_all = true;
+		} else if (imap_arg_atom_eq(o, "SAVE")) {
+			q->r_save = true;
+		} else if (imap_arg_atom_eq(o, "CONTEXT")) {
+			q->r_context = true;
+		} else if (imap_arg_atom_eq(o, "UPDATE")) {
+			if (q->r_update) {
+				*error_r = "UPDATE given twice";
+				return false;
+			}
+			q->r_update = true;
+		} else if (imap_arg_atom_eq(o, "PARTIAL")) {
+			/* RFC 9394 3.1: one PARTIAL at most */
+			if (q->r_partial) {
+				*error_r = "PARTIAL given twice";
+				return false;
+			}
+			o++;
+			if (o->type != IMAP_ARG_ATOM ||
+			    !search_partial_parse(o->u.str, &q->partial)) {
+				*error_r = "PARTIAL needs a range like 1:100 "
+					   "or -1:-100";
+				return false;
+			}
+			q->r_partial = true;
+		} else {
+			*error_r = "Unknown RETURN option";
+			return false;
+		}
+	}
+	/* RFC 9394 3.1: one PARTIAL or one ALL, not both */
+	if (q->r_partial && q->r_all) {
+		*error_r = "PARTIAL conflicts with ALL";
+		return false;
+	}
+	/* RETURN () means ALL (RFC 4731 3.1); CONTEXT is a hint that
+	 * asks for nothing else (as Dovecot) */
+	if (!q->r_min && !q->r_max && !q->r_count && !q->r_save &&
+	    !q->r_update && !q->r_partial)
+		q->r_all = true;
+	return true;
+}
+
+bool
 search_parse(struct imap_session *s, const struct imap_arg *args,
 	     struct search_query *q, const char **error_r, bool *badcharset)
 {
@@ -366,34 +422,13 @@ search_parse(struct imap_session *s, const struct imap_arg *args,
 	q->root.type = SK_AND;
 	*badcharset = false;
 	if (imap_arg_atom_eq(p.a, "RETURN")) {
-		const struct imap_arg *o;
-
 		p.a++;
 		if (p.a->type != IMAP_ARG_LIST) {
 			*error_r = "RETURN needs a list";
 			return false;
 		}
-		q->esearch = true;
-		for (o = p.a->u.list; o->type != IMAP_ARG_EOL; o++) {
-			if (imap_arg_atom_eq(o, "MIN"))
-				q->r_min = true;
-			else if (imap_arg_atom_eq(o, "MAX"))
-				q->r_max = true;
-			else if (imap_arg_atom_eq(o, "COUNT"))
-				q->r_count = true;
-			else if (imap_arg_atom_eq(o, "ALL"))
-				q->r_all = true;
-			else if (imap_arg_atom_eq(o, "SAVE"))
-				q->r_save = true;
-			else {
-				*error_r = "Unknown RETURN option";
-				return false;
-			}
-		}
-		/* RETURN () means ALL (RFC 4731 3.1) */
-		if (!q->r_min && !q->r_max && !q->r_count && !q->r_all &&
-		    !q->r_save)
-			q->r_all = true;
+		if (!search_parse_return(p.a->u.list, q, error_r))
+			return false;
 		p.a++;
 	}
 	if (imap_arg_atom_eq(p.a, "CHARSET")) {

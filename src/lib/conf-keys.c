@@ -57,6 +57,8 @@ const struct conf_key conf_keys[] = {
 	K("imap.timeout", CONF_DURATION, imap.timeout_ms, "30m", "authenticated (RFC 9051: at least 30 min)"),
 	K("imap.timeout_idle", CONF_DURATION, imap.timeout_idle_ms, "30m", "in IDLE"),
 	K("imap.metadata_admin", CONF_STRING, imap.metadata_admin, "", "METADATA server entry /shared/admin, read-only (RFC 5464 3.2.1.1: a URI to reach the administrator, e.g. mailto:postmaster@example.org; empty: none)"),
+	K("imap.max_search_updates", CONF_NUMBER, imap.max_search_updates, "10", "SEARCH/SORT RETURN (UPDATE) results a session keeps live; more get NO [NOUPDATE] (0 counts as 1: RFC 5267 4.3.1 wants at least one)"),
+	K("imap.progress_interval", CONF_DURATION, imap.progress_ms, "10s", "a SEARCH, SORT, THREAD or FETCH running this long reports `* OK [INPROGRESS]`, then again each interval (RFC 9585)"),
 
 	K("pop3.max_line", CONF_SIZE, pop3.max_line, "512", "command line (RFC 2449: 255 octets of arguments)"),
 	K("pop3.timeout", CONF_DURATION, pop3.timeout_ms, "10m", "idle (RFC 1939: at least 10 min)"),

@@ -96,6 +96,8 @@ struct tern_conf {
 		uint64_t timeout_ms;		/* authenticated, RFC 9051: >= 30 min */
 		uint64_t timeout_idle_ms;	/* IDLE */
 		char *metadata_admin;		/* METADATA /shared/admin */
+		uint64_t max_search_updates;	/* RFC 5267 UPDATE contexts */
+		uint64_t progress_ms;		/* INPROGRESS (RFC 9585) */
 	} imap;
 
 	struct {
