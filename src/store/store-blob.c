@@ -256,6 +256,22 @@ store_blob_write(struct store_blob *b, const void *data, size_t len)
 	return 0;
 }
 
+int
+store_blob_spill(struct store_blob *b)
+{
+	if (b->failed)
+		return STORE_EIO;
+	if (b->has_file)
+		return 0;
+	if (blob_create_file(b->store, b) < 0 ||
+	    blob_write_fd(b, b->mem.data, b->mem.len) < 0) {
+		b->failed = true;
+		return STORE_EIO;
+	}
+	buf_free(&b->mem);
+	return 0;
+}
+
 uint64_t
 store_blob_size(const struct store_blob *b)
 {
