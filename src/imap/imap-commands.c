@@ -41,6 +41,7 @@ static const struct imap_command imap_commands[] = {
 	{ "NAMESPACE", cmd_namespace, AUTH },
 	{ "NOOP", cmd_noop, ANY },
 	{ "RENAME", cmd_rename, AUTH },
+	{ "REPLACE", cmd_replace, SEL | IMAP_CMD_F_UID },
 	{ "SEARCH", cmd_search, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SELECT", cmd_select, AUTH },
 	{ "SORT", cmd_sort, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },

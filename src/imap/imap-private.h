@@ -280,7 +280,7 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe,
 	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
-	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress;
+	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress, cmd_replace;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);
@@ -288,7 +288,9 @@ void imap_auth_cleanup(struct imap_session *s);
 /* cmd-idle.c */
 void imap_idle_line(struct imap_session *s, struct slice line);
 void imap_idle_changed(struct imap_session *s);
-/* cmd-append.c: the message literal's header was read; decide */
+/* cmd-append.c: is the literal header just read APPEND's or REPLACE's?
+ * Then imap_append_literal decides (message bytes stream to a blob) */
+bool imap_append_wants(struct imap_session *s);
 void imap_append_literal(struct imap_session *s);
 void imap_append_input(struct imap_session *s);
 void imap_append_cleanup(struct imap_session *s);

@@ -313,10 +313,21 @@ struct append_many_op {
 	struct store_op op;
 	int64_t account_id, mailbox_id;
 	struct store_append_msg *msgs;	/* caller's; blobs moved to op */
+	char **kw;			/* normalized keywords */
 	size_t n;
 	int64_t replace_mailbox;
 	uint32_t replace_uid;
 };
+
+static void
+append_many_free(struct store_op *op)
+{
+	struct append_many_op *o = (struct append_many_op *)op;
+
+	for (size_t i = 0; i < o->n; i++)
+		free(o->kw[i]);
+	free(o->kw);
+}
 
 static struct store_blob *
 many_blob(struct append_many_op *o, size_t i)
@@ -390,7 +401,7 @@ exec_append_many(struct store *s, struct store_op *op)
 		row.size = b->size;
 		row.crlf_size = store_crlf_size(NULL, 0, b);
 		row.flags = m->flags & STORE_F_ALL;
-		row.keywords = m->keywords;
+		row.keywords = o->kw[i];
 		row.idate = m->internaldate ? m->internaldate : store_now();
 		row.tz = m->internaldate_tz;
 		row.uid = first + (uint32_t)i;
@@ -421,7 +432,11 @@ store_append_many(struct store *s, int64_t account_id, int64_t mailbox_id,
 	}
 	if (n == 0)
 		return STORE_EINVAL;
-	o = store_op_new(sizeof(*o), exec_append_many, NULL);
+	o = store_op_new(sizeof(*o), exec_append_many, append_many_free);
+	o->kw = xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		o->kw[i] = msgs[i].keywords ? store_kw_norm(msgs[i].keywords) :
+			NULL;
 	o->op.blob = msgs[0].blob;
 	msgs[0].blob = NULL;
 	if (n > 1) {
