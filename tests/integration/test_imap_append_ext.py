@@ -309,3 +309,59 @@ def test_catenate_limits_and_nul(tern_factory):
     assert count(c) == 1
     r, _ = c.cmd("NOOP")
     assert r.startswith(b"OK")
+
+
+# --- NIL where the grammar has nstring, and only there (issue 12) ---------
+# RFC 9051 9 and RFC 2971: of the commands tern implements, only ID's
+# parameter values are nstring. Everywhere an astring is taken, the atom
+# NIL is a string like any other (a mailbox may be called "NIL"); where
+# only a string (quoted/literal) is allowed, the atom NIL is refused.
+
+def test_nil_id_values_are_nstring(tern):
+    c = Imap(tern)
+    r, u = c.cmd('ID ("name" NIL "version" "1")')
+    assert r.startswith(b"OK"), r
+    r, _ = c.cmd("ID NIL")
+    assert r.startswith(b"OK"), r
+    # a field name is a string: NIL is not one
+    r, _ = c.cmd('ID (NIL "x")')
+    assert r.startswith(b"BAD"), r
+
+
+def test_nil_is_an_astring_mailbox_name(tern):
+    c = Imap(tern)
+    c.login()
+    for cmd in ("CREATE NIL", "SUBSCRIBE NIL", "SELECT NIL", "EXAMINE NIL",
+                "STATUS NIL (MESSAGES)", "UNSUBSCRIBE NIL"):
+        r, _ = c.cmd(cmd)
+        assert r.startswith(b"OK"), (cmd, r)
+    r, _ = c.cmd(b"APPEND NIL " + lit(msg("nil")))
+    assert r.startswith(b"OK"), r
+    _, u = c.cmd('LIST "" NIL')
+    # (sent quoted, so no client can take it for nil)
+    assert u == [b'* LIST (\\HasNoChildren) "/" "NIL"'], u
+    r, _ = c.cmd("SELECT NIL")
+    assert r.startswith(b"OK"), r
+    r, _ = c.cmd("COPY 1 NIL")
+    assert r.startswith(b"OK"), r
+    r, u = c.cmd("SEARCH SUBJECT NIL")
+    assert r.startswith(b"OK") and u == [b"* SEARCH 1 2"], (r, u)
+    r, u = c.cmd("SEARCH HEADER NIL NIL")
+    assert r.startswith(b"OK") and u == [b"* SEARCH"], (r, u)
+    r, _ = c.cmd("GETQUOTAROOT NIL")
+    assert r.startswith(b"OK"), r
+    r, _ = c.cmd("RENAME NIL Nix")
+    assert r.startswith(b"OK"), r
+    r, _ = c.cmd("DELETE Nix")
+    assert r.startswith(b"OK"), r
+
+
+def test_nil_is_an_astring_login(tern_factory):
+    t = start(tern_factory)
+    t.add_account("nil@example.test", "nil-secret-pw")
+    c = Imap(t)
+    # LOGIN userid password: astrings; NIL is the string "NIL"
+    r, _ = c.cmd('LOGIN NIL "x"')
+    assert r.startswith(b"NO"), r
+    r, _ = c.cmd('LOGIN "nil@example.test" NIL')
+    assert r.startswith(b"NO"), r
