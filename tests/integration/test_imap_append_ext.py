@@ -365,3 +365,90 @@ def test_nil_is_an_astring_login(tern_factory):
     assert r.startswith(b"NO"), r
     r, _ = c.cmd('LOGIN "nil@example.test" NIL')
     assert r.startswith(b"NO"), r
+
+
+# --- the same commands to Dovecot -----------------------------------------
+# Dovecot 2.3 has MULTIAPPEND and CATENATE (not REPLACE). Where the two
+# differ on purpose the command is left out here and tested above:
+# - CATENATE (TEXT) without its literal: Dovecot appends an empty
+#   message; tern answers BAD (RFC 4469 text-literal = "TEXT" SP literal)
+# - a URL to a part that does not exist (;SECTION=7): Dovecot copies
+#   nothing and says OK; tern says NO [BADURL] (RFC 4469 5: a URL that
+#   cannot be resolved fails the APPEND)
+# - an absolute URL of the user's own message: Dovecot wants relative
+#   URLs only; tern takes it when the user is the session's
+# - ID (NIL "x"): Dovecot accepts a nil field name; RFC 2971 has string
+# - a NUL in a TEXT {n} literal: Dovecot loses the command's framing
+
+def tagged_code(r):
+    """status and response code of a tagged reply; Dovecot's timing
+    suffix and the text after the code are not compared, nor the
+    UIDVALIDITY number (each server picks its own)"""
+    m = re.match(rb"(OK|NO|BAD)(?: \[([^\]]*)\])?", r)
+    code = m.group(2) or b""
+    code = re.sub(rb"^APPENDUID \d+", b"APPENDUID V", code)
+    return m.group(1), code
+
+
+def run_script(port, user, pw):
+    class Port:
+        def connect(self, proto, timeout=10):
+            import socket
+            return socket.create_connection(("127.0.0.1", port), timeout)
+
+    m = msg("dv")
+    c = Imap(Port())
+    c.login(user, pw)
+    script = [
+        b"APPEND INBOX " + lit(MULTIPART) + b" (\\Seen) " + lit(m) + b" " +
+        lit(msg("three")),
+        b"SELECT INBOX",
+        b"APPEND INBOX " + lit(m),
+        b"APPEND INBOX CATENATE (TEXT " + lit(msg("cat")) +
+        b' URL "/INBOX/;UID=1/;SECTION=1")',
+        b'APPEND INBOX CATENATE (URL ";UID=2" URL "/INBOX/;UID=1/;SECTION='
+        b'2.MIME" URL "/INBOX/;UID=1/;SECTION=HEADER" URL '
+        b'"/INBOX/;UID=1/;SECTION=TEXT/;PARTIAL=10.20")',
+        b"APPEND INBOX " + lit(m) + b' CATENATE (URL ";UID=3" TEXT ' +
+        lit(b"tail\r\n") + b")",
+        b'APPEND INBOX CATENATE (URL "/INBOX/;UID=99")',
+        b'APPEND INBOX CATENATE (URL "/INBOX;UIDVALIDITY=1/;UID=1")',
+        b'APPEND INBOX CATENATE (URL "/INBOX/;UID=zz")',
+        b'APPEND INBOX CATENATE (URL "/Nowhere/;UID=1")',
+        b'APPEND INBOX CATENATE (URL "imap://bob@localhost/INBOX/;UID=1")',
+        b"APPEND INBOX CATENATE ()",
+        b"APPEND Nowhere " + lit(m) + b" " + lit(m),
+        b"APPEND INBOX " + lit(m) + b" (\\Bogus) " + lit(m),
+        b"APPEND INBOX " + lit(m) + b' CATENATE (URL "/INBOX/;UID=99")',
+        b"CREATE NIL", b"SELECT NIL", b"SEARCH SUBJECT NIL",
+        b'ID ("name" NIL)', b"SELECT INBOX",
+    ]
+    out = []
+    for cmd in script:
+        r, _ = c.cmd(cmd)
+        out.append((cmd[:60], tagged_code(r)))
+    _, u = c.cmd("UID FETCH 1:* (BODY.PEEK[])")
+    out.append([x.split(b"}\r\n", 1)[1] for x in u if b" FETCH " in x])
+    c.close()
+    return out
+
+
+@pytest.mark.skipif(not __import__("dovecotlib").available(),
+                    reason="dovecot-imapd is not installed "
+                           "(scripts/install-deps.sh installs it)")
+def test_multiappend_catenate_as_dovecot(tern_factory):
+    import dovecotlib
+    t = tern_factory()
+    t.add_account(dovecotlib.USER, dovecotlib.PASSWORD)
+    t.start()
+    d = dovecotlib.Dovecot()
+    try:
+        d.start()
+        theirs = run_script(d.port, dovecotlib.USER, dovecotlib.PASSWORD)
+    finally:
+        d.stop()
+    ours = run_script(t.port("imap"), dovecotlib.USER, dovecotlib.PASSWORD)
+    assert ours[:-1] == theirs[:-1]
+    # the messages made, byte for byte
+    assert len(ours[-1]) == 8
+    assert ours[-1] == theirs[-1]
