@@ -291,6 +291,7 @@ imap_url_parse(const char *s, size_t len, struct imap_url *u,
 	}
 	return true;
 fail:
+	imap_url_clear(u);
 	*error_r = err;
 	return false;
 }

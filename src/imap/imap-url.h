@@ -23,8 +23,8 @@ struct imap_url {
 	uint32_t p_off, p_len;	/* p_len 0: to the end */
 };
 
-/* parse s[0..len); false with a static *error_r on malformed input.
- * out is cleared first; free it with imap_url_clear either way. */
+/* parse s[0..len); false with a static *error_r on malformed input
+ * (out then holds nothing). Free a parsed URL with imap_url_clear. */
 bool imap_url_parse(const char *s, size_t len, struct imap_url *out,
 		    const char **error_r);
 void imap_url_clear(struct imap_url *u);
