@@ -211,26 +211,24 @@ app_begin(struct imap_session *s, struct imap_append *app,
 	return true;
 }
 
-/* a message is complete: keep memory bounded while more follow */
+/* a message is complete: while more may follow it holds no file
+ * descriptor, and memory only up to imap.multiappend_memory in all */
 static bool
 app_finish(struct imap_session *s, struct imap_append *app)
 {
-	struct store_append_msg *m = &app->msgs[app->n - 1];
-	uint64_t size = store_blob_size(m->blob);
+	struct store_blob *b = app->msgs[app->n - 1].blob;
+	uint64_t budget = s->env->conf->imap.multiappend_memory;
+	int rc;
 
 	app->cur = CUR_NONE;
 	if (app->error != 0)
 		return false;
-	app->mem += size;
-	if (app->mem > s->env->conf->imap.multiappend_memory) {
-		int rc = store_blob_spill(m->blob);
-
-		if (rc != 0) {
-			app->error = rc;
-			return false;
-		}
-		app->mem -= size;
+	rc = store_blob_park(b, app->mem + store_blob_mem(b) > budget);
+	if (rc != 0) {
+		app->error = rc;
+		return false;
 	}
+	app->mem += store_blob_mem(b);
 	return true;
 }
 

@@ -346,9 +346,13 @@ int store_blob_begin(struct store *store, struct store_blob **blob_r);
  * max_message_size: the blob stays unusable, abort it) */
 int store_blob_write(struct store_blob *blob, const void *data, size_t len);
 uint64_t store_blob_size(const struct store_blob *blob);
-/* move a small body held in memory to its file (a MULTIAPPEND holding
- * many messages until its commit keeps its memory bounded); STORE_EIO */
-int store_blob_spill(struct store_blob *blob);
+/* The body is complete: hold no file descriptor for it until the write
+ * (its sync reopens the file) and, with to_file, move a small body kept
+ * in memory to its file. A MULTIAPPEND holding many messages until its
+ * commit keeps memory and descriptors bounded this way. STORE_EIO */
+int store_blob_park(struct store_blob *blob, bool to_file);
+/* bytes of the body held in memory (0 once it is in its file) */
+size_t store_blob_mem(const struct store_blob *blob);
 /* Identity of a message for duplicate checks (`tern import`): its size
  * and Message-ID, or without a Message-ID its size, Date, From and
  * Subject. store_blob_identity finishes the blob's parse (call it when

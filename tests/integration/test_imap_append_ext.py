@@ -1,7 +1,10 @@
 """APPEND extensions: MULTIAPPEND (RFC 3502), CATENATE (RFC 4469) with
 IMAP URLs (RFC 5092), REPLACE (RFC 8508), with UIDPLUS APPENDUID; their
 limits and bad input (nothing may be appended when a command fails)."""
+import glob
+import os
 import re
+import time
 
 import pytest
 
@@ -114,6 +117,46 @@ def test_multiappend_literal_too_big_midway(tern_factory):
     r, _ = c.cmd("NOOP")
     assert r.startswith(b"OK")
 
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+
+def test_multiappend_holds_bounded_memory(tern):
+    """300 messages of 40 KB (each small enough to be kept in memory
+    alone) wait for the command's end: past imap.multiappend_memory (1M)
+    they go to their files, which stay closed until the commit.
+    Measured: RSS +3.5 MB (+15 MB with the limit at 1G)."""
+    c = Imap(tern)
+    c.login()
+    body = b"Subject: m\r\n\r\n" + (b"x" * 78 + b"\r\n") * 500
+    n, in_mem = 300, (1 << 20) // len(body)
+    fds = os.path.join("/proc", str(tern.proc.pid), "fd")
+    before, fds_before = rss_kb(tern.proc.pid), len(os.listdir(fds))
+    c.send(b"a1 APPEND INBOX")
+    for i in range(n):
+        c.send(b" " + lit(body))
+    blobs = os.path.join(tern.data_dir, "blobs")
+    # every finished message but those within the budget is in a file
+    # (the last one finishes with the command)
+    deadline = time.monotonic() + 120
+    while (len(glob.glob(os.path.join(blobs, "*", "*"))) < n - 1 - in_mem
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+    assert len(glob.glob(os.path.join(blobs, "*", "*"))) == n - 1 - in_mem
+    grown = rss_kb(tern.proc.pid) - before
+    assert grown < 8 * 1024, grown       # of 12 MB of messages
+    # nor a file descriptor per waiting message
+    assert len(os.listdir(fds)) < fds_before + 10
+    c.send(b"\r\n")
+    r, _ = c.wait("a1")
+    assert re.match(rb"OK \[APPENDUID \d+ 1:300\]", r), r
+    got = bodies(c)
+    assert len(got) == n and all(b == body for b in got)
 
 def test_multiappend_bad_flags_in_second_message(tern):
     c = Imap(tern)
