@@ -198,7 +198,7 @@ def test_replace_in_selected_mailbox(tern):
     assert r == b"OK REPLACE completed", (r, u)
     # RFC 8508 3.1: APPENDUID first, then the expunge, before the OK
     # (the old message is announced gone once; the new one is the 2nd;
-    # the \\Recent counts of this IMAP4rev1 session are not the point)
+    # the RECENT counts of this IMAP4rev1 session are not the point)
     assert [x for x in u if not x.endswith(b" RECENT")] == [
         b"* OK [APPENDUID %d 3] Replacement message ready" % v,
         b"* 1 EXPUNGE", b"* 2 EXISTS"], u
