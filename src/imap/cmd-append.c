@@ -276,7 +276,7 @@ app_url(struct imap_session *s, struct imap_append *app,
 	for (size_t i = 0; i < arg->len; i++) {
 		unsigned char c = (unsigned char)arg->u.str[i];
 
-		if (c < 0x20 || c == ']' || c == 0x7f)
+		if (c < 0x20 || c == ']' || c == 0x7f || c == 0xff)
 			goto bad_noecho;
 	}
 	if (!imap_url_parse(arg->u.str, arg->len, &u, &err))
@@ -286,6 +286,11 @@ app_url(struct imap_session *s, struct imap_append *app,
 	if (u.absolute && (u.user == NULL || s->user == NULL ||
 			   strcasecmp(u.user, s->user) != 0)) {
 		err = "Not this user's URL";
+		goto bad;
+	}
+	if (u.absolute && (s->env->conf->hostname == NULL ||
+			   strcasecmp(u.host, s->env->conf->hostname) != 0)) {
+		err = "Not this server's URL";
 		goto bad;
 	}
 	if (u.mailbox == NULL && !s->selected) {
