@@ -59,8 +59,8 @@ cmd_id(struct imap_cmd *cmd)
 		if (n % 2 != 0 || n > 60)
 			return imap_cmd_bad(cmd, "Invalid ID list");
 		for (i = 0; i < n; i++) {
-			if (!imap_arg_is_string(&l[i]) &&
-			    !(i % 2 == 1 && l[i].type == IMAP_ARG_NIL))
+			if (i % 2 == 0 ? !imap_arg_is_string(&l[i]) :
+			    !imap_arg_is_nstring(&l[i]))
 				return imap_cmd_bad(cmd, "Invalid ID list");
 		}
 	} else if (a[0].type != IMAP_ARG_NIL) {

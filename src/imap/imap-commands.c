@@ -44,6 +44,7 @@ static const struct imap_command imap_commands[] = {
 	{ "NOOP", cmd_noop, ANY },
 	{ "NOTIFY", cmd_notify, AUTH },
 	{ "RENAME", cmd_rename, AUTH },
+	{ "REPLACE", cmd_replace, SEL | IMAP_CMD_F_UID },
 	{ "SEARCH", cmd_search, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SELECT", cmd_select, AUTH },
 	{ "SETMETADATA", cmd_setmetadata, AUTH },

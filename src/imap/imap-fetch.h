@@ -87,6 +87,12 @@ void fetch_out_clear(struct fetch_out *o);
 /* BINARY.SIZE[part] of message m */
 void fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
 		       const struct store_msg *m, struct store_reader *r);
+/* the bytes of a section item (CATENATE's URL parts): false if the part
+ * does not exist; else [*off_r, +*len_r) of the message as read from r,
+ * or of filtered (HEADER.FIELDS, filled here) */
+bool fetch_section_data(const struct fetch_item *it, const struct store_msg *m,
+			struct store_reader *r, struct buf *filtered,
+			uint64_t *off_r, uint64_t *len_r);
 /* append the response data of a section item of message m */
 void fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			const struct store_msg *m, struct store_reader *r);

@@ -302,7 +302,7 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
 	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress,
 	cmd_unauthenticate, cmd_getmetadata, cmd_setmetadata, cmd_notify,
-	cmd_cancelupdate;
+	cmd_cancelupdate, cmd_replace;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);
@@ -325,7 +325,9 @@ bool imap_notify_selected(const struct imap_session *s);
 bool imap_notify_new_fetch_wanted(const struct imap_session *s);
 void imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
 			   const char *keywords);
-/* cmd-append.c: the message literal's header was read; decide */
+/* cmd-append.c: is the literal header just read APPEND's or REPLACE's?
+ * Then imap_append_literal decides (message bytes stream to a blob) */
+bool imap_append_wants(struct imap_session *s);
 void imap_append_literal(struct imap_session *s);
 void imap_append_input(struct imap_session *s);
 void imap_append_cleanup(struct imap_session *s);

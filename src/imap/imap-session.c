@@ -178,6 +178,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "ESORT CONTEXT=SEARCH CONTEXT=SORT PARTIAL INPROGRESS "
 		   "UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
+		   "MULTIAPPEND CATENATE REPLACE "
 		   "COMPRESS=DEFLATE UNAUTHENTICATE METADATA METADATA-SERVER NOTIFY "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
@@ -208,20 +209,10 @@ imap_session_literal(struct imap_session *s)
 		s->env->conf->imap.max_literal_preauth :
 		s->env->conf->imap.max_line;
 
-	if (name != NULL && strcasecmp(name, "APPEND") == 0 &&
-	    s->state != IMAP_NOTAUTH && imap_parser_arg_count(p) >= 1) {
-		unsigned depth = imap_parser_literal_depth(p);
-		size_t n = imap_parser_arg_count(p);
-		const struct imap_arg *a = imap_parser_partial_args(p);
-
-		/* the message, or RFC 6855's UTF8 (~{n}) */
-		if (depth == 0 ||
-		    (depth == 1 && n >= 3 && s->utf8 &&
-		     imap_arg_atom_eq(&a[n - 2], "UTF8") &&
-		     a[n - 1].type == IMAP_ARG_LIST && a[n - 1].len == 0)) {
-			imap_append_literal(s);
-			return;
-		}
+	if (imap_append_wants(s)) {
+		/* a message, a CATENATE part or RFC 6855's UTF8 (~{n}) */
+		imap_append_literal(s);
+		return;
 	}
 	if (name != NULL && strcasecmp(name, "SETMETADATA") == 0 &&
 	    s->state != IMAP_NOTAUTH && imap_parser_literal_depth(p) == 1 &&

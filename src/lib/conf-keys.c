@@ -49,6 +49,8 @@ const struct conf_key conf_keys[] = {
 	K("imap.max_line", CONF_SIZE, imap.max_line, "64K", "command line length"),
 	K("imap.max_line_preauth", CONF_SIZE, imap.max_line_preauth, "40K", "before login (RFC 2971: an ID of 30 fields of 1,024 octets fits)"),
 	K("imap.max_literal", CONF_SIZE, imap.max_literal, "50M", "APPEND size (APPENDLIMIT)"),
+	K("imap.max_multiappend", CONF_NUMBER, imap.max_multiappend, "1000", "messages in one MULTIAPPEND (RFC 3502)"),
+	K("imap.multiappend_memory", CONF_SIZE, imap.multiappend_memory, "1M", "bytes of a MULTIAPPEND's messages kept in memory until its commit; the rest go to files"),
 	K("imap.max_literal_preauth", CONF_SIZE, imap.max_literal_preauth, "8K", "literal before login"),
 	K("imap.max_args", CONF_NUMBER, imap.max_args, "10000", "arguments in one command"),
 	K("imap.max_depth", CONF_NUMBER, imap.max_depth, "32", "parenthesis nesting"),

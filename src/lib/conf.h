@@ -89,6 +89,8 @@ struct tern_conf {
 		uint64_t max_line_preauth;
 		uint64_t max_literal;		/* APPEND size; APPENDLIMIT */
 		uint64_t max_literal_preauth;
+		uint64_t max_multiappend;	/* messages in one APPEND */
+		uint64_t multiappend_memory;	/* of them held in memory */
 		uint64_t max_args;
 		uint64_t max_depth;		/* list nesting */
 		uint64_t max_notify_mailboxes;	/* names in one NOTIFY SET */

@@ -141,6 +141,9 @@ struct store_op {
 	/* blob handed to this op: fsync'd before the batch, renamed into
 	 * blobs/ by exec (store_blob_commit) */
 	struct store_blob *blob;
+	/* more blobs (MULTIAPPEND): each is treated like blob */
+	struct store_blob **more;
+	size_t nmore;
 	/* mailboxes changed (told to watchers after commit) */
 	int64_t *changed;
 	size_t nchanged, changed_cap;

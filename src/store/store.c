@@ -83,6 +83,9 @@ op_destroy(struct store_op *op)
 		/* never committed: drop the tmp file */
 		store_blob_abort(&op->blob);
 	}
+	for (size_t i = 0; i < op->nmore; i++)
+		store_blob_abort(&op->more[i]);
+	free(op->more);
 	free(op->changed);
 	free(op);
 }
@@ -128,6 +131,8 @@ store_submit(struct store *s, struct store_op *op, store_cb *cb, void *arg)
 	op->next = NULL;
 	if (op->blob)
 		store_blob_sync_async(s, op->blob);
+	for (size_t i = 0; i < op->nmore; i++)
+		store_blob_sync_async(s, op->more[i]);
 	*s->q_tail = op;
 	s->q_tail = &op->next;
 	pthread_cond_signal(&s->wake);
@@ -512,12 +517,17 @@ batch_run(struct store *s, struct store_op *ops)
 				op->ret = STORE_EIO;
 			else if (op->blob)
 				any = true;
+			for (size_t i = 0; i < op->nmore; i++) {
+				if (store_blob_sync_wait(s, op->more[i]) < 0)
+					op->ret = STORE_EIO;
+				any = true;
+			}
 		}
 		if (any && s->use_syncfs && !s->no_fsync &&
 		    syncfs(s->blobs_dirfd) < 0) {
 			log_error(0, "store: syncfs: %s", strerror(errno));
 			for (struct store_op *op = ops; op; op = op->next)
-				if (op->blob)
+				if (op->blob || op->nmore)
 					op->ret = STORE_EIO;
 		}
 	}
@@ -545,6 +555,8 @@ batch_run(struct store *s, struct store_op *ops)
 			op->queue_changed = false;
 			if (op->blob)
 				op->blob->in_db = false;
+			for (size_t i = 0; i < op->nmore; i++)
+				op->more[i]->in_db = false;
 		}
 	}
 	/* \Recent marks claimed since the last batch ride along */
@@ -579,6 +591,12 @@ batch_run(struct store *s, struct store_op *ops)
 settle:
 	/* a committed blob file belongs to its row now; others go */
 	for (struct store_op *op = ops; op; op = op->next) {
+		for (size_t i = 0; i < op->nmore; i++) {
+			store_blob_settle(s, op->more[i],
+					  op->ret >= 0 && op->more[i]->in_db);
+			op->more[i] = NULL;
+		}
+		op->nmore = 0;
 		if (op->blob == NULL)
 			continue;
 		store_blob_settle(s, op->blob, op->ret >= 0 && op->blob->in_db);

@@ -354,6 +354,13 @@ int store_blob_begin(struct store *store, struct store_blob **blob_r);
  * max_message_size: the blob stays unusable, abort it) */
 int store_blob_write(struct store_blob *blob, const void *data, size_t len);
 uint64_t store_blob_size(const struct store_blob *blob);
+/* The body is complete: hold no file descriptor for it until the write
+ * (its sync reopens the file) and, with to_file, move a small body kept
+ * in memory to its file. A MULTIAPPEND holding many messages until its
+ * commit keeps memory and descriptors bounded this way. STORE_EIO */
+int store_blob_park(struct store_blob *blob, bool to_file);
+/* bytes of the body held in memory (0 once it is in its file) */
+size_t store_blob_mem(const struct store_blob *blob);
 /* Identity of a message for duplicate checks (`tern import`): its size
  * and Message-ID, or without a Message-ID its size, Date, From and
  * Subject. store_blob_identity finishes the blob's parse (call it when
@@ -844,6 +851,26 @@ int store_append(struct store *store, int64_t account_id,
 		 uint32_t flags, const char *keywords,
 		 int64_t internaldate, int32_t internaldate_tz,
 		 uint32_t *uid_r, store_cb cb, void *arg);
+
+/* MULTIAPPEND (RFC 3502) and REPLACE (RFC 8508): several messages into
+ * one mailbox in one commit, all or none. Each msgs[i].blob is taken
+ * (NULL after the call, even when it fails); msgs[i].uid is set when
+ * cb runs with 0 (ascending, given in order). With replace_mailbox != 0
+ * the message replace_uid of that mailbox (same account) is expunged in
+ * the same commit (ENOTFOUND if it is gone: nothing is appended).
+ * msgs must stay valid until cb. */
+struct store_append_msg {
+	struct store_blob *blob;
+	uint32_t flags;
+	char *keywords;			/* owned by the caller; NULL: none */
+	int64_t internaldate;		/* 0: now */
+	int32_t internaldate_tz;
+	uint32_t uid;			/* out */
+};
+int store_append_many(struct store *store, int64_t account_id,
+		      int64_t mailbox_id, struct store_append_msg *msgs,
+		      size_t n, int64_t replace_mailbox, uint32_t replace_uid,
+		      store_cb cb, void *arg);
 
 enum store_flag_op {
 	STORE_FLAGS_SET = 0,	/* FLAGS */
