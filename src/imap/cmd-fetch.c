@@ -142,6 +142,18 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 			buf_printf(&b, "MODSEQ (%llu)",
 				   (unsigned long long)m->modseq);
 			break;
+		case FETCH_EMAILID:
+		case FETCH_THREADID: {
+			char id[STORE_OBJECTID_MAX];
+
+			if (it->kind == FETCH_EMAILID)
+				store_msg_emailid(m, id);
+			else
+				store_msg_threadid(s->env->store, m, id);
+			buf_printf(&b, "%s (%s)", it->kind == FETCH_EMAILID ?
+				   "EMAILID" : "THREADID", id);
+			break;
+		}
 		case FETCH_INTERNALDATE:
 			buf_append_str(&b, "INTERNALDATE ");
 			imap_append_date(&b, m->internaldate,

@@ -141,6 +141,7 @@ select_finish(struct imap_cmd *cmd)
 	struct select_ctx *x = cmd->ctx;
 	struct imap_view *v = &s->view;
 	struct buf b = BUF_INIT;
+	char oid[STORE_OBJECTID_MAX];
 	size_t i;
 
 	if (x->w_rc != 0) {
@@ -176,6 +177,8 @@ select_finish(struct imap_cmd *cmd)
 		   "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
 		   v->uidvalidity, v->uidnext,
 		   (unsigned long long)v->modseq);
+	store_mailbox_objectid(s->env->store, x->mb.id, v->uidvalidity, oid);
+	buf_printf(&b, "* OK [MAILBOXID (%s)] Ok\r\n", oid);
 	buf_append_slice(&b, buf_slice(&x->list));
 	imap_write(s, b.data, b.len);
 	buf_free(&b);

@@ -34,6 +34,10 @@ fetch_add(struct fetch_items *fi, enum fetch_kind kind)
 	case FETCH_BINARY_SIZE:
 		fi->store_fields |= STORE_MSG_FETCH;
 		break;
+	case FETCH_THREADID:
+		/* the Message-ID, In-Reply-To and References fields */
+		fi->store_fields |= STORE_MSG_PARSE;
+		break;
 	default:
 		break;
 	}
@@ -262,6 +266,10 @@ fetch_parse_one(struct fetch_items *fi, const struct imap_arg *a)
 		fetch_add(fi, FETCH_UID);
 	else if (strcasecmp(s, "MODSEQ") == 0)
 		fetch_add(fi, FETCH_MODSEQ);
+	else if (strcasecmp(s, "EMAILID") == 0)
+		fetch_add(fi, FETCH_EMAILID);
+	else if (strcasecmp(s, "THREADID") == 0)
+		fetch_add(fi, FETCH_THREADID);
 	else if (strcasecmp(s, "RFC822") == 0) {
 		if (!fetch_parse_section(fi, "]", false, "BODY"))
 			return false;

@@ -16,6 +16,8 @@ enum fetch_kind {
 	FETCH_SECTION,		/* BODY[...], RFC822, RFC822.HEADER/TEXT,
 				   BINARY[...] */
 	FETCH_BINARY_SIZE,	/* BINARY.SIZE[part] */
+	FETCH_EMAILID,		/* OBJECTID (RFC 8474) */
+	FETCH_THREADID,
 };
 
 enum fetch_part {

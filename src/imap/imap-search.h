@@ -19,6 +19,7 @@ enum skey_type {
 	SK_BODY, SK_TEXT,	/* str */
 	SK_UIDS,		/* ranges */
 	SK_MODSEQ,		/* num: modseq >= num (CONDSTORE) */
+	SK_EMAILID, SK_THREADID,	/* str (OBJECTID, RFC 8474) */
 };
 
 struct skey {
@@ -55,6 +56,7 @@ void search_query_free(struct search_query *q);
 /* search-eval.c */
 struct search_msg {
 	const struct store_msg *m;
+	const struct store *store;	/* THREADID's key */
 	struct store_reader *reader;	/* BODY/TEXT only */
 	struct buf *text;		/* loaded lazily: decoded body text */
 	bool text_loaded;

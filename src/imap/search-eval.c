@@ -317,6 +317,18 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_contains((const char *)b->data, b->len, k->str);
 	case SK_MODSEQ:
 		return m->modseq >= k->num;
+	case SK_EMAILID:
+	case SK_THREADID: {
+		char id[STORE_OBJECTID_MAX];
+
+		if (k->type == SK_EMAILID)
+			store_msg_emailid(m, id);
+		else if (sm->store != NULL)
+			store_msg_threadid(sm->store, m, id);
+		else
+			return false;
+		return strcmp(id, k->str) == 0;
+	}
 	case SK_UIDS:
 		for (i = 0; i < k->n_ranges; i++)
 			if (m->uid >= k->ranges[i].lo &&

@@ -337,6 +337,27 @@ sp_key(struct sparse *p, struct skey *parent)
 		p->q->modseq = true;	/* the caller turns CONDSTORE on */
 		goto out;
 	}
+	if (strcasecmp(name, "EMAILID") == 0 ||
+	    strcasecmp(name, "THREADID") == 0) {
+		/* objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474) */
+		const char *v = sp_string(p);
+		size_t n;
+
+		if (v == NULL)
+			return false;
+		n = strlen(v);
+		if (n == 0 || n > 255 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n) {
+			p->error = "Invalid object id";
+			return false;
+		}
+		k = skey_add(parent, toupper((unsigned char)name[0]) == 'E' ?
+			     SK_EMAILID : SK_THREADID);
+		k->str = xstrdup(v);
+		if (k->type == SK_THREADID)
+			p->q->fields |= STORE_MSG_PARSE;
+		goto out;
+	}
 	if (strcasecmp(name, "NOT") == 0) {
 		k = skey_add(parent, SK_NOT);
 		if (!sp_key(p, k))

@@ -388,6 +388,8 @@ sqlite_open(struct store *s, char **error_r)
 
 	if (ret == 0)
 		ret = db_schema(s->wdb, error_r);
+	if (ret == 0 && (ret = store_objectid_init(s)) < 0 && error_r)
+		*error_r = xstrdup("objectid key");
 	return ret;
 }
 

@@ -62,6 +62,11 @@ int db_account_exists(struct db *db, int64_t account_id);
 int db_exec(struct db *db, const char *sql);
 /* create or upgrade the schema (writer connection) */
 int db_schema(struct db *db, char **error_r);
+/* store-objectid.c: load (or make) the OBJECTID secret; writer db */
+int store_objectid_init(struct store *s);
+/* SipHash-2-4 of p under the OBJECTID secret */
+uint64_t store_objectid_hash(const struct store *s, const void *p,
+			     size_t len);
 /* the calling thread's read connection (opened on first use) */
 struct db *db_reader(struct store *s);
 
@@ -201,6 +206,7 @@ struct store {
 	uint64_t inline_max;	/* bodies up to this size live in the db */
 	uint64_t max_mailboxes;	/* per account; 0: no limit */
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
+	unsigned char oid_key[16];	/* OBJECTID secret (store-objectid.c) */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	/* blobs/xx known to be durable in blobs/ (atomic): a folder that
 	 * another thread has just created is not, until an fsync of blobs/

@@ -742,10 +742,23 @@ struct store_msg {
 	int64_t savedate;	/* unix time (RFC 8514 SAVEDATE) */
 	uint64_t size;		/* prefix_len + blob size */
 	uint32_t prefix_len;
+	uint64_t emailid;	/* OBJECTID: store_msg_emailid() */
 	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
 	struct store_parse parse; /* STORE_MSG_PARSE */
 };
 void store_msg_clear(struct store_msg *m);
+
+/* OBJECTID (RFC 8474; how the ids are made: store-objectid.c): a
+ * letter and 16 hex digits, NUL-terminated */
+#define STORE_OBJECTID_MAX 20
+void store_mailbox_objectid(const struct store *store, int64_t mailbox_id,
+			    uint32_t uidvalidity,
+			    char out[STORE_OBJECTID_MAX]);
+void store_msg_emailid(const struct store_msg *m,
+		       char out[STORE_OBJECTID_MAX]);
+/* needs the STORE_MSG_PARSE (or _SEARCH) header fields of m */
+void store_msg_threadid(const struct store *store, const struct store_msg *m,
+			char out[STORE_OBJECTID_MAX]);
 
 /* one message by uid; ENOTFOUND */
 int store_msg_get(struct store *store, int64_t account_id,

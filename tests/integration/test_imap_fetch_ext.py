@@ -1,0 +1,156 @@
+"""Per-message FETCH items and SEARCH keys of issue 12: OBJECTID
+(RFC 8474), SAVEDATE (RFC 8514), WITHIN (RFC 5032), PREVIEW (RFC 8970)
+and UIDONLY (RFC 9586); compared with Dovecot where Dovecot 2.3.19 has
+the extension."""
+import re
+
+import pytest
+
+import dovecotlib
+from conftest import ALICE
+from test_imap import Imap
+
+A, APW = ALICE
+
+OBJECTID = re.compile(rb"^[A-Za-z0-9_-]{1,255}$")
+
+
+def login(tern):
+    c = Imap(tern)
+    c.login()
+    return c
+
+
+def append(c, box, msg):
+    if isinstance(msg, str):
+        msg = msg.encode()
+    r, u = c.cmd(b"APPEND " + box.encode() + b" {%d+}\r\n" % len(msg) + msg)
+    assert r.startswith(b"OK"), (r, u)
+    return r
+
+
+def caps(c):
+    u = c.ok("CAPABILITY")
+    return u[0].split()[2:]
+
+
+def item(resp, name):
+    """the value of a FETCH item (parenthesised list or atom)"""
+    m = re.search(rb"[ (]" + name + rb" (\([^)]*\)|NIL|\"[^\"]*\"|\S+)",
+                  resp)
+    assert m, (name, resp)
+    return m.group(1)
+
+
+def oid(v):
+    assert v.startswith(b"(") and v.endswith(b")"), v
+    v = v[1:-1]
+    assert OBJECTID.match(v), v
+    return v
+
+
+def mailboxid(c, box):
+    u = c.ok('STATUS "%s" (MAILBOXID)' % box)
+    return oid(item(u[0], b"MAILBOXID"))
+
+
+def fetch_ids(c, seqs="1:*"):
+    out = {}
+    for x in c.ok("UID FETCH %s (EMAILID THREADID)" % seqs):
+        uid = int(re.search(rb"UID (\d+)", x).group(1))
+        out[uid] = (oid(item(x, b"EMAILID")), oid(item(x, b"THREADID")))
+    return out
+
+
+# ---- OBJECTID (RFC 8474) ----
+
+def test_objectid_mailboxid(tern):
+    c = login(tern)
+    assert b"OBJECTID" in caps(c)
+    r, u = c.cmd("CREATE Projects")
+    m = re.match(rb"OK \[MAILBOXID \(([A-Za-z0-9_-]+)\)\]", r)
+    assert m, r
+    created = m.group(1)
+    assert mailboxid(c, "Projects") == created
+    inbox = mailboxid(c, "INBOX")
+    assert inbox != created
+    # SELECT and EXAMINE say it in an untagged OK
+    for verb in ("SELECT", "EXAMINE"):
+        u = c.ok("%s Projects" % verb)
+        codes = [x for x in u if b"[MAILBOXID (" in x]
+        assert codes == [b"* OK [MAILBOXID (" + created + b")] Ok"], u
+    c.ok("UNSELECT")
+    # RENAME keeps it; DELETE + CREATE of the same name makes a new one
+    c.ok("RENAME Projects Work")
+    assert mailboxid(c, "Work") == created
+    c.ok("DELETE Work")
+    c.ok("CREATE Work")
+    assert mailboxid(c, "Work") != created
+    # renaming INBOX is a new mailbox with INBOX's messages; INBOX keeps
+    # its id (RFC 8474 4)
+    c.ok("RENAME INBOX Old")
+    assert mailboxid(c, "INBOX") == inbox
+    assert mailboxid(c, "Old") not in (inbox, created)
+    # the ids survive a restart
+    before = {b: mailboxid(c, b) for b in ("INBOX", "Work", "Old")}
+    c.close()
+    tern.stop()
+    tern.start()
+    c = login(tern)
+    assert {b: mailboxid(c, b) for b in before} == before
+    # bob's INBOX is another mailbox
+    b = Imap(tern)
+    b.login("bob@example.test", "bob-secret-pw")
+    assert mailboxid(b, "INBOX") != before["INBOX"]
+
+
+def test_objectid_emailid_threadid(tern):
+    c = login(tern)
+    c.ok("CREATE Other")
+    root = ("Message-ID: <root@x.test>\r\nSubject: plan\r\n\r\nroot\r\n")
+    reply = ("Message-ID: <r1@x.test>\r\nIn-Reply-To: <root@x.test>\r\n"
+             "References: <root@x.test>\r\nSubject: Re: plan\r\n\r\nr1\r\n")
+    reply2 = ("Message-ID: <r2@x.test>\r\nIn-Reply-To: <r1@x.test>\r\n"
+              "References: <root@x.test> <r1@x.test>\r\n"
+              "Subject: Re: plan\r\n\r\nr2\r\n")
+    other = "Message-ID: <other@x.test>\r\nSubject: other\r\n\r\nx\r\n"
+    noid = "Subject: no id\r\n\r\nx\r\n"
+    for m in (root, reply, reply2, other, noid, root):
+        append(c, "INBOX", m)
+    c.ok("SELECT INBOX")
+    ids = fetch_ids(c)
+    emailids = [ids[u][0] for u in sorted(ids)]
+    threadids = [ids[u][1] for u in sorted(ids)]
+    # every APPEND is a message of its own, even with the same bytes
+    assert len(set(emailids)) == 6, emailids
+    # a conversation shares a thread; other messages have their own
+    assert threadids[0] == threadids[1] == threadids[2] == threadids[5]
+    assert len({threadids[0], threadids[3], threadids[4]}) == 3
+    # COPY keeps EMAILID and THREADID (COPYUID pairs them), MOVE too
+    r, u = c.cmd("UID COPY 1:2 Other")
+    m = re.search(rb"COPYUID \d+ (\S+) (\S+)\]", r)
+    assert m and m.group(1) == b"1:2", r
+    c.ok("UID MOVE 3 Other")
+    c.ok("SELECT Other")
+    moved = fetch_ids(c)
+    assert [moved[u] for u in sorted(moved)] == [ids[1], ids[2], ids[3]]
+    # the ids are stable across a restart
+    c.close()
+    tern.stop()
+    tern.start()
+    c = login(tern)
+    c.ok("SELECT INBOX")
+    after = fetch_ids(c)
+    assert after == {u: ids[u] for u in after}
+    # SEARCH EMAILID / THREADID
+    u = c.ok("UID SEARCH EMAILID %s" % ids[4][0].decode())
+    assert u == [b"* SEARCH 4"], u
+    u = c.ok("UID SEARCH THREADID %s" % ids[1][1].decode())
+    assert u == [b"* SEARCH 1 2 6"], u   # 3 was moved away
+    u = c.ok("SEARCH EMAILID Mnothing")
+    assert u == [b"* SEARCH"], u
+    # an objectid is 1-255 of ALPHA / DIGIT / "_" / "-"
+    for bad in ('EMAILID', 'EMAILID "a.b"', 'THREADID "' + "a" * 256 + '"',
+                'EMAILID ""'):
+        r, u = c.cmd("SEARCH " + bad)
+        assert r.startswith(b"BAD"), (bad, r)
