@@ -154,6 +154,12 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 				   "EMAILID" : "THREADID", id);
 			break;
 		}
+		case FETCH_SAVEDATE:
+			/* every message has one (the column is as old as
+			 * the store), kept in UTC */
+			buf_append_str(&b, "SAVEDATE ");
+			imap_append_date(&b, m->savedate, 0);
+			break;
 		case FETCH_INTERNALDATE:
 			buf_append_str(&b, "INTERNALDATE ");
 			imap_append_date(&b, m->internaldate,

@@ -266,6 +266,8 @@ fetch_parse_one(struct fetch_items *fi, const struct imap_arg *a)
 		fetch_add(fi, FETCH_UID);
 	else if (strcasecmp(s, "MODSEQ") == 0)
 		fetch_add(fi, FETCH_MODSEQ);
+	else if (strcasecmp(s, "SAVEDATE") == 0)
+		fetch_add(fi, FETCH_SAVEDATE);
 	else if (strcasecmp(s, "EMAILID") == 0)
 		fetch_add(fi, FETCH_EMAILID);
 	else if (strcasecmp(s, "THREADID") == 0)

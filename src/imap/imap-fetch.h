@@ -18,6 +18,7 @@ enum fetch_kind {
 	FETCH_BINARY_SIZE,	/* BINARY.SIZE[part] */
 	FETCH_EMAILID,		/* OBJECTID (RFC 8474) */
 	FETCH_THREADID,
+	FETCH_SAVEDATE,		/* RFC 8514 */
 };
 
 enum fetch_part {

@@ -14,6 +14,7 @@ enum skey_type {
 	SK_LARGER, SK_SMALLER,	/* num */
 	SK_BEFORE, SK_ON, SK_SINCE,		/* day: internal date */
 	SK_SENTBEFORE, SK_SENTON, SK_SENTSINCE,	/* day: Date: */
+	SK_SAVEDBEFORE, SK_SAVEDON, SK_SAVEDSINCE, /* day: save date (UTC) */
 	SK_HEADER,		/* field, str: the field's text */
 	SK_ADDRESS,		/* field, str: FROM/TO/CC/BCC, the addresses */
 	SK_BODY, SK_TEXT,	/* str */

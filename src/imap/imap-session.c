@@ -162,7 +162,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "SEARCHRES CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
 		   "UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
-		   "COMPRESS=DEFLATE OBJECTID "
+		   "COMPRESS=DEFLATE OBJECTID SAVEDATE "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }

@@ -289,6 +289,12 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_day(m->internaldate, m->internaldate_tz) == k->day;
 	case SK_SINCE:
 		return search_day(m->internaldate, m->internaldate_tz) >= k->day;
+	case SK_SAVEDBEFORE:
+		return search_day(m->savedate, 0) < k->day;
+	case SK_SAVEDON:
+		return search_day(m->savedate, 0) == k->day;
+	case SK_SAVEDSINCE:
+		return search_day(m->savedate, 0) >= k->day;
 	case SK_SENTBEFORE:
 	case SK_SENTON:
 	case SK_SENTSINCE: {

@@ -128,6 +128,9 @@ static const struct {
 	{ "BEFORE", SK_BEFORE }, { "ON", SK_ON }, { "SINCE", SK_SINCE },
 	{ "SENTBEFORE", SK_SENTBEFORE }, { "SENTON", SK_SENTON },
 	{ "SENTSINCE", SK_SENTSINCE },
+	/* SAVEDATE (RFC 8514) */
+	{ "SAVEDBEFORE", SK_SAVEDBEFORE }, { "SAVEDON", SK_SAVEDON },
+	{ "SAVEDSINCE", SK_SAVEDSINCE },
 };
 
 static const char *const sp_addr[] = { "FROM", "TO", "CC", "BCC", "SUBJECT" };
@@ -192,7 +195,9 @@ sp_key(struct sparse *p, struct skey *parent)
 			return false;
 		goto out;
 	}
-	if (strcasecmp(name, "ALL") == 0) {
+	/* every message of every mailbox has a save date (RFC 8514 4.3) */
+	if (strcasecmp(name, "ALL") == 0 ||
+	    strcasecmp(name, "SAVEDATESUPPORTED") == 0) {
 		skey_add(parent, SK_AND);
 		goto out;
 	}
@@ -265,7 +270,8 @@ sp_key(struct sparse *p, struct skey *parent)
 			k = skey_add(parent, sp_dates[i].type);
 			if (!sp_date(p, &k->day))
 				return false;
-			if (k->type >= SK_SENTBEFORE)
+			if (k->type >= SK_SENTBEFORE &&
+			    k->type <= SK_SENTSINCE)
 				p->q->fields |= STORE_MSG_PARSE;
 			goto out;
 		}

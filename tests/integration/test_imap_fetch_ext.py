@@ -154,3 +154,95 @@ def test_objectid_emailid_threadid(tern):
                 'EMAILID ""'):
         r, u = c.cmd("SEARCH " + bad)
         assert r.startswith(b"BAD"), (bad, r)
+
+
+# ---- SAVEDATE (RFC 8514) ----
+
+DATE_TIME = re.compile(rb'^"[ 0-3]\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d '
+                       rb'[+-]\d{4}"$')
+
+
+def imap_day(t):
+    import time
+    return time.strftime("%d-%b-%Y", time.gmtime(t))
+
+
+def test_savedate(tern):
+    import time
+    c = login(tern)
+    assert b"SAVEDATE" in caps(c)
+    c.ok("CREATE Other")
+    t0 = time.time()
+    # an old internal date: the save date is when it was stored
+    r, u = c.cmd(b'APPEND INBOX "01-Jan-2001 10:00:00 +0000" {14+}\r\n'
+                 b"Subject: a\r\n\r\n")
+    assert r.startswith(b"OK"), r
+    c.ok("SELECT INBOX")
+    u = c.ok("FETCH 1 (SAVEDATE INTERNALDATE)")
+    saved = item(u[0], b"SAVEDATE")
+    assert DATE_TIME.match(saved), u
+    assert item(u[0], b"INTERNALDATE") != saved
+    today, old = imap_day(t0), "01-Jan-2001"
+    assert saved[1:12].decode().strip().zfill(11) == today, (saved, today)
+    assert c.ok("SEARCH SAVEDON %s" % today) == [b"* SEARCH 1"]
+    assert c.ok("SEARCH SAVEDSINCE %s" % today) == [b"* SEARCH 1"]
+    assert c.ok("SEARCH SAVEDBEFORE %s" % today) == [b"* SEARCH"]
+    assert c.ok("SEARCH SAVEDBEFORE 02-Jan-2001") == [b"* SEARCH"]
+    assert c.ok("SEARCH ON %s" % old) == [b"* SEARCH 1"]
+    assert c.ok("SEARCH SAVEDATESUPPORTED") == [b"* SEARCH 1"]
+    assert c.ok("SEARCH NOT SAVEDATESUPPORTED") == [b"* SEARCH"]
+    for bad in ("SAVEDON", "SAVEDON 32-Jan-2020", "SAVEDSINCE yesterday",
+                "SAVEDBEFORE 1-Foo-2020"):
+        r, _ = c.cmd("SEARCH " + bad)
+        assert r.startswith(b"BAD"), (bad, r)
+    # COPY and MOVE save the message again: a new save date (not before
+    # the original's), the internal date stays
+    c.ok("COPY 1 Other")
+    c.ok("SELECT Other")
+    u2 = c.ok("FETCH 1 (SAVEDATE INTERNALDATE)")
+    assert item(u2[0], b"INTERNALDATE") == item(u[0], b"INTERNALDATE")
+    assert DATE_TIME.match(item(u2[0], b"SAVEDATE"))
+
+
+def test_savedate_as_dovecot(tern_dv, dovecot):
+    """FETCH SAVEDATE's form and SEARCH SAVED* answer as Dovecot's"""
+    import imapraw
+    import time
+    answers = []
+    for port in (tern_dv.port("imap"), dovecot.port):
+        c = imapraw.Raw("127.0.0.1", port)
+        c.login(dovecotlib.USER, dovecotlib.PASSWORD)
+        c.append("INBOX", b"Subject: a\r\n\r\nx\r\n")
+        c.ok(b"SELECT INBOX")
+        f = c.ok(b"FETCH 1 (SAVEDATE)")
+        assert len(f) == 1 and DATE_TIME.match(item(f[0], b"SAVEDATE")), f
+        day = imap_day(time.time()).encode()
+        out = []
+        for q in (b"SAVEDON " + day, b"SAVEDSINCE " + day,
+                  b"SAVEDBEFORE " + day, b"SAVEDATESUPPORTED",
+                  b"NOT SAVEDATESUPPORTED", b"SAVEDBEFORE 1-Jan-2000"):
+            out.append(c.ok(b"SEARCH " + q))
+        answers.append(out)
+        c.close()
+    assert answers[0] == answers[1]
+
+
+@pytest.fixture
+def dovecot():
+    if not dovecotlib.available():
+        pytest.skip("dovecot-imapd is not installed "
+                    "(scripts/install-deps.sh installs it)")
+    d = dovecotlib.Dovecot()
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()      # SIGTERM; removes its folder
+
+
+@pytest.fixture
+def tern_dv(tern_factory):
+    t = tern_factory()
+    t.add_account(dovecotlib.USER, dovecotlib.PASSWORD)
+    t.start()
+    return t
