@@ -289,6 +289,10 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_day(m->internaldate, m->internaldate_tz) == k->day;
 	case SK_SINCE:
 		return search_day(m->internaldate, m->internaldate_tz) >= k->day;
+	case SK_OLDER:
+		return m->internaldate <= k->day;
+	case SK_YOUNGER:
+		return m->internaldate >= k->day;
 	case SK_SAVEDBEFORE:
 		return search_day(m->savedate, 0) < k->day;
 	case SK_SAVEDON:

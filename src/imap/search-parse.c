@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define SEARCH_MAX_DEPTH 32
 
@@ -263,6 +264,23 @@ sp_key(struct sparse *p, struct skey *parent)
 			     SK_LARGER : SK_SMALLER);
 		if (!sp_number(p, &k->num))
 			return false;
+		goto out;
+	}
+	if (strcasecmp(name, "OLDER") == 0 ||
+	    strcasecmp(name, "YOUNGER") == 0) {
+		/* RFC 5032: OLDER/YOUNGER nz-number, seconds back from
+		 * when the command runs (as Dovecot, the boundary second
+		 * matches both) */
+		uint64_t n;
+
+		if (!sp_number(p, &n) || n == 0) {
+			p->error = "Interval expected";
+			return false;
+		}
+		k = skey_add(parent, toupper((unsigned char)name[0]) == 'O' ?
+			     SK_OLDER : SK_YOUNGER);
+		k->day = n > (uint64_t)INT32_MAX * 1000 ? INT64_MIN / 2 :
+			 (int64_t)time(NULL) - (int64_t)n;
 		goto out;
 	}
 	for (i = 0; i < sizeof(sp_dates) / sizeof(sp_dates[0]); i++) {

@@ -246,3 +246,52 @@ def tern_dv(tern_factory):
     t.add_account(dovecotlib.USER, dovecotlib.PASSWORD)
     t.start()
     return t
+
+
+# ---- WITHIN (RFC 5032) ----
+
+def within_answers(port):
+    """OLDER/YOUNGER over messages of internal dates a year ago, a day
+    ago and now; the interval keys and their bad forms"""
+    import imapraw
+    import time
+    c = imapraw.Raw("127.0.0.1", port)
+    c.login(dovecotlib.USER, dovecotlib.PASSWORD)
+    now = time.time()
+    for ago in (366 * 86400, 86400, 0):
+        d = time.strftime("%d-%b-%Y %H:%M:%S +0000",
+                          time.gmtime(now - ago)).encode()
+        c.send_literal(b'APPEND INBOX "' + d + b'"', b"Subject: w\r\n\r\nx\r\n")
+    c.ok(b"SELECT INBOX")
+    out = []
+    for q in (b"YOUNGER 3600", b"OLDER 3600", b"YOUNGER 172800",
+              b"OLDER 172800", b"OLDER 40000000", b"YOUNGER 40000000",
+              b"NOT YOUNGER 3600", b"OR OLDER 172800 YOUNGER 60",
+              b"UID SEARCH YOUNGER 3600"):
+        if q.startswith(b"UID "):
+            out.append(c.ok(q))
+        else:
+            out.append(c.ok(b"SEARCH " + q))
+    for q in (b"YOUNGER", b"OLDER x", b"YOUNGER -5", b"OLDER 1.5"):
+        untagged, tagged = c.cmd(b"SEARCH " + q)
+        out.append(tagged.split(b" ", 2)[1])
+    c.close()
+    return out
+
+
+def test_within(tern_dv):
+    c = login(tern_dv)
+    assert b"WITHIN" in caps(c)
+    c.close()
+    got = within_answers(tern_dv.port("imap"))
+    assert got[:9] == [[b"* SEARCH 3\r\n"], [b"* SEARCH 1 2\r\n"],
+                       [b"* SEARCH 2 3\r\n"], [b"* SEARCH 1\r\n"],
+                       [b"* SEARCH\r\n"], [b"* SEARCH 1 2 3\r\n"],
+                       [b"* SEARCH 1 2\r\n"], [b"* SEARCH 1 3\r\n"],
+                       [b"* SEARCH 3\r\n"]], got
+    assert got[9:] == [b"BAD"] * 4, got
+
+
+def test_within_as_dovecot(tern_dv, dovecot):
+    assert within_answers(tern_dv.port("imap")) == \
+        within_answers(dovecot.port)
