@@ -154,6 +154,15 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 				   "EMAILID" : "THREADID", id);
 			break;
 		}
+		case FETCH_PREVIEW:
+			if (x->reader == NULL && m->parse.preview == NULL &&
+			    !it->lazy)
+				(void)store_msg_open(s->env->store,
+						     s->account_id,
+						     s->view.mailbox_id, m->uid,
+						     &x->reader);
+			fetch_preview(o, it, m, x->reader);
+			break;
 		case FETCH_SAVEDATE:
 			/* every message has one (the column is as old as
 			 * the store), kept in UTC */
@@ -410,7 +419,7 @@ enum imap_cmd_ret
 cmd_fetch(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
-	const struct imap_arg *a = cmd->args;
+	const struct imap_arg *a = cmd->args, *mod;
 	struct store_uid_range *ranges;
 	struct fetch_ctx *x;
 	const char *err;
@@ -423,9 +432,12 @@ cmd_fetch(struct imap_cmd *cmd)
 	x = xcalloc(1, sizeof(*x));
 	cmd->ctx = x;
 	cmd->ctx_free = fetch_ctx_free;
-	if (a[2].type == IMAP_ARG_LIST && a[3].type == IMAP_ARG_EOL) {
+	if (!fetch_items_parse(&a[1], &x->items, &err))
+		return imap_cmd_bad(cmd, err);
+	mod = &a[1 + x->items.n_args];
+	if (mod->type == IMAP_ARG_LIST && mod[1].type == IMAP_ARG_EOL) {
 		/* RFC 7162: (CHANGEDSINCE modseq [VANISHED]) */
-		const struct imap_arg *m = a[2].u.list;
+		const struct imap_arg *m = mod->u.list;
 
 		for (; m->type != IMAP_ARG_EOL; m++) {
 			if (imap_arg_atom_eq(m, "CHANGEDSINCE") &&
@@ -445,11 +457,9 @@ cmd_fetch(struct imap_cmd *cmd)
 		if (vanished && !x->changedsince_set)
 			return imap_cmd_bad(cmd, "VANISHED needs CHANGEDSINCE");
 		imap_condstore_enable(s);
-	} else if (a[2].type != IMAP_ARG_EOL) {
+	} else if (mod->type != IMAP_ARG_EOL) {
 		return imap_cmd_bad(cmd, "Invalid FETCH arguments");
 	}
-	if (!fetch_items_parse(&a[1], &x->items, &err))
-		return imap_cmd_bad(cmd, err);
 	if (x->items.want_modseq)
 		imap_condstore_enable(s);
 	if (!imap_view_ranges(s, a[0].u.str, cmd->uid, &ranges, &n, &err))

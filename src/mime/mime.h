@@ -368,4 +368,29 @@ void mime_body_text(const unsigned char *partmap, size_t partmap_len,
 		    const unsigned char *msg, size_t msg_len,
 		    mime_text_cb *cb, void *ctx);
 
+/* ------------------------------------------------------------------ */
+/* PREVIEW (RFC 8970)                                                  */
+
+#define MIME_PREVIEW_MAX 256		/* characters (code points) */
+#define MIME_PREVIEW_RAW_MAX 65536	/* bytes of the part looked at */
+/* the part a preview is made from: the first text/plain or text/html
+ * leaf; false when there is none (the preview is then empty) */
+bool mime_preview_part(const unsigned char *partmap, size_t len,
+		       struct mime_part_loc *loc);
+/* the preview of a part from its raw content (a prefix is enough; at
+ * most MIME_PREVIEW_RAW_MAX bytes are read): the content transfer
+ * encoding and the charset decoded, appended to out as
+ * mime_preview_text() does */
+void mime_preview_make(const unsigned char *raw, size_t len,
+		       enum mime_cte cte, const unsigned char *charset,
+		       size_t charset_len, bool html, struct buf *out);
+/* UTF-8 text to preview: HTML (html) to text (tags, comments and the
+ * content of script, style, title and head dropped; entities decoded);
+ * plain text without the lines that start with '>' (quotes of an
+ * earlier message); whitespace runs (controls, NBSP, Unicode spaces)
+ * one space, none at either end; cut at MIME_PREVIEW_MAX characters,
+ * on a character boundary. Invalid UTF-8 becomes U+FFFD. */
+void mime_preview_text(const unsigned char *text, size_t len, bool html,
+		       struct buf *out);
+
 #endif

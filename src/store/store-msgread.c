@@ -19,19 +19,19 @@
 	" b.sent_tz, b.header_len, b.body_lines, b.subject, b.hfrom, b.hto," \
 	" b.hcc, b.hbcc, b.message_id, b.in_reply_to, b.refs," \
 	" b.sort_subject, b.sort_from, b.sort_to, b.sort_cc, b.sort_dfrom," \
-	" b.sort_dto, b.headers, b.partmap"
+	" b.sort_dto, b.headers, b.partmap, b.preview"
 
 #define SEARCH_COLS ", NULL, NULL, NULL, b.sent_date," \
 	" b.sent_tz, b.header_len, b.body_lines, b.subject, b.hfrom, b.hto," \
 	" b.hcc, b.hbcc, b.message_id, b.in_reply_to, b.refs," \
 	" b.sort_subject, b.sort_from, b.sort_to, b.sort_cc, b.sort_dfrom," \
-	" b.sort_dto, b.headers, NULL"
+	" b.sort_dto, b.headers, NULL, NULL"
 
 #define FETCH_COLS ", b.envelope, b.body, b.bodystructure, b.sent_date," \
 	" b.sent_tz, b.header_len, b.body_lines, NULL, NULL, NULL," \
 	" NULL, NULL, NULL, NULL, NULL," \
 	" NULL, NULL, NULL, NULL, NULL," \
-	" NULL, NULL, b.partmap"
+	" NULL, NULL, b.partmap, b.preview"
 
 static void parse_row_read(sqlite3_stmt *st, int c, struct store_parse *p);
 
@@ -107,6 +107,7 @@ parse_row_read(sqlite3_stmt *st, int c, struct store_parse *p)
 		memcpy(p->partmap, sqlite3_column_blob(st, c),
 		       p->partmap_len);
 	}
+	p->preview = db_col_str(st, c + 1);
 }
 
 /* the parse fields `fields` wants of blob_id into p (cleared): from the

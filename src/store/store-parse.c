@@ -6,8 +6,10 @@
 #include "lib/buf.h"
 #include "mime/mime.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 store_parse_begin(struct store_blob *b)
@@ -29,6 +31,53 @@ str_or_null(const struct buf *v)
 	if (v->len == 0)
 		return NULL;
 	return xstrndup((const char *)v->data, v->len);
+}
+
+/* PREVIEW (RFC 8970), made once here and kept in the blob's row: the
+ * window of the part it comes from, from memory (inline bodies) or read
+ * back from the blob file ("" when the message has no text part) */
+static char *
+parse_preview(struct store_blob *b, const struct store_parse *p)
+{
+	struct mime_part_loc loc;
+	struct buf out = BUF_INIT;
+	unsigned char *win = NULL;
+	uint64_t len;
+	ssize_t got = 0;
+
+	if (p->partmap == NULL ||
+	    !mime_preview_part(p->partmap, p->partmap_len, &loc) ||
+	    loc.body_start >= b->size || loc.body_end <= loc.body_start)
+		return xstrdup("");
+	len = loc.body_end - loc.body_start;
+	if (len > MIME_PREVIEW_RAW_MAX)
+		len = MIME_PREVIEW_RAW_MAX;
+	if (!b->has_file) {
+		if (loc.body_start + len <= b->mem.len)
+			got = (ssize_t)len;
+		win = b->mem.data + loc.body_start;
+	} else {
+		int fd = openat(b->store->blobs_dirfd, b->tmpname,
+				O_RDONLY | O_CLOEXEC);
+
+		win = xmalloc(len);
+		if (fd >= 0) {
+			got = pread(fd, win, len, (off_t)loc.body_start);
+			close(fd);
+		}
+	}
+	if (got > 0)
+		mime_preview_make(win, (size_t)got, loc.cte, loc.charset.p,
+				  loc.charset.len,
+				  slice_eq_cstr(loc.subtype, "html"), &out);
+	if (b->has_file)
+		free(win);
+	if (got <= 0) {
+		buf_free(&out);
+		return NULL;	/* unknown: made when it is asked for */
+	}
+	buf_append_byte(&out, '\0');
+	return (char *)buf_steal(&out);
 }
 
 void
@@ -74,6 +123,7 @@ store_parse_finish(struct store_blob *b)
 		if (mime_part_find(p->partmap, p->partmap_len, NULL, 0, &loc))
 			p->body_lines = loc.lines;
 	}
+	p->preview = parse_preview(b, p);
 	mime_summary_free(&ms);
 	b->parsed = true;
 }
@@ -109,5 +159,6 @@ store_parse_clear(struct store_parse *p)
 	free(p->sort_display_to);
 	free(p->headers);
 	free(p->partmap);
+	free(p->preview);
 	memset(p, 0, sizeof(*p));
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define PC_STRIPES 16
-#define PC_NSTR 18	/* the string fields of struct store_parse */
+#define PC_NSTR 19	/* the string fields of struct store_parse */
 
 struct pc_entry {
 	int64_t blob_id;
@@ -53,6 +53,7 @@ pc_parse_str(struct store_parse *p, size_t i)
 		&p->in_reply_to, &p->references, &p->sort_subject,
 		&p->sort_from, &p->sort_to, &p->sort_cc,
 		&p->sort_display_from, &p->sort_display_to, &p->headers,
+		&p->preview,
 	};
 	return v[i];
 }
@@ -63,9 +64,10 @@ pc_wanted(unsigned fields, size_t i)
 {
 	if (fields & STORE_MSG_PARSE)
 		return true;
-	/* FETCH: envelope, body, bodystructure; SEARCH: the decoded text */
-	return ((fields & STORE_MSG_FETCH) && i < 3) ||
-	       ((fields & STORE_MSG_SEARCH) && i >= 3);
+	/* FETCH: envelope, body, bodystructure, preview; SEARCH: the
+	 * decoded text */
+	return ((fields & STORE_MSG_FETCH) && (i < 3 || i == 18)) ||
+	       ((fields & STORE_MSG_SEARCH) && i >= 3 && i < 18);
 }
 
 struct store_pcache *

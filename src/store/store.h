@@ -716,6 +716,9 @@ struct store_parse {
 	/* part map (mime's serialized form, blob-relative offsets) */
 	unsigned char *partmap;
 	size_t partmap_len;
+	/* PREVIEW text (RFC 8970, mime_preview_text), "" for a message
+	 * without text; NULL when not known (blobs of an older tern) */
+	char *preview;
 };
 
 /* what store_msg_get/iter load besides the fixed fields */

@@ -295,3 +295,80 @@ def test_within(tern_dv):
 def test_within_as_dovecot(tern_dv, dovecot):
     assert within_answers(tern_dv.port("imap")) == \
         within_answers(dovecot.port)
+
+
+# ---- PREVIEW (RFC 8970) ----
+
+def preview(c, seq, lazy=False):
+    import imapraw
+    u = c.ok("FETCH %s (PREVIEW%s)" % (seq, " (LAZY)" if lazy else ""))
+    assert len(u) == 1, u
+    n, items = imapraw.fetch_items(u[0] + b"\r\n")
+    v = items[b"PREVIEW"]
+    if v == b"NIL":
+        return None
+    toks = imapraw.tokens(v)
+    return toks[0][1].decode("utf-8")
+
+
+def test_preview(tern):
+    c = login(tern)
+    assert b"PREVIEW" in caps(c)
+    html = ("Content-Type: multipart/alternative; boundary=b\r\n\r\n"
+            "--b\r\nContent-Type: text/html; charset=iso-8859-1\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+            "<html><head><style>p{}</style></head><body><p>Gr=FC=DF "
+            "Gott,</p><p>the&nbsp;plan &amp; more</p></body></html>\r\n"
+            "--b\r\nContent-Type: text/plain\r\n\r\nplain version\r\n"
+            "--b--\r\n")
+    long = "Subject: l\r\nContent-Type: text/plain; charset=utf-8\r\n" \
+           "Content-Transfer-Encoding: base64\r\n\r\n"
+    import base64
+    long += base64.encodebytes(("\u00e9" * 300).encode()).decode() \
+        .replace("\n", "\r\n")
+    msgs = ["Subject: a\r\n\r\nHello   there\r\n\r\n> quoted\r\nworld\r\n",
+            html,
+            "Content-Type: image/png\r\n\r\nPNG\r\n",
+            long,
+            "Subject: empty\r\n\r\n"]
+    for m in msgs:
+        append(c, "INBOX", m)
+    c.ok("SELECT INBOX")
+    assert preview(c, 1) == "Hello there world"
+    assert preview(c, 2) == "Gr\u00fc\u00df Gott, the plan & more"
+    assert preview(c, 3) == ""
+    assert preview(c, 4) == "\u00e9" * 256
+    assert preview(c, 5) == ""
+    # cached at delivery: LAZY has it too
+    assert preview(c, 2, lazy=True) == preview(c, 2)
+    # FETCH 1 PREVIEW (LAZY) with a lone item; with CONDSTORE modifiers
+    r, u = c.cmd("FETCH 1 PREVIEW (LAZY)")
+    assert r.startswith(b"OK") and b'PREVIEW "Hello there world"' in u[0]
+    r, u = c.cmd("FETCH 1 PREVIEW (CHANGEDSINCE 1)")
+    assert r.startswith(b"OK") and b"PREVIEW" in u[-1], (r, u)
+    # PREVIEW does not set \Seen
+    assert b"\\Seen" not in c.ok("FETCH 1 FLAGS")[0]
+    for bad in ("FETCH 1 (PREVIEW (LAZY FAST))", "FETCH 1 (PREVIEW ())",
+                "FETCH 1 PREVIEW (LAZY) (LAZY)"):
+        r, _ = c.cmd(bad)
+        assert r.startswith(b"BAD"), (bad, r)
+
+
+def test_preview_of_an_older_store(tern):
+    """blobs stored before PREVIEW have none cached: LAZY says NIL, a
+    plain PREVIEW makes it from the message"""
+    import os
+    import sqlite3
+    c = login(tern)
+    append(c, "INBOX", "Subject: o\r\n\r\nold   text\r\n")
+    c.close()
+    tern.stop()
+    db = sqlite3.connect(os.path.join(tern.data_dir, "tern.db"))
+    db.execute("UPDATE blobs SET preview = NULL")
+    db.commit()
+    db.close()
+    tern.start()
+    c = login(tern)
+    c.ok("SELECT INBOX")
+    assert preview(c, 1, lazy=True) is None
+    assert preview(c, 1) == "old text"
