@@ -284,40 +284,41 @@ fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
 	fetch_out_printf(o, "%s %llu", it->label, (unsigned long long)size);
 }
 
+struct fetch_preview_src {
+	struct store_reader *r;
+	uint64_t prefix_len;
+};
+
+static ssize_t
+fetch_preview_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct fetch_preview_src *src = ctx;
+
+	return store_reader_pread(src->r, buf, len, off + src->prefix_len);
+}
+
 void
 fetch_preview(struct fetch_out *o, const struct fetch_item *it,
 	      const struct store_msg *m, struct store_reader *r)
 {
 	const struct store_parse *ps = &m->parse;
-	struct mime_part_loc loc;
-	struct buf b = BUF_INIT, raw = BUF_INIT, text = BUF_INIT;
-	uint64_t pl = m->prefix_len, len;
+	struct fetch_preview_src src = { r, m->prefix_len };
+	struct buf b = BUF_INIT, text = BUF_INIT;
 
 	buf_append_str(&b, "PREVIEW ");
 	if (ps->preview != NULL) {
 		mime_imap_string(&b, (const unsigned char *)ps->preview,
 				 strlen(ps->preview));
-	} else if (it->lazy) {
-		/* not made yet: the client asks again later (RFC 8970 3) */
+	} else if (it->lazy || r == NULL || ps->partmap == NULL ||
+		   !mime_preview(ps->partmap, ps->partmap_len,
+				 fetch_preview_read, &src, &text)) {
+		/* LAZY: not made yet, the client asks again later (RFC
+		 * 8970 3); or the message cannot be read */
 		buf_append_str(&b, "NIL");
 	} else {
-		if (r != NULL && ps->partmap != NULL &&
-		    mime_preview_part(ps->partmap, ps->partmap_len, &loc) &&
-		    loc.body_end > loc.body_start &&
-		    loc.body_end + pl <= m->size) {
-			len = loc.body_end - loc.body_start;
-			if (len > MIME_PREVIEW_RAW_MAX)
-				len = MIME_PREVIEW_RAW_MAX;
-			fetch_read(r, loc.body_start + pl, len, &raw);
-			mime_preview_make(raw.data, raw.len, loc.cte,
-					  loc.charset.p, loc.charset.len,
-					  slice_eq_cstr(loc.subtype, "html"),
-					  &text);
-		}
 		mime_imap_string(&b, text.data, text.len);
 	}
 	fetch_out_text(o, b.data, b.len);
 	buf_free(&b);
-	buf_free(&raw);
 	buf_free(&text);
 }

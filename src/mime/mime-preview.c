@@ -4,6 +4,7 @@
  * MIME_PREVIEW_MAX characters */
 #include "mime/mime-private.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,6 +12,7 @@
 
 struct pv_find {
 	struct mime_part_loc *loc;
+	size_t skip;		/* candidates to pass over */
 	bool found;
 };
 
@@ -22,23 +24,60 @@ pv_find_cb(void *ctx, const uint32_t *section, size_t depth,
 
 	(void)section;
 	(void)depth;
+	/* text to show: plain or HTML, in an encoding we can read, and
+	 * not empty (a multipart without parts has an empty one) */
 	if (!slice_eq_cstr(loc->type, "text") ||
 	    (!slice_eq_cstr(loc->subtype, "plain") &&
-	     !slice_eq_cstr(loc->subtype, "html")))
+	     !slice_eq_cstr(loc->subtype, "html")) ||
+	    loc->cte == MIME_CTE_UNKNOWN || loc->body_end <= loc->body_start)
 		return true;
+	if (f->skip > 0) {
+		f->skip--;
+		return true;
+	}
 	*f->loc = *loc;
 	f->found = true;
 	return false;
 }
 
 bool
-mime_preview_part(const unsigned char *partmap, size_t len,
+mime_preview_part(const unsigned char *partmap, size_t len, size_t n,
 		  struct mime_part_loc *loc)
 {
-	struct pv_find f = { loc, false };
+	struct pv_find f = { loc, n, false };
 
 	mime_part_foreach_leaf(partmap, len, pv_find_cb, &f);
 	return f.found;
+}
+
+bool
+mime_preview(const unsigned char *partmap, size_t len, mime_read_fn *rd,
+	     void *ctx, struct buf *out)
+{
+	struct mime_part_loc loc;
+	unsigned char *win = NULL;
+
+	/* the first candidate that gives any text */
+	for (size_t n = 0; n < MIME_PREVIEW_PARTS && out->len == 0 &&
+	     mime_preview_part(partmap, len, n, &loc); n++) {
+		uint64_t want = loc.body_end - loc.body_start;
+		ssize_t got;
+
+		if (want > MIME_PREVIEW_RAW_MAX)
+			want = MIME_PREVIEW_RAW_MAX;
+		if (win == NULL)
+			win = xmalloc(MIME_PREVIEW_RAW_MAX);
+		got = rd(ctx, win, (size_t)want, loc.body_start);
+		if (got < 0) {
+			free(win);
+			return false;
+		}
+		mime_preview_make(win, (size_t)got, loc.cte, loc.charset.p,
+				  loc.charset.len,
+				  slice_eq_cstr(loc.subtype, "html"), out);
+	}
+	free(win);
+	return true;
 }
 
 /* ---- the output: collapsed whitespace, counted characters ---- */

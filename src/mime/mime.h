@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "lib/buf.h"
@@ -373,10 +374,20 @@ void mime_body_text(const unsigned char *partmap, size_t partmap_len,
 
 #define MIME_PREVIEW_MAX 256		/* characters (code points) */
 #define MIME_PREVIEW_RAW_MAX 65536	/* bytes of the part looked at */
-/* the part a preview is made from: the first text/plain or text/html
- * leaf; false when there is none (the preview is then empty) */
-bool mime_preview_part(const unsigned char *partmap, size_t len,
+#define MIME_PREVIEW_PARTS 8		/* candidate parts tried */
+/* the n-th (from 0) part a preview may come from: a text/plain or
+ * text/html leaf, not empty, in a known transfer encoding; false when
+ * there is no such part */
+bool mime_preview_part(const unsigned char *partmap, size_t len, size_t n,
 		       struct mime_part_loc *loc);
+/* reads len bytes at off of the message the part map was made from
+ * (fewer at its end); -1 on error */
+typedef ssize_t mime_read_fn(void *ctx, void *buf, size_t len, uint64_t off);
+/* The preview of a message (appended to out, "" when it has no text):
+ * from the first candidate part (mime_preview_part) whose text is not
+ * empty, at most MIME_PREVIEW_PARTS tried. false when rd failed. */
+bool mime_preview(const unsigned char *partmap, size_t len,
+		  mime_read_fn *rd, void *ctx, struct buf *out);
 /* the preview of a part from its raw content (a prefix is enough; at
  * most MIME_PREVIEW_RAW_MAX bytes are read): the content transfer
  * encoding and the charset decoded, appended to out as

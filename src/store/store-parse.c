@@ -33,48 +33,52 @@ str_or_null(const struct buf *v)
 	return xstrndup((const char *)v->data, v->len);
 }
 
-/* PREVIEW (RFC 8970), made once here and kept in the blob's row: the
- * window of the part it comes from, from memory (inline bodies) or read
- * back from the blob file ("" when the message has no text part) */
+struct preview_src {
+	struct store_blob *b;
+	int fd;			/* the blob file, opened on first read */
+};
+
+static ssize_t
+preview_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct preview_src *src = ctx;
+	struct store_blob *b = src->b;
+
+	if (off >= b->size)
+		return 0;
+	if (len > b->size - off)
+		len = (size_t)(b->size - off);
+	if (!b->has_file) {
+		if (off + len > b->mem.len)
+			return -1;
+		memcpy(buf, b->mem.data + off, len);
+		return (ssize_t)len;
+	}
+	/* the writing fd is write-only */
+	if (src->fd < 0)
+		src->fd = openat(b->store->blobs_dirfd, b->tmpname,
+				 O_RDONLY | O_CLOEXEC);
+	return src->fd < 0 ? -1 : pread(src->fd, buf, len, (off_t)off);
+}
+
+/* PREVIEW (RFC 8970), made once here and kept in the blob's row ("" for
+ * a message without text; NULL when the bytes could not be read back:
+ * then it is made when first asked for) */
 static char *
 parse_preview(struct store_blob *b, const struct store_parse *p)
 {
-	struct mime_part_loc loc;
+	struct preview_src src = { b, -1 };
 	struct buf out = BUF_INIT;
-	unsigned char *win = NULL;
-	uint64_t len;
-	ssize_t got = 0;
+	bool ok = true;
 
-	if (p->partmap == NULL ||
-	    !mime_preview_part(p->partmap, p->partmap_len, &loc) ||
-	    loc.body_start >= b->size || loc.body_end <= loc.body_start)
-		return xstrdup("");
-	len = loc.body_end - loc.body_start;
-	if (len > MIME_PREVIEW_RAW_MAX)
-		len = MIME_PREVIEW_RAW_MAX;
-	if (!b->has_file) {
-		if (loc.body_start + len <= b->mem.len)
-			got = (ssize_t)len;
-		win = b->mem.data + loc.body_start;
-	} else {
-		int fd = openat(b->store->blobs_dirfd, b->tmpname,
-				O_RDONLY | O_CLOEXEC);
-
-		win = xmalloc(len);
-		if (fd >= 0) {
-			got = pread(fd, win, len, (off_t)loc.body_start);
-			close(fd);
-		}
-	}
-	if (got > 0)
-		mime_preview_make(win, (size_t)got, loc.cte, loc.charset.p,
-				  loc.charset.len,
-				  slice_eq_cstr(loc.subtype, "html"), &out);
-	if (b->has_file)
-		free(win);
-	if (got <= 0) {
+	if (p->partmap != NULL)
+		ok = mime_preview(p->partmap, p->partmap_len, preview_read,
+				  &src, &out);
+	if (src.fd >= 0)
+		close(src.fd);
+	if (!ok) {
 		buf_free(&out);
-		return NULL;	/* unknown: made when it is asked for */
+		return NULL;
 	}
 	buf_append_byte(&out, '\0');
 	return (char *)buf_steal(&out);

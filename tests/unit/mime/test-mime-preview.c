@@ -148,12 +148,70 @@ TEST(preview_part_choice)
 
 	mime_summary_init(&ms);
 	mime_summarize((const unsigned char *)msg, sizeof(msg) - 1, NULL, &ms);
-	CHECK(mime_preview_part(ms.partmap.data, ms.partmap.len, &loc));
+	CHECK(mime_preview_part(ms.partmap.data, ms.partmap.len, 0, &loc));
 	CHECK(slice_eq_cstr(loc.subtype, "html"));
+	CHECK(mime_preview_part(ms.partmap.data, ms.partmap.len, 1, &loc));
+	CHECK(slice_eq_cstr(loc.subtype, "plain"));
+	CHECK(!mime_preview_part(ms.partmap.data, ms.partmap.len, 2, &loc));
 	mime_summary_free(&ms);
 	mime_summary_init(&ms);
 	mime_summarize((const unsigned char *)"Content-Type: image/gif\r\n"
 		       "\r\nGIF", 28, NULL, &ms);
-	CHECK(!mime_preview_part(ms.partmap.data, ms.partmap.len, &loc));
+	CHECK(!mime_preview_part(ms.partmap.data, ms.partmap.len, 0, &loc));
 	mime_summary_free(&ms);
+}
+
+static ssize_t
+mem_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	const char *msg = ctx;
+	size_t n = strlen(msg);
+
+	if (off >= n)
+		return 0;
+	if (len > n - off)
+		len = n - off;
+	memcpy(buf, msg + off, len);
+	return (ssize_t)len;
+}
+
+static char *
+pv_msg(const char *msg)
+{
+	struct mime_summary ms;
+	struct buf out = BUF_INIT;
+
+	mime_summary_init(&ms);
+	mime_summarize((const unsigned char *)msg, strlen(msg), NULL, &ms);
+	CHECK(mime_preview(ms.partmap.data, ms.partmap.len, mem_read,
+			   (void *)msg, &out));
+	mime_summary_free(&ms);
+	buf_append_byte(&out, '\0');
+	return (char *)buf_steal(&out);
+}
+
+TEST(preview_first_part_with_text)
+{
+	char *got;
+
+	/* an empty multipart, a blank part and one of an unknown encoding
+	 * are passed over; a text/calendar is no preview */
+	got = pv_msg("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		     "--b\r\nContent-Type: multipart/x-odd; boundary=c\r\n\r\n"
+		     "--c--\r\n"
+		     "--b\r\nContent-Type: text/plain\r\n\r\n \r\n\r\n"
+		     "--b\r\nContent-Type: text/calendar\r\n\r\nBEGIN\r\n"
+		     "--b\r\nContent-Type: text/plain\r\n"
+		     "Content-Transfer-Encoding: x-gzip\r\n\r\nzz\r\n"
+		     "--b\r\nContent-Type: text/plain\r\n\r\nthe text\r\n"
+		     "--b--\r\n");
+	CHECK_STR(got, "the text");
+	free(got);
+	/* no Content-Type: text/plain; us-ascii */
+	got = pv_msg("Subject: x\r\n\r\nplain body\r\n");
+	CHECK_STR(got, "plain body");
+	free(got);
+	got = pv_msg("Content-Type: application/pdf\r\n\r\n%PDF\r\n");
+	CHECK_STR(got, "");
+	free(got);
 }
