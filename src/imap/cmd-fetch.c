@@ -118,8 +118,12 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		x->seen = xrealloc(x->seen, (x->n_seen + 1) * sizeof(*x->seen));
 		x->seen[x->n_seen++] = m->uid;
 	}
-	fetch_out_printf(o, "* %u FETCH (", imap_view_seq(&s->view, m->uid));
-	if (cmd->uid && !x->items.want_uid) {
+	if (s->uidonly)
+		fetch_out_printf(o, "* %u UIDFETCH (", m->uid);
+	else
+		fetch_out_printf(o, "* %u FETCH (",
+				 imap_view_seq(&s->view, m->uid));
+	if (cmd->uid && !x->items.want_uid && !s->uidonly) {
 		fetch_out_printf(o, "UID %u", m->uid);
 		first = false;
 	}

@@ -354,6 +354,7 @@ fetch_items_parse(const struct imap_arg *a, struct fetch_items *fi,
 				fetch_add(fi, FETCH_ENVELOPE);
 			if (full)
 				fetch_add(fi, FETCH_BODY);
+			fi->n_args = 1;
 			return true;
 		}
 		const struct imap_arg *start = a;

@@ -190,6 +190,12 @@ sp_key(struct sparse *p, struct skey *parent)
 	}
 	name = a->u.str;
 	p->a++;
+	if ((isdigit((unsigned char)*name) || *name == '*') &&
+	    p->s != NULL && p->s->uidonly) {
+		p->error = "[UIDREQUIRED] Message numbers are not used with "
+			   "UIDONLY";
+		return false;
+	}
 	if (isdigit((unsigned char)*name) || *name == '*' ||
 	    strcmp(name, "$") == 0) {
 		if (!sp_set(p, parent, name, false))

@@ -462,3 +462,67 @@ def test_preview_as_dovecot(tern_dv, dovecot):
         if t != d:
             diffs.append((n, t, d, msgs[n][:300]))
     assert not diffs, "\n".join(map(repr, diffs[:5]))
+
+
+# ---- UIDONLY (RFC 9586) ----
+
+def test_uidonly(tern):
+    c = login(tern)
+    assert b"UIDONLY" in caps(c)
+    for i in range(5):
+        append(c, "INBOX", "Subject: u%d\r\n\r\nx\r\n" % i)
+    c.ok("CREATE Other")
+    c.ok("SELECT INBOX")
+    c.ok("UID STORE 1 +FLAGS (\\Deleted)")
+    c.ok("EXPUNGE")            # uids 2..5 left
+    assert c.ok("ENABLE UIDONLY") == [b"* ENABLED UIDONLY"]
+    # commands that take message numbers are refused
+    for cmd in ("FETCH 1 (FLAGS)", "STORE 1 +FLAGS (\\Seen)",
+                "SEARCH ALL", "COPY 1 Other", "MOVE 1 Other",
+                "SORT (DATE) UTF-8 ALL", "THREAD REFERENCES UTF-8 ALL",
+                "UID SEARCH 1:2", "UID SEARCH OR 1 UID 3",
+                "UID SORT (DATE) UTF-8 NOT 2"):
+        r, u = c.cmd(cmd)
+        assert r.startswith(b"BAD [UIDREQUIRED]"), (cmd, r, u)
+    # UID FETCH answers with UIDFETCH, the uid in front
+    u = c.ok("UID FETCH 3:4 (FLAGS)")
+    # (IMAP4rev1: this session is the one that sees them as \Recent)
+    assert u == [b"* 3 UIDFETCH (FLAGS (\\Recent))",
+                 b"* 4 UIDFETCH (FLAGS (\\Recent))"], u
+    u = c.ok("UID FETCH 3 (UID RFC822.SIZE)")
+    assert u == [b"* 3 UIDFETCH (UID 3 RFC822.SIZE 18)"], u
+    u = c.ok("UID STORE 3 +FLAGS (\\Flagged)")
+    assert u == [b"* 3 UIDFETCH (FLAGS (\\Flagged \\Recent))"], u
+    assert c.ok("UID STORE 3 +FLAGS.SILENT (\\Seen)") == []
+    # SEARCH answers are uids
+    assert c.ok("UID SEARCH FLAGGED") == [b"* SEARCH 3"]
+    assert c.ok("UID SEARCH UID 4:*") == [b"* SEARCH 4 5"]
+    u = c.ok("UID SEARCH RETURN (ALL COUNT) ALL")
+    assert len(u) == 1 and re.match(
+        rb'\* ESEARCH \(TAG "t\d+"\) UID (ALL 2:5 COUNT 4|COUNT 4 ALL 2:5)$',
+        u[0]), u
+    # another session's changes: UIDFETCH and VANISHED, not FETCH and
+    # EXPUNGE; EXISTS stays
+    o = login(tern)
+    o.ok("SELECT INBOX")
+    o.ok("UID STORE 4 +FLAGS (\\Answered)")
+    o.ok("UID STORE 2 +FLAGS (\\Deleted)")
+    o.ok("EXPUNGE")
+    append(o, "INBOX", "Subject: new\r\n\r\nx\r\n")
+    u = c.ok("NOOP")
+    assert b"* 4 UIDFETCH (FLAGS (\\Answered \\Recent))" in u, u
+    assert b"* VANISHED 2" in u, u
+    # (the new message is announced before uid 2 goes: 5, then 4)
+    assert b"* 5 EXISTS" in u and \
+        u.index(b"* 5 EXISTS") < u.index(b"* VANISHED 2"), u
+    assert not [x for x in u if re.match(rb"\* \d+ (FETCH|EXPUNGE)", x)], u
+    # EXPUNGE and UID MOVE report VANISHED
+    c.ok("UID STORE 3 +FLAGS (\\Deleted)")
+    u = c.ok("EXPUNGE")
+    assert u == [b"* VANISHED 3", b"* 2 RECENT"], u
+    r, u = c.cmd("UID MOVE 4 Other")
+    assert r.startswith(b"OK"), r
+    assert b"* VANISHED 4" in u and not [x for x in u if b"EXPUNGE" in x], u
+    # a new SELECT sends no message numbers (no [UNSEEN n])
+    u = c.ok("SELECT INBOX")
+    assert not [x for x in u if b"UNSEEN" in x], u
