@@ -3,6 +3,7 @@
 #include "imap/imap-search.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -74,8 +75,9 @@ sp_number(struct sparse *p, uint64_t *v)
 		p->error = "Number expected";
 		return false;
 	}
+	errno = 0;
 	*v = strtoull(s, &e, 10);
-	if (*e != '\0') {
+	if (*e != '\0' || errno == ERANGE) {
 		p->error = "Number expected";
 		return false;
 	}
@@ -279,14 +281,13 @@ sp_key(struct sparse *p, struct skey *parent)
 		 * matches both) */
 		uint64_t n;
 
-		if (!sp_number(p, &n) || n == 0) {
+		if (!sp_number(p, &n) || n == 0 || n > UINT32_MAX) {
 			p->error = "Interval expected";
 			return false;
 		}
 		k = skey_add(parent, toupper((unsigned char)name[0]) == 'O' ?
 			     SK_OLDER : SK_YOUNGER);
-		k->day = n > (uint64_t)INT32_MAX * 1000 ? INT64_MIN / 2 :
-			 (int64_t)time(NULL) - (int64_t)n;
+		k->day = (int64_t)time(NULL) - (int64_t)n;
 		goto out;
 	}
 	for (i = 0; i < sizeof(sp_dates) / sizeof(sp_dates[0]); i++) {
