@@ -10,7 +10,8 @@ APPENDs the same n messages (tests/integration/mime_corpus.py, cycled)
 to both, then times FETCH 1:* (PREVIEW) --runs times on each (the first,
 which may fill Dovecot's cache, is reported apart) and prints the
 median. For tern it also times the same with the stored previews
-cleared (a store of an older tern: each made from the message)."""
+cleared (a store of an older tern: the first FETCH makes each from the
+message and the store keeps them, so the next ones read them)."""
 import argparse
 import os
 import sqlite3
@@ -78,7 +79,7 @@ def main():
     print("FETCH 1:%d (PREVIEW), ms: first / median of the next %d"
           % (a.n, a.runs - 1))
     print("tern (stored previews)      %7.1f / %7.1f" % (tf, tm))
-    print("tern (older store, made)    %7.1f / %7.1f" % (of, om))
+    print("tern (older store)          %7.1f / %7.1f" % (of, om))
     print("dovecot 2.3                 %7.1f / %7.1f" % (df, dm))
 
 

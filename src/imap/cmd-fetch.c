@@ -158,15 +158,24 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 				   "EMAILID" : "THREADID", id);
 			break;
 		}
-		case FETCH_PREVIEW:
+		case FETCH_PREVIEW: {
+			struct buf made = BUF_INIT;
+
 			if (x->reader == NULL && m->parse.preview == NULL &&
 			    !it->lazy)
 				(void)store_msg_open(s->env->store,
 						     s->account_id,
 						     s->view.mailbox_id, m->uid,
 						     &x->reader);
-			fetch_preview(o, it, m, x->reader);
+			if (fetch_preview(o, it, m, x->reader, &made))
+				/* made now: kept for the next time */
+				store_msg_preview_keep(s->env->store,
+						       s->account_id,
+						       s->view.mailbox_id,
+						       m->uid, buf_cstr(&made));
+			buf_free(&made);
 			break;
+		}
 		case FETCH_SAVEDATE:
 			/* every message has one (the column is as old as
 			 * the store), kept in UTC */

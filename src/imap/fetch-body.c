@@ -297,13 +297,15 @@ fetch_preview_read(void *ctx, void *buf, size_t len, uint64_t off)
 	return store_reader_pread(src->r, buf, len, off + src->prefix_len);
 }
 
-void
+bool
 fetch_preview(struct fetch_out *o, const struct fetch_item *it,
-	      const struct store_msg *m, struct store_reader *r)
+	      const struct store_msg *m, struct store_reader *r,
+	      struct buf *text)
 {
 	const struct store_parse *ps = &m->parse;
 	struct fetch_preview_src src = { r, m->prefix_len };
-	struct buf b = BUF_INIT, text = BUF_INIT;
+	struct buf b = BUF_INIT;
+	bool made = false;
 
 	buf_append_str(&b, "PREVIEW ");
 	if (ps->preview != NULL) {
@@ -311,14 +313,15 @@ fetch_preview(struct fetch_out *o, const struct fetch_item *it,
 				 strlen(ps->preview));
 	} else if (it->lazy || r == NULL || ps->partmap == NULL ||
 		   !mime_preview(ps->partmap, ps->partmap_len,
-				 fetch_preview_read, &src, &text)) {
+				 fetch_preview_read, &src, text)) {
 		/* LAZY: not made yet, the client asks again later (RFC
 		 * 8970 3); or the message cannot be read */
 		buf_append_str(&b, "NIL");
 	} else {
-		mime_imap_string(&b, text.data, text.len);
+		mime_imap_string(&b, text->data, text->len);
+		made = true;
 	}
 	fetch_out_text(o, b.data, b.len);
 	buf_free(&b);
-	buf_free(&text);
+	return made;
 }

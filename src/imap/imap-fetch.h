@@ -91,10 +91,12 @@ void fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len,
 void fetch_nonul(unsigned char *p, size_t n);
 void fetch_out_clear(struct fetch_out *o);
 
-/* PREVIEW of message m: the cached text, else NIL for LAZY, else made
- * now from the message's text part (blobs stored by an older tern) */
-void fetch_preview(struct fetch_out *o, const struct fetch_item *it,
-		   const struct store_msg *m, struct store_reader *r);
+/* PREVIEW of message m: the stored text, else NIL for LAZY, else made
+ * now from the message (blobs stored by an older tern): then true, and
+ * the text made is in *made, for the store to keep */
+bool fetch_preview(struct fetch_out *o, const struct fetch_item *it,
+		   const struct store_msg *m, struct store_reader *r,
+		   struct buf *made);
 /* BINARY.SIZE[part] of message m */
 void fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
 		       const struct store_msg *m, struct store_reader *r);

@@ -17,7 +17,8 @@
 #include <string.h>
 
 #define PC_STRIPES 16
-#define PC_NSTR 19	/* the string fields of struct store_parse */
+#define PC_NSTR 19
+#define PC_PREVIEW 18	/* its index there */	/* the string fields of struct store_parse */
 
 struct pc_entry {
 	int64_t blob_id;
@@ -66,8 +67,8 @@ pc_wanted(unsigned fields, size_t i)
 		return true;
 	/* FETCH: envelope, body, bodystructure, preview; SEARCH: the
 	 * decoded text */
-	return ((fields & STORE_MSG_FETCH) && (i < 3 || i == 18)) ||
-	       ((fields & STORE_MSG_SEARCH) && i >= 3 && i < 18);
+	return ((fields & STORE_MSG_FETCH) && (i < 3 || i == PC_PREVIEW)) ||
+	       ((fields & STORE_MSG_SEARCH) && i >= 3 && i < PC_PREVIEW);
 }
 
 struct store_pcache *
@@ -219,6 +220,26 @@ pc_grow(struct pc_stripe *st)
 		}
 	}
 	free(old);
+}
+
+void
+store_pcache_set_preview(struct store_pcache *c, int64_t blob_id,
+			 const char *preview)
+{
+	struct pc_stripe *st;
+	struct pc_entry *e;
+
+	if (c == NULL)
+		return;
+	st = pc_stripe(c, blob_id);
+	pthread_mutex_lock(&st->lock);
+	e = st->cap ? *pc_slot(st, blob_id) : NULL;
+	if (e != NULL && e->str[PC_PREVIEW] == NULL) {
+		e->str[PC_PREVIEW] = xstrdup(preview);
+		e->bytes += strlen(preview) + 1;
+		st->bytes += strlen(preview) + 1;
+	}
+	pthread_mutex_unlock(&st->lock);
 }
 
 void

@@ -80,6 +80,9 @@ void store_pcache_free(struct store_pcache *c);
  * of `fields` (STORE_MSG_*) wants; false if it is not cached */
 bool store_pcache_get(struct store_pcache *c, int64_t blob_id,
 		      unsigned fields, struct store_parse *p);
+/* a cached row of blob_id without a preview gets this one */
+void store_pcache_set_preview(struct store_pcache *c, int64_t blob_id,
+			      const char *preview);
 /* remember blob_id's complete parse row (copied) */
 void store_pcache_put(struct store_pcache *c, int64_t blob_id,
 		      const struct store_parse *p);

@@ -751,6 +751,12 @@ struct store_msg {
 };
 void store_msg_clear(struct store_msg *m);
 
+/* Keep the PREVIEW made for message uid whose blob was stored without
+ * one (an older tern's): a write in the background, failures logged. */
+void store_msg_preview_keep(struct store *store, int64_t account_id,
+			    int64_t mailbox_id, uint32_t uid,
+			    const char *preview);
+
 /* OBJECTID (RFC 8474; how the ids are made: store-objectid.c): a
  * letter and 16 hex digits, NUL-terminated */
 #define STORE_OBJECTID_MAX 20

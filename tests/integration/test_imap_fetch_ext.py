@@ -355,8 +355,8 @@ def test_preview(tern):
 
 
 def test_preview_of_an_older_store(tern):
-    """blobs stored before PREVIEW have none cached: LAZY says NIL, a
-    plain PREVIEW makes it from the message"""
+    """blobs stored before PREVIEW have none stored: LAZY says NIL, a
+    plain PREVIEW makes it from the message, and the store keeps it"""
     import os
     import sqlite3
     c = login(tern)
@@ -372,6 +372,19 @@ def test_preview_of_an_older_store(tern):
     c.ok("SELECT INBOX")
     assert preview(c, 1, lazy=True) is None
     assert preview(c, 1) == "old text"
+    # kept in the background: LAZY has it soon (and the row after a stop)
+    import time
+    deadline = time.monotonic() + 30
+    while preview(c, 1, lazy=True) is None:
+        assert time.monotonic() < deadline, "the preview was not kept"
+        time.sleep(0.05)
+    assert preview(c, 1, lazy=True) == "old text"
+    c.close()
+    tern.stop()
+    db = sqlite3.connect(os.path.join(tern.data_dir, "tern.db"))
+    assert db.execute("SELECT preview FROM blobs").fetchall() == \
+        [("old text",)]
+    db.close()
 
 
 def _m(s):
