@@ -97,6 +97,8 @@ cli_open_store(const struct tern_conf *conf)
 		.parse_cache_bytes = conf->store.parse_cache,
 		.max_message_size = conf->smtp.max_message_size,
 		.max_mailboxes = conf->store.max_mailboxes,
+		.preview_parts = conf->store.preview_parts,
+		.preview_read = conf->store.preview_read,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

@@ -167,7 +167,11 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 						     s->account_id,
 						     s->view.mailbox_id, m->uid,
 						     &x->reader);
-			if (fetch_preview(o, it, m, x->reader, &made))
+			struct mime_preview_limits lim = {
+				s->env->conf->store.preview_parts,
+				s->env->conf->store.preview_read };
+
+			if (fetch_preview(o, it, m, x->reader, &lim, &made))
 				/* made now: kept for the next time */
 				store_msg_preview_keep(s->env->store,
 						       s->account_id,

@@ -300,10 +300,12 @@ fetch_preview_read(void *ctx, void *buf, size_t len, uint64_t off)
 bool
 fetch_preview(struct fetch_out *o, const struct fetch_item *it,
 	      const struct store_msg *m, struct store_reader *r,
-	      struct buf *text)
+	      const struct mime_preview_limits *lim_r, struct buf *text)
 {
 	const struct store_parse *ps = &m->parse;
 	struct fetch_preview_src src = { r, m->prefix_len };
+	struct mime_preview_limits lim = { MIME_PREVIEW_PARTS,
+					   MIME_PREVIEW_READ };
 	struct buf b = BUF_INIT;
 	bool made = false;
 
@@ -312,8 +314,8 @@ fetch_preview(struct fetch_out *o, const struct fetch_item *it,
 		mime_imap_string(&b, (const unsigned char *)ps->preview,
 				 strlen(ps->preview));
 	} else if (it->lazy || r == NULL || ps->partmap == NULL ||
-		   !mime_preview(ps->partmap, ps->partmap_len,
-				 fetch_preview_read, &src, text)) {
+		   !mime_preview(ps->partmap, ps->partmap_len, lim_r ? lim_r :
+				 &lim, fetch_preview_read, &src, text)) {
 		/* LAZY: not made yet, the client asks again later (RFC
 		 * 8970 3); or the message cannot be read */
 		buf_append_str(&b, "NIL");

@@ -3,6 +3,7 @@
 #define TERN_IMAP_FETCH_H
 
 #include "imap/imap-private.h"
+#include "mime/mime.h"
 
 enum fetch_kind {
 	FETCH_FLAGS,
@@ -96,7 +97,7 @@ void fetch_out_clear(struct fetch_out *o);
  * the text made is in *made, for the store to keep */
 bool fetch_preview(struct fetch_out *o, const struct fetch_item *it,
 		   const struct store_msg *m, struct store_reader *r,
-		   struct buf *made);
+		   const struct mime_preview_limits *lim, struct buf *made);
 /* BINARY.SIZE[part] of message m */
 void fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
 		       const struct store_msg *m, struct store_reader *r);

@@ -68,6 +68,8 @@ const struct conf_key conf_keys[] = {
 	K("store.inline_max", CONF_SIZE, store.inline_max, "64K", "bodies up to this size are kept in the database (one fsync per commit); larger ones in files"),
 	K("store.max_mailboxes", CONF_NUMBER, store.max_mailboxes, "10000", "mailboxes per account (0: unlimited); CREATE beyond it gets NO [LIMIT]"),
 	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
+	K("store.preview_parts", CONF_NUMBER, store.preview_parts, "8", "IMAP PREVIEW: text parts tried for one with text"),
+	K("store.preview_read", CONF_SIZE, store.preview_read, "64K", "IMAP PREVIEW: bytes of a text part read to make it"),
 
 	K("auth.min_password_length", CONF_NUMBER, auth.min_password_length, "8", "tern account add/passwd: shortest password, in characters"),
 	K("auth.max_failures", CONF_NUMBER, auth.max_failures, "3", "failed logins per connection before disconnect"),

@@ -111,6 +111,8 @@ struct tern_conf {
 		uint64_t inline_max;		/* bodies up to this live in the db */
 		uint64_t parse_cache;		/* bytes of parse rows in memory */
 		uint64_t max_mailboxes;		/* per account; 0: unlimited */
+		uint64_t preview_parts;		/* PREVIEW: parts tried */
+		uint64_t preview_read;		/* PREVIEW: bytes of a part */
 	} store;
 
 	struct {

@@ -51,22 +51,23 @@ mime_preview_part(const unsigned char *partmap, size_t len, size_t n,
 }
 
 bool
-mime_preview(const unsigned char *partmap, size_t len, mime_read_fn *rd,
+mime_preview(const unsigned char *partmap, size_t len,
+	     const struct mime_preview_limits *lim, mime_read_fn *rd,
 	     void *ctx, struct buf *out)
 {
 	struct mime_part_loc loc;
 	unsigned char *win = NULL;
 
 	/* the first candidate that gives any text */
-	for (size_t n = 0; n < MIME_PREVIEW_PARTS && out->len == 0 &&
+	for (size_t n = 0; n < lim->parts && out->len == 0 &&
 	     mime_preview_part(partmap, len, n, &loc); n++) {
 		uint64_t want = loc.body_end - loc.body_start;
 		ssize_t got;
 
-		if (want > MIME_PREVIEW_RAW_MAX)
-			want = MIME_PREVIEW_RAW_MAX;
+		if (want > lim->read)
+			want = lim->read;
 		if (win == NULL)
-			win = xmalloc(MIME_PREVIEW_RAW_MAX);
+			win = xmalloc(lim->read ? (size_t)lim->read : 1);
 		got = rd(ctx, win, (size_t)want, loc.body_start);
 		if (got < 0) {
 			free(win);
@@ -373,8 +374,6 @@ mime_preview_make(const unsigned char *raw, size_t len, enum mime_cte cte,
 	struct mime_charset_stream *cs;
 	struct buf dec = BUF_INIT, text = BUF_INIT;
 
-	if (len > MIME_PREVIEW_RAW_MAX)
-		len = MIME_PREVIEW_RAW_MAX;
 	mime_decoder_init(&d, cte);
 	mime_decoder_feed(&d, raw, len, &dec);
 	mime_decoder_finish(&d, &dec);

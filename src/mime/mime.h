@@ -373,8 +373,14 @@ void mime_body_text(const unsigned char *partmap, size_t partmap_len,
 /* PREVIEW (RFC 8970)                                                  */
 
 #define MIME_PREVIEW_MAX 256		/* characters (code points) */
-#define MIME_PREVIEW_RAW_MAX 65536	/* bytes of the part looked at */
-#define MIME_PREVIEW_PARTS 8		/* candidate parts tried */
+/* how much of a message a preview may read (config store.preview_*);
+ * the defaults */
+struct mime_preview_limits {
+	uint64_t parts;		/* candidate parts tried */
+	uint64_t read;		/* bytes of a part read */
+};
+#define MIME_PREVIEW_PARTS 8
+#define MIME_PREVIEW_READ 65536
 /* the n-th (from 0) part a preview may come from: a text/plain or
  * text/html leaf, not empty, in a known transfer encoding; false when
  * there is no such part */
@@ -385,13 +391,14 @@ bool mime_preview_part(const unsigned char *partmap, size_t len, size_t n,
 typedef ssize_t mime_read_fn(void *ctx, void *buf, size_t len, uint64_t off);
 /* The preview of a message (appended to out, "" when it has no text):
  * from the first candidate part (mime_preview_part) whose text is not
- * empty, at most MIME_PREVIEW_PARTS tried. false when rd failed. */
+ * empty, at most lim->parts tried, lim->read bytes of each. false when
+ * rd failed. */
 bool mime_preview(const unsigned char *partmap, size_t len,
-		  mime_read_fn *rd, void *ctx, struct buf *out);
-/* the preview of a part from its raw content (a prefix is enough; at
- * most MIME_PREVIEW_RAW_MAX bytes are read): the content transfer
- * encoding and the charset decoded, appended to out as
- * mime_preview_text() does */
+		  const struct mime_preview_limits *lim, mime_read_fn *rd,
+		  void *ctx, struct buf *out);
+/* the preview of a part from its raw content (a prefix is enough): the
+ * content transfer encoding and the charset decoded, appended to out
+ * as mime_preview_text() does */
 void mime_preview_make(const unsigned char *raw, size_t len,
 		       enum mime_cte cte, const unsigned char *charset,
 		       size_t charset_len, bool html, struct buf *out);

@@ -72,8 +72,9 @@ parse_preview(struct store_blob *b, const struct store_parse *p)
 	bool ok = true;
 
 	if (p->partmap != NULL)
-		ok = mime_preview(p->partmap, p->partmap_len, preview_read,
-				  &src, &out);
+		ok = mime_preview(p->partmap, p->partmap_len,
+				  &b->store->preview, preview_read, &src,
+				  &out);
 	if (src.fd >= 0)
 		close(src.fd);
 	if (!ok) {

@@ -22,6 +22,7 @@
 #include "store/store.h"
 
 #include "lib/buf.h"
+#include "mime/mime.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -210,6 +211,7 @@ struct store {
 	uint64_t max_mailboxes;	/* per account; 0: no limit */
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	unsigned char oid_key[16];	/* OBJECTID secret (store-objectid.c) */
+	struct mime_preview_limits preview;	/* PREVIEW (store-parse.c) */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	/* blobs/xx known to be durable in blobs/ (atomic): a folder that
 	 * another thread has just created is not, until an fsync of blobs/

@@ -131,6 +131,10 @@ struct store_settings {
 	/* mailboxes one account may have (parents made by a CREATE count
 	 * too); 0: no limit. tern.conf's store.max_mailboxes sets it. */
 	uint64_t max_mailboxes;
+	/* PREVIEW (RFC 8970): text parts tried and bytes of each read to
+	 * make it at delivery (0: the defaults); tern.conf's
+	 * store.preview_parts and store.preview_read */
+	uint64_t preview_parts, preview_read;
 };
 
 #define STORE_INLINE_DEFAULT (64 * 1024)

@@ -51,11 +51,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf msg = BUF_INIT, out = BUF_INIT;
 	struct mime_summary ms;
+	struct mime_preview_limits lim = { MIME_PREVIEW_PARTS,
+					   MIME_PREVIEW_READ };
 
 	buf_append(&msg, data, size);
 	mime_summary_init(&ms);
 	mime_summarize(data, size, NULL, &ms);
-	if (!mime_preview(ms.partmap.data, ms.partmap.len, rd, &msg, &out))
+	if (!mime_preview(ms.partmap.data, ms.partmap.len, &lim, rd, &msg,
+			  &out))
 		abort();
 	check(&out);
 	mime_summary_free(&ms);

@@ -180,10 +180,12 @@ pv_msg(const char *msg)
 {
 	struct mime_summary ms;
 	struct buf out = BUF_INIT;
+	struct mime_preview_limits lim = { MIME_PREVIEW_PARTS,
+					   MIME_PREVIEW_READ };
 
 	mime_summary_init(&ms);
 	mime_summarize((const unsigned char *)msg, strlen(msg), NULL, &ms);
-	CHECK(mime_preview(ms.partmap.data, ms.partmap.len, mem_read,
+	CHECK(mime_preview(ms.partmap.data, ms.partmap.len, &lim, mem_read,
 			   (void *)msg, &out));
 	mime_summary_free(&ms);
 	buf_append_byte(&out, '\0');
@@ -214,4 +216,31 @@ TEST(preview_first_part_with_text)
 	got = pv_msg("Content-Type: application/pdf\r\n\r\n%PDF\r\n");
 	CHECK_STR(got, "");
 	free(got);
+}
+
+TEST(preview_limits)
+{
+	static const char msg[] =
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		"--b\r\nContent-Type: text/plain\r\n\r\n \r\n"
+		"--b\r\nContent-Type: text/plain\r\n\r\nabcdefgh\r\n"
+		"--b--\r\n";
+	struct mime_summary ms;
+	struct buf out = BUF_INIT;
+	struct mime_preview_limits one = { 1, 65536 }, few = { 8, 4 };
+
+	mime_summary_init(&ms);
+	mime_summarize((const unsigned char *)msg, sizeof(msg) - 1, NULL,
+		       &ms);
+	/* one part tried: the blank one, so no text */
+	CHECK(mime_preview(ms.partmap.data, ms.partmap.len, &one, mem_read,
+			   (void *)msg, &out));
+	CHECK_INT(out.len, 0);
+	/* 4 bytes of each part read */
+	CHECK(mime_preview(ms.partmap.data, ms.partmap.len, &few, mem_read,
+			   (void *)msg, &out));
+	buf_append_byte(&out, '\0');
+	CHECK_STR((char *)out.data, "abcd");
+	buf_free(&out);
+	mime_summary_free(&ms);
 }
