@@ -45,9 +45,10 @@ store_objectid_init(struct store *s)
 	if ((st = db_prep(s->wdb, get)) == NULL)
 		return STORE_EIO;
 	while ((rc = db_step_row(s->wdb, st, "objectid key")) > 0) {
-		const unsigned char *key = sqlite3_column_text(st, 0);
+		const char *key = (const char *)sqlite3_column_text(st, 0);
 
-		k[key[11] == '1'] = sqlite3_column_int64(st, 1);
+		k[strcmp(key, "objectid_k1") == 0] =
+			sqlite3_column_int64(st, 1);
 		found++;
 	}
 	sqlite3_reset(st);
