@@ -37,7 +37,10 @@ fetch_add(struct fetch_items *fi, enum fetch_kind kind)
 		break;
 	case FETCH_THREADID:
 		/* the Message-ID, In-Reply-To and References fields */
-		fi->store_fields |= STORE_MSG_PARSE;
+		fi->store_fields |= STORE_MSG_PARSE | STORE_MSG_OBJECTID;
+		break;
+	case FETCH_EMAILID:
+		fi->store_fields |= STORE_MSG_OBJECTID;
 		break;
 	default:
 		break;

@@ -385,6 +385,7 @@ sp_key(struct sparse *p, struct skey *parent)
 		k = skey_add(parent, toupper((unsigned char)name[0]) == 'E' ?
 			     SK_EMAILID : SK_THREADID);
 		k->str = xstrdup(v);
+		p->q->fields |= STORE_MSG_OBJECTID;
 		if (k->type == SK_THREADID)
 			p->q->fields |= STORE_MSG_PARSE;
 		goto out;

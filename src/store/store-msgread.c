@@ -70,7 +70,8 @@ msg_row_read(const struct store *s, sqlite3_stmt *st, int64_t mailbox_id,
 	m->prefix_len = (uint32_t)sqlite3_column_int64(st, 7);
 	if (fields & STORE_MSG_KEYWORDS)
 		m->keywords = db_col_str0(st, 8);
-	m->emailid = msg_emailid(s, st);
+	if (fields & STORE_MSG_OBJECTID)
+		m->emailid = msg_emailid(s, st);
 	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH))
 		parse_row_read(st, 11, &m->parse);
 }
@@ -296,7 +297,8 @@ store_msg_iter_next(struct store_msg_iter *it, const struct store_msg **m_r)
 
 				msg_row_read(it->store, it->st,
 					     it->mailbox_id,
-					     it->fields & STORE_MSG_KEYWORDS,
+					     it->fields & (STORE_MSG_KEYWORDS |
+							   STORE_MSG_OBJECTID),
 					     &it->cur);
 				ret = parse_load(it->store, it->db,
 						 sqlite3_column_int64(it->st, 9),

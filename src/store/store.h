@@ -737,6 +737,8 @@ enum {
 	 * NULL): what IMAP FETCH serves from, ENVELOPE, BODY(STRUCTURE),
 	 * the part map and sizes. Ignored with STORE_MSG_PARSE. */
 	STORE_MSG_FETCH = 1 << 3,
+	/* store_msg.emailid (a hash of the prefix: only when asked) */
+	STORE_MSG_OBJECTID = 1 << 4,
 };
 
 struct store_msg {
@@ -749,7 +751,7 @@ struct store_msg {
 	int64_t savedate;	/* unix time (RFC 8514 SAVEDATE) */
 	uint64_t size;		/* prefix_len + blob size */
 	uint32_t prefix_len;
-	uint64_t emailid;	/* OBJECTID: store_msg_emailid() */
+	uint64_t emailid;	/* STORE_MSG_OBJECTID: store_msg_emailid() */
 	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
 	struct store_parse parse; /* STORE_MSG_PARSE */
 };
