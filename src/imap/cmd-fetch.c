@@ -160,6 +160,9 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		}
 		case FETCH_PREVIEW: {
 			struct buf made = BUF_INIT;
+			struct mime_preview_limits lim = {
+				s->env->conf->store.preview_parts,
+				s->env->conf->store.preview_read };
 
 			if (x->reader == NULL && m->parse.preview == NULL &&
 			    !it->lazy)
@@ -167,10 +170,6 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 						     s->account_id,
 						     s->view.mailbox_id, m->uid,
 						     &x->reader);
-			struct mime_preview_limits lim = {
-				s->env->conf->store.preview_parts,
-				s->env->conf->store.preview_read };
-
 			if (fetch_preview(o, it, m, x->reader, &lim, &made))
 				/* made now: kept for the next time */
 				store_msg_preview_keep(s->env->store,
