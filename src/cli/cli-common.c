@@ -104,6 +104,8 @@ cli_open_store(const struct tern_conf *conf)
 			.max_entries = conf->store.metadata_max_entries,
 			.max_bytes = conf->store.metadata_max_bytes,
 		},
+		.preview_parts = conf->store.preview_parts,
+		.preview_read = conf->store.preview_read,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

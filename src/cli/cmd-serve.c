@@ -302,6 +302,8 @@ cmd_serve(struct cli *cli)
 	set.meta.max_entries_mailbox = conf->store.metadata_max_entries_mailbox;
 	set.meta.max_entries = conf->store.metadata_max_entries;
 	set.meta.max_bytes = conf->store.metadata_max_bytes;
+	set.preview_parts = conf->store.preview_parts;
+	set.preview_read = conf->store.preview_read;
 	/* the SMTP limit counts the client's bytes; the blob also holds
 	 * our Received: (and submission's added fields): leave room */
 	set.max_message_size = conf->smtp.max_message_size ?

@@ -120,8 +120,12 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		x->seen = xrealloc(x->seen, (x->n_seen + 1) * sizeof(*x->seen));
 		x->seen[x->n_seen++] = m->uid;
 	}
-	fetch_out_printf(o, "* %u FETCH (", imap_view_seq(&s->view, m->uid));
-	if (cmd->uid && !x->items.want_uid) {
+	if (s->uidonly)
+		fetch_out_printf(o, "* %u UIDFETCH (", m->uid);
+	else
+		fetch_out_printf(o, "* %u FETCH (",
+				 imap_view_seq(&s->view, m->uid));
+	if (cmd->uid && !x->items.want_uid && !s->uidonly) {
 		fetch_out_printf(o, "UID %u", m->uid);
 		first = false;
 	}
@@ -143,6 +147,45 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		case FETCH_MODSEQ:
 			buf_printf(&b, "MODSEQ (%llu)",
 				   (unsigned long long)m->modseq);
+			break;
+		case FETCH_EMAILID:
+		case FETCH_THREADID: {
+			char id[STORE_OBJECTID_MAX];
+
+			if (it->kind == FETCH_EMAILID)
+				store_msg_emailid(m, id);
+			else
+				store_msg_threadid(s->env->store, m, id);
+			buf_printf(&b, "%s (%s)", it->kind == FETCH_EMAILID ?
+				   "EMAILID" : "THREADID", id);
+			break;
+		}
+		case FETCH_PREVIEW: {
+			struct buf made = BUF_INIT;
+			struct mime_preview_limits lim = {
+				s->env->conf->store.preview_parts,
+				s->env->conf->store.preview_read };
+
+			if (x->reader == NULL && m->parse.preview == NULL &&
+			    !it->lazy)
+				(void)store_msg_open(s->env->store,
+						     s->account_id,
+						     s->view.mailbox_id, m->uid,
+						     &x->reader);
+			if (fetch_preview(o, it, m, x->reader, &lim, &made))
+				/* made now: kept for the next time */
+				store_msg_preview_keep(s->env->store,
+						       s->account_id,
+						       s->view.mailbox_id,
+						       m->uid, buf_cstr(&made));
+			buf_free(&made);
+			break;
+		}
+		case FETCH_SAVEDATE:
+			/* every message has one (the column is as old as
+			 * the store), kept in UTC */
+			buf_append_str(&b, "SAVEDATE ");
+			imap_append_date(&b, m->savedate, 0);
 			break;
 		case FETCH_INTERNALDATE:
 			buf_append_str(&b, "INTERNALDATE ");
@@ -421,7 +464,7 @@ enum imap_cmd_ret
 cmd_fetch(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
-	const struct imap_arg *a = cmd->args;
+	const struct imap_arg *a = cmd->args, *mod;
 	struct store_uid_range *ranges;
 	struct fetch_ctx *x;
 	const char *err;
@@ -436,9 +479,12 @@ cmd_fetch(struct imap_cmd *cmd)
 	x = xcalloc(1, sizeof(*x));
 	cmd->ctx = x;
 	cmd->ctx_free = fetch_ctx_free;
-	if (a[2].type == IMAP_ARG_LIST && a[3].type == IMAP_ARG_EOL) {
+	if (!fetch_items_parse(&a[1], &x->items, &err))
+		return imap_cmd_bad(cmd, err);
+	mod = &a[1 + x->items.n_args];
+	if (mod->type == IMAP_ARG_LIST && mod[1].type == IMAP_ARG_EOL) {
 		/* RFC 7162: (CHANGEDSINCE modseq [VANISHED]) */
-		const struct imap_arg *m = a[2].u.list;
+		const struct imap_arg *m = mod->u.list;
 
 		for (; m->type != IMAP_ARG_EOL; m++) {
 			if (imap_arg_atom_eq(m, "CHANGEDSINCE") &&
@@ -469,11 +515,9 @@ cmd_fetch(struct imap_cmd *cmd)
 			return imap_cmd_bad(cmd, "VANISHED needs CHANGEDSINCE");
 		if (condstore)
 			imap_condstore_enable(s);
-	} else if (a[2].type != IMAP_ARG_EOL) {
+	} else if (mod->type != IMAP_ARG_EOL) {
 		return imap_cmd_bad(cmd, "Invalid FETCH arguments");
 	}
-	if (!fetch_items_parse(&a[1], &x->items, &err))
-		return imap_cmd_bad(cmd, err);
 	if (x->items.want_modseq)
 		imap_condstore_enable(s);
 	if (!imap_view_ranges(s, a[0].u.str, cmd->uid, &ranges, &n, &err))

@@ -573,6 +573,14 @@ list_status_items(struct imap_session *s, struct buf *b,
 		}
 		else if (imap_arg_atom_eq(it, "SIZE"))
 			buf_printf(b, "SIZE %llu", (unsigned long long)m->size);
+		else if (imap_arg_atom_eq(it, "MAILBOXID")) {
+			char oid[STORE_OBJECTID_MAX] = "F";
+
+			if (s != NULL)
+				store_mailbox_objectid(s->env->store, m->id,
+						       m->uidvalidity, oid);
+			buf_printf(b, "MAILBOXID (%s)", oid);
+		}
 		else if (imap_arg_atom_eq(it, "HIGHESTMODSEQ"))
 			buf_printf(b, "HIGHESTMODSEQ %llu",
 				   (unsigned long long)m->highestmodseq);

@@ -14,6 +14,35 @@ cmd_mailbox_done(struct imap_cmd *cmd, int ret)
 	imap_cmd_end(cmd);
 }
 
+static char *cmd_mailbox_name(struct imap_cmd *cmd, size_t n);
+
+/* CREATE's OK carries the new mailbox's MAILBOXID (RFC 8474 4.1) */
+static void
+cmd_create_done(struct imap_cmd *cmd, int ret)
+{
+	struct imap_session *s = cmd->s;
+	struct store_mailbox m;
+	char *name, oid[STORE_OBJECTID_MAX];
+
+	if (ret != 0) {
+		cmd_mailbox_done(cmd, ret);
+		return;
+	}
+	name = cmd_mailbox_name(cmd, 0);
+	if (name != NULL && store_mailbox_get(s->env->store, s->account_id,
+					      name, &m) == 0) {
+		store_mailbox_objectid(s->env->store, m.id, m.uidvalidity,
+				       oid);
+		imap_cmd_reply(cmd, "OK", "[MAILBOXID (%s)] CREATE completed",
+			       oid);
+		store_mailbox_clear(&m);
+		imap_cmd_end(cmd);
+	} else {
+		cmd_mailbox_done(cmd, 0);
+	}
+	free(name);
+}
+
 /* the mailbox argument n, without a trailing hierarchy separator */
 static char *
 cmd_mailbox_name(struct imap_cmd *cmd, size_t n)
@@ -90,7 +119,7 @@ cmd_create(struct imap_cmd *cmd)
 	name = cmd_mailbox_name(cmd, 0);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
-	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	cb = imap_cmd_write_prepare(cmd, cmd_create_done);
 	rc = store_mailbox_create(s->env->store, s->account_id, name, use,
 				  NULL, cb, s);
 	free(name);

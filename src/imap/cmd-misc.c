@@ -101,6 +101,10 @@ cmd_enable(struct imap_cmd *cmd)
 			s->utf8 = true;
 			buf_append_str(&b, " UTF8=ACCEPT");
 		}
+		else if (imap_arg_atom_eq(a, "UIDONLY") && !s->uidonly) {
+			s->uidonly = true;
+			buf_append_str(&b, " UIDONLY");
+		}
 		else if (imap_arg_atom_eq(a, "IMAP4rev2") && !s->rev2) {
 			/* RFC 9051: UTF-8 mailbox names, ESEARCH answers,
 			 * no \Recent */

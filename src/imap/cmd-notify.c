@@ -639,7 +639,7 @@ imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
 	unsigned fetch = s->notify->fetch;
 	const char *sep = "";
 
-	buf_printf(b, "* %zu FETCH (", i + 1);
+	imap_fetch_head(s, b, m->uid);	/* UIDFETCH under UIDONLY */
 	if (fetch & IMAP_NOTIFY_FETCH_UID) {
 		buf_printf(b, "UID %u", m->uid);
 		sep = " ";

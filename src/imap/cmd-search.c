@@ -337,7 +337,7 @@ search_from_view(struct imap_cmd *cmd)
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
 	struct store_msg m;
-	struct search_msg sm = { &m, NULL, NULL, false, NULL, false };
+	struct search_msg sm = { .m = &m, .store = s->env->store };
 	size_t i;
 
 	for (i = 0; i < s->view.n; i++) {
@@ -375,7 +375,8 @@ search_batch(struct imap_cmd *cmd)
 	if (x->w_rc != 0)
 		return;
 	while (store_msg_iter_next(it, &m) == 1) {
-		struct search_msg sm = { m, NULL, &text, false, &hdr, false };
+		struct search_msg sm = { .m = m, .store = s->env->store,
+					 .text = &text, .hdr = &hdr };
 		const struct imap_msg *vm = imap_view_find(&s->view, m->uid);
 		struct store_msg rm;
 

@@ -37,17 +37,16 @@ store_fetch_line(struct imap_cmd *cmd, const struct store_change *c,
 
 	if (seq == 0)
 		return;
-	if (x->silent) {
-		/* RFC 7162 3.1.3: MODSEQ even when silent */
-		buf_printf(b, "* %u FETCH (", seq);
-	} else {
-		buf_printf(b, "* %u FETCH (FLAGS ", seq);
+	imap_fetch_head(s, b, c->uid);
+	if (!x->silent) {
+		/* (silent: MODSEQ only, RFC 7162 3.1.3) */
+		buf_append_str(b, "FLAGS ");
 		imap_append_flags(b, c->flags | imap_view_recent(&s->view,
 								  c->uid),
 				  c->keywords);
 		buf_append_byte(b, ' ');
 	}
-	if (cmd->uid)
+	if (cmd->uid && !s->uidonly)
 		buf_printf(b, "UID %u ", c->uid);
 	if (s->condstore)
 		buf_printf(b, "MODSEQ (%llu) ", (unsigned long long)c->modseq);

@@ -334,3 +334,47 @@ fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
 	}
 	fetch_out_printf(o, "%s %llu", it->label, (unsigned long long)size);
 }
+
+struct fetch_preview_src {
+	struct store_reader *r;
+	uint64_t prefix_len;
+};
+
+static ssize_t
+fetch_preview_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct fetch_preview_src *src = ctx;
+
+	return store_reader_pread(src->r, buf, len, off + src->prefix_len);
+}
+
+bool
+fetch_preview(struct fetch_out *o, const struct fetch_item *it,
+	      const struct store_msg *m, struct store_reader *r,
+	      const struct mime_preview_limits *lim_r, struct buf *text)
+{
+	const struct store_parse *ps = &m->parse;
+	struct fetch_preview_src src = { r, m->prefix_len };
+	struct mime_preview_limits lim = { MIME_PREVIEW_PARTS,
+					   MIME_PREVIEW_READ };
+	struct buf b = BUF_INIT;
+	bool made = false;
+
+	buf_append_str(&b, "PREVIEW ");
+	if (ps->preview != NULL) {
+		mime_imap_string(&b, (const unsigned char *)ps->preview,
+				 strlen(ps->preview));
+	} else if (it->lazy || r == NULL || ps->partmap == NULL ||
+		   !mime_preview(ps->partmap, ps->partmap_len, lim_r ? lim_r :
+				 &lim, fetch_preview_read, &src, text)) {
+		/* LAZY: not made yet, the client asks again later (RFC
+		 * 8970 3); or the message cannot be read */
+		buf_append_str(&b, "NIL");
+	} else {
+		mime_imap_string(&b, text->data, text->len);
+		made = true;
+	}
+	fetch_out_text(o, b.data, b.len);
+	buf_free(&b);
+	return made;
+}

@@ -132,6 +132,17 @@ imap_command_run(struct imap_session *s)
 		imap_command_bad(s, "No mailbox selected");
 		goto done;
 	}
+	/* RFC 9586 3: with UIDONLY, the commands that take (or answer
+	 * with) message numbers exist only in their UID form; EXPUNGE
+	 * takes none */
+	if (s->uidonly && !uid && (def->flags & IMAP_CMD_F_UID) &&
+	    strcmp(def->name, "EXPUNGE") != 0) {
+		log_info(s->id, "imap bad cmd=%s reason=uidrequired",
+			 def->name);
+		imap_command_bad(s, "[UIDREQUIRED] Message numbers are not "
+				 "used with UIDONLY");
+		goto done;
+	}
 	cmd = xcalloc(1, sizeof(*cmd));
 	cmd->s = s;
 	cmd->def = def;

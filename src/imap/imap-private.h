@@ -121,6 +121,7 @@ struct imap_session {
 
 	/* ENABLE */
 	bool utf8, condstore, qresync, rev2;
+	bool uidonly;		/* RFC 9586: no message numbers either way */
 
 	/* APPEND literal streaming */
 	struct imap_append *app;
@@ -223,6 +224,8 @@ enum imap_cmd_ret imap_cmd_write_started(struct imap_cmd *cmd, int rc);
  * the view from them (keywords taken; NULL: none). A commit after the
  * snapshot marks the view changed, for the first sync. */
 void imap_view_begin(struct imap_session *s, int64_t mailbox_id);
+/* "* <seq> FETCH (" or, with UIDONLY, "* <uid> UIDFETCH (" */
+void imap_fetch_head(struct imap_session *s, struct buf *b, uint32_t uid);
 int imap_view_read(struct store *store, int64_t account_id,
 		   int64_t mailbox_id, struct store_view *sv,
 		   char **keywords_r);

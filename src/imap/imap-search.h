@@ -14,11 +14,15 @@ enum skey_type {
 	SK_LARGER, SK_SMALLER,	/* num */
 	SK_BEFORE, SK_ON, SK_SINCE,		/* day: internal date */
 	SK_SENTBEFORE, SK_SENTON, SK_SENTSINCE,	/* day: Date: */
+	SK_SAVEDBEFORE, SK_SAVEDON, SK_SAVEDSINCE, /* day: save date (UTC) */
+	SK_OLDER, SK_YOUNGER,	/* num: internal date <= / >= this time
+				   (WITHIN, RFC 5032) */
 	SK_HEADER,		/* field, str: the field's text */
 	SK_ADDRESS,		/* field, str: FROM/TO/CC/BCC, the addresses */
 	SK_BODY, SK_TEXT,	/* str */
 	SK_UIDS,		/* ranges */
 	SK_MODSEQ,		/* num: modseq >= num (CONDSTORE) */
+	SK_EMAILID, SK_THREADID,	/* str (OBJECTID, RFC 8474) */
 };
 
 struct skey {
@@ -26,7 +30,7 @@ struct skey {
 	bool neg;
 	uint32_t flag;
 	uint64_t num;
-	int64_t day;
+	int64_t day;		/* also OLDER/YOUNGER: a unix time */
 	char *str;
 	char *field;		/* lowercase header name; "from" etc. */
 	struct store_uid_range *ranges;
@@ -78,6 +82,7 @@ void search_query_free(struct search_query *q);
 /* search-eval.c */
 struct search_msg {
 	const struct store_msg *m;
+	const struct store *store;	/* THREADID's key */
 	struct store_reader *reader;	/* BODY/TEXT only */
 	struct buf *text;		/* loaded lazily: decoded body text */
 	bool text_loaded;

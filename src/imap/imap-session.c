@@ -180,6 +180,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
 		   "MULTIAPPEND CATENATE REPLACE "
 		   "COMPRESS=DEFLATE UNAUTHENTICATE METADATA METADATA-SERVER NOTIFY "
+		   "OBJECTID PREVIEW SAVEDATE UIDONLY WITHIN "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 }

@@ -90,6 +90,15 @@ imap_view_recent_drop(struct imap_session *s)
 }
 
 void
+imap_fetch_head(struct imap_session *s, struct buf *b, uint32_t uid)
+{
+	if (s->uidonly)
+		buf_printf(b, "* %u UIDFETCH (", uid);
+	else
+		buf_printf(b, "* %u FETCH (", imap_view_seq(&s->view, uid));
+}
+
+void
 imap_view_begin(struct imap_session *s, int64_t mailbox_id)
 {
 	struct imap_view *v = &s->view;
@@ -188,7 +197,7 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 		if (k < n && sorted[k] == v->msgs[i].uid) {
 			if (v->msgs[i].flags & IMAP_F_RECENT)
 				v->n_recent--;
-			if (!s->qresync)
+			if (!s->qresync && !s->uidonly)
 				buf_printf(&b, "* %zu EXPUNGE\r\n",
 					   i + 1 - removed);
 			gone[removed++] = v->msgs[i].uid;
@@ -197,8 +206,9 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 		v->msgs[o++] = v->msgs[i];
 	}
 	v->n = o;
-	if (s->qresync && removed > 0) {
-		/* RFC 7162 3.2.10: VANISHED replaces EXPUNGE */
+	if ((s->qresync || s->uidonly) && removed > 0) {
+		/* RFC 7162 3.2.10: VANISHED replaces EXPUNGE (and RFC 9586
+		 * 3.2 with UIDONLY) */
 		struct imap_seqset set;
 		char *f;
 
@@ -347,8 +357,10 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 				continue;
 			m->flags = c->flags | (m->flags & IMAP_F_RECENT);
 			m->modseq = c->modseq;
-			buf_printf(&b, "* %u FETCH (UID %u FLAGS ",
-				   imap_view_seq(v, c->uid), c->uid);
+			imap_fetch_head(s, &b, c->uid);
+			if (!s->uidonly)
+				buf_printf(&b, "UID %u ", c->uid);
+			buf_append_str(&b, "FLAGS ");
 			imap_append_flags(&b, m->flags, c->keywords);
 			if (s->condstore)
 				buf_printf(&b, " MODSEQ (%llu)",

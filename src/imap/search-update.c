@@ -260,7 +260,10 @@ update_eval(struct imap_session *s, struct imap_update *u,
 	rc = store_msg_iter_init(s->env->store, s->account_id,
 				 s->view.mailbox_id, r, set.n, fields, &it);
 	while (rc == 0 && store_msg_iter_next(it, &m) == 1) {
-		struct search_msg sm = { m, NULL, &text, false, &hdr, false };
+		struct search_msg sm = {
+			.m = m, .store = s->env->store, .text = &text,
+			.hdr = &hdr,
+		};
 		const struct imap_msg *vm = imap_view_find(&s->view, m->uid);
 		struct store_msg vmsg;
 		bool match;

@@ -78,6 +78,8 @@ const struct conf_key conf_keys[] = {
 	K("store.metadata_max_entries", CONF_NUMBER, store.metadata_max_entries, "1000", "METADATA entries of one account, all mailboxes (0: unlimited); beyond it NO [METADATA TOOMANY]"),
 	K("store.metadata_max_bytes", CONF_SIZE, store.metadata_max_bytes, "1M", "METADATA names and values of one account, in bytes (0: unlimited); beyond it NO [OVERQUOTA]"),
 	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
+	K("store.preview_parts", CONF_NUMBER, store.preview_parts, "8", "IMAP PREVIEW: text parts tried for one with text"),
+	K("store.preview_read", CONF_SIZE, store.preview_read, "64K", "IMAP PREVIEW: bytes of a text part read to make it"),
 
 	K("auth.min_password_length", CONF_NUMBER, auth.min_password_length, "8", "tern account add/passwd: shortest password, in characters"),
 	K("auth.max_failures", CONF_NUMBER, auth.max_failures, "3", "failed logins per connection before disconnect"),

@@ -121,6 +121,8 @@ struct tern_conf {
 		uint64_t metadata_max_entries_mailbox;
 		uint64_t metadata_max_entries;
 		uint64_t metadata_max_bytes;
+		uint64_t preview_parts;		/* PREVIEW: parts tried */
+		uint64_t preview_read;		/* PREVIEW: bytes of a part */
 	} store;
 
 	struct {

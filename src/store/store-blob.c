@@ -518,8 +518,8 @@ store_blob_commit(struct store *s, struct store_blob *b)
 		" bodystructure, sent_date, sent_tz, header_len, body_lines,"
 		" subject, hfrom, hto, hcc, hbcc, message_id, in_reply_to,"
 		" refs, sort_subject, sort_from, sort_to, sort_cc, sort_dfrom,"
-		" sort_dto, headers, partmap, data)"
-		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" sort_dto, headers, partmap, data, preview)"
+		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	struct store_parse *p = &b->parse;
 	sqlite3_stmt *st;
 	int ret, tries = 0;
@@ -564,6 +564,7 @@ again:
 				    (void *)"", b->mem.len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 26);
+	bind_text_or_null(st, 27, p->preview);
 	ret = db_step_done(s->wdb, st, "insert blob");
 	if (ret == STORE_EEXIST && tries++ < 10 &&
 	    blob_new_id(s, b) == 0)

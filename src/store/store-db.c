@@ -77,6 +77,7 @@ static const char schema_sql[] =
 	" sort_subject TEXT, sort_from TEXT, sort_to TEXT, sort_cc TEXT,"
 	" sort_dfrom TEXT, sort_dto TEXT,"
 	" headers TEXT, partmap BLOB,"
+	" preview TEXT,"	/* RFC 8970; NULL: not made yet */
 	" data BLOB);"	/* the body itself when small (else a file) */
 	"CREATE TABLE IF NOT EXISTS messages("
 	" mailbox_id INTEGER NOT NULL,"
@@ -386,11 +387,13 @@ db_schema(struct db *db, char **error_r)
 	}
 	/* stores made before inline bodies, before messages.crlf_size
 	 * (old rows stay NULL), and before \Recent (every message of an
-	 * old store is recent for the first session after the upgrade) */
+	 * old store is recent for the first session after the upgrade),
+	 * and before PREVIEW (NULL: made when first asked for) */
 	if (db_add_column(db, "blobs", "data", "BLOB") < 0 ||
 	    db_add_column(db, "messages", "crlf_size", "INTEGER") < 0 ||
 	    db_add_column(db, "mailboxes", "first_recent_uid",
-			  "INTEGER NOT NULL DEFAULT 1") < 0)
+			  "INTEGER NOT NULL DEFAULT 1") < 0 ||
+	    db_add_column(db, "blobs", "preview", "TEXT") < 0)
 		return STORE_EIO;
 	return db_move_subscriptions(db);
 }
@@ -422,6 +425,8 @@ sqlite_open(struct store *s, char **error_r)
 
 	if (ret == 0)
 		ret = db_schema(s->wdb, error_r);
+	if (ret == 0 && (ret = store_objectid_init(s)) < 0 && error_r)
+		*error_r = xstrdup("objectid key");
 	return ret;
 }
 

@@ -22,6 +22,7 @@
 #include "store/store.h"
 
 #include "lib/buf.h"
+#include "mime/mime.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -62,6 +63,11 @@ int db_account_exists(struct db *db, int64_t account_id);
 int db_exec(struct db *db, const char *sql);
 /* create or upgrade the schema (writer connection) */
 int db_schema(struct db *db, char **error_r);
+/* store-objectid.c: load (or make) the OBJECTID secret; writer db */
+int store_objectid_init(struct store *s);
+/* SipHash-2-4 of p under the OBJECTID secret */
+uint64_t store_objectid_hash(const struct store *s, const void *p,
+			     size_t len);
 /* the calling thread's read connection (opened on first use) */
 struct db *db_reader(struct store *s);
 
@@ -75,6 +81,9 @@ void store_pcache_free(struct store_pcache *c);
  * of `fields` (STORE_MSG_*) wants; false if it is not cached */
 bool store_pcache_get(struct store_pcache *c, int64_t blob_id,
 		      unsigned fields, struct store_parse *p);
+/* a cached row of blob_id without a preview gets this one */
+void store_pcache_set_preview(struct store_pcache *c, int64_t blob_id,
+			      const char *preview);
 /* remember blob_id's complete parse row (copied) */
 void store_pcache_put(struct store_pcache *c, int64_t blob_id,
 		      const struct store_parse *p);
@@ -205,6 +214,8 @@ struct store {
 	uint64_t max_mailboxes;	/* per account; 0: no limit */
 	struct store_meta_limits meta;
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
+	unsigned char oid_key[16];	/* OBJECTID secret (store-objectid.c) */
+	struct mime_preview_limits preview;	/* PREVIEW (store-parse.c) */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	/* blobs/xx known to be durable in blobs/ (atomic): a folder that
 	 * another thread has just created is not, until an fsync of blobs/

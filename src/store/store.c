@@ -831,6 +831,10 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->use_syncfs = set->blob_syncfs;
 	s->max_mailboxes = set->max_mailboxes;
 	s->meta = set->meta;
+	s->preview.parts = set->preview_parts ? set->preview_parts :
+			   MIME_PREVIEW_PARTS;
+	s->preview.read = set->preview_read ? set->preview_read :
+			  MIME_PREVIEW_READ;
 	s->inline_max = set->blob_inline_max <= 0 ? 0 :
 		(uint64_t)set->blob_inline_max;
 	s->pcache = store_pcache_new(set->parse_cache_bytes);

@@ -139,6 +139,10 @@ struct store_settings {
 		uint64_t max_entries;		/* per account */
 		uint64_t max_bytes;	/* names + values, per account */
 	} meta;
+	/* PREVIEW (RFC 8970): text parts tried and bytes of each read to
+	 * make it at delivery (0: the defaults); tern.conf's
+	 * store.preview_parts and store.preview_read */
+	uint64_t preview_parts, preview_read;
 };
 
 #define STORE_INLINE_DEFAULT (64 * 1024)
@@ -767,6 +771,9 @@ struct store_parse {
 	/* part map (mime's serialized form, blob-relative offsets) */
 	unsigned char *partmap;
 	size_t partmap_len;
+	/* PREVIEW text (RFC 8970, mime_preview_text), "" for a message
+	 * without text; NULL when not known (blobs of an older tern) */
+	char *preview;
 };
 
 /* what store_msg_get/iter load besides the fixed fields */
@@ -781,6 +788,8 @@ enum {
 	 * NULL): what IMAP FETCH serves from, ENVELOPE, BODY(STRUCTURE),
 	 * the part map and sizes. Ignored with STORE_MSG_PARSE. */
 	STORE_MSG_FETCH = 1 << 3,
+	/* store_msg.emailid (a hash of the prefix: only when asked) */
+	STORE_MSG_OBJECTID = 1 << 4,
 };
 
 struct store_msg {
@@ -793,10 +802,29 @@ struct store_msg {
 	int64_t savedate;	/* unix time (RFC 8514 SAVEDATE) */
 	uint64_t size;		/* prefix_len + blob size */
 	uint32_t prefix_len;
+	uint64_t emailid;	/* STORE_MSG_OBJECTID: store_msg_emailid() */
 	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
 	struct store_parse parse; /* STORE_MSG_PARSE */
 };
 void store_msg_clear(struct store_msg *m);
+
+/* Keep the PREVIEW made for message uid whose blob was stored without
+ * one (an older tern's): a write in the background, failures logged. */
+void store_msg_preview_keep(struct store *store, int64_t account_id,
+			    int64_t mailbox_id, uint32_t uid,
+			    const char *preview);
+
+/* OBJECTID (RFC 8474; how the ids are made: store-objectid.c): a
+ * letter and 16 hex digits, NUL-terminated */
+#define STORE_OBJECTID_MAX 20
+void store_mailbox_objectid(const struct store *store, int64_t mailbox_id,
+			    uint32_t uidvalidity,
+			    char out[STORE_OBJECTID_MAX]);
+void store_msg_emailid(const struct store_msg *m,
+		       char out[STORE_OBJECTID_MAX]);
+/* needs the STORE_MSG_PARSE (or _SEARCH) header fields of m */
+void store_msg_threadid(const struct store *store, const struct store_msg *m,
+			char out[STORE_OBJECTID_MAX]);
 
 /* one message by uid; ENOTFOUND */
 int store_msg_get(struct store *store, int64_t account_id,

@@ -561,3 +561,17 @@ def test_unauthenticate_ends_notify(srv):
     # pool: a quiet second proves the absence (the old code sent LISTs)
     a._read(1.0)
     assert a.buf == b"", a.buf
+
+
+def test_uidonly_new_message_is_uidfetch(srv):
+    """with UIDONLY (RFC 9586) enabled, NOTIFY's FETCH of a new message
+    carries no message number either: `* uid UIDFETCH`"""
+    a, b = pair(srv)
+    b.append("INBOX")
+    b.append("INBOX")
+    a.ok("ENABLE UIDONLY")
+    a.ok("SELECT INBOX")
+    a.ok("NOTIFY SET (SELECTED (MessageNew (UID FLAGS) MessageExpunge))")
+    b.append("INBOX")
+    seen = a.wait_for(lambda l: "FETCH" in l, "FETCH of the new message")
+    assert seen[-1].startswith("* 3 UIDFETCH ("), seen
