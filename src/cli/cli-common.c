@@ -99,6 +99,15 @@ cli_open_store(const struct tern_conf *conf)
 		.max_mailboxes = conf->store.max_mailboxes,
 		.acl_max_entries = conf->store.acl_max_entries,
 		.acl_max_identifier = conf->store.acl_max_identifier,
+		.meta = {
+			.max_value = conf->store.metadata_max_value,
+			.max_entries_mailbox =
+				conf->store.metadata_max_entries_mailbox,
+			.max_entries = conf->store.metadata_max_entries,
+			.max_bytes = conf->store.metadata_max_bytes,
+		},
+		.preview_parts = conf->store.preview_parts,
+		.preview_read = conf->store.preview_read,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

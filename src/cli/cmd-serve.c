@@ -300,6 +300,12 @@ cmd_serve(struct cli *cli)
 	set.max_mailboxes = conf->store.max_mailboxes;
 	set.acl_max_entries = conf->store.acl_max_entries;
 	set.acl_max_identifier = conf->store.acl_max_identifier;
+	set.meta.max_value = conf->store.metadata_max_value;
+	set.meta.max_entries_mailbox = conf->store.metadata_max_entries_mailbox;
+	set.meta.max_entries = conf->store.metadata_max_entries;
+	set.meta.max_bytes = conf->store.metadata_max_bytes;
+	set.preview_parts = conf->store.preview_parts;
+	set.preview_read = conf->store.preview_read;
 	/* the SMTP limit counts the client's bytes; the blob also holds
 	 * our Received: (and submission's added fields): leave room */
 	set.max_message_size = conf->smtp.max_message_size ?

@@ -1,5 +1,5 @@
 /* cmd-auth.c - STARTTLS, LOGIN, AUTHENTICATE (RFC 9051 6.2, SASL-IR
- * RFC 4959). Credentials are checked by auth-check.h: throttled, off
+ * RFC 4959), UNAUTHENTICATE (RFC 8437). Credentials are checked by auth-check.h: throttled, off
  * the loop. */
 #include "imap/imap-private.h"
 
@@ -205,4 +205,20 @@ cmd_authenticate(struct imap_cmd *cmd)
 		explicit_bzero(ir.data, ir.len);
 	buf_free(&ir);
 	return IMAP_CMD_WAIT;
+}
+
+/* RFC 8437 3: the selected mailbox is closed without expunge (as
+ * UNSELECT; the \Recent it claimed stays claimed: those messages were
+ * told to a session), its watcher goes, and the session is as after the
+ * greeting, but for TLS and COMPRESS, which stay */
+enum imap_cmd_ret
+cmd_unauthenticate(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+
+	if (cmd->args[0].type != IMAP_ARG_EOL)
+		return imap_cmd_bad(cmd, "UNAUTHENTICATE takes no arguments");
+	imap_view_close(s);
+	imap_session_unlogin(s);
+	return imap_cmd_reply(cmd, "OK", "Unauthenticate completed");
 }

@@ -3,6 +3,7 @@
  * from the message blob as the connection drains, and the loop gets
  * control back between batches */
 #include "imap/imap-fetch.h"
+#include "imap/imap-search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct fetch_ctx {
 	struct buf wbuf;
 	int w_rc;
 	bool loop_msg;		/* x->uids[x->next] needs the loop */
+	uint64_t progress_ms;	/* INPROGRESS: the last report */
 };
 
 static void
@@ -119,8 +121,12 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		x->seen = xrealloc(x->seen, (x->n_seen + 1) * sizeof(*x->seen));
 		x->seen[x->n_seen++] = m->uid;
 	}
-	fetch_out_printf(o, "* %u FETCH (", imap_view_seq(&s->view, m->uid));
-	if (cmd->uid && !x->items.want_uid) {
+	if (s->uidonly)
+		fetch_out_printf(o, "* %u UIDFETCH (", m->uid);
+	else
+		fetch_out_printf(o, "* %u FETCH (",
+				 imap_view_seq(&s->view, m->uid));
+	if (cmd->uid && !x->items.want_uid && !s->uidonly) {
 		fetch_out_printf(o, "UID %u", m->uid);
 		first = false;
 	}
@@ -142,6 +148,45 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		case FETCH_MODSEQ:
 			buf_printf(&b, "MODSEQ (%llu)",
 				   (unsigned long long)m->modseq);
+			break;
+		case FETCH_EMAILID:
+		case FETCH_THREADID: {
+			char id[STORE_OBJECTID_MAX];
+
+			if (it->kind == FETCH_EMAILID)
+				store_msg_emailid(m, id);
+			else
+				store_msg_threadid(s->env->store, m, id);
+			buf_printf(&b, "%s (%s)", it->kind == FETCH_EMAILID ?
+				   "EMAILID" : "THREADID", id);
+			break;
+		}
+		case FETCH_PREVIEW: {
+			struct buf made = BUF_INIT;
+			struct mime_preview_limits lim = {
+				s->env->conf->store.preview_parts,
+				s->env->conf->store.preview_read };
+
+			if (x->reader == NULL && m->parse.preview == NULL &&
+			    !it->lazy)
+				(void)store_msg_open(s->env->store,
+						     s->account_id,
+						     s->view.mailbox_id, m->uid,
+						     &x->reader);
+			if (fetch_preview(o, it, m, x->reader, &lim, &made))
+				/* made now: kept for the next time */
+				store_msg_preview_keep(s->env->store,
+						       s->account_id,
+						       s->view.mailbox_id,
+						       m->uid, buf_cstr(&made));
+			buf_free(&made);
+			break;
+		}
+		case FETCH_SAVEDATE:
+			/* every message has one (the column is as old as
+			 * the store), kept in UTC */
+			buf_append_str(&b, "SAVEDATE ");
+			imap_append_date(&b, m->savedate, 0);
 			break;
 		case FETCH_INTERNALDATE:
 			buf_append_str(&b, "INTERNALDATE ");
@@ -311,6 +356,8 @@ fetch_run(struct imap_cmd *cmd)
 
 	if (!fetch_flush(cmd))
 		return IMAP_CMD_WAIT;
+	/* between two whole FETCH responses */
+	imap_cmd_progress(cmd, &x->progress_ms, x->next, x->n, "Fetched");
 	if (x->next < x->n && !x->loop_msg) {
 		if (conn_output_pending(s->conn) > 4 * conn_low_water) {
 			s->drain_wait = true;
@@ -389,26 +436,56 @@ fetch_run(struct imap_cmd *cmd)
 	return imap_cmd_reply(cmd, "OK", "Fetch completed");
 }
 
+/* the PARTIAL FETCH modifier (RFC 9394 3.3): only the messages of the
+ * set in the range (1 the lowest uid, -1 the highest); with
+ * CHANGEDSINCE, counted among the changed ones the client knows of */
+static void
+fetch_partial(struct imap_session *s, struct fetch_ctx *x,
+	      const struct search_partial *pr)
+{
+	size_t i, o = 0, from, count;
+
+	if (x->changedsince_set) {
+		for (i = 0; i < x->n; i++) {
+			const struct imap_msg *m = imap_view_find(&s->view,
+								  x->uids[i]);
+
+			if (m != NULL && m->modseq > x->changedsince)
+				x->uids[o++] = x->uids[i];
+		}
+		x->n = o;
+	}
+	search_partial_window(pr, x->n, &from, &count);
+	if (count > 0)
+		memmove(x->uids, x->uids + from, count * sizeof(*x->uids));
+	x->n = count;
+}
+
 enum imap_cmd_ret
 cmd_fetch(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
-	const struct imap_arg *a = cmd->args;
+	const struct imap_arg *a = cmd->args, *mod;
 	struct store_uid_range *ranges;
 	struct fetch_ctx *x;
 	const char *err;
 	size_t n;
 
-	bool vanished = false;
+	bool vanished = false, condstore = false;
+	bool partial = false;
+	struct search_partial pr;
 
 	if (a[0].type != IMAP_ARG_ATOM || a[1].type == IMAP_ARG_EOL)
 		return imap_cmd_bad(cmd, "FETCH needs a set and items");
 	x = xcalloc(1, sizeof(*x));
 	cmd->ctx = x;
 	cmd->ctx_free = fetch_ctx_free;
-	if (a[2].type == IMAP_ARG_LIST && a[3].type == IMAP_ARG_EOL) {
+	if (!fetch_items_parse(&a[1], &x->items, &err))
+		return imap_cmd_bad(cmd, err);
+	mod = &a[1 + x->items.n_args];
+	if (mod->type == IMAP_ARG_LIST && mod[1].type == IMAP_ARG_EOL) {
 		/* RFC 7162: (CHANGEDSINCE modseq [VANISHED]) */
-		const struct imap_arg *m = a[2].u.list;
+		const struct imap_arg *m = mod->u.list;
 
 		for (; m->type != IMAP_ARG_EOL; m++) {
 			if (imap_arg_atom_eq(m, "CHANGEDSINCE") &&
@@ -416,10 +493,20 @@ cmd_fetch(struct imap_cmd *cmd)
 			    slice_to_u64(slice_from_cstr(m[1].u.str),
 					 &x->changedsince)) {
 				x->changedsince_set = true;
+				condstore = true;
 				m++;
 			} else if (imap_arg_atom_eq(m, "VANISHED") &&
 				   cmd->uid && s->qresync) {
 				vanished = true;
+			} else if (imap_arg_atom_eq(m, "PARTIAL") &&
+				   cmd->uid && !partial) {
+				/* RFC 9394 3.3: UID FETCH only, once */
+				if (m[1].type != IMAP_ARG_ATOM ||
+				    !search_partial_parse(m[1].u.str, &pr))
+					return imap_cmd_bad(cmd, "Invalid "
+							    "PARTIAL range");
+				partial = true;
+				m++;
 			} else {
 				return imap_cmd_bad(cmd, "Invalid FETCH "
 						    "modifier");
@@ -427,12 +514,11 @@ cmd_fetch(struct imap_cmd *cmd)
 		}
 		if (vanished && !x->changedsince_set)
 			return imap_cmd_bad(cmd, "VANISHED needs CHANGEDSINCE");
-		imap_condstore_enable(s);
-	} else if (a[2].type != IMAP_ARG_EOL) {
+		if (condstore)
+			imap_condstore_enable(s);
+	} else if (mod->type != IMAP_ARG_EOL) {
 		return imap_cmd_bad(cmd, "Invalid FETCH arguments");
 	}
-	if (!fetch_items_parse(&a[1], &x->items, &err))
-		return imap_cmd_bad(cmd, err);
 	if (x->items.want_modseq)
 		imap_condstore_enable(s);
 	if (!imap_view_ranges(s, a[0].u.str, cmd->uid, &ranges, &n, &err))
@@ -441,6 +527,9 @@ cmd_fetch(struct imap_cmd *cmd)
 		imap_view_vanished_earlier(s, x->changedsince, ranges, n);
 	x->uids = imap_view_uids(s, ranges, n, &x->n);
 	free(ranges);
+	if (partial)
+		fetch_partial(s, x, &pr);
+	x->progress_ms = imap_now_ms();
 	cmd->resume = fetch_run;
 	return fetch_run(cmd);
 }

@@ -83,9 +83,13 @@ list_line(struct imap_session *s, struct buf *b, const struct list_opts *o,
 	buf_printf(b, "* %s (", o->lsub ? "LSUB" : "LIST");
 #define ATTR(x) do { if (!first) buf_append_byte(b, ' '); \
 		buf_append_str(b, x); first = false; } while (0)
-	if (m->attrs & STORE_MBX_NOSELECT)
+	if (m->attrs & STORE_MBX_NONEXISTENT) {
+		/* a subscription whose mailbox is gone: LIST-EXTENDED says
+		 * \NonExistent (RFC 5258 3.4), LSUB can only say \Noselect */
+		ATTR(o->lsub ? "\\Noselect" : "\\NonExistent \\Subscribed");
+	} else if (m->attrs & STORE_MBX_NOSELECT)
 		ATTR("\\Noselect");
-	if (!o->lsub) {
+	if (!o->lsub && !(m->attrs & STORE_MBX_NONEXISTENT)) {
 		ATTR(m->attrs & STORE_MBX_HASCHILDREN ? "\\HasChildren" :
 		     "\\HasNoChildren");
 		if ((o->ret_subscribed || o->sel_subscribed) &&
@@ -303,7 +307,11 @@ list_work(uv_work_t *w)
 	struct store_mailbox_list l = { 0 };
 	bool *subchild = NULL;
 
-	x->rc = store_mailbox_list(s->env->store, s->account_id, &l);
+	if (opt->lsub || opt->sel_subscribed)
+		x->rc = store_mailbox_list_subscribed(s->env->store,
+						      s->account_id, &l);
+	else
+		x->rc = store_mailbox_list(s->env->store, s->account_id, &l);
 	if (x->rc == 0)
 		x->rc = imap_acl_list_shared(s, &l);
 	if (x->rc != 0) {
@@ -331,7 +339,8 @@ list_work(uv_work_t *w)
 		}
 		list_line(s, &x->out, opt, m, childinfo);
 		if (opt->ret_status != NULL && !childinfo &&
-		    !(m->attrs & STORE_MBX_NOSELECT) &&
+		    !(m->attrs & (STORE_MBX_NOSELECT |
+				  STORE_MBX_NONEXISTENT)) &&
 		    (owner = imap_mailbox_status_owner(s, m->name)) != 0) {
 			buf_append_str(&x->out, "* STATUS ");
 			imap_append_mailbox(s, &x->out, m->name);
@@ -575,6 +584,14 @@ list_status_items(struct imap_session *s, int64_t owner, struct buf *b,
 		}
 		else if (imap_arg_atom_eq(it, "SIZE"))
 			buf_printf(b, "SIZE %llu", (unsigned long long)m->size);
+		else if (imap_arg_atom_eq(it, "MAILBOXID")) {
+			char oid[STORE_OBJECTID_MAX] = "F";
+
+			if (s != NULL)
+				store_mailbox_objectid(s->env->store, m->id,
+						       m->uidvalidity, oid);
+			buf_printf(b, "MAILBOXID (%s)", oid);
+		}
 		else if (imap_arg_atom_eq(it, "HIGHESTMODSEQ"))
 			buf_printf(b, "HIGHESTMODSEQ %llu",
 				   (unsigned long long)m->highestmodseq);

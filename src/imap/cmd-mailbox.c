@@ -14,6 +14,37 @@ cmd_mailbox_done(struct imap_cmd *cmd, int ret)
 	imap_cmd_end(cmd);
 }
 
+static char *cmd_mailbox_name(struct imap_cmd *cmd, size_t n);
+
+/* CREATE's OK carries the new mailbox's MAILBOXID (RFC 8474 4.1) */
+static void
+cmd_create_done(struct imap_cmd *cmd, int ret)
+{
+	struct imap_session *s = cmd->s;
+	struct imap_mbox m;
+	char *name, oid[STORE_OBJECTID_MAX];
+
+	if (ret != 0) {
+		cmd_mailbox_done(cmd, ret);
+		return;
+	}
+	name = cmd_mailbox_name(cmd, 0);
+	/* a mailbox made in another account's namespace is that
+	 * account's: found through the access check (no right needed:
+	 * the session just made it) */
+	if (name != NULL && imap_mailbox_access(s, name, 0, &m) == 0) {
+		store_mailbox_objectid(s->env->store, m.m.id, m.m.uidvalidity,
+				       oid);
+		imap_cmd_reply(cmd, "OK", "[MAILBOXID (%s)] CREATE completed",
+			       oid);
+		imap_mbox_clear(&m);
+		imap_cmd_end(cmd);
+	} else {
+		cmd_mailbox_done(cmd, 0);
+	}
+	free(name);
+}
+
 /* the mailbox argument n, without a trailing hierarchy separator */
 static char *
 cmd_mailbox_name(struct imap_cmd *cmd, size_t n)
@@ -95,7 +126,7 @@ cmd_create(struct imap_cmd *cmd)
 	free(name);
 	if (rc != 0)
 		return imap_cmd_store_error(cmd, rc);
-	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
+	cb = imap_cmd_write_prepare(cmd, cmd_create_done);
 	rc = store_mailbox_create(s->env->store, owner, oname, use, NULL, cb,
 				  s);
 	free(oname);
@@ -179,6 +210,7 @@ static enum imap_cmd_ret
 cmd_subscribe_common(struct imap_cmd *cmd, bool on)
 {
 	struct imap_session *s = cmd->s;
+	struct imap_mbox mb = { 0 };
 	char *name;
 	store_cb *cb;
 	int rc;
@@ -189,16 +221,23 @@ cmd_subscribe_common(struct imap_cmd *cmd, bool on)
 	name = cmd_mailbox_name(cmd, 0);
 	if (name == NULL)
 		return imap_cmd_bad(cmd, "Invalid mailbox name");
+	/* a shared name: the user's own list, and SUBSCRIBE needs the
+	 * mailbox visible (l); one it may not see answers as one that
+	 * does not exist (NONEXISTENT), so nothing more is told */
+	if (imap_mailbox_shared(name)) {
+		rc = imap_mailbox_access(s, name, on ? STORE_ACL_L : 0, &mb);
+		if (rc != 0 && on) {
+			free(name);
+			imap_mbox_clear(&mb);
+			return imap_cmd_store_error(cmd, rc);
+		}
+	}
 	cb = imap_cmd_write_prepare(cmd, cmd_mailbox_done);
-	/* the owner's row keeps the owner's subscription: the session's
-	 * to shared names are a list of its own (any name: telling
-	 * whether it exists would say more than l allows) */
-	if (imap_mailbox_shared(name))
-		rc = store_subscription_set(s->env->store, s->account_id,
-					    name, on, cb, s);
-	else
-		rc = store_mailbox_subscribe(s->env->store, s->account_id,
-					     name, on, cb, s);
+	rc = store_mailbox_subscribe_other(s->env->store, s->account_id,
+					   mb.m.name ? mb.m.name : name,
+					   mb.oname ? mb.owner_id :
+					   s->account_id, mb.oname, on, cb, s);
+	imap_mbox_clear(&mb);
 	free(name);
 	return imap_cmd_write_started(cmd, rc);
 }

@@ -59,8 +59,8 @@ cmd_id(struct imap_cmd *cmd)
 		if (n % 2 != 0 || n > 60)
 			return imap_cmd_bad(cmd, "Invalid ID list");
 		for (i = 0; i < n; i++) {
-			if (!imap_arg_is_string(&l[i]) &&
-			    !(i % 2 == 1 && l[i].type == IMAP_ARG_NIL))
+			if (i % 2 == 0 ? !imap_arg_is_string(&l[i]) :
+			    !imap_arg_is_nstring(&l[i]))
 				return imap_cmd_bad(cmd, "Invalid ID list");
 		}
 	} else if (a[0].type != IMAP_ARG_NIL) {
@@ -100,6 +100,10 @@ cmd_enable(struct imap_cmd *cmd)
 		else if (imap_arg_atom_eq(a, "UTF8=ACCEPT") && !s->utf8) {
 			s->utf8 = true;
 			buf_append_str(&b, " UTF8=ACCEPT");
+		}
+		else if (imap_arg_atom_eq(a, "UIDONLY") && !s->uidonly) {
+			s->uidonly = true;
+			buf_append_str(&b, " UIDONLY");
 		}
 		else if (imap_arg_atom_eq(a, "IMAP4rev2") && !s->rev2) {
 			/* RFC 9051: UTF-8 mailbox names, ESEARCH answers,

@@ -29,7 +29,20 @@ struct search_ctx {
 	size_t n_crit;
 	struct sort_item *items;
 	size_t n_items, cap_items;
+	/* SORT RETURN (...): the options, before the search program */
+	struct search_query ret;
+	bool has_ret;
+	/* INPROGRESS (RFC 9585): when the last report went out (ms) */
+	uint64_t progress_ms;
 };
+
+static int
+search_uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static void
 search_ctx_free(void *p)
@@ -59,24 +72,6 @@ search_hit(struct search_ctx *x, uint32_t uid, uint64_t modseq)
 	x->hits[x->n_hits++] = uid;
 }
 
-/* RFC 7162 3.1.5: the highest modseq of the messages an ESEARCH returns:
- * MIN and/or MAX alone name one message each; ALL or COUNT all hits */
-static uint64_t
-search_returned_modseq(const struct search_ctx *x)
-{
-	uint64_t m = 0;
-
-	if (x->n_hits == 0)
-		return 0;
-	if (x->q.r_all || x->q.r_count || !(x->q.r_min || x->q.r_max))
-		return x->max_modseq;
-	if (x->q.r_min)
-		m = x->hit_modseq[0];
-	if (x->q.r_max && x->hit_modseq[x->n_hits - 1] > m)
-		m = x->hit_modseq[x->n_hits - 1];
-	return m;
-}
-
 static void
 sort_hit(struct search_ctx *x, const struct store_msg *m)
 {
@@ -96,37 +91,159 @@ thread_number(void *arg, uint32_t uid)
 	return cmd->uid ? uid : imap_view_seq(&cmd->s->view, uid);
 }
 
-/* "* SORT" with sequence numbers or uids, in the criteria's order, or
- * "* THREAD" and its lists */
+/* "* THREAD" and its lists */
 static enum imap_cmd_ret
-sort_finish(struct imap_cmd *cmd)
+thread_finish(struct imap_cmd *cmd)
+{
+	struct search_ctx *x = cmd->ctx;
+	struct buf b = BUF_INIT;
+
+	buf_append_str(&b, "* THREAD");
+	if (x->n_items > 0)
+		buf_append_byte(&b, ' ');
+	thread_items(x->items, x->n_items, x->alg, thread_number, cmd, &b);
+	buf_append_str(&b, "\r\n");
+	imap_write(cmd->s, b.data, b.len);
+	buf_free(&b);
+	return imap_cmd_reply(cmd, "OK", "Thread completed");
+}
+
+/* the result in its order (mailbox order, or the sort's): the numbers
+ * to print (uids or sequence numbers), and each one's uid and modseq */
+struct search_result {
+	uint32_t *ids, *uids;
+	uint64_t *mods;
+	size_t n;
+	size_t p_from, p_count;		/* the PARTIAL window */
+};
+
+/* which results an ESEARCH "returns" (RFC 7162 3.1.5 for MODSEQ, RFC
+ * 9394 3.2 and RFC 5182 2.1 for SAVE): all of them with ALL or COUNT
+ * or with nothing that picks some; else MIN, MAX and the PARTIAL page */
+static bool
+search_returns_all(const struct search_query *q)
+{
+	return q->r_all || q->r_count ||
+		!(q->r_min || q->r_max || q->r_partial);
+}
+
+static bool
+search_returned(const struct search_query *q, const struct search_result *r,
+		size_t i)
+{
+	return search_returns_all(q) || (q->r_min && i == 0) ||
+		(q->r_max && i == r->n - 1) ||
+		(q->r_partial && i >= r->p_from && i < r->p_from + r->p_count);
+}
+
+static uint64_t
+search_returned_modseq(const struct search_query *q,
+		       const struct search_result *r)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->mods[i] > m && search_returned(q, r, i))
+			m = r->mods[i];
+	return m;
+}
+
+/* SEARCHRES: "$" is what this command returned */
+static void
+search_save(struct imap_session *s, const struct search_query *q,
+	    const struct search_result *r)
+{
+	size_t i;
+
+	free(s->saved);
+	s->saved = NULL;
+	s->n_saved = 0;
+	if (r->n == 0)
+		return;
+	s->saved = xmalloc(r->n * sizeof(*s->saved));
+	for (i = 0; i < r->n; i++)
+		if (search_returned(q, r, i))
+			s->saved[s->n_saved++] = r->uids[i];
+	/* a SORT's result is in sort order: "$" is a set */
+	qsort(s->saved, s->n_saved, sizeof(*s->saved), search_uid_cmp);
+}
+
+static void
+search_esearch_line(struct imap_cmd *cmd, const struct search_query *q,
+		    const struct search_result *r, struct buf *b)
+{
+	buf_append_str(b, "* ESEARCH (TAG ");
+	imap_append_astring(b, cmd->tag, strlen(cmd->tag));
+	buf_append_str(b, ")");
+	if (cmd->uid)
+		buf_append_str(b, " UID");
+	/* ESORT (RFC 5267 3.1): MIN and MAX are the first and last in the
+	 * sort order, ALL keeps that order */
+	if (q->r_min && r->n > 0)
+		buf_printf(b, " MIN %u", r->ids[0]);
+	if (q->r_max && r->n > 0)
+		buf_printf(b, " MAX %u", r->ids[r->n - 1]);
+	if (q->r_count)
+		buf_printf(b, " COUNT %zu", r->n);
+	if (q->r_all && r->n > 0) {
+		buf_append_str(b, " ALL ");
+		esearch_append_set(b, r->ids, r->n);
+	}
+	if (q->r_partial) {
+		/* RFC 9394 3.1: the range asked for, then the page in
+		 * result order, or NIL */
+		buf_append_byte(b, ' ');
+		search_partial_append(b, &q->partial);
+		if (r->p_count > 0)
+			esearch_append_set(b, r->ids + r->p_from, r->p_count);
+		else
+			buf_append_str(b, "NIL");
+		buf_append_byte(b, ')');
+	}
+	if (q->modseq && r->n > 0) {
+		uint64_t m = search_returned_modseq(q, r);
+
+		if (m > 0)
+			buf_printf(b, " MODSEQ %llu", (unsigned long long)m);
+	}
+	buf_append_str(b, "\r\n");
+}
+
+/* RETURN (UPDATE): keep the whole result live (RFC 5267 4.3: PARTIAL,
+ * MIN and the others do not narrow it), or say NOUPDATE */
+static void
+search_keep_live(struct imap_cmd *cmd, struct search_result *r)
 {
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
-	struct buf b = BUF_INIT;
-	size_t i;
+	uint32_t *uids = NULL;
+	struct sort_item *items = NULL;
+	bool ok;
 
-	if (x->thread) {
-		buf_append_str(&b, "* THREAD");
-		if (x->n_items > 0)
-			buf_append_byte(&b, ' ');
-		thread_items(x->items, x->n_items, x->alg, thread_number, cmd,
-			     &b);
-		buf_append_str(&b, "\r\n");
+	if (x->sort) {
+		items = x->items;
+	} else {
+		uids = xmalloc((r->n ? r->n : 1) * sizeof(*uids));
+		memcpy(uids, r->uids, r->n * sizeof(*uids));
+	}
+	ok = imap_update_add(s, cmd->tag, cmd->uid, &x->q, x->crit,
+			     x->sort ? x->n_crit : 0, uids, items, r->n);
+	if (!ok) {
+		struct buf b = BUF_INIT;
+
+		free(uids);
+		buf_append_str(&b, "* NO [NOUPDATE ");
+		imap_append_astring(&b, cmd->tag, strlen(cmd->tag));
+		buf_append_str(&b, "] Too many search updates\r\n");
 		imap_write(s, b.data, b.len);
 		buf_free(&b);
-		return imap_cmd_reply(cmd, "OK", "Thread completed");
+		return;
 	}
-
-	sort_items(x->items, x->n_items, x->crit, x->n_crit);
-	buf_append_str(&b, "* SORT");
-	for (i = 0; i < x->n_items; i++)
-		buf_printf(&b, " %u", cmd->uid ? x->items[i].uid :
-			   imap_view_seq(&s->view, x->items[i].uid));
-	buf_append_str(&b, "\r\n");
-	imap_write(s, b.data, b.len);
-	buf_free(&b);
-	return imap_cmd_reply(cmd, "OK", "Sort completed");
+	if (x->sort) {
+		/* the context has them now */
+		x->items = NULL;
+		x->n_items = x->cap_items = 0;
+	}
 }
 
 static enum imap_cmd_ret
@@ -134,67 +251,59 @@ search_finish(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
+	const struct search_query *q = &x->q;
+	struct search_result r = { 0 };
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	if (x->sort)
-		return sort_finish(cmd);
-	if (!cmd->uid) {
-		/* report sequence numbers */
-		for (i = 0; i < x->n_hits; i++)
-			x->hits[i] = imap_view_seq(&s->view, x->hits[i]);
-	}
-	if (x->q.r_save) {
-		free(s->saved);
-		s->saved = NULL;
-		s->n_saved = 0;
-		if (x->n_hits > 0) {
-			s->saved = xmalloc(x->n_hits * sizeof(*s->saved));
-			for (i = 0; i < x->n_hits; i++)
-				s->saved[i] = cmd->uid ? x->hits[i] :
-					s->view.msgs[x->hits[i] - 1].uid;
-			s->n_saved = x->n_hits;
+	if (x->thread)
+		return thread_finish(cmd);
+	if (x->sort) {
+		sort_items(x->items, x->n_items, x->crit, x->n_crit);
+		r.n = x->n_items;
+		r.uids = xmalloc((r.n ? r.n : 1) * sizeof(*r.uids));
+		r.mods = xmalloc((r.n ? r.n : 1) * sizeof(*r.mods));
+		for (i = 0; i < r.n; i++) {
+			r.uids[i] = x->items[i].uid;
+			r.mods[i] = x->items[i].modseq;
 		}
+	} else {
+		r.n = x->n_hits;
+		r.uids = x->hits;
+		r.mods = x->hit_modseq;
 	}
-	if (!x->q.esearch) {
-		buf_append_str(&b, "* SEARCH");
-		for (i = 0; i < x->n_hits; i++)
-			buf_printf(&b, " %u", x->hits[i]);
-		if (x->q.modseq && x->n_hits > 0)
+	r.ids = xmalloc((r.n ? r.n : 1) * sizeof(*r.ids));
+	for (i = 0; i < r.n; i++)
+		r.ids[i] = cmd->uid ? r.uids[i] :
+			imap_view_seq(&s->view, r.uids[i]);
+	if (q->r_partial)
+		search_partial_window(&q->partial, r.n, &r.p_from, &r.p_count);
+	if (q->r_save)
+		search_save(s, q, &r);
+	if (!q->esearch) {
+		buf_append_str(&b, x->sort ? "* SORT" : "* SEARCH");
+		for (i = 0; i < r.n; i++)
+			buf_printf(&b, " %u", r.ids[i]);
+		if (!x->sort && q->modseq && r.n > 0)
 			buf_printf(&b, " (MODSEQ %llu)",
 				   (unsigned long long)x->max_modseq);
 		buf_append_str(&b, "\r\n");
-	} else if (x->q.r_min || x->q.r_max || x->q.r_count || x->q.r_all ||
-		   !x->q.r_save) {
-		buf_append_str(&b, "* ESEARCH (TAG ");
-		imap_append_astring(&b, cmd->tag, strlen(cmd->tag));
-		buf_append_str(&b, ")");
-		if (cmd->uid)
-			buf_append_str(&b, " UID");
-		if (x->q.r_min && x->n_hits > 0)
-			buf_printf(&b, " MIN %u", x->hits[0]);
-		if (x->q.r_max && x->n_hits > 0)
-			buf_printf(&b, " MAX %u", x->hits[x->n_hits - 1]);
-		if (x->q.r_count)
-			buf_printf(&b, " COUNT %zu", x->n_hits);
-		if (x->q.r_all && x->n_hits > 0) {
-			struct imap_seqset set;
-			char *f;
-
-			imap_seqset_from_sorted(&set, x->hits, x->n_hits);
-			f = imap_seqset_format(&set);
-			buf_printf(&b, " ALL %s", f);
-			free(f);
-			imap_seqset_free(&set);
-		}
-		if (x->q.modseq && x->n_hits > 0)
-			buf_printf(&b, " MODSEQ %llu", (unsigned long long)
-				   search_returned_modseq(x));
-		buf_append_str(&b, "\r\n");
+	} else if (q->r_min || q->r_max || q->r_count || q->r_all ||
+		   q->r_partial || !q->r_save) {
+		/* SAVE alone answers nothing (RFC 5182 2.1) */
+		search_esearch_line(cmd, q, &r, &b);
 	}
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
-	return imap_cmd_reply(cmd, "OK", "Search completed");
+	if (q->r_update)
+		search_keep_live(cmd, &r);
+	free(r.ids);
+	if (x->sort) {
+		free(r.uids);
+		free(r.mods);
+	}
+	return imap_cmd_reply(cmd, "OK", x->sort ? "Sort completed" :
+			      "Search completed");
 }
 
 /* can the sequence map alone answer k (flags, uids, modseq)? */
@@ -228,7 +337,7 @@ search_from_view(struct imap_cmd *cmd)
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
 	struct store_msg m;
-	struct search_msg sm = { &m, NULL, NULL, false, NULL, false };
+	struct search_msg sm = { .m = &m, .store = s->env->store };
 	size_t i;
 
 	for (i = 0; i < s->view.n; i++) {
@@ -266,7 +375,8 @@ search_batch(struct imap_cmd *cmd)
 	if (x->w_rc != 0)
 		return;
 	while (store_msg_iter_next(it, &m) == 1) {
-		struct search_msg sm = { m, NULL, &text, false, &hdr, false };
+		struct search_msg sm = { .m = m, .store = s->env->store,
+					 .text = &text, .hdr = &hdr };
 		const struct imap_msg *vm = imap_view_find(&s->view, m->uid);
 		struct store_msg rm;
 
@@ -336,6 +446,7 @@ search_run(struct imap_cmd *cmd)
 
 	if (x->next >= x->n)
 		return search_finish(cmd);
+	imap_cmd_progress(cmd, &x->progress_ms, x->next, x->n, "Searched");
 	x->job.work.data = cmd;
 	imap_session_ref(s);
 	if (imap_session_queue_work(s, &x->job, search_work,
@@ -369,8 +480,11 @@ cmd_search(struct imap_cmd *cmd)
 					      "US-ASCII)] %s", err);
 		return imap_cmd_bad(cmd, err);
 	}
+	if (x->q.r_update && imap_update_tag_used(s, cmd->tag))
+		return imap_cmd_bad(cmd, "Tag reuse");	/* RFC 5267 4.3 */
 	if (x->q.modseq)
 		imap_condstore_enable(s);
+	x->progress_ms = imap_now_ms();
 	if (s->rev2 && !x->q.esearch) {
 		/* RFC 9051 6.4.4: IMAP4rev2 answers with ESEARCH */
 		x->q.esearch = true;
@@ -408,10 +522,27 @@ sort_thread_run(struct imap_cmd *cmd, const struct imap_arg *a)
 		return imap_cmd_bad(cmd, "Search key expected");
 	if (!search_parse(s, &a[1], &x->q, &err, &badcharset))
 		return imap_cmd_bad(cmd, err);
+	/* RETURN belongs before the criteria (RFC 5267 3), and THREAD
+	 * has none */
+	if (x->q.esearch)
+		return imap_cmd_bad(cmd, "Invalid search key");
+	if (x->has_ret) {
+		x->q.esearch = true;
+		x->q.r_min = x->ret.r_min;
+		x->q.r_max = x->ret.r_max;
+		x->q.r_count = x->ret.r_count;
+		x->q.r_all = x->ret.r_all;
+		x->q.r_save = x->ret.r_save;
+		x->q.r_context = x->ret.r_context;
+		x->q.r_update = x->ret.r_update;
+		x->q.r_partial = x->ret.r_partial;
+		x->q.partial = x->ret.partial;
+	}
+	if (x->q.r_update && imap_update_tag_used(s, cmd->tag))
+		return imap_cmd_bad(cmd, "Tag reuse");	/* RFC 5267 4.3 */
 	if (x->q.modseq)
 		imap_condstore_enable(s);
-	if (x->q.esearch)	/* RETURN is ESORT's, not offered */
-		return imap_cmd_bad(cmd, "Invalid search key");
+	x->progress_ms = imap_now_ms();
 	/* the sort keys and ids are with the decoded fields */
 	if (!(x->q.fields & STORE_MSG_PARSE))
 		x->q.fields |= STORE_MSG_SEARCH;
@@ -424,13 +555,24 @@ enum imap_cmd_ret
 cmd_sort(struct imap_cmd *cmd)
 {
 	struct search_ctx *x = xcalloc(1, sizeof(*x));
+	const struct imap_arg *a = cmd->args;
+	const char *err;
 
 	cmd->ctx = x;
 	cmd->ctx_free = search_ctx_free;
 	x->sort = true;
-	if (!sort_parse(&cmd->args[0], x->crit, &x->n_crit))
+	/* ESORT (RFC 5267 3): SORT RETURN (...) (criteria) charset keys */
+	if (imap_arg_atom_eq(&a[0], "RETURN")) {
+		if (a[1].type != IMAP_ARG_LIST)
+			return imap_cmd_bad(cmd, "RETURN needs a list");
+		if (!search_parse_return(a[1].u.list, &x->ret, &err))
+			return imap_cmd_bad(cmd, err);
+		x->has_ret = true;
+		a += 2;
+	}
+	if (!sort_parse(&a[0], x->crit, &x->n_crit))
 		return imap_cmd_bad(cmd, "Invalid sort criteria");
-	return sort_thread_run(cmd, &cmd->args[1]);
+	return sort_thread_run(cmd, &a[1]);
 }
 
 enum imap_cmd_ret

@@ -26,7 +26,10 @@ cmd_select_qresync(struct imap_session *s, uint64_t modseq,
 
 		if (seq == 0)
 			continue;
-		buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, ch.v[i].uid);
+		imap_fetch_head(s, &b, ch.v[i].uid);
+		if (!s->uidonly)
+			buf_printf(&b, "UID %u ", ch.v[i].uid);
+		buf_append_str(&b, "FLAGS ");
 		imap_append_flags(&b, ch.v[i].flags |
 				  imap_view_recent(&s->view, ch.v[i].uid),
 				  ch.v[i].keywords);
@@ -141,6 +144,7 @@ select_finish(struct imap_cmd *cmd)
 	struct select_ctx *x = cmd->ctx;
 	struct imap_view *v = &s->view;
 	struct buf b = BUF_INIT;
+	char oid[STORE_OBJECTID_MAX];
 	size_t i;
 
 	if (x->w_rc != 0) {
@@ -164,7 +168,8 @@ select_finish(struct imap_cmd *cmd)
 	buf_printf(&b, "* %zu EXISTS\r\n", v->n);
 	if (!s->rev2)
 		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
-	for (i = 0; i < v->n && !s->rev2; i++) {
+	/* UNSEEN is a message number: not with UIDONLY (RFC 9586 3) */
+	for (i = 0; i < v->n && !s->rev2 && !s->uidonly; i++) {
 		if (!(v->msgs[i].flags & STORE_F_SEEN)) {
 			buf_printf(&b, "* OK [UNSEEN %zu] First unseen\r\n",
 				   i + 1);
@@ -176,6 +181,8 @@ select_finish(struct imap_cmd *cmd)
 		   "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
 		   v->uidvalidity, v->uidnext,
 		   (unsigned long long)v->modseq);
+	store_mailbox_objectid(s->env->store, x->mb.id, v->uidvalidity, oid);
+	buf_printf(&b, "* OK [MAILBOXID (%s)] Ok\r\n", oid);
 	buf_append_slice(&b, buf_slice(&x->list));
 	imap_write(s, b.data, b.len);
 	buf_free(&b);

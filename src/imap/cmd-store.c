@@ -1,5 +1,6 @@
 /* cmd-store.c - STORE and UID STORE: FLAGS, +FLAGS, -FLAGS (.SILENT) */
 #include "imap/imap-private.h"
+#include "imap/imap-search.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,17 +37,16 @@ store_fetch_line(struct imap_cmd *cmd, const struct store_change *c,
 
 	if (seq == 0)
 		return;
-	if (x->silent) {
-		/* RFC 7162 3.1.3: MODSEQ even when silent */
-		buf_printf(b, "* %u FETCH (", seq);
-	} else {
-		buf_printf(b, "* %u FETCH (FLAGS ", seq);
+	imap_fetch_head(s, b, c->uid);
+	if (!x->silent) {
+		/* (silent: MODSEQ only, RFC 7162 3.1.3) */
+		buf_append_str(b, "FLAGS ");
 		imap_append_flags(b, c->flags | imap_view_recent(&s->view,
 								  c->uid),
 				  c->keywords);
 		buf_append_byte(b, ' ');
 	}
-	if (cmd->uid)
+	if (cmd->uid && !s->uidonly)
 		buf_printf(b, "UID %u ", c->uid);
 	if (s->condstore)
 		buf_printf(b, "MODSEQ (%llu) ", (unsigned long long)c->modseq);
@@ -103,6 +103,15 @@ cmd_store_done(struct imap_cmd *cmd, int ret)
 	}
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	if (s->n_updates > 0 && x->res.n > 0) {
+		/* RETURN (UPDATE) results the new flags change */
+		uint32_t *u = xmalloc(x->res.n * sizeof(*u));
+
+		for (i = 0; i < x->res.n; i++)
+			u[i] = x->res.v[i].uid;
+		imap_updates_changed(s, u, x->res.n);
+		free(u);
+	}
 	if (x->res.nfailed > 0) {
 		struct imap_seqset set;
 		char *f;

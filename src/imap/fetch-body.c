@@ -102,17 +102,18 @@ fetch_read(struct store_reader *r, uint64_t off, uint64_t len,
 	}
 }
 
-void
-fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
-		   const struct store_msg *m, struct store_reader *r)
+/* where the section's bytes are in the message as served: false if
+ * the part does not exist ([start, end) then empty) */
+static bool
+section_bounds(const struct fetch_item *it, const struct store_msg *m,
+	       uint64_t *start_r, uint64_t *end_r, struct mime_part_loc *lp)
 {
 	const struct store_parse *ps = &m->parse;
 	uint64_t pl = m->prefix_len, start = 0, end = 0;
-	bool filter = it->part == FETCH_PART_FIELDS ||
-		      it->part == FETCH_PART_FIELDS_NOT;
 	bool found = true;
 	struct mime_part_loc loc;
 
+	memset(&loc, 0, sizeof(loc));
 	if (it->depth == 0) {
 		uint64_t hend = pl + ps->header_len;
 
@@ -160,7 +161,57 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 	}
 	if (!found || end < start || end > m->size) {
 		start = end = 0;
+		found = false;
 	}
+	*start_r = start;
+	*end_r = end;
+	*lp = loc;
+	return found;
+}
+
+bool
+fetch_section_data(const struct fetch_item *it, const struct store_msg *m,
+		   struct store_reader *r, struct buf *filtered,
+		   uint64_t *off_r, uint64_t *len_r)
+{
+	struct mime_part_loc loc;
+	uint64_t start, end, len;
+
+	*off_r = *len_r = 0;
+	if (!section_bounds(it, m, &start, &end, &loc))
+		return false;
+	if (it->part == FETCH_PART_FIELDS || it->part == FETCH_PART_FIELDS_NOT) {
+		struct buf hdr = BUF_INIT;
+
+		fetch_read(r, start, end - start, &hdr);
+		mime_header_filter(hdr.data, hdr.len, it->fields, it->n_fields,
+				   it->part == FETCH_PART_FIELDS_NOT, filtered);
+		buf_free(&hdr);
+		start = 0;
+		end = filtered->len;
+	}
+	len = end - start;
+	if (it->partial) {
+		uint64_t s0 = it->p_off < len ? it->p_off : len;
+
+		start += s0;
+		len = len - s0 < it->p_len ? len - s0 : it->p_len;
+	}
+	*off_r = start;
+	*len_r = len;
+	return true;
+}
+
+void
+fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
+		   const struct store_msg *m, struct store_reader *r)
+{
+	uint64_t start, end;
+	bool filter = it->part == FETCH_PART_FIELDS ||
+		      it->part == FETCH_PART_FIELDS_NOT;
+	struct mime_part_loc loc;
+	bool found = section_bounds(it, m, &start, &end, &loc);
+
 	fetch_out_printf(o, "%s ", it->label);
 	if (it->binary && it->depth > 0 && found && !loc.is_multipart &&
 	    !loc.is_message && (loc.cte == MIME_CTE_QP ||
@@ -282,4 +333,48 @@ fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
 		}
 	}
 	fetch_out_printf(o, "%s %llu", it->label, (unsigned long long)size);
+}
+
+struct fetch_preview_src {
+	struct store_reader *r;
+	uint64_t prefix_len;
+};
+
+static ssize_t
+fetch_preview_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct fetch_preview_src *src = ctx;
+
+	return store_reader_pread(src->r, buf, len, off + src->prefix_len);
+}
+
+bool
+fetch_preview(struct fetch_out *o, const struct fetch_item *it,
+	      const struct store_msg *m, struct store_reader *r,
+	      const struct mime_preview_limits *lim_r, struct buf *text)
+{
+	const struct store_parse *ps = &m->parse;
+	struct fetch_preview_src src = { r, m->prefix_len };
+	struct mime_preview_limits lim = { MIME_PREVIEW_PARTS,
+					   MIME_PREVIEW_READ };
+	struct buf b = BUF_INIT;
+	bool made = false;
+
+	buf_append_str(&b, "PREVIEW ");
+	if (ps->preview != NULL) {
+		mime_imap_string(&b, (const unsigned char *)ps->preview,
+				 strlen(ps->preview));
+	} else if (it->lazy || r == NULL || ps->partmap == NULL ||
+		   !mime_preview(ps->partmap, ps->partmap_len, lim_r ? lim_r :
+				 &lim, fetch_preview_read, &src, text)) {
+		/* LAZY: not made yet, the client asks again later (RFC
+		 * 8970 3); or the message cannot be read */
+		buf_append_str(&b, "NIL");
+	} else {
+		mime_imap_string(&b, text->data, text->len);
+		made = true;
+	}
+	fetch_out_text(o, b.data, b.len);
+	buf_free(&b);
+	return made;
 }

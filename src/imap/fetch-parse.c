@@ -32,7 +32,15 @@ fetch_add(struct fetch_items *fi, enum fetch_kind kind)
 	case FETCH_BODYSTRUCTURE:
 	case FETCH_SECTION:
 	case FETCH_BINARY_SIZE:
+	case FETCH_PREVIEW:
 		fi->store_fields |= STORE_MSG_FETCH;
+		break;
+	case FETCH_THREADID:
+		/* the Message-ID, In-Reply-To and References fields */
+		fi->store_fields |= STORE_MSG_PARSE | STORE_MSG_OBJECTID;
+		break;
+	case FETCH_EMAILID:
+		fi->store_fields |= STORE_MSG_OBJECTID;
 		break;
 	default:
 		break;
@@ -237,9 +245,25 @@ fail:
 	return false;
 }
 
+/* PREVIEW's modifiers (RFC 8970 3): "(LAZY)"; a is the list */
 static bool
-fetch_parse_one(struct fetch_items *fi, const struct imap_arg *a)
+fetch_parse_preview_mods(struct fetch_item *it, const struct imap_arg *a)
 {
+	if (a->len == 0)
+		return false;
+	for (a = a->u.list; a->type != IMAP_ARG_EOL; a++) {
+		if (!imap_arg_atom_eq(a, "LAZY"))
+			return false;
+		it->lazy = true;
+	}
+	return true;
+}
+
+/* one item at *ap; PREVIEW may take the list after it (moves *ap) */
+static bool
+fetch_parse_one(struct fetch_items *fi, const struct imap_arg **ap)
+{
+	const struct imap_arg *a = *ap;
 	const char *s;
 	struct fetch_item *it;
 
@@ -262,6 +286,24 @@ fetch_parse_one(struct fetch_items *fi, const struct imap_arg *a)
 		fetch_add(fi, FETCH_UID);
 	else if (strcasecmp(s, "MODSEQ") == 0)
 		fetch_add(fi, FETCH_MODSEQ);
+	else if (strcasecmp(s, "PREVIEW") == 0) {
+		it = fetch_add(fi, FETCH_PREVIEW);
+		/* a list after it that starts with LAZY is its own (at
+		 * the top level, a list of anything else is the FETCH
+		 * modifiers) */
+		if (a[1].type == IMAP_ARG_LIST && a[1].len > 0 &&
+		    imap_arg_atom_eq(a[1].u.list, "LAZY")) {
+			if (!fetch_parse_preview_mods(it, &a[1]))
+				return false;
+			(*ap)++;
+		}
+	}
+	else if (strcasecmp(s, "SAVEDATE") == 0)
+		fetch_add(fi, FETCH_SAVEDATE);
+	else if (strcasecmp(s, "EMAILID") == 0)
+		fetch_add(fi, FETCH_EMAILID);
+	else if (strcasecmp(s, "THREADID") == 0)
+		fetch_add(fi, FETCH_THREADID);
 	else if (strcasecmp(s, "RFC822") == 0) {
 		if (!fetch_parse_section(fi, "]", false, "BODY"))
 			return false;
@@ -315,10 +357,15 @@ fetch_items_parse(const struct imap_arg *a, struct fetch_items *fi,
 				fetch_add(fi, FETCH_ENVELOPE);
 			if (full)
 				fetch_add(fi, FETCH_BODY);
+			fi->n_args = 1;
 			return true;
 		}
-		if (fetch_parse_one(fi, a))
+		const struct imap_arg *start = a;
+
+		if (fetch_parse_one(fi, &a)) {
+			fi->n_args = (size_t)(a - start) + 1;
 			return true;
+		}
 		fetch_items_free(fi);
 		return false;
 	}
@@ -326,8 +373,9 @@ fetch_items_parse(const struct imap_arg *a, struct fetch_items *fi,
 		*error_r = "FETCH items expected";
 		return false;
 	}
+	fi->n_args = 1;
 	for (a = a->u.list; a->type != IMAP_ARG_EOL; a++) {
-		if (!fetch_parse_one(fi, a)) {
+		if (!fetch_parse_one(fi, &a)) {
 			fetch_items_free(fi);
 			return false;
 		}

@@ -287,6 +287,22 @@ imap_acl_list_shared(struct imap_session *s, struct store_mailbox_list *l)
 	const char *last_owner = NULL;
 	int rc;
 
+	/* a subscribed shared name is listed (below) only while the user
+	 * sees its mailbox, never as \NonExistent: the user may not tell
+	 * whether it went or is no longer shared */
+	for (size_t i = 0, j = 0; i <= l->n; i++) {
+		if (i == l->n) {
+			l->n = j;
+			break;
+		}
+		if ((l->v[i].attrs & STORE_MBX_NONEXISTENT) &&
+		    imap_mailbox_shared(l->v[i].name)) {
+			store_mailbox_clear(&l->v[i]);
+			continue;
+		}
+		l->v[j++] = l->v[i];
+	}
+	cap = l->n;
 	rc = store_acl_rows(s->env->store, s->user, &rows);
 	if (rc != 0)
 		return rc;

@@ -18,6 +18,7 @@
 static const struct imap_command imap_commands[] = {
 	{ "APPEND", cmd_append, AUTH },
 	{ "AUTHENTICATE", cmd_authenticate, IMAP_CMD_F_NOTAUTH },
+	{ "CANCELUPDATE", cmd_cancelupdate, SEL },
 	{ "CAPABILITY", cmd_capability, ANY },
 	{ "CHECK", cmd_noop, SEL },
 	{ "CLOSE", cmd_close, SEL },
@@ -31,6 +32,7 @@ static const struct imap_command imap_commands[] = {
 	{ "EXPUNGE", cmd_expunge, SEL | IMAP_CMD_F_UID },
 	{ "FETCH", cmd_fetch, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "GETACL", cmd_getacl, AUTH },
+	{ "GETMETADATA", cmd_getmetadata, AUTH },
 	{ "GETQUOTA", cmd_getquota, AUTH },
 	{ "GETQUOTAROOT", cmd_getquotaroot, AUTH },
 	{ "ID", cmd_id, ANY },
@@ -44,16 +46,20 @@ static const struct imap_command imap_commands[] = {
 	{ "MYRIGHTS", cmd_myrights, AUTH },
 	{ "NAMESPACE", cmd_namespace, AUTH },
 	{ "NOOP", cmd_noop, ANY },
+	{ "NOTIFY", cmd_notify, AUTH },
 	{ "RENAME", cmd_rename, AUTH },
+	{ "REPLACE", cmd_replace, SEL | IMAP_CMD_F_UID },
 	{ "SEARCH", cmd_search, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SELECT", cmd_select, AUTH },
 	{ "SETACL", cmd_setacl, AUTH },
+	{ "SETMETADATA", cmd_setmetadata, AUTH },
 	{ "SORT", cmd_sort, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "STARTTLS", cmd_starttls, IMAP_CMD_F_NOTAUTH },
 	{ "STATUS", cmd_status, AUTH },
 	{ "STORE", cmd_store, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SUBSCRIBE", cmd_subscribe, AUTH },
 	{ "THREAD", cmd_thread, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
+	{ "UNAUTHENTICATE", cmd_unauthenticate, AUTH },
 	{ "UNSELECT", cmd_unselect, SEL },
 	{ "UNSUBSCRIBE", cmd_unsubscribe, AUTH },
 };
@@ -131,6 +137,17 @@ imap_command_run(struct imap_session *s)
 		imap_command_bad(s, "No mailbox selected");
 		goto done;
 	}
+	/* RFC 9586 3: with UIDONLY, the commands that take (or answer
+	 * with) message numbers exist only in their UID form; EXPUNGE
+	 * takes none */
+	if (s->uidonly && !uid && (def->flags & IMAP_CMD_F_UID) &&
+	    strcmp(def->name, "EXPUNGE") != 0) {
+		log_info(s->id, "imap bad cmd=%s reason=uidrequired",
+			 def->name);
+		imap_command_bad(s, "[UIDREQUIRED] Message numbers are not "
+				 "used with UIDONLY");
+		goto done;
+	}
 	if (!imap_acl_command(s, def))
 		goto done;
 	cmd = xcalloc(1, sizeof(*cmd));
@@ -206,6 +223,7 @@ imap_cmd_end(struct imap_cmd *cmd)
 		return;
 	}
 	conn_resume(s->conn);
+	imap_notify_kick(s);	/* what came while the command ran */
 }
 
 static void
@@ -240,6 +258,37 @@ imap_cmd_yield(struct imap_cmd *cmd)
 		return;
 	imap_session_ref(s);
 	turn_defer(s->env->loop, &s->yield_turn, imap_cmd_on_yield);
+}
+
+uint64_t
+imap_now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
+void
+imap_cmd_progress(struct imap_cmd *cmd, uint64_t *last_ms, size_t done,
+		  size_t goal, const char *verb)
+{
+	struct imap_session *s = cmd->s;
+	uint64_t now = imap_now_ms();
+	struct buf b = BUF_INIT;
+
+	/* RFC 9585 4: none at the start or at the goal, count < goal */
+	if (done == 0 || done >= goal ||
+	    now - *last_ms < s->env->conf->imap.progress_ms)
+		return;
+	*last_ms = now;
+	buf_append_str(&b, "* OK [INPROGRESS (");
+	/* a tag holding "]" MUST be NIL (4) */
+	if (strchr(cmd->tag, ']') != NULL)
+		buf_append_str(&b, "NIL");
+	else
+		buf_printf(&b, "\"%s\"", cmd->tag);
+	buf_printf(&b, " %zu %zu)] %s %zu of %zu messages\r\n", done, goal,
+		   verb, done, goal);
+	imap_write(s, b.data, b.len);
+	buf_free(&b);
 }
 
 /* --- store writes --- */

@@ -3,6 +3,7 @@
 #define TERN_IMAP_FETCH_H
 
 #include "imap/imap-private.h"
+#include "mime/mime.h"
 
 enum fetch_kind {
 	FETCH_FLAGS,
@@ -16,6 +17,10 @@ enum fetch_kind {
 	FETCH_SECTION,		/* BODY[...], RFC822, RFC822.HEADER/TEXT,
 				   BINARY[...] */
 	FETCH_BINARY_SIZE,	/* BINARY.SIZE[part] */
+	FETCH_EMAILID,		/* OBJECTID (RFC 8474) */
+	FETCH_THREADID,
+	FETCH_SAVEDATE,		/* RFC 8514 */
+	FETCH_PREVIEW,		/* RFC 8970 */
 };
 
 enum fetch_part {
@@ -43,6 +48,7 @@ struct fetch_item {
 	char *names;
 	bool partial;
 	uint64_t p_off, p_len;
+	bool lazy;		/* PREVIEW (LAZY) */
 };
 
 struct fetch_items {
@@ -51,9 +57,11 @@ struct fetch_items {
 	bool want_flags, want_uid, want_modseq;
 	bool sets_seen;		/* a non-peek body item */
 	unsigned store_fields;	/* STORE_MSG_* to load */
+	size_t n_args;		/* arguments taken: 2 for "PREVIEW (LAZY)" */
 };
 
-/* fetch-parse.c: parse the FETCH item argument; false + *error_r */
+/* fetch-parse.c: parse the FETCH item argument (and the list after a
+ * lone PREVIEW); false + *error_r */
 bool fetch_items_parse(const struct imap_arg *a, struct fetch_items *out,
 		       const char **error_r);
 void fetch_items_free(struct fetch_items *items);
@@ -84,9 +92,21 @@ void fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len,
 void fetch_nonul(unsigned char *p, size_t n);
 void fetch_out_clear(struct fetch_out *o);
 
+/* PREVIEW of message m: the stored text, else NIL for LAZY, else made
+ * now from the message (blobs stored by an older tern): then true, and
+ * the text made is in *made, for the store to keep */
+bool fetch_preview(struct fetch_out *o, const struct fetch_item *it,
+		   const struct store_msg *m, struct store_reader *r,
+		   const struct mime_preview_limits *lim, struct buf *made);
 /* BINARY.SIZE[part] of message m */
 void fetch_binary_size(struct fetch_out *o, const struct fetch_item *it,
 		       const struct store_msg *m, struct store_reader *r);
+/* the bytes of a section item (CATENATE's URL parts): false if the part
+ * does not exist; else [*off_r, +*len_r) of the message as read from r,
+ * or of filtered (HEADER.FIELDS, filled here) */
+bool fetch_section_data(const struct fetch_item *it, const struct store_msg *m,
+			struct store_reader *r, struct buf *filtered,
+			uint64_t *off_r, uint64_t *len_r);
 /* append the response data of a section item of message m */
 void fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			const struct store_msg *m, struct store_reader *r);

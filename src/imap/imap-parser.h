@@ -123,12 +123,19 @@ static inline bool imap_arg_is_string(const struct imap_arg *a)
 {
 	return a->type == IMAP_ARG_QUOTED || a->type == IMAP_ARG_LITERAL;
 }
-/* atom, quoted or literal */
+/* atom, quoted or literal; the atom NIL is an astring too (a mailbox
+ * may be called NIL): only where the grammar says nstring does NIL mean
+ * nil (imap_arg_is_nstring) */
 static inline bool imap_arg_is_astring(const struct imap_arg *a)
 {
-	return a->type == IMAP_ARG_ATOM || imap_arg_is_string(a);
+	return a->type == IMAP_ARG_ATOM || a->type == IMAP_ARG_NIL ||
+		imap_arg_is_string(a);
 }
-/* nstring: NIL, quoted or literal */
+/* nstring: NIL, quoted or literal (RFC 2971 ID values) */
+static inline bool imap_arg_is_nstring(const struct imap_arg *a)
+{
+	return a->type == IMAP_ARG_NIL || imap_arg_is_string(a);
+}
 bool imap_arg_atom_eq(const struct imap_arg *a, const char *s);
 size_t imap_args_count(const struct imap_arg *a);
 

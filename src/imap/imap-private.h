@@ -123,6 +123,7 @@ struct imap_session {
 
 	/* ENABLE */
 	bool utf8, condstore, qresync, rev2;
+	bool uidonly;		/* RFC 9586: no message numbers either way */
 
 	/* APPEND literal streaming */
 	struct imap_append *app;
@@ -135,9 +136,19 @@ struct imap_session {
 	/* the store write in flight */
 	imap_write_done *wr_done;
 
+	/* NOTIFY (cmd-notify.c); NULL: none. notify_turn: a flush is
+	 * queued (it holds a session reference) */
+	struct imap_notify *notify;
+	struct turn_entry notify_turn;
+	uint64_t notify_gen;	/* bumped when notify is replaced or freed */
+
 	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
 	size_t n_saved;
 	uint32_t *saved;
+
+	/* CONTEXT=SEARCH/SORT: results kept live (search-update.c) */
+	struct imap_update **updates;
+	size_t n_updates;
 };
 
 struct imap_cmd {
@@ -174,6 +185,10 @@ bool imap_session_plaintext_ok(const struct imap_session *s);
 /* the session logged in: state AUTH, limits raised */
 void imap_session_login(struct imap_session *s, int64_t account_id,
 			const char *address);
+/* UNAUTHENTICATE: back to state NOTAUTH as after the greeting (the
+ * mailbox already closed): no user, no ENABLEd extension, pre-login
+ * limits; TLS and COMPRESS stay */
+void imap_session_unlogin(struct imap_session *s);
 void imap_session_capability(struct imap_session *s, struct buf *out);
 
 /* --- imap-commands.c --- */
@@ -190,6 +205,12 @@ void imap_cmd_end(struct imap_cmd *cmd);
  * queued); the handler returns IMAP_CMD_WAIT after this */
 void imap_cmd_yield(struct imap_cmd *cmd);
 void imap_cmd_free(struct imap_cmd **cmd);
+uint64_t imap_now_ms(void);
+/* INPROGRESS (RFC 9585): between two batches of a long command, once
+ * imap.progress_interval passed since *last_ms (its start, or the last
+ * report): "* OK [INPROGRESS ("tag" done goal)] verb done of goal" */
+void imap_cmd_progress(struct imap_cmd *cmd, uint64_t *last_ms, size_t done,
+		       size_t goal, const char *verb);
 /* A store write: cb = imap_cmd_write_prepare(cmd, done) (holds a session
  * reference), rc = store_x(..., cb, cmd->s), then return
  * imap_cmd_write_started(cmd, rc). done(cmd, ret) runs when it commits
@@ -206,6 +227,8 @@ enum imap_cmd_ret imap_cmd_write_started(struct imap_cmd *cmd, int rc);
  * snapshot marks the view changed, for the first sync. */
 void imap_view_begin(struct imap_session *s, int64_t account_id,
 		     int64_t mailbox_id);
+/* "* <seq> FETCH (" or, with UIDONLY, "* <uid> UIDFETCH (" */
+void imap_fetch_head(struct imap_session *s, struct buf *b, uint32_t uid);
 int imap_view_read(struct store *store, int64_t account_id,
 		   int64_t mailbox_id, struct store_view *sv,
 		   char **keywords_r);
@@ -334,7 +357,9 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_list, cmd_lsub, cmd_status, cmd_append, cmd_fetch, cmd_store,
 	cmd_copy, cmd_move, cmd_search, cmd_idle, cmd_getquota,
 	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress, cmd_setacl,
-	cmd_deleteacl, cmd_getacl, cmd_listrights, cmd_myrights;
+	cmd_deleteacl, cmd_getacl, cmd_listrights, cmd_myrights,
+	cmd_unauthenticate, cmd_getmetadata, cmd_setmetadata, cmd_notify,
+	cmd_cancelupdate, cmd_replace;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);
@@ -342,7 +367,24 @@ void imap_auth_cleanup(struct imap_session *s);
 /* cmd-idle.c */
 void imap_idle_line(struct imap_session *s, struct slice line);
 void imap_idle_changed(struct imap_session *s);
-/* cmd-append.c: the message literal's header was read; decide */
+/* cmd-notify.c: NOTIFY (RFC 5465) */
+#define IMAP_NOTIFY_FETCH_UID (1u << 0)
+#define IMAP_NOTIFY_FETCH_FLAGS (1u << 1)
+#define IMAP_NOTIFY_FETCH_MODSEQ (1u << 2)
+void imap_notify_free(struct imap_session *s);
+/* something may be waiting to be told: flush on the next loop turn (it
+ * waits for the running command to end: imap_cmd_end kicks again) */
+void imap_notify_kick(struct imap_session *s);
+/* NOTIFY asked for the selected mailbox's events between commands */
+bool imap_notify_selected(const struct imap_session *s);
+/* MessageNew asked for FETCH items of the selected mailbox's new
+ * messages: imap_notify_new_fetch(s, b, index in the view, keywords) */
+bool imap_notify_new_fetch_wanted(const struct imap_session *s);
+void imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
+			   const char *keywords);
+/* cmd-append.c: is the literal header just read APPEND's or REPLACE's?
+ * Then imap_append_literal decides (message bytes stream to a blob) */
+bool imap_append_wants(struct imap_session *s);
 void imap_append_literal(struct imap_session *s);
 void imap_append_input(struct imap_session *s);
 void imap_append_cleanup(struct imap_session *s);

@@ -14,11 +14,15 @@ enum skey_type {
 	SK_LARGER, SK_SMALLER,	/* num */
 	SK_BEFORE, SK_ON, SK_SINCE,		/* day: internal date */
 	SK_SENTBEFORE, SK_SENTON, SK_SENTSINCE,	/* day: Date: */
+	SK_SAVEDBEFORE, SK_SAVEDON, SK_SAVEDSINCE, /* day: save date (UTC) */
+	SK_OLDER, SK_YOUNGER,	/* num: internal date <= / >= this time
+				   (WITHIN, RFC 5032) */
 	SK_HEADER,		/* field, str: the field's text */
 	SK_ADDRESS,		/* field, str: FROM/TO/CC/BCC, the addresses */
 	SK_BODY, SK_TEXT,	/* str */
 	SK_UIDS,		/* ranges */
 	SK_MODSEQ,		/* num: modseq >= num (CONDSTORE) */
+	SK_EMAILID, SK_THREADID,	/* str (OBJECTID, RFC 8474) */
 };
 
 struct skey {
@@ -26,7 +30,7 @@ struct skey {
 	bool neg;
 	uint32_t flag;
 	uint64_t num;
-	int64_t day;
+	int64_t day;		/* also OLDER/YOUNGER: a unix time */
 	char *str;
 	char *field;		/* lowercase header name; "from" etc. */
 	struct store_uid_range *ranges;
@@ -34,6 +38,20 @@ struct skey {
 	struct skey *kids;
 	size_t n_kids;
 };
+
+/* a PARTIAL range (RFC 9394 4): results lo..hi (1-based, lo <= hi),
+ * counted from the last result when last ("-1:-100") */
+struct search_partial {
+	uint32_t lo, hi;
+	bool last;
+};
+/* "1:100" or "-1:-100" (either order, no "*", no 0, 32 bits) */
+bool search_partial_parse(const char *s, struct search_partial *p);
+/* the window of n results the range selects: [*from, *from + *count) */
+void search_partial_window(const struct search_partial *p, size_t n,
+			   size_t *from, size_t *count);
+/* "PARTIAL (lo:hi " as the client gave it, normalised to lo <= hi */
+void search_partial_append(struct buf *out, const struct search_partial *p);
 
 struct search_query {
 	struct skey root;	/* SK_AND */
@@ -43,8 +61,17 @@ struct search_query {
 	/* ESEARCH */
 	bool esearch;
 	bool r_min, r_max, r_count, r_all, r_save;
+	/* CONTEXT=SEARCH/SORT (RFC 5267 4): CONTEXT is a hint only; UPDATE
+	 * keeps the result live (search-update.c) */
+	bool r_context, r_update;
+	bool r_partial;			/* PARTIAL (RFC 9394) */
+	struct search_partial partial;
 };
 
+/* search-parse.c: the RETURN (...) options of SEARCH and SORT; false
+ * with *error_r (BAD) */
+bool search_parse_return(const struct imap_arg *list, struct search_query *q,
+			 const char **error_r);
 /* search-parse.c: parse "[RETURN (...)] [CHARSET x] keys"; false with
  * *error_r (and *badcharset when the charset is the problem) */
 bool search_parse(struct imap_session *s, const struct imap_arg *args,
@@ -55,6 +82,7 @@ void search_query_free(struct search_query *q);
 /* search-eval.c */
 struct search_msg {
 	const struct store_msg *m;
+	const struct store *store;	/* THREADID's key */
 	struct store_reader *reader;	/* BODY/TEXT only */
 	struct buf *text;		/* loaded lazily: decoded body text */
 	bool text_loaded;
@@ -80,6 +108,7 @@ struct sort_crit {
 /* one matching message and what it sorts (and threads) by */
 struct sort_item {
 	uint32_t uid;
+	uint64_t modseq;	/* ESORT with a MODSEQ key */
 	int64_t arrival, date;
 	uint64_t size;
 	char *subject, *from, *to, *cc, *dfrom, *dto;
@@ -99,6 +128,13 @@ int sort_strcmp(const char *a, const char *b);
 /* sort by the criteria; equal ones by uid (= mailbox order) */
 void sort_items(struct sort_item *v, size_t n, const struct sort_crit *crit,
 		size_t n_crit);
+/* the same order for one pair: < 0 when a sorts before b */
+int sort_item_cmp(const struct sort_item *a, const struct sort_item *b,
+		  const struct sort_crit *crit, size_t n_crit);
+
+/* search-result.c: an ESEARCH sequence-set of ids in the order given
+ * (RFC 5267 3.2: only ascending runs become ranges: "5,3:4,2") */
+void esearch_append_set(struct buf *out, const uint32_t *ids, size_t n);
 
 /* search-thread.c: THREAD (RFC 5256) over v (given in mailbox order;
  * ORDEREDSUBJECT reorders it), the "(...)(...)" lists appended to out;
@@ -107,5 +143,23 @@ enum thread_alg { THREAD_ORDEREDSUBJECT, THREAD_REFERENCES };
 void thread_items(struct sort_item *v, size_t n, enum thread_alg alg,
 		  uint32_t (*seq)(void *arg, uint32_t uid), void *arg,
 		  struct buf *out);
+
+/* search-update.c: CONTEXT=SEARCH/SORT (RFC 5267 4.3) */
+bool imap_update_tag_used(const struct imap_session *s, const char *tag);
+/* keep a result live: q, uids (SEARCH, ascending) or items (SORT, in
+ * crit's order) are taken. false (nothing taken) when the session holds
+ * imap.max_search_updates already. */
+bool imap_update_add(struct imap_session *s, const char *tag, bool uid,
+		     struct search_query *q, const struct sort_crit *crit,
+		     size_t n_crit, uint32_t *uids, struct sort_item *items,
+		     size_t n);
+bool imap_update_cancel(struct imap_session *s, const char *tag);
+void imap_updates_free(struct imap_session *s);
+/* uids (reordered) are new or have new flags: ADDTO / REMOVEFROM for
+ * what changed; call after the EXISTS that announces new ones */
+void imap_updates_changed(struct imap_session *s, uint32_t *uids, size_t n);
+/* sorted uids are about to be announced expunged: REMOVEFROM first */
+void imap_updates_expunged(struct imap_session *s, const uint32_t *sorted,
+			   size_t n);
 
 #endif

@@ -29,6 +29,7 @@ imap_session_free(struct imap_session *s)
 	imap_auth_cleanup(s);
 	imap_append_cleanup(s);
 	imap_view_close(s);
+	imap_notify_free(s);
 	imap_parser_destroy(&s->parser);
 	free(s->user);
 	free(s->saved);
@@ -130,6 +131,20 @@ imap_session_login(struct imap_session *s, int64_t account_id,
 	log_info(s->id, "imap login user=%s", address);
 }
 
+void
+imap_session_unlogin(struct imap_session *s)
+{
+	log_info(s->id, "imap unauthenticate user=%s", s->user);
+	s->state = IMAP_NOTAUTH;
+	imap_notify_free(s);	/* the old account's events stop here */
+	s->account_id = 0;
+	free(s->user);
+	s->user = NULL;
+	s->utf8 = s->condstore = s->qresync = s->rev2 = false;
+	imap_session_set_limits(s);
+	conn_set_timeout(s->conn, s->env->conf->imap.timeout_preauth_ms);
+}
+
 /* The capabilities of the session's state. Only what is complete. */
 void
 imap_session_capability(struct imap_session *s, struct buf *out)
@@ -160,9 +175,12 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 	}
 	buf_printf(out, " SPECIAL-USE CREATE-SPECIAL-USE STATUS=SIZE ESEARCH "
 		   "SEARCHRES CONDSTORE QRESYNC BINARY LIST-EXTENDED LIST-STATUS "
+		   "ESORT CONTEXT=SEARCH CONTEXT=SORT PARTIAL INPROGRESS "
 		   "UTF8=ACCEPT QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
-		   "COMPRESS=DEFLATE "
+		   "MULTIAPPEND CATENATE REPLACE "
+		   "COMPRESS=DEFLATE UNAUTHENTICATE METADATA METADATA-SERVER NOTIFY "
+		   "OBJECTID PREVIEW SAVEDATE UIDONLY WITHIN "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 	/* RFC 4314: k, x, t, e are rights of their own (imap-acl.c) */
@@ -194,18 +212,31 @@ imap_session_literal(struct imap_session *s)
 		s->env->conf->imap.max_literal_preauth :
 		s->env->conf->imap.max_line;
 
-	if (name != NULL && strcasecmp(name, "APPEND") == 0 &&
-	    s->state != IMAP_NOTAUTH && imap_parser_arg_count(p) >= 1) {
-		unsigned depth = imap_parser_literal_depth(p);
-		size_t n = imap_parser_arg_count(p);
+	if (imap_append_wants(s)) {
+		/* a message, a CATENATE part or RFC 6855's UTF8 (~{n}) */
+		imap_append_literal(s);
+		return;
+	}
+	if (name != NULL && strcasecmp(name, "SETMETADATA") == 0 &&
+	    s->state != IMAP_NOTAUTH && imap_parser_literal_depth(p) == 1 &&
+	    imap_parser_arg_count(p) == 2) {
 		const struct imap_arg *a = imap_parser_partial_args(p);
+		uint64_t max = s->env->conf->store.metadata_max_value;
 
-		/* the message, or RFC 6855's UTF8 (~{n}) */
-		if (depth == 0 ||
-		    (depth == 1 && n >= 3 && s->utf8 &&
-		     imap_arg_atom_eq(&a[n - 2], "UTF8") &&
-		     a[n - 1].type == IMAP_ARG_LIST && a[n - 1].len == 0)) {
-			imap_append_literal(s);
+		/* RFC 5464 4.3: a value (odd place in the list) over the
+		 * limit gets NO [METADATA MAXSIZE n], before it is read */
+		if (a[1].type == IMAP_ARG_LIST && a[1].len % 2 == 1 &&
+		    max != 0 && size > max) {
+			const char *tag = imap_parser_tag(p);
+
+			imap_parser_fail(p, NULL, "Value too big");
+			imap_printf(s, "%s NO [METADATA MAXSIZE %llu] Value too "
+				    "big\r\n", tag ? tag : "*",
+				    (unsigned long long)max);
+			s->replied = true;
+			log_info(s->id, "imap setmetadata refused "
+				 "reason=maxsize size=%llu",
+				 (unsigned long long)size);
 			return;
 		}
 	}
@@ -309,6 +340,7 @@ imap_session_on_close(struct conn *c, void *ctx, const char *reason)
 	/* no watcher call may reach a closed session */
 	if (s->view.watch != NULL)
 		store_unwatch(&s->view.watch);
+	imap_notify_free(s);
 	imap_auth_cleanup(s);
 	imap_session_unref(s);
 }

@@ -2,6 +2,7 @@
  * map, and the untagged EXISTS / FETCH / EXPUNGE that keep it in step
  * with the store (RFC 9051 7.4.1, RFC 2180) */
 #include "imap/imap-private.h"
+#include "imap/imap-search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ imap_view_on_watch(void *arg, int64_t mailbox_id)
 	s->view.changed = true;
 	if (s->selected && s->wait == IMAP_WAIT_IDLE)
 		imap_idle_changed(s);
+	else if (s->selected && imap_notify_selected(s))
+		imap_notify_kick(s);	/* RFC 5465: also between commands */
 }
 
 static void
@@ -87,6 +90,15 @@ imap_view_recent_drop(struct imap_session *s)
 }
 
 void
+imap_fetch_head(struct imap_session *s, struct buf *b, uint32_t uid)
+{
+	if (s->uidonly)
+		buf_printf(b, "* %u UIDFETCH (", uid);
+	else
+		buf_printf(b, "* %u FETCH (", imap_view_seq(&s->view, uid));
+}
+
+void
 imap_view_begin(struct imap_session *s, int64_t account_id,
 		int64_t mailbox_id)
 {
@@ -140,6 +152,8 @@ imap_view_close(struct imap_session *s)
 {
 	struct imap_view *v = &s->view;
 
+	/* RFC 5267 4.3: updates end with the selection */
+	imap_updates_free(s);
 	store_unwatch(&v->watch);
 	free(v->name);
 	free(v->msgs);
@@ -177,6 +191,8 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 	sorted = xmalloc(n * sizeof(*sorted));
 	memcpy(sorted, uids, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), imap_uid_cmp);
+	/* RFC 5267 4.3.4: REMOVEFROM before the EXPUNGE it follows from */
+	imap_updates_expunged(s, sorted, n);
 	gone = xmalloc(n * sizeof(*gone));
 	for (i = 0; i < v->n; i++) {
 		while (k < n && sorted[k] < v->msgs[i].uid)
@@ -184,7 +200,7 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 		if (k < n && sorted[k] == v->msgs[i].uid) {
 			if (v->msgs[i].flags & IMAP_F_RECENT)
 				v->n_recent--;
-			if (!s->qresync)
+			if (!s->qresync && !s->uidonly)
 				buf_printf(&b, "* %zu EXPUNGE\r\n",
 					   i + 1 - removed);
 			gone[removed++] = v->msgs[i].uid;
@@ -193,8 +209,9 @@ imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 		v->msgs[o++] = v->msgs[i];
 	}
 	v->n = o;
-	if (s->qresync && removed > 0) {
-		/* RFC 7162 3.2.10: VANISHED replaces EXPUNGE */
+	if ((s->qresync || s->uidonly) && removed > 0) {
+		/* RFC 7162 3.2.10: VANISHED replaces EXPUNGE (and RFC 9586
+		 * 3.2 with UIDONLY) */
 		struct imap_seqset set;
 		char *f;
 
@@ -304,8 +321,12 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 	struct store_changes ch = { 0 };
 	struct buf b = BUF_INIT;
 	size_t i, old_n = v->n;
-	bool new_kw = false;
+	bool new_kw = false, fetch = imap_notify_new_fetch_wanted(s);
 	uint32_t recent = 0;
+	char **nkw = NULL;
+	size_t nnew = 0;
+	uint32_t *touched = NULL;	/* new or reflagged: for updates */
+	size_t n_touched = 0;
 
 	if (!s->selected || s->conn_gone)
 		return;
@@ -331,6 +352,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		for (i = 0; i < ch.nexpunged; i++)
 			if (imap_view_find(v, ch.expunged[i]) != NULL)
 				imap_view_pend(v, ch.expunged[i]);
+		if (s->n_updates > 0 && ch.n > 0)
+			touched = xmalloc(ch.n * sizeof(*touched));
 		for (i = 0; i < ch.n; i++) {
 			struct store_change *c = &ch.v[i];
 			struct imap_msg *m;
@@ -339,15 +362,27 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 				new_kw = true;
 			if (v->n == 0 || c->uid > v->msgs[v->n - 1].uid) {
 				imap_view_push(v, c->uid, c->flags, c->modseq);
+				if (fetch) {
+					/* keywords for NOTIFY's FETCH */
+					nkw = xrealloc(nkw, (nnew + 1) *
+						       sizeof(*nkw));
+					nkw[nnew++] = xstrdup(c->keywords);
+				}
+				if (touched != NULL)
+					touched[n_touched++] = c->uid;
 				continue;
 			}
 			m = imap_view_find(v, c->uid);
+			if (m != NULL && touched != NULL)
+				touched[n_touched++] = c->uid;
 			if (m == NULL || m->modseq >= c->modseq)
 				continue;
 			m->flags = c->flags | (m->flags & IMAP_F_RECENT);
 			m->modseq = c->modseq;
-			buf_printf(&b, "* %u FETCH (UID %u FLAGS ",
-				   imap_view_seq(v, c->uid), c->uid);
+			imap_fetch_head(s, &b, c->uid);
+			if (!s->uidonly)
+				buf_printf(&b, "UID %u ", c->uid);
+			buf_append_str(&b, "FLAGS ");
 			imap_append_flags(&b, m->flags, c->keywords);
 			if (s->condstore)
 				buf_printf(&b, " MODSEQ (%llu)",
@@ -373,8 +408,17 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 		buf_printf(&b, "* %zu EXISTS\r\n", v->n);
 	if (recent > 0)
 		buf_printf(&b, "* %u RECENT\r\n", v->n_recent);
+	/* NOTIFY's FETCH of the new messages, after their \\Recent claim */
+	for (i = 0; i < nnew; i++) {
+		imap_notify_new_fetch(s, &b, old_n + i, nkw[i]);
+		free(nkw[i]);
+	}
+	free(nkw);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	/* RFC 5267 4.3.3: ADDTO after the EXISTS that numbers them */
+	imap_updates_changed(s, touched, n_touched);
+	free(touched);
 	if (allow_expunge && v->n_pend > 0) {
 		uint32_t *p = v->pend;
 		size_t n = v->n_pend;

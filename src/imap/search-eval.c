@@ -289,6 +289,16 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_day(m->internaldate, m->internaldate_tz) == k->day;
 	case SK_SINCE:
 		return search_day(m->internaldate, m->internaldate_tz) >= k->day;
+	case SK_OLDER:
+		return m->internaldate <= k->day;
+	case SK_YOUNGER:
+		return m->internaldate >= k->day;
+	case SK_SAVEDBEFORE:
+		return search_day(m->savedate, 0) < k->day;
+	case SK_SAVEDON:
+		return search_day(m->savedate, 0) == k->day;
+	case SK_SAVEDSINCE:
+		return search_day(m->savedate, 0) >= k->day;
 	case SK_SENTBEFORE:
 	case SK_SENTON:
 	case SK_SENTSINCE: {
@@ -317,6 +327,18 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_contains((const char *)b->data, b->len, k->str);
 	case SK_MODSEQ:
 		return m->modseq >= k->num;
+	case SK_EMAILID:
+	case SK_THREADID: {
+		char id[STORE_OBJECTID_MAX];
+
+		if (k->type == SK_EMAILID)
+			store_msg_emailid(m, id);
+		else if (sm->store != NULL)
+			store_msg_threadid(sm->store, m, id);
+		else
+			return false;
+		return strcmp(id, k->str) == 0;
+	}
 	case SK_UIDS:
 		for (i = 0; i < k->n_ranges; i++)
 			if (m->uid >= k->ranges[i].lo &&

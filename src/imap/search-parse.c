@@ -3,9 +3,11 @@
 #include "imap/imap-search.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define SEARCH_MAX_DEPTH 32
 
@@ -73,8 +75,9 @@ sp_number(struct sparse *p, uint64_t *v)
 		p->error = "Number expected";
 		return false;
 	}
+	errno = 0;
 	*v = strtoull(s, &e, 10);
-	if (*e != '\0') {
+	if (*e != '\0' || errno == ERANGE) {
 		p->error = "Number expected";
 		return false;
 	}
@@ -128,6 +131,9 @@ static const struct {
 	{ "BEFORE", SK_BEFORE }, { "ON", SK_ON }, { "SINCE", SK_SINCE },
 	{ "SENTBEFORE", SK_SENTBEFORE }, { "SENTON", SK_SENTON },
 	{ "SENTSINCE", SK_SENTSINCE },
+	/* SAVEDATE (RFC 8514) */
+	{ "SAVEDBEFORE", SK_SAVEDBEFORE }, { "SAVEDON", SK_SAVEDON },
+	{ "SAVEDSINCE", SK_SAVEDSINCE },
 };
 
 static const char *const sp_addr[] = { "FROM", "TO", "CC", "BCC", "SUBJECT" };
@@ -186,13 +192,21 @@ sp_key(struct sparse *p, struct skey *parent)
 	}
 	name = a->u.str;
 	p->a++;
+	if ((isdigit((unsigned char)*name) || *name == '*') &&
+	    p->s != NULL && p->s->uidonly) {
+		p->error = "[UIDREQUIRED] Message numbers are not used with "
+			   "UIDONLY";
+		return false;
+	}
 	if (isdigit((unsigned char)*name) || *name == '*' ||
 	    strcmp(name, "$") == 0) {
 		if (!sp_set(p, parent, name, false))
 			return false;
 		goto out;
 	}
-	if (strcasecmp(name, "ALL") == 0) {
+	/* every message of every mailbox has a save date (RFC 8514 4.3) */
+	if (strcasecmp(name, "ALL") == 0 ||
+	    strcasecmp(name, "SAVEDATESUPPORTED") == 0) {
 		skey_add(parent, SK_AND);
 		goto out;
 	}
@@ -260,12 +274,29 @@ sp_key(struct sparse *p, struct skey *parent)
 			return false;
 		goto out;
 	}
+	if (strcasecmp(name, "OLDER") == 0 ||
+	    strcasecmp(name, "YOUNGER") == 0) {
+		/* RFC 5032: OLDER/YOUNGER nz-number, seconds back from
+		 * when the command runs (as Dovecot, the boundary second
+		 * matches both) */
+		uint64_t n;
+
+		if (!sp_number(p, &n) || n == 0 || n > UINT32_MAX) {
+			p->error = "Interval expected";
+			return false;
+		}
+		k = skey_add(parent, toupper((unsigned char)name[0]) == 'O' ?
+			     SK_OLDER : SK_YOUNGER);
+		k->day = (int64_t)time(NULL) - (int64_t)n;
+		goto out;
+	}
 	for (i = 0; i < sizeof(sp_dates) / sizeof(sp_dates[0]); i++) {
 		if (strcasecmp(name, sp_dates[i].name) == 0) {
 			k = skey_add(parent, sp_dates[i].type);
 			if (!sp_date(p, &k->day))
 				return false;
-			if (k->type >= SK_SENTBEFORE)
+			if (k->type >= SK_SENTBEFORE &&
+			    k->type <= SK_SENTSINCE)
 				p->q->fields |= STORE_MSG_PARSE;
 			goto out;
 		}
@@ -337,6 +368,28 @@ sp_key(struct sparse *p, struct skey *parent)
 		p->q->modseq = true;	/* the caller turns CONDSTORE on */
 		goto out;
 	}
+	if (strcasecmp(name, "EMAILID") == 0 ||
+	    strcasecmp(name, "THREADID") == 0) {
+		/* objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474) */
+		const char *v = sp_string(p);
+		size_t n;
+
+		if (v == NULL)
+			return false;
+		n = strlen(v);
+		if (n == 0 || n > 255 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n) {
+			p->error = "Invalid object id";
+			return false;
+		}
+		k = skey_add(parent, toupper((unsigned char)name[0]) == 'E' ?
+			     SK_EMAILID : SK_THREADID);
+		k->str = xstrdup(v);
+		p->q->fields |= STORE_MSG_OBJECTID;
+		if (k->type == SK_THREADID)
+			p->q->fields |= STORE_MSG_PARSE;
+		goto out;
+	}
 	if (strcasecmp(name, "NOT") == 0) {
 		k = skey_add(parent, SK_NOT);
 		if (!sp_key(p, k))
@@ -357,6 +410,62 @@ out:
 }
 
 bool
+search_parse_return(const struct imap_arg *o, struct search_query *q,
+		    const char **error_r)
+{
+	q->esearch = true;
+	for (; o->type != IMAP_ARG_EOL; o++) {
+		if (imap_arg_atom_eq(o, "MIN")) {
+			q->r_min = true;
+		} else if (imap_arg_atom_eq(o, "MAX")) {
+			q->r_max = true;
+		} else if (imap_arg_atom_eq(o, "COUNT")) {
+			q->r_count = true;
+		} else if (imap_arg_atom_eq(o, "ALL")) {
+			q->r_all = true;
+		} else if (imap_arg_atom_eq(o, "SAVE")) {
+			q->r_save = true;
+		} else if (imap_arg_atom_eq(o, "CONTEXT")) {
+			q->r_context = true;
+		} else if (imap_arg_atom_eq(o, "UPDATE")) {
+			if (q->r_update) {
+				*error_r = "UPDATE given twice";
+				return false;
+			}
+			q->r_update = true;
+		} else if (imap_arg_atom_eq(o, "PARTIAL")) {
+			/* RFC 9394 3.1: one PARTIAL at most */
+			if (q->r_partial) {
+				*error_r = "PARTIAL given twice";
+				return false;
+			}
+			o++;
+			if (o->type != IMAP_ARG_ATOM ||
+			    !search_partial_parse(o->u.str, &q->partial)) {
+				*error_r = "PARTIAL needs a range like 1:100 "
+					   "or -1:-100";
+				return false;
+			}
+			q->r_partial = true;
+		} else {
+			*error_r = "Unknown RETURN option";
+			return false;
+		}
+	}
+	/* RFC 9394 3.1: one PARTIAL or one ALL, not both */
+	if (q->r_partial && q->r_all) {
+		*error_r = "PARTIAL conflicts with ALL";
+		return false;
+	}
+	/* RETURN () means ALL (RFC 4731 3.1); CONTEXT is a hint that
+	 * asks for nothing else (as Dovecot) */
+	if (!q->r_min && !q->r_max && !q->r_count && !q->r_save &&
+	    !q->r_update && !q->r_partial)
+		q->r_all = true;
+	return true;
+}
+
+bool
 search_parse(struct imap_session *s, const struct imap_arg *args,
 	     struct search_query *q, const char **error_r, bool *badcharset)
 {
@@ -366,34 +475,13 @@ search_parse(struct imap_session *s, const struct imap_arg *args,
 	q->root.type = SK_AND;
 	*badcharset = false;
 	if (imap_arg_atom_eq(p.a, "RETURN")) {
-		const struct imap_arg *o;
-
 		p.a++;
 		if (p.a->type != IMAP_ARG_LIST) {
 			*error_r = "RETURN needs a list";
 			return false;
 		}
-		q->esearch = true;
-		for (o = p.a->u.list; o->type != IMAP_ARG_EOL; o++) {
-			if (imap_arg_atom_eq(o, "MIN"))
-				q->r_min = true;
-			else if (imap_arg_atom_eq(o, "MAX"))
-				q->r_max = true;
-			else if (imap_arg_atom_eq(o, "COUNT"))
-				q->r_count = true;
-			else if (imap_arg_atom_eq(o, "ALL"))
-				q->r_all = true;
-			else if (imap_arg_atom_eq(o, "SAVE"))
-				q->r_save = true;
-			else {
-				*error_r = "Unknown RETURN option";
-				return false;
-			}
-		}
-		/* RETURN () means ALL (RFC 4731 3.1) */
-		if (!q->r_min && !q->r_max && !q->r_count && !q->r_all &&
-		    !q->r_save)
-			q->r_all = true;
+		if (!search_parse_return(p.a->u.list, q, error_r))
+			return false;
 		p.a++;
 	}
 	if (imap_arg_atom_eq(p.a, "CHARSET")) {

@@ -59,6 +59,7 @@ sort_item_fill(struct sort_item *it, const struct store_msg *m, bool thread)
 
 	memset(it, 0, sizeof(*it));
 	it->uid = m->uid;
+	it->modseq = m->modseq;
 	it->arrival = m->internaldate;
 	/* RFC 5256: Date: (as UTC), else the internal date */
 	it->date = p->sent_date ? p->sent_date : m->internaldate;
@@ -166,6 +167,15 @@ sort_cmp(const void *pa, const void *pb)
 			return sort_crit_cur[i].reverse ? -c : c;
 	}
 	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+
+int
+sort_item_cmp(const struct sort_item *a, const struct sort_item *b,
+	      const struct sort_crit *crit, size_t n_crit)
+{
+	sort_crit_cur = crit;
+	sort_n_crit_cur = n_crit;
+	return sort_cmp(a, b);
 }
 
 void

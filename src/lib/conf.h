@@ -89,11 +89,17 @@ struct tern_conf {
 		uint64_t max_line_preauth;
 		uint64_t max_literal;		/* APPEND size; APPENDLIMIT */
 		uint64_t max_literal_preauth;
+		uint64_t max_multiappend;	/* messages in one APPEND */
+		uint64_t multiappend_memory;	/* of them held in memory */
 		uint64_t max_args;
 		uint64_t max_depth;		/* list nesting */
+		uint64_t max_notify_mailboxes;	/* names in one NOTIFY SET */
 		uint64_t timeout_preauth_ms;
 		uint64_t timeout_ms;		/* authenticated, RFC 9051: >= 30 min */
 		uint64_t timeout_idle_ms;	/* IDLE */
+		char *metadata_admin;		/* METADATA /shared/admin */
+		uint64_t max_search_updates;	/* RFC 5267 UPDATE contexts */
+		uint64_t progress_ms;		/* INPROGRESS (RFC 9585) */
 	} imap;
 
 	struct {
@@ -113,6 +119,12 @@ struct tern_conf {
 		uint64_t max_mailboxes;		/* per account; 0: unlimited */
 		uint64_t acl_max_entries;	/* per mailbox */
 		uint64_t acl_max_identifier;	/* bytes */
+		uint64_t metadata_max_value;	/* METADATA limits; 0: none */
+		uint64_t metadata_max_entries_mailbox;
+		uint64_t metadata_max_entries;
+		uint64_t metadata_max_bytes;
+		uint64_t preview_parts;		/* PREVIEW: parts tried */
+		uint64_t preview_read;		/* PREVIEW: bytes of a part */
 	} store;
 
 	struct {

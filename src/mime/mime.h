@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "lib/buf.h"
@@ -367,5 +368,47 @@ typedef bool mime_text_cb(void *ctx, const uint32_t *section, size_t depth,
 void mime_body_text(const unsigned char *partmap, size_t partmap_len,
 		    const unsigned char *msg, size_t msg_len,
 		    mime_text_cb *cb, void *ctx);
+
+/* ------------------------------------------------------------------ */
+/* PREVIEW (RFC 8970)                                                  */
+
+#define MIME_PREVIEW_MAX 256		/* characters (code points) */
+/* how much of a message a preview may read (config store.preview_*);
+ * the defaults */
+struct mime_preview_limits {
+	uint64_t parts;		/* candidate parts tried */
+	uint64_t read;		/* bytes of a part read */
+};
+#define MIME_PREVIEW_PARTS 8
+#define MIME_PREVIEW_READ 65536
+/* the n-th (from 0) part a preview may come from: a text/plain or
+ * text/html leaf, not empty, in a known transfer encoding; false when
+ * there is no such part */
+bool mime_preview_part(const unsigned char *partmap, size_t len, size_t n,
+		       struct mime_part_loc *loc);
+/* reads len bytes at off of the message the part map was made from
+ * (fewer at its end); -1 on error */
+typedef ssize_t mime_read_fn(void *ctx, void *buf, size_t len, uint64_t off);
+/* The preview of a message (appended to out, "" when it has no text):
+ * from the first candidate part (mime_preview_part) whose text is not
+ * empty, at most lim->parts tried, lim->read bytes of each. false when
+ * rd failed. */
+bool mime_preview(const unsigned char *partmap, size_t len,
+		  const struct mime_preview_limits *lim, mime_read_fn *rd,
+		  void *ctx, struct buf *out);
+/* the preview of a part from its raw content (a prefix is enough): the
+ * content transfer encoding and the charset decoded, appended to out
+ * as mime_preview_text() does */
+void mime_preview_make(const unsigned char *raw, size_t len,
+		       enum mime_cte cte, const unsigned char *charset,
+		       size_t charset_len, bool html, struct buf *out);
+/* UTF-8 text to preview: HTML (html) to text (tags, comments and the
+ * content of script, style, title and head dropped; entities decoded);
+ * plain text without the lines that start with '>' (quotes of an
+ * earlier message); whitespace runs (controls, NBSP, Unicode spaces)
+ * one space, none at either end; cut at MIME_PREVIEW_MAX characters,
+ * on a character boundary. Invalid UTF-8 becomes U+FFFD. */
+void mime_preview_text(const unsigned char *text, size_t len, bool html,
+		       struct buf *out);
 
 #endif

@@ -367,27 +367,18 @@ store_acl_drop_mailbox(struct store *s, int64_t mailbox_id)
 	return db_step_done(s->wdb, st, "acl drop mailbox");
 }
 
-/* writer: an account goes: its entries on others' mailboxes too, and
- * its subscriptions to them */
+/* writer: an account goes: its entries on others' mailboxes too (its
+ * subscriptions go with the account's other rows, store-admin.c) */
 int
 store_acl_drop_identifier(struct store *s, const char *identifier)
 {
 	static const char sql[] = "DELETE FROM acl WHERE identifier = ?";
-	static const char subs[] =
-		"DELETE FROM subscriptions WHERE account_id IN"
-		" (SELECT id FROM accounts WHERE address = ?)";
 	sqlite3_stmt *st = db_prep(s->wdb, sql);
-	int ret;
 
 	if (st == NULL)
 		return STORE_EIO;
 	sqlite3_bind_text(st, 1, identifier, -1, SQLITE_STATIC);
-	if ((ret = db_step_done(s->wdb, st, "acl drop identifier")) < 0)
-		return ret;
-	if ((st = db_prep(s->wdb, subs)) == NULL)
-		return STORE_EIO;
-	sqlite3_bind_text(st, 1, identifier, -1, SQLITE_STATIC);
-	return db_step_done(s->wdb, st, "drop subscriptions");
+	return db_step_done(s->wdb, st, "acl drop identifier");
 }
 
 int
@@ -417,82 +408,3 @@ store_acl_inherit(struct store *s, int64_t account_id, const char *name,
 	return db_step_done(s->wdb, st, "acl inherit");
 }
 
-/* ------------------------------------------------------------------ */
-/* subscriptions to shared names                                      */
-
-struct sub_op {
-	struct store_op op;
-	int64_t account_id;
-	char *name;
-	bool on;
-};
-
-static void
-sub_op_free(struct store_op *op)
-{
-	free(((struct sub_op *)op)->name);
-}
-
-static int
-exec_subscription(struct store *s, struct store_op *op)
-{
-	static const char add[] =
-		"INSERT OR IGNORE INTO subscriptions(account_id, name)"
-		" VALUES(?, ?)";
-	static const char del[] =
-		"DELETE FROM subscriptions WHERE account_id = ? AND name = ?";
-	struct sub_op *o = (struct sub_op *)op;
-	sqlite3_stmt *st = db_prep(s->wdb, o->on ? add : del);
-
-	if (st == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, o->account_id);
-	sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
-	return db_step_done(s->wdb, st, "subscription");
-}
-
-int
-store_subscription_set(struct store *s, int64_t account_id, const char *name,
-		       bool subscribed, store_cb cb, void *arg)
-{
-	struct sub_op *o;
-	char *norm;
-	int ret;
-
-	if ((ret = store_mailbox_name_norm(name, &norm)) < 0)
-		return ret;
-	o = store_op_new(sizeof(*o), exec_subscription, sub_op_free);
-	o->account_id = account_id;
-	o->name = norm;
-	o->on = subscribed;
-	return store_submit(s, &o->op, cb, arg);
-}
-
-int
-store_subscription_list(struct store *s, int64_t account_id,
-			struct store_strlist *out)
-{
-	static const char sql[] =
-		"SELECT name FROM subscriptions WHERE account_id = ?"
-		" ORDER BY name";
-	struct db *db = db_reader(s);
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if (db == NULL || (st = db_prep(db, sql)) == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, account_id);
-	while ((r = db_step_row(db, st, "subscriptions")) > 0) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			out->v = xrealloc(out->v, cap * sizeof(char *));
-		}
-		out->v[out->n++] = db_col_str0(st, 0);
-	}
-	sqlite3_reset(st);
-	if (r < 0)
-		store_strlist_free(out);
-	return r;
-}

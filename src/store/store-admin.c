@@ -495,6 +495,8 @@ exec_account_remove(struct store *s, struct store_op *op)
 		"SELECT id FROM mailboxes WHERE account_id = ?";
 	static const char del_mb[] =
 		"DELETE FROM mailboxes WHERE account_id = ?";
+	static const char del_sub[] =
+		"DELETE FROM subscriptions WHERE account_id = ?";
 	static const char del_al[] = "DELETE FROM aliases WHERE target = ?";
 	static const char del_acc[] = "DELETE FROM accounts WHERE id = ?";
 	struct admin_op *o = (struct admin_op *)op;
@@ -543,6 +545,13 @@ exec_account_remove(struct store *s, struct store_op *op)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, id);
 	if ((ret = db_step_done(s->wdb, st, "account mailboxes")) < 0)
+		return ret;
+	if ((st = db_prep(s->wdb, del_sub)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if ((ret = db_step_done(s->wdb, st, "account subscriptions")) < 0)
+		return ret;
+	if ((ret = store_meta_drop_w(s, id, -1)) < 0)
 		return ret;
 	if ((st = db_prep(s->wdb, del_al)) == NULL)
 		return STORE_EIO;

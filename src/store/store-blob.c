@@ -256,6 +256,33 @@ store_blob_write(struct store_blob *b, const void *data, size_t len)
 	return 0;
 }
 
+int
+store_blob_park(struct store_blob *b, bool to_file)
+{
+	if (b->failed)
+		return STORE_EIO;
+	if (!b->has_file && to_file) {
+		if (blob_create_file(b->store, b) < 0 ||
+		    blob_write_fd(b, b->mem.data, b->mem.len) < 0) {
+			b->failed = true;
+			return STORE_EIO;
+		}
+		buf_free(&b->mem);
+	}
+	if (b->has_file && b->fd >= 0) {
+		/* reopened by its sync (blob_make_durable) */
+		close(b->fd);
+		b->fd = -1;
+	}
+	return 0;
+}
+
+size_t
+store_blob_mem(const struct store_blob *b)
+{
+	return b->has_file ? 0 : b->mem.len;
+}
+
 uint64_t
 store_blob_size(const struct store_blob *b)
 {
@@ -302,6 +329,18 @@ blob_make_durable(struct store *s, struct store_blob *b)
 		return -1;
 	if (s->no_fsync || s->use_syncfs)
 		return 1;	/* (syncfs by the writer covers it) */
+	if (b->fd < 0) {
+		char path[64];
+
+		/* parked (store_blob_park): its data is written */
+		blob_path(b->id, path, sizeof(path));
+		b->fd = openat(s->blobs_dirfd, path, O_RDONLY | O_CLOEXEC);
+		if (b->fd < 0) {
+			log_error(0, "store: open blobs/%s: %s", path,
+				  strerror(errno));
+			return -1;
+		}
+	}
 	if (fdatasync(b->fd) < 0) {
 		log_error(0, "store: fdatasync blobs/%s: %s", b->tmpname,
 			  strerror(errno));
@@ -479,8 +518,8 @@ store_blob_commit(struct store *s, struct store_blob *b)
 		" bodystructure, sent_date, sent_tz, header_len, body_lines,"
 		" subject, hfrom, hto, hcc, hbcc, message_id, in_reply_to,"
 		" refs, sort_subject, sort_from, sort_to, sort_cc, sort_dfrom,"
-		" sort_dto, headers, partmap, data)"
-		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" sort_dto, headers, partmap, data, preview)"
+		" VALUES(?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	struct store_parse *p = &b->parse;
 	sqlite3_stmt *st;
 	int ret, tries = 0;
@@ -525,6 +564,7 @@ again:
 				    (void *)"", b->mem.len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 26);
+	bind_text_or_null(st, 27, p->preview);
 	ret = db_step_done(s->wdb, st, "insert blob");
 	if (ret == STORE_EEXIST && tries++ < 10 &&
 	    blob_new_id(s, b) == 0)

@@ -40,7 +40,6 @@ static const char schema_sql[] =
 	" account_id INTEGER NOT NULL,"
 	" name TEXT NOT NULL,"
 	" special_use INTEGER NOT NULL DEFAULT 0,"
-	" subscribed INTEGER NOT NULL DEFAULT 0,"
 	" noselect INTEGER NOT NULL DEFAULT 0,"
 	" uidvalidity INTEGER NOT NULL,"
 	" uidnext INTEGER NOT NULL DEFAULT 1,"
@@ -54,6 +53,16 @@ static const char schema_sql[] =
 	 * them (store-recent.c) */
 	" first_recent_uid INTEGER NOT NULL DEFAULT 1,"
 	" UNIQUE(account_id, name));"
+	/* names, not mailboxes (RFC 9051 6.3.7): a subscription outlives
+	 * DELETE and RENAME of the mailbox of that name */
+	"CREATE TABLE IF NOT EXISTS subscriptions("
+	" account_id INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(account_id, name)) WITHOUT ROWID;"
+	/* METADATA (RFC 5464, store-meta.c); mailbox_id 0: server entries */
+	"CREATE TABLE IF NOT EXISTS metadata("
+	" account_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
+	" name TEXT NOT NULL, value BLOB NOT NULL,"
+	" PRIMARY KEY(account_id, mailbox_id, name)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS blobs("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" size INTEGER NOT NULL,"
@@ -68,6 +77,7 @@ static const char schema_sql[] =
 	" sort_subject TEXT, sort_from TEXT, sort_to TEXT, sort_cc TEXT,"
 	" sort_dfrom TEXT, sort_dto TEXT,"
 	" headers TEXT, partmap BLOB,"
+	" preview TEXT,"	/* RFC 8970; NULL: not made yet */
 	" data BLOB);"	/* the body itself when small (else a file) */
 	"CREATE TABLE IF NOT EXISTS messages("
 	" mailbox_id INTEGER NOT NULL,"
@@ -118,10 +128,6 @@ static const char schema_sql[] =
 	" rights TEXT NOT NULL,"
 	" PRIMARY KEY(mailbox_id, identifier)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS acl_identifier ON acl(identifier);"
-	/* SUBSCRIBE of names in the shared namespace (store-acl.c) */
-	"CREATE TABLE IF NOT EXISTS subscriptions("
-	" account_id INTEGER NOT NULL, name TEXT NOT NULL,"
-	" PRIMARY KEY(account_id, name)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 
@@ -349,6 +355,31 @@ db_add_column(struct db *db, const char *table, const char *column,
 	return r;
 }
 
+/* stores made when the subscription was a column of the mailbox row:
+ * copy the subscribed names to their own table and drop the column, in
+ * one transaction */
+static int
+db_move_subscriptions(struct db *db)
+{
+	int r = db_has_column(db, "mailboxes", "subscribed");
+
+	if (r <= 0)
+		return r;
+	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+		return STORE_EIO;
+	if (db_exec(db, "INSERT OR IGNORE INTO subscriptions(account_id, name)"
+		    " SELECT account_id, name FROM mailboxes"
+		    " WHERE subscribed != 0") < 0 ||
+	    db_exec(db, "ALTER TABLE mailboxes DROP COLUMN subscribed") < 0) {
+		db_exec(db, "ROLLBACK");
+		return STORE_EIO;
+	}
+	if (db_exec(db, "COMMIT") < 0)
+		return STORE_EIO;
+	log_info(0, "store: subscriptions moved to their own table");
+	return 0;
+}
+
 int
 db_schema(struct db *db, char **error_r)
 {
@@ -362,13 +393,15 @@ db_schema(struct db *db, char **error_r)
 	}
 	/* stores made before inline bodies, before messages.crlf_size
 	 * (old rows stay NULL), and before \Recent (every message of an
-	 * old store is recent for the first session after the upgrade) */
+	 * old store is recent for the first session after the upgrade),
+	 * and before PREVIEW (NULL: made when first asked for) */
 	if (db_add_column(db, "blobs", "data", "BLOB") < 0 ||
 	    db_add_column(db, "messages", "crlf_size", "INTEGER") < 0 ||
 	    db_add_column(db, "mailboxes", "first_recent_uid",
-			  "INTEGER NOT NULL DEFAULT 1") < 0)
+			  "INTEGER NOT NULL DEFAULT 1") < 0 ||
+	    db_add_column(db, "blobs", "preview", "TEXT") < 0)
 		return STORE_EIO;
-	return 0;
+	return db_move_subscriptions(db);
 }
 
 struct db *
@@ -398,6 +431,8 @@ sqlite_open(struct store *s, char **error_r)
 
 	if (ret == 0)
 		ret = db_schema(s->wdb, error_r);
+	if (ret == 0 && (ret = store_objectid_init(s)) < 0 && error_r)
+		*error_r = xstrdup("objectid key");
 	return ret;
 }
 

@@ -305,3 +305,155 @@ store_append(struct store *s, int64_t account_id, int64_t mailbox_id,
 	o->uid_r = uid_r;
 	return store_submit(s, &o->op, cb, arg);
 }
+
+/* ------------------------------------------------------------------ */
+/* several messages in one commit (MULTIAPPEND, REPLACE)              */
+
+struct append_many_op {
+	struct store_op op;
+	int64_t account_id, mailbox_id;
+	struct store_append_msg *msgs;	/* caller's; blobs moved to op */
+	char **kw;			/* normalized keywords */
+	size_t n;
+	int64_t replace_account, replace_mailbox;
+	uint32_t replace_uid;
+};
+
+static void
+append_many_free(struct store_op *op)
+{
+	struct append_many_op *o = (struct append_many_op *)op;
+
+	for (size_t i = 0; i < o->n; i++)
+		free(o->kw[i]);
+	free(o->kw);
+}
+
+static struct store_blob *
+many_blob(struct append_many_op *o, size_t i)
+{
+	return i == 0 ? o->op.blob : o->op.more[i - 1];
+}
+
+/* REPLACE: the old message must still be there */
+static int
+replace_expunge(struct store *s, struct append_many_op *o)
+{
+	static const char sql[] =
+		"SELECT 1 FROM messages WHERE mailbox_id = ? AND uid = ?";
+	sqlite3_stmt *st;
+	bool noselect, found;
+	uint64_t modseq;
+	int ret;
+
+	if ((ret = store_mbox_check(s->wdb, o->replace_account,
+				    o->replace_mailbox, &noselect)) < 0)
+		return ret;
+	if ((st = db_prep(s->wdb, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, o->replace_mailbox);
+	sqlite3_bind_int64(st, 2, o->replace_uid);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (!found)
+		return STORE_ENOTFOUND;
+	if ((ret = store_mbox_next_modseq(s, o->replace_mailbox,
+					  &modseq)) < 0 ||
+	    (ret = store_msg_expunge_uid(s, o->replace_mailbox,
+					 o->replace_uid, modseq, true)) < 0)
+		return ret;
+	store_op_changed(&o->op, o->replace_mailbox);
+	return 0;
+}
+
+static int
+exec_append_many(struct store *s, struct store_op *op)
+{
+	struct append_many_op *o = (struct append_many_op *)op;
+	bool noselect;
+	uint32_t first;
+	uint64_t modseq;
+	int ret;
+
+	if ((ret = store_mbox_check(s->wdb, o->account_id, o->mailbox_id,
+				    &noselect)) < 0)
+		return ret;
+	if (noselect)
+		return STORE_ENOSELECT;
+	/* the old message goes first: its bytes leave the quota */
+	if (o->replace_mailbox && (ret = replace_expunge(s, o)) < 0)
+		return ret;
+	if ((ret = store_msg_alloc_uids(s, o->mailbox_id, (uint32_t)o->n,
+					&first)) < 0 ||
+	    (ret = store_mbox_next_modseq(s, o->mailbox_id, &modseq)) < 0)
+		return ret;
+	for (size_t i = 0; i < o->n; i++) {
+		struct store_blob *b = many_blob(o, i);
+		const struct store_append_msg *m = &o->msgs[i];
+		struct msg_row row;
+
+		if ((ret = store_msg_quota_ok(s, o->account_id, b->size,
+					      1)) < 0 ||
+		    (ret = store_blob_commit(s, b)) < 0)
+			return ret;
+		memset(&row, 0, sizeof(row));
+		row.blob_id = b->id;
+		row.size = b->size;
+		row.crlf_size = store_crlf_size(NULL, 0, b);
+		row.flags = m->flags & STORE_F_ALL;
+		row.keywords = o->kw[i];
+		row.idate = m->internaldate ? m->internaldate : store_now();
+		row.tz = m->internaldate_tz;
+		row.uid = first + (uint32_t)i;
+		if ((ret = store_msg_insert(s, o->account_id, o->mailbox_id,
+					    &row, modseq)) < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < o->n; i++)
+		o->msgs[i].uid = first + (uint32_t)i;
+	store_op_changed(op, o->mailbox_id);
+	return 0;
+}
+
+int
+store_append_many(struct store *s, int64_t account_id, int64_t mailbox_id,
+		  struct store_append_msg *msgs, size_t n,
+		  int64_t replace_account, int64_t replace_mailbox,
+		  uint32_t replace_uid,
+		  store_cb cb, void *arg)
+{
+	struct append_many_op *o;
+
+	for (size_t i = 0; i < n; i++) {
+		if (msgs[i].blob == NULL) {
+			for (size_t j = 0; j < n; j++)
+				store_blob_abort(&msgs[j].blob);
+			return STORE_EINVAL;
+		}
+	}
+	if (n == 0)
+		return STORE_EINVAL;
+	o = store_op_new(sizeof(*o), exec_append_many, append_many_free);
+	o->kw = xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		o->kw[i] = msgs[i].keywords ? store_kw_norm(msgs[i].keywords) :
+			NULL;
+	o->op.blob = msgs[0].blob;
+	msgs[0].blob = NULL;
+	if (n > 1) {
+		o->op.more = xcalloc(n - 1, sizeof(*o->op.more));
+		for (size_t i = 1; i < n; i++) {
+			o->op.more[i - 1] = msgs[i].blob;
+			msgs[i].blob = NULL;
+		}
+		o->op.nmore = n - 1;
+	}
+	o->account_id = account_id;
+	o->mailbox_id = mailbox_id;
+	o->msgs = msgs;
+	o->n = n;
+	o->replace_account = replace_account;
+	o->replace_mailbox = replace_mailbox;
+	o->replace_uid = replace_uid;
+	return store_submit(s, &o->op, cb, arg);
+}

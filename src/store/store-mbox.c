@@ -258,7 +258,7 @@ store_mbox_create_w(struct store *s, int64_t account_id, const char *name,
 {
 	static const char sql[] =
 		"INSERT INTO mailboxes(account_id, name, special_use,"
-		" subscribed, uidvalidity) VALUES(?,?,?,?,?)";
+		" uidvalidity) VALUES(?,?,?,?)";
 	sqlite3_stmt *st;
 	uint32_t uv = store_new_uidvalidity(s);
 	int ret;
@@ -268,13 +268,31 @@ store_mbox_create_w(struct store *s, int64_t account_id, const char *name,
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, (int)special_use);
-	sqlite3_bind_int(st, 4, subscribed ? 1 : 0);
-	sqlite3_bind_int64(st, 5, uv);
+	sqlite3_bind_int64(st, 4, uv);
 	if ((ret = db_step_done(s->wdb, st, "mailbox create")) < 0)
 		return ret;
 	if (id_r)
 		*id_r = sqlite3_last_insert_rowid(s->wdb->h);
-	return 0;
+	return subscribed ? store_subscribe_w(s, account_id, name, true) : 0;
+}
+
+/* add or remove name in the account's subscription list */
+int
+store_subscribe_w(struct store *s, int64_t account_id, const char *name,
+		  bool on)
+{
+	static const char add[] =
+		"INSERT OR IGNORE INTO subscriptions(account_id, name)"
+		" VALUES(?,?)";
+	static const char del[] =
+		"DELETE FROM subscriptions WHERE account_id = ? AND name = ?";
+	sqlite3_stmt *st = db_prep(s->wdb, on ? add : del);
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return db_step_done(s->wdb, st, "subscribe");
 }
 
 int
@@ -393,7 +411,9 @@ store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
 /* ------------------------------------------------------------------ */
 /* reads                                                              */
 
-#define MBOX_COLS "id, name, special_use, subscribed, noselect, uidvalidity," \
+#define MBOX_COLS "id, name, special_use, EXISTS(SELECT 1 FROM" \
+	" subscriptions WHERE subscriptions.account_id = mailboxes.account_id" \
+	" AND subscriptions.name = mailboxes.name), noselect, uidvalidity," \
 	" uidnext, highestmodseq, messages, unseen, deleted, size"
 
 static void
@@ -507,6 +527,46 @@ store_mailbox_list(struct store *s, int64_t account_id,
 	}
 	free(names);
 	return 0;
+}
+
+int
+store_mailbox_list_subscribed(struct store *s, int64_t account_id,
+			      struct store_mailbox_list *out)
+{
+	static const char sql[] =
+		"SELECT name FROM subscriptions WHERE account_id = ?1"
+		" AND NOT EXISTS(SELECT 1 FROM mailboxes"
+		" WHERE account_id = ?1 AND name = subscriptions.name)"
+		" ORDER BY name";
+	struct db *db;
+	sqlite3_stmt *st;
+	size_t cap;
+	int r;
+
+	if ((r = store_mailbox_list(s, account_id, out)) < 0)
+		return r;
+	cap = out->n;
+	if ((db = db_reader(s)) == NULL || (st = db_prep(db, sql)) == NULL) {
+		store_mailbox_list_free(out);
+		return STORE_EIO;
+	}
+	sqlite3_bind_int64(st, 1, account_id);
+	while ((r = db_step_row(db, st, "subscriptions")) > 0) {
+		struct store_mailbox *m;
+
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->v = xrealloc(out->v, cap * sizeof(*out->v));
+		}
+		m = &out->v[out->n++];
+		memset(m, 0, sizeof(*m));
+		m->name = db_col_str0(st, 0);
+		m->attrs = STORE_MBX_SUBSCRIBED | STORE_MBX_NONEXISTENT;
+	}
+	sqlite3_reset(st);
+	if (r < 0)
+		store_mailbox_list_free(out);
+	return r < 0 ? r : 0;
 }
 
 int
@@ -779,6 +839,7 @@ out:
 struct mbox_op {
 	struct store_op op;
 	int64_t account_id;
+	int64_t owner_id;	/* SUBSCRIBE: the mailbox's account */
 	char *name, *name2;
 	unsigned special_use;
 	bool flag;
@@ -935,6 +996,7 @@ exec_mbox_create(struct store *s, struct store_op *op)
 	} else {
 		return ret;
 	}
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	if (o->id_r)
 		*o->id_r = id;
 	return 0;
@@ -974,8 +1036,8 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	static const char del_x[] = "DELETE FROM expunged WHERE mailbox_id = ?";
 	static const char del[] = "DELETE FROM mailboxes WHERE id = ?";
 	static const char nosel[] =
-		"UPDATE mailboxes SET noselect = 1, subscribed = 0,"
-		" keywords = '' WHERE id = ?";
+		"UPDATE mailboxes SET noselect = 1, keywords = ''"
+		" WHERE id = ?";
 	struct mbox_op *o = (struct mbox_op *)op;
 	int64_t id;
 	bool noselect, children;
@@ -999,12 +1061,15 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	sqlite3_bind_int64(st, 1, id);
 	if ((ret = db_step_done(s->wdb, st, "mailbox tombstones")) < 0)
 		return ret;
+	if ((ret = store_meta_drop_w(s, o->account_id, id)) < 0)
+		return ret;
 	if ((st = db_prep(s->wdb, children ? nosel : del)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, id);
 	if ((ret = db_step_done(s->wdb, st, "mailbox delete")) < 0)
 		return ret;
 	store_op_changed(op, id);
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	return 0;
 }
 
@@ -1056,6 +1121,7 @@ exec_mbox_rename(struct store *s, struct store_op *op)
 	if ((ret = create_parents(s, o->account_id, o->name2)) < 0)
 		return ret;
 
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
 	if (strcmp(o->name, "INBOX") == 0) {
 		int64_t dst;
 		if ((ret = store_mbox_create_w(s, o->account_id, o->name2, 0,
@@ -1122,39 +1188,85 @@ store_mailbox_rename(struct store *s, int64_t account_id, const char *oldname,
 	return store_submit(s, &o->op, cb, arg);
 }
 
+/* RFC 9051 6.3.7 lets the server check that the mailbox exists: as
+ * Dovecot, SUBSCRIBE needs one (the owner's, for a shared name);
+ * UNSUBSCRIBE takes any name */
 static int
 exec_mbox_subscribe(struct store *s, struct store_op *op)
 {
-	static const char sql[] =
-		"UPDATE mailboxes SET subscribed = ?"
-		" WHERE account_id = ? AND name = ?";
 	struct mbox_op *o = (struct mbox_op *)op;
-	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	int64_t owner = o->owner_id ? o->owner_id : o->account_id;
 	int ret;
 
-	if (st == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int(st, 1, o->flag ? 1 : 0);
-	sqlite3_bind_int64(st, 2, o->account_id);
-	sqlite3_bind_text(st, 3, o->name, -1, SQLITE_STATIC);
-	if ((ret = db_step_done(s->wdb, st, "subscribe")) < 0)
+	if (o->flag && (ret = store_mbox_by_name(s->wdb, owner,
+						 o->name2 ? o->name2 : o->name,
+						 NULL, NULL)) < 0)
 		return ret;
-	return sqlite3_changes(s->wdb->h) > 0 ? 0 : STORE_ENOTFOUND;
+	if ((ret = store_subscribe_w(s, o->account_id, o->name, o->flag)) < 0)
+		return ret;
+	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
+	return 0;
+}
+
+int
+store_mailbox_subscribe_other(struct store *s, int64_t account_id,
+			      const char *name, int64_t owner_id,
+			      const char *oname, bool subscribed,
+			      store_cb cb, void *arg)
+{
+	struct mbox_op *o;
+	char *norm, *onorm = NULL;
+	int ret;
+
+	if ((ret = store_mailbox_name_norm(name, &norm)) < 0)
+		return ret;
+	if (oname != NULL &&
+	    (ret = store_mailbox_name_norm(oname, &onorm)) < 0) {
+		free(norm);
+		return ret;
+	}
+	o = store_op_new(sizeof(*o), exec_mbox_subscribe, mbox_op_free);
+	o->account_id = account_id;
+	o->owner_id = owner_id;
+	o->name = norm;
+	o->name2 = onorm;
+	o->flag = subscribed;
+	return store_submit(s, &o->op, cb, arg);
 }
 
 int
 store_mailbox_subscribe(struct store *s, int64_t account_id, const char *name,
 			bool subscribed, store_cb cb, void *arg)
 {
-	struct mbox_op *o;
-	char *norm;
-	int ret;
+	return store_mailbox_subscribe_other(s, account_id, name, account_id,
+					     NULL, subscribed, cb, arg);
+}
 
-	if ((ret = store_mailbox_name_norm(name, &norm)) < 0)
-		return ret;
-	o = store_op_new(sizeof(*o), exec_mbox_subscribe, mbox_op_free);
-	o->account_id = account_id;
-	o->name = norm;
-	o->flag = subscribed;
-	return store_submit(s, &o->op, cb, arg);
+int
+store_subscription_list(struct store *s, int64_t account_id,
+			struct store_strlist *out)
+{
+	static const char sql[] =
+		"SELECT name FROM subscriptions WHERE account_id = ?"
+		" ORDER BY name";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (db == NULL || (st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	while ((r = db_step_row(db, st, "subscriptions")) > 0) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 8;
+			out->v = xrealloc(out->v, cap * sizeof(char *));
+		}
+		out->v[out->n++] = db_col_str0(st, 0);
+	}
+	sqlite3_reset(st);
+	if (r < 0)
+		store_strlist_free(out);
+	return r;
 }

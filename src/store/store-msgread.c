@@ -13,30 +13,51 @@
 /* reads                                                              */
 
 #define MSG_COLS "m.uid, m.flags, m.modseq, m.internaldate," \
-	" m.internaldate_tz, m.savedate, m.size, length(m.prefix), m.keywords"
+	" m.internaldate_tz, m.savedate, m.size, length(m.prefix), m.keywords," \
+	" m.blob_id, m.prefix"
 #define PARSE_COLS ", b.envelope, b.body, b.bodystructure, b.sent_date," \
 	" b.sent_tz, b.header_len, b.body_lines, b.subject, b.hfrom, b.hto," \
 	" b.hcc, b.hbcc, b.message_id, b.in_reply_to, b.refs," \
 	" b.sort_subject, b.sort_from, b.sort_to, b.sort_cc, b.sort_dfrom," \
-	" b.sort_dto, b.headers, b.partmap"
+	" b.sort_dto, b.headers, b.partmap, b.preview"
 
 #define SEARCH_COLS ", NULL, NULL, NULL, b.sent_date," \
 	" b.sent_tz, b.header_len, b.body_lines, b.subject, b.hfrom, b.hto," \
 	" b.hcc, b.hbcc, b.message_id, b.in_reply_to, b.refs," \
 	" b.sort_subject, b.sort_from, b.sort_to, b.sort_cc, b.sort_dfrom," \
-	" b.sort_dto, b.headers, NULL"
+	" b.sort_dto, b.headers, NULL, NULL"
 
 #define FETCH_COLS ", b.envelope, b.body, b.bodystructure, b.sent_date," \
 	" b.sent_tz, b.header_len, b.body_lines, NULL, NULL, NULL," \
 	" NULL, NULL, NULL, NULL, NULL," \
 	" NULL, NULL, NULL, NULL, NULL," \
-	" NULL, NULL, b.partmap"
+	" NULL, NULL, b.partmap, b.preview"
 
 static void parse_row_read(sqlite3_stmt *st, int c, struct store_parse *p);
 
+/* EMAILID's value: the blob and the prefix bytes (store-objectid.c) */
+static uint64_t
+msg_emailid(const struct store *s, sqlite3_stmt *st)
+{
+	unsigned char stackv[256], *in = stackv;
+	size_t plen = (size_t)sqlite3_column_bytes(st, 10);
+	int64_t blob_id = sqlite3_column_int64(st, 9);
+	uint64_t v;
+
+	if (plen + 8 > sizeof(stackv))
+		in = xmalloc(plen + 8);
+	memcpy(in, &blob_id, 8);
+	if (plen)
+		memcpy(in + 8, sqlite3_column_blob(st, 10), plen);
+	v = store_objectid_hash(s, in, plen + 8);
+	if (in != stackv)
+		free(in);
+	return v;
+}
+
 static void
-msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
-	     struct store_msg *m)
+msg_row_read(const struct store *s, sqlite3_stmt *st, int64_t mailbox_id,
+	     unsigned fields, struct store_msg *m)
 {
 	m->uid = (uint32_t)sqlite3_column_int64(st, 0);
 	m->id = (mailbox_id << 32) | m->uid;
@@ -49,8 +70,10 @@ msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	m->prefix_len = (uint32_t)sqlite3_column_int64(st, 7);
 	if (fields & STORE_MSG_KEYWORDS)
 		m->keywords = db_col_str0(st, 8);
+	if (fields & STORE_MSG_OBJECTID)
+		m->emailid = msg_emailid(s, st);
 	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH))
-		parse_row_read(st, 9, &m->parse);
+		parse_row_read(st, 11, &m->parse);
 }
 
 /* PARSE_COLS (or SEARCH_COLS, FETCH_COLS) from column c on */
@@ -85,6 +108,7 @@ parse_row_read(sqlite3_stmt *st, int c, struct store_parse *p)
 		memcpy(p->partmap, sqlite3_column_blob(st, c),
 		       p->partmap_len);
 	}
+	p->preview = db_col_str(st, c + 1);
 }
 
 /* the parse fields `fields` wants of blob_id into p (cleared): from the
@@ -157,7 +181,7 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 	sqlite3_bind_int64(st, 2, uid);
 	ret = STORE_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		msg_row_read(st, mailbox_id, fields, out);
+		msg_row_read(s, st, mailbox_id, fields, out);
 		ret = 0;
 	}
 	sqlite3_reset(st);
@@ -203,7 +227,7 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 		" ORDER BY m.uid";
 	/* with the parse cache: messages rows only, the rest from it */
 	static const char ids[] =
-		"SELECT " MSG_COLS ", m.blob_id FROM messages m"
+		"SELECT " MSG_COLS " FROM messages m"
 		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
 		" ORDER BY m.uid";
 	static const char *const sql[ITER_KINDS] = {
@@ -265,13 +289,16 @@ store_msg_iter_next(struct store_msg_iter *it, const struct store_msg **m_r)
 		rc = sqlite3_step(it->st);
 		if (rc == SQLITE_ROW) {
 			if (it->kind != ITER_IDS) {
-				msg_row_read(it->st, it->mailbox_id,
-					     it->fields, &it->cur);
+				msg_row_read(it->store, it->st,
+					     it->mailbox_id, it->fields,
+					     &it->cur);
 			} else {
 				int ret;
 
-				msg_row_read(it->st, it->mailbox_id,
-					     it->fields & STORE_MSG_KEYWORDS,
+				msg_row_read(it->store, it->st,
+					     it->mailbox_id,
+					     it->fields & (STORE_MSG_KEYWORDS |
+							   STORE_MSG_OBJECTID),
 					     &it->cur);
 				ret = parse_load(it->store, it->db,
 						 sqlite3_column_int64(it->st, 9),

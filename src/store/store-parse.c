@@ -6,8 +6,10 @@
 #include "lib/buf.h"
 #include "mime/mime.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 store_parse_begin(struct store_blob *b)
@@ -29,6 +31,58 @@ str_or_null(const struct buf *v)
 	if (v->len == 0)
 		return NULL;
 	return xstrndup((const char *)v->data, v->len);
+}
+
+struct preview_src {
+	struct store_blob *b;
+	int fd;			/* the blob file, opened on first read */
+};
+
+static ssize_t
+preview_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct preview_src *src = ctx;
+	struct store_blob *b = src->b;
+
+	if (off >= b->size)
+		return 0;
+	if (len > b->size - off)
+		len = (size_t)(b->size - off);
+	if (!b->has_file) {
+		if (off + len > b->mem.len)
+			return -1;
+		memcpy(buf, b->mem.data + off, len);
+		return (ssize_t)len;
+	}
+	/* the writing fd is write-only */
+	if (src->fd < 0)
+		src->fd = openat(b->store->blobs_dirfd, b->tmpname,
+				 O_RDONLY | O_CLOEXEC);
+	return src->fd < 0 ? -1 : pread(src->fd, buf, len, (off_t)off);
+}
+
+/* PREVIEW (RFC 8970), made once here and kept in the blob's row ("" for
+ * a message without text; NULL when the bytes could not be read back:
+ * then it is made when first asked for) */
+static char *
+parse_preview(struct store_blob *b, const struct store_parse *p)
+{
+	struct preview_src src = { b, -1 };
+	struct buf out = BUF_INIT;
+	bool ok = true;
+
+	if (p->partmap != NULL)
+		ok = mime_preview(p->partmap, p->partmap_len,
+				  &b->store->preview, preview_read, &src,
+				  &out);
+	if (src.fd >= 0)
+		close(src.fd);
+	if (!ok) {
+		buf_free(&out);
+		return NULL;
+	}
+	buf_append_byte(&out, '\0');
+	return (char *)buf_steal(&out);
 }
 
 void
@@ -74,6 +128,7 @@ store_parse_finish(struct store_blob *b)
 		if (mime_part_find(p->partmap, p->partmap_len, NULL, 0, &loc))
 			p->body_lines = loc.lines;
 	}
+	p->preview = parse_preview(b, p);
 	mime_summary_free(&ms);
 	b->parsed = true;
 }
@@ -109,5 +164,6 @@ store_parse_clear(struct store_parse *p)
 	free(p->sort_display_to);
 	free(p->headers);
 	free(p->partmap);
+	free(p->preview);
 	memset(p, 0, sizeof(*p));
 }

@@ -17,7 +17,8 @@
 #include <string.h>
 
 #define PC_STRIPES 16
-#define PC_NSTR 18	/* the string fields of struct store_parse */
+#define PC_NSTR 19
+#define PC_PREVIEW 18	/* its index there */	/* the string fields of struct store_parse */
 
 struct pc_entry {
 	int64_t blob_id;
@@ -53,6 +54,7 @@ pc_parse_str(struct store_parse *p, size_t i)
 		&p->in_reply_to, &p->references, &p->sort_subject,
 		&p->sort_from, &p->sort_to, &p->sort_cc,
 		&p->sort_display_from, &p->sort_display_to, &p->headers,
+		&p->preview,
 	};
 	return v[i];
 }
@@ -63,9 +65,10 @@ pc_wanted(unsigned fields, size_t i)
 {
 	if (fields & STORE_MSG_PARSE)
 		return true;
-	/* FETCH: envelope, body, bodystructure; SEARCH: the decoded text */
-	return ((fields & STORE_MSG_FETCH) && i < 3) ||
-	       ((fields & STORE_MSG_SEARCH) && i >= 3);
+	/* FETCH: envelope, body, bodystructure, preview; SEARCH: the
+	 * decoded text */
+	return ((fields & STORE_MSG_FETCH) && (i < 3 || i == PC_PREVIEW)) ||
+	       ((fields & STORE_MSG_SEARCH) && i >= 3 && i < PC_PREVIEW);
 }
 
 struct store_pcache *
@@ -217,6 +220,26 @@ pc_grow(struct pc_stripe *st)
 		}
 	}
 	free(old);
+}
+
+void
+store_pcache_set_preview(struct store_pcache *c, int64_t blob_id,
+			 const char *preview)
+{
+	struct pc_stripe *st;
+	struct pc_entry *e;
+
+	if (c == NULL)
+		return;
+	st = pc_stripe(c, blob_id);
+	pthread_mutex_lock(&st->lock);
+	e = st->cap ? *pc_slot(st, blob_id) : NULL;
+	if (e != NULL && e->str[PC_PREVIEW] == NULL) {
+		e->str[PC_PREVIEW] = xstrdup(preview);
+		e->bytes += strlen(preview) + 1;
+		st->bytes += strlen(preview) + 1;
+	}
+	pthread_mutex_unlock(&st->lock);
 }
 
 void

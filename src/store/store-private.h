@@ -22,6 +22,7 @@
 #include "store/store.h"
 
 #include "lib/buf.h"
+#include "mime/mime.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -62,6 +63,11 @@ int db_account_exists(struct db *db, int64_t account_id);
 int db_exec(struct db *db, const char *sql);
 /* create or upgrade the schema (writer connection) */
 int db_schema(struct db *db, char **error_r);
+/* store-objectid.c: load (or make) the OBJECTID secret; writer db */
+int store_objectid_init(struct store *s);
+/* SipHash-2-4 of p under the OBJECTID secret */
+uint64_t store_objectid_hash(const struct store *s, const void *p,
+			     size_t len);
 /* the calling thread's read connection (opened on first use) */
 struct db *db_reader(struct store *s);
 
@@ -75,6 +81,9 @@ void store_pcache_free(struct store_pcache *c);
  * of `fields` (STORE_MSG_*) wants; false if it is not cached */
 bool store_pcache_get(struct store_pcache *c, int64_t blob_id,
 		      unsigned fields, struct store_parse *p);
+/* a cached row of blob_id without a preview gets this one */
+void store_pcache_set_preview(struct store_pcache *c, int64_t blob_id,
+			      const char *preview);
 /* remember blob_id's complete parse row (copied) */
 void store_pcache_put(struct store_pcache *c, int64_t blob_id,
 		      const struct store_parse *p);
@@ -141,6 +150,9 @@ struct store_op {
 	/* blob handed to this op: fsync'd before the batch, renamed into
 	 * blobs/ by exec (store_blob_commit) */
 	struct store_blob *blob;
+	/* more blobs (MULTIAPPEND): each is treated like blob */
+	struct store_blob **more;
+	size_t nmore;
 	/* mailboxes changed (told to watchers after commit) */
 	int64_t *changed;
 	size_t nchanged, changed_cap;
@@ -202,7 +214,10 @@ struct store {
 	uint64_t max_mailboxes;	/* per account; 0: no limit */
 	uint64_t acl_max_entries;	/* per mailbox */
 	uint64_t acl_max_identifier;	/* bytes */
+	struct store_meta_limits meta;
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
+	unsigned char oid_key[16];	/* OBJECTID secret (store-objectid.c) */
+	struct mime_preview_limits preview;	/* PREVIEW (store-parse.c) */
 	int blobs_dirfd;	/* DATA_DIR/blobs */
 	/* blobs/xx known to be durable in blobs/ (atomic): a folder that
 	 * another thread has just created is not, until an fsync of blobs/
@@ -266,9 +281,12 @@ struct store {
 	int64_t ext_version;
 	double ext_next;	/* mono() of the next poll */
 
-	/* watchers (loop thread; recursive lock for writer-thread mode) */
+	/* watchers by id in a hash table of nbuckets (a power of two)
+	 * chains (loop thread; recursive lock for writer-thread mode);
+	 * ndead: unwatched during a dispatch, unlinked after it */
 	pthread_mutex_t wlock;
-	struct store_watch *watchers;
+	struct store_watch **wbuckets;
+	size_t nbuckets, nwatch, ndead;
 	int dispatching;
 
 	/* \Recent claims (store-recent.c): mailboxes claimed since open,
@@ -375,6 +393,10 @@ int store_mbox_by_name(struct db *db, int64_t account_id, const char *name,
 int store_mbox_create_w(struct store *s, int64_t account_id,
 			const char *name, unsigned special_use,
 			bool subscribed, int64_t *id_r);
+int store_subscribe_w(struct store *s, int64_t account_id, const char *name,
+		      bool on);
+/* store-meta.c: drop a mailbox's METADATA (mailbox_id < 0: the account's) */
+int store_meta_drop_w(struct store *s, int64_t account_id, int64_t mailbox_id);
 uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */

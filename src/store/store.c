@@ -83,6 +83,9 @@ op_destroy(struct store_op *op)
 		/* never committed: drop the tmp file */
 		store_blob_abort(&op->blob);
 	}
+	for (size_t i = 0; i < op->nmore; i++)
+		store_blob_abort(&op->more[i]);
+	free(op->more);
 	free(op->changed);
 	free(op);
 }
@@ -128,6 +131,8 @@ store_submit(struct store *s, struct store_op *op, store_cb *cb, void *arg)
 	op->next = NULL;
 	if (op->blob)
 		store_blob_sync_async(s, op->blob);
+	for (size_t i = 0; i < op->nmore; i++)
+		store_blob_sync_async(s, op->more[i]);
 	*s->q_tail = op;
 	s->q_tail = &op->next;
 	pthread_cond_signal(&s->wake);
@@ -161,6 +166,44 @@ changed_add(struct store *s, int64_t id)
 	s->c_changed[s->c_nchanged++] = id;
 }
 
+/* watchers live in a hash table by id: a commit costs one lookup per
+ * changed id, whatever the number of watchers of other mailboxes */
+static size_t
+watch_bucket(const struct store *s, int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & (s->nbuckets - 1);
+}
+
+static void
+watch_call(struct store_watch *w)
+{
+	if (!w->dead)
+		w->fn(w->arg, w->mailbox_id);
+}
+
+/* unlink the dead ones (none is being dispatched) */
+static void
+watchers_sweep(struct store *s)
+{
+	for (size_t b = 0; s->ndead > 0 && b < s->nbuckets; b++) {
+		struct store_watch **pp = &s->wbuckets[b];
+
+		while (*pp) {
+			struct store_watch *w = *pp;
+			if (w->dead) {
+				*pp = w->next;
+				free(w);
+				s->ndead--;
+				s->nwatch--;
+			} else {
+				pp = &w->next;
+			}
+		}
+	}
+}
+
 /* all: another process committed, we do not know what: call every
  * watcher (each then asks for changes since its modseq) */
 static void
@@ -169,27 +212,25 @@ watchers_dispatch(struct store *s, const int64_t *ids, size_t n, bool queue,
 {
 	pthread_mutex_lock(&s->wlock);
 	s->dispatching++;
-	for (struct store_watch *w = s->watchers; w; w = w->next) {
-		if (w->dead)
-			continue;
-		bool hit = all || (queue && w->mailbox_id == 0);
-		for (size_t i = 0; !hit && i < n; i++)
-			hit = (w->mailbox_id == ids[i]);
-		if (hit)
-			w->fn(w->arg, w->mailbox_id);
-	}
-	if (--s->dispatching == 0) {
-		struct store_watch **pp = &s->watchers;
-		while (*pp) {
-			struct store_watch *w = *pp;
-			if (w->dead) {
-				*pp = w->next;
-				free(w);
-			} else {
-				pp = &w->next;
-			}
+	if (s->nbuckets > 0 && all) {
+		for (size_t b = 0; b < s->nbuckets; b++)
+			for (struct store_watch *w = s->wbuckets[b]; w;
+			     w = w->next)
+				watch_call(w);
+	} else if (s->nbuckets > 0) {
+		for (size_t i = 0; i <= n; i++) {
+			int64_t id = i < n ? ids[i] : 0;
+
+			if (i == n && !queue)
+				break;
+			for (struct store_watch *w =
+			     s->wbuckets[watch_bucket(s, id)]; w; w = w->next)
+				if (w->mailbox_id == id)
+					watch_call(w);
 		}
 	}
+	if (--s->dispatching == 0)
+		watchers_sweep(s);
 	pthread_mutex_unlock(&s->wlock);
 }
 
@@ -276,19 +317,48 @@ store_attach_loop(struct store *s, struct uv_loop_s *loop)
 	return 0;
 }
 
+/* double the buckets when they hold two watchers each on average
+ * (never while dispatching: the walk would lose its place) */
+static void
+watchers_grow(struct store *s)
+{
+	size_t nb = s->nbuckets ? s->nbuckets * 2 : 64, old = s->nbuckets;
+	struct store_watch **ob = s->wbuckets;
+
+	if (s->dispatching > 0 || (old > 0 && s->nwatch < 2 * old))
+		return;
+	s->wbuckets = xcalloc(nb, sizeof(*s->wbuckets));
+	s->nbuckets = nb;
+	for (size_t b = 0; b < old; b++) {
+		while (ob[b]) {
+			struct store_watch *w = ob[b];
+			size_t h = watch_bucket(s, w->mailbox_id);
+
+			ob[b] = w->next;
+			w->next = s->wbuckets[h];
+			s->wbuckets[h] = w;
+		}
+	}
+	free(ob);
+}
+
 struct store_watch *
 store_watch(struct store *s, int64_t mailbox_id, store_watch_fn *fn,
 	    void *arg)
 {
 	struct store_watch *w = xcalloc(1, sizeof(*w));
+	size_t h;
 
 	w->store = s;
 	w->mailbox_id = mailbox_id;
 	w->fn = fn;
 	w->arg = arg;
 	pthread_mutex_lock(&s->wlock);
-	w->next = s->watchers;
-	s->watchers = w;
+	watchers_grow(s);
+	h = watch_bucket(s, mailbox_id);
+	w->next = s->wbuckets[h];
+	s->wbuckets[h] = w;
+	s->nwatch++;
 	pthread_mutex_unlock(&s->wlock);
 	return w;
 }
@@ -306,14 +376,18 @@ store_unwatch(struct store_watch **wp)
 	pthread_mutex_lock(&s->wlock);
 	w->dead = true;
 	if (s->dispatching == 0) {
-		for (struct store_watch **pp = &s->watchers; *pp;
+		for (struct store_watch **pp =
+		     &s->wbuckets[watch_bucket(s, w->mailbox_id)]; *pp;
 		     pp = &(*pp)->next) {
 			if (*pp == w) {
 				*pp = w->next;
 				free(w);
+				s->nwatch--;
 				break;
 			}
 		}
+	} else {
+		s->ndead++;
 	}
 	pthread_mutex_unlock(&s->wlock);
 }
@@ -443,12 +517,17 @@ batch_run(struct store *s, struct store_op *ops)
 				op->ret = STORE_EIO;
 			else if (op->blob)
 				any = true;
+			for (size_t i = 0; i < op->nmore; i++) {
+				if (store_blob_sync_wait(s, op->more[i]) < 0)
+					op->ret = STORE_EIO;
+				any = true;
+			}
 		}
 		if (any && s->use_syncfs && !s->no_fsync &&
 		    syncfs(s->blobs_dirfd) < 0) {
 			log_error(0, "store: syncfs: %s", strerror(errno));
 			for (struct store_op *op = ops; op; op = op->next)
-				if (op->blob)
+				if (op->blob || op->nmore)
 					op->ret = STORE_EIO;
 		}
 	}
@@ -476,6 +555,8 @@ batch_run(struct store *s, struct store_op *ops)
 			op->queue_changed = false;
 			if (op->blob)
 				op->blob->in_db = false;
+			for (size_t i = 0; i < op->nmore; i++)
+				op->more[i]->in_db = false;
 		}
 	}
 	/* \Recent marks claimed since the last batch ride along */
@@ -510,6 +591,12 @@ batch_run(struct store *s, struct store_op *ops)
 settle:
 	/* a committed blob file belongs to its row now; others go */
 	for (struct store_op *op = ops; op; op = op->next) {
+		for (size_t i = 0; i < op->nmore; i++) {
+			store_blob_settle(s, op->more[i],
+					  op->ret >= 0 && op->more[i]->in_db);
+			op->more[i] = NULL;
+		}
+		op->nmore = 0;
 		if (op->blob == NULL)
 			continue;
 		store_blob_settle(s, op->blob, op->ret >= 0 && op->blob->in_db);
@@ -747,6 +834,11 @@ store_open(const struct store_settings *set, struct store **store_r,
 		STORE_ACL_MAX_ENTRIES;
 	s->acl_max_identifier = set->acl_max_identifier ?
 		set->acl_max_identifier : STORE_ACL_MAX_IDENTIFIER;
+	s->meta = set->meta;
+	s->preview.parts = set->preview_parts ? set->preview_parts :
+			   MIME_PREVIEW_PARTS;
+	s->preview.read = set->preview_read ? set->preview_read :
+			  MIME_PREVIEW_READ;
 	s->inline_max = set->blob_inline_max <= 0 ? 0 :
 		(uint64_t)set->blob_inline_max;
 	s->pcache = store_pcache_new(set->parse_cache_bytes);
@@ -879,11 +971,14 @@ store_close(struct store **sp)
 		uv_close((uv_handle_t *)s->async, async_close_cb);
 	s->be->close(s);
 	pthread_key_delete(s->rkey);
-	for (struct store_watch *w = s->watchers; w;) {
-		struct store_watch *next = w->next;
-		free(w);
-		w = next;
+	for (size_t b = 0; b < s->nbuckets; b++) {
+		for (struct store_watch *w = s->wbuckets[b]; w;) {
+			struct store_watch *next = w->next;
+			free(w);
+			w = next;
+		}
 	}
+	free(s->wbuckets);
 	if (s->blobs_dirfd >= 0)
 		close(s->blobs_dirfd);
 	if (s->tmp_dirfd >= 0)

@@ -140,6 +140,18 @@ struct store_settings {
 	 * tern.conf's store.acl_max_entries / store.acl_max_identifier */
 	uint64_t acl_max_entries;
 	uint64_t acl_max_identifier;
+	/* METADATA (RFC 5464) limits; 0: none. tern.conf's store.metadata_*
+	 * set them. */
+	struct store_meta_limits {
+		uint64_t max_value;		/* bytes of one value */
+		uint64_t max_entries_mailbox;	/* per mailbox (or server) */
+		uint64_t max_entries;		/* per account */
+		uint64_t max_bytes;	/* names + values, per account */
+	} meta;
+	/* PREVIEW (RFC 8970): text parts tried and bytes of each read to
+	 * make it at delivery (0: the defaults); tern.conf's
+	 * store.preview_parts and store.preview_read */
+	uint64_t preview_parts, preview_read;
 };
 
 #define STORE_ACL_MAX_ENTRIES 100
@@ -358,6 +370,13 @@ int store_blob_begin(struct store *store, struct store_blob **blob_r);
  * max_message_size: the blob stays unusable, abort it) */
 int store_blob_write(struct store_blob *blob, const void *data, size_t len);
 uint64_t store_blob_size(const struct store_blob *blob);
+/* The body is complete: hold no file descriptor for it until the write
+ * (its sync reopens the file) and, with to_file, move a small body kept
+ * in memory to its file. A MULTIAPPEND holding many messages until its
+ * commit keeps memory and descriptors bounded this way. STORE_EIO */
+int store_blob_park(struct store_blob *blob, bool to_file);
+/* bytes of the body held in memory (0 once it is in its file) */
+size_t store_blob_mem(const struct store_blob *blob);
 /* Identity of a message for duplicate checks (`tern import`): its size
  * and Message-ID, or without a Message-ID its size, Date, From and
  * Subject. store_blob_identity finishes the blob's parse (call it when
@@ -532,6 +551,8 @@ enum {
 	STORE_MBX_NOSELECT = 1 << 0,	/* deleted but has children */
 	STORE_MBX_HASCHILDREN = 1 << 1,	/* else \HasNoChildren */
 	STORE_MBX_SUBSCRIBED = 1 << 2,
+	/* a subscribed name without a mailbox (store_mailbox_list_subscribed) */
+	STORE_MBX_NONEXISTENT = 1 << 3,
 };
 
 struct store_mailbox {
@@ -559,6 +580,11 @@ void store_mailbox_list_free(struct store_mailbox_list *l);
 /* all mailboxes of the account (including \Noselect ones), with status */
 int store_mailbox_list(struct store *store, int64_t account_id,
 		       struct store_mailbox_list *out);
+/* the same, then one entry (attrs STORE_MBX_SUBSCRIBED |
+ * STORE_MBX_NONEXISTENT, id 0, no status) per subscribed name that has no
+ * mailbox (LSUB, LIST (SUBSCRIBED)) */
+int store_mailbox_list_subscribed(struct store *store, int64_t account_id,
+				  struct store_mailbox_list *out);
 /* by name (STATUS, SELECT): ENOTFOUND, EBADNAME */
 int store_mailbox_get(struct store *store, int64_t account_id,
 		      const char *name, struct store_mailbox *out);
@@ -594,6 +620,46 @@ int store_mailbox_rename(struct store *store, int64_t account_id,
 int store_mailbox_subscribe(struct store *store, int64_t account_id,
 			    const char *name, bool subscribed,
 			    store_cb cb, void *arg);
+/* The same for a name of another account's mailbox (IMAP's shared
+ * namespace): name goes in account_id's list, and a SUBSCRIBE needs
+ * owner_id's mailbox oname (ENOTFOUND). One table, one list per
+ * account, whatever the names point at. */
+int store_mailbox_subscribe_other(struct store *store, int64_t account_id,
+				  const char *name, int64_t owner_id,
+				  const char *oname, bool subscribed,
+				  store_cb cb, void *arg);
+/* the account's subscribed names, sorted */
+int store_subscription_list(struct store *store, int64_t account_id,
+			    struct store_strlist *out);
+
+/* --- METADATA (RFC 5464) --- */
+/* Entries of a mailbox, or of the server (mailbox "" or NULL: per
+ * account here). Names are checked by the caller (lowercase,
+ * "/private/..." or "/shared/..."); values are bytes (NUL allowed;
+ * a NUL follows the value in memory). */
+struct store_meta_entry {
+	char *name;
+	unsigned char *value;	/* in store_meta_set: NULL deletes */
+	size_t len;
+};
+struct store_meta_list {
+	size_t n;
+	struct store_meta_entry *v;
+};
+void store_meta_list_free(struct store_meta_list *l);
+/* names[i] if set and, depth 1: its children, depth -1: all its
+ * descendants (name order after it); ENOTFOUND: no such mailbox (or
+ * \Noselect) */
+int store_meta_get(struct store *store, int64_t account_id,
+		   const char *mailbox, const char *const *names, size_t n,
+		   int depth, struct store_meta_list *out);
+/* set or delete every entry in one commit, all or none. ENOTFOUND,
+ * ETOOBIG (a value over meta.max_value), ELIMIT (more entries than
+ * meta.max_entries_mailbox / meta.max_entries), EQUOTA (over
+ * meta.max_bytes) */
+int store_meta_set(struct store *store, int64_t account_id,
+		   const char *mailbox, const struct store_meta_entry *e,
+		   size_t n, store_cb cb, void *arg);
 
 /* \Recent (IMAP4rev1, RFC 3501 2.3.2): a message is recent in exactly
  * one session, the first to claim it. Each mailbox keeps the uid from
@@ -691,18 +757,6 @@ struct store_acl_rows {
 	struct store_acl_row *v;	/* by owner, mailbox, identifier */
 };
 void store_acl_rows_free(struct store_acl_rows *l);
-
-/* Subscriptions to names outside the account's own mailboxes (IMAP
- * SUBSCRIBE of "shared/owner/name"): a list of names per account, kept
- * whether or not such a mailbox exists or is visible (RFC 9051 6.3.7);
- * an account's own mailboxes keep theirs as STORE_MBX_SUBSCRIBED.
- * Unsubscribing a name not in the list is no error. EBADNAME. */
-int store_subscription_set(struct store *store, int64_t account_id,
-			   const char *name, bool subscribed,
-			   store_cb cb, void *arg);
-/* sorted by name */
-int store_subscription_list(struct store *store, int64_t account_id,
-			    struct store_strlist *out);
 
 /* The entries of one mailbox of owner_id (GETACL; the owner's implicit
  * rights are not a row). ENOTFOUND. */
@@ -829,6 +883,9 @@ struct store_parse {
 	/* part map (mime's serialized form, blob-relative offsets) */
 	unsigned char *partmap;
 	size_t partmap_len;
+	/* PREVIEW text (RFC 8970, mime_preview_text), "" for a message
+	 * without text; NULL when not known (blobs of an older tern) */
+	char *preview;
 };
 
 /* what store_msg_get/iter load besides the fixed fields */
@@ -843,6 +900,8 @@ enum {
 	 * NULL): what IMAP FETCH serves from, ENVELOPE, BODY(STRUCTURE),
 	 * the part map and sizes. Ignored with STORE_MSG_PARSE. */
 	STORE_MSG_FETCH = 1 << 3,
+	/* store_msg.emailid (a hash of the prefix: only when asked) */
+	STORE_MSG_OBJECTID = 1 << 4,
 };
 
 struct store_msg {
@@ -855,10 +914,29 @@ struct store_msg {
 	int64_t savedate;	/* unix time (RFC 8514 SAVEDATE) */
 	uint64_t size;		/* prefix_len + blob size */
 	uint32_t prefix_len;
+	uint64_t emailid;	/* STORE_MSG_OBJECTID: store_msg_emailid() */
 	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
 	struct store_parse parse; /* STORE_MSG_PARSE */
 };
 void store_msg_clear(struct store_msg *m);
+
+/* Keep the PREVIEW made for message uid whose blob was stored without
+ * one (an older tern's): a write in the background, failures logged. */
+void store_msg_preview_keep(struct store *store, int64_t account_id,
+			    int64_t mailbox_id, uint32_t uid,
+			    const char *preview);
+
+/* OBJECTID (RFC 8474; how the ids are made: store-objectid.c): a
+ * letter and 16 hex digits, NUL-terminated */
+#define STORE_OBJECTID_MAX 20
+void store_mailbox_objectid(const struct store *store, int64_t mailbox_id,
+			    uint32_t uidvalidity,
+			    char out[STORE_OBJECTID_MAX]);
+void store_msg_emailid(const struct store_msg *m,
+		       char out[STORE_OBJECTID_MAX]);
+/* needs the STORE_MSG_PARSE (or _SEARCH) header fields of m */
+void store_msg_threadid(const struct store *store, const struct store_msg *m,
+			char out[STORE_OBJECTID_MAX]);
 
 /* one message by uid; ENOTFOUND */
 int store_msg_get(struct store *store, int64_t account_id,
@@ -913,6 +991,27 @@ int store_append(struct store *store, int64_t account_id,
 		 uint32_t flags, const char *keywords,
 		 int64_t internaldate, int32_t internaldate_tz,
 		 uint32_t *uid_r, store_cb cb, void *arg);
+
+/* MULTIAPPEND (RFC 3502) and REPLACE (RFC 8508): several messages into
+ * one mailbox in one commit, all or none. Each msgs[i].blob is taken
+ * (NULL after the call, even when it fails); msgs[i].uid is set when
+ * cb runs with 0 (ascending, given in order). With replace_mailbox != 0
+ * the message replace_uid of that mailbox (of replace_account: another
+ * account's when shared) is expunged in the same commit (ENOTFOUND if it is gone: nothing is appended).
+ * msgs must stay valid until cb. */
+struct store_append_msg {
+	struct store_blob *blob;
+	uint32_t flags;
+	char *keywords;			/* owned by the caller; NULL: none */
+	int64_t internaldate;		/* 0: now */
+	int32_t internaldate_tz;
+	uint32_t uid;			/* out */
+};
+int store_append_many(struct store *store, int64_t account_id,
+		      int64_t mailbox_id, struct store_append_msg *msgs,
+		      size_t n, int64_t replace_account,
+		      int64_t replace_mailbox, uint32_t replace_uid,
+		      store_cb cb, void *arg);
 
 enum store_flag_op {
 	STORE_FLAGS_SET = 0,	/* FLAGS */
@@ -1016,7 +1115,12 @@ int store_expunge(struct store *store, int64_t account_id,
 typedef void store_watch_fn(void *arg, int64_t mailbox_id);
 
 /* Register on the loop thread. mailbox_id 0 watches the outbound queue
- * (called after a commit that added queue recipients). */
+ * (called after a commit that added queue recipients);
+ * STORE_WATCH_ACCOUNT(account_id) the account's mailbox list (called
+ * after a create, delete, rename or (un)subscribe; list to see which).
+ * Watchers are kept by id: a commit costs one lookup per id it changed,
+ * however many watchers other mailboxes have. */
+#define STORE_WATCH_ACCOUNT(account_id) (-(int64_t)(account_id))
 struct store_watch *store_watch(struct store *store, int64_t mailbox_id,
 				store_watch_fn *fn, void *arg);
 /* NULL-safe; *w = NULL; no call happens after it returns */

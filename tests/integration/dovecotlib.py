@@ -35,9 +35,10 @@ def available():
 
 
 class Dovecot:
-    def __init__(self, acl=False):
+    def __init__(self, acl=False, extra=""):
         """acl: Dovecot's acl plugin (vfile) with a second user and a
-        shared namespace "shared/<user>/" (separator "/"), as tern's"""
+        shared namespace "shared/<user>/" (separator "/"), as tern's;
+        extra: config text appended to ours (a later setting wins)"""
         self.dir = tempfile.mkdtemp(prefix="tern-dovecot-")
         self.port = free_port()
         self.proc = None
@@ -71,6 +72,7 @@ class Dovecot:
                                 login=login, home=home))
             if acl:
                 f.write(ACL_CONF % dict(dir=self.dir, home=home))
+            f.write(extra)
 
     def start(self, timeout=60):
         self.proc = subprocess.Popen([DOVECOT_BIN, "-F", "-c", self.conf],
@@ -108,6 +110,25 @@ class Dovecot:
             except FileNotFoundError:
                 pass
         return out[-5000:]
+
+
+# extra config: "/" as the hierarchy separator, as tern's (Maildir's
+# default is "."), so that mailbox names compare as they are
+SLASH_SEPARATOR = """
+mail_location = maildir:%h/Maildir:LAYOUT=fs
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+"""
+
+# extra config: METADATA (RFC 5464) with entries in a file dict
+METADATA = """
+mail_attribute_dict = file:%h/dovecot-attributes
+protocol imap {
+  imap_metadata = yes
+}
+"""
 
 
 def _has_user(name):

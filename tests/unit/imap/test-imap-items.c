@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "imap/imap-fetch.h"
 #include "imap/imap-search.h"
@@ -195,7 +196,7 @@ TEST(imap_search_eval_basic)
 	bool badcs;
 	struct store_msg m = { 0 };
 	struct buf text = BUF_INIT, hdr = BUF_INIT;
-	struct search_msg sm = { &m, NULL, &text, false, &hdr, false };
+	struct search_msg sm = { .m = &m, .text = &text, .hdr = &hdr };
 
 	CHECK(search_parse(s, imap_parser_args(p), &q, &err, &badcs));
 	m.uid = 20;
@@ -286,4 +287,114 @@ TEST(imap_thread_references_hostile)
 	for (int i = 0; i < 6; i++)
 		sort_item_clear(&v[i]);
 	buf_free(&out);
+}
+
+/* issue 12's per-message items and keys: OBJECTID, SAVEDATE, WITHIN,
+ * PREVIEW, UIDONLY */
+TEST(imap_fetch_items_extensions)
+{
+	char line[128];
+	struct imap_parser *p;
+	struct fetch_items fi;
+	const char *err;
+
+	fetch_ok("(EMAILID THREADID SAVEDATE PREVIEW)", 4, NULL, false);
+	fetch_ok("(PREVIEW (LAZY) UID)", 2, NULL, false);
+	fetch_ok("PREVIEW", 1, NULL, false);
+	fetch_bad("(PREVIEW (LAZY FUZZY))");
+	fetch_bad("(PREVIEW ())");
+	fetch_bad("(PREVIEW (FUZZY))");
+	fetch_bad("(EMAILID (X))");
+	/* "PREVIEW (LAZY)" as the lone item takes two arguments; a list
+	 * that does not start with LAZY is left for the FETCH modifiers */
+	snprintf(line, sizeof(line), "t FETCH 1 PREVIEW (LAZY)\r\n");
+	p = parse_line(line);
+	CHECK(fetch_items_parse(&imap_parser_args(p)[1], &fi, &err));
+	CHECK_INT(fi.n_args, 2);
+	CHECK(fi.v[0].kind == FETCH_PREVIEW && fi.v[0].lazy);
+	fetch_items_free(&fi);
+	imap_parser_destroy(&p);
+	snprintf(line, sizeof(line), "t FETCH 1 PREVIEW (CHANGEDSINCE 4)\r\n");
+	p = parse_line(line);
+	CHECK(fetch_items_parse(&imap_parser_args(p)[1], &fi, &err));
+	CHECK_INT(fi.n_args, 1);
+	CHECK(!fi.v[0].lazy);
+	fetch_items_free(&fi);
+	imap_parser_destroy(&p);
+}
+
+TEST(imap_search_keys_extensions)
+{
+	struct imap_session *s = fake_session(5);
+	char big[400];
+	const char *good[] = {
+		"EMAILID Mabc_DEF-123", "THREADID T0", "NOT EMAILID x",
+		"EMAILID \"quoted_ok\"", "SAVEDBEFORE 1-Jan-2020",
+		"SAVEDON 31-Dec-1999 SAVEDSINCE 1-Feb-1994",
+		"SAVEDATESUPPORTED", "OR SAVEDATESUPPORTED SEEN",
+		"OLDER 1", "YOUNGER 4294967295", NULL };
+	const char *bad[] = {
+		"EMAILID", "EMAILID \"\"", "EMAILID a.b", "EMAILID \"a b\"",
+		"THREADID \"\xc3\xa9\"", "EMAILID (x)",
+		"SAVEDON", "SAVEDON 32-Jan-2020", "SAVEDSINCE yesterday",
+		"SAVEDBEFORE 1-Foo-2020",
+		"OLDER", "OLDER 0", "YOUNGER -5", "OLDER 1.5", "YOUNGER x",
+		"OLDER 4294967296", "OLDER 99999999999999999999999",
+		"LARGER 99999999999999999999999", NULL };
+
+	for (int i = 0; good[i]; i++)
+		search_case(s, good[i], true, false);
+	for (int i = 0; bad[i]; i++)
+		search_case(s, bad[i], false, false);
+	/* an object id is at most 255 characters */
+	memset(big, 'a', 255);
+	big[255] = '\0';
+	char key[420];
+
+	snprintf(key, sizeof(key), "EMAILID %s", big);
+	search_case(s, key, true, false);
+	snprintf(key, sizeof(key), "EMAILID %sa", big);
+	search_case(s, key, false, false);
+	/* UIDONLY: message numbers are refused, uids and $ are not */
+	s->uidonly = true;
+	search_case(s, "1:3", false, false);
+	search_case(s, "*", false, false);
+	search_case(s, "NOT 2", false, false);
+	search_case(s, "UID 1:*", true, false);
+	search_case(s, "$", true, false);
+	free(s->view.msgs);
+	free(s);
+}
+
+TEST(imap_search_eval_extensions)
+{
+	struct imap_session *s = fake_session(3);
+	struct imap_parser *p = parse_line(
+		"t SEARCH SAVEDON 2-Jan-2020 YOUNGER 100 NOT OLDER 50\r\n");
+	struct search_query q;
+	const char *err;
+	bool badcs;
+	struct store_msg m = { 0 };
+	struct search_msg sm = { .m = &m };
+	int64_t now = (int64_t)time(NULL);
+
+	CHECK(search_parse(s, imap_parser_args(p), &q, &err, &badcs));
+	m.savedate = 1577923200 + 3600;	/* 2-Jan-2020 01:00 UTC */
+	m.internaldate = now - 10;
+	CHECK(search_eval(&q.root, &sm));
+	m.internaldate = now - 75;	/* younger than 100, older than 50 */
+	CHECK(!search_eval(&q.root, &sm));
+	m.internaldate = now - 10;
+	m.savedate = 1577923200 - 1;	/* 1-Jan-2020 23:59:59 */
+	CHECK(!search_eval(&q.root, &sm));
+	search_query_free(&q);
+	imap_parser_destroy(&p);
+	/* THREADID without a store (no key) matches nothing */
+	p = parse_line("t SEARCH THREADID T1\r\n");
+	CHECK(search_parse(s, imap_parser_args(p), &q, &err, &badcs));
+	CHECK(!search_eval(&q.root, &sm));
+	search_query_free(&q);
+	imap_parser_destroy(&p);
+	free(s->view.msgs);
+	free(s);
 }
