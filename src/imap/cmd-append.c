@@ -112,6 +112,7 @@ app_target(struct imap_session *s, struct imap_append *app,
 		const char *err;
 		uint32_t *uids = NULL;
 		size_t n = 0, nu = 0;
+		unsigned rights;
 
 		if (!s->selected)
 			return app_fail(app, "BAD", NULL, "No mailbox selected");
@@ -138,8 +139,16 @@ app_target(struct imap_session *s, struct imap_append *app,
 			return app_fail(app, "NO", "READ-ONLY",
 					"Mailbox is read-only");
 		/* RFC 8508 3.3 (RFC 4314): the old message goes as by
-		 * STORE \Deleted and EXPUNGE on the selected mailbox */
-		if ((s->view.rights & (STORE_ACL_T | STORE_ACL_E)) !=
+		 * STORE \Deleted and EXPUNGE on the selected mailbox; its
+		 * rights read now (a literal comes before the command's
+		 * own check, imap_acl_command) */
+		rights = s->view.rights;
+		if (s->view.account_id != s->account_id &&
+		    store_acl_rights(s->env->store, s->account_id, s->user,
+				     s->view.account_id, s->view.mailbox_id,
+				     &rights) < 0)
+			rights = 0;
+		if ((rights & (STORE_ACL_T | STORE_ACL_E)) !=
 		    (STORE_ACL_T | STORE_ACL_E)) {
 			imap_acl_log(s, "denied", s->view.name, NULL,
 				     STORE_ACL_T | STORE_ACL_E);

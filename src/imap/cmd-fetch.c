@@ -170,13 +170,13 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 			if (x->reader == NULL && m->parse.preview == NULL &&
 			    !it->lazy)
 				(void)store_msg_open(s->env->store,
-						     s->account_id,
+						     s->view.account_id,
 						     s->view.mailbox_id, m->uid,
 						     &x->reader);
 			if (fetch_preview(o, it, m, x->reader, &lim, &made))
 				/* made now: kept for the next time */
 				store_msg_preview_keep(s->env->store,
-						       s->account_id,
+						       s->view.account_id,
 						       s->view.mailbox_id,
 						       m->uid, buf_cstr(&made));
 			buf_free(&made);

@@ -2,8 +2,8 @@
  * METADATA-SERVER). Mailbox "" names the server entries, which are per
  * account here but for /shared/admin (imap.metadata_admin, read-only);
  * the other server /shared entries would be seen by every user, so no
- * user may write them. Without ACLs only the owner reaches a mailbox:
- * its /shared and /private entries are both the owner's to write. */
+ * user may write them. A mailbox's entries are its owner's; another
+ * account reaches them through the ACL access check (meta_access). */
 #include "imap/imap-private.h"
 
 #include <ctype.h>
@@ -80,7 +80,10 @@ meta_value(struct buf *b, const unsigned char *v, size_t len)
  * be up to store.metadata_max_bytes */
 struct getmeta_ctx {
 	struct work_gate_job job;
-	char *mbox;
+	int64_t owner_id;	/* the mailbox's account */
+	bool shared;		/* another account's: no /private entries */
+	char *mbox;		/* the owner's name for it ("": server) */
+	char *dname;		/* the session's name for it */
 	char **names;
 	size_t n;
 	int depth;
@@ -99,6 +102,7 @@ getmeta_ctx_free(void *p)
 		free(x->names[i]);
 	free(x->names);
 	free(x->mbox);
+	free(x->dname);
 	buf_free(&x->out);
 	free(x);
 }
@@ -114,8 +118,13 @@ getmeta_one(struct imap_session *s, struct getmeta_ctx *x, const char *name,
 	bool found = false;
 	int rc;
 
-	rc = store_meta_get(s->env->store, s->account_id, x->mbox, &name, 1,
-			    x->depth, &l);
+	/* a shared mailbox's /private entries are its owner's: none are
+	 * the session's (RFC 5464 3.3 makes private entries optional) */
+	if (!x->shared || strncmp(name, "/private", 8) != 0)
+		rc = store_meta_get(s->env->store, x->owner_id, x->mbox,
+				    &name, 1, x->depth, &l);
+	else
+		rc = 0;
 	for (size_t j = 0; j < l.n && rc == 0; j++) {
 		struct store_meta_entry *e = &l.v[j];
 
@@ -165,11 +174,11 @@ getmeta_work(uv_work_t *w)
 	size_t out = 0;
 
 	/* the mailbox must exist even when no entry is asked for */
-	x->rc = store_meta_get(s->env->store, s->account_id, x->mbox, NULL, 0,
+	x->rc = store_meta_get(s->env->store, x->owner_id, x->mbox, NULL, 0,
 			       0, &l);
 	store_meta_list_free(&l);
 	buf_append_str(&b, "* METADATA ");
-	imap_append_mailbox(s, &b, x->mbox);
+	imap_append_mailbox(s, &b, x->dname);
 	buf_append_str(&b, " (");
 	for (size_t i = 0; i < x->n && x->rc == 0; i++)
 		x->rc = getmeta_one(s, x, x->names[i], &b, &out);
@@ -214,6 +223,48 @@ getmeta_after_work(uv_work_t *w, int status)
 	imap_session_unref(s);
 }
 
+/* RFC 5464 3.3: a mailbox's entries, private or shared, are read and
+ * set only with the l right and one of r, s, w, i, p; the server's ("")
+ * are the session's own. 0 and *owner_r, *oname_r (malloc'd), *shared_r;
+ * else a store error or IMAP_ACL_ENOPERM. */
+static int
+meta_access(struct imap_session *s, const char *mbox, int64_t *owner_r,
+	    char **oname_r, bool *shared_r)
+{
+	const unsigned any = STORE_ACL_R | STORE_ACL_S | STORE_ACL_W |
+			     STORE_ACL_I | STORE_ACL_P;
+	struct imap_mbox mb;
+	int rc;
+
+	*owner_r = s->account_id;
+	*shared_r = false;
+	*oname_r = NULL;
+	if (mbox[0] == '\0') {
+		*oname_r = xstrdup("");
+		return 0;
+	}
+	rc = imap_mailbox_access(s, mbox, STORE_ACL_L, &mb);
+	if (rc == 0 && !(mb.rights & any)) {
+		imap_acl_log(s, "denied", mbox, NULL, STORE_ACL_R);
+		rc = IMAP_ACL_ENOPERM;
+	}
+	if (rc == 0) {
+		*owner_r = mb.owner_id;
+		*shared_r = mb.shared;
+		*oname_r = xstrdup(mb.oname);
+	}
+	imap_mbox_clear(&mb);
+	return rc;
+}
+
+static enum imap_cmd_ret
+meta_refused(struct imap_cmd *cmd, int rc)
+{
+	if (rc == IMAP_ACL_ENOPERM)
+		return imap_cmd_reply(cmd, "NO", "[NOPERM] Permission denied");
+	return imap_cmd_store_error(cmd, rc);
+}
+
 /* GETMETADATA [(MAXSIZE n DEPTH 0|1|infinity)] mailbox entry|(entries) */
 enum imap_cmd_ret
 cmd_getmetadata(struct imap_cmd *cmd)
@@ -226,6 +277,7 @@ cmd_getmetadata(struct imap_cmd *cmd)
 	char **names, *mbox, *end;
 	const char *why = NULL;
 	struct getmeta_ctx *x;
+	int rc;
 
 	if (a[0].type == IMAP_ARG_LIST) {
 		const struct imap_arg *o = a[0].u.list;
@@ -277,13 +329,16 @@ cmd_getmetadata(struct imap_cmd *cmd)
 		return meta_bad(cmd, why);
 	}
 	x = xcalloc(1, sizeof(*x));
-	x->mbox = mbox;
+	x->dname = mbox;
 	x->names = names;
 	x->n = n;
 	x->depth = depth;
 	x->maxsize = maxsize;
 	cmd->ctx = x;
 	cmd->ctx_free = getmeta_ctx_free;
+	rc = meta_access(s, x->dname, &x->owner_id, &x->mbox, &x->shared);
+	if (rc != 0)
+		return meta_refused(cmd, rc);
 	x->job.work.data = cmd;
 	imap_session_ref(s);
 	if (imap_session_queue_work(s, &x->job, getmeta_work,
@@ -329,8 +384,10 @@ cmd_setmetadata(struct imap_cmd *cmd)
 	struct store_meta_entry *e;
 	const char *why = NULL;
 	size_t n, i;
-	char *mbox = NULL;
-	bool readonly = false, big = false;
+	char *mbox = NULL, *oname = NULL;
+	int64_t owner = s->account_id;
+	bool readonly = false, big = false, shared = false;
+	bool has_private = false, has_shared = false;
 	store_cb *cb;
 	int rc;
 
@@ -362,6 +419,12 @@ cmd_setmetadata(struct imap_cmd *cmd)
 		if (a[0].len == 0 && strncmp(e[i].name, "/shared/", 8) == 0)
 			readonly = true;
 	}
+	for (i = 0; i < n && why == NULL; i++) {
+		if (strncmp(e[i].name, "/private/", 9) == 0)
+			has_private = true;
+		else
+			has_shared = true;
+	}
 	if (why == NULL && a[0].len && (mbox = imap_mailbox_arg(s, &a[0])) ==
 	    NULL)
 		why = "Invalid mailbox name";
@@ -374,26 +437,55 @@ cmd_setmetadata(struct imap_cmd *cmd)
 		rc = 1;
 		goto out;
 	}
+	rc = meta_access(s, mbox ? mbox : "", &owner, &oname, &shared);
+	/* what every sharer reads is changed only with w, as keywords */
+	if (rc == 0 && shared && has_shared) {
+		struct imap_mbox mb;
+
+		if (imap_mailbox_access(s, mbox, STORE_ACL_W, &mb) != 0) {
+			log_info(s->id, "imap setmetadata refused "
+				 "reason=noperm");
+			rc = IMAP_ACL_ENOPERM;
+		}
+		imap_mbox_clear(&mb);
+	}
+	if (rc != 0) {
+		rc = rc == IMAP_ACL_ENOPERM ? 3 : rc;
+		goto out;
+	}
+	if (shared && has_private) {
+		log_info(s->id, "imap setmetadata refused reason=noprivate");
+		rc = 4;
+		goto out;
+	}
 	if (big) {
 		log_info(s->id, "imap setmetadata refused reason=maxsize");
 		rc = 2;
 		goto out;
 	}
 	cb = imap_cmd_write_prepare(cmd, setmeta_done);
-	rc = store_meta_set(s->env->store, s->account_id, mbox ? mbox : "", e,
-			    n, cb, s);
+	rc = store_meta_set(s->env->store, owner, oname, e, n, cb, s);
 	for (i = 0; i < n; i++)
 		free(e[i].name);
 	free(e);
 	free(mbox);
+	free(oname);
 	return imap_cmd_write_started(cmd, rc);
 out:
 	for (i = 0; i < n; i++)
 		free(e[i].name);
 	free(e);
 	free(mbox);
+	free(oname);
 	if (why != NULL)
 		return meta_bad(cmd, why);
+	if (rc == 3)
+		return imap_cmd_reply(cmd, "NO", "[NOPERM] Permission denied");
+	if (rc == 4)
+		return imap_cmd_reply(cmd, "NO", "[METADATA NOPRIVATE] No "
+				      "private entries on a shared mailbox");
+	if (rc < 0)
+		return imap_cmd_store_error(cmd, rc);
 	if (rc == 1)
 		return imap_cmd_reply(cmd, "NO", "[PERMISSION] Server /shared "
 				      "entries are read-only");

@@ -216,6 +216,9 @@ static const struct {
 	/* RFC 6851 3.3: MOVE is COPY + STORE \Deleted + EXPUNGE */
 	{ cmd_move, STORE_ACL_R | STORE_ACL_T | STORE_ACL_E },
 	{ cmd_expunge, STORE_ACL_E },
+	/* RFC 8508 3.3: the old message goes as by STORE \Deleted and
+	 * EXPUNGE (the target's i is cmd-append.c's) */
+	{ cmd_replace, STORE_ACL_T | STORE_ACL_E },
 };
 
 bool

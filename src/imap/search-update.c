@@ -257,7 +257,7 @@ update_eval(struct imap_session *s, struct imap_update *u,
 		r[i].hi = set.v[i].hi;
 	}
 	/* a few messages read on the loop, as the view's own sync does */
-	rc = store_msg_iter_init(s->env->store, s->account_id,
+	rc = store_msg_iter_init(s->env->store, s->view.account_id,
 				 s->view.mailbox_id, r, set.n, fields, &it);
 	while (rc == 0 && store_msg_iter_next(it, &m) == 1) {
 		struct search_msg sm = {
@@ -275,7 +275,7 @@ update_eval(struct imap_session *s, struct imap_update *u,
 		vmsg.flags = vm->flags;
 		sm.m = &vmsg;
 		if (u->q.body)
-			(void)store_msg_open(s->env->store, s->account_id,
+			(void)store_msg_open(s->env->store, s->view.account_id,
 					     s->view.mailbox_id, m->uid,
 					     &sm.reader);
 		buf_reset(&text);

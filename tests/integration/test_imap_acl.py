@@ -579,3 +579,207 @@ def test_owner_quota_applies(acl):
     assert b"MESSAGES 2" in u[0]
     u = a.ok("GETQUOTAROOT INBOX")
     assert any(b"MESSAGE 1 2" in x for x in u), u  # alice's: one left
+
+
+# ---- the extensions that came with main, through the same access check
+
+
+def test_metadata_rights(acl):
+    """RFC 5464 3.3: a mailbox's entries are read and set only with l
+    and one of r, s, w, i, p; tern asks w too for /shared entries (what
+    every sharer reads); the owner's /private entries are never another
+    user's, and /private on a shared mailbox is NOPRIVATE"""
+    a = team(acl, None)
+    a.ok('SETMETADATA Team (/private/comment "alice only" '
+         '/shared/comment "for the team")')
+    b = login(acl, B, BPW)
+    get = 'GETMETADATA "%sTeam" (/private/comment /shared/comment)' % SH
+    r, _ = b.cmd(get)
+    assert r == NOTHERE                                 # no right at all
+    r2, _ = b.cmd('GETMETADATA "%sNosuch" /shared/comment' % SH)
+    assert r2 == r
+    r, _ = b.cmd('SETMETADATA "%sTeam" (/shared/comment "x")' % SH)
+    assert r == NOTHERE
+    a.ok("SETACL Team %s l" % B)
+    r, _ = b.cmd(get)
+    assert r.startswith(b"NO [NOPERM]")                 # l alone
+    a.ok("SETACL Team %s lr" % B)
+    u = b.ok(get)
+    assert u == [b'* METADATA "%sTeam" (/private/comment NIL '
+                 b'/shared/comment {12}\r\nfor the team)' % SH.encode()]
+    u = b.ok('GETMETADATA (DEPTH infinity) "%sTeam" /private' % SH)
+    assert u == []                                      # none of alice's
+    r, _ = b.cmd('SETMETADATA "%sTeam" (/shared/comment "bob")' % SH)
+    assert r.startswith(b"NO [NOPERM]")                 # no w
+    r, _ = b.cmd('SETMETADATA "%sTeam" (/private/x "bob")' % SH)
+    assert r.startswith(b"NO [METADATA NOPRIVATE]")
+    a.ok("SETACL Team %s lrw" % B)
+    b.ok('SETMETADATA "%sTeam" (/shared/comment "bob")' % SH)
+    u = a.ok("GETMETADATA Team (/private/comment /shared/comment)")
+    assert u == [b'* METADATA "Team" (/private/comment {10}\r\nalice only '
+                 b'/shared/comment {3}\r\nbob)']
+    # bob's own mailboxes and server entries are still his
+    b.ok("SETMETADATA INBOX (/private/x \"mine\")")
+    b.ok("SETMETADATA \"\" (/private/x \"mine\")")
+
+
+def test_append_ext_rights(acl):
+    """MULTIAPPEND, CATENATE and REPLACE into a shared mailbox need i;
+    REPLACE takes t and e on the selected mailbox too (RFC 8508 3.3); a
+    CATENATE URL reads a shared mailbox only with r, else BADURL, the
+    same answer as for one that does not exist"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    r, _ = b.cmd('APPEND "%sTeam" {5+}\r\nhello {5+}\r\nworld' % SH)
+    assert r.startswith(b"NO [NOPERM]")
+    r, _ = b.cmd('APPEND "%sTeam" CATENATE (TEXT {5+}\r\nhello)' % SH)
+    assert r.startswith(b"NO [NOPERM]")
+    a.ok("SETACL Team %s lri" % B)
+    b.ok('APPEND "%sTeam" (\\Seen \\Flagged) {5+}\r\nhello {5+}\r\nworld'
+         % SH)
+    u = a.ok("STATUS Team (MESSAGES)")
+    assert b"MESSAGES 4" in u[0]
+    a.ok("SELECT Team")
+    u = a.ok("FETCH 3:4 FLAGS")
+    # no s, no w: \Seen and \Flagged dropped
+    assert not any(b"\\Seen" in x or b"\\Flagged" in x for x in u), u
+    # CATENATE from the shared mailbox (r) into bob's own
+    uv = int(re.search(rb"UIDVALIDITY (\d+)",
+                       a.ok("STATUS Team (UIDVALIDITY)")[0]).group(1))
+    url = "/%sTeam;UIDVALIDITY=%d/;UID=1" % (SH, uv)
+    b.ok('APPEND INBOX CATENATE (URL "%s")' % url)
+    b.ok("SELECT INBOX")
+    u = b.ok("FETCH 1 BODY.PEEK[TEXT]")
+    assert b"body 1" in u[0]
+    a.ok("SETACL Team %s li" % B)
+    r, _ = b.cmd('APPEND INBOX CATENATE (URL "%s")' % url)
+    assert r.startswith(b"NO [BADURL ")
+    gone = "/%sNosuch;UIDVALIDITY=%d/;UID=1" % (SH, uv)
+    r2, _ = b.cmd('APPEND INBOX CATENATE (URL "%s")' % gone)
+    assert r2.replace(gone.encode(), b"") == r.replace(url.encode(), b"")
+    # REPLACE: i on the target, t and e on the selected shared mailbox
+    a.ok("SETACL Team %s lrsi" % B)
+    b.ok('SELECT "%sTeam"' % SH)
+    r, _ = b.cmd("REPLACE 1 INBOX {5+}\r\nnew 1")
+    assert r.startswith(b"NO [NOPERM]")
+    a.ok("SETACL Team %s lrsite" % B)
+    b.ok("REPLACE 1 INBOX {5+}\r\nnew 1")
+    u = a.ok("STATUS Team (MESSAGES)")
+    assert b"MESSAGES 3" in u[0]
+    # and into the shared mailbox from bob's own: i there
+    b.ok("SELECT INBOX")
+    a.ok("SETACL Team %s lr" % B)
+    r, _ = b.cmd('REPLACE 1 "%sTeam" {5+}\r\nnew 2' % SH)
+    assert r.startswith(b"NO [NOPERM]")
+    a.ok("SETACL Team %s lri" % B)
+    b.ok('REPLACE 1 "%sTeam" {5+}\r\nnew 2' % SH)
+    u = a.ok("STATUS Team (MESSAGES)")
+    assert b"MESSAGES 4" in u[0]
+
+
+def test_notify_selected_shared_stops_at_revoke(acl):
+    """NOTIFY's events of the selected shared mailbox come between
+    commands while bob has r; the owner's revoke closes the session
+    before anything more of it is told (RFC 5465 5: no event for what
+    the ACL hides)"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    b.ok('EXAMINE "%sTeam"' % SH)
+    b.ok("NOTIFY SET (SELECTED (MessageNew (UID) MessageExpunge))")
+    a.ok("APPEND Team {5+}\r\nhello")
+    assert next_untagged(b) == b"* 3 EXISTS"
+    assert next_untagged(b) == b"* 3 FETCH (UID 3)"
+    a.ok("SETACL Team %s -r" % B)
+    a.ok("APPEND Team {5+}\r\nagain")
+    assert next_untagged(b).startswith(b"* BYE [NOPERM]")
+    with pytest.raises((EOFError, ConnectionError)):
+        for _ in range(20):
+            r = b.resp()
+            assert b"EXISTS" not in r
+
+
+def test_notify_does_not_tell_of_unreadable(acl):
+    """a shared mailbox bob may only see (l) gives him no STATUS event
+    (STATUS needs r); with r neither: NOTIFY watches the personal
+    namespace only (the shared one is not offered)"""
+    a = team(acl, "l")
+    b = login(acl, B, BPW)
+    b.ok('NOTIFY SET (MAILBOXES "%sTeam" (MessageNew MessageExpunge)) '
+         '(PERSONAL (MessageNew MessageExpunge))' % SH)
+    a.ok("APPEND Team {5+}\r\nhello")
+    deliver(acl, B, "to bob")       # bob's own: a STATUS must come
+    seen = []
+    for _ in range(20):
+        r = next_untagged(b)
+        seen.append(r)
+        if r.startswith(b'* STATUS "INBOX"'):
+            break
+    assert not any(b"Team" in x for x in seen), seen
+
+
+def test_preview_uidonly_objectid_on_shared(acl):
+    """FETCH PREVIEW, UIDONLY and OBJECTID on a shared mailbox with lr:
+    PREVIEW leaves \\Seen alone, the ids are the owner's mailbox's"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    ua = a.ok("STATUS Team (MAILBOXID)")
+    ub = b.ok('STATUS "%sTeam" (MAILBOXID)' % SH)
+    mid = re.search(rb"MAILBOXID \(([^)]+)\)", ua[0]).group(1)
+    assert mid in ub[0]
+    b.ok("ENABLE UIDONLY")
+    b.ok('SELECT "%sTeam"' % SH)
+    u = b.ok("UID FETCH 1 (PREVIEW EMAILID FLAGS)")
+    assert u[0].startswith(b"* 1 UIDFETCH (") and \
+        b'PREVIEW "body 1"' in u[0], u
+    assert b"\\Seen" not in u[0]
+    r, _ = b.cmd("FETCH 1 FLAGS")
+    assert r.startswith(b"BAD [UIDREQUIRED]")
+    a.ok("SELECT Team")
+    u = a.ok("FETCH 1 (FLAGS EMAILID)")
+    assert b"\\Seen" not in u[0]
+    eid = re.search(rb"EMAILID \(([^)]+)\)", u[0]).group(1)
+    u = b.ok("UID FETCH 1 EMAILID")
+    assert eid in u[0]
+    a.ok("SETACL Team %s -r" % B)
+    b.send("x1 UID FETCH 1 PREVIEW\r\n")
+    assert b.resp().startswith(b"* BYE [NOPERM]")
+
+
+def test_search_context_update_stops_at_revoke(acl):
+    """ESEARCH RETURN (UPDATE) on a shared mailbox: updates come while
+    bob has r, the revoke ends them with the session"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    b.ok('SELECT "%sTeam"' % SH)
+    b.ok("SEARCH RETURN (UPDATE) UNSEEN")
+    a.ok("APPEND Team {5+}\r\nhello")
+    deadline = time.monotonic() + 30
+    seen = []
+    while not any(b"ADDTO" in x for x in seen):
+        assert time.monotonic() < deadline, seen
+        seen += b.ok("NOOP")
+    a.ok("SETACL Team %s -r" % B)
+    a.ok("APPEND Team {5+}\r\nagain")
+    b.send("x1 NOOP\r\n")
+    r = b.resp()
+    assert r.startswith(b"* BYE [NOPERM]"), r
+
+
+def test_unauthenticate_next_user_own_rights(acl):
+    """after UNAUTHENTICATE the next user gets its own rights: bob's
+    shared mailbox is nothing to carol"""
+    team(acl, "lr")
+    b = login(acl, B, BPW)
+    b.ok('SELECT "%sTeam"' % SH)
+    b.ok("UNAUTHENTICATE")
+    b.login(C, CPW)
+    r, _ = b.cmd('SELECT "%sTeam"' % SH)
+    assert r == NOTHERE
+    r, _ = b.cmd('STATUS "%sTeam" (MESSAGES)' % SH)
+    assert r == NOTHERE
+    u = b.ok('LIST "" "shared/*"')
+    assert u == []
+    b.ok("UNAUTHENTICATE")
+    b.login(B, BPW)
+    u = b.ok('STATUS "%sTeam" (MESSAGES)' % SH)
+    assert b"MESSAGES 2" in u[0]
