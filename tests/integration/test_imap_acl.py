@@ -366,6 +366,28 @@ def test_subscribe_shared(acl):
     assert u == []
 
 
+def test_subscribe_shared_one_list(acl):
+    """a shared name sits in the user's one subscription list (main's
+    table, RFC 9051 6.3.7: kept while the mailbox is gone or hidden):
+    hidden, it is not listed at all (not \\NonExistent, which would
+    tell a revoke from a delete); seen again, it is subscribed again;
+    bob's own deleted mailbox stays \\NonExistent as before"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    b.ok("CREATE Mine")
+    b.ok("SUBSCRIBE Mine")
+    b.ok('SUBSCRIBE "%sTeam"' % SH)
+    b.ok("DELETE Mine")
+    a.ok("DELETEACL Team %s" % B)
+    u = b.ok('LIST (SUBSCRIBED) "" "*"')
+    assert b'* LIST (\\NonExistent \\Subscribed) "/" "Mine"' in u, u
+    assert not any(b"shared" in x for x in u), u
+    a.ok("SETACL Team %s lr" % B)
+    u = b.ok('LSUB "" "*"')
+    assert b'* LSUB () "/" "%sTeam"' % SH.encode() in u, u
+    assert len([x for x in u if b"Team" in x]) == 1, u
+
+
 def test_anyone(acl):
     team(acl, None)
     a = login(acl)
