@@ -176,6 +176,18 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 			fetch_binary_size(o, it, m, x->reader);
 			break;
 		case FETCH_SECTION:
+			if (m->parse.header != NULL &&
+			    fetch_section_is_header(it)) {
+				/* the listing query: no blob to open */
+				struct store_reader *hr = store_reader_mem(
+					m->prefix, m->prefix_len,
+					m->parse.header,
+					(size_t)m->parse.header_len);
+
+				fetch_body_section(o, it, m, hr);
+				store_reader_close(&hr);
+				break;
+			}
 			if (x->reader == NULL)
 				(void)store_msg_open(s->env->store,
 						     s->account_id,

@@ -57,6 +57,9 @@ struct fetch_items {
 bool fetch_items_parse(const struct imap_arg *a, struct fetch_items *out,
 		       const char **error_r);
 void fetch_items_free(struct fetch_items *items);
+/* BODY[HEADER], BODY[HEADER.FIELDS[.NOT] (...)], RFC822.HEADER of the
+ * message itself: served from the cached header bytes when loaded */
+bool fetch_section_is_header(const struct fetch_item *it);
 
 /* fetch-body.c: one piece of a FETCH response: text, or bytes of the
  * message to be streamed from the reader */

@@ -109,5 +109,6 @@ store_parse_clear(struct store_parse *p)
 	free(p->sort_display_to);
 	free(p->headers);
 	free(p->partmap);
+	free(p->header);
 	memset(p, 0, sizeof(*p));
 }

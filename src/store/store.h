@@ -716,6 +716,8 @@ struct store_parse {
 	/* part map (mime's serialized form, blob-relative offsets) */
 	unsigned char *partmap;
 	size_t partmap_len;
+	/* STORE_MSG_HEADER: blob bytes [0, header_len), or NULL */
+	unsigned char *header;
 };
 
 /* what store_msg_get/iter load besides the fixed fields */
@@ -730,6 +732,12 @@ enum {
 	 * NULL): what IMAP FETCH serves from, ENVELOPE, BODY(STRUCTURE),
 	 * the part map and sizes. Ignored with STORE_MSG_PARSE. */
 	STORE_MSG_FETCH = 1 << 3,
+	/* iterators: header_len, the message's prefix (store_msg.prefix)
+	 * and the blob's top-level header bytes (store_parse.header), from
+	 * the parse cache (read from the blob once, then kept), so that
+	 * BODY[HEADER.FIELDS (...)] over a folder reads no blob; header
+	 * stays NULL without the cache (read through a store_reader then) */
+	STORE_MSG_HEADER = 1 << 4,
 };
 
 struct store_msg {
@@ -742,6 +750,7 @@ struct store_msg {
 	int64_t savedate;	/* unix time (RFC 8514 SAVEDATE) */
 	uint64_t size;		/* prefix_len + blob size */
 	uint32_t prefix_len;
+	unsigned char *prefix;	/* STORE_MSG_HEADER: prefix_len bytes */
 	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
 	struct store_parse parse; /* STORE_MSG_PARSE */
 };
