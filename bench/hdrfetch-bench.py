@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """hdrfetch-bench.py - the folder listing query, tern vs Dovecot (issue 12).
 
-    bench/hdrfetch-bench.py [--tern build/tern] [-n 1000] [-r 40]
+    bench/hdrfetch-bench.py [--tern build/tern] [--old OLD/tern] [-n 1000] [-r 40]
 
 Starts a tern and a private Dovecot (tests/integration/dovecotlib.py,
 its default config: maildir, index cache on) in temporary folders,
@@ -15,10 +15,12 @@ client sends to list a folder:
        Content-Type)])
 
 alternating the servers run by run (the first two runs of each are warm
-up: Dovecot decides on its cache fields there). Time = from the command
+up: Dovecot decides on its cache fields there, tern's parse cache takes
+the header bytes; the first is printed apart). Time = from the command
 sent to the tagged OK read. Prints median and p90 of each, the ratio,
 and whether the answers' header literals are byte-identical. Never fails
-on a time."""
+on a time. --old adds a second tern (e.g. a build from before a change)
+to the same run, its runs interleaved with the others'."""
 import argparse
 import os
 import random
@@ -144,24 +146,38 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tern", default=os.path.join(ternlib.REPO, "build", "tern"))
     ap.add_argument("-n", type=int, default=1000)
+    ap.add_argument("--old", help="another tern binary, in the same run")
     ap.add_argument("-r", type=int, default=40, help="timed runs of each")
     a = ap.parse_args()
     ternlib.TERN_BIN = os.path.abspath(a.tern)
     rnd = random.Random(12)
     msgs = [message(i, rnd) for i in range(a.n)]
+    names = ["tern", "dovecot"] + (["tern-old"] if a.old else [])
     with tempfile.TemporaryDirectory() as tmp:
-        t = ternlib.Tern(tmp, protocols=("imap",),
-                         user="root" if os.geteuid() == 0 else "")
-        # debug logging is the tests' setting, not a server's
-        text = open(t.conf).read().replace("log_level = debug", "log_level = info")
-        open(t.conf, "w").write(text)
-        t.add_account(dovecotlib.USER, dovecotlib.PASSWORD)
-        t.start()
+        terns = {}
+        for name, binary in (("tern", a.tern), ("tern-old", a.old)):
+            if binary is None:
+                continue
+            ternlib.TERN_BIN = os.path.abspath(binary)
+            os.mkdir(os.path.join(tmp, name))
+            t = ternlib.Tern(os.path.join(tmp, name), protocols=("imap",),
+                             user="root" if os.geteuid() == 0 else "")
+            # debug logging is the tests' setting, not a server's
+            text = open(t.conf).read().replace("log_level = debug",
+                                               "log_level = info")
+            open(t.conf, "w").write(text)
+            t.add_account(dovecotlib.USER, dovecotlib.PASSWORD)
+            t.start()
+            terns[name] = t
+        t = terns["tern"]
         d = dovecotlib.Dovecot()
         d.start()
         try:
             sess = {}
-            for name, port in (("tern", t.port("imap")), ("dovecot", d.port)):
+            ports = {n: x.port("imap") for n, x in terns.items()}
+            ports["dovecot"] = d.port
+            for name in names:
+                port = ports[name]
                 s = Session(port, dovecotlib.USER, dovecotlib.PASSWORD)
                 t0 = time.monotonic()
                 for m in msgs:
@@ -170,7 +186,8 @@ def main():
                       (name, len(msgs), time.monotonic() - t0))
                 s.cmd(b"SELECT INBOX")
                 sess[name] = s
-            times = {"tern": [], "dovecot": []}
+            times = {n: [] for n in names}
+            first = {}
             prof = None
             if os.environ.get("PERF_OUT"):    # profile tern during the runs
                 import subprocess
@@ -181,12 +198,14 @@ def main():
                 time.sleep(1)
             answers = {}
             for r in range(a.r + 2):
-                for name in ("tern", "dovecot") if r % 2 else ("dovecot", "tern"):
+                for name in names if r % 2 else names[::-1]:
                     t0 = time.monotonic()
                     out = sess[name].cmd(QUERY)
                     dt = time.monotonic() - t0
                     if r >= 2:
                         times[name].append(dt)
+                    else:
+                        first.setdefault(name, dt)
                     answers[name] = out
             if prof is not None:
                 prof.send_signal(2)
@@ -197,20 +216,27 @@ def main():
             print("%d messages, %d runs each, answer %d bytes (tern) %d "
                   "(dovecot)" % (a.n, a.r, len(answers["tern"]),
                                  len(answers["dovecot"])))
-            for name in ("tern", "dovecot"):
+            for name in names:
                 v = times[name]
-                print("%-8s median %6.1f ms  p90 %6.1f ms  min %6.1f ms" %
+                print("%-8s median %6.1f ms  p90 %6.1f ms  min %6.1f ms  "
+                      "(first run, caches cold: %.1f ms)" %
                       (name, statistics.median(v) * 1e3, pct(v, 0.9) * 1e3,
-                       min(v) * 1e3))
+                       min(v) * 1e3, first[name] * 1e3))
             print("ratio tern/dovecot median: %.2f  p90: %.2f" %
                   (statistics.median(times["tern"]) /
                    statistics.median(times["dovecot"]),
                    pct(times["tern"], 0.9) / pct(times["dovecot"], 0.9)))
+            if a.old:
+                print("ratio tern-old/dovecot median: %.2f  p90: %.2f" %
+                      (statistics.median(times["tern-old"]) /
+                       statistics.median(times["dovecot"]),
+                       pct(times["tern-old"], 0.9) / pct(times["dovecot"], 0.9)))
             print("header literals identical: %d of %d (dovecot %d)" %
                   (same, len(lt), len(ld)))
         finally:
             d.stop()
-            t.stop()
+            for x in terns.values():
+                x.stop()
 
 
 if __name__ == "__main__":
