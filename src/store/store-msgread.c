@@ -152,7 +152,8 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 		return ret;
 	st = db_prep(db, (fields & STORE_MSG_PARSE) ? parse :
 		     (fields & STORE_MSG_SEARCH) ? search :
-		     (fields & STORE_MSG_FETCH) ? fetch : plain);
+		     (fields & (STORE_MSG_FETCH | STORE_MSG_HEADER)) ? fetch :
+		     plain);
 	if (st == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, mailbox_id);

@@ -736,7 +736,8 @@ enum {
 	 * and the blob's top-level header bytes (store_parse.header), from
 	 * the parse cache (read from the blob once, then kept), so that
 	 * BODY[HEADER.FIELDS (...)] over a folder reads no blob; header
-	 * stays NULL without the cache (read through a store_reader then) */
+	 * stays NULL without the cache (read through a store_reader then)
+	 * and with store_msg_get(), which loads header_len only */
 	STORE_MSG_HEADER = 1 << 4,
 };
 
