@@ -98,3 +98,16 @@ def test_cache_off(tern_factory, extra):
     for _ in range(3):
         assert login(t, *ALICE)
     assert sources(t) == ["hash", "hash", "hash"]
+
+
+def test_throttle_before_cache(tern_factory):
+    """a blocked address is refused even a password the cache holds"""
+    t = start(tern_factory, "[auth]\nmax_failures = 100\n"
+              "throttle_max_delay = 0\nthrottle_block_after = 3\n")
+    assert login(t, *ALICE)
+    assert login(t, *ALICE)
+    assert sources(t) == ["hash", "cache"]
+    for i in range(3):
+        assert not login(t, ALICE[0], "bad%d" % i)
+    assert not login(t, *ALICE)
+    assert sources(t) == ["hash", "cache"]
