@@ -187,6 +187,7 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 			break;
 		case FETCH_SECTION:
 			if (m->parse.header != NULL &&
+			    (m->prefix_len == 0 || m->prefix != NULL) &&
 			    fetch_section_is_header(it)) {
 				/* the listing query: no blob to open */
 				struct store_reader *hr = store_reader_mem(

@@ -304,14 +304,13 @@ store_msg_iter_next(struct store_msg_iter *it, const struct store_msg **m_r)
 				msg_row_read(it->st, it->mailbox_id,
 					     it->fields, &it->cur);
 			} else {
+				int64_t blob_id =
+					sqlite3_column_int64(it->st, 9);
 				int ret;
 
 				msg_row_read(it->st, it->mailbox_id,
 					     it->fields & STORE_MSG_KEYWORDS,
 					     &it->cur);
-				int64_t blob_id =
-					sqlite3_column_int64(it->st, 9);
-
 				ret = parse_load(it->store, it->db, blob_id,
 						 it->fields, &it->cur.parse);
 				if (ret == 0 &&
