@@ -43,7 +43,7 @@ fi
 cleanup() {
 	[ -n "${TPID:-}" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
 	"$ANCHORS/dovecot/stop.sh" >/dev/null 2>&1
-	[ "${KEEP:-0}" = 1 ] || rm -rf "$DIR"
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$DIR" "$DOVE"
 }
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null
