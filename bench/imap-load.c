@@ -15,6 +15,11 @@
  *             EXPUNGE of the newest (the mailbox size stays even)
  *          5% STATUS of another mailbox; 5% IDLE, DONE at once
  *       prints commands/s and latency percentiles per command.
+ *   imap-load relogin HOST PORT USERFMT PASS CLIENTS SECONDS [EVERY]
+ *       the mix above, but every client logs out, reconnects, logs in
+ *       and SELECTs INBOX again after EVERY (default 3) commands, as
+ *       phones and webmails do; LOGIN (with its connection) and SELECT
+ *       are timed and counted as commands too ("login", "select").
  *   imap-load idle HOST PORT USERFMT PASS CLIENTS [ACCOUNTS [tls]]
  *       opens CLIENTS sessions, logged in (session i as account
  *       i % ACCOUNTS + 1), INBOX selected, in IDLE; with "tls" over
@@ -37,9 +42,10 @@
 #include <openssl/ssl.h>
 
 enum { C_HDRS, C_BODY, C_SEARCH, C_STORE, C_NOOP, C_APPEND, C_EXPUNGE,
-       C_STATUS, C_IDLE, C_N };
+       C_STATUS, C_IDLE, C_LOGIN, C_SELECT, C_N };
 static const char *cmd_names[C_N] = { "fetch-headers", "fetch-body",
-	"search", "store", "noop", "append", "expunge", "status", "idle" };
+	"search", "store", "noop", "append", "expunge", "status", "idle",
+	"login", "select" };
 
 #define MAXLAT 400000
 
@@ -59,6 +65,7 @@ struct client {
 
 static const char *host, *userfmt, *pass;
 static int port, nclients;
+static int relogin_every;	/* relogin mode: commands per session */
 static SSL_CTX *tls_ctx;
 static double seconds;
 static pthread_barrier_t ready;
@@ -323,7 +330,7 @@ run_mix(void *arg)
 	}
 	pthread_barrier_wait(&ready);
 	end = now() + seconds;
-	while (now() < end && !c->failed) {
+	for (long done = 0; now() < end && !c->failed; done++) {
 		unsigned r = (unsigned)rand_r(&c->seed) % 100;
 		uint32_t lo = c->maxuid > 20 ?
 			1 + (uint32_t)rand_r(&c->seed) % (c->maxuid - 20) : 1;
@@ -386,6 +393,28 @@ run_mix(void *arg)
 			break;
 		}
 		record(c, kind, now() - t0);
+		if (relogin_every > 0 && (done + 1) % relogin_every == 0 &&
+		    now() < end) {
+			/* log out and back in, as phones and webmails do */
+			cl_cmd(c, NULL, "LOGOUT");
+			if (c->ssl != NULL)
+				SSL_free(c->ssl);
+			c->ssl = NULL;
+			close(c->fd);
+			c->len = c->off = 0;
+			t0 = now();
+			if (cl_login(c) < 0) {
+				c->failed = 1;
+				break;
+			}
+			record(c, C_LOGIN, now() - t0);
+			t0 = now();
+			if (cl_cmd(c, on_select, "SELECT INBOX") != 0) {
+				c->failed = 1;
+				break;
+			}
+			record(c, C_SELECT, now() - t0);
+		}
 	}
 	cl_cmd(c, NULL, "LOGOUT");
 	close(c->fd);
@@ -440,6 +469,14 @@ report(struct client *cl)
 		       all[nall * 99 / 100] * 1e3);
 	printf("commands/s: %.0f  (clients %d, %.0f s, failed sessions %ld)\n",
 	       total / seconds, nclients, seconds, failed);
+	if (relogin_every > 0) {
+		long logins = 0;
+
+		for (i = 0; i < nclients; i++)
+			logins += cl[i].n[C_LOGIN];
+		printf("logins/s: %.0f  (a new session every %d commands)\n",
+		       logins / seconds, relogin_every);
+	}
 	free(all);
 }
 
@@ -494,6 +531,8 @@ main(int argc, char **argv)
 		return run_idle(argc > 7 ? atoi(argv[7]) : 0);
 	}
 	seconds = atof(argv[7]);
+	if (strcmp(argv[1], "relogin") == 0)
+		relogin_every = argc > 8 ? atoi(argv[8]) : 3;
 	cl = calloc((size_t)nclients, sizeof(*cl));
 	th = calloc((size_t)nclients, sizeof(*th));
 	pthread_barrier_init(&ready, NULL, (unsigned)nclients + 1);
@@ -503,11 +542,11 @@ main(int argc, char **argv)
 		pthread_create(&th[i], NULL, strcmp(argv[1], "seed") == 0 ?
 			       run_seed : run_mix, &cl[i]);
 	}
-	if (strcmp(argv[1], "mix") == 0)
+	if (strcmp(argv[1], "seed") != 0)
 		pthread_barrier_wait(&ready);
 	for (i = 0; i < nclients; i++)
 		pthread_join(th[i], NULL);
-	if (strcmp(argv[1], "mix") == 0)
+	if (strcmp(argv[1], "seed") != 0)
 		report(cl);
 	for (i = 0; i < nclients; i++)
 		if (cl[i].failed) {

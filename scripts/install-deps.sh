@@ -25,7 +25,10 @@ python3-fusepy fuse3 dovecot-imapd"
 # reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they
 # start their own instance on a loopback high port; the system service is
 # stopped and disabled below)
-DEV="$TEST clang libclang-rt-14-dev postfix dnsmasq-base debootstrap"
+# dovecot-pop3d: the shared Dovecot anchor (bench/imap-bench.sh,
+# bench/login-bench.sh) serves POP3 too and will not start without it
+DEV="$TEST clang libclang-rt-14-dev postfix dnsmasq-base debootstrap
+dovecot-pop3d"
 case $SET in
 run) PKGS=$RUN ;;
 test) PKGS=$TEST ;;
@@ -60,7 +63,7 @@ fi
 
 # the tests only use Dovecot's binaries: no system Dovecot on port 143
 case "$missing" in
-*dovecot-imapd*)
+*dovecot-*)
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		$SUDO systemctl disable --now dovecot.service dovecot.socket \
 			>/dev/null 2>&1 || true

@@ -7,12 +7,14 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "auth/auth-cache.h"
 #include "auth/auth-pool.h"
 #include "auth/auth.h"
 #include "auth/password.h"
 #include "auth/scram.h"
 #include "auth/throttle.h"
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/service.h"
 #include "store/store.h"
 
@@ -47,6 +49,7 @@ auth_check_env_for(struct auth_check_env *e, const struct service_env *env)
 	e->store = env->store;
 	e->throttle = env->throttle;
 	e->pool = env->auth_pool;
+	e->cache = env->auth_cache;
 	e->upgrade = true;
 }
 
@@ -138,7 +141,7 @@ auth_check_password(const struct auth_check_env *env, const char *login,
 	struct scram_secret secret;
 	char *norm;
 	int ret;
-	bool ok;
+	bool ok, cached = false;
 
 	memset(r, 0, sizeof(*r));
 	norm = auth_normalize_username(login, strlen(login));
@@ -147,6 +150,8 @@ auth_check_password(const struct auth_check_env *env, const char *login,
 		return;
 	}
 	ret = store_auth_lookup(env->store, norm, &a);
+	if (ret == STORE_ENOTFOUND)
+		auth_cache_drop(env->cache, norm);	/* deleted */
 	free(norm);
 	if (ret == STORE_ENOTFOUND) {
 		(void)password_verify(NULL, pw, len);
@@ -158,7 +163,11 @@ auth_check_password(const struct auth_check_env *env, const char *login,
 		r->reason = "store error";
 		return;
 	}
-	if (a.password_hash[0] != '\0') {
+	/* after the store lookup: a hit needs the strings stored now */
+	if ((a.password_hash[0] != '\0' || a.scram[0] != '\0') &&
+	    auth_cache_check(env->cache, &a, pw, len)) {
+		ok = cached = true;
+	} else if (a.password_hash[0] != '\0') {
 		ok = password_verify(a.password_hash, pw, len);
 	} else if (a.scram[0] != '\0' && scram_secret_parse(a.scram, &secret)) {
 		ok = scram_secret_verify_password(&secret, pw, len);
@@ -178,8 +187,13 @@ auth_check_password(const struct auth_check_env *env, const char *login,
 		r->ok = true;
 		r->account_id = a.account_id;
 		r->address = xstrdup(a.address);
-		if (env->upgrade)
-			auth_check_upgrade(env, &a, pw, len);
+		log_debug(0, "auth verified user=%s source=%s", a.address,
+			  cached ? "cache" : "hash");
+		if (!cached) {
+			auth_cache_put(env->cache, &a, pw, len);
+			if (env->upgrade)
+				auth_check_upgrade(env, &a, pw, len);
+		}
 	}
 	auth_check_auth_clear(&a);
 }

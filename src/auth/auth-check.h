@@ -58,6 +58,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct auth_cache;
 struct auth_pool;
 struct service_env;
 struct store;
@@ -79,6 +80,8 @@ struct auth_check_env {
 	/* lookups and verifications run here (auth-pool.h); NULL: on
 	 * libuv's thread pool (tests) */
 	struct auth_pool *pool;
+	/* verified password logins (auth-cache.h); NULL: none */
+	struct auth_cache *cache;
 };
 
 struct auth_check_result {
@@ -106,7 +109,8 @@ void auth_check_result_clear(struct auth_check_result *r);
 
 /* auth_check_password - synchronous: look login up, verify pw against
  * its argon2id hash (or, if it has none, its SCRAM secret), check that
- * the account is enabled. An unknown login costs a dummy verification,
+ * the account is enabled. A login verified less than auth.cache_ttl ago
+ * against the same stored strings is answered from env->cache. An unknown login costs a dummy verification,
  * the same time as a wrong password. No throttling. Worker threads. */
 void auth_check_password(const struct auth_check_env *env, const char *login,
 			 const char *pw, size_t len,

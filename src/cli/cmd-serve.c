@@ -1,6 +1,7 @@
 /* cmd-serve.c - `tern serve`: bind, drop root, open the store, run the
  * event loop; SIGTERM/SIGINT stop gracefully, SIGHUP reloads */
 #include "cli/cli.h"
+#include "auth/auth-cache.h"
 #include "auth/auth-pool.h"
 #include "auth/sasl.h"
 #include "auth/scram.h"
@@ -325,6 +326,8 @@ cmd_serve(struct cli *cli)
 	s->env.throttle = throttle_create(&tl);
 	s->env.auth_pool = auth_pool_create(&s->loop,
 					    (unsigned)conf->auth.workers);
+	s->env.auth_cache = auth_cache_create(
+		(size_t)conf->auth.cache_entries, conf->auth.cache_ttl_ms);
 	s->env.work_gate = work_gate_create(&s->loop,
 				(unsigned)conf->server.worker_jobs_per_account,
 				(unsigned)conf->server.worker_jobs_per_session);
@@ -360,6 +363,7 @@ out:
 			svc->deinit(&s->env);
 	}
 	auth_pool_destroy(&s->env.auth_pool);
+	auth_cache_destroy(&s->env.auth_cache);
 	work_gate_destroy(&s->env.work_gate);
 	if (s->env.store)
 		store_close(&s->env.store);

@@ -121,33 +121,44 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		x->seen = xrealloc(x->seen, (x->n_seen + 1) * sizeof(*x->seen));
 		x->seen[x->n_seen++] = m->uid;
 	}
-	if (s->uidonly)
-		fetch_out_printf(o, "* %u UIDFETCH (", m->uid);
-	else
-		fetch_out_printf(o, "* %u FETCH (",
-				 imap_view_seq(&s->view, m->uid));
+	/* numbers without printf: the listing query's hot path */
+	buf_append(fetch_out_buf(o), "* ", 2);
+	if (s->uidonly) {
+		fetch_buf_u64(fetch_out_buf(o), m->uid);
+		buf_append(fetch_out_buf(o), " UIDFETCH (", 11);
+	} else {
+		fetch_buf_u64(fetch_out_buf(o),
+			      imap_view_seq(&s->view, m->uid));
+		buf_append(fetch_out_buf(o), " FETCH (", 8);
+	}
 	if (cmd->uid && !x->items.want_uid && !s->uidonly) {
-		fetch_out_printf(o, "UID %u", m->uid);
+		buf_append(fetch_out_buf(o), "UID ", 4);
+		fetch_buf_u64(fetch_out_buf(o), m->uid);
 		first = false;
 	}
 	for (i = 0; i < x->items.n; i++) {
 		const struct fetch_item *it = &x->items.v[i];
-		struct buf b = BUF_INIT;
+		/* straight into the answer (sections add pieces of their
+		 * own through o, not b) */
+		struct buf *b;
 
 		if (!first)
 			fetch_out_text(o, " ", 1);
 		first = false;
+		b = fetch_out_buf(o);
 		switch (it->kind) {
 		case FETCH_FLAGS:
-			buf_append_str(&b, "FLAGS ");
-			imap_append_flags(&b, flags, m->keywords);
+			buf_append_str(b, "FLAGS ");
+			imap_append_flags(b, flags, m->keywords);
 			break;
 		case FETCH_UID:
-			buf_printf(&b, "UID %u", m->uid);
+			buf_append_str(b, "UID ");
+			fetch_buf_u64(b, m->uid);
 			break;
 		case FETCH_MODSEQ:
-			buf_printf(&b, "MODSEQ (%llu)",
-				   (unsigned long long)m->modseq);
+			buf_append_str(b, "MODSEQ (");
+			fetch_buf_u64(b, m->modseq);
+			buf_append_byte(b, ')');
 			break;
 		case FETCH_EMAILID:
 		case FETCH_THREADID: {
@@ -157,7 +168,7 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 				store_msg_emailid(m, id);
 			else
 				store_msg_threadid(s->env->store, m, id);
-			buf_printf(&b, "%s (%s)", it->kind == FETCH_EMAILID ?
+			buf_printf(b, "%s (%s)", it->kind == FETCH_EMAILID ?
 				   "EMAILID" : "THREADID", id);
 			break;
 		}
@@ -185,32 +196,34 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		case FETCH_SAVEDATE:
 			/* every message has one (the column is as old as
 			 * the store), kept in UTC */
-			buf_append_str(&b, "SAVEDATE ");
-			imap_append_date(&b, m->savedate, 0);
+			buf_append_str(b, "SAVEDATE ");
+			imap_append_date(b, m->savedate, 0);
 			break;
 		case FETCH_INTERNALDATE:
-			buf_append_str(&b, "INTERNALDATE ");
-			imap_append_date(&b, m->internaldate,
+			buf_append_str(b, "INTERNALDATE ");
+			imap_append_date(b, m->internaldate,
 					 m->internaldate_tz);
 			break;
 		case FETCH_SIZE:
-			buf_printf(&b, "RFC822.SIZE %llu",
-				   (unsigned long long)m->size);
+			buf_append_str(b, "RFC822.SIZE ");
+			fetch_buf_u64(b, m->size);
 			break;
 		case FETCH_ENVELOPE:
-			buf_printf(&b, "ENVELOPE %s", m->parse.envelope ?
-				   m->parse.envelope :
-				   "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+			buf_append_str(b, "ENVELOPE ");
+			buf_append_str(b, m->parse.envelope ?
+				       m->parse.envelope :
+				       "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
 			break;
 		case FETCH_BODY:
 		case FETCH_BODYSTRUCTURE: {
 			const char *bs = it->kind == FETCH_BODY ?
 				m->parse.body : m->parse.bodystructure;
 
-			buf_printf(&b, "%s %s", it->kind == FETCH_BODY ?
-				   "BODY" : "BODYSTRUCTURE", bs ? bs :
-				   "(\"text\" \"plain\" (\"charset\" "
-				   "\"us-ascii\") NIL NIL \"7bit\" 0 0)");
+			buf_append_str(b, it->kind == FETCH_BODY ?
+				       "BODY " : "BODYSTRUCTURE ");
+			buf_append_str(b, bs ? bs :
+				       "(\"text\" \"plain\" (\"charset\" "
+				       "\"us-ascii\") NIL NIL \"7bit\" 0 0)");
 			break;
 		}
 		case FETCH_BINARY_SIZE:
@@ -222,6 +235,19 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 			fetch_binary_size(o, it, m, x->reader);
 			break;
 		case FETCH_SECTION:
+			if (m->parse.header != NULL &&
+			    (m->prefix_len == 0 || m->prefix != NULL) &&
+			    fetch_section_is_header(it)) {
+				/* the listing query: no blob to open */
+				struct store_reader *hr = store_reader_mem(
+					m->prefix, m->prefix_len,
+					m->parse.header,
+					(size_t)m->parse.header_len);
+
+				fetch_body_section(o, it, m, hr);
+				store_reader_close(&hr);
+				break;
+			}
 			if (x->reader == NULL)
 				(void)store_msg_open(s->env->store,
 						     s->view.account_id,
@@ -230,8 +256,6 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 			fetch_body_section(o, it, m, x->reader);
 			break;
 		}
-		fetch_out_text(o, b.data, b.len);
-		buf_free(&b);
 	}
 	if (x->changedsince_set && !x->items.want_modseq)
 		fetch_out_printf(o, "%sMODSEQ (%llu)", first ? "" : " ",

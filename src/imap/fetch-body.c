@@ -24,6 +24,36 @@ fetch_out_last_text(struct fetch_out *o)
 	return &o->v[o->n++];
 }
 
+struct buf *
+fetch_out_buf(struct fetch_out *o)
+{
+	return &fetch_out_last_text(o)->text;
+}
+
+void
+fetch_buf_u64(struct buf *b, uint64_t v)
+{
+	char d[20];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	buf_append(b, d + n, sizeof(d) - n);
+}
+
+/* "{n}\r\n" */
+static void
+fetch_out_literal_len(struct fetch_out *o, uint64_t n)
+{
+	struct buf *b = fetch_out_buf(o);
+
+	buf_append_byte(b, '{');
+	fetch_buf_u64(b, n);
+	buf_append(b, "}\r\n", 3);
+}
+
 void
 fetch_out_text(struct fetch_out *o, const void *p, size_t len)
 {
@@ -212,7 +242,8 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 	struct mime_part_loc loc;
 	bool found = section_bounds(it, m, &start, &end, &loc);
 
-	fetch_out_printf(o, "%s ", it->label);
+	buf_append_str(fetch_out_buf(o), it->label);
+	buf_append_byte(fetch_out_buf(o), ' ');
 	if (it->binary && it->depth > 0 && found && !loc.is_multipart &&
 	    !loc.is_message && (loc.cte == MIME_CTE_QP ||
 				loc.cte == MIME_CTE_BASE64)) {
@@ -252,7 +283,7 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			s0 = it->p_off < n ? it->p_off : n;
 			n = n - s0 < it->p_len ? n - s0 : it->p_len;
 		}
-		fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)n);
+		fetch_out_literal_len(o, n);
 		if (n > 0) {
 			fetch_nonul(f.data + s0, (size_t)n);
 			fetch_out_text(o, f.data + s0, (size_t)n);
@@ -293,7 +324,7 @@ fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			else
 				fetch_nonul(b.data, b.len);
 		}
-		fetch_out_printf(o, "{%llu}\r\n", (unsigned long long)len);
+		fetch_out_literal_len(o, len);
 		fetch_out_text(o, b.data, b.len);
 		buf_free(&b);
 	} else if (o->no_stream) {

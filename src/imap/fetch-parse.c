@@ -30,7 +30,6 @@ fetch_add(struct fetch_items *fi, enum fetch_kind kind)
 	case FETCH_ENVELOPE:
 	case FETCH_BODY:
 	case FETCH_BODYSTRUCTURE:
-	case FETCH_SECTION:
 	case FETCH_BINARY_SIZE:
 	case FETCH_PREVIEW:
 		fi->store_fields |= STORE_MSG_FETCH;
@@ -338,6 +337,29 @@ fetch_parse_one(struct fetch_items *fi, const struct imap_arg **ap)
 }
 
 bool
+fetch_section_is_header(const struct fetch_item *it)
+{
+	return it->kind == FETCH_SECTION && it->depth == 0 &&
+	       (it->part == FETCH_PART_HEADER ||
+		it->part == FETCH_PART_FIELDS ||
+		it->part == FETCH_PART_FIELDS_NOT);
+}
+
+/* what the sections need loaded: the top-level header only (the listing
+ * query) comes from the store's cached header bytes */
+static bool
+fetch_sections_fields(struct fetch_items *fi)
+{
+	for (size_t i = 0; i < fi->n; i++) {
+		if (fi->v[i].kind != FETCH_SECTION)
+			continue;
+		fi->store_fields |= fetch_section_is_header(&fi->v[i]) ?
+				    STORE_MSG_HEADER : STORE_MSG_FETCH;
+	}
+	return true;
+}
+
+bool
 fetch_items_parse(const struct imap_arg *a, struct fetch_items *fi,
 		  const char **error_r)
 {
@@ -364,7 +386,7 @@ fetch_items_parse(const struct imap_arg *a, struct fetch_items *fi,
 
 		if (fetch_parse_one(fi, &a)) {
 			fi->n_args = (size_t)(a - start) + 1;
-			return true;
+			return fetch_sections_fields(fi);
 		}
 		fetch_items_free(fi);
 		return false;
@@ -380,7 +402,7 @@ fetch_items_parse(const struct imap_arg *a, struct fetch_items *fi,
 			return false;
 		}
 	}
-	return true;
+	return fetch_sections_fields(fi);
 }
 
 void

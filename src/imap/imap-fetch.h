@@ -65,6 +65,9 @@ struct fetch_items {
 bool fetch_items_parse(const struct imap_arg *a, struct fetch_items *out,
 		       const char **error_r);
 void fetch_items_free(struct fetch_items *items);
+/* BODY[HEADER], BODY[HEADER.FIELDS[.NOT] (...)], RFC822.HEADER of the
+ * message itself: served from the cached header bytes when loaded */
+bool fetch_section_is_header(const struct fetch_item *it);
 
 /* fetch-body.c: one piece of a FETCH response: text, or bytes of the
  * message to be streamed from the reader */
@@ -83,6 +86,11 @@ struct fetch_out {
 };
 
 void fetch_out_text(struct fetch_out *o, const void *p, size_t len);
+/* the text piece being built (valid until the next fetch_out_* call) */
+struct buf *fetch_out_buf(struct fetch_out *o);
+/* decimal v: FETCH answers a thousand messages at a time, and printf
+ * was a fifth of the listing query's time */
+void fetch_buf_u64(struct buf *b, uint64_t v);
 void fetch_out_printf(struct fetch_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void fetch_out_stream(struct fetch_out *o, uint64_t off, uint64_t len,

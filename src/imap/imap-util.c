@@ -141,11 +141,39 @@ imap_append_date(struct buf *out, int64_t t, int32_t tz)
 	struct tm tm;
 	int32_t az = tz < 0 ? -tz : tz;
 
+	char d[32];
+	int y;
+
 	gmtime_r(&lt, &tm);
-	buf_printf(out, "\"%2d-%s-%04d %02d:%02d:%02d %c%02d%02d\"",
-		   tm.tm_mday, imap_months[tm.tm_mon], tm.tm_year + 1900,
-		   tm.tm_hour, tm.tm_min, tm.tm_sec, tz < 0 ? '-' : '+',
-		   az / 60, az % 60);
+	y = tm.tm_year + 1900;
+	if (y < 0 || y > 9999 || az / 60 > 99) {
+		buf_printf(out, "\"%2d-%s-%04d %02d:%02d:%02d %c%02d%02d\"",
+			   tm.tm_mday, imap_months[tm.tm_mon], y,
+			   tm.tm_hour, tm.tm_min, tm.tm_sec,
+			   tz < 0 ? '-' : '+', az / 60, az % 60);
+		return;
+	}
+	/* by hand: FETCH answers a thousand of these at a time */
+	memcpy(d, "\"dd-Mon-yyyy hh:mm:ss +hhmm\"", 28);
+	d[1] = tm.tm_mday >= 10 ? (char)('0' + tm.tm_mday / 10) : ' ';
+	d[2] = (char)('0' + tm.tm_mday % 10);
+	memcpy(d + 4, imap_months[tm.tm_mon], 3);
+	d[8] = (char)('0' + y / 1000);
+	d[9] = (char)('0' + y / 100 % 10);
+	d[10] = (char)('0' + y / 10 % 10);
+	d[11] = (char)('0' + y % 10);
+	d[13] = (char)('0' + tm.tm_hour / 10);
+	d[14] = (char)('0' + tm.tm_hour % 10);
+	d[16] = (char)('0' + tm.tm_min / 10);
+	d[17] = (char)('0' + tm.tm_min % 10);
+	d[19] = (char)('0' + tm.tm_sec / 10);
+	d[20] = (char)('0' + tm.tm_sec % 10);
+	d[22] = tz < 0 ? '-' : '+';
+	d[23] = (char)('0' + az / 60 / 10);
+	d[24] = (char)('0' + az / 60 % 10);
+	d[25] = (char)('0' + az % 60 / 10);
+	d[26] = (char)('0' + az % 60 % 10);
+	buf_append(out, d, 28);
 }
 
 /* "7-Jul-1996" at s: fills *tm's date; returns the rest or NULL */

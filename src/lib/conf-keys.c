@@ -72,7 +72,7 @@ const struct conf_key conf_keys[] = {
 	K("store.default_quota_bytes", CONF_SIZE, store.default_quota_bytes, "0", "new accounts (0: unlimited)"),
 	K("store.default_quota_messages", CONF_NUMBER, store.default_quota_messages, "0", "new accounts (0: unlimited)"),
 	K("store.mime_max_depth", CONF_NUMBER, store.mime_max_depth, "100", "MIME nesting parsed"),
-	K("store.parse_cache", CONF_SIZE, store.parse_cache, "64M", "memory for the messages' parsed structure and decoded header fields, which FETCH and SEARCH read (0: none)"),
+	K("store.parse_cache", CONF_SIZE, store.parse_cache, "64M", "memory for the messages' parsed structure, top-level header bytes and decoded header fields, which FETCH and SEARCH read (0: none)"),
 	K("store.inline_max", CONF_SIZE, store.inline_max, "64K", "bodies up to this size are kept in the database (one fsync per commit); larger ones in files"),
 	K("store.max_mailboxes", CONF_NUMBER, store.max_mailboxes, "10000", "mailboxes per account (0: unlimited); CREATE beyond it gets NO [LIMIT]"),
 	K("store.metadata_max_value", CONF_SIZE, store.metadata_max_value, "16K", "METADATA: bytes of one entry's value; SETMETADATA beyond it gets NO [METADATA MAXSIZE n] (at most imap.max_line, the longest literal)"),
@@ -88,6 +88,8 @@ const struct conf_key conf_keys[] = {
 	K("auth.throttle_max_delay", CONF_DURATION, auth.throttle_max_delay_ms, "15s", "longest delay after failures"),
 	K("auth.throttle_block_after", CONF_NUMBER, auth.throttle_block_after, "20", "failures from one address before refusing it"),
 	K("auth.throttle_window", CONF_DURATION, auth.throttle_window_ms, "15m", "how long failures are remembered"),
+	K("auth.cache_entries", CONF_NUMBER, auth.cache_entries, "10000", "accounts whose last verified password login is remembered (as a keyed hash), so that logging in again within auth.cache_ttl skips argon2id; 0: off (read at start)"),
+	K("auth.cache_ttl", CONF_DURATION, auth.cache_ttl_ms, "5m", "how long a verified login is remembered (not extended by use); 0: off (read at start)"),
 	K("auth.workers", CONF_NUMBER, auth.workers, "2", "threads that verify passwords, apart from the thread pool searches and reads use (1-64)"),
 
 	K("relay.relay_host", CONF_STRING, relay.relay_host, "", "smarthost host:port (empty: MX routing)"),

@@ -134,6 +134,8 @@ struct tern_conf {
 		uint64_t throttle_block_after;	/* failures per IP in the window */
 		uint64_t throttle_window_ms;
 		uint64_t workers;		/* password verification threads */
+		uint64_t cache_entries;		/* verified logins kept; 0: none */
+		uint64_t cache_ttl_ms;		/* how long one is kept */
 	} auth;
 
 	struct {

@@ -13,6 +13,7 @@
 #include "lib/conf.h"
 #include "lib/conn.h"
 
+struct auth_cache;
 struct auth_pool;
 struct store;
 struct throttle;
@@ -25,6 +26,7 @@ struct service_env {
 	struct store *store;
 	struct throttle *throttle;
 	struct auth_pool *auth_pool;	/* password checks (auth-pool.h) */
+	struct auth_cache *auth_cache;	/* verified logins (auth-cache.h) */
 	struct work_gate *work_gate;	/* thread-pool share (work-gate.h) */
 	bool shutting_down;
 };

@@ -72,7 +72,8 @@ msg_row_read(const struct store *s, sqlite3_stmt *st, int64_t mailbox_id,
 		m->keywords = db_col_str0(st, 8);
 	if (fields & STORE_MSG_OBJECTID)
 		m->emailid = msg_emailid(s, st);
-	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH))
+	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH |
+		      STORE_MSG_HEADER))
 		parse_row_read(st, 11, &m->parse);
 }
 
@@ -142,6 +143,7 @@ void
 store_msg_clear(struct store_msg *m)
 {
 	free(m->keywords);
+	free(m->prefix);
 	store_parse_clear(&m->parse);
 	memset(m, 0, sizeof(*m));
 }
@@ -174,7 +176,8 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 		return ret;
 	st = db_prep(db, (fields & STORE_MSG_PARSE) ? parse :
 		     (fields & STORE_MSG_SEARCH) ? search :
-		     (fields & STORE_MSG_FETCH) ? fetch : plain);
+		     (fields & (STORE_MSG_FETCH | STORE_MSG_HEADER)) ? fetch :
+		     plain);
 	if (st == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, mailbox_id);
@@ -186,6 +189,39 @@ store_msg_get(struct store *s, int64_t account_id, int64_t mailbox_id,
 	}
 	sqlite3_reset(st);
 	return ret;
+}
+
+/* STORE_MSG_HEADER from the cache: the message's prefix (column c) and
+ * the blob's header bytes, read from the blob on a miss and kept */
+static int
+header_load(struct store *s, struct db *db, sqlite3_stmt *st, int c,
+	    int64_t blob_id, struct store_msg *m)
+{
+	struct store_parse *p = &m->parse;
+	struct store_reader *r = NULL;
+	size_t plen = (size_t)sqlite3_column_bytes(st, c);
+	int ret;
+
+	if (plen > 0 && plen == m->prefix_len) {
+		m->prefix = xmalloc(plen);
+		memcpy(m->prefix, sqlite3_column_blob(st, c), plen);
+	}
+	if (p->header != NULL || p->header_len == 0)
+		return 0;
+	if ((ret = store_reader_new(s, db, blob_id, NULL, 0, &r)) < 0)
+		return ret == STORE_ENOTFOUND ? 0 : ret;
+	p->header = xmalloc((size_t)p->header_len);
+	if (store_reader_pread(r, p->header, (size_t)p->header_len, 0) ==
+	    (ssize_t)p->header_len) {
+		store_pcache_put_header(s->pcache, blob_id, p->header,
+					(size_t)p->header_len);
+	} else {
+		/* truncated blob: the reader path pads, as before */
+		free(p->header);
+		p->header = NULL;
+	}
+	store_reader_close(&r);
+	return 0;
 }
 
 struct store_msg_iter {
@@ -251,7 +287,7 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 	 * reused from the connection's idle one when there is one */
 	it->kind = (fields & STORE_MSG_PARSE) ? 0 :
 		   (fields & STORE_MSG_SEARCH) ? 1 :
-		   (fields & STORE_MSG_FETCH) ? 2 : 3;
+		   (fields & (STORE_MSG_FETCH | STORE_MSG_HEADER)) ? 2 : 3;
 	if (it->kind != 3 && s->pcache != NULL)
 		it->kind = ITER_IDS;
 	it->st = db->iter_idle[it->kind];
@@ -293,6 +329,8 @@ store_msg_iter_next(struct store_msg_iter *it, const struct store_msg **m_r)
 					     it->mailbox_id, it->fields,
 					     &it->cur);
 			} else {
+				int64_t blob_id =
+					sqlite3_column_int64(it->st, 9);
 				int ret;
 
 				msg_row_read(it->store, it->st,
@@ -300,9 +338,13 @@ store_msg_iter_next(struct store_msg_iter *it, const struct store_msg **m_r)
 					     it->fields & (STORE_MSG_KEYWORDS |
 							   STORE_MSG_OBJECTID),
 					     &it->cur);
-				ret = parse_load(it->store, it->db,
-						 sqlite3_column_int64(it->st, 9),
+				ret = parse_load(it->store, it->db, blob_id,
 						 it->fields, &it->cur.parse);
+				if (ret == 0 &&
+				    (it->fields & STORE_MSG_HEADER))
+					ret = header_load(it->store, it->db,
+							  it->st, 10, blob_id,
+							  &it->cur);
 				if (ret < 0) {
 					it->active = false;
 					sqlite3_reset(it->st);

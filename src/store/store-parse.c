@@ -165,5 +165,6 @@ store_parse_clear(struct store_parse *p)
 	free(p->headers);
 	free(p->partmap);
 	free(p->preview);
+	free(p->header);
 	memset(p, 0, sizeof(*p));
 }

@@ -30,6 +30,7 @@ struct pc_entry {
 	uint64_t header_len, body_lines;
 	size_t partmap_len;
 	unsigned char *partmap;
+	unsigned char *header;	/* top-level header bytes, once read */
 	char *str[PC_NSTR];	/* NULL: column was NULL */
 };
 
@@ -92,6 +93,7 @@ pc_entry_free(struct pc_entry *e)
 	for (size_t i = 0; i < PC_NSTR; i++)
 		free(e->str[i]);
 	free(e->partmap);
+	free(e->header);
 	free(e);
 }
 
@@ -177,6 +179,10 @@ pc_copy_out(const struct pc_entry *e, unsigned fields, struct store_parse *p)
 		memcpy(p->partmap, e->partmap, e->partmap_len);
 		p->partmap_len = e->partmap_len;
 	}
+	if (e->header != NULL && (fields & STORE_MSG_HEADER)) {
+		p->header = xmalloc(e->header_len);
+		memcpy(p->header, e->header, e->header_len);
+	}
 }
 
 bool
@@ -222,6 +228,22 @@ pc_grow(struct pc_stripe *st)
 	free(old);
 }
 
+/* least recently used out until the stripe fits (lock held) */
+static void
+pc_evict(struct pc_stripe *st)
+{
+	while (st->bytes > st->max_bytes && st->tail != NULL) {
+		struct pc_entry *old = st->tail, **pp;
+
+		pc_lru_unlink(st, old);
+		pp = pc_slot(st, old->blob_id);
+		*pp = old->hnext;
+		st->n--;
+		st->bytes -= old->bytes;
+		pc_entry_free(old);
+	}
+}
+
 void
 store_pcache_set_preview(struct store_pcache *c, int64_t blob_id,
 			 const char *preview)
@@ -255,6 +277,11 @@ store_pcache_put(struct store_pcache *c, int64_t blob_id,
 	e = xcalloc(1, sizeof(*e));
 	e->blob_id = blob_id;
 	e->bytes = sizeof(*e) + p->partmap_len;
+	if (p->header != NULL && p->header_len > 0) {
+		e->header = xmalloc(p->header_len);
+		memcpy(e->header, p->header, p->header_len);
+		e->bytes += p->header_len;
+	}
 	for (size_t i = 0; i < PC_NSTR; i++) {
 		const char *s = *pc_parse_str((struct store_parse *)p, i);
 
@@ -291,15 +318,34 @@ store_pcache_put(struct store_pcache *c, int64_t blob_id,
 	pc_lru_front(st, e);
 	st->n++;
 	st->bytes += e->bytes;
-	while (st->bytes > st->max_bytes && st->tail != NULL) {
-		struct pc_entry *old = st->tail;
+	pc_evict(st);
+	pthread_mutex_unlock(&st->lock);
+}
 
-		pc_lru_unlink(st, old);
-		pp = pc_slot(st, old->blob_id);
-		*pp = old->hnext;
-		st->n--;
-		st->bytes -= old->bytes;
-		pc_entry_free(old);
+void
+store_pcache_put_header(struct store_pcache *c, int64_t blob_id,
+			const void *hdr, size_t len)
+{
+	struct pc_stripe *st;
+	struct pc_entry *e;
+	unsigned char *copy;
+
+	if (c == NULL || len == 0)
+		return;
+	copy = xmalloc(len);
+	memcpy(copy, hdr, len);
+	st = pc_stripe(c, blob_id);
+	pthread_mutex_lock(&st->lock);
+	e = st->cap ? *pc_slot(st, blob_id) : NULL;
+	/* the length is the entry's: the bytes cover [0, header_len) */
+	if (e != NULL && e->header == NULL && e->header_len == len &&
+	    e->bytes + len <= st->max_bytes) {
+		e->header = copy;
+		copy = NULL;
+		e->bytes += len;
+		st->bytes += len;
+		pc_evict(st);
 	}
 	pthread_mutex_unlock(&st->lock);
+	free(copy);
 }

@@ -87,6 +87,10 @@ void store_pcache_set_preview(struct store_pcache *c, int64_t blob_id,
 /* remember blob_id's complete parse row (copied) */
 void store_pcache_put(struct store_pcache *c, int64_t blob_id,
 		      const struct store_parse *p);
+/* add the blob's top-level header bytes (STORE_MSG_HEADER) to its
+ * entry, if it is still cached and has none */
+void store_pcache_put_header(struct store_pcache *c, int64_t blob_id,
+			     const void *hdr, size_t len);
 /* log a SQLite failure and return STORE_EIO */
 int db_fail(struct db *db, const char *what);
 /* step a statement expected to finish (INSERT/UPDATE/DELETE):

@@ -886,6 +886,8 @@ struct store_parse {
 	/* PREVIEW text (RFC 8970, mime_preview_text), "" for a message
 	 * without text; NULL when not known (blobs of an older tern) */
 	char *preview;
+	/* STORE_MSG_HEADER: blob bytes [0, header_len), or NULL */
+	unsigned char *header;
 };
 
 /* what store_msg_get/iter load besides the fixed fields */
@@ -902,6 +904,13 @@ enum {
 	STORE_MSG_FETCH = 1 << 3,
 	/* store_msg.emailid (a hash of the prefix: only when asked) */
 	STORE_MSG_OBJECTID = 1 << 4,
+	/* iterators: header_len, the message's prefix (store_msg.prefix)
+	 * and the blob's top-level header bytes (store_parse.header), from
+	 * the parse cache (read from the blob once, then kept), so that
+	 * BODY[HEADER.FIELDS (...)] over a folder reads no blob; header
+	 * stays NULL without the cache (read through a store_reader then)
+	 * and with store_msg_get(), which loads header_len only */
+	STORE_MSG_HEADER = 1 << 5,
 };
 
 struct store_msg {
@@ -915,6 +924,7 @@ struct store_msg {
 	uint64_t size;		/* prefix_len + blob size */
 	uint32_t prefix_len;
 	uint64_t emailid;	/* STORE_MSG_OBJECTID: store_msg_emailid() */
+	unsigned char *prefix;	/* STORE_MSG_HEADER: prefix_len bytes */
 	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
 	struct store_parse parse; /* STORE_MSG_PARSE */
 };
