@@ -33,6 +33,55 @@ find(const struct store_mailbox_list *l, const char *name)
 	return NULL;
 }
 
+static bool
+has_name(const struct store_strlist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* a name of another account's mailbox (IMAP's shared namespace) goes
+ * in the same list; SUBSCRIBE needs the owner's mailbox */
+TEST(store_subscriptions_other_account)
+{
+	struct store *s = meta_open("o", NULL);
+	struct store_strlist names;
+	struct store_mailbox_list l;
+	int64_t a = 0, b = 0;
+
+	CHECK_INT(store_account_add(s, "a@example.org", "h", "s", &a, NULL,
+				    NULL), 0);
+	CHECK_INT(store_account_add(s, "b@example.org", "h", "s", &b, NULL,
+				    NULL), 0);
+	CHECK_INT(store_mailbox_subscribe_other(s, b, "shared/a/Team", a,
+						"Team", true, NULL, NULL),
+		  STORE_ENOTFOUND);
+	CHECK_INT(store_mailbox_create(s, a, "Team", 0, NULL, NULL, NULL), 0);
+	CHECK_INT(store_mailbox_subscribe_other(s, b, "shared/a/Team", a,
+						"Team", true, NULL, NULL), 0);
+	CHECK_INT(store_subscription_list(s, b, &names), 0);
+	CHECK(has_name(&names, "shared/a/Team") && has_name(&names, "INBOX"));
+	store_strlist_free(&names);
+	/* the owner's list is its own */
+	CHECK_INT(store_mailbox_list_subscribed(s, a, &l), 0);
+	CHECK(find(&l, "Team") != NULL &&
+	      !(find(&l, "Team")->attrs & STORE_MBX_SUBSCRIBED));
+	store_mailbox_list_free(&l);
+	/* kept when the mailbox goes; UNSUBSCRIBE takes it away */
+	CHECK_INT(store_mailbox_delete(s, a, "Team", NULL, NULL), 0);
+	CHECK_INT(store_subscription_list(s, b, &names), 0);
+	CHECK(has_name(&names, "shared/a/Team"));
+	store_strlist_free(&names);
+	CHECK_INT(store_mailbox_subscribe_other(s, b, "shared/a/Team", a,
+						NULL, false, NULL, NULL), 0);
+	CHECK_INT(store_subscription_list(s, b, &names), 0);
+	CHECK(!has_name(&names, "shared/a/Team") && has_name(&names, "INBOX"));
+	store_strlist_free(&names);
+	store_close(&s);
+}
+
 TEST(store_subscriptions_outlive_mailboxes)
 {
 	struct store *s = meta_open("d", NULL);
