@@ -28,6 +28,8 @@ struct skey {
 	uint64_t num;
 	int64_t day;
 	char *str;
+	char *fold;		/* HEADER/ADDRESS/BODY/TEXT: str casefolded */
+	size_t fold_len;
 	char *field;		/* lowercase header name; "from" etc. */
 	struct store_uid_range *ranges;
 	size_t n_ranges;
@@ -64,7 +66,7 @@ struct search_msg {
 	bool hdr_loaded;
 };
 bool search_eval(const struct skey *k, struct search_msg *sm);
-/* case-insensitive substring (Unicode simple lowercase mapping) */
+/* case-insensitive substring: lib/casefold.h's rule */
 bool search_contains(const char *hay, size_t hlen, const char *needle);
 
 /* search-sort.c: SORT (RFC 5256) and SORT=DISPLAY (RFC 5957) */

@@ -3,84 +3,27 @@
  * text parts (charset to UTF-8) of the message read from its blob */
 #include "imap/imap-search.h"
 
-#include <ctype.h>
-#include <locale.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <wctype.h>
 
-#include "lib/utf8.h"
+#include "lib/casefold.h"
 
 #include "mime/mime.h"
 
-/* Case-insensitive matching (RFC 9051 6.4.4) for every script, not only
- * ASCII: each code point is compared through its simple lowercase mapping
- * from the C.UTF-8 locale's Unicode tables (a locale object, so the
- * process locale stays "C"). Bytes that are not UTF-8 compare as bytes. */
-static locale_t search_loc;
-
-static void
-search_loc_init(void)
-{
-	search_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-/* the folded code point at p (bytes left: len >= 1); returns its length */
-static size_t
-search_fold(const unsigned char *p, size_t len, uint32_t *cp_r)
-{
-	size_t n;
-
-	if (p[0] < 0x80) {
-		*cp_r = (uint32_t)(p[0] >= 'A' && p[0] <= 'Z' ? p[0] + 32 : p[0]);
-		return 1;
-	}
-	n = utf8_next(p, len, cp_r);
-	if (n == 0) {
-		*cp_r = 0x110000u + p[0];	/* a lone byte: itself only */
-		return 1;
-	}
-	if (search_loc != (locale_t)0)
-		*cp_r = (uint32_t)towlower_l((wint_t)*cp_r, search_loc);
-	return n;
-}
-
+/* Case-insensitive matching (RFC 9051 6.4.4) for every script:
+ * lib/casefold.c, the same fold the full-text index holds */
 bool
 search_contains(const char *hay, size_t hlen, const char *needle)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	const unsigned char *h = (const unsigned char *)hay;
-	const unsigned char *nd = (const unsigned char *)needle;
-	size_t nlen = strlen(needle), i, k, n, m = 0;
-	uint32_t stackv[64], *nv = stackv, cp;
-	bool found = false;
+	return casefold_contains(hay, hlen, needle);
+}
 
-	if (nlen == 0)
-		return true;
-	if (hay == NULL)
-		return false;
-	pthread_once(&once, search_loc_init);
-	if (nlen > 64)
-		nv = xmalloc(nlen * sizeof(*nv));
-	for (k = 0; k < nlen; k += n)
-		n = search_fold(nd + k, nlen - k, &nv[m++]);
-	/* at each code point of hay: do the folded code points match? */
-	for (i = 0; i < hlen && !found; i += search_fold(h + i, hlen - i, &cp)) {
-		size_t j = i, q = 0;
-
-		while (q < m && j < hlen) {
-			j += search_fold(h + j, hlen - j, &cp);
-			if (cp != nv[q])
-				break;
-			q++;
-		}
-		found = q == m;
-	}
-	if (nv != stackv)
-		free(nv);
-	return found;
+/* does the key's folded string occur in hay? */
+static bool
+key_in(const struct skey *k, const char *hay, size_t hlen)
+{
+	return casefold_find(hay, hlen, k->fold, k->fold_len);
 }
 
 static int64_t
@@ -93,7 +36,7 @@ search_day(int64_t t, int32_t tz)
 
 /* "Name: value\n" lines of the cached header block */
 static bool
-search_header_lines(const char *h, const char *field, const char *str)
+search_header_lines(const char *h, const char *field, const struct skey *k)
 {
 	size_t flen = strlen(field);
 
@@ -107,7 +50,7 @@ search_header_lines(const char *h, const char *field, const char *str)
 
 			while (*v == ' ')
 				v++;
-			if (search_contains(v, (size_t)(h + len - v), str))
+			if (key_in(k, v, (size_t)(h + len - v)))
 				return true;
 		}
 		h = eol ? eol + 1 : NULL;
@@ -177,8 +120,8 @@ search_header(const struct skey *k, struct search_msg *sm)
 	const char *v = sm->m->parse.subject;
 
 	if (strcmp(k->field, "subject") == 0)
-		return v != NULL && search_contains(v, strlen(v), k->str);
-	return search_header_lines(search_headers(sm), k->field, k->str);
+		return v != NULL && key_in(k, v, strlen(v));
+	return search_header_lines(search_headers(sm), k->field, k);
 }
 
 /* FROM/TO/CC/BCC: the addresses as the store keeps them for SEARCH, one
@@ -197,7 +140,7 @@ search_address(const struct skey *k, struct search_msg *sm)
 		v = ps->cc;
 	else if (strcmp(k->field, "bcc") == 0)
 		v = ps->bcc;
-	return v != NULL && search_contains(v, strlen(v), k->str);
+	return v != NULL && key_in(k, v, strlen(v));
 }
 
 static bool
@@ -306,15 +249,15 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_address(k, sm);
 	case SK_BODY:
 		b = search_body(sm);
-		return search_contains((const char *)b->data, b->len, k->str);
+		return key_in(k, (const char *)b->data, b->len);
 	case SK_TEXT: {
 		const char *h = search_headers(sm);
 
-		if (search_contains(h, strlen(h), k->str))
+		if (key_in(k, h, strlen(h)))
 			return true;
 	}
 		b = search_body(sm);
-		return search_contains((const char *)b->data, b->len, k->str);
+		return key_in(k, (const char *)b->data, b->len);
 	case SK_MODSEQ:
 		return m->modseq >= k->num;
 	case SK_UIDS:
