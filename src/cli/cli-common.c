@@ -97,6 +97,7 @@ cli_open_store(const struct tern_conf *conf)
 		.parse_cache_bytes = conf->store.parse_cache,
 		.max_message_size = conf->smtp.max_message_size,
 		.max_mailboxes = conf->store.max_mailboxes,
+		.fts_max_size = conf->store.fts_max_size,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

@@ -298,6 +298,7 @@ cmd_serve(struct cli *cli)
 	set.blob_inline_max = (int64_t)conf->store.inline_max;
 	set.parse_cache_bytes = conf->store.parse_cache;
 	set.max_mailboxes = conf->store.max_mailboxes;
+	set.fts_max_size = conf->store.fts_max_size;
 	/* the SMTP limit counts the client's bytes; the blob also holds
 	 * our Received: (and submission's added fields): leave room */
 	set.max_message_size = conf->smtp.max_message_size ?

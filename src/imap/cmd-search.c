@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/log.h"
+
 #define SEARCH_BATCH 500
 
 struct search_ctx {
@@ -228,7 +230,7 @@ search_from_view(struct imap_cmd *cmd)
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
 	struct store_msg m;
-	struct search_msg sm = { &m, NULL, NULL, false, NULL, false };
+	struct search_msg sm = { .m = &m };
 	size_t i;
 
 	for (i = 0; i < s->view.n; i++) {
@@ -260,13 +262,24 @@ search_batch(struct imap_cmd *cmd)
 	const struct store_msg *m;
 	struct buf text = BUF_INIT, hdr = BUF_INIT;
 
+	if (x->next == 0 && x->q.body && s->env->conf->imap.search_index) {
+		int n = search_fts_prepare(&x->q.root, s->env->store);
+
+		if (n < 0) {
+			x->w_rc = n;
+			return;
+		}
+		if (n > 0)
+			log_debug(s->id, "imap search index keys=%d", n);
+	}
 	x->w_rc = store_msg_iter_init(s->env->store, s->account_id,
 				      s->view.mailbox_id, &r, 1, x->q.fields,
 				      &it);
 	if (x->w_rc != 0)
 		return;
 	while (store_msg_iter_next(it, &m) == 1) {
-		struct search_msg sm = { m, NULL, &text, false, &hdr, false };
+		struct search_msg sm = { m, NULL, &text, false, &hdr, false,
+					 NULL, 0, 0, false };
 		const struct imap_msg *vm = imap_view_find(&s->view, m->uid);
 		struct store_msg rm;
 
@@ -278,10 +291,11 @@ search_batch(struct imap_cmd *cmd)
 			rm.flags |= IMAP_F_RECENT;
 			sm.m = &rm;
 		}
-		if (x->q.body)
-			(void)store_msg_open(s->env->store, s->account_id,
-					     s->view.mailbox_id, m->uid,
-					     &sm.reader);
+		if (x->q.body) {
+			sm.store = s->env->store;
+			sm.account_id = s->account_id;
+			sm.mailbox_id = s->view.mailbox_id;
+		}
 		buf_reset(&text);
 		buf_reset(&hdr);
 		if (search_eval(&x->q.root, &sm)) {

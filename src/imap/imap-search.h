@@ -35,6 +35,11 @@ struct skey {
 	size_t n_ranges;
 	struct skey *kids;
 	size_t n_kids;
+	/* BODY/TEXT answered by the full-text index (cmd-search.c sets it
+	 * up before the first batch): the blobs that match, and those the
+	 * index does not cover, which are read as before */
+	bool fts;
+	struct store_ids fts_match, fts_unindexed;
 };
 
 struct search_query {
@@ -64,7 +69,15 @@ struct search_msg {
 					   decoded, when the store has no
 					   cached header block */
 	bool hdr_loaded;
+	/* where the reader comes from, opened on first need (NULL store:
+	 * none) */
+	struct store *store;
+	int64_t account_id, mailbox_id;
+	bool reader_tried;
 };
+/* the full-text index for the BODY/TEXT keys of k it can answer (on a
+ * worker: it reads the store): how many, or <0 on a store error */
+int search_fts_prepare(struct skey *k, struct store *store);
 bool search_eval(const struct skey *k, struct search_msg *sm);
 /* case-insensitive substring: lib/casefold.h's rule */
 bool search_contains(const char *hay, size_t hlen, const char *needle);

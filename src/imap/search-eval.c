@@ -58,14 +58,69 @@ search_header_lines(const char *h, const char *field, const struct skey *k)
 	return false;
 }
 
+/* the message's reader, opened on first need */
+static struct store_reader *
+search_reader(struct search_msg *sm)
+{
+	if (sm->reader == NULL && sm->store != NULL && !sm->reader_tried) {
+		sm->reader_tried = true;
+		(void)store_msg_open(sm->store, sm->account_id,
+				     sm->mailbox_id, sm->m->uid, &sm->reader);
+	}
+	return sm->reader;
+}
+
+int
+search_fts_prepare(struct skey *k, struct store *store)
+{
+	int r, n = 0;
+
+	for (size_t i = 0; i < k->n_kids; i++) {
+		if ((r = search_fts_prepare(&k->kids[i], store)) < 0)
+			return r;
+		n += r;
+	}
+	if ((k->type != SK_BODY && k->type != SK_TEXT) || k->fold_len == 0 ||
+	    !store_fts_usable(k->fold, k->fold_len))
+		return n;
+	/* TEXT: a match may span the prefix's last field and the blob's
+	 * first only through a line end */
+	if (k->type == SK_TEXT && memchr(k->fold, '\n', k->fold_len))
+		return n;
+	r = store_fts_search(store, k->fold, k->fold_len, k->type == SK_TEXT,
+			     &k->fts_match, &k->fts_unindexed);
+	if (r < 0)
+		return r;
+	k->fts = true;
+	return n + 1;
+}
+
+/* BODY/TEXT from the index; false when it does not cover the message */
+static bool
+search_fts(const struct skey *k, struct search_msg *sm, bool *hit_r)
+{
+	const struct store_msg *m = sm->m;
+	struct buf p = BUF_INIT;
+
+	if (!k->fts || store_ids_has(&k->fts_unindexed, m->blob_id))
+		return false;
+	*hit_r = store_ids_has(&k->fts_match, m->blob_id);
+	if (!*hit_r && k->type == SK_TEXT && m->prefix_len > 0) {
+		/* the per-recipient fields the blob's row lacks */
+		mime_header_text(m->prefix, m->prefix_len, &p);
+		*hit_r = key_in(k, (const char *)p.data, p.len);
+		buf_free(&p);
+	}
+	return true;
+}
+
 /* the message's header fields, unfolded and decoded, one per line */
 static const char *
 search_headers(struct search_msg *sm)
 {
 	const struct store_msg *m = sm->m;
-	struct buf raw = BUF_INIT, v = BUF_INIT;
+	struct buf raw = BUF_INIT;
 	uint64_t len = m->prefix_len + m->parse.header_len, off = 0;
-	size_t i = 0;
 
 	if (m->parse.headers != NULL)
 		return m->parse.headers;
@@ -74,7 +129,7 @@ search_headers(struct search_msg *sm)
 	sm->hdr_loaded = true;
 	if (len > m->size)
 		len = m->size;
-	while (sm->reader != NULL && off < len) {
+	while (search_reader(sm) != NULL && off < len) {
 		size_t n = len - off > 65536 ? 65536 : (size_t)(len - off);
 		unsigned char *p = buf_reserve(&raw, n);
 		ssize_t got = store_reader_pread(sm->reader, p, n, off);
@@ -84,32 +139,8 @@ search_headers(struct search_msg *sm)
 		raw.len += (size_t)got;
 		off += (uint64_t)got;
 	}
-	while (i < raw.len) {
-		size_t start = i, colon;
-
-		/* one field: its line and the folded lines after it */
-		while (i < raw.len) {
-			if (raw.data[i++] != '\n')
-				continue;
-			if (i < raw.len && (raw.data[i] == ' ' ||
-					    raw.data[i] == '\t'))
-				continue;
-			break;
-		}
-		for (colon = start; colon < i && raw.data[colon] != ':';
-		     colon++)
-			;
-		if (colon >= i || colon == start)
-			continue;
-		buf_append(sm->hdr, raw.data + start, colon - start);
-		buf_append_str(sm->hdr, ": ");
-		buf_reset(&v);
-		mime_header_decode(raw.data + colon + 1, i - colon - 1, &v);
-		buf_append(sm->hdr, v.data, v.len);
-		buf_append_byte(sm->hdr, '\n');
-	}
+	mime_header_text(raw.data, raw.len, sm->hdr);
 	buf_free(&raw);
-	buf_free(&v);
 	return buf_cstr(sm->hdr);
 }
 
@@ -164,7 +195,7 @@ search_body(struct search_msg *sm)
 	if (sm->text_loaded)
 		return sm->text;
 	sm->text_loaded = true;
-	if (sm->reader == NULL || m->parse.partmap == NULL)
+	if (m->parse.partmap == NULL || search_reader(sm) == NULL)
 		return sm->text;
 	while (off < m->size) {
 		size_t n = m->size - off > 65536 ? 65536 :
@@ -247,11 +278,21 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_header(k, sm);
 	case SK_ADDRESS:
 		return search_address(k, sm);
-	case SK_BODY:
+	case SK_BODY: {
+		bool hit;
+
+		if (search_fts(k, sm, &hit))
+			return hit;
+	}
 		b = search_body(sm);
 		return key_in(k, (const char *)b->data, b->len);
 	case SK_TEXT: {
-		const char *h = search_headers(sm);
+		const char *h;
+		bool hit;
+
+		if (search_fts(k, sm, &hit))
+			return hit;
+		h = search_headers(sm);
 
 		if (key_in(k, h, strlen(h)))
 			return true;

@@ -23,6 +23,8 @@ skey_free(struct skey *k)
 	free(k->fold);
 	free(k->field);
 	free(k->ranges);
+	store_ids_free(&k->fts_match);
+	store_ids_free(&k->fts_unindexed);
 }
 
 /* the string of a text key and its casefold (lib/casefold.h), folded

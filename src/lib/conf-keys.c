@@ -50,6 +50,7 @@ const struct conf_key conf_keys[] = {
 	K("imap.max_line_preauth", CONF_SIZE, imap.max_line_preauth, "40K", "before login (RFC 2971: an ID of 30 fields of 1,024 octets fits)"),
 	K("imap.max_literal", CONF_SIZE, imap.max_literal, "50M", "APPEND size (APPENDLIMIT)"),
 	K("imap.max_literal_preauth", CONF_SIZE, imap.max_literal_preauth, "8K", "literal before login"),
+	K("imap.search_index", CONF_BOOL, imap.search_index, "yes", "SEARCH BODY/TEXT answer from the full-text index (no: read every message, as a reference)"),
 	K("imap.max_args", CONF_NUMBER, imap.max_args, "10000", "arguments in one command"),
 	K("imap.max_depth", CONF_NUMBER, imap.max_depth, "32", "parenthesis nesting"),
 	K("imap.timeout_preauth", CONF_DURATION, imap.timeout_preauth_ms, "1m", "before login"),
@@ -66,6 +67,7 @@ const struct conf_key conf_keys[] = {
 	K("store.mime_max_depth", CONF_NUMBER, store.mime_max_depth, "100", "MIME nesting parsed"),
 	K("store.parse_cache", CONF_SIZE, store.parse_cache, "64M", "memory for the messages' parsed structure and decoded header fields, which FETCH and SEARCH read (0: none)"),
 	K("store.inline_max", CONF_SIZE, store.inline_max, "64K", "bodies up to this size are kept in the database (one fsync per commit); larger ones in files"),
+	K("store.fts_max_size", CONF_SIZE, store.fts_max_size, "16M", "messages up to this size go into the full-text index SEARCH BODY/TEXT use; bigger ones are read at each search (0: no limit)"),
 	K("store.max_mailboxes", CONF_NUMBER, store.max_mailboxes, "10000", "mailboxes per account (0: unlimited); CREATE beyond it gets NO [LIMIT]"),
 	K("store.mime_max_parts", CONF_NUMBER, store.mime_max_parts, "10000", "MIME parts parsed"),
 

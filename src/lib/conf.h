@@ -94,6 +94,7 @@ struct tern_conf {
 		uint64_t timeout_preauth_ms;
 		uint64_t timeout_ms;		/* authenticated, RFC 9051: >= 30 min */
 		uint64_t timeout_idle_ms;	/* IDLE */
+		bool search_index;		/* BODY/TEXT: full-text index */
 	} imap;
 
 	struct {
@@ -111,6 +112,7 @@ struct tern_conf {
 		uint64_t inline_max;		/* bodies up to this live in the db */
 		uint64_t parse_cache;		/* bytes of parse rows in memory */
 		uint64_t max_mailboxes;		/* per account; 0: unlimited */
+		uint64_t fts_max_size;		/* bigger: not indexed */
 	} store;
 
 	struct {

@@ -68,7 +68,13 @@ static const char schema_sql[] =
 	" sort_subject TEXT, sort_from TEXT, sort_to TEXT, sort_cc TEXT,"
 	" sort_dfrom TEXT, sort_dto TEXT,"
 	" headers TEXT, partmap BLOB,"
-	" data BLOB);"	/* the body itself when small (else a file) */
+	" data BLOB,"	/* the body itself when small (else a file) */
+	" fts INTEGER NOT NULL DEFAULT 0);"	/* store-fts.c */
+	/* the full-text index (store-fts.c): rowid = blobs.id */
+	"CREATE VIRTUAL TABLE IF NOT EXISTS blob_text USING fts5(hdr, body,"
+	" tokenize = 'trigram case_sensitive 1', detail = none);"
+	"CREATE TRIGGER IF NOT EXISTS blobs_text_gone AFTER DELETE ON blobs"
+	" BEGIN DELETE FROM blob_text WHERE rowid = old.id; END;"
 	"CREATE TABLE IF NOT EXISTS messages("
 	" mailbox_id INTEGER NOT NULL,"
 	" uid INTEGER NOT NULL,"
@@ -356,7 +362,12 @@ db_schema(struct db *db, char **error_r)
 	if (db_add_column(db, "blobs", "data", "BLOB") < 0 ||
 	    db_add_column(db, "messages", "crlf_size", "INTEGER") < 0 ||
 	    db_add_column(db, "mailboxes", "first_recent_uid",
-			  "INTEGER NOT NULL DEFAULT 1") < 0)
+			  "INTEGER NOT NULL DEFAULT 1") < 0 ||
+	    db_add_column(db, "blobs", "fts", "INTEGER NOT NULL DEFAULT 0") < 0)
+		return STORE_EIO;
+	/* the blobs SEARCH must scan (store-fts.c): few, once indexed */
+	if (db_exec(db, "CREATE INDEX IF NOT EXISTS blobs_unindexed"
+		    " ON blobs(id) WHERE fts != 1") < 0)
 		return STORE_EIO;
 	return 0;
 }

@@ -13,7 +13,8 @@
 /* reads                                                              */
 
 #define MSG_COLS "m.uid, m.flags, m.modseq, m.internaldate," \
-	" m.internaldate_tz, m.savedate, m.size, length(m.prefix), m.keywords"
+	" m.internaldate_tz, m.savedate, m.size, length(m.prefix), m.keywords," \
+	" m.blob_id, m.prefix"
 #define PARSE_COLS ", b.envelope, b.body, b.bodystructure, b.sent_date," \
 	" b.sent_tz, b.header_len, b.body_lines, b.subject, b.hfrom, b.hto," \
 	" b.hcc, b.hbcc, b.message_id, b.in_reply_to, b.refs," \
@@ -49,8 +50,13 @@ msg_row_read(sqlite3_stmt *st, int64_t mailbox_id, unsigned fields,
 	m->prefix_len = (uint32_t)sqlite3_column_int64(st, 7);
 	if (fields & STORE_MSG_KEYWORDS)
 		m->keywords = db_col_str0(st, 8);
+	m->blob_id = sqlite3_column_int64(st, 9);
+	if (m->prefix_len > 0) {
+		m->prefix = xmalloc(m->prefix_len);
+		memcpy(m->prefix, sqlite3_column_blob(st, 10), m->prefix_len);
+	}
 	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH))
-		parse_row_read(st, 9, &m->parse);
+		parse_row_read(st, 11, &m->parse);
 }
 
 /* PARSE_COLS (or SEARCH_COLS, FETCH_COLS) from column c on */
@@ -118,6 +124,7 @@ void
 store_msg_clear(struct store_msg *m)
 {
 	free(m->keywords);
+	free(m->prefix);
 	store_parse_clear(&m->parse);
 	memset(m, 0, sizeof(*m));
 }
@@ -203,7 +210,7 @@ store_msg_iter_init(struct store *s, int64_t account_id, int64_t mailbox_id,
 		" ORDER BY m.uid";
 	/* with the parse cache: messages rows only, the rest from it */
 	static const char ids[] =
-		"SELECT " MSG_COLS ", m.blob_id FROM messages m"
+		"SELECT " MSG_COLS " FROM messages m"
 		" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
 		" ORDER BY m.uid";
 	static const char *const sql[ITER_KINDS] = {

@@ -195,7 +195,7 @@ TEST(imap_search_eval_basic)
 	bool badcs;
 	struct store_msg m = { 0 };
 	struct buf text = BUF_INIT, hdr = BUF_INIT;
-	struct search_msg sm = { &m, NULL, &text, false, &hdr, false };
+	struct search_msg sm = { .m = &m, .text = &text, .hdr = &hdr };
 
 	CHECK(search_parse(s, imap_parser_args(p), &q, &err, &badcs));
 	m.uid = 20;
