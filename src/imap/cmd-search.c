@@ -12,11 +12,15 @@
 #include "lib/log.h"
 
 #define SEARCH_BATCH 500
+/* when every key is answered from the messages rows and the index, a
+ * message costs a row read and a lookup: bigger batches */
+#define SEARCH_BATCH_LIGHT 5000
 
 struct search_ctx {
 	struct search_query q;
 	uint32_t *uids;
 	size_t n, next;
+	size_t batch;			/* messages per batch */
 	uint32_t *hits;
 	uint64_t *hit_modseq;		/* each hit's modseq (MODSEQ key) */
 	size_t n_hits, cap_hits;
@@ -255,9 +259,8 @@ search_batch(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
-	size_t last = x->next + SEARCH_BATCH < x->n ?
-		      x->next + SEARCH_BATCH - 1 : x->n - 1;
-	struct store_uid_range r = { x->uids[x->next], x->uids[last] };
+	size_t last;
+	struct store_uid_range r;
 	struct store_msg_iter *it = NULL;
 	const struct store_msg *m;
 	struct buf text = BUF_INIT, hdr = BUF_INIT;
@@ -271,7 +274,17 @@ search_batch(struct imap_cmd *cmd)
 		}
 		if (n > 0)
 			log_debug(s->id, "imap search index keys=%d", n);
+		/* no parse row needed: messages rows only */
+		if (n > 0 && !x->sort && search_rows_only(&x->q.root)) {
+			x->q.fields &= STORE_MSG_KEYWORDS;
+			x->batch = SEARCH_BATCH_LIGHT;
+		}
 	}
+	if (x->batch == 0)
+		x->batch = SEARCH_BATCH;
+	last = x->next + x->batch < x->n ? x->next + x->batch - 1 : x->n - 1;
+	r.lo = x->uids[x->next];
+	r.hi = x->uids[last];
 	x->w_rc = store_msg_iter_init(s->env->store, s->account_id,
 				      s->view.mailbox_id, &r, 1, x->q.fields,
 				      &it);

@@ -78,6 +78,9 @@ struct search_msg {
 /* the full-text index for the BODY/TEXT keys of k it can answer (on a
  * worker: it reads the store): how many, or <0 on a store error */
 int search_fts_prepare(struct skey *k, struct store *store);
+/* after search_fts_prepare: can k be decided from the messages row alone
+ * (flags, keywords, sizes, dates, uids and the index's answers)? */
+bool search_rows_only(const struct skey *k);
 bool search_eval(const struct skey *k, struct search_msg *sm);
 /* case-insensitive substring: lib/casefold.h's rule */
 bool search_contains(const char *hay, size_t hlen, const char *needle);

@@ -95,6 +95,31 @@ search_fts_prepare(struct skey *k, struct store *store)
 	return n + 1;
 }
 
+bool
+search_rows_only(const struct skey *k)
+{
+	switch (k->type) {
+	case SK_AND:
+	case SK_OR:
+	case SK_NOT:
+		for (size_t i = 0; i < k->n_kids; i++)
+			if (!search_rows_only(&k->kids[i]))
+				return false;
+		return true;
+	case SK_SENTBEFORE:
+	case SK_SENTON:
+	case SK_SENTSINCE:
+	case SK_HEADER:
+	case SK_ADDRESS:
+		return false;
+	case SK_BODY:
+	case SK_TEXT:
+		return k->fts && k->fts_unindexed.n == 0;
+	default:
+		return true;
+	}
+}
+
 /* BODY/TEXT from the index; false when it does not cover the message */
 static bool
 search_fts(const struct skey *k, struct search_msg *sm, bool *hit_r)

@@ -72,7 +72,7 @@ static const char schema_sql[] =
 	" fts INTEGER NOT NULL DEFAULT 0);"	/* store-fts.c */
 	/* the full-text index (store-fts.c): rowid = blobs.id */
 	"CREATE VIRTUAL TABLE IF NOT EXISTS blob_text USING fts5(hdr, body,"
-	" tokenize = 'trigram case_sensitive 1', detail = none);"
+	" tokenize = 'trigram case_sensitive 1', detail = full);"
 	"CREATE TRIGGER IF NOT EXISTS blobs_text_gone AFTER DELETE ON blobs"
 	" BEGIN DELETE FROM blob_text WHERE rowid = old.id; END;"
 	"CREATE TABLE IF NOT EXISTS messages("

@@ -2,10 +2,12 @@
  * top-level header fields and body text, exactly as the substring scan
  * of src/imap/search-eval.c sees them (mime_header_text, mime_body_text),
  * casefolded (lib/casefold.h), in the FTS5 table blob_text (trigram
- * tokenizer, case_sensitive: the text is folded already). A query is a
- * GLOB '*needle*' on a column: FTS5 narrows it down with the needle's
- * trigrams and SQLite checks the GLOB on each candidate's stored text,
- * so the answer is the scan's, not an approximation of it.
+ * tokenizer, case_sensitive: the text is folded already; detail=full:
+ * positions). A query is the phrase of the needle's trigrams, which
+ * matches where they follow each other, i.e. exactly where the needle
+ * is a substring: the answer is the scan's, not an approximation of
+ * it, and no stored text is read. A needle under 3 code points has no
+ * trigram: GLOB over every row's stored text (still no blob read).
  *
  * A blob's row is inserted with the blob, in the same commit, and goes
  * with it (trigger blobs_text_gone). blobs.fts: 1 indexed; 0 not yet (a
@@ -248,24 +250,15 @@ store_fts_usable(const char *folded, size_t len)
 	return true;
 }
 
-/* Does the needle hold 3 code points in a row without a GLOB
- * metacharacter? FTS5 3.40 answers a GLOB without such a run (one CJK
- * character: 3 bytes, 1 trigram-less code point) with no rows at all
- * instead of scanning, so those read every row themselves. */
-static bool
-fts_has_trigram(const char *s, size_t len)
+/* code points in s (valid UTF-8) */
+static size_t
+fts_chars(const char *s, size_t len)
 {
-	size_t run = 0;
+	size_t n = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '*' || c == '?' || c == '[')
-			run = 0;
-		else if ((c & 0xc0) != 0x80 && ++run >= 3)
-			return true;
-	}
-	return false;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
 }
 
 int
@@ -273,17 +266,17 @@ store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 		 struct store_ids *match, struct store_ids *unindexed)
 {
 	static const char todo[] = "SELECT id FROM blobs WHERE fts != 1";
-	static const char body_q[] =
-		"SELECT rowid FROM blob_text WHERE body GLOB ?";
-	static const char hdr_q[] =
-		"SELECT rowid FROM blob_text WHERE hdr GLOB ?";
-	/* the same, every row read: the column inside an expression is no
-	 * constraint FTS5 sees */
+	/* a phrase of the needle's trigrams, consecutive: the substring */
+	static const char phrase_q[] =
+		"SELECT rowid FROM blob_text WHERE blob_text MATCH ?";
+	/* under 3 code points there is no trigram: every row's text is
+	 * read (the column inside an expression is no constraint FTS5
+	 * sees; 3.40 answers such a GLOB with no rows otherwise) */
 	static const char body_all[] =
 		"SELECT rowid FROM blob_text WHERE (body || '') GLOB ?";
 	static const char hdr_all[] =
 		"SELECT rowid FROM blob_text WHERE (hdr || '') GLOB ?";
-	bool trigrams = fts_has_trigram(folded, len);
+	bool phrase = fts_chars(folded, len) >= 3;
 	struct db *db = db_reader(s);
 	struct buf pat = BUF_INIT;
 	sqlite3_stmt *st;
@@ -295,25 +288,37 @@ store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 		return STORE_EINVAL;
 	if (db == NULL || db_begin_read(db) < 0)
 		return STORE_EIO;
-	/* GLOB's own metacharacters match themselves in brackets */
-	buf_append_byte(&pat, '*');
-	for (size_t i = 0; i < len; i++) {
-		if (folded[i] == '*' || folded[i] == '?' || folded[i] == '[') {
-			buf_append_byte(&pat, '[');
-			buf_append_byte(&pat, (unsigned char)folded[i]);
-			buf_append_byte(&pat, ']');
-		} else {
+	if (phrase) {
+		/* BODY: that column only; TEXT: either; '"' doubled */
+		buf_append_str(&pat, text ? "\"" : "body : \"");
+		for (size_t i = 0; i < len; i++) {
+			if (folded[i] == '"')
+				buf_append_byte(&pat, '"');
 			buf_append_byte(&pat, (unsigned char)folded[i]);
 		}
+		buf_append_byte(&pat, '"');
+	} else {
+		/* GLOB's own metacharacters match themselves in brackets */
+		buf_append_byte(&pat, '*');
+		for (size_t i = 0; i < len; i++) {
+			if (folded[i] == '*' || folded[i] == '?' ||
+			    folded[i] == '[') {
+				buf_append_byte(&pat, '[');
+				buf_append_byte(&pat, (unsigned char)folded[i]);
+				buf_append_byte(&pat, ']');
+			} else {
+				buf_append_byte(&pat, (unsigned char)folded[i]);
+			}
+		}
+		buf_append_byte(&pat, '*');
 	}
-	buf_append_byte(&pat, '*');
 	/* the blobs not indexed first: one indexed later is in the index
-	 * by the time the GLOB runs (same read transaction anyway) */
+	 * by the time the query runs (same read transaction anyway) */
 	r = (st = db_prep(db, todo)) == NULL ? STORE_EIO :
 	    fts_ids(db, st, unindexed);
-	for (int pass = 0; r >= 0 && pass < (text ? 2 : 1); pass++) {
-		const char *q = trigrams ? (pass ? hdr_q : body_q) :
-					   (pass ? hdr_all : body_all);
+	for (int pass = 0; r >= 0 && pass < (text && !phrase ? 2 : 1);
+	     pass++) {
+		const char *q = phrase ? phrase_q : pass ? hdr_all : body_all;
 
 		if ((st = db_prep(db, q)) == NULL) {
 			r = STORE_EIO;

@@ -33,7 +33,9 @@ def available():
 
 
 class Dovecot:
-    def __init__(self):
+    def __init__(self, extra_conf=""):
+        """extra_conf: text appended to the config (e.g. the FTS plugin
+        of bench/fts-bench.py)"""
         self.dir = tempfile.mkdtemp(prefix="tern-dovecot-")
         self.port = free_port()
         self.proc = None
@@ -58,6 +60,7 @@ class Dovecot:
             f.write(CONF % dict(dir=self.dir, port=self.port, uid=pw.pw_uid,
                                 gid=pw.pw_gid, internal=internal,
                                 login=login, home=home))
+            f.write(extra_conf)
 
     def start(self, timeout=60):
         self.proc = subprocess.Popen([DOVECOT_BIN, "-F", "-c", self.conf],
