@@ -48,7 +48,9 @@ fts_text(struct store *s, const unsigned char *raw, size_t len,
 		return 2;
 	mime_header_text(raw, hlen, &t);
 	/* the scan reads the header text as a C string */
-	casefold_index(t.data, strnlen((const char *)t.data, t.len), hdr);
+	if (t.len > 0)
+		casefold_index(t.data, strnlen((const char *)t.data, t.len),
+			       hdr);
 	buf_reset(&t);
 	if (p->partmap != NULL)
 		mime_body_text(p->partmap, p->partmap_len, raw, len,
@@ -335,8 +337,11 @@ store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 		store_ids_free(unindexed);
 		return r;
 	}
-	qsort(match->v, match->n, sizeof(*match->v), id_cmp);
-	qsort(unindexed->v, unindexed->n, sizeof(*unindexed->v), id_cmp);
+	if (match->n > 1)
+		qsort(match->v, match->n, sizeof(*match->v), id_cmp);
+	if (unindexed->n > 1)
+		qsort(unindexed->v, unindexed->n, sizeof(*unindexed->v),
+		      id_cmp);
 	return 0;
 }
 
