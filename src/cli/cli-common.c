@@ -108,6 +108,7 @@ cli_open_store(const struct tern_conf *conf)
 		},
 		.preview_parts = conf->store.preview_parts,
 		.preview_read = conf->store.preview_read,
+		.fts_max_size = conf->store.fts_max_size,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

@@ -9,12 +9,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/log.h"
+
 #define SEARCH_BATCH 500
+/* when every key is answered from the messages rows and the index, a
+ * message costs a row read and a lookup: bigger batches */
+#define SEARCH_BATCH_LIGHT 5000
 
 struct search_ctx {
 	struct search_query q;
 	uint32_t *uids;
 	size_t n, next;
+	size_t batch;			/* messages per batch */
 	uint32_t *hits;
 	uint64_t *hit_modseq;		/* each hit's modseq (MODSEQ key) */
 	size_t n_hits, cap_hits;
@@ -362,13 +368,32 @@ search_batch(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
-	size_t last = x->next + SEARCH_BATCH < x->n ?
-		      x->next + SEARCH_BATCH - 1 : x->n - 1;
-	struct store_uid_range r = { x->uids[x->next], x->uids[last] };
+	size_t last;
+	struct store_uid_range r;
 	struct store_msg_iter *it = NULL;
 	const struct store_msg *m;
 	struct buf text = BUF_INIT, hdr = BUF_INIT;
 
+	if (x->next == 0 && x->q.body && s->env->conf->imap.search_index) {
+		int n = search_fts_prepare(&x->q.root, s->env->store);
+
+		if (n < 0) {
+			x->w_rc = n;
+			return;
+		}
+		if (n > 0)
+			log_debug(s->id, "imap search index keys=%d", n);
+		/* no parse row needed: messages rows only */
+		if (n > 0 && !x->sort && search_rows_only(&x->q.root)) {
+			x->q.fields &= STORE_MSG_KEYWORDS;
+			x->batch = SEARCH_BATCH_LIGHT;
+		}
+	}
+	if (x->batch == 0)
+		x->batch = SEARCH_BATCH;
+	last = x->next + x->batch < x->n ? x->next + x->batch - 1 : x->n - 1;
+	r.lo = x->uids[x->next];
+	r.hi = x->uids[last];
 	x->w_rc = store_msg_iter_init(s->env->store, s->view.account_id,
 				      s->view.mailbox_id, &r, 1, x->q.fields,
 				      &it);
@@ -376,6 +401,8 @@ search_batch(struct imap_cmd *cmd)
 		return;
 	while (store_msg_iter_next(it, &m) == 1) {
 		struct search_msg sm = { .m = m, .store = s->env->store,
+					 .account_id = s->view.account_id,
+					 .mailbox_id = s->view.mailbox_id,
 					 .text = &text, .hdr = &hdr };
 		const struct imap_msg *vm = imap_view_find(&s->view, m->uid);
 		struct store_msg rm;
@@ -388,10 +415,6 @@ search_batch(struct imap_cmd *cmd)
 			rm.flags |= IMAP_F_RECENT;
 			sm.m = &rm;
 		}
-		if (x->q.body)
-			(void)store_msg_open(s->env->store, s->view.account_id,
-					     s->view.mailbox_id, m->uid,
-					     &sm.reader);
 		buf_reset(&text);
 		buf_reset(&hdr);
 		if (search_eval(&x->q.root, &sm)) {

@@ -32,11 +32,18 @@ struct skey {
 	uint64_t num;
 	int64_t day;		/* also OLDER/YOUNGER: a unix time */
 	char *str;
+	char *fold;		/* HEADER/ADDRESS/BODY/TEXT: str casefolded */
+	size_t fold_len;
 	char *field;		/* lowercase header name; "from" etc. */
 	struct store_uid_range *ranges;
 	size_t n_ranges;
 	struct skey *kids;
 	size_t n_kids;
+	/* BODY/TEXT answered by the full-text index (cmd-search.c sets it
+	 * up before the first batch): the blobs that match, and those the
+	 * index does not cover, which are read as before */
+	bool fts;
+	struct store_ids fts_match, fts_unindexed;
 };
 
 /* a PARTIAL range (RFC 9394 4): results lo..hi (1-based, lo <= hi),
@@ -82,7 +89,6 @@ void search_query_free(struct search_query *q);
 /* search-eval.c */
 struct search_msg {
 	const struct store_msg *m;
-	const struct store *store;	/* THREADID's key */
 	struct store_reader *reader;	/* BODY/TEXT only */
 	struct buf *text;		/* loaded lazily: decoded body text */
 	bool text_loaded;
@@ -90,9 +96,20 @@ struct search_msg {
 					   decoded, when the store has no
 					   cached header block */
 	bool hdr_loaded;
+	/* THREADID's key, and where the reader comes from, opened on
+	 * first need (NULL store: none) */
+	struct store *store;
+	int64_t account_id, mailbox_id;
+	bool reader_tried;
 };
+/* the full-text index for the BODY/TEXT keys of k it can answer (on a
+ * worker: it reads the store): how many, or <0 on a store error */
+int search_fts_prepare(struct skey *k, struct store *store);
+/* after search_fts_prepare: can k be decided from the messages row alone
+ * (flags, keywords, sizes, dates, uids and the index's answers)? */
+bool search_rows_only(const struct skey *k);
 bool search_eval(const struct skey *k, struct search_msg *sm);
-/* case-insensitive substring (Unicode simple lowercase mapping) */
+/* case-insensitive substring: lib/casefold.h's rule */
 bool search_contains(const char *hay, size_t hlen, const char *needle);
 
 /* search-sort.c: SORT (RFC 5256) and SORT=DISPLAY (RFC 5957) */

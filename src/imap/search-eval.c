@@ -3,84 +3,27 @@
  * text parts (charset to UTF-8) of the message read from its blob */
 #include "imap/imap-search.h"
 
-#include <ctype.h>
-#include <locale.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <wctype.h>
 
-#include "lib/utf8.h"
+#include "lib/casefold.h"
 
 #include "mime/mime.h"
 
-/* Case-insensitive matching (RFC 9051 6.4.4) for every script, not only
- * ASCII: each code point is compared through its simple lowercase mapping
- * from the C.UTF-8 locale's Unicode tables (a locale object, so the
- * process locale stays "C"). Bytes that are not UTF-8 compare as bytes. */
-static locale_t search_loc;
-
-static void
-search_loc_init(void)
-{
-	search_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-/* the folded code point at p (bytes left: len >= 1); returns its length */
-static size_t
-search_fold(const unsigned char *p, size_t len, uint32_t *cp_r)
-{
-	size_t n;
-
-	if (p[0] < 0x80) {
-		*cp_r = (uint32_t)(p[0] >= 'A' && p[0] <= 'Z' ? p[0] + 32 : p[0]);
-		return 1;
-	}
-	n = utf8_next(p, len, cp_r);
-	if (n == 0) {
-		*cp_r = 0x110000u + p[0];	/* a lone byte: itself only */
-		return 1;
-	}
-	if (search_loc != (locale_t)0)
-		*cp_r = (uint32_t)towlower_l((wint_t)*cp_r, search_loc);
-	return n;
-}
-
+/* Case-insensitive matching (RFC 9051 6.4.4) for every script:
+ * lib/casefold.c, the same fold the full-text index holds */
 bool
 search_contains(const char *hay, size_t hlen, const char *needle)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	const unsigned char *h = (const unsigned char *)hay;
-	const unsigned char *nd = (const unsigned char *)needle;
-	size_t nlen = strlen(needle), i, k, n, m = 0;
-	uint32_t stackv[64], *nv = stackv, cp;
-	bool found = false;
+	return casefold_contains(hay, hlen, needle);
+}
 
-	if (nlen == 0)
-		return true;
-	if (hay == NULL)
-		return false;
-	pthread_once(&once, search_loc_init);
-	if (nlen > 64)
-		nv = xmalloc(nlen * sizeof(*nv));
-	for (k = 0; k < nlen; k += n)
-		n = search_fold(nd + k, nlen - k, &nv[m++]);
-	/* at each code point of hay: do the folded code points match? */
-	for (i = 0; i < hlen && !found; i += search_fold(h + i, hlen - i, &cp)) {
-		size_t j = i, q = 0;
-
-		while (q < m && j < hlen) {
-			j += search_fold(h + j, hlen - j, &cp);
-			if (cp != nv[q])
-				break;
-			q++;
-		}
-		found = q == m;
-	}
-	if (nv != stackv)
-		free(nv);
-	return found;
+/* does the key's folded string occur in hay? */
+static bool
+key_in(const struct skey *k, const char *hay, size_t hlen)
+{
+	return casefold_find(hay, hlen, k->fold, k->fold_len);
 }
 
 static int64_t
@@ -93,7 +36,7 @@ search_day(int64_t t, int32_t tz)
 
 /* "Name: value\n" lines of the cached header block */
 static bool
-search_header_lines(const char *h, const char *field, const char *str)
+search_header_lines(const char *h, const char *field, const struct skey *k)
 {
 	size_t flen = strlen(field);
 
@@ -107,7 +50,7 @@ search_header_lines(const char *h, const char *field, const char *str)
 
 			while (*v == ' ')
 				v++;
-			if (search_contains(v, (size_t)(h + len - v), str))
+			if (key_in(k, v, (size_t)(h + len - v)))
 				return true;
 		}
 		h = eol ? eol + 1 : NULL;
@@ -115,14 +58,94 @@ search_header_lines(const char *h, const char *field, const char *str)
 	return false;
 }
 
+/* the message's reader, opened on first need */
+static struct store_reader *
+search_reader(struct search_msg *sm)
+{
+	if (sm->reader == NULL && sm->store != NULL && !sm->reader_tried) {
+		sm->reader_tried = true;
+		(void)store_msg_open(sm->store, sm->account_id,
+				     sm->mailbox_id, sm->m->uid, &sm->reader);
+	}
+	return sm->reader;
+}
+
+int
+search_fts_prepare(struct skey *k, struct store *store)
+{
+	int r, n = 0;
+
+	for (size_t i = 0; i < k->n_kids; i++) {
+		if ((r = search_fts_prepare(&k->kids[i], store)) < 0)
+			return r;
+		n += r;
+	}
+	if ((k->type != SK_BODY && k->type != SK_TEXT) || k->fold_len == 0 ||
+	    !store_fts_usable(k->fold, k->fold_len))
+		return n;
+	/* TEXT: a match may span the prefix's last field and the blob's
+	 * first only through a line end */
+	if (k->type == SK_TEXT && memchr(k->fold, '\n', k->fold_len))
+		return n;
+	r = store_fts_search(store, k->fold, k->fold_len, k->type == SK_TEXT,
+			     &k->fts_match, &k->fts_unindexed);
+	if (r < 0)
+		return r;
+	k->fts = true;
+	return n + 1;
+}
+
+bool
+search_rows_only(const struct skey *k)
+{
+	switch (k->type) {
+	case SK_AND:
+	case SK_OR:
+	case SK_NOT:
+		for (size_t i = 0; i < k->n_kids; i++)
+			if (!search_rows_only(&k->kids[i]))
+				return false;
+		return true;
+	case SK_SENTBEFORE:
+	case SK_SENTON:
+	case SK_SENTSINCE:
+	case SK_HEADER:
+	case SK_ADDRESS:
+		return false;
+	case SK_BODY:
+	case SK_TEXT:
+		return k->fts && k->fts_unindexed.n == 0;
+	default:
+		return true;
+	}
+}
+
+/* BODY/TEXT from the index; false when it does not cover the message */
+static bool
+search_fts(const struct skey *k, struct search_msg *sm, bool *hit_r)
+{
+	const struct store_msg *m = sm->m;
+	struct buf p = BUF_INIT;
+
+	if (!k->fts || store_ids_has(&k->fts_unindexed, m->blob_id))
+		return false;
+	*hit_r = store_ids_has(&k->fts_match, m->blob_id);
+	if (!*hit_r && k->type == SK_TEXT && m->prefix_len > 0) {
+		/* the per-recipient fields the blob's row lacks */
+		mime_header_text(m->prefix, m->prefix_len, &p);
+		*hit_r = key_in(k, (const char *)p.data, p.len);
+		buf_free(&p);
+	}
+	return true;
+}
+
 /* the message's header fields, unfolded and decoded, one per line */
 static const char *
 search_headers(struct search_msg *sm)
 {
 	const struct store_msg *m = sm->m;
-	struct buf raw = BUF_INIT, v = BUF_INIT;
+	struct buf raw = BUF_INIT;
 	uint64_t len = m->prefix_len + m->parse.header_len, off = 0;
-	size_t i = 0;
 
 	if (m->parse.headers != NULL)
 		return m->parse.headers;
@@ -131,7 +154,7 @@ search_headers(struct search_msg *sm)
 	sm->hdr_loaded = true;
 	if (len > m->size)
 		len = m->size;
-	while (sm->reader != NULL && off < len) {
+	while (search_reader(sm) != NULL && off < len) {
 		size_t n = len - off > 65536 ? 65536 : (size_t)(len - off);
 		unsigned char *p = buf_reserve(&raw, n);
 		ssize_t got = store_reader_pread(sm->reader, p, n, off);
@@ -141,32 +164,8 @@ search_headers(struct search_msg *sm)
 		raw.len += (size_t)got;
 		off += (uint64_t)got;
 	}
-	while (i < raw.len) {
-		size_t start = i, colon;
-
-		/* one field: its line and the folded lines after it */
-		while (i < raw.len) {
-			if (raw.data[i++] != '\n')
-				continue;
-			if (i < raw.len && (raw.data[i] == ' ' ||
-					    raw.data[i] == '\t'))
-				continue;
-			break;
-		}
-		for (colon = start; colon < i && raw.data[colon] != ':';
-		     colon++)
-			;
-		if (colon >= i || colon == start)
-			continue;
-		buf_append(sm->hdr, raw.data + start, colon - start);
-		buf_append_str(sm->hdr, ": ");
-		buf_reset(&v);
-		mime_header_decode(raw.data + colon + 1, i - colon - 1, &v);
-		buf_append(sm->hdr, v.data, v.len);
-		buf_append_byte(sm->hdr, '\n');
-	}
+	mime_header_text(raw.data, raw.len, sm->hdr);
 	buf_free(&raw);
-	buf_free(&v);
 	return buf_cstr(sm->hdr);
 }
 
@@ -177,8 +176,8 @@ search_header(const struct skey *k, struct search_msg *sm)
 	const char *v = sm->m->parse.subject;
 
 	if (strcmp(k->field, "subject") == 0)
-		return v != NULL && search_contains(v, strlen(v), k->str);
-	return search_header_lines(search_headers(sm), k->field, k->str);
+		return v != NULL && key_in(k, v, strlen(v));
+	return search_header_lines(search_headers(sm), k->field, k);
 }
 
 /* FROM/TO/CC/BCC: the addresses as the store keeps them for SEARCH, one
@@ -197,7 +196,7 @@ search_address(const struct skey *k, struct search_msg *sm)
 		v = ps->cc;
 	else if (strcmp(k->field, "bcc") == 0)
 		v = ps->bcc;
-	return v != NULL && search_contains(v, strlen(v), k->str);
+	return v != NULL && key_in(k, v, strlen(v));
 }
 
 static bool
@@ -221,7 +220,7 @@ search_body(struct search_msg *sm)
 	if (sm->text_loaded)
 		return sm->text;
 	sm->text_loaded = true;
-	if (sm->reader == NULL || m->parse.partmap == NULL)
+	if (m->parse.partmap == NULL || search_reader(sm) == NULL)
 		return sm->text;
 	while (off < m->size) {
 		size_t n = m->size - off > 65536 ? 65536 :
@@ -314,17 +313,27 @@ search_eval(const struct skey *k, struct search_msg *sm)
 		return search_header(k, sm);
 	case SK_ADDRESS:
 		return search_address(k, sm);
-	case SK_BODY:
-		b = search_body(sm);
-		return search_contains((const char *)b->data, b->len, k->str);
-	case SK_TEXT: {
-		const char *h = search_headers(sm);
+	case SK_BODY: {
+		bool hit;
 
-		if (search_contains(h, strlen(h), k->str))
+		if (search_fts(k, sm, &hit))
+			return hit;
+	}
+		b = search_body(sm);
+		return key_in(k, (const char *)b->data, b->len);
+	case SK_TEXT: {
+		const char *h;
+		bool hit;
+
+		if (search_fts(k, sm, &hit))
+			return hit;
+		h = search_headers(sm);
+
+		if (key_in(k, h, strlen(h)))
 			return true;
 	}
 		b = search_body(sm);
-		return search_contains((const char *)b->data, b->len, k->str);
+		return key_in(k, (const char *)b->data, b->len);
 	case SK_MODSEQ:
 		return m->modseq >= k->num;
 	case SK_EMAILID:

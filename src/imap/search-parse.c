@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lib/casefold.h"
+
 #define SEARCH_MAX_DEPTH 32
 
 static void
@@ -20,8 +22,24 @@ skey_free(struct skey *k)
 		skey_free(&k->kids[i]);
 	free(k->kids);
 	free(k->str);
+	free(k->fold);
 	free(k->field);
 	free(k->ranges);
+	store_ids_free(&k->fts_match);
+	store_ids_free(&k->fts_unindexed);
+}
+
+/* the string of a text key and its casefold (lib/casefold.h), folded
+ * once here rather than for each message */
+static void
+skey_set_text(struct skey *k, const char *v)
+{
+	struct buf f = BUF_INIT;
+
+	k->str = xstrdup(v);
+	casefold(v, strlen(v), &f);
+	k->fold_len = f.len;
+	k->fold = buf_steal(&f);
 }
 
 void
@@ -312,7 +330,7 @@ sp_key(struct sparse *p, struct skey *parent)
 			 * address lists */
 			k = skey_add(parent, strcmp(sp_addr[i], "SUBJECT") == 0 ?
 					     SK_HEADER : SK_ADDRESS);
-			k->str = xstrdup(v);
+			skey_set_text(k, v);
 			f = k->field = xstrdup(sp_addr[i]);
 			for (; *f; f++)
 				*f = (char)tolower((unsigned char)*f);
@@ -330,7 +348,7 @@ sp_key(struct sparse *p, struct skey *parent)
 		k->field = xstrdup(f);
 		for (l = k->field; *l; l++)
 			*l = (char)tolower((unsigned char)*l);
-		k->str = xstrdup(v);
+		skey_set_text(k, v);
 		p->q->fields |= STORE_MSG_PARSE;
 		p->q->body = true;	/* the header may have to be read */
 		goto out;
@@ -342,7 +360,7 @@ sp_key(struct sparse *p, struct skey *parent)
 			return false;
 		k = skey_add(parent, toupper((unsigned char)name[0]) == 'B' ?
 			     SK_BODY : SK_TEXT);
-		k->str = xstrdup(v);
+		skey_set_text(k, v);
 		p->q->fields |= STORE_MSG_PARSE;
 		p->q->body = true;
 		goto out;

@@ -262,7 +262,8 @@ update_eval(struct imap_session *s, struct imap_update *u,
 	while (rc == 0 && store_msg_iter_next(it, &m) == 1) {
 		struct search_msg sm = {
 			.m = m, .store = s->env->store, .text = &text,
-			.hdr = &hdr,
+			.hdr = &hdr, .account_id = s->view.account_id,
+			.mailbox_id = s->view.mailbox_id,
 		};
 		const struct imap_msg *vm = imap_view_find(&s->view, m->uid);
 		struct store_msg vmsg;

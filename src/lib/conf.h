@@ -100,6 +100,7 @@ struct tern_conf {
 		char *metadata_admin;		/* METADATA /shared/admin */
 		uint64_t max_search_updates;	/* RFC 5267 UPDATE contexts */
 		uint64_t progress_ms;		/* INPROGRESS (RFC 9585) */
+		bool search_index;		/* BODY/TEXT: full-text index */
 	} imap;
 
 	struct {
@@ -125,6 +126,7 @@ struct tern_conf {
 		uint64_t metadata_max_bytes;
 		uint64_t preview_parts;		/* PREVIEW: parts tried */
 		uint64_t preview_read;		/* PREVIEW: bytes of a part */
+		uint64_t fts_max_size;		/* bigger: not indexed */
 	} store;
 
 	struct {

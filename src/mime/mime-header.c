@@ -148,3 +148,34 @@ mime_header_decode(const unsigned char *p, size_t len, struct buf *out)
 	mime_decode_words(tmp.data, tmp.len, out);
 	buf_free(&tmp);
 }
+
+void
+mime_header_text(const unsigned char *raw, size_t len, struct buf *out)
+{
+	struct buf v = BUF_INIT;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start = i, colon;
+
+		/* one field: its line and the folded lines after it */
+		while (i < len) {
+			if (raw[i++] != '\n')
+				continue;
+			if (i < len && (raw[i] == ' ' || raw[i] == '\t'))
+				continue;
+			break;
+		}
+		for (colon = start; colon < i && raw[colon] != ':'; colon++)
+			;
+		if (colon >= i || colon == start)
+			continue;
+		buf_append(out, raw + start, colon - start);
+		buf_append_str(out, ": ");
+		buf_reset(&v);
+		mime_header_decode(raw + colon + 1, i - colon - 1, &v);
+		buf_append(out, v.data, v.len);
+		buf_append_byte(out, '\n');
+	}
+	buf_free(&v);
+}

@@ -259,6 +259,10 @@ void mime_charset_utf8_sanitize(const unsigned char *p, size_t len,
 void mime_decode_words(const unsigned char *p, size_t len, struct buf *out);
 /* Unfold (drop CR and LF, RFC 5322 2.2.3), trim, and decode words. */
 void mime_header_decode(const unsigned char *p, size_t len, struct buf *out);
+/* The header fields of raw[0..len) as SEARCH TEXT and HEADER see them:
+ * "Name: value\n" each, the value unfolded and decoded; lines without
+ * a colon are skipped. Appended to out. */
+void mime_header_text(const unsigned char *raw, size_t len, struct buf *out);
 /* Unfold only: CR/LF removed, leading and trailing whitespace trimmed */
 void mime_header_unfold(const unsigned char *p, size_t len, struct buf *out);
 

@@ -571,6 +571,9 @@ again:
 		goto again;
 	if (ret < 0)
 		return ret;
+	/* its full-text index row, in the same commit */
+	if ((ret = store_fts_blob(s, b)) < 0)
+		return ret;
 	b->in_db = true;
 	return 0;
 }
@@ -889,6 +892,23 @@ store_reader_pread(struct store_reader *r, void *buf, size_t len,
 		off += (uint64_t)n;
 	}
 	return (ssize_t)done;
+}
+
+int
+store_reader_all(struct store_reader *r, struct buf *out)
+{
+	uint64_t size = store_reader_size(r), off = 0;
+
+	while (off < size) {
+		size_t n = size - off > 65536 ? 65536 : (size_t)(size - off);
+		ssize_t got = store_reader_pread(r, buf_reserve(out, n), n, off);
+
+		if (got <= 0)
+			return STORE_EIO;
+		out->len += (size_t)got;
+		off += (uint64_t)got;
+	}
+	return 0;
 }
 
 const unsigned char *

@@ -78,7 +78,13 @@ static const char schema_sql[] =
 	" sort_dfrom TEXT, sort_dto TEXT,"
 	" headers TEXT, partmap BLOB,"
 	" preview TEXT,"	/* RFC 8970; NULL: not made yet */
-	" data BLOB);"	/* the body itself when small (else a file) */
+	" data BLOB,"	/* the body itself when small (else a file) */
+	" fts INTEGER NOT NULL DEFAULT 0);"	/* store-fts.c */
+	/* the full-text index (store-fts.c): rowid = blobs.id */
+	"CREATE VIRTUAL TABLE IF NOT EXISTS blob_text USING fts5(hdr, body,"
+	" tokenize = 'trigram case_sensitive 1', detail = full);"
+	"CREATE TRIGGER IF NOT EXISTS blobs_text_gone AFTER DELETE ON blobs"
+	" BEGIN DELETE FROM blob_text WHERE rowid = old.id; END;"
 	"CREATE TABLE IF NOT EXISTS messages("
 	" mailbox_id INTEGER NOT NULL,"
 	" uid INTEGER NOT NULL,"
@@ -399,7 +405,12 @@ db_schema(struct db *db, char **error_r)
 	    db_add_column(db, "messages", "crlf_size", "INTEGER") < 0 ||
 	    db_add_column(db, "mailboxes", "first_recent_uid",
 			  "INTEGER NOT NULL DEFAULT 1") < 0 ||
-	    db_add_column(db, "blobs", "preview", "TEXT") < 0)
+	    db_add_column(db, "blobs", "preview", "TEXT") < 0 ||
+	    db_add_column(db, "blobs", "fts", "INTEGER NOT NULL DEFAULT 0") < 0)
+		return STORE_EIO;
+	/* the blobs SEARCH must scan (store-fts.c): few, once indexed */
+	if (db_exec(db, "CREATE INDEX IF NOT EXISTS blobs_unindexed"
+		    " ON blobs(id) WHERE fts != 1") < 0)
 		return STORE_EIO;
 	return db_move_subscriptions(db);
 }

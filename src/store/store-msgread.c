@@ -55,6 +55,17 @@ msg_emailid(const struct store *s, sqlite3_stmt *st)
 	return v;
 }
 
+/* the message's own prefix bytes (column 10; delivery lines) */
+static void
+msg_prefix_read(sqlite3_stmt *st, struct store_msg *m)
+{
+	if (m->prefix == NULL && m->prefix_len > 0 &&
+	    (size_t)sqlite3_column_bytes(st, 10) == m->prefix_len) {
+		m->prefix = xmalloc(m->prefix_len);
+		memcpy(m->prefix, sqlite3_column_blob(st, 10), m->prefix_len);
+	}
+}
+
 static void
 msg_row_read(const struct store *s, sqlite3_stmt *st, int64_t mailbox_id,
 	     unsigned fields, struct store_msg *m)
@@ -70,8 +81,10 @@ msg_row_read(const struct store *s, sqlite3_stmt *st, int64_t mailbox_id,
 	m->prefix_len = (uint32_t)sqlite3_column_int64(st, 7);
 	if (fields & STORE_MSG_KEYWORDS)
 		m->keywords = db_col_str0(st, 8);
+	m->blob_id = sqlite3_column_int64(st, 9);
 	if (fields & STORE_MSG_OBJECTID)
 		m->emailid = msg_emailid(s, st);
+	msg_prefix_read(st, m);	/* SEARCH TEXT's delivery lines too */
 	if (fields & (STORE_MSG_PARSE | STORE_MSG_SEARCH | STORE_MSG_FETCH |
 		      STORE_MSG_HEADER))
 		parse_row_read(st, 11, &m->parse);
@@ -202,7 +215,7 @@ header_load(struct store *s, struct db *db, sqlite3_stmt *st, int c,
 	size_t plen = (size_t)sqlite3_column_bytes(st, c);
 	int ret;
 
-	if (plen > 0 && plen == m->prefix_len) {
+	if (m->prefix == NULL && plen > 0 && plen == m->prefix_len) {
 		m->prefix = xmalloc(plen);
 		memcpy(m->prefix, sqlite3_column_blob(st, c), plen);
 	}

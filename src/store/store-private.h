@@ -219,6 +219,8 @@ struct store {
 	uint64_t acl_max_entries;	/* per mailbox */
 	uint64_t acl_max_identifier;	/* bytes */
 	struct store_meta_limits meta;
+	uint64_t fts_max_size;	/* bigger blobs are not indexed; 0: all */
+	bool fts_backlog;	/* blobs with fts = 0 may exist (writer) */
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	unsigned char oid_key[16];	/* OBJECTID secret (store-objectid.c) */
 	struct mime_preview_limits preview;	/* PREVIEW (store-parse.c) */
@@ -335,6 +337,14 @@ void store_sync_stop(struct store *s);
 void store_blob_sync_async(struct store *s, struct store_blob *b);
 /* writer thread: wait until the blob is durable; 0 or STORE_EIO */
 int store_blob_sync_wait(struct store *s, struct store_blob *b);
+/* store-fts.c, writer thread, inside the op: index the blob just
+ * inserted (its row and blobs.fts) */
+int store_fts_blob(struct store *s, struct store_blob *b);
+/* writer thread, outside any op: index up to max blobs of an older
+ * store in one commit; the number done (*more_r: maybe more), or <0 */
+int store_fts_backfill(struct store *s, size_t max, bool *more_r);
+/* the whole message of a reader (prefix + blob) into out; 0 or <0 */
+int store_reader_all(struct store_reader *r, struct buf *out);
 /* writer thread, inside the op: insert the blob row (refcount 0) */
 int store_blob_commit(struct store *s, struct store_blob *b);
 /* writer thread, after the batch: drop the blob struct; the file is

@@ -20,6 +20,8 @@
 /* how often the writer looks for commits of other processes (tern
  * import, tern account) while a loop is attached */
 #define STORE_EXT_POLL_S 0.5
+/* blobs of an older store indexed per commit when the writer is idle */
+#define FTS_BACKFILL_BATCH 32
 
 const char *
 store_strerror(int err)
@@ -731,6 +733,20 @@ writer_main(void *arg)
 			 * last poll: a batch of their own */
 			marks = store_recent_pending(s);
 		}
+		if (s->q_head == NULL && !s->stopping && !marks &&
+		    s->fts_backlog && s->async) {
+			/* idle: index some blobs of an older store (new
+			 * work waits at most for one small batch) */
+			bool more;
+
+			pthread_mutex_unlock(&s->lock);
+			if (store_fts_backfill(s, FTS_BACKFILL_BATCH,
+					       &more) < 0)
+				more = false;
+			pthread_mutex_lock(&s->lock);
+			s->fts_backlog = more;
+			continue;
+		}
 		if (s->q_head == NULL && !s->stopping && !marks) {
 			if (s->async)
 				wake_wait_until(s, s->ext_next);
@@ -839,6 +855,8 @@ store_open(const struct store_settings *set, struct store **store_r,
 			   MIME_PREVIEW_PARTS;
 	s->preview.read = set->preview_read ? set->preview_read :
 			  MIME_PREVIEW_READ;
+	s->fts_max_size = set->fts_max_size;
+	s->fts_backlog = true;	/* until a look finds none */
 	s->inline_max = set->blob_inline_max <= 0 ? 0 :
 		(uint64_t)set->blob_inline_max;
 	s->pcache = store_pcache_new(set->parse_cache_bytes);

@@ -152,6 +152,10 @@ struct store_settings {
 	 * make it at delivery (0: the defaults); tern.conf's
 	 * store.preview_parts and store.preview_read */
 	uint64_t preview_parts, preview_read;
+	/* messages bigger than this are not put in the full-text index
+	 * (SEARCH BODY/TEXT reads them); 0: no limit. tern.conf's
+	 * store.fts_max_size sets it. */
+	uint64_t fts_max_size;
 };
 
 #define STORE_ACL_MAX_ENTRIES 100
@@ -924,7 +928,8 @@ struct store_msg {
 	uint64_t size;		/* prefix_len + blob size */
 	uint32_t prefix_len;
 	uint64_t emailid;	/* STORE_MSG_OBJECTID: store_msg_emailid() */
-	unsigned char *prefix;	/* STORE_MSG_HEADER: prefix_len bytes */
+	unsigned char *prefix;	/* the prefix bytes (NULL if none) */
+	int64_t blob_id;	/* the body's id (store_fts_search) */
 	char *keywords;		/* STORE_MSG_KEYWORDS ("" if none) */
 	struct store_parse parse; /* STORE_MSG_PARSE */
 };
@@ -966,6 +971,28 @@ int store_msg_iter_init(struct store *store, int64_t account_id,
 int store_msg_iter_next(struct store_msg_iter *it,
 			const struct store_msg **m_r);
 void store_msg_iter_free(struct store_msg_iter **it);
+
+/* The full-text index (store-fts.c) SEARCH BODY/TEXT use: each body's
+ * header fields and text, casefolded (lib/casefold.h), committed with
+ * the message. Blob ids, ascending. */
+struct store_ids {
+	int64_t *v;
+	size_t n;
+};
+bool store_ids_has(const struct store_ids *ids, int64_t id);
+void store_ids_free(struct store_ids *ids);
+/* can the index answer for this folded string (UTF-8 without U+FFFD)? */
+bool store_fts_usable(const char *folded, size_t len);
+/* *match: the blobs whose body text (text: or header fields) contains
+ * folded, a casefold()ed string, as a substring; *unindexed: the blobs
+ * the index does not cover (not yet, or too big): check those by
+ * reading them. STORE_EINVAL when !store_fts_usable(folded). A
+ * message's header text as SEARCH TEXT reads it also holds its prefix
+ * fields, which the index does not (the blob is shared): check those
+ * with the message. */
+int store_fts_search(struct store *store, const char *folded, size_t len,
+		     bool text, struct store_ids *match,
+		     struct store_ids *unindexed);
 
 /* Open a message for reading (FETCH BODY[], RETR). The reader keeps
  * the bytes readable even if the message is expunged meanwhile. */

@@ -805,3 +805,17 @@ def test_unauthenticate_next_user_own_rights(acl):
     b.login(B, BPW)
     u = b.ok('STATUS "%sTeam" (MESSAGES)' % SH)
     assert b"MESSAGES 2" in u[0]
+
+
+def test_search_body_on_shared(acl):
+    """SEARCH BODY/TEXT on a shared mailbox read the owner's messages
+    (full-text index or scan), as the owner's own SEARCH does"""
+    a = team(acl, "lr")
+    b = login(acl, B, BPW)
+    b.ok('EXAMINE "%sTeam"' % SH)
+    for q in ('SEARCH BODY "body 2"', 'SEARCH TEXT "body 1"',
+              'SEARCH OR BODY "body 1" BODY "body 2"'):
+        a.ok("EXAMINE Team")
+        assert b.ok(q) == a.ok(q), q
+    u = b.ok('SEARCH BODY "body 2"')
+    assert u == [b"* SEARCH 2"], u

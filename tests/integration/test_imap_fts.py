@@ -1,0 +1,219 @@
+"""SEARCH BODY/TEXT through the full-text index (issue 12, search at
+scale): the index holds each body's header fields and decoded text,
+casefolded (i;unicode-casemap with full folding), and answers exactly as
+the substring scan does. The scan is still there: imap.search_index = no
+makes SEARCH read every message, which is the reference here."""
+import base64
+import quopri
+import random
+import smtplib
+import sqlite3
+import os
+
+from relaylib import wait_for
+
+import imapraw
+from conftest import ALICE
+
+A, APW = ALICE
+
+WORDS = ("Straße STRASSE Grüße café CAFÉ naïve Ελληνικά ΟΔΟΣ οδος "
+         "İstanbul ıspanak KELVIN ﬁle ＡＢＣ Привет мир 日本語のテキスト "
+         "report Meeting agenda invoice 42 a*b? [x] 100% x_y tab\tend "
+         "ǅemal ǆ Ǆ résumé ÅNGSTRÖM ﬀ").split(" ")
+
+
+def body_text(rng, n):
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def make_msg(rng, i):
+    """a message of one of several shapes: 8-bit, QP, base64, Latin-1,
+    multipart with HTML, encoded-word headers"""
+    text = body_text(rng, rng.randint(3, 40))
+    subj = body_text(rng, 3)
+    shape = i % 6
+    hdr = "From: Sender %d <s%d@example.org>\r\nTo: alice@example.test\r\n" % (i, i)
+    if shape == 0:
+        return (hdr + "Subject: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n" % (subj, text)).encode()
+    if shape == 1:
+        qp = quopri.encodestring(text.encode()).decode().replace("\n", "\r\n")
+        return (hdr + "Subject: =?UTF-8?B?%s?=\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: quoted-printable\r\n\r\n%s\r\n"
+                % (base64.b64encode(subj.encode()).decode(), qp)).encode()
+    if shape == 2:
+        b64 = base64.encodebytes(text.encode()).decode().replace("\n", "\r\n")
+        return (hdr + "Subject: plain %d\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n%s" % (i, b64)).encode()
+    if shape == 3:
+        lat = text.encode("latin-1", "replace")
+        return (hdr + "Subject: latin\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n").encode() + lat + b"\r\n"
+    if shape == 4:
+        return (hdr + "Subject: multi %s\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: multipart/alternative; boundary=BB\r\n\r\n"
+                "--BB\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"
+                "--BB\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                "<p>%s</p>\r\n--BB--\r\n" % (subj, text, body_text(rng, 5))).encode()
+    # 8-bit bytes that are not UTF-8 in a body that says it is
+    return (hdr + "Subject: raw\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n").encode() + \
+        text.encode() + b" \xff\xfe bad \xc3 end\r\n"
+
+
+def needles(rng, corpus, n):
+    """substrings of the messages' text, case changed at random, and a
+    few strings that are in no message"""
+    out = []
+    pool = " ".join(WORDS)
+    for _ in range(n):
+        src = pool if rng.random() < 0.7 else rng.choice(corpus).decode("utf-8", "replace")
+        a = rng.randrange(len(src))
+        s = src[a:a + rng.randint(1, 12)]
+        s = "".join(c.upper() if rng.random() < 0.5 else c.lower() for c in s)
+        out.append(s)
+    out += ["zzqx", "ss", "SS", "ß", "ı", "i", "ς", "Σ", "*", "?", "[x]", "a*b?",
+            "100%", "_", "Sender 1", "s1@example", "alice@example.test",
+            "Delivered-To", "Return-Path", "example.test>", "bad", "\u00e9"]
+    return out
+
+
+def search(c, key, s):
+    data = s.encode()
+    untagged, tagged = c.send_literal(b"UID SEARCH CHARSET UTF-8 " + key, data)
+    assert tagged.split(b" ")[1] == b"OK", (key, s, tagged)
+    hits = [r for r in untagged if r.startswith(b"* SEARCH")]
+    assert len(hits) == 1, untagged
+    return [int(x) for x in hits[0].split()[2:]]
+
+
+def load(tern, rng, n):
+    """half by SMTP (with the per-recipient prefix fields), half APPEND"""
+    corpus = [make_msg(rng, i) for i in range(n)]
+    smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=60)
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    for i, m in enumerate(corpus):
+        if i % 2:
+            smtp.sendmail("s%d@example.org" % i, [A], m)
+        else:
+            c.append("INBOX", m)
+    smtp.quit()
+    return c, corpus
+
+
+def run_all(c, qs):
+    c.ok(b"SELECT INBOX")
+    return [(key, s, search(c, key, s)) for s in qs for key in (b"BODY", b"TEXT")]
+
+
+def db_counts(tern):
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tern.data_dir, "tern.db"), uri=True)
+    try:
+        return dict(
+            blobs=db.execute("SELECT count(*) FROM blobs").fetchone()[0],
+            indexed=db.execute("SELECT count(*) FROM blobs WHERE fts = 1").fetchone()[0],
+            rows=db.execute("SELECT count(*) FROM blob_text").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_search_index_equals_scan(tern):
+    rng = random.Random(12)
+    c, corpus = load(tern, rng, 120)
+    qs = needles(rng, corpus, 250)
+    with_index = run_all(c, qs)
+    c.close()
+    assert "imap search index keys=" in tern.log()
+    counts = db_counts(tern)
+    assert counts["indexed"] == counts["blobs"] == counts["rows"] == 120, counts
+    # the same searches, answered by reading every message
+    tern.stop()
+    tern.rewrite(extra="[imap]\nsearch_index = no\n")
+    tern.start()
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    scanned = run_all(c, qs)
+    c.close()
+    assert [r for r in with_index if r[2]], "no needle matched anything"
+    for a, b in zip(with_index, scanned):
+        assert a == b, (a, b)
+
+
+def test_search_index_folding_and_encodings(tern):
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    c.append("INBOX", b"Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=\r\n"
+             b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+             b"Content-Transfer-Encoding: quoted-printable\r\n\r\nStra=DFe caf=E9\r\n")
+    c.append("INBOX", b"Subject: greek\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             b"Content-Transfer-Encoding: base64\r\n\r\n" +
+             base64.b64encode("ΟΔΟΣ ıspanak".encode()) + b"\r\n")
+    c.ok(b"SELECT INBOX")
+    assert search(c, b"BODY", "STRASSE") == [1]
+    assert search(c, b"BODY", "CAFÉ") == [1]
+    assert search(c, b"BODY", "cafe") == [1]      # NFKD: é = e + U+0301
+    assert search(c, b"TEXT", "GRÜSSE") == [1]    # the decoded Subject
+    assert search(c, b"BODY", "GRÜSSE") == []
+    assert search(c, b"BODY", "οδος") == [2]      # Σ = σ = ς
+    assert search(c, b"BODY", "ISPANAK") == [2]   # ı titlecases to I
+    assert search(c, b"BODY", "=DF") == []        # not the raw QP
+    c.close()
+    assert "imap search index keys=" in tern.log()
+
+
+def test_search_index_expunge_removes_rows(tern):
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    for i in range(3):
+        c.append("INBOX", b"Subject: e%d\r\n\r\nunique-word-%d\r\n" % (i, i))
+    c.ok(b"SELECT INBOX")
+    assert search(c, b"BODY", "unique-word-1") == [2]
+    assert db_counts(tern)["rows"] == 3
+    c.ok(b"UID STORE 2 +FLAGS.SILENT (\\Deleted)")
+    c.ok(b"EXPUNGE")
+    assert search(c, b"BODY", "unique-word-1") == []
+    counts = db_counts(tern)
+    assert counts["rows"] == counts["blobs"] == 2, counts
+    c.close()
+
+
+def test_search_index_old_store_upgrade(tern):
+    """a store made before the index: SEARCH is right at once (the
+    unindexed messages are read) and the writer indexes them when idle"""
+    rng = random.Random(5)
+    c, corpus = load(tern, rng, 60)
+    qs = needles(rng, corpus, 60)
+    before = run_all(c, qs)
+    c.close()
+    tern.stop()
+    db = sqlite3.connect(os.path.join(tern.data_dir, "tern.db"))
+    db.executescript("DROP TRIGGER blobs_text_gone; DROP TABLE blob_text;"
+                     " DROP INDEX blobs_unindexed;"
+                     " ALTER TABLE blobs DROP COLUMN fts;")
+    db.close()
+    tern.start()
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    assert run_all(c, qs) == before
+    wait_for(lambda: db_counts(tern)["indexed"] == 60, timeout=120)
+    assert db_counts(tern)["rows"] == 60
+    assert run_all(c, qs) == before
+    c.close()
+
+
+def test_search_index_rows_survive_sigkill(tern):
+    """every message acknowledged before a SIGKILL has its index row"""
+    smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=60)
+    for i in range(30):
+        smtp.sendmail("x@example.org", [A], b"Subject: k%d\r\n\r\nkilltest %d marker\r\n" % (i, i))
+    tern.kill()
+    tern.start()
+    counts = db_counts(tern)
+    assert counts["indexed"] == counts["rows"] == counts["blobs"] == 30, counts
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    c.ok(b"SELECT INBOX")
+    assert len(search(c, b"BODY", "KILLTEST")) == 30
+    assert search(c, b"TEXT", "killtest 17 MARKER") == [18]
+    c.close()
