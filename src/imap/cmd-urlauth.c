@@ -300,6 +300,10 @@ cmd_genurlauth(struct imap_cmd *cmd)
 			log_info(s->id, "imap GENURLAUTH: not a URLAUTH rump");
 			return imap_cmd_bad(cmd, "URL is not a URLAUTH rump");
 		}
+		if (u.has_expire && (int64_t)time(NULL) >= u.expire) {
+			imap_url_clear(&u);
+			return imap_cmd_bad(cmd, "URLAUTH has already expired");
+		}
 		if (a[i + 1].type != IMAP_ARG_ATOM ||
 		    !imap_arg_atom_eq(&a[i + 1], "INTERNAL")) {
 			imap_url_clear(&u);
@@ -424,6 +428,8 @@ cmd_urlfetch(struct imap_cmd *cmd)
 
 /* ---- RESETKEY [mailbox [mechanism ...]] ---- */
 
+/* with a mailbox, OK [URLMECH ...] names its mechanisms (RFC 4467 6.2,
+ * as its example and Dovecot answer) */
 static void
 resetkey_done(struct imap_cmd *cmd, int ret)
 {
@@ -431,8 +437,10 @@ resetkey_done(struct imap_cmd *cmd, int ret)
 		imap_cmd_reply(cmd, "NO", "[NONEXISTENT] No such mailbox");
 	else if (ret != 0)
 		imap_cmd_store_error(cmd, ret);
+	else if (cmd->args[0].type != IMAP_ARG_EOL)
+		imap_cmd_reply(cmd, "OK", "[URLMECH INTERNAL] Key removed");
 	else
-		imap_cmd_reply(cmd, "OK", "RESETKEY completed");
+		imap_cmd_reply(cmd, "OK", "All keys removed");
 	imap_cmd_end(cmd);
 }
 
