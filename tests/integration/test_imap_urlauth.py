@@ -346,3 +346,17 @@ def test_urlauth_as_dovecot(tern_factory):
     for a, b in zip(ours, theirs):
         assert a == b, (a, b)
     assert len(ours) == len(theirs)
+
+
+def test_urlfetch_nul_is_not_literal8(tern):
+    """URLFETCH's data is an nstring (RFC 4467 7): no literal8; a NUL
+    shows as 0x80, as FETCH BODY[] shows it"""
+    c = Imap(tern)
+    c.login()
+    m = b"Subject: nul\r\n\r\na\x00b\r\n"
+    c.ok(b"APPEND INBOX ~{%d}\r\n" % len(m) + m)
+    url, = gen(c, AURL + "/INBOX/;UID=1/;SECTION=TEXT;URLAUTH=authuser")
+    assert fetch(c, url) == [b"a\x80b\r\n"]
+    c.ok("SELECT INBOX")
+    _, u = c.cmd("FETCH 1 BODY.PEEK[TEXT]")
+    assert u[0].endswith(b"{5}\r\na\x80b\r\n)"), u
