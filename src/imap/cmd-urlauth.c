@@ -310,7 +310,7 @@ cmd_genurlauth(struct imap_cmd *cmd)
 			return imap_cmd_reply(cmd, "NO", "Unknown URLAUTH "
 					      "mechanism");
 		}
-		if (!urlauth_server(&*s, &u) || u.user == NULL ||
+		if (!urlauth_server(s, &u) || u.user == NULL ||
 		    s->user == NULL || strcasecmp(u.user, s->user) != 0) {
 			imap_url_clear(&u);
 			log_info(s->id, "imap GENURLAUTH: another user's or "
