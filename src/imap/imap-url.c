@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/hex.h"
 
 /* longest URL taken: a mailbox name and a section fit easily */
 #define IMAP_URL_MAX 8192
@@ -32,18 +33,6 @@ is_bchar(unsigned char c)
 	return strchr("!$'()*+,&=:@/", c) != NULL && c != '\0';
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* decode bchars from s[*pos] up to a byte not a bchar or a "/" right
  * before ";" (the next URL component); NULL if empty, on a bad %XX or a
  * decoded NUL (*bad set for those two) */
@@ -62,8 +51,8 @@ take_enc(const char *s, size_t len, size_t *pos, bool *bad)
 			int h, l;
 
 			if (i + 2 >= len ||
-			    (h = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (l = hexval((unsigned char)s[i + 2])) < 0 ||
+			    (h = hex_digit((unsigned char)s[i + 1])) < 0 ||
+			    (l = hex_digit((unsigned char)s[i + 2])) < 0 ||
 			    (h == 0 && l == 0)) {
 				*bad = true;
 				break;
@@ -336,7 +325,7 @@ parse_urlauth(const char *s, size_t len, size_t *pos, struct imap_url *u,
 			return false;
 		}
 		for (size_t k = t + 1; k < len; k++)
-			if (hexval((unsigned char)s[k]) < 0) {
+			if (hex_digit((unsigned char)s[k]) < 0) {
 				*err = "Invalid URLAUTH token";
 				return false;
 			}
