@@ -2,6 +2,7 @@
 #include "cli/maildir.h"
 #include "imap/imap-utf7.h"
 #include "store/store.h"
+#include "lib/hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -220,18 +221,6 @@ maildir_folder_name(const char *mailbox)
 	return buf_steal(&out);
 }
 
-static int
-maildir_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 maildir_mailbox_name(const char *folder)
 {
@@ -253,8 +242,8 @@ maildir_mailbox_name(const char *folder)
 			int hi, lo;
 
 			if (p[i] == '%' && i + 2 < n &&
-			    (hi = maildir_hex(p[i + 1])) >= 0 &&
-			    (lo = maildir_hex(p[i + 2])) >= 0) {
+			    (hi = hex_digit(p[i + 1])) >= 0 &&
+			    (lo = hex_digit(p[i + 2])) >= 0) {
 				buf_append_byte(&level, (unsigned char)(hi << 4 | lo));
 				i += 2;
 			} else {

@@ -280,25 +280,24 @@ app_room(struct imap_session *s, struct imap_append *app, uint64_t size)
 	return true;
 }
 
-/* copy a CATENATE URL part into the current message */
+/* copy a CATENATE URL part into the current message: this user's own
+ * message, or with a URLAUTH that verifies for this user (RFC 4469 5)
+ * any user's on this server */
 static bool
 app_url(struct imap_session *s, struct imap_append *app,
 	const struct imap_arg *arg)
 {
 	struct store_append_msg *cur = &app->msgs[app->n - 1];
 	struct imap_url u;
-	struct imap_mbox mb = { 0 };
-	struct store_msg msg;
-	struct store_reader *r = NULL;
-	struct fetch_items fi = { 0 };
-	struct imap_arg item = { 0 };
-	struct buf b = BUF_INIT, filtered = BUF_INIT;
+	struct imap_url_part p;
+	char *oname = NULL;	/* the mailbox's name in its owner's account */
 	const char *err = NULL;
+	int64_t owner = s->account_id;
 	uint64_t off, len;
-	bool ok = false, have_msg = false;
+	bool ok = false;
 	int rc = 0;
 
-	memset(&msg, 0, sizeof(msg));
+	memset(&p, 0, sizeof(p));
 	memset(&u, 0, sizeof(u));
 	/* url-resp-text: TEXT-CHAR but "]" */
 	for (size_t i = 0; i < arg->len; i++) {
@@ -309,10 +308,13 @@ app_url(struct imap_session *s, struct imap_append *app,
 	}
 	if (!imap_url_parse(arg->u.str, arg->len, &u, &err))
 		goto bad;
-	/* only this user's own messages: a URL naming another user (or
-	 * none: anonymous) fails like a message that does not exist */
-	if (u.absolute && (u.user == NULL || s->user == NULL ||
-			   strcasecmp(u.user, s->user) != 0)) {
+	if (u.access != IMAP_URL_ACCESS_NONE) {
+		if (!imap_urlauth_verify(s, arg->u.str, &u, &owner, &err))
+			goto bad;
+	} else if (u.absolute && (u.user == NULL || s->user == NULL ||
+				  strcasecmp(u.user, s->user) != 0)) {
+		/* only this user's own messages: a URL naming another user
+		 * (or none: anonymous) fails like a missing message */
 		err = "Not this user's URL";
 		goto bad;
 	}
@@ -325,51 +327,35 @@ app_url(struct imap_session *s, struct imap_append *app,
 		err = "No mailbox selected";
 		goto bad;
 	}
-	/* the URL is resolved as this user (RFC 4469 5): a shared
-	 * mailbox needs r, and one it may not read is a bad URL like
-	 * one that does not exist */
-	rc = imap_mailbox_access(s, u.mailbox ? u.mailbox : s->view.name,
-				 STORE_ACL_R, &mb);
-	if (rc != 0 ||
-	    (u.uidvalidity && u.uidvalidity != mb.m.uidvalidity)) {
-		err = rc == IMAP_ACL_ENOPERM ? "No read right" :
-			"No such mailbox";
+	if (u.access == IMAP_URL_ACCESS_NONE) {
+		/* resolved as this user (RFC 4469 5): a shared mailbox
+		 * needs r, and one it may not read is a bad URL like one
+		 * that does not exist; a URLAUTH URL is its owner's */
+		struct imap_mbox mb;
+
+		rc = imap_mailbox_access(s, u.mailbox ? u.mailbox :
+					 s->view.name, STORE_ACL_R, &mb);
+		if (rc == 0) {
+			owner = mb.owner_id;
+			oname = xstrdup(mb.oname);
+		}
+		imap_mbox_clear(&mb);
+		if (rc != 0) {
+			err = rc == IMAP_ACL_ENOPERM ? "No read right" :
+				"No such mailbox";
+			goto bad;
+		}
+		rc = 0;
+	}
+	if (!imap_url_part_open(s, owner, oname ? oname : u.mailbox, &u, &p,
+				&err))
 		goto bad;
-	}
-	if (store_msg_get(s->env->store, mb.owner_id, mb.m.id, u.uid,
-			  STORE_MSG_FETCH, &msg) != 0) {
-		err = "No such message";
-		goto bad;
-	}
-	have_msg = true;
-	buf_printf(&b, "BODY.PEEK[%s]", u.section ? u.section : "");
-	item.type = IMAP_ARG_ATOM;
-	item.len = b.len;
-	item.u.str = buf_cstr(&b);
-	if (!fetch_items_parse(&item, &fi, &err) || fi.n != 1 ||
-	    fi.v[0].kind != FETCH_SECTION) {
-		err = "Invalid section";
-		goto bad;
-	}
-	if (u.partial) {
-		fi.v[0].partial = true;
-		fi.v[0].p_off = u.p_off;
-		fi.v[0].p_len = u.p_len ? u.p_len : UINT64_MAX;
-	}
-	if (store_msg_open(s->env->store, mb.owner_id, mb.m.id, u.uid,
-			   &r) != 0) {
-		err = "Message unreadable";
-		goto bad;
-	}
-	if (!fetch_section_data(&fi.v[0], &msg, r, &filtered, &off, &len)) {
-		err = "No such part";
-		goto bad;
-	}
+	off = p.off;
+	len = p.len;
 	if (!app_room(s, app, len))
 		goto out;
-	if (filtered.len > 0 || fi.v[0].part == FETCH_PART_FIELDS ||
-	    fi.v[0].part == FETCH_PART_FIELDS_NOT) {
-		rc = store_blob_write(cur->blob, filtered.data + off,
+	if (p.in_filtered) {
+		rc = store_blob_write(cur->blob, p.filtered.data + off,
 				      (size_t)len);
 	} else {
 		unsigned char chunk[16384];
@@ -377,7 +363,7 @@ app_url(struct imap_session *s, struct imap_append *app,
 		while (len > 0 && rc == 0) {
 			size_t n = len > sizeof(chunk) ? sizeof(chunk) :
 				(size_t)len;
-			ssize_t got = store_reader_pread(r, chunk, n, off);
+			ssize_t got = store_reader_pread(p.r, chunk, n, off);
 
 			if (got <= 0) {
 				rc = STORE_EIO;
@@ -408,14 +394,9 @@ bad_noecho:
 	log_info(s->id, "imap CATENATE: bad URL (control characters)");
 	app_fail(app, "BAD", NULL, "Invalid URL");
 out:
-	if (have_msg)
-		store_msg_clear(&msg);
-	store_reader_close(&r);
-	fetch_items_free(&fi);
-	imap_mbox_clear(&mb);
+	imap_url_part_clear(&p);
+	free(oname);
 	imap_url_clear(&u);
-	buf_free(&b);
-	buf_free(&filtered);
 	return ok;
 }
 

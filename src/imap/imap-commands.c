@@ -31,6 +31,7 @@ static const struct imap_command imap_commands[] = {
 	{ "EXAMINE", cmd_examine, AUTH },
 	{ "EXPUNGE", cmd_expunge, SEL | IMAP_CMD_F_UID },
 	{ "FETCH", cmd_fetch, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
+	{ "GENURLAUTH", cmd_genurlauth, AUTH },
 	{ "GETACL", cmd_getacl, AUTH },
 	{ "GETMETADATA", cmd_getmetadata, AUTH },
 	{ "GETQUOTA", cmd_getquota, AUTH },
@@ -49,6 +50,7 @@ static const struct imap_command imap_commands[] = {
 	{ "NOTIFY", cmd_notify, AUTH },
 	{ "RENAME", cmd_rename, AUTH },
 	{ "REPLACE", cmd_replace, SEL | IMAP_CMD_F_UID },
+	{ "RESETKEY", cmd_resetkey, AUTH },
 	{ "SEARCH", cmd_search, SEL | IMAP_CMD_F_UID | IMAP_CMD_F_NO_EXPUNGE },
 	{ "SELECT", cmd_select, AUTH },
 	{ "SETACL", cmd_setacl, AUTH },
@@ -62,6 +64,7 @@ static const struct imap_command imap_commands[] = {
 	{ "UNAUTHENTICATE", cmd_unauthenticate, AUTH },
 	{ "UNSELECT", cmd_unselect, SEL },
 	{ "UNSUBSCRIBE", cmd_unsubscribe, AUTH },
+	{ "URLFETCH", cmd_urlfetch, AUTH },
 };
 
 static int

@@ -119,4 +119,29 @@ bool fetch_section_data(const struct fetch_item *it, const struct store_msg *m,
 void fetch_body_section(struct fetch_out *o, const struct fetch_item *it,
 			const struct store_msg *m, struct store_reader *r);
 
+/* --- cmd-urlauth.c: the part an IMAP URL names (CATENATE, URLFETCH) --- */
+struct imap_url;
+struct imap_url_part {
+	struct store_msg msg;
+	bool have_msg;
+	struct store_reader *r;
+	struct fetch_items fi;
+	struct buf filtered;
+	bool in_filtered;	/* the bytes are in filtered, else in r */
+	uint64_t off, len;
+};
+/* open message u->uid of mailbox (of account_id) and find the part:
+ * false with a static *err_r if anything is missing (p then clear) */
+bool imap_url_part_open(struct imap_session *s, int64_t account_id,
+			const char *mailbox, const struct imap_url *u,
+			struct imap_url_part *p, const char **err_r);
+void imap_url_part_clear(struct imap_url_part *p);
+/* a URLAUTH URL (url: as the client wrote it, parsed into u) verifies
+ * for this session (RFC 4467 6.3: access, expiry, mechanism, token):
+ * true with the owner's account in *owner_r, else false with a static
+ * *err_r (for the log only; the client learns nothing of why) */
+bool imap_urlauth_verify(struct imap_session *s, const char *url,
+			 const struct imap_url *u, int64_t *owner_r,
+			 const char **err_r);
+
 #endif

@@ -359,7 +359,8 @@ imap_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 	cmd_getquotaroot, cmd_sort, cmd_thread, cmd_compress, cmd_setacl,
 	cmd_deleteacl, cmd_getacl, cmd_listrights, cmd_myrights,
 	cmd_unauthenticate, cmd_getmetadata, cmd_setmetadata, cmd_notify,
-	cmd_cancelupdate, cmd_replace;
+	cmd_cancelupdate, cmd_replace, cmd_genurlauth, cmd_urlfetch,
+	cmd_resetkey;
 
 /* cmd-auth.c: an AUTHENTICATE response line */
 void imap_auth_sasl_line(struct imap_session *s, struct slice line);

@@ -180,7 +180,7 @@ imap_session_capability(struct imap_session *s, struct buf *out)
 		   "SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
 		   "MULTIAPPEND CATENATE REPLACE "
 		   "COMPRESS=DEFLATE UNAUTHENTICATE METADATA METADATA-SERVER NOTIFY "
-		   "OBJECTID PREVIEW SAVEDATE UIDONLY WITHIN "
+		   "OBJECTID PREVIEW SAVEDATE UIDONLY URLAUTH WITHIN "
 		   "APPENDLIMIT=%llu",
 		   (unsigned long long)s->env->conf->imap.max_literal);
 	/* RFC 4314: k, x, t, e are rights of their own (imap-acl.c) */

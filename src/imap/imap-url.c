@@ -1,12 +1,15 @@
 /* imap-url.c - IMAP URL parser (RFC 5092 sections 3, 11) for the URLs
- * CATENATE names: one message or part, nothing else */
+ * CATENATE and URLFETCH name: one message or part, with URLAUTH's
+ * ";EXPIRE=" and ";URLAUTH=" (RFC 4467 section 3) on absolute ones */
 #include "imap/imap-url.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "lib/buf.h"
+#include "lib/hex.h"
 
 /* longest URL taken: a mailbox name and a section fit easily */
 #define IMAP_URL_MAX 8192
@@ -30,18 +33,6 @@ is_bchar(unsigned char c)
 	return strchr("!$'()*+,&=:@/", c) != NULL && c != '\0';
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* decode bchars from s[*pos] up to a byte not a bchar or a "/" right
  * before ";" (the next URL component); NULL if empty, on a bad %XX or a
  * decoded NUL (*bad set for those two) */
@@ -60,8 +51,8 @@ take_enc(const char *s, size_t len, size_t *pos, bool *bad)
 			int h, l;
 
 			if (i + 2 >= len ||
-			    (h = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (l = hexval((unsigned char)s[i + 2])) < 0 ||
+			    (h = hex_digit((unsigned char)s[i + 1])) < 0 ||
+			    (l = hex_digit((unsigned char)s[i + 2])) < 0 ||
 			    (h == 0 && l == 0)) {
 				*bad = true;
 				break;
@@ -200,9 +191,161 @@ parse_server(const char *s, size_t len, size_t *pos, struct imap_url *u,
 	return true;
 }
 
+/* n digits at s[*pos] */
+static bool
+take_digits(const char *s, size_t len, size_t *pos, int n, int *out)
+{
+	int v = 0;
+
+	for (int k = 0; k < n; k++, (*pos)++) {
+		if (*pos >= len || s[*pos] < '0' || s[*pos] > '9')
+			return false;
+		v = v * 10 + (s[*pos] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* RFC 3339 date-time, up to the end of s[..len) */
+static bool
+parse_datetime(const char *s, size_t len, int64_t *out)
+{
+	struct tm tm = { 0 };
+	size_t i = 0;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+
+	if (!take_digits(s, len, &i, 4, &y) || i >= len || s[i++] != '-' ||
+	    !take_digits(s, len, &i, 2, &mo) || i >= len || s[i++] != '-' ||
+	    !take_digits(s, len, &i, 2, &d) || i >= len ||
+	    (s[i] != 'T' && s[i] != 't'))
+		return false;
+	i++;
+	if (!take_digits(s, len, &i, 2, &h) || i >= len || s[i++] != ':' ||
+	    !take_digits(s, len, &i, 2, &mi) || i >= len || s[i++] != ':' ||
+	    !take_digits(s, len, &i, 2, &sec))
+		return false;
+	if (i < len && s[i] == '.') {
+		size_t f = ++i;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == f)
+			return false;
+	}
+	if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	} else if (i < len && (s[i] == '+' || s[i] == '-')) {
+		sign = s[i++] == '+' ? 1 : -1;
+		if (!take_digits(s, len, &i, 2, &oh) || i >= len ||
+		    s[i++] != ':' || !take_digits(s, len, &i, 2, &om) ||
+		    oh > 23 || om > 59)
+			return false;
+	} else {
+		return false;
+	}
+	if (i != len || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*out = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+	return true;
+}
+
+/* [";EXPIRE=" date-time] ";URLAUTH=" access [":" mech ":" token] at
+ * s[*pos], to the end of the URL (RFC 5092 11, RFC 4467 3) */
+static bool
+parse_urlauth(const char *s, size_t len, size_t *pos, struct imap_url *u,
+	      const char **err)
+{
+	size_t i = *pos, e, colon;
+	bool bad = false;
+
+	if (take_key(s, len, &i, ";EXPIRE=")) {
+		for (e = i; e < len && s[e] != ';'; e++)
+			;
+		if (!parse_datetime(s + i, e - i, &u->expire)) {
+			*err = "Invalid EXPIRE";
+			return false;
+		}
+		u->has_expire = true;
+		i = e;
+	}
+	if (!take_key(s, len, &i, ";URLAUTH=")) {
+		*err = u->has_expire ? "EXPIRE without URLAUTH" :
+			"Unexpected data in the URL";
+		return false;
+	}
+	for (colon = i; colon < len && s[colon] != ':'; colon++)
+		;
+	if (colon - i == 9 && strncasecmp(s + i, "anonymous", 9) == 0) {
+		u->access = IMAP_URL_ACCESS_ANONYMOUS;
+	} else if (colon - i == 8 && strncasecmp(s + i, "authuser", 8) == 0) {
+		u->access = IMAP_URL_ACCESS_AUTHUSER;
+	} else {
+		size_t p = i;
+
+		if (take_key(s, colon, &p, "submit+"))
+			u->access = IMAP_URL_ACCESS_SUBMIT;
+		else if (take_key(s, colon, &p, "user+"))
+			u->access = IMAP_URL_ACCESS_USER;
+		else {
+			*err = "Invalid URLAUTH access identifier";
+			return false;
+		}
+		/* enc-user: achars only (take_enc allows "/", "@" too) */
+		for (size_t k = p; k < colon; k++)
+			if (s[k] == '/' || s[k] == '@') {
+				*err = "Invalid URLAUTH user";
+				return false;
+			}
+		u->access_user = take_enc(s, colon, &p, &bad);
+		if (u->access_user == NULL || p != colon) {
+			*err = "Invalid URLAUTH user";
+			return false;
+		}
+	}
+	u->rump_len = colon;
+	if (colon < len) {
+		/* ":" mechanism ":" enc-urlauth (32*HEXDIG) */
+		size_t m = colon + 1, t;
+
+		for (t = m; t < len && s[t] != ':'; t++)
+			if (!is_unreserved((unsigned char)s[t]) || s[t] == '_' ||
+			    s[t] == '~') {
+				*err = "Invalid URLAUTH mechanism";
+				return false;
+			}
+		if (t == m || t == len) {
+			*err = "Invalid URLAUTH mechanism";
+			return false;
+		}
+		for (size_t k = t + 1; k < len; k++)
+			if (hex_digit((unsigned char)s[k]) < 0) {
+				*err = "Invalid URLAUTH token";
+				return false;
+			}
+		if (len - (t + 1) < 32) {
+			*err = "Invalid URLAUTH token";
+			return false;
+		}
+		u->mech = xstrndup(s + m, t - m);
+		u->token = xstrndup(s + t + 1, len - (t + 1));
+	}
+	*pos = len;
+	return true;
+}
+
 void
 imap_url_clear(struct imap_url *u)
 {
+	free(u->access_user);
+	free(u->mech);
+	free(u->token);
 	free(u->user);
 	free(u->host);
 	free(u->mailbox);
@@ -284,9 +427,16 @@ imap_url_parse(const char *s, size_t len, struct imap_url *u,
 			}
 		}
 	}
+	if (i < len && s[i] == ';') {
+		if (!u->absolute) {
+			err = "URLAUTH needs an absolute URL";
+			goto fail;
+		}
+		if (!parse_urlauth(s, len, &i, u, &err))
+			goto fail;
+	}
 	if (i < len) {
-		err = (s[i] == ';') ? "URLAUTH and EXPIRE are not supported" :
-			"Unexpected data in the URL";
+		err = "Unexpected data in the URL";
 		goto fail;
 	}
 	return true;

@@ -2,13 +2,23 @@
  * a message or a part of one on this server, absolute
  * ("imap://user@host/INBOX;UIDVALIDITY=7/;UID=20/;SECTION=1.MIME") or
  * relative ("/INBOX/;UID=20", or ";UID=20/;SECTION=2" in the selected
- * mailbox). Search URLs, URLAUTH and EXPIRE are not taken. */
+ * mailbox). An absolute one may end in RFC 4467's
+ * ";EXPIRE=<date-time>;URLAUTH=<access>[:<mech>:<token>]".
+ * Search URLs are not taken. */
 #ifndef TERN_IMAP_URL_H
 #define TERN_IMAP_URL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+enum imap_url_access {
+	IMAP_URL_ACCESS_NONE,		/* no ;URLAUTH= */
+	IMAP_URL_ACCESS_SUBMIT,		/* submit+<user> */
+	IMAP_URL_ACCESS_USER,		/* user+<user> */
+	IMAP_URL_ACCESS_AUTHUSER,	/* any logged-in user */
+	IMAP_URL_ACCESS_ANONYMOUS,	/* anyone */
+};
 
 struct imap_url {
 	bool absolute;		/* imap://... */
@@ -21,6 +31,14 @@ struct imap_url {
 	char *section;		/* decoded ("1.MIME"); NULL: whole message */
 	bool partial;
 	uint32_t p_off, p_len;	/* p_len 0: to the end */
+	/* URLAUTH (RFC 4467) */
+	bool has_expire;
+	int64_t expire;		/* unix time */
+	enum imap_url_access access;
+	char *access_user;	/* decoded, for submit+ and user+ */
+	size_t rump_len;	/* the URL up to and including the access */
+	char *mech;		/* NULL: a rump URL (no ":mech:token") */
+	char *token;		/* hex, as given */
 };
 
 /* parse s[0..len); false with a static *error_r on malformed input

@@ -55,6 +55,7 @@ const struct conf_key conf_keys[] = {
 	K("imap.search_index", CONF_BOOL, imap.search_index, "yes", "SEARCH BODY/TEXT answer from the full-text index (no: read every message, as a reference)"),
 	K("imap.max_args", CONF_NUMBER, imap.max_args, "10000", "arguments in one command"),
 	K("imap.max_depth", CONF_NUMBER, imap.max_depth, "32", "parenthesis nesting"),
+	K("imap.max_urlfetch", CONF_NUMBER, imap.max_urlfetch, "100", "URLs in one URLFETCH or GENURLAUTH (RFC 4467; NO [LIMIT] beyond)"),
 	K("imap.max_notify_mailboxes", CONF_NUMBER, imap.max_notify_mailboxes, "1000", "mailbox names and filters in one NOTIFY SET (NO [LIMIT] beyond)"),
 	K("imap.timeout_preauth", CONF_DURATION, imap.timeout_preauth_ms, "1m", "before login"),
 	K("imap.timeout", CONF_DURATION, imap.timeout_ms, "30m", "authenticated (RFC 9051: at least 30 min)"),

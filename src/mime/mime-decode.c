@@ -1,6 +1,7 @@
 /* mime-decode.c - content-transfer-encodings: quoted-printable, base64 */
 #include "mime/mime.h"
 #include "lib/base64.h"
+#include "lib/hex.h"
 
 #include <string.h>
 
@@ -15,18 +16,6 @@ enum {
 
 /* a long whitespace run is flushed rather than held back */
 #define QP_WS_MAX 1024
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 enum mime_cte
 mime_cte_parse(const unsigned char *p, size_t len)
@@ -119,7 +108,7 @@ again:
 		buf_append_byte(out, '\r');
 		goto again;
 	case QP_EQ:
-		if (hexval(c) >= 0) {
+		if (hex_digit(c) >= 0) {
 			d->pend[0] = c;
 			d->state = QP_EQ1;
 		} else if (c == ' ' || c == '\t') {
@@ -137,10 +126,10 @@ again:
 		return;
 	case QP_EQ1:
 		d->state = QP_NORMAL;
-		h = hexval(c);
+		h = hex_digit(c);
 		if (h >= 0) {
 			buf_append_byte(out,
-			    (unsigned char)(hexval(d->pend[0]) << 4 | h));
+			    (unsigned char)(hex_digit(d->pend[0]) << 4 | h));
 			return;
 		}
 		buf_append_byte(out, '=');

@@ -1,6 +1,7 @@
 /* mime-rfc2231.c - structured MIME values and their parameters (RFC 2045
  * 5.1, RFC 2231 continuations and charset'language'value encoding) */
 #include "mime/mime-private.h"
+#include "lib/hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -98,26 +99,14 @@ group_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static int
-hexv(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void
 pct_decode(const unsigned char *p, size_t len, struct buf *out)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '%' && i + 2 < len &&
-		    hexv(p[i + 1]) >= 0 && hexv(p[i + 2]) >= 0) {
-			buf_append_byte(out, (unsigned char)(hexv(p[i + 1]) << 4 |
-							     hexv(p[i + 2])));
+		    hex_digit(p[i + 1]) >= 0 && hex_digit(p[i + 2]) >= 0) {
+			buf_append_byte(out, (unsigned char)(hex_digit(p[i + 1]) << 4 |
+							     hex_digit(p[i + 2])));
 			i += 2;
 		} else {
 			buf_append_byte(out, p[i]);

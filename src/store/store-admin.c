@@ -551,7 +551,8 @@ exec_account_remove(struct store *s, struct store_op *op)
 	sqlite3_bind_int64(st, 1, id);
 	if ((ret = db_step_done(s->wdb, st, "account subscriptions")) < 0)
 		return ret;
-	if ((ret = store_meta_drop_w(s, id, -1)) < 0)
+	if ((ret = store_meta_drop_w(s, id, -1)) < 0 ||
+	    (ret = store_urlauth_drop_w(s, id, -1)) < 0)
 		return ret;
 	if ((st = db_prep(s->wdb, del_al)) == NULL)
 		return STORE_EIO;

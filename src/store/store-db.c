@@ -63,6 +63,11 @@ static const char schema_sql[] =
 	" account_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
 	" name TEXT NOT NULL, value BLOB NOT NULL,"
 	" PRIMARY KEY(account_id, mailbox_id, name)) WITHOUT ROWID;"
+	/* URLAUTH mailbox access keys (RFC 4467 7, store-urlauth.c) */
+	"CREATE TABLE IF NOT EXISTS urlauth_keys("
+	" account_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
+	" key BLOB NOT NULL,"
+	" PRIMARY KEY(account_id, mailbox_id)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS blobs("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" size INTEGER NOT NULL,"

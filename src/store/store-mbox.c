@@ -1061,7 +1061,8 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	sqlite3_bind_int64(st, 1, id);
 	if ((ret = db_step_done(s->wdb, st, "mailbox tombstones")) < 0)
 		return ret;
-	if ((ret = store_meta_drop_w(s, o->account_id, id)) < 0)
+	if ((ret = store_meta_drop_w(s, o->account_id, id)) < 0 ||
+	    (ret = store_urlauth_drop_w(s, o->account_id, id)) < 0)
 		return ret;
 	if ((st = db_prep(s->wdb, children ? nosel : del)) == NULL)
 		return STORE_EIO;

@@ -665,6 +665,23 @@ int store_meta_set(struct store *store, int64_t account_id,
 		   const char *mailbox, const struct store_meta_entry *e,
 		   size_t n, store_cb cb, void *arg);
 
+/* URLAUTH mailbox access keys (RFC 4467 section 7, store-urlauth.c).
+ * _key reads the key of a mailbox: ENOTFOUND if the mailbox does not
+ * exist (or is \Noselect) or has no key yet. _key_make gives each named
+ * mailbox a random key unless it has one (ENOTFOUND: a mailbox does not
+ * exist; then none is made). _reset drops the key of a mailbox (NULL:
+ * of every mailbox of the account): URLs made with it fail from then on
+ * and the next _key_make makes a new one. */
+#define STORE_URLAUTH_KEY_LEN 32
+int store_urlauth_key(struct store *store, int64_t account_id,
+		      const char *mailbox,
+		      unsigned char key[STORE_URLAUTH_KEY_LEN]);
+int store_urlauth_key_make(struct store *store, int64_t account_id,
+			   const char *const *mailboxes, size_t n,
+			   store_cb cb, void *arg);
+int store_urlauth_reset(struct store *store, int64_t account_id,
+			const char *mailbox, store_cb cb, void *arg);
+
 /* \Recent (IMAP4rev1, RFC 3501 2.3.2): a message is recent in exactly
  * one session, the first to claim it. Each mailbox keeps the uid from
  * which on no message has been claimed yet. With claim, the caller

@@ -305,7 +305,7 @@ def test_catenate_in_multiappend(tern):
     b"/INBOX/;UID=1/;SECTION=7",            # no such part
     b"/INBOX/;UID=1/;SECTION=BOGUS",        # not a section
     b"/INBOX/;UID=zz",                      # malformed
-    b"/INBOX/;UID=1/;URLAUTH=anonymous",    # URLAUTH: not supported
+    b"/INBOX/;UID=1/;URLAUTH=anonymous",    # URLAUTH on a relative URL
     b";UID=1",                              # relative, nothing selected
     # the user's own, but on another server
     b"imap://alice%40example.test@elsewhere.example/INBOX/;UID=1",

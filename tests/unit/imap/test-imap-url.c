@@ -109,3 +109,91 @@ TEST(imap_url_malformed)
 	imap_url_clear(&u);
 	free(big);
 }
+
+/* RFC 4467 URLAUTH and RFC 5092 EXPIRE on absolute URLs */
+TEST(imap_url_urlauth)
+{
+	static const char rump[] = "imap://joe@example.com/INBOX/;uid=20/"
+		";section=1.2;urlauth=submit+fred";
+	static const char full[] = "imap://joe@example.com/INBOX/;uid=20/"
+		";section=1.2;urlauth=submit+fred:internal:"
+		"91354a473744909de610943775f92038";
+	struct imap_url u;
+
+	/* RFC 4467 section 8's example, rump and full */
+	CHECK(parse(rump, &u));
+	CHECK_STR(u.section, "1.2");
+	CHECK_INT(u.access, IMAP_URL_ACCESS_SUBMIT);
+	CHECK_STR(u.access_user, "fred");
+	CHECK_INT(u.rump_len, strlen(rump));
+	CHECK(u.mech == NULL && u.token == NULL && !u.has_expire);
+	imap_url_clear(&u);
+	CHECK(parse(full, &u));
+	CHECK_INT(u.rump_len, strlen(rump));
+	CHECK_STR(u.mech, "internal");
+	CHECK_STR(u.token, "91354a473744909de610943775f92038");
+	imap_url_clear(&u);
+
+	/* EXPIRE with an offset and fractional seconds */
+	CHECK(parse("imap://joe@h/INBOX/;UID=1;EXPIRE=2030-01-01T01:30:00.5+01:"
+		    "30;URLAUTH=user+ann%40x.test", &u));
+	CHECK(u.has_expire);
+	CHECK_INT(u.expire, 1893456000);
+	CHECK_INT(u.access, IMAP_URL_ACCESS_USER);
+	CHECK_STR(u.access_user, "ann@x.test");
+	imap_url_clear(&u);
+	CHECK(parse("imap://joe@h/INBOX/;UID=1/;PARTIAL=0.5;EXPIRE=1970-01-01"
+		    "T00:01:00Z;URLAUTH=AuthUser", &u));
+	CHECK_INT(u.expire, 60);
+	CHECK_INT(u.access, IMAP_URL_ACCESS_AUTHUSER);
+	CHECK(u.partial);
+	imap_url_clear(&u);
+	CHECK(parse("imap://joe@h/INBOX/;UID=1;URLAUTH=anonymous:x-y.z:"
+		    "0123456789abcdef0123456789ABCDEF00", &u));
+	CHECK_INT(u.access, IMAP_URL_ACCESS_ANONYMOUS);
+	CHECK_STR(u.mech, "x-y.z");
+	imap_url_clear(&u);
+}
+
+TEST(imap_url_urlauth_malformed)
+{
+	static const char *const bad[] = {
+		/* relative URLs take no URLAUTH */
+		";UID=1;URLAUTH=anonymous",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=nobody",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=user+",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=user+a/b",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=user+a%zz",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous:",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous:internal",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous:internal:",
+		/* token: at least 32 hex digits */
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous:internal:abc",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous:internal:"
+		"0123456789abcdef0123456789abcdeg",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous:in_t:"
+		"0123456789abcdef0123456789abcdef",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous:internal:"
+		"0123456789abcdef0123456789abcdef;x",
+		"imap://j@h/INBOX/;UID=1;EXPIRE=2030-01-01T00:00:00Z",
+		"imap://j@h/INBOX/;UID=1;EXPIRE=2030-01-01;URLAUTH=anonymous",
+		"imap://j@h/INBOX/;UID=1;EXPIRE=2030-13-01T00:00:00Z"
+		";URLAUTH=anonymous",
+		"imap://j@h/INBOX/;UID=1;EXPIRE=2030-01-01T00:00:00"
+		";URLAUTH=anonymous",
+		"imap://j@h/INBOX/;UID=1;EXPIRE=2030-01-01T00:00:00+1:00"
+		";URLAUTH=anonymous",
+		"imap://j@h/INBOX/;UID=1;URLAUTH=anonymous;EXPIRE="
+		"2030-01-01T00:00:00Z",
+		"imap://j@h/INBOX/;UID=1;FOO=1",
+		NULL,
+	};
+	struct imap_url u;
+
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		if (parse(bad[i], &u))
+			test_fail(__FILE__, __LINE__, "parsed \"%s\"", bad[i]);
+		imap_url_clear(&u);
+	}
+}
