@@ -9,7 +9,7 @@
  * does, for LIST responses and for the set of mailboxes watched.
  * Nothing is polled: a mailbox no session watches costs a commit one
  * failed hash lookup (store.c). */
-#include "imap/imap-private.h"
+#include "imap/imap-fetch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +69,14 @@ struct imap_notify {
 	bool selected, delayed;
 	unsigned sel_events;
 	unsigned fetch;		/* IMAP_NOTIFY_FETCH_* for MessageNew */
+	/* other fetch-atts: the FETCH engine builds the answer on a
+	 * worker, for the new uids told in an EXISTS (ascending) */
+	bool rich;
+	struct fetch_items items;
+	uint32_t *new_uids;
+	size_t n_new;
+	bool building;		/* a worker reads items: freed after it */
+	bool dead;		/* freed while building */
 	size_t ngroups;
 	struct notify_group *groups;
 	unsigned list_events;	/* EV_NAME | EV_SUBSCRIPTION of any group */
@@ -170,6 +178,8 @@ notify_free(struct imap_notify *n)
 	if (n == NULL)
 		return;
 	store_unwatch(&n->acct);
+	fetch_items_free(&n->items);
+	free(n->new_uids);
 	for (i = 0; i < n->nmb; i++)
 		store_unwatch(&n->mb[i].watch);
 	free(n->mb);
@@ -196,6 +206,14 @@ imap_notify_free(struct imap_session *s)
 	 * flight finds another generation */
 	s->notify = NULL;
 	s->notify_gen++;
+	if (n != NULL && n->building) {
+		/* the worker reads its items: notify_fetch_after frees it */
+		store_unwatch(&n->acct);
+		for (size_t i = 0; i < n->nmb; i++)
+			store_unwatch(&n->mb[i].watch);
+		n->dead = true;
+		return;
+	}
 	notify_free(n);
 }
 
@@ -536,6 +554,83 @@ notify_read_start(struct imap_session *s, struct imap_cmd *cmd, bool status)
 	notify_read_after(&r->job.work, 0);
 }
 
+/* ---- FETCH of new messages through the FETCH engine ---- */
+
+struct notify_fetch {
+	struct work_gate_job job;	/* first */
+	struct imap_session *s;
+	uint64_t gen;
+	struct imap_notify *n;	/* valid while s->notify_gen == gen */
+	uint32_t *uids;
+	size_t n_uids;
+	struct buf out;
+	int rc;
+};
+
+static void
+notify_fetch_work(uv_work_t *w)
+{
+	struct notify_fetch *f = w->data;
+
+	f->rc = imap_fetch_build(f->s, &f->n->items, f->uids, f->n_uids,
+				 &f->out);
+}
+
+static void
+notify_fetch_after(uv_work_t *w, int status)
+{
+	struct notify_fetch *f = w->data;
+	struct imap_session *s = f->s;
+
+	f->n->building = false;
+	if (f->n->dead)
+		notify_free(f->n);
+	s->notify_fetching = false;
+	if (!s->conn_gone) {
+		if (status == 0 && f->rc == 0)
+			imap_write(s, f->out.data, f->out.len);
+		else
+			log_warn(s->id, "imap notify fetch failed rc=%d",
+				 f->rc);
+		conn_resume(s->conn);
+		/* what came while it was built */
+		imap_notify_kick(s);
+		if (s->selected && s->wait == IMAP_WAIT_IDLE)
+			imap_view_sync(s, true);
+	}
+	buf_free(&f->out);
+	free(f->uids);
+	free(f);
+	imap_session_unref(s);
+}
+
+/* the selected mailbox's new messages told in an EXISTS: their FETCH
+ * is built on a worker; until it is written, the session reads no
+ * command and its view does not change, so nothing comes between */
+static void
+notify_fetch_start(struct imap_session *s)
+{
+	struct imap_notify *n = s->notify;
+	struct notify_fetch *f = xcalloc(1, sizeof(*f));
+
+	f->s = s;
+	f->gen = s->notify_gen;
+	f->n = n;
+	f->uids = n->new_uids;
+	f->n_uids = n->n_new;
+	n->new_uids = NULL;
+	n->n_new = 0;
+	f->job.work.data = f;
+	s->notify_fetching = true;
+	n->building = true;
+	imap_session_ref(s);
+	if (imap_session_queue_work(s, &f->job, notify_fetch_work,
+				    notify_fetch_after) == 0)
+		return;
+	notify_fetch_work(&f->job.work);	/* no thread pool: here */
+	notify_fetch_after(&f->job.work, 0);
+}
+
 /* send what is pending, if the session may be told now: between
  * commands or in IDLE (RFC 5465 5: not while a command's own responses
  * are being written) */
@@ -546,7 +641,7 @@ notify_flush(struct imap_session *s)
 	struct buf b = BUF_INIT;
 
 	if (n == NULL || s->conn_gone || conn_is_closing(s->conn) ||
-	    (s->wait != IMAP_WAIT_NONE && s->wait != IMAP_WAIT_IDLE))
+	    s->notify_fetching || (s->wait != IMAP_WAIT_NONE && s->wait != IMAP_WAIT_IDLE))
 		return;
 	if (notify_overflow(s))
 		return;
@@ -571,6 +666,8 @@ notify_flush(struct imap_session *s)
 	if (n->selected && s->selected && s->view.changed &&
 	    s->wait == IMAP_WAIT_NONE)
 		imap_view_sync(s, !n->delayed);
+	if (s->notify == n && n->n_new > 0 && !s->notify_fetching)
+		notify_fetch_start(s);
 }
 
 /* the turn entry belongs to the session (its notify may be freed and
@@ -628,7 +725,7 @@ imap_notify_new_fetch_wanted(const struct imap_session *s)
 	const struct imap_notify *n = s->notify;
 
 	return n != NULL && n->selected && (n->sel_events & EV_NEW) &&
-	       n->fetch != 0;
+	       (n->fetch != 0 || n->rich);
 }
 
 void
@@ -636,8 +733,18 @@ imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
 		      const char *keywords)
 {
 	const struct imap_msg *m = &s->view.msgs[i];
-	unsigned fetch = s->notify->fetch;
+	struct imap_notify *n = s->notify;
+	unsigned fetch = n->fetch;
 	const char *sep = "";
+
+	if (n->rich) {
+		/* built later, off the loop (notify_fetch_start) */
+		n->new_uids = xrealloc(n->new_uids,
+				       (n->n_new + 1) * sizeof(*n->new_uids));
+		n->new_uids[n->n_new++] = m->uid;
+		imap_notify_kick(s);
+		return;
+	}
 
 	imap_fetch_head(s, b, m->uid);	/* UIDFETCH under UIDONLY */
 	if (fetch & IMAP_NOTIFY_FETCH_UID) {
@@ -669,6 +776,13 @@ struct notify_parse {
 static bool
 notify_parse_fetch(struct notify_parse *p, const struct imap_arg *l)
 {
+	const struct imap_arg *l0 = l;
+	const char *err;
+
+	if (l->type == IMAP_ARG_EOL) {
+		p->bad = "NOTIFY: fetch attribute expected";
+		return false;
+	}
 	for (; l->type != IMAP_ARG_EOL; l++) {
 		if (imap_arg_atom_eq(l, "UID"))
 			p->n->fetch |= IMAP_NOTIFY_FETCH_UID;
@@ -676,14 +790,25 @@ notify_parse_fetch(struct notify_parse *p, const struct imap_arg *l)
 			p->n->fetch |= IMAP_NOTIFY_FETCH_FLAGS;
 		else if (imap_arg_atom_eq(l, "MODSEQ"))
 			p->n->fetch |= IMAP_NOTIFY_FETCH_MODSEQ;
-		else {
-			/* what the view holds; the FETCH engine runs off the
-			 * loop and cannot interleave with later commands */
-			p->bad = "NOTIFY fetches only UID, FLAGS and MODSEQ "
-				 "of new messages";
-			return false;
-		}
+		else
+			break;
 	}
+	if (l->type == IMAP_ARG_EOL)
+		return true;	/* what the view holds: no store read */
+	/* any other fetch-att: the FETCH engine, as FETCH would answer
+	 * (a list of items is what fetch_items_parse takes) */
+	struct imap_arg list = { .type = IMAP_ARG_LIST, .u.list = l0 };
+
+	for (l = l0; l->type != IMAP_ARG_EOL; l++)
+		list.len++;
+	fetch_items_free(&p->n->items);
+	if (!fetch_items_parse(&list, &p->n->items, &err)) {
+		p->bad = err;
+		return false;
+	}
+	p->n->rich = true;
+	if (p->n->items.want_modseq)
+		p->n->fetch |= IMAP_NOTIFY_FETCH_MODSEQ;
 	return true;
 }
 

@@ -139,6 +139,8 @@ struct imap_session {
 	struct imap_notify *notify;
 	struct turn_entry notify_turn;
 	uint64_t notify_gen;	/* bumped when notify is replaced or freed */
+	bool notify_fetching;	/* NOTIFY's FETCH of new messages is built
+				   on a worker: input and view sync wait */
 
 	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
 	size_t n_saved;

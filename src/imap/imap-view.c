@@ -311,6 +311,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 
 	if (!s->selected || s->conn_gone)
 		return;
+	if (s->notify_fetching)
+		return;	/* after NOTIFY's FETCH: its numbers stay */
 	if (v->changed) {
 		v->changed = false;
 		int rc = store_mailbox_changes(s->env->store, s->account_id,

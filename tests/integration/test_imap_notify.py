@@ -66,6 +66,35 @@ class Client:
     def send(self, text):
         self.s.sendall(text.encode() + b"\r\n")
 
+    def response(self):
+        """one whole response, literals included, as bytes"""
+        out = b""
+        end = time.monotonic() + DEADLINE
+        while True:
+            while b"\r\n" not in self.buf:
+                assert time.monotonic() < end, out + self.buf
+                self._read(max(0.1, end - time.monotonic()))
+            ln, self.buf = self.buf.split(b"\r\n", 1)
+            out += ln + b"\r\n"
+            m = re.search(rb"\{(\d+)\}$", ln)
+            if not m:
+                return out
+            n = int(m.group(1))
+            while len(self.buf) < n:
+                assert time.monotonic() < end, out + self.buf
+                self._read(max(0.1, end - time.monotonic()))
+            out += self.buf[:n]
+            self.buf = self.buf[n:]
+
+    def responses_until(self, pred):
+        """whole responses until one satisfies pred (all returned)"""
+        seen = []
+        while True:
+            r = self.response()
+            seen.append(r)
+            if pred(r):
+                return seen
+
     def cmd(self, text):
         """(untagged lines, tagged line)"""
         self.n += 1
@@ -316,7 +345,10 @@ def test_notify_none_stops_notifications(srv):
     "NOTIFY SET (PERSONAL (FlagChange))",           # needs both
     "NOTIFY SET (SELECTED (MailboxName))",          # 6.1: message events
     "NOTIFY SET (INBOXES (MessageNew (UID) MessageExpunge))",
-    "NOTIFY SET (SELECTED (MessageNew (ENVELOPE) MessageExpunge))",
+    "NOTIFY SET (SELECTED (MessageNew (FOO) MessageExpunge))",
+    "NOTIFY SET (SELECTED (MessageNew (UID BODY[HEADER.FIELDS]) "
+    "MessageExpunge))",
+    "NOTIFY SET (SELECTED (MessageNew () MessageExpunge))",
     "NOTIFY SET (MAILBOXES () (MessageNew MessageExpunge))",
 ])
 def test_bad_syntax_is_bad(tern, srv, cmd):
@@ -575,3 +607,79 @@ def test_uidonly_new_message_is_uidfetch(srv):
     b.append("INBOX")
     seen = a.wait_for(lambda l: "FETCH" in l, "FETCH of the new message")
     assert seen[-1].startswith("* 3 UIDFETCH ("), seen
+
+
+MAIL = (b"From: Carol <carol@example.org>\r\nTo: alice@example.org\r\n"
+        b"Subject: news of the day\r\nMessage-ID: <n1@example.org>\r\n"
+        b"Date: Thu, 3 Dec 2026 14:00:00 +0000\r\n\r\nthe body\r\n")
+ITEMS = "UID BODY.PEEK[HEADER.FIELDS (Subject From)] ENVELOPE RFC822.SIZE"
+
+
+def notify_fetch(a, b, items, plain_items):
+    """the FETCH NOTIFY sends for a new message, and a plain UID FETCH
+    of plain_items for it, as bytes"""
+    a.ok("SELECT INBOX")
+    a.ok("NOTIFY SET (SELECTED (MessageNew (%s) MessageExpunge))" % items)
+    b.append("INBOX", body=MAIL)
+    seen = a.responses_until(lambda r: b"FETCH" in r)
+    exists = [r for r in seen if r.endswith(b" EXISTS\r\n")]
+    # after the EXISTS that numbers it
+    assert exists and seen.index(exists[-1]) < len(seen) - 1, seen
+    uid = int(re.search(rb"UID (\d+)", seen[-1]).group(1))
+    a.n += 1
+    a.send("n%d UID FETCH %d (%s)" % (a.n, uid, plain_items))
+    plain = a.responses_until(lambda r: r.startswith(b"n%d " % a.n))
+    assert plain[-1].split(b" ")[1] == b"OK", plain
+    return seen[-1], plain[0]
+
+
+def test_message_new_fetch_attributes_as_fetch_answers(srv):
+    """RFC 5465 5.2: any fetch-att; the answer is the FETCH engine's"""
+    a, b = pair(srv)
+    told, plain = notify_fetch(a, b, ITEMS, ITEMS)
+    assert b"ENVELOPE (" in told and b"RFC822.SIZE %d" % len(MAIL) in told
+    assert b"Subject: news of the day" in told, told
+    assert told == plain, (told, plain)
+
+
+def test_message_new_body_without_peek_sets_no_seen(srv):
+    """a notification is no FETCH by the client: BODY[] is answered as
+    BODY.PEEK[] would be, and the message stays unseen"""
+    a, b = pair(srv)
+    told, plain = notify_fetch(a, b, "UID BODY[]", "UID BODY.PEEK[]")
+    assert told == plain, (told, plain)
+    assert b"the body" in told
+    out = a.ok("FETCH 1:* (FLAGS)")
+    assert out and all("\\Seen" not in l for l in out), out
+
+
+def test_message_new_fetch_during_idle_and_pipelined(srv):
+    """the FETCH built off the loop is one whole response, between the
+    EXISTS and what the next command says"""
+    a, b = pair(srv)
+    a.ok("SELECT INBOX")
+    a.ok("NOTIFY SET (SELECTED (MessageNew (%s) MessageExpunge))" % ITEMS)
+    a.send("i1 IDLE")
+    assert a.line().startswith("+ ")
+    b.append("INBOX", body=MAIL)
+    b.append("INBOX", body=MAIL)
+    a.send("DONE")
+    a.send("p1 NOOP")
+    seen = a.responses_until(lambda r: r.startswith(b"p1 "))
+    fetches = [r for r in seen if b" FETCH (UID " in r]
+    assert len(fetches) == 2, seen
+    for r in fetches:
+        assert r.startswith(b"* ") and b"ENVELOPE (" in r, r
+    assert any(r.startswith(b"i1 OK") for r in seen), seen
+
+
+def test_uidonly_new_message_fetch_attributes_are_uidfetch(srv):
+    a, b = pair(srv)
+    b.append("INBOX")
+    a.ok("ENABLE UIDONLY")
+    a.ok("SELECT INBOX")
+    a.ok("NOTIFY SET (SELECTED (MessageNew (ENVELOPE RFC822.SIZE) "
+         "MessageExpunge))")
+    b.append("INBOX", body=MAIL)
+    seen = a.responses_until(lambda r: b"FETCH" in r)
+    assert seen[-1].startswith(b"* 2 UIDFETCH (ENVELOPE ("), seen
