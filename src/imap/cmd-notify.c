@@ -75,6 +75,8 @@ struct imap_notify {
 	struct fetch_items items;
 	uint32_t *new_uids;
 	size_t n_new;
+	struct buf held;	/* that FETCH, built while a command ran */
+	bool held_ready;
 	bool building;		/* a worker reads items: freed after it */
 	bool dead;		/* freed while building */
 	size_t ngroups;
@@ -180,6 +182,7 @@ notify_free(struct imap_notify *n)
 	store_unwatch(&n->acct);
 	fetch_items_free(&n->items);
 	free(n->new_uids);
+	buf_free(&n->held);
 	for (i = 0; i < n->nmb; i++)
 		store_unwatch(&n->mb[i].watch);
 	free(n->mb);
@@ -213,6 +216,12 @@ imap_notify_free(struct imap_session *s)
 			store_unwatch(&n->mb[i].watch);
 		n->dead = true;
 		return;
+	}
+	if (n != NULL && n->held_ready) {
+		/* its FETCH goes with it */
+		s->notify_fetching = false;
+		if (!s->conn_gone)
+			conn_resume(s->conn);
 	}
 	notify_free(n);
 }
@@ -576,27 +585,49 @@ notify_fetch_work(uv_work_t *w)
 				 &f->out);
 }
 
+/* the FETCH goes out between commands or in IDLE, never inside a
+ * command's output (a command that synced mid-way may still run) */
+static bool
+notify_fetch_write(struct imap_session *s, struct buf *out)
+{
+	if (s->wait != IMAP_WAIT_NONE && s->wait != IMAP_WAIT_IDLE)
+		return false;
+	imap_write(s, out->data, out->len);
+	buf_reset(out);
+	s->notify_fetching = false;
+	conn_resume(s->conn);
+	/* what came while it was built */
+	imap_notify_kick(s);
+	if (s->selected && s->wait == IMAP_WAIT_IDLE)
+		imap_view_sync(s, true);
+	return true;
+}
+
 static void
 notify_fetch_after(uv_work_t *w, int status)
 {
 	struct notify_fetch *f = w->data;
 	struct imap_session *s = f->s;
+	struct imap_notify *n = f->n;
 
-	f->n->building = false;
-	if (f->n->dead)
-		notify_free(f->n);
-	s->notify_fetching = false;
-	if (!s->conn_gone) {
-		if (status == 0 && f->rc == 0)
-			imap_write(s, f->out.data, f->out.len);
-		else
+	n->building = false;
+	if (n->dead) {
+		notify_free(n);
+		s->notify_fetching = false;
+		if (!s->conn_gone)
+			conn_resume(s->conn);
+	} else if (!s->conn_gone) {
+		if (status != 0 || f->rc != 0) {
 			log_warn(s->id, "imap notify fetch failed rc=%d",
 				 f->rc);
-		conn_resume(s->conn);
-		/* what came while it was built */
-		imap_notify_kick(s);
-		if (s->selected && s->wait == IMAP_WAIT_IDLE)
-			imap_view_sync(s, true);
+			buf_reset(&f->out);
+		}
+		if (!notify_fetch_write(s, &f->out)) {
+			/* held until the command ends (its imap_cmd_end
+			 * kicks the flush); the view waits with it */
+			buf_append(&n->held, f->out.data, f->out.len);
+			n->held_ready = true;
+		}
 	}
 	buf_free(&f->out);
 	free(f->uids);
@@ -631,6 +662,15 @@ notify_fetch_start(struct imap_session *s)
 	notify_fetch_after(&f->job.work, 0);
 }
 
+void
+imap_notify_new_fetch_start(struct imap_session *s)
+{
+	/* at once, not at the next flush: a pipelined SELECT must not
+	 * come first and change what the uids belong to */
+	if (s->notify != NULL && s->notify->n_new > 0 && !s->notify_fetching)
+		notify_fetch_start(s);
+}
+
 /* send what is pending, if the session may be told now: between
  * commands or in IDLE (RFC 5465 5: not while a command's own responses
  * are being written) */
@@ -640,8 +680,12 @@ notify_flush(struct imap_session *s)
 	struct imap_notify *n = s->notify;
 	struct buf b = BUF_INIT;
 
+	if (n != NULL && !s->conn_gone && n->held_ready &&
+	    notify_fetch_write(s, &n->held))
+		n->held_ready = false;
 	if (n == NULL || s->conn_gone || conn_is_closing(s->conn) ||
-	    s->notify_fetching || (s->wait != IMAP_WAIT_NONE && s->wait != IMAP_WAIT_IDLE))
+	    s->notify_fetching ||
+	    (s->wait != IMAP_WAIT_NONE && s->wait != IMAP_WAIT_IDLE))
 		return;
 	if (notify_overflow(s))
 		return;
@@ -666,8 +710,6 @@ notify_flush(struct imap_session *s)
 	if (n->selected && s->selected && s->view.changed &&
 	    s->wait == IMAP_WAIT_NONE)
 		imap_view_sync(s, !n->delayed);
-	if (s->notify == n && n->n_new > 0 && !s->notify_fetching)
-		notify_fetch_start(s);
 }
 
 /* the turn entry belongs to the session (its notify may be freed and
@@ -742,7 +784,6 @@ imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
 		n->new_uids = xrealloc(n->new_uids,
 				       (n->n_new + 1) * sizeof(*n->new_uids));
 		n->new_uids[n->n_new++] = m->uid;
-		imap_notify_kick(s);
 		return;
 	}
 

@@ -329,6 +329,9 @@ bool imap_notify_selected(const struct imap_session *s);
 /* MessageNew asked for FETCH items of the selected mailbox's new
  * messages: imap_notify_new_fetch(s, b, index in the view, keywords) */
 bool imap_notify_new_fetch_wanted(const struct imap_session *s);
+/* after the EXISTS is written: the FETCH of the new messages that
+ * need the FETCH engine is built on a worker and sent when done */
+void imap_notify_new_fetch_start(struct imap_session *s);
 void imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
 			   const char *keywords);
 /* cmd-append.c: is the literal header just read APPEND's or REPLACE's?

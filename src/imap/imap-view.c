@@ -396,6 +396,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 	free(nkw);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	if (nnew > 0)
+		imap_notify_new_fetch_start(s);
 	/* RFC 5267 4.3.3: ADDTO after the EXISTS that numbers them */
 	imap_updates_changed(s, touched, n_touched);
 	free(touched);
