@@ -24,12 +24,15 @@ enum {
 	EV_FLAGS = 1 << 2,
 	EV_NAME = 1 << 3,
 	EV_SUBSCRIPTION = 1 << 4,
+	EV_META_MBOX = 1 << 5,	/* MailboxMetadataChange */
+	EV_META_SERVER = 1 << 6,	/* ServerMetadataChange */
 	EV_MESSAGE = EV_NEW | EV_EXPUNGE | EV_FLAGS,
 };
 
 /* the events we support, for BADEVENT (RFC 5465 3.1: NO, listing them) */
 #define NOTIFY_EVENTS "MessageNew MessageExpunge FlagChange MailboxName " \
-		      "SubscriptionChange"
+		      "SubscriptionChange MailboxMetadataChange " \
+		      "ServerMetadataChange"
 
 enum notify_kind {
 	NK_INBOXES,
@@ -77,6 +80,12 @@ struct imap_notify {
 	size_t n_new;
 	struct buf held;	/* that FETCH, built while a command ran */
 	bool held_ready;
+	/* sets with a metadata event, in a list (one loop thread):
+	 * SETMETADATA tells them (imap_notify_metadata) */
+	unsigned meta_events;
+	struct imap_session *s;	/* set while in the list */
+	struct imap_notify *meta_prev, *meta_next;
+	struct buf meta_out;	/* METADATA lines for the next flush */
 	bool building;		/* a worker reads items: freed after it */
 	bool dead;		/* freed while building */
 	size_t ngroups;
@@ -104,6 +113,23 @@ struct notify_read {
 	int rc;
 	struct store_mailbox_list l;
 };
+
+static struct imap_notify *notify_meta_head;
+
+static void
+notify_meta_unlink(struct imap_notify *n)
+{
+	if (n->s == NULL)
+		return;	/* never linked (a refused set) or unlinked */
+	if (n->meta_prev != NULL)
+		n->meta_prev->meta_next = n->meta_next;
+	else
+		notify_meta_head = n->meta_next;
+	if (n->meta_next != NULL)
+		n->meta_next->meta_prev = n->meta_prev;
+	n->s = NULL;
+	n->meta_prev = n->meta_next = NULL;
+}
 
 /* ---- matching ---- */
 
@@ -180,6 +206,8 @@ notify_free(struct imap_notify *n)
 	if (n == NULL)
 		return;
 	store_unwatch(&n->acct);
+	notify_meta_unlink(n);
+	buf_free(&n->meta_out);
 	fetch_items_free(&n->items);
 	free(n->new_uids);
 	buf_free(&n->held);
@@ -209,6 +237,8 @@ imap_notify_free(struct imap_session *s)
 	 * flight finds another generation */
 	s->notify = NULL;
 	s->notify_gen++;
+	if (n != NULL)
+		notify_meta_unlink(n);
 	if (n != NULL && n->building) {
 		/* the worker reads its items: notify_fetch_after frees it */
 		store_unwatch(&n->acct);
@@ -705,6 +735,8 @@ notify_flush(struct imap_session *s)
 	for (size_t i = 0; i < n->nmb; i++)
 		if (n->mb[i].pending)
 			notify_mb_status(s, &b, &n->mb[i]);
+	buf_append(&b, n->meta_out.data, n->meta_out.len);
+	buf_reset(&n->meta_out);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	if (n->selected && s->selected && s->view.changed &&
@@ -892,10 +924,13 @@ notify_parse_events(struct notify_parse *p, const struct imap_arg *a,
 			ev |= EV_NAME;
 		} else if (imap_arg_atom_eq(a, "SubscriptionChange")) {
 			ev |= EV_SUBSCRIPTION;
+		} else if (imap_arg_atom_eq(a, "MailboxMetadataChange")) {
+			ev |= EV_META_MBOX;
+		} else if (imap_arg_atom_eq(a, "ServerMetadataChange")) {
+			ev |= EV_META_SERVER;
 		} else {
-			/* AnnotationChange (no METADATA/ANNOTATE here),
-			 * MailboxMetadataChange, ServerMetadataChange and
-			 * any other: RFC 5465 3.1 says NO [BADEVENT] */
+			/* AnnotationChange (ANNOTATE is not built) and any
+			 * other: RFC 5465 3.1 says NO [BADEVENT] */
 			p->badevent = true;
 			return false;
 		}
@@ -1014,6 +1049,7 @@ notify_parse_group(struct imap_session *s, struct notify_parse *p,
 	if (!notify_parse_events(p, &a[1], false, &g->events))
 		return false;
 	n->list_events |= g->events & (EV_NAME | EV_SUBSCRIPTION);
+	n->meta_events |= g->events & (EV_META_MBOX | EV_META_SERVER);
 	return true;
 }
 
@@ -1066,6 +1102,13 @@ cmd_notify(struct imap_cmd *cmd)
 	/* the new set replaces the old one at once (RFC 5465 3) */
 	imap_notify_free(s);
 	s->notify = n;
+	if (n->meta_events != 0) {
+		n->s = s;
+		n->meta_next = notify_meta_head;
+		if (notify_meta_head != NULL)
+			notify_meta_head->meta_prev = n;
+		notify_meta_head = n;
+	}
 	if (n->fetch & IMAP_NOTIFY_FETCH_MODSEQ)
 		imap_condstore_enable(s);
 	if (n->ngroups == 0) {
@@ -1123,4 +1166,47 @@ notify_set_finish(struct notify_read *r)
 	/* what changed while the list was read */
 	imap_notify_kick(s);
 	return ret;
+}
+
+/* ---- METADATA changes (RFC 5465 5.7, 5.8) ---- */
+
+void
+imap_notify_metadata(struct imap_session *from, const char *mailbox,
+		     const struct store_meta_entry *e, size_t ne)
+{
+	for (struct imap_notify *n = notify_meta_head; n != NULL;
+	     n = n->meta_next) {
+		struct imap_session *s = n->s;
+		unsigned want = 0;
+
+		/* the session that made the change has its OK */
+		if (s == from || s->account_id != from->account_id ||
+		    s->conn_gone)
+			continue;
+		if (mailbox[0] == '\0') {
+			want = n->meta_events & EV_META_SERVER;
+		} else {
+			unsigned attrs = 0;
+
+			for (size_t i = 0; i < n->nnames; i++)
+				if (strcmp(n->names[i].name, mailbox) == 0)
+					attrs = n->names[i].attrs;
+			want = notify_events_of(n, mailbox, attrs) &
+			       EV_META_MBOX;
+		}
+		if (want == 0)
+			continue;
+		/* RFC 5464 4.4.2: the entries that changed, no values */
+		buf_append_str(&n->meta_out, "* METADATA ");
+		if (mailbox[0] == '\0')
+			buf_append_str(&n->meta_out, "\"\"");
+		else
+			imap_append_mailbox(s, &n->meta_out, mailbox);
+		for (size_t i = 0; i < ne; i++) {
+			buf_append_byte(&n->meta_out, ' ');
+			buf_append_str(&n->meta_out, e[i].name);
+		}
+		buf_append_str(&n->meta_out, "\r\n");
+		imap_notify_kick(s);
+	}
 }

@@ -326,6 +326,11 @@ void imap_notify_free(struct imap_session *s);
 void imap_notify_kick(struct imap_session *s);
 /* NOTIFY asked for the selected mailbox's events between commands */
 bool imap_notify_selected(const struct imap_session *s);
+/* SETMETADATA of from changed entries e of mailbox ("": the server's):
+ * the other sessions of the account whose NOTIFY asks are told */
+struct store_meta_entry;
+void imap_notify_metadata(struct imap_session *from, const char *mailbox,
+			  const struct store_meta_entry *e, size_t n);
 /* MessageNew asked for FETCH items of the selected mailbox's new
  * messages: imap_notify_new_fetch(s, b, index in the view, keywords) */
 bool imap_notify_new_fetch_wanted(const struct imap_session *s);
