@@ -103,11 +103,11 @@ fetch_flush(struct imap_cmd *cmd)
 	return true;
 }
 
+/* one message's answer into x->out; uid: a UID FETCH */
 static void
-fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
+fetch_message_of(struct imap_session *s, struct fetch_ctx *x, bool uid,
+		 const struct store_msg *m)
 {
-	struct imap_session *s = cmd->s;
-	struct fetch_ctx *x = cmd->ctx;
 	struct fetch_out *o = &x->out;
 	uint32_t flags = m->flags | imap_view_recent(&s->view, m->uid);
 	bool first = true, mark_seen = false;
@@ -131,7 +131,7 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 			      imap_view_seq(&s->view, m->uid));
 		buf_append(fetch_out_buf(o), " FETCH (", 8);
 	}
-	if (cmd->uid && !x->items.want_uid && !s->uidonly) {
+	if (uid && !x->items.want_uid && !s->uidonly) {
 		buf_append(fetch_out_buf(o), "UID ", 4);
 		fetch_buf_u64(fetch_out_buf(o), m->uid);
 		first = false;
@@ -269,6 +269,79 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 		buf_free(&b);
 	}
 	fetch_out_text(o, ")\r\n", 3);
+}
+
+static void
+fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
+{
+	fetch_message_of(cmd->s, cmd->ctx, cmd->uid, m);
+}
+
+int
+imap_fetch_build(struct imap_session *s, const struct fetch_items *items,
+		 const uint32_t *uids, size_t n, struct buf *out)
+{
+	struct fetch_ctx x = { .items = *items };
+	struct store_uid_range r;
+	struct store_msg_iter *it = NULL;
+	const struct store_msg *m;
+	unsigned char *chunk = NULL;
+	size_t next = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	x.items.sets_seen = false;	/* a notification sets no flag */
+	r.lo = uids[0];
+	r.hi = uids[n - 1];
+	rc = store_msg_iter_init(s->env->store, s->account_id,
+				 s->view.mailbox_id, &r, 1,
+				 x.items.store_fields, &it);
+	if (rc != 0)
+		return rc;
+	while (store_msg_iter_next(it, &m) == 1) {
+		while (next < n && uids[next] < m->uid)
+			next++;
+		if (next >= n)
+			break;
+		if (uids[next] != m->uid)
+			continue;
+		fetch_message_of(s, &x, false, m);
+		/* what the loop would stream, read here (off the loop) */
+		for (size_t i = 0; i < x.out.n; i++) {
+			struct fetch_seg *sg = &x.out.v[i];
+			uint64_t done = 0;
+
+			buf_append(out, sg->text.data, sg->text.len);
+			while (done < sg->len) {
+				size_t k = sg->len - done > FETCH_CHUNK ?
+					   FETCH_CHUNK : (size_t)(sg->len - done);
+				ssize_t got = -1;
+
+				if (chunk == NULL)
+					chunk = xmalloc(FETCH_CHUNK);
+				if (x.reader != NULL)
+					got = store_reader_pread(x.reader, chunk,
+							k, sg->off + done);
+				if (got <= 0) {
+					/* truncated blob, as fetch_flush */
+					memset(chunk, ' ', k);
+					got = (ssize_t)k;
+				}
+				if (sg->nonul)
+					fetch_nonul(chunk, (size_t)got);
+				buf_append(out, chunk, (size_t)got);
+				done += (uint64_t)got;
+			}
+		}
+		fetch_out_clear(&x.out);
+		store_reader_close(&x.reader);
+		next++;
+	}
+	free(chunk);
+	free(x.seen);
+	store_msg_iter_free(&it);
+	return 0;
 }
 
 static void

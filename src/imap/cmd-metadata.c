@@ -349,10 +349,34 @@ cmd_getmetadata(struct imap_cmd *cmd)
 	return getmeta_finish(cmd);
 }
 
+/* what SETMETADATA changes, for NOTIFY once it is committed */
+struct setmeta_ctx {
+	char *mbox;		/* "": the server's entries */
+	struct store_meta_entry *e;	/* names only */
+	size_t n;
+};
+
+static void
+setmeta_ctx_free(void *p)
+{
+	struct setmeta_ctx *x = p;
+
+	for (size_t i = 0; i < x->n; i++)
+		free(x->e[i].name);
+	free(x->e);
+	free(x->mbox);
+	free(x);
+}
+
 static void
 setmeta_done(struct imap_cmd *cmd, int ret)
 {
 	struct imap_session *s = cmd->s;
+	struct setmeta_ctx *x = cmd->ctx;
+
+	if (ret == 0)
+		/* RFC 5465 5.7, 5.8: sessions that asked are told */
+		imap_notify_metadata(s, x->mbox, x->e, x->n);
 
 	if (ret == STORE_ELIMIT) {
 		log_info(s->id, "imap setmetadata refused reason=toomany");
@@ -382,6 +406,7 @@ cmd_setmetadata(struct imap_cmd *cmd)
 	const struct imap_arg *a = cmd->args, *p;
 	uint64_t max = s->env->conf->store.metadata_max_value;
 	struct store_meta_entry *e;
+	struct setmeta_ctx *x;
 	const char *why = NULL;
 	size_t n, i;
 	char *mbox = NULL, *oname = NULL;
@@ -465,11 +490,17 @@ cmd_setmetadata(struct imap_cmd *cmd)
 	}
 	cb = imap_cmd_write_prepare(cmd, setmeta_done);
 	rc = store_meta_set(s->env->store, owner, oname, e, n, cb, s);
-	for (i = 0; i < n; i++)
-		free(e[i].name);
-	free(e);
-	free(mbox);
 	free(oname);
+	/* the names stay with the command (store_meta_set copied all);
+	 * the change is told under this session's name of the mailbox */
+	x = xcalloc(1, sizeof(*x));
+	x->mbox = mbox ? mbox : xstrdup("");
+	x->e = e;
+	x->n = n;
+	for (i = 0; i < n; i++)
+		e[i].value = NULL;	/* the parser's */
+	cmd->ctx = x;
+	cmd->ctx_free = setmeta_ctx_free;
 	return imap_cmd_write_started(cmd, rc);
 out:
 	for (i = 0; i < n; i++)

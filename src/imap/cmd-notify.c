@@ -9,7 +9,7 @@
  * does, for LIST responses and for the set of mailboxes watched.
  * Nothing is polled: a mailbox no session watches costs a commit one
  * failed hash lookup (store.c). */
-#include "imap/imap-private.h"
+#include "imap/imap-fetch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +24,15 @@ enum {
 	EV_FLAGS = 1 << 2,
 	EV_NAME = 1 << 3,
 	EV_SUBSCRIPTION = 1 << 4,
+	EV_META_MBOX = 1 << 5,	/* MailboxMetadataChange */
+	EV_META_SERVER = 1 << 6,	/* ServerMetadataChange */
 	EV_MESSAGE = EV_NEW | EV_EXPUNGE | EV_FLAGS,
 };
 
 /* the events we support, for BADEVENT (RFC 5465 3.1: NO, listing them) */
 #define NOTIFY_EVENTS "MessageNew MessageExpunge FlagChange MailboxName " \
-		      "SubscriptionChange"
+		      "SubscriptionChange MailboxMetadataChange " \
+		      "ServerMetadataChange"
 
 enum notify_kind {
 	NK_INBOXES,
@@ -69,6 +72,22 @@ struct imap_notify {
 	bool selected, delayed;
 	unsigned sel_events;
 	unsigned fetch;		/* IMAP_NOTIFY_FETCH_* for MessageNew */
+	/* other fetch-atts: the FETCH engine builds the answer on a
+	 * worker, for the new uids told in an EXISTS (ascending) */
+	bool rich;
+	struct fetch_items items;
+	uint32_t *new_uids;
+	size_t n_new;
+	struct buf held;	/* that FETCH, built while a command ran */
+	bool held_ready;
+	/* sets with a metadata event, in a list (one loop thread):
+	 * SETMETADATA tells them (imap_notify_metadata) */
+	unsigned meta_events;
+	struct imap_session *s;	/* set while in the list */
+	struct imap_notify *meta_prev, *meta_next;
+	struct buf meta_out;	/* METADATA lines for the next flush */
+	bool building;		/* a worker reads items: freed after it */
+	bool dead;		/* freed while building */
 	size_t ngroups;
 	struct notify_group *groups;
 	unsigned list_events;	/* EV_NAME | EV_SUBSCRIPTION of any group */
@@ -94,6 +113,23 @@ struct notify_read {
 	int rc;
 	struct store_mailbox_list l;
 };
+
+static struct imap_notify *notify_meta_head;
+
+static void
+notify_meta_unlink(struct imap_notify *n)
+{
+	if (n->s == NULL)
+		return;	/* never linked (a refused set) or unlinked */
+	if (n->meta_prev != NULL)
+		n->meta_prev->meta_next = n->meta_next;
+	else
+		notify_meta_head = n->meta_next;
+	if (n->meta_next != NULL)
+		n->meta_next->meta_prev = n->meta_prev;
+	n->s = NULL;
+	n->meta_prev = n->meta_next = NULL;
+}
 
 /* ---- matching ---- */
 
@@ -170,6 +206,11 @@ notify_free(struct imap_notify *n)
 	if (n == NULL)
 		return;
 	store_unwatch(&n->acct);
+	notify_meta_unlink(n);
+	buf_free(&n->meta_out);
+	fetch_items_free(&n->items);
+	free(n->new_uids);
+	buf_free(&n->held);
 	for (i = 0; i < n->nmb; i++)
 		store_unwatch(&n->mb[i].watch);
 	free(n->mb);
@@ -196,6 +237,22 @@ imap_notify_free(struct imap_session *s)
 	 * flight finds another generation */
 	s->notify = NULL;
 	s->notify_gen++;
+	if (n != NULL)
+		notify_meta_unlink(n);
+	if (n != NULL && n->building) {
+		/* the worker reads its items: notify_fetch_after frees it */
+		store_unwatch(&n->acct);
+		for (size_t i = 0; i < n->nmb; i++)
+			store_unwatch(&n->mb[i].watch);
+		n->dead = true;
+		return;
+	}
+	if (n != NULL && n->held_ready) {
+		/* its FETCH goes with it */
+		s->notify_fetching = false;
+		if (!s->conn_gone)
+			conn_resume(s->conn);
+	}
 	notify_free(n);
 }
 
@@ -536,6 +593,114 @@ notify_read_start(struct imap_session *s, struct imap_cmd *cmd, bool status)
 	notify_read_after(&r->job.work, 0);
 }
 
+/* ---- FETCH of new messages through the FETCH engine ---- */
+
+struct notify_fetch {
+	struct work_gate_job job;	/* first */
+	struct imap_session *s;
+	uint64_t gen;
+	struct imap_notify *n;	/* valid while s->notify_gen == gen */
+	uint32_t *uids;
+	size_t n_uids;
+	struct buf out;
+	int rc;
+};
+
+static void
+notify_fetch_work(uv_work_t *w)
+{
+	struct notify_fetch *f = w->data;
+
+	f->rc = imap_fetch_build(f->s, &f->n->items, f->uids, f->n_uids,
+				 &f->out);
+}
+
+/* the FETCH goes out between commands or in IDLE, never inside a
+ * command's output (a command that synced mid-way may still run) */
+static bool
+notify_fetch_write(struct imap_session *s, struct buf *out)
+{
+	if (s->wait != IMAP_WAIT_NONE && s->wait != IMAP_WAIT_IDLE)
+		return false;
+	imap_write(s, out->data, out->len);
+	buf_reset(out);
+	s->notify_fetching = false;
+	conn_resume(s->conn);
+	/* what came while it was built */
+	imap_notify_kick(s);
+	if (s->selected && s->wait == IMAP_WAIT_IDLE)
+		imap_view_sync(s, true);
+	return true;
+}
+
+static void
+notify_fetch_after(uv_work_t *w, int status)
+{
+	struct notify_fetch *f = w->data;
+	struct imap_session *s = f->s;
+	struct imap_notify *n = f->n;
+
+	n->building = false;
+	if (n->dead) {
+		notify_free(n);
+		s->notify_fetching = false;
+		if (!s->conn_gone)
+			conn_resume(s->conn);
+	} else if (!s->conn_gone) {
+		if (status != 0 || f->rc != 0) {
+			log_warn(s->id, "imap notify fetch failed rc=%d",
+				 f->rc);
+			buf_reset(&f->out);
+		}
+		if (!notify_fetch_write(s, &f->out)) {
+			/* held until the command ends (its imap_cmd_end
+			 * kicks the flush); the view waits with it */
+			buf_append(&n->held, f->out.data, f->out.len);
+			n->held_ready = true;
+		}
+	}
+	buf_free(&f->out);
+	free(f->uids);
+	free(f);
+	imap_session_unref(s);
+}
+
+/* the selected mailbox's new messages told in an EXISTS: their FETCH
+ * is built on a worker; until it is written, the session reads no
+ * command and its view does not change, so nothing comes between */
+static void
+notify_fetch_start(struct imap_session *s)
+{
+	struct imap_notify *n = s->notify;
+	struct notify_fetch *f = xcalloc(1, sizeof(*f));
+
+	f->s = s;
+	f->gen = s->notify_gen;
+	f->n = n;
+	f->uids = n->new_uids;
+	f->n_uids = n->n_new;
+	n->new_uids = NULL;
+	n->n_new = 0;
+	f->job.work.data = f;
+	s->notify_fetching = true;
+	n->building = true;
+	imap_session_ref(s);
+	if (imap_session_queue_work(s, &f->job, notify_fetch_work,
+				    notify_fetch_after) == 0)
+		return;
+	notify_fetch_work(&f->job.work);	/* no thread pool: here */
+	notify_fetch_after(&f->job.work, 0);
+}
+
+void
+imap_notify_new_fetch_start(struct imap_session *s)
+{
+	/* at once, not at the next flush: a pipelined SELECT must not
+	 * come first and change what the uids belong to */
+	if (s->notify != NULL && s->notify->n_new > 0 && !s->notify_fetching)
+		notify_fetch_start(s);
+}
+
 /* send what is pending, if the session may be told now: between
  * commands or in IDLE (RFC 5465 5: not while a command's own responses
  * are being written) */
@@ -545,7 +710,11 @@ notify_flush(struct imap_session *s)
 	struct imap_notify *n = s->notify;
 	struct buf b = BUF_INIT;
 
+	if (n != NULL && !s->conn_gone && n->held_ready &&
+	    notify_fetch_write(s, &n->held))
+		n->held_ready = false;
 	if (n == NULL || s->conn_gone || conn_is_closing(s->conn) ||
+	    s->notify_fetching ||
 	    (s->wait != IMAP_WAIT_NONE && s->wait != IMAP_WAIT_IDLE))
 		return;
 	if (notify_overflow(s))
@@ -566,6 +735,8 @@ notify_flush(struct imap_session *s)
 	for (size_t i = 0; i < n->nmb; i++)
 		if (n->mb[i].pending)
 			notify_mb_status(s, &b, &n->mb[i]);
+	buf_append(&b, n->meta_out.data, n->meta_out.len);
+	buf_reset(&n->meta_out);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
 	if (n->selected && s->selected && s->view.changed &&
@@ -628,7 +799,7 @@ imap_notify_new_fetch_wanted(const struct imap_session *s)
 	const struct imap_notify *n = s->notify;
 
 	return n != NULL && n->selected && (n->sel_events & EV_NEW) &&
-	       n->fetch != 0;
+	       (n->fetch != 0 || n->rich);
 }
 
 void
@@ -636,8 +807,17 @@ imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
 		      const char *keywords)
 {
 	const struct imap_msg *m = &s->view.msgs[i];
-	unsigned fetch = s->notify->fetch;
+	struct imap_notify *n = s->notify;
+	unsigned fetch = n->fetch;
 	const char *sep = "";
+
+	if (n->rich) {
+		/* built later, off the loop (notify_fetch_start) */
+		n->new_uids = xrealloc(n->new_uids,
+				       (n->n_new + 1) * sizeof(*n->new_uids));
+		n->new_uids[n->n_new++] = m->uid;
+		return;
+	}
 
 	imap_fetch_head(s, b, m->uid);	/* UIDFETCH under UIDONLY */
 	if (fetch & IMAP_NOTIFY_FETCH_UID) {
@@ -669,6 +849,13 @@ struct notify_parse {
 static bool
 notify_parse_fetch(struct notify_parse *p, const struct imap_arg *l)
 {
+	const struct imap_arg *l0 = l;
+	const char *err;
+
+	if (l->type == IMAP_ARG_EOL) {
+		p->bad = "NOTIFY: fetch attribute expected";
+		return false;
+	}
 	for (; l->type != IMAP_ARG_EOL; l++) {
 		if (imap_arg_atom_eq(l, "UID"))
 			p->n->fetch |= IMAP_NOTIFY_FETCH_UID;
@@ -676,14 +863,25 @@ notify_parse_fetch(struct notify_parse *p, const struct imap_arg *l)
 			p->n->fetch |= IMAP_NOTIFY_FETCH_FLAGS;
 		else if (imap_arg_atom_eq(l, "MODSEQ"))
 			p->n->fetch |= IMAP_NOTIFY_FETCH_MODSEQ;
-		else {
-			/* what the view holds; the FETCH engine runs off the
-			 * loop and cannot interleave with later commands */
-			p->bad = "NOTIFY fetches only UID, FLAGS and MODSEQ "
-				 "of new messages";
-			return false;
-		}
+		else
+			break;
 	}
+	if (l->type == IMAP_ARG_EOL)
+		return true;	/* what the view holds: no store read */
+	/* any other fetch-att: the FETCH engine, as FETCH would answer
+	 * (a list of items is what fetch_items_parse takes) */
+	struct imap_arg list = { .type = IMAP_ARG_LIST, .u.list = l0 };
+
+	for (l = l0; l->type != IMAP_ARG_EOL; l++)
+		list.len++;
+	fetch_items_free(&p->n->items);
+	if (!fetch_items_parse(&list, &p->n->items, &err)) {
+		p->bad = err;
+		return false;
+	}
+	p->n->rich = true;
+	if (p->n->items.want_modseq)
+		p->n->fetch |= IMAP_NOTIFY_FETCH_MODSEQ;
 	return true;
 }
 
@@ -726,10 +924,13 @@ notify_parse_events(struct notify_parse *p, const struct imap_arg *a,
 			ev |= EV_NAME;
 		} else if (imap_arg_atom_eq(a, "SubscriptionChange")) {
 			ev |= EV_SUBSCRIPTION;
+		} else if (imap_arg_atom_eq(a, "MailboxMetadataChange")) {
+			ev |= EV_META_MBOX;
+		} else if (imap_arg_atom_eq(a, "ServerMetadataChange")) {
+			ev |= EV_META_SERVER;
 		} else {
-			/* AnnotationChange (no METADATA/ANNOTATE here),
-			 * MailboxMetadataChange, ServerMetadataChange and
-			 * any other: RFC 5465 3.1 says NO [BADEVENT] */
+			/* AnnotationChange (ANNOTATE is not built) and any
+			 * other: RFC 5465 3.1 says NO [BADEVENT] */
 			p->badevent = true;
 			return false;
 		}
@@ -848,6 +1049,7 @@ notify_parse_group(struct imap_session *s, struct notify_parse *p,
 	if (!notify_parse_events(p, &a[1], false, &g->events))
 		return false;
 	n->list_events |= g->events & (EV_NAME | EV_SUBSCRIPTION);
+	n->meta_events |= g->events & (EV_META_MBOX | EV_META_SERVER);
 	return true;
 }
 
@@ -900,6 +1102,13 @@ cmd_notify(struct imap_cmd *cmd)
 	/* the new set replaces the old one at once (RFC 5465 3) */
 	imap_notify_free(s);
 	s->notify = n;
+	if (n->meta_events != 0) {
+		n->s = s;
+		n->meta_next = notify_meta_head;
+		if (notify_meta_head != NULL)
+			notify_meta_head->meta_prev = n;
+		notify_meta_head = n;
+	}
 	if (n->fetch & IMAP_NOTIFY_FETCH_MODSEQ)
 		imap_condstore_enable(s);
 	if (n->ngroups == 0) {
@@ -957,4 +1166,47 @@ notify_set_finish(struct notify_read *r)
 	/* what changed while the list was read */
 	imap_notify_kick(s);
 	return ret;
+}
+
+/* ---- METADATA changes (RFC 5465 5.7, 5.8) ---- */
+
+void
+imap_notify_metadata(struct imap_session *from, const char *mailbox,
+		     const struct store_meta_entry *e, size_t ne)
+{
+	for (struct imap_notify *n = notify_meta_head; n != NULL;
+	     n = n->meta_next) {
+		struct imap_session *s = n->s;
+		unsigned want = 0;
+
+		/* the session that made the change has its OK */
+		if (s == from || s->account_id != from->account_id ||
+		    s->conn_gone)
+			continue;
+		if (mailbox[0] == '\0') {
+			want = n->meta_events & EV_META_SERVER;
+		} else {
+			unsigned attrs = 0;
+
+			for (size_t i = 0; i < n->nnames; i++)
+				if (strcmp(n->names[i].name, mailbox) == 0)
+					attrs = n->names[i].attrs;
+			want = notify_events_of(n, mailbox, attrs) &
+			       EV_META_MBOX;
+		}
+		if (want == 0)
+			continue;
+		/* RFC 5464 4.4.2: the entries that changed, no values */
+		buf_append_str(&n->meta_out, "* METADATA ");
+		if (mailbox[0] == '\0')
+			buf_append_str(&n->meta_out, "\"\"");
+		else
+			imap_append_mailbox(s, &n->meta_out, mailbox);
+		for (size_t i = 0; i < ne; i++) {
+			buf_append_byte(&n->meta_out, ' ');
+			buf_append_str(&n->meta_out, e[i].name);
+		}
+		buf_append_str(&n->meta_out, "\r\n");
+		imap_notify_kick(s);
+	}
 }

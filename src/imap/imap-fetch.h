@@ -65,6 +65,11 @@ struct fetch_items {
 bool fetch_items_parse(const struct imap_arg *a, struct fetch_items *out,
 		       const char **error_r);
 void fetch_items_free(struct fetch_items *items);
+/* cmd-fetch.c, on a worker: the FETCH responses to items for the
+ * ascending uids of the selected mailbox (NOTIFY's MessageNew), body
+ * data read here; \Seen is never set */
+int imap_fetch_build(struct imap_session *s, const struct fetch_items *items,
+		     const uint32_t *uids, size_t n, struct buf *out);
 /* BODY[HEADER], BODY[HEADER.FIELDS[.NOT] (...)], RFC822.HEADER of the
  * message itself: served from the cached header bytes when loaded */
 bool fetch_section_is_header(const struct fetch_item *it);

@@ -141,6 +141,8 @@ struct imap_session {
 	struct imap_notify *notify;
 	struct turn_entry notify_turn;
 	uint64_t notify_gen;	/* bumped when notify is replaced or freed */
+	bool notify_fetching;	/* NOTIFY's FETCH of new messages is built
+				   on a worker: input and view sync wait */
 
 	/* SEARCHRES: uids of the last SEARCH ... RETURN (SAVE) */
 	size_t n_saved;
@@ -378,9 +380,17 @@ void imap_notify_free(struct imap_session *s);
 void imap_notify_kick(struct imap_session *s);
 /* NOTIFY asked for the selected mailbox's events between commands */
 bool imap_notify_selected(const struct imap_session *s);
+/* SETMETADATA of from changed entries e of mailbox ("": the server's):
+ * the other sessions of the account whose NOTIFY asks are told */
+struct store_meta_entry;
+void imap_notify_metadata(struct imap_session *from, const char *mailbox,
+			  const struct store_meta_entry *e, size_t n);
 /* MessageNew asked for FETCH items of the selected mailbox's new
  * messages: imap_notify_new_fetch(s, b, index in the view, keywords) */
 bool imap_notify_new_fetch_wanted(const struct imap_session *s);
+/* after the EXISTS is written: the FETCH of the new messages that
+ * need the FETCH engine is built on a worker and sent when done */
+void imap_notify_new_fetch_start(struct imap_session *s);
 void imap_notify_new_fetch(struct imap_session *s, struct buf *b, size_t i,
 			   const char *keywords);
 /* cmd-append.c: is the literal header just read APPEND's or REPLACE's?

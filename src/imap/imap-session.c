@@ -299,6 +299,12 @@ imap_session_on_input(struct conn *c, void *ctx)
 		enum conn_line_result r;
 		struct slice line;
 
+		if (s->notify_fetching) {
+			/* its FETCH goes out first (cmd-notify.c) */
+			conn_pause(c);
+			break;
+		}
+
 		if (s->wait == IMAP_WAIT_NONE) {
 			if (!imap_session_parse(s))
 				break;

@@ -330,6 +330,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 
 	if (!s->selected || s->conn_gone)
 		return;
+	if (s->notify_fetching)
+		return;	/* after NOTIFY's FETCH: its numbers stay */
 	if (v->changed) {
 		v->changed = false;
 		/* an ACL change tells the watchers too */
@@ -416,6 +418,8 @@ imap_view_sync(struct imap_session *s, bool allow_expunge)
 	free(nkw);
 	imap_write(s, b.data, b.len);
 	buf_free(&b);
+	if (nnew > 0)
+		imap_notify_new_fetch_start(s);
 	/* RFC 5267 4.3.3: ADDTO after the EXISTS that numbers them */
 	imap_updates_changed(s, touched, n_touched);
 	free(touched);
