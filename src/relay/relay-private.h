@@ -32,7 +32,11 @@ struct relay_settings {
 
 struct relay_job {
 	struct relay *relay;
-	struct relay_job *next;		/* relay->jobs or relay->finished */
+	struct relay_job *next;		/* relay->jobs (loop thread only) */
+	/* relay->finished, under its lock: a job is on both lists from
+	 * its worker's end until the loop reaps it, so one link would
+	 * cut the jobs after it out of relay->jobs (and leak them) */
+	struct relay_job *done_next;
 	uint64_t id;			/* log session id */
 	char *dest;			/* domain, or the smarthost */
 	struct dns_query *query;

@@ -411,7 +411,7 @@ relay_reap(struct relay *r)
 	r->finished = NULL;
 	pthread_mutex_unlock(&r->lock);
 	for (; done; done = next) {
-		next = done->next;
+		next = done->done_next;
 		pthread_join(done->thread, NULL);
 		relay_job_unlink(r, done);
 		relay_job_free(done);

@@ -373,7 +373,7 @@ relay_worker_main(void *arg)
 		 job->deferred, job->bounced);
 
 	pthread_mutex_lock(&relay->lock);
-	job->next = relay->finished;
+	job->done_next = relay->finished;
 	relay->finished = job;
 	pthread_mutex_unlock(&relay->lock);
 	uv_async_send(&relay->async);
