@@ -219,7 +219,8 @@ id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* every id a statement returns, ascending */
+/* every id a statement returns, appended to *out (which may hold ids
+ * already: the first append makes room from its length) */
 static int
 fts_ids(struct db *db, sqlite3_stmt *st, struct store_ids *out)
 {
@@ -227,8 +228,8 @@ fts_ids(struct db *db, sqlite3_stmt *st, struct store_ids *out)
 	int r;
 
 	while ((r = db_step_row(db, st, "index read")) > 0) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 256;
+		if (out->n >= cap) {
+			cap = out->n * 2 + 256;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
 		}
 		out->v[out->n++] = sqlite3_column_int64(st, 0);
