@@ -108,6 +108,10 @@ int search_fts_prepare(struct skey *k, struct store *store);
 /* after search_fts_prepare: can k be decided from the messages row alone
  * (flags, keywords, sizes, dates, uids and the index's answers)? */
 bool search_rows_only(const struct skey *k);
+/* a BODY/TEXT key the index answers wholly that every match of k must
+ * satisfy (k itself, or a kid of an AND at any depth); NULL: none */
+const struct skey *search_fts_narrow(const struct skey *k);
+
 bool search_eval(const struct skey *k, struct search_msg *sm);
 /* case-insensitive substring: lib/casefold.h's rule */
 bool search_contains(const char *hay, size_t hlen, const char *needle);

@@ -120,6 +120,24 @@ search_rows_only(const struct skey *k)
 	}
 }
 
+const struct skey *
+search_fts_narrow(const struct skey *k)
+{
+	const struct skey *best = NULL, *c;
+
+	if ((k->type == SK_BODY || k->type == SK_TEXT) && k->fts &&
+	    k->fts_unindexed.n == 0)
+		return k;
+	if (k->type != SK_AND)
+		return NULL;
+	/* every kid must hold: the one with the fewest bodies */
+	for (size_t i = 0; i < k->n_kids; i++)
+		if ((c = search_fts_narrow(&k->kids[i])) != NULL &&
+		    (best == NULL || c->fts_match.n < best->fts_match.n))
+			best = c;
+	return best;
+}
+
 /* BODY/TEXT from the index; false when it does not cover the message */
 static bool
 search_fts(const struct skey *k, struct search_msg *sm, bool *hit_r)

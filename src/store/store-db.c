@@ -417,6 +417,13 @@ db_schema(struct db *db, char **error_r)
 	if (db_exec(db, "CREATE INDEX IF NOT EXISTS blobs_unindexed"
 		    " ON blobs(id) WHERE fts != 1") < 0)
 		return STORE_EIO;
+	/* SEARCH BODY/TEXT from the index's bodies to their messages, and
+	 * to the few messages with per-recipient fields (store_fts_uids) */
+	if (db_exec(db, "CREATE INDEX IF NOT EXISTS messages_blob"
+		    " ON messages(blob_id)") < 0 ||
+	    db_exec(db, "CREATE INDEX IF NOT EXISTS messages_prefixed"
+		    " ON messages(mailbox_id, uid) WHERE prefix IS NOT NULL") < 0)
+		return STORE_EIO;
 	return db_move_subscriptions(db);
 }
 

@@ -219,7 +219,8 @@ id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* every id a statement returns, ascending */
+/* every id a statement returns, appended to *out (which may hold ids
+ * already: the first append makes room from its length) */
 static int
 fts_ids(struct db *db, sqlite3_stmt *st, struct store_ids *out)
 {
@@ -227,8 +228,8 @@ fts_ids(struct db *db, sqlite3_stmt *st, struct store_ids *out)
 	int r;
 
 	while ((r = db_step_row(db, st, "index read")) > 0) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 256;
+		if (out->n >= cap) {
+			cap = out->n * 2 + 256;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
 		}
 		out->v[out->n++] = sqlite3_column_int64(st, 0);
@@ -342,6 +343,74 @@ store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 	if (unindexed->n > 1)
 		qsort(unindexed->v, unindexed->n, sizeof(*unindexed->v),
 		      id_cmp);
+	return 0;
+}
+
+int
+store_fts_uids(struct store *s, int64_t mailbox_id,
+	       const struct store_ids *blobs, const char *prefix_fold,
+	       size_t prefix_len, struct store_ids *uids)
+{
+	/* index messages_blob: one seek per matching body */
+	static const char by_blob[] =
+		"SELECT uid FROM messages WHERE blob_id = ? AND mailbox_id = ?";
+	/* index messages_prefixed: only the messages that have a prefix */
+	static const char prefixed[] =
+		"SELECT uid, prefix FROM messages INDEXED BY messages_prefixed"
+		" WHERE mailbox_id = ? AND prefix IS NOT NULL";
+	struct db *db = db_reader(s);
+	struct buf t = BUF_INIT;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int r = 0;
+
+	memset(uids, 0, sizeof(*uids));
+	if (db == NULL || db_begin_read(db) < 0)
+		return STORE_EIO;
+	for (size_t i = 0; i < blobs->n && r >= 0; i++) {
+		if ((st = db_prep(db, by_blob)) == NULL) {
+			r = STORE_EIO;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, blobs->v[i]);
+		sqlite3_bind_int64(st, 2, mailbox_id);
+		r = fts_ids(db, st, uids);
+	}
+	if (r >= 0 && prefix_fold != NULL) {
+		/* the per-recipient fields, as search_fts in
+		 * src/imap/search-eval.c reads them */
+		if ((st = db_prep(db, prefixed)) == NULL)
+			r = STORE_EIO;
+		else
+			sqlite3_bind_int64(st, 1, mailbox_id);
+		while (st != NULL && r >= 0 &&
+		       (r = db_step_row(db, st, "index prefix")) > 0) {
+			const void *p = sqlite3_column_blob(st, 1);
+			size_t n = (size_t)sqlite3_column_bytes(st, 1);
+
+			buf_reset(&t);
+			mime_header_text(p, n, &t);
+			if (!casefold_find((const char *)t.data, t.len,
+					   prefix_fold, prefix_len))
+				continue;
+			if (uids->n == cap || cap == 0) {
+				cap = uids->n * 2 + 256;
+				uids->v = xrealloc(uids->v,
+						   cap * sizeof(*uids->v));
+			}
+			uids->v[uids->n++] = sqlite3_column_int64(st, 0);
+		}
+		if (st != NULL)
+			sqlite3_reset(st);
+	}
+	db_end_read(db);
+	buf_free(&t);
+	if (r < 0) {
+		store_ids_free(uids);
+		return r;
+	}
+	if (uids->n > 1)
+		qsort(uids->v, uids->n, sizeof(*uids->v), id_cmp);
 	return 0;
 }
 

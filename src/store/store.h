@@ -1011,6 +1011,15 @@ int store_fts_search(struct store *store, const char *folded, size_t len,
 		     bool text, struct store_ids *match,
 		     struct store_ids *unindexed);
 
+/* the uids (ascending, maybe repeated) of mailbox_id's messages whose
+ * blob is in *blobs (store_fts_search's match) and, when prefix_fold is
+ * set (TEXT), those whose per-recipient prefix fields hold it: a cost
+ * in proportion to the hits (and to the messages with a prefix), not
+ * to the mailbox */
+int store_fts_uids(struct store *store, int64_t mailbox_id,
+		   const struct store_ids *blobs, const char *prefix_fold,
+		   size_t prefix_len, struct store_ids *uids);
+
 /* Open a message for reading (FETCH BODY[], RETR). The reader keeps
  * the bytes readable even if the message is expunged meanwhile. */
 int store_msg_open(struct store *store, int64_t account_id,

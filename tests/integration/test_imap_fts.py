@@ -140,6 +140,81 @@ def test_search_index_equals_scan(tern):
         assert a == b, (a, b)
 
 
+def lit(s):
+    """a needle as a non-synchronizing literal (LITERAL+)"""
+    data = s.encode()
+    return b"{%d+}\r\n" % len(data) + data
+
+
+def search_prog(c, prog):
+    """UID SEARCH with a program holding literals; the uids found"""
+    untagged, tagged = c.cmd(b"UID SEARCH CHARSET UTF-8 " + prog)
+    assert tagged.split(b" ")[1] == b"OK", (prog, tagged)
+    hits = [r for r in untagged if r.startswith(b"* SEARCH")]
+    assert len(hits) == 1, untagged
+    return [int(x) for x in hits[0].split()[2:]]
+
+
+def combined_progs(qs):
+    """a BODY/TEXT key with other keys around it: the index names the
+    candidates (a rare needle) and the other keys are checked on them"""
+    out = []
+    for i, s in enumerate(qs):
+        t = qs[(i * 7 + 3) % len(qs)]
+        out += [b"BODY " + lit(s) + b" UNSEEN",
+                b"UNSEEN TEXT " + lit(s),
+                b"TEXT " + lit(s) + b" NOT BODY " + lit(t),
+                b"OR BODY " + lit(s) + b" TEXT " + lit(t),
+                b"OR TEXT " + lit(s) + b" FLAGGED",
+                b"UID 10:50 TEXT " + lit(s),
+                b"1:30,70:* BODY " + lit(s),
+                b"NOT UID 5:20 TEXT " + lit(s) + b" SEEN",
+                b"UID 3,9,40:45,101 BODY " + lit(s) + b" TEXT " + lit(t),
+                b"(TEXT " + lit(s) + b" LARGER 300) NOT DELETED"]
+    return out
+
+
+def test_search_index_combined_keys_equal_scan(tern):
+    """BODY/TEXT with flags, NOT, OR and uid ranges: the index's
+    candidates checked against the other keys answer as the scan does;
+    TEXT also finds a message by its per-recipient fields alone (the
+    Return-Path its body and header do not hold)"""
+    rng = random.Random(31)
+    c, corpus = load(tern, rng, 120)
+    smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=60)
+    for i in range(3):
+        smtp.sendmail("bounce-only-%d@envelope.example" % i, [A],
+                      b"Subject: plain\r\n\r\nnothing of the sender here\r\n")
+    smtp.quit()
+    wait_for(lambda: b"MESSAGES 123)" in b" ".join(c.cmd(b"STATUS INBOX (MESSAGES)")[0]),
+             timeout=60)
+    c.ok(b"SELECT INBOX")
+    c.ok(b"UID STORE 1:60 +FLAGS.SILENT (\\Seen)")
+    c.ok(b"UID STORE " + ",".join(str(u) for u in range(2, 121, 3)).encode() +
+         b" +FLAGS.SILENT (\\Flagged)")
+    c.ok(b"UID STORE 50:55 +FLAGS.SILENT (\\Deleted)")
+    qs = needles(rng, corpus, 40) + ["bounce-only-1", "BOUNCE-ONLY", "envelope.EXAMPLE",
+                                     "bounce-only-2@envelope.example>"]
+    progs = combined_progs(qs)
+    with_index = [search_prog(c, p) for p in progs]
+    assert search_prog(c, b"TEXT " + lit("bounce-only-1")) == [122]
+    assert search_prog(c, b"TEXT " + lit("bounce-only") + b" UID 123") == [123]
+    assert search_prog(c, b"BODY " + lit("bounce-only")) == []
+    c.close()
+    assert "imap search index narrowed" in tern.log()
+    tern.stop()
+    tern.rewrite(extra="[imap]\nsearch_index = no\n")
+    tern.start()
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    c.ok(b"SELECT INBOX")
+    scanned = [search_prog(c, p) for p in progs]
+    c.close()
+    assert [r for r in with_index if r], "no program matched anything"
+    for p, a, b in zip(progs, with_index, scanned):
+        assert a == b, (p, a, b)
+
+
 def test_search_index_folding_and_encodings(tern):
     c = imapraw.Raw("127.0.0.1", tern.port("imap"))
     c.login(A, APW)
@@ -189,7 +264,8 @@ def test_search_index_old_store_upgrade(tern):
     tern.stop()
     db = sqlite3.connect(os.path.join(tern.data_dir, "tern.db"))
     db.executescript("DROP TRIGGER blobs_text_gone; DROP TABLE blob_text;"
-                     " DROP INDEX blobs_unindexed;"
+                     " DROP INDEX blobs_unindexed; DROP INDEX messages_blob;"
+                     " DROP INDEX messages_prefixed;"
                      " ALTER TABLE blobs DROP COLUMN fts;")
     db.close()
     tern.start()
