@@ -252,19 +252,16 @@ store_strlist_free(struct store_strlist *l)
 	l->n = 0;
 }
 
+/* the first column of st's rows as strings; out cleared first, left
+ * empty on an error (db_step_row's) */
 int
-store_domain_list(struct store *s, struct store_strlist *out)
+store_strlist_collect(struct db *db, sqlite3_stmt *st, const char *what,
+		      struct store_strlist *out)
 {
-	static const char sql[] = "SELECT name FROM domains ORDER BY name";
-	struct db *db = db_reader(s);
-	sqlite3_stmt *st;
 	size_t cap = 0;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (db == NULL || (st = db_prep(db, sql)) == NULL)
-		return STORE_EIO;
-	while ((r = db_step_row(db, st, "domain list")) > 0) {
+	while ((r = db_step_row(db, st, what)) > 0) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 8;
 			out->v = xrealloc(out->v, cap * sizeof(char *));
@@ -275,6 +272,19 @@ store_domain_list(struct store *s, struct store_strlist *out)
 	if (r < 0)
 		store_strlist_free(out);
 	return r;
+}
+
+int
+store_domain_list(struct store *s, struct store_strlist *out)
+{
+	static const char sql[] = "SELECT name FROM domains ORDER BY name";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+
+	memset(out, 0, sizeof(*out));
+	if (db == NULL || (st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	return store_strlist_collect(db, st, "domain list", out);
 }
 
 /* ------------------------------------------------------------------ */

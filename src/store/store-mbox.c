@@ -1252,22 +1252,10 @@ store_subscription_list(struct store *s, int64_t account_id,
 		" ORDER BY name";
 	struct db *db = db_reader(s);
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (db == NULL || (st = db_prep(db, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, account_id);
-	while ((r = db_step_row(db, st, "subscriptions")) > 0) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			out->v = xrealloc(out->v, cap * sizeof(char *));
-		}
-		out->v[out->n++] = db_col_str0(st, 0);
-	}
-	sqlite3_reset(st);
-	if (r < 0)
-		store_strlist_free(out);
-	return r;
+	return store_strlist_collect(db, st, "subscriptions", out);
 }

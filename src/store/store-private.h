@@ -103,6 +103,9 @@ int db_step_done(struct db *db, sqlite3_stmt *st, const char *what);
  *	sqlite3_reset(st);
  *	if (r < 0) ...fail... */
 int db_step_row(struct db *db, sqlite3_stmt *st, const char *what);
+/* store-admin.c: column 0 of every row of st into out (cleared) */
+int store_strlist_collect(struct db *db, sqlite3_stmt *st, const char *what,
+			  struct store_strlist *out);
 /* malloc'd copy of a text column, NULL for SQL NULL */
 char *db_col_str(sqlite3_stmt *st, int col);
 /* malloc'd copy of a text column, "" for SQL NULL */
