@@ -159,6 +159,11 @@ def main():
                     help="no Dovecot (while working on tern)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary folder (printed)")
+    ap.add_argument("--workdir", default=None,
+                    help="a folder kept between runs: the generated mail"
+                    " and Dovecot's indexed copy are made once and reused"
+                    " (Xapian indexes ~30 messages/s); tern is imported"
+                    " afresh every run, as its build changes")
     a = ap.parse_args()
     if a.tern:
         os.environ["TERN_BIN"] = os.path.abspath(a.tern)
@@ -166,15 +171,27 @@ def main():
     import ternlib
 
     user, pw = dovecotlib.USER, dovecotlib.PASSWORD
-    tmp = tempfile.mkdtemp(prefix="fts-bench-")
+    if a.workdir:
+        tmp = os.path.abspath(a.workdir)
+        os.makedirs(tmp, exist_ok=True)
+        a.keep = True
+    else:
+        tmp = tempfile.mkdtemp(prefix="fts-bench-")
     d = t = None
     try:
         md = os.path.join(tmp, "Maildir")
+        made = os.path.join(tmp, "Maildir.%d.%d" % (a.n, a.seed))
         t0 = time.time()
-        raw = write_maildir(md, a.n, a.seed)
+        if os.path.exists(made):
+            raw = du(md)
+        else:
+            shutil.rmtree(md, ignore_errors=True)
+            raw = write_maildir(md, a.n, a.seed)
+            open(made, "w").close()
         print("%d messages, %.1f MB, generated in %.0f s" %
               (a.n, raw / 1e6, time.time() - t0), flush=True)
 
+        shutil.rmtree(os.path.join(tmp, "tern"), ignore_errors=True)
         os.mkdir(os.path.join(tmp, "tern"))
         t = ternlib.Tern(os.path.join(tmp, "tern"))
         t.add_account(user, pw)
@@ -207,10 +224,16 @@ def main():
                     q, statistics.median(x for x, _ in tt) * 1e3, tt[0][1]),
                     flush=True)
             return
-        d = dovecotlib.Dovecot(extra=FTS_CONF)
+        ddir = os.path.join(tmp, "dovecot") if a.workdir else None
+        indexed = ddir and os.path.exists(os.path.join(ddir, "indexed.%d.%d"
+                                                       % (a.n, a.seed)))
+        if ddir and not indexed:
+            shutil.rmtree(ddir, ignore_errors=True)
+        d = dovecotlib.Dovecot(extra=FTS_CONF, dir=ddir)
         home = os.path.join(d.dir, "home", user)
-        shutil.copytree(md, os.path.join(home, "Maildir"))
-        if os.geteuid() == 0:
+        if not indexed:
+            shutil.copytree(md, os.path.join(home, "Maildir"))
+        if os.geteuid() == 0 and not indexed:
             nobody = pwd.getpwnam("nobody")
             for root, dirs, files in os.walk(home):
                 for x in dirs + files + [""]:
@@ -218,8 +241,15 @@ def main():
                               nobody.pw_gid)
         d.start()
         t0 = time.time()
-        subprocess.run(["doveadm", "-c", d.conf, "index", "-u", user,
-                        "INBOX"], check=True, timeout=36000)
+        if indexed:
+            print("dovecot: reusing the index made by an earlier run",
+                  flush=True)
+        else:
+            subprocess.run(["doveadm", "-c", d.conf, "index", "-u", user,
+                            "INBOX"], check=True, timeout=36000)
+            if ddir:
+                open(os.path.join(ddir, "indexed.%d.%d" % (a.n, a.seed)),
+                     "w").close()
         dove_index_s = time.time() - t0
         xap = sum(du(os.path.join(root, x)) for root, dirs, _ in
                   os.walk(home) for x in dirs if "xapian" in x.lower())

@@ -35,11 +35,14 @@ def available():
 
 
 class Dovecot:
-    def __init__(self, acl=False, extra=""):
+    def __init__(self, acl=False, extra="", dir=None):
         """acl: Dovecot's acl plugin (vfile) with a second user and a
         shared namespace "shared/<user>/" (separator "/"), as tern's;
-        extra: config text appended to ours (a later setting wins)"""
-        self.dir = tempfile.mkdtemp(prefix="tern-dovecot-")
+        extra: config text appended to ours (a later setting wins);
+        dir: a folder kept after stop() (a benchmark's indexed mail is
+        reused by its next run) instead of a temporary one"""
+        self.keep = dir is not None
+        self.dir = dir if dir is not None else tempfile.mkdtemp(prefix="tern-dovecot-")
         self.port = free_port()
         self.proc = None
         os.makedirs(self.dir, exist_ok=True)
@@ -99,7 +102,8 @@ class Dovecot:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self):
         out = ""
