@@ -14,12 +14,16 @@ set -eu
 
 SET=${1:-run}
 RUN="gcc libc6-dev make pkg-config libuv1-dev libssl-dev libsqlite3-dev
-libunbound-dev libsodium-dev zlib1g-dev libutf8proc-dev openssl ca-certificates"
+libunbound-dev libsodium-dev zlib1g-dev libutf8proc-dev libpsl-dev publicsuffix
+openssl ca-certificates"
 # swaks speaks TLS only with libnet-ssleay-perl, which is merely
 # recommended (and we install without recommends)
 TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
 unbound iproute2
-python3-fusepy fuse3 dovecot-imapd"
+python3-fusepy fuse3 dovecot-imapd
+python3-dkim python3-spf python3-yaml opendkim-tools"
+# python3-dkim, opendkim-tools: independent DKIM signers/verifiers;
+# python3-spf: the RFC 7208 test suite (its YAML) for the SPF evaluator
 # python3-fusepy, fuse3: the power-cut tests' file system
 # (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
 # reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they
@@ -28,7 +32,7 @@ python3-fusepy fuse3 dovecot-imapd"
 # dovecot-pop3d: the shared Dovecot anchor (bench/imap-bench.sh,
 # bench/login-bench.sh) serves POP3 too and will not start without it
 DEV="$TEST clang libclang-rt-14-dev postfix dnsmasq-base debootstrap
-dovecot-pop3d"
+dovecot-pop3d opendkim"
 case $SET in
 run) PKGS=$RUN ;;
 test) PKGS=$TEST ;;
