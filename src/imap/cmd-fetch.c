@@ -279,7 +279,8 @@ fetch_message(struct imap_cmd *cmd, const struct store_msg *m)
 
 int
 imap_fetch_build(struct imap_session *s, const struct fetch_items *items,
-		 const uint32_t *uids, size_t n, struct buf *out)
+		 const uint32_t *uids, size_t n, uint64_t max_bytes,
+		 struct buf *out, size_t *left_r)
 {
 	struct fetch_ctx x = { .items = *items };
 	struct store_uid_range r;
@@ -289,6 +290,7 @@ imap_fetch_build(struct imap_session *s, const struct fetch_items *items,
 	size_t next = 0;
 	int rc;
 
+	*left_r = 0;
 	if (n == 0)
 		return 0;
 	x.items.sets_seen = false;	/* a notification sets no flag */
@@ -307,6 +309,18 @@ imap_fetch_build(struct imap_session *s, const struct fetch_items *items,
 		if (uids[next] != m->uid)
 			continue;
 		fetch_message_of(s, &x, false, m);
+		if (max_bytes > 0) {
+			uint64_t sz = out->len;
+
+			for (size_t i = 0; i < x.out.n; i++)
+				sz += x.out.v[i].text.len + x.out.v[i].len;
+			if (sz > max_bytes) {
+				fetch_out_clear(&x.out);
+				store_reader_close(&x.reader);
+				*left_r = n - next;
+				break;
+			}
+		}
 		/* what the loop would stream, read here (off the loop) */
 		for (size_t i = 0; i < x.out.n; i++) {
 			struct fetch_seg *sg = &x.out.v[i];

@@ -603,6 +603,7 @@ struct notify_fetch {
 	uint32_t *uids;
 	size_t n_uids;
 	struct buf out;
+	size_t left;		/* uids left out by the size limit */
 	int rc;
 };
 
@@ -612,7 +613,8 @@ notify_fetch_work(uv_work_t *w)
 	struct notify_fetch *f = w->data;
 
 	f->rc = imap_fetch_build(f->s, &f->n->items, f->uids, f->n_uids,
-				 &f->out);
+				 f->s->env->conf->imap.notify_fetch_max,
+				 &f->out, &f->left);
 }
 
 /* the FETCH goes out between commands or in IDLE, never inside a
@@ -651,6 +653,11 @@ notify_fetch_after(uv_work_t *w, int status)
 			log_warn(s->id, "imap notify fetch failed rc=%d",
 				 f->rc);
 			buf_reset(&f->out);
+		} else if (f->left > 0) {
+			log_info(s->id, "imap notify fetch limited left=%zu "
+				 "of=%zu imap.notify_fetch_max=%llu", f->left,
+				 f->n_uids, (unsigned long long)
+				 s->env->conf->imap.notify_fetch_max);
 		}
 		if (!notify_fetch_write(s, &f->out)) {
 			/* held until the command ends (its imap_cmd_end

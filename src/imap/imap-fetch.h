@@ -67,9 +67,13 @@ bool fetch_items_parse(const struct imap_arg *a, struct fetch_items *out,
 void fetch_items_free(struct fetch_items *items);
 /* cmd-fetch.c, on a worker: the FETCH responses to items for the
  * ascending uids of the selected mailbox (NOTIFY's MessageNew), body
- * data read here; \Seen is never set */
+ * data read here; \Seen is never set. Up to max_bytes of answer (0: no
+ * limit): a message whose FETCH would pass it and those after it are
+ * left out (*left_r of them; the client has their EXISTS and fetches
+ * them itself) */
 int imap_fetch_build(struct imap_session *s, const struct fetch_items *items,
-		     const uint32_t *uids, size_t n, struct buf *out);
+		     const uint32_t *uids, size_t n, uint64_t max_bytes,
+		     struct buf *out, size_t *left_r);
 /* BODY[HEADER], BODY[HEADER.FIELDS[.NOT] (...)], RFC822.HEADER of the
  * message itself: served from the cached header bytes when loaded */
 bool fetch_section_is_header(const struct fetch_item *it);

@@ -57,6 +57,7 @@ const struct conf_key conf_keys[] = {
 	K("imap.max_depth", CONF_NUMBER, imap.max_depth, "32", "parenthesis nesting"),
 	K("imap.max_urlfetch", CONF_NUMBER, imap.max_urlfetch, "100", "URLs in one URLFETCH or GENURLAUTH (RFC 4467; NO [LIMIT] beyond)"),
 	K("imap.max_notify_mailboxes", CONF_NUMBER, imap.max_notify_mailboxes, "1000", "mailbox names and filters in one NOTIFY SET (NO [LIMIT] beyond)"),
+	K("imap.notify_fetch_max", CONF_SIZE, imap.notify_fetch_max, "1M", "bytes of the FETCH answers NOTIFY's MessageNew sends at once; the new messages past it get their EXISTS only (the client fetches them)"),
 	K("imap.timeout_preauth", CONF_DURATION, imap.timeout_preauth_ms, "1m", "before login"),
 	K("imap.timeout", CONF_DURATION, imap.timeout_ms, "30m", "authenticated (RFC 9051: at least 30 min)"),
 	K("imap.timeout_idle", CONF_DURATION, imap.timeout_idle_ms, "30m", "in IDLE"),

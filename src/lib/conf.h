@@ -94,6 +94,7 @@ struct tern_conf {
 		uint64_t max_args;
 		uint64_t max_depth;		/* list nesting */
 		uint64_t max_notify_mailboxes;	/* names in one NOTIFY SET */
+		uint64_t notify_fetch_max;	/* bytes of MessageNew FETCH */
 		uint64_t max_urlfetch;	/* URLs in one URLFETCH/GENURLAUTH */
 		uint64_t timeout_preauth_ms;
 		uint64_t timeout_ms;		/* authenticated, RFC 9051: >= 30 min */

@@ -186,6 +186,13 @@ db_open(struct store *s, bool writer, struct db **db_r, char **error_r)
 		return STORE_EIO;
 	}
 	sqlite3_busy_timeout(db->h, 30000);
+	if (store_fts_register(db->h) < 0) {
+		if (error_r)
+			*error_r = xasprintf("sqlite function: %s",
+					     sqlite3_errmsg(db->h));
+		db_close(db);
+		return STORE_EIO;
+	}
 	if (writer) {
 		if (db_exec(db, "PRAGMA journal_mode=WAL") < 0 ||
 		    db_exec(db, s->no_fsync ? "PRAGMA synchronous=OFF" :
@@ -423,6 +430,8 @@ db_schema(struct db *db, char **error_r)
 		    " ON messages(blob_id)") < 0 ||
 	    db_exec(db, "CREATE INDEX IF NOT EXISTS messages_prefixed"
 		    " ON messages(mailbox_id, uid) WHERE prefix IS NOT NULL") < 0)
+		return STORE_EIO;
+	if (store_fts_prefix_schema(db) < 0)
 		return STORE_EIO;
 	return db_move_subscriptions(db);
 }

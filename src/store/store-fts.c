@@ -60,6 +60,92 @@ fts_text(struct store *s, const unsigned char *raw, size_t len,
 	return 1;
 }
 
+/* tern_header_fold(prefix): a message's per-recipient fields as the
+ * index holds them (the header text SEARCH TEXT reads, folded); the
+ * triggers of store_fts_prefix_schema call it */
+static void
+fts_header_fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *p = sqlite3_value_blob(argv[0]);
+	size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+	struct buf t = BUF_INIT, f = BUF_INIT;
+
+	mime_header_text(p, n, &t);
+	if (t.len > 0)
+		casefold_index(t.data, strnlen((const char *)t.data, t.len),
+			       &f);
+	sqlite3_result_text64(ctx, f.len ? (const char *)f.data : "", f.len,
+			      SQLITE_TRANSIENT, SQLITE_UTF8);
+	buf_free(&t);
+	buf_free(&f);
+}
+
+int
+store_fts_register(sqlite3 *h)
+{
+	return sqlite3_create_function(h, "tern_header_fold", 1,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+				       SQLITE_INNOCUOUS, NULL,
+				       fts_header_fold_fn, NULL, NULL) ==
+	       SQLITE_OK ? 0 : STORE_EIO;
+}
+
+/* The per-recipient fields (Return-Path, Delivered-To: messages.prefix,
+ * not the shared blob) in an index of their own, prefix_text, with
+ * rowid mailbox_id << 32 | uid: SEARCH TEXT over mail that came by SMTP
+ * (every message has a prefix) costs its hits, not a read of every
+ * prefix. Triggers keep it with the messages rows whatever writes them;
+ * a store made before it is filled once, here. */
+int
+store_fts_prefix_schema(struct db *db)
+{
+	static const char make[] =
+		"CREATE VIRTUAL TABLE prefix_text USING fts5(t,"
+		" tokenize = 'trigram case_sensitive 1', detail = full);"
+		"CREATE TRIGGER messages_prefix_in AFTER INSERT ON messages"
+		" WHEN new.prefix IS NOT NULL BEGIN"
+		" INSERT INTO prefix_text(rowid, t) VALUES("
+		"new.mailbox_id * 4294967296 + new.uid,"
+		" tern_header_fold(new.prefix)); END;"
+		"CREATE TRIGGER messages_prefix_out AFTER DELETE ON messages"
+		" WHEN old.prefix IS NOT NULL BEGIN"
+		" DELETE FROM prefix_text WHERE"
+		" rowid = old.mailbox_id * 4294967296 + old.uid; END;"
+		"CREATE TRIGGER messages_prefix_moved AFTER UPDATE OF"
+		" mailbox_id, uid, prefix ON messages BEGIN"
+		" DELETE FROM prefix_text WHERE"
+		" rowid = old.mailbox_id * 4294967296 + old.uid;"
+		" INSERT INTO prefix_text(rowid, t) SELECT"
+		" new.mailbox_id * 4294967296 + new.uid,"
+		" tern_header_fold(new.prefix) WHERE new.prefix IS NOT NULL;"
+		" END;"
+		"INSERT INTO prefix_text(rowid, t)"
+		" SELECT mailbox_id * 4294967296 + uid, tern_header_fold(prefix)"
+		" FROM messages WHERE prefix IS NOT NULL;";
+	static const char have[] =
+		"SELECT 1 FROM sqlite_master WHERE name = 'prefix_text'";
+	sqlite3_stmt *st;
+	int r;
+
+	if ((st = db_prep(db, have)) == NULL)
+		return STORE_EIO;
+	r = db_step_row(db, st, "prefix index");
+	sqlite3_reset(st);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+		return STORE_EIO;
+	if (db_exec(db, make) < 0) {
+		db_exec(db, "ROLLBACK");
+		return STORE_EIO;
+	}
+	if (db_exec(db, "COMMIT") < 0)
+		return STORE_EIO;
+	log_info(0, "store: per-recipient fields indexed (%lld messages)",
+		 (long long)sqlite3_changes64(db->h));
+	return 0;
+}
+
 /* writer thread, in the current transaction: blobs.fts and the row */
 static int
 fts_put(struct store *s, int64_t blob_id, const unsigned char *raw,
@@ -264,6 +350,38 @@ fts_chars(const char *s, size_t len)
 	return n;
 }
 
+/* the query for folded: a phrase of its trigrams (column: "" or
+ * "name : "), or a GLOB pattern when it has under 3 code points */
+static void
+fts_pattern(const char *folded, size_t len, bool phrase, const char *column,
+	    struct buf *pat)
+{
+	if (phrase) {
+		/* '"' doubled inside the phrase */
+		buf_append_str(pat, column);
+		buf_append_byte(pat, '"');
+		for (size_t i = 0; i < len; i++) {
+			if (folded[i] == '"')
+				buf_append_byte(pat, '"');
+			buf_append_byte(pat, (unsigned char)folded[i]);
+		}
+		buf_append_byte(pat, '"');
+		return;
+	}
+	/* GLOB's own metacharacters match themselves in brackets */
+	buf_append_byte(pat, '*');
+	for (size_t i = 0; i < len; i++) {
+		if (folded[i] == '*' || folded[i] == '?' || folded[i] == '[') {
+			buf_append_byte(pat, '[');
+			buf_append_byte(pat, (unsigned char)folded[i]);
+			buf_append_byte(pat, ']');
+		} else {
+			buf_append_byte(pat, (unsigned char)folded[i]);
+		}
+	}
+	buf_append_byte(pat, '*');
+}
+
 int
 store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 		 struct store_ids *match, struct store_ids *unindexed)
@@ -291,30 +409,7 @@ store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 		return STORE_EINVAL;
 	if (db == NULL || db_begin_read(db) < 0)
 		return STORE_EIO;
-	if (phrase) {
-		/* BODY: that column only; TEXT: either; '"' doubled */
-		buf_append_str(&pat, text ? "\"" : "body : \"");
-		for (size_t i = 0; i < len; i++) {
-			if (folded[i] == '"')
-				buf_append_byte(&pat, '"');
-			buf_append_byte(&pat, (unsigned char)folded[i]);
-		}
-		buf_append_byte(&pat, '"');
-	} else {
-		/* GLOB's own metacharacters match themselves in brackets */
-		buf_append_byte(&pat, '*');
-		for (size_t i = 0; i < len; i++) {
-			if (folded[i] == '*' || folded[i] == '?' ||
-			    folded[i] == '[') {
-				buf_append_byte(&pat, '[');
-				buf_append_byte(&pat, (unsigned char)folded[i]);
-				buf_append_byte(&pat, ']');
-			} else {
-				buf_append_byte(&pat, (unsigned char)folded[i]);
-			}
-		}
-		buf_append_byte(&pat, '*');
-	}
+	fts_pattern(folded, len, phrase, text ? "" : "body : ", &pat);
 	/* the blobs not indexed first: one indexed later is in the index
 	 * by the time the query runs (same read transaction anyway) */
 	r = (st = db_prep(db, todo)) == NULL ? STORE_EIO :
@@ -354,14 +449,17 @@ store_fts_uids(struct store *s, int64_t mailbox_id,
 	/* index messages_blob: one seek per matching body */
 	static const char by_blob[] =
 		"SELECT uid FROM messages WHERE blob_id = ? AND mailbox_id = ?";
-	/* index messages_prefixed: only the messages that have a prefix */
-	static const char prefixed[] =
-		"SELECT uid, prefix FROM messages INDEXED BY messages_prefixed"
-		" WHERE mailbox_id = ? AND prefix IS NOT NULL";
+	/* prefix_text: the mailbox's rowid range, then the phrase or
+	 * (under 3 code points) every prefix of the mailbox read */
+	static const char phrase_q[] =
+		"SELECT rowid FROM prefix_text WHERE prefix_text MATCH ?"
+		" AND rowid BETWEEN ? AND ?";
+	static const char glob_q[] =
+		"SELECT rowid FROM prefix_text WHERE rowid BETWEEN ? AND ?"
+		" AND (t || '') GLOB ?";
 	struct db *db = db_reader(s);
-	struct buf t = BUF_INIT;
+	struct buf pat = BUF_INIT;
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	int r = 0;
 
 	memset(uids, 0, sizeof(*uids));
@@ -377,34 +475,27 @@ store_fts_uids(struct store *s, int64_t mailbox_id,
 		r = fts_ids(db, st, uids);
 	}
 	if (r >= 0 && prefix_fold != NULL) {
-		/* the per-recipient fields, as search_fts in
-		 * src/imap/search-eval.c reads them */
-		if ((st = db_prep(db, prefixed)) == NULL)
-			r = STORE_EIO;
-		else
-			sqlite3_bind_int64(st, 1, mailbox_id);
-		while (st != NULL && r >= 0 &&
-		       (r = db_step_row(db, st, "index prefix")) > 0) {
-			const void *p = sqlite3_column_blob(st, 1);
-			size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		bool phrase = fts_chars(prefix_fold, prefix_len) >= 3;
+		int64_t lo = mailbox_id * 4294967296LL, hi = lo + 0xffffffffLL;
+		size_t from = uids->n;
 
-			buf_reset(&t);
-			mime_header_text(p, n, &t);
-			if (!casefold_find((const char *)t.data, t.len,
-					   prefix_fold, prefix_len))
-				continue;
-			if (uids->n == cap || cap == 0) {
-				cap = uids->n * 2 + 256;
-				uids->v = xrealloc(uids->v,
-						   cap * sizeof(*uids->v));
-			}
-			uids->v[uids->n++] = sqlite3_column_int64(st, 0);
+		fts_pattern(prefix_fold, prefix_len, phrase, "", &pat);
+		if ((st = db_prep(db, phrase ? phrase_q : glob_q)) == NULL) {
+			r = STORE_EIO;
+		} else {
+			sqlite3_bind_text64(st, phrase ? 1 : 3,
+					    (const char *)pat.data, pat.len,
+					    SQLITE_STATIC, SQLITE_UTF8);
+			sqlite3_bind_int64(st, phrase ? 2 : 1, lo);
+			sqlite3_bind_int64(st, phrase ? 3 : 2, hi);
+			r = fts_ids(db, st, uids);
 		}
-		if (st != NULL)
-			sqlite3_reset(st);
+		/* rowid to uid */
+		for (size_t i = from; r >= 0 && i < uids->n; i++)
+			uids->v[i] &= 0xffffffffLL;
 	}
 	db_end_read(db);
-	buf_free(&t);
+	buf_free(&pat);
 	if (r < 0) {
 		store_ids_free(uids);
 		return r;

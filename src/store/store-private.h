@@ -343,6 +343,11 @@ int store_blob_sync_wait(struct store *s, struct store_blob *b);
 /* store-fts.c, writer thread, inside the op: index the blob just
  * inserted (its row and blobs.fts) */
 int store_fts_blob(struct store *s, struct store_blob *b);
+/* the SQL function tern_header_fold, on every connection (the index's
+ * triggers call it) */
+int store_fts_register(sqlite3 *h);
+/* the per-recipient fields' index, made (and filled) once */
+int store_fts_prefix_schema(struct db *db);
 /* writer thread, outside any op: index up to max blobs of an older
  * store in one commit; the number done (*more_r: maybe more), or <0 */
 int store_fts_backfill(struct store *s, size_t max, bool *more_r);

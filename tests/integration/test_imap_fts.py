@@ -113,7 +113,10 @@ def db_counts(tern):
         return dict(
             blobs=db.execute("SELECT count(*) FROM blobs").fetchone()[0],
             indexed=db.execute("SELECT count(*) FROM blobs WHERE fts = 1").fetchone()[0],
-            rows=db.execute("SELECT count(*) FROM blob_text").fetchone()[0])
+            rows=db.execute("SELECT count(*) FROM blob_text").fetchone()[0],
+            prefixed=db.execute("SELECT count(*) FROM messages"
+                                " WHERE prefix IS NOT NULL").fetchone()[0],
+            prefix_rows=db.execute("SELECT count(*) FROM prefix_text").fetchone()[0])
     finally:
         db.close()
 
@@ -127,6 +130,8 @@ def test_search_index_equals_scan(tern):
     assert "imap search index keys=" in tern.log()
     counts = db_counts(tern)
     assert counts["indexed"] == counts["blobs"] == counts["rows"] == 120, counts
+    # the SMTP half has per-recipient fields, each in the prefix index
+    assert counts["prefix_rows"] == counts["prefixed"] == 60, counts
     # the same searches, answered by reading every message
     tern.stop()
     tern.rewrite(extra="[imap]\nsearch_index = no\n")
@@ -266,15 +271,57 @@ def test_search_index_old_store_upgrade(tern):
     db.executescript("DROP TRIGGER blobs_text_gone; DROP TABLE blob_text;"
                      " DROP INDEX blobs_unindexed; DROP INDEX messages_blob;"
                      " DROP INDEX messages_prefixed;"
+                     " DROP TRIGGER messages_prefix_in;"
+                     " DROP TRIGGER messages_prefix_out;"
+                     " DROP TRIGGER messages_prefix_moved;"
+                     " DROP TABLE prefix_text;"
                      " ALTER TABLE blobs DROP COLUMN fts;")
     db.close()
     tern.start()
+    # the per-recipient fields are indexed when the store is opened
+    counts = db_counts(tern)
+    assert counts["prefix_rows"] == counts["prefixed"] == 30, counts
     c = imapraw.Raw("127.0.0.1", tern.port("imap"))
     c.login(A, APW)
     assert run_all(c, qs) == before
     wait_for(lambda: db_counts(tern)["indexed"] == 60, timeout=120)
     assert db_counts(tern)["rows"] == 60
     assert run_all(c, qs) == before
+    c.close()
+
+
+def test_search_index_prefix_follows_copy_move_expunge(tern):
+    """the per-recipient fields' index follows its messages: COPY and
+    MOVE take the fields along (TEXT finds them in the new mailbox),
+    EXPUNGE and DELETE drop them"""
+    smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=60)
+    for i in range(4):
+        smtp.sendmail("env%d@example.org" % i, [A],
+                      b"Subject: p%d\r\n\r\nplain body\r\n" % i)
+    smtp.quit()
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    c.ok(b"CREATE Other")
+    c.ok(b"SELECT INBOX")
+    # the envelope sender is only in the Return-Path prefix field
+    assert search(c, b"TEXT", "ENV2@example") == [3]
+    assert search(c, b"BODY", "env2@example") == []
+    c.ok(b"UID COPY 1 Other")
+    c.ok(b"UID MOVE 3 Other")
+    assert search(c, b"TEXT", "env2@example") == []
+    c.ok(b"UID STORE 4 +FLAGS.SILENT (\\Deleted)")
+    c.ok(b"EXPUNGE")
+    assert search(c, b"TEXT", "env3@") == []
+    assert search(c, b"TEXT", "env0@") == [1]
+    c.ok(b"SELECT Other")
+    assert search(c, b"TEXT", "env2@example") == [2]
+    assert search(c, b"TEXT", "env0@example") == [1]
+    counts = db_counts(tern)
+    assert counts["prefix_rows"] == counts["prefixed"] == 4, counts
+    c.ok(b"UNSELECT")
+    c.ok(b"DELETE Other")
+    counts = db_counts(tern)
+    assert counts["prefix_rows"] == counts["prefixed"] == 2, counts
     c.close()
 
 

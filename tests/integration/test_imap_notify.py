@@ -12,6 +12,7 @@ import pytest
 
 import dovecotlib
 from conftest import ALICE, BOB
+from relaylib import wait_for
 
 DEADLINE = 30           # generous: every wait is for a condition
 
@@ -651,6 +652,36 @@ def test_message_new_body_without_peek_sets_no_seen(srv):
     assert b"the body" in told
     out = a.ok("FETCH 1:* (FLAGS)")
     assert out and all("\\Seen" not in l for l in out), out
+
+
+def test_message_new_fetch_is_limited_in_size(tern_factory):
+    """imap.notify_fetch_max: the MessageNew FETCH is built in memory, so
+    a new message whose answer would pass it gets its EXISTS only (the
+    client fetches it itself), logged; a small one after it is told"""
+    t = tern_factory(extra="[imap]\nnotify_fetch_max = 8K\n")
+    t.add_account(*ALICE)
+    t.start()
+    a, b = pair(t.port("imap"))
+    a.ok("SELECT INBOX")
+    a.ok("NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[]) MessageExpunge))")
+    big = MAIL + b"x" * 20000 + b"\r\n"
+    b.append("INBOX", body=big)
+    seen = a.responses_until(lambda r: r.endswith(b" EXISTS\r\n"))
+    a.n += 1
+    a.send("n%d NOOP" % a.n)
+    seen += a.responses_until(lambda r: r.startswith(b"n%d " % a.n))
+    assert not [r for r in seen if b"FETCH" in r], seen
+    wait_for(lambda: "imap notify fetch limited left=1 of=1" in t.log())
+    # the client fetches it itself, whole
+    a.n += 1
+    a.send("n%d UID FETCH 1 (BODY.PEEK[])" % a.n)
+    out = a.responses_until(lambda r: r.startswith(b"n%d " % a.n))
+    assert out[-1].split(b" ")[1] == b"OK", out
+    assert any(big in r for r in out), out[:1]
+    # under the limit: told with its FETCH
+    b.append("INBOX", body=MAIL)
+    seen = a.responses_until(lambda r: b"FETCH" in r)
+    assert b"the body" in seen[-1], seen
 
 
 def test_message_new_fetch_during_idle_and_pipelined(srv):
