@@ -109,6 +109,7 @@ cli_open_store(const struct tern_conf *conf)
 		.preview_parts = conf->store.preview_parts,
 		.preview_read = conf->store.preview_read,
 		.fts_max_size = conf->store.fts_max_size,
+		.fts_inline_max = conf->store.fts_inline_max,
 	};
 	struct store *store = NULL;
 	char *err = NULL;

@@ -308,6 +308,7 @@ cmd_serve(struct cli *cli)
 	set.preview_parts = conf->store.preview_parts;
 	set.preview_read = conf->store.preview_read;
 	set.fts_max_size = conf->store.fts_max_size;
+	set.fts_inline_max = conf->store.fts_inline_max;
 	/* the SMTP limit counts the client's bytes; the blob also holds
 	 * our Received: (and submission's added fields): leave room */
 	set.max_message_size = conf->smtp.max_message_size ?

@@ -77,6 +77,7 @@ const struct conf_key conf_keys[] = {
 	K("store.mime_max_depth", CONF_NUMBER, store.mime_max_depth, "100", "MIME nesting parsed"),
 	K("store.parse_cache", CONF_SIZE, store.parse_cache, "64M", "memory for the messages' parsed structure, top-level header bytes and decoded header fields, which FETCH and SEARCH read (0: none)"),
 	K("store.inline_max", CONF_SIZE, store.inline_max, "64K", "bodies up to this size are kept in the database (one fsync per commit); larger ones in files"),
+	K("store.fts_inline_max", CONF_SIZE, store.fts_inline_max, "32K", "messages up to this size are indexed in the commit that stores them; bigger ones when the store is idle (SEARCH reads them until then; 0: all in the commit)"),
 	K("store.fts_max_size", CONF_SIZE, store.fts_max_size, "16M", "messages up to this size go into the full-text index SEARCH BODY/TEXT use; bigger ones are read at each search (0: no limit)"),
 	K("store.max_mailboxes", CONF_NUMBER, store.max_mailboxes, "10000", "mailboxes per account (0: unlimited); CREATE beyond it gets NO [LIMIT]"),
 	K("store.metadata_max_value", CONF_SIZE, store.metadata_max_value, "16K", "METADATA: bytes of one entry's value; SETMETADATA beyond it gets NO [METADATA MAXSIZE n] (at most imap.max_line, the longest literal)"),

@@ -129,6 +129,7 @@ struct tern_conf {
 		uint64_t preview_parts;		/* PREVIEW: parts tried */
 		uint64_t preview_read;		/* PREVIEW: bytes of a part */
 		uint64_t fts_max_size;		/* bigger: not indexed */
+		uint64_t fts_inline_max;	/* bigger: indexed when idle */
 	} store;
 
 	struct {

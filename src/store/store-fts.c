@@ -11,8 +11,8 @@
  *
  * A blob's row is inserted with the blob, in the same commit, and goes
  * with it (trigger blobs_text_gone). blobs.fts: 1 indexed; 0 not yet (a
- * store made by an older tern: the writer indexes those when idle,
- * store_fts_backfill); 2 never (bigger than store.fts_max_size, or a
+ * message bigger than store.fts_inline_max, or a store made by an older
+ * tern: the writer indexes those when idle, store_fts_backfill); 2 never (bigger than store.fts_max_size, or a
  * header that starts with whitespace, where the per-recipient prefix
  * would change how the scan splits the fields). SEARCH scans what is
  * not 1. */
@@ -26,6 +26,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#define FTS_BACKFILL_BYTES (256 * 1024)
 
 static bool
 fts_body_cb(void *ctx, const uint32_t *section, size_t depth,
@@ -191,13 +193,21 @@ store_fts_blob(struct store *s, struct store_blob *b)
 	struct buf raw = BUF_INIT;
 	int r;
 
+	if (s->fts_max_size > 0 && b->size > s->fts_max_size)
+		return fts_put(s, b->id, NULL, b->size, &b->parse);
+	if (s->fts_inline_max > 0 && b->size > s->fts_inline_max) {
+		/* fts stays 0: the writer indexes it when idle. Indexing
+		 * costs about 1 ms per 3 KB of text (trigrams with
+		 * positions); in the commit, a flood of 100 KB messages
+		 * ran at a tenth of its rate (docs/architecture.md) */
+		s->fts_backlog = true;
+		return 0;
+	}
 	if (b->has_file) {
 		/* the file is complete and durable (written through b->fd,
 		 * O_WRONLY): read it back by its name */
 		struct store_reader *rd = NULL;
 
-		if (s->fts_max_size > 0 && b->size > s->fts_max_size)
-			return fts_put(s, b->id, NULL, b->size, &b->parse);
 		if ((r = store_reader_new(s, s->wdb, b->id, NULL, 0, &rd)) < 0)
 			return r;
 		r = store_reader_all(rd, &raw);
@@ -227,6 +237,7 @@ store_fts_backfill(struct store *s, size_t max, bool *more_r)
 	sqlite3_stmt *st;
 	int64_t *ids = NULL;
 	size_t n = 0, i;
+	uint64_t bytes = 0;
 	int r = 0;
 
 	*more_r = false;
@@ -245,7 +256,9 @@ store_fts_backfill(struct store *s, size_t max, bool *more_r)
 		free(ids);
 		return STORE_EIO;
 	}
-	for (i = 0; i < n && r >= 0; i++) {
+	/* a batch ends after FTS_BACKFILL_BYTES of messages read: new
+	 * work waits for one batch at most (~1 ms per 3 KB of text) */
+	for (i = 0; i < n && r >= 0 && bytes < FTS_BACKFILL_BYTES; i++) {
 		struct store_parse p;
 		struct store_reader *rd = NULL;
 		struct buf raw = BUF_INIT;
@@ -278,6 +291,7 @@ store_fts_backfill(struct store *s, size_t max, bool *more_r)
 					    (size_t)store_reader_size(rd), &p);
 			else if ((r = store_reader_all(rd, &raw)) == 0)
 				r = fts_put(s, ids[i], raw.data, raw.len, &p);
+			bytes += raw.len;
 			store_reader_close(&rd);
 		} else if (r == STORE_ENOTFOUND) {
 			r = 0;
@@ -290,8 +304,8 @@ store_fts_backfill(struct store *s, size_t max, bool *more_r)
 		db_exec(s->wdb, "ROLLBACK");
 		return STORE_EIO;
 	}
-	*more_r = n == max;
-	return (int)n;
+	*more_r = n == max || i < n;
+	return (int)i;
 }
 
 /* ------------------------------------------------------------------ */

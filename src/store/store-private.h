@@ -223,6 +223,7 @@ struct store {
 	uint64_t acl_max_identifier;	/* bytes */
 	struct store_meta_limits meta;
 	uint64_t fts_max_size;	/* bigger blobs are not indexed; 0: all */
+	uint64_t fts_inline_max;	/* bigger: indexed when idle */
 	bool fts_backlog;	/* blobs with fts = 0 may exist (writer) */
 	struct store_pcache *pcache;	/* blobs' parse rows; NULL: off */
 	unsigned char oid_key[16];	/* OBJECTID secret (store-objectid.c) */
@@ -348,8 +349,9 @@ int store_fts_blob(struct store *s, struct store_blob *b);
 int store_fts_register(sqlite3 *h);
 /* the per-recipient fields' index, made (and filled) once */
 int store_fts_prefix_schema(struct db *db);
-/* writer thread, outside any op: index up to max blobs of an older
- * store in one commit; the number done (*more_r: maybe more), or <0 */
+/* writer thread, outside any op: index up to max blobs not indexed yet
+ * (big ones, an older store's) in one commit of bounded size; the
+ * number done (*more_r: maybe more), or <0 */
 int store_fts_backfill(struct store *s, size_t max, bool *more_r);
 /* the whole message of a reader (prefix + blob) into out; 0 or <0 */
 int store_reader_all(struct store_reader *r, struct buf *out);

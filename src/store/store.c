@@ -735,14 +735,19 @@ writer_main(void *arg)
 		}
 		if (s->q_head == NULL && !s->stopping && !marks &&
 		    s->fts_backlog && s->async) {
-			/* idle: index some blobs of an older store (new
-			 * work waits at most for one small batch) */
+			/* idle: index the big messages stored without
+			 * their row, and an older store's (new work waits
+			 * at most for one small batch) */
 			bool more;
+			int done;
 
 			pthread_mutex_unlock(&s->lock);
-			if (store_fts_backfill(s, FTS_BACKFILL_BATCH,
-					       &more) < 0)
+			done = store_fts_backfill(s, FTS_BACKFILL_BATCH, &more);
+			if (done < 0)
 				more = false;
+			else if (done > 0)
+				log_debug(0, "store index caught up messages=%d "
+					  "more=%d", done, more);
 			pthread_mutex_lock(&s->lock);
 			s->fts_backlog = more;
 			continue;
@@ -856,6 +861,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->preview.read = set->preview_read ? set->preview_read :
 			  MIME_PREVIEW_READ;
 	s->fts_max_size = set->fts_max_size;
+	s->fts_inline_max = set->fts_inline_max;
 	s->fts_backlog = true;	/* until a look finds none */
 	s->inline_max = set->blob_inline_max <= 0 ? 0 :
 		(uint64_t)set->blob_inline_max;

@@ -156,6 +156,11 @@ struct store_settings {
 	 * (SEARCH BODY/TEXT reads them); 0: no limit. tern.conf's
 	 * store.fts_max_size sets it. */
 	uint64_t fts_max_size;
+	/* messages up to this size are indexed in the commit that stores
+	 * them; bigger ones by the writer when it has nothing else to do
+	 * (read by SEARCH until then); 0: all in the commit.
+	 * store.fts_inline_max. */
+	uint64_t fts_inline_max;
 };
 
 #define STORE_ACL_MAX_ENTRIES 100

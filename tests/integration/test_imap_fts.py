@@ -325,6 +325,29 @@ def test_search_index_prefix_follows_copy_move_expunge(tern):
     c.close()
 
 
+def test_search_index_big_message_indexed_when_idle(tern):
+    """a message over store.fts_inline_max is stored without its index
+    row (the commit stays cheap), found by SEARCH at once all the same
+    (read), and indexed by the writer once it is idle"""
+    body = ("filler words " * 4000 + "bigneedle-77\r\n").encode()
+    smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=60)
+    smtp.sendmail("big@example.org", [A], b"Subject: big\r\n\r\n" + body)
+    smtp.sendmail("small@example.org", [A], b"Subject: small\r\n\r\nsmallneedle\r\n")
+    smtp.quit()
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    c.ok(b"SELECT INBOX")
+    assert search(c, b"BODY", "BIGNEEDLE-77") == [1]
+    assert search(c, b"TEXT", "smallneedle") == [2]
+    wait_for(lambda: db_counts(tern)["indexed"] == 2, timeout=120)
+    assert db_counts(tern)["rows"] == 2
+    # by the idle writer, not in the commit
+    assert "store index caught up messages=1 " in tern.log()
+    assert search(c, b"BODY", "bigneedle-77") == [1]
+    assert search(c, b"TEXT", "big@example") == [1]
+    c.close()
+
+
 def test_search_index_rows_survive_sigkill(tern):
     """every message acknowledged before a SIGKILL has its index row"""
     smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=60)
