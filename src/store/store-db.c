@@ -424,12 +424,12 @@ db_schema(struct db *db, char **error_r)
 	if (db_exec(db, "CREATE INDEX IF NOT EXISTS blobs_unindexed"
 		    " ON blobs(id) WHERE fts != 1") < 0)
 		return STORE_EIO;
-	/* SEARCH BODY/TEXT from the index's bodies to their messages, and
-	 * to the few messages with per-recipient fields (store_fts_uids) */
+	/* SEARCH BODY/TEXT from the index's bodies to their messages
+	 * (store_fts_uids); the per-recipient fields have their own
+	 * index, prefix_text, which replaced messages_prefixed */
 	if (db_exec(db, "CREATE INDEX IF NOT EXISTS messages_blob"
 		    " ON messages(blob_id)") < 0 ||
-	    db_exec(db, "CREATE INDEX IF NOT EXISTS messages_prefixed"
-		    " ON messages(mailbox_id, uid) WHERE prefix IS NOT NULL") < 0)
+	    db_exec(db, "DROP INDEX IF EXISTS messages_prefixed") < 0)
 		return STORE_EIO;
 	if (store_fts_prefix_schema(db) < 0)
 		return STORE_EIO;

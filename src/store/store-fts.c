@@ -143,8 +143,9 @@ store_fts_prefix_schema(struct db *db)
 	}
 	if (db_exec(db, "COMMIT") < 0)
 		return STORE_EIO;
-	log_info(0, "store: per-recipient fields indexed (%lld messages)",
-		 (long long)sqlite3_changes64(db->h));
+	if (sqlite3_changes64(db->h) > 0)
+		log_info(0, "store: per-recipient fields indexed (%lld "
+			 "messages)", (long long)sqlite3_changes64(db->h));
 	return 0;
 }
 

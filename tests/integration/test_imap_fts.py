@@ -270,7 +270,6 @@ def test_search_index_old_store_upgrade(tern):
     db = sqlite3.connect(os.path.join(tern.data_dir, "tern.db"))
     db.executescript("DROP TRIGGER blobs_text_gone; DROP TABLE blob_text;"
                      " DROP INDEX blobs_unindexed; DROP INDEX messages_blob;"
-                     " DROP INDEX messages_prefixed;"
                      " DROP TRIGGER messages_prefix_in;"
                      " DROP TRIGGER messages_prefix_out;"
                      " DROP TRIGGER messages_prefix_moved;"
