@@ -196,7 +196,12 @@ spf_macro_expand(const char *s, size_t len, const struct spf_macro_ctx *mc,
 		if (out->len - start > max)
 			return false;
 		if (s[i] != '%') {
-			buf_append_byte(out, (unsigned char)s[i++]);
+			unsigned char ch = (unsigned char)s[i++];
+
+			/* macro-literal; exp text may hold spaces */
+			if ((ch < 0x21 || ch > 0x7e) && !(exp && ch == ' '))
+				return false;
+			buf_append_byte(out, ch);
 			continue;
 		}
 		size_t n = scan(s + i, len - i, exp, &m);
