@@ -13,8 +13,8 @@ import os
 import subprocess
 
 import pytest
-
-yaml = pytest.importorskip("yaml")
+import spf
+import yaml
 
 from ternlib import TERN_BIN
 
@@ -116,8 +116,6 @@ def load_suite():
 
 
 def suite_cases():
-    if not os.path.exists(SUITE):
-        return []
     cases = []
     for s in load_suite():
         for tid, t in s["tests"].items():
@@ -152,7 +150,6 @@ def default_explanation(t):
     return "is not allowed to send mail from " + mf.rsplit("@", 1)[-1]
 
 
-@pytest.mark.skipif(not os.path.exists(SUITE), reason="python3-spf not installed")
 @pytest.mark.parametrize("scenario,tid,t", suite_cases(),
                          ids=[c[1] for c in suite_cases()])
 def test_rfc7208_suite(suite_results, scenario, tid, t, request):
@@ -232,7 +229,6 @@ HOSTILE = {
 
 
 def pyspf_check(zonedata, ip, sender):
-    spf = pytest.importorskip("spf")
     zone = {n.lower(): records(n, rrs) for n, rrs in zonedata.items()}
 
     def lookup(name, qtype, strict=True, timeout=None, level=0):
