@@ -608,6 +608,7 @@ run_term(struct spf_check *c)
 					c->term_match = true;
 			return true;
 		default:
+			finish(c, SPF_PERMERROR, "internal: no question for the term");
 			return false;
 		}
 	case PH_MXADDR:
@@ -621,6 +622,9 @@ run_term(struct spf_check *c)
 	case PH_DONE:
 		return true;
 	case PH_WAIT:
+		/* only while a question is out: anything else would spin */
+		if (c->pending == NULL)
+			finish(c, SPF_TEMPERROR, "internal: waiting for nothing");
 		return false;
 	}
 	return false;
@@ -796,10 +800,8 @@ exp_step(struct spf_check *c)
 				      1024, &c->expl))
 			buf_reset(&c->expl);
 		/* fall through */
-	case PH_DONE:
-		finish(c, SPF_FAIL, NULL);
-		return;
 	default:
+		finish(c, SPF_FAIL, NULL);
 		return;
 	}
 }
