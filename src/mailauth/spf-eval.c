@@ -62,6 +62,7 @@ struct spf_check {
 
 	enum phase phase;
 	bool term_match;
+	bool term_void;		/* the term has counted its void lookup */
 	char *target;
 	char **names;		/* MX names of the mx term */
 	size_t nnames, iname;
@@ -471,6 +472,13 @@ on_mx_addr(struct spf_check *c, const struct mauth_dns_answer *a)
 		       c->names[c->iname], c->target);
 		return;
 	}
+	/* an MX name without addresses makes the term a void one (once:
+	 * 4.6.4 counts terms) */
+	if ((a->rcode != MAUTH_DNS_DATA || a->n == 0) && !c->term_void) {
+		c->term_void = true;
+		if (!count_void(c, c->names[c->iname]))
+			return;
+	}
 	for (size_t i = 0; a->rcode == MAUTH_DNS_DATA && i < a->n; i++)
 		if (spf_ip_match_text(&c->ip, a->rr[i].text, prefix)) {
 			c->term_match = true;
@@ -491,6 +499,7 @@ on_mx(struct spf_check *c, const struct mauth_dns_answer *a)
 		return;
 	}
 	if (a->rcode != MAUTH_DNS_DATA || a->n == 0) {
+		c->term_void = true;
 		count_void(c, c->target);
 		return;
 	}
@@ -553,6 +562,7 @@ run_term(struct spf_check *c)
 
 	switch (c->phase) {
 	case PH_START:
+		c->term_void = false;
 		switch (t->mech) {
 		case SPF_M_ALL:
 			c->term_match = true;

@@ -222,6 +222,16 @@ HOSTILE = {
     "macro-blowup": ({
         "big.example": [{"TXT": "v=spf1 exists:" + "%{l}." * 8 + "x.example -all"}],
     }, "192.0.2.1", "a" * 63 + "@big.example"),
+    "mx-hosts-without-addresses": ({
+        "mx.example": [{"TXT": "v=spf1 mx mx a:nx.example ?all"},
+                       {"MX": [0, "h1.mx.example"]}, {"MX": [0, "h2.mx.example"]}],
+    }, "192.0.2.1", "a@mx.example"),
+    "p-macro-voids": ({
+        "p.example": [{"TXT": "v=spf1 a:nx1.example exists:%{p}.ok.example ?all"}],
+    }, "198.51.100.1", "a@p.example"),
+    "unreachable-self-include": ({
+        "self.example": [{"TXT": "v=spf1 ?all include:self.example"}],
+    }, "192.0.2.1", "a@self.example"),
     "mapped-ipv6-client": ({
         "m.example": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
     }, "::ffff:192.0.2.1", "a@m.example"),
@@ -258,6 +268,13 @@ DIFFER = {
     # PTR names as a void lookup, so a client with three bogus PTR names
     # turns any "ptr" policy into permerror
     "ptr-20-names": ("fail", "permerror", "void lookups per term, RFC 7208 4.6.4"),
+    # %{p} is no term: its PTR question (the client's own zone) does not
+    # count as a void lookup; pyspf counts it
+    "p-macro-voids": ("neutral", "permerror", "%{p} is not a term, RFC 7208 4.6.4"),
+    # an include never reached is never evaluated (RFC 7208 4.6.2: terms
+    # run left to right, the first match ends it); pyspf refuses any
+    # record that names itself in include: as "trivial recursion"
+    "unreachable-self-include": ("neutral", "permerror", "evaluation order, RFC 7208 4.6.2"),
 }
 
 
