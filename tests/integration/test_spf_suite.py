@@ -229,9 +229,15 @@ HOSTILE = {
     "p-macro-voids": ({
         "p.example": [{"TXT": "v=spf1 a:nx1.example exists:%{p}.ok.example ?all"}],
     }, "198.51.100.1", "a@p.example"),
+    # RFC 7208 6: unrecognized modifiers are ignored "no matter where, or
+    # how often, they appear"; pyspf refuses a repeated one
+    "duplicate-unknown-modifier": ("neutral", "permerror", "RFC 7208 6"),
     "unreachable-self-include": ({
         "self.example": [{"TXT": "v=spf1 ?all include:self.example"}],
     }, "192.0.2.1", "a@self.example"),
+    "duplicate-unknown-modifier": ({
+        "d.example": [{"TXT": "v=spf1 foo=bar foo=bar ?all"}],
+    }, "192.0.2.1", "a@d.example"),
     "mapped-ipv6-client": ({
         "m.example": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
     }, "::ffff:192.0.2.1", "a@m.example"),
