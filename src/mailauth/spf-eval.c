@@ -284,7 +284,7 @@ on_val_ptr(struct spf_check *c, const struct mauth_dns_answer *a)
 	c->vnames = xcalloc(c->nv, sizeof(char *));
 	c->vok = xcalloc(c->nv, sizeof(bool));
 	for (size_t i = 0; i < c->nv; i++)
-		c->vnames[i] = strdup(a->rr[i].text);
+		c->vnames[i] = xstrdup(a->rr[i].text);
 	c->iv = 0;
 	val_next(c);
 }
@@ -384,7 +384,7 @@ expand_name(struct spf_check *c, const char *domain, const char *s, size_t len)
 			break;
 		off = (size_t)(dot - b.data) + 1;
 	}
-	name = strdup((const char *)b.data + off);
+	name = xstrdup((const char *)b.data + off);
 	buf_free(&b);
 	return name;
 }
@@ -399,7 +399,7 @@ expand_target(struct spf_check *c, const struct frame *f, struct spf_spec sp)
 	free(c->target);
 	c->target = NULL;
 	if (sp.len == 0) {
-		c->target = strdup(f->domain);
+		c->target = xstrdup(f->domain);
 		return 1;
 	}
 	if (spf_macro_uses_p(s, sp.len) && !validated(c))
@@ -514,7 +514,7 @@ on_mx(struct spf_check *c, const struct mauth_dns_answer *a)
 	c->nnames = 0;
 	for (size_t i = 0; i < a->n; i++)
 		if (a->rr[i].text[0] != '\0')	/* null MX (RFC 7505) */
-			c->names[c->nnames++] = strdup(a->rr[i].text);
+			c->names[c->nnames++] = xstrdup(a->rr[i].text);
 	c->iname = 0;
 	c->phase = PH_MXADDR;
 }
@@ -546,7 +546,7 @@ push_frame(struct spf_check *c, const char *domain)
 	}
 	c->depth++;
 	memset(top(c), 0, sizeof(struct frame));
-	top(c)->domain = strdup(domain);
+	top(c)->domain = xstrdup(domain);
 	c->phase = PH_START;
 	return true;
 }
@@ -766,7 +766,7 @@ on_exp(struct spf_check *c, const struct mauth_dns_answer *a)
 	if (spf_macro_uses_p(a->rr[0].text, a->rr[0].len) && !validated(c)) {
 		/* keep the text and expand once the names are known */
 		free(c->target);
-		c->target = strdup(a->rr[0].text);
+		c->target = xstrdup(a->rr[0].text);
 		c->phase = PH_MXADDR;
 		return;
 	}
@@ -890,16 +890,16 @@ split_sender(struct spf_check *c, const struct spf_request *rq)
 
 	if (rq->identity == SPF_ID_HELO || mf == NULL || mf[0] == '\0') {
 		/* 2.4: the null sender is postmaster@HELO */
-		c->local = strdup("postmaster");
-		c->sdomain = strdup(rq->helo ? rq->helo : "");
+		c->local = xstrdup("postmaster");
+		c->sdomain = xstrdup(rq->helo ? rq->helo : "");
 	} else if ((at = strrchr(mf, '@')) == NULL) {
-		c->local = strdup("postmaster");
-		c->sdomain = strdup(mf);
+		c->local = xstrdup("postmaster");
+		c->sdomain = xstrdup(mf);
 	} else {
 		/* 4.3: no local-part is postmaster */
-		c->local = at == mf ? strdup("postmaster") :
-			   strndup(mf, (size_t)(at - mf));
-		c->sdomain = strdup(at + 1);
+		c->local = at == mf ? xstrdup("postmaster") :
+			   xstrndup(mf, (size_t)(at - mf));
+		c->sdomain = xstrdup(at + 1);
 	}
 	c->sender = xmalloc(strlen(c->local) + strlen(c->sdomain) + 2);
 	sprintf(c->sender, "%s@%s", c->local, c->sdomain);
@@ -924,12 +924,12 @@ spf_check(const struct mauth_resolver *res, const struct spf_request *rq,
 	c->lim.max_lookups = lim_or(l->max_lookups, 250);
 	c->lim.record_max = lim_or(l->record_max, 65536);
 	c->now = rq->now ? rq->now : time(NULL);
-	c->helo = rq->helo ? strdup(rq->helo) : NULL;
-	c->receiver = rq->receiver ? strdup(rq->receiver) : NULL;
+	c->helo = rq->helo ? xstrdup(rq->helo) : NULL;
+	c->receiver = rq->receiver ? xstrdup(rq->receiver) : NULL;
 	split_sender(c, rq);
 	c->maxdepth = c->lim.dns_terms + 2;
 	c->fr = xcalloc(c->maxdepth, sizeof(struct frame));
-	c->fr[0].domain = strdup(c->sdomain);
+	c->fr[0].domain = xstrdup(c->sdomain);
 	buf_init(&c->reason);
 	buf_init(&c->expl);
 
