@@ -35,6 +35,7 @@ enum phase {
 	PH_ASK,		/* ask its question */
 	PH_WAIT,	/* a question is out */
 	PH_MXADDR,	/* next MX name's addresses */
+	PH_EXP_TEXT,	/* the exp text (c->target) waits for %{p} */
 	PH_DONE,	/* c->term_match is the answer */
 };
 
@@ -631,6 +632,7 @@ run_term(struct spf_check *c)
 		return false;
 	case PH_DONE:
 		return true;
+	case PH_EXP_TEXT:
 	case PH_WAIT:
 		/* only while a question is out: anything else would spin */
 		if (c->pending == NULL)
@@ -767,7 +769,7 @@ on_exp(struct spf_check *c, const struct mauth_dns_answer *a)
 		/* keep the text and expand once the names are known */
 		free(c->target);
 		c->target = xstrdup(a->rr[0].text);
-		c->phase = PH_MXADDR;
+		c->phase = PH_EXP_TEXT;
 		return;
 	}
 	macro_ctx(c, f->domain, &mc);
@@ -801,8 +803,7 @@ exp_step(struct spf_check *c)
 		free(name);
 		return;
 	}
-	case PH_MXADDR:
-		/* the exp text waits for %{p} */
+	case PH_EXP_TEXT:
 		if (!validated(c))
 			return;
 		macro_ctx(c, f->domain, &mc);
