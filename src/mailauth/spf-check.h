@@ -78,7 +78,9 @@ void spf_finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
 void spf_ask(struct spf_check *c, const char *name, enum mauth_dns_type type,
 	     spf_cont_fn *k);
 enum mauth_dns_type spf_addr_type(const struct spf_check *c);
-bool spf_domain_ok(const char *d);
+/* labels of 1 to 63 bytes, 253 bytes at most, min_labels labels at least,
+ * not a [literal] (RFC 7208 4.3) */
+bool spf_domain_ok(const char *d, size_t min_labels);
 void spf_macro_ctx_fill(const struct spf_check *c, const char *domain,
 			struct spf_macro_ctx *mc);
 char *spf_expand_name(struct spf_check *c, const char *domain, const char *s,

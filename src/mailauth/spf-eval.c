@@ -139,7 +139,7 @@ count_void(struct spf_check *c, const char *what)
 
 /* 4.3: a name that check_host can look up at all */
 bool
-spf_domain_ok(const char *d)
+spf_domain_ok(const char *d, size_t min_labels)
 {
 	size_t len = strlen(d), lab = 0, labels = 1;
 
@@ -157,7 +157,7 @@ spf_domain_ok(const char *d)
 			return false;
 		}
 	}
-	return lab > 0 && labels >= 2;
+	return lab > 0 && labels >= min_labels;
 }
 
 /* ---- macros ---- */
@@ -233,13 +233,9 @@ expand_target(struct spf_check *c, const struct spf_frame *f, struct spf_spec sp
 	}
 	/* a name no DNS question can carry (empty or long labels): the
 	 * RFC leaves it open (4.8); an error is the safe side */
-	if (!spf_domain_ok(c->target) && strchr(c->target, '.') != NULL) {
-		spf_finish(c, SPF_PERMERROR, "target %s is not a domain name",
-		       c->target);
-		return -1;
-	}
-	if (!spf_domain_ok(c->target) && c->target[0] == '\0') {
-		spf_finish(c, SPF_PERMERROR, "empty target from %.*s", (int)sp.len, s);
+	if (!spf_domain_ok(c->target, 1)) {
+		spf_finish(c, SPF_PERMERROR, "target \"%s\" from %.*s is not a "
+			   "domain name", c->target, (int)sp.len, s);
 		return -1;
 	}
 	return 1;
@@ -693,7 +689,7 @@ spf_check(const struct mauth_resolver *res, const struct spf_request *rq,
 		spf_ip_reverse(&c->ip, c->rev, sizeof(c->rev));
 		/* 4.3: a name that is not a domain (a literal, one label,
 		 * an empty or long label) has no SPF record */
-		if (!spf_domain_ok(c->sdomain))
+		if (!spf_domain_ok(c->sdomain, 2))
 			spf_finish(c, SPF_NONE, "%s is not a domain name",
 			       c->sdomain[0] ? c->sdomain : "(empty)");
 		else

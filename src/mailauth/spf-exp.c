@@ -63,7 +63,7 @@ spf_exp_step(struct spf_check *c)
 		if (spf_macro_uses_p(s, len) && !spf_validated(c))
 			return;
 		name = spf_expand_name(c, f->domain, s, len);
-		if (name == NULL || !spf_domain_ok(name)) {
+		if (name == NULL || !spf_domain_ok(name, 1)) {
 			free(name);
 			spf_finish(c, SPF_FAIL, NULL);
 			return;

@@ -388,6 +388,13 @@ TEST(spf_eval_hostile)
 	g = run(t, "192.0.2.1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"@big.example");
 	CHECK_INT(g.result, SPF_FAIL);
+	/* a one-label target with a label over 63 bytes is not asked */
+	spf_table_txt(t, "label.example", "v=spf1 exists:%{l} -all");
+	before = spf_table_asked(t);
+	g = run(t, "192.0.2.1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"@label.example");
+	CHECK_INT(g.result, SPF_PERMERROR);
+	CHECK_INT(spf_table_asked(t) - before, 1);
 	buf_free(&b);
 	spf_table_free(t);
 }
