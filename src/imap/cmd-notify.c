@@ -52,6 +52,8 @@ struct notify_group {
 /* a watched mailbox other than the selected one: its last STATUS */
 struct notify_mbox {
 	int64_t id;
+	int64_t owner;		/* its account: ours, or a sharer's */
+	char *shared_name;	/* a sharer's: "shared/owner/name"; else NULL */
 	uint64_t modseq;
 	struct store_watch *watch;
 	uint32_t messages, uidnext, unseen;
@@ -154,7 +156,8 @@ notify_group_has(const struct notify_group *g, const char *name,
 		 * elsewhere, but that is the user's own choice) */
 		return strcmp(name, "INBOX") == 0;
 	case NK_PERSONAL:
-		return true;
+		/* the personal namespace: not what others share */
+		return !imap_mailbox_shared(name);
 	case NK_SUBSCRIBED:
 		return (attrs & STORE_MBX_SUBSCRIBED) != 0;
 	case NK_SUBTREE:
@@ -211,8 +214,10 @@ notify_free(struct imap_notify *n)
 	fetch_items_free(&n->items);
 	free(n->new_uids);
 	buf_free(&n->held);
-	for (i = 0; i < n->nmb; i++)
+	for (i = 0; i < n->nmb; i++) {
 		store_unwatch(&n->mb[i].watch);
+		free(n->mb[i].shared_name);
+	}
 	free(n->mb);
 	for (i = 0; i < n->ngroups; i++) {
 		for (j = 0; j < n->groups[i].nnames; j++)
@@ -305,7 +310,15 @@ notify_rebuild(struct imap_session *s, const struct store_mailbox_list *l)
 		if (old != NULL) {
 			mb[k] = *old;
 			old->watch = NULL;
+			old->shared_name = NULL;
 		} else {
+			/* a shared mailbox is told of as STATUS tells: only
+			 * with the read right (RFC 4314 4) */
+			mb[k].owner = imap_mailbox_status_owner(s, m->name);
+			if (mb[k].owner == 0)
+				continue;
+			if (mb[k].owner != s->account_id)
+				mb[k].shared_name = xstrdup(m->name);
 			mb[k].id = m->id;
 			mb[k].messages = m->messages;
 			mb[k].uidnext = m->uidnext;
@@ -320,8 +333,10 @@ notify_rebuild(struct imap_session *s, const struct store_mailbox_list *l)
 		mb[k].events = ev;
 		k++;
 	}
-	for (i = 0; i < n->nmb; i++)
+	for (i = 0; i < n->nmb; i++) {
 		store_unwatch(&n->mb[i].watch);
+		free(n->mb[i].shared_name);
+	}
 	free(n->mb);
 	n->mb = xrealloc(mb, (k ? k : 1) * sizeof(*mb));
 	n->nmb = k;
@@ -460,11 +475,24 @@ notify_mb_status(struct imap_session *s, struct buf *b, struct notify_mbox *m)
 	bool counts, flags;
 
 	m->pending = false;
-	if (store_mailbox_status(s->env->store, s->account_id, m->id,
-				 &st) != 0) {
+	if (m->owner != s->account_id) {
+		/* a sharer may have taken the read right back since */
+		unsigned rights = 0;
+
+		if (store_acl_rights(s->env->store, s->account_id, s->user,
+				     m->owner, m->id, &rights) != 0 ||
+		    !(rights & STORE_ACL_R))
+			return;
+	}
+	if (store_mailbox_status(s->env->store, m->owner, m->id, &st) != 0) {
 		/* gone: the account watcher's list says so */
 		store_mailbox_clear(&st);
 		return;
+	}
+	if (m->shared_name != NULL) {
+		/* named as the user sees it */
+		free(st.name);
+		st.name = xstrdup(m->shared_name);
 	}
 	counts = st.messages != m->messages || st.uidnext != m->uidnext;
 	flags = !counts && (st.unseen != m->unseen ||
@@ -523,6 +551,9 @@ notify_read_work(uv_work_t *w)
 	struct notify_read *r = w->data;
 
 	r->rc = store_mailbox_list(r->s->env->store, r->s->account_id, &r->l);
+	/* and what others share with the user, as LIST shows it */
+	if (r->rc == 0)
+		r->rc = imap_acl_list_shared(r->s, &r->l);
 }
 
 static void

@@ -654,6 +654,45 @@ def test_message_new_body_without_peek_sets_no_seen(srv):
     assert out and all("\\Seen" not in l for l in out), out
 
 
+def test_shared_mailbox_watched_while_readable(srv):
+    """a mailbox another user shares is watched like the user's own when
+    a NOTIFY SET names it (RFC 5465 6: mailboxes/subtree/subscribed),
+    never by "personal" (RFC 5465: the personal namespace), and only
+    while the read right lasts (STATUS needs r, RFC 4314 4)"""
+    shared = "shared/%s/Team" % ALICE[0]
+    a = Client(srv)
+    a.login(*ALICE)
+    a.ok("CREATE Team")
+    a.ok("SETACL Team %s lr" % BOB[0])
+    b = Client(srv)
+    b.login(*BOB)
+    b.ok('NOTIFY SET (MAILBOXES "%s" (MessageNew MessageExpunge))' % shared)
+    a.append("Team")
+    seen = b.wait_for(lambda l: l.startswith("* STATUS"), "STATUS")
+    assert seen[-1].startswith('* STATUS "%s" (MESSAGES 1 UIDNEXT 2 ' % shared), seen
+    # "personal" is the user's own mailboxes: the shared one is not told
+    b.ok("NOTIFY SET (PERSONAL (MessageNew MessageExpunge))")
+    a.append("Team")
+    a.append("INBOX")
+    a.ok("NOOP")
+    b.ok("NOOP")
+    out = b.ok("NOOP")
+    assert not [l for l in out if shared in l], out
+    # read right taken back: no more STATUS of it
+    b.ok('NOTIFY SET (SUBTREE "shared" (MessageNew MessageExpunge))')
+    a.ok("SETACL Team %s l" % BOB[0])
+    a.append("Team")
+    a.ok("NOOP")
+    out = b.ok("NOOP") + b.ok("NOOP")
+    assert not [l for l in out if l.startswith("* STATUS")], out
+    # given again: told again (the message that came meanwhile too)
+    a.ok("SETACL Team %s lr" % BOB[0])
+    a.append("Team")
+    seen = b.wait_for(lambda l: l.startswith('* STATUS "%s" (MESSAGES 4 ' % shared),
+                      "STATUS")
+    assert seen[-1].startswith('* STATUS "%s" (MESSAGES 4 UIDNEXT 5 ' % shared), seen
+
+
 def test_message_new_fetch_is_limited_in_size(tern_factory):
     """imap.notify_fetch_max: the MessageNew FETCH is built in memory, so
     a new message whose answer would pass it gets its EXISTS only (the
