@@ -5,6 +5,7 @@
  * holds the loop */
 #include "imap/imap-search.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -367,25 +368,25 @@ search_from_view(struct imap_cmd *cmd)
 	return search_finish(cmd);
 }
 
-/* when a BODY/TEXT key the index answers must hold for every match,
- * search only the messages it names: a cost in proportion to its hits,
- * not to the mailbox. Not when it names a big share of the mailbox
- * (a lookup per body costs more than a row of the pass over all). */
+/* when the index bounds the program (a BODY/TEXT key it answers that
+ * every match must hold, or an OR of such), search only the messages it
+ * names: a cost in proportion to its hits, not to the mailbox. Not when
+ * they are a big share of the mailbox (a lookup per body costs more
+ * than a row of the pass over all). */
 static int
 search_narrow(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
 	struct search_ctx *x = cmd->ctx;
-	const struct skey *k = search_fts_narrow(&x->q.root);
+	size_t bound = search_fts_bound(&x->q.root);
 	struct store_ids c;
 	size_t i = 0, j = 0, n = 0;
 	int r;
 
-	if (k == NULL || k->fts_match.n > x->n / SEARCH_NARROW_SHARE)
+	if (bound == SIZE_MAX || bound > x->n / SEARCH_NARROW_SHARE)
 		return 0;
-	r = store_fts_uids(s->env->store, s->view.mailbox_id, &k->fts_match,
-			   k->type == SK_TEXT ? k->fold : NULL,
-			   k->type == SK_TEXT ? k->fold_len : 0, &c);
+	r = search_fts_candidates(&x->q.root, s->env->store,
+				  s->view.mailbox_id, &c);
 	if (r < 0)
 		return r;
 	/* both ascending: keep the view's uids the index names */

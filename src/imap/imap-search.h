@@ -108,9 +108,17 @@ int search_fts_prepare(struct skey *k, struct store *store);
 /* after search_fts_prepare: can k be decided from the messages row alone
  * (flags, keywords, sizes, dates, uids and the index's answers)? */
 bool search_rows_only(const struct skey *k);
-/* a BODY/TEXT key the index answers wholly that every match of k must
- * satisfy (k itself, or a kid of an AND at any depth); NULL: none */
-const struct skey *search_fts_narrow(const struct skey *k);
+/* after search_fts_prepare: how many bodies at most the index lets
+ * match k (SIZE_MAX: it does not bound k). A BODY/TEXT key it answers
+ * wholly: its matches; AND: the least of its kids' (every kid must
+ * hold); OR: the sum of its kids', if each is bounded. */
+size_t search_fts_bound(const struct skey *k);
+/* the uids of mailbox_id that may match k (ascending, a superset of the
+ * matches, at a cost in proportion to them), when search_fts_bound(k)
+ * is not SIZE_MAX (else STORE_EINVAL): AND takes its most bounded
+ * kid's, OR the union of its kids' */
+int search_fts_candidates(const struct skey *k, struct store *store,
+			  int64_t mailbox_id, struct store_ids *uids);
 
 bool search_eval(const struct skey *k, struct search_msg *sm);
 /* case-insensitive substring: lib/casefold.h's rule */

@@ -3,6 +3,7 @@
  * text parts (charset to UTF-8) of the message read from its blob */
 #include "imap/imap-search.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,22 +121,101 @@ search_rows_only(const struct skey *k)
 	}
 }
 
-const struct skey *
-search_fts_narrow(const struct skey *k)
+/* a BODY/TEXT key the index answers wholly */
+static bool
+fts_whole(const struct skey *k)
 {
-	const struct skey *best = NULL, *c;
+	return (k->type == SK_BODY || k->type == SK_TEXT) && k->fts &&
+	       k->fts_unindexed.n == 0;
+}
 
-	if ((k->type == SK_BODY || k->type == SK_TEXT) && k->fts &&
-	    k->fts_unindexed.n == 0)
-		return k;
-	if (k->type != SK_AND)
-		return NULL;
-	/* every kid must hold: the one with the fewest bodies */
-	for (size_t i = 0; i < k->n_kids; i++)
-		if ((c = search_fts_narrow(&k->kids[i])) != NULL &&
-		    (best == NULL || c->fts_match.n < best->fts_match.n))
-			best = c;
-	return best;
+size_t
+search_fts_bound(const struct skey *k)
+{
+	size_t best = SIZE_MAX, sum = 0, b;
+
+	if (fts_whole(k))
+		return k->fts_match.n;
+	if (k->type == SK_AND) {
+		/* every kid must hold: the one naming the fewest bodies */
+		for (size_t i = 0; i < k->n_kids; i++)
+			if ((b = search_fts_bound(&k->kids[i])) < best)
+				best = b;
+		return best;
+	}
+	if (k->type == SK_OR && k->n_kids > 0) {
+		/* one kid must hold: only when each is bounded */
+		for (size_t i = 0; i < k->n_kids; i++) {
+			if ((b = search_fts_bound(&k->kids[i])) == SIZE_MAX)
+				return SIZE_MAX;
+			sum += b;
+		}
+		return sum;
+	}
+	return SIZE_MAX;
+}
+
+/* a and b ascending: their union, ascending, each id once, into a */
+static void
+ids_union(struct store_ids *a, struct store_ids *b)
+{
+	int64_t *v = xmalloc((a->n + b->n ? a->n + b->n : 1) * sizeof(*v));
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < a->n || j < b->n) {
+		int64_t x = j >= b->n || (i < a->n && a->v[i] <= b->v[j]) ?
+			    a->v[i] : b->v[j];
+
+		if (i < a->n && a->v[i] == x)
+			i++;
+		if (j < b->n && b->v[j] == x)
+			j++;
+		if (n == 0 || v[n - 1] != x)
+			v[n++] = x;
+	}
+	store_ids_free(a);
+	store_ids_free(b);
+	a->v = v;
+	a->n = n;
+}
+
+int
+search_fts_candidates(const struct skey *k, struct store *store,
+		      int64_t mailbox_id, struct store_ids *uids)
+{
+	const struct skey *best = NULL;
+	int r;
+
+	memset(uids, 0, sizeof(*uids));
+	if (fts_whole(k))
+		return store_fts_uids(store, mailbox_id, &k->fts_match,
+				      k->type == SK_TEXT ? k->fold : NULL,
+				      k->type == SK_TEXT ? k->fold_len : 0,
+				      uids);
+	if (k->type == SK_AND) {
+		for (size_t i = 0; i < k->n_kids; i++)
+			if (search_fts_bound(&k->kids[i]) != SIZE_MAX &&
+			    (best == NULL || search_fts_bound(&k->kids[i]) <
+					     search_fts_bound(best)))
+				best = &k->kids[i];
+		return best ? search_fts_candidates(best, store, mailbox_id,
+						    uids) : STORE_EINVAL;
+	}
+	if (k->type == SK_OR && search_fts_bound(k) != SIZE_MAX) {
+		for (size_t i = 0; i < k->n_kids; i++) {
+			struct store_ids c;
+
+			r = search_fts_candidates(&k->kids[i], store,
+						  mailbox_id, &c);
+			if (r != 0) {
+				store_ids_free(uids);
+				return r;
+			}
+			ids_union(uids, &c);
+		}
+		return 0;
+	}
+	return STORE_EINVAL;
 }
 
 /* BODY/TEXT from the index; false when it does not cover the message */

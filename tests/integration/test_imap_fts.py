@@ -347,6 +347,29 @@ def test_search_index_big_message_indexed_when_idle(tern):
     c.close()
 
 
+def test_search_index_narrows_or(tern):
+    """an OR of keys the index answers reads only the messages one of
+    them names (their union); an OR with a key it cannot answer (a
+    flag) reads every row, with the same answer either way"""
+    c = imapraw.Raw("127.0.0.1", tern.port("imap"))
+    c.login(A, APW)
+    for i in range(64):
+        word = {7: "orneedle-a", 40: "orneedle-b"}.get(i, "plain")
+        c.append("INBOX", b"Subject: o%d\r\n\r\n%s text\r\n" % (i, word.encode()))
+    c.ok(b"SELECT INBOX")
+    c.ok(b"UID STORE 3 +FLAGS.SILENT (\\Flagged)")
+    assert search_prog(c, b"OR BODY " + lit("ORNEEDLE-A") + b" TEXT " +
+                       lit("orneedle-b")) == [8, 41]
+    assert "imap search index narrowed 2 of 64" in tern.log()
+    assert search_prog(c, b"OR (BODY " + lit("orneedle-a") + b" UID 1:10) " +
+                       b"OR BODY " + lit("orneedle-b") + b" BODY " +
+                       lit("nowhere-x")) == [8, 41]
+    assert search_prog(c, b"OR BODY " + lit("orneedle-a") + b" FLAGGED") == [3, 8]
+    assert search_prog(c, b"NOT OR BODY " + lit("orneedle-a") + b" BODY " +
+                       lit("plain")) == [41]
+    c.close()
+
+
 def test_search_index_rows_survive_sigkill(tern):
     """every message acknowledged before a SIGKILL has its index row"""
     smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=60)
