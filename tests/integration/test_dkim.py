@@ -251,3 +251,34 @@ def test_rotate_and_retire(signer, tmp_path):
     assert sorted(s[0] for s in selectors(t, "example.org")) == active
     p = t.cli("dkim", "retire", "example.org", "../../etc", check=False)
     assert p.returncode == 1
+
+
+def test_dsn_signed(tmp_path, tern_factory):
+    """a bounce from mail.a.test leaves DKIM-signed by a.test (its keys
+    from init) and verifies in python3-dkim after the relay's trip"""
+    from test_relay import Env, send, start, queue_empty
+    env = Env(tmp_path, tern_factory)
+    try:
+        a = env.tern("a", "a.test", "127.0.0.2")
+        a.cli("alias", "add", "x@a.test", "nobody@sink.test")
+        fake = env.fake()
+        fake.reject.add("nobody@sink.test")
+        fake.start()
+        try:
+            start(a)
+            send(a, "dave@sink.test", ["x@a.test"], subject="bounce me")
+            msgs = fake.wait_messages(1)
+            dsn = msgs[0]
+            assert dsn["from"] == "" and dsn["to"] == ["dave@sink.test"]
+            data = dsn["data"]
+            assert len(re.findall(rb"(?m)^DKIM-Signature:", data)) == 2, data[:600]
+            recs = show_records(a, "a.test")
+            for i in (0, 1):
+                assert py_verify(data, i, recs), i
+            sig = email.message_from_bytes(data).get_all("DKIM-Signature")
+            assert all("d=a.test;" in s for s in sig)
+            wait_for(lambda: queue_empty(a), what="empty queue")
+        finally:
+            fake.stop()
+    finally:
+        env.dns.stop()
