@@ -487,7 +487,7 @@ TEST(dkim_sign_verify_roundtrip)
 		buf_append_str(&m, sig);
 		buf_append_str(&m, msg);
 		{
-			char *body = strstr((char *)m.data, "\r\n\r\n");
+			char *body = strstr((char *)buf_cstr(&m), "\r\n\r\n");
 			struct buf m2 = BUF_INIT;
 
 			buf_append(&m2, m.data, (size_t)(body - (char *)m.data) + 2);
