@@ -101,7 +101,7 @@ struct dmarc_dkim_in {
 
 struct dmarc_request {
 	/* dmarc_author_domains(): when not OK the verdict is PERMERROR,
-	 * policy reject, without DNS */
+	 * policy reject, without DNS (dmarc_verdict_unstarted) */
 	enum dmarc_from_status from_status;
 	const char *const *from_domains;
 	size_t n_from;
@@ -132,10 +132,17 @@ typedef void dmarc_cb(void *arg, const struct dmarc_verdict *v);
 struct dmarc_check;
 
 /* Start a check; the request's strings are copied. The callback runs
- * once, never inside this call. NULL when memory ran out. */
+ * once, never inside this call. NULL when no check started: the From
+ * fields were unusable (from_status not OK, or no domain) or the
+ * resolver refused the first question; dmarc_verdict_unstarted() then
+ * gives the verdict at once. */
 struct dmarc_check *dmarc_check(const struct mauth_resolver *res,
 				const struct dmarc_request *req,
 				dmarc_cb *cb, void *arg);
+/* PERMERROR + policy reject for an unusable From (not OK, or OK with no
+ * domain), TEMPERROR when OK (the resolver refused). */
+void dmarc_verdict_unstarted(const struct dmarc_request *req,
+			     struct dmarc_verdict *v);
 /* cancel an unfinished check: its callback will not run */
 void dmarc_cancel(struct dmarc_check *c);
 
