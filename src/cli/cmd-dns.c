@@ -512,7 +512,9 @@ domain_valid(const char *d)
 {
 	size_t n = strlen(d);
 
-	if (n == 0 || n > 253 || d[0] == '.' || d[n - 1] == '.' || strstr(d, ".."))
+	/* a mail domain has at least two labels ("check" alone is not one) */
+	if (n == 0 || n > 253 || d[0] == '.' || d[n - 1] == '.' || strstr(d, "..") ||
+	    !strchr(d, '.'))
 		return false;
 	for (; *d; d++)
 		if (!isalnum((unsigned char)*d) && *d != '-' && *d != '.')
