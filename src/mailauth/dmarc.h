@@ -120,7 +120,9 @@ struct dmarc_request {
 struct dmarc_verdict {
 	enum dmarc_result result;
 	enum dmarc_policy policy;	/* p= or sp= of the record used */
-	enum dmarc_policy applied;	/* policy after pct: what to do */
+	enum dmarc_policy applied;	/* policy after pct: what to do
+					   (also set on PERMERROR for an
+					   unusable From: reject) */
 	unsigned pct;
 	bool subdomain;			/* sp= applied (From below org) */
 	bool spf_aligned, dkim_aligned;
