@@ -3,7 +3,7 @@
  * reference tests; verify answers key lookups from a table file). */
 #include "cli/cli.h"
 #include "lib/buf.h"
-#include "mailauth/dkim-table.h"
+#include "mailauth/mauth-table.h"
 #include "mailauth/dkim.h"
 
 #include <ctype.h>
@@ -145,29 +145,29 @@ verified(void *arg, const struct dkim_sig_result *res, size_t n)
 static int
 verify_file(const char *path, const char *table)
 {
-	struct dkim_table *t = dkim_table_new();
+	struct mauth_table *t = mauth_table_new();
 	struct dkim_verifier *v;
 	struct mauth_resolver r;
 	struct vres vr = { false, false };
 	char *msg;
 	size_t len;
 
-	if (dkim_table_load(t, table) < 0) {
+	if (mauth_table_load(t, table) < 0) {
 		fprintf(stderr, "tern dkim: %s: %s\n", table, strerror(errno));
-		dkim_table_free(t);
+		mauth_table_free(t);
 		return 1;
 	}
 	if ((msg = read_message(path, &len)) == NULL) {
-		dkim_table_free(t);
+		mauth_table_free(t);
 		return 1;
 	}
-	dkim_table_resolver(t, &r);
+	mauth_table_resolver(t, &r);
 	v = dkim_verify_new(NULL);
 	dkim_verify_message(v, msg, len);
 	dkim_verify_finish(v, &r, verified, &vr);
-	dkim_table_run(t);
+	mauth_table_run(t, (size_t)-1);
 	dkim_verify_free(v);
-	dkim_table_free(t);
+	mauth_table_free(t);
 	free(msg);
 	return vr.done && vr.all_pass ? 0 : 1;
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "mailauth/spf.h"
-#include "spf-dns-table.h"
+#include "mailauth/mauth-table.h"
 
 struct done {
 	bool ran;
@@ -53,7 +53,7 @@ unhex(const char *s)
 int
 main(void)
 {
-	struct spf_table *t = spf_table_new();
+	struct mauth_table *t = mauth_table_new();
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -69,18 +69,18 @@ main(void)
 		if (nf == 0 || f[0][0] == '\0')
 			continue;
 		if (strcmp(f[0], "reset") == 0) {
-			spf_table_free(t);
-			t = spf_table_new();
+			mauth_table_free(t);
+			t = mauth_table_new();
 		} else if (strcmp(f[0], "rr") == 0 && nf >= 5) {
 			char *v = unhex(f[3]);
 
-			spf_table_add(t, f[1], atoi(f[2]), v, strlen(f[3]) / 2,
+			mauth_table_add(t, f[1], atoi(f[2]), v, strlen(f[3]) / 2,
 				      (uint16_t)atoi(f[4]));
 			free(v);
 		} else if (strcmp(f[0], "tempfail") == 0 && nf >= 3) {
-			spf_table_tempfail(t, f[1], atoi(f[2]));
+			mauth_table_tempfail(t, f[1], atoi(f[2]));
 		} else if (strcmp(f[0], "exists") == 0 && nf >= 2) {
-			spf_table_exists(t, f[1]);
+			mauth_table_exists(t, f[1]);
 		} else if (strcmp(f[0], "check") == 0 && nf >= 5) {
 			struct mauth_resolver r;
 			struct done d = { false, "" };
@@ -92,9 +92,9 @@ main(void)
 					    SPF_ID_HELO : SPF_ID_MAILFROM,
 			};
 
-			spf_table_resolver(t, &r);
+			mauth_table_resolver(t, &r);
 			spf_check(&r, &rq, on_done, &d);
-			spf_table_run(t, 100000);
+			mauth_table_run(t, 100000);
 			printf("%s\t%s\n", f[1], d.ran ? d.line : "noresult\t\t");
 			fflush(stdout);
 			free(helo);
@@ -105,6 +105,6 @@ main(void)
 		}
 	}
 	free(line);
-	spf_table_free(t);
+	mauth_table_free(t);
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include "lib/base64.h"
 #include "lib/buf.h"
 #include "mailauth/dkim-private.h"
-#include "mailauth/dkim-table.h"
+#include "mailauth/mauth-table.h"
 #include "mailauth/dkim.h"
 
 #define NOW_8463 1527915400	/* after both t= of the RFC 8463 signatures */
@@ -101,7 +101,7 @@ got_cb(void *arg, const struct dkim_sig_result *res, size_t n)
 
 /* verify m with the table in dns_path (or t), answers run afterwards */
 static void
-verify(const char *m, size_t len, struct dkim_table *t, time_t now,
+verify(const char *m, size_t len, struct mauth_table *t, time_t now,
        unsigned max, size_t chunk, struct got *g)
 {
 	struct dkim_verify_opts o = { max, now };
@@ -110,20 +110,20 @@ verify(const char *m, size_t len, struct dkim_table *t, time_t now,
 	struct mauth_resolver r;
 
 	memset(g, 0, sizeof(*g));
-	dkim_table_resolver(t, &r);
+	mauth_table_resolver(t, &r);
 	feed(&fd, m, len, chunk);
 	dkim_verify_finish(v, &r, got_cb, g);
-	dkim_table_run(t);
+	mauth_table_run(t, (size_t)-1);
 	CHECK_INT(g->calls, 1);
 	dkim_verify_free(v);
 }
 
-static struct dkim_table *
+static struct mauth_table *
 table_8463(void)
 {
-	struct dkim_table *t = dkim_table_new();
+	struct mauth_table *t = mauth_table_new();
 
-	CHECK(dkim_table_load(t, "tests/data/dkim/rfc8463.dns") == 0);
+	CHECK(mauth_table_load(t, "tests/data/dkim/rfc8463.dns") == 0);
 	return t;
 }
 
@@ -253,7 +253,7 @@ TEST(dkim_verify_rfc8463)
 {
 	size_t len;
 	char *m = load("tests/data/dkim/rfc8463.eml", &len);
-	struct dkim_table *t = table_8463();
+	struct mauth_table *t = table_8463();
 	struct got g;
 
 	CHECK(m != NULL);
@@ -271,7 +271,7 @@ TEST(dkim_verify_rfc8463)
 		CHECK_STR(g.r[1].reason, "good signature");
 		CHECK_STR(g.r[1].algorithm, "rsa-sha256");
 	}
-	dkim_table_free(t);
+	mauth_table_free(t);
 	free(m);
 }
 
@@ -289,7 +289,7 @@ TEST(dkim_verify_altered_fails)
 {
 	size_t len;
 	char *m = load("tests/data/dkim/rfc8463.eml", &len);
-	struct dkim_table *t = table_8463();
+	struct mauth_table *t = table_8463();
 	struct got g;
 
 	if (m == NULL)
@@ -308,18 +308,18 @@ TEST(dkim_verify_altered_fails)
 	CHECK_STR(g.r[0].reason, "body hash did not verify");
 	replace(m, "We won the game!!", "We lost the game.");
 	/* no key: permerror; DNS failure: temperror */
-	dkim_table_free(t);
-	t = dkim_table_new();
-	dkim_table_add(t, "test._domainkey.football.example.com", NULL);
+	mauth_table_free(t);
+	t = mauth_table_new();
+	mauth_table_tempfail_all(t, "test._domainkey.football.example.com");
 	verify(m, len, t, NOW_8463, 0, 4096, &g);
 	CHECK_INT(g.r[0].result, DKIM_PERMERROR);
 	CHECK_INT(g.r[1].result, DKIM_TEMPERROR);
 	/* revoked key */
-	dkim_table_add(t, "brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=");
+	mauth_table_txt(t, "brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=");
 	verify(m, len, t, NOW_8463, 0, 4096, &g);
 	CHECK_INT(g.r[0].result, DKIM_PERMERROR);
 	CHECK_STR(g.r[0].reason, "key revoked");
-	dkim_table_free(t);
+	mauth_table_free(t);
 	free(m);
 }
 
@@ -327,7 +327,7 @@ TEST(dkim_verify_l_tag)
 {
 	size_t len;
 	char *m = load("tests/data/dkim/l-tag.eml", &len);
-	struct dkim_table *t = table_8463();
+	struct mauth_table *t = table_8463();
 	struct buf b = BUF_INIT;
 	struct got g;
 
@@ -347,7 +347,7 @@ TEST(dkim_verify_l_tag)
 	CHECK_INT(g.r[0].result, DKIM_FAIL);
 	CHECK_STR(g.r[0].reason, "body shorter than l=");
 	buf_free(&b);
-	dkim_table_free(t);
+	mauth_table_free(t);
 	free(m);
 }
 
@@ -355,7 +355,7 @@ TEST(dkim_verify_l_tag)
 TEST(dkim_verify_many_signatures)
 {
 	struct buf m = BUF_INIT;
-	struct dkim_table *t = dkim_table_new();
+	struct mauth_table *t = mauth_table_new();
 	struct got g;
 
 	for (int i = 0; i < 1000; i++)
@@ -368,7 +368,7 @@ TEST(dkim_verify_many_signatures)
 	verify((const char *)m.data, m.len, t, 0, 3, 4096, &g);
 	CHECK_INT(g.n, 3);
 	buf_free(&m);
-	dkim_table_free(t);
+	mauth_table_free(t);
 }
 
 TEST(dkim_verify_bad_signatures)
@@ -392,7 +392,7 @@ TEST(dkim_verify_bad_signatures)
 		{ "v=1; a=rsa-sha256; d=e.com; s=s; h=from; bh=AA==; b=AA==; q=http", DKIM_PERMERROR },
 		{ "v=1; a=rsa-sha256; d=e/com; s=s; h=from; bh=AA==; b=AA==", DKIM_PERMERROR },
 	};
-	struct dkim_table *t = dkim_table_new();
+	struct mauth_table *t = mauth_table_new();
 	struct got g;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -409,7 +409,7 @@ TEST(dkim_verify_bad_signatures)
 	/* no signature: n == 0, the callback still runs once */
 	verify("From: a@e.com\r\n\r\nx\r\n", 20, t, 0, 0, 4096, &g);
 	CHECK_INT(g.n, 0);
-	dkim_table_free(t);
+	mauth_table_free(t);
 }
 
 static char *
@@ -444,7 +444,7 @@ TEST(dkim_sign_verify_roundtrip)
 	char sr[32], se_[32], *err = NULL;
 	struct dkim_keyset *ks = NULL;
 	struct dkim_dns_record *rec;
-	struct dkim_table *t = dkim_table_new();
+	struct mauth_table *t = mauth_table_new();
 	struct stat st;
 	size_t n;
 	struct got g;
@@ -465,7 +465,7 @@ TEST(dkim_sign_verify_roundtrip)
 	CHECK_INT(dkim_dns_records(dir, "example.org", &rec, &n, &err), 0);
 	CHECK_INT(n, 2);
 	for (size_t i = 0; i < n; i++)
-		dkim_table_add(t, rec[i].name, rec[i].value);
+		mauth_table_txt(t, rec[i].name, rec[i].value);
 
 	for (size_t chunk = 1; chunk < 100; chunk += 33) {
 		struct buf m = BUF_INIT;
@@ -519,7 +519,7 @@ TEST(dkim_sign_verify_roundtrip)
 	CHECK(dkim_keys_load(dir, "../etc", &ks, &err) < 0);
 	free(err);
 	dkim_dns_records_free(rec, n);
-	dkim_table_free(t);
+	mauth_table_free(t);
 }
 
 /* RFC 8301 3.2: a signature by an RSA key under 1024 bits fails, even
@@ -528,7 +528,7 @@ TEST(dkim_verify_small_rsa_key_fails)
 {
 	const char *msg = "From: a@small.test\r\nSubject: s\r\n\r\nbody\r\n";
 	struct dkim_keyset ks = { .domain = (char *)"small.test", .n = 1 };
-	struct dkim_table *t = dkim_table_new();
+	struct mauth_table *t = mauth_table_new();
 	struct buf m = BUF_INIT;
 	struct got g;
 	char *rec, *sig;
@@ -541,7 +541,7 @@ TEST(dkim_verify_small_rsa_key_fails)
 		ks.key[0].alg = DKIM_RSA_SHA256;
 		snprintf(ks.key[0].selector, sizeof(ks.key[0].selector), "k%u", bits);
 		rec = dkim_key_record(ks.key[0].pkey);
-		dkim_table_add(t, bits == 512 ? "k512._domainkey.small.test" :
+		mauth_table_txt(t, bits == 512 ? "k512._domainkey.small.test" :
 			       "k1024._domainkey.small.test", rec);
 		sig = sign(&ks, msg, 4096);
 		buf_reset(&m);
@@ -560,7 +560,7 @@ TEST(dkim_verify_small_rsa_key_fails)
 		EVP_PKEY_free(ks.key[0].pkey);
 	}
 	buf_free(&m);
-	dkim_table_free(t);
+	mauth_table_free(t);
 }
 
 /* i= in a subdomain of d=: fine, unless the key says t=s (3.6.1);
@@ -592,15 +592,15 @@ TEST(dkim_verify_key_flags)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct dkim_table *t = dkim_table_new();
+		struct mauth_table *t = mauth_table_new();
 
-		dkim_table_add(t, "brisbane._domainkey.football.example.com",
+		mauth_table_txt(t, "brisbane._domainkey.football.example.com",
 			       cases[i].rec);
 		verify(m, len, t, time(NULL), 0, 4096, &g);
 		CHECK_INT(g.r[0].result, cases[i].want);
 		CHECK_STR(g.r[0].reason, cases[i].reason);
 		CHECK_STR(g.r[0].identity, "joe@sub.football.example.com");
-		dkim_table_free(t);
+		mauth_table_free(t);
 	}
 	free(m);
 }

@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include "mailauth/dmarc.h"
+#include "mailauth/mauth-table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,65 +251,22 @@ TEST(dmarc_author_domains)
 
 struct tab_rr { const char *name; enum mauth_dns_rcode rcode; const char *txt[3]; };
 
-struct pending {
-	char name[256];
-	mauth_dns_cb *cb;
-	void *arg;
-	bool live;
-};
-
-static const struct tab_rr *tab;
-static struct pending pend[16];
-static size_t npend, nasked;
-
-static void *
-tab_lookup(void *ctx, const char *name, enum mauth_dns_type type,
-	   mauth_dns_cb *cb, void *arg)
+/* the zone below as the one table resolver (mailauth/mauth-table.h) */
+static struct mauth_table *
+tab_make(const struct tab_rr *zone, struct mauth_resolver *r)
 {
-	if (npend >= 16 || type != MAUTH_DNS_TXT)
-		return NULL;
-	snprintf(pend[npend].name, sizeof pend[npend].name, "%s", name);
-	pend[npend].cb = cb;
-	pend[npend].arg = arg;
-	pend[npend].live = true;
-	nasked++;
-	return &pend[npend++];
-}
+	struct mauth_table *t = mauth_table_new();
 
-static void
-tab_cancel(void *ctx, void *h)
-{
-	((struct pending *)h)->live = false;
-}
-
-static const struct mauth_resolver tab_res = { NULL, tab_lookup, tab_cancel };
-
-/* answer every pending question (and those they ask) */
-static void
-tab_run(void)
-{
-	for (size_t i = 0; i < npend; i++) {
-		struct mauth_dns_answer a = { .rcode = MAUTH_DNS_NXDOMAIN };
-		struct mauth_rr rr[3];
-
-		if (!pend[i].live)
-			continue;
-		pend[i].live = false;
-		for (const struct tab_rr *t = tab; t && t->name; t++) {
-			if (strcasecmp(t->name, pend[i].name) != 0)
-				continue;
-			a.rcode = t->rcode;
-			for (size_t k = 0; k < 3 && t->txt[k]; k++) {
-				rr[k].text = (char *)t->txt[k];
-				rr[k].len = strlen(t->txt[k]);
-				rr[k].pref = 0;
-				a.n = k + 1;
-			}
-			a.rr = rr;
-		}
-		pend[i].cb(pend[i].arg, &a);
+	for (const struct tab_rr *z = zone; z->name; z++) {
+		if (z->rcode == MAUTH_DNS_TEMPFAIL)
+			mauth_table_tempfail_all(t, z->name);
+		else if (z->rcode == MAUTH_DNS_NODATA)
+			mauth_table_exists(t, z->name);
+		for (size_t k = 0; k < 3 && z->txt[k]; k++)
+			mauth_table_txt(t, z->name, z->txt[k]);
 	}
-	npend = 0;
+	mauth_table_resolver(t, r);
+	return t;
 }
 
 struct got {
@@ -369,15 +327,17 @@ run_check(const char *from1, const char *from2, const char *spfdom, bool spfpass
 		.pct_roll = roll,
 	};
 	struct dmarc_check *c;
+	struct mauth_resolver r;
+	struct mauth_table *t = tab_make(zone, &r);
 
 	memset(g, 0, sizeof *g);
-	tab = zone;
-	c = dmarc_check(&tab_res, &req, got_cb, g);
+	c = dmarc_check(&r, &req, got_cb, g);
 	CHECK(c != NULL);
 	CHECK_INT(g->calls, 0);		/* never inside the call */
 	for (int i = 0; i < 8 && g->calls == 0; i++)
-		tab_run();
+		mauth_table_run(t, (size_t)-1);
 	CHECK_INT(g->calls, 1);
+	mauth_table_free(t);
 }
 
 TEST(dmarc_check_pass_fail)
@@ -479,8 +439,11 @@ TEST(dmarc_check_unstarted)
 	struct dmarc_request req = { .from_status = DMARC_FROM_SEVERAL };
 	struct dmarc_verdict v;
 	struct got g = { 0 };
+	struct mauth_resolver r;
+	struct mauth_table *t = tab_make(zone, &r);
 
-	CHECK(dmarc_check(&tab_res, &req, got_cb, &g) == NULL);
+	CHECK(dmarc_check(&r, &req, got_cb, &g) == NULL);
+	mauth_table_free(t);
 	dmarc_verdict_unstarted(&req, &v);
 	CHECK_INT(v.result, DMARC_PERMERROR);
 	CHECK_INT(v.applied, DMARC_POLICY_REJECT);
@@ -494,11 +457,13 @@ TEST(dmarc_check_cancel)
 		.from_domains = froms, .n_from = 1, .pct_roll = -1 };
 	struct got g = { 0 };
 	struct dmarc_check *c;
+	struct mauth_resolver r;
+	struct mauth_table *t = tab_make(zone, &r);
 
-	tab = zone;
-	c = dmarc_check(&tab_res, &req, got_cb, &g);
+	c = dmarc_check(&r, &req, got_cb, &g);
 	CHECK(c != NULL);
 	dmarc_cancel(c);
-	tab_run();
+	mauth_table_run(t, (size_t)-1);
 	CHECK_INT(g.calls, 0);
+	mauth_table_free(t);
 }

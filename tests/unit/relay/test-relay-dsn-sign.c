@@ -1,7 +1,7 @@
 /* test-relay-dsn-sign.c - tern's reports are DKIM-signed with the keys
  * of the reporting host's domain (or its parent), and verify */
 #include "test.h"
-#include "mailauth/dkim-table.h"
+#include "mailauth/mauth-table.h"
 #include "mailauth/dkim.h"
 #include "relay/dsn.h"
 #include "store/store.h"
@@ -58,7 +58,7 @@ TEST(relay_dsn_dkim_signed)
 			      1795000090, 0 };
 	struct buf report = BUF_INIT, out = BUF_INIT;
 	struct dkim_dns_record *rec;
-	struct dkim_table *t = dkim_table_new();
+	struct mauth_table *t = mauth_table_new();
 	struct mauth_resolver res;
 	struct dkim_verifier *v;
 	struct got g = { 0 };
@@ -78,19 +78,19 @@ TEST(relay_dsn_dkim_signed)
 
 	CHECK_INT(dkim_dns_records(dir, "a.test", &rec, &n, &err), 0);
 	for (size_t i = 0; i < n; i++)
-		dkim_table_add(t, rec[i].name, rec[i].value);
+		mauth_table_txt(t, rec[i].name, rec[i].value);
 	dkim_dns_records_free(rec, n);
-	dkim_table_resolver(t, &res);
+	mauth_table_resolver(t, &res);
 	v = dkim_verify_new(NULL);
 	dkim_verify_message(v, (const char *)out.data, out.len);
 	dkim_verify_finish(v, &res, got_cb, &g);
-	dkim_table_run(t);
+	mauth_table_run(t, (size_t)-1);
 	dkim_verify_free(v);
 	CHECK_INT(g.n, 2);
 	CHECK_INT(g.r[0], DKIM_PASS);
 	CHECK_INT(g.r[1], DKIM_PASS);
 	CHECK_STR(g.d[0], "a.test");
-	dkim_table_free(t);
+	mauth_table_free(t);
 	buf_free(&report);
 	buf_free(&out);
 }

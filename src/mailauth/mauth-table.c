@@ -1,7 +1,8 @@
-/* spf-dns-table.c - a table resolver for the SPF tests (see the header) */
-#include "spf-dns-table.h"
+/* mauth-table.c - a table resolver (see the header) */
+#include "mailauth/mauth-table.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,7 +25,7 @@ struct pending {
 	struct pending *next;
 };
 
-struct spf_table {
+struct mauth_table {
 	struct entry *e;
 	size_t n, cap;
 	struct pending *head, **tail;
@@ -46,17 +47,17 @@ norm(const char *name)
 	return s;
 }
 
-struct spf_table *
-spf_table_new(void)
+struct mauth_table *
+mauth_table_new(void)
 {
-	struct spf_table *t = xcalloc(1, sizeof(*t));
+	struct mauth_table *t = xcalloc(1, sizeof(*t));
 
 	t->tail = &t->head;
 	return t;
 }
 
 static struct entry *
-add(struct spf_table *t, const char *name)
+add(struct mauth_table *t, const char *name)
 {
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
@@ -75,7 +76,7 @@ add(struct spf_table *t, const char *name)
 }
 
 void
-spf_table_add(struct spf_table *t, const char *name, enum mauth_dns_type type,
+mauth_table_add(struct mauth_table *t, const char *name, enum mauth_dns_type type,
 	      const char *text, size_t len, uint16_t pref)
 {
 	struct entry *e = add(t, name);
@@ -89,13 +90,38 @@ spf_table_add(struct spf_table *t, const char *name, enum mauth_dns_type type,
 }
 
 void
-spf_table_txt(struct spf_table *t, const char *name, const char *text)
+mauth_table_txt(struct mauth_table *t, const char *name, const char *text)
 {
-	spf_table_add(t, name, MAUTH_DNS_TXT, text, strlen(text), 0);
+	mauth_table_add(t, name, MAUTH_DNS_TXT, text, strlen(text), 0);
+}
+
+int
+mauth_table_load(struct mauth_table *t, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (f == NULL)
+		return -1;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *sp;
+
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (line[0] == '#' || (sp = strchr(line, ' ')) == NULL)
+			continue;
+		*sp++ = '\0';
+		mauth_table_txt(t, line, sp);
+	}
+	free(line);
+	fclose(f);
+	return 0;
 }
 
 void
-spf_table_tempfail(struct spf_table *t, const char *name,
+mauth_table_tempfail(struct mauth_table *t, const char *name,
 		   enum mauth_dns_type type)
 {
 	struct entry *e = add(t, name);
@@ -105,7 +131,7 @@ spf_table_tempfail(struct spf_table *t, const char *name,
 }
 
 void
-spf_table_tempfail_all(struct spf_table *t, const char *name)
+mauth_table_tempfail_all(struct mauth_table *t, const char *name)
 {
 	struct entry *e = add(t, name);
 
@@ -114,13 +140,13 @@ spf_table_tempfail_all(struct spf_table *t, const char *name)
 }
 
 void
-spf_table_exists(struct spf_table *t, const char *name)
+mauth_table_exists(struct mauth_table *t, const char *name)
 {
 	add(t, name)->type = 0;
 }
 
 void
-spf_table_refuse(struct spf_table *t, int refuse)
+mauth_table_refuse(struct mauth_table *t, int refuse)
 {
 	t->refuse = refuse;
 }
@@ -129,7 +155,7 @@ static void *
 lookup(void *ctx, const char *name, enum mauth_dns_type type, mauth_dns_cb *cb,
        void *arg)
 {
-	struct spf_table *t = ctx;
+	struct mauth_table *t = ctx;
 	struct pending *p;
 
 	t->asked++;
@@ -153,7 +179,7 @@ cancel(void *ctx, void *handle)
 }
 
 void
-spf_table_resolver(struct spf_table *t, struct mauth_resolver *out)
+mauth_table_resolver(struct mauth_table *t, struct mauth_resolver *out)
 {
 	out->ctx = t;
 	out->lookup = lookup;
@@ -161,7 +187,7 @@ spf_table_resolver(struct spf_table *t, struct mauth_resolver *out)
 }
 
 static void
-answer(struct spf_table *t, struct pending *p)
+answer(struct mauth_table *t, struct pending *p)
 {
 	struct mauth_dns_answer a = { MAUTH_DNS_NXDOMAIN, 0, NULL, false };
 	size_t cap = 0;
@@ -197,7 +223,7 @@ answer(struct spf_table *t, struct pending *p)
 }
 
 size_t
-spf_table_run(struct spf_table *t, size_t max)
+mauth_table_run(struct mauth_table *t, size_t max)
 {
 	size_t done = 0;
 
@@ -219,19 +245,19 @@ spf_table_run(struct spf_table *t, size_t max)
 }
 
 size_t
-spf_table_asked(const struct spf_table *t)
+mauth_table_asked(const struct mauth_table *t)
 {
 	return t->asked;
 }
 
 size_t
-spf_table_queued(const struct spf_table *t)
+mauth_table_queued(const struct mauth_table *t)
 {
 	return t->queued;
 }
 
 void
-spf_table_free(struct spf_table *t)
+mauth_table_free(struct mauth_table *t)
 {
 	while (t->head != NULL) {
 		struct pending *p = t->head;
