@@ -27,6 +27,7 @@ struct search_ctx {
 	size_t n, next;
 	size_t batch;			/* messages per batch */
 	bool sparse;			/* uids: the index's candidates only */
+	bool light;			/* messages rows only (no parse row) */
 	uint32_t *hits;
 	uint64_t *hit_modseq;		/* each hit's modseq (MODSEQ key) */
 	size_t n_hits, cap_hits;
@@ -420,7 +421,8 @@ search_batch(struct imap_cmd *cmd)
 	struct buf text = BUF_INIT, hdr = BUF_INIT;
 
 	if (x->next == 0 && x->q.body && s->env->conf->imap.search_index) {
-		int n = search_fts_prepare(&x->q.root, s->env->store);
+		int n = search_fts_prepare(&x->q.root, s->env->store,
+					   s->view.mailbox_id);
 
 		if (n < 0) {
 			x->w_rc = n;
@@ -430,7 +432,7 @@ search_batch(struct imap_cmd *cmd)
 			log_debug(s->id, "imap search index keys=%d", n);
 		/* no parse row needed: messages rows only */
 		if (n > 0 && !x->sort && search_rows_only(&x->q.root)) {
-			x->q.fields &= STORE_MSG_KEYWORDS;
+			x->light = true;
 			x->batch = SEARCH_BATCH_LIGHT;
 		}
 		if (n > 0 && (x->w_rc = search_narrow(cmd)) != 0)
@@ -450,14 +452,18 @@ search_batch(struct imap_cmd *cmd)
 			ranges[i].lo = ranges[i].hi = x->uids[x->next + i];
 		x->w_rc = store_msg_iter_init(s->env->store, s->view.account_id,
 					      s->view.mailbox_id, ranges, nr,
-					      x->q.fields, &it);
+					      x->light ? x->q.fields &
+					      STORE_MSG_KEYWORDS : x->q.fields,
+					      &it);
 		free(ranges);
 	} else {
 		r.lo = x->uids[x->next];
 		r.hi = x->uids[last];
 		x->w_rc = store_msg_iter_init(s->env->store, s->view.account_id,
 					      s->view.mailbox_id, &r, 1,
-					      x->q.fields, &it);
+					      x->light ? x->q.fields &
+					      STORE_MSG_KEYWORDS : x->q.fields,
+					      &it);
 	}
 	if (x->w_rc != 0)
 		return;

@@ -44,6 +44,9 @@ struct skey {
 	 * index does not cover, which are read as before */
 	bool fts;
 	struct store_ids fts_match, fts_unindexed;
+	/* TEXT: the uids whose per-recipient fields hold it (the prefix
+	 * index), so that no message's prefix is decoded */
+	struct store_ids fts_prefix;
 };
 
 /* a PARTIAL range (RFC 9394 4): results lo..hi (1-based, lo <= hi),
@@ -104,7 +107,12 @@ struct search_msg {
 };
 /* the full-text index for the BODY/TEXT keys of k it can answer (on a
  * worker: it reads the store): how many, or <0 on a store error */
-int search_fts_prepare(struct skey *k, struct store *store);
+int search_fts_prepare(struct skey *k, struct store *store,
+		       int64_t mailbox_id);
+/* drop the index's answers from k: they hold for the messages there
+ * were when it was asked, not for those that come later (a CONTEXT
+ * update reads those) */
+void search_fts_forget(struct skey *k);
 /* after search_fts_prepare: can k be decided from the messages row alone
  * (flags, keywords, sizes, dates, uids and the index's answers)? */
 bool search_rows_only(const struct skey *k);

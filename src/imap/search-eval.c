@@ -72,12 +72,13 @@ search_reader(struct search_msg *sm)
 }
 
 int
-search_fts_prepare(struct skey *k, struct store *store)
+search_fts_prepare(struct skey *k, struct store *store, int64_t mailbox_id)
 {
 	int r, n = 0;
 
 	for (size_t i = 0; i < k->n_kids; i++) {
-		if ((r = search_fts_prepare(&k->kids[i], store)) < 0)
+		if ((r = search_fts_prepare(&k->kids[i], store,
+					    mailbox_id)) < 0)
 			return r;
 		n += r;
 	}
@@ -90,10 +91,24 @@ search_fts_prepare(struct skey *k, struct store *store)
 		return n;
 	r = store_fts_search(store, k->fold, k->fold_len, k->type == SK_TEXT,
 			     &k->fts_match, &k->fts_unindexed);
+	if (r == 0 && k->type == SK_TEXT)
+		r = store_fts_prefix_uids(store, mailbox_id, k->fold,
+					  k->fold_len, &k->fts_prefix);
 	if (r < 0)
 		return r;
 	k->fts = true;
 	return n + 1;
+}
+
+void
+search_fts_forget(struct skey *k)
+{
+	for (size_t i = 0; i < k->n_kids; i++)
+		search_fts_forget(&k->kids[i]);
+	k->fts = false;
+	store_ids_free(&k->fts_match);
+	store_ids_free(&k->fts_unindexed);
+	store_ids_free(&k->fts_prefix);
 }
 
 bool
@@ -223,17 +238,13 @@ static bool
 search_fts(const struct skey *k, struct search_msg *sm, bool *hit_r)
 {
 	const struct store_msg *m = sm->m;
-	struct buf p = BUF_INIT;
 
 	if (!k->fts || store_ids_has(&k->fts_unindexed, m->blob_id))
 		return false;
 	*hit_r = store_ids_has(&k->fts_match, m->blob_id);
-	if (!*hit_r && k->type == SK_TEXT && m->prefix_len > 0) {
+	if (!*hit_r && k->type == SK_TEXT && m->prefix_len > 0)
 		/* the per-recipient fields the blob's row lacks */
-		mime_header_text(m->prefix, m->prefix_len, &p);
-		*hit_r = key_in(k, (const char *)p.data, p.len);
-		buf_free(&p);
-	}
+		*hit_r = store_ids_has(&k->fts_prefix, m->uid);
 	return true;
 }
 

@@ -27,6 +27,7 @@ skey_free(struct skey *k)
 	free(k->ranges);
 	store_ids_free(&k->fts_match);
 	store_ids_free(&k->fts_unindexed);
+	store_ids_free(&k->fts_prefix);
 }
 
 /* the string of a text key and its casefold (lib/casefold.h), folded

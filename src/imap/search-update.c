@@ -72,6 +72,7 @@ imap_update_add(struct imap_session *s, const char *tag, bool uid,
 	u->uid = uid;
 	u->q = *q;
 	memset(q, 0, sizeof(*q));
+	search_fts_forget(&u->q.root);
 	u->n_crit = n_crit;
 	if (n_crit > 0)
 		memcpy(u->crit, crit, n_crit * sizeof(*crit));

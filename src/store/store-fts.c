@@ -456,14 +456,12 @@ store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 	return 0;
 }
 
-int
-store_fts_uids(struct store *s, int64_t mailbox_id,
-	       const struct store_ids *blobs, const char *prefix_fold,
-	       size_t prefix_len, struct store_ids *uids)
+/* the uids of mailbox_id whose per-recipient fields hold folded,
+ * appended to *uids (unsorted), in the caller's read transaction */
+static int
+fts_prefix_ids(struct db *db, int64_t mailbox_id, const char *folded,
+	       size_t len, struct store_ids *uids)
 {
-	/* index messages_blob: one seek per matching body */
-	static const char by_blob[] =
-		"SELECT uid FROM messages WHERE blob_id = ? AND mailbox_id = ?";
 	/* prefix_text: the mailbox's rowid range, then the phrase or
 	 * (under 3 code points) every prefix of the mailbox read */
 	static const char phrase_q[] =
@@ -472,8 +470,62 @@ store_fts_uids(struct store *s, int64_t mailbox_id,
 	static const char glob_q[] =
 		"SELECT rowid FROM prefix_text WHERE rowid BETWEEN ? AND ?"
 		" AND (t || '') GLOB ?";
-	struct db *db = db_reader(s);
+	bool phrase = fts_chars(folded, len) >= 3;
+	int64_t lo = mailbox_id * 4294967296LL, hi = lo + 0xffffffffLL;
+	size_t from = uids->n;
 	struct buf pat = BUF_INIT;
+	sqlite3_stmt *st;
+	int r;
+
+	fts_pattern(folded, len, phrase, "", &pat);
+	if ((st = db_prep(db, phrase ? phrase_q : glob_q)) == NULL) {
+		buf_free(&pat);
+		return STORE_EIO;
+	}
+	sqlite3_bind_text64(st, phrase ? 1 : 3, (const char *)pat.data, pat.len,
+			    SQLITE_STATIC, SQLITE_UTF8);
+	sqlite3_bind_int64(st, phrase ? 2 : 1, lo);
+	sqlite3_bind_int64(st, phrase ? 3 : 2, hi);
+	r = fts_ids(db, st, uids);
+	buf_free(&pat);
+	/* rowid to uid */
+	for (size_t i = from; r >= 0 && i < uids->n; i++)
+		uids->v[i] &= 0xffffffffLL;
+	return r;
+}
+
+int
+store_fts_prefix_uids(struct store *s, int64_t mailbox_id, const char *folded,
+		      size_t len, struct store_ids *uids)
+{
+	struct db *db = db_reader(s);
+	int r;
+
+	memset(uids, 0, sizeof(*uids));
+	if (!store_fts_usable(folded, len))
+		return STORE_EINVAL;
+	if (db == NULL || db_begin_read(db) < 0)
+		return STORE_EIO;
+	r = fts_prefix_ids(db, mailbox_id, folded, len, uids);
+	db_end_read(db);
+	if (r < 0) {
+		store_ids_free(uids);
+		return r;
+	}
+	if (uids->n > 1)
+		qsort(uids->v, uids->n, sizeof(*uids->v), id_cmp);
+	return 0;
+}
+
+int
+store_fts_uids(struct store *s, int64_t mailbox_id,
+	       const struct store_ids *blobs, const char *prefix_fold,
+	       size_t prefix_len, struct store_ids *uids)
+{
+	/* index messages_blob: one seek per matching body */
+	static const char by_blob[] =
+		"SELECT uid FROM messages WHERE blob_id = ? AND mailbox_id = ?";
+	struct db *db = db_reader(s);
 	sqlite3_stmt *st;
 	int r = 0;
 
@@ -489,28 +541,9 @@ store_fts_uids(struct store *s, int64_t mailbox_id,
 		sqlite3_bind_int64(st, 2, mailbox_id);
 		r = fts_ids(db, st, uids);
 	}
-	if (r >= 0 && prefix_fold != NULL) {
-		bool phrase = fts_chars(prefix_fold, prefix_len) >= 3;
-		int64_t lo = mailbox_id * 4294967296LL, hi = lo + 0xffffffffLL;
-		size_t from = uids->n;
-
-		fts_pattern(prefix_fold, prefix_len, phrase, "", &pat);
-		if ((st = db_prep(db, phrase ? phrase_q : glob_q)) == NULL) {
-			r = STORE_EIO;
-		} else {
-			sqlite3_bind_text64(st, phrase ? 1 : 3,
-					    (const char *)pat.data, pat.len,
-					    SQLITE_STATIC, SQLITE_UTF8);
-			sqlite3_bind_int64(st, phrase ? 2 : 1, lo);
-			sqlite3_bind_int64(st, phrase ? 3 : 2, hi);
-			r = fts_ids(db, st, uids);
-		}
-		/* rowid to uid */
-		for (size_t i = from; r >= 0 && i < uids->n; i++)
-			uids->v[i] &= 0xffffffffLL;
-	}
+	if (r >= 0 && prefix_fold != NULL)
+		r = fts_prefix_ids(db, mailbox_id, prefix_fold, prefix_len, uids);
 	db_end_read(db);
-	buf_free(&pat);
 	if (r < 0) {
 		store_ids_free(uids);
 		return r;

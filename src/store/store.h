@@ -1027,6 +1027,13 @@ int store_fts_uids(struct store *store, int64_t mailbox_id,
 		   const struct store_ids *blobs, const char *prefix_fold,
 		   size_t prefix_len, struct store_ids *uids);
 
+/* the uids (ascending) of mailbox_id's messages whose per-recipient
+ * fields (Return-Path, Delivered-To) hold folded, as SEARCH TEXT reads
+ * them; STORE_EINVAL when !store_fts_usable(folded) */
+int store_fts_prefix_uids(struct store *store, int64_t mailbox_id,
+			  const char *folded, size_t len,
+			  struct store_ids *uids);
+
 /* Open a message for reading (FETCH BODY[], RETR). The reader keeps
  * the bytes readable even if the message is expunged meanwhile. */
 int store_msg_open(struct store *store, int64_t account_id,

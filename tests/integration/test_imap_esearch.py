@@ -4,6 +4,7 @@ Where Dovecot implements the same (ESEARCH, ESORT, CONTEXT=SEARCH and
 RFC 5267's positive PARTIAL ranges) the same commands go to both and the
 ESEARCH answers are compared."""
 import re
+import smtplib
 import time
 
 import pytest
@@ -263,6 +264,34 @@ def test_context_expunge_waits_like_expunge(tern):
     u = a.good("n1", "NOOP")
     assert u.index(b'* ESEARCH (TAG "U1") REMOVEFROM (0 2)') < \
         u.index(b"* 2 EXPUNGE")
+
+
+def test_context_update_body_text_new_messages(tern):
+    """a live BODY/TEXT search (answered from the full-text index when it
+    ran) tells of new messages that hold the text, and of those only:
+    their bodies are not in the answer the index gave"""
+    port = tern.port("imap")
+    a = load(port, *ALICE)
+    b = connect(port, *ALICE)
+    assert a.esearch("B1", "UID SEARCH RETURN (UPDATE) BODY quebec") == [
+        b'* ESEARCH (TAG "B1") UID']
+    assert a.esearch("T1", "UID SEARCH RETURN (UPDATE) TEXT romeo@env") == [
+        b'* ESEARCH (TAG "T1") UID']
+    assert "imap search index keys=1" in tern.log()
+    _, t = b.send_literal(b"APPEND es", msg("other") + b"no match here\r\n")
+    _, t = b.send_literal(b"APPEND es", msg("q") + b"the word QUEBEC\r\n")
+    seen = wait_for(a, "n", has(b'* ESEARCH (TAG "B1") UID ADDTO (0 8)'),
+                    "ADDTO of the body match")
+    assert not any(b"ADDTO (0 7)" in x for x in seen), seen
+    # TEXT also reads the per-recipient fields of mail that came by SMTP
+    smtp = smtplib.SMTP("127.0.0.1", tern.port("smtp"), timeout=30)
+    smtp.sendmail("romeo@env.example", [ALICE[0]], msg("r"))
+    smtp.quit()
+    # INBOX got it; move it into the selected mailbox
+    b.good("i1", "SELECT INBOX")
+    b.good("i2", "MOVE 1 es")
+    wait_for(a, "t", has(b'* ESEARCH (TAG "T1") UID ADDTO (0 9)'),
+             "ADDTO of the Return-Path match")
 
 
 def test_context_update_during_idle(tern):
