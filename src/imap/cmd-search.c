@@ -405,6 +405,16 @@ search_narrow(struct imap_cmd *cmd)
 	x->n = n;
 	x->sparse = true;
 	store_ids_free(&c);
+	if (!x->sort && !x->thread && !x->q.modseq &&
+	    search_fts_exact(&x->q.root)) {
+		/* the candidates are the matches: no row to read (the
+		 * view's messages, as the batches take them) */
+		for (i = 0; i < x->n; i++)
+			if (imap_view_find(&s->view, x->uids[i]) != NULL)
+				search_hit(x, x->uids[i], 0);
+		log_debug(s->id, "imap search index answered %zu", x->n);
+		x->n = 0;
+	}
 	return 0;
 }
 

@@ -127,6 +127,9 @@ size_t search_fts_bound(const struct skey *k);
  * kid's, OR the union of its kids' */
 int search_fts_candidates(const struct skey *k, struct store *store,
 			  int64_t mailbox_id, struct store_ids *uids);
+/* are search_fts_candidates(k) exactly k's matches (a BODY/TEXT key the
+ * index answers wholly, or an OR of such), not only a superset? */
+bool search_fts_exact(const struct skey *k);
 
 bool search_eval(const struct skey *k, struct search_msg *sm);
 /* case-insensitive substring: lib/casefold.h's rule */

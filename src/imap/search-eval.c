@@ -170,6 +170,21 @@ search_fts_bound(const struct skey *k)
 	return SIZE_MAX;
 }
 
+bool
+search_fts_exact(const struct skey *k)
+{
+	if (fts_whole(k))
+		return true;
+	if (k->type == SK_AND && k->n_kids == 1)
+		return search_fts_exact(&k->kids[0]);
+	if (k->type != SK_OR || k->n_kids == 0)
+		return false;
+	for (size_t i = 0; i < k->n_kids; i++)
+		if (!search_fts_exact(&k->kids[i]))
+			return false;
+	return true;
+}
+
 /* a and b ascending: their union, ascending, each id once, into a */
 static void
 ids_union(struct store_ids *a, struct store_ids *b)

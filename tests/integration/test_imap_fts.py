@@ -361,6 +361,9 @@ def test_search_index_narrows_or(tern):
     assert search_prog(c, b"OR BODY " + lit("ORNEEDLE-A") + b" TEXT " +
                        lit("orneedle-b")) == [8, 41]
     assert "imap search index narrowed 2 of 64" in tern.log()
+    # an OR of keys the index answers wholly: its answer is the result,
+    # no messages row read
+    assert "imap search index answered 2" in tern.log()
     assert search_prog(c, b"OR (BODY " + lit("orneedle-a") + b" UID 1:10) " +
                        b"OR BODY " + lit("orneedle-b") + b" BODY " +
                        lit("nowhere-x")) == [8, 41]
