@@ -116,5 +116,16 @@ const struct conf_key conf_keys[] = {
 
 	K("dns.resolver", CONF_STRING, dns.resolver, "", "forwarder ip[@port] (empty: /etc/resolv.conf)"),
 	K("dns.unbound_config", CONF_STRING, dns.unbound_config, "", "unbound.conf for libunbound"),
+	K("dns.max_answer_records", CONF_NUMBER, dns.max_answer_records, "100", "records in one answer to a mail check's question (SPF, DKIM, DMARC); more is a temporary error"),
+	K("dns.max_answer_size", CONF_SIZE, dns.max_answer_size, "64K", "decoded bytes of one such answer; more is a temporary error"),
+
+	K("auth_checks.enable", CONF_BOOL, auth_checks.enable, "yes", "port 25: check SPF, DKIM and DMARC and add Authentication-Results"),
+	K("auth_checks.dmarc_reject", CONF_BOOL, auth_checks.dmarc_reject, "yes", "refuse (550 5.7.1) mail that fails DMARC under p=reject"),
+	K("auth_checks.quarantine", CONF_BOOL, auth_checks.quarantine, "yes", "deliver mail that fails DMARC under p=quarantine to the Junk mailbox"),
+	K("auth_checks.spf_fail_reject", CONF_BOOL, auth_checks.spf_fail_reject, "no", "refuse (550 5.7.23) mail whose SPF result is fail (else only recorded)"),
+	K("auth_checks.timeout", CONF_DURATION, auth_checks.timeout_ms, "30s", "how long the end of DATA waits for the checks; then 451 4.7.0"),
+	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "client IPs or prefixes (192.0.2.0/24, 2001:db8::/32; space separated) whose mail is checked and recorded but never refused or quarantined by DMARC"),
+	K("auth_checks.max_signatures", CONF_NUMBER, auth_checks.max_signatures, "10", "DKIM signatures verified per message (the rest are ignored)"),
+	K("auth_checks.sign", CONF_BOOL, auth_checks.sign, "yes", "DKIM-sign mail submitted for a domain that has keys"),
 	{ NULL, 0, 0, NULL, NULL }
 };
