@@ -52,7 +52,7 @@ CFLAGS  += -DTERN_VERSION='"$(VERSION)"'
 .PHONY: all run test test-unit test-integration test-san deps deps-test deps-dev \
 	fuzz clean bench install
 
-all: $(BUILD)/tern $(BUILD)/unit-tests
+all: $(BUILD)/tern $(BUILD)/unit-tests $(BUILD)/spf-suite
 
 $(BUILD)/libtern.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,6 +66,14 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libtern.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libtern.a $(LIBS)
 
+# the RFC 7208 suite's driver (tests/integration/test_spf_suite.py)
+$(BUILD)/spf-suite: $(BUILD)/tests/drivers/spf-suite.o \
+		$(BUILD)/tests/unit/mailauth/spf-dns-table.o $(BUILD)/libtern.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libtern.a $(LIBS)
+
+$(BUILD)/tests/drivers/spf-suite.o: CFLAGS += -Itests/unit/mailauth
+
 # V=1 shows the full command lines
 Q := $(if $(filter 1,$(V)),,@)
 
@@ -76,7 +84,7 @@ $(BUILD)/%.o: %.c
 
 $(UNIT_OBJ): CFLAGS += -Itests/unit
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/drivers/spf-suite.d
 
 # run installs only what building and running need; the test tools (and
 # the daemons some of them bring) come with test, clang etc. with dev
