@@ -35,6 +35,7 @@ const struct conf_key conf_keys[] = {
 	K("smtp.max_message_size", CONF_SIZE, smtp.max_message_size, "50M", "SIZE limit"),
 	K("smtp.max_data_line", CONF_SIZE, smtp.max_data_line, "64K", "longest message line accepted (RFC 5322: 1000)"),
 	K("smtp.max_recipients", CONF_NUMBER, smtp.max_recipients, "100", "RCPT per message (RFC 5321: at least 100)"),
+	K("smtp.max_header_field", CONF_SIZE, smtp.max_header_field, "256K", "a header field longer than this is stored as it is but not seen by DKIM (port 25 checks, submission signing)"),
 	K("smtp.max_hops", CONF_NUMBER, smtp.max_hops, "100", "Received: fields before a message is refused as a loop (RFC 5321 6.3: at least 100)"),
 	K("smtp.max_errors", CONF_NUMBER, smtp.max_errors, "10", "bad commands before 421"),
 	K("smtp.timeout_greeting", CONF_DURATION, smtp.timeout_greeting_ms, "5m", "RFC 5321 4.5.3.2"),

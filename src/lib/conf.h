@@ -73,6 +73,7 @@ struct tern_conf {
 		uint64_t max_data_line;		/* message line bytes, CRLF included */
 		uint64_t max_recipients;
 		uint64_t max_hops;
+		uint64_t max_header_field;	/* bytes DKIM sees of one field */
 		uint64_t max_errors;		/* bad commands before 421 */
 		uint64_t timeout_greeting_ms;	/* RFC 5321 4.5.3.2 */
 		uint64_t timeout_command_ms;

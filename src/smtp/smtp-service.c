@@ -7,6 +7,7 @@
 /* MX: no AUTH, no relaying, ever */
 static const struct smtp_policy smtp_service_policy = {
 	.name = "smtp",
+	.mail_checks = true,
 };
 
 static void *
