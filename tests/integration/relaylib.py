@@ -69,7 +69,9 @@ class Unbound:
         for zone, records in zones.items():
             lines.append('  local-zone: "%s." static' % zone)
             for r in records:
-                lines.append('  local-data: "%s"' % r)
+                # TXT records quote their strings with "
+                q = "'" if '"' in r else '"'
+                lines.append("  local-data: %s%s%s" % (q, r, q))
         lines.append("  do-not-query-localhost: no")
         for zone, addr in (forward or {}).items():
             lines += ["forward-zone:", '  name: "%s."' % zone,
