@@ -116,7 +116,8 @@ def zones(keys, big_spf):
 
 
 class Env:
-    def __init__(self, tmp_path, tern_factory, extra=""):
+    def __init__(self, tmp_path, tern_factory, extra="", name="t"):
+        os.makedirs(str(tmp_path), exist_ok=True)
         self.keys = Keys(tmp_path)
         # ~20 KB of ip4 terms, the match at the end
         terms = " ".join("ip4:10.%d.%d.0/24" % (i // 250, i % 250)
@@ -127,7 +128,8 @@ class Env:
             "broken.test": "127.0.0.1@%d" % free_udp_port()})
         conf = ("[dns]\nresolver = %s\n\n[auth_checks]\ntimeout = 10s\n%s\n"
                 % (self.dns.resolver, extra))
-        self.t = tern_factory(extra=conf, protocols=("smtp", "submission"))
+        self.t = tern_factory(name, extra=conf,
+                              protocols=("smtp", "submission"))
         self.t.add_account(*ALICE)
         self.t.start()
 
@@ -391,3 +393,52 @@ def ed_pkcs8(seed_b64):
     der = bytes.fromhex("302e020100300506032b657004220420") + seed
     return (b"-----BEGIN PRIVATE KEY-----\n" + base64.encodebytes(der) +
             b"-----END PRIVATE KEY-----\n")
+
+
+def test_trusted_forwarder_and_spf_fail_reject(tmp_path, tern_factory):
+    """127.0.0.1 listed as a forwarder: DMARC p=reject is recorded, not
+    enforced; spf_fail_reject refuses an SPF fail from anyone else"""
+    e = Env(tmp_path, tern_factory, extra="trusted_forwarders = 192.0.2.1 "
+            "127.0.0.0/8\nspf_fail_reject = yes")
+    try:
+        code, text = e.send("bounce@reject.test", msg("a@reject.test", "fw"))
+        assert code == 250, text
+        ar = ours(e.inbox()[0])
+        assert "dmarc=fail" in ar and "spf=fail" in ar, ar
+    finally:
+        e.dns.stop()
+    e2 = Env(tmp_path / "second", tern_factory, extra="spf_fail_reject = yes",
+             name="t2")
+    try:
+        code, text = e2.send("bounce@spf-fail.test",
+                             msg("a@spf-fail.test", "spf"))
+        assert (code, text.split(" ")[0]) == (550, "5.7.23"), text
+        code, text = e2.send("bounce@spf-soft.test",
+                             msg("a@spf-soft.test", "soft"))
+        assert code == 250, text
+    finally:
+        e2.dns.stop()
+
+
+def test_bdat_signed_message_in_small_chunks(env):
+    """BDAT chunks cut the header fields and the blank line anywhere:
+    the verifier still sees whole fields and the exact body"""
+    m = env.keys.sign(msg("a@reject.test", "bdat", body=b"line 1\r\n\r\n"
+                          b"line 3\r\n"), "reject.test")
+    r = Raw(env.t, timeout=90)
+    try:
+        assert r.cmd("EHLO client.test")[0] == 250
+        assert r.cmd("MAIL FROM:<bounce@reject.test>")[0] == 250
+        assert r.cmd("RCPT TO:<%s>" % ALICE[0])[0] == 250
+        pos = 0
+        while pos < len(m):
+            part = m[pos:pos + 7]
+            pos += len(part)
+            last = " LAST" if pos >= len(m) else ""
+            r.send(b"BDAT %d%s\r\n" % (len(part), last.encode()) + part)
+            code, text = r.reply()
+        assert code == 250, text
+    finally:
+        r.close()
+    ar = ours(env.inbox()[0])
+    assert ar.count("dkim=pass") == 2 and "dmarc=pass" in ar, ar
