@@ -20,6 +20,8 @@
 
 struct smtp_auth {
 	struct smtp_session *s;
+	/* in smtp_auth_waiting while the end of DATA waits */
+	struct smtp_auth *next, **pprev;
 	struct mauth_resolver res;
 	/* SPF, from MAIL FROM on */
 	struct spf_check *spf;
@@ -51,6 +53,9 @@ struct smtp_auth {
 	char reply[512];
 	char *ar;
 };
+
+/* every message whose session waits for its verdict (the loop's) */
+static struct smtp_auth *smtp_auth_waiting;
 
 static char *
 smtp_auth_dup(const char *p)
@@ -453,10 +458,16 @@ smtp_auth_finish(struct smtp_auth *a, smtp_auth_done_cb *cb)
 
 	a->cb = cb;
 	a->finishing = true;
+	a->next = smtp_auth_waiting;
+	if (a->next)
+		a->next->pprev = &a->next;
+	a->pprev = &smtp_auth_waiting;
+	smtp_auth_waiting = a;
 	a->timer = xcalloc(1, sizeof(*a->timer));
 	uv_timer_init(a->s->env->loop, a->timer);
 	a->timer->data = a;
 	uv_timer_start(a->timer, smtp_auth_on_timer, ms ? ms : 1, 0);
+	log_debug(a->s->id, "smtp auth wait id=%s", a->s->txn.id);
 	smtp_auth_step(a);
 }
 
@@ -492,6 +503,11 @@ smtp_auth_free(struct smtp_auth **ap)
 	if (a == NULL)
 		return;
 	*ap = NULL;
+	if (a->pprev) {
+		if (a->next)
+			a->next->pprev = a->pprev;
+		*a->pprev = a->next;
+	}
 	smtp_auth_cancel(a);
 	if (a->timer) {
 		uv_timer_stop(a->timer);
@@ -508,6 +524,27 @@ smtp_auth_free(struct smtp_auth **ap)
 	free(a->dmarc_reason);
 	free(a->ar);
 	free(a);
+}
+
+void
+smtp_auth_shutdown(void)
+{
+	/* each callback ends its transaction, which frees a */
+	while (smtp_auth_waiting) {
+		struct smtp_auth *a = smtp_auth_waiting;
+
+		if (!a->complete) {
+			smtp_auth_cancel(a);
+			a->timed_out = true;
+			smtp_auth_decide(a);
+			smtp_auth_log(a);
+		}
+		smtp_auth_waiting = a->next;
+		if (a->next)
+			a->next->pprev = &smtp_auth_waiting;
+		a->pprev = NULL;
+		a->cb(a->s);
+	}
 }
 
 /* ---- trusted forwarders ---- */

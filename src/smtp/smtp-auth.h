@@ -56,6 +56,10 @@ const char *smtp_auth_results(const struct smtp_auth *a);
 /* cancel what still runs; NULL-safe; *a = NULL */
 void smtp_auth_free(struct smtp_auth **a);
 
+/* server exit (smtp service deinit): every message still waiting gets
+ * its 451 now (its session is told, and ends) */
+void smtp_auth_shutdown(void);
+
 /* ip ("192.0.2.1", "2001:db8::1") is in list: addresses and prefixes
  * ("192.0.2.0/24"), separated by spaces or commas (pure) */
 bool smtp_auth_ip_listed(const char *list, const char *ip);

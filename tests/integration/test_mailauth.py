@@ -442,3 +442,25 @@ def test_bdat_signed_message_in_small_chunks(env):
         r.close()
     ar = ours(env.inbox()[0])
     assert ar.count("dkim=pass") == 2 and "dmarc=pass" in ar, ar
+
+
+def test_sigterm_while_a_message_waits_for_its_checks(env):
+    """the server stops cleanly (exit 0, no sanitizer report) while a
+    session waits for DNS that never answers; the client is told 4xx or
+    sees the connection close, and nothing is stored"""
+    got = {}
+
+    def waiting():
+        try:
+            got["reply"] = env.send("x@broken.test", msg("a@broken.test", "w"))
+        except (EOFError, OSError) as e:
+            got["reply"] = e
+
+    th = threading.Thread(target=waiting)
+    th.start()
+    wait_for(lambda: "smtp auth wait id=" in env.t.log(), what="the wait")
+    env.t.stop()
+    th.join(120)
+    r = got["reply"]
+    assert not isinstance(r, tuple) or 400 <= r[0] < 500, r
+    assert env.inbox() == []
