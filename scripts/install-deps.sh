@@ -21,8 +21,10 @@ openssl ca-certificates"
 TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
 unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
-python3-dkim python3-spf python3-yaml opendkim-tools"
-# python3-dkim, opendkim-tools: independent DKIM signers/verifiers;
+python3-dkim python3-spf python3-yaml opendkim-tools opendkim"
+# python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
+# verifies a file with keys from TestDNSData): independent DKIM
+# signers/verifiers;
 # python3-spf: the RFC 7208 test suite (its YAML) for the SPF evaluator
 # python3-fusepy, fuse3: the power-cut tests' file system
 # (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
@@ -32,7 +34,7 @@ python3-dkim python3-spf python3-yaml opendkim-tools"
 # dovecot-pop3d: the shared Dovecot anchor (bench/imap-bench.sh,
 # bench/login-bench.sh) serves POP3 too and will not start without it
 DEV="$TEST clang libclang-rt-14-dev postfix dnsmasq-base debootstrap
-dovecot-pop3d opendkim"
+dovecot-pop3d"
 case $SET in
 run) PKGS=$RUN ;;
 test) PKGS=$TEST ;;
@@ -71,6 +73,14 @@ case "$missing" in
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		$SUDO systemctl disable --now dovecot.service dovecot.socket \
 			>/dev/null 2>&1 || true
+	fi
+	;;
+esac
+# likewise OpenDKIM: its -t test mode only, no milter daemon
+case "$missing " in
+*" opendkim "*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now opendkim.service >/dev/null 2>&1 || true
 	fi
 	;;
 esac

@@ -27,6 +27,7 @@ int cmd_share(struct cli *cli);
 int cmd_queue(struct cli *cli);
 int cmd_import(struct cli *cli);
 int cmd_export(struct cli *cli);
+int cmd_dkim(struct cli *cli);
 
 /* Load the config named by -c; prints the error and returns NULL. */
 struct tern_conf *cli_load_conf(struct cli *cli);
@@ -41,5 +42,9 @@ int cli_check_user(const struct tern_conf *conf);
 /* Drop root to conf->user (after cli_check_user; user = root stays).
  * Returns 0, or -1 after printing why. */
 int cli_drop_privileges(const struct tern_conf *conf);
+
+/* Give domain DKIM keys unless it has some, and print the TXT records
+ * to publish (call as the run user). 0, or -1 after printing why. */
+int cli_dkim_ensure(const char *data_dir, const char *domain);
 
 #endif

@@ -165,9 +165,15 @@ wipe(struct buf *b)
 static int
 domain_main(struct store *st, int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[0], "add"))
-		return report_done("domain", argv[1], "added",
-				   store_domain_add(st, argv[1], NULL, NULL));
+	if (argc == 2 && !strcmp(argv[0], "add")) {
+		int rc = report_done("domain", argv[1], "added",
+				     store_domain_add(st, argv[1], NULL, NULL));
+
+		/* every local domain signs its mail from the start */
+		if (rc == 0 && cli_dkim_ensure(admin_conf->data_dir, argv[1]) < 0)
+			rc = 1;
+		return rc;
+	}
 	if (argc == 2 && !strcmp(argv[0], "remove"))
 		return report_done("domain", argv[1], "removed",
 				   store_domain_remove(st, argv[1], NULL, NULL));

@@ -312,7 +312,10 @@ cmd_init(struct cli *cli)
 	       "other servers arrives on 2525.\n",
 	       path, data, cert, user[0] ? user : "(whoever starts tern)", domain,
 	       path, domain, path);
-	rc = 0;
+	fflush(stdout);
+	/* as the run user by now (cli_open_store): the keys are its own */
+	printf("\n");
+	rc = cli_dkim_ensure(data, domain) < 0 ? 1 : 0;
 out:
 	free(err);
 	free(path);

@@ -48,6 +48,14 @@ static const struct command commands[] = {
 	  "        rights lrswipkxtea, +RIGHTS adds, -RIGHTS removes\n"
 	  "share --revoke OWNER MAILBOX USER\n"
 	  "share --list [OWNER]               every shared mailbox" },
+	{ "dkim", cmd_dkim,
+	  "dkim show DOMAIN                  selectors, TXT records to publish\n"
+	  "dkim rotate DOMAIN                a new dated key pair signs; the\n"
+	  "        old pair stays published until retired\n"
+	  "dkim retire DOMAIN SELECTOR       stop publishing an old selector\n"
+	  "dkim sign DOMAIN [FILE]           the message signed, on stdout\n"
+	  "dkim verify FILE --dns-table T    check with keys from T (lines\n"
+	  "        \"NAME TXT\"), for tests" },
 	{ "queue", cmd_queue,
 	  "queue list                        the outbound queue\n"
 	  "queue show|retry|delete QUEUE_ID\n"

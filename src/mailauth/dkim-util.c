@@ -85,3 +85,58 @@ dkim_fields_hash_input(struct dkim_fields *fs, const char *h, bool relaxed,
 			p++;
 	}
 }
+
+/* Split msg into fields (a field goes on while the next line starts
+ * with WSP) and body. */
+static void
+split(const char *m, size_t len, void (*field)(void *, const char *, size_t),
+      void (*end)(void *), void (*body)(void *, const void *, size_t),
+      void *obj)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start = i, stop;
+
+		if (len - i >= 2 && m[i] == '\r' && m[i + 1] == '\n') {
+			i += 2;
+			break;	/* the empty line */
+		}
+		for (;;) {
+			const char *crlf = memmem(m + i, len - i, "\r\n", 2);
+
+			if (crlf == NULL) {
+				stop = i = len;
+				break;
+			}
+			i = (size_t)(crlf - m) + 2;
+			if (i >= len || (m[i] != ' ' && m[i] != '\t')) {
+				stop = i - 2;
+				break;
+			}
+		}
+		field(obj, m + start, stop - start);
+	}
+	end(obj);
+	if (i < len)
+		body(obj, m + i, len - i);
+}
+
+static void vf(void *o, const char *f, size_t n) { dkim_verify_header(o, f, n); }
+static void ve(void *o) { dkim_verify_end_header(o); }
+static void vb(void *o, const void *p, size_t n) { dkim_verify_body(o, p, n); }
+static void sf(void *o, const char *f, size_t n) { dkim_sign_header(o, f, n); }
+static void se(void *o) { dkim_sign_end_header(o); }
+static void sb(void *o, const void *p, size_t n) { dkim_sign_body(o, p, n); }
+
+void
+dkim_verify_message(struct dkim_verifier *v, const char *msg, size_t len)
+{
+	split(msg, len, vf, ve, vb, v);
+}
+
+void
+dkim_sign_message(struct dkim_signer *s, const char *msg, size_t len)
+{
+	split(msg, len, sf, se, sb, s);
+}

@@ -137,4 +137,11 @@ void dkim_sign_body(struct dkim_signer *s, const void *data, size_t len);
 char *dkim_sign_finish(struct dkim_signer *s, char **err);
 void dkim_sign_free(struct dkim_signer *s);
 
+/* ---- whole messages in memory (the CLI, DSNs) ---- */
+
+/* Feed a message (CRLF lines; header, empty line, body) to a verifier
+ * or a signer: its fields one by one, the end of header, the body. */
+void dkim_verify_message(struct dkim_verifier *v, const char *msg, size_t len);
+void dkim_sign_message(struct dkim_signer *s, const char *msg, size_t len);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 dsn_deliver(struct store *store, const char *sender, const struct buf *report)
@@ -14,7 +15,7 @@ dsn_deliver(struct store *store, const char *sender, const struct buf *report)
 	struct store_envelope env = { "", NULL, STORE_RET_DEFAULT };
 	struct store_rcpt *rcpts;
 	struct store_blob *blob = NULL;
-	struct buf prefix = BUF_INIT;
+	struct buf prefix = BUF_INIT, sig = BUF_INIT;
 	size_t n;
 	int ret;
 
@@ -52,6 +53,8 @@ dsn_deliver(struct store *store, const char *sender, const struct buf *report)
 			rcpts[i].prefix_len = prefix.len;
 		}
 	}
+	if (dsn_sign(store_data_dir(store), report, (int64_t)time(NULL), &sig))
+		report = &sig;
 	ret = store_blob_begin(store, &blob);
 	if (ret == 0)
 		ret = store_blob_write(blob, report->data, report->len);
@@ -66,6 +69,7 @@ dsn_deliver(struct store *store, const char *sender, const struct buf *report)
 			 store_strerror(ret));
 	free(rcpts);
 	buf_free(&prefix);
+	buf_free(&sig);
 	store_resolved_free(&res);
 	return ret;
 }

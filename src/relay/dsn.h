@@ -66,8 +66,17 @@ int dsn_build(const struct dsn_msg *m, const struct dsn_rcpt *r, size_t n,
 /* "Fri, 27 Nov 2026 02:41:03 +0000" */
 void dsn_date(int64_t t, char *out, size_t size);
 
+/* DKIM-sign a built report with the keys of its From domain, or of the
+ * nearest parent domain that has keys (reports come from
+ * MAILER-DAEMON@hostname; mail.example.org signed by example.org is
+ * aligned for DMARC). The signed message goes to out; false (out
+ * untouched) when no domain has keys or signing failed (logged). */
+bool dsn_sign(const char *data_dir, const struct buf *report, int64_t now,
+	      struct buf *out);
+
 /* Deliver a built report to sender through the store, from <> (local
- * sender: into the INBOX in one commit; remote: into the queue).
+ * sender: into the INBOX in one commit; remote: into the queue),
+ * DKIM-signed first when the domain has keys (dsn_sign).
  * Blocking: call from a worker thread. 0, or a STORE_E* error. */
 int dsn_deliver(struct store *store, const char *sender,
 		const struct buf *report);

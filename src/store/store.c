@@ -24,6 +24,12 @@
 #define FTS_BACKFILL_BATCH 32
 
 const char *
+store_data_dir(const struct store *s)
+{
+	return s->data_dir;
+}
+
+const char *
 store_strerror(int err)
 {
 	switch (err) {

@@ -93,6 +93,8 @@ enum store_error {
 };
 
 const char *store_strerror(int err);
+/* the data folder the store was opened in */
+const char *store_data_dir(const struct store *s);
 
 /* Completion of a write; ret as described under THREADS. */
 typedef void store_cb(void *arg, int ret);
