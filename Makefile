@@ -104,7 +104,7 @@ run: deps
 test-unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test-integration: $(BUILD)/tern
+test-integration: $(BUILD)/tern $(BUILD)/spf-suite
 	TERN_BIN=$(abspath $(BUILD)/tern) /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider tests/integration
 
 test: deps-test

@@ -62,6 +62,7 @@ struct spf_check {
 
 	enum phase phase;
 	bool term_match;
+	bool term_void;		/* the term has counted its void lookup */
 	char *target;
 	char **names;		/* MX names of the mx term */
 	size_t nnames, iname;
@@ -471,6 +472,13 @@ on_mx_addr(struct spf_check *c, const struct mauth_dns_answer *a)
 		       c->names[c->iname], c->target);
 		return;
 	}
+	/* an MX name without addresses makes the term a void one (once:
+	 * 4.6.4 counts terms) */
+	if ((a->rcode != MAUTH_DNS_DATA || a->n == 0) && !c->term_void) {
+		c->term_void = true;
+		if (!count_void(c, c->names[c->iname]))
+			return;
+	}
 	for (size_t i = 0; a->rcode == MAUTH_DNS_DATA && i < a->n; i++)
 		if (spf_ip_match_text(&c->ip, a->rr[i].text, prefix)) {
 			c->term_match = true;
@@ -491,6 +499,7 @@ on_mx(struct spf_check *c, const struct mauth_dns_answer *a)
 		return;
 	}
 	if (a->rcode != MAUTH_DNS_DATA || a->n == 0) {
+		c->term_void = true;
 		count_void(c, c->target);
 		return;
 	}
@@ -553,6 +562,7 @@ run_term(struct spf_check *c)
 
 	switch (c->phase) {
 	case PH_START:
+		c->term_void = false;
 		switch (t->mech) {
 		case SPF_M_ALL:
 			c->term_match = true;
@@ -608,6 +618,7 @@ run_term(struct spf_check *c)
 					c->term_match = true;
 			return true;
 		default:
+			finish(c, SPF_PERMERROR, "internal: no question for the term");
 			return false;
 		}
 	case PH_MXADDR:
@@ -621,6 +632,9 @@ run_term(struct spf_check *c)
 	case PH_DONE:
 		return true;
 	case PH_WAIT:
+		/* only while a question is out: anything else would spin */
+		if (c->pending == NULL)
+			finish(c, SPF_TEMPERROR, "internal: waiting for nothing");
 		return false;
 	}
 	return false;
@@ -796,10 +810,8 @@ exp_step(struct spf_check *c)
 				      1024, &c->expl))
 			buf_reset(&c->expl);
 		/* fall through */
-	case PH_DONE:
-		finish(c, SPF_FAIL, NULL);
-		return;
 	default:
+		finish(c, SPF_FAIL, NULL);
 		return;
 	}
 }

@@ -73,9 +73,10 @@ typedef void spf_cb(void *arg, const struct spf_outcome *o);
 struct spf_check;
 
 /* Start a check. Normally the callback runs later, from a resolver
- * callback, and the handle stays valid until then. When no DNS question
- * is needed (a malformed domain: none; a bad client_ip: permerror) the
- * callback runs inside this call and NULL is returned. */
+ * callback, and the handle stays valid until then. When the check ends
+ * without waiting for an answer (a malformed domain: none; a bad
+ * client_ip: permerror; a first question the resolver cannot ask:
+ * temperror) the callback runs inside this call and NULL is returned. */
 struct spf_check *spf_check(const struct mauth_resolver *res,
 			    const struct spf_request *rq, spf_cb *cb, void *arg);
 
