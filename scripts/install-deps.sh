@@ -21,11 +21,12 @@ openssl ca-certificates"
 TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
 unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
-python3-dkim python3-spf python3-yaml opendkim-tools opendkim"
+python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
 # python3-spf: the RFC 7208 test suite (its YAML) for the SPF evaluator
+# bind9-utils: named-checkzone proves `tern dns` prints valid zone syntax
 # python3-fusepy, fuse3: the power-cut tests' file system
 # (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
 # reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they

@@ -67,6 +67,13 @@ static const struct command commands[] = {
 	{ "export", cmd_export,
 	  "export ACCOUNT PATH [--force]     the account's mailboxes as a\n"
 	  "        Maildir++ tree (--force: into a non-empty folder)" },
+	{ "dns", cmd_dns,
+	  "dns DOMAIN [--address IP]...  the DNS records to publish (MX, SPF,\n"
+	  "        DKIM, DMARC, TLS-RPT, MTA-STS, SRV, autoconfig, PTR) in\n"
+	  "        zone-file syntax; --address: the host's public address\n"
+	  "        (behind NAT)\n"
+	  "dns check DOMAIN [--address IP]...  look them up through [dns]:\n"
+	  "        OK / MISSING / WRONG each; exit 1 when one is not OK" },
 	{ NULL, NULL, NULL }
 };
 

@@ -169,6 +169,10 @@ authres_build(const char *authserv_id, const struct authres_input *in)
 
 	if (authserv_id == NULL || *authserv_id == '\0')
 		return NULL;
+	/* a quoted-string cannot carry control characters */
+	for (const char *p = authserv_id; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return NULL;
 	buf_init(&out);
 	buf_append_str(&out, "Authentication-Results: ");
 	append_value(&out, authserv_id, false);

@@ -48,7 +48,7 @@ struct authres_input {
 /* "Authentication-Results: ID;\r\n\tspf=...;\r\n\t...\r\n", one
  * method per line, lines folded under 78 characters where possible;
  * "ID; none" when nothing was checked. malloc'd; NULL when authserv_id
- * is empty. */
+ * is empty or holds control characters. */
 char *authres_build(const char *authserv_id, const struct authres_input *in);
 
 /* Whether field, a whole raw header field (name, ':', value, folded or

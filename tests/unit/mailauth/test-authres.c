@@ -103,4 +103,5 @@ TEST(authres_build_edge)
 	free(f);
 	CHECK(authres_build("", &none) == NULL);
 	CHECK(authres_build(NULL, &none) == NULL);
+	CHECK(authres_build("mx\x01.example.com", &none) == NULL);
 }
