@@ -11,12 +11,14 @@ signed with python3-dkim (rsa-sha256 and ed25519-sha256), the public
 keys published in the zone."""
 import base64
 import os
+import re
 import smtplib
 import socket
 import subprocess
 import threading
 
 import dkim
+import dns.resolver as dnsresolver
 import nacl.signing
 import pytest
 
@@ -323,35 +325,41 @@ def test_thousand_dkim_signatures_while_others_are_served(env):
     assert "dkim=pass" in many_ar[0]
 
 
+def dkim_records(t, domain):
+    """(name, value) of the DKIM TXT records `tern dns` says to publish"""
+    out = t.cli("dns", domain).stdout
+    recs = []
+    for line in out.splitlines():
+        if "._domainkey." not in line or " TXT " not in line:
+            continue
+        name = line.split()[0].rstrip(".")
+        value = "".join(re.findall(r'"([^"]*)"', line.split(" TXT ", 1)[1]))
+        recs.append((name, value))
+    return recs
+
+
 def test_submission_is_signed(tmp_path, tern_factory):
     """alice submits to a local and a remote recipient; both copies
-    carry DKIM-Signature fields that python3-dkim verifies against the
-    records for the domain's keys."""
+    carry DKIM-Signature fields (the keys `tern init` made) that
+    python3-dkim verifies against the records `tern dns` prints, served
+    by the test's unbound"""
     sink_ip = "127.0.0.5"
     port = free_tcp_port_on(["127.0.0.1", sink_ip])
-    keys = Keys(tmp_path)
+    t = tern_factory(protocols=("smtp", "submission"))
+    recs = dkim_records(t, "example.test")
+    assert len(recs) == 2, recs
     dns = Unbound(tmp_path, {
         "sink.test": ["sink.test. IN MX 10 mx.sink.test.",
-                      "mx.sink.test. IN A %s" % sink_ip]})
+                      "mx.sink.test. IN A %s" % sink_ip],
+        "example.test": [txt(n, v) for n, v in recs]})
     try:
-        t = tern_factory(extra="[relay]\nport = %d\nmin_backoff = 1s\n"
-                         "queue_poll = 1s\n\n[dns]\nresolver = %s\n"
-                         % (port, dns.resolver),
-                         protocols=("smtp", "submission"))
-        # the domain's keys in the layout of src/mailauth/dkim.h
-        d = os.path.join(t.data_dir, "dkim", "example.test")
-        os.makedirs(d)
-        with open(os.path.join(d, "rsa1.key"), "wb") as f:
-            f.write(keys.rsa_priv)
-        ed_pem = subprocess.run(
-            ["openssl", "pkey"], input=ed_pkcs8(keys.ed_priv),
-            capture_output=True, check=True).stdout
-        with open(os.path.join(d, "ed1.key"), "wb") as f:
-            f.write(ed_pem)
-        with open(os.path.join(d, "active"), "w") as f:
-            f.write("rsa1\ned1\n")
-        for n in os.listdir(d):
-            os.chmod(os.path.join(d, n), 0o600)
+        # the keys exist only after init: now point it at the zone
+        text = open(t.conf).read().replace("resolver = 127.0.0.1@9",
+                                           "resolver = " + dns.resolver)
+        with open(t.conf, "w") as f:
+            f.write(text)
+        t.rewrite(extra="[relay]\nport = %d\nmin_backoff = 1s\n"
+                  "queue_poll = 1s\n" % port)
         set_listen_port(t, "smtp", port)
         t.add_account(*ALICE)
         t.add_account("bob@example.test", "bob-secret-pw")
@@ -365,13 +373,14 @@ def test_submission_is_signed(tmp_path, tern_factory):
                 b" carol@sink.test\r\nSubject: signed\r\n\r\nHi.\r\n.dot\r\n")
         s.sendmail(ALICE[0], ["bob@example.test", "carol@sink.test"], body)
         s.quit()
-        zone = {b"rsa1._domainkey.example.test.":
-                b"v=DKIM1; k=rsa; p=" + keys.rsa_pub.encode(),
-                b"ed1._domainkey.example.test.":
-                b"v=DKIM1; k=ed25519; p=" + keys.ed_pub.encode()}
+        res = dnsresolver.Resolver(configure=False)
+        res.nameservers = ["127.0.0.1"]
+        res.port = dns.port
 
         def dnsfunc(name, timeout=5):
-            return zone.get(name if name.endswith(b".") else name + b".")
+            name = name.decode() if isinstance(name, bytes) else name
+            ans = res.resolve(name, "TXT", lifetime=timeout)
+            return b"".join(b"".join(r.strings) for r in ans)
 
         local = inbox(t, "bob@example.test")
         assert len(local) == 1
@@ -381,8 +390,12 @@ def test_submission_is_signed(tmp_path, tern_factory):
         for m in (local[0], remote):
             assert m.count(b"DKIM-Signature:") == 2, m[:2000]
             d = dkim.DKIM(m)
+            algs = set()
             for i in range(2):
                 assert d.verify(idx=i, dnsfunc=dnsfunc), (i, m[:2000])
+                algs.add(d.signature_fields[b"a"])
+            assert algs == {b"rsa-sha256", b"ed25519-sha256"}, algs
+        assert b"\r\n..dot" not in local[0] and b"\r\n.dot" in local[0]
     finally:
         dns.stop()
 
