@@ -125,7 +125,7 @@ const struct conf_key conf_keys[] = {
 	K("auth_checks.quarantine", CONF_BOOL, auth_checks.quarantine, "yes", "deliver mail that fails DMARC under p=quarantine to the Junk mailbox"),
 	K("auth_checks.spf_fail_reject", CONF_BOOL, auth_checks.spf_fail_reject, "no", "refuse (550 5.7.23) mail whose SPF result is fail (else only recorded)"),
 	K("auth_checks.timeout", CONF_DURATION, auth_checks.timeout_ms, "30s", "how long the end of DATA waits for the checks; then 451 4.7.0"),
-	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "client IPs or prefixes (192.0.2.0/24, 2001:db8::/32; space separated) whose mail is checked and recorded but never refused or quarantined by DMARC"),
+	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "forwarders (mailing lists, backup MX) whose mail is checked and recorded but never refused or quarantined by DMARC: client IPs, prefixes (192.0.2.0/24, 2001:db8::/32) or host names (their A/AAAA records; the first 8), space separated"),
 	K("auth_checks.max_signatures", CONF_NUMBER, auth_checks.max_signatures, "10", "DKIM signatures verified per message (the rest are ignored)"),
 	K("auth_checks.sign", CONF_BOOL, auth_checks.sign, "yes", "DKIM-sign mail submitted for a domain that has keys"),
 	{ NULL, 0, 0, NULL, NULL }

@@ -1,6 +1,7 @@
 /* smtp-auth.c - SPF, DKIM and DMARC for one port-25 message (contract
  * in smtp-auth.h) */
 #include "smtp/smtp-auth.h"
+#include "smtp/smtp-forwarders.h"
 #include "smtp/smtp-session.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,8 @@ struct smtp_auth {
 	/* in smtp_auth_waiting while the end of DATA waits */
 	struct smtp_auth *next, **pprev;
 	struct mauth_resolver res;
+	/* trusted_forwarders given by name: their lookups */
+	struct smtp_fwd *fwd;
 	/* SPF, from MAIL FROM on */
 	struct spf_check *spf;
 	bool spf_done;
@@ -89,9 +92,9 @@ static void
 smtp_auth_decide(struct smtp_auth *a)
 {
 	const struct tern_conf *conf = smtp_session_conf(a->s);
-	bool trusted = a->s->conn &&
+	bool trusted = smtp_fwd_trusted(a->fwd) || (a->s->conn &&
 		smtp_auth_ip_listed(conf->auth_checks.trusted_forwarders,
-				    conn_peer_ip(a->s->conn));
+				    conn_peer_ip(a->s->conn)));
 	bool dns_temp = a->spf_result == SPF_TEMPERROR ||
 			smtp_auth_dkim_temperror(a);
 	char text[400];
@@ -240,6 +243,12 @@ smtp_auth_on_spf(void *arg, const struct spf_outcome *o)
 	smtp_auth_step(a);
 }
 
+static void
+smtp_auth_on_fwd(void *arg)
+{
+	smtp_auth_step(arg);
+}
+
 struct smtp_auth *
 smtp_auth_start(struct smtp_session *s)
 {
@@ -260,6 +269,11 @@ smtp_auth_start(struct smtp_session *s)
 	a->s = s;
 	dns_mauth_resolver(s->env->dns, &a->res);
 	a->dkim = dkim_verify_new(&vo);
+	if (!smtp_auth_ip_listed(conf->auth_checks.trusted_forwarders,
+				 rq.client_ip))
+		a->fwd = smtp_fwd_start(&a->res,
+					conf->auth_checks.trusted_forwarders,
+					rq.client_ip, smtp_auth_on_fwd, a);
 	c = spf_check(&a->res, &rq, smtp_auth_on_spf, a);
 	if (!a->spf_done)
 		a->spf = c;
@@ -405,7 +419,7 @@ smtp_auth_step(struct smtp_auth *a)
 		dkim_verify_finish(a->dkim, &a->res, smtp_auth_on_dkim, a);
 		return;
 	}
-	if (!a->spf_done || !a->dkim_done)
+	if (!a->spf_done || !a->dkim_done || !smtp_fwd_done(a->fwd))
 		return;
 	if (!a->dmarc_started)
 		smtp_auth_dmarc_start(a);
@@ -417,6 +431,10 @@ smtp_auth_step(struct smtp_auth *a)
 static void
 smtp_auth_cancel(struct smtp_auth *a)
 {
+	if (a->fwd && !smtp_fwd_done(a->fwd)) {
+		smtp_fwd_free(a->fwd);
+		a->fwd = NULL;
+	}
 	if (a->spf) {
 		spf_cancel(a->spf);
 		a->spf = NULL;
@@ -513,6 +531,7 @@ smtp_auth_free(struct smtp_auth **ap)
 		uv_timer_stop(a->timer);
 		uv_close((uv_handle_t *)a->timer, smtp_auth_timer_closed);
 	}
+	smtp_fwd_free(a->fwd);
 	free(a->spf_domain);
 	free(a->spf_sender);
 	free(a->spf_expl);
@@ -545,67 +564,4 @@ smtp_auth_shutdown(void)
 		a->pprev = NULL;
 		a->cb(a->s);
 	}
-}
-
-/* ---- trusted forwarders ---- */
-
-static bool
-smtp_auth_prefix_match(const char *item, const char *ip)
-{
-	unsigned char net[16], addr[16];
-	char host[64];
-	const char *slash = strchr(item, '/');
-	size_t hl = slash ? (size_t)(slash - item) : strlen(item);
-	int fam, bits, max;
-	char *end;
-
-	if (hl == 0 || hl >= sizeof(host))
-		return false;
-	memcpy(host, item, hl);
-	host[hl] = '\0';
-	fam = strchr(host, ':') ? AF_INET6 : AF_INET;
-	max = fam == AF_INET6 ? 128 : 32;
-	if (inet_pton(fam, host, net) != 1 || inet_pton(fam, ip, addr) != 1)
-		return false;
-	bits = max;
-	if (slash) {
-		long b = strtol(slash + 1, &end, 10);
-
-		if (*end != '\0' || end == slash + 1 || b < 0 || b > max)
-			return false;
-		bits = (int)b;
-	}
-	for (int i = 0; i < bits; i++) {
-		unsigned char m = (unsigned char)(0x80 >> (i % 8));
-
-		if ((net[i / 8] & m) != (addr[i / 8] & m))
-			return false;
-	}
-	return true;
-}
-
-bool
-smtp_auth_ip_listed(const char *list, const char *ip)
-{
-	char item[96];
-	const char *p = list;
-
-	if (list == NULL || ip == NULL)
-		return false;
-	/* an IPv4-mapped client is its IPv4 address */
-	if (strncasecmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.'))
-		ip += 7;
-	while (*p) {
-		size_t n = strcspn(p, " \t,");
-
-		if (n > 0 && n < sizeof(item)) {
-			memcpy(item, p, n);
-			item[n] = '\0';
-			if (smtp_auth_prefix_match(item, ip))
-				return true;
-		}
-		p += n;
-		p += strspn(p, " \t,");
-	}
-	return false;
 }

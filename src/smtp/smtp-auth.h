@@ -15,8 +15,8 @@
  *   a temporary error that could change the verdict (DMARC temperror,
  *   SPF/DKIM temperror under a failing enforced policy), or the time
  *   limit                               451 4.7.0 (never a silent pass)
- * Mail from auth_checks.trusted_forwarders is checked and recorded but
- * never refused nor quarantined. The Authentication-Results field with
+ * Mail from auth_checks.trusted_forwarders (smtp-forwarders.h) is
+ * checked and recorded but never refused nor quarantined. The Authentication-Results field with
  * the config's host name as authserv-id goes in front of the message. */
 #ifndef TERN_SMTP_AUTH_H
 #define TERN_SMTP_AUTH_H
@@ -59,9 +59,5 @@ void smtp_auth_free(struct smtp_auth **a);
 /* server exit (smtp service deinit): every message still waiting gets
  * its 451 now (its session is told, and ends) */
 void smtp_auth_shutdown(void);
-
-/* ip ("192.0.2.1", "2001:db8::1") is in list: addresses and prefixes
- * ("192.0.2.0/24"), separated by spaces or commas (pure) */
-bool smtp_auth_ip_listed(const char *list, const char *ip);
 
 #endif

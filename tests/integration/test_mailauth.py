@@ -111,6 +111,8 @@ def zones(keys, big_spf):
         # hostile: an include loop, a huge TXT record
         "loop.test": [txt("loop.test", "v=spf1 include:loop.test -all"),
                       txt("_dmarc.loop.test", "v=DMARC1; p=none")],
+        # a forwarder known by name (auth_checks.trusted_forwarders)
+        "fwd.test": ["relay.fwd.test. IN A 127.0.0.1"],
         "huge.test": [txt("huge.test", big_spf),
                       txt("_dmarc.huge.test", "v=DMARC1; p=none")],
     }
@@ -409,10 +411,11 @@ def ed_pkcs8(seed_b64):
 
 
 def test_trusted_forwarder_and_spf_fail_reject(tmp_path, tern_factory):
-    """127.0.0.1 listed as a forwarder: DMARC p=reject is recorded, not
-    enforced; spf_fail_reject refuses an SPF fail from anyone else"""
+    """127.0.0.1 listed as a forwarder (by name: its A record): DMARC
+    p=reject is recorded, not enforced; spf_fail_reject refuses an SPF
+    fail from anyone else"""
     e = Env(tmp_path, tern_factory, extra="trusted_forwarders = 192.0.2.1 "
-            "127.0.0.0/8\nspf_fail_reject = yes")
+            "relay.fwd.test\nspf_fail_reject = yes")
     try:
         code, text = e.send("bounce@reject.test", msg("a@reject.test", "fw"))
         assert code == 250, text
