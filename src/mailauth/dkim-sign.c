@@ -132,95 +132,98 @@ fold_b64(struct buf *out, const char *b64, size_t col)
 	}
 }
 
+/* one DKIM-Signature field for key k, appended to out */
+static bool
+sign_one(const struct dkim_signer *s, size_t k, const char *h,
+	 const char *bh, const struct buf *base, struct buf *out)
+{
+	struct buf field = BUF_INIT, input = BUF_INIT, sig = BUF_INIT;
+	struct buf b64 = BUF_INIT;
+	size_t col = 15;
+	char *t;
+	bool ok;
+
+	buf_append_str(&field, "DKIM-Signature:");
+	fold_add(&field, &col, "v=1", false);
+	fold_add(&field, &col, s->ks->key[k].alg == DKIM_ED25519_SHA256 ?
+		 "a=ed25519-sha256" : "a=rsa-sha256", false);
+	fold_add(&field, &col, "c=relaxed/relaxed", false);
+	t = xasprintf("d=%s", s->ks->domain);
+	fold_add(&field, &col, t, false);
+	free(t);
+	t = xasprintf("s=%s", s->ks->key[k].selector);
+	fold_add(&field, &col, t, false);
+	free(t);
+	t = xasprintf("t=%lld", (long long)s->now);
+	fold_add(&field, &col, t, false);
+	free(t);
+	/* h= on a line of its own, folded before its colons */
+	buf_append_str(&field, "\r\n\th=");
+	col = 10;
+	for (const char *p = h; *p;) {
+		size_t c = *p == ':', n = c + strcspn(p + c, ":");
+
+		if (col + n > 76) {
+			buf_append_str(&field, "\r\n\t");
+			col = 8;
+		}
+		buf_append(&field, p, n);
+		col += n;
+		p += n;
+	}
+	buf_append_byte(&field, ';');
+	col++;
+	t = xasprintf("bh=%s", bh);
+	fold_add(&field, &col, t, false);
+	free(t);
+	fold_add(&field, &col, "b=", true);
+
+	/* sign the fields, then this one with b= empty (no CRLF) */
+	buf_append(&input, base->data, base->len);
+	dkim_canon_header(&input, true, (const char *)field.data, field.len,
+			  false);
+	ok = dkim_crypto_sign(s->ks->key[k].pkey, s->ks->key[k].alg,
+			      input.data, input.len, &sig);
+	if (ok) {
+		base64_encode(&b64, sig.data, sig.len);
+		fold_b64(&field, buf_cstr(&b64), col);
+		buf_append_str(&field, "\r\n");
+		buf_append(out, field.data, field.len);
+	}
+	buf_free(&field);
+	buf_free(&input);
+	buf_free(&sig);
+	buf_free(&b64);
+	return ok;
+}
+
 char *
 dkim_sign_finish(struct dkim_signer *s, char **err)
 {
 	struct buf out = BUF_INIT, h = BUF_INIT, bh = BUF_INIT;
 	struct buf base = BUF_INIT;
 	unsigned char hash[32];
+	bool failed = false;
 
 	dkim_bh_final(&s->bh, hash);
 	base64_encode(&bh, hash, 32);
 	h_list(s, &h);
 	dkim_fields_hash_input(&s->fs, buf_cstr(&h), true, &base);
-
 	for (size_t k = 0; k < s->ks->n; k++) {
-		struct buf field = BUF_INIT, input = BUF_INIT, sig = BUF_INIT;
-		struct buf b64 = BUF_INIT;
-		size_t col = 15;
-		const char *alg = s->ks->key[k].alg == DKIM_ED25519_SHA256 ?
-			"ed25519-sha256" : "rsa-sha256";
-		char *t;
-
-		buf_append_str(&field, "DKIM-Signature:");
-		fold_add(&field, &col, "v=1", false);
-		t = xasprintf("a=%s", alg);
-		fold_add(&field, &col, t, false);
-		free(t);
-		fold_add(&field, &col, "c=relaxed/relaxed", false);
-		t = xasprintf("d=%s", s->ks->domain);
-		fold_add(&field, &col, t, false);
-		free(t);
-		t = xasprintf("s=%s", s->ks->key[k].selector);
-		fold_add(&field, &col, t, false);
-		free(t);
-		t = xasprintf("t=%lld", (long long)s->now);
-		fold_add(&field, &col, t, false);
-		free(t);
-		/* h= on a line of its own, folded before its colons */
-		buf_append_str(&field, "\r\n\th=");
-		col = 10;
-		for (const char *p = buf_cstr(&h); *p;) {
-			size_t c = *p == ':', n = c + strcspn(p + c, ":");
-
-			if (col + n > 76) {
-				buf_append_str(&field, "\r\n\t");
-				col = 8;
-			}
-			buf_append(&field, p, n);
-			col += n;
-			p += n;
-		}
-		buf_append_byte(&field, ';');
-		col++;
-		t = xasprintf("bh=%s", buf_cstr(&bh));
-		fold_add(&field, &col, t, false);
-		free(t);
-		fold_add(&field, &col, "b=", true);
-
-		/* sign the fields, then this one with b= empty (no CRLF) */
-		buf_append(&input, base.data, base.len);
-		dkim_canon_header(&input, true, (const char *)field.data,
-				  field.len, false);
-		if (!dkim_crypto_sign(s->ks->key[k].pkey, s->ks->key[k].alg,
-				      input.data, input.len, &sig)) {
+		if (!sign_one(s, k, buf_cstr(&h), buf_cstr(&bh), &base, &out)) {
 			*err = xasprintf("DKIM signing with %s failed",
 					 s->ks->key[k].selector);
-			buf_free(&field);
-			buf_free(&input);
-			buf_free(&sig);
-			buf_free(&b64);
 			buf_free(&out);
-			buf_free(&h);
-			buf_free(&bh);
-			buf_free(&base);
-			return NULL;
+			failed = true;
+			break;
 		}
-		base64_encode(&b64, sig.data, sig.len);
-		fold_b64(&field, buf_cstr(&b64), col);
-		buf_append_str(&field, "\r\n");
-		buf_append(&out, field.data, field.len);
-		buf_free(&field);
-		buf_free(&input);
-		buf_free(&sig);
-		buf_free(&b64);
 	}
 	buf_free(&h);
 	buf_free(&bh);
 	buf_free(&base);
-	if (out.data == NULL)
-		return xstrdup("");
-	return buf_steal(&out);
+	if (failed)
+		return NULL;
+	return out.data ? buf_steal(&out) : xstrdup("");
 }
 
 void

@@ -150,6 +150,37 @@ body_hash_for(struct dkim_verifier *v, bool relaxed, int64_t limit)
 	return v->nbh++;
 }
 
+/* h= (whitespace removed) names From (RFC 6376 5.4) */
+static bool
+signs_from(const char *h)
+{
+	for (const char *p = h; *p;) {
+		size_t n = strcspn(p, ":");
+
+		if (n == 4 && !strncasecmp(p, "from", 4))
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+/* the field itself, its b= value (from '=' to the ';' or the end)
+ * removed, canonicalized without the ending CRLF (3.7) */
+static void
+self_input(struct vsig *s, const char *field, size_t off,
+	   const struct dkim_tag *tb, size_t vlen)
+{
+	struct buf self = BUF_INIT;
+
+	buf_append(&self, field, off + tb->value_off);
+	buf_append(&self, field + off + tb->end_off, vlen - tb->end_off);
+	dkim_canon_header(&s->input, s->hrelaxed, (const char *)self.data,
+			  self.len, false);
+	buf_free(&self);
+}
+
 /* Read one DKIM-Signature field; false: s is done (permerror/fail). */
 static bool
 parse_sig(struct dkim_verifier *v, struct vsig *s, const char *field,
@@ -276,22 +307,9 @@ parse_sig(struct dkim_verifier *v, struct vsig *s, const char *field,
 			 s->res.domain);
 	}
 	s->h = dkim_tag_nows(dkim_tags_get(&tl, "h"));
-	{
-		bool from = false;
-
-		for (char *p = s->h; *p;) {
-			size_t n = strcspn(p, ":");
-
-			if (n == 4 && !strncasecmp(p, "from", 4))
-				from = true;
-			p += n;
-			if (*p)
-				p++;
-		}
-		if (!from) {
-			set(s, DKIM_PERMERROR, "From not signed");
-			return false;
-		}
+	if (!signs_from(s->h)) {
+		set(s, DKIM_PERMERROR, "From not signed");
+		return false;
 	}
 	if (!b64_tag(dkim_tags_get(&tl, "bh"), &s->bh) || !b64_tag(tb, &s->b) ||
 	    s->b.len == 0) {
@@ -300,17 +318,7 @@ parse_sig(struct dkim_verifier *v, struct vsig *s, const char *field,
 	}
 	/* the hash input: the signed fields, then this one with b= empty */
 	dkim_fields_hash_input(&v->fs, s->h, s->hrelaxed, &s->input);
-	{
-		struct buf self = BUF_INIT;
-		size_t off = (size_t)(val - field);
-
-		buf_append(&self, field, off + tb->value_off);
-		buf_append(&self, field + off + tb->end_off,
-			   vlen - tb->end_off);
-		dkim_canon_header(&s->input, s->hrelaxed, (const char *)self.data,
-				  self.len, false);
-		buf_free(&self);
-	}
+	self_input(s, field, (size_t)(val - field), tb, vlen);
 	s->bhi = body_hash_for(v, s->brelaxed, s->limit);
 	return true;
 }

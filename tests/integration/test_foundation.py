@@ -332,7 +332,10 @@ def test_admin_commands_say_what_they_did(tmp_path):
         p = t.cli(*args)
         assert p.returncode == 0 and p.stderr == "", p.stderr
         return p.stdout
-    assert out("domain", "add", "other.test") == "domain other.test added\n"
+    # then the DKIM records to publish for its new keys
+    added = out("domain", "add", "other.test")
+    assert added.startswith("domain other.test added\nDKIM keys for other.test; "), added
+    assert added.count("._domainkey.other.test. IN TXT") == 2, added
     assert out("alias", "add", "info@example.test", "carol@example.test") == \
         "alias info@example.test -> carol@example.test added\n"
     assert out("alias", "remove", "info@example.test") == \

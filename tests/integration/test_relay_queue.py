@@ -203,8 +203,8 @@ def test_relay_size_limit_bounces(env):
     a = env.tern("a", "a.test", A)
     a.cli("alias", "add", "big@a.test", "carol@sink.test")
     fake = env.fake()
-    # above the bounce (about 2.5 KB with its two DKIM signatures),
-    # below the message
+    # the message (7 kB) is over it, the bounce (its header and two
+    # DKIM signatures, under 3 kB) under it
     fake.size = 5000
     fake.start()
     try:

@@ -487,7 +487,7 @@ TEST(dkim_sign_verify_roundtrip)
 		buf_append_str(&m, sig);
 		buf_append_str(&m, msg);
 		{
-			char *body = strstr((char *)m.data, "\r\n\r\n");
+			char *body = strstr((char *)buf_cstr(&m), "\r\n\r\n");
 			struct buf m2 = BUF_INIT;
 
 			buf_append(&m2, m.data, (size_t)(body - (char *)m.data) + 2);
@@ -519,5 +519,46 @@ TEST(dkim_sign_verify_roundtrip)
 	CHECK(dkim_keys_load(dir, "../etc", &ks, &err) < 0);
 	free(err);
 	dkim_dns_records_free(rec, n);
+	dkim_table_free(t);
+}
+
+/* RFC 8301 3.2: a signature by an RSA key under 1024 bits fails, even
+ * when it is mathematically right */
+TEST(dkim_verify_small_rsa_key_fails)
+{
+	const char *msg = "From: a@small.test\r\nSubject: s\r\n\r\nbody\r\n";
+	struct dkim_keyset ks = { .domain = (char *)"small.test", .n = 1 };
+	struct dkim_table *t = dkim_table_new();
+	struct buf m = BUF_INIT;
+	struct got g;
+	char *rec, *sig;
+
+	for (unsigned bits = 512; bits <= 1024; bits += 512) {
+		ks.key[0].pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+		CHECK(ks.key[0].pkey != NULL);
+		if (ks.key[0].pkey == NULL)
+			return;
+		ks.key[0].alg = DKIM_RSA_SHA256;
+		snprintf(ks.key[0].selector, sizeof(ks.key[0].selector), "k%u", bits);
+		rec = dkim_key_record(ks.key[0].pkey);
+		dkim_table_add(t, bits == 512 ? "k512._domainkey.small.test" :
+			       "k1024._domainkey.small.test", rec);
+		sig = sign(&ks, msg, 4096);
+		buf_reset(&m);
+		buf_append_str(&m, sig);
+		buf_append_str(&m, msg);
+		verify((const char *)m.data, m.len, t, 1800000001, 0, 4096, &g);
+		CHECK_INT(g.n, 1);
+		if (bits == 512) {
+			CHECK_INT(g.r[0].result, DKIM_FAIL);
+			CHECK_STR(g.r[0].reason, "RSA key shorter than 1024 bits (RFC 8301)");
+		} else {
+			CHECK_INT(g.r[0].result, DKIM_PASS);
+		}
+		free(rec);
+		free(sig);
+		EVP_PKEY_free(ks.key[0].pkey);
+	}
+	buf_free(&m);
 	dkim_table_free(t);
 }
