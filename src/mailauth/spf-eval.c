@@ -5,11 +5,9 @@
  * term being evaluated and eval() goes on from there. include= pushes a
  * frame (bounded: every include counts against the 10 DNS terms),
  * redirect= replaces the frame, so nothing here recurses on input. The
- * client's validated names (ptr, %{p}) are looked up once per check. */
-#include "mailauth/spf.h"
-#include "mailauth/spf-ip.h"
-#include "mailauth/spf-macro.h"
-#include "mailauth/spf-record.h"
+ * client's validated names (ptr, %{p}) are in spf-names.c, exp= in
+ * spf-exp.c; the state they share is spf-check.h. */
+#include "mailauth/spf-check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,66 +15,6 @@
 #include <strings.h>
 
 #include "lib/buf.h"
-
-#define SPF_NAME_MAX 253
-#define SPF_EXPAND_MAX 8192
-
-struct frame {
-	char *domain;
-	struct spf_record rec;
-	bool have_rec;
-	bool redirected;	/* reached by redirect=: none is a permerror */
-	size_t term;
-};
-
-enum phase {
-	PH_START,	/* count the term */
-	PH_TARGET,	/* expand its domain-spec */
-	PH_ASK,		/* ask its question */
-	PH_WAIT,	/* a question is out */
-	PH_MXADDR,	/* next MX name's addresses */
-	PH_DONE,	/* c->term_match is the answer */
-};
-
-enum state { ST_TERMS, ST_EXP, ST_DONE };
-
-typedef void cont_fn(struct spf_check *c, const struct mauth_dns_answer *a);
-
-struct spf_check {
-	const struct mauth_resolver *res;
-	spf_cb *cb;
-	void *arg;
-	void *pending;
-	cont_fn *k;
-	enum state state;
-	struct spf_limits lim;
-
-	struct spf_ip ip;
-	char *sender, *local, *sdomain, *helo, *receiver;
-	char ipi[80], ipc[64], rev[96];
-	time_t now;
-	unsigned terms, voids, lookups;
-
-	struct frame *fr;
-	size_t depth, maxdepth;
-
-	enum phase phase;
-	bool term_match;
-	bool term_void;		/* the term has counted its void lookup */
-	char *target;
-	char **names;		/* MX names of the mx term */
-	size_t nnames, iname;
-
-	/* the client's names: PTR, then each name's addresses (5.5) */
-	int val_state;		/* 0 not asked, 1 asking, 2 known */
-	bool val_void, val_err;
-	char **vnames;
-	bool *vok;
-	size_t nv, iv;
-
-	enum spf_result result;
-	struct buf reason, expl;
-};
 
 static void eval(struct spf_check *c);
 
@@ -119,25 +57,8 @@ check_free(struct spf_check *c)
 	free(c);
 }
 
-static void
-finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* the explanation goes into a 550 reply: printable ASCII only */
-static const char *
-explanation(struct spf_check *c)
-{
-	if (c->expl.len == 0)
-		buf_printf(&c->expl, "%s is not allowed to send mail from %s",
-			   c->ipc, c->sdomain);
-	for (size_t i = 0; i < c->expl.len; i++)
-		if (c->expl.data[i] < 0x20 || c->expl.data[i] > 0x7e)
-			c->expl.data[i] = '?';
-	return buf_cstr(&c->expl);
-}
-
-static void
-finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
+void
+spf_finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
 {
 	struct spf_outcome o;
 	va_list ap;
@@ -162,7 +83,7 @@ finish(struct spf_check *c, enum spf_result r, const char *fmt, ...)
 	o.result = r;
 	o.domain = c->sdomain;
 	o.sender = c->sender;
-	o.explanation = r == SPF_FAIL ? explanation(c) : NULL;
+	o.explanation = r == SPF_FAIL ? spf_explanation(c) : NULL;
 	o.reason = buf_cstr(&c->reason);
 	c->cb(c->arg, &o);
 }
@@ -171,7 +92,7 @@ static void
 on_dns(void *arg, const struct mauth_dns_answer *a)
 {
 	struct spf_check *c = arg;
-	cont_fn *k = c->k;
+	spf_cont_fn *k = c->k;
 
 	c->pending = NULL;
 	c->k = NULL;
@@ -182,23 +103,23 @@ on_dns(void *arg, const struct mauth_dns_answer *a)
 		check_free(c);
 }
 
-static void
-ask(struct spf_check *c, const char *name, enum mauth_dns_type type, cont_fn *k)
+void
+spf_ask(struct spf_check *c, const char *name, enum mauth_dns_type type, spf_cont_fn *k)
 {
 	if (++c->lookups > c->lim.max_lookups) {
-		finish(c, SPF_PERMERROR, "more than %u DNS lookups",
+		spf_finish(c, SPF_PERMERROR, "more than %u DNS lookups",
 		       c->lim.max_lookups);
 		return;
 	}
 	c->k = k;
 	c->pending = c->res->lookup(c->res->ctx, name, type, on_dns, c);
 	if (c->pending == NULL)
-		finish(c, SPF_TEMPERROR, "DNS lookup of %s could not be asked",
+		spf_finish(c, SPF_TEMPERROR, "DNS lookup of %s could not be asked",
 		       name);
 }
 
-static enum mauth_dns_type
-addr_type(const struct spf_check *c)
+enum mauth_dns_type
+spf_addr_type(const struct spf_check *c)
 {
 	return c->ip.v6 ? MAUTH_DNS_AAAA : MAUTH_DNS_A;
 }
@@ -209,7 +130,7 @@ static bool
 count_void(struct spf_check *c, const char *what)
 {
 	if (++c->voids > c->lim.void_lookups) {
-		finish(c, SPF_PERMERROR, "more than %u void lookups (%s)",
+		spf_finish(c, SPF_PERMERROR, "more than %u void lookups (%s)",
 		       c->lim.void_lookups, what);
 		return false;
 	}
@@ -217,8 +138,8 @@ count_void(struct spf_check *c, const char *what)
 }
 
 /* 4.3: a name that check_host can look up at all */
-static bool
-domain_ok(const char *d)
+bool
+spf_domain_ok(const char *d, size_t min_labels)
 {
 	size_t len = strlen(d), lab = 0, labels = 1;
 
@@ -236,113 +157,13 @@ domain_ok(const char *d)
 			return false;
 		}
 	}
-	return lab > 0 && labels >= 2;
-}
-
-/* ---- the client's validated names (5.5, 7.3 %{p}) ---- */
-
-static void val_next(struct spf_check *c);
-
-static void
-on_val_addr(struct spf_check *c, const struct mauth_dns_answer *a)
-{
-	/* an error on one name only loses that name (5.5) */
-	if (a->rcode == MAUTH_DNS_DATA)
-		for (size_t i = 0; i < a->n; i++)
-			if (spf_ip_match_text(&c->ip, a->rr[i].text,
-					      c->ip.v6 ? 128 : 32))
-				c->vok[c->iv] = true;
-	c->iv++;
-	val_next(c);
-}
-
-static void
-val_next(struct spf_check *c)
-{
-	if (c->iv < c->nv) {
-		ask(c, c->vnames[c->iv], addr_type(c), on_val_addr);
-		return;
-	}
-	c->val_state = 2;
-}
-
-static void
-on_val_ptr(struct spf_check *c, const struct mauth_dns_answer *a)
-{
-	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		c->val_err = true;
-		c->val_state = 2;
-		return;
-	}
-	if (a->rcode != MAUTH_DNS_DATA || a->n == 0) {
-		c->val_void = true;
-		c->val_state = 2;
-		return;
-	}
-	/* 4.6.4: at most 10 names are looked at, the rest ignored */
-	c->nv = a->n < c->lim.mx_ptr_names ? a->n : c->lim.mx_ptr_names;
-	c->vnames = xcalloc(c->nv, sizeof(char *));
-	c->vok = xcalloc(c->nv, sizeof(bool));
-	for (size_t i = 0; i < c->nv; i++)
-		c->vnames[i] = strdup(a->rr[i].text);
-	c->iv = 0;
-	val_next(c);
-}
-
-/* true when the names are known; otherwise they are being asked */
-static bool
-validated(struct spf_check *c)
-{
-	if (c->val_state == 2)
-		return true;
-	if (c->val_state == 0) {
-		c->val_state = 1;
-		ask(c, c->rev, MAUTH_DNS_PTR, on_val_ptr);
-	}
-	return false;
-}
-
-/* name is domain or below it */
-static bool
-name_under(const char *name, const char *domain)
-{
-	size_t n = strlen(name), d = strlen(domain);
-
-	if (d > 0 && domain[d - 1] == '.')
-		d--;
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == d)
-		return strncasecmp(name, domain, n) == 0;
-	return n > d && name[n - d - 1] == '.' &&
-	       strncasecmp(name + n - d, domain, d) == 0;
-}
-
-/* %{p}: the domain itself, else a name under it, else any (7.3) */
-static const char *
-pick_p(const struct spf_check *c, const char *domain)
-{
-	const char *any = NULL, *under = NULL;
-
-	for (size_t i = 0; i < c->nv; i++) {
-		if (!c->vok[i])
-			continue;
-		if (name_under(c->vnames[i], domain)) {
-			if (strlen(c->vnames[i]) == strlen(domain))
-				return c->vnames[i];
-			if (under == NULL)
-				under = c->vnames[i];
-		}
-		if (any == NULL)
-			any = c->vnames[i];
-	}
-	return under ? under : any ? any : "unknown";
+	return lab > 0 && labels >= min_labels;
 }
 
 /* ---- macros ---- */
 
-static void
-macro_ctx(const struct spf_check *c, const char *domain, struct spf_macro_ctx *mc)
+void
+spf_macro_ctx_fill(const struct spf_check *c, const char *domain, struct spf_macro_ctx *mc)
 {
 	memset(mc, 0, sizeof(*mc));
 	mc->s = c->sender;
@@ -351,7 +172,7 @@ macro_ctx(const struct spf_check *c, const char *domain, struct spf_macro_ctx *m
 	mc->d = domain;
 	mc->i = c->ipi;
 	mc->c = c->ipc;
-	mc->p = c->val_state == 2 ? pick_p(c, domain) : "unknown";
+	mc->p = c->val_state == 2 ? spf_pick_p(c, domain) : "unknown";
 	mc->v = c->ip.v6 ? "ip6" : "in-addr";
 	mc->h = c->helo ? c->helo : "unknown";
 	mc->r = c->receiver ? c->receiver : "unknown";
@@ -361,15 +182,15 @@ macro_ctx(const struct spf_check *c, const char *domain, struct spf_macro_ctx *m
 /* A domain-spec expanded into a name to ask (malloc'd; NULL on a macro
  * error): without a trailing dot, and over 253 bytes labels are dropped
  * from the left (7.3) */
-static char *
-expand_name(struct spf_check *c, const char *domain, const char *s, size_t len)
+char *
+spf_expand_name(struct spf_check *c, const char *domain, const char *s, size_t len)
 {
 	struct spf_macro_ctx mc;
 	struct buf b = BUF_INIT;
 	size_t off = 0;
 	char *name;
 
-	macro_ctx(c, domain, &mc);
+	spf_macro_ctx_fill(c, domain, &mc);
 	if (!spf_macro_expand(s, len, &mc, false, SPF_EXPAND_MAX, &b)) {
 		buf_free(&b);
 		return NULL;
@@ -384,7 +205,7 @@ expand_name(struct spf_check *c, const char *domain, const char *s, size_t len)
 			break;
 		off = (size_t)(dot - b.data) + 1;
 	}
-	name = strdup((const char *)b.data + off);
+	name = xstrdup((const char *)b.data + off);
 	buf_free(&b);
 	return name;
 }
@@ -392,33 +213,29 @@ expand_name(struct spf_check *c, const char *domain, const char *s, size_t len)
 /* Expand a domain-spec into c->target (4.8, 7.3). 1: done; 0: waiting
  * for %{p}'s names; -1: the check has finished. */
 static int
-expand_target(struct spf_check *c, const struct frame *f, struct spf_spec sp)
+expand_target(struct spf_check *c, const struct spf_frame *f, struct spf_spec sp)
 {
 	const char *s = f->rec.text + sp.off;
 
 	free(c->target);
 	c->target = NULL;
 	if (sp.len == 0) {
-		c->target = strdup(f->domain);
+		c->target = xstrdup(f->domain);
 		return 1;
 	}
-	if (spf_macro_uses_p(s, sp.len) && !validated(c))
+	if (spf_macro_uses_p(s, sp.len) && !spf_validated(c))
 		return c->state == ST_DONE ? -1 : 0;
-	c->target = expand_name(c, f->domain, s, sp.len);
+	c->target = spf_expand_name(c, f->domain, s, sp.len);
 	if (c->target == NULL) {
-		finish(c, SPF_PERMERROR, "macro expansion of %.*s failed",
+		spf_finish(c, SPF_PERMERROR, "macro expansion of %.*s failed",
 		       (int)sp.len, s);
 		return -1;
 	}
 	/* a name no DNS question can carry (empty or long labels): the
 	 * RFC leaves it open (4.8); an error is the safe side */
-	if (!domain_ok(c->target) && strchr(c->target, '.') != NULL) {
-		finish(c, SPF_PERMERROR, "target %s is not a domain name",
-		       c->target);
-		return -1;
-	}
-	if (!domain_ok(c->target) && c->target[0] == '\0') {
-		finish(c, SPF_PERMERROR, "empty target from %.*s", (int)sp.len, s);
+	if (!spf_domain_ok(c->target, 1)) {
+		spf_finish(c, SPF_PERMERROR, "target \"%s\" from %.*s is not a "
+			   "domain name", c->target, (int)sp.len, s);
 		return -1;
 	}
 	return 1;
@@ -426,8 +243,8 @@ expand_target(struct spf_check *c, const struct frame *f, struct spf_spec sp)
 
 /* ---- mechanisms ---- */
 
-static struct frame *
-top(struct spf_check *c)
+struct spf_frame *
+spf_top(struct spf_check *c)
 {
 	return &c->fr[c->depth];
 }
@@ -435,7 +252,7 @@ top(struct spf_check *c)
 static struct spf_term *
 cur_term(struct spf_check *c)
 {
-	struct frame *f = top(c);
+	struct spf_frame *f = spf_top(c);
 
 	return &f->rec.terms[f->term];
 }
@@ -449,7 +266,7 @@ on_a(struct spf_check *c, const struct mauth_dns_answer *a)
 	c->phase = PH_DONE;
 	c->term_match = false;
 	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		finish(c, SPF_TEMPERROR, "DNS error for %s", c->target);
+		spf_finish(c, SPF_TEMPERROR, "DNS error for %s", c->target);
 		return;
 	}
 	if (a->rcode != MAUTH_DNS_DATA || a->n == 0) {
@@ -468,7 +285,7 @@ on_mx_addr(struct spf_check *c, const struct mauth_dns_answer *a)
 	unsigned prefix = c->ip.v6 ? t->cidr6 : t->cidr4;
 
 	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		finish(c, SPF_TEMPERROR, "DNS error for %s (MX of %s)",
+		spf_finish(c, SPF_TEMPERROR, "DNS error for %s (MX of %s)",
 		       c->names[c->iname], c->target);
 		return;
 	}
@@ -495,7 +312,7 @@ on_mx(struct spf_check *c, const struct mauth_dns_answer *a)
 	c->term_match = false;
 	c->phase = PH_DONE;
 	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		finish(c, SPF_TEMPERROR, "DNS error for MX %s", c->target);
+		spf_finish(c, SPF_TEMPERROR, "DNS error for MX %s", c->target);
 		return;
 	}
 	if (a->rcode != MAUTH_DNS_DATA || a->n == 0) {
@@ -505,7 +322,7 @@ on_mx(struct spf_check *c, const struct mauth_dns_answer *a)
 	}
 	/* 4.6.4: more than 10 MX names is an error */
 	if (a->n > c->lim.mx_ptr_names) {
-		finish(c, SPF_PERMERROR, "%s has more than %u MX names",
+		spf_finish(c, SPF_PERMERROR, "%s has more than %u MX names",
 		       c->target, c->lim.mx_ptr_names);
 		return;
 	}
@@ -514,7 +331,7 @@ on_mx(struct spf_check *c, const struct mauth_dns_answer *a)
 	c->nnames = 0;
 	for (size_t i = 0; i < a->n; i++)
 		if (a->rr[i].text[0] != '\0')	/* null MX (RFC 7505) */
-			c->names[c->nnames++] = strdup(a->rr[i].text);
+			c->names[c->nnames++] = xstrdup(a->rr[i].text);
 	c->iname = 0;
 	c->phase = PH_MXADDR;
 }
@@ -525,7 +342,7 @@ on_exists(struct spf_check *c, const struct mauth_dns_answer *a)
 	c->phase = PH_DONE;
 	c->term_match = false;
 	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		finish(c, SPF_TEMPERROR, "DNS error for %s", c->target);
+		spf_finish(c, SPF_TEMPERROR, "DNS error for %s", c->target);
 		return;
 	}
 	if (a->rcode != MAUTH_DNS_DATA || a->n == 0) {
@@ -541,12 +358,12 @@ static bool
 push_frame(struct spf_check *c, const char *domain)
 {
 	if (c->depth + 1 >= c->maxdepth) {
-		finish(c, SPF_PERMERROR, "includes nested too deep");
+		spf_finish(c, SPF_PERMERROR, "includes nested too deep");
 		return false;
 	}
 	c->depth++;
-	memset(top(c), 0, sizeof(struct frame));
-	top(c)->domain = strdup(domain);
+	memset(spf_top(c), 0, sizeof(struct spf_frame));
+	spf_top(c)->domain = xstrdup(domain);
 	c->phase = PH_START;
 	return true;
 }
@@ -556,7 +373,7 @@ push_frame(struct spf_check *c, const char *domain)
 static bool
 run_term(struct spf_check *c)
 {
-	struct frame *f = top(c);
+	struct spf_frame *f = spf_top(c);
 	struct spf_term *t = &f->rec.terms[f->term];
 	int r;
 
@@ -577,7 +394,7 @@ run_term(struct spf_check *c)
 			break;
 		}
 		if (++c->terms > c->lim.dns_terms) {
-			finish(c, SPF_PERMERROR, "more than %u DNS-querying terms",
+			spf_finish(c, SPF_PERMERROR, "more than %u DNS-querying terms",
 			       c->lim.dns_terms);
 			return false;
 		}
@@ -596,29 +413,29 @@ run_term(struct spf_check *c)
 			return false;
 		case SPF_M_A:
 			c->phase = PH_WAIT;
-			ask(c, c->target, addr_type(c), on_a);
+			spf_ask(c, c->target, spf_addr_type(c), on_a);
 			return false;
 		case SPF_M_MX:
 			c->phase = PH_WAIT;
-			ask(c, c->target, MAUTH_DNS_MX, on_mx);
+			spf_ask(c, c->target, MAUTH_DNS_MX, on_mx);
 			return false;
 		case SPF_M_EXISTS:
 			/* 5.7: always an A question, whatever the client */
 			c->phase = PH_WAIT;
-			ask(c, c->target, MAUTH_DNS_A, on_exists);
+			spf_ask(c, c->target, MAUTH_DNS_A, on_exists);
 			return false;
 		case SPF_M_PTR:
-			if (!validated(c))
+			if (!spf_validated(c))
 				return false;
 			c->term_match = false;
 			if (c->val_void && !count_void(c, c->rev))
 				return false;
 			for (size_t i = 0; i < c->nv; i++)
-				if (c->vok[i] && name_under(c->vnames[i], c->target))
+				if (c->vok[i] && spf_name_under(c->vnames[i], c->target))
 					c->term_match = true;
 			return true;
 		default:
-			finish(c, SPF_PERMERROR, "internal: no question for the term");
+			spf_finish(c, SPF_PERMERROR, "internal: no question for the term");
 			return false;
 		}
 	case PH_MXADDR:
@@ -627,14 +444,15 @@ run_term(struct spf_check *c)
 			return true;
 		}
 		c->phase = PH_WAIT;
-		ask(c, c->names[c->iname], addr_type(c), on_mx_addr);
+		spf_ask(c, c->names[c->iname], spf_addr_type(c), on_mx_addr);
 		return false;
 	case PH_DONE:
 		return true;
+	case PH_EXP_TEXT:
 	case PH_WAIT:
 		/* only while a question is out: anything else would spin */
 		if (c->pending == NULL)
-			finish(c, SPF_TEMPERROR, "internal: waiting for nothing");
+			spf_finish(c, SPF_TEMPERROR, "internal: waiting for nothing");
 		return false;
 	}
 	return false;
@@ -647,13 +465,13 @@ static void frame_done(struct spf_check *c, enum spf_result r);
 static void
 on_record(struct spf_check *c, const struct mauth_dns_answer *a)
 {
-	struct frame *f = top(c);
+	struct spf_frame *f = spf_top(c);
 	const struct mauth_rr *rec = NULL;
 	const char *err;
 	size_t n = 0, err_off;
 
 	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		finish(c, SPF_TEMPERROR, "DNS error for TXT %s", f->domain);
+		spf_finish(c, SPF_TEMPERROR, "DNS error for TXT %s", f->domain);
 		return;
 	}
 	for (size_t i = 0; a->rcode == MAUTH_DNS_DATA && i < a->n; i++)
@@ -667,16 +485,16 @@ on_record(struct spf_check *c, const struct mauth_dns_answer *a)
 	}
 	/* 4.5: more than one record is an error, not a choice */
 	if (n > 1) {
-		finish(c, SPF_PERMERROR, "%s has %zu SPF records", f->domain, n);
+		spf_finish(c, SPF_PERMERROR, "%s has %zu SPF records", f->domain, n);
 		return;
 	}
 	if (rec->len > c->lim.record_max) {
-		finish(c, SPF_PERMERROR, "the SPF record of %s is %zu bytes",
+		spf_finish(c, SPF_PERMERROR, "the SPF record of %s is %zu bytes",
 		       f->domain, rec->len);
 		return;
 	}
 	if (!spf_record_parse(&f->rec, rec->text, rec->len, &err, &err_off)) {
-		finish(c, SPF_PERMERROR, "%s in the SPF record of %s at \"%.*s\"",
+		spf_finish(c, SPF_PERMERROR, "%s in the SPF record of %s at \"%.*s\"",
 		       err, f->domain, 40, f->rec.text + err_off);
 		return;
 	}
@@ -688,7 +506,7 @@ on_record(struct spf_check *c, const struct mauth_dns_answer *a)
 static void
 next_term(struct spf_check *c)
 {
-	top(c)->term++;
+	spf_top(c)->term++;
 	c->phase = PH_START;
 }
 
@@ -696,17 +514,17 @@ next_term(struct spf_check *c)
 static void
 frame_done(struct spf_check *c, enum spf_result r)
 {
-	struct frame *f = top(c);
+	struct spf_frame *f = spf_top(c);
 
 	for (;;) {
 		if (c->depth == 0) {
 			if (r == SPF_NONE && f->redirected) {
-				finish(c, SPF_PERMERROR,
+				spf_finish(c, SPF_PERMERROR,
 				       "redirect to %s: no SPF record", f->domain);
 				return;
 			}
 			if (r == SPF_NONE) {
-				finish(c, r, "%s has no SPF record", f->domain);
+				spf_finish(c, r, "%s has no SPF record", f->domain);
 				return;
 			}
 			c->result = r;
@@ -715,18 +533,18 @@ frame_done(struct spf_check *c, enum spf_result r)
 				c->phase = PH_TARGET;
 				return;
 			}
-			finish(c, r, NULL);
+			spf_finish(c, r, NULL);
 			return;
 		}
 		if (r == SPF_NONE) {
-			finish(c, SPF_PERMERROR, "include:%s has no SPF record",
+			spf_finish(c, SPF_PERMERROR, "include:%s has no SPF record",
 			       f->domain);
 			return;
 		}
 		free(f->domain);
 		spf_record_free(&f->rec);
 		c->depth--;
-		f = top(c);
+		f = spf_top(c);
 		/* 5.2: only pass matches; fail, softfail, neutral do not */
 		if (r != SPF_PASS) {
 			next_term(c);
@@ -745,91 +563,20 @@ frame_done(struct spf_check *c, enum spf_result r)
 	}
 }
 
-/* ---- exp= (6.2): only for a fail, errors give the default ---- */
-
-static void
-on_exp(struct spf_check *c, const struct mauth_dns_answer *a)
-{
-	struct frame *f = top(c);
-	struct spf_macro_ctx mc;
-	bool ok = true;
-
-	c->phase = PH_DONE;
-	if (a->rcode != MAUTH_DNS_DATA || a->n != 1)
-		return;
-	for (size_t i = 0; i < a->rr[0].len; i++)
-		if ((unsigned char)a->rr[0].text[i] > 0x7e ||
-		    (unsigned char)a->rr[0].text[i] < 0x20)
-			ok = false;
-	if (!ok || !spf_macro_valid(a->rr[0].text, a->rr[0].len, true))
-		return;
-	if (spf_macro_uses_p(a->rr[0].text, a->rr[0].len) && !validated(c)) {
-		/* keep the text and expand once the names are known */
-		free(c->target);
-		c->target = strdup(a->rr[0].text);
-		c->phase = PH_MXADDR;
-		return;
-	}
-	macro_ctx(c, f->domain, &mc);
-	if (!spf_macro_expand(a->rr[0].text, a->rr[0].len, &mc, true, 1024,
-			      &c->expl))
-		buf_reset(&c->expl);
-}
-
-static void
-exp_step(struct spf_check *c)
-{
-	struct frame *f = top(c);
-	struct spf_macro_ctx mc;
-
-	switch (c->phase) {
-	case PH_TARGET: {
-		const char *s = f->rec.text + f->rec.exp.off;
-		size_t len = f->rec.exp.len;
-		char *name;
-
-		if (spf_macro_uses_p(s, len) && !validated(c))
-			return;
-		name = expand_name(c, f->domain, s, len);
-		if (name == NULL || !domain_ok(name)) {
-			free(name);
-			finish(c, SPF_FAIL, NULL);
-			return;
-		}
-		c->phase = PH_WAIT;
-		ask(c, name, MAUTH_DNS_TXT, on_exp);
-		free(name);
-		return;
-	}
-	case PH_MXADDR:
-		/* the exp text waits for %{p} */
-		if (!validated(c))
-			return;
-		macro_ctx(c, f->domain, &mc);
-		if (!spf_macro_expand(c->target, strlen(c->target), &mc, true,
-				      1024, &c->expl))
-			buf_reset(&c->expl);
-		/* fall through */
-	default:
-		finish(c, SPF_FAIL, NULL);
-		return;
-	}
-}
-
 /* ---- the loop ---- */
 
 static void
 eval(struct spf_check *c)
 {
 	while (c->state != ST_DONE && c->pending == NULL) {
-		struct frame *f = top(c);
+		struct spf_frame *f = spf_top(c);
 
 		if (c->state == ST_EXP) {
-			exp_step(c);
+			spf_exp_step(c);
 			continue;
 		}
 		if (!f->have_rec) {
-			ask(c, f->domain, MAUTH_DNS_TXT, on_record);
+			spf_ask(c, f->domain, MAUTH_DNS_TXT, on_record);
 			continue;
 		}
 		if (f->term < f->rec.n) {
@@ -851,7 +598,7 @@ eval(struct spf_check *c)
 		if (f->rec.redirect.len > 0) {
 			if (c->phase == PH_START) {
 				if (++c->terms > c->lim.dns_terms) {
-					finish(c, SPF_PERMERROR,
+					spf_finish(c, SPF_PERMERROR,
 					       "more than %u DNS-querying terms",
 					       c->lim.dns_terms);
 					continue;
@@ -890,16 +637,16 @@ split_sender(struct spf_check *c, const struct spf_request *rq)
 
 	if (rq->identity == SPF_ID_HELO || mf == NULL || mf[0] == '\0') {
 		/* 2.4: the null sender is postmaster@HELO */
-		c->local = strdup("postmaster");
-		c->sdomain = strdup(rq->helo ? rq->helo : "");
+		c->local = xstrdup("postmaster");
+		c->sdomain = xstrdup(rq->helo ? rq->helo : "");
 	} else if ((at = strrchr(mf, '@')) == NULL) {
-		c->local = strdup("postmaster");
-		c->sdomain = strdup(mf);
+		c->local = xstrdup("postmaster");
+		c->sdomain = xstrdup(mf);
 	} else {
 		/* 4.3: no local-part is postmaster */
-		c->local = at == mf ? strdup("postmaster") :
-			   strndup(mf, (size_t)(at - mf));
-		c->sdomain = strdup(at + 1);
+		c->local = at == mf ? xstrdup("postmaster") :
+			   xstrndup(mf, (size_t)(at - mf));
+		c->sdomain = xstrdup(at + 1);
 	}
 	c->sender = xmalloc(strlen(c->local) + strlen(c->sdomain) + 2);
 	sprintf(c->sender, "%s@%s", c->local, c->sdomain);
@@ -924,26 +671,26 @@ spf_check(const struct mauth_resolver *res, const struct spf_request *rq,
 	c->lim.max_lookups = lim_or(l->max_lookups, 250);
 	c->lim.record_max = lim_or(l->record_max, 65536);
 	c->now = rq->now ? rq->now : time(NULL);
-	c->helo = rq->helo ? strdup(rq->helo) : NULL;
-	c->receiver = rq->receiver ? strdup(rq->receiver) : NULL;
+	c->helo = rq->helo ? xstrdup(rq->helo) : NULL;
+	c->receiver = rq->receiver ? xstrdup(rq->receiver) : NULL;
 	split_sender(c, rq);
 	c->maxdepth = c->lim.dns_terms + 2;
-	c->fr = xcalloc(c->maxdepth, sizeof(struct frame));
-	c->fr[0].domain = strdup(c->sdomain);
+	c->fr = xcalloc(c->maxdepth, sizeof(struct spf_frame));
+	c->fr[0].domain = xstrdup(c->sdomain);
 	buf_init(&c->reason);
 	buf_init(&c->expl);
 
 	if (!spf_ip_parse(&c->ip, rq->client_ip)) {
 		snprintf(c->ipc, sizeof(c->ipc), "unknown");
-		finish(c, SPF_PERMERROR, "client address is not an IP address");
+		spf_finish(c, SPF_PERMERROR, "client address is not an IP address");
 	} else {
 		spf_ip_macro_i(&c->ip, c->ipi, sizeof(c->ipi));
 		spf_ip_macro_c(&c->ip, c->ipc, sizeof(c->ipc));
 		spf_ip_reverse(&c->ip, c->rev, sizeof(c->rev));
 		/* 4.3: a name that is not a domain (a literal, one label,
 		 * an empty or long label) has no SPF record */
-		if (!domain_ok(c->sdomain))
-			finish(c, SPF_NONE, "%s is not a domain name",
+		if (!spf_domain_ok(c->sdomain, 2))
+			spf_finish(c, SPF_NONE, "%s is not a domain name",
 			       c->sdomain[0] ? c->sdomain : "(empty)");
 		else
 			eval(c);

@@ -35,7 +35,7 @@ struct spf_table {
 static char *
 norm(const char *name)
 {
-	char *s = strdup(name);
+	char *s = xstrdup(name);
 	size_t n = strlen(s);
 
 	if (n > 0 && s[n - 1] == '.')

@@ -173,22 +173,36 @@ TEST(spf_eval_cancel)
 	struct spf_check *c;
 	struct got g;
 
-	spf_table_txt(t, "example.com", "v=spf1 include:b.example -all");
+	spf_table_txt(t, "example.com", "v=spf1 include:b.example ptr "
+		      "exists:%{p}.x.example -all exp=why.example");
 	spf_table_txt(t, "b.example", "v=spf1 mx -all");
 	spf_table_add(t, "b.example", MAUTH_DNS_MX, "mx.b.example", 12, 0);
+	spf_table_add(t, "1.2.0.192.in-addr.arpa", MAUTH_DNS_PTR, "h.example", 9, 0);
+	spf_table_add(t, "h.example", MAUTH_DNS_A, "192.0.2.9", 9, 0);
+	spf_table_txt(t, "why.example", "see %{p}");
 	spf_table_resolver(t, &r);
-	/* cancelled at every step of the evaluation in turn */
-	for (size_t steps = 0; steps < 5; steps++) {
+	/* cancelled at every step of the evaluation in turn: include, MX,
+	 * addresses, PTR, the names' addresses, exists, exp */
+	bool completed = false;
+
+	for (size_t steps = 0; steps < 30 && !completed; steps++) {
 		memset(&g, 0, sizeof(g));
 		c = spf_check(&r, &rq, on_done, &g);
 		CHECK(c != NULL);
 		spf_table_run(t, steps);
-		if (g.runs != 0)
+		if (g.runs != 0) {
+			/* the whole check ran: every step was cut once */
+			CHECK(steps >= 8);
+			CHECK_INT(g.result, SPF_FAIL);
+			CHECK_STR(g.expl, "see unknown");
+			completed = true;
 			break;
+		}
 		spf_cancel(c);
 		CHECK_INT(spf_table_run(t, 1000), 0);
 		CHECK_INT(g.runs, 0);
 	}
+	CHECK(completed);
 	spf_table_free(t);
 }
 
@@ -374,6 +388,13 @@ TEST(spf_eval_hostile)
 	g = run(t, "192.0.2.1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"@big.example");
 	CHECK_INT(g.result, SPF_FAIL);
+	/* a one-label target with a label over 63 bytes is not asked */
+	spf_table_txt(t, "label.example", "v=spf1 exists:%{l} -all");
+	before = spf_table_asked(t);
+	g = run(t, "192.0.2.1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"@label.example");
+	CHECK_INT(g.result, SPF_PERMERROR);
+	CHECK_INT(spf_table_asked(t) - before, 1);
 	buf_free(&b);
 	spf_table_free(t);
 }
