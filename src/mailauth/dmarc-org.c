@@ -6,24 +6,26 @@
  * than the copy built into libpsl, else the built-in one; psl_builtin()
  * only when no file loads. Both the ICANN and the private sections count
  * (a blogspot.com name is its own organization), as opendmarc does. The
- * list is loaded once, on first use, and kept for the process. */
+ * list is loaded once, on first use (by any thread), and kept for the
+ * process. */
 #include "mailauth/dmarc.h"
 #include "lib/buf.h"
 
 #include <ctype.h>
 #include <libpsl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 static const psl_ctx_t *psl;
 static char psl_source[256];
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
 
-static const psl_ctx_t *
-psl_get(void)
+/* once per process, whichever thread asks first */
+static void
+psl_load(void)
 {
-	if (psl != NULL)
-		return psl;
 	psl = psl_latest(NULL);
 	if (psl != NULL) {
 		snprintf(psl_source, sizeof psl_source, "libpsl %s, psl_latest: %s",
@@ -33,6 +35,12 @@ psl_get(void)
 		snprintf(psl_source, sizeof psl_source, "libpsl %s, built-in list",
 			 psl_get_version());
 	}
+}
+
+static const psl_ctx_t *
+psl_get(void)
+{
+	pthread_once(&psl_once, psl_load);
 	return psl;
 }
 

@@ -9,6 +9,7 @@
 #include "lib/buf.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -230,6 +231,31 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *r)
 	if (sp_bad)
 		r->p_valid = false;
 	return 0;
+}
+
+char *
+dmarc_uri_split(const char *entry, uint64_t *max_bytes)
+{
+	const char *bang = strrchr(entry, '!');
+	uint64_t n = 0;
+	const char *p;
+
+	*max_bytes = 0;
+	/* "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] at the end, else part of the URI */
+	if (bang == NULL || !isdigit((unsigned char)bang[1]))
+		return xstrdup(entry);
+	for (p = bang + 1; isdigit((unsigned char)*p) && n < (UINT64_MAX - 9) / 10; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	/* a size too long to count, or junk after it: not a size */
+	if (*p != '\0' && !(strchr("kmgtKMGT", *p) && p[1] == '\0'))
+		return xstrdup(entry);
+	for (const char *u = "kmgt"; *p && *u; u++) {
+		n = n > UINT64_MAX / 1024 ? UINT64_MAX : n * 1024;
+		if (tolower((unsigned char)*p) == *u)
+			break;
+	}
+	*max_bytes = n;
+	return xstrndup(entry, (size_t)(bang - entry));
 }
 
 void

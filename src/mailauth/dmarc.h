@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mailauth/mauth-dns.h"
 
@@ -60,6 +61,10 @@ struct dmarc_record {
  * "v=DMARC1"; p= may still be invalid, see p_valid), -1 when it is not
  * one (then r holds nothing to free). */
 int dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *r);
+/* Split a kept rua/ruf entry "mailto:a@example.com!10m" into the URI
+ * (malloc'd) and its size limit in bytes (0: none; k/m/g/t are powers
+ * of 1024, RFC 7489 6.4). */
+char *dmarc_uri_split(const char *entry, uint64_t *max_bytes);
 void dmarc_record_free(struct dmarc_record *r);
 
 /* The organizational domain of a domain name (lowercase, no trailing
@@ -115,7 +120,9 @@ struct dmarc_request {
 struct dmarc_verdict {
 	enum dmarc_result result;
 	enum dmarc_policy policy;	/* p= or sp= of the record used */
-	enum dmarc_policy applied;	/* policy after pct: what to do */
+	enum dmarc_policy applied;	/* policy after pct: what to do
+					   (also set on PERMERROR for an
+					   unusable From: reject) */
 	unsigned pct;
 	bool subdomain;			/* sp= applied (From below org) */
 	bool spf_aligned, dkim_aligned;

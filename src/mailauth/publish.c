@@ -309,11 +309,37 @@ tag_value(const char *list, const char *tag)
 	return NULL;
 }
 
+/* the last n space-separated fields of s */
+static const char *
+last_fields(const char *s, int n)
+{
+	const char *p = s + strlen(s);
+
+	while (p > s && n > 0) {
+		p--;
+		if (*p == ' ' && --n == 0)
+			return p + 1;
+	}
+	return s;
+}
+
 bool
 publish_matches(const struct publish_rr *rr, const char *found)
 {
 	switch (rr->check) {
 	case PUBLISH_EXACT:
+		/* preference, priority and weight are the owner's choice:
+		 * an MX names the host, an SRV the port and host ("." alone:
+		 * not offered, whatever the port) */
+		if (strcmp(rr->type, "MX") == 0)
+			return strcasecmp(last_fields(rr->value, 1),
+					  last_fields(found, 1)) == 0;
+		if (strcmp(rr->type, "SRV") == 0)
+			return strcmp(last_fields(rr->value, 1), ".") == 0 ?
+				strcmp(last_fields(found, 1), ".") == 0 :
+				strcasecmp(last_fields(rr->value, 2),
+					   last_fields(found, 2)) == 0;
+		return strcasecmp(rr->value, found) == 0;
 	case PUBLISH_ALIAS:
 		return strcasecmp(rr->value, found) == 0;
 	case PUBLISH_SPF:

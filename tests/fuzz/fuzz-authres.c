@@ -46,6 +46,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dmarc_record_parse((const char *)data, size, &r) == 0) {
 		if (r.pct > 100 || r.p > DMARC_POLICY_REJECT)
 			abort();
+		for (size_t i = 0; i < r.n_rua; i++) {
+			uint64_t max;
+			char *u = dmarc_uri_split(r.rua[i], &max);
+
+			if (strlen(u) > strlen(r.rua[i]))
+				abort();
+			free(u);
+		}
 		dmarc_record_free(&r);
 	}
 

@@ -71,6 +71,32 @@ TEST(dmarc_record_rfc_examples)
 	dmarc_record_free(&r);
 }
 
+TEST(dmarc_uri_split)
+{
+	uint64_t max;
+	char *u;
+
+	u = dmarc_uri_split("mailto:a@example.com!10m", &max);
+	CHECK_STR(u, "mailto:a@example.com");
+	CHECK_INT(max, 10ull * 1024 * 1024);
+	free(u);
+	u = dmarc_uri_split("mailto:a@example.com!500", &max);
+	CHECK_STR(u, "mailto:a@example.com");
+	CHECK_INT(max, 500);
+	free(u);
+	u = dmarc_uri_split("mailto:a@example.com!2k", &max);
+	CHECK_INT(max, 2048);
+	free(u);
+	u = dmarc_uri_split("mailto:a!b@example.com", &max);
+	CHECK_STR(u, "mailto:a!b@example.com");
+	CHECK_INT(max, 0);
+	free(u);
+	u = dmarc_uri_split("mailto:a@example.com!1x", &max);
+	CHECK_STR(u, "mailto:a@example.com!1x");
+	CHECK_INT(max, 0);
+	free(u);
+}
+
 TEST(dmarc_record_malformed)
 {
 	struct dmarc_record r;

@@ -75,6 +75,19 @@ TEST(publish_records_from_listeners)
 	r = find(&s, "mail.example.org.", "AAAA");
 	CHECK(r && !strcmp(r->data, "2001:db8::1"));
 
+	/* preferences and priorities are the owner's choice */
+	r = find(&s, "example.org.", "MX");
+	CHECK(r && publish_matches(r, "0 mail.example.org."));
+	CHECK(r && !publish_matches(r, "10 mx.example.org."));
+	CHECK(r && !publish_matches(r, "10 ail.example.org."));
+	r = find(&s, "_imap._tcp.example.org.", "SRV");
+	CHECK(r && publish_matches(r, "5 0 143 mail.example.org."));
+	CHECK(r && !publish_matches(r, "0 1 144 mail.example.org."));
+	CHECK(r && !publish_matches(r, "0 1 143 other.example.org."));
+	r = find(&s, "_pop3._tcp.example.org.", "SRV");
+	CHECK(r && publish_matches(r, "0 0 110 ."));
+	CHECK(r && !publish_matches(r, "0 1 110 mail.example.org."));
+
 	r = find(&s, "s1._domainkey.example.org.", "TXT");
 	CHECK(r != NULL);
 	CHECK(r && publish_matches(r, "v=DKIM1; k=rsa; p=AA AA"));
