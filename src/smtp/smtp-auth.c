@@ -112,7 +112,10 @@ smtp_auth_decide(struct smtp_auth *a)
 				 "failure, try again later");
 		return;
 	}
-	if (a->dmarc_result == DMARC_FAIL &&
+	/* a fail, or a From that DMARC cannot use (none, several, no
+	 * domain: RFC 7489 6.6.1, applied = reject) */
+	if ((a->dmarc_result == DMARC_FAIL ||
+	     a->dmarc_result == DMARC_PERMERROR) &&
 	    a->dmarc_applied != DMARC_POLICY_NONE) {
 		bool reject = a->dmarc_applied == DMARC_POLICY_REJECT &&
 			      conf->auth_checks.dmarc_reject;
@@ -123,6 +126,11 @@ smtp_auth_decide(struct smtp_auth *a)
 			/* a pass could have been hiding behind the error */
 			smtp_auth_refuse(a, 451, "4.7.0", "SPF/DKIM: temporary "
 					 "DNS failure, try again later");
+			return;
+		}
+		if (reject && a->dmarc_result == DMARC_PERMERROR) {
+			smtp_auth_refuse(a, 550, "5.7.1", "Rejected: no single "
+					 "usable From field (RFC 7489 6.6.1)");
 			return;
 		}
 		if (reject) {

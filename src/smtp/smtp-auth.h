@@ -8,6 +8,7 @@
  * waits (paused; the loop serves the others) for SPF, then the DKIM
  * key lookups, then DMARC, at most auth_checks.timeout. The verdict:
  *   DMARC fail under p=reject           550 5.7.1, nothing stored
+ *   no From field, or several            550 5.7.1 (RFC 7489 6.6.1)
  *   DMARC fail under p=quarantine       delivered to \Junk
  *     (p=reject with auth_checks.dmarc_reject off: quarantined too)
  *   SPF fail                            recorded; 550 5.7.23 only with

@@ -480,3 +480,14 @@ def test_sigterm_while_a_message_waits_for_its_checks(env):
     r = got["reply"]
     assert not isinstance(r, tuple) or 400 <= r[0] < 500, r
     assert env.inbox() == []
+
+
+def test_no_single_from_is_refused(env):
+    """RFC 7489 6.6.1: DMARC needs exactly one From with a domain"""
+    none = b"To: <alice@example.test>\r\nSubject: nofrom\r\n\r\nHi.\r\n"
+    code, text = env.send("bounce@spf-pass.test", none)
+    assert (code, text.split(" ")[0]) == (550, "5.7.1"), text
+    two = (b"From: <a@spf-pass.test>\r\n" + msg("b@spf-pass.test", "two"))
+    code, text = env.send("bounce@spf-pass.test", two)
+    assert (code, text.split(" ")[0]) == (550, "5.7.1"), text
+    assert env.inbox() == []
