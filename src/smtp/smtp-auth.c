@@ -122,15 +122,15 @@ smtp_auth_decide(struct smtp_auth *a)
 
 		if (!reject && !conf->auth_checks.quarantine)
 			return;
-		if (dns_temp) {
-			/* a pass could have been hiding behind the error */
-			smtp_auth_refuse(a, 451, "4.7.0", "SPF/DKIM: temporary "
-					 "DNS failure, try again later");
-			return;
-		}
 		if (reject && a->dmarc_result == DMARC_PERMERROR) {
 			smtp_auth_refuse(a, 550, "5.7.1", "Rejected: no single "
 					 "usable From field (RFC 7489 6.6.1)");
+			return;
+		}
+		if (dns_temp && a->dmarc_result == DMARC_FAIL) {
+			/* a pass could have been hiding behind the error */
+			smtp_auth_refuse(a, 451, "4.7.0", "SPF/DKIM: temporary "
+					 "DNS failure, try again later");
 			return;
 		}
 		if (reject) {

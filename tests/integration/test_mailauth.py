@@ -111,12 +111,48 @@ def zones(keys, big_spf):
         # hostile: an include loop, a huge TXT record
         "loop.test": [txt("loop.test", "v=spf1 include:loop.test -all"),
                       txt("_dmarc.loop.test", "v=DMARC1; p=none")],
+        # DMARC p=reject, its DKIM keys behind a dead server
+        "dtemp.test": [txt("dtemp.test", "v=spf1 -all"),
+                       txt("_dmarc.dtemp.test", "v=DMARC1; p=reject")],
         # a forwarder known by name (auth_checks.trusted_forwarders)
         "fwd.test": ["relay.fwd.test. IN A 127.0.0.1"],
         "huge.test": [txt("huge.test", big_spf),
                       txt("_dmarc.huge.test", "v=DMARC1; p=none")],
     }
     return z
+
+
+class Servfail:
+    """a DNS server on 127.0.0.1 that answers SERVFAIL to everything"""
+
+    def __init__(self):
+        import dns.message
+        import dns.rcode
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stopped = threading.Event()
+
+        def serve():
+            while not self.stopped.is_set():
+                try:
+                    data, peer = self.sock.recvfrom(4096)
+                    q = dns.message.from_wire(data)
+                except (socket.timeout, OSError):
+                    continue
+                except Exception:
+                    continue
+                r = dns.message.make_response(q)
+                r.set_rcode(dns.rcode.SERVFAIL)
+                self.sock.sendto(r.to_wire(), peer)
+        self.th = threading.Thread(target=serve, daemon=True)
+        self.th.start()
+
+    def stop(self):
+        self.stopped.set()
+        self.th.join(10)
+        self.sock.close()
 
 
 class Env:
@@ -127,9 +163,13 @@ class Env:
         terms = " ".join("ip4:10.%d.%d.0/24" % (i // 250, i % 250)
                          for i in range(1200))
         self.big_spf = "v=spf1 %s ip4:127.0.0.1 -all" % terms
+        # broken.test: nothing answers there, lookups time out;
+        # dtemp.test's keys: SERVFAIL at once
+        self.servfail = Servfail()
         self.dns = Unbound(tmp_path, zones(self.keys, self.big_spf), forward={
-            # nothing answers there: lookups time out
-            "broken.test": "127.0.0.1@%d" % free_udp_port()})
+            "broken.test": "127.0.0.1@%d" % free_udp_port(),
+            "_domainkey.dtemp.test": "127.0.0.1@%d" % self.servfail.port},
+            transparent=("dtemp.test",))
         conf = ("[dns]\nresolver = %s\n\n[auth_checks]\ntimeout = 10s\n%s\n"
                 % (self.dns.resolver, extra))
         self.t = tern_factory(name, extra=conf,
@@ -190,6 +230,7 @@ def env(tmp_path, tern_factory):
     e = Env(tmp_path, tern_factory)
     yield e
     e.dns.stop()
+    e.servfail.stop()
 
 
 def test_spf_pass_fail_softfail_recorded(env):
@@ -423,6 +464,7 @@ def test_trusted_forwarder_and_spf_fail_reject(tmp_path, tern_factory):
         assert "dmarc=fail" in ar and "spf=fail" in ar, ar
     finally:
         e.dns.stop()
+        e.servfail.stop()
     e2 = Env(tmp_path / "second", tern_factory, extra="spf_fail_reject = yes",
              name="t2")
     try:
@@ -434,6 +476,7 @@ def test_trusted_forwarder_and_spf_fail_reject(tmp_path, tern_factory):
         assert code == 250, text
     finally:
         e2.dns.stop()
+        e2.servfail.stop()
 
 
 def test_bdat_signed_message_in_small_chunks(env):
@@ -491,3 +534,13 @@ def test_no_single_from_is_refused(env):
     code, text = env.send("bounce@spf-pass.test", two)
     assert (code, text.split(" ")[0]) == (550, "5.7.1"), text
     assert env.inbox() == []
+
+
+def test_dkim_temperror_under_reject_is_451(env):
+    """SPF fails and DMARC says reject, but the DKIM key cannot be
+    fetched: a pass may hide behind that error, so 451, not 550"""
+    m = env.keys.sign(msg("a@dtemp.test", "dtemp"), "dtemp.test", ("rsa",))
+    code, text = env.send("bounce@dtemp.test", m)
+    assert code == 451 and text.startswith("4.7."), (code, text)
+    assert env.inbox() == []
+    assert "dkim=temperror(dtemp.test)" in env.t.log()
