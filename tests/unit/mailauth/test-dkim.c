@@ -562,3 +562,45 @@ TEST(dkim_verify_small_rsa_key_fails)
 	buf_free(&m);
 	dkim_table_free(t);
 }
+
+/* i= in a subdomain of d=: fine, unless the key says t=s (3.6.1);
+ * t=y (testing) still passes, and says so */
+TEST(dkim_verify_key_flags)
+{
+	static const struct {
+		const char *rec;
+		enum dkim_result want;
+		const char *reason;
+	} cases[] = {
+		{ "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+		  DKIM_PASS, "good signature" },
+		{ "v=DKIM1; k=ed25519; t=s; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+		  DKIM_PERMERROR, "key t=s: i= must be d=" },
+		{ "v=DKIM1; k=ed25519; t=y; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+		  DKIM_PASS, "good signature (key in testing, t=y)" },
+		{ "v=DKIM1; k=rsa; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+		  DKIM_PERMERROR, "key does not decode" },
+		{ "v=DKIM1; k=ed25519; h=sha1; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+		  DKIM_PERMERROR, "key does not allow sha256" },
+	};
+	size_t len;
+	char *m = load("tests/data/dkim/i-subdomain.eml", &len);
+	struct got g;
+
+	if (m == NULL) {
+		CHECK(!"tests/data/dkim/i-subdomain.eml");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dkim_table *t = dkim_table_new();
+
+		dkim_table_add(t, "brisbane._domainkey.football.example.com",
+			       cases[i].rec);
+		verify(m, len, t, time(NULL), 0, 4096, &g);
+		CHECK_INT(g.r[0].result, cases[i].want);
+		CHECK_STR(g.r[0].reason, cases[i].reason);
+		CHECK_STR(g.r[0].identity, "joe@sub.football.example.com");
+		dkim_table_free(t);
+	}
+	free(m);
+}
