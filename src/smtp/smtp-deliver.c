@@ -166,7 +166,7 @@ smtp_deliver_blob(struct smtp_session *s, const void *p, size_t n)
 static bool
 smtp_deliver_by_field(const struct smtp_session *s)
 {
-	return s->policy->mail_checks || s->txn.signer != NULL;
+	return s->policy->mail_checks || s->policy->dkim_sign;
 }
 
 /* one whole field (CRLF-ended unless the header ends without one) to
@@ -203,7 +203,7 @@ smtp_deliver_forged(struct smtp_session *s, const char *f, size_t len)
 {
 	const char *id = smtp_session_conf(s)->hostname;
 
-	if (!s->policy->mail_checks || !authres_claims(f, len, id))
+	if (!authres_claims(f, len, id))
 		return false;
 	log_info(s->id, "smtp removed forged Authentication-Results id=%s",
 		 s->txn.id);

@@ -412,8 +412,11 @@ def test_submission_is_signed(tmp_path, tern_factory):
         s = smtplib.SMTP("127.0.0.1", t.port("submission"), timeout=30)
         s.starttls(context=t.ssl_context())
         s.login(*ALICE)
+        # a user cannot vouch for her own mail in tern's name either
         body = (b"From: Alice <alice@example.test>\r\nTo: bob@example.test,"
-                b" carol@sink.test\r\nSubject: signed\r\n\r\nHi.\r\n.dot\r\n")
+                b" carol@sink.test\r\nSubject: signed\r\n"
+                b"Authentication-Results: " + HOST.encode() +
+                b"; dkim=pass header.d=bank.test\r\n\r\nHi.\r\n.dot\r\n")
         s.sendmail(ALICE[0], ["bob@example.test", "carol@sink.test"], body)
         s.quit()
         res = dnsresolver.Resolver(configure=False)
@@ -439,6 +442,8 @@ def test_submission_is_signed(tmp_path, tern_factory):
                 algs.add(d.signature_fields[b"a"])
             assert algs == {b"rsa-sha256", b"ed25519-sha256"}, algs
         assert b"\r\n..dot" not in local[0] and b"\r\n.dot" in local[0]
+        for m in (local[0], remote):
+            assert authres(m) == [], m[:2000]
     finally:
         dns.stop()
 
