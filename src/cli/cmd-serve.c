@@ -333,6 +333,13 @@ cmd_serve(struct cli *cli)
 	s->env.work_gate = work_gate_create(&s->loop,
 				(unsigned)conf->server.worker_jobs_per_account,
 				(unsigned)conf->server.worker_jobs_per_session);
+	/* one libunbound context for the loop: the relay's routes and
+	 * the port-25 checks share its cache and its socket */
+	s->env.dns = dns_create(&s->loop, conf, &err);
+	if (s->env.dns == NULL) {
+		fprintf(stderr, "tern: %s\n", err);
+		goto out;
+	}
 
 	for (; tern_services[ninit]; ninit++) {
 		const struct service *svc = tern_services[ninit];
@@ -364,6 +371,7 @@ out:
 		if (svc->deinit)
 			svc->deinit(&s->env);
 	}
+	dns_destroy(&s->env.dns);
 	auth_pool_destroy(&s->env.auth_pool);
 	auth_cache_destroy(&s->env.auth_cache);
 	work_gate_destroy(&s->env.work_gate);

@@ -17,6 +17,8 @@ struct dns {
 	uv_timer_t defer;	/* runs finished queries outside any call */
 	size_t inflight;	/* libunbound lookups outstanding */
 	struct dns_query *queries;	/* every live route query */
+	struct dns_lookup *lookups;	/* every live dns_lookup */
+	size_t max_records, max_bytes;	/* of one dns_lookup answer */
 	bool closing;
 };
 
@@ -51,6 +53,9 @@ void dns_resolver_cancel(struct dns *dns, struct dns_slot *slot);
 void dns_route_arm_defer(struct dns *dns);
 /* map an answer to an rcode */
 enum dns_rcode dns_resolver_rcode(int err, const struct ub_result *res);
+
+/* dns-lookup.c: cancel every dns_lookup (dns_destroy) */
+void dns_lookup_cancel_all(struct dns *dns);
 
 /* dns-route.c: called by the resolver with each answer */
 void dns_route_answer(struct dns_slot *slot, enum dns_rcode rc,

@@ -168,6 +168,8 @@ dns_create(uv_loop_t *loop, const struct tern_conf *conf, char **error_r)
 	uv_unref((uv_handle_t *)&dns->poll);
 	uv_timer_init(loop, &dns->defer);
 	dns->defer.data = dns;
+	dns_set_answer_limits(dns, (size_t)conf->dns.max_answer_records,
+			      (size_t)conf->dns.max_answer_size);
 	return dns;
 }
 
@@ -204,6 +206,7 @@ dns_destroy(struct dns **dnsp)
 	*dnsp = NULL;
 	while (dns->queries)
 		dns_cancel(dns->queries);
+	dns_lookup_cancel_all(dns);
 	dns->closing = true;
 	uv_poll_stop(&dns->poll);
 	ub_ctx_delete(dns->ub);

@@ -1,5 +1,8 @@
-/* dns.h - asynchronous DNS for the outbound relay: MX routing with
- * libunbound, driven by the libuv loop.
+/* dns.h - asynchronous DNS on libunbound, driven by the libuv loop:
+ * MX routing for the outbound relay, and single questions (dns_lookup)
+ * for the mail checks (SPF, DKIM, DMARC through src/mailauth/mauth-dns.h).
+ * One struct dns per server loop: the relay and the SMTP checks share it
+ * (struct service_env.dns).
  *
  * A route for a mail domain is the ordered list of hosts to try, each
  * with its addresses (IPv6 first, then IPv4):
@@ -79,6 +82,10 @@ struct dns *dns_create(struct uv_loop_s *loop, const struct tern_conf *conf,
 		       char **error_r);
 /* cancel every lookup (no callback runs), close; *dns = NULL; NULL-safe */
 void dns_destroy(struct dns **dns);
+/* the limits of one dns_lookup answer (tests; dns_create sets them
+ * from dns.max_answer_records and dns.max_answer_size) */
+void dns_set_answer_limits(struct dns *dns, size_t max_records,
+			   size_t max_bytes);
 /* lookups in flight */
 size_t dns_pending(const struct dns *dns);
 
@@ -89,6 +96,47 @@ struct dns_query *dns_route_lookup(struct dns *dns, const char *domain,
 				   bool mx, dns_route_cb *cb, void *arg);
 /* cb is not called; NULL-safe */
 void dns_cancel(struct dns_query *q);
+
+/* ---- single questions (dns-lookup.c) ---- */
+
+struct dns_lookup;
+
+/* one decoded record (dns_rdata_decode) */
+struct dns_rr {
+	char *text;		/* NUL-terminated; TXT may hold a NUL */
+	size_t len;		/* bytes of text */
+	uint16_t pref;		/* MX only */
+};
+
+struct dns_answer {
+	enum dns_rcode rcode;
+	size_t n;
+	struct dns_rr *rr;
+	bool secure;		/* DNSSEC-validated */
+};
+
+/* the answer is valid only during the callback */
+typedef void dns_lookup_cb(void *arg, const struct dns_answer *a);
+
+/* Ask one question: type 1 A, 28 AAAA, 15 MX, 16 TXT, 12 PTR. Records
+ * are decoded by dns_rdata_decode; an answer with more than
+ * dns.max_answer_records records or more than dns.max_answer_size
+ * decoded bytes, or with a malformed record, comes as DNS_R_TEMPFAIL
+ * (logged). cb runs later on the loop, never inside this call. NULL
+ * when the question could not be asked (cb never runs). */
+struct dns_lookup *dns_lookup(struct dns *dns, const char *name, int type,
+			      dns_lookup_cb *cb, void *arg);
+/* cb is not called; NULL-safe; only before cb ran */
+void dns_lookup_cancel(struct dns_lookup *l);
+
+/* Decode one record's rdata to text (pure, dns-rdata.c):
+ *   TXT   its character-strings joined without separator
+ *   A     "192.0.2.1"        AAAA  "2001:db8::1"
+ *   MX    pref + host name (lowercase, no trailing dot)
+ *   PTR   the name (lowercase, no trailing dot)
+ * out->text is malloc'd. false on malformed rdata or another type. */
+bool dns_rdata_decode(int type, const unsigned char *rdata, size_t len,
+		      struct dns_rr *out);
 
 /* ---- pure helpers (dns-mx.c), unit-tested ---- */
 

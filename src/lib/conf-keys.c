@@ -35,6 +35,7 @@ const struct conf_key conf_keys[] = {
 	K("smtp.max_message_size", CONF_SIZE, smtp.max_message_size, "50M", "SIZE limit"),
 	K("smtp.max_data_line", CONF_SIZE, smtp.max_data_line, "64K", "longest message line accepted (RFC 5322: 1000)"),
 	K("smtp.max_recipients", CONF_NUMBER, smtp.max_recipients, "100", "RCPT per message (RFC 5321: at least 100)"),
+	K("smtp.max_header_field", CONF_SIZE, smtp.max_header_field, "256K", "a header field longer than this is stored as it is but not seen by DKIM (port 25 checks, submission signing)"),
 	K("smtp.max_hops", CONF_NUMBER, smtp.max_hops, "100", "Received: fields before a message is refused as a loop (RFC 5321 6.3: at least 100)"),
 	K("smtp.max_errors", CONF_NUMBER, smtp.max_errors, "10", "bad commands before 421"),
 	K("smtp.timeout_greeting", CONF_DURATION, smtp.timeout_greeting_ms, "5m", "RFC 5321 4.5.3.2"),
@@ -118,5 +119,16 @@ const struct conf_key conf_keys[] = {
 
 	K("dns.resolver", CONF_STRING, dns.resolver, "", "forwarder ip[@port] (empty: /etc/resolv.conf)"),
 	K("dns.unbound_config", CONF_STRING, dns.unbound_config, "", "unbound.conf for libunbound"),
+	K("dns.max_answer_records", CONF_NUMBER, dns.max_answer_records, "100", "records in one answer to a mail check's question (SPF, DKIM, DMARC); more is a temporary error"),
+	K("dns.max_answer_size", CONF_SIZE, dns.max_answer_size, "64K", "decoded bytes of one such answer; more is a temporary error"),
+
+	K("auth_checks.enable", CONF_BOOL, auth_checks.enable, "yes", "port 25: check SPF, DKIM and DMARC and add Authentication-Results"),
+	K("auth_checks.dmarc_reject", CONF_BOOL, auth_checks.dmarc_reject, "yes", "refuse (550 5.7.1) mail that fails DMARC under p=reject"),
+	K("auth_checks.quarantine", CONF_BOOL, auth_checks.quarantine, "yes", "deliver mail that fails DMARC under p=quarantine to the Junk mailbox"),
+	K("auth_checks.spf_fail_reject", CONF_BOOL, auth_checks.spf_fail_reject, "no", "refuse (550 5.7.23) mail whose SPF result is fail (else only recorded)"),
+	K("auth_checks.timeout", CONF_DURATION, auth_checks.timeout_ms, "30s", "how long the end of DATA waits for the checks; then 451 4.7.0"),
+	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "forwarders (mailing lists, backup MX) whose mail is checked and recorded but never refused or quarantined by DMARC: client IPs, prefixes (192.0.2.0/24, 2001:db8::/32) or host names (their A/AAAA records; the first 8), space separated"),
+	K("auth_checks.max_signatures", CONF_NUMBER, auth_checks.max_signatures, "10", "DKIM signatures verified per message (the rest are ignored)"),
+	K("auth_checks.sign", CONF_BOOL, auth_checks.sign, "yes", "DKIM-sign mail submitted for a domain that has keys"),
 	{ NULL, 0, 0, NULL, NULL }
 };

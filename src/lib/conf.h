@@ -73,6 +73,7 @@ struct tern_conf {
 		uint64_t max_data_line;		/* message line bytes, CRLF included */
 		uint64_t max_recipients;
 		uint64_t max_hops;
+		uint64_t max_header_field;	/* bytes DKIM sees of one field */
 		uint64_t max_errors;		/* bad commands before 421 */
 		uint64_t timeout_greeting_ms;	/* RFC 5321 4.5.3.2 */
 		uint64_t timeout_command_ms;
@@ -167,7 +168,20 @@ struct tern_conf {
 	struct {
 		char *resolver;			/* "ip[@port]" forwarder; empty = /etc/resolv.conf */
 		char *unbound_config;		/* optional unbound.conf for libunbound */
+		uint64_t max_answer_records;	/* one dns_lookup answer */
+		uint64_t max_answer_size;	/* its decoded bytes */
 	} dns;
+
+	struct {
+		bool enable;			/* SPF, DKIM, DMARC on port 25 */
+		bool dmarc_reject;		/* p=reject failures: 550 */
+		bool quarantine;		/* p=quarantine failures: Junk */
+		bool spf_fail_reject;		/* SPF fail alone: 550 */
+		uint64_t timeout_ms;		/* wait at the end of DATA */
+		char *trusted_forwarders;	/* IPs/prefixes: no DMARC enforcement */
+		uint64_t max_signatures;	/* DKIM signatures verified */
+		bool sign;			/* DKIM-sign submitted mail */
+	} auth_checks;
 
 	int *key_lines;		/* per conf_keys entry: the line that set it, 0 = default */
 };

@@ -14,6 +14,7 @@
 #include "lib/conn.h"
 
 struct auth_cache;
+struct dns;
 struct auth_pool;
 struct store;
 struct throttle;
@@ -28,6 +29,8 @@ struct service_env {
 	struct auth_pool *auth_pool;	/* password checks (auth-pool.h) */
 	struct auth_cache *auth_cache;	/* verified logins (auth-cache.h) */
 	struct work_gate *work_gate;	/* thread-pool share (work-gate.h) */
+	struct dns *dns;		/* the loop's one libunbound context
+					   (dns.h): relay routes, mail checks */
 	bool shutting_down;
 };
 

@@ -60,7 +60,8 @@ struct relay {
 	struct service_env *env;
 	uv_loop_t *loop;
 	struct store *store;
-	struct dns *dns;
+	struct dns *dns;		/* env->dns, or own_dns */
+	struct dns *own_dns;		/* ours to destroy (no env->dns) */
 	uv_timer_t timer;
 	uv_async_t async;
 	int handles_open;

@@ -450,10 +450,14 @@ relay_create(struct service_env *env, char **error_r)
 	r->env = env;
 	r->loop = env->loop;
 	r->store = env->store;
-	r->dns = dns_create(env->loop, env->conf, error_r);
+	/* the server's shared context; one of our own without it */
+	r->dns = env->dns;
 	if (r->dns == NULL) {
-		free(r);
-		return NULL;
+		r->dns = r->own_dns = dns_create(env->loop, env->conf, error_r);
+		if (r->dns == NULL) {
+			free(r);
+			return NULL;
+		}
 	}
 	pthread_mutex_init(&r->lock, NULL);
 	uv_timer_init(r->loop, &r->timer);
@@ -512,7 +516,8 @@ relay_destroy(struct relay **rp)
 			nanosleep(&ts, NULL);
 		}
 	}
-	dns_destroy(&r->dns);
+	r->dns = NULL;
+	dns_destroy(&r->own_dns);
 	while (r->dests) {
 		struct relay_dest *d = r->dests;
 

@@ -178,5 +178,6 @@ smtp_cmd_data_input(struct smtp_session *s)
 			return false;
 		smtp_cmd_bdat_done(s);
 	}
-	return s->state != SMTP_S_DELIVER && s->state != SMTP_S_QUIT;
+	return s->state != SMTP_S_CHECK && s->state != SMTP_S_DELIVER &&
+	       s->state != SMTP_S_QUIT;
 }

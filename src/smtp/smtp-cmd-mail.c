@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "mailauth/dkim.h"
+#include "smtp/smtp-auth.h"
 
 void
 smtp_txn_clear(struct smtp_txn *t)
@@ -21,6 +23,13 @@ smtp_txn_clear(struct smtp_txn *t)
 	buf_free(&t->chunk);
 	buf_free(&t->prefixes);
 	free(t->srcpts);
+	buf_free(&t->field);
+	buf_free(&t->front);
+	smtp_auth_free(&t->auth);
+	if (t->signer)
+		dkim_sign_free(t->signer);
+	if (t->dkim_keys)
+		dkim_keys_free(t->dkim_keys);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -102,6 +111,7 @@ smtp_cmd_mail(struct smtp_session *s, struct slice args)
 	smtp_txn_new_id(s);
 	s->n_txns++;
 	s->state = SMTP_S_MAIL;
+	smtp_deliver_mail(s);
 	smtp_session_reply(s, 250, "2.1.0", "Ok");
 	return true;
 }

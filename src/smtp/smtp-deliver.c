@@ -1,15 +1,22 @@
 /* smtp-deliver.c - a message's way into the store: the blob opened with
  * our Received header, the body streamed in as it arrives (header fields
- * noticed on the way), per-recipient Return-Path and Delivered-To, one
- * store_deliver() commit, and the final reply from its completion */
+ * noticed on the way, and handed one by one to the mail checks or the
+ * DKIM signer), the checks' verdict awaited, per-recipient Return-Path
+ * and Delivered-To plus the front fields (Authentication-Results,
+ * DKIM-Signature), one store_deliver() commit, and the final reply from
+ * its completion */
 #include "smtp/smtp-session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "lib/log.h"
+#include "mailauth/authres.h"
+#include "mailauth/dkim.h"
+#include "smtp/smtp-auth.h"
 #include "smtp/smtp-bounce.h"
 
 const struct smtp_status smtp_deliver_tempfail = {
@@ -66,6 +73,48 @@ smtp_deliver_received(struct smtp_session *s, struct buf *b)
 	buf_printf(b, ";\r\n\t%s\r\n", date);
 }
 
+/* MAIL accepted: port 25's SPF check starts now and runs while the
+ * client sends RCPT and the message */
+void
+smtp_deliver_mail(struct smtp_session *s)
+{
+	if (s->policy->mail_checks && smtp_session_conf(s)->auth_checks.enable)
+		s->txn.auth = smtp_auth_start(s);
+}
+
+/* submission: a signer when the sender's domain has DKIM keys (the
+ * envelope sender, which submission has checked is the user's) */
+static void
+smtp_deliver_signer(struct smtp_session *s)
+{
+	const struct tern_conf *conf = smtp_session_conf(s);
+	struct smtp_txn *t = &s->txn;
+	const char *domain = NULL, *at;
+	char *err = NULL;
+
+	if (!s->policy->dkim_sign || !conf->auth_checks.sign ||
+	    s->auth_account_id == 0)
+		return;
+	if (!t->from.null && t->from.domain[0] && !t->from.literal)
+		domain = t->from.domain;
+	else if (s->auth_address && (at = strrchr(s->auth_address, '@')))
+		domain = at + 1;
+	if (domain == NULL)
+		return;
+	switch (dkim_keys_load(conf->data_dir, domain, &t->dkim_keys, &err)) {
+	case 0:
+		t->signer = dkim_sign_new(t->dkim_keys, 0);
+		break;
+	case 1:
+		break;		/* no keys: not signed */
+	default:
+		log_error(s->id, "dkim keys domain=%s error=\"%s\"", domain,
+			  err ? err : "?");
+		free(err);
+		break;
+	}
+}
+
 bool
 smtp_deliver_begin(struct smtp_session *s)
 {
@@ -89,6 +138,9 @@ smtp_deliver_begin(struct smtp_session *s)
 		return false;
 	}
 	smtp_header_init(&t->hdr);
+	t->field_bol = true;
+	t->body_skip = 2;
+	smtp_deliver_signer(s);
 	return true;
 }
 
@@ -109,18 +161,174 @@ smtp_deliver_blob(struct smtp_session *s, const void *p, size_t n)
 	}
 }
 
+/* the header goes field by field: the checks and the signer see each
+ * whole field, forged Authentication-Results stay out of the blob */
+static bool
+smtp_deliver_by_field(const struct smtp_session *s)
+{
+	return s->policy->mail_checks || s->policy->dkim_sign;
+}
+
+/* one whole field (CRLF-ended unless the header ends without one) to
+ * the checks and the signer, without its final CRLF */
+static void
+smtp_deliver_see_field(struct smtp_session *s, const char *f, size_t len)
+{
+	struct smtp_txn *t = &s->txn;
+
+	if (len >= 2 && f[len - 2] == '\r' && f[len - 1] == '\n')
+		len -= 2;
+	if (t->auth)
+		smtp_auth_field(t->auth, f, len);
+	if (t->signer)
+		dkim_sign_header(t->signer, f, len);
+}
+
+static bool
+smtp_deliver_is_authres(const unsigned char *f, size_t len)
+{
+	static const char name[] = "authentication-results";
+	size_t n = sizeof(name) - 1;
+
+	if (len < n || strncasecmp((const char *)f, name, n) != 0)
+		return false;
+	while (n < len && (f[n] == ' ' || f[n] == '\t'))
+		n++;
+	return n < len && f[n] == ':';
+}
+
+/* RFC 8601 5: a field claiming our authserv-id did not come from us */
+static bool
+smtp_deliver_forged(struct smtp_session *s, const char *f, size_t len)
+{
+	const char *id = smtp_session_conf(s)->hostname;
+
+	if (!authres_claims(f, len, id))
+		return false;
+	log_info(s->id, "smtp removed forged Authentication-Results id=%s",
+		 s->txn.id);
+	return true;
+}
+
+static void
+smtp_deliver_field_flush(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+
+	if (!t->field_long && !t->field_drop && t->field.len > 0 &&
+	    !smtp_deliver_forged(s, (const char *)t->field.data, t->field.len)) {
+		smtp_deliver_see_field(s, (const char *)t->field.data,
+				       t->field.len);
+		smtp_deliver_blob(s, t->field.data, t->field.len);
+	}
+	buf_reset(&t->field);
+	t->field_long = false;
+	t->field_drop = false;
+}
+
+/* a field over smtp.max_header_field: stored as it is, unseen by DKIM;
+ * an Authentication-Results that long is dropped (it may claim us) */
+static void
+smtp_deliver_field_long(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+
+	t->field_long = true;
+	t->field_drop = smtp_deliver_is_authres(t->field.data, t->field.len);
+	log_info(s->id, "smtp header field over %llu bytes id=%s%s",
+		 (unsigned long long)smtp_session_conf(s)->smtp.max_header_field,
+		 t->id, t->field_drop ? " dropped=authentication-results" : "");
+	if (!t->field_drop)
+		smtp_deliver_blob(s, t->field.data, t->field.len);
+	buf_reset(&t->field);
+}
+
+static void
+smtp_deliver_fields(struct smtp_session *s, const unsigned char *p, size_t n)
+{
+	struct smtp_txn *t = &s->txn;
+	uint64_t max = smtp_session_conf(s)->smtp.max_header_field;
+	size_t i = 0;
+
+	while (i < n) {
+		const unsigned char *nl;
+		size_t e;
+
+		/* a line not starting with WSP starts the next field */
+		if (t->field_bol && p[i] != ' ' && p[i] != '\t' &&
+		    (t->field.len > 0 || t->field_long))
+			smtp_deliver_field_flush(s);
+		nl = memchr(p + i, '\n', n - i);
+		e = nl ? (size_t)(nl - p) + 1 : n;
+		if (t->field_long) {
+			if (!t->field_drop)
+				smtp_deliver_blob(s, p + i, e - i);
+		} else {
+			buf_append(&t->field, p + i, e - i);
+			if (max && t->field.len > max)
+				smtp_deliver_field_long(s);
+		}
+		t->field_bol = nl != NULL;
+		i = e;
+	}
+}
+
+/* the policy's added fields: whole fields, seen by the signer too */
+static void
+smtp_deliver_added(struct smtp_session *s, const struct buf *add)
+{
+	const char *p = (const char *)add->data;
+	size_t start = 0;
+
+	for (size_t i = 0; i + 1 < add->len; i++) {
+		if (p[i] != '\r' || p[i + 1] != '\n' ||
+		    (i + 2 < add->len && (p[i + 2] == ' ' || p[i + 2] == '\t')))
+			continue;
+		smtp_deliver_see_field(s, p + start, i + 2 - start);
+		start = i + 2;
+	}
+}
+
 /* the header is over: let the policy add fields, before the blank line */
 static void
 smtp_deliver_header_end(struct smtp_session *s)
 {
+	struct smtp_txn *t = &s->txn;
 	struct buf add = BUF_INIT;
 
-	smtp_header_end(&s->txn.hdr);
-	if (s->policy->header_end == NULL)
+	if (smtp_deliver_by_field(s))
+		smtp_deliver_field_flush(s);
+	smtp_header_end(&t->hdr);
+	if (s->policy->header_end != NULL) {
+		s->policy->header_end(s, t->hdr.seen, &add);
+		smtp_deliver_blob(s, add.data, add.len);
+		smtp_deliver_added(s, &add);
+		buf_free(&add);
+	}
+	if (t->auth)
+		smtp_auth_end_header(t->auth);
+	if (t->signer)
+		dkim_sign_end_header(t->signer);
+}
+
+/* body bytes (the blank line's CRLF first) to the blob and to DKIM */
+static void
+smtp_deliver_body(struct smtp_session *s, const unsigned char *p, size_t n)
+{
+	struct smtp_txn *t = &s->txn;
+	size_t skip = 0;
+
+	smtp_deliver_blob(s, p, n);
+	while (t->body_skip > 0 && skip < n) {
+		t->body_skip--;
+		skip++;
+	}
+	if (skip == n)
 		return;
-	s->policy->header_end(s, s->txn.hdr.seen, &add);
-	smtp_deliver_blob(s, add.data, add.len);
-	buf_free(&add);
+	if (t->auth)
+		smtp_auth_body(t->auth, p + skip, n - skip);
+	if (t->signer)
+		dkim_sign_body(t->signer, p + skip, n - skip);
 }
 
 void
@@ -136,15 +344,19 @@ smtp_deliver_write(struct smtp_session *s)
 	}
 	if (!smtp_header_done(&t->hdr)) {
 		ptrdiff_t blank = smtp_header_scan(&t->hdr, p, n);
+		size_t hlen = blank >= 0 ? (size_t)blank : n;
 
-		if (blank >= 0) {
-			/* the blank line: added fields go in before it */
-			smtp_deliver_blob(s, p, (size_t)blank);
-			start = (size_t)blank;
+		if (smtp_deliver_by_field(s))
+			smtp_deliver_fields(s, p, hlen);
+		else
+			smtp_deliver_blob(s, p, hlen);
+		start = hlen;
+		/* the blank line: added fields go in before it */
+		if (blank >= 0)
 			smtp_deliver_header_end(s);
-		}
 	}
-	smtp_deliver_blob(s, p + start, n - start);
+	if (start < n)
+		smtp_deliver_body(s, p + start, n - start);
 	buf_reset(&t->chunk);
 }
 
@@ -265,8 +477,14 @@ smtp_deliver_add(struct smtp_txn *t, size_t *offs, enum store_rcpt_kind kind,
 	r->orcpt = rc->params.orcpt[0] ? rc->params.orcpt : NULL;
 	r->notify = rc->params.notify;
 	offs[t->n_srcpts * 2] = t->prefixes.len;
-	if (kind == STORE_RCPT_LOCAL)
+	if (kind == STORE_RCPT_LOCAL) {
 		smtp_deliver_prefix(&t->prefixes, t, address);
+		if (t->junk)
+			r->special_use = STORE_SU_JUNK;
+	}
+	/* Authentication-Results, DKIM-Signature: local copies and the
+	 * queued one alike */
+	buf_append(&t->prefixes, t->front.data, t->front.len);
 	offs[t->n_srcpts * 2 + 1] = t->prefixes.len;
 	t->n_srcpts++;
 }
@@ -351,19 +569,103 @@ smtp_deliver_done(void *arg, int ret)
 		conn_resume(s->conn);
 }
 
+/* the checks are decided (or there were none): commit */
+static void
+smtp_deliver_commit(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+	const struct smtp_status *st;
+	struct store_envelope env;
+	int rc;
+
+	smtp_deliver_build(t);
+	memset(&env, 0, sizeof(env));
+	env.sender = t->from.null ? "" : t->from.addr;
+	env.envid = t->mail.envid[0] ? t->mail.envid : NULL;
+	env.ret = t->mail.ret;
+	s->state = SMTP_S_DELIVER;
+	smtp_session_timeout(s);
+	rc = store_deliver(s->env->store, &t->blob, &env, t->srcpts, t->n_srcpts,
+			   &t->queue_msg_id, smtp_deliver_done, s);
+	if (rc != 0) {
+		log_error(s->id, "smtp deliver refused id=%s error=%s", t->id,
+			  store_strerror(rc));
+		st = rc == STORE_ETOOBIG ? &smtp_deliver_toobig :
+		     &smtp_deliver_tempfail;
+		smtp_session_status(s, st);
+		smtp_deliver_log(s, st->code, st->enh, NULL);
+		smtp_deliver_next(s);
+		if (s->state != SMTP_S_QUIT)
+			conn_resume(s->conn);
+		return;
+	}
+	conn_pause(s->conn);
+}
+
+/* the checks' verdict (smtp-auth.h) */
+static void
+smtp_deliver_checked(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+	const char *ar = smtp_auth_results(t->auth);
+
+	if (s->conn_gone) {
+		/* nobody to answer: nothing is stored, the client retries */
+		smtp_deliver_log(s, 451, NULL, "client-gone");
+		smtp_session_release(s);
+		return;
+	}
+	if (smtp_auth_action(t->auth) == SMTP_AUTH_REFUSE) {
+		const struct smtp_status *st = smtp_auth_status(t->auth);
+
+		smtp_session_status(s, st);
+		smtp_deliver_log(s, st->code, st->enh, "auth-checks");
+		store_blob_abort(&t->blob);
+		smtp_deliver_next(s);
+		if (s->state != SMTP_S_QUIT)
+			conn_resume(s->conn);
+		return;
+	}
+	t->junk = smtp_auth_action(t->auth) == SMTP_AUTH_JUNK;
+	if (ar)
+		buf_append_str(&t->front, ar);
+	smtp_deliver_commit(s);
+}
+
+/* submission: the DKIM-Signature fields go in front of the message */
+static void
+smtp_deliver_sign(struct smtp_session *s)
+{
+	struct smtp_txn *t = &s->txn;
+	char *err = NULL, *sig = dkim_sign_finish(t->signer, &err);
+
+	if (sig == NULL) {
+		/* sent unsigned rather than not at all; said in the log */
+		log_error(s->id, "dkim sign failed id=%s error=\"%s\"", t->id,
+			  err ? err : "?");
+		free(err);
+		return;
+	}
+	buf_append_str(&t->front, sig);
+	free(sig);
+}
+
 void
 smtp_deliver_finish(struct smtp_session *s)
 {
 	struct smtp_txn *t = &s->txn;
 	const struct smtp_status *st = smtp_deliver_error(s);
-	struct store_envelope env;
-	int rc;
 
-	if (st == NULL && !smtp_header_done(&t->hdr) && s->policy->header_end) {
+	if (st == NULL && !smtp_header_done(&t->hdr) &&
+	    (s->policy->header_end || smtp_deliver_by_field(s))) {
 		/* a message that is all header: fields go at its end, after
 		 * a line break if it ends inside a line (BDAT) */
-		if (!smtp_header_at_bol(&t->hdr))
-			smtp_deliver_blob(s, "\r\n", 2);
+		if (!smtp_header_at_bol(&t->hdr)) {
+			if (smtp_deliver_by_field(s))
+				buf_append(&t->field, "\r\n", 2);
+			else
+				smtp_deliver_blob(s, "\r\n", 2);
+		}
 		smtp_deliver_header_end(s);
 		st = smtp_deliver_error(s);
 	}
@@ -382,24 +684,15 @@ smtp_deliver_finish(struct smtp_session *s)
 		smtp_deliver_next(s);
 		return;
 	}
-	smtp_deliver_build(t);
-	memset(&env, 0, sizeof(env));
-	env.sender = t->from.null ? "" : t->from.addr;
-	env.envid = t->mail.envid[0] ? t->mail.envid : NULL;
-	env.ret = t->mail.ret;
-	s->state = SMTP_S_DELIVER;
-	smtp_session_timeout(s);
-	rc = store_deliver(s->env->store, &t->blob, &env, t->srcpts, t->n_srcpts,
-			   &t->queue_msg_id, smtp_deliver_done, s);
-	if (rc != 0) {
-		log_error(s->id, "smtp deliver refused id=%s error=%s", t->id,
-			  store_strerror(rc));
-		st = rc == STORE_ETOOBIG ? &smtp_deliver_toobig :
-		     &smtp_deliver_tempfail;
-		smtp_session_status(s, st);
-		smtp_deliver_log(s, st->code, st->enh, NULL);
-		smtp_deliver_next(s);
+	if (t->signer)
+		smtp_deliver_sign(s);
+	if (t->auth) {
+		/* wait for SPF, DKIM's keys, DMARC; the loop serves others */
+		s->state = SMTP_S_CHECK;
+		smtp_session_timeout(s);
+		conn_pause(s->conn);
+		smtp_auth_finish(t->auth, smtp_deliver_checked);
 		return;
 	}
-	conn_pause(s->conn);
+	smtp_deliver_commit(s);
 }

@@ -2,11 +2,13 @@
  * Submission (587/465) defines its own service and policy on top of
  * smtp-session.h (issue 7). */
 #include "smtp/smtp.h"
+#include "smtp/smtp-auth.h"
 #include "smtp/smtp-session.h"
 
 /* MX: no AUTH, no relaying, ever */
 static const struct smtp_policy smtp_service_policy = {
 	.name = "smtp",
+	.mail_checks = true,
 };
 
 static void *
@@ -15,8 +17,16 @@ smtp_service_accept(struct conn *c, struct service_env *env)
 	return smtp_session_create(c, env, &smtp_service_policy);
 }
 
+/* sessions still waiting for their checks end before the DNS goes */
+static void
+smtp_service_deinit(struct service_env *env)
+{
+	smtp_auth_shutdown();
+}
+
 const struct service smtp_service = {
 	.proto = "smtp",
+	.deinit = smtp_service_deinit,
 	.default_tls = TLS_MODE_STARTTLS,
 	.accept = smtp_service_accept,
 	.ops = &smtp_session_ops,

@@ -85,6 +85,7 @@ smtp_session_timeout(struct smtp_session *s)
 	case SMTP_S_BDAT:
 		conn_set_timeout(s->conn, conf->smtp.timeout_data_ms);
 		break;
+	case SMTP_S_CHECK:
 	case SMTP_S_DELIVER:
 	case SMTP_S_QUIT:
 		conn_set_timeout(s->conn, 0);
@@ -239,6 +240,7 @@ smtp_session_input(struct smtp_session *s)
 			if (!smtp_cmd_data_input(s))
 				return;
 			continue;
+		case SMTP_S_CHECK:
 		case SMTP_S_DELIVER:
 		case SMTP_S_QUIT:
 			return;
@@ -295,7 +297,8 @@ smtp_session_on_close(struct conn *c, void *ctx, const char *reason)
 
 	log_info(s->id, "smtp disconnect reason=%s txns=%u errors=%u",
 		 reason, s->n_txns, s->errors);
-	if (s->state == SMTP_S_DELIVER || s->suspended) {
+	if (s->state == SMTP_S_DELIVER || s->state == SMTP_S_CHECK ||
+	    s->suspended) {
 		/* the store (or an async step) still holds us: free when
 		 * it completes */
 		s->conn_gone = true;
@@ -357,6 +360,7 @@ smtp_session_on_shutdown(struct conn *c, void *ctx)
 	case SMTP_S_RCPT:
 	case SMTP_S_DATA:
 	case SMTP_S_BDAT:
+	case SMTP_S_CHECK:
 	case SMTP_S_DELIVER:
 		/* finish this transaction; 421 follows its last reply (the
 		 * server's shutdown_timeout bounds the wait) */

@@ -42,6 +42,7 @@ enum smtp_state {
 	SMTP_S_RCPT,		/* at least one RCPT accepted */
 	SMTP_S_DATA,		/* reading a DATA body */
 	SMTP_S_BDAT,		/* reading a BDAT chunk */
+	SMTP_S_CHECK,		/* waiting for SPF/DKIM/DMARC (paused) */
 	SMTP_S_DELIVER,		/* waiting for the store commit (paused) */
 	SMTP_S_QUIT,		/* closing */
 };
@@ -50,6 +51,11 @@ struct smtp_policy {
 	const char *name;	/* "smtp", "submission": logs */
 	/* RFC 6409: MAIL needs an authenticated session */
 	bool require_auth;
+	/* port 25: SPF, DKIM, DMARC (smtp-auth.h) and forged
+	 * Authentication-Results removed */
+	bool mail_checks;
+	/* submission: DKIM-sign for the sender's domain (its keys) */
+	bool dkim_sign;
 	/* EHLO: append extra keyword lines ("AUTH PLAIN LOGIN\n") to kw */
 	void (*ehlo_keywords)(struct smtp_session *s, struct buf *kw);
 	/* the AUTH command; NULL: 502 5.5.1. Return false on failure
@@ -98,6 +104,18 @@ struct smtp_txn {
 	const struct smtp_status *failed;
 	int store_error;		/* a store_blob_write failure */
 	struct smtp_header hdr;		/* fields seen, end of header */
+	/* the header one field at a time (mail checks, signing) */
+	struct buf field;		/* the field being read */
+	bool field_bol;			/* field ends in CRLF so far */
+	bool field_long;		/* over smtp.max_header_field: passed */
+	bool field_drop;		/* a forged Authentication-Results */
+	unsigned body_skip;		/* CRLF of the blank line still due */
+	struct smtp_auth *auth;		/* port 25 checks */
+	struct dkim_keyset *dkim_keys;	/* submission signing */
+	struct dkim_signer *signer;
+	struct buf front;		/* fields in front of the message:
+					   DKIM-Signature, Authentication-Results */
+	bool junk;			/* DMARC quarantine: \Junk */
 	/* delivery in flight */
 	struct store_rcpt *srcpts;
 	size_t n_srcpts;
@@ -175,6 +193,8 @@ const struct tern_conf *smtp_session_conf(const struct smtp_session *s);
 
 /* transaction */
 void smtp_txn_clear(struct smtp_txn *t);
+/* MAIL accepted: start what runs during the transaction (SPF) */
+void smtp_deliver_mail(struct smtp_session *s);
 
 /* verb handlers (smtp-cmd-*.c): false = the command failed (a reply
  * was written) */

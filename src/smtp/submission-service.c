@@ -51,6 +51,7 @@ static const struct smtp_policy submission_policy = {
 	.name = "submission",
 	/* RFC 6409 4.3, 6.1: MAIL only once authenticated */
 	.require_auth = true,
+	.dkim_sign = true,
 	.ehlo_keywords = submission_ehlo_keywords,
 	.cmd_auth = submission_cmd_auth,
 	.check_mail = submission_check_mail,

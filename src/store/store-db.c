@@ -118,7 +118,8 @@ static const char schema_sql[] =
 	" sender TEXT NOT NULL,"
 	" envid TEXT,"
 	" ret INTEGER NOT NULL DEFAULT 0,"
-	" created INTEGER NOT NULL);"
+	" created INTEGER NOT NULL,"
+	" prefix BLOB);"
 	"CREATE TABLE IF NOT EXISTS queue_rcpts("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" msg_id INTEGER NOT NULL,"
@@ -418,7 +419,8 @@ db_schema(struct db *db, char **error_r)
 	    db_add_column(db, "mailboxes", "first_recent_uid",
 			  "INTEGER NOT NULL DEFAULT 1") < 0 ||
 	    db_add_column(db, "blobs", "preview", "TEXT") < 0 ||
-	    db_add_column(db, "blobs", "fts", "INTEGER NOT NULL DEFAULT 0") < 0)
+	    db_add_column(db, "blobs", "fts", "INTEGER NOT NULL DEFAULT 0") < 0 ||
+	    db_add_column(db, "queue", "prefix", "BLOB") < 0)
 		return STORE_EIO;
 	/* the blobs SEARCH must scan (store-fts.c): few, once indexed */
 	if (db_exec(db, "CREATE INDEX IF NOT EXISTS blobs_unindexed"

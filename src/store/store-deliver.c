@@ -44,6 +44,29 @@ deliver_free(struct store_op *op)
 	free(o->envid);
 }
 
+/* the account's first selectable mailbox with one of the special-use
+ * bits su (DMARC quarantine: \Junk); 0 in *id_r when none */
+static int
+deliver_special_use(struct db *db, int64_t account_id, unsigned su,
+		    int64_t *id_r)
+{
+	static const char sql[] =
+		"SELECT id FROM mailboxes WHERE account_id = ?"
+		" AND (special_use & ?) != 0 AND noselect = 0"
+		" ORDER BY id LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+
+	*id_r = 0;
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, (int)su);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
 static int
 deliver_local(struct store *s, struct deliver_op *o, size_t i)
 {
@@ -57,7 +80,13 @@ deliver_local(struct store *s, struct deliver_op *o, size_t i)
 
 	if ((ret = db_account_exists(s->wdb, r->account_id)) < 0)
 		return ret;
-	if (o->mailbox[i]) {
+	if (r->special_use) {
+		if ((ret = deliver_special_use(s->wdb, r->account_id,
+					       r->special_use, &mbox)) < 0)
+			return ret;
+		noselect = mbox == 0;
+	}
+	if (mbox == 0 && o->mailbox[i]) {
 		ret = store_mbox_by_name(s->wdb, r->account_id, o->mailbox[i],
 					 &mbox, &noselect);
 		if (ret < 0 && ret != STORE_ENOTFOUND)
@@ -98,8 +127,8 @@ deliver_remote(struct store *s, struct deliver_op *o, size_t i,
 	       int64_t *qid)
 {
 	static const char qmsg[] =
-		"INSERT INTO queue(blob_id, sender, envid, ret, created)"
-		" VALUES(?,?,?,?,?)";
+		"INSERT INTO queue(blob_id, sender, envid, ret, created, prefix)"
+		" VALUES(?,?,?,?,?,?)";
 	static const char qrcpt[] =
 		"INSERT INTO queue_rcpts(msg_id, address, orcpt, notify,"
 		" next_attempt, updated) VALUES(?,?,?,?,?,?)";
@@ -122,6 +151,13 @@ deliver_remote(struct store *s, struct deliver_op *o, size_t i,
 			sqlite3_bind_null(st, 3);
 		sqlite3_bind_int(st, 4, (int)o->ret);
 		sqlite3_bind_int64(st, 5, now);
+		/* the message's front fields (one queue row for every
+		 * remote recipient: the first one's prefix) */
+		if (o->prefix[i])
+			sqlite3_bind_blob(st, 6, o->prefix[i],
+					  (int)r->prefix_len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 6);
 		if ((ret = db_step_done(s->wdb, st, "queue insert")) < 0)
 			return ret;
 		*qid = sqlite3_last_insert_rowid(s->wdb->h);

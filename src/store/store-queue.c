@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QMSG_COLS "q.id, q.sender, q.envid, q.ret, q.created, b.size"
+/* the size counts the prefix (front-of-message fields: DKIM-Signature) */
+#define QMSG_COLS "q.id, q.sender, q.envid, q.ret, q.created," \
+	" b.size + ifnull(length(q.prefix), 0)"
 #define QRCPT_COLS "id, msg_id, address, orcpt, notify, state, attempts," \
 	" next_attempt, updated, last_error"
 
@@ -208,21 +210,35 @@ store_queue_next_time(struct store *s, int64_t *t_r)
 int
 store_queue_open(struct store *s, int64_t msg_id, struct store_reader **r_r)
 {
-	static const char sql[] = "SELECT blob_id FROM queue WHERE id = ?";
+	static const char sql[] =
+		"SELECT blob_id, prefix FROM queue WHERE id = ?";
 	struct db *db = db_reader(s);
 	sqlite3_stmt *st;
 	int64_t blob_id = 0;
+	void *prefix = NULL;
+	size_t prefix_len = 0;
+	int ret;
 
 	*r_r = NULL;
 	if (db == NULL || (st = db_prep(db, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, msg_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		blob_id = sqlite3_column_int64(st, 0);
+		prefix_len = (size_t)sqlite3_column_bytes(st, 1);
+		if (prefix_len) {
+			prefix = xmalloc(prefix_len);
+			memcpy(prefix, sqlite3_column_blob(st, 1), prefix_len);
+		}
+	}
 	sqlite3_reset(st);
-	if (blob_id == 0)
+	if (blob_id == 0) {
+		free(prefix);
 		return STORE_ENOTFOUND;
-	return store_reader_new(s, db, blob_id, NULL, 0, r_r);
+	}
+	ret = store_reader_new(s, db, blob_id, prefix, prefix_len, r_r);
+	free(prefix);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */

@@ -435,13 +435,18 @@ struct store_rcpt {
 	int64_t account_id;	/* LOCAL */
 	const char *mailbox;	/* LOCAL: NULL = INBOX; a mailbox that does
 				   not exist (or is \Noselect) means INBOX */
+	unsigned special_use;	/* LOCAL: STORE_SU_* (e.g. JUNK): the
+				   account's mailbox with that attribute
+				   instead of mailbox (none: as above) */
 	const char *address;	/* REMOTE: the forward-path (required);
 				   LOCAL: the RCPT address (informational) */
 	const char *orcpt;	/* DSN ORCPT "type;xtext" or NULL */
 	unsigned notify;	/* STORE_NOTIFY_* */
 	/* LOCAL: per-recipient bytes (complete header lines, CRLF ends:
 	 * Return-Path, Delivered-To, Received) served before the shared
-	 * blob; see "Message layout" below */
+	 * blob; see "Message layout" below. REMOTE: the queued message's
+	 * front fields (DKIM-Signature), the same for every remote
+	 * recipient of one delivery (the first one's is kept) */
 	const void *prefix;
 	size_t prefix_len;
 	uint32_t flags;		/* LOCAL: initial STORE_F_* */
@@ -879,8 +884,8 @@ int store_mailbox_changes(struct store *store, int64_t account_id,
 			  struct store_changes *out);
 
 /* Message layout. A message as served is prefix + blob: the prefix is
- * the per-recipient header lines given at delivery (empty for APPEND
- * and queue messages), the blob the bytes streamed in. size =
+ * the per-recipient header lines given at delivery (empty for APPEND;
+ * a queue message's are its front fields), the blob the bytes streamed in. size =
  * prefix_len + blob size. The parse results describe the blob: ENVELOPE
  * and BODYSTRUCTURE are the same for prefix + blob (the prefix only
  * adds trace fields); every byte offset in partmap is relative to the

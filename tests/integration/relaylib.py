@@ -46,7 +46,10 @@ def free_tcp_port_on(hosts):
 class Unbound:
     """unbound -d with local-data for the given zones; stop() ends it."""
 
-    def __init__(self, tmp, zones, forward=None):
+    def __init__(self, tmp, zones, forward=None, transparent=()):
+        """transparent: zones answered from their records where they
+        have one and resolved (forwarded) otherwise"""
+        self.transparent = set(transparent)
         self.dir = str(tmp)
         self.conf = os.path.join(self.dir, "unbound.conf")
         self.logp = os.path.join(self.dir, "unbound.log")
@@ -67,9 +70,12 @@ class Unbound:
                  "  access-control: 127.0.0.0/8 allow",
                  '  local-zone: "test." nodefault']
         for zone, records in zones.items():
-            lines.append('  local-zone: "%s." static' % zone)
+            lines.append('  local-zone: "%s." %s' % (
+                zone, "transparent" if zone in self.transparent else "static"))
             for r in records:
-                lines.append('  local-data: "%s"' % r)
+                # TXT records quote their strings with "
+                q = "'" if '"' in r else '"'
+                lines.append("  local-data: %s%s%s" % (q, r, q))
         lines.append("  do-not-query-localhost: no")
         for zone, addr in (forward or {}).items():
             lines += ["forward-zone:", '  name: "%s."' % zone,

@@ -45,6 +45,8 @@ static const char zone[] =
 	"  local-data: \"mx2.a.test. IN A 127.0.0.12\"\n"
 	"  local-data: \"mx2.a.test. IN AAAA ::1\"\n"
 	"  local-data: \"mx3.a.test. IN A 127.0.0.13\"\n"
+	"  local-data: 'txt.a.test. IN TXT \"v=spf1 \" \"-all\"'\n"
+	"  local-data: 'txt.a.test. IN TXT \"second\"'\n"
 	"  local-zone: \"nomx.test.\" static\n"
 	"  local-data: \"nomx.test. IN A 127.0.0.20\"\n"
 	"  local-zone: \"nullmx.test.\" static\n"
@@ -138,7 +140,44 @@ unbound_stop(void)
 struct result {
 	struct dns_route *r;
 	int calls;
+	/* dns_lookup: the answer, copied */
+	enum dns_rcode rcode;
+	size_t n;
+	char text[4][64];
+	uint16_t pref[4];
 };
+
+static void
+on_answer(void *arg, const struct dns_answer *a)
+{
+	struct result *res = arg;
+
+	res->calls++;
+	res->rcode = a->rcode;
+	res->n = a->n;
+	for (size_t i = 0; i < a->n && i < 4; i++) {
+		snprintf(res->text[i], sizeof(res->text[i]), "%s", a->rr[i].text);
+		res->pref[i] = a->rr[i].pref;
+	}
+}
+
+/* one dns_lookup, run to its answer */
+static struct result
+ask(struct dns *dns, uv_loop_t *loop, const char *name, int type)
+{
+	struct result res;
+	uint64_t start = uv_now(loop);
+
+	memset(&res, 0, sizeof(res));
+	CHECK(dns_lookup(dns, name, type, on_answer, &res) != NULL);
+	CHECK_INT(res.calls, 0);	/* never inside the call */
+	while (res.calls == 0 && uv_now(loop) - start < 15000) {
+		uv_run(loop, UV_RUN_ONCE);
+		uv_update_time(loop);
+	}
+	CHECK_INT(res.calls, 1);
+	return res;
+}
 
 static void
 on_route(void *arg, struct dns_route *r)
@@ -152,7 +191,7 @@ on_route(void *arg, struct dns_route *r)
 static struct dns_route *
 lookup(struct dns *dns, uv_loop_t *loop, const char *domain, bool mx)
 {
-	struct result res = { NULL, 0 };
+	struct result res = { 0 };
 	uint64_t start = uv_now(loop);
 
 	dns_route_lookup(dns, domain, mx, on_route, &res);
@@ -269,13 +308,49 @@ TEST(dns_live_unbound)
 		CHECK_STR(r->hosts[0].addrs[0].text, "127.0.0.9");
 	route_done(r);
 
+	/* dns_lookup: TXT strings joined, one text per record */
+	{
+		struct result a = ask(dns, &loop, "txt.a.test", 16);
+		bool joined;
+
+		CHECK_INT(a.rcode, DNS_R_DATA);
+		CHECK_INT(a.n, 2);
+		joined = strcmp(a.text[0], "v=spf1 -all") == 0 ||
+			 strcmp(a.text[1], "v=spf1 -all") == 0;
+		CHECK(joined);
+		a = ask(dns, &loop, "a.test", 15);
+		CHECK_INT(a.n, 3);
+		CHECK(strstr(a.text[0], "a.test") != NULL);
+		a = ask(dns, &loop, "mx2.a.test", 28);
+		CHECK_INT(a.rcode, DNS_R_DATA);
+		CHECK_STR(a.text[0], "::1");
+		a = ask(dns, &loop, "noaddr.test", 1);
+		CHECK_INT(a.rcode, DNS_R_NODATA);
+		a = ask(dns, &loop, "nowhere.gone.test", 16);
+		CHECK_INT(a.rcode, DNS_R_NXDOMAIN);
+		a = ask(dns, &loop, "x.broken.test", 16);
+		CHECK_INT(a.rcode, DNS_R_TEMPFAIL);
+		/* over the limits: a temporary failure, never a cut answer */
+		dns_set_answer_limits(dns, 2, 65536);
+		a = ask(dns, &loop, "a.test", 15);
+		CHECK_INT(a.rcode, DNS_R_TEMPFAIL);
+		CHECK_INT(a.n, 0);
+		dns_set_answer_limits(dns, 100, 10);
+		a = ask(dns, &loop, "txt.a.test", 16);
+		CHECK_INT(a.rcode, DNS_R_TEMPFAIL);
+		dns_set_answer_limits(dns, 100, 65536);
+	}
+
 	/* cancel: no callback; destroy with lookups in flight */
 	{
-		struct result res = { NULL, 0 };
+		struct result res = { 0 };
 		struct dns_query *q = dns_route_lookup(dns, "a.test", true,
 						       on_route, &res);
 
 		dns_cancel(q);
+		dns_lookup_cancel(dns_lookup(dns, "a.test", 15, on_answer,
+					     &res));
+		dns_lookup(dns, "txt.a.test", 16, on_answer, &res);
 		dns_route_lookup(dns, "nomx.test", true, on_route, &res);
 		CHECK_INT(dns_pending(dns), 1);
 		dns_destroy(&dns);
