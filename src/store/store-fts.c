@@ -456,6 +456,20 @@ store_fts_search(struct store *s, const char *folded, size_t len, bool text,
 	return 0;
 }
 
+/* end the read of a uid query: sorted on success, freed on error */
+static int
+fts_uids_done(struct db *db, int r, struct store_ids *uids)
+{
+	db_end_read(db);
+	if (r < 0) {
+		store_ids_free(uids);
+		return r;
+	}
+	if (uids->n > 1)
+		qsort(uids->v, uids->n, sizeof(*uids->v), id_cmp);
+	return 0;
+}
+
 /* the uids of mailbox_id whose per-recipient fields hold folded,
  * appended to *uids (unsorted), in the caller's read transaction */
 static int
@@ -507,14 +521,7 @@ store_fts_prefix_uids(struct store *s, int64_t mailbox_id, const char *folded,
 	if (db == NULL || db_begin_read(db) < 0)
 		return STORE_EIO;
 	r = fts_prefix_ids(db, mailbox_id, folded, len, uids);
-	db_end_read(db);
-	if (r < 0) {
-		store_ids_free(uids);
-		return r;
-	}
-	if (uids->n > 1)
-		qsort(uids->v, uids->n, sizeof(*uids->v), id_cmp);
-	return 0;
+	return fts_uids_done(db, r, uids);
 }
 
 int
@@ -543,14 +550,7 @@ store_fts_uids(struct store *s, int64_t mailbox_id,
 	}
 	if (r >= 0 && prefix_fold != NULL)
 		r = fts_prefix_ids(db, mailbox_id, prefix_fold, prefix_len, uids);
-	db_end_read(db);
-	if (r < 0) {
-		store_ids_free(uids);
-		return r;
-	}
-	if (uids->n > 1)
-		qsort(uids->v, uids->n, sizeof(*uids->v), id_cmp);
-	return 0;
+	return fts_uids_done(db, r, uids);
 }
 
 bool
