@@ -237,7 +237,8 @@ search_keep_live(struct imap_cmd *cmd, struct search_result *r)
 		items = x->items;
 	} else {
 		uids = xmalloc((r->n ? r->n : 1) * sizeof(*uids));
-		memcpy(uids, r->uids, r->n * sizeof(*uids));
+		if (r->n > 0)	/* no hits: r->uids may be NULL */
+			memcpy(uids, r->uids, r->n * sizeof(*uids));
 	}
 	ok = imap_update_add(s, cmd->tag, cmd->uid, &x->q, x->crit,
 			     x->sort ? x->n_crit : 0, uids, items, r->n);
