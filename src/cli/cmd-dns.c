@@ -464,41 +464,20 @@ check_reverse(struct ub_ctx *ub, const char *host)
 	return bad;
 }
 
-/* the server's resolver settings (as in src/dns/dns-resolver.c) */
+/* the server's resolver settings (dns_ub_configure), asked synchronously */
 static struct ub_ctx *
 resolver_create(const struct tern_conf *conf)
 {
 	struct ub_ctx *ub = ub_ctx_create();
-	int ret;
+	char *err = NULL;
 
 	if (ub == NULL) {
 		fprintf(stderr, "tern: dns: ub_ctx_create failed\n");
 		return NULL;
 	}
-	ret = ub_ctx_set_option(ub, "local-zone:", "test. transparent");
-	if (ret == 0)
-		ret = ub_ctx_set_option(ub, "do-not-query-localhost:", "no");
-	if (ret == 0 && conf->dns.unbound_config && conf->dns.unbound_config[0])
-		ret = ub_ctx_config(ub, conf->dns.unbound_config);
-	if (ret == 0 && conf->dns.resolver && conf->dns.resolver[0]) {
-		char ip[64], fwd[80];
-		int port;
-
-		if (!dns_parse_forwarder(conf->dns.resolver, ip, sizeof ip, &port)) {
-			fprintf(stderr, "tern: dns.resolver: not ip[@port]: %s\n",
-				conf->dns.resolver);
-			ub_ctx_delete(ub);
-			return NULL;
-		}
-		snprintf(fwd, sizeof fwd, "%s@%d", ip, port);
-		ret = ub_ctx_set_fwd(ub, fwd);
-	} else if (ret == 0 && (!conf->dns.unbound_config || !conf->dns.unbound_config[0])) {
-		if (ub_ctx_resolvconf(ub, NULL) != 0)
-			fprintf(stderr, "tern: dns: /etc/resolv.conf unreadable, "
-				"resolving from the root\n");
-	}
-	if (ret != 0) {
-		fprintf(stderr, "tern: dns: %s\n", ub_strerror(ret));
+	if (dns_ub_configure(ub, conf, &err) < 0) {
+		fprintf(stderr, "tern: %s\n", err);
+		free(err);
 		ub_ctx_delete(ub);
 		return NULL;
 	}

@@ -90,23 +90,24 @@ dns_on_defer(uv_timer_t *t)
 	dns_route_run_done(t->data);
 }
 
-static int
-dns_configure(struct dns *dns, const struct tern_conf *conf, char **error_r)
+int
+dns_ub_configure(struct ub_ctx *ub, const struct tern_conf *conf,
+		 char **error_r)
 {
 	int ret;
 
 	/* RFC 2606 test names resolve through the forwarder instead of
 	 * libunbound's built-in NXDOMAIN zone */
-	ret = ub_ctx_set_option(dns->ub, "local-zone:", "test. transparent");
+	ret = ub_ctx_set_option(ub, "local-zone:", "test. transparent");
 	if (ret == 0)
-		ret = ub_ctx_set_option(dns->ub, "do-not-query-localhost:",
+		ret = ub_ctx_set_option(ub, "do-not-query-localhost:",
 					"no");
 	if (ret != 0) {
 		*error_r = xasprintf("dns: option: %s", ub_strerror(ret));
 		return -1;
 	}
 	if (conf->dns.unbound_config && conf->dns.unbound_config[0]) {
-		ret = ub_ctx_config(dns->ub, conf->dns.unbound_config);
+		ret = ub_ctx_config(ub, conf->dns.unbound_config);
 		if (ret != 0) {
 			*error_r = xasprintf("dns: %s: %s",
 					     conf->dns.unbound_config,
@@ -125,18 +126,28 @@ dns_configure(struct dns *dns, const struct tern_conf *conf, char **error_r)
 			return -1;
 		}
 		snprintf(fwd, sizeof(fwd), "%s@%d", ip, port);
-		ret = ub_ctx_set_fwd(dns->ub, fwd);
+		ret = ub_ctx_set_fwd(ub, fwd);
 		if (ret != 0) {
 			*error_r = xasprintf("dns: forwarder %s: %s", fwd,
 					     ub_strerror(ret));
 			return -1;
 		}
 	} else if (!conf->dns.unbound_config || !conf->dns.unbound_config[0]) {
-		ret = ub_ctx_resolvconf(dns->ub, NULL);
+		ret = ub_ctx_resolvconf(ub, NULL);
 		if (ret != 0)
 			log_warn(0, "dns: /etc/resolv.conf: %s (resolving "
 				 "from the root)", ub_strerror(ret));
 	}
+	return 0;
+}
+
+static int
+dns_configure(struct dns *dns, const struct tern_conf *conf, char **error_r)
+{
+	int ret;
+
+	if (dns_ub_configure(dns->ub, conf, error_r) < 0)
+		return -1;
 	ret = ub_ctx_async(dns->ub, 1);
 	if (ret != 0) {
 		*error_r = xasprintf("dns: async: %s", ub_strerror(ret));

@@ -80,6 +80,12 @@ typedef void dns_route_cb(void *arg, struct dns_route *route);
  * RFC 2606 test names resolve. NULL with *error_r (malloc'd) on error. */
 struct dns *dns_create(struct uv_loop_s *loop, const struct tern_conf *conf,
 		       char **error_r);
+/* a libunbound context set up from conf->dns as dns_create's (the
+ * forwarder or /etc/resolv.conf, dns.unbound_config, "test." names),
+ * for a synchronous user such as `tern dns check`; -1 with *error_r */
+struct ub_ctx;
+int dns_ub_configure(struct ub_ctx *ub, const struct tern_conf *conf,
+		     char **error_r);
 /* cancel every lookup (no callback runs), close; *dns = NULL; NULL-safe */
 void dns_destroy(struct dns **dns);
 /* the limits of one dns_lookup answer (tests; dns_create sets them
