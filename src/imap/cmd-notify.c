@@ -98,6 +98,10 @@ struct imap_notify {
 	size_t nnames;
 	struct notify_name *names;	/* ascending id */
 	struct store_watch *acct;
+	/* the highest mailbox id in the last list read (ids only grow):
+	 * a mailbox above it was made since, and all it holds is new */
+	int64_t max_id;
+	bool listed;
 	bool acct_pending;	/* the list changed: read it again */
 	bool reading;		/* a read of it is on the thread pool */
 	struct store_mailbox_list *ready;	/* read, not yet applied */
@@ -320,10 +324,17 @@ notify_rebuild(struct imap_session *s, const struct store_mailbox_list *l)
 			if (mb[k].owner != s->account_id)
 				mb[k].shared_name = xstrdup(m->name);
 			mb[k].id = m->id;
-			mb[k].messages = m->messages;
-			mb[k].uidnext = m->uidnext;
-			mb[k].unseen = m->unseen;
-			mb[k].modseq = m->highestmodseq;
+			if (n->listed && m->id > n->max_id) {
+				/* made after the last list: its messages
+				 * may have come before this read */
+				mb[k].uidnext = 1;
+				mb[k].modseq = m->highestmodseq;
+			} else {
+				mb[k].messages = m->messages;
+				mb[k].uidnext = m->uidnext;
+				mb[k].unseen = m->unseen;
+				mb[k].modseq = m->highestmodseq;
+			}
 			mb[k].watch = store_watch(s->env->store, m->id,
 						  notify_on_watch, s);
 			/* the list was read off the loop, before this
@@ -333,6 +344,10 @@ notify_rebuild(struct imap_session *s, const struct store_mailbox_list *l)
 		mb[k].events = ev;
 		k++;
 	}
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].id > n->max_id)
+			n->max_id = l->v[i].id;
+	n->listed = true;
 	for (i = 0; i < n->nmb; i++) {
 		store_unwatch(&n->mb[i].watch);
 		free(n->mb[i].shared_name);

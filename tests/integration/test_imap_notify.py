@@ -324,6 +324,24 @@ def test_status_indicator_and_new_mailbox_is_watched(srv):
         uidvalidity(b, "Later")
 
 
+def test_new_mailbox_filled_before_the_list_is_read(srv):
+    """CREATE and APPEND sent together: the watcher's read of the list
+    may already see the message; it is still told as new"""
+    a, b = pair(srv)
+    a.ok("NOTIFY SET (PERSONAL (MessageNew MessageExpunge))")
+    body = b"Subject: hi\r\n\r\nhello\r\n"
+    for i in range(8):
+        name = "Fast%d" % i
+        b.s.sendall(("c%d CREATE %s\r\na%d APPEND %s {%d+}\r\n"
+                     % (i, name, i, name, len(body))).encode()
+                    + body + b"\r\n")
+        b.wait_for(lambda l: l.startswith("a%d " % i), "APPEND reply")
+        seen = a.wait_for(lambda l: l.startswith("* STATUS"), "STATUS")
+        assert re.fullmatch(r'\* STATUS "%s" \(MESSAGES 1 UIDNEXT 2 '
+                            r'UIDVALIDITY \d+ UNSEEN 1\)' % name,
+                            seen[-1]), seen
+
+
 def test_notify_none_stops_notifications(srv):
     a, b = pair(srv)
     b.ok("CREATE Other")
