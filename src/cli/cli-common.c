@@ -85,10 +85,12 @@ cli_drop_privileges(const struct tern_conf *conf)
 	return 0;
 }
 
-struct store *
-cli_open_store(const struct tern_conf *conf)
+/* the store's settings from the config: the CLI and the server open
+ * the store alike */
+void
+cli_store_settings(const struct tern_conf *conf, struct store_settings *set)
 {
-	struct store_settings set = {
+	*set = (struct store_settings){
 		.data_dir = conf->data_dir,
 		.plus_separator = conf->store.plus_separator,
 		.postmaster = conf->smtp.postmaster,
@@ -111,12 +113,19 @@ cli_open_store(const struct tern_conf *conf)
 		.fts_max_size = conf->store.fts_max_size,
 		.fts_inline_max = conf->store.fts_inline_max,
 	};
+}
+
+struct store *
+cli_open_store(const struct tern_conf *conf)
+{
+	struct store_settings set;
 	struct store *store = NULL;
 	char *err = NULL;
 	int rc;
 
 	if (cli_drop_privileges(conf) < 0)
 		return NULL;
+	cli_store_settings(conf, &set);
 	rc = store_open(&set, &store, &err);
 	if (rc != 0) {
 		fprintf(stderr, "tern: store %s: %s\n", conf->data_dir,

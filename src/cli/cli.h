@@ -34,6 +34,9 @@ int cmd_dns(struct cli *cli);
 struct tern_conf *cli_load_conf(struct cli *cli);
 /* Open the store of conf's data folder for an admin command (dropping
  * root first, like the server does). Prints errors; NULL on failure. */
+struct store_settings;
+void cli_store_settings(const struct tern_conf *conf,
+			struct store_settings *set);
 struct store *cli_open_store(const struct tern_conf *conf);
 /* Started as root, conf->user must name an existing user, or be "root"
  * to stay root; an empty or unknown user is a configuration error.

@@ -235,7 +235,7 @@ int
 cmd_serve(struct cli *cli)
 {
 	struct serve *s = xcalloc(1, sizeof(*s));
-	struct store_settings set = { 0 };
+	struct store_settings set;
 	struct throttle_limits tl;
 	struct tern_conf *conf;
 	char *err = NULL;
@@ -292,23 +292,7 @@ cmd_serve(struct cli *cli)
 	if (was_root && strcmp(conf->user, "root") != 0)
 		warn_unreadable_after_drop(conf);
 
-	set.data_dir = conf->data_dir;
-	set.plus_separator = conf->store.plus_separator;
-	set.postmaster = conf->smtp.postmaster;
-	set.abuse = conf->smtp.abuse;
-	set.blob_inline_max = (int64_t)conf->store.inline_max;
-	set.parse_cache_bytes = conf->store.parse_cache;
-	set.max_mailboxes = conf->store.max_mailboxes;
-	set.acl_max_entries = conf->store.acl_max_entries;
-	set.acl_max_identifier = conf->store.acl_max_identifier;
-	set.meta.max_value = conf->store.metadata_max_value;
-	set.meta.max_entries_mailbox = conf->store.metadata_max_entries_mailbox;
-	set.meta.max_entries = conf->store.metadata_max_entries;
-	set.meta.max_bytes = conf->store.metadata_max_bytes;
-	set.preview_parts = conf->store.preview_parts;
-	set.preview_read = conf->store.preview_read;
-	set.fts_max_size = conf->store.fts_max_size;
-	set.fts_inline_max = conf->store.fts_inline_max;
+	cli_store_settings(conf, &set);
 	/* the SMTP limit counts the client's bytes; the blob also holds
 	 * our Received: (and submission's added fields): leave room */
 	set.max_message_size = conf->smtp.max_message_size ?
