@@ -1208,4 +1208,54 @@ struct store_watch *store_watch(struct store *store, int64_t mailbox_id,
 /* NULL-safe; *w = NULL; no call happens after it returns */
 void store_unwatch(struct store_watch **w);
 
+/* ------------------------------------------------------------------ */
+/* DMARC aggregate report rows (RFC 7489 7.2, store-dmarc.c)           */
+
+/* One checked message whose From domain publishes rua= (written), or
+ * one group of identical rows with its count (read). Strings are
+ * copied by the write; a read's are malloc'd (store_dmarc_rows_free). */
+struct store_dmarc_row {
+	int64_t time;			/* unix seconds of the check */
+	const char *header_from;	/* the From domain */
+	const char *policy_domain;	/* where the record was found */
+	const char *rua;		/* the record's rua= entries, space
+					   separated, "!size" kept */
+	const char *adkim, *aspf;	/* "r" or "s" */
+	const char *p, *sp;		/* "none", "quarantine", "reject" */
+	unsigned pct;
+	const char *source_ip;
+	const char *envelope_from;	/* MAIL FROM domain ("" for <>) */
+	const char *disposition;	/* what was done: none/quarantine/reject */
+	const char *dmarc_dkim, *dmarc_spf;	/* aligned pass: "pass"/"fail" */
+	const char *dkim;		/* "domain selector result" for each
+					   signature, ";" between */
+	const char *spf_domain, *spf_scope, *spf_result;
+	uint64_t count;			/* read: messages in the group */
+};
+
+struct store_dmarc_rows {
+	size_t n;
+	struct store_dmarc_row *v;
+};
+void store_dmarc_rows_free(struct store_dmarc_rows *r);
+
+/* Add a row unless the UTC day of row->time has max_per_day rows
+ * already (0: no limit): STORE_ELIMIT then, nothing written. */
+int store_dmarc_record(struct store *store, const struct store_dmarc_row *row,
+		       uint64_t max_per_day, store_cb cb, void *arg);
+/* the policy domains with rows before end (synchronous read) */
+int store_dmarc_domains(struct store *store, int64_t end,
+			struct store_strlist *out);
+/* A policy domain's rows before end: out->v[0] is the latest row
+ * (its policy and rua are the report's, count 1), then one row per
+ * group of identical results with its count. Also the first and last
+ * time seen (begin_r, end_r). */
+int store_dmarc_rows(struct store *store, const char *policy_domain,
+		     int64_t end, struct store_dmarc_rows *out,
+		     int64_t *first_r, int64_t *last_r);
+/* Delete a policy domain's rows before end (reported), or, with
+ * policy_domain NULL, every row before end (retention). */
+int store_dmarc_delete(struct store *store, const char *policy_domain,
+		       int64_t end, store_cb cb, void *arg);
+
 #endif
