@@ -296,6 +296,7 @@ cmd_serve(struct cli *cli)
 	set.plus_separator = conf->store.plus_separator;
 	set.postmaster = conf->smtp.postmaster;
 	set.abuse = conf->smtp.abuse;
+	set.dmarc_mailbox = conf->dmarc_reports.mailbox;
 	set.blob_inline_max = (int64_t)conf->store.inline_max;
 	set.parse_cache_bytes = conf->store.parse_cache;
 	set.max_mailboxes = conf->store.max_mailboxes;

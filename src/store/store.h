@@ -114,6 +114,11 @@ struct store_settings {
 	 * "": the first account created; abuse NULL or "": none. */
 	const char *postmaster;
 	const char *abuse;
+	/* DMARC aggregate reports mailed to dmarc-reports@ every local
+	 * domain (the rua= `tern dns` publishes) go to this mailbox of the
+	 * postmaster target, made on the first delivery; NULL or "": that
+	 * address is no role */
+	const char *dmarc_mailbox;
 	/* largest message accepted by store_blob_write(); 0: no limit */
 	uint64_t max_message_size;
 	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
@@ -234,6 +239,8 @@ struct store_target {
 	int64_t account_id;	/* LOCAL */
 	char *address;		/* LOCAL: the account's address;
 				   REMOTE: the address to relay to */
+	const char *mailbox;	/* LOCAL: a role's own mailbox (the store's
+				   string), NULL: INBOX */
 };
 
 struct store_resolved {
@@ -435,6 +442,7 @@ struct store_rcpt {
 	int64_t account_id;	/* LOCAL */
 	const char *mailbox;	/* LOCAL: NULL = INBOX; a mailbox that does
 				   not exist (or is \Noselect) means INBOX */
+	bool create_mailbox;	/* LOCAL: make mailbox when it is missing */
 	unsigned special_use;	/* LOCAL: STORE_SU_* (e.g. JUNK): the
 				   account's mailbox with that attribute
 				   instead of mailbox (none: as above) */
