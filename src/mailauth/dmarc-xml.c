@@ -76,8 +76,8 @@ entity(struct xml *x)
 		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' },
 		{ "quot", '"' }, { "apos", '\'' },
 	};
-	const char *semi = memchr(x->p, ';', (size_t)(x->end - x->p) < 12 ?
-				  (size_t)(x->end - x->p) : 12);
+	const char *semi = memchr(x->p, ';', (size_t)(x->end - x->p) < 16 ?
+				  (size_t)(x->end - x->p) : 16);
 	const char *name = x->p + 1;
 	size_t n;
 
@@ -158,9 +158,12 @@ number(struct xml *x, const char *t, uint64_t *out)
 	if (t[i] < '0' || t[i] > '9')
 		return fail(x, "not a number");
 	for (; t[i] >= '0' && t[i] <= '9'; i++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(t[i] - '0');
+
+		if (v > UINT64_MAX / 10 ||
+		    (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return fail(x, "number too large");
-		v = v * 10 + (uint64_t)(t[i] - '0');
+		v = v * 10 + d;
 	}
 	while (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')
 		i++;
