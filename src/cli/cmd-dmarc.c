@@ -3,7 +3,6 @@
  * this is the same run by hand), and summarize the reports other
  * receivers mailed to our rua= address. */
 #include "cli/cli.h"
-#include "dns/dns.h"
 #include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/gzip.h"
@@ -19,58 +18,17 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unbound.h>
 
 #define DMARC_USAGE \
 	"usage: tern dmarc report --send [--now]   queue the reports now\n" \
 	"       tern dmarc show [DOMAIN]           summarize received reports\n"
 
-/* dmarc_txt_fn over a synchronous libunbound context */
-static int
-txt_ub(void *arg, const char *name)
-{
-	struct ub_result *res = NULL;
-	int found = 0;
-
-	if (ub_resolve(arg, name, 16, 1, &res) != 0 || res == NULL)
-		return -1;
-	if (res->rcode != 0 && res->rcode != 3) {
-		ub_resolve_free(res);
-		return -1;
-	}
-	for (size_t i = 0; res->havedata && res->data[i]; i++) {
-		const unsigned char *p = (const unsigned char *)res->data[i];
-		size_t len = (size_t)res->len[i], off = 0;
-		struct buf t = BUF_INIT;
-		struct dmarc_record r;
-
-		/* one record is its strings put together (RFC 7489 6.1) */
-		while (off < len) {
-			size_t l = p[off++];
-
-			if (off + l > len)
-				break;
-			buf_append(&t, p + off, l);
-			off += l;
-		}
-		if (dmarc_record_parse(buf_cstr(&t), t.len, &r) == 0) {
-			dmarc_record_free(&r);
-			found = 1;
-		}
-		buf_free(&t);
-	}
-	ub_resolve_free(res);
-	return found;
-}
-
 static int
 report_send(const struct tern_conf *conf, bool now_all)
 {
 	int64_t now = (int64_t)time(NULL);
-	int64_t day = now - now % 86400;
-	int64_t end = day + (int64_t)conf->dmarc_reports.hour * 3600;
+	int64_t end = dmarc_period_end(conf, now);
 	struct store *store;
-	struct ub_ctx *ub;
 	char *err = NULL;
 	int n;
 
@@ -82,30 +40,14 @@ report_send(const struct tern_conf *conf, bool now_all)
 	/* the period so far, or the one that ended at the last send hour */
 	if (now_all)
 		end = now + 1;
-	else if (end > now)
-		end -= 86400;
-	if ((ub = ub_ctx_create()) == NULL) {
-		fprintf(stderr, "tern dmarc: ub_ctx_create failed\n");
+	if ((store = cli_open_store(conf)) == NULL)
 		return 1;
-	}
-	if (dns_ub_configure(ub, conf, &err) < 0) {
-		fprintf(stderr, "tern dmarc: %s\n", err);
-		free(err);
-		ub_ctx_delete(ub);
-		return EXIT_CONFIG;
-	}
-	if ((store = cli_open_store(conf)) == NULL) {
-		ub_ctx_delete(ub);
-		return 1;
-	}
-	n = dmarc_send_reports(&(struct dmarc_send_opts){
-		.conf = conf, .store = store, .txt = txt_ub, .txt_arg = ub,
-		.end = end, .now = now,
-	});
+	n = dmarc_send_run(conf, store, end, now, &err);
 	store_close(&store);
-	ub_ctx_delete(ub);
 	if (n < 0) {
-		fprintf(stderr, "tern dmarc: %s\n", store_strerror(n));
+		fprintf(stderr, "tern dmarc: %s\n", err ? err :
+			store_strerror(n));
+		free(err);
 		return 1;
 	}
 	printf("%d report%s queued\n", n, n == 1 ? "" : "s");

@@ -63,4 +63,16 @@ struct dmarc_send_opts {
  * the number of reports queued, or a negative STORE_E* error. */
 int dmarc_send_reports(const struct dmarc_send_opts *o);
 
+/* dmarc_txt_fn over a synchronous libunbound context (a struct ub_ctx) */
+int dmarc_txt_ub(void *ub, const char *name);
+/* the end of the period a run at now reports: the last
+ * dmarc_reports.hour (UTC) at or before now */
+int64_t dmarc_period_end(const struct tern_conf *conf, int64_t now);
+/* dmarc_send_reports with a synchronous resolver set up like the
+ * server's ([dns]): `tern dmarc report --send` and the daily timer
+ * (dmarc-sched.c). *error_r (malloc'd) when the resolver cannot be set
+ * up. */
+int dmarc_send_run(const struct tern_conf *conf, struct store *store,
+		   int64_t end, int64_t now, char **error_r);
+
 #endif

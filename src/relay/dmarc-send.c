@@ -12,7 +12,10 @@
 #include "lib/gzip.h"
 #include "lib/log.h"
 #include "mailauth/dmarc.h"
+#include "dns/dns.h"
 #include "relay/dsn.h"
+
+#include <unbound.h>
 
 /* dmarc_reports.from, else dmarc-noreply@ the first local domain */
 static char *
@@ -139,5 +142,73 @@ dmarc_send_reports(const struct dmarc_send_opts *o)
 	}
 	store_strlist_free(&domains);
 	free(from);
+	return n;
+}
+
+int
+dmarc_txt_ub(void *arg, const char *name)
+{
+	struct ub_result *res = NULL;
+	int found = 0;
+
+	if (ub_resolve(arg, name, 16, 1, &res) != 0 || res == NULL)
+		return -1;
+	if (res->rcode != 0 && res->rcode != 3) {
+		ub_resolve_free(res);
+		return -1;
+	}
+	for (size_t i = 0; res->havedata && res->data[i]; i++) {
+		const unsigned char *p = (const unsigned char *)res->data[i];
+		size_t len = (size_t)res->len[i], off = 0;
+		struct buf t = BUF_INIT;
+		struct dmarc_record r;
+
+		/* one record is its strings put together (RFC 7489 6.1) */
+		while (off < len) {
+			size_t l = p[off++];
+
+			if (off + l > len)
+				break;
+			buf_append(&t, p + off, l);
+			off += l;
+		}
+		if (dmarc_record_parse(buf_cstr(&t), t.len, &r) == 0) {
+			dmarc_record_free(&r);
+			found = 1;
+		}
+		buf_free(&t);
+	}
+	ub_resolve_free(res);
+	return found;
+}
+
+int64_t
+dmarc_period_end(const struct tern_conf *conf, int64_t now)
+{
+	int64_t end = now - now % 86400 + (int64_t)conf->dmarc_reports.hour * 3600;
+
+	return end > now ? end - 86400 : end;
+}
+
+int
+dmarc_send_run(const struct tern_conf *conf, struct store *store,
+	       int64_t end, int64_t now, char **error_r)
+{
+	struct ub_ctx *ub = ub_ctx_create();
+	int n;
+
+	if (ub == NULL) {
+		*error_r = xstrdup("ub_ctx_create failed");
+		return STORE_EIO;
+	}
+	if (dns_ub_configure(ub, conf, error_r) < 0) {
+		ub_ctx_delete(ub);
+		return STORE_EINVAL;
+	}
+	n = dmarc_send_reports(&(struct dmarc_send_opts){
+		.conf = conf, .store = store, .txt = dmarc_txt_ub,
+		.txt_arg = ub, .end = end, .now = now,
+	});
+	ub_ctx_delete(ub);
 	return n;
 }

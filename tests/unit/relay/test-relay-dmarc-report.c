@@ -4,6 +4,7 @@
  * (RFC 7489 7.2.1.1), and the external destination check (7.1). */
 #include "test.h"
 
+#include "lib/conf.h"
 #include "lib/gzip.h"
 #include "mailauth/dmarc-xml.h"
 #include "relay/dmarc-report.h"
@@ -154,4 +155,20 @@ TEST(dmarc_external_destination_check)
 	CHECK_STR(t.asked, "example.org._report._dmarc.other.example");
 	/* a DNS failure is no authorization */
 	CHECK_INT(dmarc_rua_authorized("fail.example", "dns-error.example", txt_fake, &t), 0);
+}
+
+TEST(dmarc_period_end_is_the_last_send_hour)
+{
+	struct tern_conf *conf = conf_defaults();
+	int64_t day = 1700006400;	/* 2023-11-15 00:00 UTC */
+
+	conf->dmarc_reports.hour = 0;
+	CHECK_INT(dmarc_period_end(conf, day), day);
+	CHECK_INT(dmarc_period_end(conf, day + 86399), day);
+	conf->dmarc_reports.hour = 6;
+	/* before 06:00: the period that ended yesterday at 06:00 */
+	CHECK_INT(dmarc_period_end(conf, day + 3600), day - 86400 + 6 * 3600);
+	CHECK_INT(dmarc_period_end(conf, day + 6 * 3600), day + 6 * 3600);
+	CHECK_INT(dmarc_period_end(conf, day + 23 * 3600), day + 6 * 3600);
+	conf_free(&conf);
 }
