@@ -121,8 +121,9 @@ print_safe(const char *s)
 		putchar(*s >= ' ' && *s < 0x7f ? *s : '?');
 }
 
-/* The report's XML from one message: the first base64 part that holds
- * a gzip member, else an XML part as it is. 0, or -1 (none found). */
+/* The report's XML from one message: the first part that holds a gzip
+ * member or a zip archive (base64 or not), else an XML part as it is.
+ * 0, -1 (none found) or -2 (corrupt or over the limit). */
 static int
 message_xml(const char *msg, size_t len, size_t limit, struct buf *xml)
 {
@@ -159,6 +160,10 @@ message_xml(const char *msg, size_t len, size_t limit, struct buf *xml)
 			if (raw.len > 2 && raw.data[0] == 0x1f && raw.data[1] == 0x8b) {
 				buf_reset(xml);
 				ret = gzip_decompress(raw.data, raw.len, limit, xml) == 0 ?
+				      0 : -2;
+			} else if (raw.len > 4 && memcmp(raw.data, "PK\x03\x04", 4) == 0) {
+				buf_reset(xml);
+				ret = zip_first_file(raw.data, raw.len, limit, xml) == 0 ?
 				      0 : -2;
 			} else if (raw.len > 5 && (memmem(raw.data, raw.len < 200 ?
 					raw.len : 200, "<feedback", 9) ||

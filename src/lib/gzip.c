@@ -1,6 +1,7 @@
 /* gzip.c - gzip members in memory through zlib (contract in gzip.h) */
 #include "lib/gzip.h"
 
+#include <string.h>
 #include <zlib.h>
 
 #define GZIP_WINDOW (15 + 16)	/* zlib's "gzip wrapper" flag */
@@ -27,14 +28,15 @@ gzip_compress(const void *p, size_t n, struct buf *out)
 	return rc == Z_STREAM_END;
 }
 
-int
-gzip_decompress(const void *p, size_t n, size_t limit, struct buf *out)
+static int
+inflate_limited(const void *p, size_t n, int window, size_t limit,
+		struct buf *out)
 {
 	z_stream z = { 0 };
 	size_t start = out->len;
 	int rc;
 
-	if (inflateInit2(&z, GZIP_WINDOW) != Z_OK)
+	if (inflateInit2(&z, window) != Z_OK)
 		return -1;
 	z.next_in = (Bytef *)p;
 	z.avail_in = (uInt)n;
@@ -54,4 +56,40 @@ gzip_decompress(const void *p, size_t n, size_t limit, struct buf *out)
 	} while (rc == Z_OK);
 	inflateEnd(&z);
 	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+int
+gzip_decompress(const void *p, size_t n, size_t limit, struct buf *out)
+{
+	return inflate_limited(p, n, GZIP_WINDOW, limit, out);
+}
+
+static size_t
+le16(const unsigned char *p)
+{
+	return (size_t)p[0] | (size_t)p[1] << 8;
+}
+
+int
+zip_first_file(const void *p, size_t n, size_t limit, struct buf *out)
+{
+	const unsigned char *h = p;
+	size_t method, csize, off;
+
+	/* the local file header (APPNOTE 4.3.7): 30 bytes, name, extra */
+	if (n < 30 || memcmp(h, "PK\x03\x04", 4) != 0)
+		return -1;
+	method = le16(h + 8);
+	csize = le16(h + 18) | le16(h + 20) << 16;
+	off = 30 + le16(h + 26) + le16(h + 28);
+	if (off > n)
+		return -1;
+	if (method == 8)	/* raw deflate: its end marks the end */
+		return inflate_limited(h + off, n - off, -15, limit, out);
+	if (method != 0 || (le16(h + 6) & 8) != 0 || csize > n - off)
+		return -1;
+	if (csize > limit)
+		return -2;
+	buf_append(out, h + off, csize);
+	return 0;
 }

@@ -13,5 +13,8 @@ bool gzip_compress(const void *p, size_t n, struct buf *out);
 /* Decompress a gzip member onto out, never more than limit bytes:
  * 0 done, -1 corrupt or truncated, -2 over limit. */
 int gzip_decompress(const void *p, size_t n, size_t limit, struct buf *out);
+/* The first file of a zip archive (some receivers send .zip reports):
+ * stored or deflated, same results as gzip_decompress. */
+int zip_first_file(const void *p, size_t n, size_t limit, struct buf *out);
 
 #endif

@@ -2,8 +2,8 @@
  * DMARC aggregate reports (src/mailauth/dmarc-xml.c) and the gzip
  * attachment it comes in (src/lib/gzip.c).
  *
- * The input is the XML, or, when it starts with the gzip magic, a gzip
- * member decompressed first (bounded, as `tern dmarc show` does).
+ * The input is the XML, or, when it starts with the gzip or zip magic,
+ * a gzip member or a zip archive's first file decompressed first (bounded, as `tern dmarc show` does).
  * Checks: a parse either fails with a reason and nothing to free, or
  * succeeds with every kept string NUL-terminated inside its field and
  * never more records than the limit. */
@@ -29,8 +29,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data;
 	size_t len = size;
 
-	if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
-		if (gzip_decompress(data, size, MAX_XML, &xml) != 0 ||
+	if ((size >= 2 && data[0] == 0x1f && data[1] == 0x8b) ||
+	    (size >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)) {
+		int rc = data[0] == 0x1f ?
+			 gzip_decompress(data, size, MAX_XML, &xml) :
+			 zip_first_file(data, size, MAX_XML, &xml);
+
+		if (rc != 0 ||
 		    xml.len > MAX_XML) {
 			if (xml.len > MAX_XML + 16384)
 				abort();	/* the limit did not hold */

@@ -240,15 +240,23 @@ def make_report(org, rows, domain="a.test"):
             ).encode()
 
 
-def mail_report(org, xml, name):
+def mail_report(org, xml, name, zipped=False):
+    import zipfile
     from email.message import EmailMessage
+    if zipped:
+        z = io.BytesIO()
+        with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+            f.writestr(name[:-4] + ".xml", xml)
+        data, sub = z.getvalue(), "zip"
+    else:
+        data, sub = gzip.compress(xml), "gzip"
     m = EmailMessage()
     m["From"] = "noreply-dmarc@%s" % org
     m["To"] = "dmarc-reports@a.test"
     m["Subject"] = "Report Domain: a.test Submitter: %s Report-ID: <42>" % org
     m.set_content("report attached")
-    m.add_attachment(gzip.compress(xml), maintype="application",
-                     subtype="gzip", filename=name)
+    m.add_attachment(data, maintype="application", subtype=sub,
+                     filename=name)
     return m.as_bytes().replace(b"\n", b"\r\n")
 
 
@@ -262,10 +270,12 @@ def test_received_reports_land_in_mailbox_and_show(env):
                                  ("198.51.100.7", 2, "fail", "fail")]),
                  "google.test!a.test!1700000000!1700086399.xml.gz"),
              rcpt="dmarc-reports@a.test")
+    # some receivers mail .zip files
     env.send("noreply@outlook.test",
              mail_report("outlook.test", make_report(
                  "outlook.test", [("192.0.2.1", 3, "fail", "pass")]),
-                 "outlook.test!a.test!1700000000!1700086399.xml.gz"),
+                 "outlook.test!a.test!1700000000!1700086399.zip",
+                 zipped=True),
              rcpt="dmarc-reports@a.test")
     # a hostile one: billion laughs; it is stored, show says unreadable
     env.send("x@evil.test", mail_report(

@@ -172,3 +172,37 @@ TEST(dmarc_period_end_is_the_last_send_hour)
 	CHECK_INT(dmarc_period_end(conf, day + 23 * 3600), day + 6 * 3600);
 	conf_free(&conf);
 }
+
+/* Python's zipfile, ZIP_DEFLATED: r.xml = "<feedback>" 50 x "</feedback>" */
+static const unsigned char zip_deflated[] =
+	"\x50\x4b\x03\x04\x14\x00\x00\x00\x08\x00\x18\xa1\x83\x5d\x39\xac"
+	"\x33\x4c\x13\x00\x00\x00\x47\x00\x00\x00\x05\x00\x00\x00\x72\x2e"
+	"\x78\x6d\x6c\xb3\x49\x4b\x4d\x4d\x49\x4a\x4c\xce\xb6\xab\x20\x19"
+	"\xd8\xe8\xc3\x35\x03\x00";
+
+TEST(dmarc_zip_attachment)
+{
+	struct buf out = BUF_INIT;
+	size_t n = sizeof(zip_deflated) - 1;
+	unsigned char stored[64] = "PK\x03\x04";
+
+	CHECK_INT(zip_first_file(zip_deflated, n, 1 << 20, &out), 0);
+	CHECK_INT(out.len, 71);
+	CHECK(memcmp(out.data, "<feedback>xxx", 13) == 0);
+	buf_reset(&out);
+	CHECK_INT(zip_first_file(zip_deflated, n, 20, &out), -2);
+	for (size_t k = 0; k < n; k += 5) {
+		buf_reset(&out);
+		CHECK_INT(zip_first_file(zip_deflated, k, 1 << 20, &out), -1);
+	}
+	/* stored: its size from the header, never past the input */
+	stored[18] = 5;
+	memcpy(stored + 30, "hello", 5);
+	buf_reset(&out);
+	CHECK_INT(zip_first_file(stored, 35, 1 << 20, &out), 0);
+	CHECK_INT(out.len, 5);
+	stored[18] = 200;
+	buf_reset(&out);
+	CHECK_INT(zip_first_file(stored, 35, 1 << 20, &out), -1);
+	buf_free(&out);
+}
