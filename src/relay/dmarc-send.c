@@ -4,6 +4,7 @@
  * with the From domain's DKIM keys), then the rows go. */
 #include "relay/dmarc-report.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,26 @@ report_from(const struct dmarc_send_opts *o)
 	return from;
 }
 
+/* a mailto: address from DNS that is safe to put in RCPT TO: dot-atom
+ * local part, LDH domain (RFC 5321 4.1.2; a "?" query is cut first) */
+static bool
+rua_address_ok(char *addr)
+{
+	char *at = strrchr(addr, '@');
+
+	addr[strcspn(addr, "?")] = '\0';
+	if (at == NULL || at == addr || at[1] == '\0' || strlen(addr) > 254)
+		return false;
+	for (const char *c = addr; c < at; c++)
+		if (!isalnum((unsigned char)*c) &&
+		    strchr("!#$%&'*+-/=^_`{|}~.", *c) == NULL)
+			return false;
+	for (const char *c = at + 1; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.')
+			return false;
+	return true;
+}
+
 /* mail one report to each usable rua= address; the number queued */
 static int
 send_to_rua(const struct dmarc_send_opts *o, const struct dmarc_report_info *in,
@@ -46,19 +67,21 @@ send_to_rua(const struct dmarc_send_opts *o, const struct dmarc_report_info *in,
 	     e = strtok_r(NULL, " ", &save)) {
 		uint64_t max = 0;
 		char *uri = dmarc_uri_split(e, &max);
-		const char *addr = uri + 7, *at = strrchr(uri, '@');
+		char *addr = uri + 7;
+		bool ok = strncasecmp(uri, "mailto:", 7) == 0 &&
+			  rua_address_ok(addr);
+		const char *rua_domain = ok ? strrchr(addr, '@') + 1 : NULL;
 		struct buf mail = BUF_INIT;
 
-		if (strncasecmp(uri, "mailto:", 7) != 0 || at == NULL ||
-		    at == addr || at[1] == '\0') {
+		if (!ok) {
 			log_info(0, "dmarc report skipped domain=%s rua=%s "
 				 "reason=\"not a mailto: address\"", domain, e);
-		} else if (!dmarc_rua_authorized(domain, at + 1, o->txt,
+		} else if (!dmarc_rua_authorized(domain, rua_domain, o->txt,
 						 o->txt_arg)) {
 			log_info(0, "dmarc report skipped domain=%s rua=%s "
 				 "reason=\"%s._report._dmarc.%s does not "
 				 "authorize it (RFC 7489 7.1)\"", domain, e,
-				 domain, at + 1);
+				 domain, rua_domain);
 		} else {
 			dmarc_report_mail(in, domain, addr, gz, o->now, &mail);
 			if (max && mail.len > max)
