@@ -153,7 +153,10 @@ static const char schema_sql[] =
 	" dmarc_spf TEXT NOT NULL, dkim TEXT NOT NULL,"
 	" spf_domain TEXT NOT NULL, spf_scope TEXT NOT NULL,"
 	" spf_result TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS dmarc_rows_day ON dmarc_rows(day);"
+	/* rows recorded per UTC day, for dmarc_reports.max_rows_per_day
+	 * without counting them at every insert */
+	"CREATE TABLE IF NOT EXISTS dmarc_days("
+	" day INTEGER PRIMARY KEY, rows INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS dmarc_rows_domain"
 	" ON dmarc_rows(policy_domain, time);"
 	"CREATE INDEX IF NOT EXISTS dmarc_rows_time ON dmarc_rows(time);"

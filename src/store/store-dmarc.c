@@ -56,7 +56,10 @@ static int
 exec_dmarc_record(struct store *s, struct store_op *op)
 {
 	static const char count[] =
-		"SELECT count(*) FROM dmarc_rows WHERE day = ?";
+		"SELECT rows FROM dmarc_days WHERE day = ?";
+	static const char counted[] =
+		"INSERT INTO dmarc_days(day, rows) VALUES(?, 1)"
+		" ON CONFLICT(day) DO UPDATE SET rows = rows + 1";
 	static const char ins[] =
 		"INSERT INTO dmarc_rows(time, day, header_from, policy_domain,"
 		" rua, adkim, aspf, p, sp, source_ip, envelope_from,"
@@ -68,18 +71,21 @@ exec_dmarc_record(struct store *s, struct store_op *op)
 	sqlite3_stmt *st;
 	int r, col = 3;
 
-	if (o->max_per_day) {
-		if ((st = db_prep(s->wdb, count)) == NULL)
-			return STORE_EIO;
-		sqlite3_bind_int64(st, 1, day);
-		r = db_step_row(s->wdb, st, "dmarc count");
-		if (r > 0 && (uint64_t)sqlite3_column_int64(st, 0) >=
-			     o->max_per_day)
-			r = STORE_ELIMIT;
-		sqlite3_reset(st);
-		if (r < 0)
-			return r;
-	}
+	if ((st = db_prep(s->wdb, count)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, day);
+	r = db_step_row(s->wdb, st, "dmarc count");
+	if (r > 0 && o->max_per_day &&
+	    (uint64_t)sqlite3_column_int64(st, 0) >= o->max_per_day)
+		r = STORE_ELIMIT;
+	sqlite3_reset(st);
+	if (r < 0)
+		return r;
+	if ((st = db_prep(s->wdb, counted)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, day);
+	if ((r = db_step_done(s->wdb, st, "dmarc count")) < 0)
+		return r;
 	if ((st = db_prep(s->wdb, ins)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, o->row.time);
@@ -215,15 +221,23 @@ exec_dmarc_delete(struct store *s, struct store_op *op)
 	static const char one[] =
 		"DELETE FROM dmarc_rows WHERE policy_domain = ? AND time < ?";
 	static const char all[] = "DELETE FROM dmarc_rows WHERE time < ?";
+	static const char days[] = "DELETE FROM dmarc_days WHERE day < ?";
 	struct dmarc_del_op *o = (struct dmarc_del_op *)op;
 	sqlite3_stmt *st = db_prep(s->wdb, o->domain ? one : all);
-	int col = 1;
+	int col = 1, ret;
 
 	if (st == NULL)
 		return STORE_EIO;
 	if (o->domain)
 		sqlite3_bind_text(st, col++, o->domain, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, col, o->end);
+	if ((ret = db_step_done(s->wdb, st, "dmarc delete")) < 0 || o->domain)
+		return ret;
+	/* the counts of days gone by (a reported day keeps its count: the
+	 * limit is on what a day records) */
+	if ((st = db_prep(s->wdb, days)) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, o->end / 86400);
 	return db_step_done(s->wdb, st, "dmarc delete");
 }
 

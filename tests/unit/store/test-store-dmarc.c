@@ -70,6 +70,9 @@ TEST(store_dmarc_rows_grouped_limited_deleted)
 				   &last), 0);
 	CHECK_INT(r.n, 0);
 	store_dmarc_rows_free(&r);
+	/* the limit is on what a day records, reported or not */
+	x.time = day + 70;
+	CHECK_INT(store_dmarc_record(s, &x, 5, NULL, NULL), STORE_ELIMIT);
 	/* retention: every row older than the cut */
 	CHECK_INT(store_dmarc_delete(s, NULL, day + 86400, NULL, NULL), 0);
 	CHECK_INT(store_dmarc_domains(s, day + 2 * 86400, &l), 0);
