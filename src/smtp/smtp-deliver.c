@@ -507,7 +507,6 @@ smtp_deliver_build(struct smtp_txn *t)
 		}
 		for (size_t j = 0; j < rc->targets.n; j++) {
 			const struct store_target *tg = &rc->targets.v[j];
-
 			size_t at = t->n_srcpts;
 
 			smtp_deliver_add(t, offs, tg->kind == STORE_TARGET_LOCAL ?
