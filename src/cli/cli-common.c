@@ -95,6 +95,7 @@ cli_store_settings(const struct tern_conf *conf, struct store_settings *set)
 		.plus_separator = conf->store.plus_separator,
 		.postmaster = conf->smtp.postmaster,
 		.abuse = conf->smtp.abuse,
+		.dmarc_mailbox = conf->dmarc_reports.mailbox,
 		.blob_inline_max = (int64_t)conf->store.inline_max,
 		.parse_cache_bytes = conf->store.parse_cache,
 		.max_message_size = conf->smtp.max_message_size,

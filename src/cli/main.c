@@ -74,6 +74,13 @@ static const struct command commands[] = {
 	  "        (behind NAT)\n"
 	  "dns check DOMAIN [--address IP]...  look them up through [dns]:\n"
 	  "        OK / MISSING / WRONG each; exit 1 when one is not OK" },
+	{ "dmarc", cmd_dmarc,
+	  "dmarc report --send [--now]       build and queue the DMARC aggregate\n"
+	  "        reports of the period that ended at dmarc_reports.hour\n"
+	  "        (--now: of every message recorded so far)\n"
+	  "dmarc show [DOMAIN]               summarize the reports received at\n"
+	  "        dmarc-reports@: per reporting org, messages and DMARC\n"
+	  "        pass/fail by source IP" },
 	{ NULL, NULL, NULL }
 };
 

@@ -16,5 +16,6 @@ const struct service *const tern_services[] = {
 	&pop3_service,
 	&pop3s_service,
 	&relay_service,		/* no listener: the outbound queue */
+	&dmarc_report_service,	/* no listener: the daily reports */
 	NULL
 };

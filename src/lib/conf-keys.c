@@ -130,5 +130,14 @@ const struct conf_key conf_keys[] = {
 	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "forwarders (mailing lists, backup MX) whose mail is checked and recorded but never refused or quarantined by DMARC: client IPs, prefixes (192.0.2.0/24, 2001:db8::/32) or host names (their A/AAAA records; the first 8), space separated"),
 	K("auth_checks.max_signatures", CONF_NUMBER, auth_checks.max_signatures, "10", "DKIM signatures verified per message (the rest are ignored)"),
 	K("auth_checks.sign", CONF_BOOL, auth_checks.sign, "yes", "DKIM-sign mail submitted for a domain that has keys"),
+
+	K("dmarc_reports.enable", CONF_BOOL, dmarc_reports.enable, "no", "record the DMARC verdict of mail whose From domain asks for aggregate reports (rua=) and send them each day (RFC 7489 7.2)"),
+	K("dmarc_reports.org_name", CONF_STRING, dmarc_reports.org_name, "", "the reporting organization named in reports (empty: the host name)"),
+	K("dmarc_reports.from", CONF_STRING, dmarc_reports.from, "", "From address of the reports, DKIM-signed with its domain's keys (empty: dmarc-noreply@ the first local domain)"),
+	K("dmarc_reports.hour", CONF_NUMBER, dmarc_reports.hour, "0", "UTC hour (0-23) at which the previous period's reports are sent"),
+	K("dmarc_reports.max_rows_per_day", CONF_NUMBER, dmarc_reports.max_rows_per_day, "100000", "checked messages recorded per UTC day; the rest are dropped with a log line (0: no limit)"),
+	K("dmarc_reports.retention", CONF_DURATION, dmarc_reports.retention_ms, "7d", "rows not reported by then are deleted"),
+	K("dmarc_reports.max_report_size", CONF_SIZE, dmarc_reports.max_report_size, "16M", "largest report XML built or read by `tern dmarc show` (decompressed)"),
+	K("dmarc_reports.mailbox", CONF_STRING, dmarc_reports.mailbox, "DMARC Reports", "mailbox of the postmaster account that reports sent to dmarc-reports@ each local domain (the rua= `tern dns` prints) go to"),
 	{ NULL, 0, 0, NULL, NULL }
 };

@@ -389,6 +389,8 @@ conf_validate(struct tern_conf *conf, int last_line)
 						 "by another listener", conf->path, l->line);
 		}
 	}
+	if (conf->dmarc_reports.hour > 23)
+		return conf_key_error(conf, "dmarc_reports.hour", "expected 0 to 23 (UTC)");
 	/* a server that listens nowhere is a mistake, not a choice */
 	if (conf->n_listeners == 0)
 		return xasprintf("%s:%d: no listen line: tern would serve nothing "

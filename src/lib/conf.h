@@ -183,6 +183,17 @@ struct tern_conf {
 		bool sign;			/* DKIM-sign submitted mail */
 	} auth_checks;
 
+	struct {
+		bool enable;			/* send aggregate reports */
+		char *org_name;			/* "": the host name */
+		char *from;			/* "": dmarc-noreply@<first domain> */
+		uint64_t hour;			/* UTC hour of the daily send */
+		uint64_t max_rows_per_day;	/* checked messages recorded */
+		uint64_t retention_ms;		/* unreported rows kept */
+		uint64_t max_report_size;	/* XML of one report read or sent */
+		char *mailbox;			/* received reports go there */
+	} dmarc_reports;
+
 	int *key_lines;		/* per conf_keys entry: the line that set it, 0 = default */
 };
 

@@ -180,7 +180,9 @@ publish_records(const struct tern_conf *conf, const char *domain,
 				  domain, domain));
 
 	name = xasprintf("_dmarc.%s", domain);
-	t = xasprintf("v=DMARC1; p=quarantine; rua=mailto:postmaster@%s", domain);
+	/* dmarc-reports@ reaches the postmaster's "DMARC Reports" */
+	t = xasprintf("v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@%s",
+		      domain);
 	add_txt(s, "DMARC (RFC 7489): receivers junk mail that fails SPF and DKIM "
 		"alignment, and send aggregate reports to postmaster", name, t,
 		PUBLISH_DMARC);

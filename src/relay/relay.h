@@ -33,6 +33,8 @@ struct relay;
  * env->loop with env->store, deinit stops it (in-flight sessions are
  * aborted; their recipients stay pending). Add it to tern_services. */
 extern const struct service relay_service;
+/* dmarc-sched.c: the daily DMARC aggregate reports (no listener) */
+extern const struct service dmarc_report_service;
 
 struct relay *relay_create(struct service_env *env, char **error_r);
 /* stop workers (bounded: they notice within ~1 s), cancel DNS, close

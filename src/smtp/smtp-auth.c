@@ -1,6 +1,7 @@
 /* smtp-auth.c - SPF, DKIM and DMARC for one port-25 message (contract
  * in smtp-auth.h) */
 #include "smtp/smtp-auth.h"
+#include "smtp/smtp-dmarcrep.h"
 #include "smtp/smtp-forwarders.h"
 #include "smtp/smtp-session.h"
 
@@ -46,6 +47,7 @@ struct smtp_auth {
 	enum dmarc_result dmarc_result;
 	enum dmarc_policy dmarc_policy, dmarc_applied;
 	char *dmarc_from, *dmarc_reason;
+	struct smtp_dmarcrep *rep;	/* for the aggregate reports */
 	/* the wait at the end */
 	uv_timer_t *timer;
 	smtp_auth_done_cb *cb;
@@ -202,6 +204,17 @@ smtp_auth_action_name(const struct smtp_auth *a)
 	return "accept";
 }
 
+/* what was done, as a DMARC report says it; NULL: tried again later */
+static const char *
+smtp_auth_disposition(const struct smtp_auth *a)
+{
+	if (a->action == SMTP_AUTH_JUNK)
+		return "quarantine";
+	if (a->action == SMTP_AUTH_REFUSE)
+		return a->status.code >= 500 ? "reject" : NULL;
+	return "none";
+}
+
 /* one line per message with every verdict */
 static void
 smtp_auth_log(struct smtp_auth *a)
@@ -356,6 +369,7 @@ smtp_auth_dmarc_set(struct smtp_auth *a, const struct dmarc_verdict *v)
 	free(a->dmarc_from);
 	a->dmarc_from = smtp_auth_dup(v->from_domain);
 	a->dmarc_reason = smtp_auth_dup(v->reason);
+	smtp_dmarcrep_keep(&a->rep, a->s, v);
 }
 
 static void
@@ -411,6 +425,8 @@ smtp_auth_complete(struct smtp_auth *a)
 	smtp_auth_decide(a);
 	smtp_auth_build_ar(a);
 	smtp_auth_log(a);
+	smtp_dmarcrep_record(&a->rep, a->s, a->spf_result, a->spf_domain,
+			     a->sigs, a->n_sigs, smtp_auth_disposition(a));
 	uv_timer_stop(a->timer);
 	uv_timer_start(a->timer, smtp_auth_on_timer, 0, 0);
 }
@@ -549,6 +565,7 @@ smtp_auth_free(struct smtp_auth **ap)
 		free(a->from[i]);
 	free(a->dmarc_from);
 	free(a->dmarc_reason);
+	smtp_dmarcrep_free(&a->rep);
 	free(a->ar);
 	free(a);
 }

@@ -507,10 +507,16 @@ smtp_deliver_build(struct smtp_txn *t)
 		}
 		for (size_t j = 0; j < rc->targets.n; j++) {
 			const struct store_target *tg = &rc->targets.v[j];
+			size_t at = t->n_srcpts;
 
 			smtp_deliver_add(t, offs, tg->kind == STORE_TARGET_LOCAL ?
 					 STORE_RCPT_LOCAL : STORE_RCPT_REMOTE,
 					 tg->account_id, tg->address, rc);
+			/* a role's own mailbox (DMARC reports) */
+			if (tg->mailbox && t->n_srcpts > at) {
+				t->srcpts[at].mailbox = tg->mailbox;
+				t->srcpts[at].create_mailbox = true;
+			}
 		}
 	}
 	/* the prefix buffer has stopped moving: point into it */

@@ -899,6 +899,7 @@ resolved_add(struct store_resolved *r, enum store_target_kind kind,
 	r->v[r->n].kind = kind;
 	r->v[r->n].account_id = account_id;
 	r->v[r->n].address = xstrdup(address);
+	r->v[r->n].mailbox = NULL;
 	r->n++;
 	return 0;
 }
@@ -983,12 +984,17 @@ expand(struct store *s, struct db *db, const char *addr, int depth,
 		goto out;
 	/* postmaster@, abuse@ without an account or alias of their own */
 	{
+		const char *mailbox = NULL;
 		char *role = NULL;
+		size_t first = r->n;
 
-		ret = store_role_target(s, db, addr, &role);
+		ret = store_role_target(s, db, addr, &role, &mailbox);
 		if (ret > 0) {
 			ret = expand_exact(s, db, role, depth + 1, r);
 			free(role);
+			for (size_t i = first; ret > 0 && i < r->n; i++)
+				if (r->v[i].kind == STORE_TARGET_LOCAL)
+					r->v[i].mailbox = mailbox;
 		}
 		if (ret != 0)
 			goto out;

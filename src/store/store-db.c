@@ -140,6 +140,26 @@ static const char schema_sql[] =
 	" rights TEXT NOT NULL,"
 	" PRIMARY KEY(mailbox_id, identifier)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS acl_identifier ON acl(identifier);"
+	/* DMARC aggregate report rows (store-dmarc.c): one per checked
+	 * message, deleted once reported or after the retention */
+	"CREATE TABLE IF NOT EXISTS dmarc_rows("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" time INTEGER NOT NULL, day INTEGER NOT NULL,"
+	" header_from TEXT NOT NULL, policy_domain TEXT NOT NULL,"
+	" rua TEXT NOT NULL, adkim TEXT NOT NULL, aspf TEXT NOT NULL,"
+	" p TEXT NOT NULL, sp TEXT NOT NULL, pct INTEGER NOT NULL,"
+	" source_ip TEXT NOT NULL, envelope_from TEXT NOT NULL,"
+	" disposition TEXT NOT NULL, dmarc_dkim TEXT NOT NULL,"
+	" dmarc_spf TEXT NOT NULL, dkim TEXT NOT NULL,"
+	" spf_domain TEXT NOT NULL, spf_scope TEXT NOT NULL,"
+	" spf_result TEXT NOT NULL);"
+	/* rows recorded per UTC day, for dmarc_reports.max_rows_per_day
+	 * without counting them at every insert */
+	"CREATE TABLE IF NOT EXISTS dmarc_days("
+	" day INTEGER PRIMARY KEY, rows INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS dmarc_rows_domain"
+	" ON dmarc_rows(policy_domain, time);"
+	"CREATE INDEX IF NOT EXISTS dmarc_rows_time ON dmarc_rows(time);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 

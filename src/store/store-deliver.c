@@ -89,6 +89,11 @@ deliver_local(struct store *s, struct deliver_op *o, size_t i)
 	if (mbox == 0 && o->mailbox[i]) {
 		ret = store_mbox_by_name(s->wdb, r->account_id, o->mailbox[i],
 					 &mbox, &noselect);
+		if (ret == STORE_ENOTFOUND && r->create_mailbox) {
+			ret = store_mbox_create_w(s, r->account_id,
+						  o->mailbox[i], 0, true, &mbox);
+			noselect = false;
+		}
 		if (ret < 0 && ret != STORE_ENOTFOUND)
 			return ret;
 	}

@@ -203,9 +203,10 @@ int store_role_targets(struct store *s, const struct store_settings *set,
 /* store-role.c: where a role address (normalized postmaster@ or abuse@
  * of a local domain, which has no account or alias of its own) goes:
  * 1 and a malloc'd local address in *target_r, 0 when it is no role or
- * the role has no (local) target, < 0 a store error. */
+ * the role has no (local) target, < 0 a store error. *mailbox_r: the
+ * mailbox of the target the role delivers to (NULL: INBOX). */
 int store_role_target(struct store *s, struct db *db, const char *addr,
-		      char **target_r);
+		      char **target_r, const char **mailbox_r);
 
 struct store {
 	const struct store_backend *be;
@@ -213,6 +214,7 @@ struct store {
 	char *plus_sep;
 	char *postmaster;	/* normalized role targets; NULL: default */
 	char *abuse;
+	char *dmarc_mailbox;	/* dmarc-reports@ role's mailbox; NULL: off */
 	bool role_warned;	/* a non-local role target was logged */
 	uint64_t max_message_size;
 	bool no_fsync;

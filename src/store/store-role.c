@@ -2,7 +2,9 @@
  * 5321 4.5.1 requires it) and abuse@ (RFC 2142) reach a configured
  * account or alias when no account or alias of that name exists. By
  * default postmaster goes to the first account created, so a fresh
- * server is compliant once it has an account; abuse has no default. */
+ * server is compliant once it has an account; abuse has no default.
+ * dmarc-reports@ (the rua= `tern dns` publishes) goes where postmaster
+ * goes, into its own mailbox (store_settings.dmarc_mailbox). */
 #include "store/store-private.h"
 
 #include "lib/log.h"
@@ -34,6 +36,14 @@ store_role_targets(struct store *s, const struct store_settings *set,
 
 	if (ret == 0)
 		ret = role_setting("abuse", set->abuse, &s->abuse, error_r);
+	if (ret == 0 && set->dmarc_mailbox && set->dmarc_mailbox[0] &&
+	    store_mailbox_name_norm(set->dmarc_mailbox, &s->dmarc_mailbox) < 0) {
+		if (error_r)
+			*error_r = xasprintf("dmarc_reports.mailbox = %s: not "
+					     "a mailbox name",
+					     set->dmarc_mailbox);
+		ret = STORE_EINVAL;
+	}
 	return ret;
 }
 
@@ -62,7 +72,7 @@ role_query(struct db *db, const char *sql, const char *arg, char **out_r)
 
 int
 store_role_target(struct store *s, struct db *db, const char *addr,
-		  char **target_r)
+		  char **target_r, const char **mailbox_r)
 {
 	const char *at = strrchr(addr, '@');
 	const char *target, *role;
@@ -70,9 +80,18 @@ store_role_target(struct store *s, struct db *db, const char *addr,
 	int ret;
 
 	*target_r = NULL;
+	*mailbox_r = NULL;
 	if (at == NULL)
 		return 0;
-	if (at - addr == 10 && strncmp(addr, "postmaster", 10) == 0) {
+	if (at - addr == 13 && strncmp(addr, "dmarc-reports", 13) == 0 &&
+	    s->dmarc_mailbox != NULL) {
+		role = "dmarc-reports";
+		target = s->postmaster;
+		*mailbox_r = s->dmarc_mailbox;
+		if (target == NULL)
+			return role_query(db, "SELECT address FROM accounts "
+					  "ORDER BY id LIMIT 1", NULL, target_r);
+	} else if (at - addr == 10 && strncmp(addr, "postmaster", 10) == 0) {
 		role = "postmaster";
 		target = s->postmaster;
 		if (target == NULL)

@@ -1037,5 +1037,6 @@ store_close(struct store **sp)
 	free(s->plus_sep);
 	free(s->postmaster);
 	free(s->abuse);
+	free(s->dmarc_mailbox);
 	free(s);
 }

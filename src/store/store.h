@@ -114,6 +114,11 @@ struct store_settings {
 	 * "": the first account created; abuse NULL or "": none. */
 	const char *postmaster;
 	const char *abuse;
+	/* DMARC aggregate reports mailed to dmarc-reports@ every local
+	 * domain (the rua= `tern dns` publishes) go to this mailbox of the
+	 * postmaster target, made on the first delivery; NULL or "": that
+	 * address is no role */
+	const char *dmarc_mailbox;
 	/* largest message accepted by store_blob_write(); 0: no limit */
 	uint64_t max_message_size;
 	/* TESTS ONLY: skip every fsync (breaks invariant 1) */
@@ -234,6 +239,8 @@ struct store_target {
 	int64_t account_id;	/* LOCAL */
 	char *address;		/* LOCAL: the account's address;
 				   REMOTE: the address to relay to */
+	const char *mailbox;	/* LOCAL: a role's own mailbox (the store's
+				   string), NULL: INBOX */
 };
 
 struct store_resolved {
@@ -435,6 +442,7 @@ struct store_rcpt {
 	int64_t account_id;	/* LOCAL */
 	const char *mailbox;	/* LOCAL: NULL = INBOX; a mailbox that does
 				   not exist (or is \Noselect) means INBOX */
+	bool create_mailbox;	/* LOCAL: make mailbox when it is missing */
 	unsigned special_use;	/* LOCAL: STORE_SU_* (e.g. JUNK): the
 				   account's mailbox with that attribute
 				   instead of mailbox (none: as above) */
@@ -1207,5 +1215,55 @@ struct store_watch *store_watch(struct store *store, int64_t mailbox_id,
 				store_watch_fn *fn, void *arg);
 /* NULL-safe; *w = NULL; no call happens after it returns */
 void store_unwatch(struct store_watch **w);
+
+/* ------------------------------------------------------------------ */
+/* DMARC aggregate report rows (RFC 7489 7.2, store-dmarc.c)           */
+
+/* One checked message whose From domain publishes rua= (written), or
+ * one group of identical rows with its count (read). Strings are
+ * copied by the write; a read's are malloc'd (store_dmarc_rows_free). */
+struct store_dmarc_row {
+	int64_t time;			/* unix seconds of the check */
+	const char *header_from;	/* the From domain */
+	const char *policy_domain;	/* where the record was found */
+	const char *rua;		/* the record's rua= entries, space
+					   separated, "!size" kept */
+	const char *adkim, *aspf;	/* "r" or "s" */
+	const char *p, *sp;		/* "none", "quarantine", "reject" */
+	unsigned pct;
+	const char *source_ip;
+	const char *envelope_from;	/* MAIL FROM domain ("" for <>) */
+	const char *disposition;	/* what was done: none/quarantine/reject */
+	const char *dmarc_dkim, *dmarc_spf;	/* aligned pass: "pass"/"fail" */
+	const char *dkim;		/* "domain selector result" for each
+					   signature, ";" between */
+	const char *spf_domain, *spf_scope, *spf_result;
+	uint64_t count;			/* read: messages in the group */
+};
+
+struct store_dmarc_rows {
+	size_t n;
+	struct store_dmarc_row *v;
+};
+void store_dmarc_rows_free(struct store_dmarc_rows *r);
+
+/* Add a row unless the UTC day of row->time has max_per_day rows
+ * already (0: no limit): STORE_ELIMIT then, nothing written. */
+int store_dmarc_record(struct store *store, const struct store_dmarc_row *row,
+		       uint64_t max_per_day, store_cb cb, void *arg);
+/* the policy domains with rows before end (synchronous read) */
+int store_dmarc_domains(struct store *store, int64_t end,
+			struct store_strlist *out);
+/* A policy domain's rows before end: out->v[0] is the latest row
+ * (its policy and rua are the report's, count 1), then one row per
+ * group of identical results with its count. Also the first and last
+ * time seen (begin_r, end_r). */
+int store_dmarc_rows(struct store *store, const char *policy_domain,
+		     int64_t end, struct store_dmarc_rows *out,
+		     int64_t *first_r, int64_t *last_r);
+/* Delete a policy domain's rows before end (reported), or, with
+ * policy_domain NULL, every row before end (retention). */
+int store_dmarc_delete(struct store *store, const char *policy_domain,
+		       int64_t end, store_cb cb, void *arg);
 
 #endif
