@@ -1,9 +1,9 @@
 /* smtp-auth.h - the mail checks of one port-25 message (SPF, DKIM,
- * DMARC; src/mailauth) and what they decide.
+ * DMARC, ARC; src/mailauth) and what they decide.
  *
  * SPF starts at MAIL FROM (client IP, HELO, MAIL FROM), so its DNS runs
  * while the client sends RCPT and the body. The header fields and the
- * body are fed to the DKIM verifier as they stream into the store (the
+ * body are fed to the DKIM and ARC verifiers as they stream into the store (the
  * body is hashed, never kept). At the end of DATA/BDAT LAST the session
  * waits (paused; the loop serves the others) for SPF, then the DKIM
  * key lookups, then DMARC, at most auth_checks.timeout. The verdict:
@@ -53,6 +53,11 @@ enum smtp_auth_action smtp_auth_action(const struct smtp_auth *a);
 const struct smtp_status *smtp_auth_status(const struct smtp_auth *a);
 /* the Authentication-Results field (CRLF-ended), NULL when none */
 const char *smtp_auth_results(const struct smtp_auth *a);
+
+/* the ARC verdict on the chain the message came with (smtp-arc.c
+ * seals with it); NULL before the checks are over */
+struct arc_verdict;
+const struct arc_verdict *smtp_auth_arc(const struct smtp_auth *a);
 
 /* cancel what still runs; NULL-safe; *a = NULL */
 void smtp_auth_free(struct smtp_auth **a);
