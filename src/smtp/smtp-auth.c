@@ -41,6 +41,7 @@ struct smtp_auth {
 	struct arc_verifier *arc;
 	bool arc_started, arc_done;
 	struct arc_verdict arc_res;
+	bool arc_override;	/* DMARC fail spared: trusted sealer */
 	/* the From fields' values, for DMARC */
 	char *from[SMTP_AUTH_MAX_FROM];
 	size_t from_len[SMTP_AUTH_MAX_FROM];
@@ -79,6 +80,28 @@ smtp_auth_dkim_temperror(const struct smtp_auth *a)
 	for (size_t i = 0; i < a->n_sigs; i++)
 		if (a->sigs[i].result == DKIM_TEMPERROR)
 			return true;
+	return false;
+}
+
+/* the newest ARC seal's d= is in auth_checks.arc_trusted_sealers */
+static bool
+smtp_auth_arc_trusted(const struct smtp_auth *a)
+{
+	const char *list = smtp_session_conf(a->s)->auth_checks.arc_trusted_sealers;
+	const char *d = a->arc_res.sealer;
+	size_t n = strlen(d);
+
+	if (list == NULL || n == 0)
+		return false;
+	for (const char *p = list; *p;) {
+		size_t len;
+
+		p += strspn(p, " \t,");
+		len = strcspn(p, " \t,");
+		if (len == n && strncasecmp(p, d, n) == 0)
+			return true;
+		p += len;
+	}
 	return false;
 }
 
@@ -132,9 +155,18 @@ smtp_auth_decide(struct smtp_auth *a)
 					 "usable From field (RFC 7489 6.6.1)");
 			return;
 		}
+		if (a->dmarc_result == DMARC_FAIL && smtp_auth_arc_trusted(a)) {
+			/* RFC 8617 7.2: a trusted sealer vouches for the
+			 * authentication before it forwarded the mail */
+			if (a->arc_res.result == ARC_PASS) {
+				a->arc_override = true;
+				return;
+			}
+			dns_temp |= a->arc_res.result == ARC_TEMPERROR;
+		}
 		if (dns_temp && a->dmarc_result == DMARC_FAIL) {
 			/* a pass could have been hiding behind the error */
-			smtp_auth_refuse(a, 451, "4.7.0", "SPF/DKIM: temporary "
+			smtp_auth_refuse(a, 451, "4.7.0", "SPF/DKIM/ARC: temporary "
 					 "DNS failure, try again later");
 			return;
 		}
@@ -245,6 +277,8 @@ smtp_auth_log(struct smtp_auth *a)
 		   dmarc_policy_name(a->dmarc_policy),
 		   dmarc_policy_name(a->dmarc_applied),
 		   smtp_auth_action_name(a));
+	if (a->arc_override)
+		buf_printf(&b, " arc_trusted=%s", a->arc_res.sealer);
 	if (a->timed_out)
 		buf_append_str(&b, " timeout=yes");
 	if (a->action == SMTP_AUTH_REFUSE)

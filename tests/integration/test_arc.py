@@ -50,21 +50,23 @@ def tern_keys(t, domain):
 
 
 class Env:
-    def __init__(self, tmp_path, tern_factory):
+    def __init__(self, tmp_path, tern_factory, extra=""):
         self.priv, self.pub = rsa_key(tmp_path)
         self.port = free_tcp_port_on([TERN, SINK])
         zones = {
             "list.test": [txt("arc._domainkey.list.test",
                               "v=DKIM1; k=rsa; p=" + self.pub)],
             "origin.test": [txt("_dmarc.origin.test", "v=DMARC1; p=none")],
+            "strict.test": [txt("strict.test", "v=spf1 -all"),
+                            txt("_dmarc.strict.test", "v=DMARC1; p=reject")],
             "sink.test": ["sink.test. IN MX 10 mx.sink.test.",
                           "mx.sink.test. IN A %s" % SINK],
         }
         self.dns = Unbound(tmp_path, zones)
         conf = ("[relay]\nport = %d\nmin_backoff = 1s\nmax_backoff = 2s\n"
                 "queue_poll = 1s\nconnect_timeout = 3s\n"
-                "[dns]\nresolver = %s\n[auth_checks]\ntimeout = 20s\n"
-                % (self.port, self.dns.resolver))
+                "[dns]\nresolver = %s\n[auth_checks]\ntimeout = 20s\n%s"
+                % (self.port, self.dns.resolver, extra))
         self.t = tern_factory("t", domain=DOMAIN, address=TERN,
                               protocols=("smtp",), extra=conf)
         set_listen_port(self.t, "smtp", self.port)
@@ -75,11 +77,11 @@ class Env:
         self.fake.start()
         self.t.start()
 
-    def send(self, msg, rcpt=ALICE[0]):
+    def send(self, msg, rcpt=ALICE[0], mail_from="bounce@origin.test"):
         r = Raw(self.t, timeout=90)
         try:
             assert r.cmd("EHLO client.test")[0] == 250
-            assert r.cmd("MAIL FROM:<bounce@origin.test>")[0] == 250
+            assert r.cmd("MAIL FROM:<%s>" % mail_from)[0] == 250
             assert r.cmd("RCPT TO:<%s>" % rcpt)[0] == 250
             assert r.cmd("DATA")[0] == 354
             data = msg.replace(b"\r\n.", b"\r\n..")
@@ -107,11 +109,12 @@ def env(tmp_path, tern_factory):
     e.dns.stop()
 
 
-def message(subject="sealed", body=b"Hello through the list.\r\n"):
-    return (b"From: Ann <ann@origin.test>\r\nTo: list@list.test\r\n"
+def message(subject="sealed", body=b"Hello through the list.\r\n",
+            origin=b"origin.test"):
+    return (b"From: Ann <ann@%s>\r\nTo: list@list.test\r\n"
             b"Subject: %s\r\nDate: Thu, 03 Dec 2026 16:00:00 +0000\r\n"
             b"Message-ID: <%s@origin.test>\r\n\r\n" %
-            (subject.encode(), subject.encode())) + body
+            (origin, subject.encode(), subject.encode())) + body
 
 
 def list_sealed(env, msg):
@@ -244,3 +247,31 @@ def test_arc_hostile_chains_get_a_verdict(env):
     assert len(got) == len(cases)
     for m in got:
         assert "arc=fail" in ours(m), ours(m)
+
+
+@pytest.mark.parametrize("trusted", ["", "other.test list.test"])
+def test_arc_trusted_sealer_spares_dmarc_reject(tmp_path, tern_factory,
+                                                trusted):
+    """strict.test says p=reject and the list broke its SPF: refused,
+    unless list.test's seal is trusted (auth_checks.arc_trusted_sealers)
+    and its chain passes."""
+    e = Env(tmp_path, tern_factory,
+            extra="arc_trusted_sealers = %s\n" % trusted if trusted else "")
+    try:
+        e.start()
+        good = list_sealed(e, message("kept", origin=b"strict.test"))
+        bad = list_sealed(e, message("broken", origin=b"strict.test")) \
+            .replace(b"Hello through", b"Hello, altered,")
+        code, text = e.send(good, mail_from="bounce@strict.test")
+        assert code == (250 if trusted else 550), text
+        code, text = e.send(bad, mail_from="bounce@strict.test")
+        assert code == 550, text
+        if trusted:
+            got = inbox(e.t, ALICE[0])
+            assert len(got) == 1
+            ar = ours(got[0])
+            assert "dmarc=fail" in ar and "arc=pass" in ar, ar
+            assert "arc_trusted=list.test" in e.t.log()
+    finally:
+        e.fake.stop()
+        e.dns.stop()
