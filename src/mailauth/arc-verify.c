@@ -12,8 +12,12 @@
 
 #include "lib/base64.h"
 
-/* one signature to check with a key: the newest AMS or a seal */
+/* one signature to check with a key: an AMS or a seal */
 struct asig {
+	bool ams;
+	size_t bhi;		/* AMS: its body hash in v->bh */
+	struct buf bh;		/* AMS: bh=, decoded */
+	int64_t limit;		/* AMS: l=, or -1 */
 	enum dkim_alg alg;
 	char d[256], s[256];
 	struct buf b;		/* b=, decoded */
@@ -32,13 +36,17 @@ struct arc_verifier {
 	struct arc_chain c;
 	struct arc_verdict res;
 	bool decided;		/* the verdict needs no key */
-	/* the newest AMS: sig[0]; seal i: sig[i] */
+	/* sig[0]: the newest AMS; sig[i]: seal i; sig[n + i]: AMS i < n
+	 * (checked only for oldest-pass) */
 	struct asig *sig;
 	size_t nsig;
-	bool bh_on;
-	struct dkim_bh bh;
-	struct buf bh_want;	/* bh=, decoded */
-	int64_t limit;
+	/* body hashes, one per canonicalization and l= */
+	size_t nbh;
+	struct dkim_bh *bh;
+	struct {
+		bool relaxed;
+		int64_t limit;
+	} *bhkey;
 	unsigned pending;
 	const struct mauth_resolver *r;
 	arc_verify_cb *cb;
@@ -71,6 +79,14 @@ arc_verify_header(struct arc_verifier *v, const char *field, size_t len)
 {
 	if (!v->in_body)
 		dkim_fields_add(&v->fs, field, len);
+}
+
+static void
+sig_set(struct asig *g, enum arc_result r, const char *what, const char *why)
+{
+	g->r = r;
+	g->done = true;
+	snprintf(g->reason, sizeof(g->reason), "%s: %s", what, why);
 }
 
 static void
@@ -199,13 +215,26 @@ parse_seal(struct arc_verifier *v, unsigned i)
 	return NULL;
 }
 
-/* the newest AMS (4.1.2): a DKIM signature with i= for v= */
-static const char *
-parse_ams(struct arc_verifier *v)
+static size_t
+body_hash_for(struct arc_verifier *v, bool relaxed, int64_t limit)
 {
-	struct asig *g = &v->sig[0];
+	for (size_t i = 0; i < v->nbh; i++)
+		if (v->bhkey[i].relaxed == relaxed && v->bhkey[i].limit == limit)
+			return i;
+	v->bh = xrealloc(v->bh, (v->nbh + 1) * sizeof(*v->bh));
+	v->bhkey = xrealloc(v->bhkey, (v->nbh + 1) * sizeof(*v->bhkey));
+	v->bhkey[v->nbh].relaxed = relaxed;
+	v->bhkey[v->nbh].limit = limit;
+	dkim_bh_init(&v->bh[v->nbh], relaxed, limit);
+	return v->nbh++;
+}
+
+/* AMS inst (4.1.2): a DKIM signature with i= for v= */
+static const char *
+parse_ams(struct arc_verifier *v, unsigned inst, struct asig *g)
+{
 	size_t len;
-	const char *f = arc_chain_field(&v->fs, &v->c, v->c.n, ARC_AMS, &len);
+	const char *f = arc_chain_field(&v->fs, &v->c, inst, ARC_AMS, &len);
 	const char *val = (const char *)memchr(f, ':', len) + 1;
 	struct dkim_tags tl;
 	const struct dkim_tag *t;
@@ -232,17 +261,16 @@ parse_ams(struct arc_verifier *v)
 		hrelaxed = !strcmp(c, "relaxed");
 		brelaxed = slash && !strcmp(slash, "relaxed");
 	}
-	v->limit = -1;
+	g->limit = -1;
 	if ((t = dkim_tags_get(&tl, "l")) != NULL) {
-		v->limit = 0;
+		g->limit = 0;
 		for (size_t i = 0; i < t->value_len; i++) {
 			if (!isdigit((unsigned char)t->value[i]) || i >= 18)
 				return "bad l=";
-			v->limit = v->limit * 10 + (t->value[i] - '0');
+			g->limit = g->limit * 10 + (t->value[i] - '0');
 		}
 	}
-	if (!b64_tag(dkim_tags_get(&tl, "bh"), &v->bh_want) ||
-	    v->bh_want.len != 32)
+	if (!b64_tag(dkim_tags_get(&tl, "bh"), &g->bh) || g->bh.len != 32)
 		return "bad bh=";
 	h = dkim_tag_nows(dkim_tags_get(&tl, "h"));
 	for (const char *p = h; *p;) {
@@ -257,8 +285,7 @@ parse_ams(struct arc_verifier *v)
 	dkim_fields_hash_input(&v->fs, h, hrelaxed, &g->input);
 	free(h);
 	self_input(&g->input, hrelaxed, f, len, val, dkim_tags_get(&tl, "b"));
-	dkim_bh_init(&v->bh, brelaxed, v->limit);
-	v->bh_on = true;
+	g->bhi = body_hash_for(v, brelaxed, g->limit);
 	return NULL;
 }
 
@@ -290,18 +317,27 @@ arc_verify_end_header(struct arc_verifier *v)
 	top = arc_chain_field(&v->fs, &v->c, v->c.n, ARC_AS, &len);
 	v->res.sealable = v->c.n < ARC_MAX_INSTANCE &&
 			  arc_seal_cv(top, len) != ARC_FAIL;
-	v->nsig = v->c.n + 1;
+	v->nsig = 2 * (size_t)v->c.n;
 	v->sig = xcalloc(v->nsig, sizeof(*v->sig));
-	for (size_t i = 0; i < v->nsig; i++)
+	for (size_t i = 0; i < v->nsig; i++) {
 		v->sig[i].v = v;
+		v->sig[i].ams = i == 0 || i > v->c.n;
+	}
 	/* newest first, so the reason names the newest problem */
 	for (unsigned i = v->c.n; i >= 1; i--)
 		if ((err = parse_seal(v, i)) != NULL) {
 			decide(v, ARC_FAIL, err);
 			return;
 		}
-	if ((err = parse_ams(v)) != NULL)
+	if ((err = parse_ams(v, v->c.n, &v->sig[0])) != NULL) {
 		decide(v, ARC_FAIL, err);
+		return;
+	}
+	/* the older AMSs, for oldest-pass: their failure fails nothing */
+	for (unsigned i = 1; i < v->c.n; i++)
+		if ((err = parse_ams(v, i, &v->sig[v->c.n + i])) != NULL)
+			sig_set(&v->sig[v->c.n + i], ARC_FAIL,
+				"ARC-Message-Signature", err);
 }
 
 void
@@ -309,8 +345,8 @@ arc_verify_body(struct arc_verifier *v, const void *data, size_t len)
 {
 	if (!v->in_body)
 		arc_verify_end_header(v);
-	if (v->bh_on)
-		dkim_bh_update(&v->bh, data, len);
+	for (size_t i = 0; i < v->nbh; i++)
+		dkim_bh_update(&v->bh[i], data, len);
 }
 
 static void
@@ -322,40 +358,41 @@ deliver(struct arc_verifier *v)
 		enum arc_result r = ARC_PASS;
 		const char *reason = "chain verified";
 
+		unsigned n = v->c.n;
+
 		/* a temporary error could hide a pass; else the first
-		 * failure (the AMS, then the seals newest first) */
-		for (size_t i = 0; i < v->nsig; i++)
+		 * failure (the newest AMS, then the seals newest first) */
+		for (size_t i = 0; i <= n; i++)
 			if (v->sig[i].r == ARC_TEMPERROR) {
 				r = ARC_TEMPERROR;
 				reason = v->sig[i].reason;
 			}
-		for (size_t k = 0; r == ARC_PASS && k < v->nsig; k++) {
-			size_t i = k == 0 ? 0 : v->nsig - k;
+		for (size_t k = 0; r == ARC_PASS && k <= n; k++) {
+			size_t i = k == 0 ? 0 : n + 1 - k;
 
 			if (v->sig[i].r != ARC_PASS) {
 				r = ARC_FAIL;
 				reason = v->sig[i].reason;
 			}
 		}
+		/* 5.2 step 6: the oldest instance from which every AMS up
+		 * to the newest verifies; 0 when all do */
+		for (unsigned i = n - 1; r == ARC_PASS && i >= 1; i--)
+			if (v->sig[n + i].r != ARC_PASS) {
+				v->res.oldest_pass = i + 1;
+				break;
+			}
 		decide(v, r, reason);
 	}
 	v->cb = NULL;
 	cb(v->arg, &v->res);	/* may free v */
 }
 
-static void
-sig_set(struct asig *g, enum arc_result r, const char *what, const char *why)
-{
-	g->r = r;
-	g->done = true;
-	snprintf(g->reason, sizeof(g->reason), "%s: %s", what, why);
-}
 
 static void
 check_with_key(struct asig *g, const struct mauth_dns_answer *a)
 {
-	const char *what = g == &g->v->sig[0] ? "ARC-Message-Signature" :
-			   "ARC-Seal";
+	const char *what = g->ams ? "ARC-Message-Signature" : "ARC-Seal";
 	struct dkim_pubkey k;
 	const char *err = "no key record";
 	bool have = false;
@@ -399,32 +436,45 @@ void
 arc_verify_finish(struct arc_verifier *v, const struct mauth_resolver *r,
 		  arc_verify_cb *cb, void *arg)
 {
-	unsigned char hash[32];
+	unsigned char (*hash)[32];
 
 	if (!v->in_body)
 		arc_verify_end_header(v);
 	v->r = r;
 	v->cb = cb;
 	v->arg = arg;
-	if (v->bh_on) {
-		dkim_bh_final(&v->bh, hash);
-		v->bh_on = false;
-		if (!v->decided && v->limit >= 0 &&
-		    v->bh.total < (uint64_t)v->limit)
-			decide(v, ARC_FAIL, "body shorter than l=");
-		else if (!v->decided && memcmp(v->bh_want.data, hash, 32))
-			decide(v, ARC_FAIL, "ARC-Message-Signature: body hash "
-			       "did not verify");
+	hash = xcalloc(v->nbh ? v->nbh : 1, sizeof(*hash));
+	for (size_t i = 0; i < v->nbh; i++)
+		dkim_bh_final(&v->bh[i], hash[i]);
+	for (size_t i = 0; !v->decided && i < v->nsig; i++) {
+		struct asig *g = &v->sig[i];
+
+		if (!g->ams || g->done)
+			continue;
+		if (g->limit >= 0 && v->bh[g->bhi].total < (uint64_t)g->limit)
+			sig_set(g, ARC_FAIL, "ARC-Message-Signature",
+				"body shorter than l=");
+		else if (memcmp(g->bh.data, hash[g->bhi], 32))
+			sig_set(g, ARC_FAIL, "ARC-Message-Signature",
+				"body hash did not verify");
+		if (i == 0 && g->done)
+			decide(v, ARC_FAIL, g->reason);
 	}
+	free(hash);
 	if (v->decided) {
 		deliver(v);
 		return;
 	}
 	/* count first: a failed ask must not reach zero early */
-	v->pending = (unsigned)v->nsig + 1;
+	v->pending = 1;
+	for (size_t i = 0; i < v->nsig; i++)
+		v->pending += !v->sig[i].done;
 	for (size_t i = 0; i < v->nsig; i++) {
 		struct asig *g = &v->sig[i];
 		char name[600];
+
+		if (g->done)
+			continue;
 
 		snprintf(name, sizeof(name), "%s._domainkey.%s", g->s, g->d);
 		g->q = r->lookup(r->ctx, name, MAUTH_DNS_TXT, key_cb, g);
@@ -448,12 +498,14 @@ arc_verify_free(struct arc_verifier *v)
 		if (g->q && v->r && v->r->cancel)
 			v->r->cancel(v->r->ctx, g->q);
 		buf_free(&g->b);
+		buf_free(&g->bh);
 		buf_free(&g->input);
 	}
-	if (v->bh_on)
-		dkim_bh_free(&v->bh);
+	for (size_t i = 0; i < v->nbh; i++)
+		dkim_bh_free(&v->bh[i]);
 	free(v->sig);
-	buf_free(&v->bh_want);
+	free(v->bh);
+	free(v->bhkey);
 	dkim_fields_free(&v->fs);
 	free(v);
 }

@@ -165,6 +165,22 @@ def test_arc_pass_fail_none_in_authres(env):
     assert "arc=pass(i=1,list.test)" in env.t.log()
 
 
+def test_arc_oldest_pass(env):
+    """sealed by list.test, a footer added, sealed again: the chain
+    passes, but the first AMS no longer does (header.oldest-pass=2)"""
+    env.start()
+    once = list_sealed(env, message("footer")) + b"-- \r\nfooter\r\n"
+    once = once.replace(b"Authentication-Results: list.test; spf=pass",
+                        b"Authentication-Results: list.test; arc=pass; "
+                        b"spf=pass", 1)
+    twice = dkim.arc_sign(once, b"arc", b"list.test", env.priv, b"list.test")
+    assert len(twice) == 3
+    code, text = env.send(b"".join(twice) + once)
+    assert code == 250, text
+    ar = ours(inbox(env.t, ALICE[0])[0])
+    assert "arc=pass" in ar and "header.oldest-pass=2" in ar, ar
+
+
 def test_arc_sealed_when_forwarded(env):
     env.t.cli("alias", "add", "fwd@example.test", "carol@sink.test")
     env.t.cli("alias", "add", "fwd@example.test", ALICE[0])

@@ -111,7 +111,27 @@ TEST(arc_verify_python_chain)
 		CHECK_INT(g.v.instance, 2);
 		CHECK_STR(g.v.sealer, "fwd.example.net");
 		CHECK(g.v.sealable);
+		CHECK_INT(g.v.oldest_pass, 0);
 	}
+	free(m);
+	mauth_table_free(t);
+}
+
+/* a footer added after seal 1: the chain passes, AMS 1 does not */
+TEST(arc_verify_oldest_pass)
+{
+	struct mauth_table *t = keys();
+	size_t len;
+	char *m = load("tests/data/arc/footer.eml", &len);
+	struct got g;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	verify(m, t, 4096, &g);
+	CHECK_STR(arc_result_name(g.v.result), "pass");
+	CHECK_INT(g.v.instance, 2);
+	CHECK_INT(g.v.oldest_pass, 2);
 	free(m);
 	mauth_table_free(t);
 }
