@@ -12,6 +12,10 @@
 
 #include "lib/base64.h"
 
+/* distinct body canonicalizations (c=, l=) hashed: the newest AMS's
+ * always; older AMSs beyond these count as not verifying */
+#define ARC_MAX_BODY_HASHES 4
+
 /* one signature to check with a key: an AMS or a seal */
 struct asig {
 	bool ams;
@@ -215,12 +219,16 @@ parse_seal(struct arc_verifier *v, unsigned i)
 	return NULL;
 }
 
+/* the body hash for this canonicalization and l=; SIZE_MAX when there
+ * are ARC_MAX_BODY_HASHES already (each costs a pass over the body) */
 static size_t
 body_hash_for(struct arc_verifier *v, bool relaxed, int64_t limit)
 {
 	for (size_t i = 0; i < v->nbh; i++)
 		if (v->bhkey[i].relaxed == relaxed && v->bhkey[i].limit == limit)
 			return i;
+	if (v->nbh == ARC_MAX_BODY_HASHES)
+		return SIZE_MAX;
 	v->bh = xrealloc(v->bh, (v->nbh + 1) * sizeof(*v->bh));
 	v->bhkey = xrealloc(v->bhkey, (v->nbh + 1) * sizeof(*v->bhkey));
 	v->bhkey[v->nbh].relaxed = relaxed;
@@ -282,10 +290,14 @@ parse_ams(struct arc_verifier *v, unsigned inst, struct asig *g)
 		}
 		p += n + (p[n] == ':');
 	}
+	g->bhi = body_hash_for(v, brelaxed, g->limit);
+	if (g->bhi == SIZE_MAX) {
+		free(h);
+		return "too many body hash variants";
+	}
 	dkim_fields_hash_input(&v->fs, h, hrelaxed, &g->input);
 	free(h);
 	self_input(&g->input, hrelaxed, f, len, val, dkim_tags_get(&tl, "b"));
-	g->bhi = body_hash_for(v, brelaxed, g->limit);
 	return NULL;
 }
 
