@@ -130,6 +130,8 @@ const struct conf_key conf_keys[] = {
 	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "forwarders (mailing lists, backup MX) whose mail is checked and recorded but never refused or quarantined by DMARC: client IPs, prefixes (192.0.2.0/24, 2001:db8::/32) or host names (their A/AAAA records; the first 8), space separated"),
 	K("auth_checks.max_signatures", CONF_NUMBER, auth_checks.max_signatures, "10", "DKIM signatures verified per message (the rest are ignored)"),
 	K("auth_checks.sign", CONF_BOOL, auth_checks.sign, "yes", "DKIM-sign mail submitted for a domain that has keys"),
+	K("auth_checks.arc_seal", CONF_BOOL, auth_checks.arc_seal, "yes", "add an ARC set (RFC 8617), signed with the alias domain's DKIM RSA key, to port-25 mail forwarded through an alias to a remote address"),
+	K("auth_checks.arc_trusted_sealers", CONF_STRING, auth_checks.arc_trusted_sealers, "", "domains whose ARC seal is trusted: mail whose ARC chain passes with the newest seal by one of them (d=) is not refused or quarantined by DMARC; space separated"),
 
 	K("dmarc_reports.enable", CONF_BOOL, dmarc_reports.enable, "no", "record the DMARC verdict of mail whose From domain asks for aggregate reports (rua=) and send them each day (RFC 7489 7.2)"),
 	K("dmarc_reports.org_name", CONF_STRING, dmarc_reports.org_name, "", "the reporting organization named in reports (empty: the host name)"),

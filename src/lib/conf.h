@@ -181,6 +181,9 @@ struct tern_conf {
 		char *trusted_forwarders;	/* IPs/prefixes: no DMARC enforcement */
 		uint64_t max_signatures;	/* DKIM signatures verified */
 		bool sign;			/* DKIM-sign submitted mail */
+		/* ARC (smtp-arc.c) */
+		bool arc_seal;			/* seal mail forwarded by alias */
+		char *arc_trusted_sealers;	/* domains: ARC pass spares DMARC */
 	} auth_checks;
 
 	struct {

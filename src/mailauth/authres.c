@@ -164,6 +164,7 @@ authres_build(const char *authserv_id, const struct authres_input *in)
 	struct buf out;
 	struct words ws = { .n = 0 };
 	size_t total = (in->spf != NULL) + (in->dmarc != NULL) +
+		(in->arc != NULL) +
 		(in->n_dkim > 0 ? in->n_dkim : in->dkim_checked);
 	size_t done = 0;
 
@@ -205,6 +206,12 @@ authres_build(const char *authserv_id, const struct authres_input *in)
 		word_method(&ws, "dmarc", in->dmarc->result, in->dmarc->reason);
 		word_prop(&ws, "header.from", in->dmarc->from);
 		word_prop(&ws, "policy.dmarc", in->dmarc->policy);
+		emit(&out, &ws, ++done == total);
+	}
+	if (in->arc) {
+		word_method(&ws, "arc", in->arc->result, in->arc->reason);
+		word_prop(&ws, "smtp.remote-ip", in->arc->remote_ip);
+		word_prop(&ws, "header.oldest-pass", in->arc->oldest_pass);
 		emit(&out, &ws, ++done == total);
 	}
 	return buf_steal(&out);

@@ -3,7 +3,7 @@
  * authres_build() writes tern's field from the results of the checks;
  * authres_claims() tells whether a received field claims an authserv-id
  * (tern's own, so a forged one is removed before tern adds its own).
- * ARC-Authentication-Results is not handled here. */
+ * (ARC-Authentication-Results is made from tern's field: arc-seal.c.) */
 #ifndef TERN_MAILAUTH_AUTHRES_H
 #define TERN_MAILAUTH_AUTHRES_H
 
@@ -37,12 +37,20 @@ struct authres_dmarc {
 	const char *reason;	/* comment, e.g. "p=reject sp=none pct=100" */
 };
 
+struct authres_arc {
+	const char *result;	/* pass, fail, none (RFC 8617 10) */
+	const char *remote_ip;	/* smtp.remote-ip: the client */
+	const char *oldest_pass;	/* header.oldest-pass */
+	const char *reason;
+};
+
 struct authres_input {
 	const struct authres_spf *spf;		/* NULL: not checked */
 	const struct authres_dkim *dkim;	/* every signature */
 	size_t n_dkim;
 	bool dkim_checked;	/* n_dkim == 0 and checked: dkim=none */
 	const struct authres_dmarc *dmarc;	/* NULL: not checked */
+	const struct authres_arc *arc;		/* NULL: not checked */
 };
 
 /* "Authentication-Results: ID;\r\n\tspf=...;\r\n\t...\r\n", one

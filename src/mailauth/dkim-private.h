@@ -120,6 +120,24 @@ void dkim_fields_free(struct dkim_fields *fs);
 void dkim_fields_hash_input(struct dkim_fields *fs, const char *h,
 			    bool relaxed, struct buf *out);
 
+/* a whole message (CRLF lines) into its fields, the end of header
+ * and the body, for the *_message() helpers */
+void dkim_message_split(const char *m, size_t len,
+			void (*field)(void *, const char *, size_t),
+			void (*end)(void *),
+			void (*body)(void *, const void *, size_t), void *obj);
+
+/* ---- dkim-sign.c, shared with ARC sealing (arc-seal.c) ---- */
+
+/* a field the signer covers (From, Subject, ..., List-*) */
+bool dkim_sign_wanted(const char *field, size_t len);
+/* the h= list of the fields kept: bottom up, From once more */
+void dkim_sign_h_list(const struct dkim_fields *fs, struct buf *h);
+/* append " text;" (no ';' when last), folding before it past 78 */
+void dkim_fold_add(struct buf *out, size_t *col, const char *text, bool last);
+/* append a base64 value folded into lines of 76 */
+void dkim_fold_b64(struct buf *out, const char *b64, size_t col);
+
 /* ---- dkim-keys.c ---- */
 
 struct dkim_keyset {

@@ -37,8 +37,8 @@ dkim_sign_new(const struct dkim_keyset *ks, time_t now)
 	return s;
 }
 
-static bool
-wanted(const char *field, size_t len)
+bool
+dkim_sign_wanted(const char *field, size_t len)
 {
 	for (size_t i = 0; sign_fields[i]; i++)
 		if (dkim_field_is(field, len, sign_fields[i],
@@ -52,7 +52,7 @@ wanted(const char *field, size_t len)
 void
 dkim_sign_header(struct dkim_signer *s, const char *field, size_t len)
 {
-	if (!s->in_body && wanted(field, len))
+	if (!s->in_body && dkim_sign_wanted(field, len))
 		dkim_fields_add(&s->fs, field, len);
 }
 
@@ -71,15 +71,15 @@ dkim_sign_body(struct dkim_signer *s, const void *data, size_t len)
 
 /* the h= list: the fields kept, bottom up as the verifier takes them,
  * plus one more From */
-static void
-h_list(struct dkim_signer *s, struct buf *h)
+void
+dkim_sign_h_list(const struct dkim_fields *fs, struct buf *h)
 {
-	for (size_t i = s->fs.n; i-- > 0;) {
-		const char *f = (const char *)s->fs.text.data + s->fs.f[i].off;
+	for (size_t i = fs->n; i-- > 0;) {
+		const char *f = (const char *)fs->text.data + fs->f[i].off;
 		size_t n = strcspn(f, ": \t");
 
-		if (n > s->fs.f[i].len)
-			n = s->fs.f[i].len;
+		if (n > fs->f[i].len)
+			n = fs->f[i].len;
 		if (h->len)
 			buf_append_byte(h, ':');
 		for (size_t j = 0; j < n; j++)
@@ -89,9 +89,9 @@ h_list(struct dkim_signer *s, struct buf *h)
 	buf_append_str(h, h->len ? ":from" : "from");
 }
 
-/* append "tag=value;" folding before it when the line would pass 78 */
-static void
-fold_add(struct buf *out, size_t *col, const char *text, bool last)
+/* append " tag=value;" folding before it when the line would pass 78 */
+void
+dkim_fold_add(struct buf *out, size_t *col, const char *text, bool last)
 {
 	size_t n = strlen(text);
 
@@ -111,8 +111,8 @@ fold_add(struct buf *out, size_t *col, const char *text, bool last)
 }
 
 /* the base64 value folded into lines of 72 */
-static void
-fold_b64(struct buf *out, const char *b64, size_t col)
+void
+dkim_fold_b64(struct buf *out, const char *b64, size_t col)
 {
 	size_t n = strlen(b64);
 
@@ -144,18 +144,18 @@ sign_one(const struct dkim_signer *s, size_t k, const char *h,
 	bool ok;
 
 	buf_append_str(&field, "DKIM-Signature:");
-	fold_add(&field, &col, "v=1", false);
-	fold_add(&field, &col, s->ks->key[k].alg == DKIM_ED25519_SHA256 ?
+	dkim_fold_add(&field, &col, "v=1", false);
+	dkim_fold_add(&field, &col, s->ks->key[k].alg == DKIM_ED25519_SHA256 ?
 		 "a=ed25519-sha256" : "a=rsa-sha256", false);
-	fold_add(&field, &col, "c=relaxed/relaxed", false);
+	dkim_fold_add(&field, &col, "c=relaxed/relaxed", false);
 	t = xasprintf("d=%s", s->ks->domain);
-	fold_add(&field, &col, t, false);
+	dkim_fold_add(&field, &col, t, false);
 	free(t);
 	t = xasprintf("s=%s", s->ks->key[k].selector);
-	fold_add(&field, &col, t, false);
+	dkim_fold_add(&field, &col, t, false);
 	free(t);
 	t = xasprintf("t=%lld", (long long)s->now);
-	fold_add(&field, &col, t, false);
+	dkim_fold_add(&field, &col, t, false);
 	free(t);
 	/* h= on a line of its own, folded before its colons */
 	buf_append_str(&field, "\r\n\th=");
@@ -174,9 +174,9 @@ sign_one(const struct dkim_signer *s, size_t k, const char *h,
 	buf_append_byte(&field, ';');
 	col++;
 	t = xasprintf("bh=%s", bh);
-	fold_add(&field, &col, t, false);
+	dkim_fold_add(&field, &col, t, false);
 	free(t);
-	fold_add(&field, &col, "b=", true);
+	dkim_fold_add(&field, &col, "b=", true);
 
 	/* sign the fields, then this one with b= empty (no CRLF) */
 	buf_append(&input, base->data, base->len);
@@ -186,7 +186,7 @@ sign_one(const struct dkim_signer *s, size_t k, const char *h,
 			      input.data, input.len, &sig);
 	if (ok) {
 		base64_encode(&b64, sig.data, sig.len);
-		fold_b64(&field, buf_cstr(&b64), col);
+		dkim_fold_b64(&field, buf_cstr(&b64), col);
 		buf_append_str(&field, "\r\n");
 		buf_append(out, field.data, field.len);
 	}
@@ -207,7 +207,7 @@ dkim_sign_finish(struct dkim_signer *s, char **err)
 
 	dkim_bh_final(&s->bh, hash);
 	base64_encode(&bh, hash, 32);
-	h_list(s, &h);
+	dkim_sign_h_list(&s->fs, &h);
 	dkim_fields_hash_input(&s->fs, buf_cstr(&h), true, &base);
 	for (size_t k = 0; k < s->ks->n; k++) {
 		if (!sign_one(s, k, buf_cstr(&h), buf_cstr(&bh), &base, &out)) {

@@ -88,8 +88,8 @@ dkim_fields_hash_input(struct dkim_fields *fs, const char *h, bool relaxed,
 
 /* Split msg into fields (a field goes on while the next line starts
  * with WSP) and body. */
-static void
-split(const char *m, size_t len, void (*field)(void *, const char *, size_t),
+void
+dkim_message_split(const char *m, size_t len, void (*field)(void *, const char *, size_t),
       void (*end)(void *), void (*body)(void *, const void *, size_t),
       void *obj)
 {
@@ -132,11 +132,11 @@ static void sb(void *o, const void *p, size_t n) { dkim_sign_body(o, p, n); }
 void
 dkim_verify_message(struct dkim_verifier *v, const char *msg, size_t len)
 {
-	split(msg, len, vf, ve, vb, v);
+	dkim_message_split(msg, len, vf, ve, vb, v);
 }
 
 void
 dkim_sign_message(struct dkim_signer *s, const char *msg, size_t len)
 {
-	split(msg, len, sf, se, sb, s);
+	dkim_message_split(msg, len, sf, se, sb, s);
 }

@@ -13,6 +13,7 @@
 
 #include "dns/dns-mauth.h"
 #include "lib/log.h"
+#include "mailauth/arc.h"
 #include "mailauth/authres.h"
 #include "mailauth/dkim.h"
 #include "mailauth/dmarc.h"
@@ -37,6 +38,11 @@ struct smtp_auth {
 	bool dkim_started, dkim_done;
 	struct dkim_sig_result *sigs;
 	size_t n_sigs;
+	/* ARC, alongside DKIM (same fields, same DNS, same wait) */
+	struct arc_verifier *arc;
+	bool arc_started, arc_done;
+	struct arc_verdict arc_res;
+	bool arc_override;	/* DMARC fail spared: trusted sealer */
 	/* the From fields' values, for DMARC */
 	char *from[SMTP_AUTH_MAX_FROM];
 	size_t from_len[SMTP_AUTH_MAX_FROM];
@@ -76,6 +82,28 @@ smtp_auth_dkim_temperror(const struct smtp_auth *a)
 	for (size_t i = 0; i < a->n_sigs; i++)
 		if (a->sigs[i].result == DKIM_TEMPERROR)
 			return true;
+	return false;
+}
+
+/* the newest ARC seal's d= is in auth_checks.arc_trusted_sealers */
+static bool
+smtp_auth_arc_trusted(const struct smtp_auth *a)
+{
+	const char *list = smtp_session_conf(a->s)->auth_checks.arc_trusted_sealers;
+	const char *d = a->arc_res.sealer;
+	size_t n = strlen(d);
+
+	if (list == NULL || n == 0)
+		return false;
+	for (const char *p = list; *p;) {
+		size_t len;
+
+		p += strspn(p, " \t,");
+		len = strcspn(p, " \t,");
+		if (len == n && strncasecmp(p, d, n) == 0)
+			return true;
+		p += len;
+	}
 	return false;
 }
 
@@ -129,9 +157,18 @@ smtp_auth_decide(struct smtp_auth *a)
 					 "usable From field (RFC 7489 6.6.1)");
 			return;
 		}
+		if (a->dmarc_result == DMARC_FAIL && smtp_auth_arc_trusted(a)) {
+			/* RFC 8617 7.2: a trusted sealer vouches for the
+			 * authentication before it forwarded the mail */
+			if (a->arc_res.result == ARC_PASS) {
+				a->arc_override = true;
+				return;
+			}
+			dns_temp |= a->arc_res.result == ARC_TEMPERROR;
+		}
 		if (dns_temp && a->dmarc_result == DMARC_FAIL) {
 			/* a pass could have been hiding behind the error */
-			smtp_auth_refuse(a, 451, "4.7.0", "SPF/DKIM: temporary "
+			smtp_auth_refuse(a, 451, "4.7.0", "SPF/DKIM/ARC: temporary "
 					 "DNS failure, try again later");
 			return;
 		}
@@ -174,11 +211,23 @@ smtp_auth_build_ar(struct smtp_auth *a)
 		.policy = a->dmarc_result == DMARC_FAIL ?
 			  dmarc_policy_name(a->dmarc_applied) : NULL,
 	};
+	char oldest[16];
+	struct authres_arc arc = {
+		.result = arc_result_name(a->arc_res.result),
+		.remote_ip = s->conn ? conn_peer_ip(s->conn) : NULL,
+		.reason = a->arc_res.result == ARC_FAIL ||
+			  a->arc_res.result == ARC_TEMPERROR ?
+			  a->arc_res.reason : NULL,
+	};
 	struct authres_input in = {
 		.spf = &spf, .dkim = dk, .n_dkim = a->n_sigs,
-		.dkim_checked = true, .dmarc = &dm,
+		.dkim_checked = true, .dmarc = &dm, .arc = &arc,
 	};
 
+	if (a->arc_res.result == ARC_PASS && a->arc_res.oldest_pass) {
+		snprintf(oldest, sizeof(oldest), "%u", a->arc_res.oldest_pass);
+		arc.oldest_pass = oldest;
+	}
 	for (size_t i = 0; i < a->n_sigs; i++) {
 		const struct dkim_sig_result *r = &a->sigs[i];
 
@@ -231,12 +280,18 @@ smtp_auth_log(struct smtp_auth *a)
 		buf_printf(&b, "%s%s(%s)", i ? "," : "",
 			   dkim_result_name(a->sigs[i].result),
 			   a->sigs[i].domain[0] ? a->sigs[i].domain : "-");
+	buf_printf(&b, " arc=%s", arc_result_name(a->arc_res.result));
+	if (a->arc_res.instance)
+		buf_printf(&b, "(i=%u,%s)", a->arc_res.instance,
+			   a->arc_res.sealer[0] ? a->arc_res.sealer : "-");
 	buf_printf(&b, " dmarc=%s from_domain=%s policy=%s applied=%s "
 		   "action=%s", dmarc_result_name(a->dmarc_result),
 		   a->dmarc_from ? a->dmarc_from : "-",
 		   dmarc_policy_name(a->dmarc_policy),
 		   dmarc_policy_name(a->dmarc_applied),
 		   smtp_auth_action_name(a));
+	if (a->arc_override)
+		buf_printf(&b, " arc_trusted=%s", a->arc_res.sealer);
 	if (a->timed_out)
 		buf_append_str(&b, " timeout=yes");
 	if (a->action == SMTP_AUTH_REFUSE)
@@ -290,6 +345,7 @@ smtp_auth_start(struct smtp_session *s)
 	a->s = s;
 	dns_mauth_resolver(s->env->dns, &a->res);
 	a->dkim = dkim_verify_new(&vo);
+	a->arc = arc_verify_new(0);
 	if (!smtp_auth_ip_listed(conf->auth_checks.trusted_forwarders,
 				 rq.client_ip))
 		a->fwd = smtp_fwd_start(&a->res,
@@ -322,6 +378,7 @@ smtp_auth_field(struct smtp_auth *a, const char *field, size_t len)
 	size_t v;
 
 	dkim_verify_header(a->dkim, field, len);
+	arc_verify_header(a->arc, field, len);
 	if (!smtp_auth_is_from(field, len, &v))
 		return;
 	if (a->n_from < SMTP_AUTH_MAX_FROM) {
@@ -337,12 +394,14 @@ void
 smtp_auth_end_header(struct smtp_auth *a)
 {
 	dkim_verify_end_header(a->dkim);
+	arc_verify_end_header(a->arc);
 }
 
 void
 smtp_auth_body(struct smtp_auth *a, const void *p, size_t len)
 {
 	dkim_verify_body(a->dkim, p, len);
+	arc_verify_body(a->arc, p, len);
 }
 
 static void
@@ -356,6 +415,16 @@ smtp_auth_on_dkim(void *arg, const struct dkim_sig_result *res, size_t n)
 		memcpy(a->sigs, res, n * sizeof(*a->sigs));
 	}
 	a->n_sigs = n;
+	smtp_auth_step(a);
+}
+
+static void
+smtp_auth_on_arc(void *arg, const struct arc_verdict *v)
+{
+	struct smtp_auth *a = arg;
+
+	a->arc_done = true;
+	a->arc_res = *v;
 	smtp_auth_step(a);
 }
 
@@ -443,7 +512,14 @@ smtp_auth_step(struct smtp_auth *a)
 		dkim_verify_finish(a->dkim, &a->res, smtp_auth_on_dkim, a);
 		return;
 	}
-	if (!a->spf_done || !a->dkim_done || !smtp_fwd_done(a->fwd))
+	if (!a->arc_started) {
+		a->arc_started = true;
+		/* may call smtp_auth_on_arc (and so this) at once */
+		arc_verify_finish(a->arc, &a->res, smtp_auth_on_arc, a);
+		return;
+	}
+	if (!a->spf_done || !a->dkim_done || !a->arc_done ||
+	    !smtp_fwd_done(a->fwd))
 		return;
 	if (!a->dmarc_started)
 		smtp_auth_dmarc_start(a);
@@ -471,6 +547,10 @@ smtp_auth_cancel(struct smtp_auth *a)
 		dkim_verify_free(a->dkim);
 		a->dkim = NULL;
 	}
+	if (a->arc) {
+		arc_verify_free(a->arc);
+		a->arc = NULL;
+	}
 }
 
 static void
@@ -486,6 +566,8 @@ smtp_auth_on_timer(uv_timer_t *t)
 			a->spf_result = SPF_TEMPERROR;
 		if (!a->dmarc_done)
 			a->dmarc_result = DMARC_TEMPERROR;
+		if (!a->arc_done)
+			a->arc_res.result = ARC_TEMPERROR;
 		smtp_auth_complete(a);
 		return;
 	}
@@ -529,6 +611,12 @@ const char *
 smtp_auth_results(const struct smtp_auth *a)
 {
 	return a->ar;
+}
+
+const struct arc_verdict *
+smtp_auth_arc(const struct smtp_auth *a)
+{
+	return a && a->complete ? &a->arc_res : NULL;
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include "lib/log.h"
 #include "mailauth/dkim.h"
+#include "smtp/smtp-arc.h"
 #include "smtp/smtp-auth.h"
 
 void
@@ -26,6 +27,7 @@ smtp_txn_clear(struct smtp_txn *t)
 	buf_free(&t->field);
 	buf_free(&t->front);
 	smtp_auth_free(&t->auth);
+	smtp_arc_free(&t->arc);
 	if (t->signer)
 		dkim_sign_free(t->signer);
 	if (t->dkim_keys)

@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "mailauth/authres.h"
 #include "mailauth/dkim.h"
+#include "smtp/smtp-arc.h"
 #include "smtp/smtp-auth.h"
 #include "smtp/smtp-bounce.h"
 
@@ -141,6 +142,7 @@ smtp_deliver_begin(struct smtp_session *s)
 	t->field_bol = true;
 	t->body_skip = 2;
 	smtp_deliver_signer(s);
+	t->arc = smtp_arc_begin(s);
 	return true;
 }
 
@@ -182,6 +184,7 @@ smtp_deliver_see_field(struct smtp_session *s, const char *f, size_t len)
 		smtp_auth_field(t->auth, f, len);
 	if (t->signer)
 		dkim_sign_header(t->signer, f, len);
+	smtp_arc_field(t->arc, f, len);
 }
 
 static bool
@@ -309,6 +312,7 @@ smtp_deliver_header_end(struct smtp_session *s)
 		smtp_auth_end_header(t->auth);
 	if (t->signer)
 		dkim_sign_end_header(t->signer);
+	smtp_arc_end_header(t->arc);
 }
 
 /* body bytes (the blank line's CRLF first) to the blob and to DKIM */
@@ -329,6 +333,7 @@ smtp_deliver_body(struct smtp_session *s, const unsigned char *p, size_t n)
 		smtp_auth_body(t->auth, p + skip, n - skip);
 	if (t->signer)
 		dkim_sign_body(t->signer, p + skip, n - skip);
+	smtp_arc_body(t->arc, p + skip, n - skip);
 }
 
 void
@@ -477,6 +482,8 @@ smtp_deliver_add(struct smtp_txn *t, size_t *offs, enum store_rcpt_kind kind,
 	r->orcpt = rc->params.orcpt[0] ? rc->params.orcpt : NULL;
 	r->notify = rc->params.notify;
 	offs[t->n_srcpts * 2] = t->prefixes.len;
+	if (kind == STORE_RCPT_REMOTE)
+		smtp_arc_prefix(t->arc, &t->prefixes);	/* forwards only */
 	if (kind == STORE_RCPT_LOCAL) {
 		smtp_deliver_prefix(&t->prefixes, t, address);
 		if (t->junk)
@@ -635,6 +642,7 @@ smtp_deliver_checked(struct smtp_session *s)
 	t->junk = smtp_auth_action(t->auth) == SMTP_AUTH_JUNK;
 	if (ar)
 		buf_append_str(&t->front, ar);
+	smtp_arc_seal(s, t->arc, ar);
 	smtp_deliver_commit(s);
 }
 

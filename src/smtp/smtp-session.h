@@ -111,6 +111,7 @@ struct smtp_txn {
 	bool field_drop;		/* a forged Authentication-Results */
 	unsigned body_skip;		/* CRLF of the blank line still due */
 	struct smtp_auth *auth;		/* port 25 checks */
+	struct smtp_arc *arc;		/* port 25: ARC seal of forwards */
 	struct dkim_keyset *dkim_keys;	/* submission signing */
 	struct dkim_signer *signer;
 	struct buf front;		/* fields in front of the message:

@@ -64,7 +64,8 @@ TEST(authres_build_all)
 		  "body hash did not verify" },
 	};
 	struct authres_dmarc dm = { "pass", "example.net", "none", "p=reject sp=none pct=100" };
-	struct authres_input in = { &spf, dk, 2, true, &dm };
+	struct authres_arc arc = { "pass", "192.0.2.1", "2", NULL };
+	struct authres_input in = { &spf, dk, 2, true, &dm, &arc };
 	char *f = authres_build("mx.example.com", &in);
 
 	CHECK_STR(f, "Authentication-Results: mx.example.com;\r\n"
@@ -74,7 +75,8 @@ TEST(authres_build_all)
 		  "\tdkim=fail (body hash did not verify) header.d=example.net header.s=t20261203e\r\n"
 		  "\t header.a=ed25519-sha256 header.b=xyzxyzxy;\r\n"
 		  "\tdmarc=pass (p=reject sp=none pct=100) header.from=example.net\r\n"
-		  "\t policy.dmarc=none\r\n");
+		  "\t policy.dmarc=none;\r\n"
+		  "\tarc=pass smtp.remote-ip=192.0.2.1 header.oldest-pass=2\r\n");
 	/* what tern writes, tern recognizes */
 	CHECK(authres_claims(f, strlen(f), "mx.example.com"));
 	free(f);
