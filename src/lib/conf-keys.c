@@ -130,5 +130,9 @@ const struct conf_key conf_keys[] = {
 	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "forwarders (mailing lists, backup MX) whose mail is checked and recorded but never refused or quarantined by DMARC: client IPs, prefixes (192.0.2.0/24, 2001:db8::/32) or host names (their A/AAAA records; the first 8), space separated"),
 	K("auth_checks.max_signatures", CONF_NUMBER, auth_checks.max_signatures, "10", "DKIM signatures verified per message (the rest are ignored)"),
 	K("auth_checks.sign", CONF_BOOL, auth_checks.sign, "yes", "DKIM-sign mail submitted for a domain that has keys"),
+
+	K("srs.enable", CONF_BOOL, srs.enable, "yes", "port 25 mail forwarded through an alias to another domain leaves with an SRS0 sender in our domain (SPF keeps passing), and bounces to it come back"),
+	K("srs.domain", CONF_STRING, srs.domain, "", "the domain of rewritten senders (one of ours, with SPF for this host); empty: the alias's domain"),
+	K("srs.max_age", CONF_NUMBER, srs.max_age, "21", "days an SRS address is accepted back (1-1023)"),
 	{ NULL, 0, 0, NULL, NULL }
 };

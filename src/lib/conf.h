@@ -183,6 +183,12 @@ struct tern_conf {
 		bool sign;			/* DKIM-sign submitted mail */
 	} auth_checks;
 
+	struct {
+		bool enable;			/* rewrite forwarded senders */
+		char *domain;			/* "" = the alias's domain */
+		uint64_t max_age;		/* days a reverse is accepted */
+	} srs;
+
 	int *key_lines;		/* per conf_keys entry: the line that set it, 0 = default */
 };
 
