@@ -100,3 +100,26 @@ srs_secrets_ensure(const char *data_dir, char **err)
 	free(path);
 	return rc;
 }
+
+int
+srs_reverse_file(const char *data_dir, time_t now, unsigned max_age,
+		 const char *address, char *out, size_t outlen, char **err)
+{
+	struct srs_secrets sec;
+	char *e = NULL;
+	int rc;
+
+	if (!srs_is_srs(address))
+		return SRS_NOT_SRS;
+	if (srs_secrets_load(data_dir, &sec, &e) < 0) {
+		if (err)
+			*err = e;
+		else
+			free(e);
+		return SRS_ENOSECRET;
+	}
+	rc = srs_reverse((const char *const *)sec.v, sec.n, now, max_age,
+			 address, out, outlen);
+	srs_secrets_free(&sec);
+	return rc;
+}

@@ -68,5 +68,11 @@ int srs_secrets_load(const char *data_dir, struct srs_secrets *s, char **err);
  * or already there), -1 error (*err set) */
 int srs_secrets_ensure(const char *data_dir, char **err);
 void srs_secrets_free(struct srs_secrets *s);
+/* srs_reverse() with the secrets of data_dir's file (SRS_ENOSECRET when
+ * it cannot be read, *err set when err is not NULL). max_age
+ * SRS_MAX_AGE_ANY: an address our own queue holds, made by us. */
+#define SRS_MAX_AGE_ANY 1023
+int srs_reverse_file(const char *data_dir, time_t now, unsigned max_age,
+		     const char *address, char *out, size_t outlen, char **err);
 
 #endif

@@ -99,22 +99,21 @@ smtp_srs_reverse(struct smtp_session *s, const char *address,
 	const struct tern_conf *conf = smtp_session_conf(s);
 	const char *at = strrchr(address, '@');
 	char orig[SRS_ADDR_MAX + 1];
-	struct srs_secrets sec;
 	char *err = NULL;
 	int rc;
 
 	if (!conf->srs.enable || at == NULL || !srs_is_srs(address) ||
 	    !store_is_local_domain(s->env->store, at + 1))
 		return false;
-	if (srs_secrets_load(conf->data_dir, &sec, &err) < 0) {
+	rc = srs_reverse_file(conf->data_dir, time(NULL),
+			      (unsigned)conf->srs.max_age, address, orig,
+			      sizeof(orig), &err);
+	if (rc == SRS_ENOSECRET) {
 		log_error(s->id, "smtp srs id=%s error=\"%s\"", s->txn.id, err);
 		free(err);
 		*ret = STORE_EIO;
 		return true;
 	}
-	rc = srs_reverse((const char *const *)sec.v, sec.n, time(NULL),
-			 (unsigned)conf->srs.max_age, address, orig, sizeof(orig));
-	srs_secrets_free(&sec);
 	if (rc != SRS_OK) {
 		log_info(s->id, "smtp srs refused id=%s to=<%s> reason=%s",
 			 s->txn.id, address, srs_strerror(rc));
