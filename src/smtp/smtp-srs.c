@@ -45,8 +45,9 @@ smtp_srs_queue_sender(struct smtp_session *s, char *buf, size_t len)
 
 	if (t->from.null)
 		return "";	/* <> stays <>: nothing to bounce to */
+	/* a quoted local part inside SRS0=... would not be an address */
 	if (!s->policy->mail_checks || !conf->srs.enable || t->from.literal ||
-	    (domain = smtp_srs_domain(s)) == NULL ||
+	    t->from.addr[0] == '"' || (domain = smtp_srs_domain(s)) == NULL ||
 	    store_is_local_domain(s->env->store, t->from.domain))
 		return t->from.addr;
 	if (srs_secrets_load(conf->data_dir, &sec, &err) < 0) {
