@@ -169,7 +169,7 @@ def test_srs_bounce_comes_back(env):
         send(a, "dave@example.net", ["fwd@a.test"])
         srs0 = fake.wait_messages(1)[0]["from"]
         # as a receiver that folds case might send it
-        assert rcpt(a, "", srs0.lower()) [0] == 250
+        assert rcpt(a, "", srs0.lower())[0] == 250
         m = fake.wait_messages(2)[1]
         assert m["from"] == "" and m["to"] == ["dave@example.net"]
         day = int(time.time()) // 86400
