@@ -22,13 +22,14 @@ TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
 unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
 python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
-python3-authres"
+python3-authres postsrsd"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
 # python3-spf: the RFC 7208 test suite (its YAML) for the SPF evaluator
 # bind9-utils: named-checkzone proves `tern dns` prints valid zone syntax
 # python3-authres: an independent RFC 8601 parser for what tern writes
+# postsrsd: the reference SRS (libsrs2's code) for tests/integration/test_srs.py
 # python3-fusepy, fuse3: the power-cut tests' file system
 # (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
 # reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they
@@ -84,6 +85,15 @@ case "$missing " in
 *" opendkim "*)
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		$SUDO systemctl disable --now opendkim.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac
+
+# likewise postsrsd: the test starts its own on a loopback port
+case "$missing " in
+*" postsrsd "*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now postsrsd.service >/dev/null 2>&1 || true
 	fi
 	;;
 esac

@@ -1,6 +1,7 @@
 /* cmd-init.c - `tern init DIR`: a working config, data folder and
  * self-signed certificate, listening on 127.0.0.1 on unprivileged ports */
 #include "cli/cli.h"
+#include "mailauth/srs.h"
 #include "lib/buf.h"
 #include "lib/selfsigned.h"
 #include "store/store.h"
@@ -316,6 +317,10 @@ cmd_init(struct cli *cli)
 	/* as the run user by now (cli_open_store): the keys are its own */
 	printf("\n");
 	rc = cli_dkim_ensure(data, domain) < 0 ? 1 : 0;
+	if (rc == 0 && srs_secrets_ensure(data, &err) < 0) {
+		fprintf(stderr, "tern init: %s\n", err);
+		rc = 1;
+	}
 out:
 	free(err);
 	free(path);

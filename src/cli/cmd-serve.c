@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "lib/server.h"
 #include "lib/work-gate.h"
+#include "mailauth/srs.h"
 #include "relay/relay.h"
 #include "store/store.h"
 
@@ -108,6 +109,11 @@ check_service_values(const struct tern_conf *conf)
 					      conf->relay.relay_host);
 		free(host);
 	}
+	if (conf->srs.max_age < 1 || conf->srs.max_age > 1023)
+		/* the stamp counts days mod 1024 */
+		return conf_key_error(conf, "srs.max_age", "expected 1 to 1023 "
+				      "days, not %llu",
+				      (unsigned long long)conf->srs.max_age);
 	return NULL;
 }
 
@@ -307,6 +313,10 @@ cmd_serve(struct cli *cli)
 	rc = 1;
 	if (load_fake_scram_key(conf) < 0)
 		goto out;
+	if (srs_secrets_ensure(conf->data_dir, &err) < 0) {
+		log_error(0, "srs secret error=\"%s\"", err);
+		goto out;
+	}
 	store_attach_loop(s->env.store, &s->loop);
 	throttle_limits_from_conf(conf, &tl);
 	s->env.throttle = throttle_create(&tl);

@@ -141,5 +141,9 @@ const struct conf_key conf_keys[] = {
 	K("dmarc_reports.retention", CONF_DURATION, dmarc_reports.retention_ms, "7d", "rows not reported by then are deleted"),
 	K("dmarc_reports.max_report_size", CONF_SIZE, dmarc_reports.max_report_size, "16M", "largest report XML built or read by `tern dmarc show` (decompressed)"),
 	K("dmarc_reports.mailbox", CONF_STRING, dmarc_reports.mailbox, "DMARC Reports", "mailbox of the postmaster account that reports sent to dmarc-reports@ each local domain (the rua= `tern dns` prints) go to"),
+
+	K("srs.enable", CONF_BOOL, srs.enable, "yes", "port 25 mail forwarded through an alias to another domain leaves with an SRS0 sender in our domain (SPF keeps passing), and bounces to it come back"),
+	K("srs.domain", CONF_STRING, srs.domain, "", "the domain of rewritten senders (one of ours, with SPF for this host); empty: the alias's domain"),
+	K("srs.max_age", CONF_NUMBER, srs.max_age, "21", "days an SRS address is accepted back (1-1023)"),
 	{ NULL, 0, 0, NULL, NULL }
 };

@@ -197,6 +197,12 @@ struct tern_conf {
 		char *mailbox;			/* received reports go there */
 	} dmarc_reports;
 
+	struct {
+		bool enable;			/* rewrite forwarded senders */
+		char *domain;			/* "" = the alias's domain */
+		uint64_t max_age;		/* days a reverse is accepted */
+	} srs;
+
 	int *key_lines;		/* per conf_keys entry: the line that set it, 0 = default */
 };
 

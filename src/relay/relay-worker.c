@@ -5,6 +5,7 @@
 #include "relay/dsn.h"
 #include "relay/smtp-client.h"
 #include "lib/log.h"
+#include "mailauth/srs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,16 +112,23 @@ relay_send_dsn(struct relay_job *job, size_t idx, struct relay_wmsg *w,
 		q->created, now, q->size, relay_read, w->reader
 	};
 	struct buf out = BUF_INIT;
+	char orig[SRS_ADDR_MAX + 1];
 
 	if (n == 0)
 		return;
+	/* forwarded with our SRS sender (smtp-srs.h): the report goes to
+	 * the sender it stands for, however long the queue kept it */
+	if (srs_reverse_file(store_data_dir(job->relay->store), (time_t)now,
+			     SRS_MAX_AGE_ANY, q->sender, orig, sizeof(orig),
+			     NULL) == SRS_OK)
+		m.sender = orig;
 	if (dsn_build(&m, r, n, &out) < 0) {
 		/* the original went unreadable: a report without it */
 		buf_reset(&out);
 		m.read_ctx = NULL;
 		dsn_build(&m, r, n, &out);
 	}
-	dsn_deliver(job->relay->store, q->sender, &out);
+	dsn_deliver(job->relay->store, m.sender, &out);
 	buf_free(&out);
 }
 

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "lib/log.h"
+#include "smtp/smtp-srs.h"
 
 /* "<Postmaster>" (RFC 5321 4.5.1): our hostname's postmaster, else the
  * first local domain's */
@@ -136,7 +137,7 @@ smtp_cmd_rcpt(struct smtp_session *s, struct slice args)
 		ret = smtp_rcpt_resolve_postmaster(s, &r);
 	else if (to.literal)
 		ret = STORE_ENOTLOCAL;
-	else
+	else if (!smtp_srs_resolve(s, to.addr, &r, &ret))
 		ret = store_resolve(s->env->store, to.addr, &r);
 	switch (ret) {
 	case 0:

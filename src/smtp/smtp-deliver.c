@@ -19,6 +19,7 @@
 #include "smtp/smtp-arc.h"
 #include "smtp/smtp-auth.h"
 #include "smtp/smtp-bounce.h"
+#include "smtp/smtp-srs.h"
 
 const struct smtp_status smtp_deliver_tempfail = {
 	451, "4.3.0", "Temporary failure, please try again later"
@@ -589,11 +590,13 @@ smtp_deliver_commit(struct smtp_session *s)
 	struct smtp_txn *t = &s->txn;
 	const struct smtp_status *st;
 	struct store_envelope env;
+	char srs[SRS_ADDR_MAX + 1];
 	int rc;
 
 	smtp_deliver_build(t);
 	memset(&env, 0, sizeof(env));
-	env.sender = t->from.null ? "" : t->from.addr;
+	/* the queued copy's sender; local copies keep theirs (Return-Path) */
+	env.sender = smtp_srs_queue_sender(s, srs, sizeof(srs));
 	env.envid = t->mail.envid[0] ? t->mail.envid : NULL;
 	env.ret = t->mail.ret;
 	s->state = SMTP_S_DELIVER;

@@ -431,7 +431,9 @@ enum store_ret {
 };
 
 struct store_envelope {
-	const char *sender;	/* reverse-path without <>; "" = null sender */
+	const char *sender;	/* the queued copy's reverse-path without <>
+				   ("" = null sender): SRS may have rewritten
+				   it; local copies carry theirs in prefix */
 	const char *envid;	/* DSN ENVID (xtext as received) or NULL */
 	enum store_ret ret;
 };

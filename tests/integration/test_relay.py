@@ -102,7 +102,8 @@ def test_relay_to_fake_mx(env):
         send(a, "dave@example.net", ["fwd@a.test"])
         msgs = fake.wait_messages(1)
         m = msgs[0]
-        assert m["from"] == "dave@example.net"
+        # forwarded: SRS keeps it passing SPF (test_srs.py)
+        assert re.fullmatch(r"SRS0=[^=]{4}=..=example\.net=dave@a\.test", m["from"])
         assert m["to"] == ["carol@sink.test"]
         assert m["tls"] is True
         assert b"\r\n.dot line\r\n" in m["data"]
@@ -134,9 +135,12 @@ def test_relay_refused_recipient_dsn(env):
         start(a)
         send(a, "dave@sink.test", ["two@a.test"], subject="refused")
         msgs = fake.wait_messages(2)
-        orig = [m for m in msgs if m["from"] == "dave@sink.test"]
+        orig = [m for m in msgs if m["from"] != ""]
         dsn = [m for m in msgs if m["from"] == ""]
         assert len(orig) == 1 and orig[0]["to"] == ["ok@sink.test"]
+        # it left with an SRS sender; the bounce goes to the original
+        assert re.fullmatch(r"SRS0=[^=]{4}=..=sink\.test=dave@a\.test",
+                            orig[0]["from"])
         assert len(dsn) == 1 and dsn[0]["to"] == ["dave@sink.test"]
         rep = email.message_from_bytes(dsn[0]["data"])
         assert rep.get_content_type() == "multipart/report"
