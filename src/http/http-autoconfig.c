@@ -143,7 +143,7 @@ http_autoconfig_thunderbird(h2o_req_t *req, struct service_env *env)
 			const struct endpoint *e = &mc.ep[i];
 			const char *el = out ? "outgoingServer" : "incomingServer";
 
-			if (!strcmp(e->kind, "smtp") != out)
+			if ((strcmp(e->kind, "smtp") == 0) != (out == 1))
 				continue;
 			buf_printf(&b, "    <%s type=\"%s\">\n"
 				   "      <hostname>%s</hostname>\n"
