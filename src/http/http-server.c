@@ -11,7 +11,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+
+/* loop turns (1 ms apart) that closing connections get at exit */
+#define DRAIN_ROUNDS 2000
 
 struct http_site_state {
 	h2o_globalconf_t gc;
@@ -29,6 +33,9 @@ struct site_handler {
 struct http_conn {
 	uv_tcp_t tcp;			/* first: h2o's close callback gets it */
 	struct metrics_proto *m;
+	enum http_site site;
+	struct http_conn *next, *prev;	/* H.conns: the open ones */
+	bool shut;
 };
 
 static struct {
@@ -36,7 +43,9 @@ static struct {
 	struct http_site_state site[HTTP_SITES];
 	SSL_CTX *tls;
 	const struct tern_conf *tls_conf;	/* the config tls was built from */
-	uint64_t n_conns;
+	struct http_conn *conns;
+	uint64_t n_conns;			/* all of them */
+	uint64_t n_site[HTTP_SITES];		/* per site: their limits */
 	unsigned users;				/* services initialised */
 	bool stopping;
 } H;
@@ -244,14 +253,40 @@ http_init(struct service_env *env)
 	return 0;
 }
 
+/* The loop has stopped; connections still open (keep-alive, HTTP/2
+ * after GOAWAY) must go before their context does: shut their sockets
+ * down so that h2o sees the end of input and closes them itself. */
+static void
+drain_conns(uv_loop_t *loop)
+{
+	for (int round = 0; H.conns != NULL && round < DRAIN_ROUNDS; round++) {
+		for (struct http_conn *c = H.conns; c; c = c->next) {
+			uv_os_fd_t fd;
+
+			if (!c->shut && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+				shutdown(fd, SHUT_RDWR);
+			c->shut = true;
+		}
+		uv_run(loop, UV_RUN_NOWAIT);
+		if (H.conns != NULL)
+			uv_sleep(1);
+	}
+	if (H.conns != NULL)
+		log_warn(0, "http connections still open=%llu",
+			 (unsigned long long)H.n_conns);
+}
+
 static void
 http_deinit(struct service_env *env)
 {
 	if (H.users == 0 || --H.users > 0)
 		return;
+	drain_conns(env->loop);
 	for (int i = 0; i < HTTP_SITES; i++) {
 		if (!H.site[i].ready)
 			continue;
+		if (h2o_timeout_is_linked(&H.site[i].ctx.http2._graceful_shutdown_timeout))
+			h2o_timeout_unlink(&H.site[i].ctx.http2._graceful_shutdown_timeout);
 		h2o_context_dispose(&H.site[i].ctx);
 		h2o_config_dispose(&H.site[i].gc);
 		H.site[i].ready = false;
@@ -268,6 +303,13 @@ on_conn_closed(uv_handle_t *h)
 	if (c->m != NULL) {
 		c->m->open--;
 		H.n_conns--;
+		H.n_site[c->site]--;
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			H.conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
 	}
 	free(c);
 }
@@ -279,6 +321,8 @@ http_accept(uv_stream_t *listener, const struct listener_conf *lc,
 	struct http_conn *c = xcalloc(1, sizeof(*c));
 	struct http_site_state *st;
 	struct metrics_proto *m = metrics_proto(lc->proto);
+	enum http_site site;
+	uint64_t limit;
 	h2o_socket_t *sock;
 
 	uv_tcp_init(env->loop, &c->tcp);
@@ -286,7 +330,12 @@ http_accept(uv_stream_t *listener, const struct listener_conf *lc,
 		uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 		return;
 	}
-	if (H.stopping || H.n_conns >= env->conf->http.max_connections) {
+	site = strcmp(lc->proto, "metrics") ? HTTP_SITE_PUBLIC : HTTP_SITE_ADMIN;
+	/* the admin listener has its own budget: a crowd of web clients
+	 * must not lock the operator out */
+	limit = site == HTTP_SITE_ADMIN ? env->conf->http.max_admin_connections :
+		env->conf->http.max_connections;
+	if (H.stopping || H.n_site[site] >= limit) {
 		m->refused++;
 		log_warn(0, "%s refused reason=too-many-connections", lc->proto);
 		uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
@@ -294,10 +343,16 @@ http_accept(uv_stream_t *listener, const struct listener_conf *lc,
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	c->m = m;
+	c->site = site;
+	c->next = H.conns;
+	if (H.conns)
+		H.conns->prev = c;
+	H.conns = c;
 	m->connections++;
 	m->open++;
 	H.n_conns++;
-	st = &H.site[strcmp(lc->proto, "metrics") ? HTTP_SITE_PUBLIC : HTTP_SITE_ADMIN];
+	H.n_site[site]++;
+	st = &H.site[site];
 	if (lc->tls == TLS_MODE_IMPLICIT)
 		tls_refresh();
 	sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_closed);

@@ -176,7 +176,8 @@ struct tern_conf {
 	struct {
 		uint64_t max_header_size;	/* request line + fields: 431 */
 		uint64_t max_body_size;		/* request body: 413 */
-		uint64_t max_connections;	/* all HTTP listeners */
+		uint64_t max_connections;	/* http and https listeners */
+		uint64_t max_admin_connections;	/* metrics listeners */
 		uint64_t request_timeout_ms;	/* HTTP/1 request headers must arrive within */
 		uint64_t idle_timeout_ms;	/* HTTP/2 connection without traffic */
 		uint64_t max_streams;		/* HTTP/2 concurrent requests per connection */
