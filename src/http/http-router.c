@@ -71,6 +71,7 @@ http_respond(h2o_req_t *req, int status, const char *reason,
 	req->res.reason = reason;
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
 		       NULL, content_type, strlen(content_type));
+	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
 }
 
