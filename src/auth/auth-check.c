@@ -262,14 +262,20 @@ auth_check_on_close(uv_handle_t *h)
 }
 
 /* hand the result over (unless cancelled) and free the request */
+static struct metrics_proto *
+env_metrics(const struct auth_check_env *env)
+{
+	return env->metrics ? env->metrics : metrics_proto("other");
+}
+
 static void
 auth_check_finish(struct auth_check_req *req)
 {
 	/* a SCRAM lookup is not a login yet: auth_check_report counts it */
 	if (!req->scram && req->r.ok)
-		metrics.logins++;
+		env_metrics(&req->env)->logins++;
 	else if (!req->scram && !req->r.tempfail)
-		metrics.login_failures++;
+		env_metrics(&req->env)->login_failures++;
 	if (!req->cancelled && req->cb != NULL)
 		req->cb(req->arg, &req->r);
 	uv_close((uv_handle_t *)&req->timer, auth_check_on_close);
@@ -486,9 +492,9 @@ auth_check_report(const struct auth_check_env *env, const char *ip,
 		return false;
 	now = uv_now(env->loop);
 	if (ok && !throttle_blocked(t, ip, now))
-		metrics.logins++;
+		env_metrics(env)->logins++;
 	else
-		metrics.login_failures++;
+		env_metrics(env)->login_failures++;
 	if (throttle_blocked(t, ip, now))
 		return true;	/* refused, even a right proof */
 	if (ok)

@@ -147,18 +147,24 @@ print_summary(const char *m)
 	double writes = sample(m, "tern_store_writes_total", NULL);
 	double commit_s = sample(m, "tern_store_commit_seconds_total", NULL);
 
-	printf("%-12s %8s %12s %8s %8s %10s\n", "protocol", "open",
-	       "connections", "refused", "tls", "commands");
-	for (size_t i = 0; protos[i]; i++)
-		printf("%-12s %8.0f %12.0f %8.0f %8.0f %10.0f\n", protos[i],
+	double logins = 0, failures = 0;
+
+	printf("%-12s %8s %12s %8s %8s %10s %8s %8s\n", "protocol", "open",
+	       "connections", "refused", "tls", "commands", "logins", "failed");
+	for (size_t i = 0; protos[i]; i++) {
+		double in = per_proto(m, "tern_logins_total", protos[i]);
+		double bad = per_proto(m, "tern_login_failures_total", protos[i]);
+
+		logins += in;
+		failures += bad;
+		printf("%-12s %8.0f %12.0f %8.0f %8.0f %10.0f %8.0f %8.0f\n", protos[i],
 		       per_proto(m, "tern_connections_open", protos[i]),
 		       per_proto(m, "tern_connections_total", protos[i]),
 		       per_proto(m, "tern_connections_refused_total", protos[i]),
 		       per_proto(m, "tern_tls_handshakes_total", protos[i]),
-		       per_proto(m, "tern_commands_total", protos[i]));
-	printf("\nlogins          %.0f accepted, %.0f refused\n",
-	       sample(m, "tern_logins_total", NULL),
-	       sample(m, "tern_login_failures_total", NULL));
+		       per_proto(m, "tern_commands_total", protos[i]), in, bad);
+	}
+	printf("\nlogins          %.0f accepted, %.0f refused\n", logins, failures);
 	printf("smtp messages   %.0f accepted, %.0f rejected, %.0f temporary failures\n",
 	       by(m, "tern_smtp_messages_total", "result", "accepted"),
 	       by(m, "tern_smtp_messages_total", "result", "rejected"),

@@ -63,11 +63,12 @@ http_metrics_format(struct buf *b, struct service_env *env)
 	per_proto(b, "tern_commands_total", "counter",
 		  "Commands read (SMTP, IMAP, POP3) and HTTP requests answered.",
 		  offsetof(struct metrics_proto, commands));
-	one(b, "tern_logins_total", "counter",
-	    "Logins accepted (passwords and SASL, all protocols).", metrics.logins);
-	one(b, "tern_login_failures_total", "counter",
-	    "Logins refused (wrong password, unknown user, blocked).",
-	    metrics.login_failures);
+	per_proto(b, "tern_logins_total", "counter",
+		  "Logins accepted (passwords and SASL proofs): authenticated sessions.",
+		  offsetof(struct metrics_proto, logins));
+	per_proto(b, "tern_login_failures_total", "counter",
+		  "Logins refused (wrong password, unknown user, blocked).",
+		  offsetof(struct metrics_proto, login_failures));
 	family(b, "tern_smtp_messages_total", "counter",
 	       "SMTP transactions by the reply at the end of data.");
 	buf_printf(b, "tern_smtp_messages_total{result=\"accepted\"} %llu\n"

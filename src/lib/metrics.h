@@ -17,14 +17,14 @@ struct metrics_proto {
 	uint64_t tls_handshakes;	/* completed */
 	uint64_t tls_failures;
 	uint64_t commands;		/* SMTP/IMAP/POP3 commands, HTTP requests */
+	uint64_t logins;		/* passwords and SASL proofs accepted */
+	uint64_t login_failures;	/* refused (wrong, unknown, blocked) */
 };
 
 #define METRICS_PROTOS 11
 
 struct metrics {
 	struct metrics_proto proto[METRICS_PROTOS];
-	uint64_t logins;		/* passwords and SASL proofs accepted */
-	uint64_t login_failures;	/* refused (wrong, unknown, blocked) */
 	uint64_t smtp_accepted;		/* messages answered 250 at end of data */
 	uint64_t smtp_rejected;		/* 5xx at end of data */
 	uint64_t smtp_tempfailed;	/* 4xx at end of data */
