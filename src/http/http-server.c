@@ -15,7 +15,7 @@
 #include <sys/time.h>
 
 /* loop turns (1 ms apart) that closing connections get at exit */
-#define DRAIN_ROUNDS 2000
+#define DRAIN_ROUNDS 200
 
 struct http_site_state {
 	h2o_globalconf_t gc;
@@ -266,7 +266,20 @@ drain_conns(uv_loop_t *loop)
 			if (!c->shut && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
 				shutdown(fd, SHUT_RDWR);
 			c->shut = true;
+			/* serve_drain unref'd every handle: uv_run polls
+			 * only while one is ref'd */
+			uv_ref((uv_handle_t *)&c->tcp);
 		}
+		/* a socket h2o lets go of mid-handshake at the stop (no
+		 * reader, no timer) never sees the end: close it here */
+		if (round == DRAIN_ROUNDS / 2)
+			for (struct http_conn *c = H.conns; c; c = c->next)
+				if (!uv_is_closing((uv_handle_t *)&c->tcp) &&
+				    !uv_is_active((uv_handle_t *)&c->tcp)) {
+					log_info(0, "http closing an idle %s socket at exit",
+						 c->m->name);
+					h2o_socket_close(c->tcp.data);
+				}
 		uv_run(loop, UV_RUN_NOWAIT);
 		if (H.conns != NULL)
 			uv_sleep(1);
