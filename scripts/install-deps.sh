@@ -15,14 +15,14 @@ set -eu
 SET=${1:-run}
 RUN="gcc libc6-dev make pkg-config libuv1-dev libssl-dev libsqlite3-dev
 libunbound-dev libsodium-dev zlib1g-dev libutf8proc-dev libpsl-dev publicsuffix
-openssl ca-certificates"
+libh2o-dev openssl ca-certificates"
 # swaks speaks TLS only with libnet-ssleay-perl, which is merely
 # recommended (and we install without recommends)
 TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
 unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
 python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
-python3-authres postsrsd"
+python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
@@ -30,6 +30,9 @@ python3-authres postsrsd"
 # bind9-utils: named-checkzone proves `tern dns` prints valid zone syntax
 # python3-authres: an independent RFC 8601 parser for what tern writes
 # postsrsd: the reference SRS (libsrs2's code) for tests/integration/test_srs.py
+# python3-httpx + python3-h2: HTTP/1.1 and HTTP/2 clients for the HTTP
+# listeners; python3-prometheus-client: the reference parser of /metrics
+# (tests/integration/test_http.py, test_autoconfig.py, test_metrics.py)
 # python3-fusepy, fuse3: the power-cut tests' file system
 # (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
 # reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they

@@ -15,6 +15,7 @@
 #include "auth/throttle.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/service.h"
 #include "store/store.h"
 
@@ -261,9 +262,20 @@ auth_check_on_close(uv_handle_t *h)
 }
 
 /* hand the result over (unless cancelled) and free the request */
+static struct metrics_proto *
+env_metrics(const struct auth_check_env *env)
+{
+	return env->metrics ? env->metrics : metrics_proto("other");
+}
+
 static void
 auth_check_finish(struct auth_check_req *req)
 {
+	/* a SCRAM lookup is not a login yet: auth_check_report counts it */
+	if (!req->scram && req->r.ok)
+		env_metrics(&req->env)->logins++;
+	else if (!req->scram && !req->r.tempfail)
+		env_metrics(&req->env)->login_failures++;
 	if (!req->cancelled && req->cb != NULL)
 		req->cb(req->arg, &req->r);
 	uv_close((uv_handle_t *)&req->timer, auth_check_on_close);
@@ -479,6 +491,10 @@ auth_check_report(const struct auth_check_env *env, const char *ip,
 	if (t == NULL)
 		return false;
 	now = uv_now(env->loop);
+	if (ok && !throttle_blocked(t, ip, now))
+		env_metrics(env)->logins++;
+	else
+		env_metrics(env)->login_failures++;
 	if (throttle_blocked(t, ip, now))
 		return true;	/* refused, even a right proof */
 	if (ok)

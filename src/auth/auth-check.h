@@ -60,6 +60,7 @@
 
 struct auth_cache;
 struct auth_pool;
+struct metrics_proto;
 struct service_env;
 struct store;
 struct throttle;
@@ -82,6 +83,9 @@ struct auth_check_env {
 	struct auth_pool *pool;
 	/* verified password logins (auth-cache.h); NULL: none */
 	struct auth_cache *cache;
+	/* the session's protocol counters (lib/metrics.h): logins and
+	 * failures; NULL: counted as "other" */
+	struct metrics_proto *metrics;
 };
 
 struct auth_check_result {

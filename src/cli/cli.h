@@ -30,6 +30,7 @@ int cmd_export(struct cli *cli);
 int cmd_dkim(struct cli *cli);
 int cmd_dns(struct cli *cli);
 int cmd_dmarc(struct cli *cli);
+int cmd_server_status(struct cli *cli);	/* `tern status` */
 
 /* Load the config named by -c; prints the error and returns NULL. */
 struct tern_conf *cli_load_conf(struct cli *cli);

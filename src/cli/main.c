@@ -56,6 +56,10 @@ static const struct command commands[] = {
 	  "dkim sign DOMAIN [FILE]           the message signed, on stdout\n"
 	  "dkim verify FILE --dns-table T    check with keys from T (lines\n"
 	  "        \"NAME TXT\"), for tests" },
+	{ "status", cmd_server_status,
+	  "status [--raw]                    the running server's numbers\n"
+	  "        (connections, commands, logins, queue, store), read from\n"
+	  "        its `listen = metrics` listener; --raw: as /metrics has them" },
 	{ "queue", cmd_queue,
 	  "queue list                        the outbound queue\n"
 	  "queue show|retry|delete QUEUE_ID\n"

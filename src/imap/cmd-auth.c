@@ -23,6 +23,7 @@ static const struct auth_check_env *
 imap_auth_env(struct imap_session *s)
 {
 	auth_check_env_for(&s->aenv, s->env);
+	s->aenv.metrics = s->conn ? conn_metrics(s->conn) : NULL;
 	return &s->aenv;
 }
 

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "store/store.h"
 
 #define ANY (IMAP_CMD_F_NOTAUTH | IMAP_CMD_F_AUTH)
@@ -112,6 +113,9 @@ imap_command_run(struct imap_session *s)
 	const struct imap_arg *args = imap_parser_args(s->parser);
 	const struct imap_command *def;
 	struct imap_cmd *cmd;
+
+	if (s->conn)
+		conn_metrics(s->conn)->commands++;
 	bool uid = false;
 
 	if (strcasecmp(name, "UID") == 0) {

@@ -122,6 +122,14 @@ const struct conf_key conf_keys[] = {
 	K("dns.max_answer_records", CONF_NUMBER, dns.max_answer_records, "100", "records in one answer to a mail check's question (SPF, DKIM, DMARC); more is a temporary error"),
 	K("dns.max_answer_size", CONF_SIZE, dns.max_answer_size, "64K", "decoded bytes of one such answer; more is a temporary error"),
 
+	K("http.max_header_size", CONF_SIZE, http.max_header_size, "16K", "request line and header fields of one request; more: 431 (at most 400K, h2o's own buffer)"),
+	K("http.max_body_size", CONF_SIZE, http.max_body_size, "1M", "request body; more: 413"),
+	K("http.max_connections", CONF_NUMBER, http.max_connections, "1000", "connections on all http and https listeners; more are closed at once"),
+	K("http.max_admin_connections", CONF_NUMBER, http.max_admin_connections, "16", "connections on the metrics listeners (a budget of their own)"),
+	K("http.request_timeout", CONF_DURATION, http.request_timeout_ms, "10s", "HTTP/1 request headers (and body) must arrive within this: slow clients are cut off"),
+	K("http.idle_timeout", CONF_DURATION, http.idle_timeout_ms, "60s", "an HTTP/2 connection with no traffic is closed"),
+	K("http.max_streams", CONF_NUMBER, http.max_streams, "100", "HTTP/2 requests one connection runs at once"),
+
 	K("auth_checks.enable", CONF_BOOL, auth_checks.enable, "yes", "port 25: check SPF, DKIM and DMARC and add Authentication-Results"),
 	K("auth_checks.dmarc_reject", CONF_BOOL, auth_checks.dmarc_reject, "yes", "refuse (550 5.7.1) mail that fails DMARC under p=reject"),
 	K("auth_checks.quarantine", CONF_BOOL, auth_checks.quarantine, "yes", "deliver mail that fails DMARC under p=quarantine to the Junk mailbox"),

@@ -17,6 +17,7 @@
 
 static const char *const protocols[] = {
 	"smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s",
+	"http", "https", "metrics",
 	NULL
 };
 
@@ -305,7 +306,8 @@ parse_listen(struct tern_conf *conf, char *value, int line)
 	if (proto == NULL || hp == NULL || strtok_r(NULL, " \t", &save))
 		return "expected: listen = PROTOCOL ADDRESS:PORT [plain|starttls|tls]";
 	if (!proto_known(proto))
-		return "unknown protocol (smtp, submission, submissions, imap, imaps, pop3, pop3s)";
+		return "unknown protocol (smtp, submission, submissions, imap, imaps, "
+		       "pop3, pop3s, http, https, metrics)";
 	if (conf->n_listeners >= CONF_MAX_LISTENERS)
 		return "too many listeners";
 	conf->listeners = xrealloc(conf->listeners,
@@ -319,8 +321,10 @@ parse_listen(struct tern_conf *conf, char *value, int line)
 	if (mode == NULL) {
 		/* the protocol's own convention */
 		if (!strcmp(proto, "submissions") || !strcmp(proto, "imaps") ||
-		    !strcmp(proto, "pop3s"))
+		    !strcmp(proto, "pop3s") || !strcmp(proto, "https"))
 			l->tls = TLS_MODE_IMPLICIT;
+		else if (!strcmp(proto, "http") || !strcmp(proto, "metrics"))
+			l->tls = TLS_MODE_NONE;
 		else
 			l->tls = TLS_MODE_STARTTLS;
 	} else if (!strcmp(mode, "plain")) {
@@ -333,6 +337,13 @@ parse_listen(struct tern_conf *conf, char *value, int line)
 		free(l->address);
 		free(l->proto);
 		return "bad TLS mode: expected plain, starttls or tls";
+	}
+	/* HTTP has no STARTTLS: plain or implicit TLS (https) */
+	if (l->tls == TLS_MODE_STARTTLS && (!strcmp(proto, "http") ||
+	    !strcmp(proto, "https") || !strcmp(proto, "metrics"))) {
+		free(l->address);
+		free(l->proto);
+		return "HTTP has no STARTTLS: expected plain or tls";
 	}
 	conf->n_listeners++;
 	return NULL;
@@ -369,6 +380,13 @@ conf_validate(struct tern_conf *conf, int last_line)
 		return conf_key_error(conf, "smtp.max_hops", "must be at least 1");
 	if (conf->pop3.max_line < 257)
 		return conf_key_error(conf, "pop3.max_line", "RFC 2449 needs at least 257");
+	/* h2o buffers at most 8K + 400K of request headers itself */
+	if (conf->http.max_header_size < 1024 ||
+	    conf->http.max_header_size > 400 * 1024)
+		return conf_key_error(conf, "http.max_header_size",
+				      "must be between 1K and 400K");
+	if (conf->http.max_streams < 1)
+		return conf_key_error(conf, "http.max_streams", "must be at least 1");
 	if (conf->imap.max_line < 1024)
 		return conf_key_error(conf, "imap.max_line", "must be at least 1024");
 	if (conf->imap.max_line_preauth < 1024)

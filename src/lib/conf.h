@@ -31,7 +31,8 @@
 enum tls_mode { TLS_MODE_NONE, TLS_MODE_STARTTLS, TLS_MODE_IMPLICIT };
 
 struct listener_conf {
-	char *proto;		/* smtp, submission, submissions, imap, imaps, pop3, pop3s */
+	char *proto;		/* smtp, submission, submissions, imap, imaps, pop3, pop3s,
+				   http, https, metrics */
 	char *address;		/* numeric IPv4 or IPv6 */
 	int port;
 	enum tls_mode tls;
@@ -171,6 +172,16 @@ struct tern_conf {
 		uint64_t max_answer_records;	/* one dns_lookup answer */
 		uint64_t max_answer_size;	/* its decoded bytes */
 	} dns;
+
+	struct {
+		uint64_t max_header_size;	/* request line + fields: 431 */
+		uint64_t max_body_size;		/* request body: 413 */
+		uint64_t max_connections;	/* http and https listeners */
+		uint64_t max_admin_connections;	/* metrics listeners */
+		uint64_t request_timeout_ms;	/* HTTP/1 request headers must arrive within */
+		uint64_t idle_timeout_ms;	/* HTTP/2 connection without traffic */
+		uint64_t max_streams;		/* HTTP/2 concurrent requests per connection */
+	} http;
 
 	struct {
 		bool enable;			/* SPF, DKIM, DMARC on port 25 */

@@ -7,6 +7,7 @@
 #include "lib/server.h"
 #include "lib/linereader.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/tls.h"
 #include "lib/turn.h"
 
@@ -32,6 +33,7 @@ struct conn {
 	struct server *srv;
 	const struct listener_conf *lc;
 	const struct service *svc;
+	struct metrics_proto *m;	/* its protocol's counters */
 	void *ctx;
 	uint64_t id;
 	char peer_ip[64], local_ip[64];
@@ -119,6 +121,7 @@ int conn_peer_port(const struct conn *c) { return c->peer_port; }
 const char *conn_local_ip(const struct conn *c) { return c->local_ip; }
 int conn_local_port(const struct conn *c) { return c->local_port; }
 const struct listener_conf *conn_listener(const struct conn *c) { return c->lc; }
+struct metrics_proto *conn_metrics(const struct conn *c) { return c->m; }
 void *conn_ctx(const struct conn *c) { return c->ctx; }
 bool conn_is_closing(const struct conn *c) { return c->closing; }
 bool conn_is_tls(const struct conn *c) { return c->tls == TLS_ON; }
@@ -412,6 +415,7 @@ tls_handshake_step(struct conn *c)
 	tls_pump_out(c);
 	if (rc == 1) {
 		c->tls = TLS_ON;
+		c->m->tls_handshakes++;
 		log_info(c->id, "tls established version=%s cipher=%s",
 			 SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
 		conn_flush(c);	/* greeting held during an implicit handshake */
@@ -424,6 +428,7 @@ tls_handshake_step(struct conn *c)
 	default: {
 		char *err = tls_error_string();
 
+		c->m->tls_failures++;
 		log_info(c->id, "tls handshake failed error=\"%s\"", err);
 		free(err);
 		conn_abort(c, "tls");
@@ -720,8 +725,10 @@ on_handle_closed(uv_handle_t *h)
 	if (c->ctx != NULL)
 		c->svc->ops->on_close(c, c->ctx,
 				      c->close_reason ? c->close_reason : "closed");
-	if (c->counted)
+	if (c->counted) {
+		c->m->open--;
 		server_conn_gone(c->srv, c);
+	}
 	buf_free(&c->in);
 	buf_free(&c->line);
 	buf_free(&c->out);
@@ -807,6 +814,7 @@ conn_accept(struct server *srv, uv_stream_t *ls, const struct listener_conf *lc,
 	c->srv = srv;
 	c->lc = lc;
 	c->svc = svc;
+	c->m = metrics_proto(lc->proto);
 	c->id = log_new_id();
 	c->input_limit = CONN_DEFAULT_INPUT_LIMIT;
 	uv_tcp_init(env->loop, &c->tcp);
@@ -825,6 +833,7 @@ conn_accept(struct server *srv, uv_stream_t *ls, const struct listener_conf *lc,
 	if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
 		sockaddr_to_ip(&ss, c->local_ip, sizeof(c->local_ip), &c->local_port);
 	if (!server_conn_admit(srv, c)) {
+		c->m->refused++;
 		log_warn(c->id, "%s refused ip=%s reason=too-many-connections",
 			 lc->proto, c->peer_ip);
 		if (lc->tls != TLS_MODE_IMPLICIT && svc->busy_reply)
@@ -833,6 +842,8 @@ conn_accept(struct server *srv, uv_stream_t *ls, const struct listener_conf *lc,
 		return NULL;
 	}
 	c->counted = true;
+	c->m->connections++;
+	c->m->open++;
 	log_info(c->id, "%s connect ip=%s port=%d local=%s:%d", lc->proto,
 		 c->peer_ip, c->peer_port, c->local_ip, c->local_port);
 	if (lc->tls == TLS_MODE_IMPLICIT && !conn_tls_begin(c)) {

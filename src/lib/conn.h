@@ -66,6 +66,8 @@ const char *conn_local_ip(const struct conn *c);
 int conn_local_port(const struct conn *c);
 bool conn_peer_is_loopback(const struct conn *c);
 const struct listener_conf *conn_listener(const struct conn *c);
+/* its protocol's counters (lib/metrics.h) */
+struct metrics_proto *conn_metrics(const struct conn *c);
 
 /* --- input --- */
 enum conn_line_result {

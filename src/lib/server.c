@@ -163,6 +163,10 @@ on_connection(uv_stream_t *s, int status)
 			 uv_strerror(status));
 		return;
 	}
+	if (l->svc->accept_stream) {
+		l->svc->accept_stream(s, &l->lc, l->srv->env);
+		return;
+	}
 	conn_accept(l->srv, s, &l->lc, l->svc);
 }
 
@@ -298,6 +302,9 @@ server_shutdown(struct server *srv, void (*done_cb)(void *), void *arg)
 	srv->done_cb = done_cb;
 	srv->done_arg = arg;
 	listeners_close(srv);
+	for (size_t i = 0; srv->services[i]; i++)
+		if (srv->services[i]->stop)
+			srv->services[i]->stop(srv->env);
 	log_info(0, "shutting down connections=%zu", srv->n_conns);
 	if (srv->n_conns == 0) {
 		srv->done_cb = NULL;

@@ -2,7 +2,8 @@
  *
  * Each protocol module exports one `struct service` per listener
  * protocol name (src/smtp: "smtp", "submission", "submissions"; src/imap:
- * "imap", "imaps"; src/pop3: "pop3", "pop3s"). `tern serve` opens a
+ * "imap", "imaps"; src/pop3: "pop3", "pop3s"; src/http: "http", "https",
+ * "metrics"). `tern serve` opens a
  * listener only when a service for its protocol is built in (no fake
  * banners). The table of built-in services is src/cli/services.c. */
 #ifndef TERN_SERVICE_H
@@ -49,6 +50,15 @@ struct service {
 	/* written (plaintext listeners only) to a client refused because of
 	 * connection limits, e.g. "421 4.7.0 Too many connections\r\n" */
 	const char *busy_reply;
+	/* Instead of accept/ops (may be NULL): the service takes the
+	 * listener's pending connection itself (uv_accept) and runs it
+	 * with its own library (src/http: h2o); its own limits apply. */
+	void (*accept_stream)(uv_stream_t *listener,
+			      const struct listener_conf *lc,
+			      struct service_env *env);
+	/* SIGTERM, after the listeners closed (may be NULL): ask the
+	 * service's own connections to finish */
+	void (*stop)(struct service_env *env);
 };
 
 /* src/cli/services.c: NULL-terminated list of the built-in services

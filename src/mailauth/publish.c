@@ -4,8 +4,9 @@
  * p=quarantine and TLS-RPT send their reports to postmaster@domain,
  * which tern delivers for every local domain (smtp.postmaster), so the
  * reports arrive instead of bouncing. SRV records follow RFC 6186 and
- * RFC 8314; a service no public listener offers gets the "." target
- * ("not offered", RFC 6186 3.4 / RFC 2782). */
+ * RFC 8314 (and _autodiscover._tcp, Outlook's, for the https listener);
+ * a service no public listener offers gets the "." target ("not
+ * offered", RFC 6186 3.4 / RFC 2782). */
 #include "mailauth/publish.h"
 #include "mailauth/dmarc.h"
 #include "lib/buf.h"
@@ -230,10 +231,22 @@ publish_records(const struct tern_conf *conf, const char *domain,
 		free(name);
 	}
 
+	{
+		/* Outlook asks _autodiscover._tcp for the HTTPS host */
+		const struct listener_conf *l = listener_for(conf, "http", true);
+
+		name = xasprintf("_autodiscover._tcp.%s", domain);
+		t = l ? xasprintf("0 1 %d %s.", l->port, host) : xstrdup("0 0 0 .");
+		add(s, "Outlook's Autodiscover, served by the https listener "
+		    "(target \".\": no public https listener)", name, "SRV", t,
+		    PUBLISH_EXACT)->target = xstrdup(l ? host : ".");
+		free(name);
+	}
 	name = xasprintf("autoconfig.%s", domain);
 	add(s, "names clients try for automatic setup (Thunderbird autoconfig, "
-	    "Outlook autodiscover; tern answers neither over HTTP yet, the SRV "
-	    "records above do the work)", name, "CNAME", xasprintf("%s.", host),
+	    "Outlook autodiscover): the http and https listeners answer there "
+	    "(the certificate must name them too); without them the SRV "
+	    "records above do the work", name, "CNAME", xasprintf("%s.", host),
 	    PUBLISH_ALIAS)->target = xstrdup(host);
 	free(name);
 	name = xasprintf("autodiscover.%s", domain);

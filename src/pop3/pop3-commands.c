@@ -7,6 +7,7 @@
 
 #include "auth/sasl.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 
 /* pop3_commands_bad - refuse a command; too many refusals close */
 void
@@ -246,6 +247,8 @@ pop3_commands_run(struct pop3_session *s, struct slice line)
 	enum pop3_parse_result r;
 	unsigned state_bit;
 
+	if (!s->conn_gone)
+		conn_metrics(s->conn)->commands++;
 	r = pop3_parse_command(line, &cmd);
 	pop3_commands_log(s, line, &cmd);
 	switch (r) {

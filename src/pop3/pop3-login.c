@@ -33,6 +33,7 @@ const struct auth_check_env *
 pop3_login_env(struct pop3_session *s)
 {
 	auth_check_env_for(&s->aenv, s->env);
+	s->aenv.metrics = s->conn_gone ? NULL : conn_metrics(s->conn);
 	return &s->aenv;
 }
 

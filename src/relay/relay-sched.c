@@ -2,6 +2,7 @@
  * destination batches -> DNS -> worker threads; bounded active set */
 #include "relay/relay-private.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -413,6 +414,10 @@ relay_reap(struct relay *r)
 	for (; done; done = next) {
 		next = done->done_next;
 		pthread_join(done->thread, NULL);
+		/* the worker's tallies, counted here on the loop thread */
+		metrics.relay_delivered += done->delivered;
+		metrics.relay_deferred += done->deferred;
+		metrics.relay_bounced += done->bounced;
 		relay_job_unlink(r, done);
 		relay_job_free(done);
 	}

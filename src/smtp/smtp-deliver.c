@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "mailauth/authres.h"
 #include "mailauth/dkim.h"
 #include "smtp/smtp-arc.h"
@@ -374,6 +375,12 @@ smtp_deliver_log(struct smtp_session *s, int code, const char *enh,
 	struct smtp_txn *t = &s->txn;
 	struct buf b = BUF_INIT;
 
+	if (code / 100 == 2)
+		metrics.smtp_accepted++;
+	else if (code / 100 == 4)
+		metrics.smtp_tempfailed++;
+	else
+		metrics.smtp_rejected++;
 	buf_printf(&b, "smtp txn id=%s from=<", t->id);
 	buf_append_escaped(&b, t->from.addr, strlen(t->from.addr), 256);
 	buf_append_str(&b, "> to=");

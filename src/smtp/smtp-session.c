@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "smtp/smtp-reply.h"
 
 typedef bool smtp_cmd_fn(struct smtp_session *s, struct slice args);
@@ -159,6 +160,8 @@ smtp_session_dispatch(struct smtp_session *s, struct slice line)
 	struct smtp_cmd cmd;
 	const struct smtp_verb *v;
 
+	if (s->conn)
+		conn_metrics(s->conn)->commands++;
 	if (!smtp_cmd_parse(line, &cmd)) {
 		smtp_session_reply(s, 500, "5.5.2", "Invalid characters in command");
 		return false;

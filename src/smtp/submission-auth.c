@@ -34,6 +34,7 @@ submission_auth_env(struct smtp_session *s)
 	struct submission_session *d = s->policy_data;
 
 	auth_check_env_for(&d->aenv, s->env);
+	d->aenv.metrics = s->conn ? conn_metrics(s->conn) : NULL;
 	return &d->aenv;
 }
 

@@ -400,3 +400,31 @@ store_queue_remove(struct store *s, int64_t msg_id, store_cb cb, void *arg)
 	o->msg_id = msg_id;
 	return store_submit(s, &o->op, cb, arg);
 }
+
+int
+store_queue_stats(struct store *s, struct store_qstats *out)
+{
+	/* ids grow with time: the first row is the oldest, no scan */
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM queue),"
+		" (SELECT created FROM queue ORDER BY id LIMIT 1)";
+	static const char sql_rcpts[] =
+		"SELECT count(*) FROM queue_rcpts WHERE state = 0";
+	struct db *db = db_reader(s);
+	sqlite3_stmt *st;
+
+	memset(out, 0, sizeof(*out));
+	if (db == NULL || (st = db_prep(db, sql)) == NULL)
+		return STORE_EIO;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->messages = (uint64_t)sqlite3_column_int64(st, 0);
+		out->oldest = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if ((st = db_prep(db, sql_rcpts)) == NULL)
+		return STORE_EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out->pending_rcpts = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}

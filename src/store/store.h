@@ -531,6 +531,14 @@ int store_queue_get(struct store *store, int64_t msg_id,
 		    struct store_qmsg *out);
 /* earliest next_attempt among PENDING recipients; ENOTFOUND if none */
 int store_queue_next_time(struct store *store, int64_t *t_r);
+/* the queue's size and age (metrics): two aggregate reads on the
+ * calling thread, as store_queue_next_time */
+struct store_qstats {
+	uint64_t messages;
+	uint64_t pending_rcpts;	/* recipients still to try */
+	int64_t oldest;		/* unix time the oldest was queued; 0: none */
+};
+int store_queue_stats(struct store *store, struct store_qstats *out);
 
 struct store_qupdate {
 	int64_t rcpt_id;

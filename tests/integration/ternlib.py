@@ -29,7 +29,8 @@ TERN_BIN = os.environ.get("TERN_BIN", os.path.join(REPO, "build", "tern"))
 
 PROTOCOLS = ("smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s")
 TLS_MODE = {"smtp": "starttls", "submission": "starttls", "submissions": "tls",
-            "imap": "starttls", "imaps": "tls", "pop3": "starttls", "pop3s": "tls"}
+            "imap": "starttls", "imaps": "tls", "pop3": "starttls", "pop3s": "tls",
+            "http": "plain", "https": "tls", "metrics": "plain"}
 
 # how long a stopped server may take to exit: generous, a sanitizer build
 # on a loaded machine checks for leaks at exit

@@ -23,7 +23,7 @@ V4REV = "2.0.192.in-addr.arpa"
 V6REV = "8.b.d.0.1.0.0.2.ip6.arpa"
 ZONES = [DOMAIN, V4REV, V6REV]
 # no POP3 listener: its SRV records say "not offered"
-PROTOS = ("smtp", "submission", "submissions", "imap", "imaps")
+PROTOS = ("smtp", "submission", "submissions", "imap", "imaps", "https")
 
 
 class AuthUnbound:
@@ -166,6 +166,7 @@ def test_dns_prints_valid_zones_that_check_ok(tern, tmp_path):
     assert srv["_imap._tcp.%s." % DOMAIN] == "0 1 %d %s." % (port("imap"), HOST)
     assert srv["_pop3s._tcp.%s." % DOMAIN] == "0 0 0 ."
     assert srv["_pop3._tcp.%s." % DOMAIN] == "0 0 0 ."
+    assert srv["_autodiscover._tcp.%s." % DOMAIN] == "0 1 %d %s." % (port("https"), HOST)
     spf = [d for n, ty, d in recs if n == DOMAIN + "." and ty == "TXT"]
     assert spf == ['"v=spf1 mx -all"']
 

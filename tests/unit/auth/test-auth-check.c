@@ -77,7 +77,7 @@ TEST(auth_check_password_sync)
 {
 	int64_t alice = 0;
 	struct store *s = setup("sync", &alice);
-	struct auth_check_env env = { NULL, s, NULL, false, NULL, NULL };
+	struct auth_check_env env = { NULL, s, NULL, false, NULL, NULL, NULL };
 	struct auth_check_result r;
 
 	if (s == NULL)
@@ -105,7 +105,7 @@ TEST(auth_check_scram_sync)
 {
 	int64_t alice = 0;
 	struct store *s = setup("scram", &alice);
-	struct auth_check_env env = { NULL, s, NULL, false, NULL, NULL };
+	struct auth_check_env env = { NULL, s, NULL, false, NULL, NULL, NULL };
 	struct auth_check_result r;
 	struct scram_secret sec;
 
@@ -170,7 +170,7 @@ TEST(auth_check_upgrade_on_login)
 {
 	int64_t alice = 0;
 	struct store *s = setup("upgrade", &alice);
-	struct auth_check_env env = { NULL, s, NULL, true, NULL, NULL };
+	struct auth_check_env env = { NULL, s, NULL, true, NULL, NULL, NULL };
 	struct auth_check_result r;
 
 	if (s == NULL)
@@ -198,7 +198,7 @@ TEST(auth_check_upgrade_adds_scram)
 {
 	int64_t id = 0;
 	struct store *s = setup("addscram", &id);
-	struct auth_check_env env = { NULL, s, NULL, true, NULL, NULL };
+	struct auth_check_env env = { NULL, s, NULL, true, NULL, NULL, NULL };
 	char *h = NULL;
 	const char *why;
 
@@ -297,7 +297,7 @@ TEST(auth_check_async_password_and_throttle)
 	struct store *s = setup("async", &alice);
 	uv_loop_t loop;
 	struct throttle *t = fast_throttle();
-	struct auth_check_env env = { &loop, s, t, false, NULL, NULL };
+	struct auth_check_env env = { &loop, s, t, false, NULL, NULL, NULL };
 	struct outcome o = { 0 };
 	uint64_t t0;
 
@@ -357,7 +357,7 @@ TEST(auth_check_async_cancel)
 	struct store *s = setup("cancel", &alice);
 	uv_loop_t loop;
 	struct throttle *t = fast_throttle();
-	struct auth_check_env env = { &loop, s, t, false, NULL, NULL };
+	struct auth_check_env env = { &loop, s, t, false, NULL, NULL, NULL };
 	struct outcome o = { 0 };
 	struct auth_check_req *req;
 	uv_timer_t timer;
@@ -398,7 +398,7 @@ TEST(auth_check_async_scram)
 	struct store *s = setup("ascram", &alice);
 	uv_loop_t loop;
 	struct throttle *t = fast_throttle();
-	struct auth_check_env env = { &loop, s, t, false, NULL, NULL };
+	struct auth_check_env env = { &loop, s, t, false, NULL, NULL, NULL };
 	struct outcome o = { 0 };
 	struct auth_check_req *req;
 

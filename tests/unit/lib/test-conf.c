@@ -3,6 +3,7 @@
 #include "lib/conf.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static struct tern_conf *
 parse(const char *text, char **err)
@@ -108,6 +109,33 @@ TEST(conf_errors_name_file_and_line)
 	expect_error("[smtp]\nmax_line = 100\n", "at least 512");
 	expect_error("hostname = \"open\n", "unterminated");
 	expect_error("log_level = loud\n", "log_level");
+}
+
+TEST(conf_http_listeners)
+{
+	char *err = NULL;
+	static const char text[] =
+		"listen = http 127.0.0.1:8080\n"
+		"listen = metrics 127.0.0.1:9100\n"
+		"listen = http [::1]:8443 tls\n"
+		"tls.cert = /c\ntls.key = /k\n";
+	struct tern_conf *c = conf_parse("t.conf", text, strlen(text), &err);
+
+	CHECK(c != NULL);
+	if (c == NULL) {
+		free(err);
+		return;
+	}
+	/* plain unless told: HTTP has no STARTTLS */
+	CHECK_INT(c->listeners[0].tls, TLS_MODE_NONE);
+	CHECK_INT(c->listeners[1].tls, TLS_MODE_NONE);
+	CHECK_INT(c->listeners[2].tls, TLS_MODE_IMPLICIT);
+	CHECK_INT(c->http.max_header_size, 16 * 1024);
+	conf_free(&c);
+	expect_error("listen = https 127.0.0.1:443 starttls\n", "HTTP has no STARTTLS");
+	expect_error("listen = https 127.0.0.1:443\n", "listener uses TLS but tls.cert");
+	expect_error("listen = http 127.0.0.1:80\n[http]\nmax_header_size = 1M\n",
+		     "between 1K and 400K");
 }
 
 TEST(conf_value_parsers)

@@ -1,0 +1,42 @@
+/* http-private.h - what the files of src/http share: the request type
+ * is h2o's; handlers answer with http_respond(). */
+#ifndef TERN_HTTP_PRIVATE_H
+#define TERN_HTTP_PRIVATE_H
+
+#include <h2o.h>
+#include <stdbool.h>
+
+#include "lib/buf.h"
+#include "lib/service.h"
+
+/* which routes a listener serves */
+enum http_site { HTTP_SITE_PUBLIC, HTTP_SITE_ADMIN, HTTP_SITES };
+
+struct http_route {
+	const char *method;	/* "GET", "POST"; HEAD is served as GET */
+	const char *path;	/* exact, without the query */
+	bool nocase;		/* Outlook varies the case of its path */
+	void (*fn)(h2o_req_t *req, struct service_env *env);
+};
+
+/* http-router.c: the routes of each site; 404/405 for the rest */
+void http_route(h2o_req_t *req, enum http_site site, struct service_env *env);
+
+/* Answer with status and body (copied) of content_type. */
+void http_respond(h2o_req_t *req, int status, const char *reason,
+		  const char *content_type, const void *body, size_t len);
+void http_respond_error(h2o_req_t *req, int status, const char *reason);
+/* the query parameter name, decoded (malloc'd), or NULL */
+char *http_query_param(h2o_req_t *req, const char *name);
+
+/* http-autoconfig.c */
+void http_autoconfig_thunderbird(h2o_req_t *req, struct service_env *env);
+void http_autoconfig_autodiscover(h2o_req_t *req, struct service_env *env);
+void http_autoconfig_mobileconfig(h2o_req_t *req, struct service_env *env);
+
+/* http-metrics.c */
+void http_metrics(h2o_req_t *req, struct service_env *env);
+/* the exposition text (also for tests) */
+void http_metrics_format(struct buf *out, struct service_env *env);
+
+#endif
