@@ -38,6 +38,8 @@ enum dkim_result {
 const char *dkim_result_name(enum dkim_result r);
 
 #define DKIM_MAX_SIGNATURES 10	/* checked by default; more are ignored */
+#define DKIM_RSA_MAX_BITS 8192	/* bigger keys by default: not worth the CPU */
+#define DKIM_RSA_HARD_MAX_BITS 16384	/* never more, whatever the config */
 
 /* One signature's outcome. Strings are NUL-terminated, empty when the
  * signature did not say (or was too broken to say). */
@@ -53,6 +55,7 @@ struct dkim_sig_result {
 
 struct dkim_verify_opts {
 	unsigned max_signatures;	/* 0: DKIM_MAX_SIGNATURES */
+	unsigned max_rsa_bits;		/* 0: DKIM_RSA_MAX_BITS; bigger keys permerror */
 	time_t now;			/* 0: time(NULL); for x= */
 };
 
