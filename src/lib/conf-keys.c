@@ -136,5 +136,6 @@ const struct conf_key conf_keys[] = {
 	K("auth_checks.spf_max_lookups", CONF_NUMBER, auth_checks.spf_max_lookups, "250", "SPF: DNS questions of one check in all (each name of an mx term counts); more is a permerror"),
 	K("auth_checks.spf_record_max", CONF_SIZE, auth_checks.spf_record_max, "64K", "SPF: bytes of one SPF record; longer is a permerror"),
 	K("auth_checks.sign", CONF_BOOL, auth_checks.sign, "yes", "DKIM-sign mail submitted for a domain that has keys"),
+	K("auth_checks.dkim_key_poll", CONF_DURATION, auth_checks.dkim_key_poll_ms, "5s", "how often the server looks (a stat per domain, off the event loop) for keys made by `tern dkim rotate` or `tern domain add`; signing uses keys held in memory (0: only at start and on SIGHUP)"),
 	{ NULL, 0, 0, NULL, NULL }
 };

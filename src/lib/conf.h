@@ -187,6 +187,7 @@ struct tern_conf {
 		uint64_t spf_max_lookups;	/* every question of one check */
 		uint64_t spf_record_max;	/* bytes of one SPF record */
 		bool sign;			/* DKIM-sign submitted mail */
+		uint64_t dkim_key_poll_ms;	/* look for new keys (0: SIGHUP only) */
 	} auth_checks;
 
 	int *key_lines;		/* per conf_keys entry: the line that set it, 0 = default */

@@ -122,6 +122,7 @@ void dkim_fields_hash_input(struct dkim_fields *fs, const char *h,
 /* ---- dkim-keys.c ---- */
 
 struct dkim_keyset {
+	unsigned refs;
 	char *domain;
 	size_t n;
 	struct {
