@@ -175,12 +175,12 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 
 class Postfix:
-    """listeners: [(address, port, milter or None, extra -o lines)];
+    """listeners: [(address, port, milter or None, extra -o values)];
     mailbox_domain: delivered to Maildirs, users: its local parts;
     relayhost: where everything else goes ("[127.0.0.1]:2525")."""
 
     def __init__(self, dir, listeners, mailbox_domain, users, relayhost=None,
-                 extra_main="", uid=5000):
+                 extra_main="", extra_master="", uid=5000):
         self.dir = dir
         self.etc = os.path.join(dir, "etc")
         self.mail = os.path.join(dir, "mail")
@@ -252,7 +252,7 @@ smtp_dns_support_level = disabled
             for o in opts:
                 master += "  -o %s\n" % o
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write(master + MASTER)
+            f.write(master + MASTER + extra_master)
         self.listeners = listeners
         for cmd in ("check", "start"):
             p = subprocess.run([POSTFIX, "-c", self.etc, cmd], text=True,
