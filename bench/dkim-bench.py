@@ -186,6 +186,8 @@ def main():
     ap.add_argument("--tern", default=os.path.join(REPO, "build", "tern"))
     ap.add_argument("--old", help="another tern binary for the signing run")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--perf", help="folder: perf record tern's 4 KB runs "
+                    "(perf.<run>.data; perf report -i FILE)")
     a = ap.parse_args()
     if not os.path.exists("/usr/bin/policyd-spf"):
         sys.exit("needs postfix-policyd-spf-python (scripts/install-deps.sh dev)")
@@ -294,7 +296,19 @@ def run(a, w, tool, dkcpu, stop):
             load(tool, port_p, 1, 1, path, mail_from, rcpt)
             want[rcpt.split("@")[0]] += 1
         c0 = cpu(tern.proc.pid)
+        prof = None
+        if a.perf and size == 4096:
+            os.makedirs(a.perf, exist_ok=True)
+            prof = subprocess.Popen(
+                ["perf", "record", "-g", "-q", "-p", str(tern.proc.pid), "-o",
+                 os.path.join(a.perf, "perf.%s.data" % label.split(",")[0]
+                              .replace(" ", "-"))],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
         rt, okt, badt = load(tool, port_t, a.s, n, path, mail_from, rcpt, auth)
+        if prof:
+            prof.send_signal(2)
+            prof.wait(120)
         ct = (cpu(tern.proc.pid) - c0) / max(okt, 1)
         row = [label, size, rt, okt, badt, ct]
         if port_p:
