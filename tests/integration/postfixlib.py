@@ -94,9 +94,9 @@ class OpenDKIM:
         hosts = os.path.join(dir, "internal-hosts")
         with open(hosts, "w") as f:
             f.write("127.0.0.1\n" if mode == "s" else "192.0.2.1\n")
-        # its DNS answers from a file (TestDNSData): libunbound in this
-        # build ignores ResolverConfiguration's forwarder and would ask
-        # the host's resolver; this way nothing leaves the machine
+        # its DNS answers from a file (TestDNSData): pointed at the test
+        # unbound with ResolverConfiguration its lookups failed (key not
+        # found); a file also keeps every question off the host's resolver
         data = os.path.join(dir, "dns-data")
         with open(data, "w") as f:
             for name, value in dns:

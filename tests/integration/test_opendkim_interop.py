@@ -14,8 +14,8 @@ the system instance untouched) runs two smtpd listeners on loopback:
 The keys of pf.test and of tern's example.test are published in the
 zone a test unbound serves, which tern resolves through; the verifying
 OpenDKIM gets the same example.test records from a file (TestDNSData):
-its libunbound ignores ResolverConfiguration's forwarder and would ask
-the host's resolver.
+pointed at the unbound with ResolverConfiguration, its lookups failed
+(key not found), and its resolver must never fall back to the host's.
 - Postfix+OpenDKIM-signed mail arrives in tern with dkim=pass for
   d=pf.test s=pfr (rsa-sha256) and s=pfe (ed25519-sha256);
 - the same signed message, its body changed, sent again: dkim=fail;
