@@ -21,6 +21,8 @@ command at a time):
     tern: its submission port (AUTH PLAIN, no TLS, so only signing is
     compared), signing rsa-sha256 + ed25519-sha256; Postfix: two
     OpenDKIM milters (one algorithm each) signing the same two.
+  inbound again with tern's checks off (auth_checks.enable = no): what
+    the checks cost tern.
   --old: the submission run again with another tern binary (e.g. the
     one before the DKIM key cache), for a before/after.
 
@@ -117,7 +119,7 @@ def load(tool, port, sessions, n, path, mail_from, rcpt, auth=None):
 
 
 class Tern:
-    def __init__(self, binary, dir, dns, domain="example.test"):
+    def __init__(self, binary, dir, dns, domain="example.test", checks=True):
         self.bin, self.dir = binary, dir
         self.smtp, self.sub = free_port(), free_port()
         subprocess.run([binary, "init", dir, "--domain", domain, "--hostname",
@@ -134,7 +136,8 @@ class Tern:
                  "[auth]\nmin_password_length = 1\n"
                  "[smtp]\nrequire_tls_for_auth = no\n"
                  "[dns]\nresolver = %s\n"
-                 "[auth_checks]\nenable = yes\n" % dns)
+                 "[auth_checks]\nenable = %s\n" % (dns, "yes" if checks
+                                                     else "no"))
         open(self.conf, "w").write(text)
         for u in ("alice", "bob"):
             subprocess.run([binary, "-c", self.conf, "account", "add",
@@ -352,9 +355,20 @@ def run(a, w, tool, dkcpu, stop):
         signed_mail[-1].count(b"DKIM-Signature:") == 2,
         "tern errors in log": len(re.findall(r" error ", tail)),
     }
+    # the same inbound load with tern's checks off: what they cost it
+    t.stop()
+    stop.remove(t)
+    off = Tern(a.tern, os.path.join(w, "tern-off"), dns.resolver,
+               checks=False)
+    stop.append(off)
+    for size in (4096, 102400):
+        n = a.n if size == 4096 else max(a.n // 4, a.s)
+        measure("inbound, checks off (tern only)", size, off.smtp, None,
+                os.path.join(w, "in-%d.eml" % size), "bounce@snd.test",
+                "alice@example.test", n, tern=off)
+    off.stop()
+    stop.remove(off)
     if a.old:
-        t.stop()
-        stop.remove(t)
         old = Tern(a.old, os.path.join(w, "tern-old"), dns.resolver)
         stop.append(old)
         for size in (4096, 102400):
