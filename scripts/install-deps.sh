@@ -8,8 +8,10 @@
 #   dev   test + clang and libFuzzer (`make fuzz`, CI's clang build),
 #         Postfix's smtp-source/dnsmasq for bench/, debootstrap for
 #         scripts/ci-fresh-debian.sh
-# Daemon packages (postfix) stay out of run and test: installing Debian's
-# postfix starts a Postfix on port 25.
+# Installing Debian's postfix starts a Postfix on port 25: the test set
+# stops and disables it (the tests start private instances).
+# postfix-policyd-spf-python (dev): Postfix's SPF check in
+# bench/dkim-bench.py, for a fair comparison with tern's.
 set -eu
 
 SET=${1:-run}
@@ -22,7 +24,8 @@ TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
 unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
 python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
-python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl"
+python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
+postfix"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
@@ -33,6 +36,9 @@ python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
 # python3-httpx + python3-h2: HTTP/1.1 and HTTP/2 clients for the HTTP
 # listeners; python3-prometheus-client: the reference parser of /metrics
 # (tests/integration/test_http.py, test_autoconfig.py, test_metrics.py)
+# postfix: test_opendkim_interop.py runs a private instance (its own
+# config and queue under /tmp, OpenDKIM milters) beside tern; the
+# system instance is stopped and disabled below
 # python3-fusepy, fuse3: the power-cut tests' file system
 # (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
 # reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they
@@ -40,8 +46,8 @@ python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
 # stopped and disabled below)
 # dovecot-pop3d: the shared Dovecot anchor (bench/imap-bench.sh,
 # bench/login-bench.sh) serves POP3 too and will not start without it
-DEV="$TEST clang libclang-rt-14-dev postfix dnsmasq-base debootstrap
-dovecot-pop3d"
+DEV="$TEST clang libclang-rt-14-dev dnsmasq-base debootstrap
+dovecot-pop3d postfix-policyd-spf-python"
 case $SET in
 run) PKGS=$RUN ;;
 test) PKGS=$TEST ;;
@@ -83,7 +89,15 @@ case "$missing" in
 	fi
 	;;
 esac
-# likewise OpenDKIM: its -t test mode only, no milter daemon
+# likewise Postfix: private instances only
+case "$missing " in
+*" postfix "*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now postfix.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac
+# likewise OpenDKIM: its -t test mode and private milters only
 case "$missing " in
 *" opendkim "*)
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

@@ -233,7 +233,9 @@ cmd_dkim(struct cli *cli)
 		if (dkim_keys_generate(conf->data_dir, domain, 0, (uid_t)-1,
 				       (gid_t)-1, sr, se, &err) == 0) {
 			printf("dkim %s: %s (rsa-2048) and %s (ed25519) sign from "
-			       "now on; publish:\n\n", domain, sr, se);
+			       "now on (a running server takes them within "
+			       "auth_checks.dkim_key_poll, or at once on SIGHUP); "
+			       "publish:\n\n", domain, sr, se);
 			rc = show(conf->data_dir, domain);
 		}
 	} else if (dkim_keys_retire(conf->data_dir, domain, av[2], &err) == 0) {

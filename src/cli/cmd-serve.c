@@ -13,6 +13,7 @@
 #include "lib/work-gate.h"
 #include "mailauth/srs.h"
 #include "relay/relay.h"
+#include "smtp/smtp-dkim-keys.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -197,6 +198,7 @@ on_hup(uv_signal_t *h, int signum)
 	}
 	s->confs[s->n_confs++] = conf;
 	s->env.conf = conf;
+	smtp_dkim_keys_reload(s->env.dkim_keys, conf->auth_checks.dkim_key_poll_ms);
 	work_gate_set_limits(s->env.work_gate,
 			     (unsigned)conf->server.worker_jobs_per_account,
 			     (unsigned)conf->server.worker_jobs_per_session);
@@ -335,6 +337,9 @@ cmd_serve(struct cli *cli)
 		goto out;
 	}
 
+	s->env.dkim_keys = smtp_dkim_keys_start(&s->loop, conf->data_dir,
+						conf->auth_checks.dkim_key_poll_ms);
+
 	for (; tern_services[ninit]; ninit++) {
 		const struct service *svc = tern_services[ninit];
 
@@ -365,6 +370,7 @@ out:
 		if (svc->deinit)
 			svc->deinit(&s->env);
 	}
+	smtp_dkim_keys_stop(&s->env.dkim_keys);
 	dns_destroy(&s->env.dns);
 	auth_pool_destroy(&s->env.auth_pool);
 	auth_cache_destroy(&s->env.auth_cache);

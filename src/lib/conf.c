@@ -376,6 +376,17 @@ conf_validate(struct tern_conf *conf, int last_line)
 		return conf_key_error(conf, "smtp.max_line", "RFC 5321 needs at least 512");
 	if (conf->smtp.max_recipients < 1)
 		return conf_key_error(conf, "smtp.max_recipients", "must be at least 1");
+	if (conf->auth_checks.dkim_max_rsa_bits < 1024 ||
+	    conf->auth_checks.dkim_max_rsa_bits > 16384)
+		return conf_key_error(conf, "auth_checks.dkim_max_rsa_bits",
+				      "expected 1024 to 16384");
+	if (conf->auth_checks.spf_dns_terms < 1 ||
+	    conf->auth_checks.spf_void_lookups < 1 ||
+	    conf->auth_checks.spf_mx_ptr_names < 1 ||
+	    conf->auth_checks.spf_max_lookups < 1 ||
+	    conf->auth_checks.spf_record_max < 512)
+		return conf_key_error(conf, "auth_checks.spf_dns_terms",
+				      "SPF limits must be at least 1 (spf_record_max 512)");
 	if (conf->smtp.max_hops < 1)
 		return conf_key_error(conf, "smtp.max_hops", "must be at least 1");
 	if (conf->pop3.max_line < 257)

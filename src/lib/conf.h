@@ -191,7 +191,14 @@ struct tern_conf {
 		uint64_t timeout_ms;		/* wait at the end of DATA */
 		char *trusted_forwarders;	/* IPs/prefixes: no DMARC enforcement */
 		uint64_t max_signatures;	/* DKIM signatures verified */
+		uint64_t dkim_max_rsa_bits;	/* bigger keys: permerror */
+		uint64_t spf_dns_terms;		/* RFC 7208 4.6.4 limits */
+		uint64_t spf_void_lookups;
+		uint64_t spf_mx_ptr_names;
+		uint64_t spf_max_lookups;	/* every question of one check */
+		uint64_t spf_record_max;	/* bytes of one SPF record */
 		bool sign;			/* DKIM-sign submitted mail */
+		uint64_t dkim_key_poll_ms;	/* look for new keys (0: SIGHUP only) */
 		/* ARC (smtp-arc.c) */
 		bool arc_seal;			/* seal mail forwarded by alias */
 		char *arc_trusted_sealers;	/* domains: ARC pass spares DMARC */

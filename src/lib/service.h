@@ -16,6 +16,7 @@
 
 struct auth_cache;
 struct dns;
+struct smtp_dkim_keys;
 struct auth_pool;
 struct store;
 struct throttle;
@@ -32,6 +33,8 @@ struct service_env {
 	struct work_gate *work_gate;	/* thread-pool share (work-gate.h) */
 	struct dns *dns;		/* the loop's one libunbound context
 					   (dns.h): relay routes, mail checks */
+	struct smtp_dkim_keys *dkim_keys;	/* signing keys in memory
+						   (smtp/smtp-dkim-keys.h) */
 	bool shutting_down;
 };
 

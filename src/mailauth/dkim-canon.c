@@ -92,6 +92,35 @@ emit(struct dkim_bh *bh, unsigned char c)
 		flush(bh);
 }
 
+/* emit() for a run of bytes: the same limit rules, copied in bulk */
+static void
+emit_run(struct dkim_bh *bh, const unsigned char *p, size_t n)
+{
+	if (bh->limit >= 0) {
+		uint64_t room = bh->total >= (uint64_t)bh->limit ? 0 :
+				(uint64_t)bh->limit - bh->total;
+
+		if (n > room) {
+			emit_run(bh, p, (size_t)room);
+			emit(bh, p[room]);	/* counts one past the limit */
+			return;
+		}
+	}
+	while (n > 0) {
+		size_t k = sizeof(bh->out) - bh->n;
+
+		if (k > n)
+			k = n;
+		memcpy(bh->out + bh->n, p, k);
+		bh->n += k;
+		bh->total += k;
+		p += k;
+		n -= k;
+		if (bh->n == sizeof(bh->out))
+			flush(bh);
+	}
+}
+
 static void
 emit_crlfs(struct dkim_bh *bh)
 {
@@ -136,6 +165,25 @@ dkim_bh_update(struct dkim_bh *bh, const unsigned char *p, size_t len)
 		}
 		if (bh->relaxed && is_wsp(c)) {
 			bh->wsp = true;
+			continue;
+		}
+		if (bh->crlfs == 0 && !bh->wsp) {
+			/* nothing held back: the run up to the next line end
+			 * (or, relaxed, WSP, but for one SP between content
+			 * bytes: it stays as it is) goes out unchanged */
+			size_t j = i + 1;
+
+			while (j < len && p[j] != '\r' && p[j] != '\n') {
+				if (bh->relaxed && is_wsp(p[j]) &&
+				    (p[j] != ' ' || j + 1 >= len ||
+				     is_wsp(p[j + 1]) || p[j + 1] == '\r' ||
+				     p[j + 1] == '\n'))
+					break;
+				j++;
+			}
+			emit_run(bh, p + i, j - i);
+			bh->any = true;
+			i = j - 1;
 			continue;
 		}
 		content(bh, c);

@@ -118,7 +118,7 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 		return false;
 	}
 	if (k->kalg == DKIM_RSA_SHA256 &&
-	    EVP_PKEY_get_bits(k->pkey) > DKIM_RSA_MAX_BITS) {
+	    EVP_PKEY_get_bits(k->pkey) > DKIM_RSA_HARD_MAX_BITS) {
 		dkim_key_free(k);
 		*err = "RSA key too large";
 		return false;

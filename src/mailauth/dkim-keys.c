@@ -142,6 +142,7 @@ dkim_keys_load(const char *data_dir, const char *domain,
 		return n == 0 ? 1 : -1;
 	}
 	ks = xcalloc(1, sizeof(*ks));
+	ks->refs = 1;
 	ks->domain = xstrdup(domain);
 	for (int i = 0; i < n; i++) {
 		EVP_PKEY *k = read_key(dir, sel[i], err);
@@ -161,10 +162,18 @@ dkim_keys_load(const char *data_dir, const char *domain,
 	return 0;
 }
 
+struct dkim_keyset *
+dkim_keys_ref(struct dkim_keyset *ks)
+{
+	if (ks != NULL)
+		ks->refs++;
+	return ks;
+}
+
 void
 dkim_keys_free(struct dkim_keyset *ks)
 {
-	if (ks == NULL)
+	if (ks == NULL || --ks->refs > 0)
 		return;
 	for (size_t i = 0; i < ks->n; i++)
 		EVP_PKEY_free(ks->key[i].pkey);

@@ -15,7 +15,6 @@
 
 #define DKIM_MAX_TAGS 64
 #define DKIM_RSA_MIN_BITS 1024		/* RFC 8301 3.2 */
-#define DKIM_RSA_MAX_BITS 8192		/* bigger: not worth the CPU */
 
 /* ---- dkim-canon.c ---- */
 
@@ -141,6 +140,7 @@ void dkim_fold_b64(struct buf *out, const char *b64, size_t col);
 /* ---- dkim-keys.c ---- */
 
 struct dkim_keyset {
+	unsigned refs;
 	char *domain;
 	size_t n;
 	struct {

@@ -59,6 +59,8 @@ dkim_verify_new(const struct dkim_verify_opts *opts)
 		v->o = *opts;
 	if (v->o.max_signatures == 0)
 		v->o.max_signatures = DKIM_MAX_SIGNATURES;
+	if (v->o.max_rsa_bits == 0)
+		v->o.max_rsa_bits = DKIM_RSA_MAX_BITS;
 	return v;
 }
 
@@ -395,6 +397,9 @@ check_with_key(struct vsig *s, const struct mauth_dns_answer *a)
 	} else if (s->alg == DKIM_RSA_SHA256 &&
 		   EVP_PKEY_get_bits(k.pkey) < DKIM_RSA_MIN_BITS) {
 		set(s, DKIM_FAIL, "RSA key shorter than 1024 bits (RFC 8301)");
+	} else if (s->alg == DKIM_RSA_SHA256 &&
+		   (unsigned)EVP_PKEY_get_bits(k.pkey) > s->v->o.max_rsa_bits) {
+		set(s, DKIM_PERMERROR, "RSA key too large");
 	} else if (!dkim_crypto_verify(k.pkey, s->alg, s->input.data,
 				       s->input.len, s->b.data, s->b.len)) {
 		set(s, DKIM_FAIL, "signature did not verify");

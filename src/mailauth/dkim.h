@@ -38,6 +38,8 @@ enum dkim_result {
 const char *dkim_result_name(enum dkim_result r);
 
 #define DKIM_MAX_SIGNATURES 10	/* checked by default; more are ignored */
+#define DKIM_RSA_MAX_BITS 8192	/* bigger keys by default: not worth the CPU */
+#define DKIM_RSA_HARD_MAX_BITS 16384	/* never more, whatever the config */
 
 /* One signature's outcome. Strings are NUL-terminated, empty when the
  * signature did not say (or was too broken to say). */
@@ -53,6 +55,7 @@ struct dkim_sig_result {
 
 struct dkim_verify_opts {
 	unsigned max_signatures;	/* 0: DKIM_MAX_SIGNATURES */
+	unsigned max_rsa_bits;		/* 0: DKIM_RSA_MAX_BITS; bigger keys permerror */
 	time_t now;			/* 0: time(NULL); for x= */
 };
 
@@ -92,7 +95,34 @@ struct dkim_keyset;	/* a domain's active private keys */
  * (*out NULL, not an error); -1: error, *err set (free it). */
 int dkim_keys_load(const char *data_dir, const char *domain,
 		   struct dkim_keyset **out, char **err);
+/* Drops one reference (a loaded set has one); the last frees it.
+ * References are not atomic: share a set on one thread only. */
 void dkim_keys_free(struct dkim_keyset *ks);
+struct dkim_keyset *dkim_keys_ref(struct dkim_keyset *ks);
+
+/* The keys of every domain under data_dir/dkim, kept in memory so a
+ * signer needs no file I/O (dkim-cache.c). A scan runs in three steps
+ * so the file I/O can run on another thread: _prepare (on the cache's
+ * thread) copies what is known, _run (any thread) stats each domain's
+ * folder and its "active" and loads the keys of those that changed,
+ * _apply (the cache's thread) swaps them in. Sets in use by a signer
+ * stay valid (references) after a scan replaces them. */
+struct dkim_cache;
+struct dkim_cache_scan;
+struct dkim_cache *dkim_cache_new(const char *data_dir);
+void dkim_cache_free(struct dkim_cache *c);
+struct dkim_cache_scan *dkim_cache_scan_prepare(struct dkim_cache *c,
+						bool force);
+void dkim_cache_scan_run(struct dkim_cache_scan *sc);
+/* the number of domains whose keys changed; frees sc */
+size_t dkim_cache_scan_apply(struct dkim_cache *c, struct dkim_cache_scan *sc);
+void dkim_cache_scan_free(struct dkim_cache_scan *sc);
+/* prepare + run + apply at once (startup, tools) */
+size_t dkim_cache_load(struct dkim_cache *c, bool force);
+/* a new reference to domain's keys (dkim_keys_free it), NULL: none */
+struct dkim_keyset *dkim_cache_get(const struct dkim_cache *c,
+				   const char *domain);
+size_t dkim_cache_domains(const struct dkim_cache *c);
 
 /* Make a new dated selector pair (RSA-2048 + Ed25519) for domain and
  * make it the active one; older pairs stay published. Files are owned

@@ -42,8 +42,8 @@ struct spf_limits {
 	unsigned dns_terms;	/* mechanisms/modifiers that ask DNS: 10 */
 	unsigned void_lookups;	/* NXDOMAIN/NODATA answers: 2 */
 	unsigned mx_ptr_names;	/* names looked at per mx/ptr: 10 */
-	unsigned max_lookups;	/* every question of one check: 100 */
-	unsigned record_max;	/* bytes of one SPF record: 4096 */
+	unsigned max_lookups;	/* every question of one check: 250 */
+	unsigned record_max;	/* bytes of one SPF record: 65536 */
 };
 
 struct spf_request {

@@ -332,6 +332,14 @@ smtp_auth_start(struct smtp_session *s)
 	struct smtp_auth *a = xcalloc(1, sizeof(*a));
 	struct dkim_verify_opts vo = {
 		.max_signatures = (unsigned)conf->auth_checks.max_signatures,
+		.max_rsa_bits = (unsigned)conf->auth_checks.dkim_max_rsa_bits,
+	};
+	struct spf_limits lim = {
+		.dns_terms = (unsigned)conf->auth_checks.spf_dns_terms,
+		.void_lookups = (unsigned)conf->auth_checks.spf_void_lookups,
+		.mx_ptr_names = (unsigned)conf->auth_checks.spf_mx_ptr_names,
+		.max_lookups = (unsigned)conf->auth_checks.spf_max_lookups,
+		.record_max = (unsigned)conf->auth_checks.spf_record_max,
 	};
 	struct spf_request rq = {
 		.client_ip = conn_peer_ip(s->conn),
@@ -339,6 +347,7 @@ smtp_auth_start(struct smtp_session *s)
 		.mail_from = s->txn.from.null ? "" : s->txn.from.addr,
 		.receiver = conf->hostname,
 		.identity = SPF_ID_MAILFROM,
+		.limits = &lim,
 	};
 	struct spf_check *c;
 

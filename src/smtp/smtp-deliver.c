@@ -20,6 +20,7 @@
 #include "smtp/smtp-arc.h"
 #include "smtp/smtp-auth.h"
 #include "smtp/smtp-bounce.h"
+#include "smtp/smtp-dkim-keys.h"
 #include "smtp/smtp-srs.h"
 
 const struct smtp_status smtp_deliver_tempfail = {
@@ -93,7 +94,6 @@ smtp_deliver_signer(struct smtp_session *s)
 	const struct tern_conf *conf = smtp_session_conf(s);
 	struct smtp_txn *t = &s->txn;
 	const char *domain = NULL, *at;
-	char *err = NULL;
 
 	if (!s->policy->dkim_sign || !conf->auth_checks.sign ||
 	    s->auth_account_id == 0)
@@ -104,18 +104,10 @@ smtp_deliver_signer(struct smtp_session *s)
 		domain = at + 1;
 	if (domain == NULL)
 		return;
-	switch (dkim_keys_load(conf->data_dir, domain, &t->dkim_keys, &err)) {
-	case 0:
+	/* the keys in memory: no file I/O on the loop (no keys: unsigned) */
+	t->dkim_keys = smtp_dkim_keys_get(s->env->dkim_keys, domain);
+	if (t->dkim_keys != NULL)
 		t->signer = dkim_sign_new(t->dkim_keys, 0);
-		break;
-	case 1:
-		break;		/* no keys: not signed */
-	default:
-		log_error(s->id, "dkim keys domain=%s error=\"%s\"", domain,
-			  err ? err : "?");
-		free(err);
-		break;
-	}
 }
 
 bool

@@ -104,7 +104,7 @@ static void
 verify(const char *m, size_t len, struct mauth_table *t, time_t now,
        unsigned max, size_t chunk, struct got *g)
 {
-	struct dkim_verify_opts o = { max, now };
+	struct dkim_verify_opts o = { .max_signatures = max, .now = now };
 	struct dkim_verifier *v = dkim_verify_new(&o);
 	struct feeder fd = { vh, ve, vb, v };
 	struct mauth_resolver r;
