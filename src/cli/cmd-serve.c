@@ -170,6 +170,24 @@ on_stop_signal(uv_signal_t *h, int signum)
 	server_shutdown(s->srv, on_stopped, s);
 }
 
+/* a rotated srs.secret (a new first line) is read on SIGHUP; a file
+ * that cannot be read keeps the secrets in use */
+static void
+reload_srs(struct serve *s, const struct tern_conf *conf)
+{
+	char *err = NULL;
+	struct srs_secrets *sec = srs_secrets_read(conf->data_dir, &err);
+
+	if (sec == NULL) {
+		log_error(0, "srs secret not reloaded error=\"%s\"", err);
+		free(err);
+		return;
+	}
+	srs_secrets_free(s->env.srs);
+	free(s->env.srs);
+	s->env.srs = sec;
+}
+
 static void
 on_hup(uv_signal_t *h, int signum)
 {
@@ -199,6 +217,7 @@ on_hup(uv_signal_t *h, int signum)
 	s->confs[s->n_confs++] = conf;
 	s->env.conf = conf;
 	smtp_dkim_keys_reload(s->env.dkim_keys, conf->auth_checks.dkim_key_poll_ms);
+	reload_srs(s, conf);
 	work_gate_set_limits(s->env.work_gate,
 			     (unsigned)conf->server.worker_jobs_per_account,
 			     (unsigned)conf->server.worker_jobs_per_session);
@@ -315,7 +334,8 @@ cmd_serve(struct cli *cli)
 	rc = 1;
 	if (load_fake_scram_key(conf) < 0)
 		goto out;
-	if (srs_secrets_ensure(conf->data_dir, &err) < 0) {
+	if (srs_secrets_ensure(conf->data_dir, &err) < 0 ||
+	    (s->env.srs = srs_secrets_read(conf->data_dir, &err)) == NULL) {
 		log_error(0, "srs secret error=\"%s\"", err);
 		goto out;
 	}
@@ -371,6 +391,10 @@ out:
 			svc->deinit(&s->env);
 	}
 	smtp_dkim_keys_stop(&s->env.dkim_keys);
+	if (s->env.srs != NULL) {
+		srs_secrets_free(s->env.srs);
+		free(s->env.srs);
+	}
 	dns_destroy(&s->env.dns);
 	auth_pool_destroy(&s->env.auth_pool);
 	auth_cache_destroy(&s->env.auth_cache);

@@ -17,6 +17,7 @@
 struct auth_cache;
 struct dns;
 struct smtp_dkim_keys;
+struct srs_secrets;
 struct auth_pool;
 struct store;
 struct throttle;
@@ -35,6 +36,8 @@ struct service_env {
 					   (dns.h): relay routes, mail checks */
 	struct smtp_dkim_keys *dkim_keys;	/* signing keys in memory
 						   (smtp/smtp-dkim-keys.h) */
+	struct srs_secrets *srs;	/* srs.secret, read at start and on
+					   SIGHUP (mailauth/srs.h) */
 	bool shutting_down;
 };
 

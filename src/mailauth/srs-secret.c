@@ -101,6 +101,18 @@ srs_secrets_ensure(const char *data_dir, char **err)
 	return rc;
 }
 
+struct srs_secrets *
+srs_secrets_read(const char *data_dir, char **err)
+{
+	struct srs_secrets *s = xcalloc(1, sizeof(*s));
+
+	if (srs_secrets_load(data_dir, s, err) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 int
 srs_reverse_file(const char *data_dir, time_t now, unsigned max_age,
 		 const char *address, char *out, size_t outlen, char **err)

@@ -68,6 +68,9 @@ int srs_secrets_load(const char *data_dir, struct srs_secrets *s, char **err);
  * or already there), -1 error (*err set) */
 int srs_secrets_ensure(const char *data_dir, char **err);
 void srs_secrets_free(struct srs_secrets *s);
+/* srs_secrets_load into a new struct (free with srs_secrets_free + free);
+ * NULL on error (*err set) */
+struct srs_secrets *srs_secrets_read(const char *data_dir, char **err);
 /* srs_reverse() with the secrets of data_dir's file (SRS_ENOSECRET when
  * it cannot be read, *err set when err is not NULL). max_age
  * SRS_MAX_AGE_ANY: an address our own queue holds, made by us. */

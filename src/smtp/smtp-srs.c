@@ -38,9 +38,8 @@ smtp_srs_queue_sender(struct smtp_session *s, char *buf, size_t len)
 {
 	const struct tern_conf *conf = smtp_session_conf(s);
 	const struct smtp_txn *t = &s->txn;
+	const struct srs_secrets *sec = s->env->srs;
 	const char *domain;
-	struct srs_secrets sec;
-	char *err = NULL;
 	int rc;
 
 	if (t->from.null)
@@ -50,13 +49,11 @@ smtp_srs_queue_sender(struct smtp_session *s, char *buf, size_t len)
 	    t->from.addr[0] == '"' || (domain = smtp_srs_domain(s)) == NULL ||
 	    store_is_local_domain(s->env->store, t->from.domain))
 		return t->from.addr;
-	if (srs_secrets_load(conf->data_dir, &sec, &err) < 0) {
-		log_error(s->id, "smtp srs id=%s error=\"%s\"", t->id, err);
-		free(err);
+	if (sec == NULL || sec->n == 0) {
+		log_error(s->id, "smtp srs id=%s error=\"no secret\"", t->id);
 		return t->from.addr;
 	}
-	rc = srs_forward(sec.v[0], time(NULL), t->from.addr, domain, buf, len);
-	srs_secrets_free(&sec);
+	rc = srs_forward(sec->v[0], time(NULL), t->from.addr, domain, buf, len);
 	if (rc != SRS_OK) {
 		/* sent with the sender as it came rather than not at all */
 		log_warn(s->id, "smtp srs not rewritten id=%s from=<%s> reason=%s",
@@ -98,23 +95,23 @@ smtp_srs_reverse(struct smtp_session *s, const char *address,
 		 struct store_resolved *r, int *ret, int depth)
 {
 	const struct tern_conf *conf = smtp_session_conf(s);
+	const struct srs_secrets *sec = s->env->srs;
 	const char *at = strrchr(address, '@');
 	char orig[SRS_ADDR_MAX + 1];
-	char *err = NULL;
 	int rc;
 
 	if (!conf->srs.enable || at == NULL || !srs_is_srs(address) ||
 	    !store_is_local_domain(s->env->store, at + 1))
 		return false;
-	rc = srs_reverse_file(conf->data_dir, time(NULL),
-			      (unsigned)conf->srs.max_age, address, orig,
-			      sizeof(orig), &err);
-	if (rc == SRS_ENOSECRET) {
-		log_error(s->id, "smtp srs id=%s error=\"%s\"", s->txn.id, err);
-		free(err);
+	if (sec == NULL || sec->n == 0) {
+		log_error(s->id, "smtp srs id=%s error=\"no secret\"",
+			  s->txn.id);
 		*ret = STORE_EIO;
 		return true;
 	}
+	rc = srs_reverse((const char *const *)sec->v, sec->n, time(NULL),
+			 (unsigned)conf->srs.max_age, address, orig,
+			 sizeof(orig));
 	if (rc != SRS_OK) {
 		log_info(s->id, "smtp srs refused id=%s to=<%s> reason=%s",
 			 s->txn.id, address, srs_strerror(rc));

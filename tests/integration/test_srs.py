@@ -15,6 +15,7 @@ import hmac
 import imaplib
 import os
 import re
+import signal
 import smtplib
 import socket
 import subprocess
@@ -316,4 +317,38 @@ def test_srs_same_as_postsrsd(env, tmp_path):
         if proc:
             proc.terminate()
             proc.wait(10)
+        fake.stop()
+
+
+def test_srs_secret_rotated_on_sighup(env):
+    """a new first line in srs.secret signs after SIGHUP; addresses made
+    with the old one still come back while it stays in the file"""
+    a = env.tern()
+    fake = env.fake()
+    try:
+        a.start()
+        old = secret(a)
+        day = int(time.time()) // 86400
+        path = os.path.join(a.data_dir, "srs.secret")
+        with open(path, "w") as f:
+            f.write("a-new-secret-for-the-test\n%s\n" % old)
+        a.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reloaded config" in a.log(), what="reload")
+        send(a, "dave@example.net", ["fwd@a.test"])
+        srs0 = fake.wait_messages(1)[0]["from"]
+        assert srs0 == py_srs0("a-new-secret-for-the-test", day,
+                               "example.net", "dave"), srs0
+        # the old secret still verifies
+        made = py_srs0(old, day, "example.net", "erin")
+        assert rcpt(a, "", made)[0] == 250
+        m = fake.wait_messages(2)[1]
+        assert m["to"] == ["erin@example.net"]
+        # once removed, it does not
+        with open(path, "w") as f:
+            f.write("a-new-secret-for-the-test\n")
+        n = a.log().count("reloaded config")
+        a.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: a.log().count("reloaded config") > n, what="reload")
+        assert rcpt(a, "", made)[0] == 550
+    finally:
         fake.stop()
