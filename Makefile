@@ -12,7 +12,7 @@
 
 CC      ?= cc
 SAN     ?= 0
-PKGS    := libuv openssl sqlite3 libsodium libunbound zlib libutf8proc libpsl libh2o
+PKGS    := libuv openssl sqlite3 libsodium libunbound zlib libutf8proc libpsl libh2o libidn2
 
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -27,7 +27,7 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-                echo -luv -lssl -lcrypto -lsqlite3 -lsodium -lunbound -lz -lutf8proc -lpsl -lh2o)
+                echo -luv -lssl -lcrypto -lsqlite3 -lsodium -lunbound -lz -lutf8proc -lpsl -lh2o -lidn2)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -Wvla

@@ -16,7 +16,7 @@ set -eu
 
 SET=${1:-run}
 RUN="gcc libc6-dev make pkg-config libuv1-dev libssl-dev libsqlite3-dev
-libunbound-dev libsodium-dev zlib1g-dev libutf8proc-dev libpsl-dev publicsuffix
+libunbound-dev libsodium-dev zlib1g-dev libutf8proc-dev libpsl-dev libidn2-dev publicsuffix
 libh2o-dev openssl ca-certificates"
 # swaks speaks TLS only with libnet-ssleay-perl, which is merely
 # recommended (and we install without recommends)

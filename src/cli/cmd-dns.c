@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "dns/dns.h"
 #include "lib/buf.h"
+#include "lib/idn.h"
 #include "mailauth/dkim.h"
 #include "mailauth/publish.h"
 
@@ -536,21 +537,26 @@ cmd_dns(struct cli *cli)
 			break;
 		}
 	}
+	/* an IDN is published under its A-label form: the names of a
+	 * zone file are ASCII */
+	if (domain != NULL)
+		domain = idn_to_ascii(domain);
 	if (domain == NULL || !domain_valid(domain)) {
 		fprintf(stderr, "usage: tern dns [check] DOMAIN [--address IP]...\n");
+		free(domain);
 		free(given);
 		return EXIT_USAGE;
 	}
-	for (char *p = domain; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
 	conf = cli_load_conf(cli);
 	if (conf == NULL) {
+		free(domain);
 		free(given);
 		return EXIT_CONFIG;
 	}
 	/* the DKIM keys are tern's: read them as tern */
 	if (cli_drop_privileges(conf) < 0) {
 		conf_free(&conf);
+		free(domain);
 		free(given);
 		return EXIT_CONFIG;
 	}
@@ -588,6 +594,7 @@ cmd_dns(struct cli *cli)
 	free(pd);
 	dkim_dns_records_free(dk, n_dkim);
 	conf_free(&conf);
+	free(domain);
 	free(given);
 	return rc;
 }

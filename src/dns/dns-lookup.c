@@ -118,11 +118,8 @@ dns_lookup(struct dns *dns, const char *name, int type, dns_lookup_cb *cb,
 	l->arg = arg;
 	/* in async mode the answer comes through ub_process only (the
 	 * poll callback): never inside this call */
-	ret = ub_resolve_async(dns->ub, name, type, 1, l,
-			       dns_lookup_on_answer, &l->id);
+	ret = dns_ub_ask(dns, name, type, l, dns_lookup_on_answer, &l->id);
 	if (ret != 0) {
-		log_warn(0, "dns ub_resolve_async(%s) failed: %s", name,
-			 ub_strerror(ret));
 		free(l->name);
 		free(l);
 		return NULL;

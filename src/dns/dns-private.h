@@ -46,6 +46,9 @@ struct dns_query {
 };
 
 /* dns-resolver.c: one libunbound lookup; the slot says who gets it */
+/* ub_resolve_async for name (an IDN in A-labels); -1 failed (logged) */
+int dns_ub_ask(struct dns *dns, const char *name, int type, void *arg,
+	       ub_callback_type cb, int *id);
 int dns_resolver_start(struct dns *dns, struct dns_slot *slot,
 		       const char *name);
 void dns_resolver_cancel(struct dns *dns, struct dns_slot *slot);

@@ -1,6 +1,7 @@
 /* dns-resolver.c - libunbound context polled by the libuv loop */
 #include "dns/dns-private.h"
 #include "lib/buf.h"
+#include "lib/idn.h"
 #include "lib/log.h"
 
 #include <stdlib.h>
@@ -56,17 +57,35 @@ dns_resolver_on_answer(void *arg, int err, struct ub_result *res)
 		ub_resolve_free(res);
 }
 
+/* every question goes out here: an IDN (a recipient's or a From
+ * domain in U-labels) is asked for in its A-label form, the only one
+ * DNS holds */
+int
+dns_ub_ask(struct dns *dns, const char *name, int type, void *arg,
+	   ub_callback_type cb, int *id)
+{
+	char *ascii = NULL;
+	int ret;
+
+	if (idn_is_idn(name) && (ascii = idn_to_ascii(name)) == NULL) {
+		log_info(0, "dns name=\"%s\" is not a valid IDN", name);
+		return -1;
+	}
+	ret = ub_resolve_async(dns->ub, ascii ? ascii : name, type, 1, arg,
+			       cb, id);
+	if (ret != 0)
+		log_warn(0, "dns ub_resolve_async(%s) failed: %s", name,
+			 ub_strerror(ret));
+	free(ascii);
+	return ret != 0 ? -1 : 0;
+}
+
 int
 dns_resolver_start(struct dns *dns, struct dns_slot *slot, const char *name)
 {
-	int ret = ub_resolve_async(dns->ub, name, slot->type, 1, slot,
-				   dns_resolver_on_answer, &slot->id);
-
-	if (ret != 0) {
-		log_warn(0, "dns ub_resolve_async(%s) failed: %s", name,
-			 ub_strerror(ret));
+	if (dns_ub_ask(dns, name, slot->type, slot, dns_resolver_on_answer,
+		       &slot->id) < 0)
 		return -1;
-	}
 	slot->live = true;
 	dns->inflight++;
 	dns_resolver_update_ref(dns);

@@ -16,6 +16,8 @@
 
 #include <openssl/pem.h>
 
+#include "lib/idn.h"
+
 #define DKIM_RSA_BITS 2048
 
 static bool
@@ -45,14 +47,31 @@ selector_ok(const char *s)
 	return true;
 }
 
+/* the domain's key folder, named by its A-label form (an IDN's d= is
+ * that form, RFC 6376 3.5; *ascii_r, if asked, is set to it) */
+static char *
+key_dir_ascii(const char *data_dir, const char *domain, char **ascii_r,
+	      char **err)
+{
+	char *a = idn_to_ascii(domain), *dir;
+
+	if (a == NULL || !domain_ok(a)) {
+		*err = xasprintf("'%s' is not a domain name", domain);
+		free(a);
+		return NULL;
+	}
+	dir = xasprintf("%s/dkim/%s", data_dir, a);
+	if (ascii_r != NULL)
+		*ascii_r = a;
+	else
+		free(a);
+	return dir;
+}
+
 static char *
 key_dir(const char *data_dir, const char *domain, char **err)
 {
-	if (!domain_ok(domain)) {
-		*err = xasprintf("'%s' is not a domain name (lowercase)", domain);
-		return NULL;
-	}
-	return xasprintf("%s/dkim/%s", data_dir, domain);
+	return key_dir_ascii(data_dir, domain, NULL, err);
 }
 
 /* the selectors in "active"; 0 none (missing file), -1 error */
@@ -129,7 +148,8 @@ dkim_keys_load(const char *data_dir, const char *domain,
 	       struct dkim_keyset **out, char **err)
 {
 	char sel[2][64];
-	char *dir = key_dir(data_dir, domain, err);
+	char *ascii = NULL;
+	char *dir = key_dir_ascii(data_dir, domain, &ascii, err);
 	struct dkim_keyset *ks;
 	int n;
 
@@ -139,11 +159,12 @@ dkim_keys_load(const char *data_dir, const char *domain,
 	n = read_active(dir, sel, err);
 	if (n <= 0) {
 		free(dir);
+		free(ascii);
 		return n == 0 ? 1 : -1;
 	}
 	ks = xcalloc(1, sizeof(*ks));
 	ks->refs = 1;
-	ks->domain = xstrdup(domain);
+	ks->domain = ascii;
 	for (int i = 0; i < n; i++) {
 		EVP_PKEY *k = read_key(dir, sel[i], err);
 
@@ -377,9 +398,9 @@ cmp_rec(const void *a, const void *b)
 	return strcmp(x->selector, y->selector);
 }
 
-int
-dkim_dns_records(const char *data_dir, const char *domain,
-		 struct dkim_dns_record **out, size_t *n, char **err)
+static int
+dns_records_of(const char *data_dir, const char *domain,
+	       struct dkim_dns_record **out, size_t *n, char **err)
 {
 	char sel[2][64];
 	char *dir = key_dir(data_dir, domain, err);
@@ -446,6 +467,25 @@ dkim_dns_records(const char *data_dir, const char *domain,
 	*out = r;
 	*n = nr;
 	return 0;
+}
+
+/* the records are named by the A-label form, as DNS holds them */
+int
+dkim_dns_records(const char *data_dir, const char *domain,
+		 struct dkim_dns_record **out, size_t *n, char **err)
+{
+	char *ascii = idn_to_ascii(domain);
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (ascii == NULL) {
+		*err = xasprintf("'%s' is not a domain name", domain);
+		return -1;
+	}
+	rc = dns_records_of(data_dir, ascii, out, n, err);
+	free(ascii);
+	return rc;
 }
 
 void

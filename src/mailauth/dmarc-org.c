@@ -10,6 +10,7 @@
  * process. */
 #include "mailauth/dmarc.h"
 #include "lib/buf.h"
+#include "lib/idn.h"
 
 #include <ctype.h>
 #include <libpsl.h>
@@ -51,12 +52,10 @@ dmarc_psl_source(void)
 	return psl_source;
 }
 
-/* lowercase copy without the trailing dot; NULL when the name is empty,
- * too long, or has an empty label */
 static char *
-normalize(const char *d)
+normalize_ascii(const char *d)
 {
-	size_t n = d ? strlen(d) : 0;
+	size_t n = strlen(d);
 	char *s;
 
 	if (n > 0 && d[n - 1] == '.')
@@ -72,6 +71,22 @@ normalize(const char *d)
 		}
 	}
 	return s;
+}
+
+/* lowercase copy without the trailing dot, an IDN in its A-label form
+ * (a From in U-labels aligns with d= in A-labels); NULL when the name is
+ * empty, too long, has an empty label or is not a valid IDN */
+static char *
+normalize(const char *d)
+{
+	if (d != NULL && idn_is_idn(d)) {
+		char *a = idn_to_ascii(d);
+		char *out = a ? normalize_ascii(a) : NULL;
+
+		free(a);
+		return out;
+	}
+	return d != NULL ? normalize_ascii(d) : NULL;
 }
 
 char *

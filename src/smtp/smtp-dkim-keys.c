@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "lib/buf.h"
+#include "lib/idn.h"
 #include "lib/log.h"
 #include "mailauth/dkim.h"
 
@@ -118,14 +119,14 @@ smtp_dkim_keys_reload(struct smtp_dkim_keys *k, uint64_t poll_ms)
 struct dkim_keyset *
 smtp_dkim_keys_get(struct smtp_dkim_keys *k, const char *domain)
 {
-	char low[256];
-	size_t i;
+	/* key folders are named by the A-label form, in lowercase */
+	char *ascii = k != NULL ? idn_to_ascii(domain) : NULL;
+	struct dkim_keyset *ks = NULL;
 
-	/* key folders are named in lowercase */
-	for (i = 0; domain[i] && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)domain[i]);
-	low[i] = '\0';
-	return k && !domain[i] ? dkim_cache_get(k->cache, low) : NULL;
+	if (ascii != NULL)
+		ks = dkim_cache_get(k->cache, ascii);
+	free(ascii);
+	return ks;
 }
 
 static void

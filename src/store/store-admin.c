@@ -3,6 +3,7 @@
 #include "store/store-private.h"
 
 #include "lib/buf.h"
+#include "lib/idn.h"
 #include "lib/log.h"
 
 #include <ctype.h>
@@ -54,6 +55,22 @@ lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
+/* a domain as the store keeps it: lowercase, and an IDN in its U-label
+ * form whichever form it came in, so XN--BCHER-KVA.example and
+ * Bücher.example both name bücher.example; an invalid IDN is kept
+ * lowercased, to match nothing */
+static char *
+domain_canon(const char *domain)
+{
+	char *d = idn_to_unicode(domain);
+
+	if (d == NULL) {
+		d = xstrdup(domain);
+		lower(d);
+	}
+	return d;
+}
+
 int
 store_address_normalize(const char *address, bool allow_catchall,
 			char **out_r)
@@ -73,9 +90,20 @@ store_address_normalize(const char *address, bool allow_catchall,
 	} else if (!localpart_valid(address, (size_t)(at - address))) {
 		return STORE_EBADADDR;
 	}
-	out = xstrdup(address);
-	lower(out);
-	if (!domain_valid(out + (at - address) + 1)) {
+	{
+		char *local = xstrndup(address, (size_t)(at - address) + 1);
+		char *dom = idn_to_unicode(at + 1);
+
+		if (dom == NULL) {
+			free(local);
+			return STORE_EBADADDR;
+		}
+		lower(local);
+		out = xasprintf("%s%s", local, dom);
+		free(local);
+		free(dom);
+	}
+	if (strlen(out) > 254 || !domain_valid(out + (at - address) + 1)) {
 		free(out);
 		return STORE_EBADADDR;
 	}
@@ -117,8 +145,7 @@ store_is_local_domain(struct store *s, const char *domain)
 
 	if (db == NULL || domain == NULL)
 		return false;
-	d = xstrdup(domain);
-	lower(d);
+	d = domain_canon(domain);
 	ret = domain_id(db, d) > 0;
 	free(d);
 	return ret;
@@ -186,10 +213,8 @@ store_domain_add(struct store *s, const char *domain, store_cb cb, void *arg)
 {
 	char *d;
 
-	if (domain == NULL)
+	if (domain == NULL || (d = idn_to_unicode(domain)) == NULL)
 		return STORE_EBADADDR;
-	d = xstrdup(domain);
-	lower(d);
 	if (!domain_valid(d)) {
 		free(d);
 		return STORE_EBADADDR;
@@ -236,8 +261,7 @@ store_domain_remove(struct store *s, const char *domain, store_cb cb,
 
 	if (domain == NULL)
 		return STORE_EBADADDR;
-	d = xstrdup(domain);
-	lower(d);
+	d = domain_canon(domain);
 	return store_submit(s, &admin_op(exec_domain_remove, d, NULL, NULL)->op,
 			    cb, arg);
 }
@@ -672,8 +696,7 @@ store_account_list(struct store *s, const char *domain,
 	if (db == NULL)
 		return STORE_EIO;
 	if (domain) {
-		d = xstrdup(domain);
-		lower(d);
+		d = domain_canon(domain);
 		if (domain_id(db, d) <= 0) {
 			free(d);
 			return STORE_ENOTFOUND;
@@ -835,8 +858,7 @@ store_alias_list(struct store *s, const char *domain,
 	if (db == NULL)
 		return STORE_EIO;
 	if (domain) {
-		d = xstrdup(domain);
-		lower(d);
+		d = domain_canon(domain);
 		st = db_prep(db, dom);
 		if (st)
 			sqlite3_bind_text(st, 1, d, -1, SQLITE_STATIC);

@@ -201,6 +201,21 @@ TEST(dmarc_aligned)
 	CHECK(!dmarc_aligned("example.com", NULL, DMARC_ALIGN_RELAXED));
 }
 
+/* a From in U-labels (SMTPUTF8 mail) against d= in A-labels */
+TEST(dmarc_aligned_idn)
+{
+	CHECK(dmarc_aligned("bücher.example", "xn--bcher-kva.example",
+			    DMARC_ALIGN_STRICT));
+	CHECK(dmarc_aligned("BÜCHER.example", "mail.xn--bcher-kva.example",
+			    DMARC_ALIGN_RELAXED));
+	CHECK(dmarc_aligned("mail.bücher.de", "xn--bcher-kva.de",
+			    DMARC_ALIGN_RELAXED));
+	CHECK(!dmarc_aligned("bücher.example", "bucher.example",
+			     DMARC_ALIGN_RELAXED));
+	CHECK(!dmarc_aligned("xn--.example", "xn--.example",
+			     DMARC_ALIGN_STRICT));
+}
+
 TEST(dmarc_apply_pct)
 {
 	CHECK_INT(dmarc_apply_pct(DMARC_POLICY_REJECT, 100, 99), DMARC_POLICY_REJECT);
