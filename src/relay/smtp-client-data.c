@@ -1,7 +1,11 @@
 /* smtp-client-data.c - dot-stuffing and the 8-bit scan (pure) */
 #include "relay/smtp-client-data.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "lib/buf.h"
+#include "lib/idn.h"
 
 void
 smtp_dot_init(struct smtp_dot *d)
@@ -91,11 +95,48 @@ smtp_scan_feed(struct smtp_scan *s, const unsigned char *p, size_t len)
 	}
 }
 
+static bool
+has_8bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* the A-label form of addr's domain when only the domain is non-ASCII
+ * (malloc'd), else NULL: addr goes as it is */
+static char *
+addr_ascii_domain(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	char *d;
+
+	if (at == NULL || has_8bit(addr, (size_t)(at - addr)) ||
+	    !has_8bit(at + 1, strlen(at + 1)) ||
+	    (d = idn_to_ascii(at + 1)) == NULL)
+		return NULL;
+	return d;
+}
+
 bool
 smtp_addr_is_utf8(const char *addr)
 {
-	for (; addr && *addr; addr++)
-		if ((unsigned char)*addr >= 0x80)
-			return true;
-	return false;
+	char *d = addr_ascii_domain(addr);
+
+	free(d);
+	return d == NULL && addr != NULL && has_8bit(addr, strlen(addr));
+}
+
+void
+smtp_addr_put(struct buf *b, const char *addr)
+{
+	char *d = addr_ascii_domain(addr);
+
+	if (d == NULL) {
+		buf_append_str(b, addr);
+		return;
+	}
+	buf_printf(b, "%.*s@%s", (int)(strrchr(addr, '@') - addr), addr, d);
+	free(d);
 }

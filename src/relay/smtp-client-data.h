@@ -31,7 +31,13 @@ struct smtp_scan {
 
 void smtp_scan_init(struct smtp_scan *s);
 void smtp_scan_feed(struct smtp_scan *s, const unsigned char *p, size_t len);
-/* true if the address has a byte >= 0x80 */
+/* true if the address as sent (smtp_addr_put) has a byte >= 0x80, so
+ * it needs SMTPUTF8 */
 bool smtp_addr_is_utf8(const char *addr);
+struct buf;
+/* the address as sent: a domain in U-labels goes in its A-label form,
+ * which every server takes (RFC 6531 3.2), so only a non-ASCII local
+ * part needs SMTPUTF8 */
+void smtp_addr_put(struct buf *b, const char *addr);
 
 #endif

@@ -357,7 +357,9 @@ smtp_sess_transaction(struct smtp_sess *s, struct smtp_client_msg *m)
 		return 0;
 	}
 
-	buf_printf(&s->out, "MAIL FROM:<%s>", m->sender);
+	buf_append_str(&s->out, "MAIL FROM:<");
+	smtp_addr_put(&s->out, m->sender);
+	buf_append_str(&s->out, ">");
 	if (s->ehlo.ext & SMTP_EXT_SIZE)
 		buf_printf(&s->out, " SIZE=%llu", (unsigned long long)m->size);
 	if (sc.body_8bit)
@@ -382,7 +384,9 @@ smtp_sess_transaction(struct smtp_sess *s, struct smtp_client_msg *m)
 	for (i = 0; i < m->n; i++) {
 		struct smtp_client_rcpt *r = &m->rcpts[i];
 
-		buf_printf(&s->out, "RCPT TO:<%s>", r->address);
+		buf_append_str(&s->out, "RCPT TO:<");
+		smtp_addr_put(&s->out, r->address);
+		buf_append_str(&s->out, ">");
 		if (dsn && r->notify != STORE_NOTIFY_DEFAULT) {
 			const char *sep = " NOTIFY=";
 

@@ -96,3 +96,37 @@ def test_rcpt_and_login_in_both_forms(tern_factory):
         typ, data = m.select("INBOX")
         assert typ == "OK" and int(data[0]) == 2, data
         m.logout()
+
+
+def test_forward_to_an_idn_domain_without_smtputf8(tmp_path, tern_factory):
+    """an alias forwarding to anna@müller.test reaches an MX that does
+    not offer SMTPUTF8: the MX is found through the A-label name and the
+    RCPT carries the A-label form (RFC 6531 3.2)"""
+    from relaylib import FakeMX, Unbound, free_tcp_port_on, set_listen_port
+    here, sink = "127.0.0.2", "127.0.0.5"
+    mx_domain = "xn--mller-kva.test"
+    port = free_tcp_port_on([here, sink])
+    zones = {mx_domain: ["%s. IN MX 10 mx.%s." % (mx_domain, mx_domain),
+                         "mx.%s. IN A %s" % (mx_domain, sink)]}
+    dns = Unbound(tmp_path, zones)
+    fake = FakeMX(sink, port, name="mx." + mx_domain)
+    fake.smtputf8 = False
+    fake.start()
+    try:
+        conf = ("[relay]\nport = %d\nmin_backoff = 1s\nmax_backoff = 2s\n"
+                "queue_poll = 1s\nconnect_timeout = 3s\n[dns]\nresolver = %s\n"
+                % (port, dns.resolver))
+        t = tern_factory("f", domain="a.test", address=here,
+                         protocols=("smtp",), extra=conf)
+        set_listen_port(t, "smtp", port)
+        t.cli("alias", "add", "fwd@a.test", "anna@müller.test")
+        t.start()
+        with smtplib.SMTP(here, port, timeout=30) as s:
+            s.sendmail("x@a.test", ["fwd@a.test"],
+                       b"Subject: fwd\r\n\r\nbody\r\n")
+        m = fake.wait_messages(1)[0]
+        assert m["to"] == ["anna@" + mx_domain], m
+        assert not [c for c in fake.commands if "SMTPUTF8" in c], fake.commands
+    finally:
+        fake.stop()
+        dns.stop()

@@ -69,3 +69,26 @@ TEST(relay_scan_8bit)
 	CHECK(!smtp_addr_is_utf8("jorg@b.test"));
 	CHECK(!smtp_addr_is_utf8(""));
 }
+
+/* a domain in U-labels goes as its A-label: no SMTPUTF8 needed; a
+ * non-ASCII local part keeps the address as it is */
+TEST(relay_addr_wire_form)
+{
+	static const struct { const char *in, *wire; bool utf8; } v[] = {
+		{ "anna@b\xc3\xbc" "cher.example", "anna@xn--bcher-kva.example", false },
+		{ "j\xc3\xb6rg@b\xc3\xbc" "cher.example", "j\xc3\xb6rg@b\xc3\xbc" "cher.example", true },
+		{ "anna@xn--bcher-kva.example", "anna@xn--bcher-kva.example", false },
+		{ "", "", false },
+		/* not a valid IDN: sent as it is, with SMTPUTF8 */
+		{ "anna@b\xc3" ".example", "anna@b\xc3" ".example", true },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct buf b = BUF_INIT;
+
+		smtp_addr_put(&b, v[i].in);
+		CHECK_MEM(b.data, b.len, v[i].wire);
+		CHECK(smtp_addr_is_utf8(v[i].in) == v[i].utf8);
+		buf_free(&b);
+	}
+}
