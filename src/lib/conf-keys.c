@@ -137,7 +137,7 @@ const struct conf_key conf_keys[] = {
 	K("auth_checks.timeout", CONF_DURATION, auth_checks.timeout_ms, "30s", "how long the end of DATA waits for the checks; then 451 4.7.0"),
 	K("auth_checks.trusted_forwarders", CONF_STRING, auth_checks.trusted_forwarders, "", "forwarders (mailing lists, backup MX) whose mail is checked and recorded but never refused or quarantined by DMARC: client IPs, prefixes (192.0.2.0/24, 2001:db8::/32) or host names (their A/AAAA records; the first 8), space separated"),
 	K("auth_checks.max_signatures", CONF_NUMBER, auth_checks.max_signatures, "10", "DKIM signatures verified per message (the rest are ignored)"),
-	K("auth_checks.dkim_max_rsa_bits", CONF_NUMBER, auth_checks.dkim_max_rsa_bits, "8192", "DKIM: signatures by a larger RSA key are a permerror, unchecked (1024-16384)"),
+	K("auth_checks.dkim_max_rsa_bits", CONF_NUMBER, auth_checks.dkim_max_rsa_bits, "8192", "DKIM and ARC: signatures by a larger RSA key are a permerror (ARC: fail), unchecked (1024-16384)"),
 	K("auth_checks.spf_dns_terms", CONF_NUMBER, auth_checks.spf_dns_terms, "10", "SPF: DNS-querying terms (include, a, mx, ptr, exists, redirect) per check; more is a permerror (RFC 7208 4.6.4)"),
 	K("auth_checks.spf_void_lookups", CONF_NUMBER, auth_checks.spf_void_lookups, "2", "SPF: lookups answered NXDOMAIN or with no records; more is a permerror (RFC 7208 4.6.4)"),
 	K("auth_checks.spf_mx_ptr_names", CONF_NUMBER, auth_checks.spf_mx_ptr_names, "10", "SPF: names one mx or ptr term looks at (RFC 7208 4.6.4)"),

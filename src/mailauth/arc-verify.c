@@ -35,6 +35,7 @@ struct asig {
 
 struct arc_verifier {
 	time_t now;
+	unsigned max_rsa_bits;	/* bigger keys fail unverified (CPU) */
 	struct dkim_fields fs;
 	bool in_body;
 	struct arc_chain c;
@@ -75,7 +76,14 @@ arc_verify_new(time_t now)
 	struct arc_verifier *v = xcalloc(1, sizeof(*v));
 
 	v->now = now ? now : time(NULL);
+	v->max_rsa_bits = DKIM_RSA_MAX_BITS;
 	return v;
+}
+
+void
+arc_verify_set_max_rsa_bits(struct arc_verifier *v, unsigned bits)
+{
+	v->max_rsa_bits = bits ? bits : DKIM_RSA_MAX_BITS;
 }
 
 void
@@ -406,17 +414,12 @@ check_with_key(struct asig *g, const struct mauth_dns_answer *a)
 {
 	const char *what = g->ams ? "ARC-Message-Signature" : "ARC-Seal";
 	struct dkim_pubkey k;
-	const char *err = "no key record";
-	bool have = false;
+	const char *err;
+	int have = dkim_key_from_answer(a, &k, &err);
 
-	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		sig_set(g, ARC_TEMPERROR, what, "key lookup failed");
-		return;
-	}
-	for (size_t i = 0; a->rcode == MAUTH_DNS_DATA && i < a->n && !have; i++)
-		have = dkim_key_parse(a->rr[i].text, a->rr[i].len, &k, &err);
-	if (!have) {
-		sig_set(g, ARC_FAIL, what, err);
+	if (have != 0) {
+		sig_set(g, have > 0 ? ARC_TEMPERROR : ARC_FAIL, what,
+			have > 0 ? "key lookup failed" : err);
 		return;
 	}
 	if (k.kalg != g->alg)
@@ -424,6 +427,9 @@ check_with_key(struct asig *g, const struct mauth_dns_answer *a)
 	else if (g->alg == DKIM_RSA_SHA256 &&
 		 EVP_PKEY_get_bits(k.pkey) < DKIM_RSA_MIN_BITS)
 		sig_set(g, ARC_FAIL, what, "RSA key shorter than 1024 bits");
+	else if (g->alg == DKIM_RSA_SHA256 &&
+		 (unsigned)EVP_PKEY_get_bits(k.pkey) > g->v->max_rsa_bits)
+		sig_set(g, ARC_FAIL, what, "RSA key too large");
 	else if (!dkim_crypto_verify(k.pkey, g->alg, g->input.data,
 				     g->input.len, g->b.data, g->b.len))
 		sig_set(g, ARC_FAIL, what, "signature did not verify");

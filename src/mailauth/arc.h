@@ -47,6 +47,9 @@ struct arc_verdict {
 struct arc_verifier;
 
 struct arc_verifier *arc_verify_new(time_t now);	/* now 0: time() */
+/* RSA keys bigger than this fail unverified (0: DKIM_RSA_MAX_BITS), as
+ * DKIM's auth_checks.dkim_max_rsa_bits */
+void arc_verify_set_max_rsa_bits(struct arc_verifier *v, unsigned bits);
 void arc_verify_header(struct arc_verifier *v, const char *field,
 		       size_t len);
 void arc_verify_end_header(struct arc_verifier *v);

@@ -126,6 +126,20 @@ dkim_key_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 	return true;
 }
 
+int
+dkim_key_from_answer(const struct mauth_dns_answer *a,
+		     struct dkim_pubkey *k, const char **err)
+{
+	*err = "no key record";
+	if (a->rcode == MAUTH_DNS_TEMPFAIL)
+		return 1;
+	/* the first record that is a usable key */
+	for (size_t i = 0; a->rcode == MAUTH_DNS_DATA && i < a->n; i++)
+		if (dkim_key_parse(a->rr[i].text, a->rr[i].len, k, err))
+			return 0;
+	return -1;
+}
+
 void
 dkim_key_free(struct dkim_pubkey *k)
 {

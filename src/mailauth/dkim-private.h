@@ -85,6 +85,12 @@ struct dkim_pubkey {
 bool dkim_key_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 		    const char **err);
 void dkim_key_free(struct dkim_pubkey *k);
+struct mauth_dns_answer;
+/* the first usable key of a key lookup's answer (DKIM's and ARC's):
+ * 0 found (*k set: dkim_key_free it), 1 the lookup failed for now,
+ * -1 no usable key (*err says why) */
+int dkim_key_from_answer(const struct mauth_dns_answer *a,
+			 struct dkim_pubkey *k, const char **err);
 
 /* "v=DKIM1; k=rsa; p=..." for a private or public key */
 char *dkim_key_record(EVP_PKEY *pkey);

@@ -375,18 +375,12 @@ static void
 check_with_key(struct vsig *s, const struct mauth_dns_answer *a)
 {
 	struct dkim_pubkey k;
-	const char *err = "no key record";
-	bool have = false;
+	const char *err;
+	int have = dkim_key_from_answer(a, &k, &err);
 
-	if (a->rcode == MAUTH_DNS_TEMPFAIL) {
-		set(s, DKIM_TEMPERROR, "key lookup failed");
-		return;
-	}
-	/* the first record that is a usable key */
-	for (size_t i = 0; a->rcode == MAUTH_DNS_DATA && i < a->n && !have; i++)
-		have = dkim_key_parse(a->rr[i].text, a->rr[i].len, &k, &err);
-	if (!have) {
-		set(s, DKIM_PERMERROR, err);
+	if (have != 0) {
+		set(s, have > 0 ? DKIM_TEMPERROR : DKIM_PERMERROR,
+		    have > 0 ? "key lookup failed" : err);
 		return;
 	}
 	if (k.kalg != s->alg) {

@@ -355,6 +355,7 @@ smtp_auth_start(struct smtp_session *s)
 	dns_mauth_resolver(s->env->dns, &a->res);
 	a->dkim = dkim_verify_new(&vo);
 	a->arc = arc_verify_new(0);
+	arc_verify_set_max_rsa_bits(a->arc, vo.max_rsa_bits);
 	if (!smtp_auth_ip_listed(conf->auth_checks.trusted_forwarders,
 				 rq.client_ip))
 		a->fwd = smtp_fwd_start(&a->res,

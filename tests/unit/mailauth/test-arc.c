@@ -52,6 +52,8 @@ keys(void)
 	return t;
 }
 
+static unsigned max_rsa_bits;	/* 0: the default */
+
 /* verify m (the body in chunks of chunk bytes) */
 static void
 verify(const char *m, struct mauth_table *t, size_t chunk, struct got *g)
@@ -63,6 +65,7 @@ verify(const char *m, struct mauth_table *t, size_t chunk, struct got *g)
 	size_t len = strlen(m);
 
 	memset(g, 0, sizeof(*g));
+	arc_verify_set_max_rsa_bits(v, max_rsa_bits);
 	mauth_table_resolver(t, &r);
 	/* the header whole, then the body chunk by chunk */
 	arc_verify_message(v, m, hlen);
@@ -113,6 +116,25 @@ TEST(arc_verify_python_chain)
 		CHECK(g.v.sealable);
 		CHECK_INT(g.v.oldest_pass, 0);
 	}
+	free(m);
+	mauth_table_free(t);
+}
+
+/* a key over auth_checks.dkim_max_rsa_bits is not worth its CPU: the
+ * chain fails unverified */
+TEST(arc_verify_key_too_large)
+{
+	struct mauth_table *t = keys();
+	char *m = fixture();
+	struct got g;
+
+	max_rsa_bits = 1023;
+	verify(m, t, 64, &g);
+	max_rsa_bits = 0;
+	CHECK_STR(arc_result_name(g.v.result), "fail");
+	CHECK(strstr(g.v.reason, "RSA key too large") != NULL);
+	verify(m, t, 64, &g);
+	CHECK_STR(arc_result_name(g.v.result), "pass");
 	free(m);
 	mauth_table_free(t);
 }
