@@ -1,6 +1,7 @@
 /* smtp-arc.c - the ARC set of forwarded port-25 mail (contract in
  * smtp-arc.h) */
 #include "smtp/smtp-arc.h"
+#include "smtp/smtp-dkim-keys.h"
 #include "smtp/smtp-auth.h"
 #include "smtp/smtp-session.h"
 
@@ -43,22 +44,15 @@ smtp_arc_begin(struct smtp_session *s)
 	struct dkim_keyset *ks = NULL;
 	struct smtp_arc *a;
 	const char *domain;
-	char *err = NULL;
 
 	if (s->txn.auth == NULL || !conf->auth_checks.arc_seal ||
 	    (domain = smtp_arc_domain(&s->txn)) == NULL)
 		return NULL;
-	switch (dkim_keys_load(conf->data_dir, domain, &ks, &err)) {
-	case 0:
-		break;
-	case 1:
+	/* the keys in memory, as submission signing: no file on the loop */
+	ks = smtp_dkim_keys_get(s->env->dkim_keys, domain);
+	if (ks == NULL) {
 		log_debug(s->id, "smtp arc no keys domain=%s id=%s", domain,
 			  s->txn.id);
-		return NULL;
-	default:
-		log_error(s->id, "smtp arc keys domain=%s error=\"%s\"", domain,
-			  err ? err : "?");
-		free(err);
 		return NULL;
 	}
 	a = xcalloc(1, sizeof(*a));
