@@ -12,7 +12,7 @@
 
 CC      ?= cc
 SAN     ?= 0
-PKGS    := libuv openssl sqlite3 libsodium libunbound zlib libutf8proc libpsl libh2o libidn2
+PKGS    := libuv openssl sqlite3 libsodium libunbound zlib libutf8proc libpsl libh2o libidn2 jansson
 
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -27,7 +27,7 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-                echo -luv -lssl -lcrypto -lsqlite3 -lsodium -lunbound -lz -lutf8proc -lpsl -lh2o -lidn2)
+                echo -luv -lssl -lcrypto -lsqlite3 -lsodium -lunbound -lz -lutf8proc -lpsl -lh2o -lidn2 -ljansson)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -Wvla
@@ -35,9 +35,9 @@ HARDEN  := -fstack-protector-strong -fPIE -fno-strict-overflow
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Isrc $(PKG_CFLAGS) \
            $(EXTRA_CFLAGS)
 LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDSAN) $(EXTRA_LDFLAGS)
-LIBS    := $(PKG_LIBS) -lpthread -lm
+LIBS    := $(PKG_LIBS) -lwslay -lpthread -lm
 
-MODULES := lib mime store auth dns mailauth relay smtp imap pop3 http
+MODULES := lib mime store auth dns mailauth relay smtp imap pop3 jmap http
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c)

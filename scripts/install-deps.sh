@@ -17,7 +17,7 @@ set -eu
 SET=${1:-run}
 RUN="gcc libc6-dev make pkg-config libuv1-dev libssl-dev libsqlite3-dev
 libunbound-dev libsodium-dev zlib1g-dev libutf8proc-dev libpsl-dev libidn2-dev publicsuffix
-libh2o-dev openssl ca-certificates"
+libh2o-dev libwslay-dev libjansson-dev openssl ca-certificates"
 # swaks speaks TLS only with libnet-ssleay-perl, which is merely
 # recommended (and we install without recommends)
 TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
