@@ -56,8 +56,16 @@ struct jmap_method {
 	jmap_method_fn *fn;
 };
 
-/* The method tables (NULL name ends each), listed in jmap-methods.c. */
+/* The method tables (NULL name ends each), all in jmap-methods.c, one
+ * section per area; the dispatcher looks a name up in all of them. */
 extern const struct jmap_method jmap_core_methods[];	/* Core/echo */
+/* Mailbox/*, Thread/*, Email/changes, Email/copy, Email/import */
+extern const struct jmap_method jmap_mailbox_methods[];
+/* Email/get, Email/query, Email/queryChanges, Email/parse,
+ * SearchSnippet/get */
+extern const struct jmap_method jmap_email_methods[];
+/* Email/set, Identity/*, EmailSubmission/* */
+extern const struct jmap_method jmap_submission_methods[];
 
 /* a method-level error object {"type": type, "description": ...};
  * description may be NULL */
@@ -79,5 +87,8 @@ const char *jmap_resolve_id(struct jmap_ctx *c, const char *id);
 /* the server's limits (core capability), from [jmap] in tern.conf */
 size_t jmap_max_objects_in_get(const struct jmap_ctx *c);
 size_t jmap_max_objects_in_set(const struct jmap_ctx *c);
+/* the most ids a /query returns in one response (a larger "limit" is
+ * cut to it, RFC 8620 5.5) */
+size_t jmap_max_query_results(const struct jmap_ctx *c);
 
 #endif

@@ -1,0 +1,8 @@
+/* jmap-email.h - the email area's method functions (jmap-methods.c lists
+ * them) */
+#ifndef TERN_JMAP_EMAIL_H
+#define TERN_JMAP_EMAIL_H
+
+#include "jmap/jmap.h"
+
+#endif

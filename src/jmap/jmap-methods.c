@@ -1,0 +1,35 @@
+/* jmap-methods.c - every JMAP method tern serves, by area. A method is
+ * served when it is listed here; nothing is advertised that is not. */
+#include "jmap/jmap.h"
+
+/* ---------------------------------------------------------------- */
+/* Core (RFC 8620): jmap-core.c                                      */
+#include "jmap/jmap-core.h"
+
+const struct jmap_method jmap_core_methods[] = {
+	{ NULL, NULL, NULL }	/* end of the Core methods */
+};
+
+/* ---------------------------------------------------------------- */
+/* Mailbox, Thread, Email changes/copy/import (RFC 8621 2, 3, 4)     */
+#include "jmap/jmap-mailbox.h"
+
+const struct jmap_method jmap_mailbox_methods[] = {
+	{ NULL, NULL, NULL }	/* end of the Mailbox methods */
+};
+
+/* ---------------------------------------------------------------- */
+/* Email reading and searching (RFC 8621 4, 5)                       */
+#include "jmap/jmap-email.h"
+
+const struct jmap_method jmap_email_methods[] = {
+	{ NULL, NULL, NULL }	/* end of the Email methods */
+};
+
+/* ---------------------------------------------------------------- */
+/* Email/set, Identity, EmailSubmission (RFC 8621 4.6, 6, 7)         */
+#include "jmap/jmap-submission.h"
+
+const struct jmap_method jmap_submission_methods[] = {
+	{ NULL, NULL, NULL }	/* end of the submission methods */
+};
