@@ -59,12 +59,12 @@ struct jmap_method {
 /* The method tables (NULL name ends each), all in jmap-methods.c, one
  * section per area; the dispatcher looks a name up in all of them. */
 extern const struct jmap_method jmap_core_methods[];	/* Core/echo */
-/* Mailbox/*, Thread/*, Email/changes, Email/copy, Email/import */
+/* Mailbox/..., Thread/..., Email/changes, Email/copy, Email/import */
 extern const struct jmap_method jmap_mailbox_methods[];
 /* Email/get, Email/query, Email/queryChanges, Email/parse,
  * SearchSnippet/get */
 extern const struct jmap_method jmap_email_methods[];
-/* Email/set, Identity/*, EmailSubmission/* */
+/* Email/set, Identity/..., EmailSubmission/... */
 extern const struct jmap_method jmap_submission_methods[];
 
 /* a method-level error object {"type": type, "description": ...};
