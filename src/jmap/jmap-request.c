@@ -21,8 +21,8 @@ jmap_problem(const char *type, const char *limit, const char *detail)
 
 /* the deepest nesting of [ and { outside strings, counted no further
  * than max + 1: a 10,000-deep request costs one pass, no recursion */
-static size_t
-json_depth(const char *p, size_t len, size_t max)
+size_t
+jmap_json_depth(const char *p, size_t len, size_t max)
 {
 	size_t depth = 0, deepest = 0;
 	bool in_string = false;
@@ -114,7 +114,7 @@ jmap_request_parse(struct jmap_request *req, const char *body, size_t len,
 					  "the request is too large");
 		return -1;
 	}
-	if (json_depth(body, len, lim->max_json_depth) > lim->max_json_depth) {
+	if (jmap_json_depth(body, len, lim->max_json_depth) > lim->max_json_depth) {
 		detail = xasprintf("arrays and objects nest deeper than %zu",
 				   lim->max_json_depth);
 		*problem_r = jmap_problem(JMAP_ERR_LIMIT, "maxJsonDepth", detail);
