@@ -58,7 +58,9 @@ void jmap_request_free(struct jmap_request *req);
  * reference, or NULL with *error_r a method error (invalidArguments when
  * "name" and "#name" are both there, invalidResultReference when a
  * reference is malformed, names no earlier response or its path does
- * not evaluate). */
+ * not evaluate, requestTooLarge when the arguments would be larger than
+ * maxSizeRequest written out: references can double them call after
+ * call). */
 json_t *jmap_request_resolve(struct jmap_request *req, json_t *args,
 			     json_t **error_r);
 

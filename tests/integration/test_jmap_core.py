@@ -342,3 +342,51 @@ def test_upload_limits(tern_factory):
     assert blob in os.listdir(d)
     new = j.upload(b"b").json()["blobId"]
     assert sorted(os.listdir(d)) == [new]
+
+
+def test_reference_doubling_is_bounded(jmap):
+    """Each call echoes the previous response twice: 2^60 bytes written
+    out if nothing stopped it."""
+    ref = {"resultOf": "c0", "name": "Core/echo", "path": ""}
+    calls = [["Core/echo", {"x": "a" * 1000}, "c0"]]
+    for i in range(1, 61):
+        prev = "c%d" % (i - 1)
+        calls.append(["Core/echo", {"#a": dict(ref, resultOf=prev),
+                                    "#b": dict(ref, resultOf=prev)}, "c%d" % i])
+    t0 = time.time()
+    r = jmap.call(calls, using=[CORE])
+    assert time.time() - t0 < 10
+    assert r[1][0] == "Core/echo"
+    assert any(x[0] == "error" and x[1]["type"] == "requestTooLarge" for x in r)
+    assert len(json.dumps(r)) < 30 << 20
+
+
+def test_slowloris_headers_cut_off(tern_factory):
+    """h2o's request timeout (http.request_timeout) covers the JMAP
+    paths: headers dribbled in byte by byte do not hold a connection."""
+    import socket
+    from conftest import JMAP_PROTOCOLS
+    t = tern_factory(protocols=JMAP_PROTOCOLS, extra="[http]\nrequest_timeout = 1s\n")
+    t.add_account(*ALICE)
+    t.start()
+    t0 = time.time()
+    with socket.create_connection(("127.0.0.1", t.port("https")), timeout=10) as s:
+        with t.ssl_context().wrap_socket(s) as tls:
+            tls.sendall(b"POST /jmap/api/ HTTP/1.1\r\nHost: x\r\n")
+            closed = False
+            for _ in range(40):
+                try:
+                    tls.sendall(b"X")
+                    tls.settimeout(0.25)
+                    if tls.recv(4096) == b"":
+                        closed = True
+                        break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    closed = True
+                    break
+                else:
+                    closed = True      # an error answer, then the close
+                    break
+    assert closed and time.time() - t0 < 5
