@@ -32,5 +32,6 @@ const struct jmap_method jmap_email_methods[] = {
 #include "jmap/jmap-submission.h"
 
 const struct jmap_method jmap_submission_methods[] = {
+	{ "Email/set", "urn:ietf:params:jmap:mail", jmap_email_set },
 	{ NULL, NULL, NULL }	/* end of the submission methods */
 };
