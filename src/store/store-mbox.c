@@ -396,7 +396,8 @@ store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
 #define MBOX_COLS "id, name, special_use, EXISTS(SELECT 1 FROM" \
 	" subscriptions WHERE subscriptions.account_id = mailboxes.account_id" \
 	" AND subscriptions.name = mailboxes.name), noselect, uidvalidity," \
-	" uidnext, highestmodseq, messages, unseen, deleted, size"
+	" uidnext, highestmodseq, messages, unseen, deleted, size, modseq," \
+	" props_modseq, created_modseq, sort_order"
 
 static void
 mbox_row(sqlite3_stmt *st, struct store_mailbox *m)
@@ -416,6 +417,10 @@ mbox_row(sqlite3_stmt *st, struct store_mailbox *m)
 	m->unseen = (uint32_t)sqlite3_column_int64(st, 9);
 	m->deleted = (uint32_t)sqlite3_column_int64(st, 10);
 	m->size = (uint64_t)sqlite3_column_int64(st, 11);
+	m->modseq = (uint64_t)sqlite3_column_int64(st, 12);
+	m->props_modseq = (uint64_t)sqlite3_column_int64(st, 13);
+	m->created_modseq = (uint64_t)sqlite3_column_int64(st, 14);
+	m->sort_order = (uint32_t)sqlite3_column_int64(st, 15);
 }
 
 static bool

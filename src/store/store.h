@@ -602,6 +602,12 @@ struct store_mailbox {
 	uint32_t deleted;	/* messages with \Deleted */
 	uint64_t size;		/* sum of message sizes */
 	/* \Recent: store_recent_claim(), store_recent_count() */
+	/* JMAP (store_mailbox_changed): the account modseqs of the last
+	 * change of anything shown (counts too), of the properties
+	 * (name, parent, role, subscription, sortOrder), and of its
+	 * creation; 0 before schema version 2 */
+	uint64_t modseq, props_modseq, created_modseq;
+	uint32_t sort_order;	/* JMAP sortOrder */
 };
 void store_mailbox_clear(struct store_mailbox *m);
 
@@ -625,6 +631,27 @@ int store_mailbox_get(struct store *store, int64_t account_id,
 /* by id */
 int store_mailbox_status(struct store *store, int64_t account_id,
 			 int64_t mailbox_id, struct store_mailbox *out);
+/* JMAP's counts of a mailbox (RFC 8621 2): distinct Emails and
+ * Threads, and those unread (neither \Seen nor \Draft); one pass over
+ * the mailbox's rows. ENOTFOUND */
+struct store_mailbox_counts {
+	uint32_t emails, unread_emails, threads, unread_threads;
+};
+int store_mailbox_counts(struct store *store, int64_t account_id,
+			 int64_t mailbox_id, struct store_mailbox_counts *out);
+
+/* JMAP's mailbox properties without an IMAP command: the role (one
+ * STORE_SU_* bit, or 0: none) and sortOrder, each when its bit is in
+ * what. A role another mailbox of the account has: EEXIST. ENOTFOUND */
+enum {
+	STORE_MBOX_SET_ROLE = 1 << 0,
+	STORE_MBOX_SET_SORT = 1 << 1,
+};
+int store_mailbox_set_props(struct store *store, int64_t account_id,
+			    int64_t mailbox_id, unsigned what,
+			    unsigned special_use, uint32_t sort_order,
+			    store_cb cb, void *arg);
+
 /* bytes that an EXPUNGE would free: the sizes of the messages with
  * \Deleted (IMAP STATUS DELETED-STORAGE, RFC 9208). ENOTFOUND. */
 int store_mailbox_deleted_size(struct store *store, int64_t account_id,
@@ -1044,6 +1071,40 @@ int store_thread_emails(struct store *store, int64_t account_id,
  * by; by mailbox id, then uid. ENOTFOUND (not the account's mailbox) */
 int store_email_list(struct store *store, int64_t account_id,
 		     int64_t mailbox_id, struct store_email_rows *out);
+
+/* --- What changed since an account modseq (JMAP /changes, RFC 8620
+ * 5.2; store-changes.c). One read snapshot. An object created and
+ * destroyed since is left out. --- */
+enum store_chg_kind {
+	STORE_CHG_CREATED = 1,
+	STORE_CHG_UPDATED = 2,
+	STORE_CHG_DESTROYED = 3,
+};
+struct store_chg {
+	enum store_chg_kind kind;
+	uint64_t modseq;	/* of its last change */
+	uint64_t id;		/* Email, Thread: the EMAILID/THREADID value */
+	int64_t mailbox_id;	/* Mailbox: row id and uidvalidity, which */
+	uint32_t uidvalidity;	/* make its id (store_mailbox_objectid) */
+	bool counts_only;	/* Mailbox updated: only its counts changed */
+};
+struct store_chgs {
+	uint64_t modseq;	/* the account's modseq in that snapshot */
+	size_t n;
+	struct store_chg *v;	/* ascending modseq, then id */
+};
+void store_chgs_free(struct store_chgs *c);
+/* Emails (their rows: new, flags and keywords, mailboxes, expunged),
+ * Threads (an Email of it created or destroyed), Mailboxes (created,
+ * renamed, subscribed, role, sortOrder, counts, destroyed) changed
+ * after modseq since. STORE_EINVAL: since is above the account's
+ * modseq (no state it ever had); ENOTFOUND: no such account. */
+int store_email_changes(struct store *store, int64_t account_id,
+			uint64_t since, struct store_chgs *out);
+int store_thread_changes(struct store *store, int64_t account_id,
+			 uint64_t since, struct store_chgs *out);
+int store_mailbox_changed(struct store *store, int64_t account_id,
+			  uint64_t since, struct store_chgs *out);
 
 /* The account's modseq (JMAP state strings): every modseq of its
  * mailboxes is drawn from it, so it grows with every change of the

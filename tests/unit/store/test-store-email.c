@@ -311,3 +311,194 @@ TEST(store_schema_upgrade_from_1)
 		free(err);
 	}
 }
+
+/* the change of kind k of id in c, or NULL */
+static const struct store_chg *
+chg_find(const struct store_chgs *c, uint64_t id, int64_t mailbox_id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].id == id && c->v[i].mailbox_id == mailbox_id)
+			return &c->v[i];
+	return NULL;
+}
+
+static uint64_t
+oid(const char *id)
+{
+	uint64_t v = 0;
+
+	CHECK_INT(store_objectid_parse(id, id[0], &v), 0);
+	return v;
+}
+
+TEST(store_changes_since_modseq)
+{
+	int64_t ids[3], inbox, arch, work = 0;
+	struct store *s = st_setup("ch", ids);
+	struct store_chgs c;
+	struct store_uid_range one = { 1, 1 };
+	char e1[STORE_OBJECTID_MAX], t1[STORE_OBJECTID_MAX];
+	char e2[STORE_OBJECTID_MAX], t2[STORE_OBJECTID_MAX];
+	const struct store_chg *x;
+	uint64_t s0, s1, s2, s3;
+	uint32_t u1, u2;
+
+	if (s == NULL)
+		return;
+	inbox = st_mbox(s, ids[0], "INBOX");
+	arch = st_mbox(s, ids[0], "Archive");
+	u1 = st_append(s, ids[0], inbox, msg1, 1000);
+	st_ids(s, ids[0], inbox, u1, e1, t1);
+	CHECK_INT(store_account_modseq(s, ids[0], &s0), 0);
+
+	/* nothing since now; a state from the future is refused */
+	CHECK_INT(store_email_changes(s, ids[0], s0, &c), 0);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(c.modseq, s0);
+	store_chgs_free(&c);
+	CHECK_INT(store_email_changes(s, ids[0], s0 + 1, &c), STORE_EINVAL);
+
+	/* a new message in the thread, a flag change on the old one */
+	u2 = st_append(s, ids[0], inbox, msg2, 2000);
+	st_ids(s, ids[0], inbox, u2, e2, t2);
+	CHECK_INT(store_flags(s, ids[0], inbox, &one, 1, STORE_FLAGS_ADD,
+			      STORE_F_SEEN, NULL, STORE_UNCHANGEDSINCE_NONE,
+			      NULL, NULL, NULL), 0);
+	CHECK_INT(store_email_changes(s, ids[0], s0, &c), 0);
+	CHECK_INT(c.n, 2);
+	CHECK((x = chg_find(&c, oid(e2), 0)) && x->kind == STORE_CHG_CREATED);
+	CHECK((x = chg_find(&c, oid(e1), 0)) && x->kind == STORE_CHG_UPDATED);
+	/* by modseq: the append came first */
+	if (c.n == 2)
+		CHECK(c.v[0].id == oid(e2) && c.v[0].modseq < c.v[1].modseq);
+	store_chgs_free(&c);
+	CHECK_INT(store_thread_changes(s, ids[0], s0, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK((x = chg_find(&c, oid(t1), 0)) && x->kind == STORE_CHG_UPDATED);
+	store_chgs_free(&c);
+	/* INBOX's counts changed, nothing else of it */
+	CHECK_INT(store_mailbox_changed(s, ids[0], s0, &c), 0);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.v[0].mailbox_id, inbox);
+		CHECK_INT(c.v[0].kind, STORE_CHG_UPDATED);
+		CHECK(c.v[0].counts_only);
+	}
+	store_chgs_free(&c);
+
+	/* a move keeps the Email (updated), a mailbox made and renamed
+	 * is created, one deleted with its message is destroyed */
+	CHECK_INT(store_account_modseq(s, ids[0], &s1), 0);
+	CHECK_INT(store_move(s, ids[0], inbox, &one, 1, arch, NULL, NULL,
+			     NULL), 0);
+	CHECK_INT(store_mailbox_create(s, ids[0], "Work", 0, &work, NULL,
+				       NULL), 0);
+	CHECK_INT(store_mailbox_rename(s, ids[0], "Work", "Job", NULL, NULL),
+		  0);
+	CHECK_INT(store_email_changes(s, ids[0], s1, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK((x = chg_find(&c, oid(e1), 0)) && x->kind == STORE_CHG_UPDATED);
+	store_chgs_free(&c);
+	CHECK_INT(store_thread_changes(s, ids[0], s1, &c), 0);
+	CHECK_INT(c.n, 0);
+	store_chgs_free(&c);
+	CHECK_INT(store_mailbox_changed(s, ids[0], s1, &c), 0);
+	CHECK_INT(c.n, 3);
+	CHECK((x = chg_find(&c, 0, work)) && x->kind == STORE_CHG_CREATED);
+	CHECK((x = chg_find(&c, 0, arch)) && x->counts_only);
+	CHECK((x = chg_find(&c, 0, inbox)) && x->counts_only);
+	store_chgs_free(&c);
+
+	CHECK_INT(store_account_modseq(s, ids[0], &s2), 0);
+	CHECK_INT(store_mailbox_delete(s, ids[0], "Archive", NULL, NULL), 0);
+	CHECK_INT(store_email_changes(s, ids[0], s2, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK((x = chg_find(&c, oid(e1), 0)) &&
+	      x->kind == STORE_CHG_DESTROYED);
+	store_chgs_free(&c);
+	CHECK_INT(store_mailbox_changed(s, ids[0], s2, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK((x = chg_find(&c, 0, arch)) && x->kind == STORE_CHG_DESTROYED);
+	store_chgs_free(&c);
+	/* the thread keeps e2: updated */
+	CHECK_INT(store_thread_changes(s, ids[0], s2, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK((x = chg_find(&c, oid(t1), 0)) && x->kind == STORE_CHG_UPDATED);
+	store_chgs_free(&c);
+
+	/* made and gone since: not there at all; from the start, e1 was
+	 * never seen: only e2 is created */
+	CHECK_INT(store_account_modseq(s, ids[0], &s3), 0);
+	CHECK_INT(store_mailbox_create(s, ids[0], "Tmp", 0, NULL, NULL, NULL),
+		  0);
+	CHECK_INT(store_mailbox_delete(s, ids[0], "Tmp", NULL, NULL), 0);
+	CHECK_INT(store_mailbox_changed(s, ids[0], s3, &c), 0);
+	CHECK_INT(c.n, 0);
+	store_chgs_free(&c);
+	CHECK_INT(store_email_changes(s, ids[0], 0, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK((x = chg_find(&c, oid(e2), 0)) && x->kind == STORE_CHG_CREATED);
+	store_chgs_free(&c);
+	/* the other account saw nothing */
+	CHECK_INT(store_email_changes(s, ids[1], 0, &c), 0);
+	CHECK_INT(c.n, 0);
+	store_chgs_free(&c);
+	store_close(&s);
+}
+
+TEST(store_mailbox_counts_and_props)
+{
+	int64_t ids[3], inbox, arch;
+	struct store *s = st_setup("mp", ids);
+	struct store_mailbox_counts n;
+	struct store_mailbox mb;
+	struct store_uid_range all = { 1, UINT32_MAX };
+	struct store_uid_range one = { 1, 1 };
+
+	if (s == NULL)
+		return;
+	inbox = st_mbox(s, ids[0], "INBOX");
+	arch = st_mbox(s, ids[0], "Archive");
+	st_append(s, ids[0], inbox, msg1, 0);
+	st_append(s, ids[0], inbox, msg2, 0);
+	st_append(s, ids[0], inbox, msg3, 0);
+	/* a copy into the same mailbox is the same Email */
+	CHECK_INT(store_copy(s, ids[0], inbox, &one, 1, inbox, NULL, NULL,
+			     NULL), 0);
+	CHECK_INT(store_mailbox_counts(s, ids[0], inbox, &n), 0);
+	CHECK_INT(n.emails, 3);
+	CHECK_INT(n.unread_emails, 3);
+	CHECK_INT(n.threads, 2);
+	CHECK_INT(n.unread_threads, 2);
+	CHECK_INT(store_flags(s, ids[0], inbox, &all, 1, STORE_FLAGS_ADD,
+			      STORE_F_DRAFT, NULL, STORE_UNCHANGEDSINCE_NONE,
+			      NULL, NULL, NULL), 0);
+	CHECK_INT(store_mailbox_counts(s, ids[0], inbox, &n), 0);
+	CHECK_INT(n.unread_emails, 0);
+	CHECK_INT(n.unread_threads, 0);
+	CHECK_INT(store_mailbox_counts(s, ids[1], inbox, &n),
+		  STORE_ENOTFOUND);
+
+	/* role and sortOrder; a role is one mailbox's */
+	CHECK_INT(store_mailbox_set_props(s, ids[0], inbox,
+					  STORE_MBOX_SET_ROLE, STORE_SU_ARCHIVE,
+					  0, NULL, NULL), STORE_EEXIST);
+	CHECK_INT(store_mailbox_set_props(s, ids[0], arch,
+					  STORE_MBOX_SET_ROLE |
+					  STORE_MBOX_SET_SORT, 0, 7, NULL,
+					  NULL), 0);
+	CHECK_INT(store_mailbox_set_props(s, ids[0], inbox,
+					  STORE_MBOX_SET_ROLE, STORE_SU_ARCHIVE,
+					  0, NULL, NULL), 0);
+	CHECK_INT(store_mailbox_status(s, ids[0], arch, &mb), 0);
+	CHECK_INT(mb.special_use, 0);
+	CHECK_INT(mb.sort_order, 7);
+	CHECK(mb.props_modseq > mb.created_modseq);
+	store_mailbox_clear(&mb);
+	CHECK_INT(store_mailbox_set_props(s, ids[0], inbox, STORE_MBOX_SET_ROLE,
+					  STORE_SU_ARCHIVE | STORE_SU_SENT, 0,
+					  NULL, NULL), STORE_EINVAL);
+	CHECK_INT(store_mailbox_set_props(s, ids[1], inbox, STORE_MBOX_SET_SORT,
+					  0, 1, NULL, NULL), STORE_ENOTFOUND);
+	store_close(&s);
+}
