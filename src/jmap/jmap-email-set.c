@@ -390,8 +390,7 @@ jmap_email_destroy(struct jmap_ctx *c, const char *id)
 
 /* ---- the method ---- */
 
-/* a /set's three maps of results, null when empty (RFC 8620 5.3) */
-static void
+void
 jmap_set_result(json_t *res, const char *key, json_t *v)
 {
 	json_object_set_new(res, key, json_object_size(v) > 0 ||

@@ -4,6 +4,7 @@
  *   jmap-email-set.c       Email/set (RFC 8621 4.6)
  *   jmap-email-build*.c    the message of a create (jmap-email-build.h)
  *   jmap-email-keywords.c  keywords <-> IMAP flags, mailbox ids
+ *   jmap-records.c         Identity/EmailSubmission records as METADATA
  *   jmap-identity.c        Identity/get, /changes, /set (RFC 8621 6)
  *   jmap-submission.c      EmailSubmission/get, /set (RFC 8621 7),
  *                          through src/submit as SMTP submission */
@@ -55,5 +56,21 @@ char *jmap_account_state(struct jmap_ctx *c);
 json_t *jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch);
 /* every row of the Email expunged; NULL or a SetError */
 json_t *jmap_email_destroy(struct jmap_ctx *c, const char *id);
+
+/* records of a kind ("identity", "submission") in the account's
+ * METADATA (jmap-records.c): *out an object id -> record; rec NULL
+ * deletes; each put moves the kind's state */
+int jmap_rec_list(struct jmap_ctx *c, const char *kind, json_t **out);
+int jmap_rec_put(struct jmap_ctx *c, const char *kind, const char *id,
+		 json_t *rec);
+char *jmap_rec_state(struct jmap_ctx *c, const char *kind);
+json_t *jmap_rec_changes(struct jmap_ctx *c, const char *kind, json_t *args,
+			 json_t **error_r);
+
+/* the account's identities (id -> Identity), NULL on a store error */
+json_t *jmap_identities(struct jmap_ctx *c);
+
+/* a /set's result maps, null when empty (RFC 8620 5.3); v is taken */
+void jmap_set_result(json_t *res, const char *key, json_t *v);
 
 #endif
