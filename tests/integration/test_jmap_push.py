@@ -201,3 +201,31 @@ def test_stop_with_push_open(tern_factory):
     assert time.time() - t0 < 10
     es.close()
     ws.close()
+
+
+def test_eventsource_outlives_request_timeout(tern_factory):
+    """http.request_timeout cuts slow request headers, not a stream
+    that is being answered."""
+    t = start(tern_factory, extra="[http]\nrequest_timeout = 1s\n")
+    es = EventStream(t, "types=*&closeafter=no&ping=0")
+    assert es.status == 200
+    time.sleep(2.5)
+    imap_append(t)
+    name, data = es.event()
+    assert name == "state"
+    es.close()
+
+
+def test_websocket_message_too_large(tern_factory):
+    t = start(tern_factory, extra="[jmap]\nmax_size_request = 64K\n")
+    j = JmapClient(t, *ALICE)
+    ws = WebSocket(t, j.auth_headers())
+    assert ws.status == 101
+    ws.send({"@type": "Request", "id": "ok", "using": [CORE],
+             "methodCalls": [["Core/echo", {"x": "a" * 1000}, "c"]]})
+    assert ws.recv()["requestId"] == "ok"
+    with pytest.raises((EOFError, OSError)):
+        ws.send({"@type": "Request", "using": [CORE],
+                 "methodCalls": [["Core/echo", {"x": "a" * (70 << 10)}, "c"]]})
+        ws.recv()
+    ws.close()
