@@ -127,15 +127,15 @@ using_has(struct jmap_request *req, const char *cap)
 	return false;
 }
 
-/* every method but Core/echo names the account it works on: it must be
- * the user's own (no shared accounts over JMAP) */
+/* every method but the core's (Core/echo) names the account it works
+ * on: it must be the user's own (no shared accounts over JMAP) */
 static json_t *
 check_account(const struct jmap_method *m, json_t *args, const char *mine)
 {
 	json_t *a = json_object_get(args, "accountId");
 
-	if (!strcmp(m->capability, JMAP_CAP_CORE) && a == NULL)
-		return NULL;
+	if (!strcmp(m->capability, JMAP_CAP_CORE))
+		return NULL;	/* Core/echo echoes whatever it is given */
 	if (a == NULL)
 		return jmap_error("invalidArguments", "accountId is missing");
 	if (!json_is_string(a))
