@@ -5,4 +5,6 @@
 
 #include "jmap/jmap.h"
 
+jmap_method_fn jmap_email_get;		/* Email/get: jmap-email-get.c */
+
 #endif

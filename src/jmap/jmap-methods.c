@@ -23,6 +23,7 @@ const struct jmap_method jmap_mailbox_methods[] = {
 #include "jmap/jmap-email.h"
 
 const struct jmap_method jmap_email_methods[] = {
+	{ "Email/get", "urn:ietf:params:jmap:mail", jmap_email_get },
 	{ NULL, NULL, NULL }	/* end of the Email methods */
 };
 

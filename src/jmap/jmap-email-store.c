@@ -1,0 +1,287 @@
+/* jmap-email-store.c - the store reads of the Email methods (see
+ * jmap-email-store.h) */
+#include "jmap/jmap-email-store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+jmap_mboxes_load(struct jmap_ctx *c, struct jmap_mboxes *out)
+{
+	struct store_mailbox_list l = { 0, NULL };
+	int r = store_mailbox_list(c->store, c->account_id, &l);
+
+	memset(out, 0, sizeof(*out));
+	if (r < 0)
+		return r;
+	out->v = xcalloc(l.n ? l.n : 1, sizeof(*out->v));
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.v[i].attrs & STORE_MBX_NOSELECT)
+			continue;
+		out->v[out->n].id = l.v[i].id;
+		store_mailbox_objectid(c->store, l.v[i].id,
+				       l.v[i].uidvalidity,
+				       out->v[out->n].objectid);
+		out->n++;
+	}
+	store_mailbox_list_free(&l);
+	/* ascending id: jmap_mboxes_by_id bisects */
+	for (size_t i = 1; i < out->n; i++)
+		for (size_t j = i; j > 0 && out->v[j - 1].id > out->v[j].id;
+		     j--) {
+			struct jmap_mbox t = out->v[j];
+
+			out->v[j] = out->v[j - 1];
+			out->v[j - 1] = t;
+		}
+	return 0;
+}
+
+void
+jmap_mboxes_free(struct jmap_mboxes *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+const struct jmap_mbox *
+jmap_mboxes_find(const struct jmap_mboxes *m, const char *objectid)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].objectid, objectid) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
+const struct jmap_mbox *
+jmap_mboxes_by_id(const struct jmap_mboxes *m, int64_t id)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n && m->v[lo].id == id ? &m->v[lo] : NULL;
+}
+
+static void
+rows_push(struct jmap_erows *r, size_t *cap, const struct jmap_erow *x)
+{
+	if (r->n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		r->v = xrealloc(r->v, *cap * sizeof(*r->v));
+	}
+	r->v[r->n++] = *x;
+}
+
+int
+jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
+		int64_t mailbox_id, struct jmap_erows *out)
+{
+	static const struct store_uid_range all = { 1, UINT32_MAX };
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < mb->n; i++) {
+		struct store_msg_iter *it = NULL;
+		const struct store_msg *m;
+		int r;
+
+		if (mailbox_id != 0 && mb->v[i].id != mailbox_id)
+			continue;
+		r = store_msg_iter_init(c->store, c->account_id, mb->v[i].id,
+					&all, 1, STORE_MSG_OBJECTID, &it);
+		if (r < 0) {
+			jmap_erows_free(out);
+			return r;
+		}
+		while ((r = store_msg_iter_next(it, &m)) > 0) {
+			struct jmap_erow x = {
+				m->emailid, mb->v[i].id, m->uid, m->flags,
+				m->internaldate, m->size, m->modseq,
+				m->blob_id
+			};
+
+			rows_push(out, &cap, &x);
+		}
+		store_msg_iter_free(&it);
+		if (r < 0) {
+			jmap_erows_free(out);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void
+jmap_erows_free(struct jmap_erows *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+static int
+erow_cmp(const void *a, const void *b)
+{
+	const struct jmap_erow *x = a, *y = b;
+
+	if (x->emailid != y->emailid)
+		return x->emailid < y->emailid ? -1 : 1;
+	if (x->mailbox_id != y->mailbox_id)
+		return x->mailbox_id < y->mailbox_id ? -1 : 1;
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+void
+jmap_erows_sort(struct jmap_erows *r)
+{
+	if (r->n > 1)
+		qsort(r->v, r->n, sizeof(*r->v), erow_cmp);
+}
+
+bool
+jmap_emailid_parse(const char *id, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (id == NULL || id[0] != 'M' || strlen(id) != 17)
+		return false;
+	for (size_t i = 1; i < 17; i++) {
+		char ch = id[i];
+		unsigned d;
+
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else
+			return false;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return true;
+}
+
+int
+jmap_email_load(struct jmap_ctx *c, const struct jmap_erows *ix,
+		const char *id, unsigned fields, struct jmap_email *out)
+{
+	uint64_t want;
+	size_t lo = 0, hi = ix->n, cap = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!jmap_emailid_parse(id, &want))
+		return STORE_ENOTFOUND;
+	while (lo < hi) {	/* the first row of want */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->v[mid].emailid < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->n && ix->v[lo].emailid == want; lo++)
+		rows_push(&out->rows, &cap, &ix->v[lo]);
+	if (out->rows.n == 0)
+		return STORE_ENOTFOUND;
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	r = store_msg_get(c->store, c->account_id, out->rows.v[0].mailbox_id,
+			  out->rows.v[0].uid, fields | STORE_MSG_OBJECTID,
+			  &out->msg);
+	if (r < 0)
+		jmap_email_clear(out);
+	return r;
+}
+
+void
+jmap_email_clear(struct jmap_email *e)
+{
+	jmap_erows_free(&e->rows);
+	store_msg_clear(&e->msg);
+}
+
+int
+jmap_email_read(struct jmap_ctx *c, const struct jmap_email *e,
+		size_t max, struct buf *out)
+{
+	struct store_reader *rd = NULL;
+	uint64_t size, off = 0;
+	int r;
+
+	r = store_msg_open(c->store, c->account_id, e->rows.v[0].mailbox_id,
+			   e->rows.v[0].uid, &rd);
+	if (r < 0)
+		return r;
+	size = store_reader_size(rd);
+	if (size > max)
+		size = max;
+	buf_reserve(out, (size_t)size);
+	while (off < size) {
+		ssize_t got = store_reader_pread(rd, out->data + out->len,
+						 (size_t)(size - off), off);
+
+		if (got <= 0) {
+			store_reader_close(&rd);
+			return got < 0 ? STORE_EIO : 0;
+		}
+		out->len += (size_t)got;
+		off += (uint64_t)got;
+	}
+	store_reader_close(&rd);
+	return 0;
+}
+
+json_t *
+jmap_keywords(uint32_t flags, const char *keywords)
+{
+	static const struct {
+		uint32_t flag;
+		const char *kw;
+	} map[] = {
+		{ STORE_F_SEEN, "$seen" }, { STORE_F_FLAGGED, "$flagged" },
+		{ STORE_F_ANSWERED, "$answered" }, { STORE_F_DRAFT, "$draft" },
+	};
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (flags & map[i].flag)
+			json_object_set_new(o, map[i].kw, json_true());
+	if (keywords != NULL) {
+		char *dup = xstrdup(keywords), *save = NULL;
+
+		for (char *k = strtok_r(dup, " ", &save); k;
+		     k = strtok_r(NULL, " ", &save)) {
+			for (char *p = k; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p + 32);
+			json_object_set_new(o, k, json_true());
+		}
+		free(dup);
+	}
+	return o;
+}
+
+char *
+jmap_email_state(struct jmap_ctx *c)
+{
+	struct store_mailbox_list l = { 0, NULL };
+	uint64_t max = 0;
+
+	/* the highest modseq of the account's mailboxes */
+	if (store_mailbox_list(c->store, c->account_id, &l) == 0)
+		for (size_t i = 0; i < l.n; i++)
+			if (l.v[i].highestmodseq > max)
+				max = l.v[i].highestmodseq;
+	store_mailbox_list_free(&l);
+	return xasprintf("%" PRIu64, max);
+}

@@ -1,0 +1,76 @@
+/* jmap-email-store.h - what the Email methods read of the store: the
+ * account's mailboxes with their ids, the message rows grouped by
+ * EMAILID, one Email's rows and its message bytes, the state */
+#ifndef TERN_JMAP_EMAIL_STORE_H
+#define TERN_JMAP_EMAIL_STORE_H
+
+#include "jmap/jmap.h"
+#include "lib/buf.h"
+#include "store/store.h"
+
+/* the account's mailboxes (selectable ones), ascending id */
+struct jmap_mbox {
+	int64_t id;
+	char objectid[STORE_OBJECTID_MAX];
+};
+struct jmap_mboxes {
+	struct jmap_mbox *v;
+	size_t n;
+};
+int jmap_mboxes_load(struct jmap_ctx *c, struct jmap_mboxes *out);
+void jmap_mboxes_free(struct jmap_mboxes *m);
+/* by MAILBOXID; NULL when unknown */
+const struct jmap_mbox *jmap_mboxes_find(const struct jmap_mboxes *m,
+					 const char *objectid);
+const struct jmap_mbox *jmap_mboxes_by_id(const struct jmap_mboxes *m,
+					  int64_t id);
+
+/* message rows, sorted by (emailid, mailbox id): an Email's rows are
+ * adjacent, its first row the one of the lowest mailbox id */
+struct jmap_erow {
+	uint64_t emailid;
+	int64_t mailbox_id;
+	uint32_t uid;
+	uint32_t flags;
+	int64_t internaldate;
+	uint64_t size;
+	uint64_t modseq;
+	int64_t blob_id;
+};
+struct jmap_erows {
+	struct jmap_erow *v;
+	size_t n;
+};
+/* the rows of mailbox_id (0: of every mailbox in mb) */
+int jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
+		    int64_t mailbox_id, struct jmap_erows *out);
+void jmap_erows_free(struct jmap_erows *r);
+/* sort by (emailid, mailbox id) */
+void jmap_erows_sort(struct jmap_erows *r);
+
+/* "M" + 16 hex -> the EMAILID value; false when malformed */
+bool jmap_emailid_parse(const char *id, uint64_t *v);
+
+/* One Email: every row of the EMAILID (ascending mailbox id) and the
+ * message of the first one, with fields (STORE_MSG_*) loaded */
+struct jmap_email {
+	char id[STORE_OBJECTID_MAX];
+	struct jmap_erows rows;
+	struct store_msg msg;
+};
+/* ix: the account's rows, sorted (jmap_erows_load(mailbox 0) +
+ * jmap_erows_sort). 0, STORE_ENOTFOUND, or another store error */
+int jmap_email_load(struct jmap_ctx *c, const struct jmap_erows *ix,
+		    const char *id, unsigned fields, struct jmap_email *out);
+void jmap_email_clear(struct jmap_email *e);
+/* the message as served, its first max bytes (SIZE_MAX: all) */
+int jmap_email_read(struct jmap_ctx *c, const struct jmap_email *e,
+		    size_t max, struct buf *out);
+
+/* RFC 8621 keywords of a row: IMAP flags and keywords (lowercased) */
+json_t *jmap_keywords(uint32_t flags, const char *keywords);
+
+/* the Email state (the account's modseq) as a string */
+char *jmap_email_state(struct jmap_ctx *c);
+
+#endif
