@@ -166,7 +166,7 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		*error_r = jmap_error("serverFail", NULL);
 		return NULL;
 	}
-	if (jmap_erows_load(c, &mb, 0, &ix) < 0) {
+	if (jmap_erows_load(c, &mb, 0, 0, &ix) < 0) {
 		jmap_mboxes_free(&mb);
 		*error_r = jmap_error("serverFail", NULL);
 		return NULL;

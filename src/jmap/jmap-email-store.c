@@ -82,12 +82,65 @@ rows_push(struct jmap_erows *r, size_t *cap, const struct jmap_erow *x)
 	r->v[r->n++] = *x;
 }
 
+static char *
+dup0(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+static struct jmap_etext *
+etext(struct jmap_ctx *c, const struct store_msg *m, unsigned what)
+{
+	struct jmap_etext *t = xcalloc(1, sizeof(*t));
+	const struct store_parse *p = &m->parse;
+
+	t->keywords = dup0(what & JMAP_ER_KEYWORDS ? m->keywords : NULL);
+	if (!(what & JMAP_ER_TEXT))
+		return t;
+	t->subject = dup0(p->subject);
+	t->from = dup0(p->from);
+	t->to = dup0(p->to);
+	t->cc = dup0(p->cc);
+	t->bcc = dup0(p->bcc);
+	t->headers = dup0(p->headers);
+	t->sort_subject = dup0(p->sort_subject);
+	t->display_from = dup0(p->sort_display_from);
+	t->display_to = dup0(p->sort_display_to);
+	t->sent_date = p->sent_date;
+	store_msg_threadid(c->store, m, t->threadid);
+	return t;
+}
+
+static void
+etext_free(struct jmap_etext *t)
+{
+	if (t == NULL)
+		return;
+	free(t->keywords);
+	free(t->subject);
+	free(t->from);
+	free(t->to);
+	free(t->cc);
+	free(t->bcc);
+	free(t->headers);
+	free(t->sort_subject);
+	free(t->display_from);
+	free(t->display_to);
+	free(t);
+}
+
 int
 jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
-		int64_t mailbox_id, struct jmap_erows *out)
+		int64_t mailbox_id, unsigned what, struct jmap_erows *out)
 {
 	static const struct store_uid_range all = { 1, UINT32_MAX };
+	unsigned fields = STORE_MSG_OBJECTID;
 	size_t cap = 0;
+
+	if (what & JMAP_ER_KEYWORDS)
+		fields |= STORE_MSG_KEYWORDS;
+	if (what & JMAP_ER_TEXT)
+		fields |= STORE_MSG_SEARCH;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < mb->n; i++) {
@@ -98,7 +151,7 @@ jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		if (mailbox_id != 0 && mb->v[i].id != mailbox_id)
 			continue;
 		r = store_msg_iter_init(c->store, c->account_id, mb->v[i].id,
-					&all, 1, STORE_MSG_OBJECTID, &it);
+					&all, 1, fields, &it);
 		if (r < 0) {
 			jmap_erows_free(out);
 			return r;
@@ -107,7 +160,7 @@ jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 			struct jmap_erow x = {
 				m->emailid, mb->v[i].id, m->uid, m->flags,
 				m->internaldate, m->size, m->modseq,
-				m->blob_id
+				m->blob_id, what ? etext(c, m, what) : NULL
 			};
 
 			rows_push(out, &cap, &x);
@@ -124,6 +177,8 @@ jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 void
 jmap_erows_free(struct jmap_erows *r)
 {
+	for (size_t i = 0; i < r->n; i++)
+		etext_free(r->v[i].t);
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;
@@ -190,8 +245,12 @@ jmap_email_load(struct jmap_ctx *c, const struct jmap_erows *ix,
 		else
 			hi = mid;
 	}
-	for (; lo < ix->n && ix->v[lo].emailid == want; lo++)
-		rows_push(&out->rows, &cap, &ix->v[lo]);
+	for (; lo < ix->n && ix->v[lo].emailid == want; lo++) {
+		struct jmap_erow x = ix->v[lo];
+
+		x.t = NULL;	/* the index keeps its text */
+		rows_push(&out->rows, &cap, &x);
+	}
 	if (out->rows.n == 0)
 		return STORE_ENOTFOUND;
 	snprintf(out->id, sizeof(out->id), "%s", id);

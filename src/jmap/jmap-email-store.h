@@ -25,6 +25,20 @@ const struct jmap_mbox *jmap_mboxes_find(const struct jmap_mboxes *m,
 const struct jmap_mbox *jmap_mboxes_by_id(const struct jmap_mboxes *m,
 					  int64_t id);
 
+/* what jmap_erows_load keeps of a row besides the fixed fields */
+enum {
+	JMAP_ER_KEYWORDS = 1 << 0,	/* keywords */
+	JMAP_ER_TEXT = 1 << 1,		/* the SEARCH/SORT fields, thread */
+};
+struct jmap_etext {
+	char *keywords;			/* "" if none */
+	/* decoded SEARCH fields (store_parse), "" when absent */
+	char *subject, *from, *to, *cc, *bcc, *headers;
+	char *sort_subject, *display_from, *display_to;
+	int64_t sent_date;
+	char threadid[STORE_OBJECTID_MAX];
+};
+
 /* message rows, sorted by (emailid, mailbox id): an Email's rows are
  * adjacent, its first row the one of the lowest mailbox id */
 struct jmap_erow {
@@ -36,14 +50,16 @@ struct jmap_erow {
 	uint64_t size;
 	uint64_t modseq;
 	int64_t blob_id;
+	struct jmap_etext *t;		/* NULL unless loaded */
 };
 struct jmap_erows {
 	struct jmap_erow *v;
 	size_t n;
 };
-/* the rows of mailbox_id (0: of every mailbox in mb) */
+/* the rows of mailbox_id (0: of every mailbox in mb); what: JMAP_ER_* */
 int jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
-		    int64_t mailbox_id, struct jmap_erows *out);
+		    int64_t mailbox_id, unsigned what,
+		    struct jmap_erows *out);
 void jmap_erows_free(struct jmap_erows *r);
 /* sort by (emailid, mailbox id) */
 void jmap_erows_sort(struct jmap_erows *r);

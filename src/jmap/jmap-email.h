@@ -6,5 +6,6 @@
 #include "jmap/jmap.h"
 
 jmap_method_fn jmap_email_get;		/* Email/get: jmap-email-get.c */
+jmap_method_fn jmap_email_query;	/* Email/query: jmap-email-query.c */
 
 #endif

@@ -1,0 +1,269 @@
+/* jmap-email-query.c - Email/query (RFC 8621 4.4): the rows of the
+ * mailbox the filter names (or of the account), grouped by EMAILID,
+ * filtered, sorted, threads collapsed, then the window asked for */
+#include "jmap/jmap-email.h"
+#include "jmap/jmap-email-query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+jmap_qmail_id(const struct qmail *m, char out[STORE_OBJECTID_MAX])
+{
+	snprintf(out, STORE_OBJECTID_MAX, "M%016llx",
+		 (unsigned long long)m->rows[0].emailid);
+}
+
+static int
+thread_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct qset *q = ctx;
+	const struct qmail *x = &q->v[*(const size_t *)a];
+	const struct qmail *y = &q->v[*(const size_t *)b];
+
+	return strcmp(x->rows[0].t->threadid, y->rows[0].t->threadid);
+}
+
+/* group the Emails by thread (JMAP_ER_TEXT loaded) */
+static void
+threads_group(struct qset *q)
+{
+	q->by_thread = xcalloc(q->n + 1, sizeof(size_t));
+	q->thread_start = xcalloc(q->n + 2, sizeof(size_t));
+	for (size_t i = 0; i < q->n; i++)
+		q->by_thread[i] = i;
+	qsort_r(q->by_thread, q->n, sizeof(size_t), thread_cmp, q);
+	for (size_t i = 0; i < q->n; i++) {
+		if (i == 0 || thread_cmp(&q->by_thread[i - 1],
+					 &q->by_thread[i], q) != 0)
+			q->thread_start[q->nthreads++] = i;
+		q->v[q->by_thread[i]].thread = q->nthreads - 1;
+	}
+	q->thread_start[q->nthreads] = q->n;
+}
+
+int
+qset_load(struct qset *q, struct jmap_ctx *c, const struct jmap_mboxes *mb,
+	  int64_t mailbox_id, unsigned what)
+{
+	int r;
+
+	memset(q, 0, sizeof(*q));
+	q->c = c;
+	q->mb = mb;
+	if (mailbox_id < 0)	/* the filter names an unknown mailbox */
+		return 0;
+	if ((r = jmap_erows_load(c, mb, mailbox_id, what, &q->rows)) < 0)
+		return r;
+	jmap_erows_sort(&q->rows);
+	q->v = xcalloc(q->rows.n + 1, sizeof(*q->v));
+	for (size_t i = 0; i < q->rows.n; i++) {
+		if (q->n > 0 && q->v[q->n - 1].rows->emailid ==
+				q->rows.v[i].emailid) {
+			q->v[q->n - 1].n++;
+			continue;
+		}
+		q->v[q->n++] = (struct qmail){ &q->rows.v[i], 1, 0, -1 };
+	}
+	if (what & JMAP_ER_TEXT)
+		threads_group(q);
+	return 0;
+}
+
+void
+qset_free(struct qset *q)
+{
+	jmap_erows_free(&q->rows);
+	free(q->v);
+	free(q->by_thread);
+	free(q->thread_start);
+	memset(q, 0, sizeof(*q));
+}
+
+/* the arguments of a query, checked */
+struct qargs {
+	struct jfilter *filter;
+	struct jsort *sort;
+	bool collapse;
+};
+
+static json_t *
+qargs_parse(const struct jmap_mboxes *mb, json_t *args, struct qargs *a)
+{
+	json_t *col = json_object_get(args, "collapseThreads"), *e;
+
+	memset(a, 0, sizeof(*a));
+	if (col != NULL && !json_is_boolean(col) && !json_is_null(col))
+		return jmap_error("invalidArguments", "collapseThreads");
+	a->collapse = json_is_true(col);
+	if ((e = jmap_filter_parse(mb, json_object_get(args, "filter"),
+				   &a->filter)) != NULL)
+		return e;
+	json_t *sort = json_object_get(args, "sort");
+
+	if (sort == NULL || json_is_null(sort) ||
+	    (json_is_array(sort) && json_array_size(sort) == 0)) {
+		/* no sort given: newest first */
+		json_t *def = json_pack("[{s:s, s:b}]", "property",
+					"receivedAt", "isAscending", false);
+
+		e = jmap_sort_parse(def, &a->sort);
+		json_decref(def);
+		return e;
+	}
+	return jmap_sort_parse(sort, &a->sort);
+}
+
+static void
+qargs_free(struct qargs *a)
+{
+	jmap_filter_free(a->filter);
+	jmap_sort_free(a->sort);
+}
+
+/* run the query: the matching Emails in order into *out (pointers into
+ * q), *n_r of them */
+static int
+qrun(struct jmap_ctx *c, const struct jmap_mboxes *mb, struct qargs *a,
+     struct qset *q, struct qmail ***out, size_t *n_r)
+{
+	unsigned what = jmap_filter_needs(a->filter) | jmap_sort_needs(a->sort);
+	struct qmail **v;
+	size_t n = 0;
+	int r;
+
+	if (a->collapse)
+		what |= JMAP_ER_TEXT;
+	if (what & JMAP_ER_TEXT)	/* thread keywords need them too */
+		what |= JMAP_ER_KEYWORDS;
+	/* threads span mailboxes: a collapse reads the whole account */
+	r = qset_load(q, c, mb, a->collapse ? 0 :
+		      jmap_filter_mailbox(a->filter), what);
+	if (r < 0)
+		return r;
+	v = xcalloc(q->n + 1, sizeof(*v));
+	for (size_t i = 0; i < q->n; i++) {
+		if ((r = jmap_filter_match(q, a->filter, &q->v[i])) < 0) {
+			free(v);
+			return r;
+		}
+		if (r)
+			v[n++] = &q->v[i];
+	}
+	jmap_sort_apply(q, a->sort, v, n);
+	if (a->collapse) {	/* the first Email of each thread */
+		bool *seen = xcalloc(q->nthreads + 1, sizeof(bool));
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (seen[v[i]->thread])
+				continue;
+			seen[v[i]->thread] = true;
+			v[k++] = v[i];
+		}
+		free(seen);
+		n = k;
+	}
+	*out = v;
+	*n_r = n;
+	return 0;
+}
+
+json_t *
+jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
+{
+	json_t *pos_j = json_object_get(args, "position");
+	json_t *anchor = json_object_get(args, "anchor");
+	json_t *aoff = json_object_get(args, "anchorOffset");
+	json_t *lim_j = json_object_get(args, "limit");
+	json_t *total = json_object_get(args, "calculateTotal");
+	size_t max = jmap_max_query_results(c), limit = max, n = 0, start = 0;
+	struct jmap_mboxes mb;
+	struct qargs a;
+	struct qset q;
+	struct qmail **v = NULL;
+	json_t *res = NULL, *ids;
+	char *state;
+	int64_t pos = 0;
+	bool cut = false;
+
+	if ((pos_j && !json_is_integer(pos_j) && !json_is_null(pos_j)) ||
+	    (aoff && !json_is_integer(aoff) && !json_is_null(aoff)) ||
+	    (anchor && !json_is_string(anchor) && !json_is_null(anchor)) ||
+	    (total && !json_is_boolean(total) && !json_is_null(total)) ||
+	    (lim_j && !json_is_null(lim_j) &&
+	     (!json_is_integer(lim_j) || json_integer_value(lim_j) < 0))) {
+		*error_r = jmap_error("invalidArguments",
+				      "position, anchor, anchorOffset, limit "
+				      "or calculateTotal");
+		return NULL;
+	}
+	if (json_is_integer(lim_j)) {
+		if ((uint64_t)json_integer_value(lim_j) < max)
+			limit = (size_t)json_integer_value(lim_j);
+		else
+			cut = (uint64_t)json_integer_value(lim_j) > max;
+	}
+	if (jmap_mboxes_load(c, &mb) < 0) {
+		*error_r = jmap_error("serverFail", NULL);
+		return NULL;
+	}
+	if ((*error_r = qargs_parse(&mb, args, &a)) != NULL) {
+		qargs_free(&a);
+		jmap_mboxes_free(&mb);
+		return NULL;
+	}
+	state = jmap_email_state(c);
+	if (qrun(c, &mb, &a, &q, &v, &n) < 0) {
+		*error_r = jmap_error("serverFail", NULL);
+		goto out;
+	}
+	if (json_is_string(anchor)) {
+		const char *want = json_string_value(anchor);
+		size_t i;
+		char id[STORE_OBJECTID_MAX];
+		int64_t off = json_is_integer(aoff) ?
+			json_integer_value(aoff) : 0;
+
+		for (i = 0; i < n; i++) {
+			jmap_qmail_id(v[i], id);
+			if (strcmp(id, want) == 0)
+				break;
+		}
+		if (i == n) {
+			*error_r = jmap_error("anchorNotFound", NULL);
+			goto out;
+		}
+		pos = (int64_t)i + off;
+		if (pos < 0)
+			pos = 0;
+	} else if (json_is_integer(pos_j)) {
+		pos = json_integer_value(pos_j);
+		if (pos < 0)
+			pos = (int64_t)n + pos < 0 ? 0 : (int64_t)n + pos;
+	}
+	start = (uint64_t)pos > n ? n : (size_t)pos;
+	ids = json_array();
+	for (size_t i = start; i < n && i - start < limit; i++) {
+		char id[STORE_OBJECTID_MAX];
+
+		jmap_qmail_id(v[i], id);
+		json_array_append_new(ids, json_string(id));
+	}
+	res = json_pack("{s:s, s:s, s:b, s:I, s:o}", "accountId",
+			c->account_id_str, "queryState", state,
+			"canCalculateChanges", false, "position",
+			(json_int_t)start, "ids", ids);
+	if (json_is_true(total))
+		json_object_set_new(res, "total", json_integer((json_int_t)n));
+	if (cut)
+		json_object_set_new(res, "limit", json_integer((json_int_t)max));
+out:
+	free(v);
+	qset_free(&q);
+	free(state);
+	qargs_free(&a);
+	jmap_mboxes_free(&mb);
+	return res;
+}
