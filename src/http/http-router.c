@@ -2,23 +2,29 @@
  * answer (http_respond) */
 #include "http/http-private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 static const struct http_route public_routes[] = {
-	{ "GET", "/mail/config-v1.1.xml", false, http_autoconfig_thunderbird },
+	{ "GET", "/mail/config-v1.1.xml", false, http_autoconfig_thunderbird, false },
 	{ "GET", "/.well-known/autoconfig/mail/config-v1.1.xml", false,
-	  http_autoconfig_thunderbird },
+	  http_autoconfig_thunderbird, false },
 	{ "POST", "/autodiscover/autodiscover.xml", true,
-	  http_autoconfig_autodiscover },
-	{ "GET", "/apple/mobileconfig", false, http_autoconfig_mobileconfig },
-	{ NULL, NULL, false, NULL }
+	  http_autoconfig_autodiscover, false },
+	{ "GET", "/apple/mobileconfig", false, http_autoconfig_mobileconfig, false },
+	/* JMAP (RFC 8620): http-jmap.c */
+	{ "GET", "/.well-known/jmap", false, http_jmap_session, true },
+	{ "POST", "/jmap/api/", false, http_jmap_api, true },
+	{ "POST", "/jmap/login", false, http_jmap_login, true },
+	{ "POST", "/jmap/logout", false, http_jmap_logout, true },
+	{ NULL, NULL, false, NULL, false }
 };
 
 static const struct http_route admin_routes[] = {
-	{ "GET", "/metrics", false, http_metrics },
-	{ NULL, NULL, false, NULL }
+	{ "GET", "/metrics", false, http_metrics, false },
+	{ NULL, NULL, false, NULL, false }
 };
 
 static bool
@@ -26,6 +32,10 @@ path_is(h2o_req_t *req, const struct http_route *r)
 {
 	size_t n = strlen(r->path);
 
+	/* a path ending in "*" is a prefix */
+	if (n > 0 && r->path[n - 1] == '*')
+		return req->path_normalized.len >= n - 1 &&
+		       !memcmp(req->path_normalized.base, r->path, n - 1);
 	if (req->path_normalized.len != n)
 		return false;
 	return r->nocase ? !strncasecmp(req->path_normalized.base, r->path, n) :
@@ -53,6 +63,13 @@ http_route(h2o_req_t *req, enum http_site site, struct service_env *env)
 		path_found = true;
 		if (method_is(req, r->method) ||
 		    (!strcmp(r->method, "GET") && method_is(req, "HEAD"))) {
+			/* h2o reads up to http_max_entity(): only JMAP
+			 * routes take more than http.max_body_size */
+			if (!r->jmap &&
+			    req->entity.len > env->conf->http.max_body_size) {
+				http_respond_error(req, 413, "Payload Too Large");
+				return;
+			}
 			r->fn(req, env);
 			return;
 		}
@@ -61,6 +78,33 @@ http_route(h2o_req_t *req, enum http_site site, struct service_env *env)
 		http_respond_error(req, 405, "Method Not Allowed");
 	else
 		http_respond_error(req, 404, "Not Found");
+}
+
+size_t
+http_max_entity(const struct tern_conf *conf)
+{
+	uint64_t n = conf->http.max_body_size;
+
+	if (conf->jmap.max_size_request > n)
+		n = conf->jmap.max_size_request;
+	if (conf->jmap.max_size_upload > n)
+		n = conf->jmap.max_size_upload;
+	return (size_t)n;
+}
+
+void
+http_peer_ip(h2o_req_t *req, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+
+	snprintf(out, size, "-");
+	if (req->conn->callbacks->get_peername(req->conn,
+					       (struct sockaddr *)&ss) <= 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&ss, out, size);
+	else
+		uv_ip4_name((struct sockaddr_in *)&ss, out, size);
 }
 
 void

@@ -7,6 +7,7 @@
 #include "jmap/jmap-core.h"
 
 const struct jmap_method jmap_core_methods[] = {
+	{ "Core/echo", "urn:ietf:params:jmap:core", jmap_core_echo },
 	{ NULL, NULL, NULL }	/* end of the Core methods */
 };
 
