@@ -139,6 +139,10 @@ body_snippet(const char *s, size_t n, json_t *terms)
 	}
 	for (end = start; end < n && chars < SNIPPET_CHARS; chars++)
 		end += cp_len(s, end, n);
+	while (end > start && s[end - 1] == ' ')
+		end--;
+	while (start < end && s[start] == ' ')
+		start++;
 	return marked(s + start, end - start, terms);
 }
 
