@@ -505,6 +505,32 @@ header_match(const struct jfilter *f, const struct jmap_etext *t)
 	return false;
 }
 
+/* the decoded header fields, when the store's cache has none */
+static int
+header_text(struct qset *q, const struct qmail *m)
+{
+	struct jmap_etext *t = m->rows[0].t;
+	struct store_msg sm;
+	struct buf msg = BUF_INIT, h = BUF_INIT;
+	int r;
+
+	if (t->headers != NULL && t->headers[0] != '\0')
+		return 0;
+	memset(&sm, 0, sizeof(sm));
+	if ((r = read_msg(q, m, &sm, &msg)) == 0) {
+		size_t hl = sm.prefix_len + (size_t)sm.parse.header_len;
+
+		mime_header_text(msg.data, hl < msg.len ? hl : msg.len, &h);
+		free(t->headers);
+		t->headers = buf_steal(&h);
+		if (t->headers == NULL)
+			t->headers = xstrdup("");
+	}
+	buf_free(&msg);
+	store_msg_clear(&sm);
+	return r;
+}
+
 static int
 has_attachment(struct qset *q, struct qmail *m)
 {
@@ -598,6 +624,8 @@ cond_match(struct qset *q, struct jfilter *f, struct qmail *m)
 		    (f->text[T_SUBJECT] &&
 		     !field_has(t->subject, f->text[T_SUBJECT])))
 			return 0;
+		if (f->hdr_name && (r = header_text(q, m)) < 0)
+			return r;
 		if (f->hdr_name && !header_match(f, t))
 			return 0;
 	}

@@ -204,14 +204,17 @@ skey_cmp(const void *pa, const void *pb)
 		if (d != 0)
 			return c->asc ? d : -d;
 	}
-	/* arrival order: mailbox, then uid of the first row */
+	/* ties in arrival order (mailbox, then uid of the first row),
+	 * reversed when the first key is descending: "newest first"
+	 * stays so within one second */
 	const struct jmap_erow *x = a->m->rows, *y = b->m->rows;
+	int dir = cur_sort->n > 0 && !cur_sort->v[0].asc ? -1 : 1;
 
 	if (x->internaldate != y->internaldate)
-		return x->internaldate < y->internaldate ? -1 : 1;
+		return dir * (x->internaldate < y->internaldate ? -1 : 1);
 	if (x->mailbox_id != y->mailbox_id)
-		return x->mailbox_id < y->mailbox_id ? -1 : 1;
-	return x->uid < y->uid ? -1 : x->uid > y->uid;
+		return dir * (x->mailbox_id < y->mailbox_id ? -1 : 1);
+	return dir * (x->uid < y->uid ? -1 : x->uid > y->uid);
 }
 
 void
