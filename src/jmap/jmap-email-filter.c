@@ -301,7 +301,7 @@ jmap_filter_needs(const struct jfilter *f)
 		w |= jmap_filter_needs(&f->kids[i]);
 	for (size_t i = 0; i < K_COUNT; i++)
 		if (f->kw[i])
-			w |= i < K_HAS ? JMAP_ER_KEYWORDS | JMAP_ER_TEXT :
+			w |= i < K_HAS ? JMAP_ER_KEYWORDS | JMAP_ER_THREADS :
 					 JMAP_ER_KEYWORDS;
 	for (size_t i = 0; i < T_COUNT; i++)
 		if (f->text[i] && i != T_BODY)

@@ -56,7 +56,7 @@ meta(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 	if (has(props, "threadId")) {
 		char t[STORE_OBJECTID_MAX];
 
-		store_msg_threadid(c->store, m, t);
+		store_objectid_fmt(t, 'T', e->rows.v[0].threadid);
 		json_object_set_new(o, "threadId", json_string(t));
 	}
 	if (has(props, "mailboxIds")) {
@@ -86,8 +86,8 @@ meta(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 }
 
 static int
-one(struct jmap_ctx *c, const struct jmap_mboxes *mb,
-    const struct jmap_erows *ix, const char *id, json_t *props,
+one(struct jmap_ctx *c, const struct jmap_mboxes *mb, const char *id,
+    json_t *props,
     const struct jmap_body_opts *opt, unsigned need, json_t **out)
 {
 	struct jmap_email e;
@@ -95,8 +95,7 @@ one(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 	json_t *o;
 	int r;
 
-	r = jmap_email_load(c, ix, id, STORE_MSG_PARSE | STORE_MSG_KEYWORDS,
-			    &e);
+	r = jmap_email_load(c, id, STORE_MSG_PARSE | STORE_MSG_KEYWORDS, &e);
 	if (r < 0)
 		return r;
 	o = json_pack("{s:s}", "id", e.id);
@@ -145,7 +144,6 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_t *props = json_object_get(args, "properties");
 	struct jmap_body_opts opt;
 	struct jmap_mboxes mb;
-	struct jmap_erows ix;
 	json_t *res = NULL, *list, *nf, *all_ids = NULL;
 	char *state;
 	unsigned need;
@@ -166,16 +164,17 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		*error_r = jmap_error("serverFail", NULL);
 		return NULL;
 	}
-	if (jmap_erows_load(c, &mb, 0, 0, &ix) < 0) {
-		jmap_mboxes_free(&mb);
-		*error_r = jmap_error("serverFail", NULL);
-		return NULL;
-	}
-	jmap_erows_sort(&ix);
 	if (ids == NULL || json_is_null(ids)) {
 		/* every Email: allowed while they fit in one get */
 		char id[STORE_OBJECTID_MAX];
+		struct jmap_erows ix;
 
+		if (jmap_erows_load(c, &mb, 0, 0, &ix) < 0) {
+			jmap_mboxes_free(&mb);
+			*error_r = jmap_error("serverFail", NULL);
+			return NULL;
+		}
+		jmap_erows_sort(&ix);
 		all_ids = json_array();
 		for (size_t i = 0; i < ix.n; i++) {
 			if (i > 0 && ix.v[i].emailid == ix.v[i - 1].emailid)
@@ -184,6 +183,7 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 				 (unsigned long long)ix.v[i].emailid);
 			json_array_append_new(all_ids, json_string(id));
 		}
+		jmap_erows_free(&ix);
 		ids = all_ids;
 		if (json_array_size(ids) > jmap_max_objects_in_get(c)) {
 			*error_r = jmap_error("requestTooLarge", NULL);
@@ -206,7 +206,7 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 			break;
 		}
 		id = jmap_resolve_id(c, id);
-		r = id ? one(c, &mb, &ix, id, props, &opt, need, &o) :
+		r = id ? one(c, &mb, id, props, &opt, need, &o) :
 			 STORE_ENOTFOUND;
 		if (r == STORE_ENOTFOUND) {
 			json_array_append_new(nf, json_string(
@@ -229,7 +229,6 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_decref(props);
 out:
 	json_decref(all_ids);
-	jmap_erows_free(&ix);
 	jmap_mboxes_free(&mb);
 	return res;
 }

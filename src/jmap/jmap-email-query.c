@@ -22,10 +22,11 @@ thread_cmp(const void *a, const void *b, void *ctx)
 	const struct qmail *x = &q->v[*(const size_t *)a];
 	const struct qmail *y = &q->v[*(const size_t *)b];
 
-	return strcmp(x->rows[0].t->threadid, y->rows[0].t->threadid);
+	return x->rows[0].threadid < y->rows[0].threadid ? -1 :
+	       x->rows[0].threadid > y->rows[0].threadid;
 }
 
-/* group the Emails by thread (JMAP_ER_TEXT loaded) */
+/* group the Emails by thread */
 static void
 threads_group(struct qset *q)
 {
@@ -66,7 +67,7 @@ qset_load(struct qset *q, struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		}
 		q->v[q->n++] = (struct qmail){ &q->rows.v[i], 1, 0, -1 };
 	}
-	if (what & JMAP_ER_TEXT)
+	if (what & JMAP_ER_THREADS)
 		threads_group(q);
 	return 0;
 }
@@ -134,12 +135,12 @@ qrun(struct jmap_ctx *c, const struct jmap_mboxes *mb, struct qargs *a,
 	int r;
 
 	if (a->collapse)
-		what |= JMAP_ER_TEXT;
-	if (what & JMAP_ER_TEXT)	/* thread keywords need them too */
-		what |= JMAP_ER_KEYWORDS;
-	/* threads span mailboxes: a collapse reads the whole account */
-	r = qset_load(q, c, mb, a->collapse ? 0 :
-		      jmap_filter_mailbox(a->filter), what);
+		what |= JMAP_ER_THREADS;
+	/* a thread's keywords span mailboxes: sorting by them reads the
+	 * whole account (the filter's thread conditions say so already);
+	 * a collapse is of the results only */
+	r = qset_load(q, c, mb, jmap_sort_needs(a->sort) & JMAP_ER_THREADS ?
+		      0 : jmap_filter_mailbox(a->filter), what);
 	if (r < 0)
 		return r;
 	v = xcalloc(q->n + 1, sizeof(*v));

@@ -21,7 +21,7 @@ struct qset {
 	struct jmap_erows rows;		/* sorted by (emailid, mailbox) */
 	struct qmail *v;
 	size_t n;
-	/* with JMAP_ER_TEXT: the emails by thread, groups of equal
+	/* with JMAP_ER_THREADS: the emails by thread, groups of equal
 	 * threadid; v[i].thread indexes thread_start */
 	size_t *by_thread, *thread_start;	/* thread_start[g..g+1) */
 	size_t nthreads;

@@ -124,7 +124,7 @@ jmap_sort_needs(const struct jsort *s)
 		if (s->v[i].key >= S_HAS_KW)
 			w |= JMAP_ER_KEYWORDS;
 		if (s->v[i].key >= S_ALL_KW)
-			w |= JMAP_ER_TEXT;
+			w |= JMAP_ER_THREADS;
 	}
 	return w;
 }

@@ -72,16 +72,6 @@ jmap_mboxes_by_id(const struct jmap_mboxes *m, int64_t id)
 	return lo < m->n && m->v[lo].id == id ? &m->v[lo] : NULL;
 }
 
-static void
-rows_push(struct jmap_erows *r, size_t *cap, const struct jmap_erow *x)
-{
-	if (r->n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		r->v = xrealloc(r->v, *cap * sizeof(*r->v));
-	}
-	r->v[r->n++] = *x;
-}
-
 static char *
 dup0(const char *s)
 {
@@ -89,7 +79,7 @@ dup0(const char *s)
 }
 
 static struct jmap_etext *
-etext(struct jmap_ctx *c, const struct store_msg *m, unsigned what)
+etext(const struct store_msg *m, unsigned what)
 {
 	struct jmap_etext *t = xcalloc(1, sizeof(*t));
 	const struct store_parse *p = &m->parse;
@@ -107,7 +97,6 @@ etext(struct jmap_ctx *c, const struct store_msg *m, unsigned what)
 	t->display_from = dup0(p->sort_display_from);
 	t->display_to = dup0(p->sort_display_to);
 	t->sent_date = p->sent_date;
-	store_msg_threadid(c->store, m, t->threadid);
 	return t;
 }
 
@@ -129,47 +118,78 @@ etext_free(struct jmap_etext *t)
 	free(t);
 }
 
-int
-jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
-		int64_t mailbox_id, unsigned what, struct jmap_erows *out)
+static struct jmap_erow
+erow(const struct store_email_row *x)
+{
+	return (struct jmap_erow){
+		x->emailid, x->threadid, x->mailbox_id, x->uid, x->flags,
+		x->internaldate, x->size, x->modseq, x->blob_id, NULL
+	};
+}
+
+/* the keywords and SEARCH fields of mailbox_id's rows r[0..n) (by uid) */
+static int
+text_load(struct jmap_ctx *c, int64_t mailbox_id, struct jmap_erow *r,
+	  size_t n, unsigned what)
 {
 	static const struct store_uid_range all = { 1, UINT32_MAX };
-	unsigned fields = STORE_MSG_OBJECTID;
-	size_t cap = 0;
+	unsigned fields = 0;
+	struct store_msg_iter *it = NULL;
+	const struct store_msg *m;
+	size_t i = 0;
+	int ret;
 
 	if (what & JMAP_ER_KEYWORDS)
 		fields |= STORE_MSG_KEYWORDS;
 	if (what & JMAP_ER_TEXT)
 		fields |= STORE_MSG_SEARCH;
+	ret = store_msg_iter_init(c->store, c->account_id, mailbox_id, &all, 1,
+				  fields, &it);
+	if (ret < 0)
+		return ret;
+	while ((ret = store_msg_iter_next(it, &m)) > 0) {
+		while (i < n && r[i].uid < m->uid)
+			i++;
+		if (i < n && r[i].uid == m->uid && r[i].t == NULL)
+			r[i].t = etext(m, what);
+	}
+	store_msg_iter_free(&it);
+	/* a row expunged between the two reads: no text, no keywords */
+	for (i = 0; i < n && ret == 0; i++)
+		if (r[i].t == NULL)
+			r[i].t = xcalloc(1, sizeof(*r[i].t));
+	return ret;
+}
+
+int
+jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
+		int64_t mailbox_id, unsigned what, struct jmap_erows *out)
+{
+	struct store_email_rows l = { 0, NULL };
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < mb->n; i++) {
-		struct store_msg_iter *it = NULL;
-		const struct store_msg *m;
-		int r;
+	r = store_email_list(c->store, c->account_id, mailbox_id, &l);
+	if (r < 0)
+		return r;
+	out->v = xcalloc(l.n + 1, sizeof(*out->v));
+	for (size_t i = 0; i < l.n; i++)
+		if (jmap_mboxes_by_id(mb, l.v[i].mailbox_id) != NULL)
+			out->v[out->n++] = erow(&l.v[i]);
+	store_email_rows_free(&l);
+	/* rows are by mailbox, then uid: one iteration per mailbox */
+	what &= JMAP_ER_KEYWORDS | JMAP_ER_TEXT;
+	for (size_t i = 0; what != 0 && i < out->n;) {
+		size_t j = i;
 
-		if (mailbox_id != 0 && mb->v[i].id != mailbox_id)
-			continue;
-		r = store_msg_iter_init(c->store, c->account_id, mb->v[i].id,
-					&all, 1, fields, &it);
-		if (r < 0) {
+		while (j < out->n && out->v[j].mailbox_id == out->v[i].mailbox_id)
+			j++;
+		if ((r = text_load(c, out->v[i].mailbox_id, out->v + i, j - i,
+				   what)) < 0) {
 			jmap_erows_free(out);
 			return r;
 		}
-		while ((r = store_msg_iter_next(it, &m)) > 0) {
-			struct jmap_erow x = {
-				m->emailid, mb->v[i].id, m->uid, m->flags,
-				m->internaldate, m->size, m->modseq,
-				m->blob_id, what ? etext(c, m, what) : NULL
-			};
-
-			rows_push(out, &cap, &x);
-		}
-		store_msg_iter_free(&it);
-		if (r < 0) {
-			jmap_erows_free(out);
-			return r;
-		}
+		i = j;
 	}
 	return 0;
 }
@@ -203,56 +223,24 @@ jmap_erows_sort(struct jmap_erows *r)
 		qsort(r->v, r->n, sizeof(*r->v), erow_cmp);
 }
 
-bool
-jmap_emailid_parse(const char *id, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (id == NULL || id[0] != 'M' || strlen(id) != 17)
-		return false;
-	for (size_t i = 1; i < 17; i++) {
-		char ch = id[i];
-		unsigned d;
-
-		if (ch >= '0' && ch <= '9')
-			d = (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			d = (unsigned)(ch - 'a' + 10);
-		else
-			return false;
-		x = x << 4 | d;
-	}
-	*v = x;
-	return true;
-}
-
 int
-jmap_email_load(struct jmap_ctx *c, const struct jmap_erows *ix,
-		const char *id, unsigned fields, struct jmap_email *out)
+jmap_email_load(struct jmap_ctx *c, const char *id, unsigned fields,
+		struct jmap_email *out)
 {
-	uint64_t want;
-	size_t lo = 0, hi = ix->n, cap = 0;
+	struct store_email_rows l = { 0, NULL };
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!jmap_emailid_parse(id, &want))
+	if ((r = store_email_rows(c->store, c->account_id, id, &l)) < 0)
+		return r;
+	out->rows.v = xcalloc(l.n + 1, sizeof(*out->rows.v));
+	for (size_t i = 0; i < l.n; i++)
+		out->rows.v[out->rows.n++] = erow(&l.v[i]);
+	store_email_rows_free(&l);
+	if (out->rows.n == 0) {
+		jmap_email_clear(out);
 		return STORE_ENOTFOUND;
-	while (lo < hi) {	/* the first row of want */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->v[mid].emailid < want)
-			lo = mid + 1;
-		else
-			hi = mid;
 	}
-	for (; lo < ix->n && ix->v[lo].emailid == want; lo++) {
-		struct jmap_erow x = ix->v[lo];
-
-		x.t = NULL;	/* the index keeps its text */
-		rows_push(&out->rows, &cap, &x);
-	}
-	if (out->rows.n == 0)
-		return STORE_ENOTFOUND;
 	snprintf(out->id, sizeof(out->id), "%s", id);
 	r = store_msg_get(c->store, c->account_id, out->rows.v[0].mailbox_id,
 			  out->rows.v[0].uid, fields | STORE_MSG_OBJECTID,
@@ -333,14 +321,9 @@ jmap_keywords(uint32_t flags, const char *keywords)
 char *
 jmap_email_state(struct jmap_ctx *c)
 {
-	struct store_mailbox_list l = { 0, NULL };
-	uint64_t max = 0;
+	uint64_t m = 0;
 
-	/* the highest modseq of the account's mailboxes */
-	if (store_mailbox_list(c->store, c->account_id, &l) == 0)
-		for (size_t i = 0; i < l.n; i++)
-			if (l.v[i].highestmodseq > max)
-				max = l.v[i].highestmodseq;
-	store_mailbox_list_free(&l);
-	return xasprintf("%" PRIu64, max);
+	if (store_account_modseq(c->store, c->account_id, &m) < 0)
+		m = 0;
+	return xasprintf("%" PRIu64, m);
 }

@@ -28,7 +28,8 @@ const struct jmap_mbox *jmap_mboxes_by_id(const struct jmap_mboxes *m,
 /* what jmap_erows_load keeps of a row besides the fixed fields */
 enum {
 	JMAP_ER_KEYWORDS = 1 << 0,	/* keywords */
-	JMAP_ER_TEXT = 1 << 1,		/* the SEARCH/SORT fields, thread */
+	JMAP_ER_TEXT = 1 << 1,		/* the SEARCH/SORT fields */
+	JMAP_ER_THREADS = 1 << 2,	/* qset_load: group by thread */
 };
 struct jmap_etext {
 	char *keywords;			/* "" if none */
@@ -36,13 +37,13 @@ struct jmap_etext {
 	char *subject, *from, *to, *cc, *bcc, *headers;
 	char *sort_subject, *display_from, *display_to;
 	int64_t sent_date;
-	char threadid[STORE_OBJECTID_MAX];
 };
 
 /* message rows, sorted by (emailid, mailbox id): an Email's rows are
  * adjacent, its first row the one of the lowest mailbox id */
 struct jmap_erow {
 	uint64_t emailid;
+	uint64_t threadid;
 	int64_t mailbox_id;
 	uint32_t uid;
 	uint32_t flags;
@@ -64,9 +65,6 @@ void jmap_erows_free(struct jmap_erows *r);
 /* sort by (emailid, mailbox id) */
 void jmap_erows_sort(struct jmap_erows *r);
 
-/* "M" + 16 hex -> the EMAILID value; false when malformed */
-bool jmap_emailid_parse(const char *id, uint64_t *v);
-
 /* One Email: every row of the EMAILID (ascending mailbox id) and the
  * message of the first one, with fields (STORE_MSG_*) loaded */
 struct jmap_email {
@@ -74,10 +72,9 @@ struct jmap_email {
 	struct jmap_erows rows;
 	struct store_msg msg;
 };
-/* ix: the account's rows, sorted (jmap_erows_load(mailbox 0) +
- * jmap_erows_sort). 0, STORE_ENOTFOUND, or another store error */
-int jmap_email_load(struct jmap_ctx *c, const struct jmap_erows *ix,
-		    const char *id, unsigned fields, struct jmap_email *out);
+/* 0, STORE_ENOTFOUND, or another store error */
+int jmap_email_load(struct jmap_ctx *c, const char *id, unsigned fields,
+		    struct jmap_email *out);
 void jmap_email_clear(struct jmap_email *e);
 /* the message as served, its first max bytes (SIZE_MAX: all) */
 int jmap_email_read(struct jmap_ctx *c, const struct jmap_email *e,

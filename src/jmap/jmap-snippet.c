@@ -147,15 +147,14 @@ body_snippet(const char *s, size_t n, json_t *terms)
 }
 
 static int
-snippet(struct jmap_ctx *c, const struct jmap_erows *ix, const char *id,
-	json_t *terms, json_t **out)
+snippet(struct jmap_ctx *c, const char *id, json_t *terms, json_t **out)
 {
 	struct jmap_email e;
 	struct buf msg = BUF_INIT, text = BUF_INIT;
 	const char *subj;
 	int r;
 
-	if ((r = jmap_email_load(c, ix, id, STORE_MSG_PARSE, &e)) < 0)
+	if ((r = jmap_email_load(c, id, STORE_MSG_PARSE, &e)) < 0)
 		return r;
 	subj = e.msg.parse.subject ? e.msg.parse.subject : "";
 	*out = json_pack("{s:s, s:o, s:n}", "emailId", id, "subject",
@@ -182,7 +181,6 @@ jmap_snippet_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_t *res = NULL, *list, *nf, *terms;
 	struct jfilter *f = NULL;
 	struct jmap_mboxes mb;
-	struct jmap_erows ix;
 
 	if (!json_is_array(ids)) {
 		*error_r = jmap_error("invalidArguments", "emailIds");
@@ -201,13 +199,6 @@ jmap_snippet_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		jmap_mboxes_free(&mb);
 		return NULL;
 	}
-	if (jmap_erows_load(c, &mb, 0, 0, &ix) < 0) {
-		*error_r = jmap_error("serverFail", NULL);
-		jmap_filter_free(f);
-		jmap_mboxes_free(&mb);
-		return NULL;
-	}
-	jmap_erows_sort(&ix);
 	terms = json_array();
 	jmap_filter_terms(f, terms);
 	list = json_array();
@@ -215,7 +206,7 @@ jmap_snippet_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		const char *id = json_string_value(json_array_get(ids, i));
 		json_t *o = NULL;
-		int r = id ? snippet(c, &ix, id, terms, &o) : STORE_ENOTFOUND;
+		int r = id ? snippet(c, id, terms, &o) : STORE_ENOTFOUND;
 
 		if (r == STORE_ENOTFOUND) {
 			json_array_append(nf, json_array_get(ids, i));
@@ -234,7 +225,6 @@ jmap_snippet_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_decref(list);
 	json_decref(nf);
 	json_decref(terms);
-	jmap_erows_free(&ix);
 	jmap_filter_free(f);
 	jmap_mboxes_free(&mb);
 	return res;
