@@ -28,7 +28,7 @@
 /* an API request of an account in progress: maxConcurrentRequests */
 struct inflight {
 	int64_t account_id;
-	unsigned n;
+	unsigned n[JMAP_INFLIGHT_KINDS];
 };
 
 static struct {
@@ -247,6 +247,22 @@ jmap_http_authenticate(struct jmap_http *r)
 
 /* ---- the API endpoint ---- */
 
+void
+jmap_http_queue(struct jmap_http *r, uv_work_cb work, uv_after_work_cb after,
+		enum jmap_inflight kind)
+{
+	r->job.work.data = r;
+	r->busy = true;
+	if (work_gate_queue(r->env->work_gate, r->env->loop, &r->job,
+			    r->account_id, NULL, work, after) != 0) {
+		r->busy = false;
+		if (kind != JMAP_INFLIGHT_NONE)
+			jmap_http_inflight_done(r->account_id, kind);
+		jmap_http_problem(r, 503, "Service Unavailable", "about:blank",
+				  NULL, "try again later");
+	}
+}
+
 static struct inflight *
 inflight_of(int64_t account_id)
 {
@@ -257,22 +273,37 @@ inflight_of(int64_t account_id)
 		R.cap = R.cap ? R.cap * 2 : 16;
 		R.v = xrealloc(R.v, R.cap * sizeof(*R.v));
 	}
-	R.v[R.n] = (struct inflight){ account_id, 0 };
+	R.v[R.n] = (struct inflight){ .account_id = account_id };
 	return &R.v[R.n++];
 }
 
-static void
-inflight_done(int64_t account_id)
+bool
+jmap_http_inflight_take(int64_t account_id, enum jmap_inflight kind,
+			uint64_t limit)
 {
 	struct inflight *f = inflight_of(account_id);
 
+	/* at least one, so that a refusal leaves no empty entry */
+	if (f->n[kind] >= (limit > 0 ? limit : 1))
+		return false;
+	f->n[kind]++;
+	return true;
+}
+
+void
+jmap_http_inflight_done(int64_t account_id, enum jmap_inflight kind)
+{
+	struct inflight *f = inflight_of(account_id);
+
+	f->n[kind]--;
 	/* an account with nothing in flight leaves the table */
-	if (--f->n == 0) {
-		*f = R.v[--R.n];
-		if (R.n == 0) {
-			free(R.v);
-			memset(&R, 0, sizeof(R));
-		}
+	for (int k = 0; k < JMAP_INFLIGHT_KINDS; k++)
+		if (f->n[k] > 0)
+			return;
+	*f = R.v[--R.n];
+	if (R.n == 0) {
+		free(R.v);
+		memset(&R, 0, sizeof(R));
 	}
 }
 
@@ -292,7 +323,7 @@ api_after(uv_work_t *w, int status)
 
 	(void)status;
 	r->busy = false;
-	inflight_done(r->account_id);
+	jmap_http_inflight_done(r->account_id, JMAP_INFLIGHT_API);
 	jmap_http_finish(r, r->status, r->status == 200 ? "OK" : "Bad Request",
 			 r->ct, r->out.data, r->out.len);
 }
@@ -300,30 +331,18 @@ api_after(uv_work_t *w, int status)
 static void
 api_run(struct jmap_http *r)
 {
-	struct inflight *f = inflight_of(r->account_id);
-	uint64_t limit = r->env->conf->jmap.max_concurrent_requests;
-
-	/* at least one: a refused request leaves no empty entry behind */
-	if (f->n >= (limit > 0 ? limit : 1)) {
+	if (!jmap_http_inflight_take(r->account_id, JMAP_INFLIGHT_API,
+				     r->env->conf->jmap.max_concurrent_requests)) {
 		jmap_http_problem(r, 429, "Too Many Requests",
 				  "urn:ietf:params:jmap:error:limit",
 				  "maxConcurrentRequests",
 				  "too many requests in progress");
 		return;
 	}
-	f->n++;
 	r->body_len = r->req->entity.len;
 	r->body = xmalloc(r->body_len + 1);
 	memcpy(r->body, r->req->entity.base, r->body_len);
-	r->job.work.data = r;
-	r->busy = true;
-	if (work_gate_queue(r->env->work_gate, r->env->loop, &r->job,
-			    r->account_id, NULL, api_work, api_after) != 0) {
-		r->busy = false;
-		inflight_done(r->account_id);
-		jmap_http_problem(r, 503, "Service Unavailable", "about:blank",
-				  NULL, "try again later");
-	}
+	jmap_http_queue(r, api_work, api_after, JMAP_INFLIGHT_API);
 }
 
 void

@@ -47,6 +47,22 @@ void jmap_http_finish(struct jmap_http *r, int status, const char *reason,
 void jmap_http_problem(struct jmap_http *r, int status, const char *reason,
 		       const char *type, const char *limit, const char *detail);
 void jmap_http_free(struct jmap_http *r);
+/* requests of an account in progress, by kind (the limits
+ * maxConcurrentRequests, maxConcurrentUpload) */
+enum jmap_inflight {
+	JMAP_INFLIGHT_API, JMAP_INFLIGHT_UPLOAD, JMAP_INFLIGHT_KINDS,
+	JMAP_INFLIGHT_NONE = JMAP_INFLIGHT_KINDS	/* not counted */
+};
+/* count one in, unless limit are there already (false) */
+bool jmap_http_inflight_take(int64_t account_id, enum jmap_inflight kind,
+			     uint64_t limit);
+void jmap_http_inflight_done(int64_t account_id, enum jmap_inflight kind);
+/* run work on the pool through the account's work gate, then after on
+ * the loop (r is busy meanwhile: kept when the client goes away); if it
+ * cannot be queued: 503, the inflight count of kind (unless NONE)
+ * returned */
+void jmap_http_queue(struct jmap_http *r, uv_work_cb work,
+		     uv_after_work_cb after, enum jmap_inflight kind);
 /* "https://host[:port]" as the client reached us (malloc'd) */
 char *jmap_http_url_base(struct jmap_http *r);
 

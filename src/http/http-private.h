@@ -31,6 +31,8 @@ void http_respond(h2o_req_t *req, int status, const char *reason,
 void http_respond_error(h2o_req_t *req, int status, const char *reason);
 /* the query parameter name, decoded (malloc'd), or NULL */
 char *http_query_param(h2o_req_t *req, const char *name);
+/* a path segment, %XX decoded (malloc'd), or NULL (a NUL byte) */
+char *http_path_decode(const char *p, size_t n);
 /* the client's address as text ("-" if unknown) */
 void http_peer_ip(h2o_req_t *req, char *out, size_t size);
 /* the largest body h2o reads for any route: http.max_body_size, or
@@ -48,6 +50,9 @@ void http_jmap_session(h2o_req_t *req, struct service_env *env);
 void http_jmap_login(h2o_req_t *req, struct service_env *env);
 void http_jmap_logout(h2o_req_t *req, struct service_env *env);
 void http_jmap_deinit(void);
+/* http-jmap-blob.c: uploads and downloads */
+void http_jmap_upload(h2o_req_t *req, struct service_env *env);
+void http_jmap_download(h2o_req_t *req, struct service_env *env);
 
 /* http-metrics.c */
 void http_metrics(h2o_req_t *req, struct service_env *env);

@@ -19,6 +19,8 @@ static const struct http_route public_routes[] = {
 	{ "POST", "/jmap/api/", false, http_jmap_api, true },
 	{ "POST", "/jmap/login", false, http_jmap_login, true },
 	{ "POST", "/jmap/logout", false, http_jmap_logout, true },
+	{ "POST", "/jmap/upload/*", false, http_jmap_upload, true },
+	{ "GET", "/jmap/download/*", false, http_jmap_download, true },
 	{ NULL, NULL, false, NULL, false }
 };
 
@@ -142,9 +144,9 @@ hexval(int c)
 	return -1;
 }
 
-/* %XX and + decoded; NUL bytes refused */
+/* %XX (and + in a query) decoded; NUL bytes refused */
 static char *
-query_decode(const char *p, size_t n)
+percent_decode(const char *p, size_t n, bool plus_is_space)
 {
 	char *out = xmalloc(n + 1);
 	size_t o = 0;
@@ -152,7 +154,7 @@ query_decode(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)p[i];
 
-		if (c == '+') {
+		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%' && i + 2 < n &&
 			   hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
@@ -185,7 +187,14 @@ http_query_param(h2o_req_t *req, const char *name)
 			;
 		if (end - i > nlen && q[i + nlen] == '=' &&
 		    !memcmp(q + i, name, nlen))
-			return query_decode(q + i + nlen + 1, end - i - nlen - 1);
+			return percent_decode(q + i + nlen + 1, end - i - nlen - 1,
+					      true);
 	}
 	return NULL;
+}
+
+char *
+http_path_decode(const char *p, size_t n)
+{
+	return percent_decode(p, n, false);
 }

@@ -31,6 +31,11 @@ int jmap_api_run(struct service_env *env, const struct jmap_account *acct,
 		 const char *body, size_t len, struct buf *out,
 		 const char **content_type_r);
 
+/* jmap_blob_fetch - jmap_blob_read() for a download: the blob of the
+ * account (pool thread) */
+int jmap_blob_fetch(struct service_env *env, const struct jmap_account *acct,
+		    const char *blob_id, struct buf *out, char **type_r);
+
 /* jmap_session_state - the session object's state string (changes when
  * what the session lists changes: capabilities, limits) */
 char *jmap_session_state(const struct tern_conf *conf);

@@ -244,3 +244,23 @@ jmap_api_run(struct service_env *env, const struct jmap_account *acct,
 	*ct = "application/json";
 	return 200;
 }
+
+int
+jmap_blob_fetch(struct service_env *env, const struct jmap_account *acct,
+		const char *blob_id, struct buf *out, char **type_r)
+{
+	/* a request with no calls: the limits and an empty id map, for a
+	 * reader that looks at them */
+	struct jmap_request req = { .created_ids = json_object() };
+	char *acct_str = xasprintf("A%" PRId64, acct->id);
+	struct jmap_ctx c = { .env = env, .store = env->store,
+			      .account_id = acct->id, .address = acct->address,
+			      .account_id_str = acct_str, .req = &req };
+	int r;
+
+	jmap_limits_from_conf(&req.lim, env->conf);
+	r = jmap_blob_read(&c, blob_id, out, type_r);
+	json_decref(req.created_ids);
+	free(acct_str);
+	return r;
+}
