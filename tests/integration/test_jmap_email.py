@@ -389,3 +389,35 @@ def test_bad_input(jmap_tern, jmap):
     for _ in range(20):
         deep = {"operator": "NOT", "conditions": [deep]}
     assert len(q(jmap, {"filter": deep})["ids"]) == 1
+
+
+def test_parse_upload(jmap_tern, jmap):
+    up = jmap.upload(MULTIPART, "message/rfc822")
+    assert up.status in (200, 201), up.body
+    blob = up.json()["blobId"]
+    r = jmap.call([["Email/parse", {
+        "blobIds": [blob, "Unope", "Mnot-a-blob"],
+        "fetchTextBodyValues": True,
+        "properties": ["id", "blobId", "size", "mailboxIds", "subject",
+                       "from", "textBody", "attachments", "bodyValues",
+                       "header:Date:asDate"]}, "0"]], using=USING)[0]
+    assert r[0] == "Email/parse", r
+    a = r[1]
+    assert sorted(a["notFound"]) == ["Mnot-a-blob", "Unope"]
+    e = a["parsed"][blob]
+    assert e["id"] is None and e["mailboxIds"] is None
+    assert e["blobId"] == blob and e["size"] == len(MULTIPART)
+    assert e["subject"] == "r\u00e9union plan"
+    assert e["header:Date:asDate"] == "2003-07-01T10:52:37+02:00"
+    assert [p["partId"] for p in e["textBody"]] == ["1.1"]
+    assert e["attachments"][0]["blobId"] is None   # parts of an upload
+    assert list(e["bodyValues"]) == ["1.1"]
+    # default properties: no metadata
+    r = jmap.call([["Email/parse", {"blobIds": [blob]}, "0"]],
+                  using=USING)[0][1]
+    e = r["parsed"][blob]
+    assert "subject" in e and "textBody" in e and "id" not in e
+    assert err(jmap, "Email/parse", {"blobIds": [blob],
+                                     "properties": ["nope"]}) == \
+        "invalidArguments"
+    assert err(jmap, "Email/parse", {}) == "invalidArguments"
