@@ -254,7 +254,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	}
 	res = json_pack("{s:s, s:s, s:b, s:I, s:o}", "accountId",
 			c->account_id_str, "queryState", state,
-			"canCalculateChanges", false, "position",
+			"canCalculateChanges", true, "position",
 			(json_int_t)start, "ids", ids);
 	if (json_is_true(total))
 		json_object_set_new(res, "total", json_integer((json_int_t)n));
@@ -264,6 +264,122 @@ out:
 	free(v);
 	qset_free(&q);
 	free(state);
+	qargs_free(&a);
+	jmap_mboxes_free(&mb);
+	return res;
+}
+
+/* does a change of one Email move others in or out of the results
+ * (collapsed threads, thread keywords)? Then changes are not exact. */
+static bool
+query_global(const struct qargs *a)
+{
+	return a->collapse ||
+	       ((jmap_filter_needs(a->filter) | jmap_sort_needs(a->sort)) &
+		JMAP_ER_THREADS);
+}
+
+/* Email/queryChanges (RFC 8620 5.6): every Email changed since the old
+ * state (store_email_changes) is "removed", and "added" again at its
+ * place when it is in the results now; the others kept their relative
+ * order, as nothing about them changed */
+json_t *
+jmap_email_query_changes(struct jmap_ctx *c, json_t *args, json_t **error_r)
+{
+	const char *since_s = json_string_value(
+		json_object_get(args, "sinceQueryState"));
+	json_t *maxc = json_object_get(args, "maxChanges");
+	json_t *total = json_object_get(args, "calculateTotal");
+	struct store_chgs chg = { 0, 0, NULL };
+	struct jmap_mboxes mb;
+	struct qargs a;
+	struct qset q;
+	struct qmail **v = NULL;
+	json_t *res = NULL, *removed, *added;
+	uint64_t since, *changed = NULL;
+	size_t n = 0, nchanged = 0;
+	char *end = NULL, *state;
+	int r;
+
+	if (since_s == NULL || since_s[0] < '0' || since_s[0] > '9' ||
+	    (since = strtoull(since_s, &end, 10), *end != '\0') ||
+	    (maxc && !json_is_null(maxc) &&
+	     (!json_is_integer(maxc) || json_integer_value(maxc) < 1)) ||
+	    (total && !json_is_boolean(total) && !json_is_null(total))) {
+		*error_r = jmap_error("invalidArguments",
+				      "sinceQueryState, maxChanges or "
+				      "calculateTotal");
+		return NULL;
+	}
+	if (jmap_mboxes_load(c, &mb) < 0) {
+		*error_r = jmap_error("serverFail", NULL);
+		return NULL;
+	}
+	memset(&q, 0, sizeof(q));
+	if ((*error_r = qargs_parse(&mb, args, &a)) != NULL)
+		goto out0;
+	r = store_email_changes(c->store, c->account_id, since, &chg);
+	if (r == STORE_EINVAL) {
+		*error_r = jmap_error("cannotCalculateChanges",
+				      "no such state");
+		goto out0;
+	} else if (r < 0) {
+		*error_r = jmap_error("serverFail", store_strerror(r));
+		goto out0;
+	}
+	if (chg.n > 0 && query_global(&a)) {
+		*error_r = jmap_error("cannotCalculateChanges",
+				      "collapsed threads or thread keywords");
+		goto out0;
+	}
+	if (json_is_integer(maxc) &&
+	    chg.n > (uint64_t)json_integer_value(maxc)) {
+		*error_r = jmap_error("tooManyChanges", NULL);
+		goto out0;
+	}
+	if (qrun(c, &mb, &a, &q, &v, &n) < 0) {
+		*error_r = jmap_error("serverFail", NULL);
+		goto out0;
+	}
+	/* the state of the results: the snapshot of the changes */
+	state = xasprintf("%llu", (unsigned long long)chg.modseq);
+	changed = xcalloc(chg.n + 1, sizeof(*changed));
+	removed = json_array();
+	added = json_array();
+	for (size_t i = 0; i < chg.n; i++) {
+		char id[STORE_OBJECTID_MAX];
+
+		changed[nchanged++] = chg.v[i].id;
+		if (chg.v[i].kind == STORE_CHG_CREATED)
+			continue;	/* it was not in the old results */
+		store_objectid_fmt(id, 'M', chg.v[i].id);
+		json_array_append_new(removed, json_string(id));
+	}
+	for (size_t i = 0; i < n; i++) {
+		char id[STORE_OBJECTID_MAX];
+		size_t k;
+
+		for (k = 0; k < nchanged; k++)
+			if (changed[k] == v[i]->rows[0].emailid)
+				break;
+		if (k == nchanged)
+			continue;
+		jmap_qmail_id(v[i], id);
+		json_array_append_new(added, json_pack("{s:s, s:I}", "id", id,
+						       "index", (json_int_t)i));
+	}
+	res = json_pack("{s:s, s:s, s:s, s:o, s:o}", "accountId",
+			c->account_id_str, "oldQueryState", since_s,
+			"newQueryState", state, "removed", removed, "added",
+			added);
+	if (json_is_true(total))
+		json_object_set_new(res, "total", json_integer((json_int_t)n));
+	free(state);
+	free(changed);
+out0:
+	free(v);
+	qset_free(&q);
+	store_chgs_free(&chg);
 	qargs_free(&a);
 	jmap_mboxes_free(&mb);
 	return res;

@@ -421,3 +421,50 @@ def test_parse_upload(jmap_tern, jmap):
                                      "properties": ["nope"]}) == \
         "invalidArguments"
     assert err(jmap, "Email/parse", {}) == "invalidArguments"
+
+
+def apply_changes(old, ch):
+    ids = [i for i in old if i not in ch["removed"]]
+    for a in sorted(ch["added"], key=lambda a: a["index"]):
+        ids.insert(a["index"], a["id"])
+    return ids
+
+
+def test_query_changes(jmap_tern, jmap):
+    c = load(jmap_tern)
+    box = inbox_id(c)
+    args = {"filter": {"operator": "AND", "conditions": [
+        {"inMailbox": box}, {"notKeyword": "$flagged"}]},
+        "sort": [{"property": "subject"}]}
+    r0 = q(jmap, args)
+    assert r0["canCalculateChanges"] is True
+    # nothing changed: nothing to say
+    r = jmap.call([["Email/queryChanges", dict(args, sinceQueryState=r0[
+        "queryState"]), "0"]], using=USING)[0]
+    assert r[0] == "Email/queryChanges", r
+    assert r[1]["removed"] == [] and r[1]["added"] == []
+    assert r[1]["newQueryState"] == r0["queryState"]
+    # IMAP: a new message, a flag that takes one out, an expunge
+    c.append("INBOX", plain(b"n@x.test", b"y@x.test", b"aardvark", 4, b"n"))
+    c.ok(b"UID STORE 2 +FLAGS (\\Flagged)")
+    c.ok(b"UID STORE 5 +FLAGS (\\Deleted)")
+    c.ok(b"UID EXPUNGE 5")
+    r = jmap.call([["Email/queryChanges", dict(args, sinceQueryState=r0[
+        "queryState"], calculateTotal=True), "0"]], using=USING)[0][1]
+    now = q(jmap, args)
+    assert r["newQueryState"] == now["queryState"] != r0["queryState"]
+    assert apply_changes(r0["ids"], r) == now["ids"]
+    assert r["total"] == len(now["ids"]) == 3
+    assert now["ids"][0] in [a["id"] for a in r["added"]]   # aardvark
+    # limits and the states it cannot go from
+    assert err(jmap, "Email/queryChanges", dict(
+        args, sinceQueryState=r0["queryState"], maxChanges=1)) == \
+        "tooManyChanges"
+    assert err(jmap, "Email/queryChanges", dict(
+        args, sinceQueryState="99999999")) == "cannotCalculateChanges"
+    assert err(jmap, "Email/queryChanges", dict(
+        args, sinceQueryState=r0["queryState"], collapseThreads=True)) == \
+        "cannotCalculateChanges"
+    assert err(jmap, "Email/queryChanges", dict(args)) == "invalidArguments"
+    assert err(jmap, "Email/queryChanges", dict(
+        args, sinceQueryState="x1")) == "invalidArguments"
