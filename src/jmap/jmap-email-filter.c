@@ -104,7 +104,8 @@ lower(const char *s)
 }
 
 static json_t *
-cond_parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f)
+cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
+	   struct jfilter *f)
 {
 	const char *k;
 	json_t *v;
@@ -119,11 +120,11 @@ cond_parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f)
 
 			if (!json_is_string(v))
 				return unsupported(k);
-			x = jmap_mboxes_find(mb, json_string_value(v));
+			x = jmap_mboxes_find(c, mb, json_string_value(v));
 			if (x == NULL)
 				f->nothing = true;
 			else
-				f->in_mailbox = x->id;
+				f->in_mailbox = x->m->id;
 			continue;
 		}
 		if (strcmp(k, "inMailboxOtherThan") == 0) {
@@ -139,8 +140,8 @@ cond_parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f)
 
 				if (id == NULL)
 					return unsupported(k);
-				if ((x = jmap_mboxes_find(mb, id)) != NULL)
-					f->other_than[f->n_other++] = x->id;
+				if ((x = jmap_mboxes_find(c, mb, id)) != NULL)
+					f->other_than[f->n_other++] = x->m->id;
 			}
 			continue;
 		}
@@ -209,8 +210,8 @@ cond_parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f)
 }
 
 static json_t *
-parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f,
-      unsigned depth)
+parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
+      struct jfilter *f, unsigned depth)
 {
 	json_t *op = json_object_get(o, "operator");
 
@@ -219,7 +220,7 @@ parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f,
 	if (!json_is_object(o) || depth > 64)
 		return unsupported("filter");
 	if (op == NULL)
-		return cond_parse(mb, o, f);
+		return cond_parse(c, mb, o, f);
 	json_t *conds = json_object_get(o, "conditions");
 	const char *s = json_string_value(op);
 
@@ -235,7 +236,7 @@ parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f,
 		return unsupported("operator");
 	f->kids = xcalloc(json_array_size(conds) + 1, sizeof(*f->kids));
 	for (size_t i = 0; i < json_array_size(conds); i++) {
-		json_t *e = parse(mb, json_array_get(conds, i),
+		json_t *e = parse(c, mb, json_array_get(conds, i),
 				  &f->kids[f->n++], depth + 1);
 
 		if (e != NULL)
@@ -245,8 +246,8 @@ parse(const struct jmap_mboxes *mb, json_t *o, struct jfilter *f,
 }
 
 json_t *
-jmap_filter_parse(const struct jmap_mboxes *mb, json_t *filter,
-		  struct jfilter **out)
+jmap_filter_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb,
+		  json_t *filter, struct jfilter **out)
 {
 	struct jfilter *f;
 	json_t *e;
@@ -255,7 +256,7 @@ jmap_filter_parse(const struct jmap_mboxes *mb, json_t *filter,
 	if (filter == NULL || json_is_null(filter))
 		return NULL;
 	f = xcalloc(1, sizeof(*f));
-	if ((e = parse(mb, filter, f, 0)) != NULL) {
+	if ((e = parse(c, mb, filter, f, 0)) != NULL) {
 		jmap_filter_free(f);
 		return e;
 	}

@@ -63,12 +63,10 @@ meta(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		json_t *ids = json_object();
 
 		for (size_t i = 0; i < e->rows.n; i++) {
-			const struct jmap_mbox *x = jmap_mboxes_by_id(
-				mb, e->rows.v[i].mailbox_id);
-
-			if (x != NULL)
-				json_object_set_new(ids, x->objectid,
-						    json_true());
+			for (size_t k = 0; k < mb->n; k++)
+				if (mb->v[k].m->id == e->rows.v[i].mailbox_id)
+					json_object_set_new(ids, mb->v[k].id,
+							    json_true());
 		}
 		json_object_set_new(o, "mailboxIds", ids);
 	}
@@ -145,7 +143,7 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	struct jmap_body_opts opt;
 	struct jmap_mboxes mb;
 	json_t *res = NULL, *list, *nf, *all_ids = NULL;
-	char *state;
+	json_t *state;
 	unsigned need;
 
 	if ((*error_r = jmap_email_props_check(props,
@@ -160,16 +158,14 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		*error_r = jmap_error("requestTooLarge", NULL);
 		return NULL;
 	}
-	if (jmap_mboxes_load(c, &mb) < 0) {
-		*error_r = jmap_error("serverFail", NULL);
+	if (jmap_mboxes_load(c, &mb, error_r) < 0)
 		return NULL;
-	}
 	if (ids == NULL || json_is_null(ids)) {
 		/* every Email: allowed while they fit in one get */
 		char id[STORE_OBJECTID_MAX];
 		struct jmap_erows ix;
 
-		if (jmap_erows_load(c, &mb, 0, 0, &ix) < 0) {
+		if (jmap_erows_load(c, 0, 0, &ix) < 0) {
 			jmap_mboxes_free(&mb);
 			*error_r = jmap_error("serverFail", NULL);
 			return NULL;
@@ -193,7 +189,10 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	props = props && !json_is_null(props) ? json_incref(props) :
 						jmap_email_default_props();
 	need = props_need(props);
-	state = jmap_email_state(c);
+	if ((state = jmap_state(c, error_r)) == NULL) {
+		json_decref(props);
+		goto out;
+	}
 	list = json_array();
 	nf = json_array();
 	for (size_t i = 0; i < json_array_size(ids); i++) {
@@ -220,10 +219,10 @@ jmap_email_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		}
 	}
 	if (*error_r == NULL)
-		res = json_pack("{s:s, s:s, s:O, s:O}", "accountId",
+		res = json_pack("{s:s, s:O, s:O, s:O}", "accountId",
 				c->account_id_str, "state", state, "list",
 				list, "notFound", nf);
-	free(state);
+	json_decref(state);
 	json_decref(list);
 	json_decref(nf);
 	json_decref(props);

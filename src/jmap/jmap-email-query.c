@@ -45,17 +45,16 @@ threads_group(struct qset *q)
 }
 
 int
-qset_load(struct qset *q, struct jmap_ctx *c, const struct jmap_mboxes *mb,
-	  int64_t mailbox_id, unsigned what)
+qset_load(struct qset *q, struct jmap_ctx *c, int64_t mailbox_id,
+	  unsigned what)
 {
 	int r;
 
 	memset(q, 0, sizeof(*q));
 	q->c = c;
-	q->mb = mb;
 	if (mailbox_id < 0)	/* the filter names an unknown mailbox */
 		return 0;
-	if ((r = jmap_erows_load(c, mb, mailbox_id, what, &q->rows)) < 0)
+	if ((r = jmap_erows_load(c, mailbox_id, what, &q->rows)) < 0)
 		return r;
 	jmap_erows_sort(&q->rows);
 	q->v = xcalloc(q->rows.n + 1, sizeof(*q->v));
@@ -90,7 +89,8 @@ struct qargs {
 };
 
 static json_t *
-qargs_parse(const struct jmap_mboxes *mb, json_t *args, struct qargs *a)
+qargs_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *args,
+	    struct qargs *a)
 {
 	json_t *col = json_object_get(args, "collapseThreads"), *e;
 
@@ -98,7 +98,7 @@ qargs_parse(const struct jmap_mboxes *mb, json_t *args, struct qargs *a)
 	if (col != NULL && !json_is_boolean(col) && !json_is_null(col))
 		return jmap_error("invalidArguments", "collapseThreads");
 	a->collapse = json_is_true(col);
-	if ((e = jmap_filter_parse(mb, json_object_get(args, "filter"),
+	if ((e = jmap_filter_parse(c, mb, json_object_get(args, "filter"),
 				   &a->filter)) != NULL)
 		return e;
 	json_t *sort = json_object_get(args, "sort");
@@ -126,8 +126,8 @@ qargs_free(struct qargs *a)
 /* run the query: the matching Emails in order into *out (pointers into
  * q), *n_r of them */
 static int
-qrun(struct jmap_ctx *c, const struct jmap_mboxes *mb, struct qargs *a,
-     struct qset *q, struct qmail ***out, size_t *n_r)
+qrun(struct jmap_ctx *c, struct qargs *a, struct qset *q,
+     struct qmail ***out, size_t *n_r)
 {
 	unsigned what = jmap_filter_needs(a->filter) | jmap_sort_needs(a->sort);
 	struct qmail **v;
@@ -139,7 +139,7 @@ qrun(struct jmap_ctx *c, const struct jmap_mboxes *mb, struct qargs *a,
 	/* a thread's keywords span mailboxes: sorting by them reads the
 	 * whole account (the filter's thread conditions say so already);
 	 * a collapse is of the results only */
-	r = qset_load(q, c, mb, jmap_sort_needs(a->sort) & JMAP_ER_THREADS ?
+	r = qset_load(q, c, jmap_sort_needs(a->sort) & JMAP_ER_THREADS ?
 		      0 : jmap_filter_mailbox(a->filter), what);
 	if (r < 0)
 		return r;
@@ -185,7 +185,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	struct qset q;
 	struct qmail **v = NULL;
 	json_t *res = NULL, *ids;
-	char *state;
+	json_t *state = NULL;
 	int64_t pos = 0;
 	bool cut = false;
 
@@ -206,17 +206,17 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		else
 			cut = (uint64_t)json_integer_value(lim_j) > max;
 	}
-	if (jmap_mboxes_load(c, &mb) < 0) {
-		*error_r = jmap_error("serverFail", NULL);
+	if (jmap_mboxes_load(c, &mb, error_r) < 0)
 		return NULL;
-	}
-	if ((*error_r = qargs_parse(&mb, args, &a)) != NULL) {
+	if ((*error_r = qargs_parse(c, &mb, args, &a)) != NULL) {
 		qargs_free(&a);
 		jmap_mboxes_free(&mb);
 		return NULL;
 	}
-	state = jmap_email_state(c);
-	if (qrun(c, &mb, &a, &q, &v, &n) < 0) {
+	memset(&q, 0, sizeof(q));
+	if ((state = jmap_state(c, error_r)) == NULL)
+		goto out;
+	if (qrun(c, &a, &q, &v, &n) < 0) {
 		*error_r = jmap_error("serverFail", NULL);
 		goto out;
 	}
@@ -252,7 +252,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		jmap_qmail_id(v[i], id);
 		json_array_append_new(ids, json_string(id));
 	}
-	res = json_pack("{s:s, s:s, s:b, s:I, s:o}", "accountId",
+	res = json_pack("{s:s, s:O, s:b, s:I, s:o}", "accountId",
 			c->account_id_str, "queryState", state,
 			"canCalculateChanges", true, "position",
 			(json_int_t)start, "ids", ids);
@@ -263,7 +263,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 out:
 	free(v);
 	qset_free(&q);
-	free(state);
+	json_decref(state);
 	qargs_free(&a);
 	jmap_mboxes_free(&mb);
 	return res;
@@ -311,12 +311,10 @@ jmap_email_query_changes(struct jmap_ctx *c, json_t *args, json_t **error_r)
 				      "calculateTotal");
 		return NULL;
 	}
-	if (jmap_mboxes_load(c, &mb) < 0) {
-		*error_r = jmap_error("serverFail", NULL);
+	if (jmap_mboxes_load(c, &mb, error_r) < 0)
 		return NULL;
-	}
 	memset(&q, 0, sizeof(q));
-	if ((*error_r = qargs_parse(&mb, args, &a)) != NULL)
+	if ((*error_r = qargs_parse(c, &mb, args, &a)) != NULL)
 		goto out0;
 	r = store_email_changes(c->store, c->account_id, since, &chg);
 	if (r == STORE_EINVAL) {
@@ -337,7 +335,7 @@ jmap_email_query_changes(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		*error_r = jmap_error("tooManyChanges", NULL);
 		goto out0;
 	}
-	if (qrun(c, &mb, &a, &q, &v, &n) < 0) {
+	if (qrun(c, &a, &q, &v, &n) < 0) {
 		*error_r = jmap_error("serverFail", NULL);
 		goto out0;
 	}

@@ -17,7 +17,6 @@ struct qmail {
 /* the Emails a query looks at */
 struct qset {
 	struct jmap_ctx *c;
-	const struct jmap_mboxes *mb;
 	struct jmap_erows rows;		/* sorted by (emailid, mailbox) */
 	struct qmail *v;
 	size_t n;
@@ -31,8 +30,8 @@ struct jfilter;
 
 /* Parse a FilterOperator/FilterCondition: NULL and *out set, or a
  * method error (unsupportedFilter, invalidArguments) */
-json_t *jmap_filter_parse(const struct jmap_mboxes *mb, json_t *filter,
-			  struct jfilter **out);
+json_t *jmap_filter_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb,
+			  json_t *filter, struct jfilter **out);
 void jmap_filter_free(struct jfilter *f);
 /* the JMAP_ER_* fields the filter reads */
 unsigned jmap_filter_needs(const struct jfilter *f);
@@ -47,8 +46,8 @@ int jmap_filter_match(struct qset *q, struct jfilter *f, struct qmail *m);
 void jmap_filter_terms(const struct jfilter *f, json_t *terms);
 
 /* Load the Emails of mailbox_id (0: all) with what (JMAP_ER_*) */
-int qset_load(struct qset *q, struct jmap_ctx *c,
-	      const struct jmap_mboxes *mb, int64_t mailbox_id, unsigned what);
+int qset_load(struct qset *q, struct jmap_ctx *c, int64_t mailbox_id,
+	      unsigned what);
 void qset_free(struct qset *q);
 
 /* sort (jmap-email-sort.c) */

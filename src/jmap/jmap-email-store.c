@@ -2,75 +2,9 @@
  * jmap-email-store.h) */
 #include "jmap/jmap-email-store.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int
-jmap_mboxes_load(struct jmap_ctx *c, struct jmap_mboxes *out)
-{
-	struct store_mailbox_list l = { 0, NULL };
-	int r = store_mailbox_list(c->store, c->account_id, &l);
-
-	memset(out, 0, sizeof(*out));
-	if (r < 0)
-		return r;
-	out->v = xcalloc(l.n ? l.n : 1, sizeof(*out->v));
-	for (size_t i = 0; i < l.n; i++) {
-		if (l.v[i].attrs & STORE_MBX_NOSELECT)
-			continue;
-		out->v[out->n].id = l.v[i].id;
-		store_mailbox_objectid(c->store, l.v[i].id,
-				       l.v[i].uidvalidity,
-				       out->v[out->n].objectid);
-		out->n++;
-	}
-	store_mailbox_list_free(&l);
-	/* ascending id: jmap_mboxes_by_id bisects */
-	for (size_t i = 1; i < out->n; i++)
-		for (size_t j = i; j > 0 && out->v[j - 1].id > out->v[j].id;
-		     j--) {
-			struct jmap_mbox t = out->v[j];
-
-			out->v[j] = out->v[j - 1];
-			out->v[j - 1] = t;
-		}
-	return 0;
-}
-
-void
-jmap_mboxes_free(struct jmap_mboxes *m)
-{
-	free(m->v);
-	m->v = NULL;
-	m->n = 0;
-}
-
-const struct jmap_mbox *
-jmap_mboxes_find(const struct jmap_mboxes *m, const char *objectid)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->v[i].objectid, objectid) == 0)
-			return &m->v[i];
-	return NULL;
-}
-
-const struct jmap_mbox *
-jmap_mboxes_by_id(const struct jmap_mboxes *m, int64_t id)
-{
-	size_t lo = 0, hi = m->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m->n && m->v[lo].id == id ? &m->v[lo] : NULL;
-}
 
 static char *
 dup0(const char *s)
@@ -162,8 +96,8 @@ text_load(struct jmap_ctx *c, int64_t mailbox_id, struct jmap_erow *r,
 }
 
 int
-jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
-		int64_t mailbox_id, unsigned what, struct jmap_erows *out)
+jmap_erows_load(struct jmap_ctx *c, int64_t mailbox_id, unsigned what,
+		struct jmap_erows *out)
 {
 	struct store_email_rows l = { 0, NULL };
 	int r;
@@ -174,8 +108,7 @@ jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		return r;
 	out->v = xcalloc(l.n + 1, sizeof(*out->v));
 	for (size_t i = 0; i < l.n; i++)
-		if (jmap_mboxes_by_id(mb, l.v[i].mailbox_id) != NULL)
-			out->v[out->n++] = erow(&l.v[i]);
+		out->v[out->n++] = erow(&l.v[i]);
 	store_email_rows_free(&l);
 	/* rows are by mailbox, then uid: one iteration per mailbox */
 	what &= JMAP_ER_KEYWORDS | JMAP_ER_TEXT;
@@ -316,14 +249,4 @@ jmap_keywords(uint32_t flags, const char *keywords)
 		free(dup);
 	}
 	return o;
-}
-
-char *
-jmap_email_state(struct jmap_ctx *c)
-{
-	uint64_t m = 0;
-
-	if (store_account_modseq(c->store, c->account_id, &m) < 0)
-		m = 0;
-	return xasprintf("%" PRIu64, m);
 }

@@ -5,25 +5,9 @@
 #define TERN_JMAP_EMAIL_STORE_H
 
 #include "jmap/jmap.h"
+#include "jmap/jmap-mailbox.h"
 #include "lib/buf.h"
 #include "store/store.h"
-
-/* the account's mailboxes (selectable ones), ascending id */
-struct jmap_mbox {
-	int64_t id;
-	char objectid[STORE_OBJECTID_MAX];
-};
-struct jmap_mboxes {
-	struct jmap_mbox *v;
-	size_t n;
-};
-int jmap_mboxes_load(struct jmap_ctx *c, struct jmap_mboxes *out);
-void jmap_mboxes_free(struct jmap_mboxes *m);
-/* by MAILBOXID; NULL when unknown */
-const struct jmap_mbox *jmap_mboxes_find(const struct jmap_mboxes *m,
-					 const char *objectid);
-const struct jmap_mbox *jmap_mboxes_by_id(const struct jmap_mboxes *m,
-					  int64_t id);
 
 /* what jmap_erows_load keeps of a row besides the fixed fields */
 enum {
@@ -57,9 +41,8 @@ struct jmap_erows {
 	struct jmap_erow *v;
 	size_t n;
 };
-/* the rows of mailbox_id (0: of every mailbox in mb); what: JMAP_ER_* */
-int jmap_erows_load(struct jmap_ctx *c, const struct jmap_mboxes *mb,
-		    int64_t mailbox_id, unsigned what,
+/* the rows of mailbox_id (0: of every mailbox); what: JMAP_ER_* */
+int jmap_erows_load(struct jmap_ctx *c, int64_t mailbox_id, unsigned what,
 		    struct jmap_erows *out);
 void jmap_erows_free(struct jmap_erows *r);
 /* sort by (emailid, mailbox id) */
@@ -82,8 +65,5 @@ int jmap_email_read(struct jmap_ctx *c, const struct jmap_email *e,
 
 /* RFC 8621 keywords of a row: IMAP flags and keywords (lowercased) */
 json_t *jmap_keywords(uint32_t flags, const char *keywords);
-
-/* the Email state (the account's modseq) as a string */
-char *jmap_email_state(struct jmap_ctx *c);
 
 #endif

@@ -190,11 +190,9 @@ jmap_snippet_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		*error_r = jmap_error("requestTooLarge", NULL);
 		return NULL;
 	}
-	if (jmap_mboxes_load(c, &mb) < 0) {
-		*error_r = jmap_error("serverFail", NULL);
+	if (jmap_mboxes_load(c, &mb, error_r) < 0)
 		return NULL;
-	}
-	if ((*error_r = jmap_filter_parse(&mb, json_object_get(args, "filter"),
+	if ((*error_r = jmap_filter_parse(c, &mb, json_object_get(args, "filter"),
 					  &f)) != NULL) {
 		jmap_mboxes_free(&mb);
 		return NULL;
