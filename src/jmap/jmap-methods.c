@@ -25,6 +25,8 @@ const struct jmap_method jmap_mailbox_methods[] = {
 	{ "Thread/get", MAIL, jmap_thread_get },
 	{ "Thread/changes", MAIL, jmap_thread_changes },
 	{ "Email/changes", MAIL, jmap_email_changes },
+	{ "Email/import", MAIL, jmap_email_import },
+	{ "Email/copy", MAIL, jmap_email_copy },
 	{ NULL, NULL, NULL }	/* end of the Mailbox methods */
 };
 #undef MAIL
@@ -48,5 +50,16 @@ const struct jmap_method jmap_email_methods[] = {
 #include "jmap/jmap-submission.h"
 
 const struct jmap_method jmap_submission_methods[] = {
+	{ "Email/set", "urn:ietf:params:jmap:mail", jmap_email_set },
+	{ "Identity/get", "urn:ietf:params:jmap:submission", jmap_identity_get },
+	{ "Identity/changes", "urn:ietf:params:jmap:submission",
+	  jmap_identity_changes },
+	{ "Identity/set", "urn:ietf:params:jmap:submission", jmap_identity_set },
+	{ "EmailSubmission/get", "urn:ietf:params:jmap:submission",
+	  jmap_submission_get },
+	{ "EmailSubmission/changes", "urn:ietf:params:jmap:submission",
+	  jmap_submission_changes },
+	{ "EmailSubmission/set", "urn:ietf:params:jmap:submission",
+	  jmap_submission_set },
 	{ NULL, NULL, NULL }	/* end of the submission methods */
 };
