@@ -45,6 +45,40 @@ threads_group(struct qset *q)
 	q->thread_start[q->nthreads] = q->n;
 }
 
+/* is every EMAILID of r once? (an open-addressed set: no sort of a
+ * big mailbox's rows when, as almost always, it holds each Email once) */
+static bool
+emailids_unique(const struct jmap_erows *r)
+{
+	size_t cap = 16, mask;
+	uint64_t *set;
+	bool zero = false, unique = true;
+
+	while (cap < r->n * 2)
+		cap <<= 1;
+	mask = cap - 1;
+	set = xcalloc(cap, sizeof(*set));
+	for (size_t i = 0; i < r->n && unique; i++) {
+		uint64_t id = r->v[i].emailid;
+		size_t h;
+
+		if (id == 0) {	/* the empty slot's value: kept aside */
+			unique = !zero;
+			zero = true;
+			continue;
+		}
+		for (h = (size_t)(id * 0x9E3779B97F4A7C15ull) & mask; set[h];
+		     h = (h + 1) & mask)
+			if (set[h] == id) {
+				unique = false;
+				break;
+			}
+		set[h] = id;
+	}
+	free(set);
+	return unique;
+}
+
 int
 qset_load(struct qset *q, struct jmap_ctx *c, int64_t mailbox_id,
 	  unsigned what)
@@ -57,7 +91,9 @@ qset_load(struct qset *q, struct jmap_ctx *c, int64_t mailbox_id,
 		return 0;
 	if ((r = jmap_erows_load(c, mailbox_id, what, &q->rows)) < 0)
 		return r;
-	jmap_erows_sort(&q->rows);
+	/* an Email's rows must be adjacent: sort unless each is alone */
+	if (mailbox_id == 0 || !emailids_unique(&q->rows))
+		jmap_erows_sort(&q->rows);
 	q->v = xcalloc(q->rows.n + 1, sizeof(*q->v));
 	for (size_t i = 0; i < q->rows.n; i++) {
 		if (q->n > 0 && q->v[q->n - 1].rows->emailid ==

@@ -272,6 +272,10 @@ def test_query_filters_match_imap_search(jmap_tern, jmap):
     c.ok(b"UID COPY 2 Work")
     assert q(jmap, {"filter": {"inMailboxOtherThan": [box]}})["ids"] == \
         [ids[2]]
+    # a COPY into the same mailbox: two rows, still one Email
+    c.ok(b"UID COPY 1 INBOX")
+    got = q(jmap, {"filter": {"inMailbox": box}})["ids"]
+    assert sorted(got) == sorted(ids.values())
 
 
 def test_query_sorts_match_imap_sort(jmap_tern, jmap):
