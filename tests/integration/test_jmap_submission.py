@@ -1,0 +1,193 @@
+"""JMAP Identity and EmailSubmission (RFC 8621 6, 7) against tern: the
+identities are the addresses SMTP submission lets the account use; an
+EmailSubmission goes the SMTP submission way (DKIM-signed, Bcc removed)
+to a second local account (read over IMAP) and into the queue for a
+remote recipient; onSuccessUpdateEmail moves the draft to Sent; forged
+senders and bad recipients get the RFC's SetErrors."""
+import email
+import email.policy
+import imaplib
+import re
+
+from jmap_client import one
+
+ALICE = ("alice@example.test", "alice-secret-pw")
+BOB = ("bob@example.test", "bob-secret-pw")
+
+
+def imap(t, who=ALICE):
+    m = imaplib.IMAP4("127.0.0.1", t.port("imap"))
+    m.login(*who)
+    return m
+
+
+def box_ids(t):
+    m = imap(t)
+    out = {}
+    for name in ("INBOX", "Drafts", "Sent"):
+        m.create(name)
+        typ, data = m.status(name, "(MAILBOXID)")
+        out[name] = re.search(rb"MAILBOXID \(([^)]+)\)", data[0]).group(1).decode()
+    m.logout()
+    return out
+
+
+def fetch_all(t, who, box, what="(FLAGS RFC822)"):
+    m = imap(t, who)
+    m.select(box)
+    typ, data = m.uid("FETCH", "1:*", what)
+    m.logout()
+    return [d for d in data if isinstance(d, tuple)]
+
+
+def identity(jmap, addr):
+    r = one(jmap.call([["Identity/get", {}, "0"]]), "Identity/get")
+    return next(i for i in r["list"] if i["email"] == addr)
+
+
+def draft(boxes, frm="alice@example.test", to=("bob@example.test",),
+          bcc=(), subject="Hello Bob"):
+    e = {"mailboxIds": {boxes["Drafts"]: True},
+         "keywords": {"$draft": True, "$seen": True},
+         "from": [{"name": "Alice", "email": frm}],
+         "to": [{"email": a} for a in to],
+         "subject": subject,
+         "textBody": [{"partId": "1"}],
+         "bodyValues": {"1": {"value": "Dear Bob,\nhello.\n"}}}
+    if bcc:
+        e["bcc"] = [{"email": a} for a in bcc]
+    return e
+
+
+def test_identities(jmap_tern, jmap):
+    jmap_tern.cli("alias", "add", "sales@example.test", "alice@example.test")
+    jmap_tern.cli("alias", "add", "@example.test", "alice@example.test")
+    r = one(jmap.call([["Identity/get", {}, "0"]]), "Identity/get")
+    emails = sorted(i["email"] for i in r["list"])
+    # the catch-all is no address of alice's; bob's address is not hers
+    assert emails == ["alice@example.test", "sales@example.test"], r
+    own = identity(jmap, "alice@example.test")
+    assert own["mayDelete"] is False and re.fullmatch(r"I[0-9a-f]{16}", own["id"])
+    state = r["state"]
+    r = one(jmap.call([["Identity/set", {
+        "create": {"x": {"email": "sales@example.test", "name": "Sales",
+                         "textSignature": "-- \nSales"},
+                   "forged": {"email": "bob@example.test"},
+                   "bad": {"email": "alice@example.test", "mayDelete": True}},
+        "update": {own["id"]: {"name": "Alice A."}}}, "0"]]), "Identity/set")
+    assert r["notCreated"]["forged"]["type"] == "forbiddenFrom"
+    assert r["notCreated"]["bad"] == {"type": "invalidProperties",
+                                      "properties": ["mayDelete"]}
+    new = r["created"]["x"]["id"]
+    assert r["updated"] == {own["id"]: None}
+    assert r["oldState"] == state and r["newState"] != state
+    r = one(jmap.call([["Identity/get", {"ids": [new, own["id"], "Inope"]}, "0"]]))
+    got = {i["id"]: i for i in r["list"]}
+    assert got[new]["name"] == "Sales" and got[new]["mayDelete"] is True
+    assert got[new]["textSignature"] == "-- \nSales"
+    assert got[own["id"]]["name"] == "Alice A."
+    assert r["notFound"] == ["Inope"]
+    # changes: none since the current state, else cannotCalculateChanges
+    ch = jmap.call([["Identity/changes", {"sinceState": r["state"]}, "0"],
+                    ["Identity/changes", {"sinceState": state}, "1"]])
+    assert ch[0][1]["created"] == [] and ch[0][1]["newState"] == r["state"]
+    assert ch[1][0] == "error" and ch[1][1]["type"] == "cannotCalculateChanges"
+    r = one(jmap.call([["Identity/set", {"destroy": [new, own["id"]],
+                                         "update": {own["id"]: {"email": "x@example.test"}}}, "0"]]))
+    assert r["destroyed"] == [new]
+    assert r["notDestroyed"][own["id"]]["type"] == "forbidden"
+    assert r["notUpdated"][own["id"]]["properties"] == ["email"]
+
+
+def test_submit_local_and_remote(jmap_tern, jmap):
+    boxes = box_ids(jmap_tern)
+    ident = identity(jmap, "alice@example.test")
+    resp = jmap.call([
+        ["Email/set", {"create": {"d": draft(
+            boxes, to=("bob@example.test", "carol@remote.example.com"),
+            bcc=("bob@example.test",))}}, "0"],
+        ["EmailSubmission/set", {
+            "create": {"s": {"identityId": ident["id"], "emailId": "#d"}},
+            "onSuccessUpdateEmail": {"#s": {
+                "mailboxIds/" + boxes["Drafts"]: None,
+                "mailboxIds/" + boxes["Sent"]: True,
+                "keywords/$draft": None}}}, "1"]])
+    names = [r[0] for r in resp]
+    assert names[0] == "Email/set" and "EmailSubmission/set" in names, resp
+    sub = next(r[1] for r in resp if r[0] == "EmailSubmission/set")
+    made = sub["created"]["s"]
+    assert made["undoStatus"] == "final" and re.fullmatch(r"S[0-9a-f]{16}", made["id"])
+    implicit = [r[1] for r in resp[1:] if r[0] == "Email/set"]
+    eid = resp[0][1]["created"]["d"]["id"]
+    assert implicit and implicit[0]["updated"] == {eid: None}, resp
+    # bob got it over the submission path: DKIM-signed, no Bcc, one copy
+    got = fetch_all(jmap_tern, BOB, "INBOX")
+    assert len(got) == 1, got
+    raw = got[0][1]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == "Hello Bob"
+    assert msg["Bcc"] is None and b"Bcc:" not in raw
+    assert msg["DKIM-Signature"] and "d=example.test;" in msg["DKIM-Signature"]
+    assert msg["Return-Path"] == "<alice@example.test>"
+    assert msg.get_content().replace("\r\n", "\n") == "Dear Bob,\nhello.\n"
+    # the remote recipient waits in the queue (tests reach no DNS)
+    q = jmap_tern.cli("queue", "list").stdout
+    assert "carol@remote.example.com" in q, q
+    # the draft moved to Sent without $draft
+    assert fetch_all(jmap_tern, ALICE, "Drafts") == []
+    m = imap(jmap_tern)
+    m.select("Sent")
+    typ, data = m.uid("FETCH", "1:*", "(FLAGS)")
+    m.logout()
+    assert b"\\Draft" not in data[0] and b"\\Seen" in data[0], data
+    # the record
+    r = one(jmap.call([["EmailSubmission/get", {"ids": [made["id"]]}, "0"]]))
+    rec = r["list"][0]
+    assert rec["emailId"] == eid and rec["identityId"] == ident["id"]
+    assert rec["envelope"]["mailFrom"]["email"] == "alice@example.test"
+    assert sorted(a["email"] for a in rec["envelope"]["rcptTo"]) == \
+        ["bob@example.test", "carol@remote.example.com"]
+    assert rec["deliveryStatus"]["bob@example.test"]["delivered"] == "yes"
+    assert rec["deliveryStatus"]["carol@remote.example.com"]["delivered"] == "queued"
+    # it cannot be cancelled: it has gone
+    r = one(jmap.call([["EmailSubmission/set", {"update": {
+        made["id"]: {"undoStatus": "canceled"}}}, "0"]]))
+    assert r["notUpdated"][made["id"]]["type"] == "cannotUnsend"
+
+
+def test_submit_refused(jmap_tern, jmap):
+    boxes = box_ids(jmap_tern)
+    ident = identity(jmap, "alice@example.test")
+    drafts = {"forged": draft(boxes, frm="bob@example.test"),
+              "ok": draft(boxes),
+              "unknown": draft(boxes, to=("nobody@example.test",)),
+              "none": draft(boxes, to=())}
+    r = one(jmap.call([["Email/set", {"create": drafts}, "0"]]))
+    ids = {k: v["id"] for k, v in r["created"].items()}
+    env_bob = {"mailFrom": {"email": "bob@example.test"},
+               "rcptTo": [{"email": "bob@example.test"}]}
+    r = one(jmap.call([["EmailSubmission/set", {"create": {
+        "forged": {"identityId": ident["id"], "emailId": ids["forged"]},
+        "mailfrom": {"identityId": ident["id"], "emailId": ids["ok"],
+                     "envelope": env_bob},
+        "unknown": {"identityId": ident["id"], "emailId": ids["unknown"]},
+        "none": {"identityId": ident["id"], "emailId": ids["none"]},
+        "noident": {"identityId": "Inope", "emailId": ids["ok"]},
+        "noemail": {"identityId": ident["id"], "emailId": "Mffffffffffffffff"},
+        "params": {"identityId": ident["id"], "emailId": ids["ok"],
+                   "envelope": {"mailFrom": {"email": "alice@example.test",
+                                             "parameters": {"HOLDFOR": "60"}},
+                                "rcptTo": [{"email": "bob@example.test"}]}},
+    }}, "0"]]))
+    nc = r["notCreated"]
+    assert r["created"] is None, r
+    assert nc["forged"]["type"] == "forbiddenFrom"
+    assert nc["mailfrom"]["type"] == "forbiddenMailFrom"
+    assert nc["unknown"] == {"type": "invalidRecipients",
+                             "invalidRecipients": ["nobody@example.test"]}
+    assert nc["none"]["type"] == "noRecipients"
+    assert nc["noident"]["properties"] == ["identityId"]
+    assert nc["noemail"]["properties"] == ["emailId"]
+    assert nc["params"]["properties"] == ["envelope"]
+    # nothing reached bob
+    assert fetch_all(jmap_tern, BOB, "INBOX") == []
