@@ -15,9 +15,19 @@ const struct jmap_method jmap_core_methods[] = {
 /* Mailbox, Thread, Email changes/copy/import (RFC 8621 2, 3, 4)     */
 #include "jmap/jmap-mailbox.h"
 
+#define MAIL "urn:ietf:params:jmap:mail"
 const struct jmap_method jmap_mailbox_methods[] = {
+	{ "Mailbox/get", MAIL, jmap_mailbox_get },
+	{ "Mailbox/changes", MAIL, jmap_mailbox_changes },
+	{ "Mailbox/query", MAIL, jmap_mailbox_query },
+	{ "Mailbox/queryChanges", MAIL, jmap_mailbox_query_changes },
+	{ "Mailbox/set", MAIL, jmap_mailbox_set },
+	{ "Thread/get", MAIL, jmap_thread_get },
+	{ "Thread/changes", MAIL, jmap_thread_changes },
+	{ "Email/changes", MAIL, jmap_email_changes },
 	{ NULL, NULL, NULL }	/* end of the Mailbox methods */
 };
+#undef MAIL
 
 /* ---------------------------------------------------------------- */
 /* Email reading and searching (RFC 8621 4, 5)                       */
