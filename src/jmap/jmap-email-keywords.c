@@ -1,10 +1,9 @@
 /* jmap-email-keywords.c - what Email/set and EmailSubmission share:
  * keywords as IMAP flags (RFC 8621 4.1.1: $seen is \Seen ...; other
- * keywords are IMAP keywords), the account's mailboxes by MAILBOXID,
- * the state string */
+ * keywords are IMAP keywords), the state string as a C string */
 #include "jmap/jmap-submission.h"
+#include "jmap/jmap-mailbox.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,57 +62,13 @@ jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw)
 	return true;
 }
 
-int
-jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m)
-{
-	int rc;
-
-	memset(m, 0, sizeof(*m));
-	rc = store_mailbox_list(c->store, c->account_id, &m->l);
-	if (rc < 0)
-		return rc;
-	m->ids = xcalloc(m->l.n ? m->l.n : 1, sizeof(*m->ids));
-	for (size_t i = 0; i < m->l.n; i++)
-		store_mailbox_objectid(c->store, m->l.v[i].id,
-				       m->l.v[i].uidvalidity, m->ids[i]);
-	return 0;
-}
-
-int64_t
-jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
-		    const char *id)
-{
-	id = jmap_resolve_id(c, id);
-	for (size_t i = 0; id != NULL && i < m->l.n; i++)
-		if (strcmp(m->ids[i], id) == 0 &&
-		    !(m->l.v[i].attrs & STORE_MBX_NOSELECT))
-			return m->l.v[i].id;
-	return 0;
-}
-
-const char *
-jmap_mailboxes_name(const struct jmap_mailboxes *m, int64_t id)
-{
-	for (size_t i = 0; i < m->l.n; i++)
-		if (m->l.v[i].id == id)
-			return m->ids[i];
-	return NULL;
-}
-
-void
-jmap_mailboxes_free(struct jmap_mailboxes *m)
-{
-	store_mailbox_list_free(&m->l);
-	free(m->ids);
-	m->ids = NULL;
-}
-
 char *
 jmap_account_state(struct jmap_ctx *c)
 {
-	uint64_t modseq;
+	json_t *err = NULL, *st = jmap_state(c, &err);
+	char *s = st ? xstrdup(json_string_value(st)) : NULL;
 
-	if (store_account_modseq(c->store, c->account_id, &modseq) < 0)
-		return NULL;
-	return xasprintf("%" PRIu64, modseq);
+	json_decref(st);
+	json_decref(err);
+	return s;
 }

@@ -13,8 +13,16 @@
 #include <time.h>
 
 #include "jmap/jmap-email-build.h"
+#include "jmap/jmap-mailbox.h"
 #include "lib/log.h"
 #include "lib/service.h"
+
+static json_t *
+jmap_bad(const char *prop)
+{
+	return jmap_set_error("invalidProperties", NULL,
+			      json_pack("[s]", prop));
+}
 
 static json_t *
 jmap_store_set_error(int rc)
@@ -25,15 +33,10 @@ jmap_store_set_error(int rc)
 		return jmap_set_error("tooLarge", NULL, NULL);
 	if (rc == STORE_ENOTFOUND)
 		return jmap_set_error("notFound", NULL, NULL);
+	if (rc == STORE_ENOSELECT)
+		return jmap_bad("mailboxIds");
 	log_error(0, "jmap email set store error=%s", store_strerror(rc));
 	return jmap_set_error("serverFail", store_strerror(rc), NULL);
-}
-
-static json_t *
-jmap_bad(const char *prop)
-{
-	return jmap_set_error("invalidProperties", NULL,
-			      json_pack("[s]", prop));
 }
 
 /* a UTCDate "2014-10-30T06:12:00Z" (RFC 8620 1.4) */
@@ -104,7 +107,7 @@ jmap_uid_range(struct store_uid_range *r, uint32_t uid)
 /* ---- create ---- */
 
 static json_t *
-jmap_email_create(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
+jmap_email_create(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		  const char *cid, json_t *obj, json_t **err_r)
 {
 	struct jmap_build b = { c->env->conf->hostname, time(NULL),
@@ -133,12 +136,13 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 		return NULL;
 	}
 	json_object_foreach(boxes, k, v) {
-		if (!json_is_true(v) || (dst[ndst] =
-					 jmap_mailboxes_find(c, mb, k)) == 0) {
+		const struct jmap_mbox *box = jmap_mboxes_find(c, mb, k);
+
+		if (!json_is_true(v) || box == NULL) {
 			*err_r = jmap_bad("mailboxIds");
 			return NULL;
 		}
-		ndst++;
+		dst[ndst++] = box->m->id;
 	}
 	if (kwo != NULL && !jmap_keywords_parse(kwo, &flags, &kw)) {
 		*err_r = jmap_bad("keywords");
@@ -247,7 +251,7 @@ json_t *
 jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 {
 	struct store_email_rows rows = { 0 };
-	struct jmap_mailboxes mb = { 0 };
+	struct jmap_mboxes mb = { 0 };
 	json_t *kwo = NULL, *boxes = json_object(), *err = NULL;
 	struct buf kw = BUF_INIT;
 	bool kw_touched = false;
@@ -264,17 +268,16 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		json_decref(boxes);
 		return jmap_set_error("notFound", NULL, NULL);
 	}
-	rc = jmap_mailboxes_load(c, &mb);
-	if (rc < 0) {
-		err = jmap_store_set_error(rc);
+	if (jmap_mboxes_load(c, &mb, &err) < 0) {
+		json_object_set_new(err, "type", json_string("serverFail"));
 		goto out;
 	}
 	kwo = jmap_row_keywords(&rows.v[0]);
 	for (size_t i = 0; i < rows.n; i++) {
-		const char *name = jmap_mailboxes_name(&mb, rows.v[i].mailbox_id);
-
-		if (name)
-			json_object_set_new(boxes, name, json_true());
+		for (size_t j = 0; j < mb.n; j++)
+			if (mb.v[j].m->id == rows.v[i].mailbox_id)
+				json_object_set_new(boxes, mb.v[j].id,
+						    json_true());
 	}
 	json_object_foreach(patch, k, v) {
 		bool ok;
@@ -302,11 +305,15 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		err = jmap_bad("mailboxIds");
 		goto out;
 	}
-	json_object_foreach(boxes, k, v)
-		if ((dst[ndst++] = jmap_mailboxes_find(c, &mb, k)) == 0) {
+	json_object_foreach(boxes, k, v) {
+		const struct jmap_mbox *box = jmap_mboxes_find(c, &mb, k);
+
+		if (box == NULL) {
 			err = jmap_bad("mailboxIds");
 			goto out;
 		}
+		dst[ndst++] = box->m->id;
+	}
 	/* keywords first, so that the copies made below carry them;
 	 * \Deleted is no keyword: each row keeps its own */
 	for (size_t i = 0; kw_touched && i < rows.n; i++) {
@@ -359,7 +366,7 @@ out:
 	json_decref(kwo);
 	json_decref(boxes);
 	buf_free(&kw);
-	jmap_mailboxes_free(&mb);
+	jmap_mboxes_free(&mb);
 	store_email_rows_free(&rows);
 	return err;
 }
@@ -409,7 +416,7 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_t *created = json_object(), *not_created = json_object();
 	json_t *updated = json_object(), *not_updated = json_object();
 	json_t *destroyed = json_array(), *not_destroyed = json_object();
-	struct jmap_mailboxes mb;
+	struct jmap_mboxes mb;
 	char *old_state, *new_state;
 	json_t *res, *v, *err;
 	const char *k;
@@ -428,15 +435,18 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		goto fail;
 	}
 	old_state = jmap_account_state(c);
-	if (old_state == NULL || jmap_mailboxes_load(c, &mb) < 0) {
-		free(old_state);
+	if (old_state == NULL) {
 		*error_r = jmap_error("serverFail", NULL);
+		goto fail;
+	}
+	if (jmap_mboxes_load(c, &mb, error_r) < 0) {
+		free(old_state);
 		goto fail;
 	}
 	if (json_is_string(if_in) && strcmp(json_string_value(if_in),
 					    old_state) != 0) {
 		free(old_state);
-		jmap_mailboxes_free(&mb);
+		jmap_mboxes_free(&mb);
 		*error_r = jmap_error("stateMismatch", NULL);
 		goto fail;
 	}
@@ -450,7 +460,7 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		else
 			json_object_set_new(not_created, k, err);
 	}
-	jmap_mailboxes_free(&mb);
+	jmap_mboxes_free(&mb);
 	json_object_foreach(update, k, v) {
 		err = jmap_email_update(c, k, v);
 		if (err)
