@@ -191,3 +191,25 @@ def test_submit_refused(jmap_tern, jmap):
     assert nc["params"]["properties"] == ["envelope"]
     # nothing reached bob
     assert fetch_all(jmap_tern, BOB, "INBOX") == []
+
+
+def test_dkim_signature_verifies(jmap_tern, jmap):
+    """the signature JMAP's submission adds verifies in python3-dkim
+    against the keys `tern dkim show` publishes"""
+    import dkim
+    from test_dkim import show_records, pydkim_dns
+    boxes = box_ids(jmap_tern)
+    ident = identity(jmap, "alice@example.test")
+    jmap.call([
+        ["Email/set", {"create": {"d": draft(boxes, subject="Signed")}}, "0"],
+        ["EmailSubmission/set", {"create": {"s": {
+            "identityId": ident["id"], "emailId": "#d"}}}, "1"]])
+    raw = fetch_all(jmap_tern, BOB, "INBOX")[0][1]
+    # bob's copy starts with his Return-Path and Delivered-To
+    while not raw.startswith(b"DKIM-Signature:"):
+        raw = raw[raw.index(b"\r\n") + 2:]
+    recs = show_records(jmap_tern, "example.test")
+    n = len(re.findall(rb"(?m)^DKIM-Signature:", raw))
+    assert n >= 1
+    for i in range(n):
+        assert dkim.DKIM(raw).verify(i, dnsfunc=pydkim_dns(recs)), i
