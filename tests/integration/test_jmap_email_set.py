@@ -200,3 +200,38 @@ def test_attachment_from_upload_read_back(jmap_tern, jmap):
     tb = em["textBody"][0]["partId"]
     assert em["bodyValues"][tb]["value"].replace("\r\n", "\n") == \
         "Hallo Bob,\nschöne Grüße\n"
+
+
+def test_body_structure_with_email_blobs(jmap_tern, jmap):
+    """bodyStructure given whole: a part of another Email (its decoded
+    part blob) and that whole Email as message/rfc822 (forwarding)"""
+    boxes = mailbox_ids(jmap_tern)
+    data = b"%PDF-1.4 " + bytes(range(256)) * 4
+    blob = jmap.upload(data, "application/pdf").json()["blobId"]
+    r = one(jmap.call([["Email/set", {"create": {"a": draft(boxes, attachments=[
+        {"blobId": blob, "type": "application/pdf", "name": "r.pdf"}])}}, "0"]]))
+    first = r["created"]["a"]
+    got = one(jmap.call([["Email/get", {"ids": [first["id"]],
+                                        "properties": ["attachments"]}, "0"]]))
+    part_blob = got["list"][0]["attachments"][0]["blobId"]
+    fwd = {"mailboxIds": {boxes["Drafts"]: True},
+           "from": [{"email": "alice@example.test"}],
+           "subject": "Fwd",
+           "bodyStructure": {"type": "multipart/mixed", "subParts": [
+               {"partId": "1", "type": "text/plain"},
+               {"blobId": part_blob, "type": "application/pdf", "name": "again.pdf"},
+               {"blobId": first["blobId"], "type": "message/rfc822"}]},
+           "bodyValues": {"1": {"value": "see below"}}}
+    r = one(jmap.call([["Email/set", {"create": {"f": fwd}}, "0"]]))
+    assert "f" in (r["created"] or {}), r
+    m = imap(jmap_tern)
+    m.select("Drafts")
+    typ, data2 = m.uid("FETCH", "2", "(RFC822)")
+    m.logout()
+    msg = email.message_from_bytes(data2[0][1], policy=email.policy.default)
+    parts = msg.get_payload()
+    assert parts[1].get_filename() == "again.pdf"
+    assert parts[1].get_content() == data
+    assert parts[2].get_content_type() == "message/rfc822"
+    inner = parts[2].get_payload()[0]
+    assert inner["Subject"] == "Grüße aus dem Entwurf"
