@@ -120,7 +120,7 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 	struct store_email_rows rows = { 0 };
 	struct store_blob *blob = NULL;
 	struct store_msg m = { 0 };
-	int64_t dst[64], when = 0;
+	int64_t *dst = NULL, when = 0;
 	size_t ndst = 0;
 	uint32_t flags = 0, uid = 0;
 	char id[STORE_OBJECTID_MAX], tid[STORE_OBJECTID_MAX];
@@ -130,17 +130,17 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 	int rc;
 
 	*err_r = NULL;
-	if (!json_is_object(boxes) || json_object_size(boxes) == 0 ||
-	    json_object_size(boxes) > sizeof(dst) / sizeof(dst[0])) {
+	if (!json_is_object(boxes) || json_object_size(boxes) == 0) {
 		*err_r = jmap_bad("mailboxIds");
 		return NULL;
 	}
+	dst = xcalloc(json_object_size(boxes), sizeof(*dst));
 	json_object_foreach(boxes, k, v) {
 		const struct jmap_mbox *box = jmap_mboxes_find(c, mb, k);
 
 		if (!json_is_true(v) || box == NULL) {
 			*err_r = jmap_bad("mailboxIds");
-			return NULL;
+			goto out;
 		}
 		dst[ndst++] = box->m->id;
 	}
@@ -189,6 +189,7 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 			 (json_int_t)rows.v[0].size);
 	jmap_created_id_add(c, cid, id);
 out:
+	free(dst);
 	store_msg_clear(&m);
 	store_email_rows_free(&rows);
 	buf_free(&msg);
@@ -255,7 +256,7 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 	json_t *kwo = NULL, *boxes = json_object(), *err = NULL;
 	struct buf kw = BUF_INIT;
 	bool kw_touched = false;
-	int64_t dst[64];
+	int64_t *dst = NULL;
 	size_t ndst = 0;
 	uint32_t flags = 0;
 	const char *k;
@@ -300,11 +301,11 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		err = jmap_bad("keywords");
 		goto out;
 	}
-	if (json_object_size(boxes) == 0 ||
-	    json_object_size(boxes) > sizeof(dst) / sizeof(dst[0])) {
+	if (json_object_size(boxes) == 0) {
 		err = jmap_bad("mailboxIds");
 		goto out;
 	}
+	dst = xcalloc(json_object_size(boxes), sizeof(*dst));
 	json_object_foreach(boxes, k, v) {
 		const struct jmap_mbox *box = jmap_mboxes_find(c, &mb, k);
 
@@ -363,6 +364,7 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		}
 	}
 out:
+	free(dst);
 	json_decref(kwo);
 	json_decref(boxes);
 	buf_free(&kw);
