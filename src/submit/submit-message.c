@@ -170,6 +170,7 @@ submit_sign(const struct tern_conf *conf, struct submit_dkim_keys *keys,
 	signer = dkim_sign_new(ks, 0);
 	dkim_sign_message(signer, (const char *)msg->data, msg->len);
 	sig = dkim_sign_finish(signer, &err);
+	dkim_sign_free(signer);
 	dkim_keys_free(ks);
 	if (sig == NULL) {
 		/* sent unsigned rather than not at all, as SMTP does */
