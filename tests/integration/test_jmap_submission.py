@@ -149,6 +149,15 @@ def test_submit_local_and_remote(jmap_tern, jmap):
         ["bob@example.test", "carol@remote.example.com"]
     assert rec["deliveryStatus"]["bob@example.test"]["delivered"] == "yes"
     assert rec["deliveryStatus"]["carol@remote.example.com"]["delivered"] == "queued"
+    assert "_queue" not in rec
+    # read from the queue: once the message has left it, unknown
+    qid = re.search(r"queue_id=(\d+)", q).group(1)
+    jmap_tern.cli("queue", "delete", qid)
+    r = one(jmap.call([["EmailSubmission/get", {"ids": [made["id"]],
+                                                "properties": ["deliveryStatus"]}, "0"]]))
+    ds = r["list"][0]["deliveryStatus"]
+    assert ds["carol@remote.example.com"]["delivered"] == "unknown"
+    assert ds["bob@example.test"]["delivered"] == "yes"
     # it cannot be cancelled: it has gone
     r = one(jmap.call([["EmailSubmission/set", {"update": {
         made["id"]: {"undoStatus": "canceled"}}}, "0"]]))
