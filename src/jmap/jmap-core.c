@@ -176,42 +176,32 @@ run_call(struct jmap_ctx *c, const char *name, json_t *args, json_t **error_r)
 	return res;
 }
 
-static int
-problem_out(json_t *problem, struct buf *out, const char **ct)
-{
-	char *s = json_dumps(problem, JSON_COMPACT);
-
-	buf_append_str(out, s);
-	free(s);
-	json_decref(problem);
-	*ct = "application/problem+json";
-	return 400;
-}
-
 int
-jmap_api_run(struct service_env *env, const struct jmap_account *acct,
-	     const char *body, size_t len, struct buf *out, const char **ct)
+jmap_api_run_json(struct service_env *env, const struct jmap_account *acct,
+		  const char *body, size_t len, json_t **resp_r)
 {
 	struct jmap_request req;
 	struct jmap_limits lim;
 	struct jmap_ctx c;
 	json_t *problem, *call, *resp, *v;
-	char *acct_str, *state, *s;
+	char *acct_str, *state;
 	size_t i;
 
 	jmap_limits_from_conf(&lim, env->conf);
-	if (jmap_request_parse(&req, body, len, &lim, &problem) < 0)
-		return problem_out(problem, out, ct);
+	if (jmap_request_parse(&req, body, len, &lim, &problem) < 0) {
+		*resp_r = problem;
+		return 400;
+	}
 	json_array_foreach(req.using, i, v)
 		if (!jmap_capability_served(json_string_value(v)) &&
 		    strcmp(json_string_value(v), JMAP_CAP_WEBSOCKET)) {
 			char *d = xasprintf("unknown capability %s",
 					    json_string_value(v));
 
-			problem = jmap_problem(JMAP_ERR_UNKNOWN_CAPABILITY, NULL, d);
+			*resp_r = jmap_problem(JMAP_ERR_UNKNOWN_CAPABILITY, NULL, d);
 			free(d);
 			jmap_request_free(&req);
-			return problem_out(problem, out, ct);
+			return 400;
 		}
 	acct_str = xasprintf("A%" PRId64, acct->id);
 	c = (struct jmap_ctx){ .env = env, .store = env->store,
@@ -234,15 +224,26 @@ jmap_api_run(struct service_env *env, const struct jmap_account *acct,
 	if (req.echo_created_ids)
 		json_object_set(resp, "createdIds", req.created_ids);
 	json_object_set_new(resp, "sessionState", json_string(state));
-	s = json_dumps(resp, JSON_COMPACT);
-	buf_append_str(out, s);
-	free(s);
 	free(state);
-	json_decref(resp);
 	jmap_request_free(&req);
 	free(acct_str);
-	*ct = "application/json";
+	*resp_r = resp;
 	return 200;
+}
+
+int
+jmap_api_run(struct service_env *env, const struct jmap_account *acct,
+	     const char *body, size_t len, struct buf *out, const char **ct)
+{
+	json_t *resp;
+	int status = jmap_api_run_json(env, acct, body, len, &resp);
+	char *s = json_dumps(resp, JSON_COMPACT);
+
+	buf_append_str(out, s);
+	free(s);
+	json_decref(resp);
+	*ct = status == 200 ? "application/json" : "application/problem+json";
+	return status;
 }
 
 int

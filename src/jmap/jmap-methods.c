@@ -25,6 +25,8 @@ const struct jmap_method jmap_mailbox_methods[] = {
 	{ "Thread/get", MAIL, jmap_thread_get },
 	{ "Thread/changes", MAIL, jmap_thread_changes },
 	{ "Email/changes", MAIL, jmap_email_changes },
+	{ "Email/import", MAIL, jmap_email_import },
+	{ "Email/copy", MAIL, jmap_email_copy },
 	{ NULL, NULL, NULL }	/* end of the Mailbox methods */
 };
 #undef MAIL

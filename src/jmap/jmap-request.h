@@ -38,6 +38,10 @@ struct jmap_request {
  * 400); limit: the limit's name for JMAP_ERR_LIMIT, else NULL */
 json_t *jmap_problem(const char *type, const char *limit, const char *detail);
 
+/* the deepest nesting of arrays and objects in the JSON text, counted
+ * up to max + 1 (one pass, no recursion) */
+size_t jmap_json_depth(const char *p, size_t len, size_t max);
+
 /* jmap_request_parse - body -> req. The size, the nesting depth (before
  * jansson sees it: its own bound is 2048, far past what a stack of a
  * pool thread should recurse) and the number of calls are checked
@@ -54,7 +58,9 @@ void jmap_request_free(struct jmap_request *req);
  * reference, or NULL with *error_r a method error (invalidArguments when
  * "name" and "#name" are both there, invalidResultReference when a
  * reference is malformed, names no earlier response or its path does
- * not evaluate). */
+ * not evaluate, requestTooLarge when the arguments would be larger than
+ * maxSizeRequest written out: references can double them call after
+ * call). */
 json_t *jmap_request_resolve(struct jmap_request *req, json_t *args,
 			     json_t **error_r);
 

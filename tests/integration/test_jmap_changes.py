@@ -179,3 +179,39 @@ def test_states_are_one_per_account(jmap_tern, jmap, jmap_bob):
     assert state(jmap) == a0
     r = changes(jmap, "Mailbox", a0)
     assert r["created"] == [] and r["newState"] == a0
+
+
+def test_rfc8621_mailbox_changes_example(jmap_tern, jmap):
+    # RFC 8621 2.2/2.6: the client asks for changes and, through result
+    # references, gets just the updated mailboxes' updated properties
+    m = imap(jmap_tern)
+    ids = mbox_ids(jmap)
+    s0 = state(jmap)
+    m.append("INBOX", "", None, b"Subject: new\r\n\r\nnew\r\n")
+    r = jmap.call([
+        ["Mailbox/changes", {"sinceState": s0}, "0"],
+        ["Mailbox/get", {"#ids": {"resultOf": "0", "name": "Mailbox/changes",
+                                  "path": "/updated"},
+                         "#properties": {"resultOf": "0", "name": "Mailbox/changes",
+                                         "path": "/updatedProperties"}}, "1"]])
+    ch, get = r[0][1], r[1][1]
+    assert ch["updated"] == [ids["INBOX"]] and ch["created"] == []
+    assert ch["updatedProperties"] == ["totalEmails", "unreadEmails",
+                                       "totalThreads", "unreadThreads"]
+    assert get["list"] == [{"id": ids["INBOX"], "totalEmails": 1, "unreadEmails": 1,
+                            "totalThreads": 1, "unreadThreads": 1}]
+    assert get["state"] == ch["newState"]
+    # a rename: updatedProperties null, so the get has every property
+    s1 = ch["newState"]
+    m.create("Old")
+    m.rename("Old", "New")
+    r = jmap.call([
+        ["Mailbox/changes", {"sinceState": s1}, "0"],
+        ["Mailbox/get", {"#ids": {"resultOf": "0", "name": "Mailbox/changes",
+                                  "path": "/created"},
+                         "#properties": {"resultOf": "0", "name": "Mailbox/changes",
+                                         "path": "/updatedProperties"}}, "1"]])
+    assert r[0][1]["updatedProperties"] is None
+    assert [x["name"] for x in r[1][1]["list"]] == ["New"]
+    assert "myRights" in r[1][1]["list"][0]
+    m.logout()

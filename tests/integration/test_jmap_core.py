@@ -323,7 +323,6 @@ def test_upload_limits(tern_factory):
             tls.sendall(b"POST /jmap/upload/%s/ HTTP/1.1\r\nHost: x\r\n"
                         b"Authorization: Basic %s\r\nContent-Length: 1073741824\r\n\r\n"
                         % (j.account_id.encode(), auth))
-            tls.sendall(b"a" * 65536)
             reply = b""
             while b"\r\n\r\n" not in reply:
                 chunk = tls.recv(4096)
@@ -343,3 +342,129 @@ def test_upload_limits(tern_factory):
     assert blob in os.listdir(d)
     new = j.upload(b"b").json()["blobId"]
     assert sorted(os.listdir(d)) == [new]
+
+
+def test_reference_doubling_is_bounded(jmap):
+    """Each call echoes the previous response twice: 2^60 bytes written
+    out if nothing stopped it."""
+    ref = {"resultOf": "c0", "name": "Core/echo", "path": ""}
+    calls = [["Core/echo", {"x": "a" * 1000}, "c0"]]
+    for i in range(1, 61):
+        prev = "c%d" % (i - 1)
+        calls.append(["Core/echo", {"#a": dict(ref, resultOf=prev),
+                                    "#b": dict(ref, resultOf=prev)}, "c%d" % i])
+    t0 = time.time()
+    r = jmap.call(calls, using=[CORE])
+    assert time.time() - t0 < 10
+    assert r[1][0] == "Core/echo"
+    assert any(x[0] == "error" and x[1]["type"] == "requestTooLarge" for x in r)
+    assert len(json.dumps(r)) < 30 << 20
+
+
+def test_slowloris_headers_cut_off(tern_factory):
+    """h2o's request timeout (http.request_timeout) covers the JMAP
+    paths: headers dribbled in byte by byte do not hold a connection."""
+    import socket
+    from conftest import JMAP_PROTOCOLS
+    t = tern_factory(protocols=JMAP_PROTOCOLS, extra="[http]\nrequest_timeout = 1s\n")
+    t.add_account(*ALICE)
+    t.start()
+    t0 = time.time()
+    with socket.create_connection(("127.0.0.1", t.port("https")), timeout=10) as s:
+        with t.ssl_context().wrap_socket(s) as tls:
+            tls.sendall(b"POST /jmap/api/ HTTP/1.1\r\nHost: x\r\n")
+            closed = False
+            for _ in range(40):
+                try:
+                    tls.sendall(b"X")
+                    tls.settimeout(0.25)
+                    if tls.recv(4096) == b"":
+                        closed = True
+                        break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    closed = True
+                    break
+                else:
+                    closed = True      # an error answer, then the close
+                    break
+    assert closed and time.time() - t0 < 5
+
+
+def test_download_email_blobs(jmap):
+    """"B<EMAILID hex>" is the whole message; "B<hex>.1" its decoded body
+    (jmap-email-blob.c through the download endpoint)."""
+    import imaplib
+    import re
+    t = jmap.tern
+    msg = (b"From: a@example.test\r\nTo: alice@example.test\r\nSubject: q\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n"
+           b"Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9\r\n")
+    m = imaplib.IMAP4_SSL("127.0.0.1", t.port("imaps"), ssl_context=t.ssl_context())
+    m.login(*ALICE)
+    m.append("INBOX", None, None, msg)
+    m.select("INBOX")
+    typ, data = m.fetch("1", "(EMAILID)")
+    m.logout()
+    emailid = re.search(rb"EMAILID \((M[0-9a-f]+)\)", data[0]).group(1).decode()
+    blob = "B" + emailid[1:]
+    whole = jmap.request("GET", "/jmap/download/%s/%s/m.eml?accept=message/rfc822"
+                         % (jmap.account_id, blob))
+    assert whole.status == 200 and whole.header("content-type") == "message/rfc822"
+    assert whole.body.endswith(msg)
+    part = jmap.request("GET", "/jmap/download/%s/%s.1/t.txt" % (jmap.account_id, blob))
+    assert part.status == 200 and part.body.rstrip(b"\r\n") == "café".encode()
+    other = JmapClient(t, *BOB)
+    assert other.request("GET", "/jmap/download/%s/%s/m.eml" % (
+        other.account_id, blob)).status == 404
+
+
+def test_session_capabilities(jmap):
+    from jmap_client import MAIL, SUBMISSION, WEBSOCKET
+    s = jmap.session()
+    port = jmap.tern.port("https")
+    assert s["capabilities"][WEBSOCKET] == {
+        "url": "wss://127.0.0.1:%d/jmap/ws" % port, "supportsPush": True}
+    assert s["eventSourceUrl"].endswith(
+        "/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}")
+    acct = s["accounts"][jmap.account_id]
+    if MAIL in s["capabilities"]:
+        mail = acct["accountCapabilities"][MAIL]
+        assert mail["maxMailboxesPerEmail"] is None and mail["maxSizeMailboxName"] == 490
+        assert "receivedAt" in mail["emailQuerySortOptions"]
+        assert mail["mayCreateTopLevelMailbox"] is True
+        assert s["primaryAccounts"][MAIL] == jmap.account_id
+    if SUBMISSION in s["capabilities"]:
+        assert acct["accountCapabilities"][SUBMISSION] == {
+            "maxDelayedSend": 0, "submissionExtensions": {}}
+    # a capability is listed only when a method serves it: whatever is
+    # listed is accepted in "using"
+    jmap.call([["Core/echo", {}, "0"]], using=list(s["capabilities"]))
+
+
+def test_max_concurrent_requests(tern_factory):
+    import threading
+    from conftest import JMAP_PROTOCOLS
+    t = tern_factory(protocols=JMAP_PROTOCOLS,
+                     extra="[jmap]\nmax_concurrent_requests = 1\n")
+    t.add_account(*ALICE)
+    t.start()
+    body = json.dumps({"using": [CORE], "methodCalls": [
+        ["Core/echo", {"x": ["y" * 100] * 20000}, "0"]]})
+    statuses = []
+
+    def run():
+        c = JmapClient(t, *ALICE)
+        for _ in range(4):
+            st, r = c.api(body)
+            statuses.append((st, r.get("limit") if st != 200 else None))
+        c.close()
+    ts = [threading.Thread(target=run) for _ in range(6)]
+    for x in ts:
+        x.start()
+    for x in ts:
+        x.join()
+    assert (200, None) in statuses
+    assert (429, "maxConcurrentRequests") in statuses
+    assert set(statuses) <= {(200, None), (429, "maxConcurrentRequests")}
