@@ -1,6 +1,7 @@
 /* jmap-email-keywords.c - what Email/set and EmailSubmission share:
  * keywords as IMAP flags (RFC 8621 4.1.1: $seen is \Seen ...; other
- * keywords are IMAP keywords), the state string as a C string */
+ * keywords are IMAP keywords), the state string as a C string, the
+ * mailbox lookups Email/import uses */
 #include "jmap/jmap-submission.h"
 #include "jmap/jmap-mailbox.h"
 
@@ -60,6 +61,31 @@ jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw)
 							    ? *p + 32 : *p));
 	}
 	return true;
+}
+
+int
+jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m)
+{
+	json_t *err = NULL;
+	int rc = jmap_mboxes_load(c, &m->l, &err);
+
+	json_decref(err);
+	return rc;
+}
+
+int64_t
+jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
+		    const char *id)
+{
+	const struct jmap_mbox *b = jmap_mboxes_find(c, &m->l, id);
+
+	return b && !(b->m->attrs & STORE_MBX_NOSELECT) ? b->m->id : 0;
+}
+
+void
+jmap_mailboxes_free(struct jmap_mailboxes *m)
+{
+	jmap_mboxes_free(&m->l);
 }
 
 char *

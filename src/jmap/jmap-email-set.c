@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "jmap/jmap-email-build.h"
+#include "jmap/jmap-email-store.h"
 #include "jmap/jmap-mailbox.h"
 #include "lib/log.h"
 #include "lib/service.h"
@@ -68,34 +69,6 @@ jmap_build_blob(void *ctx, const char *blob_id, struct buf *out,
 		char **type_r)
 {
 	return jmap_blob_read(ctx, blob_id, out, type_r);
-}
-
-/* the row's keywords as JMAP has them */
-static json_t *
-jmap_row_keywords(const struct store_email_row *r)
-{
-	static const struct {
-		uint32_t flag;
-		const char *kw;
-	} sys[] = {
-		{ STORE_F_SEEN, "$seen" }, { STORE_F_FLAGGED, "$flagged" },
-		{ STORE_F_ANSWERED, "$answered" }, { STORE_F_DRAFT, "$draft" },
-	};
-	json_t *o = json_object();
-	char *kws = xstrdup(r->keywords ? r->keywords : ""), *save = NULL;
-
-	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
-		if (r->flags & sys[i].flag)
-			json_object_set_new(o, sys[i].kw, json_true());
-	for (char *k = strtok_r(kws, " ", &save); k;
-	     k = strtok_r(NULL, " ", &save)) {
-		for (char *p = k; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p += 32;
-		json_object_set_new(o, k, json_true());
-	}
-	free(kws);
-	return o;
 }
 
 static void
@@ -273,7 +246,7 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		json_object_set_new(err, "type", json_string("serverFail"));
 		goto out;
 	}
-	kwo = jmap_row_keywords(&rows.v[0]);
+	kwo = jmap_keywords(rows.v[0].flags, rows.v[0].keywords);
 	for (size_t i = 0; i < rows.n; i++) {
 		for (size_t j = 0; j < mb.n; j++)
 			if (mb.v[j].m->id == rows.v[i].mailbox_id)

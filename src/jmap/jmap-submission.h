@@ -12,6 +12,7 @@
 #define TERN_JMAP_SUBMISSION_H
 
 #include "jmap/jmap.h"
+#include "jmap/jmap-mailbox.h"
 #include "lib/buf.h"
 #include "store/store.h"
 
@@ -33,6 +34,18 @@ json_t *jmap_submission_set(struct jmap_ctx *c, json_t *args,
 bool jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw);
 /* is name a valid keyword? */
 bool jmap_keyword_valid(const char *name);
+
+/* the account's mailboxes by MAILBOXID, as H-store's Email/import
+ * (jmap-import.c) takes them: a thin view of jmap_mboxes_* */
+struct jmap_mailboxes {
+	struct jmap_mboxes l;
+};
+int jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m);
+/* the row id of a selectable mailbox ("#creation" ids resolved), 0:
+ * none */
+int64_t jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
+			    const char *id);
+void jmap_mailboxes_free(struct jmap_mailboxes *m);
 
 /* the account's state string (jmap_state), malloc'd; NULL on error */
 char *jmap_account_state(struct jmap_ctx *c);
