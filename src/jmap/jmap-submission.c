@@ -20,6 +20,46 @@
 #include "submit/submit.h"
 
 #define KIND "submission"
+/* submission records kept (RFC 8621 7: the server may delete them):
+ * the oldest go, so that they take at most half of the account's
+ * server METADATA entries (store.metadata_max_entries_mailbox, 100) */
+#define JMAP_SUB_KEEP 50
+
+/* drop the oldest records beyond keep */
+static void
+jmap_sub_prune(struct jmap_ctx *c, size_t keep)
+{
+	json_t *all = NULL, *v;
+	const char *k;
+
+	if (jmap_rec_list(c, KIND, &all) != 0) {
+		json_decref(all);
+		return;
+	}
+	while (json_object_size(all) > keep) {
+		const char *oldest = NULL;
+		json_int_t first = 0;
+
+		/* _seq: the order they were made in (sendAt has seconds) */
+		json_object_foreach(all, k, v) {
+			json_int_t seq = json_integer_value(json_object_get(
+				v, "_seq"));
+
+			if (oldest == NULL || seq < first) {
+				oldest = k;
+				first = seq;
+			}
+		}
+		char *gone = xstrdup(oldest);
+		int rc = jmap_rec_put(c, KIND, gone, NULL);
+
+		json_object_del(all, gone);
+		free(gone);
+		if (rc != 0)
+			break;
+	}
+	json_decref(all);
+}
 
 /* the message of an Email's first row, without its delivery prefix */
 static int
@@ -281,12 +321,21 @@ jmap_sub_create(struct jmap_ctx *c, json_t *idents, const char *cid,
 			jmap_sub_delivery(c, json_object_get(env, "rcptTo")),
 			"dsnBlobIds", "mdnBlobIds");
 	/* where the remote copies wait: EmailSubmission/get reads their
-	 * state there (not a property: jmap_sub_public drops it) */
+	 * state there (not a property: jmap_sub_public drops it and
+	 * _seq) */
 	if (o.queue_msg_id > 0)
 		json_object_set_new(rec, "_queue",
 				    json_integer((json_int_t)o.queue_msg_id));
 	/* the message has gone: a record that cannot be kept is logged,
 	 * not reported as a failure to send */
+	{
+		char *seq = jmap_rec_state(c, KIND);
+
+		json_object_set_new(rec, "_seq", json_integer(
+			(json_int_t)strtoll(seq, NULL, 10)));
+		free(seq);
+	}
+	jmap_sub_prune(c, JMAP_SUB_KEEP - 1);
 	rc = jmap_rec_put(c, KIND, id, rec);
 	if (rc != 0)
 		log_warn(0, "jmap submission record not kept id=%s error=%s",
@@ -319,6 +368,7 @@ jmap_sub_public(struct jmap_ctx *c, json_t *rec)
 	int rc;
 
 	json_object_del(out, "_queue");
+	json_object_del(out, "_seq");
 	if (!json_is_integer(q))
 		return out;
 	ds = json_object_get(out, "deliveryStatus");

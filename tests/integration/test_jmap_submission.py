@@ -149,7 +149,7 @@ def test_submit_local_and_remote(jmap_tern, jmap):
         ["bob@example.test", "carol@remote.example.com"]
     assert rec["deliveryStatus"]["bob@example.test"]["delivered"] == "yes"
     assert rec["deliveryStatus"]["carol@remote.example.com"]["delivered"] == "queued"
-    assert "_queue" not in rec
+    assert "_queue" not in rec and "_seq" not in rec
     # read from the queue: once the message has left it, unknown
     qid = re.search(r"queue_id=(\d+)", q).group(1)
     jmap_tern.cli("queue", "delete", qid)
@@ -222,3 +222,22 @@ def test_dkim_signature_verifies(jmap_tern, jmap):
     assert n >= 1
     for i in range(n):
         assert dkim.DKIM(raw).verify(i, dnsfunc=pydkim_dns(recs)), i
+
+
+def test_old_records_pruned(jmap_tern, jmap):
+    """the records of the last 50 submissions are kept, the oldest go"""
+    boxes = box_ids(jmap_tern)
+    ident = identity(jmap, "alice@example.test")
+    r = one(jmap.call([["Email/set", {"create": {"d": draft(boxes)}}, "0"]]))
+    eid = r["created"]["d"]["id"]
+    first = one(jmap.call([["EmailSubmission/set", {"create": {"s": {
+        "identityId": ident["id"], "emailId": eid}}}, "0"]]))["created"]["s"]["id"]
+    creates = {"s%d" % i: {"identityId": ident["id"], "emailId": eid}
+               for i in range(60)}
+    r = one(jmap.call([["EmailSubmission/set", {"create": creates}, "0"]]))
+    assert len(r["created"]) == 60, r["notCreated"]
+    r = one(jmap.call([["EmailSubmission/get", {}, "0"]]))
+    ids = [s["id"] for s in r["list"]]
+    assert len(ids) == 50 and first not in ids
+    r = one(jmap.call([["EmailSubmission/get", {"ids": [first]}, "0"]]))
+    assert r["notFound"] == [first]
