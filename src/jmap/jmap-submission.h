@@ -6,8 +6,10 @@
  *   jmap-email-keywords.c  keywords <-> IMAP flags, the state string
  *   jmap-records.c         Identity/EmailSubmission records as METADATA
  *   jmap-identity.c        Identity/get, /changes, /set (RFC 8621 6)
- *   jmap-submission.c      EmailSubmission/get, /set (RFC 8621 7),
- *                          through src/submit as SMTP submission */
+ *   jmap-submission.c      EmailSubmission/get, /changes, /set (RFC
+ *                          8621 7), through src/submit as SMTP
+ *                          submission
+ *   jmap-submission-query.c  EmailSubmission/query, /queryChanges */
 #ifndef TERN_JMAP_SUBMISSION_H
 #define TERN_JMAP_SUBMISSION_H
 
@@ -25,6 +27,10 @@ json_t *jmap_submission_get(struct jmap_ctx *c, json_t *args,
 			    json_t **error_r);
 json_t *jmap_submission_changes(struct jmap_ctx *c, json_t *args,
 				json_t **error_r);
+json_t *jmap_submission_query(struct jmap_ctx *c, json_t *args,
+			      json_t **error_r);
+json_t *jmap_submission_query_changes(struct jmap_ctx *c, json_t *args,
+				      json_t **error_r);
 json_t *jmap_submission_set(struct jmap_ctx *c, json_t *args,
 			    json_t **error_r);
 

@@ -241,3 +241,32 @@ def test_old_records_pruned(jmap_tern, jmap):
     assert len(ids) == 50 and first not in ids
     r = one(jmap.call([["EmailSubmission/get", {"ids": [first]}, "0"]]))
     assert r["notFound"] == [first]
+
+
+def test_query(jmap_tern, jmap):
+    boxes = box_ids(jmap_tern)
+    ident = identity(jmap, "alice@example.test")
+    r = one(jmap.call([["Email/set", {"create": {
+        "a": draft(boxes, subject="A"), "b": draft(boxes, subject="B")}}, "0"]]))
+    ea, eb = r["created"]["a"]["id"], r["created"]["b"]["id"]
+    subs = []
+    for e in (ea, eb, ea):
+        r = one(jmap.call([["EmailSubmission/set", {"create": {"s": {
+            "identityId": ident["id"], "emailId": e}}}, "0"]]))
+        subs.append(r["created"]["s"]["id"])
+    r = one(jmap.call([["EmailSubmission/query", {
+        "filter": {"emailIds": [ea]}, "calculateTotal": True}, "0"]]))
+    assert r["ids"] == [subs[0], subs[2]] and r["total"] == 2
+    r = one(jmap.call([["EmailSubmission/query", {
+        "sort": [{"property": "emailId", "isAscending": ea < eb}],
+        "position": 1, "limit": 1}, "0"]]))
+    assert r["ids"] == [subs[2]] and r["position"] == 1
+    r = one(jmap.call([["EmailSubmission/query", {
+        "filter": {"undoStatus": "pending"}}, "0"]]))
+    assert r["ids"] == []
+    bad = jmap.call([
+        ["EmailSubmission/query", {"filter": {"subject": "x"}}, "0"],
+        ["EmailSubmission/query", {"sort": [{"property": "size"}]}, "1"],
+        ["EmailSubmission/queryChanges", {"sinceQueryState": "0"}, "2"]])
+    assert [b[1]["type"] for b in bad] == [
+        "unsupportedFilter", "unsupportedSort", "cannotCalculateChanges"]
