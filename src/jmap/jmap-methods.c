@@ -61,5 +61,9 @@ const struct jmap_method jmap_submission_methods[] = {
 	  jmap_submission_changes },
 	{ "EmailSubmission/set", "urn:ietf:params:jmap:submission",
 	  jmap_submission_set },
+	{ "EmailSubmission/query", "urn:ietf:params:jmap:submission",
+	  jmap_submission_query },
+	{ "EmailSubmission/queryChanges", "urn:ietf:params:jmap:submission",
+	  jmap_submission_query_changes },
 	{ NULL, NULL, NULL }	/* end of the submission methods */
 };
