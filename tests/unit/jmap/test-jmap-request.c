@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jmap/jmap-api.h"
 #include "jmap/jmap-request.h"
 #include "jmap/jmap.h"
 #include "lib/buf.h"
+#include "lib/conf.h"
+#include "lib/service.h"
 
 static const struct jmap_limits lim = {
 	.max_size_request = 4096, .max_calls_in_request = 3,
@@ -167,4 +170,37 @@ TEST(jmap_request_resolve_references)
 		json_decref(args);
 	}
 	jmap_request_free(&req);
+}
+
+/* the whole dispatcher on Core/echo (no store needed) */
+TEST(jmap_api_run_echo_pipeline)
+{
+	struct tern_conf *conf = conf_defaults();
+	struct service_env env = { .conf = conf };
+	struct jmap_account acct = { 7, "a@example.test" };
+	const char *body =
+		"{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":["
+		"[\"Core/echo\",{\"l\":[{\"id\":\"x\"}]},\"c0\"],"
+		"[\"Nope/get\",{},\"c1\"],"
+		"[\"Core/echo\",{\"#ids\":{\"resultOf\":\"c0\",\"name\":\"Core/echo\","
+		"\"path\":\"/l/*/id\"}},\"c2\"]],\"createdIds\":{}}";
+	json_t *resp, *r;
+
+	CHECK_INT(jmap_api_run_json(&env, &acct, body, strlen(body), &resp), 200);
+	r = json_object_get(resp, "methodResponses");
+	CHECK_INT((int)json_array_size(r), 3);
+	CHECK_STR(json_string_value(json_array_get(json_array_get(r, 1), 0)), "error");
+	CHECK_STR(json_string_value(json_object_get(
+		json_array_get(json_array_get(r, 1), 1), "type")), "unknownMethod");
+	CHECK_STR(json_string_value(json_array_get(json_object_get(
+		json_array_get(json_array_get(r, 2), 1), "ids"), 0)), "x");
+	CHECK(json_is_object(json_object_get(resp, "createdIds")));
+	CHECK(json_is_string(json_object_get(resp, "sessionState")));
+	json_decref(resp);
+	body = "{\"using\":[\"urn:x\"],\"methodCalls\":[]}";
+	CHECK_INT(jmap_api_run_json(&env, &acct, body, strlen(body), &resp), 400);
+	CHECK_STR(json_string_value(json_object_get(resp, "type")),
+		  "urn:ietf:params:jmap:error:unknownCapability");
+	json_decref(resp);
+	conf_free(&conf);
 }
