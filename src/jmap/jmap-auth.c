@@ -22,7 +22,7 @@ struct token {
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	int64_t account_id;
 	char *address;
-	int64_t expires;	/* unix seconds */
+	int64_t expires;	/* unix time, ms */
 	int64_t issued;
 };
 
@@ -30,6 +30,15 @@ static struct {
 	struct token *v;
 	size_t n, cap;
 } T;
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 token_hash(const char *token, unsigned char *out)
@@ -73,7 +82,7 @@ jmap_token_issue(const struct tern_conf *conf, int64_t account_id,
 	unsigned char raw[TOKEN_BYTES];
 	char text[sodium_base64_ENCODED_LEN(TOKEN_BYTES,
 			sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = now_ms();
 	struct token *t;
 
 	tokens_trim(now, account_id);
@@ -90,8 +99,8 @@ jmap_token_issue(const struct tern_conf *conf, int64_t account_id,
 	t->account_id = account_id;
 	t->address = xstrdup(address);
 	t->issued = now;
-	t->expires = now + (int64_t)(conf->jmap.token_lifetime_ms / 1000);
-	*expires_r = t->expires;
+	t->expires = now + (int64_t)conf->jmap.token_lifetime_ms;
+	*expires_r = t->expires / 1000;
 	return xstrdup(text);
 }
 
@@ -99,7 +108,7 @@ static struct token *
 token_find(const char *token)
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = now_ms();
 
 	token_hash(token, h);
 	for (size_t i = 0; i < T.n; i++)

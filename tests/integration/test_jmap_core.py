@@ -356,3 +356,15 @@ def test_max_concurrent_requests(tern_factory):
     assert (200, None) in statuses
     assert (429, "maxConcurrentRequests") in statuses
     assert set(statuses) <= {(200, None), (429, "maxConcurrentRequests")}
+
+
+def test_token_expires(tern_factory):
+    from conftest import JMAP_PROTOCOLS
+    t = tern_factory(protocols=JMAP_PROTOCOLS, extra="[jmap]\ntoken_lifetime = 1s\n")
+    t.add_account(*ALICE)
+    t.start()
+    tok = JmapClient(t, *ALICE).login()["accessToken"]
+    c = JmapClient(t, token=tok)
+    assert c.request("GET", "/.well-known/jmap").status == 200
+    time.sleep(1.6)
+    assert c.request("GET", "/.well-known/jmap").status == 401
