@@ -50,7 +50,8 @@ void jmap_http_free(struct jmap_http *r);
 /* requests of an account in progress, by kind (the limits
  * maxConcurrentRequests, maxConcurrentUpload) */
 enum jmap_inflight {
-	JMAP_INFLIGHT_API, JMAP_INFLIGHT_UPLOAD, JMAP_INFLIGHT_KINDS,
+	JMAP_INFLIGHT_API, JMAP_INFLIGHT_UPLOAD, JMAP_INFLIGHT_PUSH,
+	JMAP_INFLIGHT_KINDS,
 	JMAP_INFLIGHT_NONE = JMAP_INFLIGHT_KINDS	/* not counted */
 };
 /* count one in, unless limit are there already (false) */

@@ -53,6 +53,11 @@ void http_jmap_deinit(void);
 /* http-jmap-blob.c: uploads and downloads */
 void http_jmap_upload(h2o_req_t *req, struct service_env *env);
 void http_jmap_download(h2o_req_t *req, struct service_env *env);
+/* http-jmap-push.c: EventSource and WebSocket; at SIGTERM every push
+ * stream ends */
+void http_jmap_eventsource(h2o_req_t *req, struct service_env *env);
+void http_jmap_websocket(h2o_req_t *req, struct service_env *env);
+void http_jmap_push_stop(void);
 
 /* http-metrics.c */
 void http_metrics(h2o_req_t *req, struct service_env *env);

@@ -21,6 +21,8 @@ static const struct http_route public_routes[] = {
 	{ "POST", "/jmap/logout", false, http_jmap_logout, true },
 	{ "POST", "/jmap/upload/*", false, http_jmap_upload, true },
 	{ "GET", "/jmap/download/*", false, http_jmap_download, true },
+	{ "GET", "/jmap/eventsource/", false, http_jmap_eventsource, true },
+	{ "GET", "/jmap/ws", false, http_jmap_websocket, true },
 	{ NULL, NULL, false, NULL, false }
 };
 

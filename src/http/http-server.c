@@ -375,6 +375,7 @@ http_stop(struct service_env *env)
 	if (H.stopping)
 		return;
 	H.stopping = true;
+	http_jmap_push_stop();
 	for (int i = 0; i < HTTP_SITES; i++)
 		if (H.site[i].ready)
 			h2o_context_request_shutdown(&H.site[i].ctx);

@@ -4,6 +4,7 @@
 #ifndef TERN_JMAP_API_H
 #define TERN_JMAP_API_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,22 @@ struct jmap_account {
 int jmap_api_run(struct service_env *env, const struct jmap_account *acct,
 		 const char *body, size_t len, struct buf *out,
 		 const char **content_type_r);
+
+/* the same, the response as JSON (a new reference): the Response
+ * object (200) or the problem details (400) */
+int jmap_api_run_json(struct service_env *env, const struct jmap_account *acct,
+		      const char *body, size_t len, json_t **resp_r);
+
+/* jmap_ws_message - one WebSocket message (RFC 8887 4): a Request
+ * (answered with a Response or RequestError object in out), or
+ * WebSocketPushEnable (*mask_r: the data types, *push_state_r: the
+ * client's pushState or NULL, malloc'd) or WebSocketPushDisable. Pool
+ * thread. */
+enum jmap_ws_action { JMAP_WS_REPLY, JMAP_WS_PUSH_ENABLE, JMAP_WS_PUSH_DISABLE };
+enum jmap_ws_action jmap_ws_message(struct service_env *env,
+				    const struct jmap_account *acct,
+				    const char *msg, size_t len, struct buf *out,
+				    unsigned *mask_r, char **push_state_r);
 
 /* jmap_blob_fetch - jmap_blob_read() for a download: the blob of the
  * account (pool thread) */

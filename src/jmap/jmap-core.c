@@ -45,6 +45,18 @@ jmap_created_id_add(struct jmap_ctx *c, const char *creation_id, const char *id)
 	json_object_set_new(c->req->created_ids, creation_id, json_string(id));
 }
 
+void
+jmap_response_add(struct jmap_ctx *c, const char *name, json_t *args)
+{
+	json_t *id = c->req->call_id ? json_incref(c->req->call_id) :
+		     json_string("");
+
+	if (c->req->implicit == NULL)
+		c->req->implicit = json_array();
+	json_array_append_new(c->req->implicit,
+			      json_pack("[s,o,o]", name, args, id));
+}
+
 const char *
 jmap_resolve_id(struct jmap_ctx *c, const char *id)
 {
@@ -127,15 +139,15 @@ using_has(struct jmap_request *req, const char *cap)
 	return false;
 }
 
-/* every method but Core/echo names the account it works on: it must be
- * the user's own (no shared accounts over JMAP) */
+/* every method but the core's (Core/echo) names the account it works
+ * on: it must be the user's own (no shared accounts over JMAP) */
 static json_t *
 check_account(const struct jmap_method *m, json_t *args, const char *mine)
 {
 	json_t *a = json_object_get(args, "accountId");
 
-	if (!strcmp(m->capability, JMAP_CAP_CORE) && a == NULL)
-		return NULL;
+	if (!strcmp(m->capability, JMAP_CAP_CORE))
+		return NULL;	/* Core/echo echoes whatever it is given */
 	if (a == NULL)
 		return jmap_error("invalidArguments", "accountId is missing");
 	if (!json_is_string(a))
@@ -176,42 +188,32 @@ run_call(struct jmap_ctx *c, const char *name, json_t *args, json_t **error_r)
 	return res;
 }
 
-static int
-problem_out(json_t *problem, struct buf *out, const char **ct)
-{
-	char *s = json_dumps(problem, JSON_COMPACT);
-
-	buf_append_str(out, s);
-	free(s);
-	json_decref(problem);
-	*ct = "application/problem+json";
-	return 400;
-}
-
 int
-jmap_api_run(struct service_env *env, const struct jmap_account *acct,
-	     const char *body, size_t len, struct buf *out, const char **ct)
+jmap_api_run_json(struct service_env *env, const struct jmap_account *acct,
+		  const char *body, size_t len, json_t **resp_r)
 {
 	struct jmap_request req;
 	struct jmap_limits lim;
 	struct jmap_ctx c;
 	json_t *problem, *call, *resp, *v;
-	char *acct_str, *state, *s;
+	char *acct_str, *state;
 	size_t i;
 
 	jmap_limits_from_conf(&lim, env->conf);
-	if (jmap_request_parse(&req, body, len, &lim, &problem) < 0)
-		return problem_out(problem, out, ct);
+	if (jmap_request_parse(&req, body, len, &lim, &problem) < 0) {
+		*resp_r = problem;
+		return 400;
+	}
 	json_array_foreach(req.using, i, v)
 		if (!jmap_capability_served(json_string_value(v)) &&
 		    strcmp(json_string_value(v), JMAP_CAP_WEBSOCKET)) {
 			char *d = xasprintf("unknown capability %s",
 					    json_string_value(v));
 
-			problem = jmap_problem(JMAP_ERR_UNKNOWN_CAPABILITY, NULL, d);
+			*resp_r = jmap_problem(JMAP_ERR_UNKNOWN_CAPABILITY, NULL, d);
 			free(d);
 			jmap_request_free(&req);
-			return problem_out(problem, out, ct);
+			return 400;
 		}
 	acct_str = xasprintf("A%" PRId64, acct->id);
 	c = (struct jmap_ctx){ .env = env, .store = env->store,
@@ -221,6 +223,7 @@ jmap_api_run(struct service_env *env, const struct jmap_account *acct,
 		const char *name = json_string_value(json_array_get(call, 0));
 		json_t *id = json_array_get(call, 2), *err, *res;
 
+		req.call_id = id;
 		res = run_call(&c, name, json_array_get(call, 1), &err);
 		if (res != NULL)
 			json_array_append_new(req.responses,
@@ -228,21 +231,37 @@ jmap_api_run(struct service_env *env, const struct jmap_account *acct,
 		else
 			json_array_append_new(req.responses,
 					      json_pack("[s,o,O]", "error", err, id));
+		if (req.implicit != NULL) {
+			json_array_extend(req.responses, req.implicit);
+			json_decref(req.implicit);
+			req.implicit = NULL;
+		}
 	}
 	state = jmap_session_state(env->conf);
 	resp = json_pack("{s:O}", "methodResponses", req.responses);
 	if (req.echo_created_ids)
 		json_object_set(resp, "createdIds", req.created_ids);
 	json_object_set_new(resp, "sessionState", json_string(state));
-	s = json_dumps(resp, JSON_COMPACT);
-	buf_append_str(out, s);
-	free(s);
 	free(state);
-	json_decref(resp);
 	jmap_request_free(&req);
 	free(acct_str);
-	*ct = "application/json";
+	*resp_r = resp;
 	return 200;
+}
+
+int
+jmap_api_run(struct service_env *env, const struct jmap_account *acct,
+	     const char *body, size_t len, struct buf *out, const char **ct)
+{
+	json_t *resp;
+	int status = jmap_api_run_json(env, acct, body, len, &resp);
+	char *s = json_dumps(resp, JSON_COMPACT);
+
+	buf_append_str(out, s);
+	free(s);
+	json_decref(resp);
+	*ct = status == 200 ? "application/json" : "application/problem+json";
+	return status;
 }
 
 int

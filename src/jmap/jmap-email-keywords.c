@@ -1,10 +1,10 @@
 /* jmap-email-keywords.c - what Email/set and EmailSubmission share:
  * keywords as IMAP flags (RFC 8621 4.1.1: $seen is \Seen ...; other
- * keywords are IMAP keywords), the account's mailboxes by MAILBOXID,
- * the state string */
+ * keywords are IMAP keywords), the state string as a C string, the
+ * mailbox lookups Email/import uses */
 #include "jmap/jmap-submission.h"
+#include "jmap/jmap-mailbox.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -66,54 +66,35 @@ jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw)
 int
 jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m)
 {
-	int rc;
+	json_t *err = NULL;
+	int rc = jmap_mboxes_load(c, &m->l, &err);
 
-	memset(m, 0, sizeof(*m));
-	rc = store_mailbox_list(c->store, c->account_id, &m->l);
-	if (rc < 0)
-		return rc;
-	m->ids = xcalloc(m->l.n ? m->l.n : 1, sizeof(*m->ids));
-	for (size_t i = 0; i < m->l.n; i++)
-		store_mailbox_objectid(c->store, m->l.v[i].id,
-				       m->l.v[i].uidvalidity, m->ids[i]);
-	return 0;
+	json_decref(err);
+	return rc;
 }
 
 int64_t
 jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
 		    const char *id)
 {
-	id = jmap_resolve_id(c, id);
-	for (size_t i = 0; id != NULL && i < m->l.n; i++)
-		if (strcmp(m->ids[i], id) == 0 &&
-		    !(m->l.v[i].attrs & STORE_MBX_NOSELECT))
-			return m->l.v[i].id;
-	return 0;
-}
+	const struct jmap_mbox *b = jmap_mboxes_find(c, &m->l, id);
 
-const char *
-jmap_mailboxes_name(const struct jmap_mailboxes *m, int64_t id)
-{
-	for (size_t i = 0; i < m->l.n; i++)
-		if (m->l.v[i].id == id)
-			return m->ids[i];
-	return NULL;
+	return b && !(b->m->attrs & STORE_MBX_NOSELECT) ? b->m->id : 0;
 }
 
 void
 jmap_mailboxes_free(struct jmap_mailboxes *m)
 {
-	store_mailbox_list_free(&m->l);
-	free(m->ids);
-	m->ids = NULL;
+	jmap_mboxes_free(&m->l);
 }
 
 char *
 jmap_account_state(struct jmap_ctx *c)
 {
-	uint64_t modseq;
+	json_t *err = NULL, *st = jmap_state(c, &err);
+	char *s = st ? xstrdup(json_string_value(st)) : NULL;
 
-	if (store_account_modseq(c->store, c->account_id, &modseq) < 0)
-		return NULL;
-	return xasprintf("%" PRIu64, modseq);
+	json_decref(st);
+	json_decref(err);
+	return s;
 }

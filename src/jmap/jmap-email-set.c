@@ -13,8 +13,17 @@
 #include <time.h>
 
 #include "jmap/jmap-email-build.h"
+#include "jmap/jmap-email-store.h"
+#include "jmap/jmap-mailbox.h"
 #include "lib/log.h"
 #include "lib/service.h"
+
+static json_t *
+jmap_bad(const char *prop)
+{
+	return jmap_set_error("invalidProperties", NULL,
+			      json_pack("[s]", prop));
+}
 
 static json_t *
 jmap_store_set_error(int rc)
@@ -25,15 +34,10 @@ jmap_store_set_error(int rc)
 		return jmap_set_error("tooLarge", NULL, NULL);
 	if (rc == STORE_ENOTFOUND)
 		return jmap_set_error("notFound", NULL, NULL);
+	if (rc == STORE_ENOSELECT)
+		return jmap_bad("mailboxIds");
 	log_error(0, "jmap email set store error=%s", store_strerror(rc));
 	return jmap_set_error("serverFail", store_strerror(rc), NULL);
-}
-
-static json_t *
-jmap_bad(const char *prop)
-{
-	return jmap_set_error("invalidProperties", NULL,
-			      json_pack("[s]", prop));
 }
 
 /* a UTCDate "2014-10-30T06:12:00Z" (RFC 8620 1.4) */
@@ -67,34 +71,6 @@ jmap_build_blob(void *ctx, const char *blob_id, struct buf *out,
 	return jmap_blob_read(ctx, blob_id, out, type_r);
 }
 
-/* the row's keywords as JMAP has them */
-static json_t *
-jmap_row_keywords(const struct store_email_row *r)
-{
-	static const struct {
-		uint32_t flag;
-		const char *kw;
-	} sys[] = {
-		{ STORE_F_SEEN, "$seen" }, { STORE_F_FLAGGED, "$flagged" },
-		{ STORE_F_ANSWERED, "$answered" }, { STORE_F_DRAFT, "$draft" },
-	};
-	json_t *o = json_object();
-	char *kws = xstrdup(r->keywords ? r->keywords : ""), *save = NULL;
-
-	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
-		if (r->flags & sys[i].flag)
-			json_object_set_new(o, sys[i].kw, json_true());
-	for (char *k = strtok_r(kws, " ", &save); k;
-	     k = strtok_r(NULL, " ", &save)) {
-		for (char *p = k; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p += 32;
-		json_object_set_new(o, k, json_true());
-	}
-	free(kws);
-	return o;
-}
-
 static void
 jmap_uid_range(struct store_uid_range *r, uint32_t uid)
 {
@@ -104,7 +80,7 @@ jmap_uid_range(struct store_uid_range *r, uint32_t uid)
 /* ---- create ---- */
 
 static json_t *
-jmap_email_create(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
+jmap_email_create(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		  const char *cid, json_t *obj, json_t **err_r)
 {
 	struct jmap_build b = { c->env->conf->hostname, time(NULL),
@@ -117,7 +93,7 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 	struct store_email_rows rows = { 0 };
 	struct store_blob *blob = NULL;
 	struct store_msg m = { 0 };
-	int64_t dst[64], when = 0;
+	int64_t *dst = NULL, when = 0;
 	size_t ndst = 0;
 	uint32_t flags = 0, uid = 0;
 	char id[STORE_OBJECTID_MAX], tid[STORE_OBJECTID_MAX];
@@ -127,18 +103,19 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 	int rc;
 
 	*err_r = NULL;
-	if (!json_is_object(boxes) || json_object_size(boxes) == 0 ||
-	    json_object_size(boxes) > sizeof(dst) / sizeof(dst[0])) {
+	if (!json_is_object(boxes) || json_object_size(boxes) == 0) {
 		*err_r = jmap_bad("mailboxIds");
 		return NULL;
 	}
+	dst = xcalloc(json_object_size(boxes), sizeof(*dst));
 	json_object_foreach(boxes, k, v) {
-		if (!json_is_true(v) || (dst[ndst] =
-					 jmap_mailboxes_find(c, mb, k)) == 0) {
+		const struct jmap_mbox *box = jmap_mboxes_find(c, mb, k);
+
+		if (!json_is_true(v) || box == NULL) {
 			*err_r = jmap_bad("mailboxIds");
-			return NULL;
+			goto out;
 		}
-		ndst++;
+		dst[ndst++] = box->m->id;
 	}
 	if (kwo != NULL && !jmap_keywords_parse(kwo, &flags, &kw)) {
 		*err_r = jmap_bad("keywords");
@@ -185,6 +162,7 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 			 (json_int_t)rows.v[0].size);
 	jmap_created_id_add(c, cid, id);
 out:
+	free(dst);
 	store_msg_clear(&m);
 	store_email_rows_free(&rows);
 	buf_free(&msg);
@@ -247,11 +225,11 @@ json_t *
 jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 {
 	struct store_email_rows rows = { 0 };
-	struct jmap_mailboxes mb = { 0 };
+	struct jmap_mboxes mb = { 0 };
 	json_t *kwo = NULL, *boxes = json_object(), *err = NULL;
 	struct buf kw = BUF_INIT;
 	bool kw_touched = false;
-	int64_t dst[64];
+	int64_t *dst = NULL;
 	size_t ndst = 0;
 	uint32_t flags = 0;
 	const char *k;
@@ -264,17 +242,16 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		json_decref(boxes);
 		return jmap_set_error("notFound", NULL, NULL);
 	}
-	rc = jmap_mailboxes_load(c, &mb);
-	if (rc < 0) {
-		err = jmap_store_set_error(rc);
+	if (jmap_mboxes_load(c, &mb, &err) < 0) {
+		json_object_set_new(err, "type", json_string("serverFail"));
 		goto out;
 	}
-	kwo = jmap_row_keywords(&rows.v[0]);
+	kwo = jmap_keywords(rows.v[0].flags, rows.v[0].keywords);
 	for (size_t i = 0; i < rows.n; i++) {
-		const char *name = jmap_mailboxes_name(&mb, rows.v[i].mailbox_id);
-
-		if (name)
-			json_object_set_new(boxes, name, json_true());
+		for (size_t j = 0; j < mb.n; j++)
+			if (mb.v[j].m->id == rows.v[i].mailbox_id)
+				json_object_set_new(boxes, mb.v[j].id,
+						    json_true());
 	}
 	json_object_foreach(patch, k, v) {
 		bool ok;
@@ -297,16 +274,20 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		err = jmap_bad("keywords");
 		goto out;
 	}
-	if (json_object_size(boxes) == 0 ||
-	    json_object_size(boxes) > sizeof(dst) / sizeof(dst[0])) {
+	if (json_object_size(boxes) == 0) {
 		err = jmap_bad("mailboxIds");
 		goto out;
 	}
-	json_object_foreach(boxes, k, v)
-		if ((dst[ndst++] = jmap_mailboxes_find(c, &mb, k)) == 0) {
+	dst = xcalloc(json_object_size(boxes), sizeof(*dst));
+	json_object_foreach(boxes, k, v) {
+		const struct jmap_mbox *box = jmap_mboxes_find(c, &mb, k);
+
+		if (box == NULL) {
 			err = jmap_bad("mailboxIds");
 			goto out;
 		}
+		dst[ndst++] = box->m->id;
+	}
 	/* keywords first, so that the copies made below carry them;
 	 * \Deleted is no keyword: each row keeps its own */
 	for (size_t i = 0; kw_touched && i < rows.n; i++) {
@@ -356,10 +337,11 @@ jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch)
 		}
 	}
 out:
+	free(dst);
 	json_decref(kwo);
 	json_decref(boxes);
 	buf_free(&kw);
-	jmap_mailboxes_free(&mb);
+	jmap_mboxes_free(&mb);
 	store_email_rows_free(&rows);
 	return err;
 }
@@ -409,7 +391,7 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_t *created = json_object(), *not_created = json_object();
 	json_t *updated = json_object(), *not_updated = json_object();
 	json_t *destroyed = json_array(), *not_destroyed = json_object();
-	struct jmap_mailboxes mb;
+	struct jmap_mboxes mb;
 	char *old_state, *new_state;
 	json_t *res, *v, *err;
 	const char *k;
@@ -428,15 +410,18 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		goto fail;
 	}
 	old_state = jmap_account_state(c);
-	if (old_state == NULL || jmap_mailboxes_load(c, &mb) < 0) {
-		free(old_state);
+	if (old_state == NULL) {
 		*error_r = jmap_error("serverFail", NULL);
+		goto fail;
+	}
+	if (jmap_mboxes_load(c, &mb, error_r) < 0) {
+		free(old_state);
 		goto fail;
 	}
 	if (json_is_string(if_in) && strcmp(json_string_value(if_in),
 					    old_state) != 0) {
 		free(old_state);
-		jmap_mailboxes_free(&mb);
+		jmap_mboxes_free(&mb);
 		*error_r = jmap_error("stateMismatch", NULL);
 		goto fail;
 	}
@@ -450,7 +435,7 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		else
 			json_object_set_new(not_created, k, err);
 	}
-	jmap_mailboxes_free(&mb);
+	jmap_mboxes_free(&mb);
 	json_object_foreach(update, k, v) {
 		err = jmap_email_update(c, k, v);
 		if (err)

@@ -36,6 +36,12 @@ const struct jmap_method jmap_mailbox_methods[] = {
 #include "jmap/jmap-email.h"
 
 const struct jmap_method jmap_email_methods[] = {
+	{ "Email/get", "urn:ietf:params:jmap:mail", jmap_email_get },
+	{ "Email/query", "urn:ietf:params:jmap:mail", jmap_email_query },
+	{ "Email/queryChanges", "urn:ietf:params:jmap:mail",
+	  jmap_email_query_changes },
+	{ "Email/parse", "urn:ietf:params:jmap:mail", jmap_email_parse },
+	{ "SearchSnippet/get", "urn:ietf:params:jmap:mail", jmap_snippet_get },
 	{ NULL, NULL, NULL }	/* end of the Email methods */
 };
 
@@ -55,5 +61,9 @@ const struct jmap_method jmap_submission_methods[] = {
 	  jmap_submission_changes },
 	{ "EmailSubmission/set", "urn:ietf:params:jmap:submission",
 	  jmap_submission_set },
+	{ "EmailSubmission/query", "urn:ietf:params:jmap:submission",
+	  jmap_submission_query },
+	{ "EmailSubmission/queryChanges", "urn:ietf:params:jmap:submission",
+	  jmap_submission_query_changes },
 	{ NULL, NULL, NULL }	/* end of the submission methods */
 };

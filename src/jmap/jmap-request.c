@@ -21,8 +21,8 @@ jmap_problem(const char *type, const char *limit, const char *detail)
 
 /* the deepest nesting of [ and { outside strings, counted no further
  * than max + 1: a 10,000-deep request costs one pass, no recursion */
-static size_t
-json_depth(const char *p, size_t len, size_t max)
+size_t
+jmap_json_depth(const char *p, size_t len, size_t max)
 {
 	size_t depth = 0, deepest = 0;
 	bool in_string = false;
@@ -114,7 +114,7 @@ jmap_request_parse(struct jmap_request *req, const char *body, size_t len,
 					  "the request is too large");
 		return -1;
 	}
-	if (json_depth(body, len, lim->max_json_depth) > lim->max_json_depth) {
+	if (jmap_json_depth(body, len, lim->max_json_depth) > lim->max_json_depth) {
 		detail = xasprintf("arrays and objects nest deeper than %zu",
 				   lim->max_json_depth);
 		*problem_r = jmap_problem(JMAP_ERR_LIMIT, "maxJsonDepth", detail);
@@ -149,6 +149,7 @@ jmap_request_free(struct jmap_request *req)
 	json_decref(req->root);
 	json_decref(req->created_ids);
 	json_decref(req->responses);
+	json_decref(req->implicit);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -258,9 +259,43 @@ reference_value(struct jmap_request *req, json_t *ref)
 	return NULL;
 }
 
+/* Does v stay within *budget bytes (roughly, as JSON)? References share
+ * values (echo of echo of ...): the tree they stand for can be
+ * exponentially larger than memory, and a response is written out in
+ * full, so this walks the tree, stopping as soon as the budget is gone. */
+static bool
+json_within(json_t *v, size_t *budget)
+{
+	const char *k;
+	json_t *x;
+	size_t i, n;
+
+	n = json_is_string(v) ? json_string_length(v) + 2 : 8;
+	if (n > *budget)
+		return false;
+	*budget -= n;
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x) {
+			size_t kn = strlen(k) + 3;
+
+			if (kn > *budget)
+				return false;
+			*budget -= kn;
+			if (!json_within(x, budget))
+				return false;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (!json_within(x, budget))
+				return false;
+	}
+	return true;
+}
+
 json_t *
 jmap_request_resolve(struct jmap_request *req, json_t *args, json_t **error_r)
 {
+	size_t budget = req->lim.max_size_request;
 	json_t *out = json_object(), *v, *r;
 	const char *k;
 
@@ -283,6 +318,9 @@ jmap_request_resolve(struct jmap_request *req, json_t *args, json_t **error_r)
 		}
 		json_object_set_new(out, k + 1, r);
 	}
+	if (*error_r == NULL && !json_within(out, &budget))
+		*error_r = jmap_error("requestTooLarge",
+				      "the arguments with their result references are too large");
 	if (*error_r != NULL) {
 		json_decref(out);
 		return NULL;

@@ -25,6 +25,8 @@ struct jmap_request {
 	json_t *created_ids;	/* creation id -> id (owned) */
 	bool echo_created_ids;	/* the request had createdIds */
 	json_t *responses;	/* methodResponses so far (owned) */
+	json_t *call_id;	/* the id of the call running (borrowed) */
+	json_t *implicit;	/* its implicit responses (jmap_response_add) */
 	struct jmap_limits lim;
 };
 
@@ -37,6 +39,10 @@ struct jmap_request {
 /* jmap_problem - a request-level error (RFC 7807 problem details, status
  * 400); limit: the limit's name for JMAP_ERR_LIMIT, else NULL */
 json_t *jmap_problem(const char *type, const char *limit, const char *detail);
+
+/* the deepest nesting of arrays and objects in the JSON text, counted
+ * up to max + 1 (one pass, no recursion) */
+size_t jmap_json_depth(const char *p, size_t len, size_t max);
 
 /* jmap_request_parse - body -> req. The size, the nesting depth (before
  * jansson sees it: its own bound is 2048, far past what a stack of a
@@ -54,7 +60,9 @@ void jmap_request_free(struct jmap_request *req);
  * reference, or NULL with *error_r a method error (invalidArguments when
  * "name" and "#name" are both there, invalidResultReference when a
  * reference is malformed, names no earlier response or its path does
- * not evaluate). */
+ * not evaluate, requestTooLarge when the arguments would be larger than
+ * maxSizeRequest written out: references can double them call after
+ * call). */
 json_t *jmap_request_resolve(struct jmap_request *req, json_t *args,
 			     json_t **error_r);
 

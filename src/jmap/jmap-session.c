@@ -41,7 +41,7 @@ capabilities(const struct tern_conf *conf, const char *url_base)
 		json_object_set_new(caps, JMAP_CAP_MAIL, json_object());
 	if (jmap_capability_served(JMAP_CAP_SUBMISSION))
 		json_object_set_new(caps, JMAP_CAP_SUBMISSION, json_object());
-#ifdef JMAP_SERVES_WEBSOCKET
+	/* RFC 8887 (http-jmap-push.c) */
 	{
 		char *ws = xasprintf("wss://%s/jmap/ws",
 				     url_base ? url_base + strlen("https://") : "");
@@ -51,9 +51,6 @@ capabilities(const struct tern_conf *conf, const char *url_base)
 					      "supportsPush", 1));
 		free(ws);
 	}
-#else
-	(void)url_base;
-#endif
 	return caps;
 }
 

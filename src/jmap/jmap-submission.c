@@ -20,6 +20,46 @@
 #include "submit/submit.h"
 
 #define KIND "submission"
+/* submission records kept (RFC 8621 7: the server may delete them):
+ * the oldest go, so that they take at most half of the account's
+ * server METADATA entries (store.metadata_max_entries_mailbox, 100) */
+#define JMAP_SUB_KEEP 50
+
+/* drop the oldest records beyond keep */
+static void
+jmap_sub_prune(struct jmap_ctx *c, size_t keep)
+{
+	json_t *all = NULL, *v;
+	const char *k;
+
+	if (jmap_rec_list(c, KIND, &all) != 0) {
+		json_decref(all);
+		return;
+	}
+	while (json_object_size(all) > keep) {
+		const char *oldest = NULL;
+		json_int_t first = 0;
+
+		/* _seq: the order they were made in (sendAt has seconds) */
+		json_object_foreach(all, k, v) {
+			json_int_t seq = json_integer_value(json_object_get(
+				v, "_seq"));
+
+			if (oldest == NULL || seq < first) {
+				oldest = k;
+				first = seq;
+			}
+		}
+		char *gone = xstrdup(oldest);
+		int rc = jmap_rec_put(c, KIND, gone, NULL);
+
+		json_object_del(all, gone);
+		free(gone);
+		if (rc != 0)
+			break;
+	}
+	json_decref(all);
+}
 
 /* the message of an Email's first row, without its delivery prefix */
 static int
@@ -280,8 +320,22 @@ jmap_sub_create(struct jmap_ctx *c, json_t *idents, const char *cid,
 			"undoStatus", "final", "deliveryStatus",
 			jmap_sub_delivery(c, json_object_get(env, "rcptTo")),
 			"dsnBlobIds", "mdnBlobIds");
+	/* where the remote copies wait: EmailSubmission/get reads their
+	 * state there (not a property: jmap_sub_public drops it and
+	 * _seq) */
+	if (o.queue_msg_id > 0)
+		json_object_set_new(rec, "_queue",
+				    json_integer((json_int_t)o.queue_msg_id));
 	/* the message has gone: a record that cannot be kept is logged,
 	 * not reported as a failure to send */
+	{
+		char *seq = jmap_rec_state(c, KIND);
+
+		json_object_set_new(rec, "_seq", json_integer(
+			(json_int_t)strtoll(seq, NULL, 10)));
+		free(seq);
+	}
+	jmap_sub_prune(c, JMAP_SUB_KEEP - 1);
 	rc = jmap_rec_put(c, KIND, id, rec);
 	if (rc != 0)
 		log_warn(0, "jmap submission record not kept id=%s error=%s",
@@ -300,6 +354,54 @@ out:
 		      json_object_get(rec, "threadId"));
 	json_decref(rec);
 	return v;
+}
+
+/* the record as a client sees it: deliveryStatus of the remote
+ * recipients from the queue while their message is in it; once it has
+ * left, their fate is no longer known there */
+static json_t *
+jmap_sub_public(struct jmap_ctx *c, json_t *rec)
+{
+	json_t *out = json_deep_copy(rec), *ds, *q = json_object_get(rec,
+								     "_queue");
+	struct store_qmsg qm = { 0 };
+	int rc;
+
+	json_object_del(out, "_queue");
+	json_object_del(out, "_seq");
+	if (!json_is_integer(q))
+		return out;
+	ds = json_object_get(out, "deliveryStatus");
+	rc = store_queue_get(c->store, (int64_t)json_integer_value(q), &qm);
+	for (size_t i = 0; rc == 0 && i < qm.n; i++) {
+		const struct store_qrcpt *r = &qm.rcpts[i];
+		json_t *d = json_object_get(ds, r->address);
+		const char *st = r->state == STORE_Q_DELIVERED ? "yes" :
+				 r->state == STORE_Q_FAILED ? "no" : "queued";
+
+		if (d == NULL)
+			continue;
+		json_object_set_new(d, "delivered", json_string(st));
+		/* a remote server's reply; not a DNS or connection error */
+		if (r->last_error && r->last_error[0] >= '2' &&
+		    r->last_error[0] <= '5')
+			json_object_set_new(d, "smtpReply",
+					    json_string(r->last_error));
+	}
+	if (rc == STORE_ENOTFOUND) {
+		const char *k;
+		json_t *d;
+
+		json_object_foreach(ds, k, d)
+			if (strcmp(json_string_value(json_object_get(
+				d, "delivered")) ? json_string_value(
+				json_object_get(d, "delivered")) : "",
+				"queued") == 0)
+				json_object_set_new(d, "delivered",
+						    json_string("unknown"));
+	}
+	store_qmsg_clear(&qm);
+	return out;
 }
 
 json_t *
@@ -330,11 +432,15 @@ jmap_submission_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 			const char *id = jmap_resolve_id(c, json_string_value(v));
 			json_t *one = id ? json_object_get(all, id) : NULL;
 
-			json_array_append(one ? list : nf, one ? one : v);
+			if (one)
+				json_array_append_new(list,
+						      jmap_sub_public(c, one));
+			else
+				json_array_append(nf, v);
 		}
 	} else {
 		json_object_foreach(all, k, v)
-			json_array_append(list, v);
+			json_array_append_new(list, jmap_sub_public(c, v));
 	}
 	if (json_is_array(props)) {
 		json_array_foreach(list, i, v) {

@@ -3,15 +3,18 @@
  *
  *   jmap-email-set.c       Email/set (RFC 8621 4.6)
  *   jmap-email-build*.c    the message of a create (jmap-email-build.h)
- *   jmap-email-keywords.c  keywords <-> IMAP flags, mailbox ids
+ *   jmap-email-keywords.c  keywords <-> IMAP flags, the state string
  *   jmap-records.c         Identity/EmailSubmission records as METADATA
  *   jmap-identity.c        Identity/get, /changes, /set (RFC 8621 6)
- *   jmap-submission.c      EmailSubmission/get, /set (RFC 8621 7),
- *                          through src/submit as SMTP submission */
+ *   jmap-submission.c      EmailSubmission/get, /changes, /set (RFC
+ *                          8621 7), through src/submit as SMTP
+ *                          submission
+ *   jmap-submission-query.c  EmailSubmission/query, /queryChanges */
 #ifndef TERN_JMAP_SUBMISSION_H
 #define TERN_JMAP_SUBMISSION_H
 
 #include "jmap/jmap.h"
+#include "jmap/jmap-mailbox.h"
 #include "lib/buf.h"
 #include "store/store.h"
 
@@ -24,6 +27,10 @@ json_t *jmap_submission_get(struct jmap_ctx *c, json_t *args,
 			    json_t **error_r);
 json_t *jmap_submission_changes(struct jmap_ctx *c, json_t *args,
 				json_t **error_r);
+json_t *jmap_submission_query(struct jmap_ctx *c, json_t *args,
+			      json_t **error_r);
+json_t *jmap_submission_query_changes(struct jmap_ctx *c, json_t *args,
+				      json_t **error_r);
 json_t *jmap_submission_set(struct jmap_ctx *c, json_t *args,
 			    json_t **error_r);
 
@@ -34,20 +41,19 @@ bool jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw);
 /* is name a valid keyword? */
 bool jmap_keyword_valid(const char *name);
 
-/* the account's mailboxes (by MAILBOXID) for one method call */
+/* the account's mailboxes by MAILBOXID, as H-store's Email/import
+ * (jmap-import.c) takes them: a thin view of jmap_mboxes_* */
 struct jmap_mailboxes {
-	struct store_mailbox_list l;
-	char (*ids)[STORE_OBJECTID_MAX];
+	struct jmap_mboxes l;
 };
 int jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m);
-/* the row id of MAILBOXID id ("#creation" ids resolved), 0: none */
+/* the row id of a selectable mailbox ("#creation" ids resolved), 0:
+ * none */
 int64_t jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
 			    const char *id);
-/* the MAILBOXID of row id, NULL: none */
-const char *jmap_mailboxes_name(const struct jmap_mailboxes *m, int64_t id);
 void jmap_mailboxes_free(struct jmap_mailboxes *m);
 
-/* the account's state string (its modseq), malloc'd; NULL on error */
+/* the account's state string (jmap_state), malloc'd; NULL on error */
 char *jmap_account_state(struct jmap_ctx *c);
 
 /* Email/set's update of one Email (also EmailSubmission's

@@ -170,6 +170,7 @@ submit_sign(const struct tern_conf *conf, struct submit_dkim_keys *keys,
 	signer = dkim_sign_new(ks, 0);
 	dkim_sign_message(signer, (const char *)msg->data, msg->len);
 	sig = dkim_sign_finish(signer, &err);
+	dkim_sign_free(signer);
 	dkim_keys_free(ks);
 	if (sig == NULL) {
 		/* sent unsigned rather than not at all, as SMTP does */
@@ -317,18 +318,20 @@ submit_message(struct store *store, const struct tern_conf *conf,
 	if (hlen == 0 || !mime_header_get(m->data, hlen, "From", &from))
 		st = SUBMIT_INVALID_EMAIL;
 	buf_free(&from);
+	/* the header first: what the reader sees names who sent it */
+	if (st == SUBMIT_OK && !conf->smtp.allow_sender_mismatch)
+		st = submit_check_fields(store, conf, m, hlen, out);
 	if (st == SUBMIT_OK && !conf->smtp.allow_sender_mismatch) {
 		rc = m->mail_from[0] == '\0' ? 0 :
 		     submit_sender_owned(store, conf->store.plus_separator,
 					 m->account_id, m->account,
 					 m->mail_from);
-		if (rc < 0)
+		if (rc < 0) {
 			st = SUBMIT_TEMPFAIL;
-		else if (rc == 0) {
+		} else if (rc == 0) {
 			out->bad = xstrdup(m->mail_from);
 			st = SUBMIT_FORBIDDEN_MAIL_FROM;
-		} else
-			st = submit_check_fields(store, conf, m, hlen, out);
+		}
 	}
 	if (st == SUBMIT_OK) {
 		res = xcalloc(m->n_rcpts, sizeof(*res));

@@ -171,3 +171,83 @@ def one(responses, name=None):
     if name is not None:
         assert n == name, responses
     return args
+
+
+class WebSocket:
+    """A minimal RFC 6455 client for RFC 8887 (text frames, masked, no
+    extensions): enough to test tern's JMAP over WebSocket."""
+
+    def __init__(self, tern, auth_headers, path="/jmap/ws", protocol="jmap", timeout=10):
+        import os
+        import socket
+        raw = socket.create_connection(("127.0.0.1", tern.port("https")), timeout=timeout)
+        self.sock = tern.ssl_context().wrap_socket(raw)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1", "Upgrade: websocket",
+                 "Connection: Upgrade", "Sec-WebSocket-Key: " + key,
+                 "Sec-WebSocket-Version: 13"]
+        if protocol:
+            lines.append("Sec-WebSocket-Protocol: " + protocol)
+        lines += ["%s: %s" % kv for kv in auth_headers.items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        self.head = head.decode("latin-1")
+        self.status = int(self.head.split(" ", 2)[1]) if head else 0
+        self.buf = b""
+
+    def send_raw(self, payload, opcode=1):
+        import os
+        import struct
+        mask = os.urandom(4)
+        n = len(payload)
+        if n < 126:
+            hdr = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(hdr + mask + masked)
+
+    def send(self, obj):
+        self.send_raw(json.dumps(obj).encode())
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("websocket closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv_frame(self):
+        import struct
+        b0, b1 = self._read(2)
+        n = b1 & 0x7f
+        if n == 126:
+            n, = struct.unpack("!H", self._read(2))
+        elif n == 127:
+            n, = struct.unpack("!Q", self._read(8))
+        return b0 & 0x0f, self._read(n)
+
+    def recv(self):
+        """The next text message, parsed (control frames skipped; EOFError
+        when the server closes)."""
+        while True:
+            op, data = self.recv_frame()
+            if op == 8:
+                raise EOFError("websocket close frame")
+            if op == 1:
+                return json.loads(data)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass

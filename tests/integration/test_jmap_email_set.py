@@ -161,3 +161,77 @@ def test_bad_input(jmap_tern, jmap):
     assert r["notUpdated"]["Mffffffffffffffff"]["type"] == "notFound"
     resp = jmap.call([["Email/set", {"create": []}, "0"]])
     assert resp[0][0] == "error" and resp[0][1]["type"] == "invalidArguments"
+
+
+def test_attachment_from_upload_read_back(jmap_tern, jmap):
+    """an uploaded blob as an attachment and an inline image: the MIME
+    parses back in Python and in tern's own Email/get, bytes intact"""
+    boxes = mailbox_ids(jmap_tern)
+    data = bytes(range(256)) * 40
+    up = jmap.upload(data, "application/pdf")
+    assert up.status in (200, 201), up.body
+    blob = up.json()["blobId"]
+    e = draft(boxes, attachments=[
+        {"blobId": blob, "type": "application/pdf", "name": "Bericht März.pdf"},
+        {"blobId": blob, "type": "image/png", "disposition": "inline",
+         "cid": "logo@example.test"}])
+    r = one(jmap.call([["Email/set", {"create": {"a": e}}, "0"]]))
+    eid = r["created"]["a"]["id"]
+    raw = fetch(jmap_tern, "Drafts", "(RFC822)")[0][1]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg.get_content_type() == "multipart/mixed"
+    atts = list(msg.iter_attachments())
+    assert [a.get_filename() for a in atts] == ["Bericht März.pdf"]
+    assert atts[0].get_content() == data
+    related = [p for p in msg.walk() if p.get_content_type() == "multipart/related"]
+    assert related and related[0].get_payload()[0].get_content_type() == "text/html"
+    assert related[0].get_payload()[1]["Content-ID"] == "<logo@example.test>"
+    # tern's own reader sees the same structure
+    got = one(jmap.call([["Email/get", {"ids": [eid], "properties": [
+        "subject", "from", "attachments", "textBody", "htmlBody", "bodyValues",
+        "keywords", "mailboxIds"], "fetchTextBodyValues": True}, "0"]]))
+    em = got["list"][0]
+    assert em["subject"] == "Grüße aus dem Entwurf"
+    assert em["from"] == [{"name": "Alice Ä", "email": "alice@example.test"}]
+    assert em["keywords"] == {"$draft": True, "$seen": True, "work": True}
+    assert em["mailboxIds"] == {boxes["Drafts"]: True}
+    names = sorted(str(a.get("name")) for a in em["attachments"])
+    assert "Bericht März.pdf" in names, em["attachments"]
+    tb = em["textBody"][0]["partId"]
+    assert em["bodyValues"][tb]["value"].replace("\r\n", "\n") == \
+        "Hallo Bob,\nschöne Grüße\n"
+
+
+def test_body_structure_with_email_blobs(jmap_tern, jmap):
+    """bodyStructure given whole: a part of another Email (its decoded
+    part blob) and that whole Email as message/rfc822 (forwarding)"""
+    boxes = mailbox_ids(jmap_tern)
+    data = b"%PDF-1.4 " + bytes(range(256)) * 4
+    blob = jmap.upload(data, "application/pdf").json()["blobId"]
+    r = one(jmap.call([["Email/set", {"create": {"a": draft(boxes, attachments=[
+        {"blobId": blob, "type": "application/pdf", "name": "r.pdf"}])}}, "0"]]))
+    first = r["created"]["a"]
+    got = one(jmap.call([["Email/get", {"ids": [first["id"]],
+                                        "properties": ["attachments"]}, "0"]]))
+    part_blob = got["list"][0]["attachments"][0]["blobId"]
+    fwd = {"mailboxIds": {boxes["Drafts"]: True},
+           "from": [{"email": "alice@example.test"}],
+           "subject": "Fwd",
+           "bodyStructure": {"type": "multipart/mixed", "subParts": [
+               {"partId": "1", "type": "text/plain"},
+               {"blobId": part_blob, "type": "application/pdf", "name": "again.pdf"},
+               {"blobId": first["blobId"], "type": "message/rfc822"}]},
+           "bodyValues": {"1": {"value": "see below"}}}
+    r = one(jmap.call([["Email/set", {"create": {"f": fwd}}, "0"]]))
+    assert "f" in (r["created"] or {}), r
+    m = imap(jmap_tern)
+    m.select("Drafts")
+    typ, data2 = m.uid("FETCH", "2", "(RFC822)")
+    m.logout()
+    msg = email.message_from_bytes(data2[0][1], policy=email.policy.default)
+    parts = msg.get_payload()
+    assert parts[1].get_filename() == "again.pdf"
+    assert parts[1].get_content() == data
+    assert parts[2].get_content_type() == "message/rfc822"
+    inner = parts[2].get_payload()[0]
+    assert inner["Subject"] == "Grüße aus dem Entwurf"

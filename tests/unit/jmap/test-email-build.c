@@ -188,7 +188,7 @@ TEST(email_build_alternative_mixed)
 TEST(email_build_quoted_printable)
 {
 	struct buf value = BUF_INIT, dec = BUF_INIT;
-	char *json, *m;
+	char *json, *m, *vs;
 	const char *body;
 	json_t *err, *v;
 
@@ -197,9 +197,10 @@ TEST(email_build_quoted_printable)
 		buf_append_str(&value, "abcé=");
 	buf_append_str(&value, " \nnext line");
 	v = json_stringn((const char *)value.data, value.len);
+	vs = json_dumps(v, JSON_ENCODE_ANY);
 	json = xasprintf("{\"textBody\":[{\"partId\":\"1\"}],"
-			 "\"bodyValues\":{\"1\":{\"value\":%s}}}",
-			 json_dumps(v, JSON_ENCODE_ANY));
+			 "\"bodyValues\":{\"1\":{\"value\":%s}}}", vs);
+	free(vs);
 	m = build(json, &err);
 	CHECK(m != NULL);
 	CHECK(strstr(m, "Content-Transfer-Encoding: quoted-printable\r\n"));
