@@ -70,6 +70,21 @@ static const char v2_sql[] =
 	" ON mailbox_tombs(account_id, modseq);"
 	"UPDATE meta SET value = 2 WHERE key = 'schema';";
 
+/* An older tern (which knows no versions) may have written to a
+ * version-2 folder: rows without ids, mailbox modseqs past the account's
+ * counter. Cheap to mend at each open (an index search for NULL, one
+ * row per account). */
+static const char mend_sql[] =
+	"UPDATE messages SET emailid = tern_emailid(blob_id, prefix)"
+	" WHERE emailid IS NULL;"
+	"UPDATE messages SET threadid = (SELECT tern_threadid(b.refs,"
+	" b.in_reply_to, b.message_id, messages.emailid) FROM blobs b"
+	" WHERE b.id = messages.blob_id) WHERE threadid IS NULL;"
+	"UPDATE accounts SET modseq = (SELECT max(highestmodseq) FROM"
+	" mailboxes WHERE account_id = accounts.id) WHERE modseq <"
+	" (SELECT max(highestmodseq) FROM mailboxes"
+	" WHERE account_id = accounts.id);";
+
 static int
 schema_version(struct db *db, int64_t *v_r)
 {
@@ -145,5 +160,5 @@ db_migrate(struct store *s, char **error_r)
 	}
 	if (v < 2 && (ret = migrate_step(s->wdb, v2_sql, 2, error_r)) < 0)
 		return ret;
-	return 0;
+	return db_exec(s->wdb, mend_sql);
 }
