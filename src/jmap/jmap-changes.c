@@ -2,7 +2,9 @@
  * 8620 5.2) over the store's changes since an account modseq
  * (store-changes.c). States are the account's modseq, so one cut of the
  * list, at a modseq, is a state of its own: with maxChanges the answer
- * stops after the last whole modseq that fits and says hasMoreChanges. */
+ * stops after the last whole modseq that fits and says hasMoreChanges;
+ * when one modseq alone has more Emails (Threads) than that, the answer
+ * stops inside it, at a state "<modseq>.<last id>" (state_parse). */
 #include "jmap/jmap-mailbox.h"
 
 #include <inttypes.h>
@@ -43,13 +45,30 @@ chg_id(struct jmap_ctx *c, const struct store_chg *x, char letter)
 	return json_string(id);
 }
 
-static json_t *
-state_str(uint64_t m)
+/* A state inside one modseq's Emails (or Threads): "<modseq>.<16 hex>"
+ * is every change before that modseq and those of its ids up to that
+ * one (ids of one modseq come in id order), for when a single change
+ * (a STORE on 10,000 messages) is more than maxChanges. Only /changes
+ * hands these out, as a newState with hasMoreChanges. */
+static bool
+state_parse(const char *s, uint64_t *modseq_r, uint64_t *after_r,
+	    bool *inside_r)
 {
-	char buf[32];
+	const char *dot = strchr(s, '.');
+	char head[24], id[STORE_OBJECTID_MAX];
 
-	snprintf(buf, sizeof(buf), "%" PRIu64, m);
-	return json_string(buf);
+	*inside_r = dot != NULL;
+	if (dot == NULL)
+		return jmap_state_parse(s, modseq_r);
+	if ((size_t)(dot - s) >= sizeof(head) || strlen(dot + 1) != 16)
+		return false;
+	memcpy(head, s, (size_t)(dot - s));
+	head[dot - s] = '\0';
+	/* the id part is an OBJECTID's 16 hex digits */
+	id[0] = 'x';
+	memcpy(id + 1, dot + 1, 17);
+	return jmap_state_parse(head, modseq_r) && *modseq_r > 0 &&
+		store_objectid_parse(id, 'x', after_r) == 0;
 }
 
 /* the /changes of one type: letter is its ids' ('F', 'M', 'T') */
@@ -61,9 +80,10 @@ changes(struct jmap_ctx *c, json_t *args, json_t **error_r, changes_fn *fn,
 							       "sinceState"));
 	json_t *created, *updated, *destroyed, *res;
 	struct store_chgs ch;
-	size_t max, n, nupdated = 0, ncounts = 0;
-	uint64_t since, newstate;
-	bool more = false;
+	size_t max, n, skip = 0, nupdated = 0, ncounts = 0;
+	uint64_t since, after = 0;
+	char newstate[48];
+	bool more = false, inside;
 	int ret;
 
 	if (since_s == NULL) {
@@ -75,13 +95,17 @@ changes(struct jmap_ctx *c, json_t *args, json_t **error_r, changes_fn *fn,
 		return NULL;
 	if (max == 0 || max > jmap_max_query_results(c))
 		max = jmap_max_query_results(c);
-	if (!jmap_state_parse(since_s, &since)) {
+	if (!state_parse(since_s, &since, &after, &inside) ||
+	    (inside && letter == 'F')) {
 		*error_r = jmap_error("cannotCalculateChanges",
 				      "not a state of this account");
 		return NULL;
 	}
-	ret = fn(c->store, c->account_id, since, &ch);
-	if (ret == STORE_EINVAL) {
+	/* inside a modseq: from just before it, then skip what was told */
+	ret = fn(c->store, c->account_id, inside ? since - 1 : since, &ch);
+	if (ret == STORE_EINVAL || (ret == 0 && inside && since > ch.modseq)) {
+		if (ret == 0)
+			store_chgs_free(&ch);
 		*error_r = jmap_error("cannotCalculateChanges",
 				      "a state this account never had");
 		return NULL;
@@ -90,28 +114,41 @@ changes(struct jmap_ctx *c, json_t *args, json_t **error_r, changes_fn *fn,
 		*error_r = jmap_store_error(ret);
 		return NULL;
 	}
-	n = ch.n;
-	newstate = ch.modseq;
+	while (inside && skip < ch.n && ch.v[skip].modseq == since &&
+	       ch.v[skip].id <= after)
+		skip++;
+	n = ch.n - skip;
+	snprintf(newstate, sizeof(newstate), "%" PRIu64, ch.modseq);
 	if (n > max) {
+		const struct store_chg *v = ch.v + skip;
+
 		/* stop at a whole modseq: ids of one change stay together */
 		n = max;
-		while (n > 0 && ch.v[n].modseq == ch.v[n - 1].modseq)
+		while (n > 0 && v[n].modseq == v[n - 1].modseq)
 			n--;
-		if (n == 0) {
+		if (n > 0) {
+			snprintf(newstate, sizeof(newstate), "%" PRIu64,
+				 v[n - 1].modseq);
+		} else if (letter != 'F') {
+			/* one change alone is more: a state inside it */
+			n = max;
+			snprintf(newstate, sizeof(newstate),
+				 "%" PRIu64 ".%016" PRIx64, v[n - 1].modseq,
+				 v[n - 1].id);
+		} else {
 			store_chgs_free(&ch);
 			*error_r = jmap_error("cannotCalculateChanges",
 					      "one change alone is over"
 					      " maxChanges");
 			return NULL;
 		}
-		newstate = ch.v[n - 1].modseq;
 		more = true;
 	}
 	created = json_array();
 	updated = json_array();
 	destroyed = json_array();
 	for (size_t i = 0; i < n; i++) {
-		const struct store_chg *x = &ch.v[i];
+		const struct store_chg *x = &ch.v[skip + i];
 		json_t *to = x->kind == STORE_CHG_CREATED ? created :
 			x->kind == STORE_CHG_UPDATED ? updated : destroyed;
 
@@ -124,7 +161,7 @@ changes(struct jmap_ctx *c, json_t *args, json_t **error_r, changes_fn *fn,
 	store_chgs_free(&ch);
 	res = json_pack("{s:s, s:s, s:o, s:b, s:o, s:o, s:o}",
 			"accountId", c->account_id_str, "oldState", since_s,
-			"newState", state_str(newstate),
+			"newState", json_string(newstate),
 			"hasMoreChanges", more, "created", created,
 			"updated", updated, "destroyed", destroyed);
 	if (letter == 'F') {

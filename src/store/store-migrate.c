@@ -37,6 +37,9 @@ static const char v2_sql[] =
 	" WHERE b.id = messages.blob_id);"
 	"CREATE INDEX messages_emailid ON messages(emailid);"
 	"CREATE INDEX messages_threadid ON messages(threadid);"
+	/* JMAP's mailbox counts in one ordered pass (store-mbox-props.c) */
+	"CREATE INDEX messages_threads"
+	" ON messages(mailbox_id, threadid, emailid, flags);"
 	"ALTER TABLE accounts ADD COLUMN modseq INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE accounts SET modseq = (SELECT coalesce(max(highestmodseq), 0)"
 	" FROM mailboxes WHERE account_id = accounts.id);"
@@ -55,7 +58,8 @@ static const char v2_sql[] =
 	"CREATE TRIGGER messages_gone AFTER DELETE ON messages BEGIN"
 	" INSERT INTO email_tombs(account_id, emailid, threadid,"
 	" created_modseq, modseq)"
-	" SELECT a.id, old.emailid, old.threadid, old.created_modseq,"
+	" SELECT a.id, coalesce(old.emailid, 0), coalesce(old.threadid, 0),"
+	" old.created_modseq,"
 	" a.modseq FROM mailboxes m JOIN accounts a ON a.id = m.account_id"
 	" WHERE m.id = old.mailbox_id; END;"
 	"CREATE TABLE mailbox_tombs("
@@ -65,6 +69,21 @@ static const char v2_sql[] =
 	"CREATE INDEX mailbox_tombs_modseq"
 	" ON mailbox_tombs(account_id, modseq);"
 	"UPDATE meta SET value = 2 WHERE key = 'schema';";
+
+/* An older tern (which knows no versions) may have written to a
+ * version-2 folder: rows without ids, mailbox modseqs past the account's
+ * counter. Cheap to mend at each open (an index search for NULL, one
+ * row per account). */
+static const char mend_sql[] =
+	"UPDATE messages SET emailid = tern_emailid(blob_id, prefix)"
+	" WHERE emailid IS NULL;"
+	"UPDATE messages SET threadid = (SELECT tern_threadid(b.refs,"
+	" b.in_reply_to, b.message_id, messages.emailid) FROM blobs b"
+	" WHERE b.id = messages.blob_id) WHERE threadid IS NULL;"
+	"UPDATE accounts SET modseq = (SELECT max(highestmodseq) FROM"
+	" mailboxes WHERE account_id = accounts.id) WHERE modseq <"
+	" (SELECT max(highestmodseq) FROM mailboxes"
+	" WHERE account_id = accounts.id);";
 
 static int
 schema_version(struct db *db, int64_t *v_r)
@@ -141,5 +160,5 @@ db_migrate(struct store *s, char **error_r)
 	}
 	if (v < 2 && (ret = migrate_step(s->wdb, v2_sql, 2, error_r)) < 0)
 		return ret;
-	return 0;
+	return db_exec(s->wdb, mend_sql);
 }

@@ -147,14 +147,42 @@ def test_max_changes_and_more(jmap_tern, jmap):
             break
     assert len(seen) == 5 and len(set(seen)) == 5
     assert since == state(jmap)
-    # one change bigger than maxChanges cannot be cut
+    # one change bigger than maxChanges: states inside it
     m.select("INBOX")
     m.store("1:*", "+FLAGS", r"(\Flagged)")
-    n, a, _ = jmap.call([["Email/changes", {"sinceState": since,
-                                            "maxChanges": 2}, "0"]])[0]
-    assert n == "error" and a["type"] == "cannotCalculateChanges"
+    after_store = state(jmap)
+    got, states = [], []
+    for _ in range(10):
+        r = changes(jmap, "Email", since, maxChanges=2)
+        assert len(r["updated"]) <= 2 and r["created"] == []
+        got += r["updated"]
+        since = r["newState"]
+        states.append(since)
+        if not r["hasMoreChanges"]:
+            break
+    assert sorted(got) == sorted(seen)
+    assert states[-1] == after_store and "." in states[0]
+    # a flag change meanwhile: the Email comes again, after the rest
+    r = changes(jmap, "Email", states[0], maxChanges=2)
+    m.store("1", "-FLAGS", r"(\Flagged)")
+    rest = []
+    s = states[0]
+    while True:
+        r = changes(jmap, "Email", s, maxChanges=2)
+        rest += r["updated"]
+        s = r["newState"]
+        if not r["hasMoreChanges"]:
+            break
+    assert set(got[2:]) <= set(rest) and s == state(jmap)
     r = changes(jmap, "Email", since, maxChanges=5)
-    assert len(r["updated"]) == 5 and r["hasMoreChanges"] is False
+    assert len(r["updated"]) == 1 and r["hasMoreChanges"] is False
+    # states inside a change that are none
+    for bad in (after_store + ".zz", after_store + ".0123456789abcdef0",
+                "0.0123456789abcdef", str(int(after_store) + 5) + ".0123456789abcdef"):
+        n, a, _ = jmap.call([["Email/changes", {"sinceState": bad}, "0"]])[0]
+        assert n == "error" and a["type"] == "cannotCalculateChanges", bad
+    n, a, _ = jmap.call([["Mailbox/changes", {"sinceState": states[0]}, "0"]])[0]
+    assert n == "error" and a["type"] == "cannotCalculateChanges"
     m.logout()
 
 

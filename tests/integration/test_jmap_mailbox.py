@@ -228,6 +228,11 @@ def test_set_bad_input(jmap):
     assert n == "error" and a["type"] == "invalidArguments"
     n, a, _ = jmap.call([["Mailbox/set", {"destroy": {}}, "0"]])[0]
     assert n == "error" and a["type"] == "invalidArguments"
+    n, a, _ = jmap.call([["Mailbox/set", {"destroy": ["F%d" % i for i in range(1001)]},
+                          "0"]])[0]
+    assert n == "error" and a["type"] == "requestTooLarge"
+    n, a, _ = jmap.call([["Mailbox/set", {"update": {pid: "name"}}, "0"]])[0]
+    assert a["notUpdated"][pid]["type"] == "invalidPatch"
     n, a, _ = jmap.call([["Mailbox/get", {"accountId": "A999"}, "0"]])[0]
     assert n == "error" and a["type"] == "accountNotFound"
 

@@ -250,7 +250,7 @@ TEST(store_schema_upgrade_from_1)
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 	sql(db, "DROP TRIGGER messages_gone; DROP TABLE email_tombs;"
 	    " DROP TABLE mailbox_tombs; DROP INDEX messages_emailid;"
-	    " DROP INDEX messages_threadid;"
+	    " DROP INDEX messages_threadid; DROP INDEX messages_threads;"
 	    " ALTER TABLE messages DROP COLUMN emailid;"
 	    " ALTER TABLE messages DROP COLUMN threadid;"
 	    " ALTER TABLE messages DROP COLUMN created_modseq;"
@@ -500,5 +500,45 @@ TEST(store_mailbox_counts_and_props)
 					  NULL, NULL), STORE_EINVAL);
 	CHECK_INT(store_mailbox_set_props(s, ids[1], inbox, STORE_MBOX_SET_SORT,
 					  0, 1, NULL, NULL), STORE_ENOTFOUND);
+	store_close(&s);
+}
+
+/* an older tern writing to a version-2 folder leaves rows without ids
+ * and mailbox modseqs past the account's: the next open mends both */
+TEST(store_schema_mends_old_writes)
+{
+	int64_t ids[3], inbox;
+	struct store *s = st_setup("mend", ids);
+	struct store_email_rows rows;
+	char e1[STORE_OBJECTID_MAX], t1[STORE_OBJECTID_MAX];
+	char path[512];
+	sqlite3 *db;
+	uint64_t m;
+	uint32_t u1;
+
+	if (s == NULL)
+		return;
+	inbox = st_mbox(s, ids[0], "INBOX");
+	u1 = st_append(s, ids[0], inbox, msg1, 0);
+	st_ids(s, ids[0], inbox, u1, e1, t1);
+	store_close(&s);
+	snprintf(path, sizeof(path), "%s/mend/tern.db", test_tmpdir());
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	sql(db, "UPDATE messages SET emailid = NULL, threadid = NULL;"
+	    " UPDATE mailboxes SET highestmodseq = 500 WHERE name = 'INBOX'");
+	sqlite3_close(db);
+	s = st_open("mend", true);
+	if (s == NULL)
+		return;
+	CHECK_INT(store_email_rows(s, ids[0], e1, &rows), 0);
+	if (rows.n == 1) {
+		char t[STORE_OBJECTID_MAX];
+
+		store_objectid_fmt(t, 'T', rows.v[0].threadid);
+		CHECK_STR(t, t1);
+	}
+	store_email_rows_free(&rows);
+	CHECK_INT(store_account_modseq(s, ids[0], &m), 0);
+	CHECK_INT(m, 500);
 	store_close(&s);
 }
