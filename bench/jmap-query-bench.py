@@ -84,8 +84,8 @@ class Http:
     """a kept-alive HTTPS/1.1 connection"""
 
     async def open(self, port, ctx):
-        self.r, self.w = await asyncio.open_connection("127.0.0.1", port,
-                                                       ssl=ctx)
+        self.r, self.w = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=ctx, limit=1 << 24)
         return self
 
     async def post(self, path, body, headers):
@@ -117,7 +117,8 @@ class Http:
 
 class Imap:
     async def open(self, port, user, pw):
-        self.r, self.w = await asyncio.open_connection("127.0.0.1", port)
+        self.r, self.w = await asyncio.open_connection("127.0.0.1", port,
+                                                       limit=1 << 24)
         await self.r.readline()
         self.n = 0
         await self.cmd(b'LOGIN "%s" "%s"' % (user.encode(), pw.encode()))
@@ -235,6 +236,19 @@ async def run_for(secs, make):
     return lat, time.monotonic() - t0
 
 
+def reopen(ternlib, tdir):
+    """the Tern of an earlier run's folder (its config and ports)"""
+    t = ternlib.Tern.__new__(ternlib.Tern)
+    t.dir, t.wrap, t.proc = tdir, [], None
+    t.conf = os.path.join(tdir, "tern.conf")
+    t.cert = os.path.join(tdir, "tls", "cert.pem")
+    t.data_dir = os.path.join(tdir, "data")
+    t.log_path = os.path.join(tdir, "tern.log")
+    t.ports = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"(?m)^listen = (\w+) 127\.0\.0\.1:(\d+)", open(t.conf).read())}
+    return t
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=100000)
@@ -245,6 +259,9 @@ def main():
     ap.add_argument("--tern-only", action="store_true")
     ap.add_argument("--workdir", default=None,
                     help="keep the generated Maildir here between runs")
+    ap.add_argument("--reuse-tern", action="store_true",
+                    help="with --workdir: the tern imported by an earlier"
+                    " run (same n and seed), not a fresh import")
     a = ap.parse_args()
     if a.tern:
         os.environ["TERN_BIN"] = os.path.abspath(a.tern)
@@ -267,17 +284,25 @@ def main():
             open(made, "w").close()
         print("%d messages, generated in %.0f s" % (a.n, time.time() - t0),
               flush=True)
-        shutil.rmtree(os.path.join(tmp, "tern"), ignore_errors=True)
-        os.mkdir(os.path.join(tmp, "tern"))
-        t = ternlib.Tern(os.path.join(tmp, "tern"),
-                         protocols=("smtp", "imap", "https"),
+        tdir = os.path.join(tmp, "tern")
+        imported = os.path.join(tmp, "tern.%d.%d" % (a.n, a.seed))
+        if not (a.reuse_tern and os.path.exists(imported)):
+            shutil.rmtree(tdir, ignore_errors=True)
+            os.mkdir(tdir)
+            if os.path.exists(imported):
+                os.unlink(imported)
+        t = ternlib.Tern(tdir, protocols=("smtp", "imap", "https"),
                          extra="[jmap]\nmax_concurrent_requests = %d\n" %
-                         max(8, a.clients))
-        t.add_account(user, pw)
-        t.add_account(dovecotlib.USER2, dovecotlib.PASSWORD2)
-        t0 = time.time()
-        ternlib.run_cli(t.conf, "import", user, md, timeout=36000)
-        print("tern import %.0f s" % (time.time() - t0), flush=True)
+                         max(8, a.clients)) if not os.path.exists(
+                             imported) else reopen(ternlib, tdir)
+        if not os.path.exists(imported):
+            t.add_account(user, pw)
+            t.add_account(dovecotlib.USER2, dovecotlib.PASSWORD2)
+            t0 = time.time()
+            ternlib.run_cli(t.conf, "import", user, md, timeout=36000)
+            print("tern import %.0f s" % (time.time() - t0), flush=True)
+            if a.workdir:
+                open(imported, "w").close()
         t.start()
         j = JmapClient(t, user, pw)
         token = j.login()["accessToken"]

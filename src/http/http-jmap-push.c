@@ -513,6 +513,9 @@ ws_run(struct jmap_http *r)
 			      H2O_STRLIT("sec-websocket-protocol"), 0, NULL,
 			      H2O_STRLIT("jmap"));
 	p->ws = h2o_upgrade_to_websocket(r->req, key, p, on_ws_msg);
+	/* wslay's own bound is 2 GB: a message is a request */
+	wslay_event_config_set_max_recv_msg_length(p->ws->ws_ctx,
+						   conf->jmap.max_size_request);
 	uv_timer_start(&p->timer, ws_idle, conf->jmap.push_idle_timeout_ms, 0);
 	p->watch = store_watch_account_changes(r->env->store, r->account_id,
 					       on_account_changed, p);

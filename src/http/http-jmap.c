@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-/* an API request of an account in progress: maxConcurrentRequests */
+/* what one account has in progress, by kind (jmap_http_inflight_take) */
 struct inflight {
 	int64_t account_id;
 	unsigned n[JMAP_INFLIGHT_KINDS];

@@ -45,6 +45,18 @@ jmap_created_id_add(struct jmap_ctx *c, const char *creation_id, const char *id)
 	json_object_set_new(c->req->created_ids, creation_id, json_string(id));
 }
 
+void
+jmap_response_add(struct jmap_ctx *c, const char *name, json_t *args)
+{
+	json_t *id = c->req->call_id ? json_incref(c->req->call_id) :
+		     json_string("");
+
+	if (c->req->implicit == NULL)
+		c->req->implicit = json_array();
+	json_array_append_new(c->req->implicit,
+			      json_pack("[s,o,o]", name, args, id));
+}
+
 const char *
 jmap_resolve_id(struct jmap_ctx *c, const char *id)
 {
@@ -127,15 +139,15 @@ using_has(struct jmap_request *req, const char *cap)
 	return false;
 }
 
-/* every method but Core/echo names the account it works on: it must be
- * the user's own (no shared accounts over JMAP) */
+/* every method but the core's (Core/echo) names the account it works
+ * on: it must be the user's own (no shared accounts over JMAP) */
 static json_t *
 check_account(const struct jmap_method *m, json_t *args, const char *mine)
 {
 	json_t *a = json_object_get(args, "accountId");
 
-	if (!strcmp(m->capability, JMAP_CAP_CORE) && a == NULL)
-		return NULL;
+	if (!strcmp(m->capability, JMAP_CAP_CORE))
+		return NULL;	/* Core/echo echoes whatever it is given */
 	if (a == NULL)
 		return jmap_error("invalidArguments", "accountId is missing");
 	if (!json_is_string(a))
@@ -211,6 +223,7 @@ jmap_api_run_json(struct service_env *env, const struct jmap_account *acct,
 		const char *name = json_string_value(json_array_get(call, 0));
 		json_t *id = json_array_get(call, 2), *err, *res;
 
+		req.call_id = id;
 		res = run_call(&c, name, json_array_get(call, 1), &err);
 		if (res != NULL)
 			json_array_append_new(req.responses,
@@ -218,6 +231,11 @@ jmap_api_run_json(struct service_env *env, const struct jmap_account *acct,
 		else
 			json_array_append_new(req.responses,
 					      json_pack("[s,o,O]", "error", err, id));
+		if (req.implicit != NULL) {
+			json_array_extend(req.responses, req.implicit);
+			json_decref(req.implicit);
+			req.implicit = NULL;
+		}
 	}
 	state = jmap_session_state(env->conf);
 	resp = json_pack("{s:O}", "methodResponses", req.responses);

@@ -31,6 +31,7 @@ struct rtree {
 	size_t *kids;			/* child indexes, per parent */
 	size_t nkids, capkids;
 	struct mime_summary sum;	/* the part map made when src has none */
+	uint64_t off;			/* part map offset -> msg offset */
 };
 
 static size_t
@@ -110,11 +111,11 @@ add_part(struct rtree *t, const uint32_t *sec, size_t depth,
 		p->hdr_start = 0;
 		p->hdr_end = clampz(s->header_len, s->len);
 	} else {
-		p->hdr_start = clampz(loc->header_start + s->pm_off, s->len);
-		p->hdr_end = clampz(loc->body_start + s->pm_off, s->len);
+		p->hdr_start = clampz(loc->header_start + t->off, s->len);
+		p->hdr_end = clampz(loc->body_start + t->off, s->len);
 	}
-	p->body_start = clampz(loc->body_start + s->pm_off, s->len);
-	p->body_end = clampz(loc->body_end + s->pm_off, s->len);
+	p->body_start = clampz(loc->body_start + t->off, s->len);
+	p->body_end = clampz(loc->body_end + t->off, s->len);
 	if (p->body_end < p->body_start)
 		p->body_end = p->body_start;
 	snprintf(p->type, sizeof(p->type), "%.*s/%.*s",
@@ -174,8 +175,10 @@ tree_build(struct rtree *t, const struct jmap_msg_src *src)
 
 	memset(t, 0, sizeof(*t));
 	t->src = src;
+	t->off = src->pm_off;
 	mime_summary_init(&t->sum);
-	if (pm == NULL) {	/* the caller's pm_off is then 0 */
+	if (pm == NULL) {	/* made from msg itself: no offset */
+		t->off = 0;
 		mime_summarize(src->msg, src->len, NULL, &t->sum);
 		pm = t->sum.partmap.data;
 		pmlen = t->sum.partmap.len;

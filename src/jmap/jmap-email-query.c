@@ -3,6 +3,7 @@
  * filtered, sorted, threads collapsed, then the window asked for */
 #include "jmap/jmap-email.h"
 #include "jmap/jmap-email-query.h"
+#include "jmap/jmap-email-qcache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,40 @@ threads_group(struct qset *q)
 	q->thread_start[q->nthreads] = q->n;
 }
 
+/* is every EMAILID of r once? (an open-addressed set: no sort of a
+ * big mailbox's rows when, as almost always, it holds each Email once) */
+static bool
+emailids_unique(const struct jmap_erows *r)
+{
+	size_t cap = 16, mask;
+	uint64_t *set;
+	bool zero = false, unique = true;
+
+	while (cap < r->n * 2)
+		cap <<= 1;
+	mask = cap - 1;
+	set = xcalloc(cap, sizeof(*set));
+	for (size_t i = 0; i < r->n && unique; i++) {
+		uint64_t id = r->v[i].emailid;
+		size_t h;
+
+		if (id == 0) {	/* the empty slot's value: kept aside */
+			unique = !zero;
+			zero = true;
+			continue;
+		}
+		for (h = (size_t)(id * 0x9E3779B97F4A7C15ull) & mask; set[h];
+		     h = (h + 1) & mask)
+			if (set[h] == id) {
+				unique = false;
+				break;
+			}
+		set[h] = id;
+	}
+	free(set);
+	return unique;
+}
+
 int
 qset_load(struct qset *q, struct jmap_ctx *c, int64_t mailbox_id,
 	  unsigned what)
@@ -56,7 +91,9 @@ qset_load(struct qset *q, struct jmap_ctx *c, int64_t mailbox_id,
 		return 0;
 	if ((r = jmap_erows_load(c, mailbox_id, what, &q->rows)) < 0)
 		return r;
-	jmap_erows_sort(&q->rows);
+	/* an Email's rows must be adjacent: sort unless each is alone */
+	if (mailbox_id == 0 || !emailids_unique(&q->rows))
+		jmap_erows_sort(&q->rows);
 	q->v = xcalloc(q->rows.n + 1, sizeof(*q->v));
 	for (size_t i = 0; i < q->rows.n; i++) {
 		if (q->n > 0 && q->v[q->n - 1].rows->emailid ==
@@ -171,6 +208,42 @@ qrun(struct jmap_ctx *c, struct qargs *a, struct qset *q,
 	return 0;
 }
 
+/* the whole result of the query (EMAILIDs in order): the cached one of
+ * this state, or run and kept */
+static int
+result_get(struct jmap_ctx *c, json_t *args, struct qargs *a,
+	   const char *state, struct qset *q, struct qresult *out)
+{
+	json_t *k = json_pack("{s:O?, s:O?, s:b}", "filter",
+			      json_object_get(args, "filter"), "sort",
+			      json_object_get(args, "sort"), "collapse",
+			      a->collapse);
+	char *key = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+	uint64_t modseq = 0;
+	struct qmail **v = NULL;
+	size_t n = 0;
+	/* a "#creation id" means something else in the next request */
+	bool cache = key != NULL && strstr(key, "\"#") == NULL &&
+		     jmap_state_parse(state, &modseq);
+	int r = 0;
+
+	json_decref(k);
+	if (cache && jmap_qcache_get(c->account_id, modseq, key, out))
+		goto out;
+	if ((r = qrun(c, a, q, &v, &n)) < 0)
+		goto out;
+	out->n = n;
+	out->ids = xmalloc((n ? n : 1) * sizeof(uint64_t));
+	for (size_t i = 0; i < n; i++)
+		out->ids[i] = v[i]->rows[0].emailid;
+	if (cache)
+		jmap_qcache_put(c->account_id, modseq, key, out);
+out:
+	free(v);
+	free(key);
+	return r;
+}
+
 json_t *
 jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 {
@@ -183,7 +256,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	struct jmap_mboxes mb;
 	struct qargs a;
 	struct qset q;
-	struct qmail **v = NULL;
+	struct qresult r = { NULL, 0 };
 	json_t *res = NULL, *ids;
 	json_t *state = NULL;
 	int64_t pos = 0;
@@ -216,22 +289,21 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	memset(&q, 0, sizeof(q));
 	if ((state = jmap_state(c, error_r)) == NULL)
 		goto out;
-	if (qrun(c, &a, &q, &v, &n) < 0) {
+	if (result_get(c, args, &a, json_string_value(state), &q, &r) < 0) {
 		*error_r = jmap_error("serverFail", NULL);
 		goto out;
 	}
+	n = r.n;
 	if (json_is_string(anchor)) {
-		const char *want = json_string_value(anchor);
-		size_t i;
-		char id[STORE_OBJECTID_MAX];
+		uint64_t want = 0;
+		size_t i = n;
 		int64_t off = json_is_integer(aoff) ?
 			json_integer_value(aoff) : 0;
 
-		for (i = 0; i < n; i++) {
-			jmap_qmail_id(v[i], id);
-			if (strcmp(id, want) == 0)
-				break;
-		}
+		if (store_objectid_parse(json_string_value(anchor), 'M',
+					 &want) == 0)
+			for (i = 0; i < n && r.ids[i] != want; i++)
+				;
 		if (i == n) {
 			*error_r = jmap_error("anchorNotFound", NULL);
 			goto out;
@@ -249,7 +321,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	for (size_t i = start; i < n && i - start < limit; i++) {
 		char id[STORE_OBJECTID_MAX];
 
-		jmap_qmail_id(v[i], id);
+		store_objectid_fmt(id, 'M', r.ids[i]);
 		json_array_append_new(ids, json_string(id));
 	}
 	res = json_pack("{s:s, s:O, s:b, s:I, s:o}", "accountId",
@@ -261,7 +333,7 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	if (cut)
 		json_object_set_new(res, "limit", json_integer((json_int_t)max));
 out:
-	free(v);
+	jmap_qresult_free(&r);
 	qset_free(&q);
 	json_decref(state);
 	qargs_free(&a);

@@ -56,7 +56,7 @@ void jmap_date_format(int64_t t, int tz, bool utc_z, char out[32]);
 /* the message to render: msg[0..len) is the message as served; its
  * top-level header is msg[0..header_len). partmap (mime's serialized
  * map) locates the parts at offsets + pm_off in msg; NULL: the
- * renderer makes one from msg. */
+ * renderer makes one from msg (pm_off then unused). */
 struct jmap_msg_src {
 	const unsigned char *msg;
 	size_t len;

@@ -131,9 +131,13 @@ jmap_sort_needs(const struct jsort *s)
 
 /* per Email sort values, computed once before sorting */
 struct skeyv {
-	struct qmail *m;
+	/* the arrival order of ties, kept here (no pointer to follow),
+	 * and the first keys: one cache line for most comparisons */
+	int64_t date, mailbox;
+	uint32_t uid;
 	int64_t num[SORT_MAX];
 	char *str[SORT_MAX];
+	struct qmail *m;
 };
 
 static char *
@@ -189,7 +193,8 @@ numeric_cmp(const char *a, const char *b)
 static int
 skey_cmp(const void *pa, const void *pb)
 {
-	const struct skeyv *a = pa, *b = pb;
+	const struct skeyv *a = *(const struct skeyv *const *)pa;
+	const struct skeyv *b = *(const struct skeyv *const *)pb;
 
 	for (size_t i = 0; i < cur_sort->n; i++) {
 		const struct jsort_crit *c = &cur_sort->v[i];
@@ -207,14 +212,13 @@ skey_cmp(const void *pa, const void *pb)
 	/* ties in arrival order (mailbox, then uid of the first row),
 	 * reversed when the first key is descending: "newest first"
 	 * stays so within one second */
-	const struct jmap_erow *x = a->m->rows, *y = b->m->rows;
 	int dir = cur_sort->n > 0 && !cur_sort->v[0].asc ? -1 : 1;
 
-	if (x->internaldate != y->internaldate)
-		return dir * (x->internaldate < y->internaldate ? -1 : 1);
-	if (x->mailbox_id != y->mailbox_id)
-		return dir * (x->mailbox_id < y->mailbox_id ? -1 : 1);
-	return dir * (x->uid < y->uid ? -1 : x->uid > y->uid);
+	if (a->date != b->date)
+		return dir * (a->date < b->date ? -1 : 1);
+	if (a->mailbox != b->mailbox)
+		return dir * (a->mailbox < b->mailbox ? -1 : 1);
+	return dir * (a->uid < b->uid ? -1 : a->uid > b->uid);
 }
 
 void
@@ -222,12 +226,18 @@ jmap_sort_apply(struct qset *q, const struct jsort *s, struct qmail **v,
 		size_t n)
 {
 	struct skeyv *k = xcalloc(n ? n : 1, sizeof(*k));
+	/* pointers are sorted: the keys are big to move */
+	struct skeyv **p = xcalloc(n ? n : 1, sizeof(*p));
 
 	for (size_t i = 0; i < n; i++) {
 		const struct jmap_erow *r = v[i]->rows;
 		const struct jmap_etext *t = r->t;
 
 		k[i].m = v[i];
+		k[i].date = r->internaldate;
+		k[i].mailbox = r->mailbox_id;
+		k[i].uid = r->uid;
+		p[i] = &k[i];
 		for (size_t j = 0; j < s->n; j++) {
 			const struct jsort_crit *c = &s->v[j];
 
@@ -265,11 +275,12 @@ jmap_sort_apply(struct qset *q, const struct jsort *s, struct qmail **v,
 		}
 	}
 	cur_sort = s;
-	qsort(k, n, sizeof(*k), skey_cmp);
+	qsort(p, n, sizeof(*p), skey_cmp);
 	for (size_t i = 0; i < n; i++) {
-		v[i] = k[i].m;
+		v[i] = p[i]->m;
 		for (size_t j = 0; j < s->n; j++)
 			free(k[i].str[j]);
 	}
+	free(p);
 	free(k);
 }

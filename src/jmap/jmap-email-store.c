@@ -140,7 +140,8 @@ jmap_erows_free(struct jmap_erows *r)
 static int
 erow_cmp(const void *a, const void *b)
 {
-	const struct jmap_erow *x = a, *y = b;
+	const struct jmap_erow *x = *(const struct jmap_erow *const *)a;
+	const struct jmap_erow *y = *(const struct jmap_erow *const *)b;
 
 	if (x->emailid != y->emailid)
 		return x->emailid < y->emailid ? -1 : 1;
@@ -152,8 +153,21 @@ erow_cmp(const void *a, const void *b)
 void
 jmap_erows_sort(struct jmap_erows *r)
 {
-	if (r->n > 1)
-		qsort(r->v, r->n, sizeof(*r->v), erow_cmp);
+	struct jmap_erow **p, *v;
+
+	if (r->n < 2)
+		return;
+	/* pointers sorted, then the rows moved once: rows are big */
+	p = xmalloc(r->n * sizeof(*p));
+	for (size_t i = 0; i < r->n; i++)
+		p[i] = &r->v[i];
+	qsort(p, r->n, sizeof(*p), erow_cmp);
+	v = xmalloc(r->n * sizeof(*v));
+	for (size_t i = 0; i < r->n; i++)
+		v[i] = *p[i];
+	free(p);
+	free(r->v);
+	r->v = v;
 }
 
 int

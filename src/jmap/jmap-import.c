@@ -117,9 +117,17 @@ import_one(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 	    json_object_size(boxes) > IMPORT_MAILBOXES_MAX)
 		return bad("mailboxIds", "one mailbox at least");
 	json_object_foreach(boxes, k, v) {
-		if (!json_is_true(v) ||
-		    (dst[ndst++] = jmap_mailboxes_find(c, mb, k)) == 0)
+		int64_t box = json_is_true(v) ? jmap_mailboxes_find(c, mb, k) :
+			0;
+		size_t i = 0;
+
+		if (box == 0)
 			return bad("mailboxIds", "no such mailbox");
+		/* "#creation id" and the id itself may name one mailbox */
+		while (i < ndst && dst[i] != box)
+			i++;
+		if (i == ndst)
+			dst[ndst++] = box;
 	}
 	if (kwo != NULL && !json_is_null(kwo) &&
 	    !jmap_keywords_parse(kwo, &flags, &kw)) {
@@ -153,9 +161,8 @@ import_one(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 	for (size_t i = 1; ret == 0 && i < ndst; i++) {
 		struct store_uid_range r = { uid, uid };
 
-		if (dst[i] != dst[0])
-			ret = store_copy(c->store, c->account_id, dst[0], &r, 1,
-					 dst[i], NULL, NULL, NULL);
+		ret = store_copy(c->store, c->account_id, dst[0], &r, 1,
+				 dst[i], NULL, NULL, NULL);
 	}
 	if (ret == 0)
 		ret = store_msg_get(c->store, c->account_id, dst[0], uid,

@@ -149,6 +149,7 @@ jmap_request_free(struct jmap_request *req)
 	json_decref(req->root);
 	json_decref(req->created_ids);
 	json_decref(req->responses);
+	json_decref(req->implicit);
 	memset(req, 0, sizeof(*req));
 }
 

@@ -25,6 +25,8 @@ struct jmap_request {
 	json_t *created_ids;	/* creation id -> id (owned) */
 	bool echo_created_ids;	/* the request had createdIds */
 	json_t *responses;	/* methodResponses so far (owned) */
+	json_t *call_id;	/* the id of the call running (borrowed) */
+	json_t *implicit;	/* its implicit responses (jmap_response_add) */
 	struct jmap_limits lim;
 };
 

@@ -84,6 +84,12 @@ void jmap_created_id_add(struct jmap_ctx *c, const char *creation_id,
 			 const char *id);
 const char *jmap_resolve_id(struct jmap_ctx *c, const char *id);
 
+/* An implicit response (RFC 8621 7.5: EmailSubmission/set's
+ * onSuccess* answer as an Email/set): name and args (reference taken)
+ * are added with the current call's id, right AFTER the current call's
+ * own response. */
+void jmap_response_add(struct jmap_ctx *c, const char *name, json_t *args);
+
 /* the server's limits (core capability), from [jmap] in tern.conf */
 size_t jmap_max_objects_in_get(const struct jmap_ctx *c);
 size_t jmap_max_objects_in_set(const struct jmap_ctx *c);

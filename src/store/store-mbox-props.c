@@ -6,19 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* one pass over messages_threads, in (threadid, emailid) order: an
+ * Email's rows are together and so are a Thread's, so counting distinct
+ * ones needs no sort (count(DISTINCT) made SQLite sort 100,000 rows four
+ * times: half a second) */
 int
 store_mailbox_counts(struct store *s, int64_t account_id, int64_t mailbox_id,
 		     struct store_mailbox_counts *out)
 {
-	/* unread: neither \Seen (1) nor \Draft (16) */
 	static const char sql[] =
-		"SELECT count(DISTINCT emailid),"
-		" count(DISTINCT CASE WHEN flags & 17 = 0 THEN emailid END),"
-		" count(DISTINCT threadid),"
-		" count(DISTINCT CASE WHEN flags & 17 = 0 THEN threadid END)"
-		" FROM messages WHERE mailbox_id = ?";
+		"SELECT threadid, emailid, flags FROM messages"
+		" INDEXED BY messages_threads WHERE mailbox_id = ?"
+		" ORDER BY threadid, emailid";
 	struct db *db;
 	sqlite3_stmt *st;
+	int64_t tid = 0, eid = 0;
+	bool first = true, e_unread = false, t_unread = false;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -27,16 +30,33 @@ store_mailbox_counts(struct store *s, int64_t account_id, int64_t mailbox_id,
 	if ((st = db_prep(db, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, mailbox_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->emails = (uint32_t)sqlite3_column_int64(st, 0);
-		out->unread_emails = (uint32_t)sqlite3_column_int64(st, 1);
-		out->threads = (uint32_t)sqlite3_column_int64(st, 2);
-		out->unread_threads = (uint32_t)sqlite3_column_int64(st, 3);
-	} else {
-		ret = db_fail(db, "mailbox counts");
+	while ((ret = db_step_row(db, st, "mailbox counts")) > 0) {
+		int64_t t = sqlite3_column_int64(st, 0);
+		int64_t e = sqlite3_column_int64(st, 1);
+		/* unread: neither \Seen nor \Draft (RFC 8621 2) */
+		bool unread = (sqlite3_column_int(st, 2) &
+			       (STORE_F_SEEN | STORE_F_DRAFT)) == 0;
+
+		if (first || t != tid) {
+			out->unread_threads += t_unread;
+			out->threads++;
+			t_unread = false;
+		}
+		if (first || t != tid || e != eid) {
+			out->unread_emails += e_unread;
+			out->emails++;
+			e_unread = false;
+		}
+		e_unread |= unread;
+		t_unread |= unread;
+		tid = t;
+		eid = e;
+		first = false;
 	}
 	sqlite3_reset(st);
-	return ret;
+	out->unread_emails += e_unread;
+	out->unread_threads += t_unread;
+	return ret < 0 ? ret : 0;
 }
 
 struct props_op {

@@ -37,6 +37,9 @@ static const char v2_sql[] =
 	" WHERE b.id = messages.blob_id);"
 	"CREATE INDEX messages_emailid ON messages(emailid);"
 	"CREATE INDEX messages_threadid ON messages(threadid);"
+	/* JMAP's mailbox counts in one ordered pass (store-mbox-props.c) */
+	"CREATE INDEX messages_threads"
+	" ON messages(mailbox_id, threadid, emailid, flags);"
 	"ALTER TABLE accounts ADD COLUMN modseq INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE accounts SET modseq = (SELECT coalesce(max(highestmodseq), 0)"
 	" FROM mailboxes WHERE account_id = accounts.id);"

@@ -9,8 +9,10 @@ from jmap_client import CORE, JmapClient, Response, one
 
 
 def test_echo(jmap):
-    r = jmap.call([["Core/echo", {"hello": True, "n": [1, 2]}, "c1"]])
-    assert r == [["Core/echo", {"hello": True, "n": [1, 2]}, "c1"]]
+    r = jmap.call([["Core/echo", {"hello": True, "n": [1, 2]}, "c1"],
+                   ["Core/echo", {"accountId": "Anyone"}, "c2"]])
+    assert r == [["Core/echo", {"hello": True, "n": [1, 2]}, "c1"],
+                 ["Core/echo", {"accountId": "Anyone"}, "c2"]]
     assert isinstance(jmap.last_response["sessionState"], str)
     assert "createdIds" not in jmap.last_response
 

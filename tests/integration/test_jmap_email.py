@@ -272,6 +272,10 @@ def test_query_filters_match_imap_search(jmap_tern, jmap):
     c.ok(b"UID COPY 2 Work")
     assert q(jmap, {"filter": {"inMailboxOtherThan": [box]}})["ids"] == \
         [ids[2]]
+    # a COPY into the same mailbox: two rows, still one Email
+    c.ok(b"UID COPY 1 INBOX")
+    got = q(jmap, {"filter": {"inMailbox": box}})["ids"]
+    assert sorted(got) == sorted(ids.values())
 
 
 def test_query_sorts_match_imap_sort(jmap_tern, jmap):
@@ -468,3 +472,41 @@ def test_query_changes(jmap_tern, jmap):
     assert err(jmap, "Email/queryChanges", dict(args)) == "invalidArguments"
     assert err(jmap, "Email/queryChanges", dict(
         args, sinceQueryState="x1")) == "invalidArguments"
+
+
+FORWARD = (
+    b"From: a@x.test\r\nTo: b@x.test\r\nSubject: fwd\r\n"
+    b"Content-Type: multipart/mixed; boundary=\"f\"\r\n\r\n"
+    b"--f\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+    b"--f\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"From: c@x.test\r\nSubject: inner\r\n"
+    b"Content-Type: multipart/alternative; boundary=\"i\"\r\n\r\n"
+    b"--i\r\nContent-Type: text/plain\r\n\r\ninner text\r\n"
+    b"--i\r\nContent-Type: text/html\r\n\r\n<b>inner</b>\r\n--i--\r\n"
+    b"--f--\r\n")
+
+
+def test_parse_attached_message(jmap_tern, jmap):
+    c = imap(jmap_tern)
+    c.append("INBOX", FORWARD)
+    c.ok(b"SELECT INBOX")
+    eid = emailids(c)[1]
+    e = get(jmap, {"ids": [eid], "properties": ["blobId", "attachments"]})
+    att = e["list"][0]["attachments"]
+    assert [(a["partId"], a["type"]) for a in att] == [("2", "message/rfc822")]
+    blob = att[0]["blobId"]
+    assert blob == e["list"][0]["blobId"] + ".2"
+    r = jmap.call([["Email/parse", {"blobIds": [blob, e["list"][0]["blobId"]],
+                                    "fetchHTMLBodyValues": True}, "0"]],
+                  using=USING)[0][1]
+    inner = r["parsed"][blob]
+    assert inner["subject"] == "inner"
+    assert inner["from"] == [{"name": None, "email": "c@x.test"}]
+    html = inner["htmlBody"][0]
+    assert html["partId"] == "2" and html["blobId"] == blob + ".2"
+    assert inner["bodyValues"]["2"]["value"] == "<b>inner</b>"
+    assert r["parsed"][e["list"][0]["blobId"]]["subject"] == "fwd"
+    # the nested part's blob is the IMAP section 2.2 of the stored message
+    d = jmap.request("GET", "/jmap/download/%s/%s/x.html?accept=text/html" %
+                     (jmap.account_id, html["blobId"]))
+    assert d.status == 200 and d.body == b"<b>inner</b>"

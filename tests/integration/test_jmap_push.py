@@ -201,3 +201,59 @@ def test_stop_with_push_open(tern_factory):
     assert time.time() - t0 < 10
     es.close()
     ws.close()
+
+
+def test_eventsource_outlives_request_timeout(tern_factory):
+    """http.request_timeout cuts slow request headers, not a stream
+    that is being answered."""
+    t = start(tern_factory, extra="[http]\nrequest_timeout = 1s\n")
+    es = EventStream(t, "types=*&closeafter=no&ping=0")
+    assert es.status == 200
+    time.sleep(2.5)
+    imap_append(t)
+    name, data = es.event()
+    assert name == "state"
+    es.close()
+
+
+def test_websocket_message_too_large(tern_factory):
+    t = start(tern_factory, extra="[jmap]\nmax_size_request = 64K\n")
+    j = JmapClient(t, *ALICE)
+    ws = WebSocket(t, j.auth_headers())
+    assert ws.status == 101
+    ws.send({"@type": "Request", "id": "ok", "using": [CORE],
+             "methodCalls": [["Core/echo", {"x": "a" * 1000}, "c"]]})
+    assert ws.recv()["requestId"] == "ok"
+    with pytest.raises((EOFError, OSError)):
+        ws.send({"@type": "Request", "using": [CORE],
+                 "methodCalls": [["Core/echo", {"x": "a" * (70 << 10)}, "c"]]})
+        ws.recv()
+    ws.close()
+
+
+def test_http2_api_and_eventsource(tern_factory):
+    """The same endpoints over HTTP/2 (h2o streams): API requests side by
+    side with an open event stream on one connection, and a stream the
+    client resets."""
+    import httpx
+    t = start(tern_factory)
+    url = "https://127.0.0.1:%d" % t.port("https")
+    with httpx.Client(http1=False, http2=True, verify=t.ssl_context(), auth=ALICE,
+                      timeout=10) as c:
+        with c.stream("GET", url + "/jmap/eventsource/?types=*&closeafter=state&ping=0") as es:
+            assert es.http_version == "HTTP/2" and es.status_code == 200
+            r = c.post(url + "/jmap/api/", json={
+                "using": [CORE], "methodCalls": [["Core/echo", {"h": 2}, "0"]]})
+            assert r.json()["methodResponses"] == [["Core/echo", {"h": 2}, "0"]]
+            imap_append(t)
+            text = b""
+            for chunk in es.iter_bytes():
+                text += chunk
+            assert b"event: state" in text and b"StateChange" in text
+        # a stream closed by the client before any event
+        with c.stream("GET", url + "/jmap/eventsource/?ping=0") as es:
+            assert es.status_code == 200
+        r = c.get(url + "/.well-known/jmap")
+        assert r.status_code == 200
+    imap_append(t)          # the watcher of the reset stream is gone
+    time.sleep(0.2)

@@ -286,3 +286,27 @@ TEST(jmap_render_headers_and_prefix)
 	buf_free(&msg);
 	mime_summary_free(&sum);
 }
+
+TEST(jmap_render_no_partmap)
+{
+	/* an older store's message: no part map kept; made from msg
+	 * (prefix included), whatever pm_off says */
+	static const char m[] =
+		"Return-Path: <x@y>\r\n"
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n";
+	struct jmap_body_opts opt = { NULL, false, false, true, 0 };
+	json_t *p = json_loads("[\"bodyValues\",\"preview\"]", 0, NULL);
+	json_t *e = json_object();
+	struct jmap_msg_src src = {
+		(const unsigned char *)m, strlen(m), 67, NULL, 0, 20, NULL,
+		NULL
+	};
+
+	jmap_email_render(&src, p, &opt, e);
+	CHECK_JSON(json_object_get(json_object_get(json_object_get(e,
+		"bodyValues"), "1"), "value"), "\"hello\"");
+	CHECK_JSON(json_object_get(e, "preview"), "\"hello\"");
+	json_decref(p);
+	json_decref(e);
+}

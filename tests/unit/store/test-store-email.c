@@ -250,7 +250,7 @@ TEST(store_schema_upgrade_from_1)
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 	sql(db, "DROP TRIGGER messages_gone; DROP TABLE email_tombs;"
 	    " DROP TABLE mailbox_tombs; DROP INDEX messages_emailid;"
-	    " DROP INDEX messages_threadid;"
+	    " DROP INDEX messages_threadid; DROP INDEX messages_threads;"
 	    " ALTER TABLE messages DROP COLUMN emailid;"
 	    " ALTER TABLE messages DROP COLUMN threadid;"
 	    " ALTER TABLE messages DROP COLUMN created_modseq;"
