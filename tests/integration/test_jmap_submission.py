@@ -269,3 +269,20 @@ def test_query(jmap_tern, jmap):
         ["EmailSubmission/queryChanges", {"sinceQueryState": "0"}, "2"]])
     assert [b[1]["type"] for b in bad] == [
         "unsupportedFilter", "unsupportedSort", "cannotCalculateChanges"]
+
+
+def test_on_success_destroy(jmap_tern, jmap):
+    boxes = box_ids(jmap_tern)
+    ident = identity(jmap, "alice@example.test")
+    resp = jmap.call([
+        ["Email/set", {"create": {"d": draft(boxes)}}, "0"],
+        ["EmailSubmission/set", {
+            "create": {"s": {"identityId": ident["id"], "emailId": "#d"},
+                       "bad": {"identityId": ident["id"], "emailId": "Mffffffffffffffff"}},
+            "onSuccessDestroyEmail": ["#s", "#bad"]}, "1"]])
+    eid = resp[0][1]["created"]["d"]["id"]
+    assert resp[2][0] == "Email/set" and resp[2][1]["destroyed"] == [eid], resp
+    # a failed create destroys nothing
+    assert resp[2][1]["notDestroyed"] is None
+    assert fetch_all(jmap_tern, ALICE, "Drafts") == []
+    assert len(fetch_all(jmap_tern, BOB, "INBOX")) == 1
