@@ -14,6 +14,10 @@
 #include "lib/base64.h"
 #include "submit/submit.h"
 
+/* the key a part made from textBody, htmlBody or attachments carries
+ * to name that property in errors (no JMAP property looks like it) */
+#define BUILD_WHERE "\x01where"
+
 /* a build in progress: the first invalid property wins */
 struct build {
 	const struct jmap_build *b;
@@ -337,13 +341,15 @@ build_part_props_ok(json_t *part)
 	json_t *v;
 
 	json_object_foreach(part, k, v) {
-		bool known = strncmp(k, "header:", 7) == 0;
+		bool known = strncmp(k, "header:", 7) == 0 ||
+			     strcmp(k, BUILD_WHERE) == 0;
 
 		for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++)
 			known = known || strcmp(props[i], k) == 0;
 		if (!known)
 			return false;
 		if (json_is_null(v) || strncmp(k, "header:", 7) == 0 ||
+		    strcmp(k, BUILD_WHERE) == 0 ||
 		    strcmp(k, "size") == 0 || strcmp(k, "subParts") == 0 ||
 		    strcmp(k, "language") == 0)
 			continue;
@@ -460,9 +466,12 @@ build_multipart(struct build *bd, json_t *part, const char *where,
 	}
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	if (!build_seen(seen, "Content-Type"))
-		buf_printf(out, "Content-Type: %s;\r\n boundary=\"=_%s\"\r\n",
-			   type, hex);
+	if (build_seen(seen, "Content-Type")) {
+		build_bad(bd, where);	/* its own would lack our boundary */
+		return;
+	}
+	buf_printf(out, "Content-Type: %s;\r\n boundary=\"=_%s\"\r\n",
+		   type, hex);
 	build_part_fields(part, type, NULL, NULL, seen, out);
 	buf_append(out, "\r\n", 2);
 	json_array_foreach(subs, i, sub) {
@@ -486,6 +495,9 @@ build_part(struct build *bd, json_t *part, const char *where,
 	const char *cte;
 	bool text, msg;
 
+	/* a part made from textBody/htmlBody/attachments says which */
+	if (build_str(part, BUILD_WHERE))
+		where = build_str(part, BUILD_WHERE);
 	if (!json_is_object(part) || !build_part_props_ok(part)) {
 		build_bad(bd, where);
 		return;
@@ -555,6 +567,7 @@ build_body_one(struct build *bd, const char *prop, const char *want)
 		return NULL;
 	}
 	p = json_deep_copy(p);
+	json_object_set_new(p, BUILD_WHERE, json_string(prop));
 	if (t == NULL)
 		json_object_set_new(p, "type", json_string(want));
 	return p;
@@ -590,7 +603,13 @@ build_structure(struct build *bd)
 			   build_str(a, "disposition") &&
 			   strcasecmp(build_str(a, "disposition"), "inline") == 0;
 
-		json_array_append(inl ? related : mixed, a);
+		json_t *copy = json_is_object(a) ? json_deep_copy(a) :
+			       json_object();
+
+		/* not an object: an empty part, reported as attachments */
+		json_object_set_new(copy, BUILD_WHERE,
+				    json_string("attachments"));
+		json_array_append_new(inl ? related : mixed, copy);
 	}
 	if (html && json_array_size(related) > 0) {
 		json_array_insert_new(related, 0, html);

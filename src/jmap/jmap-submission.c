@@ -5,7 +5,6 @@
  * submission is "final" at once. The records are kept by
  * jmap-records.c. */
 #include "jmap/jmap-submission.h"
-#include "jmap/jmap-request.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -630,17 +629,9 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	jmap_set_result(res, "notCreated", not_created);
 	jmap_set_result(res, "notUpdated", not_updated);
 	jmap_set_result(res, "notDestroyed", not_destroyed);
-	if (implicit) {
-		/* the implicit Email/set answers with this call's id; the
-		 * dispatcher appends this call's own response after it */
-		json_t *call = json_array_get(c->req->calls,
-					      json_array_size(c->req->responses));
-		json_t *cid = json_array_get(call, 2);
-
-		json_array_append_new(c->req->responses, json_pack(
-			"[s,o,o]", "Email/set", implicit,
-			cid ? json_incref(cid) : json_string("")));
-	}
+	/* the implicit Email/set comes right after this call's response */
+	if (implicit)
+		jmap_response_add(c, "Email/set", implicit);
 	free(old_state);
 	free(new_state);
 	return res;

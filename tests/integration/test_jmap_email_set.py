@@ -111,6 +111,11 @@ def test_update_keywords_and_mailboxes(jmap_tern, jmap):
     m.logout()
     resp = jmap.call([["Email/set", {"ifInState": state, "update": {}}, "0"]])
     assert resp[0][0] == "error" and resp[0][1]["type"] == "stateMismatch"
+    # and Email/get shows the keyword IMAP set
+    got = one(jmap.call([["Email/get", {"ids": [eid], "properties": ["keywords",
+                                                                    "mailboxIds"]}, "0"]]))
+    assert got["list"][0]["keywords"] == {"$seen": True}
+    assert got["list"][0]["mailboxIds"] == {boxes["Sent"]: True}
 
 
 def test_destroy(jmap_tern, jmap):

@@ -112,14 +112,13 @@ def test_submit_local_and_remote(jmap_tern, jmap):
                 "mailboxIds/" + boxes["Drafts"]: None,
                 "mailboxIds/" + boxes["Sent"]: True,
                 "keywords/$draft": None}}}, "1"]])
-    names = [r[0] for r in resp]
-    assert names[0] == "Email/set" and "EmailSubmission/set" in names, resp
-    sub = next(r[1] for r in resp if r[0] == "EmailSubmission/set")
-    made = sub["created"]["s"]
+    # the implicit Email/set answers right after, with the call's id
+    assert [(r[0], r[2]) for r in resp] == [
+        ("Email/set", "0"), ("EmailSubmission/set", "1"), ("Email/set", "1")], resp
+    made = resp[1][1]["created"]["s"]
     assert made["undoStatus"] == "final" and re.fullmatch(r"S[0-9a-f]{16}", made["id"])
-    implicit = [r[1] for r in resp[1:] if r[0] == "Email/set"]
     eid = resp[0][1]["created"]["d"]["id"]
-    assert implicit and implicit[0]["updated"] == {eid: None}, resp
+    assert resp[2][1]["updated"] == {eid: None}, resp
     # bob got it over the submission path: DKIM-signed, no Bcc, one copy
     got = fetch_all(jmap_tern, BOB, "INBOX")
     assert len(got) == 1, got
@@ -270,3 +269,20 @@ def test_query(jmap_tern, jmap):
         ["EmailSubmission/queryChanges", {"sinceQueryState": "0"}, "2"]])
     assert [b[1]["type"] for b in bad] == [
         "unsupportedFilter", "unsupportedSort", "cannotCalculateChanges"]
+
+
+def test_on_success_destroy(jmap_tern, jmap):
+    boxes = box_ids(jmap_tern)
+    ident = identity(jmap, "alice@example.test")
+    resp = jmap.call([
+        ["Email/set", {"create": {"d": draft(boxes)}}, "0"],
+        ["EmailSubmission/set", {
+            "create": {"s": {"identityId": ident["id"], "emailId": "#d"},
+                       "bad": {"identityId": ident["id"], "emailId": "Mffffffffffffffff"}},
+            "onSuccessDestroyEmail": ["#s", "#bad"]}, "1"]])
+    eid = resp[0][1]["created"]["d"]["id"]
+    assert resp[2][0] == "Email/set" and resp[2][1]["destroyed"] == [eid], resp
+    # a failed create destroys nothing
+    assert resp[2][1]["notDestroyed"] is None
+    assert fetch_all(jmap_tern, ALICE, "Drafts") == []
+    assert len(fetch_all(jmap_tern, BOB, "INBOX")) == 1

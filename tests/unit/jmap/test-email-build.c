@@ -305,6 +305,16 @@ TEST(email_build_errors)
 	    "invalidProperties:bodyStructure");
 	BAD("{\"bodyStructure\":{\"type\":\"multipart/mixed\",\"subParts\":[]}}",
 	    "invalidProperties:bodyStructure");
+	BAD("{\"attachments\":[{\"blobId\":\"Bpng\",\"type\":\"x\"}]}",
+	    "invalidProperties:attachments");
+	BAD("{\"attachments\":[7]}", "invalidProperties:attachments");
+	BAD("{\"htmlBody\":[{\"partId\":\"1\",\"cid\":\"a b\"}],"
+	    "\"bodyValues\":{\"1\":{\"value\":\"x\"}}}",
+	    "invalidProperties:htmlBody");
+	BAD("{\"bodyStructure\":{\"type\":\"multipart/mixed\","
+	    "\"header:Content-Type\":\" multipart/mixed\","
+	    "\"subParts\":[{\"blobId\":\"Bpng\"}]}}",
+	    "invalidProperties:bodyStructure");
 	BAD("{\"attachments\":[{\"blobId\":\"Bmissing\"}]}",
 	    "blobNotFound:Bmissing");
 	BAD("{\"attachments\":[{\"blobId\":\"Bpng\"}]}", "built");
