@@ -146,7 +146,8 @@ class Imap:
 
     async def list50(self):
         sort = await self.cmd(b"UID SORT (REVERSE ARRIVAL) UTF-8 ALL")
-        uids = sort[0].split()[2:52]
+        # (Dovecot sends "* OK [INPROGRESS ...]" lines first)
+        uids = [x for x in sort if x.startswith(b"* SORT")][0].split()[2:52]
         got = await self.cmd(b"UID FETCH " + b",".join(uids) +
                              b" (UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE)")
         assert len(got) == len(uids), (len(got), len(uids))
