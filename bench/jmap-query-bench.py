@@ -324,7 +324,10 @@ def main():
                     for _ in range(n)]
 
         if not a.tern_only:
-            d = dovecotlib.Dovecot()
+            # 50 clients of one user from one address
+            d = dovecotlib.Dovecot(extra="protocol imap {\n"
+                                   "  mail_max_userip_connections = %d\n"
+                                   "}\n" % (a.clients + 20))
             home = os.path.join(d.dir, "home", user)
             shutil.copytree(md, os.path.join(home, "Maildir"))
             if os.geteuid() == 0:
