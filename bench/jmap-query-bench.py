@@ -338,11 +338,13 @@ def main():
                                   nobody.pw_gid)
             d.start()
         loop = asyncio.new_event_loop()
-        # one untimed round each: caches warm, Dovecot's index made
-        loop.run_until_complete(run_for(0.1, jm(1)))
-        loop.run_until_complete(run_for(0.1, im(t.port("imap"), 1)))
-        if d:
-            loop.run_until_complete(run_for(0.1, im(d.port, 1)))
+        # untimed rounds first: caches warm, Dovecot's index and cache
+        # file made (it caches a field for good once asked again)
+        for _ in range(3):
+            loop.run_until_complete(run_for(0.1, jm(1)))
+            loop.run_until_complete(run_for(0.1, im(t.port("imap"), 1)))
+            if d:
+                loop.run_until_complete(run_for(0.1, im(d.port, 1)))
         print("\n%d clients, %.0f s each, a list = 50 messages newest "
               "first\n%-28s %11s %12s %12s %8s" %
               (a.clients, a.seconds, "", "lists", "p50", "p99", "lists"))
