@@ -388,6 +388,8 @@ def test_bad_input(jmap_tern, jmap):
         "accountNotFound"
     assert err(jmap, "SearchSnippet/get", {"emailIds": None}) == \
         "invalidArguments"
+    assert err(jmap, "SearchSnippet/get", {"emailIds": [1]}) == \
+        "invalidArguments"
     # nesting the request's JSON depth allows: an even number of NOTs
     deep = {"from": "alice"}
     for _ in range(20):
