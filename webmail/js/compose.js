@@ -43,9 +43,12 @@ async function initial(mode, emailId, identities) {
       attachments: (e.attachments || []).map((a) => ({ blobId: a.blobId, type: a.type, name: a.name || 'attachment', size: a.size })),
       inReplyTo: e.inReplyTo, references: e.references, identity: fromId, draftId: e.id };
   }
-  const start = mode === 'forward' || mode === 'forwardAttached' ? forwardOf(e, mode === 'forwardAttached')
-    : replyOf(e, mode === 'replyAll', own);
-  return { bcc: [], attachments: [], ...start, identity: pickIdentity(identities, addressed) };
+  if (mode === 'forward' || mode === 'forwardAttached') {
+    const fwd = { inline: forwardOf(e, false), attached: forwardOf(e, true) };
+    const start = mode === 'forward' ? fwd.inline : fwd.attached;
+    return { bcc: [], ...start, fwd, identity: pickIdentity(identities, addressed) };
+  }
+  return { bcc: [], attachments: [], ...replyOf(e, mode === 'replyAll', own), identity: pickIdentity(identities, addressed) };
 }
 
 class Compose {
@@ -63,8 +66,8 @@ class Compose {
   }
 
   field(name, label, value) {
-    const input = el('input', { id: 'compose-' + name, type: name === 'subject' ? 'text' : 'email', multiple: name !== 'subject', value: value || '', 'aria-label': label });
-    input.type = 'text';        // 'email' would reject "Name <addr>"
+    // type text, not email: "Name <addr>, ..." is checked by parseList
+    const input = el('input', { id: 'compose-' + name, type: 'text', value: value || '', 'aria-label': label });
     const row = el('div', { class: 'compose-row', 'data-field': name }, el('label', { for: input.id, text: label }), el('div', { class: 'compose-input' }, input));
     return { input, row };
   }
@@ -103,6 +106,7 @@ class Compose {
     this.atts = new Attachments(attList, () => this.changed());
     for (const a of s.attachments || []) this.atts.addBlob(a);
 
+    const fwdToggle = s.fwd ? this.forwardToggle(s.fwd, s.mode === 'forwardAttached') : null;
     this.status = el('span', { id: 'compose-status', class: 'compose-status', role: 'status' });
     this.sendBtn = el('button', { id: 'compose-send', type: 'button', class: 'primary', text: 'Send', title: 'Send (Ctrl+Enter)', onclick: () => this.send() });
     const title = { new: 'New message', reply: 'Reply', replyAll: 'Reply all', forward: 'Forward', forwardAttached: 'Forward', draft: 'Draft' }[s.mode] || 'New message';
@@ -115,7 +119,7 @@ class Compose {
       to.row, cc.row, bcc.row,
       el('div', { class: 'compose-more' }, showCc, showBcc),
       subject.row,
-      this.rich.toolbar,
+      this.rich.toolbar, fwdToggle,
       el('div', { class: 'compose-body' }, this.body, this.rich.editor),
       attList,
       el('footer', { class: 'compose-foot' },
@@ -138,6 +142,21 @@ class Compose {
       for (const f of ev.dataTransfer.files) this.atts.addFile(f);
     });
     if (s.html != null) this.rich.enable(s.html).catch((e) => toast("Rich text unavailable: " + e.message, true));
+  }
+
+  // forward inline (quoted text and the original's attachments) or as
+  // an attachment (the whole original as message/rfc822): switchable
+  forwardToggle(fwd, attached) {
+    const box = el('input', { type: 'checkbox', id: 'compose-fwd-attached', checked: attached });
+    box.addEventListener('change', () => {
+      const [from, to] = box.checked ? [fwd.inline, fwd.attached] : [fwd.attached, fwd.inline];
+      if (!this.rich.on) this.body.value = this.body.value.replace(from.text, to.text);
+      const gone = new Set(from.attachments.map((a) => a.blobId));
+      for (const item of [...this.atts.items]) if (gone.has(item.blobId)) this.atts.remove(item);
+      for (const a of to.attachments) this.atts.addBlob(a);
+      this.changed();
+    });
+    return el('div', { class: 'compose-toolbar' }, el('label', { for: 'compose-fwd-attached' }, box, ' Forward as attachment'));
   }
 
   show() {
