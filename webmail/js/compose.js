@@ -3,7 +3,6 @@
 // the Identities, To/Cc/Bcc complete from past correspondents, the body
 // is plain text or simple rich text (sanitized by DOMPurify), the draft
 // is saved in Drafts as the user types, and Send submits it.
-import { call } from './jmap.js';
 import { el, useStyles, toast } from './compose-ui.js';
 import { parseList, formatList, formatOne } from './addresses.js';
 import { loadContacts, forgetContacts } from './contacts.js';
@@ -11,7 +10,7 @@ import { attachCompletion } from './complete.js';
 import { loadIdentities, pickIdentity, signatureText } from './identities.js';
 import { saveDraft, sendDraft, destroyDraft } from './drafts.js';
 import { ORIGINAL_PROPS, replyOf, forwardOf, originalText } from './quote.js';
-import { answer } from './mailroles.js';
+import { request, answer } from './compose-jmap.js';
 import { Attachments } from './attach.js';
 import { RichEditor } from './richtext.js';
 
@@ -22,7 +21,7 @@ let current = null;      // the one open compose view
 
 async function fetchEmail(id, html) {
   const props = html ? [...ORIGINAL_PROPS, 'htmlBody'] : ORIGINAL_PROPS;
-  const resp = await call([['Email/get', { ids: [id], properties: props, fetchTextBodyValues: true, fetchHTMLBodyValues: html }, 'g']]);
+  const resp = await request([['Email/get', { ids: [id], properties: props, fetchTextBodyValues: true, fetchHTMLBodyValues: html }, 'g']]);
   const e = answer(resp, 'g').list[0];
   if (!e) throw new Error('the message is gone');
   return e;

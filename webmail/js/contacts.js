@@ -2,8 +2,7 @@
 // correspondents: the recipients of the Sent mailbox and the senders of
 // mail the user answered ($answered), most frequent first. Asked with
 // one JMAP request (queries plus back-referenced gets), kept a few minutes.
-import { call } from './jmap.js';
-import { mailboxRoles, answer } from './mailroles.js';
+import { request, mailboxRoles, answer } from './compose-jmap.js';
 import { formatOne } from './addresses.js';
 
 const SCAN = 300;            // recent messages looked at in each source
@@ -31,7 +30,7 @@ export async function loadContacts() {
       ['Email/query', { filter: { inMailbox: roles.sent }, sort: [{ property: 'receivedAt', isAscending: false }], limit: SCAN }, 'qs'],
       ['Email/get', { '#ids': { resultOf: 'qs', name: 'Email/query', path: '/ids' }, properties: ['to', 'cc', 'bcc'] }, 'gs']);
   }
-  const resp = await call(calls);
+  const resp = await request(calls);
   const map = new Map();
   for (const e of answer(resp, 'ga').list)
     for (const a of (e.replyTo || e.from || [])) tally(map, a, 1);

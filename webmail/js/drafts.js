@@ -2,8 +2,7 @@
 // Drafts mailbox with $draft as the user types (each save creates the new
 // version and destroys the previous one in the same request), and sent
 // with EmailSubmission/set, which moves it to Sent and drops $draft.
-import { call } from './jmap.js';
-import { mailboxRoles, answer, setError } from './mailroles.js';
+import { request, mailboxRoles, answer, setError } from './compose-jmap.js';
 
 // the Email/set create object of a draft from the compose state
 async function emailObject(d) {
@@ -13,7 +12,8 @@ async function emailObject(d) {
     mailboxIds: { [roles.drafts]: true },
     keywords: { $draft: true, $seen: true },
     from: d.from ? [d.from] : undefined,
-    to: d.to, cc: d.cc, bcc: d.bcc,
+    // an empty list would make an empty header field
+    to: d.to.length ? d.to : undefined, cc: d.cc.length ? d.cc : undefined, bcc: d.bcc.length ? d.bcc : undefined,
     replyTo: d.replyTo && d.replyTo.length ? d.replyTo : undefined,
     subject: d.subject,
     sentAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -37,7 +37,7 @@ export async function saveDraft(d, previousId) {
   const { e } = await emailObject(d);
   const args = { create: { draft: e } };
   if (previousId) args.destroy = [previousId];
-  const res = answer(await call([['Email/set', args, 'd']]), 'd');
+  const res = answer(await request([['Email/set', args, 'd']]), 'd');
   const err = setError(res, 'Created', 'draft');
   if (err) throw new Error('saving the draft: ' + err);
   return res.created.draft.id;
@@ -58,7 +58,7 @@ export async function sendDraft(d, identityId, previousId) {
     ['Email/set', set, 'e'],
     ['EmailSubmission/set', { create: { sub: { identityId, emailId: '#send' } }, onSuccessUpdateEmail: { '#sub': move } }, 's'],
   ];
-  const resp = await call(calls);
+  const resp = await request(calls);
   const er = answer(resp, 'e');
   const err = setError(er, 'Created', 'send');
   if (err) throw new Error('the message: ' + err);
@@ -70,11 +70,11 @@ export async function sendDraft(d, identityId, previousId) {
   }
   // the original is marked answered only once the answer went out
   if (d.answering)
-    await call([['Email/set', { update: { [d.answering]: { 'keywords/$answered': true } } }, 'a']]).catch(() => {});
+    await request([['Email/set', { update: { [d.answering]: { 'keywords/$answered': true } } }, 'a']]).catch(() => {});
   return { sent: true, emailId: er.created.send.id };
 }
 
 export async function destroyDraft(id) {
   if (!id) return;
-  answer(await call([['Email/set', { destroy: [id] }, 'x']]), 'x');
+  answer(await request([['Email/set', { destroy: [id] }, 'x']]), 'x');
 }

@@ -1,20 +1,19 @@
 // identities.js - the account's Identities (RFC 8621 6): who mail may be
 // sent as, with the name, reply-to and signature each carries.
-import { call } from './jmap.js';
-import { answer, setError } from './mailroles.js';
+import { request, answer, setError } from './compose-jmap.js';
 
 let cache = null;
 
 export async function loadIdentities(fresh = false) {
   if (cache && !fresh) return cache;
-  const resp = await call([['Identity/get', {}, 'i']]);
+  const resp = await request([['Identity/get', {}, 'i']]);
   cache = answer(resp, 'i').list.sort((a, b) => (a.mayDelete - b.mayDelete) || a.email.localeCompare(b.email));
   return cache;
 }
 
 // update one identity; returns the new list or throws with the SetError
 export async function saveIdentity(id, patch) {
-  const resp = await call([['Identity/set', { update: { [id]: patch } }, 's']]);
+  const resp = await request([['Identity/set', { update: { [id]: patch } }, 's']]);
   const err = setError(answer(resp, 's'), 'Updated', id);
   if (err) throw new Error(err);
   return loadIdentities(true);

@@ -1,12 +1,18 @@
-// mailroles.js - the ids of the mailboxes compose needs by role (drafts,
-// sent), asked once per session.
-import { call } from './jmap.js';
+// compose-jmap.js - how the compose side talks JMAP: requests on the
+// user's account, answers with method errors as exceptions, and the ids
+// of the mailboxes it needs by role (drafts, sent), asked once.
+import { call, accountId } from './jmap.js';
+
+// call() with the account filled in on every method call
+export function request(calls) {
+  return call(calls.map(([name, args, tag]) => [name, { accountId, ...args }, tag]));
+}
 
 let roles = null;
 
 export async function mailboxRoles() {
   if (roles) return roles;
-  const [[name, res]] = await call([['Mailbox/get', { properties: ['role', 'name'] }, 'r']]);
+  const [[name, res]] = await request([['Mailbox/get', { properties: ['role', 'name'] }, 'r']]);
   if (name === 'error') throw new Error('Mailbox/get: ' + res.type);
   const found = {};
   for (const m of res.list) if (m.role && !found[m.role]) found[m.role] = m.id;
