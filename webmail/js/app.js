@@ -202,7 +202,7 @@ async function onLogout() {
 }
 
 async function boot() {
-	$('login-form').addEventListener('submit', onLogin);
+	$('login').addEventListener('submit', onLogin);
 	$('logout-button').addEventListener('click', onLogout);
 	$('menu-toggle').addEventListener('click', () => document.body.classList.toggle('menu-open'));
 	window.addEventListener('hashchange', onRoute);
