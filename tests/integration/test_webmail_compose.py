@@ -56,7 +56,7 @@ def attachment_bytes(msg, name):
 
 
 def login(b, who=ALICE):
-    b.login(*who, form="#login-form")
+    b.login(*who)
     b.wait_css("#compose-button")
     return b
 
@@ -97,8 +97,9 @@ def email_id(t, who, subject):
     try:
         r = j.call([["Email/query", {"filter": {"subject": subject}}, "q"],
                     ["Email/get", {"#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"},
-                                   "properties": ["keywords", "mailboxIds"]}, "g"]])
-        return r[1][1]["list"][0]
+                                   "properties": ["subject", "keywords", "mailboxIds"]}, "g"]])
+        # the filter matches substrings ("Re: ..." too): the exact one
+        return [e for e in r[1][1]["list"] if e["subject"] == subject][0]
     finally:
         j.close()
 
