@@ -154,6 +154,30 @@ def test_reply_with_attachment(browser, webmail_tern, tmp_path):
     assert email_id(webmail_tern, ALICE, "Quarterly report")["keywords"].get("$answered") is True
 
 
+def test_forward_as_attachment_rich_text(browser, webmail_tern):
+    orig = email_id(webmail_tern, ALICE, "Lunch on Friday?")
+    b = login(browser)
+    open_compose(b, "forward", orig["id"])
+    assert b.find("#compose-subject").get_attribute("value") == "Fwd: Lunch on Friday?"
+    assert "Shall we meet at noon?" in b.find("#compose-body").get_attribute("value")
+    b.find("#compose-fwd-attached").click()             # the original as message/rfc822
+    b.wait_text("#compose-attachments li.done", "Lunch on Friday_.eml")
+    assert "Shall we meet at noon?" not in b.find("#compose-body").get_attribute("value")
+    type_into(b, "#compose-to", "bob@example.test")
+    b.find("#compose-rich-toggle").click()
+    rich = b.wait_css("#compose-rich")
+    rich.send_keys("See ")
+    b.find('.compose-fmt [data-cmd="bold"]').click()
+    rich.send_keys("below")
+    b.find("#compose-send").click()
+    b.wait_gone("#compose")
+    (_, msg), = wait_imap(b, webmail_tern, BOB, "INBOX", "Fwd: Lunch on Friday?")
+    assert "<b>below</b>" in msg.get_body(("html",)).get_content()
+    assert msg.get_body(("plain",)).get_content().startswith("See below")
+    fwd = [p for p in msg.iter_attachments() if p.get_content_type() == "message/rfc822"]
+    assert len(fwd) == 1 and fwd[0].get_content()["subject"] == "Lunch on Friday?"
+
+
 def test_draft_autosave_visible_over_imap(browser, webmail_tern):
     b = login(browser)
     open_compose(b)
@@ -243,4 +267,9 @@ def test_bad_address_refused(browser, webmail_tern):
     b.find("#compose-send").click()
     b.wait_text("#compose-status", "Say who the message is for")
     assert b.find("#compose").is_displayed()
+    # on a phone the view takes the whole width
+    b.phone()
+    b.wait(lambda d: b.js("return document.getElementById('compose').getBoundingClientRect().width") <= 390,
+           what="compose within 390 px")
+    b.shot("compose-phone")
     assert not [m for _, m in imap_messages(webmail_tern, BOB, "INBOX") if m["subject"] == "Never sent"]

@@ -14,9 +14,11 @@ function who(list) {
   return (list || []).map((a) => (a.name ? `${a.name} <${a.email}>` : a.email)).join(', ');
 }
 
-// the original's plain text (textBody parts from bodyValues)
+// the original's plain text (textBody parts from bodyValues), with the
+// line ends a textarea keeps (LF), so the text can be found in it again
 export function originalText(e) {
-  return (e.textBody || []).map((p) => (e.bodyValues && e.bodyValues[p.partId] ? e.bodyValues[p.partId].value : '')).join('\n');
+  return (e.textBody || []).map((p) => (e.bodyValues && e.bodyValues[p.partId] ? e.bodyValues[p.partId].value : ''))
+    .join('\n').replace(/\r\n?/g, '\n');
 }
 
 function when(e) {
