@@ -14,8 +14,48 @@ import pytest
 
 pytest.importorskip("selenium")
 
-from conftest import ALICE, BOB            # noqa: E402
-from jmap_client import JmapClient         # noqa: E402
+from browser import Browser                                     # noqa: E402
+from conftest import (ALICE, BOB, JMAP_PROTOCOLS, WEBMAIL_MESSAGES,  # noqa: E402
+                      webmail_deliver)
+from jmap_client import JmapClient                              # noqa: E402
+from ternlib import Tern                                        # noqa: E402
+
+
+# --- one server and one logged-in browser for the whole file (starting
+# them is most of a test's time); each test starts from a reloaded page,
+# uses subjects of its own, and the one that sets a signature runs last
+@pytest.fixture(scope="module")
+def webmail_tern(tmp_path_factory):
+    t = Tern(tmp_path_factory.mktemp("compose"), protocols=JMAP_PROTOCOLS)
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    try:
+        for sender, subject, body in WEBMAIL_MESSAGES:
+            webmail_deliver(t, ALICE[0], sender, subject, body)
+        yield t
+    finally:
+        t.finish()               # SIGTERM, a clean exit checked
+
+
+@pytest.fixture(scope="module")
+def logged_in(webmail_tern):
+    b = Browser(webmail_tern, name="compose")
+    try:
+        b.login(*ALICE)
+        yield b
+    finally:
+        b.quit()
+
+
+@pytest.fixture
+def browser(logged_in):
+    """The logged-in browser on a freshly loaded app (the cookie session
+    is restored), at desktop size."""
+    logged_in.desktop()
+    logged_in.open("/")
+    logged_in.wait_css("#compose-button")
+    return logged_in
 
 
 # --- helpers --------------------------------------------------------------
@@ -53,12 +93,6 @@ def attachment_bytes(msg, name):
         if part.get_filename() == name:
             return part.get_content() if part.get_content_maintype() != "text" else part.get_content().encode()
     raise AssertionError("no attachment %s in %s" % (name, [p.get_filename() for p in msg.iter_attachments()]))
-
-
-def login(b, who=ALICE):
-    b.login(*who)
-    b.wait_css("#compose-button")
-    return b
 
 
 def open_compose(b, mode="new", email_id=None):
@@ -106,7 +140,7 @@ def email_id(t, who, subject):
 
 # --- tests ----------------------------------------------------------------
 def test_compose_with_attachment_arrives(browser, webmail_tern, tmp_path):
-    b = login(browser)
+    b = browser
     b.find("#compose-button").click()
     b.wait_css("#compose")
     type_into(b, "#compose-to", "Bob <bob@example.test>")
@@ -133,7 +167,7 @@ def test_compose_with_attachment_arrives(browser, webmail_tern, tmp_path):
 
 def test_reply_with_attachment(browser, webmail_tern, tmp_path):
     orig = email_id(webmail_tern, ALICE, "Quarterly report")
-    b = login(browser)
+    b = browser
     open_compose(b, "reply", orig["id"])
     assert b.find("#compose-to").get_attribute("value") == "bob@example.test"
     assert b.find("#compose-subject").get_attribute("value") == "Re: Quarterly report"
@@ -156,7 +190,7 @@ def test_reply_with_attachment(browser, webmail_tern, tmp_path):
 
 def test_forward_as_attachment_rich_text(browser, webmail_tern):
     orig = email_id(webmail_tern, ALICE, "Lunch on Friday?")
-    b = login(browser)
+    b = browser
     open_compose(b, "forward", orig["id"])
     assert b.find("#compose-subject").get_attribute("value") == "Fwd: Lunch on Friday?"
     assert "Shall we meet at noon?" in b.find("#compose-body").get_attribute("value")
@@ -179,7 +213,7 @@ def test_forward_as_attachment_rich_text(browser, webmail_tern):
 
 
 def test_draft_autosave_visible_over_imap(browser, webmail_tern):
-    b = login(browser)
+    b = browser
     open_compose(b)
     type_into(b, "#compose-to", "bob@example.test")
     type_into(b, "#compose-subject", "Plans for the weekend")
@@ -219,7 +253,7 @@ def test_completion_offers_past_correspondents(browser, webmail_tern):
     lunch = email_id(webmail_tern, ALICE, "Lunch on Friday?")
     j.call([["Email/set", {"update": {lunch["id"]: {"keywords/$answered": True}}}, "0"]])
     j.close()
-    b = login(browser)
+    b = browser
     open_compose(b)
     to = b.find("#compose-to")
     to.send_keys("zi")
@@ -234,8 +268,26 @@ def test_completion_offers_past_correspondents(browser, webmail_tern):
     b.shot("completion")
 
 
+def test_bad_address_refused(browser, webmail_tern):
+    b = browser
+    open_compose(b)
+    type_into(b, "#compose-to", "bob@example.test, not an address")
+    type_into(b, "#compose-subject", "Never sent")
+    b.find("#compose-send").click()
+    b.wait_text("#compose-status", "Not an address: not an address")
+    type_into(b, "#compose-to", "")
+    b.find("#compose-send").click()
+    b.wait_text("#compose-status", "Say who the message is for")
+    assert b.find("#compose").is_displayed()
+    # on a phone the view takes the whole width
+    b.phone()
+    b.wait(lambda d: b.js("return document.getElementById('compose').getBoundingClientRect().width") <= 390,
+           what="compose within 390 px")
+    b.shot("compose-phone")
+    assert not [m for _, m in imap_messages(webmail_tern, BOB, "INBOX") if m["subject"] == "Never sent"]
+
 def test_signature_from_settings(browser, webmail_tern):
-    b = login(browser)
+    b = browser
     b.find("#settings-button").click()
     form = b.wait_css('#settings form[data-identity="alice@example.test"]')
     name = form.find_element("css selector", ".ident-name")
@@ -254,22 +306,3 @@ def test_signature_from_settings(browser, webmail_tern):
     ident = [i for i in j.call([["Identity/get", {}, "0"]])[0][1]["list"] if i["email"] == ALICE[0]][0]
     j.close()
     assert ident["textSignature"] == "Alice\nWonderland Ltd." and ident["name"] == "Alice Liddell"
-
-
-def test_bad_address_refused(browser, webmail_tern):
-    b = login(browser)
-    open_compose(b)
-    type_into(b, "#compose-to", "bob@example.test, not an address")
-    type_into(b, "#compose-subject", "Never sent")
-    b.find("#compose-send").click()
-    b.wait_text("#compose-status", "Not an address: not an address")
-    type_into(b, "#compose-to", "")
-    b.find("#compose-send").click()
-    b.wait_text("#compose-status", "Say who the message is for")
-    assert b.find("#compose").is_displayed()
-    # on a phone the view takes the whole width
-    b.phone()
-    b.wait(lambda d: b.js("return document.getElementById('compose').getBoundingClientRect().width") <= 390,
-           what="compose within 390 px")
-    b.shot("compose-phone")
-    assert not [m for _, m in imap_messages(webmail_tern, BOB, "INBOX") if m["subject"] == "Never sent"]
