@@ -32,7 +32,11 @@ export class Attachments {
     const item = { name: file.name || 'attachment', type: file.type || 'application/octet-stream', size: file.size, pending: true };
     this.items.push(item);
     this.row(item);
-    upload(file).then((r) => {
+    // upload(file, onProgress): the bar shows the bytes sent when jmap.js
+    // reports them (an XMLHttpRequest upload); indeterminate until then
+    upload(file, (sent, total) => {
+      if (item.bar && total) { item.bar.max = total; item.bar.value = sent; }
+    }).then((r) => {
       item.blobId = r.blobId;
       item.size = r.size;
       item.type = file.type || r.type;
@@ -60,9 +64,9 @@ export class Attachments {
     info.textContent = item.error ? 'upload failed: ' + item.error : human(item.size);
     const parts = [name, info];
     if (item.pending) {
-      // fetch() reports no upload progress: an indeterminate bar until done
       const p = document.createElement('progress');
       p.setAttribute('aria-label', 'uploading ' + item.name);
+      item.bar = p;
       parts.push(p);
     }
     const rm = document.createElement('button');
