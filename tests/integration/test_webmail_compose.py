@@ -306,3 +306,11 @@ def test_signature_from_settings(browser, webmail_tern):
     ident = [i for i in j.call([["Identity/get", {}, "0"]])[0][1]["list"] if i["email"] == ALICE[0]][0]
     j.close()
     assert ident["textSignature"] == "Alice\nWonderland Ltd." and ident["name"] == "Alice Liddell"
+
+
+def test_no_script_errors(browser):
+    """Last: nothing in this file's browser session logged a script error
+    (network 401/404 before login are not script errors)."""
+    errors = [m for m in browser.console()
+              if m["level"] == "SEVERE" and m.get("source") != "network"]
+    assert errors == []
