@@ -188,6 +188,26 @@ def test_reply_with_attachment(browser, webmail_tern, tmp_path):
     assert email_id(webmail_tern, ALICE, "Quarterly report")["keywords"].get("$answered") is True
 
 
+def test_reply_all_leaves_out_own_addresses(browser, webmail_tern):
+    j = JmapClient(webmail_tern, *ALICE)
+    inbox = [m["id"] for m in j.call([["Mailbox/get", {}, "0"]])[0][1]["list"] if m["role"] == "inbox"][0]
+    r = j.call([["Email/set", {"create": {"m": {
+        "mailboxIds": {inbox: True}, "messageId": ["team@remote.example"],
+        "from": [{"name": "Bob", "email": "bob@example.test"}],
+        "to": [{"email": "alice@example.test"}, {"name": "Erin", "email": "erin@remote.example"}],
+        "cc": [{"email": "ALICE@example.test"}, {"email": "frank@remote.example"}],
+        "subject": "Team dinner", "textBody": [{"partId": "1"}],
+        "bodyValues": {"1": {"value": "Who comes?\n"}}}}}, "0"]])
+    j.close()
+    b = browser
+    open_compose(b, "replyAll", r[0][1]["created"]["m"]["id"])
+    assert b.find("#compose-to").get_attribute("value") == "Bob <bob@example.test>, Erin <erin@remote.example>"
+    assert b.find("#compose-cc").get_attribute("value") == "frank@remote.example"
+    assert b.find("#compose-subject").get_attribute("value") == "Re: Team dinner"
+    b.find("#compose-discard").click()
+    b.wait_gone("#compose")
+
+
 def test_forward_as_attachment_rich_text(browser, webmail_tern):
     orig = email_id(webmail_tern, ALICE, "Lunch on Friday?")
     b = browser

@@ -27,7 +27,10 @@ function when(e) {
 }
 
 export function replyOf(e, all, ownEmails) {
-  const back = (e.replyTo && e.replyTo.length ? e.replyTo : e.from) || [];
+  const mine = new Set(ownEmails.map((x) => x.toLowerCase()));
+  let back = (e.replyTo && e.replyTo.length ? e.replyTo : e.from) || [];
+  // answering one's own message (from Sent): to whom it went
+  if (back.length && back.every((a) => mine.has(a.email.toLowerCase())) && e.to && e.to.length) back = e.to;
   let to = back, cc = [];
   if (all) {
     to = without([...back, ...(e.to || [])], ownEmails);
@@ -42,7 +45,7 @@ export function replyOf(e, all, ownEmails) {
     subject: prefixed(e.subject, 'Re'),
     inReplyTo: ids,
     references: [...(e.references || (e.inReplyTo || [])), ...ids],
-    text: `\n\nOn ${when(e)}, ${who(e.from)} wrote:\n${quoted}\n`,
+    text: `\n\n${when(e) ? 'On ' + when(e) + ', ' : ''}${who(e.from)} wrote:\n${quoted}\n`,
     answering: e.id,
   };
 }
