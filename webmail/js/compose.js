@@ -211,7 +211,8 @@ class Compose {
   // save now unless a save runs; the one running saves again if needed
   async save() {
     clearTimeout(this.timer);
-    if (this.saving) { await this.saving; if (!this.dirty) return; }
+    // one save at a time: each must destroy the version the last one made
+    while (this.saving) await this.saving;
     if (!this.dirty || this.closed) return;
     this.dirty = false;
     this.saving = (async () => {
@@ -243,7 +244,7 @@ class Compose {
     this.status.textContent = 'Sending…';
     this.status.classList.remove('error');
     clearTimeout(this.timer);
-    if (this.saving) await this.saving;
+    while (this.saving) await this.saving;
     try {
       const r = await sendDraft(d, this.identity().id, this.draftId);
       if (!r.sent) {
@@ -279,7 +280,7 @@ class Compose {
   async discard() {
     this.closed = true;
     clearTimeout(this.timer);
-    if (this.saving) await this.saving;
+    while (this.saving) await this.saving;
     this.root.remove();
     if (current === this) current = null;
     try { await destroyDraft(this.draftId); } catch (e) { toast('The draft could not be deleted: ' + e.message, true); }
