@@ -121,6 +121,39 @@ def test_assets_headers_etag_304(jmap_tern):
     assert r.header("cache-control") == "no-store"
 
 
+def test_assets_gzip(jmap_tern):
+    """gzip (made at build time) when asked for: its own ETag, the same
+    bytes once inflated; Vary on both answers."""
+    import gzip
+    files = webmail_files()
+    c = JmapClient(jmap_tern)
+    zipped = 0
+    for path, data in sorted(files.items()):
+        r = c.request("GET", path, auth=False, headers={"Accept-Encoding": "gzip, br"})
+        assert r.status == 200, path
+        assert r.header("vary") == "accept-encoding", path
+        check_page_headers(r, path + " gzip")
+        plain = c.request("GET", path, auth=False)
+        assert plain.header("content-encoding") is None and plain.body == data
+        if r.header("content-encoding") == "gzip":
+            zipped += 1
+            assert gzip.decompress(r.body) == data, path
+            assert len(r.body) < len(data)
+            etag = r.header("etag")
+            assert etag != plain.header("etag"), path
+            r2 = c.request("GET", path, auth=False,
+                           headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+            assert r2.status == 304, path
+            # the other representation's tag does not match this one
+            r3 = c.request("GET", path, auth=False,
+                           headers={"If-None-Match": etag})
+            assert r3.status == 200 and r3.body == data, path
+        else:
+            assert r.body == data, path
+    # index.html and the vendored DOMPurify at least compress well
+    assert zipped >= 2, zipped
+
+
 def test_plain_http_redirects_to_https(tern_factory):
     t = tern_factory(protocols=("smtp", "http", "https"))
     t.start()
