@@ -151,6 +151,12 @@ def test_keyboard_and_phone(webmail_tern, browser_factory):
     body.send_keys("/")
     b.wait(lambda d: d.switch_to.active_element.get_attribute("id") == "search-input",
            what="search focused")
+    # Escape leaves the box; c opens W-compose's view (compose.js)
+    b.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    b.wait(lambda d: d.switch_to.active_element.get_attribute("id") != "search-input",
+           what="search left")
+    body.send_keys("c")
+    b.wait_css("#compose")
     j.close()
 
     # the phone layout: one column, no sideways scrolling, the reader
