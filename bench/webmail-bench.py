@@ -169,16 +169,20 @@ def one_run(d, url, wm, rows, shots=None):
     return t_list * 1000, t_open * 1000
 
 
-def measure(url, wm, runs, rows, logout, shots):
-    d = browser()
+def measure(targets, runs, rows, shots):
+    """targets: (url, webmail, logout) each; their runs alternate so a
+    busy machine slows both alike. Returns {name: [(list, open) ms]}."""
+    drivers = [browser() for _ in targets]
     try:
-        out = []
+        out = {wm["name"]: [] for _, wm, _ in targets}
         for i in range(runs + 1):
-            out.append(one_run(d, url, wm, rows, shots if i == 0 else None))
-            logout(d)
+            for d, (url, wm, logout) in zip(drivers, targets):
+                out[wm["name"]].append(one_run(d, url, wm, rows, shots if i == 0 else None))
+                logout(d)
         return out
     finally:
-        d.quit()
+        for d in drivers:
+            d.quit()
 
 
 def rc_logout(d):
@@ -212,7 +216,6 @@ def main():
         raise SystemExit("Roundcube is not installed (apt-get install --no-install-recommends "
                          "roundcube-core roundcube-sqlite3 php-cli)")
     ternlib.TERN_BIN = os.path.abspath(a.tern)
-    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         t = ternlib.Tern(tmp, protocols=("imap", "https"),
                          user="root" if os.geteuid() == 0 else "")
@@ -223,12 +226,14 @@ def main():
             t0 = time.monotonic()
             fill(t.port("imap"), a.n)
             print("filled INBOX with %d messages in %.1f s" % (a.n, time.monotonic() - t0))
+            targets = []
             if a.only != "tern":
                 rc = roundcubelib.Roundcube(tmp, t.port("imap"), pagesize=ROWS).start()
-                results["Roundcube"] = measure(rc.url, ROUNDCUBE, a.runs, ROWS, rc_logout, a.shots)
+                targets.append((rc.url, ROUNDCUBE, rc_logout))
             if a.only != "roundcube":
                 url = "https://127.0.0.1:%d/" % t.port("https")
-                results["tern"] = measure(url, TERN, a.runs, ROWS, tern_logout, a.shots)
+                targets.append((url, TERN, tern_logout))
+            results = measure(targets, a.runs, ROWS, a.shots)
         except Exception:
             if rc is not None:
                 print(rc.log(), file=sys.stderr)
