@@ -155,6 +155,47 @@ main(int argc, char **argv)
 		store_reader_pread(r, buf, sizeof(buf), 0);
 		store_reader_close(&r);
 	});
+	{
+		/* JMAP's reads (schema 2): an Email's rows, its Thread, the
+		 * mailbox's counts, its rows for a query, changes since */
+		struct store_msg m;
+		char eid[STORE_OBJECTID_MAX], tid[STORE_OBJECTID_MAX];
+		uint64_t am;
+
+		store_msg_get(s, acc, inbox, mid, STORE_MSG_PARSE |
+			      STORE_MSG_OBJECTID, &m);
+		store_msg_emailid(&m, eid);
+		store_msg_threadid(s, &m, tid);
+		store_msg_clear(&m);
+		store_account_modseq(s, acc, &am);
+		TIME("JMAP Email rows (store_email_rows)", 100, {
+			struct store_email_rows er;
+			store_email_rows(s, acc, eid, &er);
+			store_email_rows_free(&er);
+		});
+		TIME("JMAP Thread/get (store_thread_emails)", 100, {
+			struct store_strlist th;
+			store_thread_emails(s, acc, tid, &th);
+			store_strlist_free(&th);
+		});
+		TIME("JMAP Mailbox counts (store_mailbox_counts)", 5, {
+			struct store_mailbox_counts mc;
+			store_mailbox_counts(s, acc, inbox, &mc);
+		});
+		TIME("JMAP rows of the mailbox (store_email_list)", 5, {
+			struct store_email_rows er;
+			store_email_list(s, acc, inbox, &er);
+			store_email_rows_free(&er);
+		});
+		store_flags(s, acc, inbox, &one, 1, STORE_FLAGS_ADD,
+			    STORE_F_ANSWERED, NULL, 0, NULL, NULL, NULL);
+		TIME("JMAP Email/changes, one change (store_email_changes)",
+		     100, {
+			struct store_chgs ch;
+			store_email_changes(s, acc, am, &ch);
+			store_chgs_free(&ch);
+		});
+	}
 	TIME("STORE +FLAGS 1 msg (blocking commit)", 50, {
 		store_flags(s, acc, inbox, &one, 1, STORE_FLAGS_ADD,
 			    STORE_F_FLAGGED, NULL, 0, NULL, NULL, NULL);

@@ -13,7 +13,7 @@
 #include "lib/work-gate.h"
 #include "mailauth/srs.h"
 #include "relay/relay.h"
-#include "smtp/smtp-dkim-keys.h"
+#include "submit/submit-dkim-keys.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -216,7 +216,7 @@ on_hup(uv_signal_t *h, int signum)
 	}
 	s->confs[s->n_confs++] = conf;
 	s->env.conf = conf;
-	smtp_dkim_keys_reload(s->env.dkim_keys, conf->auth_checks.dkim_key_poll_ms);
+	submit_dkim_keys_reload(s->env.dkim_keys, conf->auth_checks.dkim_key_poll_ms);
 	reload_srs(s, conf);
 	work_gate_set_limits(s->env.work_gate,
 			     (unsigned)conf->server.worker_jobs_per_account,
@@ -357,7 +357,7 @@ cmd_serve(struct cli *cli)
 		goto out;
 	}
 
-	s->env.dkim_keys = smtp_dkim_keys_start(&s->loop, conf->data_dir,
+	s->env.dkim_keys = submit_dkim_keys_start(&s->loop, conf->data_dir,
 						conf->auth_checks.dkim_key_poll_ms);
 
 	for (; tern_services[ninit]; ninit++) {
@@ -390,7 +390,7 @@ out:
 		if (svc->deinit)
 			svc->deinit(&s->env);
 	}
-	smtp_dkim_keys_stop(&s->env.dkim_keys);
+	submit_dkim_keys_stop(&s->env.dkim_keys);
 	if (s->env.srs != NULL) {
 		srs_secrets_free(s->env.srs);
 		free(s->env.srs);

@@ -14,9 +14,12 @@ enum http_site { HTTP_SITE_PUBLIC, HTTP_SITE_ADMIN, HTTP_SITES };
 
 struct http_route {
 	const char *method;	/* "GET", "POST"; HEAD is served as GET */
-	const char *path;	/* exact, without the query */
+	const char *path;	/* exact, without the query; ending in "*": a prefix */
 	bool nocase;		/* Outlook varies the case of its path */
 	void (*fn)(h2o_req_t *req, struct service_env *env);
+	/* JMAP: the path is a prefix; the body may be larger than
+	 * http.max_body_size (the handler checks its own limit) */
+	bool jmap;
 };
 
 /* http-router.c: the routes of each site; 404/405 for the rest */
@@ -28,11 +31,33 @@ void http_respond(h2o_req_t *req, int status, const char *reason,
 void http_respond_error(h2o_req_t *req, int status, const char *reason);
 /* the query parameter name, decoded (malloc'd), or NULL */
 char *http_query_param(h2o_req_t *req, const char *name);
+/* a path segment, %XX decoded (malloc'd), or NULL (a NUL byte) */
+char *http_path_decode(const char *p, size_t n);
+/* the client's address as text ("-" if unknown) */
+void http_peer_ip(h2o_req_t *req, char *out, size_t size);
+/* the largest body h2o reads for any route: http.max_body_size, or
+ * more for JMAP requests and uploads */
+size_t http_max_entity(const struct tern_conf *conf);
 
 /* http-autoconfig.c */
 void http_autoconfig_thunderbird(h2o_req_t *req, struct service_env *env);
 void http_autoconfig_autodiscover(h2o_req_t *req, struct service_env *env);
 void http_autoconfig_mobileconfig(h2o_req_t *req, struct service_env *env);
+
+/* http-jmap.c: the API endpoint, the session resource, login/logout */
+void http_jmap_api(h2o_req_t *req, struct service_env *env);
+void http_jmap_session(h2o_req_t *req, struct service_env *env);
+void http_jmap_login(h2o_req_t *req, struct service_env *env);
+void http_jmap_logout(h2o_req_t *req, struct service_env *env);
+void http_jmap_deinit(void);
+/* http-jmap-blob.c: uploads and downloads */
+void http_jmap_upload(h2o_req_t *req, struct service_env *env);
+void http_jmap_download(h2o_req_t *req, struct service_env *env);
+/* http-jmap-push.c: EventSource and WebSocket; at SIGTERM every push
+ * stream ends */
+void http_jmap_eventsource(h2o_req_t *req, struct service_env *env);
+void http_jmap_websocket(h2o_req_t *req, struct service_env *env);
+void http_jmap_push_stop(void);
 
 /* http-metrics.c */
 void http_metrics(h2o_req_t *req, struct service_env *env);

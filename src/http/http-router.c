@@ -2,23 +2,33 @@
  * answer (http_respond) */
 #include "http/http-private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 static const struct http_route public_routes[] = {
-	{ "GET", "/mail/config-v1.1.xml", false, http_autoconfig_thunderbird },
+	{ "GET", "/mail/config-v1.1.xml", false, http_autoconfig_thunderbird, false },
 	{ "GET", "/.well-known/autoconfig/mail/config-v1.1.xml", false,
-	  http_autoconfig_thunderbird },
+	  http_autoconfig_thunderbird, false },
 	{ "POST", "/autodiscover/autodiscover.xml", true,
-	  http_autoconfig_autodiscover },
-	{ "GET", "/apple/mobileconfig", false, http_autoconfig_mobileconfig },
-	{ NULL, NULL, false, NULL }
+	  http_autoconfig_autodiscover, false },
+	{ "GET", "/apple/mobileconfig", false, http_autoconfig_mobileconfig, false },
+	/* JMAP (RFC 8620): http-jmap.c */
+	{ "GET", "/.well-known/jmap", false, http_jmap_session, true },
+	{ "POST", "/jmap/api/", false, http_jmap_api, true },
+	{ "POST", "/jmap/login", false, http_jmap_login, true },
+	{ "POST", "/jmap/logout", false, http_jmap_logout, true },
+	{ "POST", "/jmap/upload/*", false, http_jmap_upload, true },
+	{ "GET", "/jmap/download/*", false, http_jmap_download, true },
+	{ "GET", "/jmap/eventsource/", false, http_jmap_eventsource, true },
+	{ "GET", "/jmap/ws", false, http_jmap_websocket, true },
+	{ NULL, NULL, false, NULL, false }
 };
 
 static const struct http_route admin_routes[] = {
-	{ "GET", "/metrics", false, http_metrics },
-	{ NULL, NULL, false, NULL }
+	{ "GET", "/metrics", false, http_metrics, false },
+	{ NULL, NULL, false, NULL, false }
 };
 
 static bool
@@ -26,6 +36,10 @@ path_is(h2o_req_t *req, const struct http_route *r)
 {
 	size_t n = strlen(r->path);
 
+	/* a path ending in "*" is a prefix */
+	if (n > 0 && r->path[n - 1] == '*')
+		return req->path_normalized.len >= n - 1 &&
+		       !memcmp(req->path_normalized.base, r->path, n - 1);
 	if (req->path_normalized.len != n)
 		return false;
 	return r->nocase ? !strncasecmp(req->path_normalized.base, r->path, n) :
@@ -53,6 +67,13 @@ http_route(h2o_req_t *req, enum http_site site, struct service_env *env)
 		path_found = true;
 		if (method_is(req, r->method) ||
 		    (!strcmp(r->method, "GET") && method_is(req, "HEAD"))) {
+			/* h2o reads up to http_max_entity(): only JMAP
+			 * routes take more than http.max_body_size */
+			if (!r->jmap &&
+			    req->entity.len > env->conf->http.max_body_size) {
+				http_respond_error(req, 413, "Payload Too Large");
+				return;
+			}
 			r->fn(req, env);
 			return;
 		}
@@ -61,6 +82,33 @@ http_route(h2o_req_t *req, enum http_site site, struct service_env *env)
 		http_respond_error(req, 405, "Method Not Allowed");
 	else
 		http_respond_error(req, 404, "Not Found");
+}
+
+size_t
+http_max_entity(const struct tern_conf *conf)
+{
+	uint64_t n = conf->http.max_body_size;
+
+	if (conf->jmap.max_size_request > n)
+		n = conf->jmap.max_size_request;
+	if (conf->jmap.max_size_upload > n)
+		n = conf->jmap.max_size_upload;
+	return (size_t)n;
+}
+
+void
+http_peer_ip(h2o_req_t *req, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+
+	snprintf(out, size, "-");
+	if (req->conn->callbacks->get_peername(req->conn,
+					       (struct sockaddr *)&ss) <= 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&ss, out, size);
+	else
+		uv_ip4_name((struct sockaddr_in *)&ss, out, size);
 }
 
 void
@@ -98,9 +146,9 @@ hexval(int c)
 	return -1;
 }
 
-/* %XX and + decoded; NUL bytes refused */
+/* %XX (and + in a query) decoded; NUL bytes refused */
 static char *
-query_decode(const char *p, size_t n)
+percent_decode(const char *p, size_t n, bool plus_is_space)
 {
 	char *out = xmalloc(n + 1);
 	size_t o = 0;
@@ -108,7 +156,7 @@ query_decode(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)p[i];
 
-		if (c == '+') {
+		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%' && i + 2 < n &&
 			   hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
@@ -141,7 +189,14 @@ http_query_param(h2o_req_t *req, const char *name)
 			;
 		if (end - i > nlen && q[i + nlen] == '=' &&
 		    !memcmp(q + i, name, nlen))
-			return query_decode(q + i + nlen + 1, end - i - nlen - 1);
+			return percent_decode(q + i + nlen + 1, end - i - nlen - 1,
+					      true);
 	}
 	return NULL;
+}
+
+char *
+http_path_decode(const char *p, size_t n)
+{
+	return percent_decode(p, n, false);
 }

@@ -118,8 +118,7 @@ on_log_access(h2o_logger_t *self, h2o_req_t *req)
 {
 	struct buf b = BUF_INIT;
 	struct timeval now;
-	struct sockaddr_storage ss;
-	char ip[64] = "-";
+	char ip[64];
 	double ms = 0;
 	int status = req->res.status;
 
@@ -127,12 +126,7 @@ on_log_access(h2o_logger_t *self, h2o_req_t *req)
 	if (!h2o_timeval_is_null(&req->timestamps.request_begin_at))
 		ms = (now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1e3 +
 		     (now.tv_usec - req->timestamps.request_begin_at.tv_usec) / 1e3;
-	if (req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) > 0) {
-		if (ss.ss_family == AF_INET6)
-			uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-		else
-			uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-	}
+	http_peer_ip(req, ip, sizeof(ip));
 	req_metrics(req)->commands++;
 	metrics.http_status[status >= 100 && status < 600 ? status / 100 : 0]++;
 	buf_printf(&b, "http request ip=%s version=%s method=", ip,
@@ -201,7 +195,7 @@ site_init(enum http_site site, uv_loop_t *loop, const struct tern_conf *conf)
 
 	h2o_config_init(&st->gc);
 	st->gc.server_name = h2o_iovec_init(H2O_STRLIT("tern"));
-	st->gc.max_request_entity_size = (size_t)conf->http.max_body_size;
+	st->gc.max_request_entity_size = http_max_entity(conf);
 	st->gc.handshake_timeout = conf->http.request_timeout_ms;
 	st->gc.http1.req_timeout = conf->http.request_timeout_ms;
 	st->gc.http2.idle_timeout = conf->http.idle_timeout_ms;
@@ -295,6 +289,7 @@ http_deinit(struct service_env *env)
 	if (H.users == 0 || --H.users > 0)
 		return;
 	drain_conns(env->loop);
+	http_jmap_deinit();
 	for (int i = 0; i < HTTP_SITES; i++) {
 		if (!H.site[i].ready)
 			continue;
@@ -380,6 +375,7 @@ http_stop(struct service_env *env)
 	if (H.stopping)
 		return;
 	H.stopping = true;
+	http_jmap_push_stop();
 	for (int i = 0; i < HTTP_SITES; i++)
 		if (H.site[i].ready)
 			h2o_context_request_shutdown(&H.site[i].ctx);

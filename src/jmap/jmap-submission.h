@@ -1,8 +1,82 @@
-/* jmap-submission.h - the submission area's method functions (jmap-methods.c lists
- * them) */
+/* jmap-submission.h - the submission area's method functions
+ * (jmap-methods.c lists them) and what its files share:
+ *
+ *   jmap-email-set.c       Email/set (RFC 8621 4.6)
+ *   jmap-email-build*.c    the message of a create (jmap-email-build.h)
+ *   jmap-email-keywords.c  keywords <-> IMAP flags, the state string
+ *   jmap-records.c         Identity/EmailSubmission records as METADATA
+ *   jmap-identity.c        Identity/get, /changes, /set (RFC 8621 6)
+ *   jmap-submission.c      EmailSubmission/get, /changes, /set (RFC
+ *                          8621 7), through src/submit as SMTP
+ *                          submission
+ *   jmap-submission-query.c  EmailSubmission/query, /queryChanges */
 #ifndef TERN_JMAP_SUBMISSION_H
 #define TERN_JMAP_SUBMISSION_H
 
 #include "jmap/jmap.h"
+#include "jmap/jmap-mailbox.h"
+#include "lib/buf.h"
+#include "store/store.h"
+
+json_t *jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r);
+json_t *jmap_identity_get(struct jmap_ctx *c, json_t *args, json_t **error_r);
+json_t *jmap_identity_changes(struct jmap_ctx *c, json_t *args,
+			      json_t **error_r);
+json_t *jmap_identity_set(struct jmap_ctx *c, json_t *args, json_t **error_r);
+json_t *jmap_submission_get(struct jmap_ctx *c, json_t *args,
+			    json_t **error_r);
+json_t *jmap_submission_changes(struct jmap_ctx *c, json_t *args,
+				json_t **error_r);
+json_t *jmap_submission_query(struct jmap_ctx *c, json_t *args,
+			      json_t **error_r);
+json_t *jmap_submission_query_changes(struct jmap_ctx *c, json_t *args,
+				      json_t **error_r);
+json_t *jmap_submission_set(struct jmap_ctx *c, json_t *args,
+			    json_t **error_r);
+
+/* a keywords object ({"$seen": true, "work": true}) as IMAP flags and
+ * keywords (space-separated, appended to kw); false when a name is no
+ * valid keyword or a value is not true (RFC 8621 4.1.1) */
+bool jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw);
+/* is name a valid keyword? */
+bool jmap_keyword_valid(const char *name);
+
+/* the account's mailboxes by MAILBOXID, as H-store's Email/import
+ * (jmap-import.c) takes them: a thin view of jmap_mboxes_* */
+struct jmap_mailboxes {
+	struct jmap_mboxes l;
+};
+int jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m);
+/* the row id of a selectable mailbox ("#creation" ids resolved), 0:
+ * none */
+int64_t jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
+			    const char *id);
+void jmap_mailboxes_free(struct jmap_mailboxes *m);
+
+/* the account's state string (jmap_state), malloc'd; NULL on error */
+char *jmap_account_state(struct jmap_ctx *c);
+
+/* Email/set's update of one Email (also EmailSubmission's
+ * onSuccessUpdateEmail): patch applied to every row; NULL, or a
+ * SetError */
+json_t *jmap_email_update(struct jmap_ctx *c, const char *id, json_t *patch);
+/* every row of the Email expunged; NULL or a SetError */
+json_t *jmap_email_destroy(struct jmap_ctx *c, const char *id);
+
+/* records of a kind ("identity", "submission") in the account's
+ * METADATA (jmap-records.c): *out an object id -> record; rec NULL
+ * deletes; each put moves the kind's state */
+int jmap_rec_list(struct jmap_ctx *c, const char *kind, json_t **out);
+int jmap_rec_put(struct jmap_ctx *c, const char *kind, const char *id,
+		 json_t *rec);
+char *jmap_rec_state(struct jmap_ctx *c, const char *kind);
+json_t *jmap_rec_changes(struct jmap_ctx *c, const char *kind, json_t *args,
+			 json_t **error_r);
+
+/* the account's identities (id -> Identity), NULL on a store error */
+json_t *jmap_identities(struct jmap_ctx *c);
+
+/* a /set's result maps, null when empty (RFC 8620 5.3); v is taken */
+void jmap_set_result(json_t *res, const char *key, json_t *v);
 
 #endif

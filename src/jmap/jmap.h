@@ -84,11 +84,29 @@ void jmap_created_id_add(struct jmap_ctx *c, const char *creation_id,
 			 const char *id);
 const char *jmap_resolve_id(struct jmap_ctx *c, const char *id);
 
+/* An implicit response (RFC 8621 7.5: EmailSubmission/set's
+ * onSuccess* answer as an Email/set): name and args (reference taken)
+ * are added with the current call's id, right AFTER the current call's
+ * own response. */
+void jmap_response_add(struct jmap_ctx *c, const char *name, json_t *args);
+
 /* the server's limits (core capability), from [jmap] in tern.conf */
 size_t jmap_max_objects_in_get(const struct jmap_ctx *c);
 size_t jmap_max_objects_in_set(const struct jmap_ctx *c);
 /* the most ids a /query returns in one response (a larger "limit" is
  * cut to it, RFC 8620 5.5) */
 size_t jmap_max_query_results(const struct jmap_ctx *c);
+
+/* Blobs (RFC 8620 6): "U<hex>" an upload of this account (jmap-blob.c),
+ * "B<16 hex>" an Email's whole message, "B<16 hex>.<partId>" a body
+ * part's decoded content (jmap-email-blob.c). The bytes go to out
+ * (appended); *type_r (may be NULL) gets the media type when known
+ * (malloc'd, or NULL). 0, -ENOENT (unknown, or not this account's) or
+ * another -errno. Pool threads. */
+struct buf;
+int jmap_blob_read(struct jmap_ctx *c, const char *blob_id, struct buf *out,
+		   char **type_r);
+int jmap_email_blob_read(struct jmap_ctx *c, const char *blob_id,
+			 struct buf *out, char **type_r);
 
 #endif

@@ -184,6 +184,23 @@ struct tern_conf {
 	} http;
 
 	struct {
+		uint64_t max_size_request;	/* API request body */
+		uint64_t max_calls_in_request;
+		uint64_t max_concurrent_requests;	/* per account */
+		uint64_t max_json_depth;	/* refused before parsing */
+		uint64_t max_objects_in_get;
+		uint64_t max_objects_in_set;
+		uint64_t max_query_results;
+		uint64_t max_size_upload;
+		uint64_t max_concurrent_upload;	/* per account */
+		uint64_t upload_expiry_ms;
+		uint64_t token_lifetime_ms;
+		uint64_t push_connections_per_account;
+		uint64_t push_ping_min_ms;
+		uint64_t push_idle_timeout_ms;
+	} jmap;
+
+	struct {
 		bool enable;			/* SPF, DKIM, DMARC on port 25 */
 		bool dmarc_reject;		/* p=reject failures: 550 */
 		bool quarantine;		/* p=quarantine failures: Junk */

@@ -16,7 +16,7 @@
 
 struct auth_cache;
 struct dns;
-struct smtp_dkim_keys;
+struct submit_dkim_keys;
 struct srs_secrets;
 struct auth_pool;
 struct store;
@@ -34,8 +34,8 @@ struct service_env {
 	struct work_gate *work_gate;	/* thread-pool share (work-gate.h) */
 	struct dns *dns;		/* the loop's one libunbound context
 					   (dns.h): relay routes, mail checks */
-	struct smtp_dkim_keys *dkim_keys;	/* signing keys in memory
-						   (smtp/smtp-dkim-keys.h) */
+	struct submit_dkim_keys *dkim_keys;	/* signing keys in memory
+						   (submit/submit-dkim-keys.h) */
 	struct srs_secrets *srs;	/* srs.secret, read at start and on
 					   SIGHUP (mailauth/srs.h) */
 	bool shutting_down;

@@ -60,6 +60,27 @@ header_next(const unsigned char *h, size_t len, size_t *pos, struct field *f)
 	return true;
 }
 
+bool
+mime_header_next(const unsigned char *hdr, size_t len, size_t *pos,
+		 struct slice *name, struct slice *value)
+{
+	struct field f;
+	size_t end;
+
+	do {
+		if (!header_next(hdr, len, pos, &f))
+			return false;
+	} while (f.name.len == 0);
+	end = f.end;
+	if (end > f.value && hdr[end - 1] == '\n')
+		end--;
+	if (end > f.value && hdr[end - 1] == '\r')
+		end--;
+	*name = f.name;
+	*value = (struct slice){ hdr + f.value, end - f.value };
+	return true;
+}
+
 static bool
 name_in(struct slice name, const struct slice *names, size_t n)
 {

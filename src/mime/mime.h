@@ -199,6 +199,13 @@ void mime_header_filter(const unsigned char *hdr, size_t len,
 bool mime_header_get(const unsigned char *hdr, size_t len, const char *name,
 		     struct buf *out);
 
+/* Iterate the fields of header block hdr (JMAP "headers"): from *pos
+ * (start at 0), the next field's name (trimmed) and raw value (after
+ * the ':', folding kept, no final line end); lines without a colon are
+ * skipped. false at the blank line or the end. */
+bool mime_header_next(const unsigned char *hdr, size_t len, size_t *pos,
+		      struct slice *name, struct slice *value);
+
 /* Decode content: append the decoded bytes to out. Never fails
  * (malformed input decoded leniently). */
 void mime_decode_qp(const unsigned char *p, size_t len, struct buf *out);

@@ -1,7 +1,7 @@
 /* smtp-arc.c - the ARC set of forwarded port-25 mail (contract in
  * smtp-arc.h) */
 #include "smtp/smtp-arc.h"
-#include "smtp/smtp-dkim-keys.h"
+#include "submit/submit-dkim-keys.h"
 #include "smtp/smtp-auth.h"
 #include "smtp/smtp-session.h"
 
@@ -49,7 +49,7 @@ smtp_arc_begin(struct smtp_session *s)
 	    (domain = smtp_arc_domain(&s->txn)) == NULL)
 		return NULL;
 	/* the keys in memory, as submission signing: no file on the loop */
-	ks = smtp_dkim_keys_get(s->env->dkim_keys, domain);
+	ks = submit_dkim_keys_get(s->env->dkim_keys, domain);
 	if (ks == NULL) {
 		log_debug(s->id, "smtp arc no keys domain=%s id=%s", domain,
 			  s->txn.id);

@@ -20,7 +20,8 @@
 #include "smtp/smtp-arc.h"
 #include "smtp/smtp-auth.h"
 #include "smtp/smtp-bounce.h"
-#include "smtp/smtp-dkim-keys.h"
+#include "submit/submit-dkim-keys.h"
+#include "submit/submit.h"
 #include "smtp/smtp-srs.h"
 
 const struct smtp_status smtp_deliver_tempfail = {
@@ -105,7 +106,7 @@ smtp_deliver_signer(struct smtp_session *s)
 	if (domain == NULL)
 		return;
 	/* the keys in memory: no file I/O on the loop (no keys: unsigned) */
-	t->dkim_keys = smtp_dkim_keys_get(s->env->dkim_keys, domain);
+	t->dkim_keys = submit_dkim_keys_get(s->env->dkim_keys, domain);
 	if (t->dkim_keys != NULL)
 		t->signer = dkim_sign_new(t->dkim_keys, 0);
 }
@@ -451,13 +452,6 @@ smtp_deliver_loop(struct smtp_session *s)
 	return NULL;
 }
 
-static void
-smtp_deliver_prefix(struct buf *b, const struct smtp_txn *t, const char *to)
-{
-	buf_printf(b, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
-		   t->from.null ? "" : t->from.addr, to);
-}
-
 /* one store row per distinct target: locals by account, remotes by
  * address (an alias and its account named twice get one copy) */
 static void
@@ -485,7 +479,8 @@ smtp_deliver_add(struct smtp_txn *t, size_t *offs, enum store_rcpt_kind kind,
 	if (kind == STORE_RCPT_REMOTE)
 		smtp_arc_prefix(t->arc, &t->prefixes);	/* forwards only */
 	if (kind == STORE_RCPT_LOCAL) {
-		smtp_deliver_prefix(&t->prefixes, t, address);
+		submit_delivery_prefix(&t->prefixes,
+				       t->from.null ? "" : t->from.addr, address);
 		if (t->junk)
 			r->special_use = STORE_SU_JUNK;
 	}

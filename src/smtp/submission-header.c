@@ -38,7 +38,7 @@ submission_header_addr(struct smtp_session *s, enum smtp_hdr_addr which)
 	if (a->over)
 		rc = 0;		/* longer than we keep: unchecked is refused */
 	else
-		rc = submission_from_owned(s->env->store,
+		rc = submit_from_owned(s->env->store,
 					   conf->store.plus_separator,
 					   s->auth_account_id, s->auth_address,
 					   a->v, a->len, &bad);
@@ -87,11 +87,11 @@ submission_header_end(struct smtp_session *s, unsigned seen,
 		    !submission_header_addr(s, i))
 			return;
 	if (!(seen & SMTP_HDR_DATE)) {
-		submission_date_field(hdr, time(NULL));
+		submit_date_field(hdr, time(NULL));
 		buf_append_str(&added, ",date");
 	}
 	if (!(seen & SMTP_HDR_MESSAGE_ID)) {
-		submission_message_id_field(hdr, s->txn.id, conf->hostname);
+		submit_message_id_field(hdr, s->txn.id, conf->hostname);
 		buf_append_str(&added, ",message-id");
 	}
 	if (!(seen & SMTP_HDR_FROM)) {

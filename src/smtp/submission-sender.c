@@ -21,7 +21,7 @@ submission_check_mail(struct smtp_session *s, const struct smtp_path *from,
 		return true;
 	/* "<>" is for bounces, which users do not send */
 	if (!from->null)
-		rc = submission_sender_owned(s->env->store,
+		rc = submit_sender_owned(s->env->store,
 					     conf->store.plus_separator,
 					     s->auth_account_id,
 					     s->auth_address, from->addr);

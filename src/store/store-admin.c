@@ -594,6 +594,19 @@ exec_account_remove(struct store *s, struct store_op *op)
 	if ((ret = db_step_done(s->wdb, st, "account aliases")) < 0 ||
 	    (ret = store_acl_drop_identifier(s, o->a)) < 0)
 		return ret;
+	for (size_t i = 0; i < 2; i++) {
+		/* the account's JMAP tombstones (its ids are never reused) */
+		static const char *const tombs[] = {
+			"DELETE FROM email_tombs WHERE account_id = ?",
+			"DELETE FROM mailbox_tombs WHERE account_id = ?",
+		};
+
+		if ((st = db_prep(s->wdb, tombs[i])) == NULL)
+			return STORE_EIO;
+		sqlite3_bind_int64(st, 1, id);
+		if ((ret = db_step_done(s->wdb, st, "account tombs")) < 0)
+			return ret;
+	}
 	if ((st = db_prep(s->wdb, del_acc)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, id);

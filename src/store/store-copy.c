@@ -123,9 +123,11 @@ do_copy(struct store *s, struct store_op *op, int64_t account_id,
 	static const char ins[] =
 		"INSERT INTO messages(mailbox_id, uid, blob_id, prefix, size,"
 		" flags, keywords, modseq, internaldate, internaldate_tz,"
-		" savedate, crlf_size) SELECT ?5, ?6 - 1 + row_number() OVER"
+		" savedate, crlf_size, emailid, threadid, created_modseq)"
+		" SELECT ?5, ?6 - 1 + row_number() OVER"
 		" (ORDER BY uid), blob_id, prefix, size, flags, keywords, ?7,"
-		" internaldate, internaldate_tz, ?8, crlf_size FROM messages"
+		" internaldate, internaldate_tz, ?8, crlf_size, emailid,"
+		" threadid, ?7 FROM messages"
 		" WHERE " XCOND
 		" ORDER BY uid";
 	struct store_uid_range *rv = NULL;

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 1
-
+/* version 1; later versions: store-migrate.c */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta("
 	" key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
@@ -487,6 +486,8 @@ sqlite_open(struct store *s, char **error_r)
 		ret = db_schema(s->wdb, error_r);
 	if (ret == 0 && (ret = store_objectid_init(s)) < 0 && error_r)
 		*error_r = xstrdup("objectid key");
+	if (ret == 0)
+		ret = db_migrate(s, error_r);
 	return ret;
 }
 

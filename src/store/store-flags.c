@@ -68,6 +68,7 @@ exec_flags(struct store *s, struct store_op *op)
 	size_t ncur = 0, cap = 0, fcap = 0;
 	uint64_t modseq = 0;
 	int64_t dunseen = 0, ddeleted = 0;
+	bool ddraft = false;
 	bool noselect;
 	int ret;
 
@@ -170,6 +171,7 @@ exec_flags(struct store *s, struct store_op *op)
 			   ((nf & STORE_F_SEEN) != 0);
 		ddeleted += ((nf & STORE_F_DELETED) != 0) -
 			    ((c->flags & STORE_F_DELETED) != 0);
+		ddraft |= ((nf ^ c->flags) & STORE_F_DRAFT) != 0;
 		if (res.n % 64 == 0)
 			res.v = xrealloc(res.v, (res.n + 64) * sizeof(*res.v));
 		res.v[res.n].uid = c->uid;
@@ -184,6 +186,9 @@ exec_flags(struct store *s, struct store_op *op)
 	if ((dunseen || ddeleted) &&
 	    (ret = store_msg_mbox_counts(s, o->mailbox_id, 0, dunseen,
 					 ddeleted, 0)) < 0)
+		goto out;
+	/* JMAP's unread counts leave drafts out */
+	if (ddraft && (ret = store_mbox_touch_w(s, o->mailbox_id, false)) < 0)
 		goto out;
 	if (res.n)
 		store_op_changed(op, o->mailbox_id);

@@ -258,17 +258,22 @@ store_mbox_create_w(struct store *s, int64_t account_id, const char *name,
 {
 	static const char sql[] =
 		"INSERT INTO mailboxes(account_id, name, special_use,"
-		" uidvalidity) VALUES(?,?,?,?)";
+		" uidvalidity, modseq, props_modseq, created_modseq)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?5)";
 	sqlite3_stmt *st;
 	uint32_t uv = store_new_uidvalidity(s);
+	uint64_t modseq;
 	int ret;
 
+	if ((ret = store_acct_modseq_w(s, account_id, &modseq)) < 0)
+		return ret;
 	if ((st = db_prep(s->wdb, sql)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, (int)special_use);
 	sqlite3_bind_int64(st, 4, uv);
+	sqlite3_bind_int64(st, 5, (int64_t)modseq);
 	if ((ret = db_step_done(s->wdb, st, "mailbox create")) < 0)
 		return ret;
 	if (id_r)
@@ -293,29 +298,6 @@ store_subscribe_w(struct store *s, int64_t account_id, const char *name,
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	return db_step_done(s->wdb, st, "subscribe");
-}
-
-int
-store_mbox_next_modseq(struct store *s, int64_t mailbox_id,
-		       uint64_t *modseq_r)
-{
-	static const char sql[] =
-		"UPDATE mailboxes SET highestmodseq = highestmodseq + 1"
-		" WHERE id = ? RETURNING highestmodseq";
-	sqlite3_stmt *st = db_prep(s->wdb, sql);
-	int rc;
-
-	if (st == NULL)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, mailbox_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*modseq_r = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND :
-		db_fail(s->wdb, "next modseq");
 }
 
 /* empty a mailbox without tombstones (DELETE, account removal): a
@@ -414,7 +396,8 @@ store_mbox_empty(struct store *s, int64_t mailbox_id, bool tombstones)
 #define MBOX_COLS "id, name, special_use, EXISTS(SELECT 1 FROM" \
 	" subscriptions WHERE subscriptions.account_id = mailboxes.account_id" \
 	" AND subscriptions.name = mailboxes.name), noselect, uidvalidity," \
-	" uidnext, highestmodseq, messages, unseen, deleted, size"
+	" uidnext, highestmodseq, messages, unseen, deleted, size, modseq," \
+	" props_modseq, created_modseq, sort_order"
 
 static void
 mbox_row(sqlite3_stmt *st, struct store_mailbox *m)
@@ -434,6 +417,10 @@ mbox_row(sqlite3_stmt *st, struct store_mailbox *m)
 	m->unseen = (uint32_t)sqlite3_column_int64(st, 9);
 	m->deleted = (uint32_t)sqlite3_column_int64(st, 10);
 	m->size = (uint64_t)sqlite3_column_int64(st, 11);
+	m->modseq = (uint64_t)sqlite3_column_int64(st, 12);
+	m->props_modseq = (uint64_t)sqlite3_column_int64(st, 13);
+	m->created_modseq = (uint64_t)sqlite3_column_int64(st, 14);
+	m->sort_order = (uint32_t)sqlite3_column_int64(st, 15);
 }
 
 static bool
@@ -955,8 +942,9 @@ static int
 exec_mbox_create(struct store *s, struct store_op *op)
 {
 	static const char revive[] =
-		"UPDATE mailboxes SET noselect = 0, uidvalidity = ?,"
-		" special_use = ? WHERE id = ?";
+		"UPDATE mailboxes SET noselect = 0, uidvalidity = ?1,"
+		" special_use = ?2, modseq = ?4, props_modseq = ?4,"
+		" created_modseq = ?4 WHERE id = ?3";
 	struct mbox_op *o = (struct mbox_op *)op;
 	int64_t id;
 	bool noselect = false;
@@ -973,13 +961,21 @@ exec_mbox_create(struct store *s, struct store_op *op)
 			return r;
 	}
 	if (ret == 0) {
+		uint64_t modseq;
+
 		if (!noselect)
 			return STORE_EEXIST;
+		/* a new UIDVALIDITY is a new MAILBOXID: the old one goes */
+		if ((ret = store_mbox_tomb_w(s, o->account_id, id)) < 0 ||
+		    (ret = store_acct_modseq_w(s, o->account_id,
+					       &modseq)) < 0)
+			return ret;
 		if ((st = db_prep(s->wdb, revive)) == NULL)
 			return STORE_EIO;
 		sqlite3_bind_int64(st, 1, store_new_uidvalidity(s));
 		sqlite3_bind_int(st, 2, (int)o->special_use);
 		sqlite3_bind_int64(st, 3, id);
+		sqlite3_bind_int64(st, 4, (int64_t)modseq);
 		if ((ret = db_step_done(s->wdb, st, "mailbox revive")) < 0)
 			return ret;
 		store_op_changed(op, id);
@@ -1041,6 +1037,7 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	struct mbox_op *o = (struct mbox_op *)op;
 	int64_t id;
 	bool noselect, children;
+	uint64_t modseq;
 	sqlite3_stmt *st;
 	int ret;
 
@@ -1053,6 +1050,9 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	children = has_children(s->wdb, o->account_id, o->name);
 	if (children && noselect)
 		return STORE_EHASCHILDREN;
+	/* a modseq first: the rows' tombstones (email_tombs) take it */
+	if ((ret = store_acct_modseq_w(s, o->account_id, &modseq)) < 0)
+		return ret;
 	if ((ret = store_mbox_empty(s, id, false)) < 0 ||
 	    (ret = store_acl_drop_mailbox(s, id)) < 0)
 		return ret;
@@ -1064,10 +1064,14 @@ exec_mbox_delete(struct store *s, struct store_op *op)
 	if ((ret = store_meta_drop_w(s, o->account_id, id)) < 0 ||
 	    (ret = store_urlauth_drop_w(s, o->account_id, id)) < 0)
 		return ret;
+	if (!children && (ret = store_mbox_tomb_w(s, o->account_id, id)) < 0)
+		return ret;
 	if ((st = db_prep(s->wdb, children ? nosel : del)) == NULL)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, id);
 	if ((ret = db_step_done(s->wdb, st, "mailbox delete")) < 0)
+		return ret;
+	if (children && (ret = store_mbox_touch_w(s, id, true)) < 0)
 		return ret;
 	store_op_changed(op, id);
 	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
@@ -1159,6 +1163,8 @@ exec_mbox_rename(struct store *s, struct store_op *op)
 			sqlite3_bind_int64(st, 2, ids[i]);
 			ret = db_step_done(s->wdb, st, "mailbox rename");
 		}
+		if (ret == 0)
+			ret = store_mbox_touch_w(s, ids[i], true);
 		store_op_changed(op, ids[i]);
 		free(nn);
 		free(names[i]);
@@ -1206,6 +1212,17 @@ exec_mbox_subscribe(struct store *s, struct store_op *op)
 	if ((ret = store_subscribe_w(s, o->account_id, o->name, o->flag)) < 0)
 		return ret;
 	store_op_changed(op, STORE_WATCH_ACCOUNT(o->account_id));
+	/* JMAP's isSubscribed of the account's own mailbox of that name */
+	if (owner == o->account_id) {
+		int64_t id;
+
+		ret = store_mbox_by_name(s->wdb, o->account_id, o->name, &id,
+					 NULL);
+		if (ret == 0)
+			return store_mbox_touch_w(s, id, true);
+		if (ret != STORE_ENOTFOUND)
+			return ret;
+	}
 	return 0;
 }
 

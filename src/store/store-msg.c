@@ -82,6 +82,7 @@ store_msg_mbox_counts(struct store *s, int64_t mailbox_id, int64_t dmsgs,
 		" unseen = unseen + ?, deleted = deleted + ?, size = size + ?"
 		" WHERE id = ?";
 	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	int ret;
 
 	if (st == NULL)
 		return STORE_EIO;
@@ -90,7 +91,12 @@ store_msg_mbox_counts(struct store *s, int64_t mailbox_id, int64_t dmsgs,
 	sqlite3_bind_int64(st, 3, ddeleted);
 	sqlite3_bind_int64(st, 4, dsize);
 	sqlite3_bind_int64(st, 5, mailbox_id);
-	return db_step_done(s->wdb, st, "mailbox counts");
+	if ((ret = db_step_done(s->wdb, st, "mailbox counts")) < 0)
+		return ret;
+	/* totalEmails, unreadEmails (and the thread counts) changed */
+	if (dmsgs || dunseen)
+		return store_mbox_touch_w(s, mailbox_id, false);
+	return 0;
 }
 
 /* reserve n uids; *first_r is the first */
@@ -130,12 +136,18 @@ store_msg_insert(struct store *s, int64_t account_id, int64_t mailbox_id,
 	static const char sql[] =
 		"INSERT INTO messages(mailbox_id, uid, blob_id, prefix, size,"
 		" flags, keywords, modseq, internaldate, internaldate_tz,"
-		" savedate, crlf_size) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
+		" savedate, crlf_size, emailid, threadid, created_modseq)"
+		" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+		" tern_threadid(b.refs, b.in_reply_to, b.message_id, ?13), ?8"
+		" FROM blobs b WHERE b.id = ?3";
 	sqlite3_stmt *st = db_prep(s->wdb, sql);
+	uint64_t emailid;
 	int ret;
 
 	if (st == NULL)
 		return STORE_EIO;
+	emailid = store_emailid_value(s, r->blob_id, r->prefix,
+				      r->prefix_len);
 	sqlite3_bind_int64(st, 1, mailbox_id);
 	sqlite3_bind_int64(st, 2, r->uid);
 	sqlite3_bind_int64(st, 3, r->blob_id);
@@ -153,8 +165,11 @@ store_msg_insert(struct store *s, int64_t account_id, int64_t mailbox_id,
 	sqlite3_bind_int(st, 10, r->tz);
 	sqlite3_bind_int64(st, 11, store_now());
 	sqlite3_bind_int64(st, 12, (int64_t)r->crlf_size);
+	sqlite3_bind_int64(st, 13, (int64_t)emailid);
 	if ((ret = db_step_done(s->wdb, st, "message insert")) < 0)
 		return ret;
+	if (sqlite3_changes(s->wdb->h) != 1)
+		return db_fail(s->wdb, "message insert (no blob row)");
 	if ((ret = store_blob_ref(s, r->blob_id, 1)) < 0)
 		return ret;
 	if ((ret = store_msg_mbox_counts(s, mailbox_id, 1,

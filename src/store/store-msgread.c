@@ -39,20 +39,9 @@ static void parse_row_read(sqlite3_stmt *st, int c, struct store_parse *p);
 static uint64_t
 msg_emailid(const struct store *s, sqlite3_stmt *st)
 {
-	unsigned char stackv[256], *in = stackv;
-	size_t plen = (size_t)sqlite3_column_bytes(st, 10);
-	int64_t blob_id = sqlite3_column_int64(st, 9);
-	uint64_t v;
-
-	if (plen + 8 > sizeof(stackv))
-		in = xmalloc(plen + 8);
-	memcpy(in, &blob_id, 8);
-	if (plen)
-		memcpy(in + 8, sqlite3_column_blob(st, 10), plen);
-	v = store_objectid_hash(s, in, plen + 8);
-	if (in != stackv)
-		free(in);
-	return v;
+	return store_emailid_value(s, sqlite3_column_int64(st, 9),
+				   sqlite3_column_blob(st, 10),
+				   (size_t)sqlite3_column_bytes(st, 10));
 }
 
 /* the message's own prefix bytes (column 10; delivery lines) */

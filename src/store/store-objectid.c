@@ -123,17 +123,19 @@ objectid_first_msgid(const char *value, char **id_r)
 	return *id_r != NULL;
 }
 
-void
-store_msg_threadid(const struct store *s, const struct store_msg *m,
-		   char out[STORE_OBJECTID_MAX])
+/* THREADID's value from the blob's Message-ID fields (store_parse's
+ * references, in_reply_to, message_id) and the EMAILID's value */
+uint64_t
+store_threadid_value(const struct store *s, const char *references,
+		     const char *in_reply_to, const char *message_id,
+		     uint64_t emailid)
 {
-	const struct store_parse *p = &m->parse;
 	char *root = NULL;
 	uint64_t v;
 
-	if (objectid_first_msgid(p->references, &root) ||
-	    objectid_first_msgid(p->in_reply_to, &root) ||
-	    objectid_first_msgid(p->message_id, &root)) {
+	if (objectid_first_msgid(references, &root) ||
+	    objectid_first_msgid(in_reply_to, &root) ||
+	    objectid_first_msgid(message_id, &root)) {
 		size_t n = strlen(root);
 		char *in = xmalloc(n + 1);
 
@@ -143,7 +145,104 @@ store_msg_threadid(const struct store *s, const struct store_msg *m,
 		free(in);
 		free(root);
 	} else {
-		v = m->emailid;
+		v = emailid;
 	}
-	objectid_fmt(out, 'T', v);
+	return v;
+}
+
+void
+store_msg_threadid(const struct store *s, const struct store_msg *m,
+		   char out[STORE_OBJECTID_MAX])
+{
+	const struct store_parse *p = &m->parse;
+
+	objectid_fmt(out, 'T', store_threadid_value(s, p->references,
+						    p->in_reply_to,
+						    p->message_id,
+						    m->emailid));
+}
+
+/* EMAILID's value: the blob and the prefix bytes */
+uint64_t
+store_emailid_value(const struct store *s, int64_t blob_id,
+		    const void *prefix, size_t plen)
+{
+	unsigned char stackv[256], *in = stackv;
+	uint64_t v;
+
+	if (plen + 8 > sizeof(stackv))
+		in = xmalloc(plen + 8);
+	memcpy(in, &blob_id, 8);
+	if (plen)
+		memcpy(in + 8, prefix, plen);
+	v = store_objectid_hash(s, in, plen + 8);
+	if (in != stackv)
+		free(in);
+	return v;
+}
+
+void
+store_objectid_fmt(char out[STORE_OBJECTID_MAX], char letter, uint64_t v)
+{
+	objectid_fmt(out, letter, v);
+}
+
+int
+store_objectid_parse(const char *id, char letter, uint64_t *v_r)
+{
+	uint64_t v = 0;
+
+	if (id == NULL || id[0] != letter || strlen(id) != 17)
+		return STORE_ENOTFOUND;
+	for (size_t i = 1; i < 17; i++) {
+		char c = id[i];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			return STORE_ENOTFOUND;
+		v = v << 4 | (uint64_t)d;
+	}
+	*v_r = v;
+	return 0;
+}
+
+/* SQL tern_emailid(blob_id, prefix): the value stored in
+ * messages.emailid (the schema upgrade fills old rows with it) */
+static void
+sql_emailid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store *s = sqlite3_user_data(ctx);
+
+	(void)argc;
+	sqlite3_result_int64(ctx, (int64_t)store_emailid_value(s,
+		sqlite3_value_int64(argv[0]), sqlite3_value_blob(argv[1]),
+		(size_t)sqlite3_value_bytes(argv[1])));
+}
+
+/* SQL tern_threadid(refs, in_reply_to, message_id, emailid) */
+static void
+sql_threadid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store *s = sqlite3_user_data(ctx);
+
+	(void)argc;
+	sqlite3_result_int64(ctx, (int64_t)store_threadid_value(s,
+		(const char *)sqlite3_value_text(argv[0]),
+		(const char *)sqlite3_value_text(argv[1]),
+		(const char *)sqlite3_value_text(argv[2]),
+		(uint64_t)sqlite3_value_int64(argv[3])));
+}
+
+int
+store_objectid_register(struct store *s, struct db *db)
+{
+	const int fl = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+
+	if (sqlite3_create_function(db->h, "tern_emailid", 2, fl, s,
+				    sql_emailid, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db->h, "tern_threadid", 4, fl, s,
+				    sql_threadid, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "objectid functions");
+	return 0;
 }

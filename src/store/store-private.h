@@ -68,6 +68,19 @@ int store_objectid_init(struct store *s);
 /* SipHash-2-4 of p under the OBJECTID secret */
 uint64_t store_objectid_hash(const struct store *s, const void *p,
 			     size_t len);
+/* EMAILID's value of (blob, prefix); THREADID's of a blob's fields */
+uint64_t store_emailid_value(const struct store *s, int64_t blob_id,
+			     const void *prefix, size_t plen);
+uint64_t store_threadid_value(const struct store *s, const char *references,
+			      const char *in_reply_to, const char *message_id,
+			      uint64_t emailid);
+/* the SQL functions tern_emailid(blob_id, prefix) and
+ * tern_threadid(refs, in_reply_to, message_id, emailid) on db, which
+ * compute messages.emailid/threadid as store_msg_emailid/threadid do */
+int store_objectid_register(struct store *s, struct db *db);
+/* store-migrate.c: upgrade the schema to the current version after
+ * the OBJECTID secret is loaded (writer db) */
+int db_migrate(struct store *s, char **error_r);
 /* the calling thread's read connection (opened on first use) */
 struct db *db_reader(struct store *s);
 
@@ -160,6 +173,10 @@ struct store_op {
 	/* more blobs (MULTIAPPEND): each is treated like blob */
 	struct store_blob **more;
 	size_t nmore;
+	/* the account modseq this op drew last, and for which account
+	 * (store_acct_modseq_w) */
+	int64_t acct_id;
+	uint64_t acct_modseq;
 	/* mailboxes changed (told to watchers after commit) */
 	int64_t *changed;
 	size_t nchanged, changed_cap;
@@ -239,6 +256,7 @@ struct store {
 	int lock_fd;		/* DATA_DIR/lock: flock, shared while open */
 
 	struct db *wdb;		/* writer connection (writer thread only) */
+	struct store_op *cur_op;	/* the op the writer runs; NULL between */
 	pthread_key_t rkey;	/* this thread's read connection */
 	pthread_mutex_t rlock;	/* guards readers list */
 	struct db *readers;
@@ -477,7 +495,32 @@ struct store_uid_range *store_msg_ranges_dup(const struct store_uid_range *r,
  * mailbox, writing tombstones at modseq (writer) */
 int store_msg_expunge_uid(struct store *s, int64_t mailbox_id,
 			  uint32_t uid, uint64_t modseq, bool tombstone);
-/* allocate a new modseq for a mailbox (highestmodseq+1, stored) */
+/* ---- the account-wide modseq (store-modseq.c), writer thread ----
+ * Every mailbox's modseqs are drawn from its account's counter
+ * (accounts.modseq), so one number is the state of everything in the
+ * account (JMAP's state strings). Each draw also tells the account's
+ * watchers (store_watch_account_changes) after the commit. */
+/* a new modseq of the account, > floor too */
+int store_acct_next_modseq_w(struct store *s, int64_t account_id,
+			     uint64_t floor, uint64_t *modseq_r);
+/* the modseq this op has drawn for the account, drawing one if it has
+ * none yet: for changes that need a modseq newer than any state a
+ * client saw but no modseq of their own (mailbox counts, names) */
+int store_acct_modseq_w(struct store *s, int64_t account_id,
+			uint64_t *modseq_r);
+/* a mailbox's JMAP properties changed: modseq (and with props, its
+ * props_modseq: more than the counts) take the op's account modseq */
+int store_mbox_touch_w(struct store *s, int64_t mailbox_id, bool props);
+/* a mailbox (id, uidvalidity) leaves JMAP's view: its tombstone */
+int store_mbox_tomb_w(struct store *s, int64_t account_id,
+		      int64_t mailbox_id);
+/* the watch key of an account's changes (STORE_WATCH_ACCOUNT is its
+ * mailbox list); watch_call turns it back into the account id */
+#define STORE_WATCH_CHANGES_BASE INT64_MIN
+#define STORE_WATCH_CHANGES(account_id) \
+	(STORE_WATCH_CHANGES_BASE + (int64_t)(account_id))
+
+/* allocate a new modseq for a mailbox (from its account's counter) */
 int store_mbox_next_modseq(struct store *s, int64_t mailbox_id,
 			   uint64_t *modseq_r);
 /* move every message of src to dst (rename of INBOX; writer) */

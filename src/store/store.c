@@ -187,8 +187,13 @@ watch_bucket(const struct store *s, int64_t id)
 static void
 watch_call(struct store_watch *w)
 {
+	int64_t id = w->mailbox_id;
+
+	/* an account's changes: its watcher is told the account id */
+	if (id < STORE_WATCH_CHANGES_BASE / 2)
+		id -= STORE_WATCH_CHANGES_BASE;
 	if (!w->dead)
-		w->fn(w->arg, w->mailbox_id);
+		w->fn(w->arg, id);
 }
 
 /* unlink the dead ones (none is being dispatched) */
@@ -555,7 +560,9 @@ batch_run(struct store *s, struct store_op *ops)
 			op->ret = STORE_EIO;
 			continue;
 		}
+		s->cur_op = op;
 		op->ret = op->exec(s, op);
+		s->cur_op = NULL;
 		be->op_end(s, op->ret >= 0);
 		if (op->ret < 0) {
 			s->nfreed = nfreed;

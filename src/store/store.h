@@ -602,6 +602,12 @@ struct store_mailbox {
 	uint32_t deleted;	/* messages with \Deleted */
 	uint64_t size;		/* sum of message sizes */
 	/* \Recent: store_recent_claim(), store_recent_count() */
+	/* JMAP (store_mailbox_changed): the account modseqs of the last
+	 * change of anything shown (counts too), of the properties
+	 * (name, parent, role, subscription, sortOrder), and of its
+	 * creation; 0 before schema version 2 */
+	uint64_t modseq, props_modseq, created_modseq;
+	uint32_t sort_order;	/* JMAP sortOrder */
 };
 void store_mailbox_clear(struct store_mailbox *m);
 
@@ -625,6 +631,27 @@ int store_mailbox_get(struct store *store, int64_t account_id,
 /* by id */
 int store_mailbox_status(struct store *store, int64_t account_id,
 			 int64_t mailbox_id, struct store_mailbox *out);
+/* JMAP's counts of a mailbox (RFC 8621 2): distinct Emails and
+ * Threads, and those unread (neither \Seen nor \Draft); one pass over
+ * the mailbox's rows. ENOTFOUND */
+struct store_mailbox_counts {
+	uint32_t emails, unread_emails, threads, unread_threads;
+};
+int store_mailbox_counts(struct store *store, int64_t account_id,
+			 int64_t mailbox_id, struct store_mailbox_counts *out);
+
+/* JMAP's mailbox properties without an IMAP command: the role (one
+ * STORE_SU_* bit, or 0: none) and sortOrder, each when its bit is in
+ * what. A role another mailbox of the account has: EEXIST. ENOTFOUND */
+enum {
+	STORE_MBOX_SET_ROLE = 1 << 0,
+	STORE_MBOX_SET_SORT = 1 << 1,
+};
+int store_mailbox_set_props(struct store *store, int64_t account_id,
+			    int64_t mailbox_id, unsigned what,
+			    unsigned special_use, uint32_t sort_order,
+			    store_cb cb, void *arg);
+
 /* bytes that an EXPUNGE would free: the sizes of the messages with
  * \Deleted (IMAP STATUS DELETED-STORAGE, RFC 9208). ENOTFOUND. */
 int store_mailbox_deleted_size(struct store *store, int64_t account_id,
@@ -1000,6 +1027,90 @@ void store_msg_emailid(const struct store_msg *m,
 void store_msg_threadid(const struct store *store, const struct store_msg *m,
 			char out[STORE_OBJECTID_MAX]);
 
+/* an OBJECTID's value: id must be letter + 16 lowercase hex digits
+ * (0), else STORE_ENOTFOUND (no object can have that id); and back */
+int store_objectid_parse(const char *id, char letter, uint64_t *v_r);
+void store_objectid_fmt(char out[STORE_OBJECTID_MAX], char letter,
+			uint64_t v);
+
+/* --- Emails and Threads (JMAP, RFC 8621; store-email.c) ---
+ * An Email is every message row of one account with the same EMAILID
+ * (a COPY keeps it), a Thread every row with the same THREADID. Both
+ * are stored in the rows (schema version 2) and indexed: each lookup
+ * below is an index search plus the rows found. */
+struct store_email_row {
+	int64_t mailbox_id;
+	uint32_t uid;
+	uint32_t flags;			/* STORE_F_* */
+	uint64_t modseq;
+	char *keywords;			/* never NULL ("" if none) */
+	int64_t blob_id;
+	uint32_t prefix_len;
+	uint64_t size;			/* prefix_len + blob size */
+	int64_t internaldate;		/* unix time (JMAP receivedAt) */
+	int32_t internaldate_tz;
+	uint64_t emailid, threadid;	/* values (store_objectid_fmt) */
+	uint64_t created_modseq;	/* when this row came */
+};
+struct store_email_rows {
+	size_t n;
+	struct store_email_row *v;	/* by mailbox id, then uid */
+};
+void store_email_rows_free(struct store_email_rows *r);
+/* every row of the account's Email emailid ("M..."): 0 with n >= 1,
+ * STORE_ENOTFOUND when it has none (or emailid is malformed) */
+int store_email_rows(struct store *store, int64_t account_id,
+		     const char *emailid, struct store_email_rows *out);
+/* the EMAILIDs ("M...") of the account's Thread threadid ("T..."),
+ * oldest receivedAt first (an Email's: its earliest row's; ties by
+ * id): 0 with n >= 1, STORE_ENOTFOUND */
+int store_thread_emails(struct store *store, int64_t account_id,
+			const char *threadid, struct store_strlist *out);
+/* every row of one mailbox of the account (mailbox_id 0: of all its
+ * mailboxes), without keywords (NULL): what a query sorts and filters
+ * by; by mailbox id, then uid. ENOTFOUND (not the account's mailbox) */
+int store_email_list(struct store *store, int64_t account_id,
+		     int64_t mailbox_id, struct store_email_rows *out);
+
+/* --- What changed since an account modseq (JMAP /changes, RFC 8620
+ * 5.2; store-changes.c). One read snapshot. An object created and
+ * destroyed since is left out. --- */
+enum store_chg_kind {
+	STORE_CHG_CREATED = 1,
+	STORE_CHG_UPDATED = 2,
+	STORE_CHG_DESTROYED = 3,
+};
+struct store_chg {
+	enum store_chg_kind kind;
+	uint64_t modseq;	/* of its last change */
+	uint64_t id;		/* Email, Thread: the EMAILID/THREADID value */
+	int64_t mailbox_id;	/* Mailbox: row id and uidvalidity, which */
+	uint32_t uidvalidity;	/* make its id (store_mailbox_objectid) */
+	bool counts_only;	/* Mailbox updated: only its counts changed */
+};
+struct store_chgs {
+	uint64_t modseq;	/* the account's modseq in that snapshot */
+	size_t n;
+	struct store_chg *v;	/* ascending modseq, then id */
+};
+void store_chgs_free(struct store_chgs *c);
+/* Emails (their rows: new, flags and keywords, mailboxes, expunged),
+ * Threads (an Email of it created or destroyed), Mailboxes (created,
+ * renamed, subscribed, role, sortOrder, counts, destroyed) changed
+ * after modseq since. STORE_EINVAL: since is above the account's
+ * modseq (no state it ever had); ENOTFOUND: no such account. */
+int store_email_changes(struct store *store, int64_t account_id,
+			uint64_t since, struct store_chgs *out);
+int store_thread_changes(struct store *store, int64_t account_id,
+			 uint64_t since, struct store_chgs *out);
+int store_mailbox_changed(struct store *store, int64_t account_id,
+			  uint64_t since, struct store_chgs *out);
+
+/* The account's modseq (JMAP state strings): every modseq of its
+ * mailboxes is drawn from it, so it grows with every change of the
+ * account (messages, flags, expunges, mailboxes). ENOTFOUND */
+int store_account_modseq(struct store *store, int64_t account_id,
+			 uint64_t *modseq_r);
 /* one message by uid; ENOTFOUND */
 int store_msg_get(struct store *store, int64_t account_id,
 		  int64_t mailbox_id, uint32_t uid, unsigned fields,
@@ -1223,6 +1334,17 @@ typedef void store_watch_fn(void *arg, int64_t mailbox_id);
 #define STORE_WATCH_ACCOUNT(account_id) (-(int64_t)(account_id))
 struct store_watch *store_watch(struct store *store, int64_t mailbox_id,
 				store_watch_fn *fn, void *arg);
+/* Call fn(arg, account_id) on the loop thread (writer thread without a
+ * loop) after each commit that changed anything of the account
+ * (anything that drew a modseq of it: deliveries, appends, flags,
+ * expunges, copies, mailbox create/rename/delete/subscribe...); also
+ * when another process committed (as store_watch). Register on the
+ * loop thread; store_unwatch ends it. */
+struct store_watch *store_watch_account_changes(struct store *store,
+						int64_t account_id,
+						store_watch_fn *fn,
+						void *arg);
+
 /* NULL-safe; *w = NULL; no call happens after it returns */
 void store_unwatch(struct store_watch **w);
 

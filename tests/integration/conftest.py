@@ -74,3 +74,36 @@ def tern(tern_factory):
     t.add_account(*BOB)
     t.start()
     return t
+
+
+# --- JMAP (jmap_client.py): a server with an https listener ----------
+JMAP_PROTOCOLS = ("smtp", "submission", "imap", "imaps", "https")
+
+
+@pytest.fixture
+def jmap_tern(tern_factory):
+    """A running server for example.test with an https listener and the
+    accounts alice and bob (extra config: tern_factory + JMAP_PROTOCOLS)."""
+    t = tern_factory(protocols=JMAP_PROTOCOLS)
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    return t
+
+
+@pytest.fixture
+def jmap(jmap_tern):
+    """A JMAP client logged in as alice (HTTP Basic)."""
+    from jmap_client import JmapClient
+    c = JmapClient(jmap_tern, *ALICE)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def jmap_bob(jmap_tern):
+    """A JMAP client logged in as bob."""
+    from jmap_client import JmapClient
+    c = JmapClient(jmap_tern, *BOB)
+    yield c
+    c.close()

@@ -105,7 +105,7 @@ own_setup(int64_t ids[3])
 	return s;
 }
 
-TEST(submission_sender_owned)
+TEST(submit_sender_owned)
 {
 	int64_t ids[3];
 	struct store *s = own_setup(ids);
@@ -113,35 +113,35 @@ TEST(submission_sender_owned)
 
 	if (s == NULL)
 		return;
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a, a), 1);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a, a), 1);
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "A@Example.ORG"), 1);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "a+list@example.org"), 1);
 	/* plus-addressing off: a tag is another address */
-	CHECK_INT(submission_sender_owned(s, "", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "", ids[0], a,
 					  "a+list@example.org"), 0);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "b@example.org"), 0);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "a@remote.test"), 0);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a, "a"), 0);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a, ""), 0);
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a, "a"), 0);
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a, ""), 0);
 	/* aliases, chains of them, with a tag */
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "team@example.org"), 1);
-	CHECK_INT(submission_sender_owned(s, "+", ids[1], "b@example.org",
+	CHECK_INT(submit_sender_owned(s, "+", ids[1], "b@example.org",
 					  "Team@example.org"), 1);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "chain@example.org"), 1);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "team+x@example.org"), 1);
-	CHECK_INT(submission_sender_owned(s, "+", ids[2], c,
+	CHECK_INT(submit_sender_owned(s, "+", ids[2], c,
 					  "team@example.org"), 0);
-	CHECK_INT(submission_sender_owned(s, "+", ids[0], a,
+	CHECK_INT(submit_sender_owned(s, "+", ids[0], a,
 					  "out@example.org"), 0);
 	/* the catch-all's target owns no address through it */
-	CHECK_INT(submission_sender_owned(s, "+", ids[2], c,
+	CHECK_INT(submit_sender_owned(s, "+", ids[2], c,
 					  "anything@example.org"), 0);
 	store_close(&s);
 }
@@ -150,11 +150,11 @@ static int
 from_owned(struct store *s, int64_t id, const char *acct, const char *v,
 	   char **bad)
 {
-	return submission_from_owned(s, "+", id, acct,
+	return submit_from_owned(s, "+", id, acct,
 				     (const unsigned char *)v, strlen(v), bad);
 }
 
-TEST(submission_from_owned)
+TEST(submit_from_owned)
 {
 	int64_t ids[3];
 	struct store *s = own_setup(ids);
@@ -202,12 +202,12 @@ TEST(submission_added_fields)
 	time_t t = 1795000000;	/* a fixed instant */
 	struct tm tm;
 
-	submission_date_field(&b, t);
+	submit_date_field(&b, t);
 	localtime_r(&t, &tm);
 	strftime(want, sizeof(want), "Date: %a, %d %b %Y %H:%M:%S %z\r\n", &tm);
 	CHECK_STR(buf_cstr(&b), want);
 	buf_reset(&b);
-	submission_message_id_field(&b, "ABC123", "mail.example.org");
+	submit_message_id_field(&b, "ABC123", "mail.example.org");
 	CHECK_INT(b.len, strlen("Message-ID: <ABC123.@mail.example.org>\r\n") +
 		  24);
 	CHECK(memcmp(b.data, "Message-ID: <ABC123.", 20) == 0);

@@ -1,12 +1,12 @@
-/* submission-fields.c - the header fields submission adds to a message
- * that lacks them: Date (RFC 5322 3.3) and Message-ID (RFC 5322 3.6.4)
- * (contract in submission-private.h) */
-#include "smtp/submission-private.h"
+/* submit-fields.c - the header fields submission adds to a message
+ * that lacks them: Date (RFC 5322 3.3) and Message-ID (RFC 5322 3.6.4),
+ * and a local copy's Return-Path and Delivered-To (contract in submit.h) */
+#include "submit/submit.h"
 
 #include <sodium.h>
 
 void
-submission_date_field(struct buf *out, time_t now)
+submit_date_field(struct buf *out, time_t now)
 {
 	char date[64];
 	struct tm tm;
@@ -18,7 +18,7 @@ submission_date_field(struct buf *out, time_t now)
 }
 
 void
-submission_message_id_field(struct buf *out, const char *txn_id,
+submit_message_id_field(struct buf *out, const char *txn_id,
 			    const char *hostname)
 {
 	unsigned char rnd[12];
@@ -29,4 +29,11 @@ submission_message_id_field(struct buf *out, const char *txn_id,
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 	buf_printf(out, "Message-ID: <%s.%s@%s>\r\n", txn_id, hex, hostname);
+}
+
+void
+submit_delivery_prefix(struct buf *out, const char *sender, const char *to)
+{
+	buf_printf(out, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", sender,
+		   to);
 }

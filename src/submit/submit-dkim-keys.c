@@ -1,5 +1,5 @@
-/* smtp-dkim-keys.c - DKIM keys in memory, rescanned off the loop */
-#include "smtp/smtp-dkim-keys.h"
+/* submit-dkim-keys.c - DKIM keys in memory, rescanned off the loop */
+#include "submit/submit-dkim-keys.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -11,8 +11,10 @@
 #include "lib/log.h"
 #include "mailauth/dkim.h"
 
-struct smtp_dkim_keys {
+struct submit_dkim_keys {
 	uv_loop_t *loop;
+	/* the loop applies scans; JMAP's pool threads read keys too */
+	uv_mutex_t lock;
 	struct dkim_cache *cache;
 	uv_timer_t timer;
 	uv_work_t work;
@@ -22,13 +24,14 @@ struct smtp_dkim_keys {
 	bool timer_closed;
 };
 
-static void scan_start(struct smtp_dkim_keys *k, bool force);
+static void scan_start(struct submit_dkim_keys *k, bool force);
 
 static void
-maybe_free(struct smtp_dkim_keys *k)
+maybe_free(struct submit_dkim_keys *k)
 {
 	if (k->stopping && k->timer_closed && k->scan == NULL) {
 		dkim_cache_free(k->cache);
+		uv_mutex_destroy(&k->lock);
 		free(k);
 	}
 }
@@ -36,7 +39,7 @@ maybe_free(struct smtp_dkim_keys *k)
 static void
 on_work(uv_work_t *w)
 {
-	struct smtp_dkim_keys *k = w->data;
+	struct submit_dkim_keys *k = w->data;
 
 	dkim_cache_scan_run(k->scan);
 }
@@ -44,7 +47,7 @@ on_work(uv_work_t *w)
 static void
 after_work(uv_work_t *w, int status)
 {
-	struct smtp_dkim_keys *k = w->data;
+	struct submit_dkim_keys *k = w->data;
 	struct dkim_cache_scan *sc = k->scan;
 	size_t n;
 
@@ -54,7 +57,9 @@ after_work(uv_work_t *w, int status)
 		maybe_free(k);
 		return;
 	}
+	uv_mutex_lock(&k->lock);
 	n = dkim_cache_scan_apply(k->cache, sc);
+	uv_mutex_unlock(&k->lock);
 	if (n > 0)
 		log_info(0, "dkim keys reloaded domains=%zu changed=%zu",
 			 dkim_cache_domains(k->cache), n);
@@ -65,7 +70,7 @@ after_work(uv_work_t *w, int status)
 }
 
 static void
-scan_start(struct smtp_dkim_keys *k, bool force)
+scan_start(struct submit_dkim_keys *k, bool force)
 {
 	if (k->scan != NULL) {
 		if (force)
@@ -86,12 +91,13 @@ on_timer(uv_timer_t *t)
 	scan_start(t->data, false);
 }
 
-struct smtp_dkim_keys *
-smtp_dkim_keys_start(uv_loop_t *loop, const char *data_dir, uint64_t poll_ms)
+struct submit_dkim_keys *
+submit_dkim_keys_start(uv_loop_t *loop, const char *data_dir, uint64_t poll_ms)
 {
-	struct smtp_dkim_keys *k = xcalloc(1, sizeof(*k));
+	struct submit_dkim_keys *k = xcalloc(1, sizeof(*k));
 
 	k->loop = loop;
+	uv_mutex_init(&k->lock);	/* fails only without memory */
 	k->cache = dkim_cache_new(data_dir);
 	/* at start, before any session: read them here */
 	dkim_cache_load(k->cache, true);
@@ -106,7 +112,7 @@ smtp_dkim_keys_start(uv_loop_t *loop, const char *data_dir, uint64_t poll_ms)
 }
 
 void
-smtp_dkim_keys_reload(struct smtp_dkim_keys *k, uint64_t poll_ms)
+submit_dkim_keys_reload(struct submit_dkim_keys *k, uint64_t poll_ms)
 {
 	if (k == NULL)
 		return;
@@ -117,14 +123,17 @@ smtp_dkim_keys_reload(struct smtp_dkim_keys *k, uint64_t poll_ms)
 }
 
 struct dkim_keyset *
-smtp_dkim_keys_get(struct smtp_dkim_keys *k, const char *domain)
+submit_dkim_keys_get(struct submit_dkim_keys *k, const char *domain)
 {
 	/* key folders are named by the A-label form, in lowercase */
 	char *ascii = k != NULL ? idn_to_ascii(domain) : NULL;
 	struct dkim_keyset *ks = NULL;
 
-	if (ascii != NULL)
+	if (ascii != NULL) {
+		uv_mutex_lock(&k->lock);
 		ks = dkim_cache_get(k->cache, ascii);
+		uv_mutex_unlock(&k->lock);
+	}
 	free(ascii);
 	return ks;
 }
@@ -132,16 +141,16 @@ smtp_dkim_keys_get(struct smtp_dkim_keys *k, const char *domain)
 static void
 on_timer_closed(uv_handle_t *h)
 {
-	struct smtp_dkim_keys *k = h->data;
+	struct submit_dkim_keys *k = h->data;
 
 	k->timer_closed = true;
 	maybe_free(k);
 }
 
 void
-smtp_dkim_keys_stop(struct smtp_dkim_keys **kp)
+submit_dkim_keys_stop(struct submit_dkim_keys **kp)
 {
-	struct smtp_dkim_keys *k = *kp;
+	struct submit_dkim_keys *k = *kp;
 
 	if (k == NULL)
 		return;

@@ -1,7 +1,7 @@
-/* submission-owner.c - which addresses an account may send as: its own
+/* submit-owner.c - which addresses an account may send as: its own
  * (with a +tag) and its aliases, alone or in a From: address list
- * (contract in submission-private.h). Store reads only, no session. */
-#include "smtp/submission-private.h"
+ * (contract in submit.h). Store reads only, no session. */
+#include "submit/submit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +59,7 @@ submission_sender_untag(const char *a, const char *plus_sep)
 }
 
 int
-submission_sender_owned(struct store *store, const char *plus_sep,
+submit_sender_owned(struct store *store, const char *plus_sep,
 			int64_t account_id, const char *account,
 			const char *addr)
 {
@@ -119,7 +119,7 @@ submission_from_ats(const unsigned char *p, size_t len)
 }
 
 int
-submission_from_owned(struct store *store, const char *plus_sep,
+submit_from_owned(struct store *store, const char *plus_sep,
 		      int64_t account_id, const char *account,
 		      const unsigned char *value, size_t len, char **bad_r)
 {
@@ -139,7 +139,7 @@ submission_from_owned(struct store *store, const char *plus_sep,
 		n++;
 		addr = xasprintf("%s@%s", m->mailbox ? m->mailbox : "",
 				 m->host);
-		rc = submission_sender_owned(store, plus_sep, account_id,
+		rc = submit_sender_owned(store, plus_sep, account_id,
 					     account, addr);
 		if (rc == 0 && bad_r)
 			*bad_r = addr;

@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""jmap-query-bench.py - the webmail's message list over JMAP against the
+same list over IMAP, on one big INBOX, in the same run (issue 14):
+
+    bench/jmap-query-bench.py [-n 100000] [--clients 50] [--seconds 20]
+                              [--tern build/tern] [--tern-only]
+
+JMAP: one POST per list: Email/query {inMailbox: INBOX, sort receivedAt
+descending, limit 50} and Email/get of those ids (a result reference)
+with the list properties (id threadId mailboxIds keywords from to
+subject receivedAt size preview), bearer token, kept-alive HTTPS.
+IMAP (tern and a private Dovecot, tests/integration/dovecotlib.py): per
+list `UID SORT (REVERSE ARRIVAL) UTF-8 ALL` then `UID FETCH <the first
+50> (UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE)`, each client on its
+own selected connection. --clients clients run for --seconds each;
+lists/s and the p50/p99 latency of a whole list are printed.
+
+Then the other protocols with the HTTP listener busy: the IMAP list
+(10 clients) and SMTP deliveries (4 sessions, 1 KB) on tern alone, and
+again while --clients JMAP clients keep the https listener busy.
+
+All clients are asyncio in this one Python process on the same shared
+cores as the servers: client CPU is part of every figure, the same for
+all. Messages are generated (seeded), written as one Maildir, imported
+into tern (`tern import`) and copied into Dovecot's INBOX. tern runs
+with [jmap] max_concurrent_requests = clients (one account's requests
+otherwise wait for each other beyond 8); figures: jmap-results.md."""
+import argparse
+import asyncio
+import base64
+import json
+import os
+import pwd
+import random
+import re
+import shutil
+import ssl
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+
+LIST_PROPS = ["id", "threadId", "mailboxIds", "keywords", "from", "to",
+              "subject", "receivedAt", "size", "preview"]
+WORDS = ("report meeting invoice lunch travel budget draft review plan "
+         "status update question answer notes agenda team project").split()
+
+
+def message(rng, i):
+    subj = " ".join(rng.choices(WORDS, k=4))
+    body = "\r\n".join(" ".join(rng.choices(WORDS, k=12))
+                       for _ in range(rng.randint(5, 40)))
+    refs = ""
+    if i > 10 and rng.random() < 0.3:
+        refs = "In-Reply-To: <%d@bench.example>\r\n" % rng.randrange(i)
+    day = 1 + i * 28 // 100000 % 28
+    return ("From: Sender %d <sender%d@example.org>\r\n"
+            "To: alice@example.test\r\n"
+            "Subject: %s\r\n"
+            "Date: Thu, %02d Oct 2026 %02d:%02d:00 +0000\r\n"
+            "Message-ID: <%d@bench.example>\r\n%s"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "\r\n%s\r\n" % (i % 997, i % 997, subj, day, i // 60 % 24,
+                            i % 60, i, refs, body)).encode()
+
+
+def write_maildir(path, n, seed):
+    rng = random.Random(seed)
+    for d in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(path, d), exist_ok=True)
+    for i in range(n):
+        flags = "S" if rng.random() < 0.7 else ""
+        with open(os.path.join(path, "cur", "%d.M%dP1.bench:2,%s" %
+                               (1700000000 + i, i, flags)), "wb") as f:
+            f.write(message(rng, i))
+
+
+# ---- clients ---------------------------------------------------------
+
+class Http:
+    """a kept-alive HTTPS/1.1 connection"""
+
+    async def open(self, port, ctx):
+        self.r, self.w = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=ctx, limit=1 << 24)
+        return self
+
+    async def post(self, path, body, headers):
+        h = "".join("%s: %s\r\n" % kv for kv in headers.items())
+        self.w.write(("POST %s HTTP/1.1\r\nHost: localhost\r\n%s"
+                      "Content-Length: %d\r\n\r\n" % (path, h, len(body))
+                      ).encode() + body)
+        status = int((await self.r.readline()).split()[1])
+        length, chunked = None, False
+        while True:
+            line = await self.r.readline()
+            if line in (b"\r\n", b""):
+                break
+            k, _, v = line.decode().partition(":")
+            if k.lower() == "content-length":
+                length = int(v)
+            elif k.lower() == "transfer-encoding" and "chunked" in v:
+                chunked = True
+        if chunked:
+            out = b""
+            while True:
+                size = int((await self.r.readline()).strip(), 16)
+                out += await self.r.readexactly(size + 2)
+                if size == 0:
+                    return status, out
+                out = out[:-2]
+        return status, await self.r.readexactly(length or 0)
+
+
+class Imap:
+    async def open(self, port, user, pw):
+        self.r, self.w = await asyncio.open_connection("127.0.0.1", port,
+                                                       limit=1 << 24)
+        await self.r.readline()
+        self.n = 0
+        await self.cmd(b'LOGIN "%s" "%s"' % (user.encode(), pw.encode()))
+        await self.cmd(b"SELECT INBOX")
+        return self
+
+    async def cmd(self, line):
+        self.n += 1
+        tag = b"b%d" % self.n
+        self.w.write(tag + b" " + line + b"\r\n")
+        out = []
+        while True:
+            r = await self.r.readline()
+            if not r:
+                raise RuntimeError("closed")
+            m = re.search(rb"\{(\d+)\}\r\n$", r)
+            if m:
+                r += await self.r.readexactly(int(m.group(1)))
+                r += await self.r.readline()
+            if r.startswith(tag + b" "):
+                if r.split(b" ")[1] != b"OK":
+                    raise RuntimeError("%r: %r" % (line, r))
+                return out
+            out.append(r)
+
+    async def list50(self):
+        sort = await self.cmd(b"UID SORT (REVERSE ARRIVAL) UTF-8 ALL")
+        uids = sort[0].split()[2:52]
+        got = await self.cmd(b"UID FETCH " + b",".join(uids) +
+                             b" (UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE)")
+        assert len(got) == len(uids), (len(got), len(uids))
+
+
+def jmap_request(acct, inbox):
+    return json.dumps({
+        "using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
+        "methodCalls": [
+            ["Email/query", {"accountId": acct,
+                             "filter": {"inMailbox": inbox},
+                             "sort": [{"property": "receivedAt",
+                                       "isAscending": False}],
+                             "limit": 50}, "q"],
+            ["Email/get", {"accountId": acct,
+                           "#ids": {"resultOf": "q", "name": "Email/query",
+                                    "path": "/ids"},
+                           "properties": LIST_PROPS}, "g"]]}).encode()
+
+
+async def jmap_client(port, ctx, token, body, stop, lat):
+    h = await Http().open(port, ctx)
+    hdr = {"Authorization": "Bearer " + token,
+           "Content-Type": "application/json"}
+    while time.monotonic() < stop:
+        t = time.perf_counter()
+        status, out = await h.post("/jmap/api/", body, hdr)
+        resp = json.loads(out)
+        if status != 200 or resp["methodResponses"][1][0] != "Email/get" \
+                or len(resp["methodResponses"][1][1]["list"]) != 50:
+            raise RuntimeError("JMAP answer: %d %r" % (status, out[:300]))
+        lat.append(time.perf_counter() - t)
+    h.w.close()
+
+
+async def imap_client(port, user, pw, stop, lat):
+    c = await Imap().open(port, user, pw)
+    while time.monotonic() < stop:
+        t = time.perf_counter()
+        await c.list50()
+        lat.append(time.perf_counter() - t)
+    c.w.close()
+
+
+async def smtp_session(port, rcpt, count, lat):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+
+    async def reply():
+        while True:
+            line = await r.readline()
+            if line[3:4] != b"-":
+                if line[:1] not in (b"2", b"3"):
+                    raise RuntimeError("SMTP: %r" % line)
+                return
+    await reply()
+    w.write(b"EHLO bench.example\r\n")
+    await reply()
+    body = b"Subject: x\r\n\r\n" + b"y" * 1000 + b"\r\n.\r\n"
+    for _ in range(count):
+        t = time.perf_counter()
+        w.write(b"MAIL FROM:<b@bench.example>\r\n")
+        await reply()
+        w.write(b"RCPT TO:<%s>\r\n" % rcpt.encode())
+        await reply()
+        w.write(b"DATA\r\n")
+        await reply()
+        w.write(body)
+        await reply()
+        lat.append(time.perf_counter() - t)
+    w.write(b"QUIT\r\n")
+    w.close()
+
+
+def summary(name, lat, secs):
+    lat = sorted(lat)
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1e3
+    print("%-28s %9.1f/s %9.1f ms %9.1f ms %8d" %
+          (name, len(lat) / secs, p(0.5), p(0.99), len(lat)), flush=True)
+    return len(lat) / secs
+
+
+async def run_for(secs, make):
+    stop = time.monotonic() + secs
+    lat = []
+    t0 = time.monotonic()
+    await asyncio.gather(*[m(stop, lat) for m in make])
+    return lat, time.monotonic() - t0
+
+
+def reopen(ternlib, tdir):
+    """the Tern of an earlier run's folder (its config and ports)"""
+    t = ternlib.Tern.__new__(ternlib.Tern)
+    t.dir, t.wrap, t.proc = tdir, [], None
+    t.conf = os.path.join(tdir, "tern.conf")
+    t.cert = os.path.join(tdir, "tls", "cert.pem")
+    t.data_dir = os.path.join(tdir, "data")
+    t.log_path = os.path.join(tdir, "tern.log")
+    t.ports = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"(?m)^listen = (\w+) 127\.0\.0\.1:(\d+)", open(t.conf).read())}
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=100000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--tern", default=None)
+    ap.add_argument("--tern-only", action="store_true")
+    ap.add_argument("--workdir", default=None,
+                    help="keep the generated Maildir here between runs")
+    ap.add_argument("--reuse-tern", action="store_true",
+                    help="with --workdir: the tern imported by an earlier"
+                    " run (same n and seed), not a fresh import")
+    a = ap.parse_args()
+    if a.tern:
+        os.environ["TERN_BIN"] = os.path.abspath(a.tern)
+    import dovecotlib
+    import ternlib
+    from jmap_client import JmapClient
+
+    user, pw = dovecotlib.USER, dovecotlib.PASSWORD
+    tmp = os.path.abspath(a.workdir) if a.workdir else \
+        tempfile.mkdtemp(prefix="jmap-bench-")
+    os.makedirs(tmp, exist_ok=True)
+    t = d = None
+    try:
+        md = os.path.join(tmp, "Maildir")
+        made = os.path.join(tmp, "Maildir.%d.%d" % (a.n, a.seed))
+        t0 = time.time()
+        if not os.path.exists(made):
+            shutil.rmtree(md, ignore_errors=True)
+            write_maildir(md, a.n, a.seed)
+            open(made, "w").close()
+        print("%d messages, generated in %.0f s" % (a.n, time.time() - t0),
+              flush=True)
+        tdir = os.path.join(tmp, "tern")
+        imported = os.path.join(tmp, "tern.%d.%d" % (a.n, a.seed))
+        if not (a.reuse_tern and os.path.exists(imported)):
+            shutil.rmtree(tdir, ignore_errors=True)
+            os.mkdir(tdir)
+            if os.path.exists(imported):
+                os.unlink(imported)
+        t = ternlib.Tern(tdir, protocols=("smtp", "imap", "https"),
+                         extra="[jmap]\nmax_concurrent_requests = %d\n" %
+                         max(8, a.clients)) if not os.path.exists(
+                             imported) else reopen(ternlib, tdir)
+        if not os.path.exists(imported):
+            t.add_account(user, pw)
+            t.add_account(dovecotlib.USER2, dovecotlib.PASSWORD2)
+            t0 = time.time()
+            ternlib.run_cli(t.conf, "import", user, md, timeout=36000)
+            print("tern import %.0f s" % (time.time() - t0), flush=True)
+            if a.workdir:
+                open(imported, "w").close()
+        t.start()
+        j = JmapClient(t, user, pw)
+        token = j.login()["accessToken"]
+        acct = j.account_id
+        boxes = j.call([["Mailbox/get", {"accountId": acct}, "0"]])
+        inbox = [m["id"] for m in boxes[0][1]["list"]
+                 if m["role"] == "inbox"][0]
+        body = jmap_request(acct, inbox)
+        ctx = t.ssl_context()
+        port = t.port("https")
+
+        def jm(n):
+            return [lambda s, l: jmap_client(port, ctx, token, body, s, l)
+                    for _ in range(n)]
+
+        def im(p, n):
+            return [lambda s, l: imap_client(p, user, pw, s, l)
+                    for _ in range(n)]
+
+        if not a.tern_only:
+            d = dovecotlib.Dovecot()
+            home = os.path.join(d.dir, "home", user)
+            shutil.copytree(md, os.path.join(home, "Maildir"))
+            if os.geteuid() == 0:
+                nobody = pwd.getpwnam("nobody")
+                for root, dirs, files in os.walk(home):
+                    for x in dirs + files + [""]:
+                        os.lchown(os.path.join(root, x), nobody.pw_uid,
+                                  nobody.pw_gid)
+            d.start()
+        loop = asyncio.new_event_loop()
+        # one untimed round each: caches warm, Dovecot's index made
+        loop.run_until_complete(run_for(0.1, jm(1)))
+        loop.run_until_complete(run_for(0.1, im(t.port("imap"), 1)))
+        if d:
+            loop.run_until_complete(run_for(0.1, im(d.port, 1)))
+        print("\n%d clients, %.0f s each, a list = 50 messages newest "
+              "first\n%-28s %11s %12s %12s %8s" %
+              (a.clients, a.seconds, "", "lists", "p50", "p99", "lists"))
+        rates = {}
+        lat, secs = loop.run_until_complete(run_for(a.seconds,
+                                                    jm(a.clients)))
+        rates["jmap"] = summary("tern JMAP query+get", lat, secs)
+        lat, secs = loop.run_until_complete(run_for(
+            a.seconds, im(t.port("imap"), a.clients)))
+        rates["imap"] = summary("tern IMAP SORT+FETCH", lat, secs)
+        if d:
+            lat, secs = loop.run_until_complete(run_for(
+                a.seconds, im(d.port, a.clients)))
+            rates["dovecot"] = summary("dovecot IMAP SORT+FETCH", lat, secs)
+            print("tern JMAP / dovecot IMAP: %.2fx" %
+                  (rates["jmap"] / rates["dovecot"]))
+
+        # the other listeners with the https one busy
+        print("\nwith the HTTP listener idle / busy (%d JMAP clients)" %
+              a.clients)
+        secs = min(a.seconds, 10)
+        for busy in (False, True):
+            tag = "busy" if busy else "idle"
+            lat2 = []	# the IMAP clients' lists only
+
+            async def imap_with_load():
+                stop = time.monotonic() + secs
+                tasks = [imap_client(t.port("imap"), user, pw, stop, lat2)
+                         for _ in range(10)]
+                if busy:
+                    jl = []
+                    tasks += [jmap_client(port, ctx, token, body, stop, jl)
+                              for _ in range(a.clients)]
+                await asyncio.gather(*tasks)
+            t0 = time.monotonic()
+            loop.run_until_complete(imap_with_load())
+            summary("IMAP list, 10 clients, %s" % tag, lat2,
+                    time.monotonic() - t0)
+            sl = []
+
+            async def smtp_with_load():
+                stop = time.monotonic() + 3600
+                tasks = [smtp_session(t.port("smtp"), dovecotlib.USER2, 50,
+                                      sl) for _ in range(4)]
+                if busy:
+                    jl = []
+                    jt = [asyncio.ensure_future(jmap_client(
+                        port, ctx, token, body, stop, jl))
+                        for _ in range(a.clients)]
+                    await asyncio.gather(*tasks)
+                    for x in jt:
+                        x.cancel()
+                    return
+                await asyncio.gather(*tasks)
+            t0 = time.monotonic()
+            loop.run_until_complete(smtp_with_load())
+            summary("SMTP 1 KB, 4 sessions, %s" % tag, sl,
+                    time.monotonic() - t0)
+    finally:
+        if d is not None:
+            d.stop()
+        if t is not None:
+            t.stop()
+        if not a.workdir:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+/* jmap-email-keywords.c - what Email/set and EmailSubmission share:
+ * keywords as IMAP flags (RFC 8621 4.1.1: $seen is \Seen ...; other
+ * keywords are IMAP keywords), the state string as a C string, the
+ * mailbox lookups Email/import uses */
+#include "jmap/jmap-submission.h"
+#include "jmap/jmap-mailbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *kw;
+	uint32_t flag;
+} jmap_kw_flags[] = {
+	{ "$seen", STORE_F_SEEN }, { "$flagged", STORE_F_FLAGGED },
+	{ "$answered", STORE_F_ANSWERED }, { "$draft", STORE_F_DRAFT },
+};
+
+bool
+jmap_keyword_valid(const char *k)
+{
+	size_t len = strlen(k);
+
+	if (len == 0 || len > 255)
+		return false;
+	/* an IMAP atom: %x21-%x7e but ( ) { ] % * " \ */
+	for (size_t i = 0; i < len; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e || strchr("(){]%*\"\\", k[i]))
+			return false;
+	return true;
+}
+
+bool
+jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw)
+{
+	const char *k;
+	json_t *v;
+
+	*flags = 0;
+	if (!json_is_object(keywords))
+		return false;
+	json_object_foreach(keywords, k, v) {
+		bool system = false;
+
+		if (!json_is_true(v) || !jmap_keyword_valid(k))
+			return false;
+		for (size_t i = 0; i < sizeof(jmap_kw_flags) /
+		     sizeof(jmap_kw_flags[0]); i++)
+			if (strcasecmp(k, jmap_kw_flags[i].kw) == 0) {
+				*flags |= jmap_kw_flags[i].flag;
+				system = true;
+			}
+		if (system)
+			continue;
+		if (kw->len > 0)
+			buf_append_byte(kw, ' ');
+		/* the JMAP side is lowercase (RFC 8621 4.1.1) */
+		for (const char *p = k; *p; p++)
+			buf_append_byte(kw, (unsigned char)(*p >= 'A' && *p <= 'Z'
+							    ? *p + 32 : *p));
+	}
+	return true;
+}
+
+int
+jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m)
+{
+	json_t *err = NULL;
+	int rc = jmap_mboxes_load(c, &m->l, &err);
+
+	json_decref(err);
+	return rc;
+}
+
+int64_t
+jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
+		    const char *id)
+{
+	const struct jmap_mbox *b = jmap_mboxes_find(c, &m->l, id);
+
+	return b && !(b->m->attrs & STORE_MBX_NOSELECT) ? b->m->id : 0;
+}
+
+void
+jmap_mailboxes_free(struct jmap_mailboxes *m)
+{
+	jmap_mboxes_free(&m->l);
+}
+
+char *
+jmap_account_state(struct jmap_ctx *c)
+{
+	json_t *err = NULL, *st = jmap_state(c, &err);
+	char *s = st ? xstrdup(json_string_value(st)) : NULL;
+
+	json_decref(st);
+	json_decref(err);
+	return s;
+}
