@@ -25,7 +25,7 @@ unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
 python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
 python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
-postfix"
+postfix chromium chromium-driver python3-selenium fonts-liberation"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
@@ -39,6 +39,9 @@ postfix"
 # postfix: test_opendkim_interop.py runs a private instance (its own
 # config and queue under /tmp, OpenDKIM milters) beside tern; the
 # system instance is stopped and disabled below
+# chromium, chromium-driver, python3-selenium: the webmail tests drive a
+# headless Chromium (tests/integration/browser.py); fonts-liberation
+# gives its screenshots readable text
 # python3-fusepy, fuse3: the power-cut tests' file system
 # (tests/integration/powercut_fs.py); dovecot-imapd: the side-by-side
 # reference of test_imap_dovecot.py and bench/mime-vs-dovecot.py (they

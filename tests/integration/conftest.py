@@ -107,3 +107,61 @@ def jmap_bob(jmap_tern):
     c = JmapClient(jmap_tern, *BOB)
     yield c
     c.close()
+
+
+# --- webmail (browser.py: headless Chromium via Selenium) -------------
+# what webmail_tern delivers to alice's INBOX (and one to bob's): sender,
+# subject, body; the tests may look for these subjects
+WEBMAIL_MESSAGES = [
+    ("carol@remote.example", "Welcome to the webmail", "First message.\r\n"),
+    ("dave@remote.example", "Lunch on Friday?", "Shall we meet at noon?\r\n"),
+    ("bob@example.test", "Quarterly report", "The numbers are in.\r\n"),
+]
+
+
+def webmail_deliver(t, rcpt, sender, subject, body):
+    """One message over SMTP (port 25) into rcpt's INBOX; 250 = stored."""
+    import smtplib
+    msg = ("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@remote.example>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n%s" %
+           (sender, rcpt, subject, abs(hash((rcpt, subject))), body))
+    with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=30) as s:
+        s.sendmail(sender, [rcpt], msg.encode())
+
+
+@pytest.fixture
+def webmail_tern(tern_factory):
+    """A running server with an https listener (the webmail and JMAP),
+    accounts alice and bob, and WEBMAIL_MESSAGES in alice's INBOX plus
+    one message in bob's."""
+    t = tern_factory(protocols=JMAP_PROTOCOLS)
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    for sender, subject, body in WEBMAIL_MESSAGES:
+        webmail_deliver(t, ALICE[0], sender, subject, body)
+    webmail_deliver(t, BOB[0], "alice@example.test", "Hello Bob", "Hi from Alice.\r\n")
+    return t
+
+
+@pytest.fixture
+def browser_factory(request):
+    """browser_factory(tern, size=DESKTOP or PHONE, name=...) -> a new
+    Browser (fresh profile); all of them quit at the end of the test."""
+    import browser as bmod
+    made = []
+
+    def make(tern, size=bmod.DESKTOP, name=None):
+        b = bmod.Browser(tern, size=size,
+                         name=name or "%s-%d" % (request.node.name, len(made)))
+        made.append(b)
+        return b
+    yield make
+    for b in made:
+        b.quit()
+
+
+@pytest.fixture
+def browser(browser_factory, webmail_tern):
+    """A headless Chromium (1280x800, fresh profile) for webmail_tern."""
+    return browser_factory(webmail_tern, name=None)
