@@ -103,19 +103,6 @@ TERN = {
 }
 
 
-def browser(height):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opt = webdriver.ChromeOptions()
-    opt.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-              "--disable-gpu", "--window-size=1280,%d" % height,
-              "--ignore-certificate-errors", "--no-first-run",
-              "--disable-extensions", "--disable-background-networking"):
-        opt.add_argument(a)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opt)
-
-
 def wait(what, fn, timeout=30, poll=0.005):
     """poll fn until it returns something true; the time is taken by the
     caller, the poll is as fine as a WebDriver round trip allows"""
@@ -171,10 +158,14 @@ def one_run(d, url, wm, rows, shots=None):
     return t_list * 1000, t_open * 1000
 
 
-def measure(targets, runs, rows, shots, height):
+def measure(tern, targets, runs, rows, shots, height):
     """targets: (url, webmail, logout) each; their runs alternate so a
-    busy machine slows both alike. Returns {name: [(list, open) ms]}."""
-    drivers = [browser(height) for _ in targets]
+    busy machine slows both alike. Returns {name: [(list, open) ms]}.
+    The browsers are the tests' (tests/integration/browser.py): headless
+    Chromium, a fresh profile each, tern's certificate accepted by its key."""
+    from browser import Browser
+    browsers = [Browser(tern, size=(1280, height), name=wm["name"]) for _, wm, _ in targets]
+    drivers = [b.driver for b in browsers]
     try:
         out = {wm["name"]: [] for _, wm, _ in targets}
         for i in range(runs + 1):
@@ -183,8 +174,8 @@ def measure(targets, runs, rows, shots, height):
                 logout(d)
         return out
     finally:
-        for d in drivers:
-            d.quit()
+        for b in browsers:
+            b.quit()
 
 
 def rc_logout(d):
@@ -238,7 +229,7 @@ def main():
             if a.only != "roundcube":
                 url = "https://127.0.0.1:%d/" % t.port("https")
                 targets.append((url, TERN, tern_logout))
-            results = measure(targets, a.runs, ROWS, a.shots, a.height)
+            results = measure(t, targets, a.runs, ROWS, a.shots, a.height)
         except Exception:
             if rc is not None:
                 print(rc.log(), file=sys.stderr)
