@@ -3,6 +3,9 @@
 import * as jmap from './jmap.js';
 import * as mailboxes from './mailboxes.js';
 import * as list from './list.js';
+import * as reader from './reader.js';
+import * as actions from './actions.js';
+import * as search from './search.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -78,10 +81,81 @@ async function onRoute() {
 		return;
 	}
 	document.body.classList.toggle('reading', !!r.emailId);
+	document.body.classList.remove('menu-open');
 	mailboxes.select(r.mailboxId || null);
 	try {
 		await list.show(r);
+		if (r.emailId) { if (reader.shownId() !== r.emailId) await reader.open(r.emailId); }
+		else reader.close();
 	} catch (e) { fail(e); }
+}
+
+// ---- what the keys and buttons do ----
+function open(emailId) {
+	if (emailId) go({...currentPlace(), emailId});
+}
+function currentPlace() {
+	const r = route();
+	return r.search !== undefined ? {search: r.search} : {mailboxId: r.mailboxId};
+}
+function backToList() { go(currentPlace()); }
+// the messages an action applies to: the open one, else the cursor's
+function targets() {
+	const id = reader.shownId() || list.cursorId();
+	return id ? [id] : [];
+}
+async function compose(mode) {
+	const emailId = reader.shownId() || list.cursorId();
+	if (mode !== 'new' && !emailId) return;
+	try {
+		const m = await import('./compose.js');
+		m.openCompose({mode, emailId: mode === 'new' ? undefined : emailId});
+	} catch (e) { fail(e); }
+}
+async function act(action, ev) {
+	const ids = targets();
+	if (!ids.length && action !== 'back') return;
+	const leave = () => { if (reader.shownId()) backToList(); };
+	try {
+		switch (action) {
+		case 'back': backToList(); break;
+		case 'star': await actions.toggleStar(ids); break;
+		case 'unread': await actions.toggleSeen(ids); leave(); break;
+		case 'delete': await actions.remove(ids, route().mailboxId); leave(); status('Deleted.'); break;
+		case 'archive': await actions.archive(ids); leave(); status('Archived.'); break;
+		case 'spam': await actions.spam(ids); leave(); status('Moved to Junk.'); break;
+		case 'move': {
+			const rect = ev && ev.target && ev.target.getBoundingClientRect
+				? ev.target.getBoundingClientRect() : {left: 200, bottom: 100};
+			const to = await actions.chooseMailbox(rect.left, rect.bottom, route().mailboxId);
+			if (to) { await actions.moveTo(ids, to); leave(); status('Moved.'); }
+			break;
+		}
+		case 'reply': case 'replyAll': case 'forward': await compose(action); break;
+		}
+	} catch (e) { fail(e); }
+}
+
+function registerKeys() {
+	const step = (d) => () => {
+		const id = list.moveCursor(d);
+		if (id && reader.shownId()) open(id);
+	};
+	registerKey('j', step(1), 'next message');
+	registerKey('k', step(-1), 'previous message');
+	registerKey('o', () => open(list.cursorId()), 'open the message');
+	registerKey('Enter', () => open(list.cursorId()), 'open the message');
+	registerKey('Escape', () => act('back'), 'back to the list');
+	registerKey('u', () => act('unread'), 'mark read / unread');
+	registerKey('s', () => act('star'), 'star / unstar');
+	registerKey('#', () => act('delete'), 'delete (to Trash)');
+	registerKey('e', () => act('archive'), 'archive');
+	registerKey('!', () => act('spam'), 'mark as spam (to Junk)');
+	registerKey('m', () => act('move', {target: document.querySelector('[data-action=move]') || document.body}), 'move to a folder');
+	registerKey('c', () => compose('new'), 'compose');
+	registerKey('r', () => act('reply'), 'reply');
+	registerKey('a', () => act('replyAll'), 'reply to all');
+	registerKey('f', () => act('forward'), 'forward');
 }
 
 // ---- login / logout ----
@@ -128,13 +202,24 @@ async function onLogout() {
 }
 
 async function boot() {
-	$('login-form').addEventListener('submit', onLogin);
+	$('login').addEventListener('submit', onLogin);
 	$('logout-button').addEventListener('click', onLogout);
 	$('menu-toggle').addEventListener('click', () => document.body.classList.toggle('menu-open'));
 	window.addEventListener('hashchange', onRoute);
 	document.addEventListener('keydown', onKey);
-	registerKey('?', showHelp, 'show this help');
+	$('compose-button').addEventListener('click', () => compose('new'));
+	$('settings-button').addEventListener('click', () =>
+		import('./compose.js').then((m) => m.openSettings()).catch(fail));
 	list.init();
+	list.onOpen((id, what) => {
+		if (what === 'star') actions.toggleStar([id]).catch(fail); else open(id);
+	});
+	reader.onButton((action, id, ev) => act(action, ev));
+	mailboxes.onDrop((mailboxId, ids) => actions.moveTo(ids, mailboxId)
+		.then(() => status('Moved.'), fail));
+	registerKeys();
+	registerKey('?', showHelp, 'show this help');
+	search.init();
 	try {
 		if (await jmap.restore()) { await startApp(); return; }
 	} catch (e) { console.error(e); }

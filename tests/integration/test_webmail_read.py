@@ -1,0 +1,296 @@
+"""The webmail's reading side in a real browser (headless Chromium via
+Selenium, browser.py): login, live delivery, opening, search, moves seen
+live by a second session, the keyboard, the phone layout, virtual
+scrolling, the script budget, and the hostile HTML corpus
+(tests/data/webmail-hostile/*.eml) which must run no script and load
+nothing remote."""
+import glob
+import http.server
+import os
+import smtplib
+import threading
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.keys import Keys
+
+from conftest import ALICE, webmail_deliver
+from jmap_client import JmapClient
+from ternlib import REPO
+
+HOSTILE = sorted(glob.glob(os.path.join(REPO, "tests", "data", "webmail-hostile", "*.eml")))
+
+
+def login(b):
+    b.login(*ALICE, form="#login")
+    b.wait_css("#list-rows .row[data-id]")
+    return b
+
+
+def row(b, subject):
+    return b.wait_text("#list-rows .row[data-id]", subject)
+
+
+def jmap_ids(j, filt):
+    r = j.call([["Email/query", {"filter": filt}, "q"]])
+    return r[0][1]["ids"]
+
+
+def mailbox_id(j, role=None, name=None):
+    r = j.call([["Mailbox/get", {"ids": None}, "m"]])
+    for m in r[0][1]["list"]:
+        if (role and m["role"] == role) or (name and m["name"] == name):
+            return m["id"]
+    raise AssertionError("no mailbox %s" % (role or name))
+
+
+def test_login_live_delivery_open_search_move(webmail_tern, browser_factory):
+    t = webmail_tern
+    b = login(browser_factory(t, name="read"))
+    row(b, "Lunch on Friday?")
+    assert b.find("#mailboxes a[data-role=inbox] .unread").text == "3"
+    b.shot("inbox")
+
+    # a message delivered over SMTP appears without a reload
+    webmail_deliver(t, ALICE[0], "erin@remote.example", "Fresh news",
+                    "Delivered while you watch.\r\n")
+    r = row(b, "Fresh news")
+    b.wait_text("#mailboxes a[data-role=inbox] .unread", "4")
+
+    # open it: the body is shown, it becomes read (the count follows)
+    r.click()
+    b.wait_text("#reader .body-text", "Delivered while you watch.")
+    b.wait_text("#mailboxes a[data-role=inbox] .unread", "3")
+    b.shot("reader")
+
+    # search: the results list with the match highlighted
+    box = b.find("#search-input")
+    box.send_keys("Quarterly", Keys.ENTER)
+    b.wait_text("#list-title", "Quarterly")
+    b.wait(lambda d: len(b.find_all("#list-rows .row[data-id]")) == 1, what="one result")
+    assert "Quarterly report" in b.find("#list-rows .row[data-id]").text
+    b.shot("search")
+
+    # move "Lunch" to a new folder; a second session sees it leave live
+    j = JmapClient(t, *ALICE)
+    j.call([["Mailbox/set", {"create": {"p": {"name": "Projects"}}}, "c"]])
+    b2 = login(browser_factory(t, name="read-second"))
+    row(b2, "Lunch on Friday?")
+    b.wait_css('#mailboxes a[data-role=inbox]').click()
+    row(b, "Lunch on Friday?").click()
+    b.wait_css("#reader [data-action=move]").click()
+    b.wait_text(".menu button", "Projects").click()
+    b2.wait(lambda d: "Lunch on Friday?" not in b2.find("#list-rows").text,
+            what="the moved row gone in the second session")
+    projects = mailbox_id(j, name="Projects")
+    lunch = jmap_ids(j, {"subject": "Lunch on Friday"})
+    assert jmap_ids(j, {"inMailbox": projects}) == lunch
+    b2.wait_text("#mailboxes a", "Projects").click()
+    row(b2, "Lunch on Friday?")
+    j.close()
+
+    # a reload keeps the session; logout ends it
+    b.driver.refresh()
+    b.wait_css("#list-rows .row[data-id]")
+    b.find("#logout-button").click()
+    b.wait_css("#login input[name=username]")
+    assert b.fetch("GET", "/webmail/session")["status"] == 401
+
+
+def test_keyboard_and_phone(webmail_tern, browser_factory):
+    t = webmail_tern
+    j = JmapClient(t, *ALICE)
+    b = login(browser_factory(t, name="keys"))
+    body = b.find("body")
+    row(b, "Quarterly report")
+    # newest first: j moves the cursor down, k up, o opens
+    body.send_keys("j")
+    b.wait_css("#list-rows .row.cursor")
+    first = b.find("#list-rows .row.cursor").get_attribute("data-id")
+    body.send_keys("j")
+    b.wait(lambda d: b.find("#list-rows .row.cursor").get_attribute("data-id") != first,
+           what="cursor moved down")
+    body.send_keys("k")
+    b.wait(lambda d: b.find("#list-rows .row.cursor").get_attribute("data-id") == first,
+           what="cursor moved up")
+    body.send_keys("o")
+    b.wait_css("#reader .msg")
+    # s stars, u marks unread, # deletes to Trash
+    body.send_keys("s")
+    b.wait(lambda d: jmap_ids(j, {"hasKeyword": "$flagged"}) == [first], what="starred")
+    body.send_keys("#")
+    trash = mailbox_id(j, role="trash")
+    b.wait(lambda d: jmap_ids(j, {"inMailbox": trash}) == [first], what="in Trash")
+    b.wait(lambda d: first not in [e.get_attribute("data-id")
+                                   for e in b.find_all("#list-rows .row[data-id]")],
+           what="the row gone")
+    # e archives the cursor's message, ? shows the help
+    body.send_keys("j")
+    b.wait_css("#list-rows .row.cursor")
+    target = b.find("#list-rows .row.cursor").get_attribute("data-id")
+    body.send_keys("e")
+    archive = mailbox_id(j, role="archive")
+    b.wait(lambda d: target in jmap_ids(j, {"inMailbox": archive}), what="archived")
+    body.send_keys("?")
+    b.wait_text("#help-dialog", "archive")
+    b.shot("help")
+    b.find("#help-dialog button").click()
+    # "/" focuses the search box
+    body.send_keys("/")
+    b.wait(lambda d: d.switch_to.active_element.get_attribute("id") == "search-input",
+           what="search focused")
+    j.close()
+
+    # the phone layout: one column, no sideways scrolling, the reader
+    # replaces the list, the folders open from the menu button
+    b.phone()
+    b.driver.refresh()
+    r = row(b, "Welcome to the webmail")
+    assert b.js("return document.documentElement.scrollWidth") <= 390
+    assert not b.find("#mailboxes").is_displayed()
+    b.shot("phone-list")
+    r.click()
+    b.wait_text("#reader .body-text", "First message.")
+    assert not b.find("#list-pane").is_displayed()
+    assert b.js("return document.documentElement.scrollWidth") <= 390
+    b.shot("phone-reader")
+    b.find("#reader [data-action=back]").click()
+    b.wait_css("#list-pane")
+    b.find("#menu-toggle").click()
+    b.wait_css("#mailboxes a[data-role=inbox]")
+    b.shot("phone-folders")
+
+
+def test_virtual_scrolling_and_script_budget(webmail_tern, browser_factory):
+    t = webmail_tern
+    n = 400
+    with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=60) as s:
+        for i in range(n):
+            s.sendmail("bulk@remote.example", [ALICE[0]],
+                       ("From: bulk@remote.example\r\nTo: %s\r\nSubject: bulk %04d\r\n"
+                        "Date: Thu, 3 Dec 2026 10:%02d:%02d +0000\r\n\r\nbody %d\r\n"
+                        % (ALICE[0], i, i // 60 % 60, i % 60, i)).encode())
+    b = login(browser_factory(t, name="scroll"))
+    # only the rows in view (plus a margin) are in the DOM
+    b.wait(lambda d: b.js("return document.getElementById('list-spacer').offsetHeight")
+           >= (n + 3) * 56, what="the whole list's height")
+    assert len(b.find_all("#list-rows .row")) < 60
+    # sort by subject ascending, then scroll to the end: the last rows load
+    b.js("const s = document.getElementById('sort-select'); s.value = 'subject';"
+         "s.dispatchEvent(new Event('change'))")
+    row(b, "bulk 0000")
+    b.js("const l = document.getElementById('list-scroll'); l.scrollTop = l.scrollHeight")
+    row(b, "Welcome to the webmail")
+    assert len(b.find_all("#list-rows .row")) < 60
+    b.shot("scrolled")
+    # the script the login and inbox page loaded stays under 300 KB
+    size = b.js("""return performance.getEntriesByType('resource')
+        .filter(e => /\\.m?js$/.test(new URL(e.name).pathname))
+        .reduce((a, e) => a + e.decodedBodySize, 0)""")
+    assert 0 < size < 300 * 1024, size
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """The 'remote' server the hostile mail points at: every request is
+    a failure of the webmail's blocking."""
+    requests = []
+
+    def do_GET(self):
+        Recorder.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_GET
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.fixture
+def remote_server():
+    Recorder.requests = []
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def deliver_raw(t, text):
+    with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=30) as s:
+        s.sendmail("mallory@evil.example", [ALICE[0]], text.encode())
+
+
+def pwned(b):
+    """The canary: any script of the mail would set top.tern_pwned (or a
+    frame's own), or open an alert."""
+    try:
+        b.driver.switch_to.alert
+        return "alert"
+    except NoAlertPresentException:
+        pass
+    return b.js("""
+        if (window.tern_pwned !== undefined) return 'top:' + window.tern_pwned;
+        for (const f of document.querySelectorAll('iframe')) {
+            try { if (f.contentWindow.tern_pwned !== undefined) return 'frame'; }
+            catch (e) { /* another origin: it cannot reach us either */ }
+        }
+        return null""")
+
+
+def test_hostile_corpus(webmail_tern, browser_factory, remote_server):
+    t = webmail_tern
+    origin = "http://127.0.0.1:%d" % remote_server.server_address[1]
+    assert len(HOSTILE) >= 10
+    for path in HOSTILE:
+        text = open(path, newline="").read()
+        text = text.replace("ORIGIN_HOSTPORT", origin[len("http://"):])
+        deliver_raw(t, text.replace("ORIGIN", origin))
+    b = login(browser_factory(t, name="hostile"))
+    for path in HOSTILE:
+        name = os.path.basename(path)[:-4]
+        subject = open(path).read().split("Subject: ", 1)[1].split("\r\n", 1)[0]
+        b.js("location.hash = '#m/' + document.querySelector("
+             "'#mailboxes a[data-role=inbox]').dataset.id")
+        row(b, subject).click()
+        frame = b.wait_css("#reader iframe")
+        # the sanitized body rendered (the marker paragraph is in the frame)
+        b.wait(lambda d: b.js("const f = document.querySelector('#reader iframe');"
+                              "const m = f && f.contentDocument &&"
+                              " f.contentDocument.getElementById('marker');"
+                              "return m ? m.textContent : ''") == subject,
+               what="the body of " + name)
+        # the frame: sandboxed without scripts, a CSP of its own
+        assert "allow-scripts" not in frame.get_attribute("sandbox")
+        assert "script-src 'none'" in frame.get_attribute("srcdoc")
+        # clicking every link inside must not run anything either
+        b.js("const d = document.querySelector('#reader iframe').contentDocument;"
+             "for (const a of d.querySelectorAll('a[href]'))"
+             " if (!/^https?:/.test(a.href)) a.click();")
+        assert pwned(b) is None, name
+        assert Recorder.requests == [], (name, Recorder.requests)
+        b.shot("hostile-" + name)
+    logs = [m["message"] for m in b.console() if "tern_pwned" in m["message"]]
+    assert pwned(b) is None and Recorder.requests == []
+    assert not any("pwned=" in m and "Refused" not in m and "Blocked" not in m
+                   for m in logs if "Uncaught" in m), logs
+
+
+def test_remote_images_on_demand(webmail_tern, browser_factory, remote_server):
+    t = webmail_tern
+    origin = "http://127.0.0.1:%d" % remote_server.server_address[1]
+    path = os.path.join(REPO, "tests", "data", "webmail-hostile", "remote.eml")
+    text = open(path, newline="").read()
+    text = text.replace("ORIGIN_HOSTPORT", origin[len("http://"):])
+    deliver_raw(t, text.replace("ORIGIN", origin))
+    b = login(browser_factory(t, name="remote"))
+    row(b, "hostile remote images").click()
+    b.wait_text("#reader .remote-notice", "Remote images are blocked")
+    assert origin not in b.find("#reader iframe").get_attribute("srcdoc")
+    b.find("#reader .show-images").click()
+    b.wait(lambda d: origin + "/img.png" in
+           (b.find("#reader iframe").get_attribute("srcdoc") or ""),
+           what="the remote image allowed")
+    assert not b.find_all("#reader .remote-notice")
