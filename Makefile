@@ -42,7 +42,7 @@ LIB_SRC := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/webmail-assets.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
@@ -73,6 +73,26 @@ $(BUILD)/spf-suite: $(BUILD)/tests/drivers/spf-suite.o $(BUILD)/libtern.a
 
 # V=1 shows the full command lines
 Q := $(if $(filter 1,$(V)),,@)
+
+# the webmail's files (webmail/), embedded in the binary by a small C
+# generator built with the host compiler (no python at build time); the
+# folders are prerequisites too, so an added or removed file rebuilds
+WEBMAIL_FILES := $(shell find webmail -type f ! -name '.*' 2>/dev/null | LC_ALL=C sort)
+WEBMAIL_DIRS := $(shell find webmail -type d 2>/dev/null)
+
+$(BUILD)/webmail-embed: scripts/webmail-embed.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+
+$(BUILD)/gen/webmail-assets.c: $(BUILD)/webmail-embed $(WEBMAIL_FILES) $(WEBMAIL_DIRS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  EMBED   webmail/ ($(words $(WEBMAIL_FILES)) files)")
+	$(Q)$(BUILD)/webmail-embed $@ webmail/ $(WEBMAIL_FILES)
+
+$(BUILD)/gen/webmail-assets.o: $(BUILD)/gen/webmail-assets.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

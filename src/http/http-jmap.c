@@ -105,7 +105,7 @@ unauthorized(struct jmap_http *r)
 	static const char basic[] = "Basic realm=\"tern\", charset=\"UTF-8\"";
 	static const char bearer[] = "Bearer realm=\"tern\"";
 
-	if (r->req != NULL) {
+	if (r->req != NULL && !r->cookie) {
 		h2o_add_header(&r->req->pool, &r->req->res.headers,
 			       H2O_TOKEN_WWW_AUTHENTICATE, NULL, basic,
 			       sizeof(basic) - 1);
@@ -169,13 +169,25 @@ scheme_is(const h2o_iovec_t *v, const char *scheme, size_t *skip)
 	return true;
 }
 
+void
+jmap_http_password(struct jmap_http *r, const char *user,
+		    const char *password, size_t password_len)
+{
+	struct auth_check_env aenv;
+	char ip[64];
+
+	http_peer_ip(r->req, ip, sizeof(ip));
+	auth_check_env_for(&aenv, r->env);
+	aenv.metrics = metrics_proto("https");
+	r->auth = auth_check_password_start(&aenv, ip, user, password,
+					    password_len, on_auth, r);
+}
+
 /* Basic: the password check off the loop, answer in on_auth */
 static void
 start_basic(struct jmap_http *r, const char *b64, size_t len)
 {
-	struct auth_check_env aenv;
 	struct buf dec = BUF_INIT;
-	char ip[64];
 	char *colon;
 
 	if (!base64_decode(&dec, b64, len) ||
@@ -186,11 +198,8 @@ start_basic(struct jmap_http *r, const char *b64, size_t len)
 		return;
 	}
 	*colon = '\0';
-	http_peer_ip(r->req, ip, sizeof(ip));
-	auth_check_env_for(&aenv, r->env);
-	aenv.metrics = metrics_proto("https");
-	r->auth = auth_check_password_start(&aenv, ip, (const char *)dec.data, colon + 1,
-					    strlen(colon + 1), on_auth, r);
+	jmap_http_password(r, (const char *)dec.data, colon + 1,
+			   strlen(colon + 1));
 	sodium_memzero(dec.data, dec.len);
 	buf_free(&dec);
 }
@@ -216,21 +225,67 @@ jmap_http_new(h2o_req_t *req, struct service_env *env,
 	return r;
 }
 
+/* the webmail's session cookie: a request that changes something (any
+ * method but GET and HEAD) must also carry the session's CSRF token in
+ * X-CSRF-Token (403 otherwise); GETs (downloads, EventSource) need only
+ * the cookie, which SameSite=Strict keeps from other sites */
+static void
+start_cookie(struct jmap_http *r, char *tok)
+{
+	struct jmap_account acct;
+	char csrf[JMAP_CSRF_LEN];
+	bool safe = h2o_memis(r->req->method.base, r->req->method.len,
+			      H2O_STRLIT("GET")) ||
+		    h2o_memis(r->req->method.base, r->req->method.len,
+			      H2O_STRLIT("HEAD"));
+	ssize_t i;
+
+	r->cookie = true;
+	if (!jmap_token_check(r->env->store, tok, JMAP_TOKEN_SESSION, &acct)) {
+		free(tok);
+		unauthorized(r);
+		return;
+	}
+	if (!safe) {
+		jmap_token_csrf(tok, csrf);
+		i = h2o_find_header_by_str(&r->req->headers,
+					   H2O_STRLIT("x-csrf-token"), -1);
+		if (i < 0 || r->req->headers.entries[i].value.len !=
+			     strlen(csrf) ||
+		    sodium_memcmp(r->req->headers.entries[i].value.base,
+				  csrf, strlen(csrf)) != 0) {
+			free(tok);
+			jmap_http_problem(r, 403, "Forbidden", "about:blank",
+					  NULL, "missing or wrong X-CSRF-Token");
+			return;
+		}
+	}
+	r->account_id = acct.id;
+	r->address = xstrdup(acct.address);
+	r->token = tok;
+	authenticated(r);
+}
+
 void
 jmap_http_authenticate(struct jmap_http *r)
 {
 	const h2o_iovec_t *a = authorization(r->req);
+	char *cookie;
 	size_t skip;
 
 	if (a == NULL) {
-		unauthorized(r);
+		if ((cookie = http_webmail_cookie(r->req)) != NULL)
+			start_cookie(r, cookie);
+		else
+			unauthorized(r);
 	} else if (scheme_is(a, "Basic", &skip)) {
 		start_basic(r, a->base + skip, a->len - skip);
 	} else if (scheme_is(a, "Bearer", &skip)) {
 		char *tok = xstrndup(a->base + skip, a->len - skip);
 		struct jmap_account acct;
 
-		if (jmap_token_check(tok, &acct)) {
+		if (jmap_token_check(r->env->store, tok, JMAP_TOKEN_BEARER,
+				     &acct)) {
 			r->account_id = acct.id;
 			r->address = xstrdup(acct.address);
 			r->token = tok;
@@ -418,7 +473,8 @@ login_run(struct jmap_http *r)
 				  "log in with a password (Basic)");
 		return;
 	}
-	tok = jmap_token_issue(r->env->conf, r->account_id, r->address, &expires);
+	tok = jmap_token_issue(r->env->store, r->env->conf, JMAP_TOKEN_BEARER,
+			       r->account_id, r->address, &expires);
 	t = (time_t)expires;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -438,7 +494,7 @@ logout_run(struct jmap_http *r)
 				  "log out with the token (Bearer)");
 		return;
 	}
-	jmap_token_revoke(r->token);
+	jmap_token_revoke(r->env->store, r->token);
 	jmap_http_finish(r, 204, "No Content", "text/plain", "", 0);
 }
 

@@ -22,7 +22,11 @@ struct jmap_http {
 	char *address;
 	struct jmap_account acct;	/* the two above */
 	bool basic;			/* authenticated by password */
-	char *token;			/* authenticated by this bearer token */
+	char *token;			/* authenticated by this bearer token
+					   or session cookie */
+	bool cookie;			/* by the webmail's session cookie (or
+					   tried): no Basic challenge, which
+					   would make a browser prompt */
 	bool busy;			/* a pool job holds r: not freed at disposal */
 	struct work_gate_job job;
 	char *body;			/* copy of the entity for the job */
@@ -39,6 +43,10 @@ struct jmap_http *jmap_http_new(h2o_req_t *req, struct service_env *env,
 				void (*fn)(struct jmap_http *r));
 /* Basic or Bearer, then r->fn(r); or 401/429/503 */
 void jmap_http_authenticate(struct jmap_http *r);
+/* a password check (the throttle and cache of IMAP), then r->fn(r)
+ * with r->basic set; or 401/429/503 */
+void jmap_http_password(struct jmap_http *r, const char *user,
+			const char *password, size_t password_len);
 /* answer (if the client is still there) and free r */
 void jmap_http_finish(struct jmap_http *r, int status, const char *reason,
 		      const char *ct, const void *body, size_t len);

@@ -59,6 +59,17 @@ void http_jmap_eventsource(h2o_req_t *req, struct service_env *env);
 void http_jmap_websocket(h2o_req_t *req, struct service_env *env);
 void http_jmap_push_stop(void);
 
+/* http-webmail-assets.c: the embedded files ("/", "/webmail/..."); the
+ * security headers of a webmail page */
+void http_webmail_asset(h2o_req_t *req, struct service_env *env);
+void http_webmail_headers(h2o_req_t *req);
+/* http-webmail.c: the login session endpoints; the session cookie's
+ * value (malloc'd) or NULL */
+void http_webmail_login(h2o_req_t *req, struct service_env *env);
+void http_webmail_session(h2o_req_t *req, struct service_env *env);
+void http_webmail_logout(h2o_req_t *req, struct service_env *env);
+char *http_webmail_cookie(h2o_req_t *req);
+
 /* http-metrics.c */
 void http_metrics(h2o_req_t *req, struct service_env *env);
 /* the exposition text (also for tests) */

@@ -23,6 +23,12 @@ static const struct http_route public_routes[] = {
 	{ "GET", "/jmap/download/*", false, http_jmap_download, true },
 	{ "GET", "/jmap/eventsource/", false, http_jmap_eventsource, true },
 	{ "GET", "/jmap/ws", false, http_jmap_websocket, true },
+	/* the webmail: http-webmail.c, http-webmail-assets.c */
+	{ "POST", "/webmail/login", false, http_webmail_login, false },
+	{ "GET", "/webmail/session", false, http_webmail_session, false },
+	{ "POST", "/webmail/logout", false, http_webmail_logout, false },
+	{ "GET", "/", false, http_webmail_asset, false },
+	{ "GET", "/webmail/*", false, http_webmail_asset, false },
 	{ NULL, NULL, false, NULL, false }
 };
 

@@ -95,9 +95,13 @@ on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
 	add_header(req, "x-content-type-options", "nosniff");
 	add_header(req, "x-frame-options", "DENY");
 	add_header(req, "referrer-policy", "no-referrer");
-	add_header(req, "content-security-policy",
-		   "default-src 'none'; frame-ancestors 'none'");
-	add_header(req, "cache-control", "no-store");
+	/* the webmail's pages set their own (http_webmail_headers) */
+	if (h2o_find_header_by_str(&req->res.headers,
+				   H2O_STRLIT("content-security-policy"), -1) < 0)
+		add_header(req, "content-security-policy",
+			   "default-src 'none'; frame-ancestors 'none'");
+	if (h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) < 0)
+		add_header(req, "cache-control", "no-store");
 	if (site_is_https(req))
 		add_header(req, "strict-transport-security",
 			   "max-age=31536000");

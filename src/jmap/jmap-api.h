@@ -62,18 +62,27 @@ char *jmap_session_state(const struct tern_conf *conf);
 char *jmap_session_json(const struct tern_conf *conf,
 			const struct jmap_account *acct, const char *url_base);
 
-/* jmap-auth.c: bearer tokens, loop thread only. A token is 256 random
- * bits (43 characters, base64url); only its SHA-256 is kept, in this
- * process's memory (a restart ends every token). */
+/* jmap-auth.c: login tokens, loop thread only: bearer tokens
+ * (/jmap/login) and webmail sessions (/webmail/login's cookie), one
+ * store. A token is 256 random bits (43 characters, base64url); only its
+ * SHA-256 is kept, in memory and in the store (a restart keeps them).
+ * store may be NULL (memory only: unit tests). */
+struct store;
+enum jmap_token_kind { JMAP_TOKEN_BEARER = 0, JMAP_TOKEN_SESSION = 1 };
 /* a new token for the account (malloc'd), valid until *expires_r (unix
- * seconds) */
-char *jmap_token_issue(const struct tern_conf *conf, int64_t account_id,
+ * seconds): jmap.token_lifetime or jmap.session_lifetime */
+char *jmap_token_issue(struct store *store, const struct tern_conf *conf,
+		       enum jmap_token_kind kind, int64_t account_id,
 		       const char *address, int64_t *expires_r);
-/* the account of a valid token: true, *acct's address borrowed until
- * the token is revoked */
-bool jmap_token_check(const char *token, struct jmap_account *acct);
+/* the account of a valid token of that kind: true, *acct's address
+ * borrowed until the token is revoked */
+bool jmap_token_check(struct store *store, const char *token,
+		      enum jmap_token_kind kind, struct jmap_account *acct);
 /* forget a token; true if it was valid */
-bool jmap_token_revoke(const char *token);
+bool jmap_token_revoke(struct store *store, const char *token);
+/* a session's CSRF token (base64url of an HMAC keyed by the token) */
+#define JMAP_CSRF_LEN 44
+void jmap_token_csrf(const char *token, char out[JMAP_CSRF_LEN]);
 /* every token (exit) */
 void jmap_tokens_free(void);
 

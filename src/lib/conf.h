@@ -195,6 +195,7 @@ struct tern_conf {
 		uint64_t max_concurrent_upload;	/* per account */
 		uint64_t upload_expiry_ms;
 		uint64_t token_lifetime_ms;
+		uint64_t session_lifetime_ms;	/* webmail cookie */
 		uint64_t push_connections_per_account;
 		uint64_t push_ping_min_ms;
 		uint64_t push_idle_timeout_ms;

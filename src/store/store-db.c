@@ -159,6 +159,11 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS dmarc_rows_domain"
 	" ON dmarc_rows(policy_domain, time);"
 	"CREATE INDEX IF NOT EXISTS dmarc_rows_time ON dmarc_rows(time);"
+	/* login tokens, by SHA-256 (store-token.c) */
+	"CREATE TABLE IF NOT EXISTS tokens("
+	" hash BLOB PRIMARY KEY, account_id INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL, issued INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL, last_used INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 

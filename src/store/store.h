@@ -722,6 +722,28 @@ int store_meta_set(struct store *store, int64_t account_id,
 		   const char *mailbox, const struct store_meta_entry *e,
 		   size_t n, store_cb cb, void *arg);
 
+/* Login tokens (store-token.c): JMAP bearer tokens and webmail
+ * sessions by the SHA-256 of the token, so a restart logs nobody out.
+ * _load calls fn for each unexpired token of an enabled account (address
+ * borrowed for the call); _put inserts or replaces one (its last_used is
+ * also "now": rows expired by then go); _delete drops one. Times in
+ * unix milliseconds. */
+#define STORE_TOKEN_HASH_LEN 32
+struct store_token {
+	unsigned char hash[STORE_TOKEN_HASH_LEN];
+	int64_t account_id;
+	const char *address;
+	int kind;			/* the caller's (jmap-auth.c) */
+	int64_t issued, expires, last_used;
+};
+typedef void store_token_fn(void *arg, const struct store_token *t);
+int store_tokens_load(struct store *store, int64_t now, store_token_fn *fn,
+		      void *arg);
+int store_token_put(struct store *store, const struct store_token *t,
+		    store_cb cb, void *arg);
+int store_token_delete(struct store *store, const unsigned char *hash,
+		       int64_t now, store_cb cb, void *arg);
+
 /* URLAUTH mailbox access keys (RFC 4467 section 7, store-urlauth.c).
  * _key reads the key of a mailbox: ENOTFOUND if the mailbox does not
  * exist (or is \Noselect) or has no key yet. _key_make gives each named
