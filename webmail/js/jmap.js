@@ -47,6 +47,10 @@ async function loadSession(who) {
 	const r = await fetch('/.well-known/jmap', {credentials: 'same-origin'});
 	if (!r.ok) throw await problem(r);
 	session = await r.json();
+	// this page talks to its own origin only (CSP connect-src 'self'):
+	// keep the paths of the session's URLs
+	for (const k of ['apiUrl', 'uploadUrl', 'downloadUrl', 'eventSourceUrl'])
+		session[k] = session[k].replace(/^https?:\/\/[^/]*/i, '');
 	accountId = session.primaryAccounts['urn:ietf:params:jmap:mail'];
 	return session;
 }
