@@ -186,8 +186,9 @@ def rc_logout(d):
 
 
 def tern_logout(d):
-    d.execute_script("return fetch('/webmail/logout', {method: 'POST', "
-                     "credentials: 'same-origin'}).then(r => r.status)")
+    from selenium.webdriver.common.by import By
+    d.find_element(By.CSS_SELECTOR, "#logout-button").click()
+    wait("logged out", lambda: d.find_element(By.CSS_SELECTOR, "#login-user").is_displayed())
 
 
 def p90(xs):

@@ -30,16 +30,20 @@ def bench(*args, timeout=80):
 
 @needs_browser
 @needs_roundcube
-def test_roundcube_lists_and_opens(tmp_path):
-    p = bench("--only", "roundcube", "--runs", "1", "-n", "60", "--shots", str(tmp_path))
+def test_both_webmails_list_and_open(tmp_path):
+    """one run of each: log in, 50 rows, the newest message's body"""
+    p = bench("--runs", "1", "-n", "60", "--shots", str(tmp_path))
     assert p.returncode == 0, p.stdout + p.stderr
     rows = dict(((m[0], m[1]), [float(x) for x in m[2:]]) for m in
                 (line.split() for line in p.stdout.splitlines())
-                if len(m) == 5 and m[0] == "Roundcube")
-    assert set(rows) == {("Roundcube", "list"), ("Roundcube", "open")}, p.stdout
+                if len(m) == 5 and m[0] in ("Roundcube", "tern"))
+    assert set(rows) == {(w, s) for w in ("Roundcube", "tern") for s in ("list", "open")}, \
+        p.stdout
     assert all(v > 0 for vs in rows.values() for v in vs), p.stdout
-    assert os.path.getsize(tmp_path / "Roundcube-open.png") > 1000
+    for shot in ("Roundcube-open.png", "tern-open.png"):
+        assert os.path.getsize(tmp_path / shot) > 1000
     assert re.search(r"60 messages in INBOX, 50 rows listed", p.stdout)
+    assert re.search(r"ratio Roundcube/tern list: \d+\.\d\d", p.stdout)
 
 
 def test_too_few_messages_refused():
