@@ -31,7 +31,7 @@ static const char conf_template[] =
 	"\n"
 	"# listen = PROTOCOL ADDRESS:PORT [plain|starttls|tls]\n"
 	"# Unprivileged ports on loopback; for a real server use\n"
-	"# 25, 587, 465, 143, 993, 110 and 995 on a public address.\n"
+	"# 25, 587, 465, 143, 993, 110, 995 and 443 on a public address.\n"
 	"listen = smtp 127.0.0.1:2525 starttls\n"
 	"listen = submission 127.0.0.1:2587 starttls\n"
 	"listen = submissions 127.0.0.1:2465 tls\n"
@@ -39,6 +39,8 @@ static const char conf_template[] =
 	"listen = imaps 127.0.0.1:2993 tls\n"
 	"listen = pop3 127.0.0.1:2110 starttls\n"
 	"listen = pop3s 127.0.0.1:2995 tls\n"
+	"# the webmail and JMAP\n"
+	"listen = https 127.0.0.1:2443 tls\n"
 	"\n"
 	"# the key must stay readable by the user's group for kill -HUP\n"
 	"# to load a renewed certificate\n"
@@ -310,7 +312,7 @@ cmd_init(struct cli *cli)
 	       "  tern -c %s serve\n"
 	       "Then point a mail client at 127.0.0.1: IMAP 2143 (STARTTLS) or 2993 (TLS),\n"
 	       "POP3 2110/2995, SMTP submission 2587 (STARTTLS) or 2465 (TLS); mail from\n"
-	       "other servers arrives on 2525.\n",
+	       "other servers arrives on 2525. Webmail: https://127.0.0.1:2443/\n",
 	       path, data, cert, user[0] ? user : "(whoever starts tern)", domain,
 	       path, domain, path);
 	fflush(stdout);

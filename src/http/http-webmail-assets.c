@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* scripts only from us, no inline anything; the reading pane is an
- * iframe of srcdoc/blob: content (frame-src), mail images may be data:
- * or blob: (cid: parts) */
+/* scripts only from us, never inline; the reading pane is an iframe
+ * of srcdoc content (frame-src), which inherits this policy on top of
+ * its own stricter one (webmail/js/sanitize.js): mail needs its inline
+ * styles, and https images once the user clicks "Show images" (until
+ * then the sanitizer removes them and the frame's own CSP forbids
+ * them). The app itself never puts mail HTML into its own page. */
 static const char csp[] =
-	"default-src 'self'; script-src 'self'; style-src 'self'; "
-	"img-src 'self' data: blob:; connect-src 'self'; "
+	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+	"img-src 'self' data: blob: https:; connect-src 'self'; "
 	"frame-src 'self' blob: about:; object-src 'none'; base-uri 'none'; "
 	"form-action 'self'; frame-ancestors 'none'";
 
