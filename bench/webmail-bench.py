@@ -22,7 +22,8 @@ Prints the median and p90 of each and the ratio Roundcube/tern (above 1:
 tern is faster). The browser cache stays warm between runs (a returning
 user); the first run of each, with a cold cache, is shown apart.
 Needs: chromium chromium-driver python3-selenium roundcube-core
-roundcube-sqlite3 php-cli (Debian). Never fails on a time."""
+roundcube-sqlite3 php-cli (Debian; scripts/install-deps.sh dev). Never
+fails on a time."""
 import argparse
 import email.utils
 import imaplib
@@ -237,8 +238,7 @@ def main():
     if a.n < ROWS:
         raise SystemExit("-n must be at least %d" % ROWS)
     if a.only != "tern" and not roundcubelib.installed():
-        raise SystemExit("Roundcube is not installed (apt-get install --no-install-recommends "
-                         "roundcube-core roundcube-sqlite3 php-cli)")
+        raise SystemExit("Roundcube is not installed (scripts/install-deps.sh dev)")
     ternlib.TERN_BIN = os.path.abspath(a.tern)
     with tempfile.TemporaryDirectory() as tmp:
         t = ternlib.Tern(tmp, protocols=("imap", "https"),
