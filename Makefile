@@ -75,7 +75,7 @@ $(BUILD)/spf-suite: $(BUILD)/tests/drivers/spf-suite.o $(BUILD)/libtern.a
 Q := $(if $(filter 1,$(V)),,@)
 
 # the webmail's files (webmail/), embedded in the binary by a small C
-# generator built with the host compiler (no python at build time); the
+# generator built with the host compiler and zlib (no python at build time); the
 # folders are prerequisites too, so an added or removed file rebuilds
 WEBMAIL_FILES := $(shell find webmail -type f ! -name '.*' 2>/dev/null | LC_ALL=C sort)
 WEBMAIL_DIRS := $(shell find webmail -type d 2>/dev/null)
@@ -83,7 +83,7 @@ WEBMAIL_DIRS := $(shell find webmail -type d 2>/dev/null)
 $(BUILD)/webmail-embed: scripts/webmail-embed.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+	$(Q)$(CC) -std=c11 -O2 $(WARN) -o $@ $< -lz
 
 $(BUILD)/gen/webmail-assets.c: $(BUILD)/webmail-embed $(WEBMAIL_FILES) $(WEBMAIL_DIRS)
 	@mkdir -p $(dir $@)

@@ -146,9 +146,11 @@ class Imap:
 
     async def list50(self):
         sort = await self.cmd(b"UID SORT (REVERSE ARRIVAL) UTF-8 ALL")
-        uids = sort[0].split()[2:52]
+        # (Dovecot sends "* OK [INPROGRESS ...]" lines first)
+        uids = [x for x in sort if x.startswith(b"* SORT")][0].split()[2:52]
         got = await self.cmd(b"UID FETCH " + b",".join(uids) +
                              b" (UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE)")
+        got = [x for x in got if b" FETCH " in x]
         assert len(got) == len(uids), (len(got), len(uids))
 
 
@@ -323,7 +325,10 @@ def main():
                     for _ in range(n)]
 
         if not a.tern_only:
-            d = dovecotlib.Dovecot()
+            # 50 clients of one user from one address
+            d = dovecotlib.Dovecot(extra="protocol imap {\n"
+                                   "  mail_max_userip_connections = %d\n"
+                                   "}\n" % (a.clients + 20))
             home = os.path.join(d.dir, "home", user)
             shutil.copytree(md, os.path.join(home, "Maildir"))
             if os.geteuid() == 0:
@@ -334,11 +339,13 @@ def main():
                                   nobody.pw_gid)
             d.start()
         loop = asyncio.new_event_loop()
-        # one untimed round each: caches warm, Dovecot's index made
-        loop.run_until_complete(run_for(0.1, jm(1)))
-        loop.run_until_complete(run_for(0.1, im(t.port("imap"), 1)))
-        if d:
-            loop.run_until_complete(run_for(0.1, im(d.port, 1)))
+        # untimed rounds first: caches warm, Dovecot's index and cache
+        # file made (it caches a field for good once asked again)
+        for _ in range(3):
+            loop.run_until_complete(run_for(0.1, jm(1)))
+            loop.run_until_complete(run_for(0.1, im(t.port("imap"), 1)))
+            if d:
+                loop.run_until_complete(run_for(0.1, im(d.port, 1)))
         print("\n%d clients, %.0f s each, a list = 50 messages newest "
               "first\n%-28s %11s %12s %12s %8s" %
               (a.clients, a.seconds, "", "lists", "p50", "p99", "lists"))

@@ -1,7 +1,8 @@
 /* http-webmail-assets.c - the webmail's files, embedded in the binary:
  * "/" and "/webmail/" are index.html, "/webmail/<path>" the file
  * webmail/<path> of the source tree. ETag + Cache-Control: no-cache
- * (a new build is seen at once, an unchanged file costs a 304), and
+ * (a new build is seen at once, an unchanged file costs a 304), gzip
+ * (made at build time) when the client takes it, and
  * the page's security headers (http_webmail_headers) on every answer.
  * Plain http gets a redirect to the https listener's same path when
  * one is configured. */
@@ -89,6 +90,17 @@ https_listener(const struct tern_conf *conf)
 	return NULL;
 }
 
+/* Accept-Encoding names gzip (without q=0: nobody sends that) */
+static bool
+accepts_gzip(h2o_req_t *req)
+{
+	ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT_ENCODING, -1);
+
+	return i >= 0 && h2o_strstr(req->headers.entries[i].value.base,
+				    req->headers.entries[i].value.len,
+				    H2O_STRLIT("gzip")) != SIZE_MAX;
+}
+
 /* plain http: a redirect to the https listener (or a 404 saying it is
  * not configured) */
 static void
@@ -135,7 +147,9 @@ http_webmail_asset(h2o_req_t *req, struct service_env *env)
 	const char *p = req->path_normalized.base;
 	size_t n = req->path_normalized.len;
 	const struct webmail_asset *a;
+	const char *etag;
 	ssize_t inm;
+	bool gz;
 
 	if (req->scheme != &H2O_URL_SCHEME_HTTPS) {
 		redirect_to_https(req, env);
@@ -150,15 +164,23 @@ http_webmail_asset(h2o_req_t *req, struct service_env *env)
 		http_respond_error(req, 404, "Not Found");
 		return;
 	}
-	add(req, "etag", a->etag);
+	gz = a->gz != NULL && accepts_gzip(req);
+	etag = gz ? a->gz_etag : a->etag;
+	add(req, "etag", etag);
 	add(req, "cache-control", "no-cache");
+	add(req, "vary", "accept-encoding");
 	inm = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
-	if (inm >= 0 && req->headers.entries[inm].value.len == strlen(a->etag) &&
-	    !memcmp(req->headers.entries[inm].value.base, a->etag,
-		    strlen(a->etag))) {
+	if (inm >= 0 && req->headers.entries[inm].value.len == strlen(etag) &&
+	    !memcmp(req->headers.entries[inm].value.base, etag, strlen(etag))) {
 		req->res.status = 304;
 		req->res.reason = "Not Modified";
 		h2o_send_inline(req, NULL, 0);
+		return;
+	}
+	if (gz) {
+		add(req, "content-encoding", "gzip");
+		http_respond(req, 200, "OK", content_type(a->path), a->gz,
+			     a->gz_len);
 		return;
 	}
 	http_respond(req, 200, "OK", content_type(a->path), a->data, a->len);

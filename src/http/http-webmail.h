@@ -12,6 +12,9 @@ struct webmail_asset {
 	const unsigned char *data;
 	size_t len;
 	const char *etag;		/* quoted */
+	const unsigned char *gz;	/* gzip of data, or NULL (not worth it) */
+	size_t gz_len;
+	const char *gz_etag;		/* quoted: a representation of its own */
 };
 
 /* generated: $(BUILD)/gen/webmail-assets.c */

@@ -103,7 +103,8 @@ add_part(struct rtree *t, const uint32_t *sec, size_t depth,
 	}
 	p = &t->v[t->n];
 	memset(p, 0, sizeof(*p));
-	memcpy(p->sec, sec, depth * sizeof(*sec));
+	if (depth > 0)
+		memcpy(p->sec, sec, depth * sizeof(*sec));
 	p->depth = depth;
 	p->loc = *loc;
 	p->multipart = loc->is_multipart;

@@ -93,7 +93,8 @@ one(struct jmap_ctx *c, const struct jmap_mboxes *mb, const char *id,
 	json_t *o;
 	int r;
 
-	r = jmap_email_load(c, id, STORE_MSG_PARSE | STORE_MSG_KEYWORDS, &e);
+	/* FETCH: header_len, part map, preview; not the SEARCH text */
+	r = jmap_email_load(c, id, STORE_MSG_FETCH | STORE_MSG_KEYWORDS, &e);
 	if (r < 0)
 		return r;
 	o = json_pack("{s:s}", "id", e.id);

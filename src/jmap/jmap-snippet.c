@@ -204,8 +204,13 @@ jmap_snippet_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		const char *id = json_string_value(json_array_get(ids, i));
 		json_t *o = NULL;
-		int r = id ? snippet(c, id, terms, &o) : STORE_ENOTFOUND;
+		int r;
 
+		if (id == NULL) {
+			*error_r = jmap_error("invalidArguments", "emailIds");
+			break;
+		}
+		r = snippet(c, id, terms, &o);
 		if (r == STORE_ENOTFOUND) {
 			json_array_append(nf, json_array_get(ids, i));
 		} else if (r < 0) {

@@ -182,6 +182,17 @@ def test_get_multipart_rfc_shape(jmap_tern, jmap):
         "<p>On se voit \u00e0 midi.</p>"
     assert "2" not in e["bodyValues"]     # not text
     assert e["preview"] == "On se voit \u00e0 midi."
+    # the same judgement in a filter; a header form of a part
+    assert q(jmap, {"filter": {"hasAttachment": True}})["ids"] == ids
+    assert q(jmap, {"filter": {"hasAttachment": False}})["ids"] == []
+    r = get(jmap, {"ids": ids, "properties": ["attachments"],
+                   "bodyProperties": ["partId", "header:Content-Type:asRaw",
+                                      "headers"]})
+    a = r["list"][0]["attachments"][0]
+    assert set(a) == {"partId", "header:Content-Type:asRaw", "headers"}
+    assert a["header:Content-Type:asRaw"] == ' application/pdf; name="plan.pdf"'
+    assert [h["name"] for h in a["headers"]] == [
+        "Content-Type", "Content-Disposition", "Content-Transfer-Encoding"]
 
 
 def test_get_metadata_and_keywords(jmap_tern, jmap):
@@ -387,6 +398,8 @@ def test_bad_input(jmap_tern, jmap):
     assert err(jmap, "Email/query", {"accountId": "A999"}) == \
         "accountNotFound"
     assert err(jmap, "SearchSnippet/get", {"emailIds": None}) == \
+        "invalidArguments"
+    assert err(jmap, "SearchSnippet/get", {"emailIds": [1]}) == \
         "invalidArguments"
     # nesting the request's JSON depth allows: an even number of NOTs
     deep = {"from": "alice"}

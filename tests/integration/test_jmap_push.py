@@ -3,6 +3,7 @@ driven by the store's account watch: an IMAP change shows up at once."""
 import http.client
 import imaplib
 import json
+import re
 import signal
 import time
 
@@ -257,3 +258,75 @@ def test_http2_api_and_eventsource(tern_factory):
         assert r.status_code == 200
     imap_append(t)          # the watcher of the reset stream is gone
     time.sleep(0.2)
+
+
+def test_smtp_delivery_seen_by_push_and_idle_at_once(tern_factory):
+    """one delivery over SMTP wakes a JMAP EventSource, a JMAP WebSocket
+    with push enabled and an IMAP IDLE session of the same account, and
+    the new state is the Email JMAP then reads"""
+    import socket
+    t = start(tern_factory)
+    j = JmapClient(t, *ALICE)
+    before = j.call([["Email/get", {"accountId": j.account_id, "ids": []}, "g"]])[0][1]
+    es = EventStream(t, "types=Email&closeafter=no&ping=0")
+    ws = WebSocket(t, j.auth_headers())
+    assert ws.status == 101, ws.head
+    ws.send({"@type": "WebSocketPushEnable", "dataTypes": ["Email"]})
+    # the answer to a later request means the push is on
+    ws.send({"@type": "Request", "id": "r1", "using": [CORE],
+             "methodCalls": [["Core/echo", {}, "c"]]})
+    assert ws.recv()["requestId"] == "r1"
+    idle = imaplib.IMAP4_SSL("127.0.0.1", t.port("imaps"), ssl_context=t.ssl_context())
+    idle.login(*ALICE)
+    idle.select("INBOX")
+    tag = idle._new_tag()
+    idle.send(tag + b" IDLE\r\n")
+    assert idle.readline().startswith(b"+")
+
+    s = socket.create_connection(("127.0.0.1", t.port("smtp")), timeout=10)
+    f = s.makefile("rb")
+
+    def reply():
+        while True:
+            line = f.readline()
+            assert line, "SMTP connection closed"
+            if line[3:4] != b"-":
+                return int(line[:3])
+    assert reply() == 220
+    for cmd, want in ((b"EHLO client.test", 250), (b"MAIL FROM:<x@sender.test>", 250),
+                      (b"RCPT TO:<%s>" % ALICE[0].encode(), 250), (b"DATA", 354)):
+        s.sendall(cmd + b"\r\n")
+        assert reply() == want, cmd
+    s.sendall(b"From: x@sender.test\r\nTo: " + ALICE[0].encode() +
+              b"\r\nSubject: pushed\r\n\r\nhello\r\n.\r\n")
+    assert reply() == 250
+    s.sendall(b"QUIT\r\n")
+    s.close()
+
+    deadline = time.monotonic() + 10
+    line = idle.readline()
+    assert re.match(rb"\* \d+ EXISTS", line), line
+    name, data = es.event()
+    assert name == "state"
+    es_state = data["changed"][j.account_id]["Email"]
+    msg = ws.recv()
+    assert msg["@type"] == "StateChange"
+    ws_state = msg["changed"][j.account_id]["Email"]
+    assert time.monotonic() < deadline
+    idle.send(b"DONE\r\n")
+    es.close()
+    ws.close()
+    # both pushed states already hold the delivery: nothing is created
+    # after them, and it is the one Email created since the old state
+    for pushed in (es_state, ws_state):
+        assert int(pushed) > int(before["state"])
+        r = j.call([["Email/changes", {"accountId": j.account_id,
+                                       "sinceState": pushed}, "c"]])
+        assert r[0][1]["created"] == []
+    r = j.call([["Email/changes", {"accountId": j.account_id,
+                                   "sinceState": before["state"]}, "c"],
+                ["Email/get", {"accountId": j.account_id, "properties": ["subject"],
+                               "#ids": {"resultOf": "c", "name": "Email/changes",
+                                        "path": "/created"}}, "g"]])
+    assert [e["subject"] for e in r[1][1]["list"]] == ["pushed"]
+    idle.logout()

@@ -165,15 +165,33 @@ function showLogin() {
 	$('login-user').focus();
 }
 
+// pushes come in bursts (a delivery changes Mailbox and Email): one
+// refresh at a time, the changes that arrive meanwhile folded into one more
+let refreshing = false, pending = null;
+async function onChange(changed) {
+	if (refreshing) { pending = {...pending, ...changed}; return; }
+	refreshing = true;
+	try {
+		await mailboxes.refresh(changed);
+		await list.refresh(changed);
+	} catch (e) {
+		fail(e);
+	} finally {
+		refreshing = false;
+	}
+	if (pending) {
+		const next = pending;
+		pending = null;
+		onChange(next);
+	}
+}
+
 async function startApp() {
 	$('login-view').hidden = true;
 	$('app-view').hidden = false;
 	$('whoami').textContent = jmap.username;
 	await mailboxes.load();
-	jmap.onStateChange((changed) => {
-		mailboxes.refresh(changed).catch(fail);
-		list.refresh(changed).catch(fail);
-	});
+	jmap.onStateChange(onChange);
 	await onRoute();
 }
 

@@ -132,7 +132,8 @@ export function render() {
 	const first = Math.max(0, Math.floor(scroll.scrollTop / ROW_H) - OVERSCAN);
 	const last = Math.min(total, Math.ceil((scroll.scrollTop + scroll.clientHeight) / ROW_H) + OVERSCAN);
 	const rows = [];
-	const missing = new Set();
+	// page 0 also gives the total: without it nothing is known
+	const missing = new Set(pages.has(0) ? [] : [0]);
 	for (let pos = first; pos < last; pos++) {
 		const id = idAt(pos);
 		if (id === undefined) { missing.add(Math.floor(pos / PAGE)); rows.push(placeholder(pos)); continue; }

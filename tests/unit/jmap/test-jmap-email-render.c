@@ -310,3 +310,56 @@ TEST(jmap_render_no_partmap)
 	json_decref(p);
 	json_decref(e);
 }
+
+/* RFC 8621 4.1.4's example structure: which parts are the text body,
+ * the HTML body and the attachments (G, H, J are attachments by their
+ * Content-Disposition) */
+TEST(jmap_render_rfc8621_example)
+{
+	static const char m[] =
+		"Content-Type: multipart/mixed; boundary=1\r\n\r\n"
+		"--1\r\nContent-Type: text/plain\r\n\r\nA\r\n"
+		"--1\r\nContent-Type: multipart/mixed; boundary=2\r\n\r\n"
+		"--2\r\nContent-Type: multipart/alternative; boundary=3\r\n\r\n"
+		"--3\r\nContent-Type: multipart/mixed; boundary=4\r\n\r\n"
+		"--4\r\nContent-Type: text/plain\r\n\r\nB\r\n"
+		"--4\r\nContent-Type: image/jpeg\r\n\r\nC\r\n"
+		"--4\r\nContent-Type: text/plain\r\n\r\nD\r\n"
+		"--4--\r\n"
+		"--3\r\nContent-Type: multipart/related; boundary=5\r\n\r\n"
+		"--5\r\nContent-Type: text/html\r\n\r\nE\r\n"
+		"--5\r\nContent-Type: image/jpeg\r\n\r\nF\r\n"
+		"--5--\r\n"
+		"--3--\r\n"
+		"--2\r\nContent-Type: image/jpeg\r\n"
+		"Content-Disposition: attachment\r\n\r\nG\r\n"
+		"--2\r\nContent-Type: application/x-excel\r\n"
+		"Content-Disposition: attachment\r\n\r\nH\r\n"
+		"--2\r\nContent-Type: message/rfc822\r\n"
+		"Content-Disposition: attachment\r\n\r\nSubject: J\r\n\r\nJ\r\n"
+		"--2--\r\n"
+		"--1\r\nContent-Type: text/plain\r\n\r\nK\r\n"
+		"--1--\r\n";
+	json_t *e = render(m, "[\"textBody\",\"htmlBody\",\"attachments\"]",
+			   false, 0);
+	const char *names[] = { "textBody", "htmlBody", "attachments" };
+	/* the part ids of A..K */
+	const char *want[] = {
+		"1 2.1.1.1 2.1.1.2 2.1.1.3 3",		/* A B C D K */
+		"1 2.1.2.1 3",				/* A E K */
+		"2.1.1.2 2.1.2.2 2.2 2.3 2.4",		/* C F G H J */
+	};
+
+	for (size_t i = 0; i < 3; i++) {
+		json_t *l = json_object_get(e, names[i]);
+		struct buf got = BUF_INIT;
+
+		for (size_t k = 0; k < json_array_size(l); k++)
+			buf_printf(&got, "%s%s", k ? " " : "",
+				   json_string_value(json_object_get(
+					   json_array_get(l, k), "partId")));
+		CHECK_STR(buf_cstr(&got), want[i]);
+		buf_free(&got);
+	}
+	json_decref(e);
+}
