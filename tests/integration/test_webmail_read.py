@@ -230,6 +230,21 @@ def remote_server():
     srv.server_close()
 
 
+# a 1x1 PNG
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+RELATED = ("From: carol@remote.example\r\nTo: alice@example.test\r\n"
+           "Subject: inline and attached\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=m\r\n\r\n"
+           "--m\r\nContent-Type: multipart/related; boundary=r\r\n\r\n"
+           "--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           "<p id=\"marker\">logo:</p><img id=\"logo\" src=\"cid:logo@remote.example\">\r\n"
+           "--r\r\nContent-Type: image/png\r\nContent-ID: <logo@remote.example>\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" + PNG + "\r\n--r--\r\n"
+           "--m\r\nContent-Type: text/plain; name=notes.txt\r\n"
+           "Content-Disposition: attachment; filename=notes.txt\r\n\r\n"
+           "attached bytes 12345\r\n--m--\r\n")
+
+
 def deliver_raw(t, text):
     with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=30) as s:
         s.sendmail("mallory@evil.example", [ALICE[0]], text.encode())
@@ -309,3 +324,17 @@ def test_hostile_corpus(webmail_tern, browser_factory, remote_server):
            (b.find("#reader iframe").get_attribute("srcdoc") or ""),
            what="the remote image allowed")
     assert not b.find_all("#reader .remote-notice")
+
+    # cid: images come from their part, attachments download
+    deliver_raw(t, RELATED)
+    b.js("location.hash = '#m/' + document.querySelector("
+         "'#mailboxes a[data-role=inbox]').dataset.id")
+    click_row(b, "inline and attached")
+    b.wait(lambda d: b.js("const f = document.querySelector('#reader iframe');"
+                          "const i = f && f.contentDocument && f.contentDocument.getElementById('logo');"
+                          "return i && i.complete && i.naturalWidth === 1"),
+           what="the cid: image shown")
+    link = b.wait_text("#reader .attachments a", "notes.txt")
+    got = b.fetch("GET", link.get_attribute("href"))
+    assert got["status"] == 200 and "attached bytes 12345" in got["body"], got
+    b.shot("inline-attached")

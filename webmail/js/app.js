@@ -23,6 +23,8 @@ function onKey(ev) {
 		return;
 	}
 	if ($('app-view').hidden) return;
+	// Enter on a focused button or link is that control's own
+	if (ev.key === 'Enter' && t && /^(BUTTON|A)$/.test(t.tagName)) return;
 	const k = keys.get(ev.key);
 	if (!k) return;
 	ev.preventDefault();
