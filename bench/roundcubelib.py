@@ -12,6 +12,7 @@ from the IMAP server it is given (tern's IMAP in the bench).
 """
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -97,7 +98,9 @@ class Roundcube:
         self.proc = subprocess.Popen(
             ["php", "-d", "opcache.enable_cli=1", "-d", "display_errors=0",
              "-S", "127.0.0.1:%d" % self.port, "-t", DOCROOT],
-            env=env, stdout=self.logf, stderr=subprocess.STDOUT)
+            env=env, stdout=self.logf, stderr=subprocess.STDOUT,
+            # its own process group: the workers it forks stop with it
+            start_new_session=True)
         deadline = time.time() + timeout
         while True:
             try:
@@ -120,11 +123,16 @@ class Roundcube:
     def stop(self):
         if self.proc is None:
             return
-        self.proc.terminate()
+        # a worker may outlive the parent (it becomes init's): signal the group
+        os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
         self.proc = None
         self.logf.close()

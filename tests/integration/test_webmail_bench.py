@@ -63,6 +63,9 @@ def test_roundcube_serves_its_login_page(tmp_path):
         assert 'id="rcmloginuser"' in body
     finally:
         rc.stop()
+    # no PHP worker outlives the stop
+    assert subprocess.run(["pgrep", "-f", "display_errors=0 -S 127.0.0.1:%d " % rc.port],
+                          capture_output=True).returncode == 1
     assert os.path.exists(tmp_path / "roundcube" / "roundcube.db")
     conf = open(tmp_path / "roundcube" / "config" / "config.inc.php").read()
     assert "127.0.0.1:9" in conf and str(tmp_path) in conf
