@@ -238,6 +238,38 @@ async def run_for(secs, make):
     return lat, time.monotonic() - t0
 
 
+def first_list(j, acct, inbox, rounds=20):
+    """the list right after a change of the account (no cached result:
+    a keyword toggled first) against the same list again (cached), one
+    client, nothing else running"""
+    q = json.loads(jmap_request(acct, inbox))["methodCalls"]
+    calls = {"first": [], "again": [], "first+total": [],
+             "first, unread only": []}
+    qt = json.loads(json.dumps(q))
+    qt[0][1]["calculateTotal"] = True
+    qu = json.loads(json.dumps(q))
+    qu[0][1]["filter"] = {"operator": "AND", "conditions": [
+        {"inMailbox": inbox}, {"notKeyword": "$seen"}]}
+    one = j.call(q)[0][1]["ids"][7]
+    for i in range(rounds):
+        for name, body in (("first", q), ("again", q),
+                           ("first+total", qt), ("first, unread only", qu)):
+            if name != "again":
+                j.call([["Email/set", {"accountId": acct, "update": {
+                    one: {"keywords/$flagged": True if i % 2 else None}}},
+                    "s"]])
+            t = time.perf_counter()
+            r = j.call(body)
+            calls[name].append(time.perf_counter() - t)
+            assert r[1][0] == "Email/get", r
+    print("\none client, query+get of 50, %d rounds" % rounds)
+    for name, lat in calls.items():
+        lat.sort()
+        print("%-28s p50 %7.1f ms  max %7.1f ms" %
+              ("list " + name, lat[len(lat) // 2] * 1e3, lat[-1] * 1e3),
+              flush=True)
+
+
 def reopen(ternlib, tdir):
     """the Tern of an earlier run's folder (its config and ports)"""
     t = ternlib.Tern.__new__(ternlib.Tern)
@@ -346,6 +378,7 @@ def main():
             loop.run_until_complete(run_for(0.1, im(t.port("imap"), 1)))
             if d:
                 loop.run_until_complete(run_for(0.1, im(d.port, 1)))
+        first_list(j, acct, inbox)
         print("\n%d clients, %.0f s each, a list = 50 messages newest "
               "first\n%-28s %11s %12s %12s %8s" %
               (a.clients, a.seconds, "", "lists", "p50", "p99", "lists"))
