@@ -590,7 +590,18 @@ has_attachment(struct qset *q, struct qmail *m)
 	if (m->att >= 0)
 		return m->att;
 	memset(&sm, 0, sizeof(sm));
-	r = read_msg(q, m, &sm, &msg);
+	/* the stored BODYSTRUCTURE says, without the body */
+	r = store_msg_get(q->c->store, q->c->account_id, m->rows[0].mailbox_id,
+			  m->rows[0].uid, STORE_MSG_FETCH, &sm);
+	if (r == 0 &&
+	    (m->att = jmap_email_has_attachment(sm.parse.bodystructure)) >= 0) {
+		store_msg_clear(&sm);
+		return m->att;
+	}
+	store_msg_clear(&sm);
+	memset(&sm, 0, sizeof(sm));
+	if (r == 0)
+		r = read_msg(q, m, &sm, &msg);
 	if (r == 0) {
 		struct jmap_body_opts opt = { NULL, false, false, false, 0 };
 		json_t *props = json_pack("[s]", "hasAttachment");
