@@ -122,7 +122,9 @@ class Imap:
         await self.r.readline()
         self.n = 0
         await self.cmd(b'LOGIN "%s" "%s"' % (user.encode(), pw.encode()))
-        await self.cmd(b"SELECT INBOX")
+        sel = await self.cmd(b"SELECT INBOX")
+        self.exists = [int(x.split()[1]) for x in sel
+                       if x.rstrip().endswith(b" EXISTS")][0]
         return self
 
     async def cmd(self, line):
@@ -152,6 +154,16 @@ class Imap:
                              b" (UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE)")
         got = [x for x in got if b" FETCH " in x]
         assert len(got) == len(uids), (len(got), len(uids))
+
+
+    async def page50(self):
+        """the 50 newest by sequence number: no SORT (how a client that
+        keeps the mailbox's order pages)"""
+        n = self.exists
+        got = await self.cmd(b"FETCH %d:%d (UID FLAGS ENVELOPE RFC822.SIZE"
+                             b" INTERNALDATE)" % (max(1, n - 49), n))
+        got = [x for x in got if b" FETCH " in x]
+        assert len(got) == min(50, n), len(got)
 
 
 def jmap_request(acct, inbox):
@@ -193,6 +205,15 @@ async def imap_client(port, user, pw, stop, lat):
     c.w.close()
 
 
+async def imap_pager(port, user, pw, stop, lat):
+    c = await Imap().open(port, user, pw)
+    while time.monotonic() < stop:
+        t = time.perf_counter()
+        await c.page50()
+        lat.append(time.perf_counter() - t)
+    c.w.close()
+
+
 async def smtp_session(port, rcpt, count, lat):
     r, w = await asyncio.open_connection("127.0.0.1", port)
 
@@ -230,12 +251,134 @@ def summary(name, lat, secs):
     return len(lat) / secs
 
 
+async def together(coros):
+    return await asyncio.gather(*coros)
+
+
 async def run_for(secs, make):
     stop = time.monotonic() + secs
     lat = []
     t0 = time.monotonic()
     await asyncio.gather(*[m(stop, lat) for m in make])
     return lat, time.monotonic() - t0
+
+
+def first_list(j, acct, inbox, rounds=20):
+    """the list right after a change of the account (no cached result:
+    a keyword toggled first) against the same list again (cached), one
+    client, nothing else running"""
+    q = json.loads(jmap_request(acct, inbox))["methodCalls"]
+    calls = {"first": [], "again": [], "first+total": [],
+             "first, unread only": [], "again, +hasAttachment": []}
+    qt = json.loads(json.dumps(q))
+    qt[0][1]["calculateTotal"] = True
+    qu = json.loads(json.dumps(q))
+    qu[0][1]["filter"] = {"operator": "AND", "conditions": [
+        {"inMailbox": inbox}, {"notKeyword": "$seen"}]}
+    qa = json.loads(json.dumps(q))
+    qa[1][1]["properties"] = LIST_PROPS + ["hasAttachment"]
+    one = j.call(q)[0][1]["ids"][7]
+    flag = False
+    for i in range(rounds):
+        for name, body in (("first", q), ("again", q),
+                           ("again, +hasAttachment", qa),
+                           ("first+total", qt), ("first, unread only", qu)):
+            if not name.startswith("again"):	# a change: the state moves
+                flag = not flag
+                j.call([["Email/set", {"accountId": acct, "update": {
+                    one: {"keywords/$flagged": True if flag else None}}},
+                    "s"]])
+            t = time.perf_counter()
+            r = j.call(body)
+            calls[name].append(time.perf_counter() - t)
+            assert r[1][0] == "Email/get", r
+    print("\none client, query+get of 50, %d rounds" % rounds)
+    for name, lat in calls.items():
+        lat.sort()
+        print("%-28s p50 %7.1f ms  max %7.1f ms" %
+              ("list " + name, lat[len(lat) // 2] * 1e3, lat[-1] * 1e3),
+              flush=True)
+
+
+def cpu_secs(pid):
+    """user + system CPU seconds of a process so far"""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paced_jmap(port, ctx, token, body, rate, stop, conn):
+    """(a child process) a list every 1/rate s over 4 connections until
+    stop; the answer's status and method checked, its JSON not parsed"""
+    hdr = {"Authorization": "Bearer " + token,
+           "Content-Type": "application/json"}
+    conns = 4	# the rate holds while a list takes up to 4/rate s
+    lat, t0 = [], time.monotonic()
+
+    async def one(k):
+        h = await Http().open(port, ctx)
+        n = 0
+        while not stop.is_set():
+            due = t0 + (n * conns + k) / rate
+            n += 1
+            if due > time.monotonic():
+                await asyncio.sleep(due - time.monotonic())
+            t = time.perf_counter()
+            status, out = await h.post("/jmap/api/", body, hdr)
+            if status != 200 or b'"Email/get"' not in out:
+                raise RuntimeError("JMAP answer: %d %r" % (status, out[:200]))
+            lat.append(time.perf_counter() - t)
+        h.w.close()
+
+    async def run():
+        await asyncio.gather(*[one(k) for k in range(conns)])
+        return time.monotonic() - t0
+    secs = asyncio.new_event_loop().run_until_complete(run())
+    lat.sort()
+    conn.send((len(lat) / secs, lat[len(lat) // 2] if lat else 0,
+               cpu_secs(os.getpid()) / secs))
+
+
+class Busy:
+    """the https listener busy at rate lists/s (or idle) during a with
+    block; the CPU tern and this process took meanwhile"""
+
+    def __init__(self, busy, rate, port, ctx, token, body, tern_pid):
+        self.busy, self.tern_pid = busy, tern_pid
+        self.args = (port, ctx, token, body, rate)
+
+    def __enter__(self):
+        import multiprocessing as mp
+        mpc = mp.get_context("fork")
+        self.stop = mpc.Event()
+        self.rx, tx = mpc.Pipe(False)
+        self.child = mpc.Process(target=paced_jmap,
+                                 args=self.args + (self.stop, tx)) \
+            if self.busy else None
+        if self.child:
+            self.child.start()
+            time.sleep(0.5)	# its connection made
+        self.t0, self.me0 = time.monotonic(), os.times()
+        self.tern0 = cpu_secs(self.tern_pid)
+        return self
+
+    def __exit__(self, *exc):
+        self.secs = time.monotonic() - self.t0
+        me = os.times()
+        self.tern = (cpu_secs(self.tern_pid) - self.tern0) / self.secs
+        self.me = (me.user + me.system - self.me0.user -
+                   self.me0.system) / self.secs
+        self.jmap = None
+        if self.child:
+            self.stop.set()
+            self.jmap = self.rx.recv()
+            self.child.join()
+
+    def report(self):
+        print("    CPU: tern %.2f, IMAP/SMTP client %.2f cores" %
+              (self.tern, self.me) +
+              (", JMAP client %.2f cores; JMAP %.1f lists/s, p50 %.1f ms" %
+               (self.jmap[2], self.jmap[0], self.jmap[1] * 1e3)
+               if self.jmap else ""), flush=True)
 
 
 def reopen(ternlib, tdir):
@@ -257,6 +400,10 @@ def main():
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--no-lists", action="store_true",
+                    help="skip the 50-client list comparison")
+    ap.add_argument("--rate", type=float, default=50,
+                    help="JMAP lists/s while IMAP and SMTP are measured")
     ap.add_argument("--tern", default=None)
     ap.add_argument("--tern-only", action="store_true")
     ap.add_argument("--workdir", default=None,
@@ -346,64 +493,53 @@ def main():
             loop.run_until_complete(run_for(0.1, im(t.port("imap"), 1)))
             if d:
                 loop.run_until_complete(run_for(0.1, im(d.port, 1)))
-        print("\n%d clients, %.0f s each, a list = 50 messages newest "
-              "first\n%-28s %11s %12s %12s %8s" %
-              (a.clients, a.seconds, "", "lists", "p50", "p99", "lists"))
-        rates = {}
-        lat, secs = loop.run_until_complete(run_for(a.seconds,
-                                                    jm(a.clients)))
-        rates["jmap"] = summary("tern JMAP query+get", lat, secs)
-        lat, secs = loop.run_until_complete(run_for(
-            a.seconds, im(t.port("imap"), a.clients)))
-        rates["imap"] = summary("tern IMAP SORT+FETCH", lat, secs)
-        if d:
+        first_list(j, acct, inbox)
+        if not a.no_lists:
+            print("\n%d clients, %.0f s each, a list = 50 messages newest "
+                  "first\n%-28s %11s %12s %12s %8s" %
+                  (a.clients, a.seconds, "", "lists", "p50", "p99", "lists"))
+            rates = {}
+            lat, secs = loop.run_until_complete(run_for(a.seconds,
+                                                        jm(a.clients)))
+            rates["jmap"] = summary("tern JMAP query+get", lat, secs)
             lat, secs = loop.run_until_complete(run_for(
-                a.seconds, im(d.port, a.clients)))
-            rates["dovecot"] = summary("dovecot IMAP SORT+FETCH", lat, secs)
-            print("tern JMAP / dovecot IMAP: %.2fx" %
-                  (rates["jmap"] / rates["dovecot"]))
+                a.seconds, im(t.port("imap"), a.clients)))
+            rates["imap"] = summary("tern IMAP SORT+FETCH", lat, secs)
+            if d:
+                lat, secs = loop.run_until_complete(run_for(
+                    a.seconds, im(d.port, a.clients)))
+                rates["dovecot"] = summary("dovecot IMAP SORT+FETCH", lat,
+                                           secs)
+                print("tern JMAP / dovecot IMAP: %.2fx" %
+                      (rates["jmap"] / rates["dovecot"]))
 
-        # the other listeners with the https one busy
-        print("\nwith the HTTP listener idle / busy (%d JMAP clients)" %
-              a.clients)
+        # the other listeners with the https one busy: a fixed, modest
+        # JMAP rate from one light client in a process of its own (not
+        # 50 clients in this process: they took the cores and this
+        # process's loop, and the comparison measured the load
+        # generator); the CPU of tern and of each client is reported
+        print("\nwith the HTTP listener idle / busy (%d JMAP lists/s from "
+              "one light client in its own process)" % a.rate, flush=True)
         secs = min(a.seconds, 10)
         for busy in (False, True):
             tag = "busy" if busy else "idle"
             lat2 = []	# the IMAP clients' lists only
-
-            async def imap_with_load():
+            with Busy(busy, a.rate, port, ctx, token, body,
+                      t.proc.pid) as b:
                 stop = time.monotonic() + secs
-                tasks = [imap_client(t.port("imap"), user, pw, stop, lat2)
-                         for _ in range(10)]
-                if busy:
-                    jl = []
-                    tasks += [jmap_client(port, ctx, token, body, stop, jl)
-                              for _ in range(a.clients)]
-                await asyncio.gather(*tasks)
-            t0 = time.monotonic()
-            loop.run_until_complete(imap_with_load())
-            summary("IMAP list, 10 clients, %s" % tag, lat2,
-                    time.monotonic() - t0)
+                loop.run_until_complete(together([
+                    imap_pager(t.port("imap"), user, pw, stop, lat2)
+                    for _ in range(4)]))
+            summary("IMAP FETCH 50, 4 clients, %s" % tag, lat2, b.secs)
+            b.report()
             sl = []
-
-            async def smtp_with_load():
-                stop = time.monotonic() + 3600
-                tasks = [smtp_session(t.port("smtp"), dovecotlib.USER2, 50,
-                                      sl) for _ in range(4)]
-                if busy:
-                    jl = []
-                    jt = [asyncio.ensure_future(jmap_client(
-                        port, ctx, token, body, stop, jl))
-                        for _ in range(a.clients)]
-                    await asyncio.gather(*tasks)
-                    for x in jt:
-                        x.cancel()
-                    return
-                await asyncio.gather(*tasks)
-            t0 = time.monotonic()
-            loop.run_until_complete(smtp_with_load())
-            summary("SMTP 1 KB, 4 sessions, %s" % tag, sl,
-                    time.monotonic() - t0)
+            with Busy(busy, a.rate, port, ctx, token, body,
+                      t.proc.pid) as b:
+                loop.run_until_complete(together([
+                    smtp_session(t.port("smtp"), dovecotlib.USER2, 50, sl)
+                    for _ in range(4)]))
+            summary("SMTP 1 KB, 4 sessions, %s" % tag, sl, b.secs)
+            b.report()
     finally:
         if d is not None:
             d.stop()

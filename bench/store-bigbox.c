@@ -20,6 +20,22 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Email/query's walk: 50 Emails, each checked first in its mailbox */
+struct walk50 {
+	struct store *s;
+	int n;
+};
+
+static int
+walk50_row(const struct store_email_row *row, void *arg)
+{
+	struct walk50 *w = arg;
+
+	if (store_email_first_row(w->s, row) == 1)
+		w->n++;
+	return w->n >= 50;
+}
+
 struct fill {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -186,6 +202,11 @@ main(int argc, char **argv)
 			struct store_email_rows er;
 			store_email_list(s, acc, inbox, &er);
 			store_email_rows_free(&er);
+		});
+		TIME("JMAP first 50 newest (store_email_walk)", 100, {
+			struct walk50 w = { s, 0 };
+			store_email_walk(s, acc, inbox, false, false, walk50_row,
+					 &w);
 		});
 		store_flags(s, acc, inbox, &one, 1, STORE_FLAGS_ADD,
 			    STORE_F_ANSWERED, NULL, 0, NULL, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SECTION_MAX 32		/* deeper parts are not shown */
 #define PARTS_MAX 2000		/* parts rendered per message */
@@ -490,6 +491,163 @@ bodies_free(struct bodies *b)
 	free(b->text.v);
 	free(b->html.v);
 	free(b->att.v);
+}
+
+/* ---- the tree from the stored BODYSTRUCTURE: only what
+ * parse_structure reads (type, disposition, a name or not, children) */
+
+static bool
+bs_str(const struct jmap_bsval *v, size_t i)
+{
+	return i < v->n && v->kids[i].kind == JMAP_BS_STR;
+}
+
+/* a non-empty value of parameter name (name*: extended, its value
+ * after charset'lang') in a body-fld-param list */
+static bool
+bs_param(const struct jmap_bsval *ps, const char *name)
+{
+	size_t nl = strlen(name);
+
+	if (ps->kind != JMAP_BS_LIST)
+		return false;
+	for (size_t i = 0; i + 1 < ps->n; i += 2) {
+		const struct jmap_bsval *k = &ps->kids[i], *v = &ps->kids[i + 1];
+		const char *val = v->s;
+
+		if (k->kind != JMAP_BS_STR || v->kind != JMAP_BS_STR ||
+		    k->len < nl || strncasecmp(k->s, name, nl) != 0 ||
+		    (k->len != nl && !(k->len == nl + 1 && k->s[nl] == '*')))
+			continue;
+		if (k->len == nl + 1) {	/* charset'lang'value */
+			const char *q = strchr(val, '\'');
+
+			q = q ? strchr(q + 1, '\'') : NULL;
+			val = q ? q + 1 : val;
+		}
+		if (*val != '\0')
+			return true;
+	}
+	return false;
+}
+
+static size_t bs_add_part(struct rtree *t, const struct jmap_bsval *v,
+			  size_t depth);
+
+static bool
+bs_multipart(const struct jmap_bsval *v)
+{
+	return v->n > 0 && v->kids[0].kind == JMAP_BS_LIST;
+}
+
+/* the children of the multipart t->v[idx] (its value v), as
+ * add_children adds them: all of one level first */
+static void
+bs_add_children(struct rtree *t, const struct jmap_bsval *v, size_t idx)
+{
+	size_t depth = t->v[idx].depth, first = t->nkids, nch = 0;
+
+	if (depth + 1 >= SECTION_MAX)
+		return;
+	while (nch < v->n && v->kids[nch].kind == JMAP_BS_LIST)
+		nch++;
+	for (size_t i = 0; i < nch && t->n < PARTS_MAX; i++) {
+		size_t c = bs_add_part(t, &v->kids[i], depth + 1);
+
+		if (t->nkids == t->capkids) {
+			t->capkids = t->capkids ? t->capkids * 2 : 16;
+			t->kids = xrealloc(t->kids,
+					   t->capkids * sizeof(*t->kids));
+		}
+		t->kids[t->nkids++] = c;
+	}
+	t->v[idx].first = first;
+	t->v[idx].n = t->nkids - first;
+	for (size_t i = 0; i < t->v[idx].n; i++) {
+		size_t c = t->kids[t->v[idx].first + i];
+
+		if (t->v[c].multipart)
+			bs_add_children(t, &v->kids[i], c);
+	}
+}
+
+static size_t
+bs_add_part(struct rtree *t, const struct jmap_bsval *v, size_t depth)
+{
+	struct rpart *p;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 8;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	p = &t->v[t->n];
+	memset(p, 0, sizeof(*p));
+	p->depth = depth;
+	if (bs_multipart(v)) {
+		size_t k = 0;
+
+		while (k < v->n && v->kids[k].kind == JMAP_BS_LIST)
+			k++;
+		p->multipart = true;
+		snprintf(p->type, sizeof(p->type), "multipart/%.60s",
+			 bs_str(v, k) ? v->kids[k].s : "");
+		return t->n++;
+	}
+	/* type subtype params id desc enc size [envelope body lines |
+	 * lines] md5 disposition ...: a message's envelope is a list, an
+	 * md5 never is */
+	size_t dsp = 8;
+
+	snprintf(p->type, sizeof(p->type), "%.60s/%.60s",
+		 bs_str(v, 0) ? v->kids[0].s : "",
+		 bs_str(v, 1) ? v->kids[1].s : "");
+	if (v->n > 7 && v->kids[7].kind == JMAP_BS_LIST)
+		dsp = 11;
+	else if (bs_str(v, 0) && strcmp(v->kids[0].s, "text") == 0)
+		dsp = 9;
+	if (dsp < v->n && v->kids[dsp].kind == JMAP_BS_LIST &&
+	    bs_str(&v->kids[dsp], 0)) {
+		const struct jmap_bsval *d = &v->kids[dsp];
+
+		if (d->kids[0].len > 0) {
+			p->disposition = xstrdup(d->kids[0].s);
+			for (char *c = p->disposition; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c + 32);
+		}
+		if (d->n > 1 && bs_param(&d->kids[1], "filename"))
+			p->name = xstrdup("");	/* only its presence counts */
+	}
+	if (p->name == NULL && v->n > 2 && bs_param(&v->kids[2], "name"))
+		p->name = xstrdup("");
+	return t->n++;
+}
+
+int
+jmap_email_has_attachment(const char *bodystructure)
+{
+	struct jmap_bsval v;
+	struct rtree t;
+	struct bodies b;
+	int att;
+
+	if (!jmap_bs_parse(bodystructure, &v))
+		return -1;
+	memset(&t, 0, sizeof(t));
+	mime_summary_init(&t.sum);
+	/* the root: a multipart, or the message's one part */
+	if (bs_multipart(&v)) {
+		bs_add_part(&t, &v, 0);
+		bs_add_children(&t, &v, 0);
+	} else {
+		bs_add_part(&t, &v, 1);
+	}
+	bodies_make(&t, &b);
+	att = b.att.n > 0;
+	bodies_free(&b);
+	tree_free(&t);
+	jmap_bs_free(&v);
+	return att;
 }
 
 static json_t *

@@ -339,6 +339,54 @@ jmap_filter_mailbox(const struct jfilter *f)
 	return 0;
 }
 
+/* one condition of the walk's kind into out */
+static bool
+walk_cond(const struct jfilter *f, struct jfilter_walk *out)
+{
+	if (f->op != JF_COND || f->nothing || f->has_other ||
+	    f->has_before || f->has_after || f->has_min || f->has_max ||
+	    f->kw[K_ALL_THREAD] || f->kw[K_SOME_THREAD] ||
+	    f->kw[K_NONE_THREAD] || f->has_attachment >= 0 || f->hdr_name)
+		return false;
+	for (size_t i = 0; i < T_COUNT; i++)
+		if (f->text[i])
+			return false;
+	if (f->in_mailbox) {
+		if (out->mailbox && out->mailbox != f->in_mailbox)
+			return false;
+		out->mailbox = f->in_mailbox;
+	}
+	if (f->kw[K_HAS]) {
+		if (out->n_has == JFILTER_WALK_KW)
+			return false;
+		out->has[out->n_has++] = f->kw[K_HAS];
+	}
+	if (f->kw[K_NOT]) {
+		if (out->n_not == JFILTER_WALK_KW)
+			return false;
+		out->not[out->n_not++] = f->kw[K_NOT];
+	}
+	return true;
+}
+
+bool
+jmap_filter_walk(const struct jfilter *f, struct jfilter_walk *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (f == NULL)
+		return false;
+	if (f->op == JF_COND) {
+		if (!walk_cond(f, out))
+			return false;
+	} else if (f->op == JF_AND) {
+		for (size_t i = 0; i < f->n; i++)
+			if (!walk_cond(&f->kids[i], out))
+				return false;
+	} else
+		return false;
+	return out->mailbox > 0;
+}
+
 bool
 jmap_row_has_keyword(const struct jmap_erow *r, const char *kw)
 {
@@ -542,7 +590,18 @@ has_attachment(struct qset *q, struct qmail *m)
 	if (m->att >= 0)
 		return m->att;
 	memset(&sm, 0, sizeof(sm));
-	r = read_msg(q, m, &sm, &msg);
+	/* the stored BODYSTRUCTURE says, without the body */
+	r = store_msg_get(q->c->store, q->c->account_id, m->rows[0].mailbox_id,
+			  m->rows[0].uid, STORE_MSG_FETCH, &sm);
+	if (r == 0 &&
+	    (m->att = jmap_email_has_attachment(sm.parse.bodystructure)) >= 0) {
+		store_msg_clear(&sm);
+		return m->att;
+	}
+	store_msg_clear(&sm);
+	memset(&sm, 0, sizeof(sm));
+	if (r == 0)
+		r = read_msg(q, m, &sm, &msg);
 	if (r == 0) {
 		struct jmap_body_opts opt = { NULL, false, false, false, 0 };
 		json_t *props = json_pack("[s]", "hasAttachment");

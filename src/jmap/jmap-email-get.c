@@ -20,7 +20,9 @@ props_need(json_t *props)
 		const char *n = json_string_value(json_array_get(props, i));
 		struct jmap_hprop hp;
 
-		if (jmap_email_body_prop(n) && strcmp(n, "preview") != 0)
+		/* hasAttachment: from the stored BODYSTRUCTURE (one()) */
+		if (jmap_email_body_prop(n) && strcmp(n, "preview") != 0 &&
+		    strcmp(n, "hasAttachment") != 0)
 			need |= NEED_BODY;
 		else if (strcmp(n, "preview") == 0 ||
 			 strcmp(n, "headers") == 0 ||
@@ -91,7 +93,7 @@ one(struct jmap_ctx *c, const struct jmap_mboxes *mb, const char *id,
 	struct jmap_email e;
 	struct buf msg = BUF_INIT;
 	json_t *o;
-	int r;
+	int r, att = -1;
 
 	/* FETCH: header_len, part map, preview; not the SEARCH text */
 	r = jmap_email_load(c, id, STORE_MSG_FETCH | STORE_MSG_KEYWORDS, &e);
@@ -99,6 +101,9 @@ one(struct jmap_ctx *c, const struct jmap_mboxes *mb, const char *id,
 		return r;
 	o = json_pack("{s:s}", "id", e.id);
 	meta(c, mb, &e, props, o);
+	if (has(props, "hasAttachment") &&
+	    (att = jmap_email_has_attachment(e.msg.parse.bodystructure)) < 0)
+		need |= NEED_BODY;	/* none stored: the body says */
 	if (need != 0) {
 		const struct store_parse *p = &e.msg.parse;
 		size_t hlen = e.msg.prefix_len + (size_t)p->header_len;
@@ -130,6 +135,9 @@ one(struct jmap_ctx *c, const struct jmap_mboxes *mb, const char *id,
 		if (r == 0)
 			jmap_email_render(&src, props, opt, o);
 	}
+	/* (a render without the body set it from the header alone) */
+	if (att >= 0)
+		json_object_set_new(o, "hasAttachment", json_boolean(att));
 	buf_free(&msg);
 	jmap_email_clear(&e);
 	*out = o;

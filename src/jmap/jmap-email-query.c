@@ -253,6 +253,8 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_t *lim_j = json_object_get(args, "limit");
 	json_t *total = json_object_get(args, "calculateTotal");
 	size_t max = jmap_max_query_results(c), limit = max, n = 0, start = 0;
+	size_t n_total = 0;
+	int walked;
 	struct jmap_mboxes mb;
 	struct qargs a;
 	struct qset q;
@@ -289,11 +291,23 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	memset(&q, 0, sizeof(q));
 	if ((state = jmap_state(c, error_r)) == NULL)
 		goto out;
-	if (result_get(c, args, &a, json_string_value(state), &q, &r) < 0) {
+	/* the common list: a walk that stops after the page */
+	pos = json_is_integer(pos_j) ? json_integer_value(pos_j) : 0;
+	if (json_is_string(anchor) || pos < 0)
+		walked = 0;
+	else
+		walked = jmap_email_qwalk(c, a.filter, a.sort, a.collapse,
+					  (size_t)pos, limit,
+					  json_is_true(total), &r, &n_total);
+	if (walked < 0 || (walked == 0 && result_get(
+		c, args, &a, json_string_value(state), &q, &r) < 0)) {
 		*error_r = jmap_error("serverFail", NULL);
 		goto out;
 	}
 	n = r.n;
+	if (walked == 0)
+		n_total = n;
+	pos = 0;
 	if (json_is_string(anchor)) {
 		uint64_t want = 0;
 		size_t i = n;
@@ -329,7 +343,8 @@ jmap_email_query(struct jmap_ctx *c, json_t *args, json_t **error_r)
 			"canCalculateChanges", true, "position",
 			(json_int_t)start, "ids", ids);
 	if (json_is_true(total))
-		json_object_set_new(res, "total", json_integer((json_int_t)n));
+		json_object_set_new(res, "total",
+				    json_integer((json_int_t)n_total));
 	if (cut)
 		json_object_set_new(res, "limit", json_integer((json_int_t)max));
 out:

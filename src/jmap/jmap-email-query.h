@@ -39,6 +39,17 @@ unsigned jmap_filter_needs(const struct jfilter *f);
  * match), when the filter does not look at other mailboxes or threads
  * (then only that mailbox's rows need loading) */
 int64_t jmap_filter_mailbox(const struct jfilter *f);
+/* a filter a walk of one mailbox in receivedAt order can answer
+ * (jmap-email-qwalk.c): inMailbox, alone or ANDed with hasKeyword and
+ * notKeyword conditions */
+#define JFILTER_WALK_KW 8
+struct jfilter_walk {
+	int64_t mailbox;
+	const char *has[JFILTER_WALK_KW], *not[JFILTER_WALK_KW];
+	size_t n_has, n_not;
+};
+/* is f such a filter? (*out then says what it asks) */
+bool jmap_filter_walk(const struct jfilter *f, struct jfilter_walk *out);
 /* does m match (f NULL: yes)? <0 on a store error */
 int jmap_filter_match(struct qset *q, struct jfilter *f, struct qmail *m);
 /* the text the filter searches for (text, subject, body conditions
@@ -55,6 +66,8 @@ struct jsort;
 json_t *jmap_sort_parse(json_t *sort, struct jsort **out);
 void jmap_sort_free(struct jsort *s);
 unsigned jmap_sort_needs(const struct jsort *s);
+/* is the sort receivedAt alone? (*asc_r: ascending) */
+bool jmap_sort_by_received(const struct jsort *s, bool *asc_r);
 /* sort the Email pointers v[0..n) */
 void jmap_sort_apply(struct qset *q, const struct jsort *s,
 		     struct qmail **v, size_t n);
@@ -63,5 +76,16 @@ void jmap_sort_apply(struct qset *q, const struct jsort *s,
 bool jmap_row_has_keyword(const struct jmap_erow *r, const char *kw);
 /* "M" + 16 hex of an Email */
 void jmap_qmail_id(const struct qmail *m, char out[STORE_OBJECTID_MAX]);
+
+/* Email/query's first page by a walk of the mailbox in receivedAt
+ * order (jmap-email-qwalk.c), when filter and sort allow it: the
+ * EMAILIDs of the results [0, pos + limit) in order into *out and, with
+ * total, their number into *total_r. 1 when done so, 0 when the query
+ * needs the general path, <0 on a store error */
+struct qresult;
+int jmap_email_qwalk(struct jmap_ctx *c, const struct jfilter *f,
+		     const struct jsort *s, bool collapse, size_t pos,
+		     size_t limit, bool total, struct qresult *out,
+		     size_t *total_r);
 
 #endif

@@ -87,6 +87,25 @@ bool jmap_email_body_prop(const char *name);
 void jmap_email_render_body(const struct jmap_msg_src *src, json_t *props,
 			    const struct jmap_body_opts *opt, json_t *email);
 
+/* ---- the stored BODYSTRUCTURE read back (jmap-email-bs.c) ---- */
+
+enum jmap_bs_kind { JMAP_BS_NIL, JMAP_BS_STR, JMAP_BS_ATOM, JMAP_BS_LIST };
+struct jmap_bsval {
+	enum jmap_bs_kind kind;
+	char *s;			/* STR, ATOM: NUL-terminated */
+	size_t len;
+	struct jmap_bsval *kids;	/* LIST */
+	size_t n;
+};
+/* parse an IMAP BODYSTRUCTURE "(...)": false when it is not one */
+bool jmap_bs_parse(const char *s, struct jmap_bsval *out);
+void jmap_bs_free(struct jmap_bsval *v);
+
+/* hasAttachment (RFC 8621 4.1.4) from the message's stored
+ * BODYSTRUCTURE, by the same parseStructure as the rendered body, no
+ * body read: 1, 0, or -1 when there is none or it cannot be read */
+int jmap_email_has_attachment(const char *bodystructure);
+
 /* ---- the whole Email (jmap-email-render.c) ---- */
 
 /* Check Email/get's "properties" and "bodyProperties": NULL when all

@@ -129,6 +129,15 @@ jmap_sort_needs(const struct jsort *s)
 	return w;
 }
 
+bool
+jmap_sort_by_received(const struct jsort *s, bool *asc_r)
+{
+	if (s == NULL || s->n != 1 || s->v[0].key != S_RECEIVED)
+		return false;
+	*asc_r = s->v[0].asc;
+	return true;
+}
+
 /* per Email sort values, computed once before sorting */
 struct skeyv {
 	/* the arrival order of ties, kept here (no pointer to follow),

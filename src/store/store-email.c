@@ -161,3 +161,84 @@ store_email_list(struct store *s, int64_t account_id, int64_t mailbox_id,
 	r = rows_collect(db, st, false, out);
 	return r < 0 ? r : 0;
 }
+
+/* is there a row of emailid in mailbox_id below uid? (then the Email's
+ * place in the mailbox is that row's, as jmap_erows_sort makes it) */
+static int
+walk_dup(struct db *db, int64_t mailbox_id, uint64_t emailid, uint32_t uid)
+{
+	static const char sql[] =
+		"SELECT 1 FROM messages INDEXED BY messages_emailid"
+		" WHERE emailid = ? AND mailbox_id = ? AND uid < ? LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql);
+	int r;
+
+	if (st == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)emailid);
+	sqlite3_bind_int64(st, 2, mailbox_id);
+	sqlite3_bind_int64(st, 3, uid);
+	r = db_step_row(db, st, "email walk");
+	sqlite3_reset(st);
+	return r;
+}
+
+/* the statement cache knows a statement by its text's address: one
+ * string each */
+#define WALK_SQL(kw, order) \
+	"SELECT uid, internaldate, emailid, threadid, flags, " kw \
+	" FROM messages INDEXED BY messages_date WHERE mailbox_id = ?" \
+	" ORDER BY " order
+static const char *const walk_sql[2][2] = {	/* [asc][keywords] */
+	{ WALK_SQL("''", "internaldate DESC, uid DESC"),
+	  WALK_SQL("keywords", "internaldate DESC, uid DESC") },
+	{ WALK_SQL("''", "internaldate, uid"),
+	  WALK_SQL("keywords", "internaldate, uid") },
+};
+
+int
+store_email_walk(struct store *s, int64_t account_id, int64_t mailbox_id,
+		 bool asc, bool keywords, store_email_walk_fn *fn, void *arg)
+{
+	/* messages_date holds every column but keywords: no table read
+	 * unless they are asked for */
+	struct db *db;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_mbox_reader(s, account_id, mailbox_id, &db)) < 0)
+		return r;
+	if ((st = db_prep(db, walk_sql[asc][keywords])) == NULL)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	while ((r = db_step_row(db, st, "email walk")) > 0) {
+		struct store_email_row e;
+
+		memset(&e, 0, sizeof(e));
+		e.mailbox_id = mailbox_id;
+		e.uid = (uint32_t)sqlite3_column_int64(st, 0);
+		e.internaldate = sqlite3_column_int64(st, 1);
+		e.emailid = (uint64_t)sqlite3_column_int64(st, 2);
+		e.threadid = (uint64_t)sqlite3_column_int64(st, 3);
+		e.flags = (uint32_t)sqlite3_column_int(st, 4);
+		e.keywords = (char *)sqlite3_column_text(st, 5);
+		if (e.keywords == NULL)
+			e.keywords = (char *)"";
+		if ((r = fn(&e, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return r < 0 ? r : 0;
+}
+
+int
+store_email_first_row(struct store *s, const struct store_email_row *e)
+{
+	struct db *db = db_reader(s);
+	int r;
+
+	if (db == NULL)
+		return STORE_EIO;
+	r = walk_dup(db, e->mailbox_id, e->emailid, e->uid);
+	return r < 0 ? r : r == 0;
+}

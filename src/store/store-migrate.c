@@ -6,7 +6,8 @@
  * - messages.emailid, threadid: EMAILID and THREADID values stored
  *   (computed as before, store-objectid.c), indexed, so that every row
  *   of an Email or of a Thread is one index lookup away;
- *   messages.created_modseq: the modseq at which the row came.
+ *   messages.created_modseq: the modseq at which the row came;
+ *   messages_date: a mailbox's rows in receivedAt order (Email/query).
  * - accounts.modseq: one counter per account that every mailbox's
  *   modseqs are drawn from (store-modseq.c), started above every modseq
  *   the account has.
@@ -26,6 +27,11 @@
 
 #define SCHEMA_VERSION 2
 
+/* Email/query's first page in receivedAt order (store_email_walk):
+ * every column it reads but keywords, so a page reads no table row */
+#define MESSAGES_DATE "CREATE INDEX IF NOT EXISTS messages_date" \
+	" ON messages(mailbox_id, internaldate, uid, emailid, threadid, flags)"
+
 static const char v2_sql[] =
 	"ALTER TABLE messages ADD COLUMN emailid INTEGER;"
 	"ALTER TABLE messages ADD COLUMN threadid INTEGER;"
@@ -40,6 +46,7 @@ static const char v2_sql[] =
 	/* JMAP's mailbox counts in one ordered pass (store-mbox-props.c) */
 	"CREATE INDEX messages_threads"
 	" ON messages(mailbox_id, threadid, emailid, flags);"
+	MESSAGES_DATE ";"
 	"ALTER TABLE accounts ADD COLUMN modseq INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE accounts SET modseq = (SELECT coalesce(max(highestmodseq), 0)"
 	" FROM mailboxes WHERE account_id = accounts.id);"
@@ -83,7 +90,9 @@ static const char mend_sql[] =
 	"UPDATE accounts SET modseq = (SELECT max(highestmodseq) FROM"
 	" mailboxes WHERE account_id = accounts.id) WHERE modseq <"
 	" (SELECT max(highestmodseq) FROM mailboxes"
-	" WHERE account_id = accounts.id);";
+	" WHERE account_id = accounts.id);"
+	/* a version-2 folder of a pre-release build has no messages_date */
+	MESSAGES_DATE ";";
 
 static int
 schema_version(struct db *db, int64_t *v_r)

@@ -1094,6 +1094,21 @@ int store_thread_emails(struct store *store, int64_t account_id,
  * by; by mailbox id, then uid. ENOTFOUND (not the account's mailbox) */
 int store_email_list(struct store *store, int64_t account_id,
 		     int64_t mailbox_id, struct store_email_rows *out);
+/* the rows of one mailbox of the account in receivedAt order (ties by
+ * uid; asc or newest first) through the index messages_date, until fn
+ * returns nonzero (<0: that error back): a query's first page without
+ * reading the whole mailbox. A row given to fn has mailbox_id, uid,
+ * flags, internaldate, emailid, threadid, and keywords (valid during
+ * the call; "" unless keywords). ENOTFOUND (not the account's mailbox) */
+typedef int store_email_walk_fn(const struct store_email_row *row,
+				void *arg);
+int store_email_walk(struct store *store, int64_t account_id,
+		     int64_t mailbox_id, bool asc, bool keywords,
+		     store_email_walk_fn *fn, void *arg);
+/* is row (from store_email_walk) its Email's first row in its mailbox
+ * (no row of the same EMAILID with a lower uid)? 1, 0 or <0 */
+int store_email_first_row(struct store *store,
+			  const struct store_email_row *row);
 
 /* --- What changed since an account modseq (JMAP /changes, RFC 8620
  * 5.2; store-changes.c). One read snapshot. An object created and

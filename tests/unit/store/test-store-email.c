@@ -251,6 +251,7 @@ TEST(store_schema_upgrade_from_1)
 	sql(db, "DROP TRIGGER messages_gone; DROP TABLE email_tombs;"
 	    " DROP TABLE mailbox_tombs; DROP INDEX messages_emailid;"
 	    " DROP INDEX messages_threadid; DROP INDEX messages_threads;"
+	    " DROP INDEX messages_date;"
 	    " ALTER TABLE messages DROP COLUMN emailid;"
 	    " ALTER TABLE messages DROP COLUMN threadid;"
 	    " ALTER TABLE messages DROP COLUMN created_modseq;"
