@@ -49,8 +49,11 @@ postfix chromium chromium-driver python3-selenium fonts-liberation"
 # stopped and disabled below)
 # dovecot-pop3d: the shared Dovecot anchor (bench/imap-bench.sh,
 # bench/login-bench.sh) serves POP3 too and will not start without it
+# roundcube-core, roundcube-sqlite3, php-cli: the Roundcube anchor of
+# bench/webmail-bench.py (PHP's built-in server, config in a temp folder;
+# the Apache its php dependency may pull in is stopped and disabled below)
 DEV="$TEST clang libclang-rt-14-dev dnsmasq-base debootstrap
-dovecot-pop3d postfix-policyd-spf-python"
+dovecot-pop3d postfix-policyd-spf-python roundcube-core roundcube-sqlite3 php-cli"
 case $SET in
 run) PKGS=$RUN ;;
 test) PKGS=$TEST ;;
@@ -114,6 +117,15 @@ case "$missing " in
 *" postsrsd "*)
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		$SUDO systemctl disable --now postsrsd.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac
+
+# likewise Apache: the Roundcube anchor runs on php -S
+case "$missing " in
+*" roundcube-core "*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now apache2.service >/dev/null 2>&1 || true
 	fi
 	;;
 esac

@@ -241,7 +241,8 @@ start_cookie(struct jmap_http *r, char *tok)
 	ssize_t i;
 
 	r->cookie = true;
-	if (!jmap_token_check(r->env->store, tok, JMAP_TOKEN_SESSION, &acct)) {
+	if (!jmap_token_check(r->env->store, r->env->conf, tok,
+			      JMAP_TOKEN_SESSION, &acct)) {
 		free(tok);
 		unauthorized(r);
 		return;
@@ -284,8 +285,8 @@ jmap_http_authenticate(struct jmap_http *r)
 		char *tok = xstrndup(a->base + skip, a->len - skip);
 		struct jmap_account acct;
 
-		if (jmap_token_check(r->env->store, tok, JMAP_TOKEN_BEARER,
-				     &acct)) {
+		if (jmap_token_check(r->env->store, r->env->conf, tok,
+				     JMAP_TOKEN_BEARER, &acct)) {
 			r->account_id = acct.id;
 			r->address = xstrdup(acct.address);
 			r->token = tok;

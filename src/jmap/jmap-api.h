@@ -75,9 +75,11 @@ char *jmap_token_issue(struct store *store, const struct tern_conf *conf,
 		       enum jmap_token_kind kind, int64_t account_id,
 		       const char *address, int64_t *expires_r);
 /* the account of a valid token of that kind: true, *acct's address
- * borrowed until the token is revoked */
-bool jmap_token_check(struct store *store, const char *token,
-		      enum jmap_token_kind kind, struct jmap_account *acct);
+ * borrowed until the token is revoked. Once per auth.cache_ttl the
+ * account is looked up: removed, disabled or a new password ends it. */
+bool jmap_token_check(struct store *store, const struct tern_conf *conf,
+		      const char *token, enum jmap_token_kind kind,
+		      struct jmap_account *acct);
 /* forget a token; true if it was valid */
 bool jmap_token_revoke(struct store *store, const char *token);
 /* a session's CSRF token (base64url of an HMAC keyed by the token) */

@@ -6,7 +6,11 @@
  * in the store (store-token.c, written through), so a restart logs
  * nobody out. Loop thread only: no lock. At most TOKENS_PER_ACCOUNT per
  * account (the oldest goes) and expired ones are dropped as new ones
- * come, so the table stays bounded by the number of accounts. */
+ * come, so the table stays bounded by the number of accounts.
+ * A token also ends when its account is removed or disabled or its
+ * password changes (the CLI writes the store, not us): each token
+ * rechecks its account (a tag of the password hash) once per
+ * auth.cache_ttl, the staleness a verified Basic login has too. */
 #include "jmap/jmap-api.h"
 
 #include "lib/buf.h"
@@ -32,6 +36,8 @@ struct token {
 	int64_t expires;	/* unix time, ms */
 	int64_t issued;
 	int64_t last_used;
+	int64_t secret_tag;	/* of the account's password at issue */
+	int64_t checked;	/* when the account was last looked at */
 };
 
 static struct {
@@ -79,6 +85,7 @@ on_loaded(void *arg, const struct store_token *st)
 	t->issued = st->issued;
 	t->expires = st->expires;
 	t->last_used = st->last_used;
+	t->secret_tag = st->secret_tag;
 }
 
 /* the first use after start: the tokens the store kept */
@@ -113,6 +120,7 @@ token_store(struct store *store, const struct token *t, int64_t now)
 	st.issued = t->issued;
 	st.expires = t->expires;
 	st.last_used = now;
+	st.secret_tag = t->secret_tag;
 	if (store_token_put(store, &st, on_written, NULL) < 0)
 		on_written(NULL, -1);
 }
@@ -150,6 +158,39 @@ tokens_trim(struct store *store, int64_t now, int64_t account_id)
 		token_drop(store, oldest);
 }
 
+/* 1 and the tag of the account's password (hash and SCRAM secret) if it
+ * exists and is enabled; 0 if not; -1 if the store failed (a token is
+ * not ended for that) */
+static int
+account_tag(struct store *store, const char *address, int64_t *tag_r)
+{
+	struct store_auth a;
+	crypto_generichash_state st;
+	unsigned char h[8];
+	int ret;
+
+	*tag_r = 0;
+	if (store == NULL)
+		return 1;
+	memset(&a, 0, sizeof(a));
+	ret = store_auth_lookup(store, address, &a);
+	if (ret == STORE_ENOTFOUND)
+		return 0;
+	if (ret < 0)
+		return -1;
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)a.password_hash,
+				  strlen(a.password_hash) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)a.scram,
+				  strlen(a.scram));
+	crypto_generichash_final(&st, h, sizeof(h));
+	for (size_t i = 0; i < sizeof(h); i++)
+		*tag_r = (int64_t)((uint64_t)*tag_r << 8 | h[i]);
+	ret = a.enabled ? 1 : 0;
+	store_auth_clear(&a);
+	return ret;
+}
+
 char *
 jmap_token_issue(struct store *store, const struct tern_conf *conf,
 		 enum jmap_token_kind kind, int64_t account_id,
@@ -174,6 +215,8 @@ jmap_token_issue(struct store *store, const struct tern_conf *conf,
 	t->kind = kind;
 	t->issued = now;
 	t->last_used = now;
+	t->checked = now;
+	account_tag(store, address, &t->secret_tag);
 	t->expires = now + (int64_t)(kind == JMAP_TOKEN_SESSION ?
 				     conf->jmap.session_lifetime_ms :
 				     conf->jmap.token_lifetime_ms);
@@ -197,15 +240,28 @@ token_find(struct store *store, const char *token)
 }
 
 bool
-jmap_token_check(struct store *store, const char *token,
-		 enum jmap_token_kind kind, struct jmap_account *acct)
+jmap_token_check(struct store *store, const struct tern_conf *conf,
+		 const char *token, enum jmap_token_kind kind,
+		 struct jmap_account *acct)
 {
 	struct token *t = token_find(store, token);
-	int64_t now;
+	int64_t now, tag;
+	int ok;
 
 	if (t == NULL || t->kind != kind)
 		return false;
 	now = now_ms();
+	if (now - t->checked >= (int64_t)conf->auth.cache_ttl_ms) {
+		ok = account_tag(store, t->address, &tag);
+		if (ok == 0 || (ok == 1 && tag != t->secret_tag)) {
+			log_info(0, "jmap: login token of account=%lld ended"
+				 " (account removed, disabled or password changed)",
+				 (long long)t->account_id);
+			token_drop(store, (size_t)(t - T.v));
+			return false;
+		}
+		t->checked = now;
+	}
 	if (now - t->last_used >= LAST_USE_WRITE_MS) {
 		t->last_used = now;
 		token_store(store, t, now);

@@ -172,6 +172,12 @@ pop3_session_on_timeout(struct conn *c, void *ctx)
 
 	if (s->wait == POP3_WAIT_UPDATE)
 		return;		/* the commit decides; QUIT closes after it */
+	if (s->wait == POP3_WAIT_AUTH) {
+		/* the client waits for us (a throttle delay, a password
+		 * check on a busy machine): it is not idle */
+		conn_set_timeout(c, s->env->conf->pop3.timeout_ms);
+		return;
+	}
 	if (s->wait != POP3_WAIT_RETR)	/* never inside a message */
 		pop3_session_reply(s, "-ERR Autologout: idle for too long");
 	pop3_session_close(s, "timeout");

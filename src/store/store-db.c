@@ -163,7 +163,8 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS tokens("
 	" hash BLOB PRIMARY KEY, account_id INTEGER NOT NULL,"
 	" kind INTEGER NOT NULL, issued INTEGER NOT NULL,"
-	" expires INTEGER NOT NULL, last_used INTEGER NOT NULL) WITHOUT ROWID;"
+	" expires INTEGER NOT NULL, last_used INTEGER NOT NULL,"
+	" secret_tag INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 

@@ -1,7 +1,7 @@
 /* store-token.c - login tokens kept across restarts: JMAP bearer tokens
  * (/jmap/login) and webmail session cookies (/webmail/login), one table.
- * Only a token's SHA-256 is stored, with its account, kind, expiry and
- * last use; src/jmap/jmap-auth.c keeps them in memory and writes each
+ * Only a token's SHA-256 is stored, with its account, kind, expiry,
+ * last use and a tag of the account's password at issue; src/jmap/jmap-auth.c keeps them in memory and writes each
  * change through. Expired rows go with the next write. */
 #include "store/store-private.h"
 
@@ -14,7 +14,7 @@ store_tokens_load(struct store *s, int64_t now, store_token_fn *fn, void *arg)
 	/* a disabled or deleted account's tokens are not loaded */
 	static const char sql[] =
 		"SELECT t.hash, t.account_id, a.address, t.kind, t.issued,"
-		" t.expires, t.last_used FROM tokens t"
+		" t.expires, t.last_used, t.secret_tag FROM tokens t"
 		" JOIN accounts a ON a.id = t.account_id"
 		" WHERE t.expires > ? AND a.enabled != 0";
 	struct db *db = db_reader(s);
@@ -40,6 +40,7 @@ store_tokens_load(struct store *s, int64_t now, store_token_fn *fn, void *arg)
 		t.issued = sqlite3_column_int64(st, 4);
 		t.expires = sqlite3_column_int64(st, 5);
 		t.last_used = sqlite3_column_int64(st, 6);
+		t.secret_tag = sqlite3_column_int64(st, 7);
 		fn(arg, &t);
 	}
 	sqlite3_reset(st);
@@ -58,7 +59,7 @@ exec_token(struct store *s, struct store_op *op)
 {
 	static const char put[] =
 		"INSERT OR REPLACE INTO tokens(hash, account_id, kind, issued,"
-		" expires, last_used) VALUES(?,?,?,?,?,?)";
+		" expires, last_used, secret_tag) VALUES(?,?,?,?,?,?,?)";
 	static const char del[] = "DELETE FROM tokens WHERE hash = ?";
 	static const char expired[] = "DELETE FROM tokens WHERE expires <= ?";
 	struct token_op *o = (struct token_op *)op;
@@ -79,6 +80,7 @@ exec_token(struct store *s, struct store_op *op)
 		sqlite3_bind_int64(st, 4, o->t.issued);
 		sqlite3_bind_int64(st, 5, o->t.expires);
 		sqlite3_bind_int64(st, 6, o->t.last_used);
+		sqlite3_bind_int64(st, 7, o->t.secret_tag);
 	}
 	return db_step_done(s->wdb, st, o->del ? "token delete" : "token put");
 }

@@ -735,6 +735,7 @@ struct store_token {
 	const char *address;
 	int kind;			/* the caller's (jmap-auth.c) */
 	int64_t issued, expires, last_used;
+	int64_t secret_tag;		/* the caller's: of the password at issue */
 };
 typedef void store_token_fn(void *arg, const struct store_token *t);
 int store_tokens_load(struct store *store, int64_t now, store_token_fn *fn,

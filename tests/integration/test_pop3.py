@@ -733,6 +733,23 @@ def test_idle_timeout(tern_factory):
     q.cmd("QUIT")
 
 
+def test_no_autologout_while_the_server_checks_a_login(tern_factory):
+    """the autologout timer counts the client's silence, not ours: a
+    login held by the throttle for longer than pop3.timeout still gets
+    its answer"""
+    t = start(tern_factory, extra="[pop3]\ntimeout = 1s\n")
+    p = Pop(t)
+    for _ in range(2):      # two failures: the next check waits 2 s
+        assert p.cmd("USER " + A).startswith(b"+OK")
+        assert p.cmd("PASS wrong-password").startswith(b"-ERR")
+    q = Pop(t)
+    q.sock.settimeout(30)
+    start_time = time.monotonic()
+    q.login()
+    assert time.monotonic() - start_time > 1.5     # the throttle held it
+    q.cmd("QUIT")
+
+
 def test_shutdown_says_goodbye(tern):
     p = Pop(tern)
     p.login()

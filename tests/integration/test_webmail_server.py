@@ -348,3 +348,31 @@ def test_no_token_in_any_url(browser, webmail_tern):
         assert cookie[0]["value"] not in u and csrf not in u, u
         assert not re.search(r"(?i)(token|access_token|csrf|session)=", u), u
     b.shot("logged-in")
+
+
+def test_new_password_or_disabled_account_ends_sessions(tern_factory):
+    """The CLI writes the store behind the server's back: a session or
+    bearer token rechecks its account (here at every use: auth.cache_ttl
+    = 0) and ends on a new password, a disabled or a removed account."""
+    t = tern_factory(protocols=JMAP_PROTOCOLS, extra="[auth]\ncache_ttl = 0\n")
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    w, wb = Web(t), Web(t)
+    assert w.login().status == 200 and wb.login(*BOB).status == 200
+    bearer = JmapClient(t, *ALICE)
+    bearer.login()
+    bearer.password = None
+    assert w.request("GET", "/webmail/session").status == 200
+    assert bearer.request("GET", "/.well-known/jmap").status == 200
+    t.cli("account", "passwd", ALICE[0], "--password-stdin", input="a-new-password-1\n")
+    assert w.request("GET", "/webmail/session").status == 401
+    assert bearer.request("GET", "/.well-known/jmap").status == 401
+    assert "password changed" in t.log()
+    # bob's is untouched, until his account is disabled
+    assert wb.request("GET", "/webmail/session").status == 200
+    t.cli("account", "disable", BOB[0])
+    assert wb.request("GET", "/webmail/session").status == 401
+    # a new login with the new password works
+    assert w.login(ALICE[0], "a-new-password-1").status == 200
+    assert w.request("GET", "/webmail/session").status == 200
