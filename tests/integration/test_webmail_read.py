@@ -47,13 +47,23 @@ def cursor_id(b):
                 "return c ? c.dataset.id : null")
 
 
-def jmap_ids(j, filt):
-    r = j.call([["Email/query", {"filter": filt}, "q"]])
+def jmap_call(t, calls):
+    """One JMAP request as alice on a new connection (a kept-alive one
+    may have been closed by the server while the browser worked)."""
+    j = JmapClient(t, *ALICE)
+    try:
+        return j.call(calls)
+    finally:
+        j.close()
+
+
+def jmap_ids(t, filt):
+    r = jmap_call(t, [["Email/query", {"filter": filt}, "q"]])
     return r[0][1]["ids"]
 
 
-def mailbox_id(j, role=None, name=None):
-    r = j.call([["Mailbox/get", {"ids": None}, "m"]])
+def mailbox_id(t, role=None, name=None):
+    r = jmap_call(t, [["Mailbox/get", {"ids": None}, "m"]])
     for m in r[0][1]["list"]:
         if (role and m["role"] == role) or (name and m["name"] == name):
             return m["id"]
@@ -88,8 +98,7 @@ def test_login_live_delivery_open_search_move(webmail_tern, browser_factory):
     b.shot("search")
 
     # move "Lunch" to a new folder; a second session sees it leave live
-    j = JmapClient(t, *ALICE)
-    j.call([["Mailbox/set", {"create": {"p": {"name": "Projects"}}}, "c"]])
+    jmap_call(t, [["Mailbox/set", {"create": {"p": {"name": "Projects"}}}, "c"]])
     b2 = login(browser_factory(t, name="read-second"))
     row(b2, "Lunch on Friday?")
     b.wait_css('#mailboxes a[data-role=inbox]').click()
@@ -98,12 +107,11 @@ def test_login_live_delivery_open_search_move(webmail_tern, browser_factory):
     b.wait_text(".menu button", "Projects").click()
     b2.wait(lambda d: "Lunch on Friday?" not in b2.find("#list-rows").text,
             what="the moved row gone in the second session")
-    projects = mailbox_id(j, name="Projects")
-    lunch = jmap_ids(j, {"subject": "Lunch on Friday"})
-    assert jmap_ids(j, {"inMailbox": projects}) == lunch
+    projects = mailbox_id(t, name="Projects")
+    lunch = jmap_ids(t, {"subject": "Lunch on Friday"})
+    assert jmap_ids(t, {"inMailbox": projects}) == lunch
     b2.wait_text("#mailboxes a", "Projects").click()
     row(b2, "Lunch on Friday?")
-    j.close()
 
     # a reload keeps the session; logout ends it
     b.driver.refresh()
@@ -115,7 +123,6 @@ def test_login_live_delivery_open_search_move(webmail_tern, browser_factory):
 
 def test_keyboard_and_phone(webmail_tern, browser_factory):
     t = webmail_tern
-    j = JmapClient(t, *ALICE)
     b = login(browser_factory(t, name="keys"))
     body = b.find("body")
     row(b, "Quarterly report")
@@ -130,10 +137,10 @@ def test_keyboard_and_phone(webmail_tern, browser_factory):
     b.wait_css("#reader .msg")
     # s stars, u marks unread, # deletes to Trash
     body.send_keys("s")
-    b.wait(lambda d: jmap_ids(j, {"hasKeyword": "$flagged"}) == [first], what="starred")
+    b.wait(lambda d: jmap_ids(t, {"hasKeyword": "$flagged"}) == [first], what="starred")
     body.send_keys("#")
-    trash = mailbox_id(j, role="trash")
-    b.wait(lambda d: jmap_ids(j, {"inMailbox": trash}) == [first], what="in Trash")
+    trash = mailbox_id(t, role="trash")
+    b.wait(lambda d: jmap_ids(t, {"inMailbox": trash}) == [first], what="in Trash")
     b.wait(lambda d: first not in b.js("return [...document.querySelectorAll("
                                        "'#list-rows .row[data-id]')].map(e => e.dataset.id)"),
            what="the row gone")
@@ -141,8 +148,8 @@ def test_keyboard_and_phone(webmail_tern, browser_factory):
     body.send_keys("j")
     target = b.wait(lambda d: cursor_id(b), what="the cursor")
     body.send_keys("e")
-    archive = mailbox_id(j, role="archive")
-    b.wait(lambda d: target in jmap_ids(j, {"inMailbox": archive}), what="archived")
+    archive = mailbox_id(t, role="archive")
+    b.wait(lambda d: target in jmap_ids(t, {"inMailbox": archive}), what="archived")
     body.send_keys("?")
     b.wait_text("#help-dialog", "archive")
     b.shot("help")
@@ -157,7 +164,6 @@ def test_keyboard_and_phone(webmail_tern, browser_factory):
            what="search left")
     body.send_keys("c")
     b.wait_css("#compose")
-    j.close()
 
     # the phone layout: one column, no sideways scrolling, the reader
     # replaces the list, the folders open from the menu button
