@@ -25,7 +25,8 @@ unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
 python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
 python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
-postfix chromium chromium-driver python3-selenium fonts-liberation"
+postfix chromium chromium-driver python3-selenium fonts-liberation
+roundcube-core roundcube-sqlite3 php-cli php-cgi"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
@@ -50,10 +51,12 @@ postfix chromium chromium-driver python3-selenium fonts-liberation"
 # dovecot-pop3d: the shared Dovecot anchor (bench/imap-bench.sh,
 # bench/login-bench.sh) serves POP3 too and will not start without it
 # roundcube-core, roundcube-sqlite3, php-cli: the Roundcube anchor of
-# bench/webmail-bench.py (PHP's built-in server, config in a temp folder;
-# the Apache its php dependency may pull in is stopped and disabled below)
+# bench/webmail-bench.py, whose harness test_webmail_bench.py runs (PHP's
+# built-in server, config in a temp folder); php-cgi is named so that
+# php's "libapache2-mod-php | php-fpm | php-cgi" needs no Apache server
+# (an Apache it may still pull in is stopped and disabled below)
 DEV="$TEST clang libclang-rt-14-dev dnsmasq-base debootstrap
-dovecot-pop3d postfix-policyd-spf-python roundcube-core roundcube-sqlite3 php-cli"
+dovecot-pop3d postfix-policyd-spf-python"
 case $SET in
 run) PKGS=$RUN ;;
 test) PKGS=$TEST ;;

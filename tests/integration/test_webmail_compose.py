@@ -12,7 +12,6 @@ import os
 
 import pytest
 
-pytest.importorskip("selenium")
 
 from browser import Browser                                     # noqa: E402
 from conftest import (ALICE, BOB, JMAP_PROTOCOLS, WEBMAIL_MESSAGES,  # noqa: E402
