@@ -246,11 +246,14 @@ def test_draft_autosave_visible_over_imap(browser, webmail_tern):
     b.wait_text("#compose-status", "Draft saved")
     (flags, msg), = wait_imap(b, webmail_tern, ALICE, "Drafts", "Plans for the weekend")
     assert "First thoughts and second thoughts" in msg.get_body(("plain",)).get_content()
-    # reopened from Drafts, it comes back as written; Discard removes it
+    # opened from the Drafts folder, it comes back in compose as
+    # written; Discard removes it
     b.find("#compose .compose-close").click()
     b.wait_gone("#compose")
     draft = email_id(webmail_tern, ALICE, "Plans for the weekend")
-    open_compose(b, "draft", draft["id"])
+    b.find('#mailboxes a[data-role="drafts"]').click()
+    b.wait_css('.row[data-id="%s"]' % draft["id"]).click()
+    b.wait_css("#compose")
     assert b.find("#compose-subject").get_attribute("value") == "Plans for the weekend"
     assert b.find("#compose-to").get_attribute("value") == "bob@example.test"
     assert "second thoughts" in b.find("#compose-body").get_attribute("value")

@@ -94,7 +94,15 @@ async function onRoute() {
 
 // ---- what the keys and buttons do ----
 function open(emailId) {
-	if (emailId) go({...currentPlace(), emailId});
+	if (!emailId) return;
+	// a draft is opened to go on writing it, not to read it
+	const drafts = mailboxes.byRole('drafts');
+	if (drafts && route().mailboxId === drafts.id) {
+		import('./compose.js').then((m) => m.openCompose({mode: 'draft', emailId}))
+			.catch(fail);
+		return;
+	}
+	go({...currentPlace(), emailId});
 }
 function currentPlace() {
 	const r = route();

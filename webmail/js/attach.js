@@ -32,8 +32,8 @@ export class Attachments {
     const item = { name: file.name || 'attachment', type: file.type || 'application/octet-stream', size: file.size, pending: true };
     this.items.push(item);
     this.row(item);
-    // upload(file, onProgress): the bar shows the bytes sent when jmap.js
-    // reports them (an XMLHttpRequest upload); indeterminate until then
+    // upload(file, onProgress): the bar shows the bytes sent as jmap.js
+    // reports them (an XMLHttpRequest upload)
     upload(file, (sent, total) => {
       if (item.bar && total) { item.bar.max = total; item.bar.value = sent; }
     }).then((r) => {

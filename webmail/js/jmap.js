@@ -95,17 +95,30 @@ function fill(template, vars) {
 		(m, k) => (k in vars ? encodeURIComponent(vars[k]) : m));
 }
 
-export async function upload(file) {
-	if (!session) throw new JmapError('not logged in', 401, null);
-	const r = await fetch(fill(session.uploadUrl, {accountId}), {
-		method: 'POST', credentials: 'same-origin',
-		headers: {'Content-Type': file.type || 'application/octet-stream',
-			'X-CSRF-Token': csrfToken || ''},
-		body: file,
+// XMLHttpRequest, not fetch: only it reports the bytes sent, which
+// onProgress(sent, total) gets as they go
+export function upload(file, onProgress) {
+	if (!session) return Promise.reject(new JmapError('not logged in', 401, null));
+	return new Promise((resolve, reject) => {
+		const x = new XMLHttpRequest();
+		x.open('POST', fill(session.uploadUrl, {accountId}));
+		x.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+		x.setRequestHeader('X-CSRF-Token', csrfToken || '');
+		if (onProgress)
+			x.upload.onprogress = (ev) => onProgress(ev.loaded, ev.total || file.size);
+		x.onerror = () => reject(new JmapError('upload failed: network error', 0, null));
+		x.onload = () => {
+			let j = null;
+			try { j = JSON.parse(x.responseText); } catch (e) { /* not JSON */ }
+			if (x.status < 200 || x.status > 299) {
+				const detail = (j && (j.detail || j.description)) || x.statusText;
+				reject(new JmapError(`${x.status} ${detail}`, x.status, (j && j.type) || null));
+				return;
+			}
+			resolve({blobId: j.blobId, type: j.type, size: j.size});
+		};
+		x.send(file);
 	});
-	if (!r.ok) throw await problem(r);
-	const j = await r.json();
-	return {blobId: j.blobId, type: j.type, size: j.size};
 }
 
 export function downloadUrl(blobId, name, type) {
