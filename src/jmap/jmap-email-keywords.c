@@ -63,31 +63,6 @@ jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw)
 	return true;
 }
 
-int
-jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m)
-{
-	json_t *err = NULL;
-	int rc = jmap_mboxes_load(c, &m->l, &err);
-
-	json_decref(err);
-	return rc;
-}
-
-int64_t
-jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
-		    const char *id)
-{
-	const struct jmap_mbox *b = jmap_mboxes_find(c, &m->l, id);
-
-	return b && !(b->m->attrs & STORE_MBX_NOSELECT) ? b->m->id : 0;
-}
-
-void
-jmap_mailboxes_free(struct jmap_mailboxes *m)
-{
-	jmap_mboxes_free(&m->l);
-}
-
 char *
 jmap_account_state(struct jmap_ctx *c)
 {

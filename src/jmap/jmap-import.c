@@ -83,7 +83,7 @@ blob_from_bytes(struct jmap_ctx *c, const struct buf *msg,
 }
 
 static json_t *
-import_one(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
+import_one(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 	   const char *cid, json_t *obj)
 {
 	json_t *boxes = json_object_get(obj, "mailboxIds");
@@ -117,8 +117,11 @@ import_one(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 	    json_object_size(boxes) > IMPORT_MAILBOXES_MAX)
 		return bad("mailboxIds", "one mailbox at least");
 	json_object_foreach(boxes, k, v) {
-		int64_t box = json_is_true(v) ? jmap_mailboxes_find(c, mb, k) :
-			0;
+		const struct jmap_mbox *b = json_is_true(v) ?
+			jmap_mboxes_find(c, mb, k) : NULL;
+		/* a placeholder (\Noselect) holds no messages */
+		int64_t box = b && !(b->m->attrs & STORE_MBX_NOSELECT) ?
+			b->m->id : 0;
 		size_t i = 0;
 
 		if (box == 0)
@@ -196,9 +199,8 @@ jmap_email_import(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_t *emails = json_object_get(args, "emails");
 	json_t *is = json_object_get(args, "ifInState");
 	json_t *old, *now, *created, *not_created, *v, *res;
-	struct jmap_mailboxes mb;
+	struct jmap_mboxes mb;
 	const char *k;
-	int ret;
 
 	if (!json_is_object(emails) ||
 	    (is != NULL && !json_is_null(is) && !json_is_string(is))) {
@@ -219,9 +221,8 @@ jmap_email_import(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		*error_r = jmap_error("stateMismatch", NULL);
 		return NULL;
 	}
-	if ((ret = jmap_mailboxes_load(c, &mb)) < 0) {
+	if (jmap_mboxes_load(c, &mb, error_r) < 0) {
 		json_decref(old);
-		*error_r = jmap_store_error(ret);
 		return NULL;
 	}
 	created = json_object();
@@ -232,7 +233,7 @@ jmap_email_import(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		json_object_set_new(json_object_get(r, "type") ?
 				    not_created : created, k, r);
 	}
-	jmap_mailboxes_free(&mb);
+	jmap_mboxes_free(&mb);
 	if ((now = jmap_state(c, error_r)) == NULL) {
 		json_decref(old);
 		json_decref(created);

@@ -41,18 +41,6 @@ bool jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw);
 /* is name a valid keyword? */
 bool jmap_keyword_valid(const char *name);
 
-/* the account's mailboxes by MAILBOXID, as H-store's Email/import
- * (jmap-import.c) takes them: a thin view of jmap_mboxes_* */
-struct jmap_mailboxes {
-	struct jmap_mboxes l;
-};
-int jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m);
-/* the row id of a selectable mailbox ("#creation" ids resolved), 0:
- * none */
-int64_t jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
-			    const char *id);
-void jmap_mailboxes_free(struct jmap_mailboxes *m);
-
 /* the account's state string (jmap_state), malloc'd; NULL on error */
 char *jmap_account_state(struct jmap_ctx *c);
 
