@@ -6,7 +6,6 @@
 #include "jmap/jmap-submission.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,30 +37,6 @@ jmap_store_set_error(int rc)
 		return jmap_bad("mailboxIds");
 	log_error(0, "jmap email set store error=%s", store_strerror(rc));
 	return jmap_set_error("serverFail", store_strerror(rc), NULL);
-}
-
-/* a UTCDate "2014-10-30T06:12:00Z" (RFC 8620 1.4) */
-static bool
-jmap_utcdate(const char *s, int64_t *t_r)
-{
-	struct tm tm = { 0 };
-	int n = 0;
-
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
-				&tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-				&tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
-		return false;
-	if (s[n] == '.')
-		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
-			;
-	if (strcmp(s + n, "Z") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*t_r = (int64_t)timegm(&tm);
-	return true;
 }
 
 static int
@@ -121,7 +96,7 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		*err_r = jmap_bad("keywords");
 		goto out;
 	}
-	if (json_object_get(obj, "receivedAt") && !jmap_utcdate(recv, &when)) {
+	if (json_object_get(obj, "receivedAt") && !jmap_utcdate_parse(recv, &when)) {
 		*err_r = jmap_bad("receivedAt");
 		goto out;
 	}

@@ -11,10 +11,8 @@
 #include "lib/buf.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* mailboxIds an import may name at once */
 #define IMPORT_MAILBOXES_MAX 64
@@ -24,31 +22,6 @@ bad(const char *prop, const char *why)
 {
 	return jmap_set_error("invalidProperties", why,
 			      json_pack("[s]", prop));
-}
-
-/* a UTCDate (RFC 8620 1.4: "2014-10-30T06:12:00Z", fractions allowed) */
-static bool
-utcdate(const char *s, int64_t *t_r)
-{
-	struct tm tm;
-	int n = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
-				&tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-				&tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
-		return false;
-	if (s[n] == '.')
-		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
-			;
-	if (strcmp(s + n, "Z") != 0 || tm.tm_year < 1970 || tm.tm_mon < 1 ||
-	    tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*t_r = (int64_t)timegm(&tm);
-	return true;
 }
 
 static json_t *
@@ -137,8 +110,10 @@ import_one(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		buf_free(&kw);
 		return bad("keywords", "keywords: an object of true values");
 	}
+	/* no receivedAt before 1970 */
 	if (recv != NULL && !json_is_null(recv) &&
-	    !utcdate(json_string_value(recv), &when)) {
+	    (!jmap_utcdate_parse(json_string_value(recv), &when) ||
+	     when < 0)) {
 		buf_free(&kw);
 		return bad("receivedAt", "a UTCDate");
 	}

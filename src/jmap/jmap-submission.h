@@ -41,6 +41,10 @@ bool jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw);
 /* is name a valid keyword? */
 bool jmap_keyword_valid(const char *name);
 
+/* a UTCDate (RFC 8620 1.4: "2014-10-30T06:12:00Z", fractions of a
+ * second allowed and dropped) as seconds since the epoch */
+bool jmap_utcdate_parse(const char *s, int64_t *t_r);
+
 /* the account's state string (jmap_state), malloc'd; NULL on error */
 char *jmap_account_state(struct jmap_ctx *c);
 
