@@ -64,6 +64,13 @@ int jmap_rec_put(struct jmap_ctx *c, const char *kind, const char *id,
 char *jmap_rec_state(struct jmap_ctx *c, const char *kind);
 json_t *jmap_rec_changes(struct jmap_ctx *c, const char *kind, json_t *args,
 			 json_t **error_r);
+/* Foo/get (RFC 8620 5.1) of a kind: load gives the records (id ->
+ * record, NULL on a store error), view what a client sees of one (a new
+ * reference); ids may be "#creation ids" */
+json_t *jmap_rec_get(struct jmap_ctx *c, const char *kind, json_t *args,
+		     json_t *(*load)(struct jmap_ctx *c),
+		     json_t *(*view)(struct jmap_ctx *c, json_t *rec),
+		     json_t **error_r);
 
 /* the account's identities (id -> Identity), NULL on a store error */
 json_t *jmap_identities(struct jmap_ctx *c);
