@@ -357,6 +357,25 @@ jmap_set_result(json_t *res, const char *key, json_t *v)
 }
 
 json_t *
+jmap_set_response(struct jmap_ctx *c, const char *old_state,
+		  const char *new_state, json_t *created, json_t *updated,
+		  json_t *destroyed, json_t *not_created, json_t *not_updated,
+		  json_t *not_destroyed)
+{
+	json_t *res = json_pack("{s:s, s:s, s:s}", "accountId",
+				c->account_id_str, "oldState", old_state,
+				"newState", new_state);
+
+	jmap_set_result(res, "created", created);
+	jmap_set_result(res, "updated", updated);
+	jmap_set_result(res, "destroyed", destroyed);
+	jmap_set_result(res, "notCreated", not_created);
+	jmap_set_result(res, "notUpdated", not_updated);
+	jmap_set_result(res, "notDestroyed", not_destroyed);
+	return res;
+}
+
+json_t *
 jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 {
 	json_t *create = json_object_get(args, "create");
@@ -429,15 +448,9 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 			json_array_append(destroyed, v);
 	}
 	new_state = jmap_account_state(c);
-	res = json_pack("{s:s, s:s, s:s}", "accountId", c->account_id_str,
-			"oldState", old_state, "newState",
-			new_state ? new_state : old_state);
-	jmap_set_result(res, "created", created);
-	jmap_set_result(res, "updated", updated);
-	jmap_set_result(res, "destroyed", destroyed);
-	jmap_set_result(res, "notCreated", not_created);
-	jmap_set_result(res, "notUpdated", not_updated);
-	jmap_set_result(res, "notDestroyed", not_destroyed);
+	res = jmap_set_response(c, old_state, new_state ? new_state : old_state, created, updated,
+				destroyed, not_created, not_updated,
+				not_destroyed);
 	free(old_state);
 	free(new_state);
 	return res;

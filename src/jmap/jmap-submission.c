@@ -573,14 +573,9 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	    json_object_get(args, "onSuccessDestroyEmail"))
 		implicit = jmap_sub_on_success(c, args, created);
 	new_state = jmap_rec_state(c, KIND);
-	res = json_pack("{s:s, s:s, s:s}", "accountId", c->account_id_str,
-			"oldState", old_state, "newState", new_state);
-	jmap_set_result(res, "created", created);
-	jmap_set_result(res, "updated", updated);
-	jmap_set_result(res, "destroyed", destroyed);
-	jmap_set_result(res, "notCreated", not_created);
-	jmap_set_result(res, "notUpdated", not_updated);
-	jmap_set_result(res, "notDestroyed", not_destroyed);
+	res = jmap_set_response(c, old_state, new_state, created, updated,
+				destroyed, not_created, not_updated,
+				not_destroyed);
 	/* the implicit Email/set comes right after this call's response */
 	if (implicit)
 		jmap_response_add(c, "Email/set", implicit);

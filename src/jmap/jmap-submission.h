@@ -77,5 +77,13 @@ json_t *jmap_identities(struct jmap_ctx *c);
 
 /* a /set's result maps, null when empty (RFC 8620 5.3); v is taken */
 void jmap_set_result(json_t *res, const char *key, json_t *v);
+/* a whole /set response of the account's states and the six maps
+ * (created, updated, destroyed, notCreated, notUpdated, notDestroyed:
+ * each taken) */
+json_t *jmap_set_response(struct jmap_ctx *c, const char *old_state,
+			  const char *new_state, json_t *created,
+			  json_t *updated, json_t *destroyed,
+			  json_t *not_created, json_t *not_updated,
+			  json_t *not_destroyed);
 
 #endif
