@@ -91,6 +91,17 @@ part_params(struct rpart *p, const unsigned char *hdr, size_t len)
 	buf_free(&val);
 }
 
+/* part c is the next child of the part being filled */
+static void
+add_kid(struct rtree *t, size_t c)
+{
+	if (t->nkids == t->capkids) {
+		t->capkids = t->capkids ? t->capkids * 2 : 16;
+		t->kids = xrealloc(t->kids, t->capkids * sizeof(*t->kids));
+	}
+	t->kids[t->nkids++] = c;
+}
+
 static size_t
 add_part(struct rtree *t, const uint32_t *sec, size_t depth,
 	 const struct mime_part_loc *loc, bool root)
@@ -150,12 +161,7 @@ add_children(struct rtree *t, const unsigned char *pm, size_t pmlen,
 		if (!mime_part_find(pm, pmlen, sec, depth + 1, &loc))
 			break;
 		c = add_part(t, sec, depth + 1, &loc, false);
-		if (t->nkids == t->capkids) {
-			t->capkids = t->capkids ? t->capkids * 2 : 16;
-			t->kids = xrealloc(t->kids,
-					   t->capkids * sizeof(*t->kids));
-		}
-		t->kids[t->nkids++] = c;
+		add_kid(t, c);
 	}
 	t->v[idx].first = first;
 	t->v[idx].n = t->nkids - first;
@@ -552,14 +558,7 @@ bs_add_children(struct rtree *t, const struct jmap_bsval *v, size_t idx)
 	while (nch < v->n && v->kids[nch].kind == JMAP_BS_LIST)
 		nch++;
 	for (size_t i = 0; i < nch && t->n < PARTS_MAX; i++) {
-		size_t c = bs_add_part(t, &v->kids[i], depth + 1);
-
-		if (t->nkids == t->capkids) {
-			t->capkids = t->capkids ? t->capkids * 2 : 16;
-			t->kids = xrealloc(t->kids,
-					   t->capkids * sizeof(*t->kids));
-		}
-		t->kids[t->nkids++] = c;
+		add_kid(t, bs_add_part(t, &v->kids[i], depth + 1));
 	}
 	t->v[idx].first = first;
 	t->v[idx].n = t->nkids - first;
