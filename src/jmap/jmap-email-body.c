@@ -251,18 +251,6 @@ jmap_email_body_prop(const char *name)
 	return false;
 }
 
-static json_t *
-jstr_n(const unsigned char *p, size_t len)
-{
-	struct buf b = BUF_INIT;
-	json_t *j;
-
-	mime_charset_utf8_sanitize(p, len, &b);
-	j = json_stringn(b.data ? (const char *)b.data : "", b.len);
-	buf_free(&b);
-	return j;
-}
-
 /* the value of one part property */
 static json_t *
 part_prop(const struct rtree *t, const struct rpart *p, const char *name)
@@ -297,7 +285,7 @@ part_prop(const struct rtree *t, const struct rpart *p, const char *name)
 		return json_string(p->type);
 	} else if (strcmp(name, "charset") == 0) {
 		if (p->loc.charset.len > 0)
-			return jstr_n(p->loc.charset.p, p->loc.charset.len);
+			return jmap_jstr(p->loc.charset.p, p->loc.charset.len);
 		return strncmp(p->type, "text/", 5) == 0 ?
 			json_string("us-ascii") : json_null();
 	} else if (strcmp(name, "disposition") == 0) {
@@ -322,7 +310,7 @@ part_prop(const struct rtree *t, const struct rpart *p, const char *name)
 			for (char *save = NULL, *tok = strtok_r(
 				     (char *)buf_cstr(&u), ", \t", &save);
 			     tok; tok = strtok_r(NULL, ", \t", &save))
-				json_array_append_new(j, jstr_n(
+				json_array_append_new(j, jmap_jstr(
 					(const unsigned char *)tok,
 					strlen(tok)));
 			buf_free(&u);
