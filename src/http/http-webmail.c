@@ -140,11 +140,36 @@ http_webmail_login(h2o_req_t *req, struct service_env *env)
 }
 
 static void
+no_session(struct jmap_http *r)
+{
+	jmap_http_problem(r, 401, "Unauthorized", "about:blank", NULL,
+			  "no webmail session");
+}
+
+/* a request that the session cookie authenticates; done answers it */
+static void
+cookie_request(h2o_req_t *req, struct service_env *env,
+	       void (*done)(struct jmap_http *r))
+{
+	struct jmap_http *r = jmap_http_new(req, env, done);
+	char *tok;
+
+	if (r == NULL)
+		return;
+	r->cookie = true;
+	if ((tok = http_webmail_cookie(req)) == NULL) {
+		no_session(r);
+		return;
+	}
+	free(tok);
+	jmap_http_authenticate(r);
+}
+
+static void
 session_done(struct jmap_http *r)
 {
 	if (!r->cookie || r->token == NULL) {
-		jmap_http_problem(r, 401, "Unauthorized", "about:blank", NULL,
-				  "no webmail session");
+		no_session(r);
 		return;
 	}
 	answer_session(r, r->token);
@@ -153,27 +178,14 @@ session_done(struct jmap_http *r)
 void
 http_webmail_session(h2o_req_t *req, struct service_env *env)
 {
-	struct jmap_http *r = jmap_http_new(req, env, session_done);
-	char *tok;
-
-	if (r == NULL)
-		return;
-	r->cookie = true;
-	if ((tok = http_webmail_cookie(req)) == NULL) {
-		jmap_http_problem(r, 401, "Unauthorized", "about:blank", NULL,
-				  "no webmail session");
-		return;
-	}
-	free(tok);
-	jmap_http_authenticate(r);
+	cookie_request(req, env, session_done);
 }
 
 static void
 logout_done(struct jmap_http *r)
 {
 	if (!r->cookie || r->token == NULL) {
-		jmap_http_problem(r, 401, "Unauthorized", "about:blank", NULL,
-				  "no webmail session");
+		no_session(r);
 		return;
 	}
 	jmap_token_revoke(r->env->store, r->token);
@@ -186,17 +198,5 @@ logout_done(struct jmap_http *r)
 void
 http_webmail_logout(h2o_req_t *req, struct service_env *env)
 {
-	struct jmap_http *r = jmap_http_new(req, env, logout_done);
-	char *tok;
-
-	if (r == NULL)
-		return;
-	r->cookie = true;
-	if ((tok = http_webmail_cookie(req)) == NULL) {
-		jmap_http_problem(r, 401, "Unauthorized", "about:blank", NULL,
-				  "no webmail session");
-		return;
-	}
-	free(tok);
-	jmap_http_authenticate(r);
+	cookie_request(req, env, logout_done);
 }

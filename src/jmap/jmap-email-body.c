@@ -91,6 +91,17 @@ part_params(struct rpart *p, const unsigned char *hdr, size_t len)
 	buf_free(&val);
 }
 
+/* part c is the next child of the part being filled */
+static void
+add_kid(struct rtree *t, size_t c)
+{
+	if (t->nkids == t->capkids) {
+		t->capkids = t->capkids ? t->capkids * 2 : 16;
+		t->kids = xrealloc(t->kids, t->capkids * sizeof(*t->kids));
+	}
+	t->kids[t->nkids++] = c;
+}
+
 static size_t
 add_part(struct rtree *t, const uint32_t *sec, size_t depth,
 	 const struct mime_part_loc *loc, bool root)
@@ -150,12 +161,7 @@ add_children(struct rtree *t, const unsigned char *pm, size_t pmlen,
 		if (!mime_part_find(pm, pmlen, sec, depth + 1, &loc))
 			break;
 		c = add_part(t, sec, depth + 1, &loc, false);
-		if (t->nkids == t->capkids) {
-			t->capkids = t->capkids ? t->capkids * 2 : 16;
-			t->kids = xrealloc(t->kids,
-					   t->capkids * sizeof(*t->kids));
-		}
-		t->kids[t->nkids++] = c;
+		add_kid(t, c);
 	}
 	t->v[idx].first = first;
 	t->v[idx].n = t->nkids - first;
@@ -245,18 +251,6 @@ jmap_email_body_prop(const char *name)
 	return false;
 }
 
-static json_t *
-jstr_n(const unsigned char *p, size_t len)
-{
-	struct buf b = BUF_INIT;
-	json_t *j;
-
-	mime_charset_utf8_sanitize(p, len, &b);
-	j = json_stringn(b.data ? (const char *)b.data : "", b.len);
-	buf_free(&b);
-	return j;
-}
-
 /* the value of one part property */
 static json_t *
 part_prop(const struct rtree *t, const struct rpart *p, const char *name)
@@ -291,7 +285,7 @@ part_prop(const struct rtree *t, const struct rpart *p, const char *name)
 		return json_string(p->type);
 	} else if (strcmp(name, "charset") == 0) {
 		if (p->loc.charset.len > 0)
-			return jstr_n(p->loc.charset.p, p->loc.charset.len);
+			return jmap_jstr(p->loc.charset.p, p->loc.charset.len);
 		return strncmp(p->type, "text/", 5) == 0 ?
 			json_string("us-ascii") : json_null();
 	} else if (strcmp(name, "disposition") == 0) {
@@ -316,7 +310,7 @@ part_prop(const struct rtree *t, const struct rpart *p, const char *name)
 			for (char *save = NULL, *tok = strtok_r(
 				     (char *)buf_cstr(&u), ", \t", &save);
 			     tok; tok = strtok_r(NULL, ", \t", &save))
-				json_array_append_new(j, jstr_n(
+				json_array_append_new(j, jmap_jstr(
 					(const unsigned char *)tok,
 					strlen(tok)));
 			buf_free(&u);
@@ -552,14 +546,7 @@ bs_add_children(struct rtree *t, const struct jmap_bsval *v, size_t idx)
 	while (nch < v->n && v->kids[nch].kind == JMAP_BS_LIST)
 		nch++;
 	for (size_t i = 0; i < nch && t->n < PARTS_MAX; i++) {
-		size_t c = bs_add_part(t, &v->kids[i], depth + 1);
-
-		if (t->nkids == t->capkids) {
-			t->capkids = t->capkids ? t->capkids * 2 : 16;
-			t->kids = xrealloc(t->kids,
-					   t->capkids * sizeof(*t->kids));
-		}
-		t->kids[t->nkids++] = c;
+		add_kid(t, bs_add_part(t, &v->kids[i], depth + 1));
 	}
 	t->v[idx].first = first;
 	t->v[idx].n = t->nkids - first;

@@ -154,9 +154,8 @@ jmap_date_format(int64_t t, int tz, bool utc_z, char out[32])
 		 a % 60);
 }
 
-/* a UTF-8 string for JSON (invalid bytes -> U+FFFD) */
-static json_t *
-jstr(const unsigned char *p, size_t len)
+json_t *
+jmap_jstr(const unsigned char *p, size_t len)
 {
 	struct buf b = BUF_INIT;
 	json_t *j;
@@ -176,7 +175,7 @@ decoded(const char *s)
 	if (s == NULL)
 		return json_null();
 	mime_decode_words((const unsigned char *)s, strlen(s), &b);
-	j = jstr(b.data, b.len);
+	j = jmap_jstr(b.data, b.len);
 	buf_free(&b);
 	return j;
 }
@@ -195,7 +194,7 @@ email_address(const struct mime_address *a)
 	o = json_pack("{s:o, s:o}", "name",
 		      a->name && a->name[0] ? decoded(a->name) : json_null(),
 		      "email",
-		      jstr((const unsigned char *)email, strlen(email)));
+		      jmap_jstr((const unsigned char *)email, strlen(email)));
 	free(email);
 	return o;
 }
@@ -258,8 +257,8 @@ msgids(const unsigned char *p, size_t len)
 	}
 	out = json_array();
 	for (size_t i = 0; i < l.n; i++)
-		json_array_append_new(out, jstr((const unsigned char *)l.v[i],
-						strlen(l.v[i])));
+		json_array_append_new(out, jmap_jstr(
+			(const unsigned char *)l.v[i], strlen(l.v[i])));
 	mime_msgid_free(&l);
 	return out;
 }
@@ -285,7 +284,7 @@ urls(const unsigned char *p, size_t len)
 		for (const unsigned char *q = lt + 1; q < gt; q++)
 			if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n')
 				buf_append_byte(&u, *q);
-		json_array_append_new(out, jstr(u.data, u.len));
+		json_array_append_new(out, jmap_jstr(u.data, u.len));
 		buf_free(&u);
 		i = (size_t)(gt - p) + 1;
 	}
@@ -306,10 +305,10 @@ jmap_hform_value(const unsigned char *raw, size_t len, enum jmap_hform form)
 
 	switch (form) {
 	case JMAP_HF_RAW:
-		return jstr(raw, len);
+		return jmap_jstr(raw, len);
 	case JMAP_HF_TEXT:
 		mime_header_decode(raw, len, &b);
-		j = jstr(b.data, b.len);
+		j = jmap_jstr(b.data, b.len);
 		break;
 	case JMAP_HF_ADDRESSES:
 	case JMAP_HF_GROUPED:
@@ -375,7 +374,7 @@ jmap_headers_all(const unsigned char *hdr, size_t len)
 
 	while (mime_header_next(hdr, len, &pos, &name, &value))
 		json_array_append_new(out, json_pack(
-			"{s:o, s:o}", "name", jstr(name.p, name.len), "value",
-			jstr(value.p, value.len)));
+			"{s:o, s:o}", "name", jmap_jstr(name.p, name.len),
+			"value", jmap_jstr(value.p, value.len)));
 	return out;
 }

@@ -1,13 +1,15 @@
 /* jmap-email-keywords.c - what Email/set and EmailSubmission share:
  * keywords as IMAP flags (RFC 8621 4.1.1: $seen is \Seen ...; other
  * keywords are IMAP keywords), the state string as a C string, the
- * mailbox lookups Email/import uses */
+ * UTCDate parser of Email/set and Email/import */
 #include "jmap/jmap-submission.h"
 #include "jmap/jmap-mailbox.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static const struct {
 	const char *kw;
@@ -63,31 +65,6 @@ jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw)
 	return true;
 }
 
-int
-jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m)
-{
-	json_t *err = NULL;
-	int rc = jmap_mboxes_load(c, &m->l, &err);
-
-	json_decref(err);
-	return rc;
-}
-
-int64_t
-jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
-		    const char *id)
-{
-	const struct jmap_mbox *b = jmap_mboxes_find(c, &m->l, id);
-
-	return b && !(b->m->attrs & STORE_MBX_NOSELECT) ? b->m->id : 0;
-}
-
-void
-jmap_mailboxes_free(struct jmap_mailboxes *m)
-{
-	jmap_mboxes_free(&m->l);
-}
-
 char *
 jmap_account_state(struct jmap_ctx *c)
 {
@@ -97,4 +74,27 @@ jmap_account_state(struct jmap_ctx *c)
 	json_decref(st);
 	json_decref(err);
 	return s;
+}
+
+bool
+jmap_utcdate_parse(const char *s, int64_t *t_r)
+{
+	struct tm tm = { 0 };
+	int n = 0;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
+				&tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+				&tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+		return false;
+	if (s[n] == '.')
+		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
+			;
+	if (strcmp(s + n, "Z") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*t_r = (int64_t)timegm(&tm);
+	return true;
 }

@@ -123,4 +123,8 @@ void jmap_email_render(const struct jmap_msg_src *src, json_t *props,
  * invalidArguments error */
 json_t *jmap_body_opts_parse(json_t *args, struct jmap_body_opts *opt);
 
+/* a UTF-8 string for JSON (invalid bytes -> U+FFFD):
+ * jmap-email-header.c */
+json_t *jmap_jstr(const unsigned char *p, size_t len);
+
 #endif

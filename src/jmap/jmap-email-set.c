@@ -6,7 +6,6 @@
 #include "jmap/jmap-submission.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,30 +37,6 @@ jmap_store_set_error(int rc)
 		return jmap_bad("mailboxIds");
 	log_error(0, "jmap email set store error=%s", store_strerror(rc));
 	return jmap_set_error("serverFail", store_strerror(rc), NULL);
-}
-
-/* a UTCDate "2014-10-30T06:12:00Z" (RFC 8620 1.4) */
-static bool
-jmap_utcdate(const char *s, int64_t *t_r)
-{
-	struct tm tm = { 0 };
-	int n = 0;
-
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
-				&tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-				&tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
-		return false;
-	if (s[n] == '.')
-		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
-			;
-	if (strcmp(s + n, "Z") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*t_r = (int64_t)timegm(&tm);
-	return true;
 }
 
 static int
@@ -121,7 +96,7 @@ jmap_email_create(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 		*err_r = jmap_bad("keywords");
 		goto out;
 	}
-	if (json_object_get(obj, "receivedAt") && !jmap_utcdate(recv, &when)) {
+	if (json_object_get(obj, "receivedAt") && !jmap_utcdate_parse(recv, &when)) {
 		*err_r = jmap_bad("receivedAt");
 		goto out;
 	}
@@ -382,6 +357,25 @@ jmap_set_result(json_t *res, const char *key, json_t *v)
 }
 
 json_t *
+jmap_set_response(struct jmap_ctx *c, const char *old_state,
+		  const char *new_state, json_t *created, json_t *updated,
+		  json_t *destroyed, json_t *not_created, json_t *not_updated,
+		  json_t *not_destroyed)
+{
+	json_t *res = json_pack("{s:s, s:s, s:s}", "accountId",
+				c->account_id_str, "oldState", old_state,
+				"newState", new_state);
+
+	jmap_set_result(res, "created", created);
+	jmap_set_result(res, "updated", updated);
+	jmap_set_result(res, "destroyed", destroyed);
+	jmap_set_result(res, "notCreated", not_created);
+	jmap_set_result(res, "notUpdated", not_updated);
+	jmap_set_result(res, "notDestroyed", not_destroyed);
+	return res;
+}
+
+json_t *
 jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 {
 	json_t *create = json_object_get(args, "create");
@@ -454,15 +448,9 @@ jmap_email_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 			json_array_append(destroyed, v);
 	}
 	new_state = jmap_account_state(c);
-	res = json_pack("{s:s, s:s, s:s}", "accountId", c->account_id_str,
-			"oldState", old_state, "newState",
-			new_state ? new_state : old_state);
-	jmap_set_result(res, "created", created);
-	jmap_set_result(res, "updated", updated);
-	jmap_set_result(res, "destroyed", destroyed);
-	jmap_set_result(res, "notCreated", not_created);
-	jmap_set_result(res, "notUpdated", not_updated);
-	jmap_set_result(res, "notDestroyed", not_destroyed);
+	res = jmap_set_response(c, old_state, new_state ? new_state : old_state, created, updated,
+				destroyed, not_created, not_updated,
+				not_destroyed);
 	free(old_state);
 	free(new_state);
 	return res;

@@ -11,10 +11,8 @@
 #include "lib/buf.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* mailboxIds an import may name at once */
 #define IMPORT_MAILBOXES_MAX 64
@@ -24,31 +22,6 @@ bad(const char *prop, const char *why)
 {
 	return jmap_set_error("invalidProperties", why,
 			      json_pack("[s]", prop));
-}
-
-/* a UTCDate (RFC 8620 1.4: "2014-10-30T06:12:00Z", fractions allowed) */
-static bool
-utcdate(const char *s, int64_t *t_r)
-{
-	struct tm tm;
-	int n = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
-				&tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-				&tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
-		return false;
-	if (s[n] == '.')
-		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
-			;
-	if (strcmp(s + n, "Z") != 0 || tm.tm_year < 1970 || tm.tm_mon < 1 ||
-	    tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*t_r = (int64_t)timegm(&tm);
-	return true;
 }
 
 static json_t *
@@ -83,7 +56,7 @@ blob_from_bytes(struct jmap_ctx *c, const struct buf *msg,
 }
 
 static json_t *
-import_one(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
+import_one(struct jmap_ctx *c, const struct jmap_mboxes *mb,
 	   const char *cid, json_t *obj)
 {
 	json_t *boxes = json_object_get(obj, "mailboxIds");
@@ -117,8 +90,11 @@ import_one(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 	    json_object_size(boxes) > IMPORT_MAILBOXES_MAX)
 		return bad("mailboxIds", "one mailbox at least");
 	json_object_foreach(boxes, k, v) {
-		int64_t box = json_is_true(v) ? jmap_mailboxes_find(c, mb, k) :
-			0;
+		const struct jmap_mbox *b = json_is_true(v) ?
+			jmap_mboxes_find(c, mb, k) : NULL;
+		/* a placeholder (\Noselect) holds no messages */
+		int64_t box = b && !(b->m->attrs & STORE_MBX_NOSELECT) ?
+			b->m->id : 0;
 		size_t i = 0;
 
 		if (box == 0)
@@ -134,8 +110,10 @@ import_one(struct jmap_ctx *c, const struct jmap_mailboxes *mb,
 		buf_free(&kw);
 		return bad("keywords", "keywords: an object of true values");
 	}
+	/* no receivedAt before 1970 */
 	if (recv != NULL && !json_is_null(recv) &&
-	    !utcdate(json_string_value(recv), &when)) {
+	    (!jmap_utcdate_parse(json_string_value(recv), &when) ||
+	     when < 0)) {
 		buf_free(&kw);
 		return bad("receivedAt", "a UTCDate");
 	}
@@ -196,9 +174,8 @@ jmap_email_import(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	json_t *emails = json_object_get(args, "emails");
 	json_t *is = json_object_get(args, "ifInState");
 	json_t *old, *now, *created, *not_created, *v, *res;
-	struct jmap_mailboxes mb;
+	struct jmap_mboxes mb;
 	const char *k;
-	int ret;
 
 	if (!json_is_object(emails) ||
 	    (is != NULL && !json_is_null(is) && !json_is_string(is))) {
@@ -219,9 +196,8 @@ jmap_email_import(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		*error_r = jmap_error("stateMismatch", NULL);
 		return NULL;
 	}
-	if ((ret = jmap_mailboxes_load(c, &mb)) < 0) {
+	if (jmap_mboxes_load(c, &mb, error_r) < 0) {
 		json_decref(old);
-		*error_r = jmap_store_error(ret);
 		return NULL;
 	}
 	created = json_object();
@@ -232,7 +208,7 @@ jmap_email_import(struct jmap_ctx *c, json_t *args, json_t **error_r)
 		json_object_set_new(json_object_get(r, "type") ?
 				    not_created : created, k, r);
 	}
-	jmap_mailboxes_free(&mb);
+	jmap_mboxes_free(&mb);
 	if ((now = jmap_state(c, error_r)) == NULL) {
 		json_decref(old);
 		json_decref(created);

@@ -116,3 +116,73 @@ jmap_rec_changes(struct jmap_ctx *c, const char *kind, json_t *args,
 	free(state);
 	return res;
 }
+
+json_t *
+jmap_rec_get(struct jmap_ctx *c, const char *kind, json_t *args,
+	     json_t *(*load)(struct jmap_ctx *c),
+	     json_t *(*view)(struct jmap_ctx *c, json_t *rec),
+	     json_t **error_r)
+{
+	json_t *ids = json_object_get(args, "ids");
+	json_t *props = json_object_get(args, "properties");
+	json_t *all = NULL, *list = json_array(), *nf = json_array(), *v, *res;
+	const char *k;
+	char *state;
+	size_t i;
+
+	if ((ids && !json_is_array(ids) && !json_is_null(ids)) ||
+	    (props && !json_is_array(props) && !json_is_null(props))) {
+		*error_r = jmap_error("invalidArguments", NULL);
+		goto fail;
+	}
+	if (json_array_size(ids) > jmap_max_objects_in_get(c)) {
+		*error_r = jmap_error("requestTooLarge", NULL);
+		goto fail;
+	}
+	if ((all = load(c)) == NULL) {
+		*error_r = jmap_error("serverFail", NULL);
+		goto fail;
+	}
+	if (json_is_array(ids)) {
+		json_array_foreach(ids, i, v) {
+			const char *id = jmap_resolve_id(c, json_string_value(v));
+			json_t *one = id ? json_object_get(all, id) : NULL;
+
+			if (one)
+				json_array_append_new(list, view(c, one));
+			else
+				json_array_append(nf, v);
+		}
+	} else {
+		json_object_foreach(all, k, v)
+			json_array_append_new(list, view(c, v));
+	}
+	if (json_is_array(props)) {
+		json_array_foreach(list, i, v) {
+			json_t *cut = json_pack("{s:O}", "id",
+						json_object_get(v, "id"));
+			size_t j;
+			json_t *p;
+
+			json_array_foreach(props, j, p) {
+				const char *name = json_string_value(p);
+
+				if (name && json_object_get(v, name))
+					json_object_set(cut, name,
+							json_object_get(v, name));
+			}
+			json_array_set_new(list, i, cut);
+		}
+	}
+	json_decref(all);
+	state = jmap_rec_state(c, kind);
+	res = json_pack("{s:s, s:s, s:o, s:o}", "accountId", c->account_id_str,
+			"state", state, "list", list, "notFound", nf);
+	free(state);
+	return res;
+fail:
+	json_decref(all);
+	json_decref(list);
+	json_decref(nf);
+	return NULL;
+}

@@ -403,71 +403,23 @@ jmap_sub_public(struct jmap_ctx *c, json_t *rec)
 	return out;
 }
 
+static json_t *
+jmap_subs(struct jmap_ctx *c)
+{
+	json_t *all = NULL;
+
+	if (jmap_rec_list(c, KIND, &all) != 0) {
+		json_decref(all);
+		return NULL;
+	}
+	return all;
+}
+
 json_t *
 jmap_submission_get(struct jmap_ctx *c, json_t *args, json_t **error_r)
 {
-	json_t *ids = json_object_get(args, "ids");
-	json_t *props = json_object_get(args, "properties");
-	json_t *all = NULL, *list = json_array(), *nf = json_array(), *v, *res;
-	const char *k;
-	char *state;
-	size_t i;
-
-	if ((ids && !json_is_array(ids) && !json_is_null(ids)) ||
-	    (props && !json_is_array(props) && !json_is_null(props))) {
-		*error_r = jmap_error("invalidArguments", NULL);
-		goto fail;
-	}
-	if (json_array_size(ids) > jmap_max_objects_in_get(c)) {
-		*error_r = jmap_error("requestTooLarge", NULL);
-		goto fail;
-	}
-	if (jmap_rec_list(c, KIND, &all) != 0) {
-		*error_r = jmap_error("serverFail", NULL);
-		goto fail;
-	}
-	if (json_is_array(ids)) {
-		json_array_foreach(ids, i, v) {
-			const char *id = jmap_resolve_id(c, json_string_value(v));
-			json_t *one = id ? json_object_get(all, id) : NULL;
-
-			if (one)
-				json_array_append_new(list,
-						      jmap_sub_public(c, one));
-			else
-				json_array_append(nf, v);
-		}
-	} else {
-		json_object_foreach(all, k, v)
-			json_array_append_new(list, jmap_sub_public(c, v));
-	}
-	if (json_is_array(props)) {
-		json_array_foreach(list, i, v) {
-			json_t *cut = json_pack("{s:O}", "id",
-						json_object_get(v, "id"));
-			size_t j;
-			json_t *p;
-
-			json_array_foreach(props, j, p)
-				if (json_string_value(p) &&
-				    json_object_get(v, json_string_value(p)))
-					json_object_set(cut, json_string_value(p),
-							json_object_get(v,
-							json_string_value(p)));
-			json_array_set_new(list, i, cut);
-		}
-	}
-	json_decref(all);
-	state = jmap_rec_state(c, KIND);
-	res = json_pack("{s:s, s:s, s:o, s:o}", "accountId", c->account_id_str,
-			"state", state, "list", list, "notFound", nf);
-	free(state);
-	return res;
-fail:
-	json_decref(all);
-	json_decref(list);
-	json_decref(nf);
-	return NULL;
+	return jmap_rec_get(c, KIND, args, jmap_subs, jmap_sub_public,
+			    error_r);
 }
 
 json_t *
@@ -621,14 +573,9 @@ jmap_submission_set(struct jmap_ctx *c, json_t *args, json_t **error_r)
 	    json_object_get(args, "onSuccessDestroyEmail"))
 		implicit = jmap_sub_on_success(c, args, created);
 	new_state = jmap_rec_state(c, KIND);
-	res = json_pack("{s:s, s:s, s:s}", "accountId", c->account_id_str,
-			"oldState", old_state, "newState", new_state);
-	jmap_set_result(res, "created", created);
-	jmap_set_result(res, "updated", updated);
-	jmap_set_result(res, "destroyed", destroyed);
-	jmap_set_result(res, "notCreated", not_created);
-	jmap_set_result(res, "notUpdated", not_updated);
-	jmap_set_result(res, "notDestroyed", not_destroyed);
+	res = jmap_set_response(c, old_state, new_state, created, updated,
+				destroyed, not_created, not_updated,
+				not_destroyed);
 	/* the implicit Email/set comes right after this call's response */
 	if (implicit)
 		jmap_response_add(c, "Email/set", implicit);

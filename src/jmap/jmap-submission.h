@@ -41,17 +41,9 @@ bool jmap_keywords_parse(json_t *keywords, uint32_t *flags, struct buf *kw);
 /* is name a valid keyword? */
 bool jmap_keyword_valid(const char *name);
 
-/* the account's mailboxes by MAILBOXID, as H-store's Email/import
- * (jmap-import.c) takes them: a thin view of jmap_mboxes_* */
-struct jmap_mailboxes {
-	struct jmap_mboxes l;
-};
-int jmap_mailboxes_load(struct jmap_ctx *c, struct jmap_mailboxes *m);
-/* the row id of a selectable mailbox ("#creation" ids resolved), 0:
- * none */
-int64_t jmap_mailboxes_find(struct jmap_ctx *c, const struct jmap_mailboxes *m,
-			    const char *id);
-void jmap_mailboxes_free(struct jmap_mailboxes *m);
+/* a UTCDate (RFC 8620 1.4: "2014-10-30T06:12:00Z", fractions of a
+ * second allowed and dropped) as seconds since the epoch */
+bool jmap_utcdate_parse(const char *s, int64_t *t_r);
 
 /* the account's state string (jmap_state), malloc'd; NULL on error */
 char *jmap_account_state(struct jmap_ctx *c);
@@ -72,11 +64,26 @@ int jmap_rec_put(struct jmap_ctx *c, const char *kind, const char *id,
 char *jmap_rec_state(struct jmap_ctx *c, const char *kind);
 json_t *jmap_rec_changes(struct jmap_ctx *c, const char *kind, json_t *args,
 			 json_t **error_r);
+/* Foo/get (RFC 8620 5.1) of a kind: load gives the records (id ->
+ * record, NULL on a store error), view what a client sees of one (a new
+ * reference); ids may be "#creation ids" */
+json_t *jmap_rec_get(struct jmap_ctx *c, const char *kind, json_t *args,
+		     json_t *(*load)(struct jmap_ctx *c),
+		     json_t *(*view)(struct jmap_ctx *c, json_t *rec),
+		     json_t **error_r);
 
 /* the account's identities (id -> Identity), NULL on a store error */
 json_t *jmap_identities(struct jmap_ctx *c);
 
 /* a /set's result maps, null when empty (RFC 8620 5.3); v is taken */
 void jmap_set_result(json_t *res, const char *key, json_t *v);
+/* a whole /set response of the account's states and the six maps
+ * (created, updated, destroyed, notCreated, notUpdated, notDestroyed:
+ * each taken) */
+json_t *jmap_set_response(struct jmap_ctx *c, const char *old_state,
+			  const char *new_state, json_t *created,
+			  json_t *updated, json_t *destroyed,
+			  json_t *not_created, json_t *not_updated,
+			  json_t *not_destroyed);
 
 #endif

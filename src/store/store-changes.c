@@ -248,6 +248,25 @@ email_verdicts(struct store *s, int64_t account_id, uint64_t since,
 	return emails_judge(db, account_id, since, *h_r, *nh_r, v_r, nv_r);
 }
 
+/* the end of an email_verdicts walk: the read and the arrays let go,
+ * out in modseq order, or freed on an error */
+static int
+verdicts_finish(struct db *db, struct hit *h, struct verdict *v,
+		struct store_chgs *out, int ret)
+{
+	if (db)
+		db_end_read(db);
+	free(h);
+	free(v);
+	if (ret < 0) {
+		store_chgs_free(out);
+		return ret;
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), chg_cmp);
+	return 0;
+}
+
 int
 store_email_changes(struct store *s, int64_t account_id, uint64_t since,
 		    struct store_chgs *out)
@@ -266,17 +285,7 @@ store_email_changes(struct store *s, int64_t account_id, uint64_t since,
 		if (k != 0)
 			chg_add(out, &cap, k, v[i].modseq, v[i].id);
 	}
-	if (db)
-		db_end_read(db);
-	free(h);
-	free(v);
-	if (ret < 0) {
-		store_chgs_free(out);
-		return ret;
-	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), chg_cmp);
-	return 0;
+	return verdicts_finish(db, h, v, out, ret);
 }
 
 static int
@@ -326,17 +335,7 @@ store_thread_changes(struct store *s, int64_t account_id, uint64_t since,
 		if (ret == 0 && verdict_kind(&t) != 0)
 			chg_add(out, &cap, verdict_kind(&t), t.modseq, t.id);
 	}
-	if (db)
-		db_end_read(db);
-	free(h);
-	free(v);
-	if (ret < 0) {
-		store_chgs_free(out);
-		return ret;
-	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), chg_cmp);
-	return 0;
+	return verdicts_finish(db, h, v, out, ret);
 }
 
 int
