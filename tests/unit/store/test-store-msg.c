@@ -1066,7 +1066,7 @@ TEST(store_inline_small_bodies_and_spill)
 				NULL, NULL, NULL), 0);
 	CHECK_INT(store_expunge(s, ids[1], r[1].mailbox_id, NULL, 0, false,
 				NULL, NULL, NULL), 0);
-	CHECK_INT(st_count_files("i", "blobs"), 0);
+	CHECK_INT(st_count_files_settled("i", "blobs", 0), 0);
 	{
 		struct store_qupdate u = { r[2].queue_rcpt_id,
 					   STORE_Q_DELIVERED, 0, NULL };
