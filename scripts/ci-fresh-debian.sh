@@ -13,7 +13,8 @@
 # listening server 15 min, ./test.sh 30 min: the browser tests and
 # Chromium's install took it to 885 s of a loaded run) and prints how
 # long it took. It runs in its own mount and PID namespaces: the mounts
-# it makes are private and every process it starts dies with it. Needs root and debootstrap.
+# it makes are private and every process it starts dies with it.
+# Needs root and debootstrap.
 #   Env: TERN_FRESH_MIRROR (default: the host's first apt source),
 #        TERN_FRESH_DIR (parent folder, default /var/tmp),
 #        TERN_FRESH_KEEP=1 keeps the root for a look afterwards.
