@@ -234,6 +234,45 @@ struct tern_conf {
 	} dmarc_reports;
 
 	struct {
+		bool enable;			/* run users' scripts at delivery */
+		uint64_t max_script_size;	/* bytes of one script */
+		uint64_t max_scripts;		/* scripts of one account */
+		uint64_t quota;			/* bytes of all of one account's */
+		uint64_t max_nesting;		/* blocks and tests nested */
+		uint64_t max_actions;		/* actions of one run */
+		uint64_t max_redirects;		/* redirects of one run */
+		uint64_t max_cpu_ms;		/* CPU time of one run */
+		uint64_t max_includes;		/* includes run, all scripts */
+		uint64_t max_include_depth;
+		uint64_t max_variable_size;
+		uint64_t max_variables;
+		uint64_t vacation_min_days;
+		uint64_t vacation_max_days;
+		uint64_t vacation_default_days;
+		char *spamtest_header;		/* spamtest's score field */
+		uint64_t spamtest_max;		/* that score is 10 / 100% */
+		char *virustest_header;		/* virustest's field */
+		char *global_dir;		/* include :global scripts */
+	} sieve;
+
+	struct {
+		uint64_t max_line;		/* command line bytes */
+		uint64_t max_literal_preauth;
+		uint64_t timeout_ms;		/* idle session */
+		uint64_t max_errors;		/* bad commands before BYE */
+	} managesieve;
+
+	struct {
+		char *smtp;			/* filters for port 25 */
+		char *submission;		/* filters for 587/465 */
+		char *default_action;		/* filter down: accept|tempfail|reject */
+		uint64_t connect_timeout_ms;
+		uint64_t command_timeout_ms;
+		uint64_t eom_timeout_ms;	/* end of message */
+		uint64_t max_reply_size;	/* one milter packet read */
+	} milter;
+
+	struct {
 		bool enable;			/* rewrite forwarded senders */
 		char *domain;			/* "" = the alias's domain */
 		uint64_t max_age;		/* days a reverse is accepted */
