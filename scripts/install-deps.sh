@@ -26,7 +26,8 @@ python3-fusepy fuse3 dovecot-imapd
 python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
 python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
 postfix chromium chromium-driver python3-selenium fonts-liberation
-roundcube-core roundcube-sqlite3 php-cli php-cgi"
+roundcube-core roundcube-sqlite3 php-cli php-cgi
+dovecot-sieve sieve-connect python3-milter rspamd clamav-daemon clamav-milter"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
@@ -55,8 +56,13 @@ roundcube-core roundcube-sqlite3 php-cli php-cgi"
 # built-in server, config in a temp folder); php-cgi is named so that
 # php's "libapache2-mod-php | php-fpm | php-cgi" needs no Apache server
 # (an Apache it may still pull in is stopped and disabled below)
+# dovecot-sieve: Pigeonhole's sieve-test, the reference of the Sieve
+# differential test; sieve-connect: a real ManageSieve client;
+# python3-milter: a milter written for the tests (every action);
+# rspamd, clamav-daemon, clamav-milter: the real filters of the milter
+# tests, started by the tests on loopback (system services stopped below)
 DEV="$TEST clang libclang-rt-14-dev dnsmasq-base debootstrap
-dovecot-pop3d postfix-policyd-spf-python"
+dovecot-pop3d postfix-policyd-spf-python dovecot-lmtpd"
 case $SET in
 run) PKGS=$RUN ;;
 test) PKGS=$TEST ;;
@@ -111,6 +117,17 @@ case "$missing " in
 *" opendkim "*)
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		$SUDO systemctl disable --now opendkim.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac
+
+# likewise rspamd and ClamAV: the tests start their own
+case "$missing " in
+*" rspamd "*|*" clamav-"*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now rspamd.service clamav-daemon.service \
+			clamav-daemon.socket clamav-milter.service \
+			clamav-freshclam.service >/dev/null 2>&1 || true
 	fi
 	;;
 esac
