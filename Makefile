@@ -37,7 +37,7 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Isrc $(PKG_CFLAGS) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDSAN) $(EXTRA_LDFLAGS)
 LIBS    := $(PKG_LIBS) -lwslay -lpthread -lm
 
-MODULES := lib mime store auth dns mailauth submit relay sieve milter smtp imap pop3 managesieve jmap http
+MODULES := lib mime store auth dns mailauth sieve deliver submit relay milter smtp imap pop3 managesieve jmap http
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c)
