@@ -249,6 +249,7 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		if (conflicts(rn, c, false))
 			break;
 		rn->keep_cancelled = true;
+	keep:
 		if ((a = find(rn, SIEVE_KEEP, NULL))) {
 			a->flags = action_flags(rn, c);
 			break;
@@ -271,6 +272,9 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		}
 		if (!c->copy)
 			rn->keep_cancelled = true;
+		/* INBOX is where keep stores: one copy (as Pigeonhole) */
+		if (strcasecmp(buf_cstr(&s), "INBOX") == 0)
+			goto keep;
 		if ((a = find(rn, SIEVE_FILEINTO, buf_cstr(&s)))) {
 			a->flags = action_flags(rn, c);
 			a->create |= c->create;
@@ -344,7 +348,7 @@ sieve_actions_finish(struct sieve_run *rn)
 {
 	struct sieve_action *a;
 
-	if (rn->keep_cancelled)
+	if (rn->keep_cancelled || find(rn, SIEVE_KEEP, NULL))
 		return;
 	rn->r->implicit_keep = true;
 	rn->actions = 0;	/* the implicit keep is never over the limit */

@@ -392,10 +392,11 @@ spam_value(struct sieve_run *rn, bool percent, struct buf *out)
 		f = 0;
 	if (f > 1)
 		f = 1;
+	/* truncated, as Pigeonhole does */
 	if (percent)
-		buf_printf(out, "%d", (int)lround(f * 100));
+		buf_printf(out, "%d", (int)floor(f * 100 + 1e-9));
 	else
-		buf_printf(out, "%d", 1 + (int)lround(f * 9));
+		buf_printf(out, "%d", 1 + (int)floor(f * 9 + 1e-9));
 }
 
 static void
