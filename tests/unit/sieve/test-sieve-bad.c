@@ -81,6 +81,16 @@ TEST(sieve_bad_semantics)
 	    msg, NULL, "error 2:11: invalid unicode character U+110000 in encoded-character");
 	RUN("require \"include\";\ninclude \"a\";", msg, NULL,
 	    "error 2:1: included personal script \"a\" not found");
+	/* constant arguments checked as Pigeonhole does */
+	RUN("require \"envelope\";\nif envelope \"x-foo\" \"a\" { keep; }", msg,
+	    NULL, "error 2:13: envelope part \"x-foo\" is not supported");
+	RUN("require \"comparator-i;ascii-numeric\";\n"
+	    "if header :contains :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }",
+	    msg, NULL, "error 2:4: comparator i;ascii-numeric does not support :contains");
+	RUN("if address :is \"subject\" \"a\" { keep; }", msg, NULL,
+	    "error 1:16: header \"subject\" holds no addresses: not allowed in the address test");
+	RUN("require [\"variables\", \"fileinto\"];\nfileinto \"${foo.bar}\";", msg,
+	    NULL, "error 2:10: variable in unknown namespace \"foo\"");
 }
 
 TEST(sieve_bad_big_and_deep)

@@ -82,6 +82,11 @@ TEST(sieve_rfc5228_core)
 	/* duplicates folded: redirect twice, keep twice */
 	RUN("redirect \"a@example.net\"; redirect \"A@example.net\"; keep; keep;",
 	    msg_plain, NULL, "redirect:a@example.net; keep");
+	/* fileinto "INBOX" is keep: one copy */
+	RUN("require \"fileinto\";\nkeep;\nfileinto \"INBOX\";", msg_plain, NULL,
+	    "keep");
+	RUN("require [\"fileinto\", \"copy\"];\nfileinto :copy \"inbox\";", msg_plain,
+	    NULL, "keep");
 	/* :matches with ? and escapes */
 	RUN("if header :matches \"subject\" \"h?l\\\\*\" { discard; }",
 	    "Subject: hel*\n\nx\n", NULL, "discard");
