@@ -288,17 +288,10 @@ test_date(struct sieve_run *rn, const struct sieve_node *t, bool current)
 static void
 split_flags(struct sieve_run *rn, const char *s, size_t len, struct vals *out)
 {
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		if (i > st) {
-			struct buf *b = vals_add(out);
-			buf_append(b, s + st, i - st);
-			buf_cstr(b);
-		}
+	for (size_t i = 0, st; sieve_next_word(s, len, &i, &st);) {
+		struct buf *b = vals_add(out);
+		buf_append(b, s + st, i - st);
+		buf_cstr(b);
 	}
 }
 

@@ -20,4 +20,12 @@ struct stl_env {
  * the first compile error, or "runtime L: msg" */
 char *stl_run(const char *script, const char *msg, const struct stl_env *env);
 
+/* check the result of a run (in a TEST) */
+#define RUN(script, msg, env, want)                                       \
+	do {                                                              \
+		char *got_ = stl_run(script, msg, env);                   \
+		CHECK_STR(got_, want);                                    \
+		free(got_);                                               \
+	} while (0)
+
 #endif

@@ -6,13 +6,6 @@
 
 #include <stdlib.h>
 
-#define RUN(script, msg, env, want)                                       \
-	do {                                                              \
-		char *got_ = stl_run(script, msg, env);                   \
-		CHECK_STR(got_, want);                                    \
-		free(got_);                                               \
-	} while (0)
-
 static const char msg[] = "From: a@b.example\nSubject: x\n\nbody\n";
 
 TEST(sieve_bad_syntax)

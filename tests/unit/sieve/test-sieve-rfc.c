@@ -6,13 +6,6 @@
 
 #include <stdlib.h>
 
-#define RUN(script, msg, env, want)                                       \
-	do {                                                              \
-		char *got_ = stl_run(script, msg, env);                   \
-		CHECK_STR(got_, want);                                    \
-		free(got_);                                               \
-	} while (0)
-
 static const char msg_ietf[] =
 	"Date: Tue, 1 Apr 1997 09:06:31 -0800 (PST)\n"
 	"From: coyote@desert.example.org\n"
