@@ -73,8 +73,11 @@ TEST(sieve_rfc5228_core)
 	RUN("redirect \"a@example.net\"; stop; keep;", msg_plain, NULL,
 	    "redirect:a@example.net");
 	/* duplicates folded: redirect twice, keep twice */
-	RUN("redirect \"a@example.net\"; redirect \"A@example.net\"; keep; keep;",
+	RUN("redirect \"a@example.net\"; redirect \"a@EXAMPLE.net\"; keep; keep;",
 	    msg_plain, NULL, "redirect:a@example.net; keep");
+	/* RFC 5321 2.4: local parts are case-sensitive */
+	RUN("redirect \"a@example.net\"; redirect \"A@example.net\";",
+	    msg_plain, NULL, "redirect:a@example.net; redirect:A@example.net");
 	/* fileinto "INBOX" is keep: one copy */
 	RUN("require \"fileinto\";\nkeep;\nfileinto \"INBOX\";", msg_plain, NULL,
 	    "keep");
