@@ -344,7 +344,7 @@ TEST(sieve_rfc5260_date_index)
 	    "if currentdate :zone \"-0100\" :is \"iso8601\" \"2025-12-02T23:00:00-01:00\" { fileinto \"a\"; }\n"
 	    "if currentdate :is \"weekday\" \"3\" { fileinto \"b\"; }\n"
 	    "if currentdate :is \"julian\" \"61012\" { fileinto \"c\"; }\n"
-	    "if date :is \"date\" \"std11\" \"Tue, 1 Apr 1997 17:06:31 +0000\" { fileinto \"d\"; }",
+	    "if date :is \"date\" \"std11\" \"Tue, 01 Apr 1997 17:06:31 +0000\" { fileinto \"d\"; }",
 	    msg_date, NULL, "fileinto:a; fileinto:b; fileinto:c; fileinto:d");
 	/* index: the second Received from the top, and from the bottom */
 	RUN("require [\"date\", \"relational\", \"index\"];\n"
