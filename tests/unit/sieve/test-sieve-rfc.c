@@ -455,6 +455,24 @@ TEST(sieve_rfc5173_body)
 	    msg_mime, NULL, "discard");
 	RUN("require [\"body\"];\nif body :text :contains \"MONEY\" { discard; }",
 	    msg_mime, NULL, "keep");
+	/* 5.2: a multipart's prologue, an embedded message's header; :text
+	 * reads HTML as text */
+	static const char nested[] =
+		"Content-Type: multipart/mixed; boundary=\"o\"\n\npreamble text\n"
+		"--o\nContent-Type: text/html\n\n<p>html <b>words</b></p>\n"
+		"--o\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n"
+		"--o--\nepilogue\n";
+	static const char s[] =
+		"require [\"body\", \"fileinto\"];\n"
+		"if body :text :contains \"html words\" { fileinto \"a\"; }\n"
+		"if body :content \"text/html\" :contains \"<b>\" { fileinto \"b\"; }\n"
+		"if body :content \"multipart\" :contains \"preamble\" { fileinto \"c\"; }\n"
+		"if body :content \"multipart\" :contains \"epilogue\" { fileinto \"d\"; }\n"
+		"if body :content \"message/rfc822\" :contains \"Subject: inner\" { fileinto \"e\"; }\n"
+		"if body :content \"message/rfc822\" :contains \"inner body\" { fileinto \"f\"; }\n"
+		"if body :content \"text\" :contains \"inner body\" { fileinto \"g\"; }\n";
+	RUN(s, nested, NULL,
+	    "fileinto:a; fileinto:b; fileinto:c; fileinto:d; fileinto:e; fileinto:g");
 }
 
 TEST(sieve_rfc6609_include)
