@@ -306,6 +306,8 @@ bool sieve_zone_parse(const char *s, int *min_r);
  * true with the word at [*st, *i) */
 bool sieve_next_word(const char *s, size_t len, size_t *i, size_t *st);
 int sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c);
+/* a plausible mail address for redirect (local@domain, no spaces) */
+bool sieve_address_ok(const char *a);
 /* a new action in the result; NULL after the actions limit error */
 struct sieve_action *sieve_action_add(struct sieve_run *rn,
 				      const struct sieve_node *c,
