@@ -83,6 +83,11 @@ TEST(sieve_rfc5228_core)
 	    "keep");
 	RUN("require [\"fileinto\", \"copy\"];\nfileinto :copy \"inbox\";", msg_plain,
 	    NULL, "keep");
+	/* 2.4.2.4 encoded-character: 1*2HEXDIG pairs, empty and malformed
+	 * sequences kept as written */
+	RUN("require [\"encoded-character\", \"fileinto\"];\n"
+	    "fileinto \"a${hex:}b${hex: 41  42 }${HEX:3}${unicode:263a}${hex:4G}\";",
+	    msg_plain, NULL, "fileinto:a${hex:}bAB\x03\xe2\x98\xba${hex:4G}");
 	/* :matches with ? and escapes */
 	RUN("if header :matches \"subject\" \"h?l\\\\*\" { discard; }",
 	    "Subject: hel*\n\nx\n", NULL, "discard");
