@@ -122,9 +122,14 @@ test_address(struct sieve_run *rn, const struct sieve_node *t)
 	header_values(rn, t, &t->pos[0]->list, false, &raw);
 	for (size_t i = 0; i < raw.n; i++) {
 		struct buf *addrs;
-		size_t n = sieve_addresses(&raw.v[i], &addrs);
+		bool whole;
+		size_t n = sieve_addresses(&raw.v[i], &addrs, &whole);
 		for (size_t k = 0; k < n; k++) {
-			if (sieve_address_part((const char *)addrs[k].data,
+			if (whole && t->ap == AP_ALL) {
+				struct buf *b = vals_add(&parts);
+				buf_append(b, addrs[k].data, addrs[k].len);
+				buf_cstr(b);
+			} else if (!whole && sieve_address_part((const char *)addrs[k].data,
 					       addrs[k].len, t->ap, &part)) {
 				struct buf *b = vals_add(&parts);
 				buf_append(b, part.data, part.len);

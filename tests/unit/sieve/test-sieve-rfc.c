@@ -78,6 +78,17 @@ TEST(sieve_rfc5228_core)
 	/* RFC 5321 2.4: local parts are case-sensitive */
 	RUN("redirect \"a@example.net\"; redirect \"A@example.net\";",
 	    msg_plain, NULL, "redirect:a@example.net; redirect:A@example.net");
+	/* addresses as Pigeonhole reads them: quoted local parts kept
+	 * quoted, no-domain entries left out, an unparsable value whole */
+	static const char addr[] =
+		"To: \"quoted local\"@example.org, g: a@g.example;, bare\n"
+		"Reply-To: broken <@@>\n\nx\n";
+	RUN("require [\"relational\", \"comparator-i;ascii-numeric\", \"fileinto\"];\n"
+	    "if address :count \"eq\" :comparator \"i;ascii-numeric\" \"to\" \"2\" { fileinto \"a\"; }\n"
+	    "if address :is \"to\" \"\\\"quoted local\\\"@example.org\" { fileinto \"b\"; }\n"
+	    "if address :is \"reply-to\" \"broken <@@>\" { fileinto \"c\"; }\n"
+	    "if address :localpart :contains \"reply-to\" \"\" { fileinto \"d\"; }\n",
+	    addr, NULL, "fileinto:a; fileinto:b; fileinto:c");
 	/* fileinto "INBOX" is keep: one copy */
 	RUN("require \"fileinto\";\nkeep;\nfileinto \"INBOX\";", msg_plain, NULL,
 	    "keep");
