@@ -362,6 +362,9 @@ TEST(sieve_rfc5260_date_index)
 	    "if currentdate :is \"julian\" \"61012\" { fileinto \"c\"; }\n"
 	    "if date :is \"date\" \"std11\" \"Tue, 01 Apr 1997 17:06:31 +0000\" { fileinto \"d\"; }",
 	    msg_date, NULL, "fileinto:a; fileinto:b; fileinto:c; fileinto:d");
+	RUN("require [\"date\", \"fileinto\", \"variables\"];\n"
+	    "if currentdate :matches \"iso8601\" \"*\" { fileinto \"${1}\"; }",
+	    msg_date, NULL, "fileinto:2025-12-03T00:00:00Z");
 	/* index: the second Received from the top, and from the bottom */
 	RUN("require [\"date\", \"relational\", \"index\"];\n"
 	    "if date :value \"gt\" :index 2 :zone \"-0500\" \"received\"\n"
