@@ -14,6 +14,11 @@
 /* ------------------------------------------------------------------ */
 /* diagnostics                                                         */
 
+/* in with its zero limits (a caller that sets only some) the defaults;
+ * max_cpu_ms and vacation_min/max_days keep 0 (no limit) */
+void sieve_limits_fill(const struct sieve_limits *in,
+		       struct sieve_limits *out);
+
 void sieve_diag_add(struct sieve_diags *d, const char *script, unsigned line,
 		    unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

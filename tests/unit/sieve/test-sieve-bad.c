@@ -178,6 +178,11 @@ TEST(sieve_limits_run)
 	free(got);
 	buf_free(&b);
 	buf_free(&m);
+	/* a limits struct with zeros: the defaults */
+	memset(&lim, 0, sizeof(lim));
+	RUN("require [\"variables\", \"fileinto\"];\n"
+	    "if header :matches \"subject\" \"*\" { fileinto \"${1}\"; }", msg, &env,
+	    "fileinto:x");
 	/* include limits */
 	sieve_limits_default(&lim);
 	lim.max_includes = 2;
