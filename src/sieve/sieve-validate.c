@@ -675,6 +675,8 @@ validate_block(struct vctx *v, struct sieve_node *cmds, size_t n, bool top)
 					    "require must come before any other command, at the top of the script");
 			if (!check_args(v, c))
 				return false;
+			if (c->has_block)
+				return verr(v, c->line, c->col, "require takes no block");
 			struct sieve_arg *a = c->pos[0];
 			for (size_t k = 0; k < a->list.n; k++) {
 				bool known;

@@ -63,6 +63,8 @@ TEST(sieve_bad_semantics)
 	RUN("else { keep; }", msg, NULL, "error 1:1: else without if");
 	RUN("if true keep;", msg, NULL, "error 1:9: the true test takes no test");
 	RUN("keep { }", msg, NULL, "error 1:1: keep takes no block");
+	RUN("require \"fileinto\" { stop; }", msg, NULL,
+	    "error 1:1: require takes no block");
 	RUN("if true;", msg, NULL, "error 1:1: if wants a block \"{ ... }\"");
 	RUN("if anyof true { keep; }", msg, NULL,
 	    "error 1:4: anyof wants a test list \"( ... )\"");
