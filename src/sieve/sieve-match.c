@@ -173,7 +173,6 @@ sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 		for (size_t k = 0; k < nt; k++)
 			if (kind[k] != G_LIT)
 				mv_set(mv, w++, s + tpos[k], tpos[k + 1] - tpos[k]);
-		mv->set = true;
 	}
 out:
 	free(kind);
@@ -272,7 +271,6 @@ regex_match(const char *key, size_t klen, const char *val, size_t vlen,
 				mv_set(mv, k, vz + pm[k].rm_so,
 				       (size_t)(pm[k].rm_eo - pm[k].rm_so));
 		}
-		mv->set = true;
 	}
 	free(vz);
 	regfree(&re);

@@ -175,7 +175,6 @@ struct sieve_script {
 	struct arena mem;
 	struct sieve_unit *units;	/* [0] is the main script */
 	size_t nunits;
-	unsigned max_nesting;
 };
 
 /* parse one script's text into u (arena a); false after adding diags */
@@ -198,7 +197,6 @@ bool sieve_decode_encoded(struct sieve_str *s, char *err, size_t errlen);
 struct sieve_mvars {
 	struct buf v[10];
 	size_t n;
-	bool set;
 };
 
 /* compare one value against one key with the test's comparator and
@@ -254,7 +252,6 @@ struct sieve_run {
 	bool keep_cancelled;		/* the implicit keep is off */
 	bool vacation_done, reject_done;
 	bool stopped, returned, failed;
-	unsigned err_line;
 };
 
 /* one runtime error: -1 after this */
@@ -270,7 +267,7 @@ void sieve_expand(struct sieve_run *rn, const struct sieve_str *s,
 bool sieve_var_set(struct sieve_run *rn, const char *name, const char *val,
 		   size_t len, unsigned line);
 /* a variable name valid for "set" (identifier) */
-bool sieve_var_name_ok(const char *name, bool allow_num);
+bool sieve_var_name_ok(const char *name);
 void sieve_vars_free(struct sieve_run *rn);
 /* set's modifiers applied to v */
 void sieve_apply_mods(unsigned mods, struct buf *v);
@@ -295,9 +292,6 @@ void sieve_header_decode(const struct buf *raw, struct buf *out);
 /* body text for the body test, one buf per part (xform, ctypes) */
 size_t sieve_msg_body(struct sieve_run *rn, const struct sieve_node *t,
 		      struct buf **parts_r);
-/* the raw header block */
-void sieve_msg_header_block(struct sieve_msgview *v, const unsigned char **p,
-			    size_t *len);
 
 /* date (RFC 5260): the part of t (UTC seconds, zone minutes) into out;
  * false for an unknown part */

@@ -25,7 +25,6 @@ sieve_run_error(struct sieve_run *rn, unsigned line, const char *fmt, ...)
 	sieve_diag_add(&rn->r->diags, rn->unit ? rn->unit->name : "", line, 0,
 		       "%s", msg);
 	rn->failed = true;
-	rn->err_line = line;
 }
 
 static uint64_t

@@ -229,7 +229,6 @@ sieve_compile(const char *name, const char *text, size_t len,
 	cp.lim = lim;
 	cp.inc = inc;
 	cp.diags = diags;
-	s->max_nesting = lim->max_nesting;
 	if (compile_unit(&cp, name ? name : "", false, text, len) != 0) {
 		sieve_script_free(s);
 		return NULL;
