@@ -104,6 +104,11 @@ TEST(sieve_rfc5228_core)
 	    "Subject: hel*\n\nx\n", NULL, "discard");
 	RUN("if header :matches \"subject\" \"h?l\\\\*\" { discard; }",
 	    "Subject: hello\n\nx\n", NULL, "keep");
+	/* "?" is one octet (comparators work on octets, RFC 4790) */
+	RUN("if header :matches \"subject\" \"caf?\" { discard; }",
+	    "Subject: caf\xc3\xa9\n\nx\n", NULL, "keep");
+	RUN("if header :matches \"subject\" \"caf??\" { discard; }",
+	    "Subject: caf\xc3\xa9\n\nx\n", NULL, "discard");
 	/* i;octet is case-sensitive, the default casemap is not */
 	RUN("if header :is :comparator \"i;octet\" \"subject\" \"HELLO\" { discard; }",
 	    msg_plain, NULL, "keep");
