@@ -40,9 +40,18 @@ sieve_match_values(struct sieve_run *rn, const struct sieve_node *t,
 	}
 	struct sieve_mvars *mv = want_mvars(rn, t) ? &rn->mvars : NULL;
 	for (size_t j = 0; j < keys->n && rc == 0; j++) {
+		char err[160];
+		void *re = NULL;
 		sieve_expand(rn, &keys->v[j], &k);
+		if (t->m.match == MT_REGEX && nvals > 0 &&
+		    !(re = sieve_regex_compile((const char *)k.data, k.len,
+					       t->m.cmp == CMP_CASEMAP, mv != NULL,
+					       err, sizeof(err)))) {
+			sieve_run_error(rn, t->line, "%s", err);
+			rc = -1;
+			break;
+		}
 		for (size_t i = 0; i < nvals && rc == 0; i++) {
-			char err[160];
 			if (!sieve_run_step(rn, t->line)) {
 				rc = -1;
 				break;
@@ -57,12 +66,15 @@ sieve_match_values(struct sieve_run *rn, const struct sieve_node *t,
 				rc = -1;
 				break;
 			}
-			rc = sieve_match_one(&t->m, (const char *)vals[i].data,
-					     vals[i].len, (const char *)k.data,
-					     k.len, mv, err, sizeof(err));
-			if (rc < 0)
-				sieve_run_error(rn, t->line, "%s", err);
+			if (re)
+				rc = sieve_regex_exec(re, (const char *)vals[i].data,
+						      vals[i].len, mv);
+			else
+				rc = sieve_match_one(&t->m, (const char *)vals[i].data,
+						     vals[i].len, (const char *)k.data,
+						     k.len, mv);
 		}
+		sieve_regex_free(re);
 	}
 	buf_free(&k);
 	return rc;
