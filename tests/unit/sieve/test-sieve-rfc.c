@@ -104,6 +104,9 @@ TEST(sieve_rfc5228_core)
 	    "Subject: hel*\n\nx\n", NULL, "discard");
 	RUN("if header :matches \"subject\" \"h?l\\\\*\" { discard; }",
 	    "Subject: hello\n\nx\n", NULL, "keep");
+	/* unfolding: the TAB that starts a continuation line is a space */
+	RUN("if header :is \"subject\" \"a b\tc\" { discard; }",
+	    "Subject: a\r\n\tb\tc\r\n\r\nx\r\n", NULL, "discard");
 	/* "?" is one octet (comparators work on octets, RFC 4790) */
 	RUN("if header :matches \"subject\" \"caf?\" { discard; }",
 	    "Subject: caf\xc3\xa9\n\nx\n", NULL, "keep");
