@@ -416,6 +416,12 @@ TEST(sieve_rfc5260_date_index)
 	    "{ redirect \"aftercutoff@example.org\"; }", msg_date, NULL, "keep");
 	RUN("require \"index\";\nif header :index 1 :last :contains \"received\" \"c by d\" { discard; }",
 	    msg_date, NULL, "discard");
+	/* :index counts the fields of all the names, in the list's order */
+	RUN("require [\"index\", \"variables\", \"fileinto\"];\n"
+	    "if header :index 2 :matches [\"to\",\"cc\"] \"*\" { fileinto \"a-${1}\"; }\n"
+	    "if address :index 1 :last :matches [\"to\",\"cc\"] \"*\" { fileinto \"b-${1}\"; }\n",
+	    "To: a@x.example\nCc: b@x.example\nTo: c@x.example\n\nx\n", NULL,
+	    "fileinto:a-c@x.example; fileinto:b-b@x.example");
 	RUN("require \"index\";\nif header :last :contains \"received\" \"x\" { discard; }",
 	    msg_date, NULL, "error 2:4: :last wants :index");
 	RUN("require \"date\";\nif date :zone \"0500\" \"date\" \"hour\" \"1\" { discard; }",
