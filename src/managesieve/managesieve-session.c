@@ -96,7 +96,7 @@ ms_close(struct ms_session *s, const char *reason)
 bool
 ms_plaintext_ok(const struct ms_session *s)
 {
-	return conn_is_tls(s->conn) || conn_peer_is_loopback(s->conn) ||
+	return conn_tls_started(s->conn) || conn_peer_is_loopback(s->conn) ||
 	       s->env->conf->server.allow_plaintext_auth;
 }
 

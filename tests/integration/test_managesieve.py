@@ -11,6 +11,7 @@ import time
 import pytest
 
 import ternlib
+from test_pop3 import non_loopback_address
 from conftest import ALICE, BOB
 from scramlib import ScramClient
 
@@ -126,8 +127,8 @@ def caps(lines):
     return out
 
 
-def start(tern_factory, extra="", accounts=(ALICE, BOB)):
-    t = tern_factory(protocols=PROTOS, extra=extra)
+def start(tern_factory, extra="", accounts=(ALICE, BOB), **kw):
+    t = tern_factory(protocols=PROTOS, extra=extra, **kw)
     for a in accounts:
         t.add_account(*a)
     t.start()
@@ -183,6 +184,22 @@ def test_starttls_then_login(tern):
     assert "managesieve starttls" in tern.log()
     assert re.search(r"managesieve login user=\"%s\" method=PLAIN tls=yes"
                      % re.escape(A), tern.log())
+
+
+def test_no_password_before_tls_from_afar(tern_factory):
+    t = start(tern_factory, address=non_loopback_address())
+    c = MS(t)
+    cap = caps(c.greeting[0])
+    assert cap["SASL"] == "" and "STARTTLS" in cap
+    assert c.login() == \
+        b'NO (ENCRYPT-NEEDED) "Authentication needs TLS first (STARTTLS)"'
+    c.send(b'AUTHENTICATE "SCRAM-SHA-256"\r\n')
+    assert c.response()[1].startswith(b"NO (ENCRYPT-NEEDED)")
+    assert c.cmd(b"STARTTLS")[1].startswith(b"OK")
+    c.sock, c.buf = t.ssl_context().wrap_socket(c.sock), b""
+    cap = caps(c.response()[0])
+    assert "PLAIN" in cap["SASL"].split() and "STARTTLS" not in cap
+    assert c.login() == b'OK "Logged in"'
 
 
 # --- scripts ---------------------------------------------------------------
