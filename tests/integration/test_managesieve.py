@@ -263,6 +263,16 @@ def test_putscript_and_checkscript_errors(tern):
     assert st.startswith(b"NO") and b"nosuchext" in st
     # a script is a string, not a number
     assert c.cmd(b'PUTSCRIPT "n" 42')[1].startswith(b"NO")
+    # include (RFC 6609) reads the account's other scripts
+    inc = q(b'require "include"; include :personal "part";')
+    st = c.cmd(b'PUTSCRIPT "main" ' + inc)[1]
+    assert st == b'NO "main:1:20: included personal script \\"part\\" ' \
+        b'not found"', st
+    c.ok(b'PUTSCRIPT "part" "keep;"')
+    c.ok(b'PUTSCRIPT "main" ' + inc)
+    st = c.cmd(b'PUTSCRIPT "self" ' +
+               q(b'require "include"; include :personal "self";'))[1]
+    assert st.startswith(b"NO") and b"include" in st
 
 
 def test_limits(tern_factory):
