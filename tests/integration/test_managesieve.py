@@ -275,10 +275,22 @@ def test_putscript_and_checkscript_errors(tern):
     assert st.startswith(b"NO") and b"include" in st
 
 
-def test_limits(tern_factory):
+def test_limits_and_global_includes(tern_factory, tmp_path):
+    gdir = tmp_path / "global"
+    gdir.mkdir()
+    (gdir / "spam").write_bytes(b"keep;\r\n")
+    (tmp_path / "secret").write_bytes(b"keep;\r\n")
+    (gdir / "link").symlink_to(tmp_path / "secret")     # not followed
     t = start(tern_factory, extra="[sieve]\nmax_scripts = 2\n"
-              "max_script_size = 100\nquota = 150\n")
+              "max_script_size = 100\nquota = 150\nglobal_dir = %s\n"
+              % gdir)
     c = logged_in(t)
+    # include :global reads sieve.global_dir, and nothing outside it
+    c.ok(b'CHECKSCRIPT "require \\"include\\"; include :global \\"spam\\";"')
+    for name in (b"../secret", b"link"):
+        st = c.cmd(b'CHECKSCRIPT "require \\"include\\"; '
+                   b'include :global \\"' + name + b'\\";"')[1]
+        assert st.startswith(b"NO") and name in st, st
     c.ok(b'HAVESPACE "a" 100')
     assert c.cmd(b'HAVESPACE "a" 101')[1].startswith(b"NO (QUOTA/MAXSIZE)")
     big = b"keep;" + b" " * 96
