@@ -219,7 +219,7 @@ deliver_run_unit(struct deliver_sieve *d, size_t ui)
 	m.spam_header = conf->sieve.spamtest_header;
 	m.spam_max = (double)conf->sieve.spamtest_max;
 	m.virus_header = conf->sieve.virustest_header;
-	deliver_script_limits(conf, &lim);
+	deliver_sieve_limits(conf, &lim);
 	memset(&u->res, 0, sizeof(u->res));
 	rc = sieve_run(script, &m, &lim, &u->res);
 	if (rc == 0) {

@@ -31,6 +31,19 @@
 struct tern_conf;
 struct work_gate;
 struct uv_loop_s;
+struct sieve_limits;
+
+/* the [sieve] limits of tern.conf as sieve.h takes them (delivery,
+ * ManageSieve's compile, `tern sieve` share them) */
+void deliver_sieve_limits(const struct tern_conf *conf,
+			  struct sieve_limits *lim);
+/* include (RFC 6609) for account_id: :personal from the store, :global
+ * the file NAME.sieve in sieve.global_dir (a name with '/' or a leading
+ * '.' never); sieve_includer's contract (0 and *text_r malloc'd, or
+ * -1). Blocking reads. */
+int deliver_sieve_include(const struct tern_conf *conf, struct store *store,
+			  int64_t account_id, bool global, const char *name,
+			  char **text_r, size_t *len_r);
 
 /* the delivery as the caller knows it; copied by deliver_sieve_new */
 struct deliver_env {
