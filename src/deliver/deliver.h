@@ -66,8 +66,11 @@ struct deliver_env {
 
 struct deliver_sieve;
 
-/* Is there a Sieve step to run: sieve.enable and a local row */
-bool deliver_sieve_wanted(const struct tern_conf *conf,
+/* Is there a Sieve step to run: sieve.enable and a local row whose
+ * account has an active script (one small indexed read per local row,
+ * as RCPT's lookups: mail to accounts without scripts never waits for
+ * the pool) */
+bool deliver_sieve_wanted(const struct tern_conf *conf, struct store *store,
 			  const struct store_rcpt *rows, size_t n);
 
 /* rows: the commit's rows as they would be without Sieve (locals one

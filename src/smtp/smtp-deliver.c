@@ -687,7 +687,8 @@ smtp_deliver_sieve(struct smtp_session *s)
 	struct buf remote = BUF_INIT;
 	const char **orig;
 
-	if (!deliver_sieve_wanted(conf, t->srcpts, t->n_srcpts))
+	if (!deliver_sieve_wanted(conf, s->env->store, t->srcpts,
+				  t->n_srcpts))
 		return false;
 	orig = xcalloc(t->n_srcpts, sizeof(*orig));
 	for (size_t i = 0; i < t->n_srcpts; i++)

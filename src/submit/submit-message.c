@@ -261,7 +261,7 @@ submit_sieve(struct store *store, const struct tern_conf *conf,
 	struct deliver_sieve *d;
 	const char *reason;
 
-	if (!deliver_sieve_wanted(conf, *rows_r, *n_r))
+	if (!deliver_sieve_wanted(conf, store, *rows_r, *n_r))
 		return NULL;
 	d = deliver_sieve_new(&env, *rows_r, *n_r, NULL);
 	deliver_sieve_run(d, NULL, msg->data, msg->len);

@@ -52,6 +52,14 @@ def test_vacation_once_per_period(tern_factory):
     # another sender gets its own
     send(t, DAVE[0], [ALICE[0]], "question four")
     assert len(wait_count(t, DAVE, 1)) == 1
+    # a remote sender's reply is queued, from <>
+    send(t, "someone@example.net", [ALICE[0]], "question five")
+    deadline = time.time() + 10
+    q = ""
+    while time.time() < deadline and "someone@example.net" not in q:
+        time.sleep(0.2)
+        q = t.cli("queue", "list").stdout
+    assert "from=<> rcpts=1" in q and "to=<someone@example.net>" in q, q
 
 
 def test_vacation_never_to_lists_bounces_autoreplies_self(tern_factory):
