@@ -206,7 +206,7 @@ deliver_script_error(struct deliver_sieve *d, const struct deliver_unit *u,
 }
 
 int
-deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
+deliver_script_get(struct deliver_sieve *d, struct deliver_unit *u,
 		   const struct sieve_script **s_r)
 {
 	struct deliver_includer inc = { d, u };
@@ -228,6 +228,8 @@ deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
 		deliver_script_error(d, u, "?", NULL, store_strerror(rc));
 		return -1;
 	}
+	free(u->script);
+	u->script = xstrdup(name ? name : "?");
 	if ((*s_r = cache_find(d->env.store, u->account_id, version))) {
 		free(name);
 		free(text);

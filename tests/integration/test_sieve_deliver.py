@@ -96,7 +96,7 @@ if header :contains "subject" "work" {
     assert re.search(r"sieve fileinto account=alice@example.test "
                      r'mailbox="Nope".*INBOX', log)
     assert re.search(r"sieve id=\S+ account=alice@example.test "
-                     r"actions=fileinto:Work", log)
+                     r"script=main actions=fileinto:Work", log)
 
 
 def test_discard_and_local_redirect(tern_factory):
@@ -191,7 +191,8 @@ fileinto :create "A"; fileinto :create "B"; fileinto :create "C";
     send(t, "x@example.net", [BOB[0]], "too many")
     bob = mailbox(t, BOB)
     assert len(bob) == 1 and b"too many" in bob[0][1]
-    assert re.search(r"sieve error account=bob@example.test", t.log())
+    assert re.search(r"sieve error account=bob@example.test script=main "
+                     r"line=\d+: ", t.log())
 
 
 def test_redirect_loop_two_accounts(tern_factory):
