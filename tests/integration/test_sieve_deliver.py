@@ -97,6 +97,11 @@ if header :contains "subject" "work" {
                      r'mailbox="Nope".*INBOX', log)
     assert re.search(r"sieve id=\S+ account=alice@example.test "
                      r"script=main actions=fileinto:Work", log)
+    # a new version of the script counts from the next message on (the
+    # compiled one is cached by version)
+    put(t, ALICE[0], 'require "fileinto";\nfileinto "Work";\n')
+    send(t, "x@example.net", [ALICE[0]], "after the change")
+    assert len(mailbox(t, ALICE, "Work")) == 2
 
 
 def test_discard_and_local_redirect(tern_factory):
