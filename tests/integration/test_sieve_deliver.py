@@ -102,6 +102,15 @@ if header :contains "subject" "work" {
     put(t, ALICE[0], 'require "fileinto";\nfileinto "Work";\n')
     send(t, "x@example.net", [ALICE[0]], "after the change")
     assert len(mailbox(t, ALICE, "Work")) == 2
+    # an included script changed alone is seen too
+    t.cli("sieve", "put", ALICE[0], "inc", "-",
+          input='require "fileinto";\nfileinto "Work";\n')
+    put(t, ALICE[0], 'require "include";\ninclude :personal "inc";\n')
+    send(t, "x@example.net", [ALICE[0]], "included")
+    t.cli("sieve", "put", ALICE[0], "inc", "-", input='discard;\n')
+    send(t, "x@example.net", [ALICE[0]], "included again")
+    assert len(mailbox(t, ALICE, "Work")) == 3
+    assert "actions=discard" in t.log()
 
 
 def test_discard_and_local_redirect(tern_factory):
