@@ -19,6 +19,8 @@
 
 struct deliver_cached {
 	struct store *store;
+	char *dir;		/* its data folder: a store opened later at
+				   the same address is another one */
 	int64_t account_id, version;
 	struct sieve_script *script;
 	unsigned refs;
@@ -58,7 +60,8 @@ cache_find(struct store *store, int64_t account_id, int64_t version)
 		struct deliver_cached *c = &cache[i];
 
 		if (c->script && c->store == store &&
-		    c->account_id == account_id && c->version == version) {
+		    c->account_id == account_id && c->version == version &&
+		    strcmp(c->dir, store_data_dir(store)) == 0) {
 			c->refs++;
 			c->used = ++cache_clock;
 			s = c->script;
@@ -96,6 +99,8 @@ cache_add(struct store *store, int64_t account_id, int64_t version,
 	}
 	if (victim) {
 		old = victim->script;
+		free(victim->dir);
+		victim->dir = xstrdup(store_data_dir(store));
 		victim->store = store;
 		victim->account_id = account_id;
 		victim->version = version;
