@@ -204,7 +204,10 @@ sieve_run(const struct sieve_script *s, const struct sieve_msg *m,
 	  const struct sieve_limits *lim, struct sieve_result *r)
 {
 	struct sieve_run rn;
+	struct sieve_limits full;
 
+	sieve_limits_fill(lim, &full);
+	lim = &full;
 	memset(r, 0, sizeof(*r));
 	r->mem = xmalloc(sizeof(struct arena));
 	arena_init(r->mem, 4096);

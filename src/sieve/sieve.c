@@ -28,6 +28,27 @@ sieve_limits_default(struct sieve_limits *l)
 }
 
 void
+sieve_limits_fill(const struct sieve_limits *in, struct sieve_limits *out)
+{
+	struct sieve_limits d;
+
+	sieve_limits_default(&d);
+	*out = *in;
+#define FILL(f) do { if (!out->f) out->f = d.f; } while (0)
+	FILL(max_script_size);
+	FILL(max_nesting);
+	FILL(max_actions);
+	FILL(max_redirects);
+	FILL(max_includes);
+	FILL(max_include_depth);
+	FILL(max_variable_size);
+	FILL(max_variables);
+	FILL(max_match_values);
+	FILL(vacation_default_days);
+#undef FILL
+}
+
+void
 sieve_diag_add(struct sieve_diags *d, const char *script, unsigned line,
 	       unsigned col, const char *fmt, ...)
 {
@@ -118,19 +139,12 @@ resolve_includes(struct compiler *cp, size_t ui, struct sieve_node *cmds,
 		}
 		for (size_t k = 0; k < cp->depth; k++) {
 			struct sieve_unit *o = &cp->s->units[cp->stack[k]];
-			if (k > 0 && o->global == c->global &&
-			    strcmp(o->name, nm->s) == 0) {
+			if (o->global == c->global && strcmp(o->name, nm->s) == 0) {
 				sieve_diag_add(cp->diags, uname, c->line, c->col,
-					       "include loop: script \"%s\" includes itself",
+					       "include loop: script \"%s\" is already being included",
 					       nm->s);
 				return false;
 			}
-		}
-		if (ui == 0 && !c->global && strcmp(nm->s, cp->s->units[0].name) == 0) {
-			sieve_diag_add(cp->diags, uname, c->line, c->col,
-				       "include loop: script \"%s\" includes itself",
-				       nm->s);
-			return false;
 		}
 		int u = find_unit(cp, nm->s, c->global);
 		if (u >= 0) {
@@ -203,7 +217,11 @@ sieve_compile(const char *name, const char *text, size_t len,
 	      struct sieve_diags *diags)
 {
 	struct compiler cp;
+	struct sieve_limits full;
 	struct sieve_script *s = xcalloc(1, sizeof(*s));
+
+	sieve_limits_fill(lim, &full);
+	lim = &full;
 
 	arena_init(&s->mem, 16384);
 	memset(&cp, 0, sizeof(cp));
