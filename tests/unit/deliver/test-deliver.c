@@ -140,3 +140,36 @@ TEST(deliver_reject_and_no_script)
 	deliver_sieve_free(&d);
 	fx_close(&f);
 }
+
+TEST(deliver_quarantine_wins_over_fileinto)
+{
+	struct fixture f;
+	struct deliver_env env;
+	struct store_rcpt row, *r;
+	struct deliver_sieve *d;
+	const char *reason;
+	size_t n;
+
+	fx_open(&f, "dlv4");
+	fx_script(&f, 0, "require [\"fileinto\", \"mailbox\"];\n"
+		  "fileinto :create \"Work\";\nkeep;\n");
+	memset(&env, 0, sizeof(env));
+	env.store = f.s;
+	env.conf = f.conf;
+	env.sender = "x@example.net";
+	memset(&row, 0, sizeof(row));
+	row.kind = STORE_RCPT_LOCAL;
+	row.account_id = f.id[0];
+	row.address = f.addr[0];
+	row.special_use = STORE_SU_JUNK;
+	d = deliver_sieve_new(&env, &row, 1, NULL);
+	deliver_sieve_run(d, NULL, msg, strlen(msg));
+	CHECK_INT(deliver_sieve_outcome(d, true, &reason), DELIVER_STORE);
+	r = deliver_sieve_rows(d, &n);
+	/* one copy, in \Junk */
+	CHECK_INT((int)n, 1);
+	CHECK(r[0].mailbox == NULL);
+	CHECK_INT((int)r[0].special_use, STORE_SU_JUNK);
+	deliver_sieve_free(&d);
+	fx_close(&f);
+}
