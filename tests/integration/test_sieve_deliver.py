@@ -238,3 +238,11 @@ def test_cpu_limit_keeps(tern_factory):
     assert len(inbox) == 1 and b"heavy" in inbox[0][1]
     assert re.search(r"sieve error account=alice@example.test .*(CPU|cpu)",
                      t.log()), t.log()[-2000:]
+
+
+def test_sieve_disabled(tern_factory):
+    t = start(tern_factory, "[sieve]\nenable = no\n")
+    put(t, ALICE[0], "discard;\n")
+    send(t, "x@example.net", [ALICE[0]], "no scripts here")
+    assert len(mailbox(t, ALICE)) == 1
+    assert "actions=" not in t.log()
