@@ -33,6 +33,7 @@
 #include "store/store.h"
 
 struct smtp_session;
+struct deliver_sieve;
 
 enum smtp_state {
 	SMTP_S_PREGREET,	/* greeting delay: input now is an early talker */
@@ -122,6 +123,7 @@ struct smtp_txn {
 	size_t n_srcpts;
 	struct buf prefixes;
 	int64_t queue_msg_id;
+	struct deliver_sieve *sieve;	/* the scripts' step (deliver.h) */
 };
 
 struct smtp_session {

@@ -174,6 +174,12 @@ static const char schema_sql[] =
 	" PRIMARY KEY(account_id, name)) WITHOUT ROWID;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS sieve_scripts_active"
 	" ON sieve_scripts(account_id) WHERE active != 0;"
+	/* vacation replies sent (store-vacation.c): none again to that
+	 * sender with that handle before expires */
+	"CREATE TABLE IF NOT EXISTS sieve_vacation("
+	" account_id INTEGER NOT NULL, handle TEXT NOT NULL,"
+	" sender TEXT NOT NULL, expires INTEGER NOT NULL,"
+	" PRIMARY KEY(account_id, handle, sender)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 

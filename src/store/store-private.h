@@ -447,6 +447,8 @@ int store_sieve_drop_w(struct store *s, int64_t account_id);
 /* store-urlauth.c: drop a mailbox's URLAUTH key (< 0: the account's) */
 int store_urlauth_drop_w(struct store *s, int64_t account_id,
 			 int64_t mailbox_id);
+/* store-vacation.c: the account's vacation records (account removal) */
+int store_vacation_drop_w(struct store *s, int64_t account_id);
 uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */

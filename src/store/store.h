@@ -65,6 +65,7 @@
 
 struct store;
 struct store_blob;
+struct buf;
 struct store_reader;
 struct store_watch;
 struct store_msg_iter;
@@ -414,6 +415,11 @@ int store_mailbox_identities(struct store *store, int64_t mailbox_id,
 			     struct store_strlist *out);
 /* remove the tmp file; *blob = NULL; NULL-safe */
 void store_blob_abort(struct store_blob **blob);
+/* Read a complete blob not handed to the store yet (Sieve reads the
+ * message before the commit): headroom zero bytes, then its bytes,
+ * appended to out. Any thread, while nobody writes the blob. STORE_EIO */
+int store_blob_read(struct store_blob *blob, size_t headroom,
+		    struct buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Delivery and the outbound queue                                    */
@@ -490,6 +496,18 @@ int store_deliver(struct store *store, struct store_blob **blob,
 		  const struct store_envelope *env,
 		  struct store_rcpt *rcpts, size_t n,
 		  int64_t *queue_msg_id_r, store_cb cb, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Vacation replies                                                   */
+
+/* Sieve vacation (RFC 5230 4.2): may the account send a reply with
+ * this handle to sender now? One write, checked and recorded at once:
+ * *claimed_r true when no reply went within the last period (the
+ * record now lasts seconds from now: send it), false when one did.
+ * Blocking (call it off the loop). 0 or a STORE_E* error. */
+int store_vacation_claim(struct store *store, int64_t account_id,
+			 const char *handle, const char *sender, int64_t now,
+			 uint32_t seconds, bool *claimed_r);
 
 enum store_qstate {
 	STORE_Q_PENDING = 0,	/* waiting for (another) attempt */
