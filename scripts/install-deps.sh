@@ -27,7 +27,8 @@ python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
 python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
 postfix chromium chromium-driver python3-selenium fonts-liberation
 roundcube-core roundcube-sqlite3 php-cli php-cgi
-dovecot-sieve sieve-connect python3-milter rspamd clamav-daemon clamav-milter"
+dovecot-sieve sieve-connect python3-milter rspamd clamav-daemon clamav-milter
+cyrus-imapd cyrus-caldav cyrus-admin"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
@@ -61,6 +62,9 @@ dovecot-sieve sieve-connect python3-milter rspamd clamav-daemon clamav-milter"
 # python3-milter: a milter written for the tests (every action);
 # rspamd, clamav-daemon, clamav-milter: the real filters of the milter
 # tests, started by the tests on loopback (system services stopped below)
+# cyrus-imapd, cyrus-caldav (its httpd serves JMAP), cyrus-admin: the
+# reference JMAP server of test_jmap_cyrus.py, a private instance on
+# loopback high ports (the system service is stopped and disabled below)
 DEV="$TEST clang libclang-rt-14-dev dnsmasq-base debootstrap
 dovecot-pop3d postfix-policyd-spf-python dovecot-lmtpd"
 case $SET in
@@ -101,6 +105,14 @@ case "$missing" in
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		$SUDO systemctl disable --now dovecot.service dovecot.socket \
 			>/dev/null 2>&1 || true
+	fi
+	;;
+esac
+# likewise Cyrus: the JMAP differential test starts its own master
+case "$missing" in
+*cyrus-*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now cyrus-imapd.service >/dev/null 2>&1 || true
 	fi
 	;;
 esac
