@@ -667,6 +667,22 @@ has_fffd(const unsigned char *p, size_t len)
 	return false;
 }
 
+/* every CRLF to a single LF, in place (RFC 8621 4.1.4: a body value
+ * has its line ends as LF) */
+static void
+crlf_to_lf(struct buf *b)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < b->len; i++) {
+		if (b->data[i] == '\r' && i + 1 < b->len &&
+		    b->data[i + 1] == '\n')
+			continue;
+		b->data[o++] = b->data[i];
+	}
+	b->len = o;
+}
+
 /* the EmailBodyValue of a text part */
 static json_t *
 body_value(const struct rtree *t, const struct rpart *p, size_t max)
@@ -691,6 +707,7 @@ body_value(const struct rtree *t, const struct rpart *p, size_t max)
 		problem = true;
 	if (p->loc.cte == MIME_CTE_UNKNOWN)
 		problem = true;
+	crlf_to_lf(&utf);
 	cut = max ? utf8_cut(utf.data, utf.len, max) : utf.len;
 	o = json_pack("{s:s%, s:b, s:b}", "value",
 		      utf.data ? (const char *)utf.data : "", cut,

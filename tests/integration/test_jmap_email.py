@@ -384,11 +384,12 @@ def test_bad_input(jmap_tern, jmap):
     assert err(jmap, "Email/get", {"ids": "M1"}) == "invalidArguments"
     assert err(jmap, "Email/query", {"filter": {"bogus": 1}}) == \
         "unsupportedFilter"
+    # a known property's bad value: invalidArguments (RFC 8620 3.6.2)
     assert err(jmap, "Email/query", {"filter": {"operator": "XOR",
                                                 "conditions": []}}) == \
-        "unsupportedFilter"
+        "invalidArguments"
     assert err(jmap, "Email/query", {"filter": {"before": "yesterday"}}) == \
-        "unsupportedFilter"
+        "invalidArguments"
     assert err(jmap, "Email/query", {"sort": [{"property": "color"}]}) == \
         "unsupportedSort"
     assert err(jmap, "Email/query", {"sort": [{"property": "subject",

@@ -129,7 +129,7 @@ TEST(jmap_render_single_part)
 		"Content-Type: text/plain; charset=iso-8859-1\r\n"
 		"Content-Transfer-Encoding: quoted-printable\r\n"
 		"\r\n"
-		"caf=E9 au lait, tr=E8s bon\r\n";
+		"caf=E9 au lait,\r\ntr=E8s bon\r\n";
 	json_t *e = render(m, "[\"subject\",\"bodyStructure\",\"bodyValues\","
 			   "\"textBody\",\"htmlBody\",\"preview\"]", true, 0);
 	json_t *bv = json_object_get(json_object_get(e, "bodyValues"), "1");
@@ -139,8 +139,9 @@ TEST(jmap_render_single_part)
 				   "partId"), "\"1\"");
 	CHECK_JSON(json_object_get(json_object_get(e, "bodyStructure"),
 				   "charset"), "\"iso-8859-1\"");
+	/* line ends as LF (RFC 8621 4.1.4) */
 	CHECK_JSON(json_object_get(bv, "value"),
-		   "\"caf\xc3\xa9 au lait, tr\xc3\xa8s bon\\r\\n\"");
+		   "\"caf\xc3\xa9 au lait,\\ntr\xc3\xa8s bon\\n\"");
 	CHECK(json_is_false(json_object_get(bv, "isTruncated")));
 	CHECK(json_is_false(json_object_get(bv, "isEncodingProblem")));
 	/* a single text/plain is both text and html body */
