@@ -167,6 +167,26 @@ TEST(jmap_render_truncate_and_problem)
 	json_decref(e);
 }
 
+TEST(jmap_render_truncate_html)
+{
+	static const char m[] =
+		"Content-Type: text/html; charset=utf-8\r\n"
+		"\r\n"
+		"<p>Hello <a href=\"https://example.com\">you</a></p>\r\n";
+	json_t *e = render(m, "[\"bodyValues\"]", true, 20);
+	json_t *bv = json_object_get(json_object_get(e, "bodyValues"), "1");
+
+	/* 20 bytes end inside the <a ...> tag: cut before it (RFC 8621 4.2) */
+	CHECK_JSON(json_object_get(bv, "value"), "\"<p>Hello \"");
+	CHECK(json_is_true(json_object_get(bv, "isTruncated")));
+	json_decref(e);
+	e = render(m, "[\"bodyValues\"]", true, 8);
+	bv = json_object_get(json_object_get(e, "bodyValues"), "1");
+	/* outside a tag: the cut stays */
+	CHECK_JSON(json_object_get(bv, "value"), "\"<p>Hello\"");
+	json_decref(e);
+}
+
 static const char hdr_msg[] =
 	"From: \"Joe Q. Public\" <john.q.public@example.com>\r\n"
 	"To: Mary Smith <mary@x.test>, jdoe@example.org, Who? "
@@ -226,6 +246,17 @@ TEST(jmap_render_header_forms)
 	CHECK_JSON(json_object_get(e, "header:X-None:all"), "[]");
 	CHECK(json_is_null(json_object_get(e, "inReplyTo")));
 	json_decref(e);
+}
+
+TEST(jmap_hform_text)
+{
+	static const char v[] = "   spaced\r\n  out  =?utf-8?q?caf=C3=A9?=  \r\n";
+	json_t *j = jmap_hform_value((const unsigned char *)v, strlen(v),
+				     JMAP_HF_TEXT);
+
+	/* RFC 8621 4.1.2.2: unfolded, leading SP gone, trailing kept */
+	CHECK_JSON(j, "\"spaced  out  caf\xc3\xa9  \"");
+	json_decref(j);
 }
 
 TEST(jmap_hprop_parse)
