@@ -109,6 +109,45 @@ FORWARD = (
     b"--f--\r\n")
 
 
+ODD_HEADERS = (
+    b"From: \"Doe, John\" <john@x.test> (the boss)\r\n"
+    b"To: undisclosed-recipients:;\r\n"
+    b"Cc: =?utf-8?b?w4lsb2TDqWU=?= <elo@x.test>, plain@x.test\r\n"
+    b"Bcc: hidden@x.test\r\n"
+    b"Subject: =?utf-8?q?multi?= =?utf-8?q?_word?= and =?iso-8859-1?b?6Q==?= tail\r\n"
+    b"Date: 12 Feb 2024 13:14:15 -0000\r\n"
+    b"Message-ID: <hdr1@x.test>\r\n"
+    b"In-Reply-To: <a@x.test> (comment) <b@x.test>\r\n"
+    b"References: junk <c@x.test>\r\n"
+    b"List-Unsubscribe: <http://x.test/a\r\n b>\r\n"
+    b"X-Bad-Date: not a date\r\n"
+    b"X-Empty:\r\n"
+    b"Comments: =?utf-8?q?caf=C3=A9?=\r\n"
+    b"Keywords: one, two\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Transfer-Encoding: 8bit\r\n"
+    b"\r\n"
+    b"Gr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln\r\n")
+
+UNKNOWN_CHARSET = (
+    b"From: a@x.test\r\n"
+    b"To: b@x.test\r\n"
+    b"Subject: unknown charset\r\n"
+    b"Date: Tue, 13 Feb 2024 10:00:00 +0100\r\n"
+    b"Message-ID: <cs@x.test>\r\n"
+    b"Content-Type: text/plain; charset=x-unknown\r\n"
+    b"\r\n"
+    b"caf\xe9\r\n")
+
+NO_DATE = (
+    b"From: nobody@x.test\r\n"
+    b"Subject: no date here\r\n"
+    b"Message-ID: <nodate@x.test>\r\n"
+    b"\r\n"
+    b"> quoted line\r\n"
+    b"bare body\r\n")
+
+
 def plain(frm, to, subject, day, body, extra=b""):
     return (b"From: %s\r\nTo: %s\r\nSubject: %s\r\n"
             b"Date: Mon, %d Jan 2024 10:00:00 +0000\r\n"
@@ -132,6 +171,9 @@ CORPUS = [
     ("Archive", FORWARD, r"\Seen", "09-Jan-2024 16:00:00 +0000"),
     ("Archive", plain(b"Dave <dave@x.test>", b"zed@z.test", b"date plans", 1,
                       b"nothing here", b"X-Tag: blue\r\n"), "", "01-Jan-2024 10:00:00 +0000"),
+    ("INBOX", ODD_HEADERS, "", "12-Feb-2024 13:14:15 +0000"),
+    ("INBOX", UNKNOWN_CHARSET, r"\Seen", "13-Feb-2024 10:00:00 +0000"),
+    ("Junk", NO_DATE, "", "14-Feb-2024 10:00:00 +0000"),
 ]
 
 # Cyrus 3.6's departures from the RFCs: (what, RFC section); each is
@@ -158,6 +200,14 @@ DEVIATIONS = {
     "leafSubParts": "subParts, when asked for, is [] on a part that is not "
                     "multipart (RFC 8621 4.1.4: EmailBodyPart[]|null, the children "
                     "of a multipart)",
+    "asMessageIds": "the MessageIds form keeps the words that are no msg-id as ids: "
+                    "a comment (\"(comment)\"), an obsolete phrase (\"junk\"), and "
+                    "\"spaced out\" (not a msg-id list at all) as [\"spaced\", \"out\"] "
+                    "where it is null (RFC 8621 4.1.2.5: CFWS removed; \"If parsing "
+                    "fails, the value is null\")",
+    "unknownCharset": "a text part in a charset it does not know (x-unknown) is "
+                      "read as Latin-1 with isEncodingProblem false; RFC 8621 4.1.4: "
+                      "isEncodingProblem is true when \"the charset was unknown\"",
     "resultReference": "a bad result reference is the error \"resultReference\", "
                        "not \"invalidResultReference\" (RFC 8620 3.7)",
     "unknownFilterProperty": "a FilterCondition with a property RFC 8621 4.4.1 does "
@@ -344,9 +394,14 @@ def same_preview(et, ec):
         return
     if pc.startswith("<html>"):
         pc = _words(re.sub(r"<[^>]*>?", " ", pc))     # DEVIATIONS["htmlPreview"]
-    short = min(pt, pc, key=len)
-    assert pt.startswith(short) and pc.startswith(short), (pt, pc)
-    et["preview"] = ec["preview"] = short
+    # tern leaves the lines of a quoted message ("> ...") out of a preview
+    # (as RFC 8970's previews do); Cyrus keeps them: the server's choice
+    if pc.startswith("> quoted line ") and not pt.startswith(">"):
+        pc = pc[len("> quoted line "):]
+    # an undecodable byte: U+FFFD in tern, a guess of its charset in Cyrus
+    n = min(len(pt), len(pc))
+    assert all(a == b or "\ufffd" in (a, b) for a, b in zip(pt[:n], pc[:n])), (pt, pc)
+    et["preview"] = ec["preview"] = pt[:n]
 
 
 def same(tern_val, cyrus_val, what):
@@ -414,12 +469,16 @@ HEADER_FORMS = [
     "header:X-Date:asDate", "header:List-Post:asURLs",
     "header:List-Unsubscribe:asURLs", "header:X-Tag:all",
     "header:X-Tag:asText:all", "header:Subject:asRaw",
+    "header:X-Bad-Date:asDate", "header:X-Empty", "header:X-Empty:asText",
+    "header:Comments", "header:Keywords", "header:Bcc:asAddresses",
+    "header:From:asRaw", "header:X-Note:asURLs", "header:X-Note:asMessageIds",
+    "header:X-Missing", "header:X-Missing:all", "header:X-Missing:asAddresses",
 ]
 
 
 def test_email_get_all_properties(pair):
     nt, nc = Norm(pair.t), Norm(pair.c)
-    assert sorted(nt.mids) == sorted(nc.mids)
+    assert sorted(nt.mids) == sorted(nc.mids) and len(nt.mids) == len(CORPUS)
     for mid in sorted(nt.mids):
         args = {"properties": EMAIL_PROPS + HEADER_FORMS, "fetchAllBodyValues": True}
         rt = pair.t.call([["Email/get", dict(args, ids=[nt.mids[mid]]), "0"]], using=USING)
@@ -427,6 +486,14 @@ def test_email_get_all_properties(pair):
         et = nt.email_obj(rt[0][1]["list"][0])
         ec = nc.email_obj(rc2[0][1]["list"][0])
         same_preview(et, ec)
+        if mid == "cs@x.test":
+            # DEVIATIONS["unknownCharset"]: tern decodes what it can, U+FFFD
+            # for the rest
+            bt, bc = et["bodyValues"]["P0"], ec["bodyValues"]["P0"]
+            assert bt["isEncodingProblem"] is True and bc["isEncodingProblem"] is False
+            assert (bt["value"], bc["value"]) == ("caf\ufffd\n", "caf\u00e9\n")
+            ec["bodyValues"]["P0"] = bt
+        _cyrus_msgids(ec)
         same(et, ec, "Email/get %s" % mid)
 
 
@@ -486,6 +553,16 @@ QUERIES = [
     ({"text": "cinnamon"}, [{"property": "receivedAt"}]),
     ({"header": ["X-Tag"]}, [{"property": "receivedAt"}]),
     ({"header": ["X-Tag", "red"]}, None),
+    ({"from": "john"}, None),
+    ({"cc": "elo@x.test"}, None),
+    ({"bcc": "hidden"}, None),
+    ({"subject": "tail"}, None),
+    ({"body": "K\u00f6ln"}, None),
+    ({"text": "aus"}, None),
+    ({"header": ["Keywords", "two"]}, None),
+    ({"header": ["Message-ID"]}, None),
+    ({"inMailbox": "junk"}, None),
+    ({"hasKeyword": "$seen", "from": "dave"}, None),
     ({"operator": "OR", "conditions": [{"from": "zed"}, {"to": "zed"}]},
      [{"property": "receivedAt"}]),
     ({"operator": "NOT", "conditions": [{"hasKeyword": "$seen"}]},
@@ -510,6 +587,15 @@ def _resolve_filter(f, mailbox_ids):
     if isinstance(f, list):
         return [_resolve_filter(x, mailbox_ids) for x in f]
     return f
+
+
+def _cyrus_msgids(e):
+    """DEVIATIONS["asMessageIds"]: only Cyrus's ids that are ids"""
+    for k, v in e.items():
+        if (k in ("messageId", "inReplyTo", "references") or
+                k.endswith(":asMessageIds")) and v is not None:
+            ids = [x for x in v if "@" in x and not x.startswith("(")]
+            e[k] = ids or None
 
 
 def _leaf_subparts(e):
@@ -562,6 +648,13 @@ def test_email_query_filters_and_sorts(pair):
                 ids.sort()
             out.append({"ids": ids, "total": r[0][1]["total"],
                         "position": r[0][1]["position"]})
+        if sort and sort[0]["property"] == "sentAt":
+            # where an Email without a Date (sentAt null) goes in a sentAt
+            # sort RFC 8621 4.4.2 leaves open: tern puts it first, Cyrus
+            # at its receivedAt (RFC 5256's rule for IMAP SORT)
+            for o in out:
+                if "nodate@x.test" in o["ids"]:
+                    o["ids"].remove("nodate@x.test")
         if "hasAttachment" in flt:
             assert out[1]["ids"] == ([] if flt["hasAttachment"] else
                                      [nc.eid(e["id"]) for e in att])
