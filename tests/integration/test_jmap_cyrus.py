@@ -208,6 +208,9 @@ DEVIATIONS = {
     "unknownCharset": "a text part in a charset it does not know (x-unknown) is "
                       "read as Latin-1 with isEncodingProblem false; RFC 8621 4.1.4: "
                       "isEncodingProblem is true when \"the charset was unknown\"",
+    "keywordsArray": "Email/set with keywords of the wrong type (an array) fails the "
+                     "whole request with HTTP 500; RFC 8620 5.3: that Email is "
+                     "notUpdated, invalidProperties",
     "resultReference": "a bad result reference is the error \"resultReference\", "
                        "not \"invalidResultReference\" (RFC 8620 3.7)",
     "unknownFilterProperty": "a FilterCondition with a property RFC 8621 4.4.1 does "
@@ -611,6 +614,25 @@ def _leaf_subparts(e):
             fix(part)
 
 
+def test_default_properties_and_not_found(pair):
+    """Email/get and Mailbox/get without properties (RFC 8621 4.2: the
+    default Email properties; 2: all of a Mailbox's), and ids that do
+    not exist (notFound)"""
+    out = []
+    for client in (pair.t, pair.c):
+        norm = Norm(client)
+        r = client.call([["Email/get", {"ids": [norm.mids["m1@x.test"], "Mnope"]}, "0"],
+                         ["Mailbox/get", {"ids": None}, "1"],
+                         ["Thread/get", {"ids": ["Tnope"]}, "2"],
+                         ["Mailbox/get", {"ids": ["Fnope"]}, "3"]], using=USING)
+        out.append({"email": sorted(r[0][1]["list"][0]),
+                    "email notFound": r[0][1]["notFound"],
+                    "mailbox": sorted(set().union(*(b.keys() for b in r[1][1]["list"]))),
+                    "thread notFound": r[2][1]["notFound"],
+                    "mailbox notFound": r[3][1]["notFound"]})
+    same(out[0], out[1], "default properties, notFound")
+
+
 def test_body_properties_without_subparts(pair):
     nt, nc = Norm(pair.t), Norm(pair.c)
     args = {"properties": ["bodyStructure"], "bodyProperties": ["partId", "type"]}
@@ -723,6 +745,8 @@ def test_email_set_keywords(pair):
         upd = {norm.mids["m3@x.test"]: {"keywords/$seen": True, "keywords/$flagged": None},
                norm.mids["m5@x.test"]: {"keywords": {"$answered": True, "custom": True}},
                norm.mids["mixed@x.test"]: {"keywords/$draft": True},
+               norm.mids["m1@x.test"]: {"keywords/$seen": False},
+               norm.mids["m7@x.test"]: {"keywords": {"a b": True}},
                "nosuchid": {"keywords/$seen": True}}
         r = client.call([["Email/set", {"update": upd}, "0"],
                          ["Email/get", {"ids": sorted(norm.email),
@@ -734,11 +758,23 @@ def test_email_set_keywords(pair):
         s = r[0][1]
         out.append({
             "updated": sorted(norm.eid(x) for x in s["updated"] or {}),
-            "notUpdated": {k: v["type"] for k, v in (s["notUpdated"] or {}).items()},
+            "notUpdated": {norm.eid(k) if k in norm.email else k: v["type"]
+                           for k, v in (s["notUpdated"] or {}).items()},
             "keywords": {norm.eid(e["id"]): e["keywords"] for e in r[1][1]["list"]},
             "unread": {b["role"] or b["name"]: (b["unreadEmails"], b["unreadThreads"])
                        for b in r[2][1]["list"]}})
     same(out[0], out[1], "Email/set keywords")
+    for client, norm in ((pair.t, Norm(pair.t)), (pair.c, Norm(pair.c))):
+        bad = {"accountId": client.account_id,
+               "update": {norm.mids["m9@x.test"]: {"keywords": ["$seen"]}}}
+        status, resp = client.api({"using": USING,
+                                   "methodCalls": [["Email/set", bad, "0"]]})
+        if client is pair.c:
+            assert (status, resp) == (500, None)        # DEVIATIONS["keywordsArray"]
+        else:
+            assert status == 200
+            nu = resp["methodResponses"][0][1]["notUpdated"]
+            assert [v["type"] for v in nu.values()] == ["invalidProperties"]
 
 
 def _problem(client, body):
