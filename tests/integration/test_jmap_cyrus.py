@@ -11,7 +11,6 @@ with the section, and only that difference is taken out."""
 import imaplib
 import json
 import re
-import time
 
 import pytest
 
