@@ -741,6 +741,7 @@ def test_email_set_keywords(pair):
     out = []
     for client in (pair.t, pair.c):
         norm = Norm(client)
+        since = client.call([["Email/get", {"ids": []}, "0"]], using=USING)[0][1]["state"]
         upd = {norm.mids["m3@x.test"]: {"keywords/$seen": True, "keywords/$flagged": None},
                norm.mids["m5@x.test"]: {"keywords": {"$answered": True, "custom": True}},
                norm.mids["mixed@x.test"]: {"keywords/$draft": True},
@@ -751,9 +752,11 @@ def test_email_set_keywords(pair):
                          ["Email/get", {"ids": sorted(norm.email),
                                         "properties": ["keywords"]}, "1"],
                          ["Mailbox/get", {"properties": ["role", "name", "unreadEmails",
-                                                         "unreadThreads"]}, "2"]],
+                                                         "unreadThreads"]}, "2"],
+                         ["Email/changes", {"sinceState": since}, "3"]],
                         using=USING)
         assert r[0][0] == "Email/set", r
+        assert r[3][0] == "Email/changes", r
         s = r[0][1]
         out.append({
             "updated": sorted(norm.eid(x) for x in s["updated"] or {}),
@@ -761,7 +764,9 @@ def test_email_set_keywords(pair):
                            for k, v in (s["notUpdated"] or {}).items()},
             "keywords": {norm.eid(e["id"]): e["keywords"] for e in r[1][1]["list"]},
             "unread": {b["role"] or b["name"]: (b["unreadEmails"], b["unreadThreads"])
-                       for b in r[2][1]["list"]}})
+                       for b in r[2][1]["list"]},
+            "changes": {k: sorted(norm.eid(x) for x in r[3][1][k])
+                        for k in ("created", "updated", "destroyed")}})
     same(out[0], out[1], "Email/set keywords")
     for client, norm in ((pair.t, Norm(pair.t)), (pair.c, Norm(pair.c))):
         bad = {"accountId": client.account_id,
@@ -791,6 +796,30 @@ def test_request_level_errors(pair):
     for body in bad:
         same(_problem(pair.t, body), _problem(pair.c, body),
              "request error for %r" % (body,))
+
+
+def test_mailbox_query(pair):
+    out = []
+    for client in (pair.t, pair.c):
+        boxes = Norm(client).boxes
+        res = []
+        for args in ({"filter": {"role": "junk"}}, {"filter": {"hasAnyRole": True}},
+                     {"filter": {"isSubscribed": True}},
+                     {"filter": {"parentId": None}, "sort": [{"property": "name"}]},
+                     {"filter": {"operator": "NOT", "conditions": [{"role": "inbox"}]},
+                      "sort": [{"property": "name", "isAscending": False}]},
+                     {"filter": {"role": 5}}, {"filter": {"color": "red"}}):
+            r = client.call([["Mailbox/query", args, "0"]], using=USING)
+            if r[0][0] == "error":
+                res.append(r[0][1]["type"])
+            else:
+                ids = [boxes[x] for x in r[0][1]["ids"]]
+                res.append(ids if "sort" in args else sorted(ids))
+        out.append(res)
+    # DEVIATIONS["unknownFilterProperty"]
+    assert (out[0][-1], out[1][-1]) == ("unsupportedFilter", "invalidArguments")
+    out[1][-1] = "unsupportedFilter"
+    same(out[0], out[1], "Mailbox/query")
 
 
 def test_method_level_errors(pair):
