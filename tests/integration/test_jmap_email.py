@@ -368,6 +368,22 @@ def test_snippets(jmap_tern, jmap):
                   using=USING)[0][1]
     assert r["list"][0]["subject"] == \
         "&lt;b&gt;<mark>bold</mark>&lt;/b&gt; &amp; co"
+    # the body text a reader sees: of an alternative only the text/plain,
+    # HTML without its tags
+    c.append("INBOX", MULTIPART)
+    new = emailids(c)[7]
+    r = jmap.call([["SearchSnippet/get", {"filter": {"body": "midi"},
+                                          "emailIds": [new]}, "0"]],
+                  using=USING)[0][1]
+    assert r["list"][0]["preview"] == "On se voit \u00e0 <mark>midi</mark>."
+    c.append("INBOX", plain(b"x@x.test", b"y@x.test", b"html only", 3,
+                            b"<p>Look at the <b>sun</b></p>",
+                            b"Content-Type: text/html\r\n"))
+    new = emailids(c)[8]
+    r = jmap.call([["SearchSnippet/get", {"filter": {"body": "sun"},
+                                          "emailIds": [new]}, "0"]],
+                  using=USING)[0][1]
+    assert r["list"][0]["preview"] == "Look at the <mark>sun</mark>"
 
 
 def test_bad_input(jmap_tern, jmap):
