@@ -208,8 +208,9 @@ DEVIATIONS = {
                       "read as Latin-1 with isEncodingProblem false; RFC 8621 4.1.4: "
                       "isEncodingProblem is true when \"the charset was unknown\"",
     "keywordsArray": "Email/set with keywords of the wrong type (an array) fails the "
-                     "whole request with HTTP 500; RFC 8620 5.3: that Email is "
-                     "notUpdated, invalidProperties",
+                     "whole request with HTTP 500 in most runs (in some it answers "
+                     "right); RFC 8620 5.3: that Email is notUpdated, "
+                     "invalidProperties",
     "resultReference": "a bad result reference is the error \"resultReference\", "
                        "not \"invalidResultReference\" (RFC 8620 3.7)",
     "unknownFilterProperty": "a FilterCondition with a property RFC 8621 4.4.1 does "
@@ -737,65 +738,24 @@ def test_search_snippet_get(pair):
         same(out[0], out[1], "SearchSnippet/get %s" % json.dumps(flt))
 
 
-def test_email_set_keywords(pair):
-    out = []
-    for client in (pair.t, pair.c):
-        norm = Norm(client)
-        since = client.call([["Email/get", {"ids": []}, "0"]], using=USING)[0][1]["state"]
-        upd = {norm.mids["m3@x.test"]: {"keywords/$seen": True, "keywords/$flagged": None},
-               norm.mids["m5@x.test"]: {"keywords": {"$answered": True, "custom": True}},
-               norm.mids["mixed@x.test"]: {"keywords/$draft": True},
-               norm.mids["m1@x.test"]: {"keywords/$seen": False},
-               norm.mids["m7@x.test"]: {"keywords": {"a b": True}},
-               "nosuchid": {"keywords/$seen": True}}
-        r = client.call([["Email/set", {"update": upd}, "0"],
-                         ["Email/get", {"ids": sorted(norm.email),
-                                        "properties": ["keywords"]}, "1"],
-                         ["Mailbox/get", {"properties": ["role", "name", "unreadEmails",
-                                                         "unreadThreads"]}, "2"],
-                         ["Email/changes", {"sinceState": since}, "3"]],
-                        using=USING)
-        assert r[0][0] == "Email/set", r
-        assert r[3][0] == "Email/changes", r
-        s = r[0][1]
-        out.append({
-            "updated": sorted(norm.eid(x) for x in s["updated"] or {}),
-            "notUpdated": {norm.eid(k) if k in norm.email else k: v["type"]
-                           for k, v in (s["notUpdated"] or {}).items()},
-            "keywords": {norm.eid(e["id"]): e["keywords"] for e in r[1][1]["list"]},
-            "unread": {b["role"] or b["name"]: (b["unreadEmails"], b["unreadThreads"])
-                       for b in r[2][1]["list"]},
-            "changes": {k: sorted(norm.eid(x) for x in r[3][1][k])
-                        for k in ("created", "updated", "destroyed")}})
-    same(out[0], out[1], "Email/set keywords")
-    for client, norm in ((pair.t, Norm(pair.t)), (pair.c, Norm(pair.c))):
-        bad = {"accountId": client.account_id,
-               "update": {norm.mids["m9@x.test"]: {"keywords": ["$seen"]}}}
-        status, resp = client.api({"using": USING,
-                                   "methodCalls": [["Email/set", bad, "0"]]})
-        if client is pair.c:
-            assert (status, resp) == (500, None)        # DEVIATIONS["keywordsArray"]
-        else:
-            assert status == 200
-            nu = resp["methodResponses"][0][1]["notUpdated"]
-            assert [v["type"] for v in nu.values()] == ["invalidProperties"]
-
-
 def _problem(client, body):
     status, j = client.api(body)
     return status, (j or {}).get("type")
 
 
 def test_request_level_errors(pair):
+    err = "urn:ietf:params:jmap:error:"
     bad = [
-        {"using": [CORE, "urn:example:nope"], "methodCalls": []},     # unknownCapability
-        "{not json",                                                   # notJSON
-        {"using": [CORE]},                                             # notRequest
-        {"using": CORE, "methodCalls": []},                            # notRequest
+        ({"using": [CORE, "urn:example:nope"], "methodCalls": []}, "unknownCapability"),
+        ("{not json", "notJSON"),
+        ({"using": [CORE]}, "notRequest"),
+        ({"using": CORE, "methodCalls": []}, "notRequest"),
+        ({"using": [CORE], "methodCalls": [["Core/echo", {}]]}, "notRequest"),
     ]
-    for body in bad:
-        same(_problem(pair.t, body), _problem(pair.c, body),
-             "request error for %r" % (body,))
+    for body, want in bad:
+        pt = _problem(pair.t, body)
+        assert pt == (400, err + want), (body, pt)
+        same(pt, _problem(pair.c, body), "request error for %r" % (body,))
 
 
 def test_mailbox_query(pair):
@@ -845,3 +805,49 @@ def test_method_level_errors(pair):
     bad = [["Email/query", {"filter": {"nosuch": 1}}, "0"]]
     assert pair.t.call(bad, using=USING)[0][1]["type"] == "unsupportedFilter"
     assert pair.c.call(bad, using=USING)[0][1]["type"] == "invalidArguments"
+
+
+# last: it changes the mail the tests above read
+def test_email_set_keywords(pair):
+    out = []
+    for client in (pair.t, pair.c):
+        norm = Norm(client)
+        since = client.call([["Email/get", {"ids": []}, "0"]], using=USING)[0][1]["state"]
+        upd = {norm.mids["m3@x.test"]: {"keywords/$seen": True, "keywords/$flagged": None},
+               norm.mids["m5@x.test"]: {"keywords": {"$answered": True, "custom": True}},
+               norm.mids["mixed@x.test"]: {"keywords/$draft": True},
+               norm.mids["m1@x.test"]: {"keywords/$seen": False},
+               norm.mids["m7@x.test"]: {"keywords": {"a b": True}},
+               "nosuchid": {"keywords/$seen": True}}
+        r = client.call([["Email/set", {"update": upd}, "0"],
+                         ["Email/get", {"ids": sorted(norm.email),
+                                        "properties": ["keywords"]}, "1"],
+                         ["Mailbox/get", {"properties": ["role", "name", "unreadEmails",
+                                                         "unreadThreads"]}, "2"],
+                         ["Email/changes", {"sinceState": since}, "3"]],
+                        using=USING)
+        assert r[0][0] == "Email/set", r
+        assert r[3][0] == "Email/changes", r
+        s = r[0][1]
+        out.append({
+            "updated": sorted(norm.eid(x) for x in s["updated"] or {}),
+            "notUpdated": {norm.eid(k) if k in norm.email else k: v["type"]
+                           for k, v in (s["notUpdated"] or {}).items()},
+            "keywords": {norm.eid(e["id"]): e["keywords"] for e in r[1][1]["list"]},
+            "unread": {b["role"] or b["name"]: (b["unreadEmails"], b["unreadThreads"])
+                       for b in r[2][1]["list"]},
+            "changes": {k: sorted(norm.eid(x) for x in r[3][1][k])
+                        for k in ("created", "updated", "destroyed")}})
+    same(out[0], out[1], "Email/set keywords")
+    for client, norm in ((pair.t, Norm(pair.t)), (pair.c, Norm(pair.c))):
+        bad = {"accountId": client.account_id,
+               "update": {norm.mids["m9@x.test"]: {"keywords": ["$seen"]}}}
+        status, resp = client.api({"using": USING,
+                                   "methodCalls": [["Email/set", bad, "0"]]})
+        if client is pair.c and status == 500:
+            assert resp is None                 # DEVIATIONS["keywordsArray"]
+            continue
+        assert status == 200, (status, resp)
+        nu = resp["methodResponses"][0][1]["notUpdated"]
+        assert [(v["type"], v["properties"]) for v in nu.values()] == \
+            [("invalidProperties", ["keywords"])], nu
