@@ -19,14 +19,13 @@ import imaplib
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 
 from jmap_client import JmapClient
-from ternlib import free_ports
+from ternlib import free_ports, terminate
 
 CYRUS_BIN = "/usr/lib/cyrus/bin"
 MASTER = os.path.join(CYRUS_BIN, "master")
@@ -118,16 +117,7 @@ class Cyrus:
     def stop(self, timeout=30):
         """SIGTERM to master; returns its exit status (None if never
         started)"""
-        rc = None
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None:
-            rc = self.proc.returncode
+        rc = terminate(self.proc, timeout)
         shutil.rmtree(self.dir, ignore_errors=True)
         return rc
 

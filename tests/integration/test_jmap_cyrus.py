@@ -15,13 +15,15 @@ import re
 import pytest
 
 import cyruslib
+import test_jmap_email as email_tests
 from conftest import ALICE, JMAP_PROTOCOLS, finish_all
 from jmap_client import CORE, MAIL, JmapClient
 from ternlib import Tern
 
 USING = [CORE, MAIL]
 
-# --- the corpus ------------------------------------------------------
+# --- the corpus: test_jmap_email.py's and more ------------------------
+MULTIPART = email_tests.MULTIPART
 MIXED = (
     b"From: =?utf-8?q?Jo=C3=ABl?= <joel@x.test>\r\n"
     b"Sender: Bot <bot@x.test>\r\n"
@@ -36,29 +38,7 @@ MIXED = (
     b"List-Unsubscribe: <https://x.test/u?a=1>, <mailto:u@x.test?subject=u>\r\n"
     b"X-Note:   spaced   out  \r\n"
     b"X-Date: Wed, 2 Jul 2003 01:02:03 -0700\r\n"
-    b"MIME-Version: 1.0\r\n"
-    b"Content-Type: multipart/mixed; boundary=\"m\"\r\n"
-    b"\r\n"
-    b"--m\r\n"
-    b"Content-Type: multipart/alternative; boundary=\"a\"\r\n"
-    b"\r\n"
-    b"--a\r\n"
-    b"Content-Type: text/plain; charset=iso-8859-1\r\n"
-    b"Content-Transfer-Encoding: quoted-printable\r\n"
-    b"\r\n"
-    b"On se voit =E0 midi.\r\n"
-    b"--a\r\n"
-    b"Content-Type: text/html; charset=utf-8\r\n"
-    b"\r\n"
-    b"<p>On se voit \xc3\xa0 midi.</p>\r\n"
-    b"--a--\r\n"
-    b"--m\r\n"
-    b"Content-Type: application/pdf; name=\"plan.pdf\"\r\n"
-    b"Content-Disposition: attachment; filename*=utf-8''pl%C3%A0n.pdf\r\n"
-    b"Content-Transfer-Encoding: base64\r\n"
-    b"\r\n"
-    b"JVBERi0xLjQK\r\n"
-    b"--m--\r\n")
+    ) + MULTIPART[MULTIPART.index(b"MIME-Version:"):]
 
 RELATED = (
     b"From: Carol <carol@y.test>\r\n"
@@ -147,29 +127,15 @@ NO_DATE = (
     b"bare body\r\n")
 
 
-def plain(frm, to, subject, day, body, extra=b""):
-    return (b"From: %s\r\nTo: %s\r\nSubject: %s\r\n"
-            b"Date: Mon, %d Jan 2024 10:00:00 +0000\r\n"
-            b"Message-ID: <m%d@x.test>\r\n%s\r\n%s\r\n" %
-            (frm, to, subject, day, day, extra, body))
-
-
 # (mailbox, message, flags, internal date)
-CORPUS = [
-    ("INBOX", plain(b"Alice A <alice@x.test>", b"bob@x.test", b"apple pie", 5,
-                    b"the recipe calls for cinnamon"), r"\Seen", "05-Jan-2024 12:00:00 +0000"),
-    ("INBOX", plain(b"Carol <carol@y.test>", b"Dave <dave@x.test>", b"banana", 3,
-                    b"a long body " * 40), "", "03-Jan-2024 12:00:00 +0000"),
-    ("INBOX", plain(b"bob@x.test", b"alice@x.test", b"cherry", 9, b"cinnamon again",
-                    b"X-Tag: red\r\n"), r"\Flagged $Work", "09-Jan-2024 12:00:00 +0000"),
-    ("INBOX", plain(b"Zed <zed@z.test>", b"carol@y.test", b"Re: apple pie", 7, b"short",
-                    b"In-Reply-To: <m5@x.test>\r\nReferences: <m5@x.test>\r\n"),
-     r"\Seen \Answered", "07-Jan-2024 12:00:00 +0000"),
+CORPUS = [(box, msg, flags.decode(), date) for (msg, flags), box, date in zip(
+    email_tests.CORPUS, ["INBOX"] * 4 + ["Archive"],
+    ["05-Jan-2024 12:00:00 +0000", "03-Jan-2024 12:00:00 +0000",
+     "09-Jan-2024 12:00:00 +0000", "07-Jan-2024 12:00:00 +0000",
+     "01-Jan-2024 10:00:00 +0000"])] + [
     ("INBOX", MIXED, "", "02-Jan-2024 08:00:00 +0200"),
     ("INBOX", RELATED, r"\Seen", "08-Jan-2024 09:00:01 +0000"),
     ("Archive", FORWARD, r"\Seen", "09-Jan-2024 16:00:00 +0000"),
-    ("Archive", plain(b"Dave <dave@x.test>", b"zed@z.test", b"date plans", 1,
-                      b"nothing here", b"X-Tag: blue\r\n"), "", "01-Jan-2024 10:00:00 +0000"),
     ("INBOX", ODD_HEADERS, "", "12-Feb-2024 13:14:15 +0000"),
     ("INBOX", UNKNOWN_CHARSET, r"\Seen", "13-Feb-2024 10:00:00 +0000"),
     ("Junk", NO_DATE, "", "14-Feb-2024 10:00:00 +0000"),
@@ -621,7 +587,7 @@ def test_default_properties_and_not_found(pair):
     out = []
     for client in (pair.t, pair.c):
         norm = Norm(client)
-        r = client.call([["Email/get", {"ids": [norm.mids["m1@x.test"], "Mnope"]}, "0"],
+        r = client.call([["Email/get", {"ids": [norm.mids["m1.date_plans@x.test"], "Mnope"]}, "0"],
                          ["Mailbox/get", {"ids": None}, "1"],
                          ["Thread/get", {"ids": ["Tnope"]}, "2"],
                          ["Mailbox/get", {"ids": ["Fnope"]}, "3"]], using=USING)
@@ -685,7 +651,7 @@ def test_email_query_filters_and_sorts(pair):
             out[1]["total"] = len(out[1]["ids"])
         if flt == {"before": "2024-01-05T12:00:00Z"}:
             # DEVIATIONS["before"]: m5 was received at 2024-01-05T12:00:00Z
-            assert out[1]["ids"][-1] == "m5@x.test"
+            assert out[1]["ids"][-1] == "m5.apple_pie@x.test"
             out[1]["ids"].pop()
             out[1]["total"] -= 1
         same(out[0], out[1], "Email/query %s sort %s" % (json.dumps(flt), json.dumps(sort)))
@@ -695,7 +661,7 @@ def test_email_query_paging_and_collapse(pair):
     nt, nc = Norm(pair.t), Norm(pair.c)
     sort = [{"property": "receivedAt", "isAscending": False}]
     for args in ({"position": 2, "limit": 3}, {"position": -2}, {"collapseThreads": True},
-                 {"anchor": "m3@x.test", "anchorOffset": -1, "limit": 2}):
+                 {"anchor": "m3.banana@x.test", "anchorOffset": -1, "limit": 2}):
         out = []
         for client, norm in ((pair.t, nt), (pair.c, nc)):
             a = dict(args, sort=sort, calculateTotal=True)
@@ -813,11 +779,11 @@ def test_email_set_keywords(pair):
     for client in (pair.t, pair.c):
         norm = Norm(client)
         since = client.call([["Email/get", {"ids": []}, "0"]], using=USING)[0][1]["state"]
-        upd = {norm.mids["m3@x.test"]: {"keywords/$seen": True, "keywords/$flagged": None},
-               norm.mids["m5@x.test"]: {"keywords": {"$answered": True, "custom": True}},
+        upd = {norm.mids["m3.banana@x.test"]: {"keywords/$seen": True, "keywords/$flagged": None},
+               norm.mids["m5.apple_pie@x.test"]: {"keywords": {"$answered": True, "custom": True}},
                norm.mids["mixed@x.test"]: {"keywords/$draft": True},
-               norm.mids["m1@x.test"]: {"keywords/$seen": False},
-               norm.mids["m7@x.test"]: {"keywords": {"a b": True}},
+               norm.mids["m1.date_plans@x.test"]: {"keywords/$seen": False},
+               norm.mids["m7.Re:_apple_pie@x.test"]: {"keywords": {"a b": True}},
                "nosuchid": {"keywords/$seen": True}}
         r = client.call([["Email/set", {"update": upd}, "0"],
                          ["Email/get", {"ids": sorted(norm.email),
@@ -841,7 +807,7 @@ def test_email_set_keywords(pair):
     same(out[0], out[1], "Email/set keywords")
     for client, norm in ((pair.t, Norm(pair.t)), (pair.c, Norm(pair.c))):
         bad = {"accountId": client.account_id,
-               "update": {norm.mids["m9@x.test"]: {"keywords": ["$seen"]}}}
+               "update": {norm.mids["m9.cherry@x.test"]: {"keywords": ["$seen"]}}}
         status, resp = client.api({"using": USING,
                                    "methodCalls": [["Email/set", bad, "0"]]})
         if client is pair.c and status == 500:
