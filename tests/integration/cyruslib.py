@@ -28,14 +28,22 @@ from jmap_client import JmapClient
 from ternlib import free_ports, terminate
 
 CYRUS_BIN = "/usr/lib/cyrus/bin"
+# cyrus-imapd conflicts with dovecot-imapd (both are imap-server), which
+# other tests need: scripts/install-deps.sh unpacks its imapd and
+# squatter here instead of installing it (cyrus-common gives master,
+# cyrus-caldav httpd)
+IMAPD_DIR = "/usr/local/lib/tern-test/cyrus-imapd/usr/lib/cyrus/bin"
 MASTER = os.path.join(CYRUS_BIN, "master")
 ADMIN = "admin"
 PASSWORD = "any-password"
 
 
-def available():
-    return (os.path.exists(MASTER) and os.path.exists(os.path.join(CYRUS_BIN, "httpd"))
-            and os.path.exists(os.path.join(CYRUS_BIN, "squatter")))
+def _bin(name):
+    for d in (CYRUS_BIN, IMAPD_DIR):
+        if os.path.exists(os.path.join(d, name)):
+            return os.path.join(d, name)
+    raise AssertionError("no Cyrus %s in %s or %s (scripts/install-deps.sh test)"
+                         % (name, CYRUS_BIN, IMAPD_DIR))
 
 
 class Cyrus:
@@ -53,7 +61,8 @@ class Cyrus:
         with open(self.conf, "w") as f:
             f.write(IMAPD_CONF % dict(dir=self.dir))
         with open(self.master_conf, "w") as f:
-            f.write(CYRUS_CONF % dict(dir=self.dir, conf=self.conf,
+            f.write(CYRUS_CONF % dict(dir=self.dir, conf=self.conf, imapd=_bin("imapd"),
+                                      httpd=_bin("httpd"),
                                       imap=self.imap_port, http=self.http_port))
         if os.geteuid() == 0:
             pw = pwd.getpwnam("cyrus")
@@ -107,11 +116,10 @@ class Cyrus:
 
     def squatter(self):
         """Index every mailbox for search (Email/query text, SearchSnippet)."""
-        r = subprocess.run(["runuser", "-u", "cyrus", "--",
-                            os.path.join(CYRUS_BIN, "squatter"), "-C", self.conf, "-i"]
-                           if os.geteuid() == 0 else
-                           [os.path.join(CYRUS_BIN, "squatter"), "-C", self.conf, "-i"],
-                           capture_output=True, text=True, timeout=60)
+        cmd = [_bin("squatter"), "-C", self.conf, "-i"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "cyrus", "--"] + cmd
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, (r.stdout, r.stderr)
 
     def stop(self, timeout=30):
@@ -163,8 +171,8 @@ START {
   recover cmd="ctl_cyrusdb -C %(conf)s -r"
 }
 SERVICES {
-  imap cmd="imapd -C %(conf)s" listen="127.0.0.1:%(imap)d" prefork=0
-  http cmd="httpd -C %(conf)s" listen="127.0.0.1:%(http)d" prefork=0
+  imap cmd="%(imapd)s -C %(conf)s" listen="127.0.0.1:%(imap)d" prefork=0
+  http cmd="%(httpd)s -C %(conf)s" listen="127.0.0.1:%(http)d" prefork=0
 }
 EVENTS {
 }
