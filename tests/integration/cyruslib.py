@@ -1,4 +1,4 @@
-"""cyruslib - a private Cyrus IMAP server (Debian's cyrus-imapd 3.6) with
+"""cyruslib - a private Cyrus IMAP server (Debian's Cyrus 3.6 packages) with
 its JMAP (httpd, httpmodules: jmap) for differential tests.
 
     c = Cyrus()                    # imapd.conf, cyrus.conf, not started
@@ -12,7 +12,7 @@ the temporary directory (master drops to the `cyrus` user, who must
 reach it); only 127.0.0.1 on free high ports listens; the system service
 is never touched. Passwords are not checked (sasl_pwcheck_method:
 alwaystrue): the test server is reachable from loopback only, for the
-time of one test.
+time of one test module.
 """
 import http.client
 import imaplib
