@@ -27,7 +27,8 @@ python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils
 python3-authres postsrsd python3-httpx python3-h2 python3-prometheus-client curl
 postfix chromium chromium-driver python3-selenium fonts-liberation
 roundcube-core roundcube-sqlite3 php-cli php-cgi
-dovecot-sieve sieve-connect python3-milter rspamd clamav-daemon clamav-milter"
+dovecot-sieve sieve-connect python3-milter rspamd clamav-daemon clamav-milter
+cyrus-common cyrus-caldav"
 # python3-dkim, opendkim-tools, opendkim (its -t test mode signs and
 # verifies a file with keys from TestDNSData): independent DKIM
 # signers/verifiers;
@@ -61,6 +62,11 @@ dovecot-sieve sieve-connect python3-milter rspamd clamav-daemon clamav-milter"
 # python3-milter: a milter written for the tests (every action);
 # rspamd, clamav-daemon, clamav-milter: the real filters of the milter
 # tests, started by the tests on loopback (system services stopped below)
+# cyrus-common (master), cyrus-caldav (its httpd serves JMAP): the
+# reference JMAP server of test_jmap_cyrus.py, a private instance on
+# loopback high ports (the system service is stopped and disabled
+# below); cyrus-imapd (imapd, squatter) is unpacked below, not
+# installed: it conflicts with dovecot-imapd (both are imap-server)
 DEV="$TEST clang libclang-rt-14-dev dnsmasq-base debootstrap
 dovecot-pop3d postfix-policyd-spf-python dovecot-lmtpd"
 case $SET in
@@ -101,6 +107,31 @@ case "$missing" in
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		$SUDO systemctl disable --now dovecot.service dovecot.socket \
 			>/dev/null 2>&1 || true
+	fi
+	;;
+esac
+# likewise Cyrus: the JMAP differential test starts its own master
+case "$missing" in
+*cyrus-*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now cyrus-imapd.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac
+# cyrus-imapd's imapd and squatter, unpacked where cyruslib.py looks
+CYRUS_IMAPD=/usr/local/lib/tern-test/cyrus-imapd
+case "$SET" in
+test|dev)
+	if [ ! -x "$CYRUS_IMAPD/usr/lib/cyrus/bin/imapd" ]; then
+		su=""
+		[ "$(id -u)" = 0 ] || su=sudo
+		v=$(dpkg-query -W -f='${Version}' cyrus-common)
+		tmp=$(mktemp -d)
+		# (as root apt warns that _apt cannot write to tmp: harmless)
+		(cd "$tmp" && apt-get download "cyrus-imapd=$v" >/dev/null 2>&1) &&
+			$su mkdir -p "$CYRUS_IMAPD" &&
+			$su dpkg-deb -x "$tmp"/cyrus-imapd_*.deb "$CYRUS_IMAPD"
+		rm -rf "$tmp"
 	fi
 	;;
 esac

@@ -362,8 +362,11 @@ part_json(const struct rtree *t, size_t idx, json_t *props, bool tree)
 		if (n == NULL)
 			continue;
 		if (strcmp(n, "subParts") == 0) {
-			if (!tree || !p->multipart)
+			/* asked for: null on a leaf (RFC 8621 4.1.4) */
+			if (!tree || !p->multipart) {
+				json_object_set_new(o, n, json_null());
 				continue;
+			}
 			v = json_array();
 			for (size_t k = 0; k < p->n; k++)
 				json_array_append_new(v, part_json(
@@ -667,6 +670,36 @@ has_fffd(const unsigned char *p, size_t len)
 	return false;
 }
 
+/* a cut of HTML moved back out of a tag it would fall inside (RFC 8621
+ * 4.2: a value SHOULD NOT be truncated inside an HTML tag) */
+static size_t
+html_cut(const unsigned char *s, size_t cut)
+{
+	for (size_t i = cut; i > 0; i--) {
+		if (s[i - 1] == '>')
+			return cut;
+		if (s[i - 1] == '<')
+			return i - 1;
+	}
+	return cut;
+}
+
+/* every CRLF to a single LF, in place (RFC 8621 4.1.4: a body value
+ * has its line ends as LF) */
+static void
+crlf_to_lf(struct buf *b)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < b->len; i++) {
+		if (b->data[i] == '\r' && i + 1 < b->len &&
+		    b->data[i + 1] == '\n')
+			continue;
+		b->data[o++] = b->data[i];
+	}
+	b->len = o;
+}
+
 /* the EmailBodyValue of a text part */
 static json_t *
 body_value(const struct rtree *t, const struct rpart *p, size_t max)
@@ -691,7 +724,11 @@ body_value(const struct rtree *t, const struct rpart *p, size_t max)
 		problem = true;
 	if (p->loc.cte == MIME_CTE_UNKNOWN)
 		problem = true;
+	crlf_to_lf(&utf);
 	cut = max ? utf8_cut(utf.data, utf.len, max) : utf.len;
+	if (cut < utf.len && p->loc.subtype.len == 4 &&
+	    memcmp(p->loc.subtype.p, "html", 4) == 0)
+		cut = html_cut(utf.data, cut);
 	o = json_pack("{s:s%, s:b, s:b}", "value",
 		      utf.data ? (const char *)utf.data : "", cut,
 		      "isEncodingProblem", problem, "isTruncated",

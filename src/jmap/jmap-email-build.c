@@ -27,6 +27,16 @@ struct build {
 	int depth;
 };
 
+/* a part given with subParts (null, as Email/get answers for a leaf,
+ * is none) */
+static bool
+has_subparts(json_t *part)
+{
+	json_t *sp = json_object_get(part, "subParts");
+
+	return sp != NULL && !json_is_null(sp);
+}
+
 static void
 build_bad(struct build *bd, const char *prop)
 {
@@ -508,9 +518,9 @@ build_part(struct build *bd, json_t *part, const char *where,
 		buf_free(&seen);
 		return;
 	}
-	if (json_object_get(part, "subParts") != NULL ||
+	if (has_subparts(part) ||
 	    !build_content(bd, part, where, &content, &blob_type)) {
-		if (json_object_get(part, "subParts") != NULL)
+		if (has_subparts(part))
 			build_bad(bd, where);
 		buf_free(&seen);
 		buf_free(&content);
@@ -562,7 +572,7 @@ build_body_one(struct build *bd, const char *prop, const char *want)
 	t = json_is_object(p) ? build_str(p, "type") : NULL;
 	if (!json_is_array(l) || json_array_size(l) != 1 ||
 	    !json_is_object(p) || (t && strcasecmp(t, want) != 0) ||
-	    json_object_get(p, "subParts")) {
+	    has_subparts(p)) {
 		build_bad(bd, prop);
 		return NULL;
 	}

@@ -52,10 +52,20 @@ struct jfilter {
 	char *hdr_name, *hdr_value;	/* header: [name, value?] */
 };
 
+/* a property this server does not know, or nesting too deep for it:
+ * the filter may be valid, but it cannot run it (RFC 8620 5.5) */
 static json_t *
 unsupported(const char *what)
 {
 	return jmap_error("unsupportedFilter", what);
+}
+
+/* a known property with a value of the wrong type or form: the
+ * arguments are invalid (RFC 8620 3.6.2, as Cyrus answers too) */
+static json_t *
+invalid(const char *what)
+{
+	return jmap_error("invalidArguments", what);
 }
 
 static bool
@@ -119,7 +129,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 			const struct jmap_mbox *x;
 
 			if (!json_is_string(v))
-				return unsupported(k);
+				return invalid(k);
 			x = jmap_mboxes_find(c, mb, json_string_value(v));
 			if (x == NULL)
 				f->nothing = true;
@@ -129,7 +139,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 		}
 		if (strcmp(k, "inMailboxOtherThan") == 0) {
 			if (!json_is_array(v))
-				return unsupported(k);
+				return invalid(k);
 			f->has_other = true;
 			f->other_than = xcalloc(json_array_size(v) + 1,
 						sizeof(int64_t));
@@ -139,7 +149,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 				const struct jmap_mbox *x;
 
 				if (id == NULL)
-					return unsupported(k);
+					return invalid(k);
 				if ((x = jmap_mboxes_find(c, mb, id)) != NULL)
 					f->other_than[f->n_other++] = x->m->id;
 			}
@@ -150,7 +160,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 
 			if (!utcdate_parse(json_string_value(v),
 					   b ? &f->before : &f->after))
-				return unsupported(k);
+				return invalid(k);
 			*(b ? &f->has_before : &f->has_after) = true;
 			continue;
 		}
@@ -158,7 +168,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 			bool mn = k[1] == 'i';
 
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
-				return unsupported(k);
+				return invalid(k);
 			*(mn ? &f->min_size : &f->max_size) =
 				(uint64_t)json_integer_value(v);
 			*(mn ? &f->has_min : &f->has_max) = true;
@@ -166,7 +176,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 		}
 		if (strcmp(k, "hasAttachment") == 0) {
 			if (!json_is_boolean(v))
-				return unsupported(k);
+				return invalid(k);
 			f->has_attachment = json_is_true(v);
 			continue;
 		}
@@ -176,7 +186,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 			if (!json_is_array(v) || n < 1 || n > 2 ||
 			    !json_is_string(json_array_get(v, 0)) ||
 			    (n == 2 && !json_is_string(json_array_get(v, 1))))
-				return unsupported(k);
+				return invalid(k);
 			f->hdr_name = xstrdup(json_string_value(
 				json_array_get(v, 0)));
 			if (n == 2)
@@ -188,7 +198,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 			if (strcmp(k, kw_names[i]) != 0)
 				continue;
 			if (!json_is_string(v) || json_string_length(v) == 0)
-				return unsupported(k);
+				return invalid(k);
 			f->kw[i] = lower(json_string_value(v));
 			break;
 		}
@@ -198,7 +208,7 @@ cond_parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 			if (strcmp(k, text_names[i]) != 0)
 				continue;
 			if (!json_is_string(v))
-				return unsupported(k);
+				return invalid(k);
 			f->text[i] = folded(json_string_value(v));
 			break;
 		}
@@ -217,7 +227,9 @@ parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 
 	memset(f, 0, sizeof(*f));
 	f->has_attachment = -1;
-	if (!json_is_object(o) || depth > 64)
+	if (!json_is_object(o))
+		return invalid("filter");
+	if (depth > 64)
 		return unsupported("filter");
 	if (op == NULL)
 		return cond_parse(c, mb, o, f);
@@ -225,7 +237,7 @@ parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 	const char *s = json_string_value(op);
 
 	if (s == NULL || !json_is_array(conds) || json_object_size(o) != 2)
-		return unsupported("operator");
+		return invalid("operator");
 	if (strcmp(s, "AND") == 0)
 		f->op = JF_AND;
 	else if (strcmp(s, "OR") == 0)
@@ -233,7 +245,7 @@ parse(struct jmap_ctx *c, const struct jmap_mboxes *mb, json_t *o,
 	else if (strcmp(s, "NOT") == 0)
 		f->op = JF_NOT;
 	else
-		return unsupported("operator");
+		return invalid("operator");
 	f->kids = xcalloc(json_array_size(conds) + 1, sizeof(*f->kids));
 	for (size_t i = 0; i < json_array_size(conds); i++) {
 		json_t *e = parse(c, mb, json_array_get(conds, i),

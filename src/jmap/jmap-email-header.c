@@ -295,6 +295,23 @@ urls(const unsigned char *p, size_t len)
 	return out;
 }
 
+/* Text (RFC 8621 4.1.2.2): unfolded, the SP at the start removed (not
+ * the whitespace at the end), encoded words decoded */
+static void
+as_text(const unsigned char *raw, size_t len, struct buf *out)
+{
+	struct buf u = BUF_INIT;
+	size_t i = 0;
+
+	while (i < len && raw[i] == ' ')
+		i++;
+	for (; i < len; i++)
+		if (raw[i] != '\r' && raw[i] != '\n')
+			buf_append_byte(&u, raw[i]);
+	mime_decode_words(u.data, u.len, out);
+	buf_free(&u);
+}
+
 json_t *
 jmap_hform_value(const unsigned char *raw, size_t len, enum jmap_hform form)
 {
@@ -307,7 +324,7 @@ jmap_hform_value(const unsigned char *raw, size_t len, enum jmap_hform form)
 	case JMAP_HF_RAW:
 		return jmap_jstr(raw, len);
 	case JMAP_HF_TEXT:
-		mime_header_decode(raw, len, &b);
+		as_text(raw, len, &b);
 		j = jmap_jstr(b.data, b.len);
 		break;
 	case JMAP_HF_ADDRESSES:

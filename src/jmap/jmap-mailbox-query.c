@@ -15,14 +15,19 @@
 
 /* ---- filters ---- */
 
-static bool
-filter_valid(json_t *f, unsigned depth)
+/* NULL when f is a filter this server runs, else the error's type:
+ * invalidArguments for a bad value or shape, unsupportedFilter for a
+ * property it does not know or nesting too deep (RFC 8620 5.5) */
+static const char *
+filter_check(json_t *f, unsigned depth)
 {
-	const char *key;
+	const char *key, *e;
 	json_t *v;
 
-	if (!json_is_object(f) || depth > 32)
-		return false;
+	if (!json_is_object(f))
+		return "invalidArguments";
+	if (depth > 32)
+		return "unsupportedFilter";
 	if (json_object_get(f, "operator") != NULL) {
 		const char *op = json_string_value(json_object_get(f,
 								  "operator"));
@@ -32,28 +37,28 @@ filter_valid(json_t *f, unsigned depth)
 		if (op == NULL || (strcmp(op, "AND") && strcmp(op, "OR") &&
 				   strcmp(op, "NOT")) ||
 		    !json_is_array(conds) || json_object_size(f) != 2)
-			return false;
+			return "invalidArguments";
 		json_array_foreach(conds, i, v)
-			if (!filter_valid(v, depth + 1))
-				return false;
-		return true;
+			if ((e = filter_check(v, depth + 1)) != NULL)
+				return e;
+		return NULL;
 	}
 	json_object_foreach(f, key, v) {
 		if (strcmp(key, "parentId") == 0 || strcmp(key, "role") == 0) {
 			if (!json_is_null(v) && !json_is_string(v))
-				return false;
+				return "invalidArguments";
 		} else if (strcmp(key, "name") == 0) {
 			if (!json_is_string(v))
-				return false;
+				return "invalidArguments";
 		} else if (strcmp(key, "hasAnyRole") == 0 ||
 			   strcmp(key, "isSubscribed") == 0) {
 			if (!json_is_boolean(v))
-				return false;
+				return "invalidArguments";
 		} else {
-			return false;
+			return "unsupportedFilter";
 		}
 	}
-	return true;
+	return NULL;
 }
 
 static bool
@@ -255,8 +260,10 @@ query_args(struct jmap_ctx *c, json_t *args, struct query *q,
 	memset(q, 0, sizeof(*q));
 	q->c = c;
 	if (f != NULL && !json_is_null(f)) {
-		if (!filter_valid(f, 0)) {
-			*error_r = jmap_error("unsupportedFilter", NULL);
+		const char *e = filter_check(f, 0);
+
+		if (e != NULL) {
+			*error_r = jmap_error(e, NULL);
 			return false;
 		}
 		q->filter = f;

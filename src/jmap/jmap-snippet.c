@@ -96,22 +96,90 @@ marked(const char *s, size_t n, json_t *terms)
 	return j;
 }
 
+#define SNIPPET_DEPTH 16	/* part nesting followed */
+
+/* what text_cb gathers: the text of the parts a reader sees (of a
+ * multipart/alternative only the first part with text, HTML without
+ * its markup), whitespace runs as one space */
+struct snip_text {
+	struct buf *b;
+	const unsigned char *partmap;
+	size_t partmap_len;
+	uint32_t cur[SNIPPET_DEPTH];	/* the part being read */
+	size_t cur_depth;
+	bool skip, html, in_tag;
+	uint32_t alt[SNIPPET_DEPTH];	/* the alternative already read */
+	size_t alt_depth;
+	bool have_alt;
+};
+
+static void
+snip_byte(struct buf *b, unsigned char ch)
+{
+	bool ws = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+
+	if (ws && (b->len == 0 || b->data[b->len - 1] == ' '))
+		return;
+	buf_append_byte(b, ws ? ' ' : ch);
+}
+
+/* a new part begins: is it HTML, and is it an alternative to a part
+ * already read? */
+static void
+snip_part(struct snip_text *st, const uint32_t *section, size_t depth)
+{
+	struct mime_part_loc loc, parent;
+
+	memcpy(st->cur, section, depth * sizeof(*section));
+	st->cur_depth = depth;
+	st->skip = st->html = st->in_tag = false;
+	if (mime_part_find(st->partmap, st->partmap_len, section, depth, &loc))
+		st->html = loc.subtype.len == 4 &&
+			   memcmp(loc.subtype.p, "html", 4) == 0;
+	if (depth == 0 || !mime_part_find(st->partmap, st->partmap_len,
+					  section, depth - 1, &parent) ||
+	    !parent.is_multipart || parent.subtype.len != 11 ||
+	    memcmp(parent.subtype.p, "alternative", 11) != 0)
+		return;
+	if (st->have_alt && st->alt_depth == depth - 1 &&
+	    memcmp(st->alt, section, (depth - 1) * sizeof(*section)) == 0) {
+		st->skip = true;
+		return;
+	}
+	memcpy(st->alt, section, (depth - 1) * sizeof(*section));
+	st->alt_depth = depth - 1;
+	st->have_alt = true;
+}
+
 static bool
 text_cb(void *ctx, const uint32_t *section, size_t depth,
 	const unsigned char *utf8, size_t len)
 {
-	struct buf *b = ctx;
+	struct snip_text *st = ctx;
+	struct buf *b = st->b;
 
-	(void)section;
-	(void)depth;
-	/* whitespace runs are one space in a snippet */
+	if (depth > SNIPPET_DEPTH)
+		return true;
+	if (depth != st->cur_depth ||
+	    memcmp(section, st->cur, depth * sizeof(*section)) != 0)
+		snip_part(st, section, depth);
+	if (st->skip)
+		return true;
 	for (size_t i = 0; i < len && b->len < SNIPPET_READ; i++) {
 		unsigned char ch = utf8[i];
-		bool ws = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 
-		if (ws && (b->len == 0 || b->data[b->len - 1] == ' '))
+		if (st->html && st->in_tag) {
+			if (ch == '>') {
+				st->in_tag = false;
+				snip_byte(b, ' ');
+			}
 			continue;
-		buf_append_byte(b, ws ? ' ' : ch);
+		}
+		if (st->html && ch == '<') {
+			st->in_tag = true;
+			continue;
+		}
+		snip_byte(b, ch);
 	}
 	if (b->len > 0 && b->data[b->len - 1] != ' ')
 		buf_append_byte(b, ' ');
@@ -151,6 +219,7 @@ snippet(struct jmap_ctx *c, const char *id, json_t *terms, json_t **out)
 {
 	struct jmap_email e;
 	struct buf msg = BUF_INIT, text = BUF_INIT;
+	struct snip_text st;
 	const char *subj;
 	int r;
 
@@ -161,9 +230,14 @@ snippet(struct jmap_ctx *c, const char *id, json_t *terms, json_t **out)
 			 marked(subj, strlen(subj), terms), "preview");
 	if ((r = jmap_email_read(c, &e, SIZE_MAX, &msg)) == 0 &&
 	    msg.len >= e.msg.prefix_len) {
+		memset(&st, 0, sizeof(st));
+		st.b = &text;
+		st.partmap = e.msg.parse.partmap;
+		st.partmap_len = e.msg.parse.partmap_len;
+		st.cur_depth = SIZE_MAX;
 		mime_body_text(e.msg.parse.partmap, e.msg.parse.partmap_len,
 			       msg.data + e.msg.prefix_len,
-			       msg.len - e.msg.prefix_len, text_cb, &text);
+			       msg.len - e.msg.prefix_len, text_cb, &st);
 		json_object_set_new(*out, "preview", body_snippet(
 			text.data ? (const char *)text.data : "", text.len,
 			terms));

@@ -15,13 +15,12 @@ touched. Run as root, mail belongs to `nobody`; otherwise to the caller.
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 
-from ternlib import free_port
+from ternlib import free_port, terminate
 
 DOVECOT_BIN = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER = "alice@example.test"
@@ -95,13 +94,7 @@ class Dovecot:
         raise AssertionError("dovecot did not start: %s" % self.log())
 
     def stop(self, timeout=60):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc, timeout)
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -40,6 +40,11 @@ class Response:
 
 
 class JmapClient:
+    # where the Session resource and the API endpoint are (tern's; a
+    # reference server's client overrides them)
+    session_path = "/.well-known/jmap"
+    api_path = "/jmap/api/"
+
     def __init__(self, tern, user=None, password=None, token=None, timeout=30):
         self.tern = tern
         self.user = user
@@ -102,7 +107,7 @@ class JmapClient:
     # --- JMAP -------------------------------------------------------
     def session(self, refresh=False):
         if refresh or self._session is None:
-            r = self.request("GET", "/.well-known/jmap")
+            r = self.request("GET", self.session_path)
             assert r.status == 200, (r.status, r.body)
             self._session = r.json()
         return self._session
@@ -118,7 +123,7 @@ class JmapClient:
         body = obj if isinstance(obj, (bytes, str)) else json.dumps(obj)
         h = {"Content-Type": "application/json"}
         h.update(headers or {})
-        r = self.request("POST", "/jmap/api/", body=body, headers=h)
+        r = self.request("POST", self.api_path, body=body, headers=h)
         try:
             return r.status, r.json()
         except ValueError:

@@ -83,6 +83,21 @@ def free_ports(n, host="127.0.0.1"):
             s.close()
 
 
+def terminate(proc, timeout):
+    """SIGTERM to a running reference server's process, then wait (SIGKILL
+    after timeout seconds); returns its exit status (None: no process)"""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 def free_port(host="127.0.0.1"):
     """A port nothing listens on right now (bound once, then released)."""
     return free_ports(1, host)[0]

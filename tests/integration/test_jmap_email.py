@@ -368,6 +368,22 @@ def test_snippets(jmap_tern, jmap):
                   using=USING)[0][1]
     assert r["list"][0]["subject"] == \
         "&lt;b&gt;<mark>bold</mark>&lt;/b&gt; &amp; co"
+    # the body text a reader sees: of an alternative only the text/plain,
+    # HTML without its tags
+    c.append("INBOX", MULTIPART)
+    new = emailids(c)[7]
+    r = jmap.call([["SearchSnippet/get", {"filter": {"body": "midi"},
+                                          "emailIds": [new]}, "0"]],
+                  using=USING)[0][1]
+    assert r["list"][0]["preview"] == "On se voit \u00e0 <mark>midi</mark>."
+    c.append("INBOX", plain(b"x@x.test", b"y@x.test", b"html only", 3,
+                            b"<p>Look at the <b>sun</b></p>",
+                            b"Content-Type: text/html\r\n"))
+    new = emailids(c)[8]
+    r = jmap.call([["SearchSnippet/get", {"filter": {"body": "sun"},
+                                          "emailIds": [new]}, "0"]],
+                  using=USING)[0][1]
+    assert r["list"][0]["preview"] == "Look at the <mark>sun</mark>"
 
 
 def test_bad_input(jmap_tern, jmap):
@@ -384,11 +400,12 @@ def test_bad_input(jmap_tern, jmap):
     assert err(jmap, "Email/get", {"ids": "M1"}) == "invalidArguments"
     assert err(jmap, "Email/query", {"filter": {"bogus": 1}}) == \
         "unsupportedFilter"
+    # a known property's bad value: invalidArguments (RFC 8620 3.6.2)
     assert err(jmap, "Email/query", {"filter": {"operator": "XOR",
                                                 "conditions": []}}) == \
-        "unsupportedFilter"
+        "invalidArguments"
     assert err(jmap, "Email/query", {"filter": {"before": "yesterday"}}) == \
-        "unsupportedFilter"
+        "invalidArguments"
     assert err(jmap, "Email/query", {"sort": [{"property": "color"}]}) == \
         "unsupportedSort"
     assert err(jmap, "Email/query", {"sort": [{"property": "subject",

@@ -114,7 +114,8 @@ def test_query_bad_input(jmap):
         assert n == "error", a
         return a["type"]
     assert err({"filter": {"color": "red"}}) == "unsupportedFilter"
-    assert err({"filter": {"operator": "XOR", "conditions": []}}) == "unsupportedFilter"
+    assert err({"filter": {"operator": "XOR", "conditions": []}}) == "invalidArguments"
+    assert err({"filter": {"role": 5}}) == "invalidArguments"
     assert err({"sort": [{"property": "totalEmails"}]}) == "unsupportedSort"
     assert err({"anchor": "Fnothere"}) == "anchorNotFound"
     assert err({"limit": -1}) == "invalidArguments"

@@ -129,7 +129,7 @@ TEST(jmap_render_single_part)
 		"Content-Type: text/plain; charset=iso-8859-1\r\n"
 		"Content-Transfer-Encoding: quoted-printable\r\n"
 		"\r\n"
-		"caf=E9 au lait, tr=E8s bon\r\n";
+		"caf=E9 au lait,\r\ntr=E8s bon\r\n";
 	json_t *e = render(m, "[\"subject\",\"bodyStructure\",\"bodyValues\","
 			   "\"textBody\",\"htmlBody\",\"preview\"]", true, 0);
 	json_t *bv = json_object_get(json_object_get(e, "bodyValues"), "1");
@@ -139,8 +139,9 @@ TEST(jmap_render_single_part)
 				   "partId"), "\"1\"");
 	CHECK_JSON(json_object_get(json_object_get(e, "bodyStructure"),
 				   "charset"), "\"iso-8859-1\"");
+	/* line ends as LF (RFC 8621 4.1.4) */
 	CHECK_JSON(json_object_get(bv, "value"),
-		   "\"caf\xc3\xa9 au lait, tr\xc3\xa8s bon\\r\\n\"");
+		   "\"caf\xc3\xa9 au lait,\\ntr\xc3\xa8s bon\\n\"");
 	CHECK(json_is_false(json_object_get(bv, "isTruncated")));
 	CHECK(json_is_false(json_object_get(bv, "isEncodingProblem")));
 	/* a single text/plain is both text and html body */
@@ -163,6 +164,26 @@ TEST(jmap_render_truncate_and_problem)
 	CHECK_JSON(json_object_get(bv, "value"), "\"\xc3\xa9\"");
 	CHECK(json_is_true(json_object_get(bv, "isTruncated")));
 	CHECK(json_is_true(json_object_get(bv, "isEncodingProblem")));
+	json_decref(e);
+}
+
+TEST(jmap_render_truncate_html)
+{
+	static const char m[] =
+		"Content-Type: text/html; charset=utf-8\r\n"
+		"\r\n"
+		"<p>Hello <a href=\"https://example.com\">you</a></p>\r\n";
+	json_t *e = render(m, "[\"bodyValues\"]", true, 20);
+	json_t *bv = json_object_get(json_object_get(e, "bodyValues"), "1");
+
+	/* 20 bytes end inside the <a ...> tag: cut before it (RFC 8621 4.2) */
+	CHECK_JSON(json_object_get(bv, "value"), "\"<p>Hello \"");
+	CHECK(json_is_true(json_object_get(bv, "isTruncated")));
+	json_decref(e);
+	e = render(m, "[\"bodyValues\"]", true, 8);
+	bv = json_object_get(json_object_get(e, "bodyValues"), "1");
+	/* outside a tag: the cut stays */
+	CHECK_JSON(json_object_get(bv, "value"), "\"<p>Hello\"");
 	json_decref(e);
 }
 
@@ -225,6 +246,17 @@ TEST(jmap_render_header_forms)
 	CHECK_JSON(json_object_get(e, "header:X-None:all"), "[]");
 	CHECK(json_is_null(json_object_get(e, "inReplyTo")));
 	json_decref(e);
+}
+
+TEST(jmap_hform_text)
+{
+	static const char v[] = "   spaced\r\n  out  =?utf-8?q?caf=C3=A9?=  \r\n";
+	json_t *j = jmap_hform_value((const unsigned char *)v, strlen(v),
+				     JMAP_HF_TEXT);
+
+	/* RFC 8621 4.1.2.2: unfolded, leading SP gone, trailing kept */
+	CHECK_JSON(j, "\"spaced  out  caf\xc3\xa9  \"");
+	json_decref(j);
 }
 
 TEST(jmap_hprop_parse)
