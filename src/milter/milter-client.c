@@ -24,6 +24,7 @@ struct milter_client {
 	uint64_t log_id;
 	uint64_t command_ms;
 	uint64_t await_ms;		/* the current await's timeout */
+	uint64_t replies;		/* handed over so far */
 	char *name;
 	milter_reply_cb *cb;		/* the await (or open) pending */
 	void *arg;
@@ -67,9 +68,11 @@ milter_client_on_timer(uv_timer_t *t)
 	if (c->dead)
 		milter_client_fail(c, MILTER_EIO, c->info.error);
 	else if (c->awaiting && c->in.len > 0) {
+		uint64_t n = c->replies;
+
 		milter_client_try(c);
 		/* only part of a packet: wait for the rest */
-		if (c->awaiting && !c->dead && !c->closing)
+		if (n == c->replies && c->awaiting && !c->dead && !c->closing)
 			uv_timer_start(&c->timer, milter_client_on_timer,
 				       c->await_ms, 0);
 	} else
@@ -147,6 +150,7 @@ milter_client_try(struct milter_client *c)
 	}
 	uv_timer_stop(&c->timer);
 	c->awaiting = false;
+	c->replies++;
 	cb = c->cb;
 	c->cb = NULL;
 	cb(c->arg, MILTER_OK, &r);
