@@ -92,16 +92,15 @@ milter_client_optneg(struct milter_client *c, const struct milter_reply *r,
 		*why = "unsupported protocol version";
 		return false;
 	}
-	if (r->actions & ~(uint32_t)MILTER_ACTIONS) {
-		*why = "filter wants actions tern does not offer (envelope changes)";
-		return false;
-	}
-	if (r->protocol & ~(uint32_t)MILTER_PROTOCOL) {
-		*why = "filter wants protocol steps tern does not offer";
-		return false;
-	}
-	c->info.actions = r->actions;
-	c->info.protocol = r->protocol;
+	/* filters (rspamd) often name every action they know: they get
+	 * what was offered, and one that takes another is broken then */
+	if ((r->actions & ~(uint32_t)MILTER_ACTIONS) ||
+	    (r->protocol & ~(uint32_t)MILTER_PROTOCOL))
+		log_debug(c->log_id, "milter %s asks for actions 0x%x protocol "
+			  "0x%x: offered 0x%x 0x%x", c->name, r->actions,
+			  r->protocol, MILTER_ACTIONS, MILTER_PROTOCOL);
+	c->info.actions = r->actions & MILTER_ACTIONS;
+	c->info.protocol = r->protocol & MILTER_PROTOCOL;
 	for (int i = 0; i < MILTER_STAGE_COUNT; i++)
 		if (r->symlist[i])
 			c->info.symlist[i] = xstrndup(r->symlist[i],
