@@ -2,6 +2,7 @@
 a pymilter filter written for the tests (milterlib.py) takes every
 action; a dead and a slow filter get their default_action."""
 import smtplib
+import threading
 import time
 
 import pytest
@@ -171,10 +172,20 @@ def test_slow_filter_timeout(tern_factory, tmp_path):
         t = start(tern_factory, "inet:127.0.0.1:%d{default_action=reject, "
                   "eom_timeout=1s}" % port)
         t0 = time.time()
-        code, text = refused(t, "plain")
+        result = []
+        th = threading.Thread(target=lambda: result.append(refused(t, "plain")))
+        th.start()
+        # the loop serves others while that session waits for the filter
+        time.sleep(0.3)
+        r = Raw(t)
+        assert r.cmd("EHLO other.example")[0] == 250
+        assert r.cmd("NOOP")[0] == 250
+        assert time.time() - t0 < 1.0
+        r.close()
+        th.join()
+        code, text = result[0]
         assert code == 550 and time.time() - t0 < 4.5
         assert "timeout" in t.log()
-        # the loop kept serving others while that session waited
     finally:
         milterlib.stop(p)
 
@@ -184,3 +195,23 @@ def test_bad_milter_list_stops_start(tern_factory):
     p = t.cli("serve", check=False)
     assert p.returncode != 0
     assert "IP address" in p.stdout + p.stderr + t.log()
+
+
+def test_submission_milters(tern_factory, filt):
+    port, log = filt
+    t = tern_factory(extra="[smtp]\nrequire_tls_for_auth = no\n\n"
+                     "[milter]\nsubmission = inet:127.0.0.1:%d\n" % port)
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    # port 25 has no milter here
+    send(t, "plain", rcpts=(B,))
+    assert milterlib.events(log) == []
+    with smtplib.SMTP("127.0.0.1", t.port("submission"), timeout=20) as s:
+        s.login(*ALICE)
+        s.sendmail(A, [B], ("From: %s\r\nTo: %s\r\nSubject: headers\r\n\r\nhi\r\n"
+                            % (A, B)).encode())
+    m = inbox(t, B)[-1]
+    assert b"X-Added: added by filter" in m
+    mail = next(e for e in milterlib.events(log) if e["what"] == "mail")
+    assert mail["macros"]["{auth_authen}"] == A
