@@ -32,6 +32,7 @@ struct smtp_milter {
 	size_t cur;		/* its filter */
 	size_t seq;		/* its packet in the filter's sequence */
 	char awaited;		/* the command whose reply is awaited */
+	bool running;		/* a step is under way */
 	bool eom_sent;
 	struct smtp_milter_verdict v;
 	/* command steps: the reply when the filters accept */

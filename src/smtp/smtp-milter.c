@@ -321,6 +321,7 @@ static void
 smtp_milter_step(struct smtp_milter *m, enum milter_stage stage)
 {
 	memset(&m->v, 0, sizeof(m->v));
+	m->running = true;
 	m->stage = stage;
 	m->cur = 0;
 	m->seq = 0;
@@ -348,6 +349,7 @@ smtp_milter_finish(struct smtp_milter *m)
 {
 	struct smtp_session *s = m->s;
 
+	m->running = false;
 	smtp_milter_log(m);
 	if (m->stage == MILTER_STAGE_EOM) {
 		if (m->v.action == SMTP_MILTER_CONTINUE &&
@@ -479,6 +481,23 @@ smtp_milter_message(struct smtp_session *s,
 	m->msg_done = done;
 	smtp_milter_split(m);
 	smtp_milter_step(m, MILTER_STAGE_EOM);
+	return true;
+}
+
+bool
+smtp_milter_abandon(struct smtp_session *s)
+{
+	struct smtp_milter *m = s->milter;
+
+	if (m == NULL || !m->running)
+		return false;
+	/* nobody to answer: the filters' connections go, the step ends */
+	for (size_t i = 0; i < m->n; i++) {
+		milter_client_close(m->f[i].c);
+		m->f[i].c = NULL;
+		m->f[i].off = true;
+	}
+	smtp_milter_finish(m);
 	return true;
 }
 

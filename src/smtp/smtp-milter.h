@@ -58,6 +58,10 @@ void smtp_milter_copy(struct smtp_session *s, const void *p, size_t n);
 bool smtp_milter_message(struct smtp_session *s,
 			 void (*done)(struct smtp_session *,
 				      const struct smtp_milter_verdict *));
+/* the client left (s->conn_gone) while a step ran: stop it now rather
+ * than at the filters' timeout (which would also hold up a shutdown);
+ * the session is freed (true) or no step ran (false) */
+bool smtp_milter_abandon(struct smtp_session *s);
 /* the transaction ended or was reset: SMFIC_ABORT when a filter is in
  * the middle of one, the copy dropped */
 void smtp_milter_txn_end(struct smtp_session *s);

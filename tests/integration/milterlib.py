@@ -149,10 +149,12 @@ def wait_port(port, proc=None, timeout=20):
     raise AssertionError("nothing listens on port %d" % port)
 
 
-def stop(p):
+def stop(p, wait=1):
+    """SIGTERM, then SIGKILL after wait seconds (libmilter is slow to
+    end with connections open)."""
     p.terminate()
     try:
-        p.wait(1)
+        p.wait(wait)
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()

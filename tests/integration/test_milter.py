@@ -215,3 +215,29 @@ def test_submission_milters(tern_factory, filt):
     assert b"X-Added: added by filter" in m
     mail = next(e for e in milterlib.events(log) if e["what"] == "mail")
     assert mail["macros"]["{auth_authen}"] == A
+
+
+def test_client_leaves_while_filter_thinks(tern_factory, tmp_path):
+    """The session ends at once, not at the filter's timeout, and a
+    shutdown right after is clean."""
+    port = free_port()
+    p = milterlib.start(port, str(tmp_path / "slow.log"), "slow")
+    try:
+        t = start(tern_factory, "inet:127.0.0.1:%d{eom_timeout=30s}" % port)
+        r = Raw(t)
+        for line in ("EHLO x.example", "MAIL FROM:<s@remote.example>",
+                     "RCPT TO:<%s>" % A, "DATA"):
+            assert r.cmd(line)[0] in (250, 354)
+        r.send(message("plain") + b".\r\n")
+        time.sleep(0.5)
+        r.close()
+        deadline = time.time() + 3
+        while "client-gone" not in t.log() and time.time() < deadline:
+            time.sleep(0.1)
+        assert "client-gone" in t.log()
+        t0 = time.time()
+        t.stop()
+        assert time.time() - t0 < 3
+        assert inbox(t, A) == []
+    finally:
+        milterlib.stop(p)
