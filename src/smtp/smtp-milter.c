@@ -411,8 +411,12 @@ smtp_milter_start(struct smtp_session *s)
 		/* startup checked it; a bad reload must not let mail past */
 		log_error(s->id, "milter list refused: %s", err);
 		free(err);
-		milter_specs_parse("inet:0.0.0.0:1{default_action=tempfail}",
-				   smtp_session_conf(s), &m->specs, &err);
+		free(m);
+		smtp_session_reply(s, 421, "4.7.1", "%s Service unavailable - "
+				   "try again later", smtp_session_conf(s)->hostname);
+		s->state = SMTP_S_QUIT;
+		conn_close(s->conn, "milter-config");
+		return true;
 	}
 	if (m->specs.n == 0) {
 		free(m);

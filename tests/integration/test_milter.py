@@ -1,6 +1,7 @@
 """Milter client (Sendmail milter protocol v6, as Postfix speaks it):
 a pymilter filter written for the tests (milterlib.py) takes every
 action; a dead and a slow filter get their default_action."""
+import signal
 import smtplib
 import threading
 import time
@@ -241,3 +242,21 @@ def test_client_leaves_while_filter_thinks(tern_factory, tmp_path):
         assert inbox(t, A) == []
     finally:
         milterlib.stop(p)
+
+
+def test_bad_milter_list_after_reload_tempfails(tern_factory):
+    t = tern_factory()
+    t.add_account(*ALICE)
+    t.start()
+    send(t, "before")
+    t.rewrite(extra="[milter]\nsmtp = inet:127.0.0.1:25{default_action=perhaps}\n")
+    t.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 20
+    while "reload" not in t.log() and time.time() < deadline:
+        time.sleep(0.1)
+    r = Raw(t, greet=False)
+    code, text = r.reply()
+    assert code == 421 and text.startswith("4.7.1")
+    assert r.closed()
+    assert "milter list refused" in t.log()
+    assert len(inbox(t, A)) == 1
