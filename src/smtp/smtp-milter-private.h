@@ -37,6 +37,7 @@ struct smtp_milter {
 	struct smtp_milter_verdict v;
 	/* command steps: the reply when the filters accept */
 	char *arg;
+	char *params;		/* MAIL/RCPT: ESMTP parameters */
 	int ok_code;
 	char ok_enh[16];
 	char *ok_text;

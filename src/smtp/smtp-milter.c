@@ -254,9 +254,16 @@ smtp_milter_cmd_packet(struct smtp_milter *m, const struct smtp_milter_filter *f
 		milter_put_connect(out, "unknown", strchr(ip, ':') ? '6' : '4',
 				   (uint16_t)conn_peer_port(s->conn), ip);
 	} else {
-		const char *v[1] = { m->arg };
+		/* the path, then each ESMTP parameter as its own string */
+		const char *v[16] = { m->arg };
+		char *params = xstrdup(m->params), *save = NULL;
+		size_t n = 1;
 
-		milter_put_strings(out, cmd, v, 1);
+		for (char *p = strtok_r(params, " ", &save); p && n < 16;
+		     p = strtok_r(NULL, " ", &save))
+			v[n++] = p;
+		milter_put_strings(out, cmd, v, n);
+		free(params);
 	}
 	*cmd_r = cmd;
 	*reply_r = !(proto & smtp_milter_cmds[m->stage].noreply);
@@ -434,7 +441,8 @@ smtp_milter_start(struct smtp_session *s)
 
 bool
 smtp_milter_command(struct smtp_session *s, enum milter_stage stage,
-		    const char *arg, int code, const char *enh,
+		    const char *arg, struct slice line, int code,
+		    const char *enh,
 		    const char *text, void (*undo)(struct smtp_session *))
 {
 	struct smtp_milter *m = s->milter;
@@ -450,8 +458,17 @@ smtp_milter_command(struct smtp_session *s, enum milter_stage stage,
 	if (stage == MILTER_STAGE_MAIL)
 		m->copy = true;
 	free(m->arg);
+	free(m->params);
 	free(m->ok_text);
 	m->arg = xstrdup(arg);
+	/* what follows the path's '>' */
+	{
+		ptrdiff_t gt = slice_find(line, '>');
+
+		m->params = gt < 0 ? xstrdup("") :
+			    slice_dup(slice_trim((struct slice){
+				    line.p + gt + 1, line.len - (size_t)gt - 1 }));
+	}
 	m->ok_code = code;
 	snprintf(m->ok_enh, sizeof(m->ok_enh), "%s", enh ? enh : "");
 	m->ok_text = xstrdup(text);
@@ -541,6 +558,7 @@ smtp_milter_free(struct smtp_session *s)
 	free(m->f);
 	milter_specs_free(&m->specs);
 	free(m->arg);
+	free(m->params);
 	free(m->ok_text);
 	free(m);
 	s->milter = NULL;

@@ -42,12 +42,16 @@ struct smtp_milter_verdict {
  * session is refused and closed). */
 bool smtp_milter_start(struct smtp_session *s);
 bool smtp_milter_active(const struct smtp_session *s);
-/* A command tern accepted: the filters see it before the reply. False:
- * no filter wants it, reply now. True: the session is suspended; the
- * reply (code, enh (may be NULL), text: lines separated by \n) or the
- * filters' refusal is written later, and undo(s) runs on a refusal. */
+/* A command tern accepted: the filters see it before the reply (arg:
+ * the HELO name or the <path>; line: the command's arguments, whose
+ * ESMTP parameters after the path go along, as Postfix sends them).
+ * False: no filter wants it, reply now. True: the session is
+ * suspended; the reply (code, enh (may be NULL), text: lines separated
+ * by \n) or the filters' refusal is written later, and undo(s) runs on
+ * a refusal. */
 bool smtp_milter_command(struct smtp_session *s, enum milter_stage stage,
-			 const char *arg, int code, const char *enh,
+			 const char *arg, struct slice line, int code,
+			 const char *enh,
 			 const char *text, void (*undo)(struct smtp_session *));
 /* the message bytes as written to the blob */
 void smtp_milter_copy(struct smtp_session *s, const void *p, size_t n);

@@ -52,7 +52,7 @@ def make_filter(logfile, slow):
             return Milter.CONTINUE
 
         def envfrom(self, f, *args):
-            self.note("mail", addr=f)
+            self.note("mail", addr=f, args=list(args))
             if f.startswith("<spammer@"):
                 self.setreply("553", "5.7.1", "spammer go away")
                 return Milter.REJECT

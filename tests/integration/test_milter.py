@@ -64,6 +64,7 @@ def test_every_action(tern_factory, filt):
     assert conn["macros"]["j"] == "mail.example.test"
     mail = next(e for e in ev if e["what"] == "mail")
     assert mail["addr"] == "<s@remote.example>"
+    assert [a for a in mail["args"] if a.upper().startswith("SIZE=")], mail
     assert mail["macros"]["{mail_addr}"] == "s@remote.example"
     assert len(mail["macros"]["i"]) == 16
     rcpt = next(e for e in ev if e["what"] == "rcpt")
