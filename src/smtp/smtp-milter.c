@@ -493,12 +493,19 @@ smtp_milter_message(struct smtp_session *s,
 	struct smtp_milter *m = s->milter;
 	bool any = false;
 
-	if (m == NULL || !m->copy)
+	if (m == NULL)
 		return false;
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n && m->copy; i++)
 		any |= !m->f[i].off && !m->f[i].msg_off;
-	if (!any && !m->quarantine_session)
+	if (!any) {
+		/* no filter to ask; a down one may still want quarantine */
+		if (m->quarantine_session) {
+			s->txn.junk = true;
+			log_info(s->id, "milter quarantine id=%s reason=\"filter "
+				 "unavailable\"", s->txn.id);
+		}
 		return false;
+	}
 	m->msg_done = done;
 	smtp_milter_split(m);
 	smtp_milter_step(m, MILTER_STAGE_EOM);

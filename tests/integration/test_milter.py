@@ -165,6 +165,14 @@ def test_dead_filter_accept(tern_factory):
               "unix:/nonexistent/milter.sock {default_action=accept}" % dead)
     send(t, "through")
     assert len(inbox(t, A)) == 1
+    # quarantine: delivered, to Junk
+    q = tern_factory("q", extra="[milter]\nsmtp = inet:127.0.0.1:%d\n"
+                     "default_action = quarantine\n" % dead)
+    q.add_account(*ALICE)
+    q.start()
+    send(q, "to junk")
+    assert inbox(q, A) == [] and len(inbox(q, A, "Junk")) == 1
+    assert "default_action=quarantine" in q.log()
 
 
 def test_slow_filter_timeout(tern_factory, tmp_path):
