@@ -269,3 +269,30 @@ def test_bad_milter_list_after_reload_tempfails(tern_factory):
     assert r.closed()
     assert "milter list refused" in t.log()
     assert len(inbox(t, A)) == 1
+
+
+def test_filters_in_order(tern_factory, filt, tmp_path):
+    port, log = filt
+    port2, log2 = free_port(), str(tmp_path / "second.log")
+    p = milterlib.start(port2, log2)
+    try:
+        t = start(tern_factory, "inet:127.0.0.1:%d, inet:127.0.0.1:%d" % (port, port2))
+        # both add their field; BDAT takes the same way as DATA
+        r = Raw(t)
+        for line in ("EHLO x.example", "MAIL FROM:<s@remote.example>",
+                     "RCPT TO:<%s>" % A):
+            assert r.cmd(line)[0] == 250
+        m = message("headers")
+        r.send(b"BDAT %d\r\n" % 20 + m[:20])
+        assert r.reply()[0] == 250
+        r.send(b"BDAT %d LAST\r\n" % (len(m) - 20) + m[20:])
+        assert r.reply()[0] == 250
+        r.close()
+        got = inbox(t, A)[0]
+        assert got.count(b"X-Added: added by filter") == 2
+        # the first refuses: the second never sees the end of the message
+        assert refused(t, "reject")[0] == 550
+        eoms = [e["subject"] for e in milterlib.events(log2) if e["what"] == "eom"]
+        assert eoms == ["headers"], eoms
+    finally:
+        milterlib.stop(p)
