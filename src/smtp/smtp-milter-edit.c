@@ -43,6 +43,11 @@ smtp_milter_record(struct smtp_milter *m, const struct milter_reply *r,
 	uint64_t max = smtp_session_conf(m->s)->smtp.max_message_size;
 	struct smtp_milter_edit *e;
 
+	/* what filters add is bounded as the message is: a filter past it
+	 * is broken */
+	m->edit_bytes += r->name_len + r->text_len + r->body_len + 64;
+	if (max && m->edit_bytes > max)
+		return false;
 	switch (r->cmd) {
 	case SMFIR_ADDHEADER:
 		if (!(actions & SMFIF_ADDHDRS))
@@ -65,8 +70,6 @@ smtp_milter_record(struct smtp_milter *m, const struct milter_reply *r,
 		break;
 	case SMFIR_REPLBODY:
 		if (!(actions & SMFIF_CHGBODY))
-			return false;
-		if (max && m->body.len + r->body_len > max)
 			return false;
 		m->replbody = true;
 		buf_append(&m->body, r->body, r->body_len);
@@ -237,6 +240,7 @@ smtp_milter_msg_clear(struct smtp_milter *m)
 	buf_free(&m->body);
 	buf_free(&m->msg);
 	m->replbody = false;
+	m->edit_bytes = 0;
 	m->quarantine = false;
 	free(m->quarantine_reason);
 	m->quarantine_reason = NULL;

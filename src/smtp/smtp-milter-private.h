@@ -57,6 +57,7 @@ struct smtp_milter {
 	struct smtp_milter_edit *edits;
 	size_t n_edits;
 	bool replbody;
+	uint64_t edit_bytes;	/* all the changes asked, in bytes */
 	struct buf body;
 	bool quarantine;
 	bool quarantine_session;	/* a down filter's default: every message */

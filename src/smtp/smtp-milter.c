@@ -207,8 +207,9 @@ smtp_milter_on_reply(void *arg, enum milter_status st,
 	}
 	/* a reply that does not fit here: the filter is broken, and is
 	 * treated as down from now on */
-	log_warn(m->s->id, "milter %s: unexpected reply '%c' to '%c'",
-		 f->spec->name, r->cmd, m->awaited);
+	log_warn(m->s->id, "milter %s: reply '%c' to '%c' refused (out of "
+		 "place, not negotiated or over the size limit)", f->spec->name,
+		 r->cmd, m->awaited);
 	milter_client_close(f->c);
 	f->c = NULL;
 	smtp_milter_default(m, f, "protocol error");

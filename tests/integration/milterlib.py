@@ -8,7 +8,7 @@ At HELO "bad.helo.example": reject. MAIL from <spammer@...>: reject with
 its own reply. RCPT to <blocked@...>: reject. At the end of the message,
 by Subject: "reject" (550 5.7.1 with its own text), "tempfail",
 "discard", "quarantine", "accept", "headers" (add, insert, change,
-delete), "body" (replace the body). Each callback's macros and
+delete), "body" (replace the body), "bigbody" (4000 bytes of it). Each callback's macros and
 arguments go to LOGFILE as JSON lines. "slow": the end of the message
 takes 5 s (for the timeout test)."""
 import json
@@ -101,6 +101,10 @@ def make_filter(logfile, slow):
                 self.addheader("X-Second", "second field", 2)
                 self.chgheader("X-Change", 1, "changed value")
                 self.chgheader("X-Delete", 1, "")
+                return Milter.CONTINUE
+            if s == "bigbody":
+                for _ in range(4):
+                    self.replacebody(b"x" * 998 + b"\r\n")
                 return Milter.CONTINUE
             if s == "body":
                 self.replacebody(b"replaced body\r\nline two\r\n")

@@ -296,3 +296,16 @@ def test_filters_in_order(tern_factory, filt, tmp_path):
         assert eoms == ["headers"], eoms
     finally:
         milterlib.stop(p)
+
+
+def test_filter_changes_bounded(tern_factory, filt):
+    """What a filter adds counts against smtp.max_message_size: past
+    it the filter is broken and its default_action applies."""
+    port, _ = filt
+    t = start(tern_factory, "inet:127.0.0.1:%d" % port,
+              "\n[smtp]\nmax_message_size = 2K\n")
+    send(t, "body")
+    code, text = refused(t, "bigbody")
+    assert code == 451 and text.startswith("4.7.1")
+    assert "reply 'b' to 'E' refused" in t.log()
+    assert len(inbox(t, A)) == 1
