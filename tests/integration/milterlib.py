@@ -2,7 +2,7 @@
 python3-milter, on libmilter), run as its own process: its action
 depends on what it sees, so one filter exercises every action.
 
-  python3 milterlib.py PORT LOGFILE [slow]
+  python3 milterlib.py PORT|/SOCKET/PATH LOGFILE [slow]
 
 At HELO "bad.helo.example": reject. MAIL from <spammer@...>: reject with
 its own reply. RCPT to <blocked@...>: reject. At the end of the message,
@@ -124,16 +124,19 @@ def make_filter(logfile, slow):
 
 def main():
     import Milter
-    port, logfile = int(sys.argv[1]), sys.argv[2]
+    where, logfile = sys.argv[1], sys.argv[2]
     slow = len(sys.argv) > 3 and sys.argv[3] == "slow"
     Milter.factory = make_filter(logfile, slow)
     Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.CHGBODY |
                      Milter.QUARANTINE)
-    Milter.runmilter("ternmilter", "inet:%d@127.0.0.1" % port, 60)
+    conn = ("unix:" + where) if where.startswith("/") else \
+        "inet:%s@127.0.0.1" % where
+    Milter.runmilter("ternmilter", conn, 60)
 
 
 def start(port, logfile, *mode):
-    """Start the filter; return the process once it listens."""
+    """Start the filter (port: a TCP port on 127.0.0.1 or a socket
+    path); return the process once it listens."""
     p = subprocess.Popen([sys.executable, os.path.abspath(__file__),
                           str(port), logfile, *mode])
     wait_port(port, p)
@@ -146,7 +149,12 @@ def wait_port(port, proc=None, timeout=20):
         if proc is not None and proc.poll() is not None:
             raise AssertionError("filter exited with %d" % proc.returncode)
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            if isinstance(port, str):
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(port)
+                s.close()
+            else:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
         except OSError:
             time.sleep(0.1)

@@ -273,10 +273,11 @@ def test_bad_milter_list_after_reload_tempfails(tern_factory):
 
 def test_filters_in_order(tern_factory, filt, tmp_path):
     port, log = filt
-    port2, log2 = free_port(), str(tmp_path / "second.log")
-    p = milterlib.start(port2, log2)
+    # the second on a unix socket
+    sock, log2 = str(tmp_path / "second.sock"), str(tmp_path / "second.log")
+    p = milterlib.start(sock, log2)
     try:
-        t = start(tern_factory, "inet:127.0.0.1:%d, inet:127.0.0.1:%d" % (port, port2))
+        t = start(tern_factory, "inet:127.0.0.1:%d, unix:%s" % (port, sock))
         # both add their field; BDAT takes the same way as DATA
         r = Raw(t)
         for line in ("EHLO x.example", "MAIL FROM:<s@remote.example>",
