@@ -2,6 +2,8 @@
 a pymilter filter written for the tests (milterlib.py) takes every
 action; a dead and a slow filter get their default_action."""
 import signal
+import socket
+import struct
 import smtplib
 import threading
 import time
@@ -310,3 +312,75 @@ def test_filter_changes_bounded(tern_factory, filt):
     assert code == 451 and text.startswith("4.7.1")
     assert "reply 'b' to 'E' refused" in t.log()
     assert len(inbox(t, A)) == 1
+
+
+class BrokenMilter:
+    """A fake filter that answers the OPTNEG (and CONNECT) wrongly, in
+    the way self.mode says."""
+
+    def __init__(self):
+        self.mode = "version"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    @staticmethod
+    def packet(cmd, data=b""):
+        return struct.pack(">I", len(data) + 1) + cmd + data
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                c.settimeout(5)
+                c.recv(65536)   # OPTNEG
+                optneg = self.packet(b"O", struct.pack(">III", 6, 0x1, 0))
+                if self.mode == "version":
+                    c.sendall(self.packet(b"O", struct.pack(">III", 99, 0x1, 0)))
+                elif self.mode == "huge":
+                    c.sendall(b"\x7f\xff\xff\xff" + b"O")
+                elif self.mode == "zero":
+                    c.sendall(b"\0\0\0\0")
+                elif self.mode == "short":
+                    c.sendall(self.packet(b"O", b"\0\0\0\6"))
+                elif self.mode == "unknown":
+                    c.sendall(optneg)
+                    c.recv(65536)   # CONNECT
+                    c.sendall(self.packet(b"Z"))
+                elif self.mode == "badcode":
+                    c.sendall(optneg)
+                    c.recv(65536)
+                    c.sendall(self.packet(b"y", b"250 all fine\0"))
+                elif self.mode == "close":
+                    c.sendall(optneg[:7])
+                    continue
+                c.recv(65536)
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+
+def test_broken_filter_replies(tern_factory):
+    """Garbage from a filter: its default_action (tempfail), never a
+    crash or a hang."""
+    bad = BrokenMilter()
+    t = start(tern_factory, "inet:127.0.0.1:%d{command_timeout=2s}" % bad.port)
+    for mode, why in (("version", "unsupported protocol version"),
+                      ("huge", "bad packet length"), ("zero", "bad packet length"),
+                      ("short", "short OPTNEG"), ("unknown", "unknown reply"),
+                      ("badcode", "bad REPLYCODE"),
+                      ("close", "connection closed by the filter")):
+        bad.mode = mode
+        before = len(t.log())
+        r = Raw(t, greet=False)
+        code, text = r.reply()
+        assert (code, text.split()[0]) == (421, "4.7.1"), (mode, code, text)
+        r.close()
+        assert why in t.log()[before:], (mode, why)
+    bad.sock.close()
