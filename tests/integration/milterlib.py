@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -177,6 +179,46 @@ def events(logfile):
         return []
     with open(logfile) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+# --- for the test files: a tern with milters, messages sent to it ---
+
+def start_tern(tern_factory, milters, extra=""):
+    """A running tern for example.test (alice, bob) with milter.smtp."""
+    from conftest import ALICE, BOB
+    t = tern_factory(extra="[milter]\nsmtp = %s\n%s" % (milters, extra))
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    return t
+
+
+def filter_running(tmp_path):
+    """For a fixture: the test filter on a free port, (port, its event
+    log) yielded while it runs."""
+    from ternlib import free_port
+    port = free_port()
+    log = str(tmp_path / "filter.log")
+    p = start(port, log)
+    yield port, log
+    stop(p)
+
+
+def send(t, subject, body="hello\r\n", extra="", rcpts=None,
+         frm="s@remote.example"):
+    import smtplib
+    from conftest import ALICE
+    from smtputil import message
+    with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=20) as s:
+        s.sendmail(frm, list(rcpts or [ALICE[0]]), message(subject, body, extra))
+
+
+def refused(t, subject):
+    """(code, text) of a message the server refuses at its end."""
+    import smtplib
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        send(t, subject)
+    return e.value.smtp_code, e.value.smtp_error.decode()
 
 
 if __name__ == "__main__":
