@@ -400,8 +400,8 @@ smtp_milter_finish(struct smtp_milter *m)
 		smtp_session_reply(s, m->ok_code, m->ok_enh[0] ? m->ok_enh : NULL,
 				   "%s", m->ok_text);
 	}
-	if (smtp_session_continue(s) && s->state != SMTP_S_QUIT)
-		smtp_session_input(s);
+	/* input resumes on the next loop turn (pipelined commands wait) */
+	smtp_session_continue(s);
 }
 
 bool
