@@ -116,12 +116,16 @@ def test_command_stages(tern_factory, filt):
 
 def test_sender_verdict_fields_removed(tern_factory, filt):
     port, _ = filt
-    t = start_tern(tern_factory, "inet:127.0.0.1:%d" % port)
+    t = start_tern(tern_factory, "inet:127.0.0.1:%d" % port,
+                   "\n[smtp]\nmax_header_field = 1K\n")
+    long = "X-Spam-Score: -7" + "".join("\r\n x%d" % i for i in range(400))
     send(t, "plain", extra="X-Spam-Score: -100\r\nX-Virus-Status: Clean\r\n"
-         "x-spam-score : 0\r\n")
+         "x-spam-score : 0\r\n%s\r\nX-Spam-Scores: kept\r\n" % long)
     m = inbox(t, A)[0]
     assert b"-100" not in m and b"X-Virus-Status" not in m
-    assert b"x-spam-score" not in m.lower()
+    assert b"x-spam-score:" not in m.lower() and b"x399" not in m
+    assert b"X-Spam-Scores: kept" in m
+    assert t.log().count("removed sender's") == 4
 
 
 def test_submission_milters(tern_factory, filt):
