@@ -8,8 +8,8 @@
 #include <string.h>
 
 void
-smtp_milter_put_macros(struct smtp_milter *m, enum milter_stage stage,
-		       struct buf *out)
+smtp_milter_put_macros(struct smtp_milter *m, const struct smtp_milter_filter *f,
+		       enum milter_stage stage, struct buf *out)
 {
 	static const char cmds[MILTER_STAGE_COUNT] = {
 		SMFIC_CONNECT, SMFIC_HELO, SMFIC_MAIL, SMFIC_RCPT,
@@ -67,7 +67,20 @@ smtp_milter_put_macros(struct smtp_milter *m, enum milter_stage stage,
 		break;
 	}
 #undef MACRO
-	milter_put_macros(out, cmds[stage], names, values, n);
+	/* a filter that named its macros (SMFIR_OPTNEG) gets those only */
+	if (milter_client_info(f->c)->symlist[stage] != NULL) {
+		const char *list = milter_client_info(f->c)->symlist[stage];
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (milter_symlist_has(list, strlen(list), names[i])) {
+				names[k] = names[i];
+				values[k++] = values[i];
+			}
+		n = k;
+	}
+	if (n > 0)
+		milter_put_macros(out, cmds[stage], names, values, n);
 }
 
 void
@@ -147,7 +160,7 @@ smtp_milter_msg_packet(struct smtp_milter *m, const struct smtp_milter_filter *f
 			m->eom_sent = false;
 			if (proto & SMFIP_NODATA)
 				continue;
-			smtp_milter_put_macros(m, MILTER_STAGE_DATA, out);
+			smtp_milter_put_macros(m, f, MILTER_STAGE_DATA, out);
 			milter_put_empty(out, SMFIC_DATA);
 			*cmd_r = SMFIC_DATA;
 			*reply_r = !(proto & SMFIP_NR_DATA);
@@ -169,7 +182,7 @@ smtp_milter_msg_packet(struct smtp_milter *m, const struct smtp_milter_filter *f
 			m->seq++;
 			if (proto & SMFIP_NOEOH)
 				continue;
-			smtp_milter_put_macros(m, MILTER_STAGE_EOH, out);
+			smtp_milter_put_macros(m, f, MILTER_STAGE_EOH, out);
 			milter_put_empty(out, SMFIC_EOH);
 			*cmd_r = SMFIC_EOH;
 			*reply_r = !(proto & SMFIP_NR_EOH);
@@ -189,7 +202,7 @@ smtp_milter_msg_packet(struct smtp_milter *m, const struct smtp_milter_filter *f
 		if (m->eom_sent)
 			return false;
 		m->eom_sent = true;
-		smtp_milter_put_macros(m, MILTER_STAGE_EOM, out);
+		smtp_milter_put_macros(m, f, MILTER_STAGE_EOM, out);
 		milter_put_empty(out, SMFIC_BODYEOB);
 		*cmd_r = SMFIC_BODYEOB;
 		*reply_r = true;

@@ -72,9 +72,11 @@ void smtp_milter_split(struct smtp_milter *m);
 bool smtp_milter_msg_packet(struct smtp_milter *m,
 			    const struct smtp_milter_filter *f,
 			    struct buf *out, char *cmd_r, bool *reply_r);
-/* the macros of a stage, as Postfix sends them by default */
-void smtp_milter_put_macros(struct smtp_milter *m, enum milter_stage stage,
-			    struct buf *out);
+/* the macros of a stage for filter f, as Postfix sends them by default
+ * (or those of them the filter asked for) */
+void smtp_milter_put_macros(struct smtp_milter *m,
+			    const struct smtp_milter_filter *f,
+			    enum milter_stage stage, struct buf *out);
 
 /* smtp-milter-edit.c */
 /* one change reply at the end of the message; false: a bad one */

@@ -248,7 +248,7 @@ smtp_milter_cmd_packet(struct smtp_milter *m, const struct smtp_milter_filter *f
 
 	if (m->seq++ > 0 || (proto & smtp_milter_cmds[m->stage].skip))
 		return false;
-	smtp_milter_put_macros(m, m->stage, out);
+	smtp_milter_put_macros(m, f, m->stage, out);
 	if (m->stage == MILTER_STAGE_CONNECT) {
 		const char *ip = conn_peer_ip(s->conn);
 

@@ -34,7 +34,8 @@ def make_filter(logfile, slow):
         def note(self, what, **kw):
             macros = {}
             for m in ("j", "_", "{client_addr}", "{daemon_name}", "i",
-                      "{mail_addr}", "{rcpt_addr}", "{auth_authen}"):
+                      "{mail_addr}", "{rcpt_addr}", "{auth_authen}",
+                      "{rcpt_mailer}"):
                 v = self.getsymval(m)
                 if v is not None:
                     macros[m] = v

@@ -161,6 +161,12 @@ class BrokenMilter:
                     c.sendall(optneg)
                     c.recv(65536)
                     c.sendall(self.packet(b"y", b"250 all fine\0"))
+                elif self.mode == "symlist":
+                    # CONNECT's macros: {client_addr} only, please
+                    c.sendall(self.packet(b"O", struct.pack(">IIII", 6, 0x100, 0, 0) +
+                                          b"{client_addr}\0"))
+                    self.seen = c.recv(65536)
+                    c.sendall(self.packet(b"c"))
                 elif self.mode == "close":
                     c.sendall(optneg[:7])
                     continue
@@ -188,4 +194,10 @@ def test_broken_filter_replies(tern_factory):
         assert (code, text.split()[0]) == (421, "4.7.1"), (mode, code, text)
         r.close()
         assert why in t.log()[before:], (mode, why)
+    # a filter that names the macros it wants gets those only
+    bad.mode, bad.seen = "symlist", b""
+    r = Raw(t)
+    r.close()
+    assert b"D" + b"C{client_addr}\x00127.0.0.1\x00" in bad.seen, bad.seen
+    assert b"{daemon_name}" not in bad.seen and b"C" + b"unknown\x00" in bad.seen
     bad.sock.close()
