@@ -121,8 +121,13 @@ run: deps
 test-unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# two tests at a time (pytest-xdist: each starts its own servers on
+# random free ports), then the files of conftest.py's SERIAL_FILES alone
+PYTEST := TERN_BIN=$(abspath $(BUILD)/tern) /usr/bin/python3 -m pytest \
+	-q -rs -p no:cacheprovider --durations=10
 test-integration: $(BUILD)/tern $(BUILD)/spf-suite
-	TERN_BIN=$(abspath $(BUILD)/tern) /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider tests/integration
+	$(PYTEST) -n 2 -m "not serial" tests/integration
+	$(PYTEST) -m serial tests/integration
 
 test: deps-test
 	@$(MAKE) --no-print-directory all

@@ -18,9 +18,10 @@ SET=${1:-run}
 RUN="gcc libc6-dev make pkg-config libuv1-dev libssl-dev libsqlite3-dev
 libunbound-dev libsodium-dev zlib1g-dev libutf8proc-dev libpsl-dev libidn2-dev publicsuffix
 libh2o-dev libwslay-dev libjansson-dev openssl ca-certificates"
+# python3-pytest-xdist: `make test` runs two tests at a time
 # swaks speaks TLS only with libnet-ssleay-perl, which is merely
 # recommended (and we install without recommends)
-TEST="$RUN python3 python3-pytest swaks libnet-ssleay-perl fetchmail isync
+TEST="$RUN python3 python3-pytest python3-pytest-xdist swaks libnet-ssleay-perl fetchmail isync
 unbound iproute2
 python3-fusepy fuse3 dovecot-imapd
 python3-dkim python3-spf python3-yaml opendkim-tools opendkim bind9-utils

@@ -18,6 +18,29 @@ ALLOWED_SKIPS = (
 unexpected_skips = []
 
 
+# Files that run alone, after the parallel part (Makefile:
+# test-integration runs the rest two at a time with pytest-xdist): their
+# assertions bound how long one client may wait while others load the
+# server (floods, fairness, shutdown deadlines), or they are benchmark
+# harnesses. Two such tests side by side on a 2-core machine measure
+# each other, not tern.
+SERIAL_FILES = {
+    "test_flood.py", "test_shutdown.py", "test_smtp_load.py",
+    "test_powercut.py", "test_webmail_bench.py", "test_sieve_bench.py",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "serial: run alone, not beside other tests (SERIAL_FILES)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SERIAL_FILES:
+            item.add_marker(pytest.mark.serial)
+
+
 def pytest_runtest_logreport(report):
     if not report.skipped or hasattr(report, "wasxfail"):
         return
