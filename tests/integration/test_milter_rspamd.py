@@ -1,9 +1,11 @@
 """Real rspamd (Debian's) in milter mode, started by the test with its
 own config in a temp folder on a loopback port (no network: DNS points
 at a closed port, a tiny TLD list keeps its start short): its score
-lands in the field sieve.spamtest_header names (X-Spam-Score), the
+lands in the field sieve.spamtest_header names (X-Spam-Score) and drives
+the recipient's Sieve spamtest, the
 sender's own copy of that field is gone, GTUBE is rejected, or filed in
 Junk when rspamd is told to quarantine instead."""
+import imaplib
 import os
 import re
 import shutil
@@ -143,5 +145,48 @@ def test_rspamd_gtube_to_junk(tern_factory):
         junk = inbox(t, A, "Junk")
         assert len(junk) == 1 and b"Subject: gtube" in junk[0]
         assert "milter quarantine" in t.log()
+    finally:
+        stop(p, d)
+
+
+def mailbox_names(t):
+    """the account's mailboxes, as IMAP LIST names them"""
+    with imaplib.IMAP4("127.0.0.1", t.port("imap")) as c:
+        c.login(*ALICE)
+        typ, lines = c.list()
+        assert typ == "OK"
+    return [re.search(rb'"/" "?([^"]*)"?$', ln).group(1).decode()
+            for ln in lines]
+
+
+def test_rspamd_score_drives_sieve_spamtest(tern_factory):
+    """rspamd's score, in the field sieve.spamtest_header names, is what
+    the recipient's Sieve spamtest reads (RFC 5235 :percent of
+    sieve.spamtest_max), and not the sender's own copy of that field."""
+    p, port, d = rspamd()
+    try:
+        t = start_tern(tern_factory, port)
+        t.cli("sieve", "put", A, "main", "-", "--activate", input=(
+            'require ["spamtest", "spamtestplus", "fileinto", "mailbox",'
+            ' "variables"];\r\n'
+            'if spamtest :percent :matches "*" {\r\n'
+            '  fileinto :create "spam-${1}";\r\n'
+            '}\r\n'))
+        # the sender claims 14.9 (spam-99); rspamd's own score must win
+        with smtplib.SMTP("127.0.0.1", t.port("smtp"), timeout=30) as s:
+            s.sendmail("s@remote.example", [A], message(
+                "scored", "hello, see you tomorrow\r\n",
+                "X-Spam-Score: 14.9\r\n"))
+        assert inbox(t, A) == []
+        folders = [f for f in mailbox_names(t) if f.startswith("spam-")]
+        assert len(folders) == 1, folders
+        msg = inbox(t, A, folders[0])
+        assert len(msg) == 1
+        head = msg[0].split(b"\r\n\r\n", 1)[0].decode()
+        score = float(re.search(r"(?mi)^X-Spam-Score:.*?(-?\d+\.\d+)",
+                                head).group(1))
+        percent = int(max(0.0, min(1.0, score / 15)) * 100 + 1e-9)
+        assert "14.9" not in head
+        assert folders[0] == "spam-%d" % percent, (folders, head)
     finally:
         stop(p, d)
