@@ -1,0 +1,3 @@
+require ["mailbox", "fileinto"];
+if mailboxexists "Archive" { fileinto "Archive"; }
+else { fileinto :create "Archive/2026"; }
