@@ -101,6 +101,20 @@ class Pigeonhole:
             f.write(CONF % {"dir": self.dir, "uid": uid, "gid": gid,
                             "personal": personal, "global": glob})
         os.chmod(self.conf, 0o644)
+        self.env = self._config_env()
+
+    def _config_env(self):
+        """the config parsed once by doveconf and handed to every
+        sieve-test in its environment (DOVECONF_ENV), as doveconf -e
+        does: otherwise each run starts doveconf again, half its time"""
+        base = {"PATH": "/usr/bin:/bin", "TZ": "UTC"}
+        p = subprocess.run(["doveconf", "-c", self.conf, "-e", "env"],
+                           capture_output=True, env=base, timeout=30)
+        env = dict(l.split("=", 1) for l in p.stdout.decode().splitlines() if "=" in l)
+        if p.returncode != 0 or env.get("DOVECONF_ENV") != "1":
+            return base
+        env.update(base)
+        return env
 
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -113,38 +127,47 @@ class Pigeonhole:
         os.chmod(path, 0o644)
         return path
 
-    def _mkfolder(self, name):
-        path = os.path.join(self.dir, "mail", name)
-        if ".." in name.split("/") or not name.isascii():
-            return
-        for sub in ("cur", "new", "tmp"):
-            os.makedirs(os.path.join(path, sub), exist_ok=True)
-        for root, dirs, files in os.walk(os.path.join(self.dir, "mail")):
+    def _scratch_maildir(self, acts):
+        """a fresh maildir for one executing run, with the folders the
+        script files into (a fileinto to a missing folder fails the run
+        before the vacation action; a shared maildir would let one pair's
+        folders answer another's mailboxexists)"""
+        d = tempfile.mkdtemp(prefix="x-", dir=os.path.join(self.dir, "mail"))
+        names = ["INBOX"] + [a[1] for a in acts if a[0] == "store"]
+        for name in names:
+            if ".." in name.split("/") or not name.isascii():
+                continue
+            for sub in ("cur", "new", "tmp"):
+                os.makedirs(os.path.join(d, name, sub), exist_ok=True)
+        for root, dirs, files in os.walk(d):
             os.chown(root, self.uid, self.gid)
+        return d
 
-    def _sieve_test(self, script, message, env, execute):
+    def _sieve_test(self, script, message, env, maildir):
+        """maildir None: the plain run; else executing (-e) into it"""
         args = [SIEVE_TEST, "-c", self.conf, "-f", env[0], "-r", env[1],
                 "-a", env[2]]
-        if execute:
-            args.append("-e")
+        if maildir:
+            args += ["-e", "-l", "maildir:%s:LAYOUT=fs:INBOX=%s/INBOX" % (maildir, maildir)]
         p = subprocess.run(args + [script, message], capture_output=True,
-                           timeout=30, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
+                           timeout=30, env=self.env)
         return p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
     def run(self, script, message, env):
         """(actions, None) or (None, compile errors); env is (from, to,
         orig_to); script and message are paths from stage()"""
-        out, err = self._sieve_test(script, message, env, False)
+        out, err = self._sieve_test(script, message, env, None)
         if "Performed actions:" not in out:
             return None, (err + out).strip()
         acts = parse_plain(out)
         if any(a[0] == "vacation" for a in acts):
             # a fileinto to a missing folder would fail the executing
             # run before the vacation action: make the folders first
-            for a in acts:
-                if a[0] == "store":
-                    self._mkfolder(a[1])
-            xout, xerr = self._sieve_test(script, message, env, True)
+            d = self._scratch_maildir(acts)
+            try:
+                xout, xerr = self._sieve_test(script, message, env, d)
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
             apply_execution(acts, xout + xerr)
         return finish(acts), None
 
