@@ -15,6 +15,8 @@ tests/data/sieve/bad go through `tern sieve check` (or `sieve test` when
 includes need folders) and must fail with the error on the right line.
 """
 import concurrent.futures
+import email
+import email.policy
 import os
 import re
 import subprocess
@@ -33,8 +35,28 @@ GLOBAL = os.path.join(DATA, "include", "global")
 pytestmark = pytest.mark.skipif(not pigeonholelib.available(),
                                 reason="Pigeonhole's sieve-test (dovecot-sieve) is not installed")
 
-# (script, message or "*") -> the RFC section Pigeonhole departs from and how
+def subject_of(msg):
+    m = email.message_from_bytes(msg, policy=email.policy.default)
+    return str(m.get("subject", ""))
+
+
+def rfc_question_star(pig, msg):
+    """matches-question-star.sieve as RFC 5228 2.7.1 reads: "?" is one
+    character. Pigeonhole 0.5.19 lets "?x*" match any value (its
+    matcher loses the literal after a leading "?" when a "*" follows),
+    so the answer is computed here from the Subject instead"""
+    subj = subject_of(msg)
+    acts = [("store", box, "", "0") for box, rx in
+            (("q-meetings", r".eeting.*"), ("q-x", r".x.*"), ("q-exact", r".eeting"))
+            if re.fullmatch(rx, subj, re.I | re.S)]
+    return sorted(acts or [("store", "INBOX", "", "0")])
+
+
+# script -> (the RFC section Pigeonhole departs from, the RFC's answer
+# computed from Pigeonhole's actions and the message): tern is compared
+# with that answer, so these pairs are still checked, not skipped
 KNOWN_DEVIATIONS = {
+    "matches-question-star.sieve": ("RFC 5228 2.7.1", rfc_question_star),
 }
 
 # the extensions tern lists (CONTRACT-SIEVE 1); each is used by the corpus
@@ -84,7 +106,8 @@ def parse_tern(out):
         elif kind == "redirect":
             acts.append(("redirect", attrs["address"]))
         elif kind in ("reject", "ereject"):
-            acts.append((kind, text(attrs["reason"])))
+            # as written: sieve-test shows the CRLFs of a text: reason
+            acts.append((kind, attrs["reason"]))
         elif kind == "discard":
             pass
         elif kind == "vacation":
@@ -117,8 +140,31 @@ def tern_test(script, message, env, now):
     return parse_tern(out), None, out
 
 
+def shown(tern_value, pig_value):
+    """tern's string as sieve-test displays it: control characters as
+    "?", and cut to a prefix + "..." when long"""
+    v = re.sub(r"[\x00-\x1f]", "?", tern_value)
+    if pig_value.endswith("...") and len(v) > len(pig_value) - 3 \
+            and v.startswith(pig_value[:-3]):
+        return pig_value
+    return v
+
+
 def compare(pig, tern):
     """align what only one side can print, then the two lists"""
+    aligned = []
+    for a in tern:
+        if a[0] == "store":
+            # a long folder name is cut in sieve-test's listing
+            cut = [p for p in pig if p[0] == "store" and p[1].endswith("...")
+                   and shown(a[1], p[1]) == p[1]]
+            if cut:
+                a = (a[0], cut[0][1]) + a[2:]
+        elif a[0] in ("reject", "ereject"):
+            p = [p for p in pig if p[0] == a[0]]
+            a = (a[0], shown(a[1], p[0][1] if p else ""))
+        aligned.append(a)
+    tern = sorted(aligned)
     pv = [a for a in pig if a[0] == "vacation"]
     tv = [a for a in tern if a[0] == "vacation"]
     if len(pv) == 1 and len(tv) == 1:
@@ -155,6 +201,8 @@ def results(tmp_path_factory):
     def one(pair):
         s, m = pair
         pig, perr = ph.run(staged_scripts[s], staged_msgs[m], env[m])
+        if pig is not None and s in KNOWN_DEVIATIONS:
+            pig = KNOWN_DEVIATIONS[s][1](pig, message_bytes(m))
         if pig is not None and b"ereject" in open(os.path.join(DATA, "scripts", s), "rb").read():
             pig = sorted(("ereject",) + a[1:] if a[0] == "reject" else a for a in pig)
         tern, terr, tout = tern_test(os.path.join(DATA, "scripts", s), str(tmp / m), env[m], now)
@@ -196,10 +244,12 @@ def test_tern_and_pigeonhole_decide_the_same_actions(results):
         ok, p, t = verdict(pig, perr, tern, terr)
         if ok:
             agree += 1
-        elif (s, m) not in KNOWN_DEVIATIONS and (s, "*") not in KNOWN_DEVIATIONS:
+        else:
             diffs.append((s, m, p, t, tout))
-    print("\nsievediff: %d pairs compared, %d agree, %d known deviations, %d differ"
-          % (len(results), agree, len(results) - agree - len(diffs), len(diffs)))
+    print("\nsievediff: %d pairs compared, %d agree (%d of them against the RFC's answer "
+          "where Pigeonhole departs from it), %d differ"
+          % (len(results), agree, sum(1 for r in results if r[0][0] in KNOWN_DEVIATIONS),
+             len(diffs)))
     path = os.environ.get("SIEVE_DIFFS")
     if path and diffs:
         with open(path, "a") as f:
@@ -211,14 +261,22 @@ def test_tern_and_pigeonhole_decide_the_same_actions(results):
     assert not diffs, "%d pairs differ, first: %r" % (len(diffs), diffs[:3])
 
 
-def test_known_deviations_still_deviate(results):
-    """a deviation that has gone away is taken off the list"""
-    seen = {(s, m): verdict(pig, perr, tern, terr)[0]
-            for (s, m), pig, perr, tern, terr, tout in results}
-    for key in KNOWN_DEVIATIONS:
-        s, m = key
-        hits = [ok for (s2, m2), ok in seen.items() if s2 == s and m in ("*", m2)]
-        assert hits and not all(hits), key
+def test_known_deviations_still_deviate(tmp_path):
+    """Pigeonhole still departs from the RFC where the list says so (a
+    deviation that has gone away is taken off the list)"""
+    ph = pigeonholelib.Pigeonhole(PERSONAL, GLOBAL)
+    env = envelopes()
+    try:
+        for s, (section, fix) in KNOWN_DEVIATIONS.items():
+            with open(os.path.join(DATA, "scripts", s), "rb") as f:
+                script = ph.stage(s, f.read())
+            differs = False
+            for m in env:
+                pig, err = ph.run(script, ph.stage(m, message_bytes(m)), env[m])
+                differs |= pig != fix(pig, message_bytes(m))
+            assert differs, (s, section)
+    finally:
+        ph.close()
 
 
 # ---- bad input ------------------------------------------------------
