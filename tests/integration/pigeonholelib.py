@@ -1,7 +1,7 @@
 """pigeonholelib - run Pigeonhole's sieve-test (Debian dovecot-sieve) and
 turn its output into the action list the differential test compares.
 
-    p = Pigeonhole(personal_dir, global_dir)   # config in a temp folder
+    p = Pigeonhole(personal_dir, global_dir, mailboxes)  # config in a temp folder
     acts, err = p.run(script, message, env_from, env_to, env_orig_to)
     p.close()
 
@@ -74,7 +74,8 @@ def available():
 
 
 class Pigeonhole:
-    def __init__(self, personal_dir, global_dir):
+    def __init__(self, personal_dir, global_dir, mailboxes=()):
+        """mailboxes: the folders that exist (mailboxexists) besides INBOX"""
         # sieve-test drops privileges to mail_uid: as root that is nobody,
         # who must read the scripts and messages and write the scratch
         # folder, so everything it touches is copied under a 0755 folder
@@ -92,6 +93,10 @@ class Pigeonhole:
         shutil.copytree(global_dir, glob)
         for sub in ("run", "state", "mail", "in"):
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        self.mailboxes = ["INBOX"] + list(mailboxes)
+        for name in self.mailboxes:
+            for sub in ("cur", "new", "tmp"):
+                os.makedirs(os.path.join(self.dir, "mail", name, sub))
         for root, dirs, files in os.walk(self.dir):
             for n in dirs + files:
                 os.chmod(os.path.join(root, n), 0o777 if n in dirs else 0o644)
@@ -132,8 +137,8 @@ class Pigeonhole:
         script files into (a fileinto to a missing folder fails the run
         before the vacation action; a shared maildir would let one pair's
         folders answer another's mailboxexists)"""
-        d = tempfile.mkdtemp(prefix="x-", dir=os.path.join(self.dir, "mail"))
-        names = ["INBOX"] + [a[1] for a in acts if a[0] == "store"]
+        d = tempfile.mkdtemp(prefix="x-", dir=os.path.join(self.dir, "run"))
+        names = self.mailboxes + [a[1] for a in acts if a[0] == "store"]
         for name in names:
             if ".." in name.split("/") or not name.isascii():
                 continue

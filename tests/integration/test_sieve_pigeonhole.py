@@ -31,6 +31,8 @@ DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 SCRIPTS = sorted(os.listdir(os.path.join(DATA, "scripts")))
 PERSONAL = os.path.join(DATA, "include", "personal")
 GLOBAL = os.path.join(DATA, "include", "global")
+# the folders that exist besides INBOX (RFC 5490 mailboxexists)
+MAILBOXES = ("Archive", "Lists")
 
 pytestmark = pytest.mark.skipif(not pigeonholelib.available(),
                                 reason="Pigeonhole's sieve-test (dovecot-sieve) is not installed")
@@ -132,7 +134,8 @@ def text(s):
 def tern_test(script, message, env, now):
     p = subprocess.run([TERN_BIN, "sieve", "test", "--from", env[0], "--to", env[1],
                         "--orig-to", env[2], "--date", str(now), "--personal-dir", PERSONAL,
-                        "--global-dir", GLOBAL, script, message],
+                        "--global-dir", GLOBAL]
+                       + [a for box in MAILBOXES for a in ("--mailbox", box)] + [script, message],
                        capture_output=True, timeout=30, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
     out = p.stdout.decode("utf-8", "replace")
     if p.returncode != 0:
@@ -182,7 +185,7 @@ def results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sievediff")
     env = envelopes()
     now = int(time.time())
-    ph = pigeonholelib.Pigeonhole(PERSONAL, GLOBAL)
+    ph = pigeonholelib.Pigeonhole(PERSONAL, GLOBAL, MAILBOXES)
     staged_msgs = {}
     for m in env:
         data = message_bytes(m)
