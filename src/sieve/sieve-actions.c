@@ -8,6 +8,17 @@
 #include <string.h>
 #include <strings.h>
 
+bool
+sieve_next_word(const char *s, size_t len, size_t *i, size_t *st)
+{
+	while (*i < len && s[*i] == ' ')
+		(*i)++;
+	*st = *i;
+	while (*i < len && s[*i] != ' ')
+		(*i)++;
+	return *i > *st;
+}
+
 static const char *
 dup_buf(struct sieve_run *rn, struct buf *b)
 {
@@ -22,14 +33,7 @@ flags_array(struct sieve_run *rn, const char *s, size_t len)
 	size_t n = 0, cap = 8;
 	const char **v = xmalloc(cap * sizeof(*v));
 
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		if (i == st)
-			continue;
+	for (size_t i = 0, st; sieve_next_word(s, len, &i, &st);) {
 		bool dup = false;
 		for (size_t k = 0; k < n && !dup; k++)
 			dup = strlen(v[k]) == i - st &&
@@ -67,12 +71,7 @@ flags_join(struct sieve_run *rn, const struct sieve_strlist *l, struct buf *out)
 static bool
 flag_in(const char *f, size_t fl, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < len && s[i] != ' ')
-			i++;
+	for (size_t i = 0, st; sieve_next_word(s, len, &i, &st);) {
 		if (i - st == fl && strncasecmp(s + st, f, fl) == 0)
 			return true;
 	}
@@ -88,14 +87,7 @@ flags_update(int op, struct buf *cur, const char *arg, size_t alen)
 	size_t slen = op == C_SETFLAG ? alen : cur->len;
 
 	/* keep what stays, deduped */
-	for (size_t i = 0; i < slen;) {
-		while (i < slen && src[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < slen && src[i] != ' ')
-			i++;
-		if (i == st)
-			continue;
+	for (size_t i = 0, st; sieve_next_word(src, slen, &i, &st);) {
 		if (op == C_REMOVEFLAG && flag_in(src + st, i - st, arg, alen))
 			continue;
 		if (flag_in(src + st, i - st, (const char *)out.data, out.len))
@@ -105,13 +97,8 @@ flags_update(int op, struct buf *cur, const char *arg, size_t alen)
 		buf_append(&out, src + st, i - st);
 	}
 	if (op == C_ADDFLAG)
-		for (size_t i = 0; i < alen;) {
-			while (i < alen && arg[i] == ' ')
-				i++;
-			size_t st = i;
-			while (i < alen && arg[i] != ' ')
-				i++;
-			if (i == st || flag_in(arg + st, i - st,
+		for (size_t i = 0, st; sieve_next_word(arg, alen, &i, &st);) {
+			if (flag_in(arg + st, i - st,
 					       (const char *)out.data, out.len))
 				continue;
 			if (out.len)
@@ -249,6 +236,7 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		if (conflicts(rn, c, false))
 			break;
 		rn->keep_cancelled = true;
+	keep:
 		if ((a = find(rn, SIEVE_KEEP, NULL))) {
 			a->flags = action_flags(rn, c);
 			break;
@@ -271,6 +259,9 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		}
 		if (!c->copy)
 			rn->keep_cancelled = true;
+		/* INBOX is where keep stores: one copy (as Pigeonhole) */
+		if (strcasecmp(buf_cstr(&s), "INBOX") == 0)
+			goto keep;
 		if ((a = find(rn, SIEVE_FILEINTO, buf_cstr(&s)))) {
 			a->flags = action_flags(rn, c);
 			a->create |= c->create;
@@ -344,7 +335,7 @@ sieve_actions_finish(struct sieve_run *rn)
 {
 	struct sieve_action *a;
 
-	if (rn->keep_cancelled)
+	if (rn->keep_cancelled || find(rn, SIEVE_KEEP, NULL))
 		return;
 	rn->r->implicit_keep = true;
 	rn->actions = 0;	/* the implicit keep is never over the limit */

@@ -302,6 +302,9 @@ bool sieve_date_part(int64_t t, int zone_min, const char *part,
 bool sieve_zone_parse(const char *s, int *min_r);
 
 /* actions (sieve-actions.c) */
+/* the next space-separated word of s[0..len) from *i (flag lists):
+ * true with the word at [*st, *i) */
+bool sieve_next_word(const char *s, size_t len, size_t *i, size_t *st);
 int sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c);
 /* a new action in the result; NULL after the actions limit error */
 struct sieve_action *sieve_action_add(struct sieve_run *rn,

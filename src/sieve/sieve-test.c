@@ -288,17 +288,10 @@ test_date(struct sieve_run *rn, const struct sieve_node *t, bool current)
 static void
 split_flags(struct sieve_run *rn, const char *s, size_t len, struct vals *out)
 {
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		if (i > st) {
-			struct buf *b = vals_add(out);
-			buf_append(b, s + st, i - st);
-			buf_cstr(b);
-		}
+	for (size_t i = 0, st; sieve_next_word(s, len, &i, &st);) {
+		struct buf *b = vals_add(out);
+		buf_append(b, s + st, i - st);
+		buf_cstr(b);
 	}
 }
 
@@ -392,10 +385,11 @@ spam_value(struct sieve_run *rn, bool percent, struct buf *out)
 		f = 0;
 	if (f > 1)
 		f = 1;
+	/* truncated, as Pigeonhole does */
 	if (percent)
-		buf_printf(out, "%d", (int)lround(f * 100));
+		buf_printf(out, "%d", (int)floor(f * 100 + 1e-9));
 	else
-		buf_printf(out, "%d", 1 + (int)lround(f * 9));
+		buf_printf(out, "%d", 1 + (int)floor(f * 9 + 1e-9));
 }
 
 static void
