@@ -246,7 +246,8 @@ def apply_execution(acts, log):
     """fill the vacation's recipient and subject from an executing run,
     or drop it when Pigeonhole's RFC 5230 checks refused to reply"""
     m = re.search(r"vacation action: sent vacation response to <([^>]*)>", log)
-    decided = m or re.search(r"vacation action: (discarding|not sending)", log)
+    # every way Pigeonhole 0.5 logs a decision not to reply
+    decided = m or re.search(r"vacation action: (discard|not sending)", log)
     for a in [a for a in acts if a[0] == "vacation"]:
         if not decided:
             a[1] = "?(sieve-test -e failed before the vacation action)"
