@@ -159,10 +159,8 @@ def compare(pig, tern):
     for a in tern:
         if a[0] == "store":
             # a long folder name is cut in sieve-test's listing
-            cut = [p for p in pig if p[0] == "store" and p[1].endswith("...")
-                   and shown(a[1], p[1]) == p[1]]
-            if cut:
-                a = (a[0], cut[0][1]) + a[2:]
+            cut = [p for p in pig if p[0] == "store" and shown(a[1], p[1]) == p[1]]
+            a = (a[0], cut[0][1] if cut else a[1]) + a[2:]
         elif a[0] in ("reject", "ereject"):
             p = [p for p in pig if p[0] == a[0]]
             a = (a[0], shown(a[1], p[0][1] if p else ""))
