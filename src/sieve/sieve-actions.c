@@ -157,6 +157,17 @@ sieve_action_add(struct sieve_run *rn, const struct sieve_node *c, enum sieve_ac
 	return a;
 }
 
+/* RFC 5321 2.4: the local part is case-sensitive, the domain not */
+static bool
+same_address(const char *a, const char *b)
+{
+	const char *at = strrchr(a, '@'), *bt = strrchr(b, '@');
+
+	if (!at || !bt || at - a != bt - b)
+		return strcmp(a, b) == 0;
+	return memcmp(a, b, (size_t)(at - a)) == 0 && strcasecmp(at, bt) == 0;
+}
+
 static struct sieve_action *
 find(struct sieve_run *rn, enum sieve_action_kind k, const char *s)
 {
@@ -166,7 +177,7 @@ find(struct sieve_run *rn, enum sieve_action_kind k, const char *s)
 			continue;
 		if (k == SIEVE_FILEINTO && strcmp(a->mailbox, s) != 0)
 			continue;
-		if (k == SIEVE_REDIRECT && strcasecmp(a->address, s) != 0)
+		if (k == SIEVE_REDIRECT && !same_address(a->address, s))
 			continue;
 		return a;
 	}

@@ -153,7 +153,10 @@ test_envelope(struct sieve_run *rn, const struct sieve_node *t)
 		if (strcasecmp(buf_cstr(&name), "from") == 0)
 			a = rn->m->env_from;
 		else if (strcasecmp(buf_cstr(&name), "to") == 0)
-			a = rn->m->env_to;
+			/* RFC 5228 5.4: the RCPT that caused this delivery,
+			 * as given (+detail kept; as Pigeonhole) */
+			a = rn->m->env_orig_to && *rn->m->env_orig_to ?
+				rn->m->env_orig_to : rn->m->env_to;
 		else if (strcasecmp(buf_cstr(&name), "auth") == 0)
 			a = rn->m->auth;
 		if (a == NULL)

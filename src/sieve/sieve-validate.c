@@ -278,11 +278,12 @@ check_tag(struct vctx *v, struct sieve_node *n, size_t *i, unsigned *seen)
 		}
 		return true;
 	case C_SET: {
+		/* :encodeurl belongs to enotify (RFC 5435), not here */
 		static const char *const names[] = { "lower", "upper",
 			"lowerfirst", "upperfirst", "quotewildcard",
-			"quoteregex", "encodeurl", "length" };
+			"quoteregex", NULL, "length" };
 		for (unsigned k = 0; k < 8; k++)
-			if (strcasecmp(tag, names[k]) == 0) {
+			if (names[k] && strcasecmp(tag, names[k]) == 0) {
 				unsigned bit = 1u << k;
 				if (n->mods & bit)
 					return verr(v, t->line, t->col,
@@ -294,9 +295,9 @@ check_tag(struct vctx *v, struct sieve_node *n, size_t *i, unsigned *seen)
 				if ((bit & (MOD_LOWERFIRST | MOD_UPPERFIRST)) &&
 				    (n->mods & (MOD_LOWERFIRST | MOD_UPPERFIRST)))
 					return verr(v, t->line, t->col, "modifiers :lowerfirst and :upperfirst exclude each other");
-				if ((bit & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX | MOD_ENCODEURL)) &&
-				    (n->mods & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX | MOD_ENCODEURL)))
-					return verr(v, t->line, t->col, "modifiers :quotewildcard, :quoteregex and :encodeurl exclude each other");
+				if ((bit & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX)) &&
+				    (n->mods & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX)))
+					return verr(v, t->line, t->col, "modifiers :quotewildcard and :quoteregex exclude each other");
 				if (bit == MOD_QUOTEREGEX && !need(v, n, t, EXT_REGEX, "regex"))
 					return false;
 				n->mods |= bit;

@@ -73,8 +73,11 @@ TEST(sieve_rfc5228_core)
 	RUN("redirect \"a@example.net\"; stop; keep;", msg_plain, NULL,
 	    "redirect:a@example.net");
 	/* duplicates folded: redirect twice, keep twice */
-	RUN("redirect \"a@example.net\"; redirect \"A@example.net\"; keep; keep;",
+	RUN("redirect \"a@example.net\"; redirect \"a@EXAMPLE.net\"; keep; keep;",
 	    msg_plain, NULL, "redirect:a@example.net; keep");
+	/* RFC 5321 2.4: local parts are case-sensitive */
+	RUN("redirect \"a@example.net\"; redirect \"A@example.net\";",
+	    msg_plain, NULL, "redirect:a@example.net; redirect:A@example.net");
 	/* fileinto "INBOX" is keep: one copy */
 	RUN("require \"fileinto\";\nkeep;\nfileinto \"INBOX\";", msg_plain, NULL,
 	    "keep");
@@ -341,7 +344,7 @@ TEST(sieve_rfc5260_date_index)
 	    "if currentdate :zone \"-0100\" :is \"iso8601\" \"2025-12-02T23:00:00-01:00\" { fileinto \"a\"; }\n"
 	    "if currentdate :is \"weekday\" \"3\" { fileinto \"b\"; }\n"
 	    "if currentdate :is \"julian\" \"61012\" { fileinto \"c\"; }\n"
-	    "if date :is \"date\" \"std11\" \"Tue, 1 Apr 1997 17:06:31 +0000\" { fileinto \"d\"; }",
+	    "if date :is \"date\" \"std11\" \"Tue, 01 Apr 1997 17:06:31 +0000\" { fileinto \"d\"; }",
 	    msg_date, NULL, "fileinto:a; fileinto:b; fileinto:c; fileinto:d");
 	/* index: the second Received from the top, and from the bottom */
 	RUN("require [\"date\", \"relational\", \"index\"];\n"
@@ -452,6 +455,24 @@ TEST(sieve_rfc5173_body)
 	    msg_mime, NULL, "discard");
 	RUN("require [\"body\"];\nif body :text :contains \"MONEY\" { discard; }",
 	    msg_mime, NULL, "keep");
+	/* 5.2: a multipart's prologue, an embedded message's header; :text
+	 * reads HTML as text */
+	static const char nested[] =
+		"Content-Type: multipart/mixed; boundary=\"o\"\n\npreamble text\n"
+		"--o\nContent-Type: text/html\n\n<p>html <b>words</b></p>\n"
+		"--o\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n"
+		"--o--\nepilogue\n";
+	static const char s[] =
+		"require [\"body\", \"fileinto\"];\n"
+		"if body :text :contains \"html words\" { fileinto \"a\"; }\n"
+		"if body :content \"text/html\" :contains \"<b>\" { fileinto \"b\"; }\n"
+		"if body :content \"multipart\" :contains \"preamble\" { fileinto \"c\"; }\n"
+		"if body :content \"multipart\" :contains \"epilogue\" { fileinto \"d\"; }\n"
+		"if body :content \"message/rfc822\" :contains \"Subject: inner\" { fileinto \"e\"; }\n"
+		"if body :content \"message/rfc822\" :contains \"inner body\" { fileinto \"f\"; }\n"
+		"if body :content \"text\" :contains \"inner body\" { fileinto \"g\"; }\n";
+	RUN(s, nested, NULL,
+	    "fileinto:a; fileinto:b; fileinto:c; fileinto:d; fileinto:e; fileinto:g");
 }
 
 TEST(sieve_rfc6609_include)
