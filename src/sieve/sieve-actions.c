@@ -216,8 +216,8 @@ action_flags(struct sieve_run *rn, const struct sieve_node *c)
 	return flags_array(rn, (const char *)rn->flags.data, rn->flags.len);
 }
 
-static bool
-address_ok(const char *a)
+bool
+sieve_address_ok(const char *a)
 {
 	const char *at = strrchr(a, '@');
 
@@ -289,7 +289,7 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		if (conflicts(rn, c, false))
 			break;
 		sieve_expand(rn, &c->pos[0]->list.v[0], &s);
-		if (!address_ok(buf_cstr(&s))) {
+		if (!sieve_address_ok(buf_cstr(&s))) {
 			sieve_run_error(rn, c->line, "redirect: bad address \"%s\"",
 					buf_cstr(&s));
 			break;

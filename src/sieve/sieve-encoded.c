@@ -27,14 +27,17 @@ decode_one(const char *s, size_t len, size_t i, struct buf *o, char *err,
 		return 0;
 	}
 	struct buf tmp = BUF_INIT;
+	bool any = false;	/* "${hex:}" is not an encoding */
 	for (;;) {
 		while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' ||
 				   s[k] == '\n'))
 			k++;
 		if (k >= len)
 			goto no;
-		if (s[k] == '}')
+		if (s[k] == '}' && any)
 			break;
+		if (s[k] == '}')
+			goto no;
 		uint32_t v = 0;
 		size_t d = 0;
 		while (k < len && hex_digit((unsigned char)s[k]) >= 0) {
@@ -43,7 +46,7 @@ decode_one(const char *s, size_t len, size_t i, struct buf *o, char *err,
 			d++;
 			k++;
 		}
-		if (d == 0 || (!uni && d != 2) || (uni && d > 6))
+		if (d == 0 || (!uni && d > 2) || (uni && d > 6))
 			goto no;
 		if (uni) {
 			if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
@@ -57,6 +60,7 @@ decode_one(const char *s, size_t len, size_t i, struct buf *o, char *err,
 		} else {
 			buf_append_byte(&tmp, (unsigned char)v);
 		}
+		any = true;
 	}
 	buf_append(o, tmp.data, tmp.len);
 	buf_free(&tmp);

@@ -279,20 +279,23 @@ regex_match(const char *key, size_t klen, const char *val, size_t vlen,
 	return rc == 0;
 }
 
+/* memmem is linear (two-way); casemap searches lowercased copies */
 static bool
 contains(const char *h, size_t hl, const char *n, size_t nl, bool casemap)
 {
 	if (nl == 0)
 		return true;
-	for (size_t i = 0; i + nl <= hl; i++) {
-		size_t k = 0;
-		while (k < nl && byte_eq(casemap, (unsigned char)h[i + k],
-					 (unsigned char)n[k]))
-			k++;
-		if (k == nl)
-			return true;
-	}
-	return false;
+	if (!casemap)
+		return memmem(h, hl, n, nl) != NULL;
+	char *lh = xmalloc(hl + 1), *ln = xmalloc(nl + 1);
+	for (size_t i = 0; i < hl; i++)
+		lh[i] = (char)lc((unsigned char)h[i]);
+	for (size_t i = 0; i < nl; i++)
+		ln[i] = (char)lc((unsigned char)n[i]);
+	bool hit = memmem(lh, hl, ln, nl) != NULL;
+	free(lh);
+	free(ln);
+	return hit;
 }
 
 int

@@ -110,38 +110,69 @@ sieve_header_decode(const struct buf *raw, struct buf *out)
 	buf_cstr(out);
 }
 
+/* the local part as an address shows it: quoted when it is not a
+ * dot-atom (RFC 5322 3.4.1), as Pigeonhole prints it */
+static void
+put_local(struct buf *out, const char *l)
+{
+	static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+	bool atom = *l && *l != '.' && l[strlen(l) - 1] != '.' && !strstr(l, "..");
+
+	for (const char *p = l; *p && atom; p++)
+		atom = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || *p == '.' ||
+			(unsigned char)*p >= 0x80 || strchr(atext, *p);
+	if (atom) {
+		buf_append_str(out, l);
+		return;
+	}
+	buf_append_byte(out, '"');
+	for (const char *p = l; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_append_byte(out, '\\');
+		buf_append_byte(out, (unsigned char)*p);
+	}
+	buf_append_byte(out, '"');
+}
+
 size_t
-sieve_addresses(const struct buf *raw, struct buf **out_r)
+sieve_addresses(const struct buf *raw, struct buf **out_r, bool *whole_r)
 {
 	struct mime_address_list l = { NULL, 0 };
 	struct buf *out = NULL;
 	size_t n = 0;
+	bool groups = false;
 
+	*whole_r = false;
 	mime_address_parse(raw->data, raw->len, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		struct mime_address *a = &l.v[i];
-		if (a->mailbox == NULL)
-			continue;	/* group end */
-		if (a->host == NULL) {
-			/* a group start (an end marker follows), or a bare
-			 * local part */
-			bool group = false;
-			for (size_t k = i + 1; k < l.n && !group; k++)
-				group = l.v[k].mailbox == NULL && l.v[k].host == NULL;
-			if (group)
-				continue;
+		/* group markers, and addresses without a domain, are left out
+		 * (as Pigeonhole does) */
+		/* src/mime marks a missing domain as IMAP ENVELOPE does */
+		if (a->mailbox == NULL || a->host == NULL || !*a->host ||
+		    strcmp(a->host, "MISSING_DOMAIN") == 0) {
+			groups |= a->mailbox == NULL && a->host == NULL;
+			continue;
 		}
 		out = xrealloc(out, (n + 1) * sizeof(*out));
 		buf_init(&out[n]);
-		buf_append_str(&out[n], a->mailbox ? a->mailbox : "");
-		if (a->host) {
-			buf_append_byte(&out[n], '@');
-			buf_append_str(&out[n], a->host);
-		}
+		put_local(&out[n], a->mailbox);
+		buf_append_byte(&out[n], '@');
+		buf_append_str(&out[n], a->host);
 		buf_cstr(&out[n]);
 		n++;
 	}
 	mime_address_list_free(&l);
+	if (n == 0 && !groups) {
+		/* nothing parses: the value itself, for :all only */
+		out = xmalloc(sizeof(*out));
+		buf_init(&out[0]);
+		mime_header_unfold(raw->data, raw->len, &out[0]);
+		buf_cstr(&out[0]);
+		n = 1;
+		*whole_r = true;
+	}
 	*out_r = out;
 	return n;
 }

@@ -306,6 +306,8 @@ bool sieve_zone_parse(const char *s, int *min_r);
  * true with the word at [*st, *i) */
 bool sieve_next_word(const char *s, size_t len, size_t *i, size_t *st);
 int sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c);
+/* a plausible mail address for redirect (local@domain, no spaces) */
+bool sieve_address_ok(const char *a);
 /* a new action in the result; NULL after the actions limit error */
 struct sieve_action *sieve_action_add(struct sieve_run *rn,
 				      const struct sieve_node *c,
@@ -318,8 +320,11 @@ void sieve_actions_finish(struct sieve_run *rn);
 int sieve_vacation_exec(struct sieve_run *rn, const struct sieve_node *c);
 
 /* address helpers */
-/* the addresses of a header value (local@domain each); groups dropped */
-size_t sieve_addresses(const struct buf *raw, struct buf **out_r);
+/* the addresses of a header value (local@domain each); groups and
+ * addresses without a domain dropped; when nothing parses, the value
+ * itself and *whole_r true */
+size_t sieve_addresses(const struct buf *raw, struct buf **out_r,
+		       bool *whole_r);
 /* the part of an address ("local@domain") */
 bool sieve_address_part(const char *addr, size_t len, enum sieve_addrpart ap,
 			struct buf *out);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define GLOB_MAX_WORK (1ULL << 33)
+
 static bool
 want_mvars(struct sieve_run *rn, const struct sieve_node *t)
 {
@@ -42,6 +44,16 @@ sieve_match_values(struct sieve_run *rn, const struct sieve_node *t,
 		for (size_t i = 0; i < nvals && rc == 0; i++) {
 			char err[160];
 			if (!sieve_run_step(rn, t->line)) {
+				rc = -1;
+				break;
+			}
+			/* :matches is O(value x key) at worst, between two
+			 * CPU checks: bound it */
+			if (t->m.match == MT_MATCHES &&
+			    (uint64_t)vals[i].len * k.len > GLOB_MAX_WORK) {
+				sieve_run_error(rn, t->line,
+						":matches too costly (key of %zu bytes on %zu bytes)",
+						k.len, vals[i].len);
 				rc = -1;
 				break;
 			}
@@ -122,9 +134,14 @@ test_address(struct sieve_run *rn, const struct sieve_node *t)
 	header_values(rn, t, &t->pos[0]->list, false, &raw);
 	for (size_t i = 0; i < raw.n; i++) {
 		struct buf *addrs;
-		size_t n = sieve_addresses(&raw.v[i], &addrs);
+		bool whole;
+		size_t n = sieve_addresses(&raw.v[i], &addrs, &whole);
 		for (size_t k = 0; k < n; k++) {
-			if (sieve_address_part((const char *)addrs[k].data,
+			if (whole && t->ap == AP_ALL) {
+				struct buf *b = vals_add(&parts);
+				buf_append(b, addrs[k].data, addrs[k].len);
+				buf_cstr(b);
+			} else if (!whole && sieve_address_part((const char *)addrs[k].data,
 					       addrs[k].len, t->ap, &part)) {
 				struct buf *b = vals_add(&parts);
 				buf_append(b, part.data, part.len);

@@ -432,6 +432,10 @@ check_fixed(struct vctx *v, struct sieve_node *n)
 				return verr(v, a->line, a->col,
 					    "envelope part \"%s\" is not supported", s->s);
 		}
+	if (id == C_REDIRECT && !a->list.v[0].vars &&
+	    !sieve_address_ok(a->list.v[0].s))
+		return verr(v, a->line, a->col, "redirect: bad address \"%s\"",
+			    a->list.v[0].s);
 	if (n->m.cmp == CMP_NUMERIC && (n->m.match == MT_CONTAINS ||
 	    n->m.match == MT_MATCHES || n->m.match == MT_REGEX))
 		return verr(v, n->line, n->col,

@@ -153,7 +153,9 @@ TEST(sieve_limits_run)
 	RUN("redirect \"a@x.example\";\nredirect \"b@x.example\";\nredirect \"c@x.example\";",
 	    msg, &env, "runtime 3: too many redirects (at most 2)");
 	RUN("redirect \"not an address\";", msg, NULL,
-	    "runtime 1: redirect: bad address \"not an address\"");
+	    "error 1:10: redirect: bad address \"not an address\"");
+	RUN("require \"variables\";\nset \"a\" \"no address\";\nredirect \"${a}\";",
+	    msg, NULL, "runtime 3: redirect: bad address \"no address\"");
 	/* CPU: a long script of slow matches hits the limit */
 	sieve_limits_default(&lim);
 	lim.max_cpu_ms = 20;

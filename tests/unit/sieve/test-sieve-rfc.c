@@ -78,11 +78,27 @@ TEST(sieve_rfc5228_core)
 	/* RFC 5321 2.4: local parts are case-sensitive */
 	RUN("redirect \"a@example.net\"; redirect \"A@example.net\";",
 	    msg_plain, NULL, "redirect:a@example.net; redirect:A@example.net");
+	/* addresses as Pigeonhole reads them: quoted local parts kept
+	 * quoted, no-domain entries left out, an unparsable value whole */
+	static const char addr[] =
+		"To: \"quoted local\"@example.org, g: a@g.example;, bare\n"
+		"Reply-To: broken <@@>\n\nx\n";
+	RUN("require [\"relational\", \"comparator-i;ascii-numeric\", \"fileinto\"];\n"
+	    "if address :count \"eq\" :comparator \"i;ascii-numeric\" \"to\" \"2\" { fileinto \"a\"; }\n"
+	    "if address :is \"to\" \"\\\"quoted local\\\"@example.org\" { fileinto \"b\"; }\n"
+	    "if address :is \"reply-to\" \"broken <@@>\" { fileinto \"c\"; }\n"
+	    "if address :localpart :contains \"reply-to\" \"\" { fileinto \"d\"; }\n",
+	    addr, NULL, "fileinto:a; fileinto:b; fileinto:c");
 	/* fileinto "INBOX" is keep: one copy */
 	RUN("require \"fileinto\";\nkeep;\nfileinto \"INBOX\";", msg_plain, NULL,
 	    "keep");
 	RUN("require [\"fileinto\", \"copy\"];\nfileinto :copy \"inbox\";", msg_plain,
 	    NULL, "keep");
+	/* 2.4.2.4 encoded-character: 1*2HEXDIG pairs, empty and malformed
+	 * sequences kept as written */
+	RUN("require [\"encoded-character\", \"fileinto\"];\n"
+	    "fileinto \"a${hex:}b${hex: 41  42 }${HEX:3}${unicode:263a}${hex:4G}\";",
+	    msg_plain, NULL, "fileinto:a${hex:}bAB\x03\xe2\x98\xba${hex:4G}");
 	/* :matches with ? and escapes */
 	RUN("if header :matches \"subject\" \"h?l\\\\*\" { discard; }",
 	    "Subject: hel*\n\nx\n", NULL, "discard");
@@ -346,6 +362,9 @@ TEST(sieve_rfc5260_date_index)
 	    "if currentdate :is \"julian\" \"61012\" { fileinto \"c\"; }\n"
 	    "if date :is \"date\" \"std11\" \"Tue, 01 Apr 1997 17:06:31 +0000\" { fileinto \"d\"; }",
 	    msg_date, NULL, "fileinto:a; fileinto:b; fileinto:c; fileinto:d");
+	RUN("require [\"date\", \"fileinto\", \"variables\"];\n"
+	    "if currentdate :matches \"iso8601\" \"*\" { fileinto \"${1}\"; }",
+	    msg_date, NULL, "fileinto:2025-12-03T00:00:00Z");
 	/* index: the second Received from the top, and from the bottom */
 	RUN("require [\"date\", \"relational\", \"index\"];\n"
 	    "if date :value \"gt\" :index 2 :zone \"-0500\" \"received\"\n"
