@@ -154,6 +154,12 @@ TEST(sieve_limits_run)
 	    msg, &env, "runtime 3: too many redirects (at most 2)");
 	RUN("redirect \"not an address\";", msg, NULL,
 	    "error 1:10: redirect: bad address \"not an address\"");
+	RUN("require \"vacation\";\nvacation :from \"Me <me@>\" \"x\";", msg, NULL,
+	    "error 2:1: vacation :from \"Me <me@>\" is not an address");
+	RUN("require \"vacation\";\nvacation :addresses [\"a@b.example\", \"c\"] \"x\";",
+	    msg, NULL, "error 2:1: vacation :addresses \"c\" is not an address");
+	RUN("require \"vacation\";\nvacation :from \"Me <me@x.example>\" \"x\";", msg,
+	    NULL, "keep");
 	RUN("require \"variables\";\nset \"a\" \"no address\";\nredirect \"${a}\";",
 	    msg, NULL, "runtime 3: redirect: bad address \"no address\"");
 	/* CPU: a long script of slow matches hits the limit */
