@@ -83,12 +83,6 @@ sieve_rel_cmp(enum sieve_cmp cmp, enum sieve_rel rel, const char *a,
 	return false;
 }
 
-static size_t
-utf8_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-}
-
 static void
 mv_set(struct sieve_mvars *mv, size_t i, const char *p, size_t n)
 {
@@ -140,10 +134,10 @@ sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 				j++;
 				continue;
 			}
+			/* one octet: i;octet and i;ascii-casemap work on
+			 * octets (RFC 4790; as Pigeonhole) */
 			if (i < slen && kind[j] == G_ONE) {
-				i += utf8_len((unsigned char)s[i]);
-				if (i > slen)
-					i = slen;
+				i++;
 				j++;
 				continue;
 			}
@@ -156,10 +150,7 @@ sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 		}
 		if (star_j == SIZE_MAX || star_i >= slen)
 			goto out;
-		star_i += utf8_len((unsigned char)s[star_i]);
-		if (star_i > slen)
-			star_i = slen;
-		i = star_i;
+		i = ++star_i;
 		j = star_j + 1;
 	}
 	ok = true;
@@ -173,7 +164,6 @@ sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 		for (size_t k = 0; k < nt; k++)
 			if (kind[k] != G_LIT)
 				mv_set(mv, w++, s + tpos[k], tpos[k + 1] - tpos[k]);
-		mv->set = true;
 	}
 out:
 	free(kind);
@@ -272,7 +262,6 @@ regex_match(const char *key, size_t klen, const char *val, size_t vlen,
 				mv_set(mv, k, vz + pm[k].rm_so,
 				       (size_t)(pm[k].rm_eo - pm[k].rm_so));
 		}
-		mv->set = true;
 	}
 	free(vz);
 	regfree(&re);

@@ -57,14 +57,6 @@ sieve_msgview_free(struct sieve_msgview *v)
 	free(v);
 }
 
-void
-sieve_msg_header_block(struct sieve_msgview *v, const unsigned char **p,
-		       size_t *len)
-{
-	*p = v->m->data;
-	*len = v->header_len;
-}
-
 static struct buf *
 val_slot(struct sieve_msgview *v, size_t i)
 {

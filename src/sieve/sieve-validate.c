@@ -579,13 +579,13 @@ check_args(struct vctx *v, struct sieve_node *n)
 			return verr(v, n->line, n->col, ":last wants :index");
 		break;
 	case C_SET:
-		if (!sieve_var_name_ok(n->pos[0]->list.v[0].s, false))
+		if (!sieve_var_name_ok(n->pos[0]->list.v[0].s))
 			return verr(v, n->pos[0]->line, n->pos[0]->col,
 				    "bad variable name \"%s\"", n->pos[0]->list.v[0].s);
 		break;
 	case C_GLOBAL:
 		for (size_t k = 0; k < n->pos[0]->list.n; k++)
-			if (!sieve_var_name_ok(n->pos[0]->list.v[k].s, false))
+			if (!sieve_var_name_ok(n->pos[0]->list.v[k].s))
 				return verr(v, n->pos[0]->line, n->pos[0]->col,
 					    "bad variable name \"%s\"",
 					    n->pos[0]->list.v[k].s);
@@ -605,7 +605,7 @@ check_args(struct vctx *v, struct sieve_node *n)
 	case T_HASFLAG:
 		if (n->pos[2])
 			for (size_t k = 0; k < n->pos[2]->list.n; k++)
-				if (!sieve_var_name_ok(n->pos[2]->list.v[k].s, false))
+				if (!sieve_var_name_ok(n->pos[2]->list.v[k].s))
 					return verr(v, n->pos[2]->line, n->pos[2]->col,
 						    "bad variable name \"%s\"",
 						    n->pos[2]->list.v[k].s);
@@ -675,6 +675,8 @@ validate_block(struct vctx *v, struct sieve_node *cmds, size_t n, bool top)
 					    "require must come before any other command, at the top of the script");
 			if (!check_args(v, c))
 				return false;
+			if (c->has_block)
+				return verr(v, c->line, c->col, "require takes no block");
 			struct sieve_arg *a = c->pos[0];
 			for (size_t k = 0; k < a->list.n; k++) {
 				bool known;
