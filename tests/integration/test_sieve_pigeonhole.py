@@ -178,12 +178,19 @@ def compare(pig, tern):
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
+def ph():
+    """one Pigeonhole config for the whole file"""
+    p = pigeonholelib.Pigeonhole(PERSONAL, GLOBAL, MAILBOXES)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory, ph):
     """every pair through both sides, once"""
     tmp = tmp_path_factory.mktemp("sievediff")
     env = envelopes()
     now = int(time.time())
-    ph = pigeonholelib.Pigeonhole(PERSONAL, GLOBAL, MAILBOXES)
     staged_msgs = {}
     for m in env:
         data = message_bytes(m)
@@ -210,13 +217,9 @@ def results(tmp_path_factory):
         return pair, pig, perr, tern, terr, tout
 
     pairs = [(s, m) for s in SCRIPTS for m in sorted(env)]
-    try:
-        # sieve-test spends most of its 25 ms starting up: 4 at a time
-        with concurrent.futures.ThreadPoolExecutor(4) as ex:
-            out = list(ex.map(one, pairs))
-    finally:
-        ph.close()
-    return out
+    # both programs spend most of their time starting up: 4 at a time
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        return list(ex.map(one, pairs))
 
 
 def verdict(pig, perr, tern, terr):
@@ -262,22 +265,18 @@ def test_tern_and_pigeonhole_decide_the_same_actions(results):
     assert not diffs, "%d pairs differ, first: %r" % (len(diffs), diffs[:3])
 
 
-def test_known_deviations_still_deviate(tmp_path):
+def test_known_deviations_still_deviate(ph):
     """Pigeonhole still departs from the RFC where the list says so (a
     deviation that has gone away is taken off the list)"""
-    ph = pigeonholelib.Pigeonhole(PERSONAL, GLOBAL)
     env = envelopes()
-    try:
-        for s, (section, fix) in KNOWN_DEVIATIONS.items():
-            with open(os.path.join(DATA, "scripts", s), "rb") as f:
-                script = ph.stage(s, f.read())
-            differs = False
-            for m in env:
-                pig, err = ph.run(script, ph.stage(m, message_bytes(m)), env[m])
-                differs |= pig != fix(pig, message_bytes(m))
-            assert differs, (s, section)
-    finally:
-        ph.close()
+    for s, (section, fix) in KNOWN_DEVIATIONS.items():
+        with open(os.path.join(DATA, "scripts", s), "rb") as f:
+            script = ph.stage("dev-" + s, f.read())
+        differs = False
+        for m in env:
+            pig, err = ph.run(script, ph.stage("dev-" + m, message_bytes(m)), env[m])
+            differs |= pig != fix(pig, message_bytes(m))
+        assert differs, (s, section)
 
 
 # ---- bad input ------------------------------------------------------
@@ -295,7 +294,7 @@ BAD = sorted(os.listdir(os.path.join(DATA, "bad")))
 
 
 @pytest.mark.parametrize("name", BAD)
-def test_bad_scripts_fail_on_the_right_line(name):
+def test_bad_scripts_fail_on_the_right_line(name, ph):
     path = os.path.join(DATA, "bad", name)
     with open(path) as f:
         expect = int(re.match(r"# expect-line: (\d+)", f.readline()).group(1))
@@ -303,14 +302,10 @@ def test_bad_scripts_fail_on_the_right_line(name):
     assert rc == 1, out
     assert error_lines(out) and error_lines(out)[0] == expect, out
     # Pigeonhole refuses it too
-    ph = pigeonholelib.Pigeonhole(PERSONAL, GLOBAL)
-    try:
-        with open(path, "rb") as f:
-            script = ph.stage(name, f.read())
-        msg = ph.stage("m.eml", message_bytes("plain.eml"))
-        acts, err = ph.run(script, msg, envelopes()["plain.eml"])
-    finally:
-        ph.close()
+    with open(path, "rb") as f:
+        script = ph.stage("bad-" + name, f.read())
+    msg = ph.stage("bad-plain.eml", message_bytes("plain.eml"))
+    acts, err = ph.run(script, msg, envelopes()["plain.eml"])
     assert acts is None and "error" in err, (acts, err)
 
 
