@@ -2,7 +2,8 @@
 turn its output into the action list the differential test compares.
 
     p = Pigeonhole(personal_dir, global_dir, mailboxes)  # config in a temp folder
-    acts, err = p.run(script, message, env_from, env_to, env_orig_to)
+    acts, err = p.run(p.stage("s.sieve", script_bytes), p.stage("m.eml", msg_bytes),
+                      (env_from, env_to, env_orig_to))
     p.close()
 
 Nothing of the system's Dovecot is used but its binaries: the config,
@@ -12,7 +13,7 @@ the script decided, but only an executing run (-e, which in sieve-test
 sends nothing: it prints the reply) applies RFC 5230's sender and
 recipient checks, and tern decides those inside the interpreter.
 
-An action is a tuple of strings (see normalize() in
+An action is a tuple of strings (parse_tern() in
 test_sieve_pigeonhole.py for tern's side, which makes the same shapes):
   ("store", mailbox, "flag1 flag2" lowercased and sorted, create "0"/"1")
   ("redirect", address)
@@ -270,17 +271,25 @@ def decode_words(value):
 
 
 def finish(acts):
-    """tuples; one store per folder; "discard" only when nothing else
-    delivers the message anywhere"""
+    """sieve-test's parsed actions as tuples, settled"""
     res = []
     for a in acts:
-        if a[0] == "discard":
-            continue
         if a[0] == "store":
             a = ["store", a[1], " ".join(sorted(a[2])), a[3]]
-        t = tuple(a)
-        if t not in res:
-            res.append(t)
+        if a[0] != "discard":
+            res.append(tuple(a))
+    return settle(res)
+
+
+def settle(acts):
+    """the comparable list, for either side: each action once, sorted,
+    and ("discard",) only when nothing keeps, files, redirects or
+    rejects the message (discard itself only cancels the implicit keep,
+    which the absence of a store already shows)"""
+    res = []
+    for a in acts:
+        if a not in res:
+            res.append(a)
     if not any(a[0] in ("store", "redirect", "reject", "ereject") for a in res):
         res.append(("discard",))
     return sorted(res)
