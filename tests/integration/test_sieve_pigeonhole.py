@@ -28,7 +28,7 @@ import time
 import pytest
 
 import pigeonholelib
-from ternlib import TERN_BIN
+from ternlib import TERN_BIN, sanitizer_reports
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "sieve")
 SCRIPTS = sorted(os.listdir(os.path.join(DATA, "scripts")))
@@ -136,6 +136,10 @@ def tern_test(script, message, env, now):
                        + [a for box in MAILBOXES for a in ("--mailbox", box)] + [script, message],
                        capture_output=True, timeout=30, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
     out = p.stdout.decode("utf-8", "replace")
+    san = sanitizer_reports(p.stderr.decode("utf-8", "replace"))
+    if san:
+        # under SAN=1 a report is a difference even where both fail
+        return [("sanitizer",) + tuple(san[:3])], None, out
     if p.returncode != 0:
         return None, (out + p.stderr.decode("utf-8", "replace")).strip(), out
     return parse_tern(out), None, out
@@ -299,8 +303,10 @@ def test_known_deviations_still_deviate(ph):
 # ---- bad input ------------------------------------------------------
 
 def tern_check(path):
-    p = subprocess.run([TERN_BIN, "sieve", "check", path], capture_output=True, timeout=30)
-    return p.returncode, p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+    p = subprocess.run([TERN_BIN, "sieve", "check", path], capture_output=True, timeout=60)
+    err = p.stderr.decode("utf-8", "replace")
+    assert not sanitizer_reports(err), err
+    return p.returncode, p.stdout.decode("utf-8", "replace") + err
 
 
 def error_lines(out):
