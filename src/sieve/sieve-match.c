@@ -172,9 +172,9 @@ out:
 	return ok;
 }
 
-bool
-sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
-		  size_t errlen)
+/* the bounds: length, no back-references, repetition product */
+static bool
+regex_bounds(const char *key, size_t len, char *err, size_t errlen)
 {
 	uint64_t prod = 1;
 
@@ -218,44 +218,63 @@ sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
 			}
 		}
 	}
-	regex_t re;
-	char *z = xstrndup(key, len);
-	int rc = regcomp(&re, z, REG_EXTENDED | (casemap ? REG_ICASE : 0));
-	free(z);
-	if (rc != 0) {
-		char m[100];
-		regerror(rc, &re, m, sizeof(m));
-		snprintf(err, errlen, "bad regular expression: %s", m);
-		return false;
-	}
-	regfree(&re);
 	return true;
 }
 
-static int
-regex_match(const char *key, size_t klen, const char *val, size_t vlen,
-	    bool casemap, struct sieve_mvars *mv, char *err, size_t errlen)
+void *
+sieve_regex_compile(const char *key, size_t len, bool casemap, bool subs,
+		    char *err, size_t errlen)
 {
-	regex_t re;
-	regmatch_t pm[10];
-
-	if (!sieve_regex_check(key, klen, casemap, err, errlen))
-		return -1;
-	char *z = xstrndup(key, klen);
-	int rc = regcomp(&re, z, REG_EXTENDED | (casemap ? REG_ICASE : 0) |
-			 (mv ? 0 : REG_NOSUB));
+	if (!regex_bounds(key, len, err, errlen))
+		return NULL;
+	regex_t *re = xmalloc(sizeof(*re));
+	char *z = xstrndup(key, len);
+	int rc = regcomp(re, z, REG_EXTENDED | (casemap ? REG_ICASE : 0) |
+			 (subs ? 0 : REG_NOSUB));
 	free(z);
 	if (rc != 0) {
-		snprintf(err, errlen, "bad regular expression");
-		return -1;
+		char m[100];
+		regerror(rc, re, m, sizeof(m));
+		snprintf(err, errlen, "bad regular expression: %s", m);
+		free(re);
+		return NULL;
 	}
+	return re;
+}
+
+void
+sieve_regex_free(void *re)
+{
+	if (re) {
+		regfree(re);
+		free(re);
+	}
+}
+
+bool
+sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
+		  size_t errlen)
+{
+	void *re = sieve_regex_compile(key, len, casemap, false, err, errlen);
+
+	sieve_regex_free(re);
+	return re != NULL;
+}
+
+bool
+sieve_regex_exec(void *vre, const char *val, size_t vlen,
+		 struct sieve_mvars *mv)
+{
+	regex_t *re = vre;
+	regmatch_t pm[10];
 	char *vz = xstrndup(val, vlen);
-	rc = regexec(&re, vz, mv ? 10 : 0, mv ? pm : NULL, 0);
+	int rc = regexec(re, vz, mv ? 10 : 0, mv ? pm : NULL, 0);
+
 	if (rc == 0 && mv) {
 		for (size_t k = 0; k < 10; k++)
 			buf_reset(&mv->v[k]);
 		mv->n = 0;
-		for (size_t k = 0; k < 10 && k <= re.re_nsub; k++) {
+		for (size_t k = 0; k < 10 && k <= re->re_nsub; k++) {
 			if (pm[k].rm_so < 0)
 				mv_set(mv, k, "", 0);
 			else
@@ -264,7 +283,6 @@ regex_match(const char *key, size_t klen, const char *val, size_t vlen,
 		}
 	}
 	free(vz);
-	regfree(&re);
 	return rc == 0;
 }
 
@@ -287,10 +305,9 @@ contains(const char *h, size_t hl, const char *n, size_t nl, bool casemap)
 	return hit;
 }
 
-int
+bool
 sieve_match_one(const struct sieve_matcher *m, const char *val, size_t vlen,
-		const char *key, size_t klen, struct sieve_mvars *mv, char *err,
-		size_t errlen)
+		const char *key, size_t klen, struct sieve_mvars *mv)
 {
 	bool casemap = m->cmp == CMP_CASEMAP;
 
@@ -301,12 +318,11 @@ sieve_match_one(const struct sieve_matcher *m, const char *val, size_t vlen,
 		return contains(val, vlen, key, klen, casemap);
 	case MT_MATCHES:
 		return sieve_glob(key, klen, val, vlen, casemap, mv);
-	case MT_REGEX:
-		return regex_match(key, klen, val, vlen, casemap, mv, err, errlen);
 	case MT_VALUE:
 		return sieve_rel_cmp(m->cmp, m->rel, val, vlen, key, klen);
+	case MT_REGEX:	/* sieve_regex_exec, a key compiled once */
 	case MT_COUNT:
 		break;
 	}
-	return 0;
+	return false;
 }

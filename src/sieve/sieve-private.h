@@ -200,11 +200,12 @@ struct sieve_mvars {
 };
 
 /* compare one value against one key with the test's comparator and
- * match type (not :count, which the caller counts). 1 match, 0 no, -1
- * error (regex); mv gets the match values of :matches / :regex */
-int sieve_match_one(const struct sieve_matcher *m, const char *val,
-		    size_t vlen, const char *key, size_t klen,
-		    struct sieve_mvars *mv, char *err, size_t errlen);
+ * match type (not :count, which the caller counts, nor :regex: see
+ * sieve_regex_exec); mv gets the match values of
+ * :matches */
+bool sieve_match_one(const struct sieve_matcher *m, const char *val,
+		     size_t vlen, const char *key, size_t klen,
+		     struct sieve_mvars *mv);
 /* :value / :count relational comparison of two strings with cmp */
 bool sieve_rel_cmp(enum sieve_cmp cmp, enum sieve_rel rel, const char *a,
 		   size_t alen, const char *b, size_t blen);
@@ -212,6 +213,15 @@ bool sieve_rel_cmp(enum sieve_cmp cmp, enum sieve_rel rel, const char *a,
  * length); false with a message */
 bool sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
 		       size_t errlen);
+/* a :regex key compiled (checked as sieve_regex_check does; subs: the
+ * match values wanted), or NULL with a message; free with
+ * sieve_regex_free */
+void *sieve_regex_compile(const char *key, size_t len, bool casemap, bool subs,
+			  char *err, size_t errlen);
+void sieve_regex_free(void *re);
+/* match one value; mv (may be NULL) gets ${0}..${9} */
+bool sieve_regex_exec(void *re, const char *val, size_t vlen,
+		      struct sieve_mvars *mv);
 /* glob :matches with '*' '?' and '\' escapes */
 bool sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 		bool casemap, struct sieve_mvars *mv);

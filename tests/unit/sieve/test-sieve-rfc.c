@@ -104,6 +104,9 @@ TEST(sieve_rfc5228_core)
 	    "Subject: hel*\n\nx\n", NULL, "discard");
 	RUN("if header :matches \"subject\" \"h?l\\\\*\" { discard; }",
 	    "Subject: hello\n\nx\n", NULL, "keep");
+	/* unfolding: the TAB that starts a continuation line is a space */
+	RUN("if header :is \"subject\" \"a b\tc\" { discard; }",
+	    "Subject: a\r\n\tb\tc\r\n\r\nx\r\n", NULL, "discard");
 	/* "?" is one octet (comparators work on octets, RFC 4790) */
 	RUN("if header :matches \"subject\" \"caf?\" { discard; }",
 	    "Subject: caf\xc3\xa9\n\nx\n", NULL, "keep");
@@ -413,6 +416,12 @@ TEST(sieve_rfc5260_date_index)
 	    "{ redirect \"aftercutoff@example.org\"; }", msg_date, NULL, "keep");
 	RUN("require \"index\";\nif header :index 1 :last :contains \"received\" \"c by d\" { discard; }",
 	    msg_date, NULL, "discard");
+	/* :index counts the fields of all the names, in the list's order */
+	RUN("require [\"index\", \"variables\", \"fileinto\"];\n"
+	    "if header :index 2 :matches [\"to\",\"cc\"] \"*\" { fileinto \"a-${1}\"; }\n"
+	    "if address :index 1 :last :matches [\"to\",\"cc\"] \"*\" { fileinto \"b-${1}\"; }\n",
+	    "To: a@x.example\nCc: b@x.example\nTo: c@x.example\n\nx\n", NULL,
+	    "fileinto:a-c@x.example; fileinto:b-b@x.example");
 	RUN("require \"index\";\nif header :last :contains \"received\" \"x\" { discard; }",
 	    msg_date, NULL, "error 2:4: :last wants :index");
 	RUN("require \"date\";\nif date :zone \"0500\" \"date\" \"hour\" \"1\" { discard; }",
