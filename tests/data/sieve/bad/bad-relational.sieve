@@ -1,0 +1,3 @@
+# expect-line: 3
+require "relational";
+if header :value "like" "subject" "x" { discard; }

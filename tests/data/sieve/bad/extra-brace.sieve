@@ -1,0 +1,4 @@
+# expect-line: 4
+if true {
+  keep;
+  }}

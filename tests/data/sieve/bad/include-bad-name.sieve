@@ -1,0 +1,3 @@
+# expect-line: 3
+require "include";
+include :personal "../etc/passwd";

@@ -1,0 +1,4 @@
+# expect-line: 2
+if header :is "subject" {
+  keep;
+}

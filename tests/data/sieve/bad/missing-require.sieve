@@ -1,0 +1,5 @@
+# expect-line: 4
+require "fileinto";
+if true {
+  vacation "no require";
+}

@@ -1,0 +1,3 @@
+# expect-line: 3
+require "fileinto";
+if size :over 99999999999999999999G { discard; }

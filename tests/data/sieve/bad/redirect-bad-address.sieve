@@ -1,0 +1,5 @@
+# expect-line: 4
+require ["vacation"];
+if true {
+  redirect "not an address";
+}

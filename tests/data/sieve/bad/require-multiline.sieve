@@ -1,0 +1,6 @@
+# expect-line: 2
+require text:
+fileinto
+.
+;
+keep;

@@ -1,0 +1,3 @@
+# expect-line: 3
+require ["copy", "fileinto"];
+fileinto :copy :copy "x";

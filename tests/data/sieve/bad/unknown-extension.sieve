@@ -1,0 +1,3 @@
+# expect-line: 2
+require ["fileinto", "x-no-such-extension"];
+fileinto "x";

@@ -1,0 +1,3 @@
+# expect-line: 3
+require "fileinto";
+fileinto :bogus "x";

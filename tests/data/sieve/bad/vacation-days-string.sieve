@@ -1,0 +1,3 @@
+# expect-line: 3
+require ["vacation"];
+vacation :days "seven" "away";

@@ -1,0 +1,4 @@
+require ["include", "variables", "fileinto"];
+global "tag";
+fileinto "tagged-${tag}";
+set "tag" "changed";

@@ -1,0 +1,2 @@
+require ["fileinto"];
+if header :contains "X-Spam-Flag" "YES" { fileinto "Junk"; }

@@ -1,0 +1,3 @@
+require ["body", "fileinto"];
+if body :raw :contains "M=FCnchen" { fileinto "raw-qp"; }
+if body :raw :contains "--outer" { fileinto "raw-boundary"; }

@@ -1,0 +1,3 @@
+require ["copy"];
+redirect :copy "a@example.org";
+redirect :copy "b@example.org";

@@ -1,0 +1,2 @@
+require "ereject";
+if exists "X-Spam-Flag" { ereject "Spam is refused here."; }

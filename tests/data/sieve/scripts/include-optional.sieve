@@ -1,0 +1,4 @@
+require ["include"];
+include :optional "does-not-exist";
+include :personal "inc-return";
+discard;

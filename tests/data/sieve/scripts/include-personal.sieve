@@ -1,0 +1,4 @@
+require ["include"];
+include :personal "inc-spam";
+include "inc-lists";
+keep;

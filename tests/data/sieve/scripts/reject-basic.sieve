@@ -1,0 +1,2 @@
+require "reject";
+if header :contains "from" "spam.example" { reject "Go away."; }

@@ -1,0 +1,9 @@
+require "reject";
+if header :contains "subject" "WIN" {
+    reject text:
+Your message was refused.
+..dot-stuffed line
+Bye.
+.
+;
+}

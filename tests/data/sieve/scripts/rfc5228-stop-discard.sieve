@@ -1,0 +1,3 @@
+if header :contains "subject" "sale" { discard; stop; }
+if header :contains "from" "alice" { keep; stop; }
+discard;

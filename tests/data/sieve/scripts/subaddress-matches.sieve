@@ -1,0 +1,2 @@
+require ["subaddress", "variables", "fileinto"];
+if address :detail :matches "to" "*" { fileinto "detail/${1}"; }

@@ -1,0 +1,1 @@
+# nothing at all: implicit keep

@@ -1,0 +1,5 @@
+require ["imap4flags"];
+addflag "\\Seen";
+keep;
+removeflag "\\Seen";
+addflag "\\Flagged";

@@ -1,0 +1,3 @@
+require ["fileinto", "copy"];
+fileinto :copy "CopyOnly";
+if true { redirect :copy "x@example.org"; }

@@ -1,0 +1,3 @@
+redirect "same@example.org";
+redirect "same@example.org";
+redirect "SAME@example.org";
