@@ -1,0 +1,516 @@
+#!/usr/bin/python3
+"""sieve-bench.py - deliveries per second over SMTP with a 20-rule Sieve
+script per user, tern against Postfix + Dovecot LMTP + Pigeonhole, with
+and without rspamd as a milter, in the same run (issue 16).
+
+    bench/sieve-bench.py [-n 3000] [-u 10] [-s 2] [--no-rspamd]
+
+Every user (u1..uN@bench.test) has bench/sieve-bench.sieve active: on
+tern through `tern sieve put --activate`, on Dovecot as ~/.dovecot.sieve
+(Pigeonhole, `sieve` plugin of LMTP). The load is bench/smtp-load.c, one
+process a user (S sessions each, one command at a time), each user
+getting one of three messages: a list post (-> Lists/News), a work mail
+(-> Work, flagged) and a personal one (no rule fires: all 20 tested,
+INBOX). Configurations, each with a fresh tern and the same anchor:
+
+  plain:  tern (port 25, Sieve at delivery, fsync before 250) against
+          Postfix (smtpd, cleanup, qmgr) -> LMTP -> Dovecot + Pigeonhole
+  rspamd: the same with one rspamd (proxy worker in milter mode,
+          self_scan, network modules off, DNS pointed at a closed port)
+          as both servers' milter
+
+tern delivers before its 250; Postfix delivers after it, so the anchor's
+rate counts until the last message is in a Maildir. CPU per message
+from /proc: tern's process; Postfix's master and descendants plus
+Dovecot's master and descendants; rspamd's processes added to both in
+the rspamd configuration. After the runs, each user's folders (message
+counts over IMAP) of both servers are compared: "folders agree".
+rspamd keeps its compiled regexps and TLD list in --rspamd-cache (a
+cold start takes a minute); --quick-rspamd uses a tiny TLD list and no
+hyperscan so that the harness test starts it in seconds (not for
+figures). Benchmarks never fail on a time."""
+import argparse
+import imaplib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+
+import postfixlib  # noqa: E402
+from postfixlib import Postfix, free_port  # noqa: E402
+
+SCRIPT = os.path.join(HERE, "sieve-bench.sieve")
+DOMAIN = "bench.test"
+PASSWORD = "pw"
+CLK = os.sysconf("SC_CLK_TCK")
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+# (name, envelope sender, header, where the script files it)
+MESSAGES = [
+    ("list", "bounce@news.example.org",
+     "From: News <news@news.example.org>\r\nList-Id: Weekly news "
+     "<news.example.org>\r\nPrecedence: list\r\nSubject: This week\r\n",
+     "Lists/News"),
+    ("work", "alice@work.example",
+     "From: Alice <alice@work.example>\r\nSubject: project status\r\n"
+     "X-Priority: 3\r\n", "Work"),
+    ("personal", "friend@mail.example",
+     "From: A friend <friend@mail.example>\r\nSubject: dinner on friday?"
+     "\r\n", "INBOX"),
+]
+
+
+def cpu(pid):
+    """CPU seconds of pid and its reaped children (0 when gone)"""
+    try:
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in f[11:15]) / CLK
+
+
+def tree(root):
+    """root and its descendants' pids"""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                pp = int(open("/proc/%s/stat" % d).read().rsplit(")", 1)[1]
+                         .split()[1])
+            except OSError:
+                continue
+            kids.setdefault(pp, []).append(int(d))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+
+def tree_cpu(roots):
+    return sum(cpu(p) for r in roots for p in tree(r))
+
+
+def message(head, user, size):
+    """a CRLF message of about size bytes to user"""
+    text = (head + "To: <%s@%s>\r\nDate: Fri, 04 Dec 2026 18:00:00 +0000\r\n"
+            "Message-ID: <bench-%s@mail.example>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+            % (user, DOMAIN, user))
+    line = "the quick brown fox jumps over the lazy dog 0123456789 abcdef\r\n"
+    return (text + line * max(1, (size - len(text)) // len(line))).encode()
+
+
+def users(n):
+    return ["u%d" % i for i in range(1, n + 1)]
+
+
+class Rspamd:
+    """rspamd in milter mode on a loopback port, its config in dir; the
+    compiled regexps and TLD list persist in cache (DBDIR)"""
+
+    DISABLED = ("rbl whitelist phishing multimap fuzzy_check rspamd_update "
+                "asn spf dmarc dkim arc emails mx_check reputation neural "
+                "ratelimit greylist replies url_redirector history_redis "
+                "bimi dkim_signing").split()
+
+    def __init__(self, dir, cache, quick=False):
+        self.port = free_port()
+        self.dir = dir
+        for sub in ("local.d", "run", "log"):
+            os.makedirs(os.path.join(dir, sub), exist_ok=True)
+        os.makedirs(cache, exist_ok=True)
+        # modules that ask the network (DNS lists, remote maps) are off;
+        # anything left asks a closed port
+        for m in self.DISABLED:
+            open(os.path.join(dir, "local.d", m + ".conf"), "w").write(
+                "enabled = false;\n")
+        extra = ""
+        if quick:
+            tld = os.path.join(dir, "tld.dat")
+            open(tld, "w").write("com\norg\nnet\nexample\ntest\n")
+            extra = 'url_tld = "%s";\n    disable_hyperscan = true;\n' % tld
+        self.conf = os.path.join(dir, "rspamd.conf")
+        open(self.conf, "w").write("""\
+.include "$CONFDIR/common.conf"
+options {
+    pidfile = "$RUNDIR/rspamd.pid";
+    .include "$CONFDIR/options.inc"
+    control_socket = "$RUNDIR/rspamd.sock mode=0600";
+    dns { nameserver = ["127.0.0.1:9"]; timeout = 0.2s; retransmits = 1; }
+    local_addrs = "127.0.0.0/8";
+    %s
+}
+logging {
+    type = "file";
+    filename = "$LOGDIR/rspamd.log";
+    level = "warning";
+}
+worker "rspamd_proxy" {
+    bind_socket = "127.0.0.1:%d";
+    milter = yes;
+    timeout = 120s;
+    upstream "local" { default = yes; self_scan = yes; }
+    count = 1;
+    spam_header = "X-Spam";
+}
+""" % (extra, self.port))
+        self.out = open(os.path.join(dir, "rspamd.out"), "wb")
+        # -i: it runs as root here, a test's own instance
+        self.proc = subprocess.Popen(
+            ["rspamd", "-f", "-i", "-c", self.conf,
+             "--var=LOCAL_CONFDIR=" + dir,
+             "--var=RUNDIR=" + os.path.join(dir, "run"),
+             "--var=DBDIR=" + cache,
+             "--var=LOGDIR=" + os.path.join(dir, "log")],
+            stdout=self.out, stderr=self.out)
+        postfixlib.wait_port("127.0.0.1", self.port, timeout=600,
+                             proc=self.proc, what="rspamd")
+
+    @property
+    def milter(self):
+        return "inet:127.0.0.1:%d" % self.port
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+
+class Tern:
+    """a fresh tern: port 25 plain on loopback, the users with the
+    script active, milter given or none"""
+
+    def __init__(self, binary, dir, names, milter=None):
+        self.bin, self.dir = binary, dir
+        self.smtp, self.imap = free_port(), free_port()
+        subprocess.run([binary, "init", dir, "--domain", DOMAIN, "--hostname",
+                        "mail." + DOMAIN, "--user", "root"], check=True,
+                       capture_output=True)
+        self.conf = os.path.join(dir, "tern.conf")
+        text = open(self.conf).read()
+        text = re.sub(r"(?m)^listen = .*\n", "", text)
+        text = text.replace("log_level = info", "log_level = warn", 1)
+        text = re.sub(r"(?m)^(log_level = .*)$", r"\1\nlisten = smtp "
+                      "127.0.0.1:%d plain\nlisten = imap 127.0.0.1:%d plain"
+                      % (self.smtp, self.imap), text, count=1)
+        # no SPF/DKIM/DMARC (the anchor checks none) and no DNS beyond
+        # a closed local port: the bench asks nothing of the Internet
+        text += ("\n[server]\nmax_connections_per_ip = 1000\n"
+                 "[auth]\nmin_password_length = 1\n"
+                 "[dns]\nresolver = 127.0.0.1@9\n"
+                 "[auth_checks]\nenable = no\n"
+                 "[sieve]\nenable = yes\n")
+        if milter:
+            text += "[milter]\nsmtp = %s\n" % milter
+        open(self.conf, "w").write(text)
+        for u in names:
+            addr = "%s@%s" % (u, DOMAIN)
+            self.cli("account", "add", addr, "--password-stdin",
+                     input=(PASSWORD + "\n").encode())
+            self.cli("sieve", "put", addr, "bench", SCRIPT, "--activate")
+        self.logp = os.path.join(dir, "tern.log")
+        self.logf = open(self.logp, "wb")
+        self.proc = subprocess.Popen([binary, "-c", self.conf, "serve"],
+                                     stdout=self.logf, stderr=self.logf)
+        postfixlib.wait_port("127.0.0.1", self.smtp, proc=self.proc,
+                             what="tern")
+
+    def cli(self, *args, input=None):
+        p = subprocess.run([self.bin, "-c", self.conf] + list(args),
+                           input=input, capture_output=True)
+        if p.returncode != 0:
+            sys.exit("tern %s: %s%s" % (" ".join(args[:3]),
+                                        p.stdout.decode(errors="replace"),
+                                        p.stderr.decode(errors="replace")))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(120)
+        self.logf.close()
+
+
+DOVECOT_EXTRA = """
+protocols = lmtp
+postmaster_address = postmaster@%(domain)s
+hostname = anchor.%(domain)s
+recipient_delimiter = +
+mail_location = maildir:~/Maildir:LAYOUT=fs
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = %(lmtp)d
+  }
+}
+protocol lmtp {
+  mail_plugins = $mail_plugins sieve
+}
+plugin {
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+}
+"""
+
+
+class Anchor:
+    """Postfix (plain listener, and one with rspamd as its milter) handing
+    mail over LMTP to a private Dovecot with Pigeonhole"""
+
+    def __init__(self, dir, names, rspamd=None):
+        from dovecotlib import DOVECOT_BIN, Dovecot
+        self.dc_bin = DOVECOT_BIN
+        import pwd
+        self.lmtp = free_port()
+        self.dc = Dovecot(extra=DOVECOT_EXTRA % dict(domain=DOMAIN,
+                                                     lmtp=self.lmtp),
+                          dir=os.path.join(dir, "dovecot"))
+        # dovecotlib writes one user: the bench's instead (the static
+        # userdb checks that the passdb knows the user)
+        with open(os.path.join(self.dc.dir, "passwd"), "w") as f:
+            for u in names:
+                f.write("%s@%s:{PLAIN}%s::::::\n" % (u, DOMAIN, PASSWORD))
+        owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else \
+            pwd.getpwuid(os.getuid())
+        self.homes = os.path.join(self.dc.dir, "home")
+        for u in names:
+            home = os.path.join(self.homes, "%s@%s" % (u, DOMAIN))
+            os.makedirs(os.path.join(home, "sieve"), exist_ok=True)
+            shutil.copy(SCRIPT, os.path.join(home, "sieve", "bench.sieve"))
+            os.symlink("sieve/bench.sieve", os.path.join(home, ".dovecot.sieve"))
+            for root, dirs, files in os.walk(home):
+                for x in [root] + [os.path.join(root, y) for y in files]:
+                    os.lchown(x, owner.pw_uid, owner.pw_gid)
+        # LMTP only (no IMAP process needed: the folders are read from
+        # the Maildirs); dovecotlib's start() waits for IMAP, so here
+        self.dc.proc = subprocess.Popen(
+            [self.dc_bin, "-F", "-c", self.dc.conf],
+            stdout=open(self.dc.log_path + ".out", "ab"),
+            stderr=subprocess.STDOUT)
+        postfixlib.wait_port("127.0.0.1", self.lmtp, proc=self.dc.proc,
+                             what="dovecot lmtp")
+        self.plain, self.filtered = free_port(), free_port()
+        listeners = [("127.0.0.1", self.plain, None, [])]
+        if rspamd:
+            listeners.append(("127.0.0.1", self.filtered, rspamd.milter, []))
+        self.pf = Postfix(
+            os.path.join(dir, "postfix"), listeners, mailbox_domain=DOMAIN,
+            users=names,
+            extra_main="virtual_transport = lmtp:inet:127.0.0.1:%d\n"
+                       "smtpd_client_connection_count_limit = 0\n" % self.lmtp,
+            extra_master="lmtp      unix  -       -       n       -       -"
+                         "       lmtp\n")
+        self.master = int(open(os.path.join(dir, "postfix", "queue", "pid",
+                                            "master.pid")).read())
+
+    def roots(self):
+        return [self.master, self.dc.proc.pid]
+
+    def delivered(self):
+        """messages in every Maildir folder of every user"""
+        n = 0
+        for root, dirs, files in os.walk(self.homes):
+            if os.path.basename(root) in ("new", "cur"):
+                n += len(files)
+        return n
+
+    def folders(self, names):
+        """{user: {folder: (messages, flagged)}} from the Maildirs
+        (LAYOUT=fs: a folder is a path under ~/Maildir; flags after
+        ":2,"), empty folders left out"""
+        out = {}
+        for u in names:
+            top = os.path.join(self.homes, "%s@%s" % (u, DOMAIN), "Maildir")
+            got = {}
+            for root, dirs, files in os.walk(top):
+                if os.path.basename(root) in ("new", "cur") and files:
+                    name = os.path.relpath(os.path.dirname(root), top)
+                    name = "INBOX" if name == "." else name
+                    k, f = got.get(name, (0, 0))
+                    got[name] = (k + len(files), f + sum(
+                        "F" in x.partition(":2,")[2] for x in files))
+            out[u] = got
+        return out
+
+    def stop(self):
+        self.pf.stop()
+        self.dc.stop()
+
+
+def folders(port, names):
+    """{user: {folder: (messages, flagged)}} over IMAP, empty folders
+    left out"""
+    out = {}
+    for u in names:
+        m = imaplib.IMAP4("127.0.0.1", port)
+        m.login("%s@%s" % (u, DOMAIN), PASSWORD)
+        got = {}
+        for line in m.list()[1]:
+            name = line.decode().rsplit(' "/" ', 1)[-1].strip('"')
+            if "\\Noselect" in line.decode() or "\\NonExistent" in line.decode():
+                continue
+            k = int(m.select('"%s"' % name, readonly=True)[1][0])
+            if k:
+                got[name] = (k, len(m.search(None, "FLAGGED")[1][0].split()))
+        m.logout()
+        out[u] = got
+    return out
+
+
+def drive(tool, port, names, sessions, n, files, timeout):
+    """one smtp-load a user at once, n messages in all; (seconds,
+    accepted, failed)"""
+    per = max(1, n // len(names))
+    procs = []
+    t0 = time.monotonic()
+    for i, u in enumerate(names):
+        sender, path = files[u]
+        procs.append(subprocess.Popen(
+            [tool, "127.0.0.1", str(port), str(sessions), str(per), path,
+             sender, "%s@%s" % (u, DOMAIN)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+    ok = bad = 0
+    for p in procs:
+        out = dict(re.findall(r"^(\w+): (\S+)$", p.communicate(
+            timeout=timeout)[0], re.M))
+        ok += int(out.get("accepted", 0))
+        bad += int(out.get("failed", per))
+    return time.monotonic() - t0, ok, bad
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=3000,
+                    help="messages a side and configuration")
+    ap.add_argument("-u", type=int, default=10, help="users")
+    ap.add_argument("-s", type=int, default=2, help="sessions a user")
+    ap.add_argument("--size", type=int, default=4096, help="message bytes")
+    ap.add_argument("--tern", default=os.path.join(REPO, "build", "tern"))
+    ap.add_argument("--no-rspamd", action="store_true")
+    ap.add_argument("--rspamd-cache", default="/tmp/tern-bench-rspamd-cache")
+    ap.add_argument("--quick-rspamd", action="store_true",
+                    help="tiny TLD list, no hyperscan (harness test only)")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    if a.n < a.u:
+        sys.exit("-n must be at least -u (one message a user)")
+    for need in ("/usr/sbin/postfix", DOVECOT,
+                 "/usr/lib/dovecot/lmtp",
+                 "/usr/lib/dovecot/modules/lib90_sieve_plugin.so") + \
+            (() if a.no_rspamd else ("/usr/bin/rspamd",)):
+        if not os.path.exists(need):
+            sys.exit("needs %s (scripts/install-deps.sh test)" % need)
+    w = postfixlib.make_dir("sieve-bench-")
+    stop = []
+    try:
+        run(a, w, stop)
+    finally:
+        for x in reversed(stop):
+            try:
+                x.stop()
+            except Exception as e:  # noqa: BLE001 - keep stopping the rest
+                print("stop:", e)
+        if not a.keep:
+            shutil.rmtree(w, ignore_errors=True)
+
+
+def run(a, w, stop):
+    tool = os.path.join(w, "smtp-load")
+    subprocess.run(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-pthread",
+                    "-o", tool,
+                    os.path.join(HERE, "smtp-load.c")], check=True)
+    names = users(a.u)
+    files = {}
+    for i, u in enumerate(names):
+        kind, sender, head, _ = MESSAGES[i % len(MESSAGES)]
+        path = os.path.join(w, "%s.eml" % u)
+        open(path, "wb").write(message(head, u, a.size))
+        files[u] = (sender, path)
+    print("load: %s, %d users x %d sessions, %d messages a side and "
+          "configuration, %d bytes" % (os.getloadavg(), a.u, a.s, a.n,
+                                       a.size), flush=True)
+    rs = None
+    if not a.no_rspamd:
+        t0 = time.monotonic()
+        rs = Rspamd(os.path.join(w, "rspamd"), a.rspamd_cache,
+                    quick=a.quick_rspamd)
+        stop.append(rs)
+        print("rspamd up in %.1f s" % (time.monotonic() - t0), flush=True)
+    anchor = Anchor(w, names, rs)
+    stop.append(anchor)
+    configs = [("plain", None)] + ([("rspamd", rs)] if rs else [])
+    rows, maps = [], {}
+    expect = 0
+    for label, milter in configs:
+        extra = [milter.proc.pid] if milter else []
+        t = Tern(a.tern, os.path.join(w, "tern-" + label), names,
+                 milter.milter if milter else None)
+        stop.append(t)
+        c0 = tree_cpu([t.proc.pid] + extra)
+        secs, okt, badt = drive(tool, t.smtp, names, a.s, a.n, files, 3600)
+        ct = (tree_cpu([t.proc.pid] + extra) - c0) / max(okt, 1)
+        rt = okt / secs if secs else 0
+        maps["tern-" + label] = folders(t.imap, names)
+        t.stop()
+        stop.remove(t)
+        errors = len(re.findall(r"sieve error", open(t.logp, errors="replace")
+                                .read()))
+
+        port = anchor.filtered if milter else anchor.plain
+        c0 = tree_cpu(anchor.roots() + extra)
+        t0 = time.monotonic()
+        acc, okp, badp = drive(tool, port, names, a.s, a.n, files, 3600)
+        expect += okp
+        deadline = time.monotonic() + 600
+        while anchor.delivered() < expect and time.monotonic() < deadline:
+            time.sleep(0.05)
+        secp = time.monotonic() - t0
+        cp = (tree_cpu(anchor.roots() + extra) - c0) / max(okp, 1)
+        rp = min(okp, anchor.delivered() - (expect - okp)) / secp
+        rows.append((label, rt, okt, badt, ct, rp, okp, badp, cp, acc, errors))
+        print(rows[-1], flush=True)
+        if label == "plain":
+            maps["anchor"] = anchor.folders(names)
+    print()
+    print("| configuration | tern deliveries/s | Postfix+Dovecot deliveries/s "
+          "| ratio | tern CPU/msg | Postfix+Dovecot CPU/msg |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %.0f | %.0f | %.2fx | %.0f us | %.0f us |" % (
+            r[0], r[1], r[5], r[1] / r[5] if r[5] else 0, r[4] * 1e6,
+            r[8] * 1e6))
+    print()
+    for r in rows:
+        print("%s: tern accepted %d failed %d (sieve errors logged %d); "
+              "Postfix accepted %d failed %d in %.2f s, all delivered %s"
+              % (r[0], r[2], r[3], r[10], r[6], r[7], r[9],
+                 "yes" if anchor.delivered() >= expect else "no"))
+    # the anchor's folders hold both configurations' mail: compare the
+    # first (plain) run's, read before the second
+    agree = maps["anchor"] == maps["tern-plain"]
+    print("anchor folders (plain run): %s" % maps["anchor"])
+    print("tern folders (plain run):   %s" % maps["tern-plain"])
+    if "tern-rspamd" in maps:
+        print("tern folders (rspamd run):  %s" % maps["tern-rspamd"])
+        agree = agree and maps["tern-rspamd"] == maps["tern-plain"]
+    print("folders agree: %s" % ("yes" if agree else "no"))
+    print("load after: %s" % (os.getloadavg(),))
+
+
+if __name__ == "__main__":
+    main()
