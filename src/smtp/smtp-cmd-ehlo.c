@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "smtp/smtp-milter.h"
 
 /* keep the first word, printable ASCII only (it goes into Received:) */
 static bool
@@ -44,13 +45,26 @@ smtp_cmd_hello(struct smtp_session *s, struct slice args, bool esmtp)
 	return true;
 }
 
+/* a milter refused the greeting: as if none had come */
+static void
+smtp_cmd_hello_undo(struct smtp_session *s)
+{
+	s->helo[0] = '\0';
+	s->state = SMTP_S_CONNECTED;
+}
+
 bool
 smtp_cmd_helo(struct smtp_session *s, struct slice args)
 {
+	const char *host = smtp_session_conf(s)->hostname;
+
 	if (!smtp_cmd_hello(s, args, false))
 		return false;
+	if (smtp_milter_command(s, MILTER_STAGE_HELO, s->helo, 250, NULL, host,
+				smtp_cmd_hello_undo))
+		return true;
 	/* RFC 2034 3: no enhanced code on the HELO/EHLO reply */
-	smtp_session_reply(s, 250, NULL, "%s", smtp_session_conf(s)->hostname);
+	smtp_session_reply(s, 250, NULL, "%s", host);
 	return true;
 }
 
@@ -73,7 +87,9 @@ smtp_cmd_ehlo(struct smtp_session *s, struct slice args)
 	buf_append_str(&kw, "CHUNKING\nDSN\n");
 	if (s->policy->ehlo_keywords)
 		s->policy->ehlo_keywords(s, &kw);
-	smtp_session_reply(s, 250, NULL, "%s", buf_cstr(&kw));
+	if (!smtp_milter_command(s, MILTER_STAGE_HELO, s->helo, 250, NULL,
+				 buf_cstr(&kw), smtp_cmd_hello_undo))
+		smtp_session_reply(s, 250, NULL, "%s", buf_cstr(&kw));
 	buf_free(&kw);
 	return true;
 }

@@ -11,6 +11,7 @@
 #include "mailauth/dkim.h"
 #include "smtp/smtp-arc.h"
 #include "smtp/smtp-auth.h"
+#include "smtp/smtp-milter.h"
 
 void
 smtp_txn_clear(struct smtp_txn *t)
@@ -97,11 +98,20 @@ smtp_check_mail(struct smtp_session *s, struct slice args,
 	return true;
 }
 
+/* a milter refused the sender */
+static void
+smtp_cmd_mail_undo(struct smtp_session *s)
+{
+	s->state = SMTP_S_HELO;
+	smtp_session_reset(s);
+}
+
 bool
 smtp_cmd_mail(struct smtp_session *s, struct slice args)
 {
 	struct smtp_path from;
 	struct smtp_mail_params p;
+	char arg[SMTP_ADDR_MAX + 3];
 
 	if (!smtp_check_mail(s, args, &from, &p))
 		return false;
@@ -114,6 +124,10 @@ smtp_cmd_mail(struct smtp_session *s, struct slice args)
 	s->n_txns++;
 	s->state = SMTP_S_MAIL;
 	smtp_deliver_mail(s);
+	snprintf(arg, sizeof(arg), "<%s>", s->txn.from.addr);
+	if (smtp_milter_command(s, MILTER_STAGE_MAIL, arg, 250, "2.1.0", "Ok",
+				smtp_cmd_mail_undo))
+		return true;
 	smtp_session_reply(s, 250, "2.1.0", "Ok");
 	return true;
 }

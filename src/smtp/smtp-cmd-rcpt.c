@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "lib/log.h"
+#include "smtp/smtp-milter.h"
 #include "smtp/smtp-srs.h"
 
 /* "<Postmaster>" (RFC 5321 4.5.1): our hostname's postmaster, else the
@@ -113,9 +114,23 @@ smtp_rcpt_log_refused(struct smtp_session *s, const char *addr,
 	s->txn.n_rejected++;
 }
 
+/* a milter refused the last recipient */
+static void
+smtp_cmd_rcpt_undo(struct smtp_session *s)
+{
+	struct smtp_rcpt *rc = &s->txn.rcpts[--s->txn.n_rcpts];
+
+	smtp_rcpt_log_refused(s, rc->addr, "milter");
+	free(rc->addr);
+	store_resolved_free(&rc->targets);
+	s->state = s->txn.n_rcpts ? SMTP_S_RCPT : SMTP_S_MAIL;
+}
+
 bool
 smtp_cmd_rcpt(struct smtp_session *s, struct slice args)
 {
+	char arg[SMTP_ADDR_MAX + 3];
+
 	const struct tern_conf *conf = smtp_session_conf(s);
 	struct smtp_path to;
 	struct smtp_rcpt_params p;
@@ -186,6 +201,10 @@ smtp_cmd_rcpt(struct smtp_session *s, struct slice args)
 	rc->targets = r;
 	rc->params = p;
 	s->state = SMTP_S_RCPT;
+	snprintf(arg, sizeof(arg), "<%s>", rc->addr);
+	if (smtp_milter_command(s, MILTER_STAGE_RCPT, arg, 250, "2.1.5", "Ok",
+				smtp_cmd_rcpt_undo))
+		return true;
 	smtp_session_reply(s, 250, "2.1.5", "Ok");
 	return true;
 }

@@ -20,6 +20,7 @@
 #include "smtp/smtp-arc.h"
 #include "smtp/smtp-auth.h"
 #include "smtp/smtp-bounce.h"
+#include "smtp/smtp-milter.h"
 #include "submit/submit-dkim-keys.h"
 #include "submit/submit.h"
 #include "smtp/smtp-srs.h"
@@ -126,6 +127,7 @@ smtp_deliver_begin(struct smtp_session *s)
 	}
 	smtp_deliver_received(s, &b);
 	rc = store_blob_write(t->blob, b.data, b.len);
+	smtp_milter_copy(s, b.data, b.len);
 	buf_free(&b);
 	if (rc != 0) {
 		log_error(s->id, "smtp blob write failed id=%s error=%s", t->id,
@@ -150,6 +152,7 @@ smtp_deliver_blob(struct smtp_session *s, const void *p, size_t n)
 	if (n == 0 || t->store_error)
 		return;
 	rc = store_blob_write(t->blob, p, n);
+	smtp_milter_copy(s, p, n);
 	if (rc != 0) {
 		t->store_error = rc;
 		if (rc != STORE_ETOOBIG)
@@ -208,13 +211,42 @@ smtp_deliver_forged(struct smtp_session *s, const char *f, size_t len)
 	return true;
 }
 
+/* port 25: the sender's own spam/virus verdict fields (RFC 5235's
+ * spamtest reads them) are removed before the milters add ours */
+static bool
+smtp_deliver_verdict_field(struct smtp_session *s, const char *f, size_t len)
+{
+	const struct tern_conf *conf = smtp_session_conf(s);
+	const char *names[2] = { conf->sieve.spamtest_header,
+				 conf->sieve.virustest_header };
+
+	if (!s->policy->mail_checks)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(names[i]), k = n;
+
+		if (n == 0 || len <= n || strncasecmp(f, names[i], n) != 0)
+			continue;
+		while (k < len && (f[k] == ' ' || f[k] == '\t'))
+			k++;
+		if (k < len && f[k] == ':') {
+			log_info(s->id, "smtp removed sender's %s id=%s",
+				 names[i], s->txn.id);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 smtp_deliver_field_flush(struct smtp_session *s)
 {
 	struct smtp_txn *t = &s->txn;
 
 	if (!t->field_long && !t->field_drop && t->field.len > 0 &&
-	    !smtp_deliver_forged(s, (const char *)t->field.data, t->field.len)) {
+	    !smtp_deliver_forged(s, (const char *)t->field.data, t->field.len) &&
+	    !smtp_deliver_verdict_field(s, (const char *)t->field.data,
+					t->field.len)) {
 		smtp_deliver_see_field(s, (const char *)t->field.data,
 				       t->field.len);
 		smtp_deliver_blob(s, t->field.data, t->field.len);
@@ -612,6 +644,55 @@ smtp_deliver_commit(struct smtp_session *s)
 	conn_pause(s->conn);
 }
 
+/* the milters are through: refuse, discard, or commit (their changes
+ * are in the transaction already) */
+static void
+smtp_deliver_milter_done(struct smtp_session *s,
+			 const struct smtp_milter_verdict *v)
+{
+	struct smtp_txn *t = &s->txn;
+
+	if (s->conn_gone) {
+		smtp_deliver_log(s, 451, NULL, "client-gone");
+		smtp_session_release(s);
+		return;
+	}
+	if (v->action == SMTP_MILTER_CONTINUE) {
+		smtp_deliver_commit(s);
+		return;
+	}
+	if (v->action == SMTP_MILTER_DISCARD) {
+		/* the client is told it was taken: it must not retry */
+		smtp_session_reply(s, 250, "2.0.0", "Ok: queued as %s", t->id);
+		smtp_deliver_log(s, 250, "2.0.0", "milter-discard");
+	} else {
+		smtp_session_reply(s, v->code, v->enh[0] ? v->enh : NULL, "%s",
+				   v->text);
+		smtp_deliver_log(s, v->code, v->enh[0] ? v->enh : NULL, "milter");
+	}
+	store_blob_abort(&t->blob);
+	smtp_deliver_next(s);
+	if (s->state != SMTP_S_QUIT)
+		conn_resume(s->conn);
+}
+
+/* after the mail checks, before the commit: the milters see the message */
+static void
+smtp_deliver_filter(struct smtp_session *s)
+{
+	if (!smtp_milter_active(s)) {
+		smtp_deliver_commit(s);
+		return;
+	}
+	if (s->state != SMTP_S_CHECK) {
+		s->state = SMTP_S_CHECK;
+		smtp_session_timeout(s);
+		conn_pause(s->conn);
+	}
+	if (!smtp_milter_message(s, smtp_deliver_milter_done))
+		smtp_deliver_commit(s);
+}
+
 /* the checks' verdict (smtp-auth.h) */
 static void
 smtp_deliver_checked(struct smtp_session *s)
@@ -640,7 +721,7 @@ smtp_deliver_checked(struct smtp_session *s)
 	if (ar)
 		buf_append_str(&t->front, ar);
 	smtp_arc_seal(s, t->arc, ar);
-	smtp_deliver_commit(s);
+	smtp_deliver_filter(s);
 }
 
 /* submission: the DKIM-Signature fields go in front of the message */
@@ -705,5 +786,5 @@ smtp_deliver_finish(struct smtp_session *s)
 		smtp_auth_finish(t->auth, smtp_deliver_checked);
 		return;
 	}
-	smtp_deliver_commit(s);
+	smtp_deliver_filter(s);
 }

@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "smtp/smtp-milter.h"
 #include "smtp/smtp-reply.h"
 
 typedef bool smtp_cmd_fn(struct smtp_session *s, struct slice args);
@@ -128,13 +129,20 @@ smtp_session_create(struct conn *c, struct service_env *env,
 		conn_close(c, "shutdown");
 		return s;
 	}
-	if (env->conf->smtp.greeting_delay_ms > 0) {
+	if (!smtp_milter_start(s))
+		smtp_session_begin(s);
+	return s;
+}
+
+void
+smtp_session_begin(struct smtp_session *s)
+{
+	if (smtp_session_conf(s)->smtp.greeting_delay_ms > 0) {
 		s->state = SMTP_S_PREGREET;
 		smtp_session_timeout(s);
 	} else {
 		smtp_session_greet(s);
 	}
-	return s;
 }
 
 void
@@ -149,6 +157,7 @@ smtp_session_set_auth(struct smtp_session *s, int64_t account_id,
 void
 smtp_session_reset(struct smtp_session *s)
 {
+	smtp_milter_txn_end(s);
 	smtp_txn_clear(&s->txn);
 	if (s->state != SMTP_S_QUIT)
 		s->state = s->helo[0] ? SMTP_S_HELO : SMTP_S_CONNECTED;
@@ -288,6 +297,7 @@ smtp_session_free(struct smtp_session *s)
 {
 	if (s->policy->free)
 		s->policy->free(s);
+	smtp_milter_free(s);
 	smtp_txn_clear(&s->txn);
 	free(s->auth_address);
 	free(s);

@@ -33,6 +33,7 @@
 #include "store/store.h"
 
 struct smtp_session;
+struct smtp_milter;
 
 enum smtp_state {
 	SMTP_S_PREGREET,	/* greeting delay: input now is an early talker */
@@ -148,6 +149,7 @@ struct smtp_session {
 	bool suspended;			/* smtp_session_suspend() */
 	bool conn_gone;			/* on_close came while we waited */
 	bool shutdown;			/* 421 once the transaction ends */
+	struct smtp_milter *milter;	/* the session's milters (smtp-milter.h) */
 };
 
 /* Create a session on c with policy; writes the greeting (or starts the
@@ -155,6 +157,8 @@ struct smtp_session {
 struct smtp_session *smtp_session_create(struct conn *c,
 					 struct service_env *env,
 					 const struct smtp_policy *policy);
+/* the greeting (or the greeting delay): after the milters' CONNECT */
+void smtp_session_begin(struct smtp_session *s);
 /* conn_ops shared by every SMTP listener kind */
 extern const struct conn_ops smtp_session_ops;
 
