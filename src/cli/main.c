@@ -56,6 +56,12 @@ static const struct command commands[] = {
 	  "dkim sign DOMAIN [FILE]           the message signed, on stdout\n"
 	  "dkim verify FILE --dns-table T    check with keys from T (lines\n"
 	  "        \"NAME TXT\"), for tests" },
+	{ "sieve", cmd_sieve_test,
+	  "sieve check FILE                  compile a Sieve script, errors\n"
+	  "        as \"error LINE:COL: message\"\n"
+	  "sieve test [--from A] [--to A] [--orig-to A] [--date T]\n"
+	  "        [--global-dir D] [--personal-dir D] [--mailbox M]...\n"
+	  "        SCRIPT MESSAGE            the actions, one a line" },
 	{ "status", cmd_server_status,
 	  "status [--raw]                    the running server's numbers\n"
 	  "        (connections, commands, logins, queue, store), read from\n"

@@ -110,6 +110,7 @@ struct sieve_action {
 	unsigned line;			/* where in the script (logs) */
 	const char *mailbox;		/* FILEINTO: UTF-8 name as written */
 	bool create;			/* FILEINTO :create (RFC 5490) */
+	bool copy;			/* FILEINTO/REDIRECT :copy (RFC 3894) */
 	const char *const *flags;	/* KEEP/FILEINTO: IMAP flags and
 					   keywords (imap4flags), NULL-term. */
 	const char *address;		/* REDIRECT: the new recipient */
