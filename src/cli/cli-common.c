@@ -113,6 +113,11 @@ cli_store_settings(const struct tern_conf *conf, struct store_settings *set)
 		.preview_read = conf->store.preview_read,
 		.fts_max_size = conf->store.fts_max_size,
 		.fts_inline_max = conf->store.fts_inline_max,
+		.sieve = {
+			.max_scripts = conf->sieve.max_scripts,
+			.quota = conf->sieve.quota,
+			.max_size = conf->sieve.max_script_size,
+		},
 	};
 }
 

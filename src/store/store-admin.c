@@ -586,7 +586,9 @@ exec_account_remove(struct store *s, struct store_op *op)
 	if ((ret = db_step_done(s->wdb, st, "account subscriptions")) < 0)
 		return ret;
 	if ((ret = store_meta_drop_w(s, id, -1)) < 0 ||
-	    (ret = store_urlauth_drop_w(s, id, -1)) < 0)
+	    (ret = store_urlauth_drop_w(s, id, -1)) < 0 ||
+	    (ret = store_sieve_drop_w(s, id)) < 0 ||
+	    (ret = store_vacation_drop_w(s, id)) < 0)
 		return ret;
 	if ((st = db_prep(s->wdb, del_al)) == NULL)
 		return STORE_EIO;

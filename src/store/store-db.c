@@ -165,6 +165,21 @@ static const char schema_sql[] =
 	" kind INTEGER NOT NULL, issued INTEGER NOT NULL,"
 	" expires INTEGER NOT NULL, last_used INTEGER NOT NULL,"
 	" secret_tag INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	/* Sieve scripts (store-sieve.c): at most one active per account;
+	 * updated (ms) only grows per account, the active one's version */
+	"CREATE TABLE IF NOT EXISTS sieve_scripts("
+	" account_id INTEGER NOT NULL, name TEXT NOT NULL,"
+	" script TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 0,"
+	" updated INTEGER NOT NULL,"
+	" PRIMARY KEY(account_id, name)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX IF NOT EXISTS sieve_scripts_active"
+	" ON sieve_scripts(account_id) WHERE active != 0;"
+	/* vacation replies sent (store-vacation.c): none again to that
+	 * sender with that handle before expires */
+	"CREATE TABLE IF NOT EXISTS sieve_vacation("
+	" account_id INTEGER NOT NULL, handle TEXT NOT NULL,"
+	" sender TEXT NOT NULL, expires INTEGER NOT NULL,"
+	" PRIMARY KEY(account_id, handle, sender)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('uidvalidity', 0);";
 

@@ -241,6 +241,7 @@ struct store {
 	uint64_t acl_max_entries;	/* per mailbox */
 	uint64_t acl_max_identifier;	/* bytes */
 	struct store_meta_limits meta;
+	struct store_sieve_limits sieve;
 	uint64_t fts_max_size;	/* bigger blobs are not indexed; 0: all */
 	uint64_t fts_inline_max;	/* bigger: indexed when idle */
 	bool fts_backlog;	/* blobs with fts = 0 may exist (writer) */
@@ -441,9 +442,13 @@ int store_subscribe_w(struct store *s, int64_t account_id, const char *name,
 		      bool on);
 /* store-meta.c: drop a mailbox's METADATA (mailbox_id < 0: the account's) */
 int store_meta_drop_w(struct store *s, int64_t account_id, int64_t mailbox_id);
+/* store-sieve.c: drop the account's Sieve scripts */
+int store_sieve_drop_w(struct store *s, int64_t account_id);
 /* store-urlauth.c: drop a mailbox's URLAUTH key (< 0: the account's) */
 int store_urlauth_drop_w(struct store *s, int64_t account_id,
 			 int64_t mailbox_id);
+/* store-vacation.c: the account's vacation records (account removal) */
+int store_vacation_drop_w(struct store *s, int64_t account_id);
 uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */

@@ -51,6 +51,7 @@ store_strerror(int err)
 	case STORE_ECLOSED: return "store is closing";
 	case STORE_ETOOBIG: return "message too big";
 	case STORE_ELIMIT: return "limit reached";
+	case STORE_EBUSY: return "in use";
 	}
 	return "unknown store error";
 }
@@ -869,6 +870,7 @@ store_open(const struct store_settings *set, struct store **store_r,
 	s->acl_max_identifier = set->acl_max_identifier ?
 		set->acl_max_identifier : STORE_ACL_MAX_IDENTIFIER;
 	s->meta = set->meta;
+	s->sieve = set->sieve;
 	s->preview.parts = set->preview_parts ? set->preview_parts :
 			   MIME_PREVIEW_PARTS;
 	s->preview.read = set->preview_read ? set->preview_read :

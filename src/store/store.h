@@ -65,6 +65,7 @@
 
 struct store;
 struct store_blob;
+struct buf;
 struct store_reader;
 struct store_watch;
 struct store_msg_iter;
@@ -90,6 +91,7 @@ enum store_error {
 	STORE_ETOOBIG = -16,	/* message larger than the store accepts */
 	STORE_ELIMIT = -17,	/* account has store_settings.max_mailboxes;
 				   ACL entries or identifier over its limit */
+	STORE_EBUSY = -18,	/* in use: delete of the active Sieve script */
 };
 
 const char *store_strerror(int err);
@@ -168,6 +170,14 @@ struct store_settings {
 	 * (read by SEARCH until then); 0: all in the commit.
 	 * store.fts_inline_max. */
 	uint64_t fts_inline_max;
+	/* Sieve scripts (store_sieve_put, store_sieve_havespace); 0: no
+	 * limit. tern.conf's sieve.max_scripts, sieve.quota,
+	 * sieve.max_script_size. */
+	struct store_sieve_limits {
+		uint64_t max_scripts;	/* scripts of one account */
+		uint64_t quota;		/* bytes of all of them */
+		uint64_t max_size;	/* bytes of one */
+	} sieve;
 };
 
 #define STORE_ACL_MAX_ENTRIES 100
@@ -405,6 +415,11 @@ int store_mailbox_identities(struct store *store, int64_t mailbox_id,
 			     struct store_strlist *out);
 /* remove the tmp file; *blob = NULL; NULL-safe */
 void store_blob_abort(struct store_blob **blob);
+/* Read a complete blob not handed to the store yet (Sieve reads the
+ * message before the commit): headroom zero bytes, then its bytes,
+ * appended to out. Any thread, while nobody writes the blob. STORE_EIO */
+int store_blob_read(struct store_blob *blob, size_t headroom,
+		    struct buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Delivery and the outbound queue                                    */
@@ -481,6 +496,18 @@ int store_deliver(struct store *store, struct store_blob **blob,
 		  const struct store_envelope *env,
 		  struct store_rcpt *rcpts, size_t n,
 		  int64_t *queue_msg_id_r, store_cb cb, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Vacation replies                                                   */
+
+/* Sieve vacation (RFC 5230 4.2): may the account send a reply with
+ * this handle to sender now? One write, checked and recorded at once:
+ * *claimed_r true when no reply went within the last period (the
+ * record now lasts seconds from now: send it), false when one did.
+ * Blocking (call it off the loop). 0 or a STORE_E* error. */
+int store_vacation_claim(struct store *store, int64_t account_id,
+			 const char *handle, const char *sender, int64_t now,
+			 uint32_t seconds, bool *claimed_r);
 
 enum store_qstate {
 	STORE_Q_PENDING = 0,	/* waiting for (another) attempt */
@@ -1435,5 +1462,59 @@ int store_dmarc_rows(struct store *store, const char *policy_domain,
  * policy_domain NULL, every row before end (retention). */
 int store_dmarc_delete(struct store *store, const char *policy_domain,
 		       int64_t end, store_cb cb, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Sieve scripts (store-sieve.c)                                      */
+
+/* An account's Sieve scripts by name (RFC 5804 1.6: UTF-8 without
+ * control characters, 1..128 characters, at most STORE_SIEVE_NAME_MAX
+ * bytes; others: STORE_EBADNAME), at most one of them active (the one
+ * delivery runs). They go with the account. */
+#define STORE_SIEVE_NAME_MAX 512
+struct store_sieve_script {
+	char *name;
+	bool active;
+	uint64_t size;			/* bytes of the script */
+};
+struct store_sieve_list {
+	size_t n;
+	struct store_sieve_script *v;	/* by name */
+};
+bool store_sieve_name_valid(const char *name);
+int store_sieve_list(struct store *store, int64_t account_id,
+		     struct store_sieve_list *out);
+void store_sieve_list_free(struct store_sieve_list *l);
+/* *text_r malloc'd and NUL-terminated (len_r may be NULL); ENOTFOUND */
+int store_sieve_get(struct store *store, int64_t account_id,
+		    const char *name, char **text_r, size_t *len_r);
+/* the active script, and a version that changes whenever it may have
+ * (for caches: it only grows per account); any output may be NULL.
+ * STORE_ENOTFOUND: none active */
+int store_sieve_active(struct store *store, int64_t account_id,
+		       char **name_r, char **text_r, size_t *len_r,
+		       int64_t *version_r);
+/* Would a script name of size bytes fit (ManageSieve HAVESPACE; every
+ * put checks the same in its write)? 0, STORE_ETOOBIG (over
+ * sieve.max_size), STORE_ELIMIT (a new name beyond sieve.max_scripts),
+ * STORE_EQUOTA (all of them over sieve.quota), ENOTFOUND (account),
+ * EBADNAME. A script replaced counts with its new size only. */
+int store_sieve_havespace(struct store *store, int64_t account_id,
+			  const char *name, uint64_t size);
+/* Writes. put creates or replaces (keeping it active if it was; the
+ * caller compiled it first): ETOOBIG, ELIMIT, EQUOTA as above.
+ * setactive: name NULL or "" leaves none active; ENOTFOUND. delete:
+ * ENOTFOUND, EBUSY (the active one: RFC 5804 ACTIVE). rename keeps
+ * active: ENOTFOUND, EEXIST (newname taken). All: EBADNAME,
+ * ENOTFOUND for an unknown account. */
+int store_sieve_put(struct store *store, int64_t account_id,
+		    const char *name, const char *text, size_t len,
+		    store_cb cb, void *arg);
+int store_sieve_setactive(struct store *store, int64_t account_id,
+			  const char *name, store_cb cb, void *arg);
+int store_sieve_delete(struct store *store, int64_t account_id,
+		       const char *name, store_cb cb, void *arg);
+int store_sieve_rename(struct store *store, int64_t account_id,
+		       const char *oldname, const char *newname,
+		       store_cb cb, void *arg);
 
 #endif
