@@ -31,7 +31,8 @@ int cmd_dkim(struct cli *cli);
 int cmd_dns(struct cli *cli);
 int cmd_dmarc(struct cli *cli);
 int cmd_server_status(struct cli *cli);	/* `tern status` */
-/* `tern sieve check|test` (argv[0] is "check" or "test") */
+int cmd_sieve(struct cli *cli);		/* cmd-sieve.c: scripts in the store */
+/* cmd-sieve-test.c: `tern sieve check|test` (argv[0] "check" or "test") */
 int cmd_sieve_test(struct cli *cli);
 
 /* Load the config named by -c; prints the error and returns NULL. */

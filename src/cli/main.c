@@ -56,7 +56,13 @@ static const struct command commands[] = {
 	  "dkim sign DOMAIN [FILE]           the message signed, on stdout\n"
 	  "dkim verify FILE --dns-table T    check with keys from T (lines\n"
 	  "        \"NAME TXT\"), for tests" },
-	{ "sieve", cmd_sieve_test,
+	{ "sieve", cmd_sieve,
+	  "sieve list ACCOUNT                an account's Sieve scripts\n"
+	  "sieve get ACCOUNT NAME\n"
+	  "sieve put ACCOUNT NAME FILE [--activate]   compiled, then stored\n"
+	  "        (FILE -: standard input)\n"
+	  "sieve activate ACCOUNT NAME|--none\n"
+	  "sieve delete ACCOUNT NAME\n"
 	  "sieve check FILE                  compile a Sieve script, errors\n"
 	  "        as \"error LINE:COL: message\"\n"
 	  "sieve test [--from A] [--to A] [--orig-to A] [--date T]\n"

@@ -3,6 +3,7 @@
 #include "http/http.h"
 #include "imap/imap.h"
 #include "lib/service.h"
+#include "managesieve/managesieve.h"
 #include "pop3/pop3.h"
 #include "relay/relay.h"
 #include "smtp/smtp.h"
@@ -16,6 +17,7 @@ const struct service *const tern_services[] = {
 	&imaps_service,
 	&pop3_service,
 	&pop3s_service,
+	&managesieve_service,
 	&http_service,
 	&https_service,
 	&metrics_service,

@@ -17,7 +17,7 @@
 
 static const char *const protocols[] = {
 	"smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s",
-	"http", "https", "metrics",
+	"http", "https", "metrics", "sieve",
 	NULL
 };
 
@@ -307,7 +307,7 @@ parse_listen(struct tern_conf *conf, char *value, int line)
 		return "expected: listen = PROTOCOL ADDRESS:PORT [plain|starttls|tls]";
 	if (!proto_known(proto))
 		return "unknown protocol (smtp, submission, submissions, imap, imaps, "
-		       "pop3, pop3s, http, https, metrics)";
+		       "pop3, pop3s, http, https, metrics, sieve)";
 	if (conf->n_listeners >= CONF_MAX_LISTENERS)
 		return "too many listeners";
 	conf->listeners = xrealloc(conf->listeners,
