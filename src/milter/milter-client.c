@@ -24,6 +24,7 @@ struct milter_client {
 	uint64_t log_id;
 	uint64_t command_ms;
 	uint64_t await_ms;		/* the current await's timeout */
+	uint64_t replies;		/* handed over so far */
 	char *name;
 	milter_reply_cb *cb;		/* the await (or open) pending */
 	void *arg;
@@ -67,9 +68,11 @@ milter_client_on_timer(uv_timer_t *t)
 	if (c->dead)
 		milter_client_fail(c, MILTER_EIO, c->info.error);
 	else if (c->awaiting && c->in.len > 0) {
+		uint64_t n = c->replies;
+
 		milter_client_try(c);
 		/* only part of a packet: wait for the rest */
-		if (c->awaiting && !c->dead && !c->closing)
+		if (n == c->replies && c->awaiting && !c->dead && !c->closing)
 			uv_timer_start(&c->timer, milter_client_on_timer,
 				       c->await_ms, 0);
 	} else
@@ -89,16 +92,15 @@ milter_client_optneg(struct milter_client *c, const struct milter_reply *r,
 		*why = "unsupported protocol version";
 		return false;
 	}
-	if (r->actions & ~(uint32_t)MILTER_ACTIONS) {
-		*why = "filter wants actions tern does not offer (envelope changes)";
-		return false;
-	}
-	if (r->protocol & ~(uint32_t)MILTER_PROTOCOL) {
-		*why = "filter wants protocol steps tern does not offer";
-		return false;
-	}
-	c->info.actions = r->actions;
-	c->info.protocol = r->protocol;
+	/* filters (rspamd) often name every action they know: they get
+	 * what was offered, and one that takes another is broken then */
+	if ((r->actions & ~(uint32_t)MILTER_ACTIONS) ||
+	    (r->protocol & ~(uint32_t)MILTER_PROTOCOL))
+		log_debug(c->log_id, "milter %s asks for actions 0x%x protocol "
+			  "0x%x: offered 0x%x 0x%x", c->name, r->actions,
+			  r->protocol, MILTER_ACTIONS, MILTER_PROTOCOL);
+	c->info.actions = r->actions & MILTER_ACTIONS;
+	c->info.protocol = r->protocol & MILTER_PROTOCOL;
 	for (int i = 0; i < MILTER_STAGE_COUNT; i++)
 		if (r->symlist[i])
 			c->info.symlist[i] = xstrndup(r->symlist[i],
@@ -147,6 +149,7 @@ milter_client_try(struct milter_client *c)
 	}
 	uv_timer_stop(&c->timer);
 	c->awaiting = false;
+	c->replies++;
 	cb = c->cb;
 	c->cb = NULL;
 	cb(c->arg, MILTER_OK, &r);

@@ -141,6 +141,9 @@ smtp_milter_on_reply(void *arg, enum milter_status st,
 	struct smtp_milter_filter *f = &m->f[m->cur];
 	bool eom = m->awaited == SMFIC_BODYEOB;
 
+	if (st == MILTER_OK)
+		log_debug(m->s->id, "milter %s reply '%c' to '%c'", f->spec->name,
+			  r->cmd, m->awaited);
 	if (st != MILTER_OK) {
 		smtp_milter_default(m, f, st == MILTER_ETIMEOUT ? "timeout" :
 				    milter_client_info(f->c)->error);
