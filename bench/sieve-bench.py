@@ -234,7 +234,9 @@ class Tern:
         self.logf = open(self.logp, "wb")
         self.proc = subprocess.Popen([binary, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=self.logf)
-        postfixlib.wait_port("127.0.0.1", self.smtp, proc=self.proc,
+        # the IMAP port: all listeners open together, and a probe of
+        # port 25 would be a session for the milters
+        postfixlib.wait_port("127.0.0.1", self.imap, proc=self.proc,
                              what="tern")
 
     def cli(self, *args, input=None):
@@ -502,6 +504,9 @@ def run(a, w, stop):
         c0 = tree_cpu([t.proc.pid] + extra)
         secs, okt, badt = drive(tool, t.smtp, names, a.s, a.n, files, 3600)
         ct = (tree_cpu([t.proc.pid] + extra) - c0) / max(okt, 1)
+        if t.proc.poll() is not None:
+            sys.exit("tern (%s) exited with %s during the load; its log: %s"
+                     % (label, t.proc.returncode, t.logp))
         rt = okt / secs if secs else 0
         maps["tern-" + label] = folders(t.imap, names)
         if milter:
