@@ -180,6 +180,19 @@ mailbox_exists(void *arg, const char *name)
 	return false;
 }
 
+/* the script's name as include sees it: the file name without .sieve */
+static char *
+script_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *name = xstrdup(slash ? slash + 1 : path);
+	char *dot = strrchr(name, '.');
+
+	if (dot && strcmp(dot, ".sieve") == 0)
+		*dot = '\0';
+	return name;
+}
+
 /* bare LF made CRLF: the message as the store keeps it */
 static char *
 crlf(const char *p, size_t len, size_t *len_r)
@@ -270,11 +283,7 @@ run_test(int argc, char **argv)
 
 	sieve_limits_default(&lim);
 	struct sieve_includer inc = { include_get, &dirs };
-	const char *name = strrchr(pos[0], '/') ? strrchr(pos[0], '/') + 1 : pos[0];
-	char *sname = xstrdup(name);
-	char *dot = strrchr(sname, '.');
-	if (dot && strcmp(dot, ".sieve") == 0)
-		*dot = '\0';
+	char *sname = script_name(pos[0]);
 	struct sieve_script *s = sieve_compile(sname, script, slen, &lim, &inc,
 					       &diags);
 	if (!s) {
@@ -323,10 +332,11 @@ run_check(int argc, char **argv)
 	char *dir = slash ? xstrndup(argv[1], (size_t)(slash - argv[1])) : xstrdup(".");
 	struct dirs dirs = { dir, NULL };
 	struct sieve_includer inc = { include_get, &dirs };
-	const char *name = slash ? slash + 1 : argv[1];
+	char *name = script_name(argv[1]);
 	struct sieve_script *s = sieve_compile(name, text, len, &lim, &inc,
 					       &diags);
 	print_diags(&diags, name);
+	free(name);
 	int rc = s ? 0 : 1;
 	sieve_script_free(s);
 	sieve_diags_free(&diags);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "auth/auth.h"
+#include "lib/utf8.h"
 
 static const char b64chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -81,26 +82,6 @@ imap_utf7_encode(struct buf *out, const char *utf8, size_t len)
 	return true;
 }
 
-static void
-put_utf8(struct buf *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		buf_append_byte(out, (unsigned char)cp);
-	} else if (cp < 0x800) {
-		buf_append_byte(out, (unsigned char)(0xc0 | (cp >> 6)));
-		buf_append_byte(out, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_append_byte(out, (unsigned char)(0xe0 | (cp >> 12)));
-		buf_append_byte(out, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_byte(out, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_append_byte(out, (unsigned char)(0xf0 | (cp >> 18)));
-		buf_append_byte(out, (unsigned char)(0x80 | ((cp >> 12) & 0x3f)));
-		buf_append_byte(out, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_byte(out, (unsigned char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 bool
 imap_utf7_decode(struct buf *out, const char *mutf7, size_t len)
 {
@@ -141,7 +122,7 @@ imap_utf7_decode(struct buf *out, const char *mutf7, size_t len)
 			if (high != 0) {
 				if (u < 0xdc00 || u > 0xdfff)
 					goto fail;
-				put_utf8(out, 0x10000 + ((high - 0xd800) << 10) +
+				utf8_put(out, 0x10000 + ((high - 0xd800) << 10) +
 					 (u - 0xdc00));
 				high = 0;
 			} else if (u >= 0xd800 && u <= 0xdbff) {
@@ -152,7 +133,7 @@ imap_utf7_decode(struct buf *out, const char *mutf7, size_t len)
 				/* printable ASCII must not be encoded */
 				goto fail;
 			} else {
-				put_utf8(out, u);
+				utf8_put(out, u);
 			}
 		}
 		/* unterminated, empty, dangling surrogate, or leftover bits

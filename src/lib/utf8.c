@@ -1,4 +1,4 @@
-/* utf8.c - strict UTF-8 decoding (RFC 3629) */
+/* utf8.c - strict UTF-8 decoding (RFC 3629) and encoding */
 #include "lib/utf8.h"
 
 size_t
@@ -39,4 +39,24 @@ utf8_next(const unsigned char *p, size_t len, uint32_t *cp_r)
 		return 0;
 	*cp_r = cp;
 	return n;
+}
+
+void
+utf8_put(struct buf *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		buf_append_byte(out, (unsigned char)cp);
+	} else if (cp < 0x800) {
+		buf_append_byte(out, (unsigned char)(0xc0 | (cp >> 6)));
+		buf_append_byte(out, (unsigned char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		buf_append_byte(out, (unsigned char)(0xe0 | (cp >> 12)));
+		buf_append_byte(out, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_append_byte(out, (unsigned char)(0x80 | (cp & 0x3f)));
+	} else {
+		buf_append_byte(out, (unsigned char)(0xf0 | (cp >> 18)));
+		buf_append_byte(out, (unsigned char)(0x80 | ((cp >> 12) & 0x3f)));
+		buf_append_byte(out, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_append_byte(out, (unsigned char)(0x80 | (cp & 0x3f)));
+	}
 }

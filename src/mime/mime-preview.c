@@ -88,6 +88,7 @@ struct pv_out {
 	size_t chars;
 	bool space;		/* whitespace seen since the last character */
 	bool full;
+	size_t max;		/* characters at most */
 };
 
 static void
@@ -139,7 +140,7 @@ pv_char(struct pv_out *o, uint32_t cp)
 		return;
 	}
 	if (o->space && o->chars > 0) {
-		if (o->chars + 1 >= MIME_PREVIEW_MAX) {
+		if (o->chars + 1 >= o->max) {
 			o->full = true;
 			return;
 		}
@@ -148,7 +149,7 @@ pv_char(struct pv_out *o, uint32_t cp)
 	}
 	o->space = false;
 	pv_put_utf8(o->out, cp);
-	if (++o->chars >= MIME_PREVIEW_MAX)
+	if (++o->chars >= o->max)
 		o->full = true;
 }
 
@@ -357,12 +358,20 @@ void
 mime_preview_text(const unsigned char *text, size_t len, bool html,
 		  struct buf *out)
 {
-	struct pv_out o = { out, 0, false, false };
+	struct pv_out o = { out, 0, false, false, MIME_PREVIEW_MAX };
 
 	if (html)
 		pv_html(&o, text, len);
 	else
 		pv_plain(&o, text, len);
+}
+
+void
+mime_html_text(const unsigned char *html, size_t len, struct buf *out)
+{
+	struct pv_out o = { out, 0, false, false, SIZE_MAX };
+
+	pv_html(&o, html, len);
 }
 
 void

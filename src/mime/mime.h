@@ -421,5 +421,8 @@ void mime_preview_make(const unsigned char *raw, size_t len,
  * on a character boundary. Invalid UTF-8 becomes U+FFFD. */
 void mime_preview_text(const unsigned char *text, size_t len, bool html,
 		       struct buf *out);
+/* the whole text of UTF-8 HTML as mime_preview_text() makes it, without
+ * the length cut (Sieve's body :text) */
+void mime_html_text(const unsigned char *html, size_t len, struct buf *out);
 
 #endif

@@ -8,6 +8,17 @@
 #include <string.h>
 #include <strings.h>
 
+bool
+sieve_next_word(const char *s, size_t len, size_t *i, size_t *st)
+{
+	while (*i < len && s[*i] == ' ')
+		(*i)++;
+	*st = *i;
+	while (*i < len && s[*i] != ' ')
+		(*i)++;
+	return *i > *st;
+}
+
 static const char *
 dup_buf(struct sieve_run *rn, struct buf *b)
 {
@@ -22,14 +33,7 @@ flags_array(struct sieve_run *rn, const char *s, size_t len)
 	size_t n = 0, cap = 8;
 	const char **v = xmalloc(cap * sizeof(*v));
 
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		if (i == st)
-			continue;
+	for (size_t i = 0, st; sieve_next_word(s, len, &i, &st);) {
 		bool dup = false;
 		for (size_t k = 0; k < n && !dup; k++)
 			dup = strlen(v[k]) == i - st &&
@@ -67,12 +71,7 @@ flags_join(struct sieve_run *rn, const struct sieve_strlist *l, struct buf *out)
 static bool
 flag_in(const char *f, size_t fl, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < len && s[i] != ' ')
-			i++;
+	for (size_t i = 0, st; sieve_next_word(s, len, &i, &st);) {
 		if (i - st == fl && strncasecmp(s + st, f, fl) == 0)
 			return true;
 	}
@@ -88,14 +87,7 @@ flags_update(int op, struct buf *cur, const char *arg, size_t alen)
 	size_t slen = op == C_SETFLAG ? alen : cur->len;
 
 	/* keep what stays, deduped */
-	for (size_t i = 0; i < slen;) {
-		while (i < slen && src[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < slen && src[i] != ' ')
-			i++;
-		if (i == st)
-			continue;
+	for (size_t i = 0, st; sieve_next_word(src, slen, &i, &st);) {
 		if (op == C_REMOVEFLAG && flag_in(src + st, i - st, arg, alen))
 			continue;
 		if (flag_in(src + st, i - st, (const char *)out.data, out.len))
@@ -105,13 +97,8 @@ flags_update(int op, struct buf *cur, const char *arg, size_t alen)
 		buf_append(&out, src + st, i - st);
 	}
 	if (op == C_ADDFLAG)
-		for (size_t i = 0; i < alen;) {
-			while (i < alen && arg[i] == ' ')
-				i++;
-			size_t st = i;
-			while (i < alen && arg[i] != ' ')
-				i++;
-			if (i == st || flag_in(arg + st, i - st,
+		for (size_t i = 0, st; sieve_next_word(arg, alen, &i, &st);) {
+			if (flag_in(arg + st, i - st,
 					       (const char *)out.data, out.len))
 				continue;
 			if (out.len)
@@ -170,6 +157,17 @@ sieve_action_add(struct sieve_run *rn, const struct sieve_node *c, enum sieve_ac
 	return a;
 }
 
+/* RFC 5321 2.4: the local part is case-sensitive, the domain not */
+static bool
+same_address(const char *a, const char *b)
+{
+	const char *at = strrchr(a, '@'), *bt = strrchr(b, '@');
+
+	if (!at || !bt || at - a != bt - b)
+		return strcmp(a, b) == 0;
+	return memcmp(a, b, (size_t)(at - a)) == 0 && strcasecmp(at, bt) == 0;
+}
+
 static struct sieve_action *
 find(struct sieve_run *rn, enum sieve_action_kind k, const char *s)
 {
@@ -179,7 +177,7 @@ find(struct sieve_run *rn, enum sieve_action_kind k, const char *s)
 			continue;
 		if (k == SIEVE_FILEINTO && strcmp(a->mailbox, s) != 0)
 			continue;
-		if (k == SIEVE_REDIRECT && strcasecmp(a->address, s) != 0)
+		if (k == SIEVE_REDIRECT && !same_address(a->address, s))
 			continue;
 		return a;
 	}
@@ -218,8 +216,8 @@ action_flags(struct sieve_run *rn, const struct sieve_node *c)
 	return flags_array(rn, (const char *)rn->flags.data, rn->flags.len);
 }
 
-static bool
-address_ok(const char *a)
+bool
+sieve_address_ok(const char *a)
 {
 	const char *at = strrchr(a, '@');
 
@@ -249,6 +247,7 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		if (conflicts(rn, c, false))
 			break;
 		rn->keep_cancelled = true;
+	keep:
 		if ((a = find(rn, SIEVE_KEEP, NULL))) {
 			a->flags = action_flags(rn, c);
 			break;
@@ -271,6 +270,9 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		}
 		if (!c->copy)
 			rn->keep_cancelled = true;
+		/* INBOX is where keep stores: one copy (as Pigeonhole) */
+		if (strcasecmp(buf_cstr(&s), "INBOX") == 0)
+			goto keep;
 		if ((a = find(rn, SIEVE_FILEINTO, buf_cstr(&s)))) {
 			a->flags = action_flags(rn, c);
 			a->create |= c->create;
@@ -287,7 +289,7 @@ sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c)
 		if (conflicts(rn, c, false))
 			break;
 		sieve_expand(rn, &c->pos[0]->list.v[0], &s);
-		if (!address_ok(buf_cstr(&s))) {
+		if (!sieve_address_ok(buf_cstr(&s))) {
 			sieve_run_error(rn, c->line, "redirect: bad address \"%s\"",
 					buf_cstr(&s));
 			break;
@@ -344,7 +346,7 @@ sieve_actions_finish(struct sieve_run *rn)
 {
 	struct sieve_action *a;
 
-	if (rn->keep_cancelled)
+	if (rn->keep_cancelled || find(rn, SIEVE_KEEP, NULL))
 		return;
 	rn->r->implicit_keep = true;
 	rn->actions = 0;	/* the implicit keep is never over the limit */

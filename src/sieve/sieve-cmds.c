@@ -25,8 +25,7 @@ static const struct sieve_cmd cmds[] = {
 	{ "addflag", C_ADDFLAG, false, "imap4flags", "?sl", "" },
 	{ "removeflag", C_REMOVEFLAG, false, "imap4flags", "?sl", "" },
 	{ "set", C_SET, false, "variables", "ss",
-	  "lower upper lowerfirst upperfirst quotewildcard quoteregex "
-	  "encodeurl length" },
+	  "lower upper lowerfirst upperfirst quotewildcard quoteregex length" },
 	{ "include", C_INCLUDE, false, "include", "s",
 	  "personal global once optional" },
 	{ "return", C_RETURN, false, "include", "", "" },

@@ -66,7 +66,7 @@ sieve_date_part(int64_t t, int zone_min, const char *part, struct buf *out)
 			   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 			   tm.tm_hour, tm.tm_min, tm.tm_sec, zs, az / 60, az % 60);
 	else if (strcasecmp(part, "std11") == 0)
-		buf_printf(out, "%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
+		buf_printf(out, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d",
 			   wd[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
 			   tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
 			   zs, az / 60, az % 60);

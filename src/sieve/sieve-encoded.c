@@ -1,42 +1,12 @@
 /* sieve-encoded.c - encoded-character (RFC 5228 2.4.2.4):
  * "${hex: 41 42}" and "${unicode: 263A}" in strings */
 #include "sieve/sieve-private.h"
+#include "lib/hex.h"
+#include "lib/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void
-put_utf8(struct buf *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		buf_append_byte(o, (unsigned char)cp);
-	} else if (cp < 0x800) {
-		buf_append_byte(o, (unsigned char)(0xc0 | (cp >> 6)));
-		buf_append_byte(o, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_append_byte(o, (unsigned char)(0xe0 | (cp >> 12)));
-		buf_append_byte(o, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_byte(o, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_append_byte(o, (unsigned char)(0xf0 | (cp >> 18)));
-		buf_append_byte(o, (unsigned char)(0x80 | ((cp >> 12) & 0x3f)));
-		buf_append_byte(o, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_append_byte(o, (unsigned char)(0x80 | (cp & 0x3f)));
-	}
-}
 
 /* one "${hex:...}" / "${unicode:...}" at s[i]; the index after it, or
  * 0 when it is not one (kept as written); -1 on a bad code point */
@@ -57,23 +27,26 @@ decode_one(const char *s, size_t len, size_t i, struct buf *o, char *err,
 		return 0;
 	}
 	struct buf tmp = BUF_INIT;
+	bool any = false;	/* "${hex:}" is not an encoding */
 	for (;;) {
 		while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' ||
 				   s[k] == '\n'))
 			k++;
 		if (k >= len)
 			goto no;
-		if (s[k] == '}')
+		if (s[k] == '}' && any)
 			break;
+		if (s[k] == '}')
+			goto no;
 		uint32_t v = 0;
 		size_t d = 0;
-		while (k < len && hexval(s[k]) >= 0) {
+		while (k < len && hex_digit((unsigned char)s[k]) >= 0) {
 			if (d < 8)
-				v = v * 16 + (uint32_t)hexval(s[k]);
+				v = v * 16 + (uint32_t)hex_digit((unsigned char)s[k]);
 			d++;
 			k++;
 		}
-		if (d == 0 || (!uni && d != 2) || (uni && d > 6))
+		if (d == 0 || (!uni && d > 2) || (uni && d > 6))
 			goto no;
 		if (uni) {
 			if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
@@ -83,10 +56,11 @@ decode_one(const char *s, size_t len, size_t i, struct buf *o, char *err,
 				buf_free(&tmp);
 				return -1;
 			}
-			put_utf8(&tmp, v);
+			utf8_put(&tmp, v);
 		} else {
 			buf_append_byte(&tmp, (unsigned char)v);
 		}
+		any = true;
 	}
 	buf_append(o, tmp.data, tmp.len);
 	buf_free(&tmp);

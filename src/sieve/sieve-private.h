@@ -114,7 +114,7 @@ struct sieve_node {
 
 enum {
 	MOD_LOWER = 1, MOD_UPPER = 2, MOD_LOWERFIRST = 4, MOD_UPPERFIRST = 8,
-	MOD_QUOTEWILDCARD = 16, MOD_QUOTEREGEX = 32, MOD_ENCODEURL = 64,
+	MOD_QUOTEWILDCARD = 16, MOD_QUOTEREGEX = 32,
 	MOD_LENGTH = 128,
 };
 
@@ -302,7 +302,12 @@ bool sieve_date_part(int64_t t, int zone_min, const char *part,
 bool sieve_zone_parse(const char *s, int *min_r);
 
 /* actions (sieve-actions.c) */
+/* the next space-separated word of s[0..len) from *i (flag lists):
+ * true with the word at [*st, *i) */
+bool sieve_next_word(const char *s, size_t len, size_t *i, size_t *st);
 int sieve_action_exec(struct sieve_run *rn, const struct sieve_node *c);
+/* a plausible mail address for redirect (local@domain, no spaces) */
+bool sieve_address_ok(const char *a);
 /* a new action in the result; NULL after the actions limit error */
 struct sieve_action *sieve_action_add(struct sieve_run *rn,
 				      const struct sieve_node *c,
@@ -315,8 +320,11 @@ void sieve_actions_finish(struct sieve_run *rn);
 int sieve_vacation_exec(struct sieve_run *rn, const struct sieve_node *c);
 
 /* address helpers */
-/* the addresses of a header value (local@domain each); groups dropped */
-size_t sieve_addresses(const struct buf *raw, struct buf **out_r);
+/* the addresses of a header value (local@domain each); groups and
+ * addresses without a domain dropped; when nothing parses, the value
+ * itself and *whole_r true */
+size_t sieve_addresses(const struct buf *raw, struct buf **out_r,
+		       bool *whole_r);
 /* the part of an address ("local@domain") */
 bool sieve_address_part(const char *addr, size_t len, enum sieve_addrpart ap,
 			struct buf *out);

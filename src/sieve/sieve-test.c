@@ -122,9 +122,14 @@ test_address(struct sieve_run *rn, const struct sieve_node *t)
 	header_values(rn, t, &t->pos[0]->list, false, &raw);
 	for (size_t i = 0; i < raw.n; i++) {
 		struct buf *addrs;
-		size_t n = sieve_addresses(&raw.v[i], &addrs);
+		bool whole;
+		size_t n = sieve_addresses(&raw.v[i], &addrs, &whole);
 		for (size_t k = 0; k < n; k++) {
-			if (sieve_address_part((const char *)addrs[k].data,
+			if (whole && t->ap == AP_ALL) {
+				struct buf *b = vals_add(&parts);
+				buf_append(b, addrs[k].data, addrs[k].len);
+				buf_cstr(b);
+			} else if (!whole && sieve_address_part((const char *)addrs[k].data,
 					       addrs[k].len, t->ap, &part)) {
 				struct buf *b = vals_add(&parts);
 				buf_append(b, part.data, part.len);
@@ -153,7 +158,10 @@ test_envelope(struct sieve_run *rn, const struct sieve_node *t)
 		if (strcasecmp(buf_cstr(&name), "from") == 0)
 			a = rn->m->env_from;
 		else if (strcasecmp(buf_cstr(&name), "to") == 0)
-			a = rn->m->env_to;
+			/* RFC 5228 5.4: the RCPT that caused this delivery,
+			 * as given (+detail kept; as Pigeonhole) */
+			a = rn->m->env_orig_to && *rn->m->env_orig_to ?
+				rn->m->env_orig_to : rn->m->env_to;
 		else if (strcasecmp(buf_cstr(&name), "auth") == 0)
 			a = rn->m->auth;
 		if (a == NULL)
@@ -288,17 +296,10 @@ test_date(struct sieve_run *rn, const struct sieve_node *t, bool current)
 static void
 split_flags(struct sieve_run *rn, const char *s, size_t len, struct vals *out)
 {
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		if (i > st) {
-			struct buf *b = vals_add(out);
-			buf_append(b, s + st, i - st);
-			buf_cstr(b);
-		}
+	for (size_t i = 0, st; sieve_next_word(s, len, &i, &st);) {
+		struct buf *b = vals_add(out);
+		buf_append(b, s + st, i - st);
+		buf_cstr(b);
 	}
 }
 
@@ -392,10 +393,11 @@ spam_value(struct sieve_run *rn, bool percent, struct buf *out)
 		f = 0;
 	if (f > 1)
 		f = 1;
+	/* truncated, as Pigeonhole does */
 	if (percent)
-		buf_printf(out, "%d", (int)lround(f * 100));
+		buf_printf(out, "%d", (int)floor(f * 100 + 1e-9));
 	else
-		buf_printf(out, "%d", 1 + (int)lround(f * 9));
+		buf_printf(out, "%d", 1 + (int)floor(f * 9 + 1e-9));
 }
 
 static void

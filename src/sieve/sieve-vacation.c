@@ -104,7 +104,8 @@ addressed_to_user(struct sieve_run *rn, const struct addrset *mine)
 		size_t n = sieve_msg_headers(rn->mv, fields[f], &v);
 		for (size_t i = 0; i < n && !yes; i++) {
 			struct buf *addrs;
-			size_t na = sieve_addresses(&v[i], &addrs);
+			bool whole;
+			size_t na = sieve_addresses(&v[i], &addrs, &whole);
 			for (size_t k = 0; k < na; k++) {
 				if (!yes && set_has(mine, (const char *)addrs[k].data,
 						    addrs[k].len))

@@ -278,11 +278,12 @@ check_tag(struct vctx *v, struct sieve_node *n, size_t *i, unsigned *seen)
 		}
 		return true;
 	case C_SET: {
+		/* :encodeurl belongs to enotify (RFC 5435), not here */
 		static const char *const names[] = { "lower", "upper",
 			"lowerfirst", "upperfirst", "quotewildcard",
-			"quoteregex", "encodeurl", "length" };
+			"quoteregex", NULL, "length" };
 		for (unsigned k = 0; k < 8; k++)
-			if (strcasecmp(tag, names[k]) == 0) {
+			if (names[k] && strcasecmp(tag, names[k]) == 0) {
 				unsigned bit = 1u << k;
 				if (n->mods & bit)
 					return verr(v, t->line, t->col,
@@ -294,9 +295,9 @@ check_tag(struct vctx *v, struct sieve_node *n, size_t *i, unsigned *seen)
 				if ((bit & (MOD_LOWERFIRST | MOD_UPPERFIRST)) &&
 				    (n->mods & (MOD_LOWERFIRST | MOD_UPPERFIRST)))
 					return verr(v, t->line, t->col, "modifiers :lowerfirst and :upperfirst exclude each other");
-				if ((bit & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX | MOD_ENCODEURL)) &&
-				    (n->mods & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX | MOD_ENCODEURL)))
-					return verr(v, t->line, t->col, "modifiers :quotewildcard, :quoteregex and :encodeurl exclude each other");
+				if ((bit & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX)) &&
+				    (n->mods & (MOD_QUOTEWILDCARD | MOD_QUOTEREGEX)))
+					return verr(v, t->line, t->col, "modifiers :quotewildcard and :quoteregex exclude each other");
 				if (bit == MOD_QUOTEREGEX && !need(v, n, t, EXT_REGEX, "regex"))
 					return false;
 				n->mods |= bit;
@@ -385,6 +386,81 @@ fix_strings(struct vctx *v, struct sieve_node *n)
 }
 
 static bool validate_test(struct vctx *v, struct sieve_node *t);
+
+/* the header fields that hold addresses: the address test's (the list
+ * Pigeonhole allows) */
+static const char *const address_headers[] = {
+	"from", "to", "cc", "bcc", "sender", "resent-from", "resent-to",
+	"return-receipt-to", "errors-to", "reply-to", "resent-reply-to",
+	"resent-sender", "resent-cc", "resent-bcc", "for-approval",
+	"for-handling", "for-comment", "apparently-to", "delivered-to",
+	"x-admin", "read-receipt-to", "x-confirm-reading-to",
+	"return-receipt-requested", "registered-mail-reply-requested-by",
+	"mail-followup-to", "mail-reply-to", "abuse-reports-to",
+	"x-complaints-to", "x-report-abuse-to", "x-beenthere",
+	"x-original-from", "x-original-to", "disposition-notification-to",
+	NULL
+};
+
+static bool
+in_list(const char *const *l, const char *s)
+{
+	for (size_t i = 0; l[i]; i++)
+		if (strcasecmp(l[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* constant arguments that can be checked before any run */
+static bool
+check_fixed(struct vctx *v, struct sieve_node *n)
+{
+	static const char *const env_parts[] = { "from", "to", "auth", NULL };
+	int id = n->cmd->id;
+	struct sieve_arg *a = n->npos ? n->pos[0] : NULL;
+
+	if ((id == T_ADDRESS || id == T_ENVELOPE) && a)
+		for (size_t k = 0; k < a->list.n; k++) {
+			const struct sieve_str *s = &a->list.v[k];
+			if (s->vars)
+				continue;
+			if (id == T_ADDRESS && !in_list(address_headers, s->s))
+				return verr(v, a->line, a->col,
+					    "header \"%s\" holds no addresses: not allowed in the address test",
+					    s->s);
+			if (id == T_ENVELOPE && !in_list(env_parts, s->s))
+				return verr(v, a->line, a->col,
+					    "envelope part \"%s\" is not supported", s->s);
+		}
+	if (id == C_REDIRECT && !a->list.v[0].vars &&
+	    !sieve_address_ok(a->list.v[0].s))
+		return verr(v, a->line, a->col, "redirect: bad address \"%s\"",
+			    a->list.v[0].s);
+	if (n->m.cmp == CMP_NUMERIC && (n->m.match == MT_CONTAINS ||
+	    n->m.match == MT_MATCHES || n->m.match == MT_REGEX))
+		return verr(v, n->line, n->col,
+			    "comparator i;ascii-numeric does not support :%s",
+			    n->m.match == MT_CONTAINS ? "contains" :
+			    n->m.match == MT_MATCHES ? "matches" : "regex");
+	/* "${ns.name}": only the global namespace (RFC 6609) exists */
+	if (has(v, EXT_VARIABLES))
+		for (size_t i = 0; i < n->nargs; i++)
+			for (size_t k = 0; k < n->args[i].list.n; k++) {
+				const struct sieve_str *s = &n->args[i].list.v[k];
+				const char *p = s->s;
+				while (s->vars && (p = strstr(p, "${"))) {
+					size_t l = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz"
+							  "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789");
+					if (l && p[2 + l] == '.' &&
+					    !(l == 6 && strncasecmp(p + 2, "global", 6) == 0))
+						return verr(v, n->args[i].line, n->args[i].col,
+							    "variable in unknown namespace \"%.*s\"",
+							    (int)l, p + 2);
+					p += 2;
+				}
+			}
+	return true;
+}
 
 static bool
 check_args(struct vctx *v, struct sieve_node *n)
@@ -508,6 +584,8 @@ check_args(struct vctx *v, struct sieve_node *n)
 	default:
 		break;
 	}
+	if (!check_fixed(v, n))
+		return false;
 	/* regex keys are checked now when they are constant */
 	if (n->m.match == MT_REGEX) {
 		struct sieve_arg *keys = n->npos ? n->pos[n->npos - 1] : NULL;

@@ -205,20 +205,6 @@ sieve_apply_mods(unsigned mods, struct buf *v)
 		quote(v, "*?\\");
 	if (mods & MOD_QUOTEREGEX)
 		quote(v, "*?\\.+^$|()[]{}");
-	if (mods & MOD_ENCODEURL) {
-		struct buf o = BUF_INIT;
-		for (size_t i = 0; i < v->len; i++) {
-			unsigned char c = v->data[i];
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || strchr("-._~", c))
-				buf_append_byte(&o, c);
-			else
-				buf_printf(&o, "%%%02X", c);
-		}
-		buf_reset(v);
-		buf_append(v, o.data, o.len);
-		buf_free(&o);
-	}
 	if (mods & MOD_LENGTH) {
 		size_t chars = 0;
 		for (size_t i = 0; i < v->len; i++)

@@ -118,19 +118,12 @@ resolve_includes(struct compiler *cp, size_t ui, struct sieve_node *cmds,
 		}
 		for (size_t k = 0; k < cp->depth; k++) {
 			struct sieve_unit *o = &cp->s->units[cp->stack[k]];
-			if (k > 0 && o->global == c->global &&
-			    strcmp(o->name, nm->s) == 0) {
+			if (o->global == c->global && strcmp(o->name, nm->s) == 0) {
 				sieve_diag_add(cp->diags, uname, c->line, c->col,
-					       "include loop: script \"%s\" includes itself",
+					       "include loop: script \"%s\" is already being included",
 					       nm->s);
 				return false;
 			}
-		}
-		if (ui == 0 && !c->global && strcmp(nm->s, cp->s->units[0].name) == 0) {
-			sieve_diag_add(cp->diags, uname, c->line, c->col,
-				       "include loop: script \"%s\" includes itself",
-				       nm->s);
-			return false;
 		}
 		int u = find_unit(cp, nm->s, c->global);
 		if (u >= 0) {
