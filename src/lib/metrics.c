@@ -9,7 +9,7 @@ struct metrics metrics = {
 		{ .name = "submissions" }, { .name = "imap" },
 		{ .name = "imaps" }, { .name = "pop3" }, { .name = "pop3s" },
 		{ .name = "http" }, { .name = "https" }, { .name = "metrics" },
-		{ .name = "other" },
+		{ .name = "sieve" }, { .name = "other" },
 	},
 };
 

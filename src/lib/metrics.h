@@ -21,7 +21,7 @@ struct metrics_proto {
 	uint64_t login_failures;	/* refused (wrong, unknown, blocked) */
 };
 
-#define METRICS_PROTOS 11
+#define METRICS_PROTOS 12
 
 struct metrics {
 	struct metrics_proto proto[METRICS_PROTOS];

@@ -102,6 +102,19 @@ includer_get(void *arg, bool global, const char *name, char **text_r,
 			       len_r) == 0 ? 0 : -1;
 }
 
+/* the diagnostics without the last line end (one line: a quoted
+ * string on the wire) */
+static char *
+diags_text(const struct sieve_diags *d)
+{
+	char *t = sieve_diags_text(d);
+	size_t n = strlen(t);
+
+	while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r'))
+		t[--n] = '\0';
+	return t;
+}
+
 int
 managesieve_compile(const struct tern_conf *conf, struct store *store,
 		    int64_t account_id, const char *name, const char *text,
@@ -117,13 +130,13 @@ managesieve_compile(const struct tern_conf *conf, struct store *store,
 	managesieve_limits(conf, &lim);
 	sc = sieve_compile(name, text, len, &lim, &inc, &diags);
 	if (sc == NULL) {
-		*errors_r = diags.n ? sieve_diags_text(&diags) :
+		*errors_r = diags.n ? diags_text(&diags) :
 				      xstrdup("the script does not compile");
 		sieve_diags_free(&diags);
 		return -1;
 	}
 	if (diags.n)		/* warnings */
-		*errors_r = sieve_diags_text(&diags);
+		*errors_r = diags_text(&diags);
 	sieve_script_free(sc);
 	sieve_diags_free(&diags);
 	return 0;

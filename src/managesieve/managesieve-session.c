@@ -96,7 +96,7 @@ ms_close(struct ms_session *s, const char *reason)
 bool
 ms_plaintext_ok(const struct ms_session *s)
 {
-	return conn_is_tls(s->conn) || conn_peer_is_loopback(s->conn) ||
+	return conn_tls_started(s->conn) || conn_peer_is_loopback(s->conn) ||
 	       s->env->conf->server.allow_plaintext_auth;
 }
 
@@ -131,16 +131,17 @@ ms_session_literal(struct ms_session *s, uint64_t n)
 	uint64_t max = s->state == MS_AUTH ? conf->sieve.max_script_size :
 		       conf->managesieve.max_literal_preauth;
 
-	if (s->parser.error != NULL || n <= max)
+	if (n <= max)
 		return;
-	if (s->state != MS_AUTH) {
+	if (s->state != MS_AUTH) {	/* even in a refused command */
 		log_info(s->id, "managesieve literal too big size=%llu",
 			 (unsigned long long)n);
 		ms_reply(s, "BYE", NULL, "Literal too big before login");
 		ms_close(s, "literal");
 		return;
 	}
-	ms_parse_literal_skip(&s->parser);
+	if (s->parser.error == NULL)
+		ms_parse_literal_skip(&s->parser);
 }
 
 /* a whole command or SASL response is in the parser */

@@ -105,45 +105,16 @@ col_text(sqlite3_stmt *st, int col, char **text_r, size_t *len_r)
 		*len_r = len;
 }
 
-int
-store_sieve_get(struct store *s, int64_t account_id, const char *name,
-		char **text_r, size_t *len_r)
+/* one script: by name, or (name NULL) the active one; any output may
+ * be NULL */
+static int
+sieve_read(struct store *s, int64_t account_id, const char *name,
+	   char **name_r, char **text_r, size_t *len_r, int64_t *version_r)
 {
-	static const char sql[] =
-		"SELECT script FROM sieve_scripts WHERE account_id = ?"
-		" AND name = ?";
-	struct db *db = db_reader(s);
-	sqlite3_stmt *st;
-	int ret;
-
-	*text_r = NULL;
-	if (len_r)
-		*len_r = 0;
-	if (db == NULL || db_begin_read(db) < 0)
-		return STORE_EIO;
-	if ((st = db_prep(db, sql)) == NULL) {
-		db_end_read(db);
-		return STORE_EIO;
-	}
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	ret = db_step_row(db, st, "sieve get");
-	if (ret > 0) {
-		col_text(st, 0, text_r, len_r);
-		ret = 0;
-	} else if (ret == 0) {
-		ret = STORE_ENOTFOUND;
-	}
-	sqlite3_reset(st);
-	db_end_read(db);
-	return ret;
-}
-
-int
-store_sieve_active(struct store *s, int64_t account_id, char **name_r,
-		   char **text_r, size_t *len_r, int64_t *version_r)
-{
-	static const char sql[] =
+	static const char by_name[] =
+		"SELECT name, script, updated FROM sieve_scripts"
+		" WHERE account_id = ? AND name = ?";
+	static const char active[] =
 		"SELECT name, script, updated FROM sieve_scripts"
 		" WHERE account_id = ? AND active != 0";
 	struct db *db = db_reader(s);
@@ -160,12 +131,14 @@ store_sieve_active(struct store *s, int64_t account_id, char **name_r,
 		*version_r = 0;
 	if (db == NULL || db_begin_read(db) < 0)
 		return STORE_EIO;
-	if ((st = db_prep(db, sql)) == NULL) {
+	if ((st = db_prep(db, name ? by_name : active)) == NULL) {
 		db_end_read(db);
 		return STORE_EIO;
 	}
 	sqlite3_bind_int64(st, 1, account_id);
-	ret = db_step_row(db, st, "sieve active");
+	if (name)
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	ret = db_step_row(db, st, "sieve read");
 	if (ret > 0) {
 		if (name_r)
 			*name_r = db_col_str0(st, 0);
@@ -180,6 +153,22 @@ store_sieve_active(struct store *s, int64_t account_id, char **name_r,
 	sqlite3_reset(st);
 	db_end_read(db);
 	return ret;
+}
+
+int
+store_sieve_get(struct store *s, int64_t account_id, const char *name,
+		char **text_r, size_t *len_r)
+{
+	return sieve_read(s, account_id, name ? name : "", NULL, text_r, len_r,
+			  NULL);
+}
+
+int
+store_sieve_active(struct store *s, int64_t account_id, char **name_r,
+		   char **text_r, size_t *len_r, int64_t *version_r)
+{
+	return sieve_read(s, account_id, NULL, name_r, text_r, len_r,
+			  version_r);
 }
 
 /* would the account's scripts, with name's (new or replaced) at size

@@ -11,6 +11,7 @@ import time
 import pytest
 
 import ternlib
+from test_pop3 import non_loopback_address
 from conftest import ALICE, BOB
 from scramlib import ScramClient
 
@@ -126,8 +127,8 @@ def caps(lines):
     return out
 
 
-def start(tern_factory, extra="", accounts=(ALICE, BOB)):
-    t = tern_factory(protocols=PROTOS, extra=extra)
+def start(tern_factory, extra="", accounts=(ALICE,), **kw):
+    t = tern_factory(protocols=PROTOS, extra=extra, **kw)
     for a in accounts:
         t.add_account(*a)
     t.start()
@@ -136,7 +137,7 @@ def start(tern_factory, extra="", accounts=(ALICE, BOB)):
 
 @pytest.fixture
 def tern(tern_factory):
-    return start(tern_factory)
+    return start(tern_factory, accounts=(ALICE, BOB))
 
 
 def logged_in(t):
@@ -183,6 +184,22 @@ def test_starttls_then_login(tern):
     assert "managesieve starttls" in tern.log()
     assert re.search(r"managesieve login user=\"%s\" method=PLAIN tls=yes"
                      % re.escape(A), tern.log())
+
+
+def test_no_password_before_tls_from_afar(tern_factory):
+    t = start(tern_factory, address=non_loopback_address())
+    c = MS(t)
+    cap = caps(c.greeting[0])
+    assert cap["SASL"] == "" and "STARTTLS" in cap
+    assert c.login() == \
+        b'NO (ENCRYPT-NEEDED) "Authentication needs TLS first (STARTTLS)"'
+    c.send(b'AUTHENTICATE "SCRAM-SHA-256"\r\n')
+    assert c.response()[1].startswith(b"NO (ENCRYPT-NEEDED)")
+    assert c.cmd(b"STARTTLS")[1].startswith(b"OK")
+    c.sock, c.buf = t.ssl_context().wrap_socket(c.sock), b""
+    cap = caps(c.response()[0])
+    assert "PLAIN" in cap["SASL"].split() and "STARTTLS" not in cap
+    assert c.login() == b'OK "Logged in"'
 
 
 # --- scripts ---------------------------------------------------------------
@@ -246,12 +263,34 @@ def test_putscript_and_checkscript_errors(tern):
     assert st.startswith(b"NO") and b"nosuchext" in st
     # a script is a string, not a number
     assert c.cmd(b'PUTSCRIPT "n" 42')[1].startswith(b"NO")
+    # include (RFC 6609) reads the account's other scripts
+    inc = q(b'require "include"; include :personal "part";')
+    st = c.cmd(b'PUTSCRIPT "main" ' + inc)[1]
+    assert st == b'NO "main:1:20: included personal script \\"part\\" ' \
+        b'not found"', st
+    c.ok(b'PUTSCRIPT "part" "keep;"')
+    c.ok(b'PUTSCRIPT "main" ' + inc)
+    st = c.cmd(b'PUTSCRIPT "self" ' +
+               q(b'require "include"; include :personal "self";'))[1]
+    assert st.startswith(b"NO") and b"include" in st
 
 
-def test_limits(tern_factory):
+def test_limits_and_global_includes(tern_factory, tmp_path):
+    gdir = tmp_path / "global"
+    gdir.mkdir()
+    (gdir / "spam").write_bytes(b"keep;\r\n")
+    (tmp_path / "secret").write_bytes(b"keep;\r\n")
+    (gdir / "link").symlink_to(tmp_path / "secret")     # not followed
     t = start(tern_factory, extra="[sieve]\nmax_scripts = 2\n"
-              "max_script_size = 100\nquota = 150\n")
+              "max_script_size = 100\nquota = 150\nglobal_dir = %s\n"
+              % gdir)
     c = logged_in(t)
+    # include :global reads sieve.global_dir, and nothing outside it
+    c.ok(b'CHECKSCRIPT "require \\"include\\"; include :global \\"spam\\";"')
+    for name in (b"../secret", b"link"):
+        st = c.cmd(b'CHECKSCRIPT "require \\"include\\"; '
+                   b'include :global \\"' + name + b'\\";"')[1]
+        assert st.startswith(b"NO") and name in st, st
     c.ok(b'HAVESPACE "a" 100')
     assert c.cmd(b'HAVESPACE "a" 101')[1].startswith(b"NO (QUOTA/MAXSIZE)")
     big = b"keep;" + b" " * 96
@@ -391,22 +430,24 @@ def test_wrong_state_and_malformed(tern_factory):
     assert c.ok(b"LISTSCRIPTS") == []
 
 
-def test_literal_too_big_before_login(tern):
-    c = MS(tern)
+def test_bye_and_close(tern_factory):
+    t = start(tern_factory, extra="[managesieve]\nmax_errors = 3\n")
+    # a literal over managesieve.max_literal_preauth before login
+    c = MS(t)
     c.send(b'AUTHENTICATE "PLAIN" {100000+}\r\n')
     assert c.response()[1] == b'BYE "Literal too big before login"'
     assert c.closed()
-
-
-def test_line_too_long(tern):
-    c = MS(tern)
+    # even in a command that is refused anyway
+    c = MS(t)
+    c.send(b'NOOP junk {4000000000+}\r\n')
+    assert c.response()[1] == b'BYE "Literal too big before login"'
+    assert c.closed()
+    # a line over managesieve.max_line
+    c = MS(t)
     c.send(b'NOOP "' + b"x" * 20000 + b'"\r\n')
     assert c.response()[1] == b'BYE "Line too long"'
     assert c.closed()
-
-
-def test_too_many_errors(tern_factory):
-    t = start(tern_factory, extra="[managesieve]\nmax_errors = 3\n")
+    # managesieve.max_errors
     c = MS(t)
     assert c.cmd(b"BAD1")[1].startswith(b"NO")
     assert c.cmd(b"BAD2")[1].startswith(b"NO")
@@ -414,7 +455,7 @@ def test_too_many_errors(tern_factory):
     assert c.closed()
 
 
-def test_pipelined_and_split_input(tern):
+def test_pipelined_split_input_and_shutdown(tern):
     c = logged_in(tern)
     # several commands in one packet, a literal split across sends
     c.send(b'PUTSCRIPT "p" {7+}\r\nke')
@@ -424,10 +465,7 @@ def test_pipelined_and_split_input(tern):
     assert c.response()[1].startswith(b"OK")
     assert c.response() == ([b'"p" ACTIVE'], b'OK "Listscripts completed"')
     assert c.ok(b'GETSCRIPT "p"') == [b"{keep;\r\n}"]
-
-
-def test_shutdown_says_bye(tern):
-    c = logged_in(tern)
+    # SIGTERM: an idle session is told
     tern.stop()
     lines, st = c.response()
     assert st.startswith(b"BYE")
