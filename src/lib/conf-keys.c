@@ -189,9 +189,9 @@ const struct conf_key conf_keys[] = {
 	K("managesieve.timeout", CONF_DURATION, managesieve.timeout_ms, "30m", "idle ManageSieve session"),
 	K("managesieve.max_errors", CONF_NUMBER, managesieve.max_errors, "10", "bad ManageSieve commands before BYE"),
 
-	K("milter.smtp", CONF_STRING, milter.smtp, "", "milters for port 25, in order, comma separated: inet:HOST:PORT or unix:PATH, each optionally followed by {default_action=..., connect_timeout=..., command_timeout=..., eom_timeout=...} as in Postfix"),
+	K("milter.smtp", CONF_STRING, milter.smtp, "", "milters for port 25, in order, comma separated: inet:IP:PORT or unix:PATH, each optionally followed by {default_action=..., connect_timeout=..., command_timeout=..., eom_timeout=...} as in Postfix"),
 	K("milter.submission", CONF_STRING, milter.submission, "", "milters for submission (587/465), the same form"),
-	K("milter.default_action", CONF_STRING, milter.default_action, "tempfail", "when a milter cannot be reached or fails: accept, tempfail or reject"),
+	K("milter.default_action", CONF_STRING, milter.default_action, "tempfail", "when a milter cannot be reached or fails: accept, tempfail, reject or quarantine (delivered to Junk)"),
 	K("milter.connect_timeout", CONF_DURATION, milter.connect_timeout_ms, "10s", "connecting to a milter"),
 	K("milter.command_timeout", CONF_DURATION, milter.command_timeout_ms, "30s", "a milter's answer to one command"),
 	K("milter.eom_timeout", CONF_DURATION, milter.eom_timeout_ms, "2m", "a milter's answer at the end of the message"),

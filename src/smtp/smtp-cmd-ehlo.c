@@ -45,6 +45,9 @@ smtp_cmd_hello(struct smtp_session *s, struct slice args, bool esmtp)
 	return true;
 }
 
+/* HELO's name goes to the milters alone */
+#define SMTP_NO_ARGS ((struct slice){ NULL, 0 })
+
 /* a milter refused the greeting: as if none had come */
 static void
 smtp_cmd_hello_undo(struct smtp_session *s)
@@ -60,8 +63,8 @@ smtp_cmd_helo(struct smtp_session *s, struct slice args)
 
 	if (!smtp_cmd_hello(s, args, false))
 		return false;
-	if (smtp_milter_command(s, MILTER_STAGE_HELO, s->helo, 250, NULL, host,
-				smtp_cmd_hello_undo))
+	if (smtp_milter_command(s, MILTER_STAGE_HELO, s->helo, SMTP_NO_ARGS,
+				250, NULL, host, smtp_cmd_hello_undo))
 		return true;
 	/* RFC 2034 3: no enhanced code on the HELO/EHLO reply */
 	smtp_session_reply(s, 250, NULL, "%s", host);
@@ -87,8 +90,8 @@ smtp_cmd_ehlo(struct smtp_session *s, struct slice args)
 	buf_append_str(&kw, "CHUNKING\nDSN\n");
 	if (s->policy->ehlo_keywords)
 		s->policy->ehlo_keywords(s, &kw);
-	if (!smtp_milter_command(s, MILTER_STAGE_HELO, s->helo, 250, NULL,
-				 buf_cstr(&kw), smtp_cmd_hello_undo))
+	if (!smtp_milter_command(s, MILTER_STAGE_HELO, s->helo, SMTP_NO_ARGS,
+				 250, NULL, buf_cstr(&kw), smtp_cmd_hello_undo))
 		smtp_session_reply(s, 250, NULL, "%s", buf_cstr(&kw));
 	buf_free(&kw);
 	return true;

@@ -125,7 +125,7 @@ smtp_cmd_mail(struct smtp_session *s, struct slice args)
 	s->state = SMTP_S_MAIL;
 	smtp_deliver_mail(s);
 	snprintf(arg, sizeof(arg), "<%s>", s->txn.from.addr);
-	if (smtp_milter_command(s, MILTER_STAGE_MAIL, arg, 250, "2.1.0", "Ok",
+	if (smtp_milter_command(s, MILTER_STAGE_MAIL, arg, args, 250, "2.1.0", "Ok",
 				smtp_cmd_mail_undo))
 		return true;
 	smtp_session_reply(s, 250, "2.1.0", "Ok");

@@ -202,7 +202,7 @@ smtp_cmd_rcpt(struct smtp_session *s, struct slice args)
 	rc->params = p;
 	s->state = SMTP_S_RCPT;
 	snprintf(arg, sizeof(arg), "<%s>", rc->addr);
-	if (smtp_milter_command(s, MILTER_STAGE_RCPT, arg, 250, "2.1.5", "Ok",
+	if (smtp_milter_command(s, MILTER_STAGE_RCPT, arg, args, 250, "2.1.5", "Ok",
 				smtp_cmd_rcpt_undo))
 		return true;
 	smtp_session_reply(s, 250, "2.1.5", "Ok");

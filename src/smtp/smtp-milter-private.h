@@ -32,10 +32,12 @@ struct smtp_milter {
 	size_t cur;		/* its filter */
 	size_t seq;		/* its packet in the filter's sequence */
 	char awaited;		/* the command whose reply is awaited */
+	bool running;		/* a step is under way */
 	bool eom_sent;
 	struct smtp_milter_verdict v;
 	/* command steps: the reply when the filters accept */
 	char *arg;
+	char *params;		/* MAIL/RCPT: ESMTP parameters */
 	int ok_code;
 	char ok_enh[16];
 	char *ok_text;

@@ -254,9 +254,16 @@ smtp_milter_cmd_packet(struct smtp_milter *m, const struct smtp_milter_filter *f
 		milter_put_connect(out, "unknown", strchr(ip, ':') ? '6' : '4',
 				   (uint16_t)conn_peer_port(s->conn), ip);
 	} else {
-		const char *v[1] = { m->arg };
+		/* the path, then each ESMTP parameter as its own string */
+		const char *v[16] = { m->arg };
+		char *params = xstrdup(m->params), *save = NULL;
+		size_t n = 1;
 
-		milter_put_strings(out, cmd, v, 1);
+		for (char *p = strtok_r(params, " ", &save); p && n < 16;
+		     p = strtok_r(NULL, " ", &save))
+			v[n++] = p;
+		milter_put_strings(out, cmd, v, n);
+		free(params);
 	}
 	*cmd_r = cmd;
 	*reply_r = !(proto & smtp_milter_cmds[m->stage].noreply);
@@ -321,6 +328,7 @@ static void
 smtp_milter_step(struct smtp_milter *m, enum milter_stage stage)
 {
 	memset(&m->v, 0, sizeof(m->v));
+	m->running = true;
 	m->stage = stage;
 	m->cur = 0;
 	m->seq = 0;
@@ -348,6 +356,7 @@ smtp_milter_finish(struct smtp_milter *m)
 {
 	struct smtp_session *s = m->s;
 
+	m->running = false;
 	smtp_milter_log(m);
 	if (m->stage == MILTER_STAGE_EOM) {
 		if (m->v.action == SMTP_MILTER_CONTINUE &&
@@ -409,8 +418,12 @@ smtp_milter_start(struct smtp_session *s)
 		/* startup checked it; a bad reload must not let mail past */
 		log_error(s->id, "milter list refused: %s", err);
 		free(err);
-		milter_specs_parse("inet:0.0.0.0:1{default_action=tempfail}",
-				   smtp_session_conf(s), &m->specs, &err);
+		free(m);
+		smtp_session_reply(s, 421, "4.7.1", "%s Service unavailable - "
+				   "try again later", smtp_session_conf(s)->hostname);
+		s->state = SMTP_S_QUIT;
+		conn_close(s->conn, "milter-config");
+		return true;
 	}
 	if (m->specs.n == 0) {
 		free(m);
@@ -428,7 +441,8 @@ smtp_milter_start(struct smtp_session *s)
 
 bool
 smtp_milter_command(struct smtp_session *s, enum milter_stage stage,
-		    const char *arg, int code, const char *enh,
+		    const char *arg, struct slice line, int code,
+		    const char *enh,
 		    const char *text, void (*undo)(struct smtp_session *))
 {
 	struct smtp_milter *m = s->milter;
@@ -444,8 +458,17 @@ smtp_milter_command(struct smtp_session *s, enum milter_stage stage,
 	if (stage == MILTER_STAGE_MAIL)
 		m->copy = true;
 	free(m->arg);
+	free(m->params);
 	free(m->ok_text);
 	m->arg = xstrdup(arg);
+	/* what follows the path's '>' */
+	{
+		ptrdiff_t gt = slice_find(line, '>');
+
+		m->params = gt < 0 ? xstrdup("") :
+			    slice_dup(slice_trim((struct slice){
+				    line.p + gt + 1, line.len - (size_t)gt - 1 }));
+	}
 	m->ok_code = code;
 	snprintf(m->ok_enh, sizeof(m->ok_enh), "%s", enh ? enh : "");
 	m->ok_text = xstrdup(text);
@@ -470,15 +493,39 @@ smtp_milter_message(struct smtp_session *s,
 	struct smtp_milter *m = s->milter;
 	bool any = false;
 
-	if (m == NULL || !m->copy)
+	if (m == NULL)
 		return false;
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n && m->copy; i++)
 		any |= !m->f[i].off && !m->f[i].msg_off;
-	if (!any && !m->quarantine_session)
+	if (!any) {
+		/* no filter to ask; a down one may still want quarantine */
+		if (m->quarantine_session) {
+			s->txn.junk = true;
+			log_info(s->id, "milter quarantine id=%s reason=\"filter "
+				 "unavailable\"", s->txn.id);
+		}
 		return false;
+	}
 	m->msg_done = done;
 	smtp_milter_split(m);
 	smtp_milter_step(m, MILTER_STAGE_EOM);
+	return true;
+}
+
+bool
+smtp_milter_abandon(struct smtp_session *s)
+{
+	struct smtp_milter *m = s->milter;
+
+	if (m == NULL || !m->running)
+		return false;
+	/* nobody to answer: the filters' connections go, the step ends */
+	for (size_t i = 0; i < m->n; i++) {
+		milter_client_close(m->f[i].c);
+		m->f[i].c = NULL;
+		m->f[i].off = true;
+	}
+	smtp_milter_finish(m);
 	return true;
 }
 
@@ -518,6 +565,7 @@ smtp_milter_free(struct smtp_session *s)
 	free(m->f);
 	milter_specs_free(&m->specs);
 	free(m->arg);
+	free(m->params);
 	free(m->ok_text);
 	free(m);
 	s->milter = NULL;

@@ -42,12 +42,16 @@ struct smtp_milter_verdict {
  * session is refused and closed). */
 bool smtp_milter_start(struct smtp_session *s);
 bool smtp_milter_active(const struct smtp_session *s);
-/* A command tern accepted: the filters see it before the reply. False:
- * no filter wants it, reply now. True: the session is suspended; the
- * reply (code, enh (may be NULL), text: lines separated by \n) or the
- * filters' refusal is written later, and undo(s) runs on a refusal. */
+/* A command tern accepted: the filters see it before the reply (arg:
+ * the HELO name or the <path>; line: the command's arguments, whose
+ * ESMTP parameters after the path go along, as Postfix sends them).
+ * False: no filter wants it, reply now. True: the session is
+ * suspended; the reply (code, enh (may be NULL), text: lines separated
+ * by \n) or the filters' refusal is written later, and undo(s) runs on
+ * a refusal. */
 bool smtp_milter_command(struct smtp_session *s, enum milter_stage stage,
-			 const char *arg, int code, const char *enh,
+			 const char *arg, struct slice line, int code,
+			 const char *enh,
 			 const char *text, void (*undo)(struct smtp_session *));
 /* the message bytes as written to the blob */
 void smtp_milter_copy(struct smtp_session *s, const void *p, size_t n);
@@ -58,6 +62,10 @@ void smtp_milter_copy(struct smtp_session *s, const void *p, size_t n);
 bool smtp_milter_message(struct smtp_session *s,
 			 void (*done)(struct smtp_session *,
 				      const struct smtp_milter_verdict *));
+/* the client left (s->conn_gone) while a step ran: stop it now rather
+ * than at the filters' timeout (which would also hold up a shutdown);
+ * the session is freed (true) or no step ran (false) */
+bool smtp_milter_abandon(struct smtp_session *s);
 /* the transaction ended or was reset: SMFIC_ABORT when a filter is in
  * the middle of one, the copy dropped */
 void smtp_milter_txn_end(struct smtp_session *s);

@@ -316,6 +316,7 @@ smtp_session_on_close(struct conn *c, void *ctx, const char *reason)
 		 * it completes */
 		s->conn_gone = true;
 		s->conn = NULL;
+		(void)smtp_milter_abandon(s);
 		return;
 	}
 	smtp_session_free(s);

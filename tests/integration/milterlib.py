@@ -52,7 +52,7 @@ def make_filter(logfile, slow):
             return Milter.CONTINUE
 
         def envfrom(self, f, *args):
-            self.note("mail", addr=f)
+            self.note("mail", addr=f, args=list(args))
             if f.startswith("<spammer@"):
                 self.setreply("553", "5.7.1", "spammer go away")
                 return Milter.REJECT
@@ -149,10 +149,12 @@ def wait_port(port, proc=None, timeout=20):
     raise AssertionError("nothing listens on port %d" % port)
 
 
-def stop(p):
+def stop(p, wait=1):
+    """SIGTERM, then SIGKILL after wait seconds (libmilter is slow to
+    end with connections open)."""
     p.terminate()
     try:
-        p.wait(1)
+        p.wait(wait)
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()

@@ -1,7 +1,9 @@
 """Milter client (Sendmail milter protocol v6, as Postfix speaks it):
 a pymilter filter written for the tests (milterlib.py) takes every
 action; a dead and a slow filter get their default_action."""
+import signal
 import smtplib
+import threading
 import time
 
 import pytest
@@ -62,6 +64,7 @@ def test_every_action(tern_factory, filt):
     assert conn["macros"]["j"] == "mail.example.test"
     mail = next(e for e in ev if e["what"] == "mail")
     assert mail["addr"] == "<s@remote.example>"
+    assert [a for a in mail["args"] if a.upper().startswith("SIZE=")], mail
     assert mail["macros"]["{mail_addr}"] == "s@remote.example"
     assert len(mail["macros"]["i"]) == 16
     rcpt = next(e for e in ev if e["what"] == "rcpt")
@@ -162,6 +165,14 @@ def test_dead_filter_accept(tern_factory):
               "unix:/nonexistent/milter.sock {default_action=accept}" % dead)
     send(t, "through")
     assert len(inbox(t, A)) == 1
+    # quarantine: delivered, to Junk
+    q = tern_factory("q", extra="[milter]\nsmtp = inet:127.0.0.1:%d\n"
+                     "default_action = quarantine\n" % dead)
+    q.add_account(*ALICE)
+    q.start()
+    send(q, "to junk")
+    assert inbox(q, A) == [] and len(inbox(q, A, "Junk")) == 1
+    assert "default_action=quarantine" in q.log()
 
 
 def test_slow_filter_timeout(tern_factory, tmp_path):
@@ -171,10 +182,20 @@ def test_slow_filter_timeout(tern_factory, tmp_path):
         t = start(tern_factory, "inet:127.0.0.1:%d{default_action=reject, "
                   "eom_timeout=1s}" % port)
         t0 = time.time()
-        code, text = refused(t, "plain")
+        result = []
+        th = threading.Thread(target=lambda: result.append(refused(t, "plain")))
+        th.start()
+        # the loop serves others while that session waits for the filter
+        time.sleep(0.3)
+        r = Raw(t)
+        assert r.cmd("EHLO other.example")[0] == 250
+        assert r.cmd("NOOP")[0] == 250
+        assert time.time() - t0 < 1.0
+        r.close()
+        th.join()
+        code, text = result[0]
         assert code == 550 and time.time() - t0 < 4.5
         assert "timeout" in t.log()
-        # the loop kept serving others while that session waited
     finally:
         milterlib.stop(p)
 
@@ -184,3 +205,67 @@ def test_bad_milter_list_stops_start(tern_factory):
     p = t.cli("serve", check=False)
     assert p.returncode != 0
     assert "IP address" in p.stdout + p.stderr + t.log()
+
+
+def test_submission_milters(tern_factory, filt):
+    port, log = filt
+    t = tern_factory(extra="[smtp]\nrequire_tls_for_auth = no\n\n"
+                     "[milter]\nsubmission = inet:127.0.0.1:%d\n" % port)
+    t.add_account(*ALICE)
+    t.add_account(*BOB)
+    t.start()
+    # port 25 has no milter here
+    send(t, "plain", rcpts=(B,))
+    assert milterlib.events(log) == []
+    with smtplib.SMTP("127.0.0.1", t.port("submission"), timeout=20) as s:
+        s.login(*ALICE)
+        s.sendmail(A, [B], ("From: %s\r\nTo: %s\r\nSubject: headers\r\n\r\nhi\r\n"
+                            % (A, B)).encode())
+    m = inbox(t, B)[-1]
+    assert b"X-Added: added by filter" in m
+    mail = next(e for e in milterlib.events(log) if e["what"] == "mail")
+    assert mail["macros"]["{auth_authen}"] == A
+
+
+def test_client_leaves_while_filter_thinks(tern_factory, tmp_path):
+    """The session ends at once, not at the filter's timeout, and a
+    shutdown right after is clean."""
+    port = free_port()
+    p = milterlib.start(port, str(tmp_path / "slow.log"), "slow")
+    try:
+        t = start(tern_factory, "inet:127.0.0.1:%d{eom_timeout=30s}" % port)
+        r = Raw(t)
+        for line in ("EHLO x.example", "MAIL FROM:<s@remote.example>",
+                     "RCPT TO:<%s>" % A, "DATA"):
+            assert r.cmd(line)[0] in (250, 354)
+        r.send(message("plain") + b".\r\n")
+        time.sleep(0.5)
+        r.close()
+        deadline = time.time() + 3
+        while "client-gone" not in t.log() and time.time() < deadline:
+            time.sleep(0.1)
+        assert "client-gone" in t.log()
+        t0 = time.time()
+        t.stop()
+        assert time.time() - t0 < 3
+        assert inbox(t, A) == []
+    finally:
+        milterlib.stop(p)
+
+
+def test_bad_milter_list_after_reload_tempfails(tern_factory):
+    t = tern_factory()
+    t.add_account(*ALICE)
+    t.start()
+    send(t, "before")
+    t.rewrite(extra="[milter]\nsmtp = inet:127.0.0.1:25{default_action=perhaps}\n")
+    t.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 20
+    while "reload" not in t.log() and time.time() < deadline:
+        time.sleep(0.1)
+    r = Raw(t, greet=False)
+    code, text = r.reply()
+    assert code == 421 and text.startswith("4.7.1")
+    assert r.closed()
+    assert "milter list refused" in t.log()
+    assert len(inbox(t, A)) == 1

@@ -7,7 +7,6 @@ rejected."""
 import base64
 import os
 import shutil
-import signal
 import smtplib
 import subprocess
 import tempfile
@@ -23,14 +22,6 @@ from smtputil import inbox, message
 A = ALICE[0]
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
-
-def stop(p):
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
 
 
 @pytest.fixture
@@ -65,7 +56,7 @@ def clamav():
         yield port
     finally:
         for p in reversed(procs):
-            stop(p)
+            milterlib.stop(p, 10)
         shutil.rmtree(d, ignore_errors=True)
 
 

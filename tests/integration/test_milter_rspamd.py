@@ -7,7 +7,6 @@ Junk when rspamd is told to quarantine instead."""
 import os
 import re
 import shutil
-import signal
 import smtplib
 import subprocess
 import tempfile
@@ -95,12 +94,7 @@ def rspamd(quarantine=False):
 
 
 def stop(p, d):
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
+    milterlib.stop(p, 10)
     shutil.rmtree(d, ignore_errors=True)
 
 
