@@ -82,8 +82,6 @@ struct deliver_sieve {
 int deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
 		       const struct sieve_script **s_r);
 void deliver_script_release(const struct sieve_script *s);
-void deliver_script_limits(const struct tern_conf *conf,
-			   struct sieve_limits *lim);
 
 /* deliver-plan.c: the unit's actions (or a keep) into rows; a row
  * that is not local as it was */

@@ -31,7 +31,7 @@ static struct deliver_cached cache[DELIVER_CACHE_SLOTS];
 static uint64_t cache_clock;
 
 void
-deliver_script_limits(const struct tern_conf *conf, struct sieve_limits *lim)
+deliver_sieve_limits(const struct tern_conf *conf, struct sieve_limits *lim)
 {
 	sieve_limits_default(lim);
 	lim->max_script_size = (size_t)conf->sieve.max_script_size;
@@ -129,11 +129,6 @@ deliver_script_release(const struct sieve_script *s)
 		sieve_script_free((struct sieve_script *)s);
 }
 
-struct deliver_includer {
-	struct deliver_sieve *d;
-	const struct deliver_unit *u;
-};
-
 /* :global "name": the file name + ".sieve" in sieve.global_dir */
 static int
 deliver_global_get(const struct tern_conf *conf, const char *name,
@@ -170,17 +165,31 @@ deliver_global_get(const struct tern_conf *conf, const char *name,
 	return 0;
 }
 
+int
+deliver_sieve_include(const struct tern_conf *conf, struct store *store,
+		      int64_t account_id, bool global, const char *name,
+		      char **text_r, size_t *len_r)
+{
+	if (global)
+		return deliver_global_get(conf, name, text_r, len_r);
+	return store_sieve_get(store, account_id, name, text_r, len_r) == 0 ?
+	       0 : -1;
+}
+
+struct deliver_includer {
+	struct deliver_sieve *d;
+	const struct deliver_unit *u;
+};
+
 static int
 deliver_include_get(void *arg, bool global, const char *name, char **text_r,
 		    size_t *len_r)
 {
 	struct deliver_includer *inc = arg;
 
-	if (global)
-		return deliver_global_get(inc->d->env.conf, name, text_r,
-					  len_r);
-	return store_sieve_get(inc->d->env.store, inc->u->account_id, name,
-			       text_r, len_r) == 0 ? 0 : -1;
+	return deliver_sieve_include(inc->d->env.conf, inc->d->env.store,
+				     inc->u->account_id, global, name, text_r,
+				     len_r);
 }
 
 /* "sieve error account=... script=... line=...: why" */
@@ -224,7 +233,7 @@ deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
 		free(text);
 		return 1;
 	}
-	deliver_script_limits(d->env.conf, &lim);
+	deliver_sieve_limits(d->env.conf, &lim);
 	script = sieve_compile(name, text, len, &lim, &includer, &diags);
 	if (script == NULL) {
 		deliver_script_error(d, u, name, &diags, "does not compile");

@@ -13,14 +13,20 @@
 #include "lib/log.h"
 
 bool
-deliver_sieve_wanted(const struct tern_conf *conf,
+deliver_sieve_wanted(const struct tern_conf *conf, struct store *store,
 		     const struct store_rcpt *rows, size_t n)
 {
 	if (!conf->sieve.enable)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].kind == STORE_RCPT_LOCAL)
+	for (size_t i = 0; i < n; i++) {
+		int64_t version;
+
+		/* one indexed read; a store error is the step's to log */
+		if (rows[i].kind == STORE_RCPT_LOCAL &&
+		    store_sieve_active(store, rows[i].account_id, NULL, NULL,
+				       NULL, &version) != STORE_ENOTFOUND)
 			return true;
+	}
 	return false;
 }
 
@@ -219,7 +225,7 @@ deliver_run_unit(struct deliver_sieve *d, size_t ui)
 	m.spam_header = conf->sieve.spamtest_header;
 	m.spam_max = (double)conf->sieve.spamtest_max;
 	m.virus_header = conf->sieve.virustest_header;
-	deliver_script_limits(conf, &lim);
+	deliver_sieve_limits(conf, &lim);
 	memset(&u->res, 0, sizeof(u->res));
 	rc = sieve_run(script, &m, &lim, &u->res);
 	if (rc == 0) {

@@ -31,6 +31,19 @@
 struct tern_conf;
 struct work_gate;
 struct uv_loop_s;
+struct sieve_limits;
+
+/* the [sieve] limits of tern.conf as sieve.h takes them (delivery,
+ * ManageSieve's compile, `tern sieve` share them) */
+void deliver_sieve_limits(const struct tern_conf *conf,
+			  struct sieve_limits *lim);
+/* include (RFC 6609) for account_id: :personal from the store, :global
+ * the file NAME.sieve in sieve.global_dir (a name with '/' or a leading
+ * '.' never); sieve_includer's contract (0 and *text_r malloc'd, or
+ * -1). Blocking reads. */
+int deliver_sieve_include(const struct tern_conf *conf, struct store *store,
+			  int64_t account_id, bool global, const char *name,
+			  char **text_r, size_t *len_r);
 
 /* the delivery as the caller knows it; copied by deliver_sieve_new */
 struct deliver_env {
@@ -53,8 +66,11 @@ struct deliver_env {
 
 struct deliver_sieve;
 
-/* Is there a Sieve step to run: sieve.enable and a local row */
-bool deliver_sieve_wanted(const struct tern_conf *conf,
+/* Is there a Sieve step to run: sieve.enable and a local row whose
+ * account has an active script (one small indexed read per local row,
+ * as RCPT's lookups: mail to accounts without scripts never waits for
+ * the pool) */
+bool deliver_sieve_wanted(const struct tern_conf *conf, struct store *store,
 			  const struct store_rcpt *rows, size_t n);
 
 /* rows: the commit's rows as they would be without Sieve (locals one

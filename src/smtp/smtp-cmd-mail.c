@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deliver/deliver.h"
 #include "lib/log.h"
 #include "mailauth/dkim.h"
 #include "smtp/smtp-arc.h"
@@ -25,6 +26,7 @@ smtp_txn_clear(struct smtp_txn *t)
 	buf_free(&t->chunk);
 	buf_free(&t->prefixes);
 	free(t->srcpts);
+	deliver_sieve_free(&t->sieve);
 	buf_free(&t->field);
 	buf_free(&t->front);
 	smtp_auth_free(&t->auth);

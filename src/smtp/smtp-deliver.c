@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "deliver/deliver.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "mailauth/authres.h"
@@ -581,6 +582,9 @@ smtp_deliver_done(void *arg, int ret)
 	if (ret == 0 && failed > 0 && failed < t->n_srcpts)
 		/* accepted for the others: these get a bounce */
 		smtp_bounce_failed(s);
+	/* stored: the scripts' vacation replies and rejections now */
+	if (ret == 0)
+		deliver_sieve_finish(&t->sieve, s->env->loop);
 	if (s->conn_gone) {
 		/* the client left; the message is stored all the same */
 		smtp_deliver_log(s, ret == 0 ? 250 : 451, NULL, "client-gone");
@@ -609,9 +613,18 @@ smtp_deliver_done(void *arg, int ret)
 		conn_resume(s->conn);
 }
 
-/* the checks are decided (or there were none): commit */
+/* after the final reply without a commit: the next command */
 static void
-smtp_deliver_commit(struct smtp_session *s)
+smtp_deliver_over(struct smtp_session *s)
+{
+	smtp_deliver_next(s);
+	if (s->state != SMTP_S_QUIT)
+		conn_resume(s->conn);
+}
+
+/* the rows (and the Sieve step's, when it ran) into one commit */
+static void
+smtp_deliver_store(struct smtp_session *s)
 {
 	struct smtp_txn *t = &s->txn;
 	const struct smtp_status *st;
@@ -619,7 +632,6 @@ smtp_deliver_commit(struct smtp_session *s)
 	char srs[SRS_ADDR_MAX + 1];
 	int rc;
 
-	smtp_deliver_build(t);
 	memset(&env, 0, sizeof(env));
 	/* the queued copy's sender; local copies keep theirs (Return-Path) */
 	env.sender = smtp_srs_queue_sender(s, srs, sizeof(srs));
@@ -636,12 +648,123 @@ smtp_deliver_commit(struct smtp_session *s)
 		     &smtp_deliver_tempfail;
 		smtp_session_status(s, st);
 		smtp_deliver_log(s, st->code, st->enh, NULL);
-		smtp_deliver_next(s);
-		if (s->state != SMTP_S_QUIT)
-			conn_resume(s->conn);
+		smtp_deliver_over(s);
 		return;
 	}
 	conn_pause(s->conn);
+}
+
+/* the Sieve step is done (deliver.h): refuse, answer, or commit */
+static void
+smtp_deliver_sieved(void *arg)
+{
+	struct smtp_session *s = arg;
+	struct smtp_txn *t = &s->txn;
+	struct store_rcpt *rows;
+	const char *reason;
+	size_t n;
+
+	if (s->conn_gone) {
+		/* nobody to answer: nothing is stored, the client retries */
+		smtp_deliver_log(s, 451, NULL, "client-gone");
+		smtp_session_release(s);
+		return;
+	}
+	switch (deliver_sieve_outcome(t->sieve, true, &reason)) {
+	case DELIVER_REJECT:
+		/* RFC 5429 2.1: every recipient refused it, at protocol level */
+		store_blob_abort(&t->blob);
+		smtp_session_reply(s, 550, "5.7.1", "%s", reason);
+		smtp_deliver_log(s, 550, "5.7.1", "sieve-reject");
+		smtp_deliver_over(s);
+		return;
+	case DELIVER_NOTHING:
+		/* discarded (or refused by some, who get their DSN) */
+		store_blob_abort(&t->blob);
+		smtp_session_reply(s, 250, "2.0.0", "Ok: queued as %s", t->id);
+		smtp_deliver_log(s, 250, "2.0.0", "sieve-nothing-stored");
+		deliver_sieve_finish(&t->sieve, s->env->loop);
+		smtp_deliver_over(s);
+		return;
+	case DELIVER_STORE:
+		break;
+	}
+	rows = deliver_sieve_rows(t->sieve, &n);
+	free(t->srcpts);
+	t->srcpts = xcalloc(n, sizeof(*rows));
+	memcpy(t->srcpts, rows, n * sizeof(*rows));
+	t->n_srcpts = n;
+	smtp_deliver_store(s);
+}
+
+/* the RCPT a local row came from (Sieve's envelope :orig) */
+static const char *
+smtp_deliver_orig_to(const struct smtp_txn *t, const struct store_rcpt *r)
+{
+	for (size_t i = 0; i < t->n_rcpts; i++)
+		for (size_t j = 0; j < t->rcpts[i].targets.n; j++)
+			if (t->rcpts[i].targets.v[j].kind == STORE_TARGET_LOCAL &&
+			    t->rcpts[i].targets.v[j].account_id == r->account_id)
+				return t->rcpts[i].addr;
+	return r->address;
+}
+
+/* start the recipients' Sieve scripts on the pool; false: none to run */
+static bool
+smtp_deliver_sieve(struct smtp_session *s)
+{
+	const struct tern_conf *conf = smtp_session_conf(s);
+	struct smtp_txn *t = &s->txn;
+	struct deliver_env env;
+	struct buf remote = BUF_INIT;
+	const char **orig;
+
+	if (!deliver_sieve_wanted(conf, s->env->store, t->srcpts,
+				  t->n_srcpts))
+		return false;
+	orig = xcalloc(t->n_srcpts, sizeof(*orig));
+	for (size_t i = 0; i < t->n_srcpts; i++)
+		orig[i] = smtp_deliver_orig_to(t, &t->srcpts[i]);
+	/* a redirected copy's prefix is an alias forward's */
+	smtp_arc_prefix(t->arc, &remote);
+	buf_append(&remote, t->front.data, t->front.len);
+	memset(&env, 0, sizeof(env));
+	env.store = s->env->store;
+	env.conf = conf;
+	env.log_id = s->id;
+	env.id = t->id;
+	env.sender = t->from.null ? "" : t->from.addr;
+	env.auth = s->auth_address;
+	env.envid = t->mail.envid[0] ? t->mail.envid : NULL;
+	env.ret = (int)t->mail.ret;
+	env.local_front = t->front.data;
+	env.local_front_len = t->front.len;
+	env.remote_front = remote.data;
+	env.remote_front_len = remote.len;
+	t->sieve = deliver_sieve_new(&env, t->srcpts, t->n_srcpts, orig);
+	free(orig);
+	buf_free(&remote);
+	if (deliver_sieve_start(t->sieve, s->env->loop, s->env->work_gate,
+				t->blob, smtp_deliver_sieved, s) != 0) {
+		/* without the scripts rather than not at all: INBOX */
+		log_error(s->id, "sieve error id=%s: could not start: kept",
+			  t->id);
+		deliver_sieve_free(&t->sieve);
+		return false;
+	}
+	s->state = SMTP_S_DELIVER;
+	smtp_session_timeout(s);
+	conn_pause(s->conn);
+	return true;
+}
+
+/* the checks are decided (or there were none): the scripts, commit */
+static void
+smtp_deliver_commit(struct smtp_session *s)
+{
+	smtp_deliver_build(&s->txn);
+	if (!smtp_deliver_sieve(s))
+		smtp_deliver_store(s);
 }
 
 /* the milters are through: refuse, discard, or commit (their changes

@@ -34,6 +34,7 @@
 
 struct smtp_session;
 struct smtp_milter;
+struct deliver_sieve;
 
 enum smtp_state {
 	SMTP_S_PREGREET,	/* greeting delay: input now is an early talker */
@@ -123,6 +124,7 @@ struct smtp_txn {
 	size_t n_srcpts;
 	struct buf prefixes;
 	int64_t queue_msg_id;
+	struct deliver_sieve *sieve;	/* the scripts' step (deliver.h) */
 };
 
 struct smtp_session {

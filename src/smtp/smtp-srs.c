@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "deliver/deliver.h"
 #include "lib/log.h"
 
 /* the domain rewritten senders take: srs.domain, else the domain of the
@@ -30,7 +31,8 @@ smtp_srs_domain(const struct smtp_session *s)
 			    (at = strrchr(rc->addr, '@')) != NULL)
 				return at + 1;
 	}
-	return NULL;
+	/* else a Sieve redirect's: the redirecting account's domain */
+	return t->sieve ? deliver_sieve_srs_domain(t->sieve) : NULL;
 }
 
 const char *

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "deliver/deliver.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "mailauth/dkim.h"
@@ -243,16 +244,47 @@ submit_resolve(struct store *store, const struct submit_msg *m,
 	return SUBMIT_OK;
 }
 
-/* build the rows' prefixes, write the blob and commit */
+/* the local recipients' Sieve scripts (deliver.h), run here: this is
+ * off the loop already. NULL when there are none to run; else the rows
+ * to store replace *rows_r (*n_r may become 0: nothing to store) */
+static struct deliver_sieve *
+submit_sieve(struct store *store, const struct tern_conf *conf,
+	     const struct submit_msg *m, struct store_rcpt **rows_r,
+	     size_t *n_r, const struct buf *msg, const struct buf *front)
+{
+	struct deliver_env env = {
+		.store = store, .conf = conf, .id = m->id,
+		.sender = m->mail_from, .auth = m->account,
+		.local_front = front->data, .local_front_len = front->len,
+		.remote_front = front->data, .remote_front_len = front->len,
+	};
+	struct deliver_sieve *d;
+	const char *reason;
+
+	if (!deliver_sieve_wanted(conf, store, *rows_r, *n_r))
+		return NULL;
+	d = deliver_sieve_new(&env, *rows_r, *n_r, NULL);
+	deliver_sieve_run(d, NULL, msg->data, msg->len);
+	/* JMAP cannot refuse: rejections go back by DSN */
+	if (deliver_sieve_outcome(d, false, &reason) == DELIVER_NOTHING)
+		*n_r = 0;
+	else
+		*rows_r = deliver_sieve_rows(d, n_r);
+	return d;
+}
+
+/* build the rows' prefixes, run the scripts, write the blob and commit */
 static enum submit_status
-submit_store(struct store *store, const struct submit_msg *m,
-	     struct store_rcpt *rows, size_t n, const struct buf *msg,
-	     const struct buf *front, struct submit_outcome *out)
+submit_store(struct store *store, const struct tern_conf *conf,
+	     const struct submit_msg *m, struct store_rcpt *rows, size_t n,
+	     const struct buf *msg, const struct buf *front,
+	     struct submit_outcome *out)
 {
 	struct store_envelope env = { .sender = m->mail_from };
 	struct store_blob *blob = NULL;
 	struct buf prefixes = BUF_INIT;
 	size_t *offs = xcalloc(n * 2 + 1, sizeof(*offs));
+	struct deliver_sieve *sieve;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
@@ -268,14 +300,17 @@ submit_store(struct store *store, const struct submit_msg *m,
 		rows[i].prefix_len = offs[i * 2 + 1] - offs[i * 2];
 	}
 	free(offs);
-	rc = store_blob_begin(store, &blob);
-	if (rc == 0)
+	sieve = submit_sieve(store, conf, m, &rows, &n, msg, front);
+	rc = n == 0 ? 0 : store_blob_begin(store, &blob);
+	if (rc == 0 && n > 0)
 		rc = store_blob_write(blob, msg->data, msg->len);
-	if (rc != 0)
+	if (rc != 0 || n == 0)
 		store_blob_abort(&blob);
 	else
 		rc = store_deliver(store, &blob, &env, rows, n,
 				   &out->queue_msg_id, NULL, NULL);
+	if (rc == 0 && n == 0)
+		out->local++;	/* the scripts took it (discard, reject) */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (rows[i].status != 0)
 			log_warn(0, "submit rcpt not delivered id=%s "
@@ -287,6 +322,9 @@ submit_store(struct store *store, const struct submit_msg *m,
 		else
 			out->remote++;
 	}
+	if (sieve && rc == 0)
+		deliver_sieve_followup(sieve);
+	deliver_sieve_free(&sieve);
 	buf_free(&prefixes);
 	if (rc == STORE_ETOOBIG)
 		return SUBMIT_TOO_BIG;
@@ -341,7 +379,7 @@ submit_message(struct store *store, const struct tern_conf *conf,
 		submit_rewrite(conf, m, hlen, &msg);
 		out->signed_dkim = submit_sign(conf, keys, m->mail_from, &msg,
 					       &front);
-		st = submit_store(store, m, rows, n, &msg, &front, out);
+		st = submit_store(store, conf, m, rows, n, &msg, &front, out);
 	}
 	log_info(0, "submit message id=%s user=%s rcpts=%zu local=%zu "
 		 "remote=%zu dkim=%s result=%s", m->id, m->account, m->n_rcpts,

@@ -207,3 +207,19 @@ def test_redirect_loop_two_accounts(tern_factory):
     send(t, "x@example.net", [BOB[0]], "second",
          extra="Delivered-To: alice@example.test\r\n")
     assert len(mailbox(t, BOB)) == (len(bob) + 1)
+
+
+def test_cpu_limit_keeps(tern_factory):
+    t = start(tern_factory, "[sieve]\nmax_cpu = 1ms\n")
+    # completed, it would discard the message; over the CPU limit the
+    # run fails and the message stays in INBOX
+    tests = ",\n  ".join('body :text :regex "zz%d[0-9]+q(x|y)*$"' % i
+                          for i in range(30))
+    put(t, ALICE[0], 'require ["body", "regex"];\nif not anyof(\n  %s) '
+        '{ discard; }\n' % tests)
+    line = "abcdefghij0123456789 " * 3 + "\r\n"
+    send(t, "x@example.net", [ALICE[0]], "heavy", body=line * 8000)
+    inbox = mailbox(t, ALICE)
+    assert len(inbox) == 1 and b"heavy" in inbox[0][1]
+    assert re.search(r"sieve error account=alice@example.test .*(CPU|cpu)",
+                     t.log()), t.log()[-2000:]

@@ -59,3 +59,32 @@ def test_jmap_submission(jmap_tern, jmap):
         time.sleep(0.2)
     assert len(dsn) == 1
     assert b"Bob is not taking this" in dsn[0][1] and b"5.7.1" in dsn[0][1]
+
+
+def test_spamtest_virustest_fields(jmap_tern):
+    """spamtest/virustest read sieve.spamtest_header and virustest_header
+    (on port 25 only the milters' copies are left; submission keeps the
+    message's own)"""
+    put(jmap_tern, BOB[0], '''require ["spamtest", "virustest", "relational",
+  "comparator-i;ascii-numeric", "fileinto", "mailbox"];
+if virustest :value "eq" :comparator "i;ascii-numeric" "5" {
+    fileinto :create "Virus";
+} elsif spamtest :value "ge" :comparator "i;ascii-numeric" "5" {
+    fileinto "Junk";
+}
+''')
+    with smtplib.SMTP("127.0.0.1", jmap_tern.port("submission"), timeout=30) as s:
+        s.starttls(context=jmap_tern.ssl_context())
+        s.login(*ALICE)
+        for subj, field in (("spammy", "X-Spam-Score: 12.5"),
+                            ("infected", "X-Virus-Status: Infected"),
+                            ("clean", "X-Spam-Score: 1.0")):
+            s.sendmail(ALICE[0], [BOB[0]],
+                       ("From: <alice@example.test>\r\nTo: <bob@example.test>\r\n"
+                        "Subject: %s\r\n%s\r\n\r\nx\r\n" % (subj, field)).encode())
+    junk = fetch_all(jmap_tern, BOB, "Junk")
+    virus = fetch_all(jmap_tern, BOB, "Virus")
+    inbox = fetch_all(jmap_tern, BOB, "INBOX")
+    assert len(junk) == 1 and b"spammy" in junk[0][1]
+    assert len(virus) == 1 and b"infected" in virus[0][1]
+    assert len(inbox) == 1 and b"clean" in inbox[0][1]

@@ -40,6 +40,8 @@ def test_vacation_once_per_period(tern_factory):
     assert r["References"] == r["In-Reply-To"]
     assert r["Return-Path"] == "<>"
     assert "I am away until Monday." in r.get_payload()
+    # signed for our domain, as other mail that leaves
+    assert "d=example.test;" in r["DKIM-Signature"]
     # the same sender again within :days: no second reply
     send(t, BOB[0], [ALICE[0]], "question two")
     send(t, BOB[0], [ALICE[0]], "question three")
@@ -50,6 +52,14 @@ def test_vacation_once_per_period(tern_factory):
     # another sender gets its own
     send(t, DAVE[0], [ALICE[0]], "question four")
     assert len(wait_count(t, DAVE, 1)) == 1
+    # a remote sender's reply is queued, from <>
+    send(t, "someone@example.net", [ALICE[0]], "question five")
+    deadline = time.time() + 10
+    q = ""
+    while time.time() < deadline and "someone@example.net" not in q:
+        time.sleep(0.2)
+        q = t.cli("queue", "list").stdout
+    assert "from=<> rcpts=1" in q and "to=<someone@example.net>" in q, q
 
 
 def test_vacation_never_to_lists_bounces_autoreplies_self(tern_factory):
@@ -66,3 +76,22 @@ def test_vacation_never_to_lists_bounces_autoreplies_self(tern_factory):
     assert len(mailbox(t, ALICE)) == 5
     assert mailbox(t, BOB) == [] and mailbox(t, CAROL) == []
     assert "sieve vacation" not in t.log()
+
+
+def test_vacation_mime_reason(tern_factory):
+    t = start(tern_factory)
+    put(t, ALICE[0], '''require ["vacation"];
+vacation :mime :subject "Weg" :from "Alice <alice@example.test>" text:
+Content-Type: text/html; charset=utf-8
+
+<p>Bin weg</p>
+.
+;
+''')
+    send(t, BOB[0], [ALICE[0]], "hallo")
+    replies = wait_count(t, BOB, 1)
+    assert len(replies) == 1
+    r = email.message_from_bytes(replies[0][1])
+    assert r["From"] == "Alice <alice@example.test>"
+    assert r.get_content_type() == "text/html"
+    assert "<p>Bin weg</p>" in r.get_payload()
