@@ -23,7 +23,8 @@ tern delivers before its 250; Postfix delivers after it, so the anchor's
 rate counts until the last message is in a Maildir. CPU per message
 from /proc: tern's process; Postfix's master and descendants plus
 Dovecot's master and descendants; rspamd's processes added to both in
-the rspamd configuration. After the runs, each user's folders (message
+the rspamd configuration. Then tern alone again with sieve.enable = no:
+what the scripts cost it. After the runs, each user's folders (message
 counts over IMAP) of both servers are compared: "folders agree".
 rspamd keeps its compiled regexps and TLD list in --rspamd-cache (a
 cold start takes a minute); --quick-rspamd uses a tiny TLD list and no
@@ -202,7 +203,7 @@ class Tern:
     """a fresh tern: port 25 plain on loopback, the users with the
     script active, milter given or none"""
 
-    def __init__(self, binary, dir, names, milter=None):
+    def __init__(self, binary, dir, names, milter=None, sieve=True):
         self.bin, self.dir = binary, dir
         self.smtp, self.imap = free_port(), free_port()
         subprocess.run([binary, "init", dir, "--domain", DOMAIN, "--hostname",
@@ -221,7 +222,7 @@ class Tern:
                  "[auth]\nmin_password_length = 1\n"
                  "[dns]\nresolver = 127.0.0.1@9\n"
                  "[auth_checks]\nenable = no\n"
-                 "[sieve]\nenable = yes\n")
+                 "[sieve]\nenable = %s\n" % ("yes" if sieve else "no"))
         if milter:
             text += "[milter]\nsmtp = %s\n" % milter
         open(self.conf, "w").write(text)
@@ -534,6 +535,15 @@ def run(a, w, stop):
                   "of %d" % (seen, anchor.scanned(), okp), flush=True)
         if label == "plain":
             maps["anchor"] = anchor.folders(names)
+    # what the scripts cost tern: the plain load again, Sieve off
+    t = Tern(a.tern, os.path.join(w, "tern-nosieve"), names, sieve=False)
+    stop.append(t)
+    c0 = cpu(t.proc.pid)
+    secs, okt, badt = drive(tool, t.smtp, names, a.s, a.n, files, 3600)
+    base = (okt / secs if secs else 0, (cpu(t.proc.pid) - c0) / max(okt, 1),
+            okt, badt, folders(t.imap, names))
+    t.stop()
+    stop.remove(t)
     print()
     print("| configuration | tern deliveries/s | Postfix+Dovecot deliveries/s "
           "| ratio | tern CPU/msg | Postfix+Dovecot CPU/msg |")
@@ -542,7 +552,12 @@ def run(a, w, stop):
         print("| %s | %.0f | %.0f | %.2fx | %.0f us | %.0f us |" % (
             r[0], r[1], r[5], r[1] / r[5] if r[5] else 0, r[4] * 1e6,
             r[8] * 1e6))
+    print("| plain, sieve.enable = no (tern only) | %.0f | | | %.0f us | |"
+          % (base[0], base[1] * 1e6))
     print()
+    print("Sieve off: tern accepted %d failed %d, all in INBOX %s"
+          % (base[2], base[3], "yes" if all(
+              list(f) == ["INBOX"] for f in base[4].values()) else "no"))
     for r in rows:
         print("%s: tern accepted %d failed %d (sieve errors logged %d); "
               "Postfix accepted %d failed %d in %.2f s, all delivered %s"
