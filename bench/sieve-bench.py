@@ -31,7 +31,9 @@ cold start takes a minute); --quick-rspamd uses a tiny TLD list and no
 hyperscan so that the harness test starts it in seconds (not for
 figures). Benchmarks never fail on a time."""
 import argparse
+import contextlib
 import imaplib
+import importlib.util
 import os
 import re
 import shutil
@@ -44,12 +46,12 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 import postfixlib  # noqa: E402
+import ternlib  # noqa: E402
 from postfixlib import Postfix, free_port  # noqa: E402
 
 SCRIPT = os.path.join(HERE, "sieve-bench.sieve")
 DOMAIN = "bench.test"
 PASSWORD = "pw"
-CLK = os.sysconf("SC_CLK_TCK")
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 # (name, envelope sender, header, where the script files it)
@@ -67,32 +69,18 @@ MESSAGES = [
 ]
 
 
-def cpu(pid):
-    """CPU seconds of pid and its reaped children (0 when gone)"""
-    try:
-        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(x) for x in f[11:15]) / CLK
+def _load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE,
+                                                                     file))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-def tree(root):
-    """root and its descendants' pids"""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                pp = int(open("/proc/%s/stat" % d).read().rsplit(")", 1)[1]
-                         .split()[1])
-            except OSError:
-                continue
-            kids.setdefault(pp, []).append(int(d))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += kids.get(p, [])
-    return out
+# CPU seconds of a process (and its reaped children) and a process tree,
+# from /proc: dkim-bench.py's, so both benches count alike
+_dkim_bench = _load("dkim_bench", "dkim-bench.py")
+cpu, tree = _dkim_bench.cpu, _dkim_bench.tree
 
 
 def tree_cpu(roots):
@@ -172,7 +160,7 @@ worker "rspamd_proxy" {
     spam_header = "X-Spam";
 }
 """ % (opts, self.port))
-        self.out = open(os.path.join(dir, "rspamd.out"), "wb")
+        self.logf = open(os.path.join(dir, "rspamd.out"), "wb")
         # -i: it runs as root here, a test's own instance
         self.proc = subprocess.Popen(
             ["rspamd", "-f", "-i", "-c", self.conf,
@@ -180,7 +168,7 @@ worker "rspamd_proxy" {
              "--var=RUNDIR=" + os.path.join(dir, "run"),
              "--var=DBDIR=" + cache,
              "--var=LOGDIR=" + os.path.join(dir, "log")],
-            stdout=self.out, stderr=self.out)
+            stdout=self.logf, stderr=self.logf)
         postfixlib.wait_port("127.0.0.1", self.port, timeout=600,
                              proc=self.proc, what="rspamd")
 
@@ -188,71 +176,37 @@ worker "rspamd_proxy" {
     def milter(self):
         return "inet:127.0.0.1:%d" % self.port
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.out.close()
+    # terminate, wait, kill if it must; close its log
+    stop = postfixlib.OpenDKIM.stop
 
 
-class Tern:
-    """a fresh tern: port 25 plain on loopback, the users with the
-    script active, milter given or none"""
+class Tern(ternlib.Tern):
+    """a fresh tern (tests/integration/ternlib.py's): port 25 and IMAP on
+    loopback, no DNS, no SPF/DKIM/DMARC (the anchor checks none), the
+    users with the script active, the milter given or none"""
 
     def __init__(self, binary, dir, names, milter=None, sieve=True):
-        self.bin, self.dir = binary, dir
-        self.smtp, self.imap = free_port(), free_port()
-        subprocess.run([binary, "init", dir, "--domain", DOMAIN, "--hostname",
-                        "mail." + DOMAIN, "--user", "root"], check=True,
-                       capture_output=True)
-        self.conf = os.path.join(dir, "tern.conf")
-        text = open(self.conf).read()
-        text = re.sub(r"(?m)^listen = .*\n", "", text)
-        text = text.replace("log_level = info", "log_level = warn", 1)
-        text = re.sub(r"(?m)^(log_level = .*)$", r"\1\nlisten = smtp "
-                      "127.0.0.1:%d plain\nlisten = imap 127.0.0.1:%d plain"
-                      % (self.smtp, self.imap), text, count=1)
-        # no SPF/DKIM/DMARC (the anchor checks none) and no DNS beyond
-        # a closed local port: the bench asks nothing of the Internet
-        text += ("\n[server]\nmax_connections_per_ip = 1000\n"
+        ternlib.TERN_BIN = binary
+        extra = ("[server]\nmax_connections_per_ip = 1000\n"
                  "[auth]\nmin_password_length = 1\n"
-                 "[dns]\nresolver = 127.0.0.1@9\n"
-                 "[auth_checks]\nenable = no\n"
                  "[sieve]\nenable = %s\n" % ("yes" if sieve else "no"))
         if milter:
-            text += "[milter]\nsmtp = %s\n" % milter
-        open(self.conf, "w").write(text)
+            extra += "[milter]\nsmtp = %s\n" % milter
+        os.makedirs(dir)
+        super().__init__(dir, domain=DOMAIN, protocols=("smtp", "imap"),
+                         extra=extra)
+        # info, as `tern init` writes it (the anchor logs each delivery
+        # too), not the tests' debug
+        text = open(self.conf).read()
+        open(self.conf, "w").write(text.replace("log_level = debug",
+                                                "log_level = info", 1))
+        self.smtp, self.imap = self.port("smtp"), self.port("imap")
+        self.logp = self.log_path
         for u in names:
             addr = "%s@%s" % (u, DOMAIN)
-            self.cli("account", "add", addr, "--password-stdin",
-                     input=(PASSWORD + "\n").encode())
+            self.add_account(addr, PASSWORD)
             self.cli("sieve", "put", addr, "bench", SCRIPT, "--activate")
-        self.logp = os.path.join(dir, "tern.log")
-        self.logf = open(self.logp, "wb")
-        self.proc = subprocess.Popen([binary, "-c", self.conf, "serve"],
-                                     stdout=self.logf, stderr=self.logf)
-        # the IMAP port: all listeners open together, and a probe of
-        # port 25 would be a session for the milters
-        postfixlib.wait_port("127.0.0.1", self.imap, proc=self.proc,
-                             what="tern")
-
-    def cli(self, *args, input=None):
-        p = subprocess.run([self.bin, "-c", self.conf] + list(args),
-                           input=input, capture_output=True)
-        if p.returncode != 0:
-            sys.exit("tern %s: %s%s" % (" ".join(args[:3]),
-                                        p.stdout.decode(errors="replace"),
-                                        p.stderr.decode(errors="replace")))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(120)
-        self.logf.close()
+        self.start()
 
 
 DOVECOT_EXTRA = """
@@ -457,15 +411,12 @@ def main():
         if not os.path.exists(need):
             sys.exit("needs %s (scripts/install-deps.sh test)" % need)
     w = postfixlib.make_dir("sieve-bench-")
-    stop = []
     try:
-        run(a, w, stop)
+        # every server started is stopped, last first (a tern stopped
+        # early by finish() is a no-op here)
+        with contextlib.ExitStack() as stop:
+            run(a, w, stop)
     finally:
-        for x in reversed(stop):
-            try:
-                x.stop()
-            except Exception as e:  # noqa: BLE001 - keep stopping the rest
-                print("stop:", e)
         if not a.keep:
             shutil.rmtree(w, ignore_errors=True)
 
@@ -490,10 +441,10 @@ def run(a, w, stop):
         t0 = time.monotonic()
         rs = Rspamd(os.path.join(w, "rspamd"), a.rspamd_cache,
                     quick=a.quick_rspamd)
-        stop.append(rs)
+        stop.callback(rs.stop)
         print("rspamd up in %.1f s" % (time.monotonic() - t0), flush=True)
     anchor = Anchor(w, names, rs)
-    stop.append(anchor)
+    stop.callback(anchor.stop)
     configs = [("plain", None)] + ([("rspamd", rs)] if rs else [])
     rows, maps = [], {}
     expect = 0
@@ -501,7 +452,7 @@ def run(a, w, stop):
         extra = [milter.proc.pid] if milter else []
         t = Tern(a.tern, os.path.join(w, "tern-" + label), names,
                  milter.milter if milter else None)
-        stop.append(t)
+        stop.callback(t.stop)
         c0 = tree_cpu([t.proc.pid] + extra)
         secs, okt, badt = drive(tool, t.smtp, names, a.s, a.n, files, 3600)
         ct = (tree_cpu([t.proc.pid] + extra) - c0) / max(okt, 1)
@@ -512,8 +463,7 @@ def run(a, w, stop):
         maps["tern-" + label] = folders(t.imap, names)
         if milter:
             seen = "tern %d of %d" % (scanned(t.imap, names), okt)
-        t.stop()
-        stop.remove(t)
+        t.finish()
         errors = len(re.findall(r"sieve error", open(t.logp, errors="replace")
                                 .read()))
 
@@ -537,13 +487,12 @@ def run(a, w, stop):
             maps["anchor"] = anchor.folders(names)
     # what the scripts cost tern: the plain load again, Sieve off
     t = Tern(a.tern, os.path.join(w, "tern-nosieve"), names, sieve=False)
-    stop.append(t)
+    stop.callback(t.stop)
     c0 = cpu(t.proc.pid)
     secs, okt, badt = drive(tool, t.smtp, names, a.s, a.n, files, 3600)
     base = (okt / secs if secs else 0, (cpu(t.proc.pid) - c0) / max(okt, 1),
             okt, badt, folders(t.imap, names))
-    t.stop()
-    stop.remove(t)
+    t.finish()
     print()
     print("| configuration | tern deliveries/s | Postfix+Dovecot deliveries/s "
           "| ratio | tern CPU/msg | Postfix+Dovecot CPU/msg |")
