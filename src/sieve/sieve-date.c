@@ -61,10 +61,16 @@ sieve_date_part(int64_t t, int zone_min, const char *part, struct buf *out)
 		buf_printf(out, "%02d", tm.tm_sec);
 	else if (strcasecmp(part, "time") == 0)
 		buf_printf(out, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-	else if (strcasecmp(part, "iso8601") == 0)
-		buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
+	else if (strcasecmp(part, "iso8601") == 0) {
+		buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d",
 			   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			   tm.tm_hour, tm.tm_min, tm.tm_sec, zs, az / 60, az % 60);
+			   tm.tm_hour, tm.tm_min, tm.tm_sec);
+		/* RFC 3339: UTC as "Z" (as Pigeonhole) */
+		if (zone_min == 0)
+			buf_append_byte(out, 'Z');
+		else
+			buf_printf(out, "%c%02d:%02d", zs, az / 60, az % 60);
+	}
 	else if (strcasecmp(part, "std11") == 0)
 		buf_printf(out, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d",
 			   wd[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],

@@ -83,12 +83,6 @@ sieve_rel_cmp(enum sieve_cmp cmp, enum sieve_rel rel, const char *a,
 	return false;
 }
 
-static size_t
-utf8_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-}
-
 static void
 mv_set(struct sieve_mvars *mv, size_t i, const char *p, size_t n)
 {
@@ -140,10 +134,10 @@ sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 				j++;
 				continue;
 			}
+			/* one octet: i;octet and i;ascii-casemap work on
+			 * octets (RFC 4790; as Pigeonhole) */
 			if (i < slen && kind[j] == G_ONE) {
-				i += utf8_len((unsigned char)s[i]);
-				if (i > slen)
-					i = slen;
+				i++;
 				j++;
 				continue;
 			}
@@ -156,10 +150,7 @@ sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 		}
 		if (star_j == SIZE_MAX || star_i >= slen)
 			goto out;
-		star_i += utf8_len((unsigned char)s[star_i]);
-		if (star_i > slen)
-			star_i = slen;
-		i = star_i;
+		i = ++star_i;
 		j = star_j + 1;
 	}
 	ok = true;
@@ -173,7 +164,6 @@ sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 		for (size_t k = 0; k < nt; k++)
 			if (kind[k] != G_LIT)
 				mv_set(mv, w++, s + tpos[k], tpos[k + 1] - tpos[k]);
-		mv->set = true;
 	}
 out:
 	free(kind);
@@ -182,9 +172,9 @@ out:
 	return ok;
 }
 
-bool
-sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
-		  size_t errlen)
+/* the bounds: length, no back-references, repetition product */
+static bool
+regex_bounds(const char *key, size_t len, char *err, size_t errlen)
 {
 	uint64_t prod = 1;
 
@@ -228,77 +218,96 @@ sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
 			}
 		}
 	}
-	regex_t re;
-	char *z = xstrndup(key, len);
-	int rc = regcomp(&re, z, REG_EXTENDED | (casemap ? REG_ICASE : 0));
-	free(z);
-	if (rc != 0) {
-		char m[100];
-		regerror(rc, &re, m, sizeof(m));
-		snprintf(err, errlen, "bad regular expression: %s", m);
-		return false;
-	}
-	regfree(&re);
 	return true;
 }
 
-static int
-regex_match(const char *key, size_t klen, const char *val, size_t vlen,
-	    bool casemap, struct sieve_mvars *mv, char *err, size_t errlen)
+void *
+sieve_regex_compile(const char *key, size_t len, bool casemap, bool subs,
+		    char *err, size_t errlen)
 {
-	regex_t re;
-	regmatch_t pm[10];
-
-	if (!sieve_regex_check(key, klen, casemap, err, errlen))
-		return -1;
-	char *z = xstrndup(key, klen);
-	int rc = regcomp(&re, z, REG_EXTENDED | (casemap ? REG_ICASE : 0) |
-			 (mv ? 0 : REG_NOSUB));
+	if (!regex_bounds(key, len, err, errlen))
+		return NULL;
+	regex_t *re = xmalloc(sizeof(*re));
+	char *z = xstrndup(key, len);
+	int rc = regcomp(re, z, REG_EXTENDED | (casemap ? REG_ICASE : 0) |
+			 (subs ? 0 : REG_NOSUB));
 	free(z);
 	if (rc != 0) {
-		snprintf(err, errlen, "bad regular expression");
-		return -1;
+		char m[100];
+		regerror(rc, re, m, sizeof(m));
+		snprintf(err, errlen, "bad regular expression: %s", m);
+		free(re);
+		return NULL;
 	}
+	return re;
+}
+
+void
+sieve_regex_free(void *re)
+{
+	if (re) {
+		regfree(re);
+		free(re);
+	}
+}
+
+bool
+sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
+		  size_t errlen)
+{
+	void *re = sieve_regex_compile(key, len, casemap, false, err, errlen);
+
+	sieve_regex_free(re);
+	return re != NULL;
+}
+
+bool
+sieve_regex_exec(void *vre, const char *val, size_t vlen,
+		 struct sieve_mvars *mv)
+{
+	regex_t *re = vre;
+	regmatch_t pm[10];
 	char *vz = xstrndup(val, vlen);
-	rc = regexec(&re, vz, mv ? 10 : 0, mv ? pm : NULL, 0);
+	int rc = regexec(re, vz, mv ? 10 : 0, mv ? pm : NULL, 0);
+
 	if (rc == 0 && mv) {
 		for (size_t k = 0; k < 10; k++)
 			buf_reset(&mv->v[k]);
 		mv->n = 0;
-		for (size_t k = 0; k < 10 && k <= re.re_nsub; k++) {
+		for (size_t k = 0; k < 10 && k <= re->re_nsub; k++) {
 			if (pm[k].rm_so < 0)
 				mv_set(mv, k, "", 0);
 			else
 				mv_set(mv, k, vz + pm[k].rm_so,
 				       (size_t)(pm[k].rm_eo - pm[k].rm_so));
 		}
-		mv->set = true;
 	}
 	free(vz);
-	regfree(&re);
 	return rc == 0;
 }
 
+/* memmem is linear (two-way); casemap searches lowercased copies */
 static bool
 contains(const char *h, size_t hl, const char *n, size_t nl, bool casemap)
 {
 	if (nl == 0)
 		return true;
-	for (size_t i = 0; i + nl <= hl; i++) {
-		size_t k = 0;
-		while (k < nl && byte_eq(casemap, (unsigned char)h[i + k],
-					 (unsigned char)n[k]))
-			k++;
-		if (k == nl)
-			return true;
-	}
-	return false;
+	if (!casemap)
+		return memmem(h, hl, n, nl) != NULL;
+	char *lh = xmalloc(hl + 1), *ln = xmalloc(nl + 1);
+	for (size_t i = 0; i < hl; i++)
+		lh[i] = (char)lc((unsigned char)h[i]);
+	for (size_t i = 0; i < nl; i++)
+		ln[i] = (char)lc((unsigned char)n[i]);
+	bool hit = memmem(lh, hl, ln, nl) != NULL;
+	free(lh);
+	free(ln);
+	return hit;
 }
 
-int
+bool
 sieve_match_one(const struct sieve_matcher *m, const char *val, size_t vlen,
-		const char *key, size_t klen, struct sieve_mvars *mv, char *err,
-		size_t errlen)
+		const char *key, size_t klen, struct sieve_mvars *mv)
 {
 	bool casemap = m->cmp == CMP_CASEMAP;
 
@@ -309,12 +318,11 @@ sieve_match_one(const struct sieve_matcher *m, const char *val, size_t vlen,
 		return contains(val, vlen, key, klen, casemap);
 	case MT_MATCHES:
 		return sieve_glob(key, klen, val, vlen, casemap, mv);
-	case MT_REGEX:
-		return regex_match(key, klen, val, vlen, casemap, mv, err, errlen);
 	case MT_VALUE:
 		return sieve_rel_cmp(m->cmp, m->rel, val, vlen, key, klen);
+	case MT_REGEX:	/* sieve_regex_exec, a key compiled once */
 	case MT_COUNT:
 		break;
 	}
-	return 0;
+	return false;
 }

@@ -57,14 +57,6 @@ sieve_msgview_free(struct sieve_msgview *v)
 	free(v);
 }
 
-void
-sieve_msg_header_block(struct sieve_msgview *v, const unsigned char **p,
-		       size_t *len)
-{
-	*p = v->m->data;
-	*len = v->header_len;
-}
-
 static struct buf *
 val_slot(struct sieve_msgview *v, size_t i)
 {
@@ -91,11 +83,17 @@ sieve_msg_headers(struct sieve_msgview *v, const char *name,
 		if (!slice_case_eq_cstr(v->f[i].name, name))
 			continue;
 		struct buf *b = val_slot(v, n++);
-		/* unfold: drop CR and LF (RFC 5322 2.2.3) */
-		for (size_t k = 0; k < v->f[i].value.len; k++) {
-			unsigned char c = v->f[i].value.p[k];
-			if (c != '\r' && c != '\n')
-				buf_append_byte(b, c);
+		/* unfold: drop CR and LF (RFC 5322 2.2.3); a TAB that
+		 * starts a continuation line becomes a space (as Dovecot) */
+		const unsigned char *p = v->f[i].value.p;
+		size_t len = v->f[i].value.len;
+		for (size_t k = 0; k < len; k++) {
+			if (p[k] == '\n' && k + 1 < len && p[k + 1] == '\t') {
+				buf_append_byte(b, ' ');
+				k++;
+			} else if (p[k] != '\r' && p[k] != '\n') {
+				buf_append_byte(b, p[k]);
+			}
 		}
 	}
 	*vals_r = v->vals;

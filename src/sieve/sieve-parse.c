@@ -243,7 +243,7 @@ sieve_parse(struct arena *a, const char *name, const char *text, size_t len,
 	ps.a = a;
 	ps.name = name;
 	ps.diags = diags;
-	ps.max_nesting = lim->max_nesting ? lim->max_nesting : 32;
+	ps.max_nesting = lim->max_nesting;
 	if (len > lim->max_script_size) {
 		sieve_diag_add(diags, name, 1, 1,
 			       "script too large (%zu bytes, at most %zu)",

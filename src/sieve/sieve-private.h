@@ -14,6 +14,11 @@
 /* ------------------------------------------------------------------ */
 /* diagnostics                                                         */
 
+/* in with its zero limits (a caller that sets only some) the defaults;
+ * max_cpu_ms and vacation_min/max_days keep 0 (no limit) */
+void sieve_limits_fill(const struct sieve_limits *in,
+		       struct sieve_limits *out);
+
 void sieve_diag_add(struct sieve_diags *d, const char *script, unsigned line,
 		    unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -170,7 +175,6 @@ struct sieve_script {
 	struct arena mem;
 	struct sieve_unit *units;	/* [0] is the main script */
 	size_t nunits;
-	unsigned max_nesting;
 };
 
 /* parse one script's text into u (arena a); false after adding diags */
@@ -193,15 +197,15 @@ bool sieve_decode_encoded(struct sieve_str *s, char *err, size_t errlen);
 struct sieve_mvars {
 	struct buf v[10];
 	size_t n;
-	bool set;
 };
 
 /* compare one value against one key with the test's comparator and
- * match type (not :count, which the caller counts). 1 match, 0 no, -1
- * error (regex); mv gets the match values of :matches / :regex */
-int sieve_match_one(const struct sieve_matcher *m, const char *val,
-		    size_t vlen, const char *key, size_t klen,
-		    struct sieve_mvars *mv, char *err, size_t errlen);
+ * match type (not :count, which the caller counts, nor :regex: see
+ * sieve_regex_exec); mv gets the match values of
+ * :matches */
+bool sieve_match_one(const struct sieve_matcher *m, const char *val,
+		     size_t vlen, const char *key, size_t klen,
+		     struct sieve_mvars *mv);
 /* :value / :count relational comparison of two strings with cmp */
 bool sieve_rel_cmp(enum sieve_cmp cmp, enum sieve_rel rel, const char *a,
 		   size_t alen, const char *b, size_t blen);
@@ -209,6 +213,15 @@ bool sieve_rel_cmp(enum sieve_cmp cmp, enum sieve_rel rel, const char *a,
  * length); false with a message */
 bool sieve_regex_check(const char *key, size_t len, bool casemap, char *err,
 		       size_t errlen);
+/* a :regex key compiled (checked as sieve_regex_check does; subs: the
+ * match values wanted), or NULL with a message; free with
+ * sieve_regex_free */
+void *sieve_regex_compile(const char *key, size_t len, bool casemap, bool subs,
+			  char *err, size_t errlen);
+void sieve_regex_free(void *re);
+/* match one value; mv (may be NULL) gets ${0}..${9} */
+bool sieve_regex_exec(void *re, const char *val, size_t vlen,
+		      struct sieve_mvars *mv);
 /* glob :matches with '*' '?' and '\' escapes */
 bool sieve_glob(const char *pat, size_t plen, const char *s, size_t slen,
 		bool casemap, struct sieve_mvars *mv);
@@ -249,7 +262,6 @@ struct sieve_run {
 	bool keep_cancelled;		/* the implicit keep is off */
 	bool vacation_done, reject_done;
 	bool stopped, returned, failed;
-	unsigned err_line;
 };
 
 /* one runtime error: -1 after this */
@@ -265,7 +277,7 @@ void sieve_expand(struct sieve_run *rn, const struct sieve_str *s,
 bool sieve_var_set(struct sieve_run *rn, const char *name, const char *val,
 		   size_t len, unsigned line);
 /* a variable name valid for "set" (identifier) */
-bool sieve_var_name_ok(const char *name, bool allow_num);
+bool sieve_var_name_ok(const char *name);
 void sieve_vars_free(struct sieve_run *rn);
 /* set's modifiers applied to v */
 void sieve_apply_mods(unsigned mods, struct buf *v);
@@ -290,9 +302,6 @@ void sieve_header_decode(const struct buf *raw, struct buf *out);
 /* body text for the body test, one buf per part (xform, ctypes) */
 size_t sieve_msg_body(struct sieve_run *rn, const struct sieve_node *t,
 		      struct buf **parts_r);
-/* the raw header block */
-void sieve_msg_header_block(struct sieve_msgview *v, const unsigned char **p,
-			    size_t *len);
 
 /* date (RFC 5260): the part of t (UTC seconds, zone minutes) into out;
  * false for an unknown part */

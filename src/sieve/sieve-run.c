@@ -25,7 +25,6 @@ sieve_run_error(struct sieve_run *rn, unsigned line, const char *fmt, ...)
 	sieve_diag_add(&rn->r->diags, rn->unit ? rn->unit->name : "", line, 0,
 		       "%s", msg);
 	rn->failed = true;
-	rn->err_line = line;
 }
 
 static uint64_t
@@ -204,7 +203,10 @@ sieve_run(const struct sieve_script *s, const struct sieve_msg *m,
 	  const struct sieve_limits *lim, struct sieve_result *r)
 {
 	struct sieve_run rn;
+	struct sieve_limits full;
 
+	sieve_limits_fill(lim, &full);
+	lim = &full;
 	memset(r, 0, sizeof(*r));
 	r->mem = xmalloc(sizeof(struct arena));
 	arena_init(r->mem, 4096);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define GLOB_MAX_WORK (1ULL << 33)
+
 static bool
 want_mvars(struct sieve_run *rn, const struct sieve_node *t)
 {
@@ -38,19 +40,41 @@ sieve_match_values(struct sieve_run *rn, const struct sieve_node *t,
 	}
 	struct sieve_mvars *mv = want_mvars(rn, t) ? &rn->mvars : NULL;
 	for (size_t j = 0; j < keys->n && rc == 0; j++) {
+		char err[160];
+		void *re = NULL;
 		sieve_expand(rn, &keys->v[j], &k);
+		if (t->m.match == MT_REGEX && nvals > 0 &&
+		    !(re = sieve_regex_compile((const char *)k.data, k.len,
+					       t->m.cmp == CMP_CASEMAP, mv != NULL,
+					       err, sizeof(err)))) {
+			sieve_run_error(rn, t->line, "%s", err);
+			rc = -1;
+			break;
+		}
 		for (size_t i = 0; i < nvals && rc == 0; i++) {
-			char err[160];
 			if (!sieve_run_step(rn, t->line)) {
 				rc = -1;
 				break;
 			}
-			rc = sieve_match_one(&t->m, (const char *)vals[i].data,
-					     vals[i].len, (const char *)k.data,
-					     k.len, mv, err, sizeof(err));
-			if (rc < 0)
-				sieve_run_error(rn, t->line, "%s", err);
+			/* :matches is O(value x key) at worst, between two
+			 * CPU checks: bound it */
+			if (t->m.match == MT_MATCHES &&
+			    (uint64_t)vals[i].len * k.len > GLOB_MAX_WORK) {
+				sieve_run_error(rn, t->line,
+						":matches too costly (key of %zu bytes on %zu bytes)",
+						k.len, vals[i].len);
+				rc = -1;
+				break;
+			}
+			if (re)
+				rc = sieve_regex_exec(re, (const char *)vals[i].data,
+						      vals[i].len, mv);
+			else
+				rc = sieve_match_one(&t->m, (const char *)vals[i].data,
+						     vals[i].len, (const char *)k.data,
+						     k.len, mv);
 		}
+		sieve_regex_free(re);
 	}
 	buf_free(&k);
 	return rc;
@@ -80,28 +104,21 @@ vals_free(struct vals *l)
 	l->n = 0;
 }
 
-/* the header values of the names in list (expanded), :index applied;
- * decoded or raw */
+/* the header values of the names in list (expanded), :index applied to
+ * all of them in that order (as Pigeonhole counts); decoded or raw */
 static void
 header_values(struct sieve_run *rn, const struct sieve_node *t,
 	      const struct sieve_strlist *names, bool decode, struct vals *out)
 {
+	struct vals all = { NULL, 0 };
 	struct buf name = BUF_INIT;
 
 	for (size_t i = 0; i < names->n; i++) {
 		struct buf *raw;
 		sieve_expand(rn, &names->v[i], &name);
 		size_t n = sieve_msg_headers(rn->mv, buf_cstr(&name), &raw);
-		size_t from = 0, to = n;
-		if (t->index) {
-			size_t idx = (size_t)t->index;
-			if (idx > n)
-				continue;
-			from = t->last ? n - idx : idx - 1;
-			to = from + 1;
-		}
-		for (size_t k = from; k < to; k++) {
-			struct buf *b = vals_add(out);
+		for (size_t k = 0; k < n; k++) {
+			struct buf *b = vals_add(&all);
 			if (decode) {
 				sieve_header_decode(&raw[k], b);
 			} else {
@@ -111,6 +128,21 @@ header_values(struct sieve_run *rn, const struct sieve_node *t,
 		}
 	}
 	buf_free(&name);
+	size_t from = 0, to = all.n;
+	if (t->index) {
+		size_t idx = (size_t)t->index;
+		from = idx > all.n ? all.n : t->last ? all.n - idx : idx - 1;
+		to = idx > all.n ? all.n : from + 1;
+	}
+	for (size_t k = 0; k < all.n; k++) {
+		if (k >= from && k < to) {
+			struct buf *b = vals_add(out);
+			*b = all.v[k];
+		} else {
+			buf_free(&all.v[k]);
+		}
+	}
+	free(all.v);
 }
 
 static int

@@ -4,6 +4,7 @@
 #include "sieve/sieve-private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -411,6 +412,32 @@ in_list(const char *const *l, const char *s)
 	return false;
 }
 
+/* vacation's :from (a mailbox, "Name <addr>" allowed) and :addresses,
+ * when constant */
+static bool
+vacation_addresses_ok(struct vctx *v, struct sieve_node *n)
+{
+	if (n->from && !n->from->vars) {
+		const char *lt = strrchr(n->from->s, '<');
+		char *a = lt ? xstrndup(lt + 1, strcspn(lt + 1, ">")) :
+			xstrdup(n->from->s);
+		bool ok = sieve_address_ok(a) && (!lt || strchr(lt, '>'));
+		free(a);
+		if (!ok)
+			return verr(v, n->line, n->col,
+				    "vacation :from \"%s\" is not an address",
+				    n->from->s);
+	}
+	for (size_t k = 0; n->addresses && k < n->addresses->n; k++) {
+		const struct sieve_str *s = &n->addresses->v[k];
+		if (!s->vars && !sieve_address_ok(s->s))
+			return verr(v, n->line, n->col,
+				    "vacation :addresses \"%s\" is not an address",
+				    s->s);
+	}
+	return true;
+}
+
 /* constant arguments that can be checked before any run */
 static bool
 check_fixed(struct vctx *v, struct sieve_node *n)
@@ -436,6 +463,8 @@ check_fixed(struct vctx *v, struct sieve_node *n)
 	    !sieve_address_ok(a->list.v[0].s))
 		return verr(v, a->line, a->col, "redirect: bad address \"%s\"",
 			    a->list.v[0].s);
+	if (id == C_VACATION && !vacation_addresses_ok(v, n))
+		return false;
 	if (n->m.cmp == CMP_NUMERIC && (n->m.match == MT_CONTAINS ||
 	    n->m.match == MT_MATCHES || n->m.match == MT_REGEX))
 		return verr(v, n->line, n->col,
@@ -550,13 +579,13 @@ check_args(struct vctx *v, struct sieve_node *n)
 			return verr(v, n->line, n->col, ":last wants :index");
 		break;
 	case C_SET:
-		if (!sieve_var_name_ok(n->pos[0]->list.v[0].s, false))
+		if (!sieve_var_name_ok(n->pos[0]->list.v[0].s))
 			return verr(v, n->pos[0]->line, n->pos[0]->col,
 				    "bad variable name \"%s\"", n->pos[0]->list.v[0].s);
 		break;
 	case C_GLOBAL:
 		for (size_t k = 0; k < n->pos[0]->list.n; k++)
-			if (!sieve_var_name_ok(n->pos[0]->list.v[k].s, false))
+			if (!sieve_var_name_ok(n->pos[0]->list.v[k].s))
 				return verr(v, n->pos[0]->line, n->pos[0]->col,
 					    "bad variable name \"%s\"",
 					    n->pos[0]->list.v[k].s);
@@ -576,7 +605,7 @@ check_args(struct vctx *v, struct sieve_node *n)
 	case T_HASFLAG:
 		if (n->pos[2])
 			for (size_t k = 0; k < n->pos[2]->list.n; k++)
-				if (!sieve_var_name_ok(n->pos[2]->list.v[k].s, false))
+				if (!sieve_var_name_ok(n->pos[2]->list.v[k].s))
 					return verr(v, n->pos[2]->line, n->pos[2]->col,
 						    "bad variable name \"%s\"",
 						    n->pos[2]->list.v[k].s);
@@ -646,6 +675,8 @@ validate_block(struct vctx *v, struct sieve_node *cmds, size_t n, bool top)
 					    "require must come before any other command, at the top of the script");
 			if (!check_args(v, c))
 				return false;
+			if (c->has_block)
+				return verr(v, c->line, c->col, "require takes no block");
 			struct sieve_arg *a = c->pos[0];
 			for (size_t k = 0; k < a->list.n; k++) {
 				bool known;

@@ -7,15 +7,10 @@
 #include <strings.h>
 
 bool
-sieve_var_name_ok(const char *name, bool allow_num)
+sieve_var_name_ok(const char *name)
 {
 	const char *p = name;
 
-	if (allow_num && *p >= '0' && *p <= '9') {
-		while (*p >= '0' && *p <= '9')
-			p++;
-		return *p == '\0';
-	}
 	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
 		return false;
 	for (; *p; p++)

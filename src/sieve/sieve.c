@@ -28,6 +28,27 @@ sieve_limits_default(struct sieve_limits *l)
 }
 
 void
+sieve_limits_fill(const struct sieve_limits *in, struct sieve_limits *out)
+{
+	struct sieve_limits d;
+
+	sieve_limits_default(&d);
+	*out = *in;
+#define FILL(f) do { if (!out->f) out->f = d.f; } while (0)
+	FILL(max_script_size);
+	FILL(max_nesting);
+	FILL(max_actions);
+	FILL(max_redirects);
+	FILL(max_includes);
+	FILL(max_include_depth);
+	FILL(max_variable_size);
+	FILL(max_variables);
+	FILL(max_match_values);
+	FILL(vacation_default_days);
+#undef FILL
+}
+
+void
 sieve_diag_add(struct sieve_diags *d, const char *script, unsigned line,
 	       unsigned col, const char *fmt, ...)
 {
@@ -196,7 +217,11 @@ sieve_compile(const char *name, const char *text, size_t len,
 	      struct sieve_diags *diags)
 {
 	struct compiler cp;
+	struct sieve_limits full;
 	struct sieve_script *s = xcalloc(1, sizeof(*s));
+
+	sieve_limits_fill(lim, &full);
+	lim = &full;
 
 	arena_init(&s->mem, 16384);
 	memset(&cp, 0, sizeof(cp));
@@ -204,7 +229,6 @@ sieve_compile(const char *name, const char *text, size_t len,
 	cp.lim = lim;
 	cp.inc = inc;
 	cp.diags = diags;
-	s->max_nesting = lim->max_nesting;
 	if (compile_unit(&cp, name ? name : "", false, text, len) != 0) {
 		sieve_script_free(s);
 		return NULL;

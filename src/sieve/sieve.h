@@ -16,7 +16,9 @@
 #include <stdint.h>
 #include <time.h>
 
-/* every limit comes from tern.conf ([sieve] keys) through this */
+/* every limit comes from tern.conf ([sieve] keys) through this; a 0
+ * takes sieve_limits_default()'s value, but for max_cpu_ms and the
+ * vacation_min/max_days, where 0 is no limit */
 struct sieve_limits {
 	size_t max_script_size;		/* bytes of one script */
 	unsigned max_nesting;		/* blocks and tests nested */

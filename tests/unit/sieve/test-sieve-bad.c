@@ -63,6 +63,8 @@ TEST(sieve_bad_semantics)
 	RUN("else { keep; }", msg, NULL, "error 1:1: else without if");
 	RUN("if true keep;", msg, NULL, "error 1:9: the true test takes no test");
 	RUN("keep { }", msg, NULL, "error 1:1: keep takes no block");
+	RUN("require \"fileinto\" { stop; }", msg, NULL,
+	    "error 1:1: require takes no block");
 	RUN("if true;", msg, NULL, "error 1:1: if wants a block \"{ ... }\"");
 	RUN("if anyof true { keep; }", msg, NULL,
 	    "error 1:4: anyof wants a test list \"( ... )\"");
@@ -154,6 +156,12 @@ TEST(sieve_limits_run)
 	    msg, &env, "runtime 3: too many redirects (at most 2)");
 	RUN("redirect \"not an address\";", msg, NULL,
 	    "error 1:10: redirect: bad address \"not an address\"");
+	RUN("require \"vacation\";\nvacation :from \"Me <me@>\" \"x\";", msg, NULL,
+	    "error 2:1: vacation :from \"Me <me@>\" is not an address");
+	RUN("require \"vacation\";\nvacation :addresses [\"a@b.example\", \"c\"] \"x\";",
+	    msg, NULL, "error 2:1: vacation :addresses \"c\" is not an address");
+	RUN("require \"vacation\";\nvacation :from \"Me <me@x.example>\" \"x\";", msg,
+	    NULL, "keep");
 	RUN("require \"variables\";\nset \"a\" \"no address\";\nredirect \"${a}\";",
 	    msg, NULL, "runtime 3: redirect: bad address \"no address\"");
 	/* CPU: a long script of slow matches hits the limit */
@@ -172,6 +180,11 @@ TEST(sieve_limits_run)
 	free(got);
 	buf_free(&b);
 	buf_free(&m);
+	/* a limits struct with zeros: the defaults */
+	memset(&lim, 0, sizeof(lim));
+	RUN("require [\"variables\", \"fileinto\"];\n"
+	    "if header :matches \"subject\" \"*\" { fileinto \"${1}\"; }", msg, &env,
+	    "fileinto:x");
 	/* include limits */
 	sieve_limits_default(&lim);
 	lim.max_includes = 2;

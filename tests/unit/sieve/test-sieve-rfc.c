@@ -104,6 +104,14 @@ TEST(sieve_rfc5228_core)
 	    "Subject: hel*\n\nx\n", NULL, "discard");
 	RUN("if header :matches \"subject\" \"h?l\\\\*\" { discard; }",
 	    "Subject: hello\n\nx\n", NULL, "keep");
+	/* unfolding: the TAB that starts a continuation line is a space */
+	RUN("if header :is \"subject\" \"a b\tc\" { discard; }",
+	    "Subject: a\r\n\tb\tc\r\n\r\nx\r\n", NULL, "discard");
+	/* "?" is one octet (comparators work on octets, RFC 4790) */
+	RUN("if header :matches \"subject\" \"caf?\" { discard; }",
+	    "Subject: caf\xc3\xa9\n\nx\n", NULL, "keep");
+	RUN("if header :matches \"subject\" \"caf??\" { discard; }",
+	    "Subject: caf\xc3\xa9\n\nx\n", NULL, "discard");
 	/* i;octet is case-sensitive, the default casemap is not */
 	RUN("if header :is :comparator \"i;octet\" \"subject\" \"HELLO\" { discard; }",
 	    msg_plain, NULL, "keep");
@@ -114,6 +122,19 @@ TEST(sieve_rfc5228_core)
 	    "Subject: =?ISO-8859-1?Q?caf=E9?= ok\n\nx\n", NULL, "discard");
 	RUN("if address :localpart \"from\" \"friend\" { discard; }",
 	    msg_plain, NULL, "discard");
+}
+
+TEST(sieve_lexer)
+{
+	/* CRLF scripts, comments everywhere, text: with a comment after it,
+	 * numbers with quantifiers, case-insensitive identifiers and tags */
+	RUN("# c\r\nrequire [\"reject\"]; /* multi\r\nline */\r\n"
+	    "IF SIZE :UNDER 1k /* x */ {\r\n  reject text: # why\r\nno\r\n.\r\n;\r\n}\r\n",
+	    msg_plain, NULL, "reject:no\r\n");
+	RUN("if size :over 1M { discard; } if size :under 1G { discard; }",
+	    msg_plain, NULL, "discard");
+	RUN("require \"fileinto\"; fileinto \"a\\\\b\\\"c\";", msg_plain, NULL,
+	    "fileinto:a\\b\"c");
 }
 
 TEST(sieve_rfc5229_variables)
@@ -216,6 +237,24 @@ TEST(sieve_rfc5230_vacation)
 	RUN("require \"vacation-seconds\";\nvacation :seconds 0 \"x\";",
 	    msg_plain, &env,
 	    "vacation:friend@other.example.net:86400:Auto: hello; keep");
+	/* 4.2 :handle, 4.8 :mime, 4.3 :from (RFC 5230 examples) */
+	RUN("require \"vacation\";\n"
+	    "if header :contains \"subject\" \"lunch\" {\n"
+	    "    vacation :handle \"ran-away\" \"I'm out and can't meet for lunch\";\n"
+	    "} else {\n"
+	    "    vacation :handle \"ran-away\" \"I'm out\";\n}\n",
+	    msg_plain, &env,
+	    "vacation:friend@other.example.net:604800:Auto: hello; keep");
+	RUN("require \"vacation\";\n"
+	    "vacation :mime text:\n"
+	    "Content-Type: multipart/alternative; boundary=foo\n\n"
+	    "--foo\n\nI'm at the beach relaxing.\n--foo--\n.\n;\n",
+	    msg_plain, &env,
+	    "vacation:friend@other.example.net:604800:Auto: hello; keep");
+	RUN("require \"vacation\";\n"
+	    "vacation :days 23 :from \"Me <me@example.com>\" :subject \"Gone\" \"x\";",
+	    msg_plain, &env,
+	    "vacation:friend@other.example.net:1987200:Gone; keep");
 	/* 4.7: one vacation per run */
 	RUN("require \"vacation\";\nvacation \"a\";\nvacation \"b\";", msg_plain,
 	    &env, "runtime 3: only one vacation per run");
@@ -362,6 +401,9 @@ TEST(sieve_rfc5260_date_index)
 	    "if currentdate :is \"julian\" \"61012\" { fileinto \"c\"; }\n"
 	    "if date :is \"date\" \"std11\" \"Tue, 01 Apr 1997 17:06:31 +0000\" { fileinto \"d\"; }",
 	    msg_date, NULL, "fileinto:a; fileinto:b; fileinto:c; fileinto:d");
+	RUN("require [\"date\", \"fileinto\", \"variables\"];\n"
+	    "if currentdate :matches \"iso8601\" \"*\" { fileinto \"${1}\"; }",
+	    msg_date, NULL, "fileinto:2025-12-03T00:00:00Z");
 	/* index: the second Received from the top, and from the bottom */
 	RUN("require [\"date\", \"relational\", \"index\"];\n"
 	    "if date :value \"gt\" :index 2 :zone \"-0500\" \"received\"\n"
@@ -374,6 +416,12 @@ TEST(sieve_rfc5260_date_index)
 	    "{ redirect \"aftercutoff@example.org\"; }", msg_date, NULL, "keep");
 	RUN("require \"index\";\nif header :index 1 :last :contains \"received\" \"c by d\" { discard; }",
 	    msg_date, NULL, "discard");
+	/* :index counts the fields of all the names, in the list's order */
+	RUN("require [\"index\", \"variables\", \"fileinto\"];\n"
+	    "if header :index 2 :matches [\"to\",\"cc\"] \"*\" { fileinto \"a-${1}\"; }\n"
+	    "if address :index 1 :last :matches [\"to\",\"cc\"] \"*\" { fileinto \"b-${1}\"; }\n",
+	    "To: a@x.example\nCc: b@x.example\nTo: c@x.example\n\nx\n", NULL,
+	    "fileinto:a-c@x.example; fileinto:b-b@x.example");
 	RUN("require \"index\";\nif header :last :contains \"received\" \"x\" { discard; }",
 	    msg_date, NULL, "error 2:4: :last wants :index");
 	RUN("require \"date\";\nif date :zone \"0500\" \"date\" \"hour\" \"1\" { discard; }",
