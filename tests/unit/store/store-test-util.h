@@ -36,6 +36,25 @@ st_open2(const char *name, bool fast, bool inline_bodies)
 	return s;
 }
 
+/* open a store in test_tmpdir()/name with the other settings of set,
+ * without fsync */
+static inline struct store *
+st_open_with(const char *name, struct store_settings *set)
+{
+	struct store *s = NULL;
+	char path[512], *err = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+	set->data_dir = path;
+	set->unsafe_no_fsync = true;
+	if (store_open(set, &s, &err) < 0) {
+		test_fail(__FILE__, __LINE__, "store_open: %s", err ? err : "");
+		free(err);
+	}
+	set->data_dir = NULL;	/* path was ours */
+	return s;
+}
+
 static inline struct store *
 st_open(const char *name, bool fast)
 {

@@ -6,21 +6,13 @@
 static struct store *
 sv_open(const char *name, const struct store_sieve_limits *lim, int64_t *a)
 {
-	struct store_settings set;
-	struct store *s = NULL;
-	char path[512], *err = NULL;
+	struct store_settings set = { 0 };
+	struct store *s;
 
-	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
-	memset(&set, 0, sizeof(set));
-	set.data_dir = path;
-	set.unsafe_no_fsync = true;
 	if (lim)
 		set.sieve = *lim;
-	if (store_open(&set, &s, &err) < 0) {
-		test_fail(__FILE__, __LINE__, "store_open: %s", err ? err : "");
-		free(err);
+	if ((s = st_open_with(name, &set)) == NULL)
 		return NULL;
-	}
 	CHECK_INT(store_domain_add(s, "example.org", NULL, NULL), 0);
 	CHECK_INT(store_account_add(s, "a@example.org", "h", "s", a, NULL,
 				    NULL), 0);
