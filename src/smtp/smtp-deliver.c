@@ -258,7 +258,8 @@ smtp_deliver_field_flush(struct smtp_session *s)
 }
 
 /* a field over smtp.max_header_field: stored as it is, unseen by DKIM;
- * an Authentication-Results that long is dropped (it may claim us) */
+ * an Authentication-Results that long is dropped (it may claim us), and
+ * so is a verdict field */
 static void
 smtp_deliver_field_long(struct smtp_session *s)
 {
@@ -269,6 +270,10 @@ smtp_deliver_field_long(struct smtp_session *s)
 	log_info(s->id, "smtp header field over %llu bytes id=%s%s",
 		 (unsigned long long)smtp_session_conf(s)->smtp.max_header_field,
 		 t->id, t->field_drop ? " dropped=authentication-results" : "");
+	/* nor may a long one carry the sender's own spam verdict */
+	t->field_drop = t->field_drop ||
+			smtp_deliver_verdict_field(s, (const char *)t->field.data,
+						   t->field.len);
 	if (!t->field_drop)
 		smtp_deliver_blob(s, t->field.data, t->field.len);
 	buf_reset(&t->field);

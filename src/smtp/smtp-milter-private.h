@@ -1,5 +1,6 @@
-/* smtp-milter-private.h - state shared by smtp-milter.c (the steps) and
- * smtp-milter-edit.c (the message sent and changed) */
+/* smtp-milter-private.h - state shared by smtp-milter.c (the steps),
+ * smtp-milter-msg.c (what the filters are sent) and smtp-milter-edit.c
+ * (the changes they ask for) */
 #ifndef TERN_SMTP_MILTER_PRIVATE_H
 #define TERN_SMTP_MILTER_PRIVATE_H
 
@@ -56,13 +57,14 @@ struct smtp_milter {
 	struct smtp_milter_edit *edits;
 	size_t n_edits;
 	bool replbody;
+	uint64_t edit_bytes;	/* all the changes asked, in bytes */
 	struct buf body;
 	bool quarantine;
 	bool quarantine_session;	/* a down filter's default: every message */
 	char *quarantine_reason;
 };
 
-/* smtp-milter-edit.c */
+/* smtp-milter-msg.c */
 /* split m->msg's header into fields (after the copy is complete) */
 void smtp_milter_split(struct smtp_milter *m);
 /* the next packet of the message for filter f (m->seq counts); false
@@ -70,6 +72,13 @@ void smtp_milter_split(struct smtp_milter *m);
 bool smtp_milter_msg_packet(struct smtp_milter *m,
 			    const struct smtp_milter_filter *f,
 			    struct buf *out, char *cmd_r, bool *reply_r);
+/* the macros of a stage for filter f, as Postfix sends them by default
+ * (or those of them the filter asked for) */
+void smtp_milter_put_macros(struct smtp_milter *m,
+			    const struct smtp_milter_filter *f,
+			    enum milter_stage stage, struct buf *out);
+
+/* smtp-milter-edit.c */
 /* one change reply at the end of the message; false: a bad one */
 bool smtp_milter_record(struct smtp_milter *m,
 			const struct milter_reply *r, uint32_t actions);
@@ -77,8 +86,5 @@ bool smtp_milter_record(struct smtp_milter *m,
 int smtp_milter_apply(struct smtp_milter *m);
 /* forget the message's copy and changes */
 void smtp_milter_msg_clear(struct smtp_milter *m);
-/* the macros of a stage, as Postfix sends them by default */
-void smtp_milter_put_macros(struct smtp_milter *m, enum milter_stage stage,
-			    struct buf *out);
 
 #endif

@@ -207,8 +207,9 @@ smtp_milter_on_reply(void *arg, enum milter_status st,
 	}
 	/* a reply that does not fit here: the filter is broken, and is
 	 * treated as down from now on */
-	log_warn(m->s->id, "milter %s: unexpected reply '%c' to '%c'",
-		 f->spec->name, r->cmd, m->awaited);
+	log_warn(m->s->id, "milter %s: reply '%c' to '%c' refused (out of "
+		 "place, not negotiated or over the size limit)", f->spec->name,
+		 r->cmd, m->awaited);
 	milter_client_close(f->c);
 	f->c = NULL;
 	smtp_milter_default(m, f, "protocol error");
@@ -247,7 +248,7 @@ smtp_milter_cmd_packet(struct smtp_milter *m, const struct smtp_milter_filter *f
 
 	if (m->seq++ > 0 || (proto & smtp_milter_cmds[m->stage].skip))
 		return false;
-	smtp_milter_put_macros(m, m->stage, out);
+	smtp_milter_put_macros(m, f, m->stage, out);
 	if (m->stage == MILTER_STAGE_CONNECT) {
 		const char *ip = conn_peer_ip(s->conn);
 
@@ -399,8 +400,8 @@ smtp_milter_finish(struct smtp_milter *m)
 		smtp_session_reply(s, m->ok_code, m->ok_enh[0] ? m->ok_enh : NULL,
 				   "%s", m->ok_text);
 	}
-	if (smtp_session_continue(s) && s->state != SMTP_S_QUIT)
-		smtp_session_input(s);
+	/* input resumes on the next loop turn (pipelined commands wait) */
+	smtp_session_continue(s);
 }
 
 bool
