@@ -26,7 +26,10 @@ deliver_vacation(struct deliver_sieve *d, const struct deliver_vacation *v)
 
 	if (a->vacation_to == NULL || a->vacation_to[0] == '\0')
 		return;
-	rc = store_vacation_claim(d->env.store, u->account_id,
+	/* RFC 6131 2: ":seconds 0" answers every message */
+	claimed = a->vacation_seconds == 0;
+	rc = claimed ? 0 :
+	     store_vacation_claim(d->env.store, u->account_id,
 				  a->vacation_handle ? a->vacation_handle : "",
 				  a->vacation_to, (int64_t)time(NULL),
 				  a->vacation_seconds, &claimed);

@@ -146,7 +146,7 @@ deliver_target_mailbox(struct deliver_sieve *d, const struct deliver_unit *u,
  * row's own choice) */
 static void
 deliver_local(struct deliver_sieve *d, size_t ui, const char *mailbox,
-	      bool create, const char *const *flags, bool keep)
+	      bool create, const char *const *flags)
 {
 	const struct deliver_unit *u = &d->units[ui];
 	const struct store_rcpt *src = &d->in[u->src];
@@ -154,9 +154,13 @@ deliver_local(struct deliver_sieve *d, size_t ui, const char *mailbox,
 	uint32_t bits = 0;
 	struct store_rcpt *r = NULL;
 
+	/* quarantined (DMARC, a milter): \Junk wins over the script's
+	 * mailboxes, one copy */
+	if (u->original && src->special_use)
+		mailbox = NULL;
 	mailbox = deliver_target_mailbox(d, u, mailbox, create);
-	if (mailbox == NULL && keep && u->original) {
-		/* a role's own mailbox, DMARC's \Junk */
+	if (mailbox == NULL && u->original) {
+		/* a role's own mailbox (DMARC reports) */
 		mailbox = src->mailbox;
 		create = src->create_mailbox;
 	}
@@ -178,7 +182,7 @@ deliver_local(struct deliver_sieve *d, size_t ui, const char *mailbox,
 		r->create_mailbox = create;
 		r->orcpt = src->orcpt;
 		r->notify = src->notify;
-		if (keep && u->original)
+		if (u->original)
 			r->special_use = src->special_use;
 		if (u->original) {
 			r->prefix = src->prefix;
@@ -317,7 +321,7 @@ deliver_plan_unit(struct deliver_sieve *d, size_t ui)
 
 	if (!u->ran) {
 		/* no script, or it failed: INBOX as without Sieve */
-		deliver_local(d, ui, NULL, false, NULL, true);
+		deliver_local(d, ui, NULL, false, NULL);
 		return;
 	}
 	for (size_t i = 0; i < d->units[ui].res.n; i++) {
@@ -325,15 +329,14 @@ deliver_plan_unit(struct deliver_sieve *d, size_t ui)
 
 		switch (a->kind) {
 		case SIEVE_KEEP:
-			deliver_local(d, ui, NULL, false, a->flags, true);
+			deliver_local(d, ui, NULL, false, a->flags);
 			break;
 		case SIEVE_FILEINTO:
-			deliver_local(d, ui, a->mailbox, a->create, a->flags,
-				      false);
+			deliver_local(d, ui, a->mailbox, a->create, a->flags);
 			break;
 		case SIEVE_REDIRECT:
 			if (!deliver_redirect(d, ui, a->address))
-				deliver_local(d, ui, NULL, false, NULL, true);
+				deliver_local(d, ui, NULL, false, NULL);
 			break;
 		case SIEVE_REJECT:
 		case SIEVE_EREJECT:

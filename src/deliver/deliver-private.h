@@ -21,6 +21,7 @@ struct deliver_unit {
 	int64_t account_id;
 	char *address;		/* the account's address (Delivered-To) */
 	char *orig_to;		/* the address the mail came to */
+	char *script;		/* the active script's name (logs) */
 	size_t src;		/* the original row (DSN notify, orcpt) */
 	bool original;		/* src's own row: its prefix */
 	unsigned depth;		/* redirects that led here */
@@ -79,7 +80,7 @@ struct deliver_sieve {
 /* deliver-script.c: the account's active script, compiled (cached by
  * account and version). 1 and *s_r (release it), 0 no active script,
  * -1 an error (logged; the caller keeps the message) */
-int deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
+int deliver_script_get(struct deliver_sieve *d, struct deliver_unit *u,
 		       const struct sieve_script **s_r);
 void deliver_script_release(const struct sieve_script *s);
 

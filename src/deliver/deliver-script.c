@@ -1,8 +1,7 @@
 /* deliver-script.c - an account's active Sieve script, compiled once
  * and kept: a small cache keyed by account and the store's version of
- * its scripts (which changes whenever one may have), shared by the
- * pool threads (a compiled script is immutable), least recently used
- * out first, never one still in use */
+ * its active script, shared by the pool threads (a compiled script is
+ * immutable), least recently used out first, never one in use */
 #include "deliver/deliver-private.h"
 
 #include <errno.h>
@@ -20,6 +19,8 @@
 
 struct deliver_cached {
 	struct store *store;
+	char *dir;		/* its data folder: a store opened later at
+				   the same address is another one */
 	int64_t account_id, version;
 	struct sieve_script *script;
 	unsigned refs;
@@ -59,7 +60,8 @@ cache_find(struct store *store, int64_t account_id, int64_t version)
 		struct deliver_cached *c = &cache[i];
 
 		if (c->script && c->store == store &&
-		    c->account_id == account_id && c->version == version) {
+		    c->account_id == account_id && c->version == version &&
+		    strcmp(c->dir, store_data_dir(store)) == 0) {
 			c->refs++;
 			c->used = ++cache_clock;
 			s = c->script;
@@ -74,7 +76,7 @@ cache_find(struct store *store, int64_t account_id, int64_t version)
  * is free it is not kept and the caller's release frees it */
 static void
 cache_add(struct store *store, int64_t account_id, int64_t version,
-	  struct sieve_script *script, bool *kept_r)
+	  struct sieve_script *script)
 {
 	struct deliver_cached *victim = NULL;
 	struct sieve_script *old = NULL;
@@ -95,9 +97,10 @@ cache_add(struct store *store, int64_t account_id, int64_t version,
 		    (victim->script && c->used < victim->used))
 			victim = c;
 	}
-	*kept_r = victim != NULL;
 	if (victim) {
 		old = victim->script;
+		free(victim->dir);
+		victim->dir = xstrdup(store_data_dir(store));
 		victim->store = store;
 		victim->account_id = account_id;
 		victim->version = version;
@@ -179,6 +182,7 @@ deliver_sieve_include(const struct tern_conf *conf, struct store *store,
 struct deliver_includer {
 	struct deliver_sieve *d;
 	const struct deliver_unit *u;
+	bool used;
 };
 
 static int
@@ -187,6 +191,7 @@ deliver_include_get(void *arg, bool global, const char *name, char **text_r,
 {
 	struct deliver_includer *inc = arg;
 
+	inc->used = true;
 	return deliver_sieve_include(inc->d->env.conf, inc->d->env.store,
 				     inc->u->account_id, global, name, text_r,
 				     len_r);
@@ -206,10 +211,10 @@ deliver_script_error(struct deliver_sieve *d, const struct deliver_unit *u,
 }
 
 int
-deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
+deliver_script_get(struct deliver_sieve *d, struct deliver_unit *u,
 		   const struct sieve_script **s_r)
 {
-	struct deliver_includer inc = { d, u };
+	struct deliver_includer inc = { d, u, false };
 	struct sieve_includer includer = { deliver_include_get, &inc };
 	struct sieve_limits lim;
 	struct sieve_diags diags = { NULL, 0 };
@@ -217,7 +222,6 @@ deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
 	char *name = NULL, *text = NULL;
 	size_t len = 0;
 	int64_t version = 0;
-	bool kept;
 	int rc;
 
 	rc = store_sieve_active(d->env.store, u->account_id, &name, &text,
@@ -228,6 +232,8 @@ deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
 		deliver_script_error(d, u, "?", NULL, store_strerror(rc));
 		return -1;
 	}
+	free(u->script);
+	u->script = xstrdup(name ? name : "?");
 	if ((*s_r = cache_find(d->env.store, u->account_id, version))) {
 		free(name);
 		free(text);
@@ -245,7 +251,10 @@ deliver_script_get(struct deliver_sieve *d, const struct deliver_unit *u,
 	sieve_diags_free(&diags);
 	free(name);
 	free(text);
-	cache_add(d->env.store, u->account_id, version, script, &kept);
+	/* the version is the active script's: one that includes others
+	 * (which may change alone) is compiled each time instead */
+	if (!inc.used)
+		cache_add(d->env.store, u->account_id, version, script);
 	*s_r = script;
 	return 1;
 }

@@ -81,6 +81,7 @@ deliver_sieve_free(struct deliver_sieve **dp)
 	for (size_t i = 0; i < d->n_units; i++) {
 		free(d->units[i].address);
 		free(d->units[i].orig_to);
+		free(d->units[i].script);
 		if (d->units[i].ran)
 			sieve_result_free(&d->units[i].res);
 	}
@@ -173,8 +174,8 @@ deliver_log_run(const struct deliver_sieve *d, const struct deliver_unit *u)
 			buf_append_escaped(&b, arg, strlen(arg), 128);
 		}
 	}
-	log_info(d->env.log_id, "sieve id=%s account=%s actions=%s", d->id,
-		 u->address, b.len ? buf_cstr(&b) : "none");
+	log_info(d->env.log_id, "sieve id=%s account=%s script=%s actions=%s",
+		 d->id, u->address, u->script, b.len ? buf_cstr(&b) : "none");
 	buf_free(&b);
 }
 
@@ -237,7 +238,7 @@ deliver_run_unit(struct deliver_sieve *d, size_t ui)
 
 		log_warn(d->env.log_id, "sieve error account=%s script=%s "
 			 "line=%u: %s", u->address,
-			 g && g->script[0] ? g->script : "active",
+			 g && g->script[0] ? g->script : u->script,
 			 g ? g->line : 0, g ? g->msg : "runtime error");
 		sieve_result_free(&u->res);
 	}

@@ -96,7 +96,21 @@ if header :contains "subject" "work" {
     assert re.search(r"sieve fileinto account=alice@example.test "
                      r'mailbox="Nope".*INBOX', log)
     assert re.search(r"sieve id=\S+ account=alice@example.test "
-                     r"actions=fileinto:Work", log)
+                     r"script=main actions=fileinto:Work", log)
+    # a new version of the script counts from the next message on (the
+    # compiled one is cached by version)
+    put(t, ALICE[0], 'require "fileinto";\nfileinto "Work";\n')
+    send(t, "x@example.net", [ALICE[0]], "after the change")
+    assert len(mailbox(t, ALICE, "Work")) == 2
+    # an included script changed alone is seen too
+    t.cli("sieve", "put", ALICE[0], "inc", "-",
+          input='require "fileinto";\nfileinto "Work";\n')
+    put(t, ALICE[0], 'require "include";\ninclude :personal "inc";\n')
+    send(t, "x@example.net", [ALICE[0]], "included")
+    t.cli("sieve", "put", ALICE[0], "inc", "-", input='discard;\n')
+    send(t, "x@example.net", [ALICE[0]], "included again")
+    assert len(mailbox(t, ALICE, "Work")) == 3
+    assert "actions=discard" in t.log()
 
 
 def test_discard_and_local_redirect(tern_factory):
@@ -191,7 +205,8 @@ fileinto :create "A"; fileinto :create "B"; fileinto :create "C";
     send(t, "x@example.net", [BOB[0]], "too many")
     bob = mailbox(t, BOB)
     assert len(bob) == 1 and b"too many" in bob[0][1]
-    assert re.search(r"sieve error account=bob@example.test", t.log())
+    assert re.search(r"sieve error account=bob@example.test script=main "
+                     r"line=\d+: ", t.log())
 
 
 def test_redirect_loop_two_accounts(tern_factory):
@@ -223,3 +238,11 @@ def test_cpu_limit_keeps(tern_factory):
     assert len(inbox) == 1 and b"heavy" in inbox[0][1]
     assert re.search(r"sieve error account=alice@example.test .*(CPU|cpu)",
                      t.log()), t.log()[-2000:]
+
+
+def test_sieve_disabled(tern_factory):
+    t = start(tern_factory, "[sieve]\nenable = no\n")
+    put(t, ALICE[0], "discard;\n")
+    send(t, "x@example.net", [ALICE[0]], "no scripts here")
+    assert len(mailbox(t, ALICE)) == 1
+    assert "actions=" not in t.log()
