@@ -23,8 +23,8 @@ tern delivers before its 250; Postfix delivers after it, so the anchor's
 rate counts until the last message is in a Maildir. CPU per message
 from /proc: tern's process; Postfix's master and descendants plus
 Dovecot's master and descendants; rspamd's processes added to both in
-the rspamd configuration. Then tern alone again with sieve.enable = no:
-what the scripts cost it. Checked: every message accepted and (anchor)
+the rspamd configuration. Right after tern's plain run, tern alone again
+with sieve.enable = no: what the scripts cost it. Checked: every message accepted and (anchor)
 delivered, rspamd's X-Spam-Status in every message of its run on both
 sides, and each user's folders (message and flagged counts; tern's
 over IMAP, Dovecot's from its Maildirs: it runs LMTP only) alike on
@@ -470,6 +470,19 @@ def run(a, w, stop):
         errors = len(re.findall(r"sieve error", open(t.logp, errors="replace")
                                 .read()))
 
+        if not milter:
+            # what the scripts cost tern: the same load at once, Sieve off
+            t = Tern(a.tern, os.path.join(w, "tern-nosieve"), names,
+                     sieve=False)
+            stop.callback(t.stop)
+            c0 = cpu(t.proc.pid)
+            secs, okb, badb = drive(tool, t.smtp, names, a.s, a.n, files,
+                                    3600)
+            base = (okb / secs if secs else 0,
+                    (cpu(t.proc.pid) - c0) / max(okb, 1), okb, badb,
+                    folders(t.imap, names))
+            t.finish()
+
         port = anchor.filtered if milter else anchor.plain
         c0 = tree_cpu(anchor.roots() + extra)
         t0 = time.monotonic()
@@ -488,14 +501,6 @@ def run(a, w, stop):
                   "of %d" % (seen, anchor.scanned(), okp), flush=True)
         if label == "plain":
             maps["anchor"] = anchor.folders(names)
-    # what the scripts cost tern: the plain load again, Sieve off
-    t = Tern(a.tern, os.path.join(w, "tern-nosieve"), names, sieve=False)
-    stop.callback(t.stop)
-    c0 = cpu(t.proc.pid)
-    secs, okt, badt = drive(tool, t.smtp, names, a.s, a.n, files, 3600)
-    base = (okt / secs if secs else 0, (cpu(t.proc.pid) - c0) / max(okt, 1),
-            okt, badt, folders(t.imap, names))
-    t.finish()
     print()
     print("| configuration | tern deliveries/s | Postfix+Dovecot deliveries/s "
           "| ratio | tern CPU/msg | Postfix+Dovecot CPU/msg |")
