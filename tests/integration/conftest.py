@@ -26,7 +26,7 @@ unexpected_skips = []
 # each other, not tern.
 SERIAL_FILES = {
     "test_flood.py", "test_shutdown.py", "test_smtp_load.py",
-    "test_powercut.py", "test_webmail_bench.py", "test_sieve_bench.py",
+    "test_powercut.py", "test_webmail_bench.py", "test_bench_sieve.py",
 }
 
 
