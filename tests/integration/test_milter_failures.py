@@ -135,6 +135,20 @@ class BrokenMilter:
     def packet(cmd, data=b""):
         return struct.pack(">I", len(data) + 1) + cmd + data
 
+    def answer_all(self, c):
+        """"continue" to every command until QUIT or the end (macros
+        and ABORT get no answer)"""
+        f = c.makefile("rb")
+        while True:
+            head = f.read(4)
+            if len(head) < 4:
+                return
+            data = f.read(struct.unpack(">I", head)[0])
+            if not data or data[:1] == b"Q":
+                return
+            if data[:1] not in (b"D", b"A"):
+                c.sendall(self.packet(b"c"))
+
     def serve(self):
         while True:
             try:
@@ -167,6 +181,12 @@ class BrokenMilter:
                                           b"{client_addr}\0"))
                     self.seen = c.recv(65536)
                     c.sendall(self.packet(b"c"))
+                elif self.mode == "slowopt":
+                    # think before the OPTNEG: the client may be gone
+                    time.sleep(0.2)
+                    c.sendall(optneg)
+                    self.answer_all(c)
+                    continue
                 elif self.mode == "close":
                     c.sendall(optneg[:7])
                     continue
@@ -200,4 +220,22 @@ def test_broken_filter_replies(tern_factory):
     r.close()
     assert b"D" + b"C{client_addr}\x00127.0.0.1\x00" in bad.seen, bad.seen
     assert b"{daemon_name}" not in bad.seen and b"C" + b"unknown\x00" in bad.seen
+    bad.sock.close()
+
+
+def test_client_gone_before_connect_step_answers(tern_factory):
+    """Clients that hang up while the filter still negotiates (the
+    CONNECT step has not even been sent): their sessions end with no
+    crash, and the next client is served."""
+    bad = BrokenMilter()
+    bad.mode = "slowopt"
+    t = start_tern(tern_factory, "inet:127.0.0.1:%d{command_timeout=5s}" % bad.port)
+    for _ in range(8):
+        s = socket.create_connection(("127.0.0.1", t.port("smtp")), timeout=5)
+        s.close()
+    time.sleep(2.5)     # the filter has worked through them all
+    r = Raw(t)
+    assert r.cmd("EHLO x.example")[0] == 250, t.log()[-3000:]
+    r.close()
+    assert t.proc.poll() is None, t.log()[-2000:]
     bad.sock.close()
