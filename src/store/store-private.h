@@ -123,6 +123,9 @@ int store_strlist_collect(struct db *db, sqlite3_stmt *st, const char *what,
 char *db_col_str(sqlite3_stmt *st, int col);
 /* malloc'd copy of a text column, "" for SQL NULL */
 char *db_col_str0(sqlite3_stmt *st, int col);
+/* malloc'd NUL-terminated copy of a column's bytes (a blob's too, NULs
+ * kept), "" for SQL NULL; its length in *len_r unless len_r is NULL */
+void *db_col_bytes(sqlite3_stmt *st, int col, size_t *len_r);
 int db_begin_read(struct db *db);
 void db_end_read(struct db *db);
 
