@@ -452,6 +452,8 @@ int store_urlauth_drop_w(struct store *s, int64_t account_id,
 			 int64_t mailbox_id);
 /* store-vacation.c: the account's vacation records (account removal) */
 int store_vacation_drop_w(struct store *s, int64_t account_id);
+/* store-admin.c: A-Z to a-z in place (addresses, domains) */
+void store_ascii_lower(char *s);
 uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */
