@@ -132,22 +132,24 @@ deliver_script_release(const struct sieve_script *s)
 		sieve_script_free((struct sieve_script *)s);
 }
 
-/* :global "name": the file name + ".sieve" in sieve.global_dir */
+/* :global "name": the file name + ".sieve" in sieve.global_dir, a
+ * plain file (a symbolic link is not followed), by a name that cannot
+ * leave it, read to at most sieve.max_script_size */
 static int
 deliver_global_get(const struct tern_conf *conf, const char *name,
 		   char **text_r, size_t *len_r)
 {
 	const char *dir = conf->sieve.global_dir;
-	char *path;
+	struct buf b = BUF_INIT;
 	struct stat st;
+	char *path;
 	int fd;
-	ssize_t n;
 
 	if (dir == NULL || dir[0] == '\0' || name[0] == '\0' ||
 	    name[0] == '.' || strchr(name, '/') != NULL)
 		return -1;
 	path = xasprintf("%s/%s.sieve", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	free(path);
 	if (fd < 0)
 		return -1;
@@ -156,15 +158,29 @@ deliver_global_get(const struct tern_conf *conf, const char *name,
 		close(fd);
 		return -1;
 	}
-	*text_r = xmalloc((size_t)st.st_size + 1);
-	n = read(fd, *text_r, (size_t)st.st_size);
-	close(fd);
-	if (n != (ssize_t)st.st_size) {
-		free(*text_r);
-		return -1;
+	for (;;) {
+		unsigned char *p = buf_reserve(&b, 8192);
+		ssize_t n = read(fd, p, 8192);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			if (n < 0) {
+				buf_free(&b);
+				return -1;
+			}
+			break;
+		}
+		b.len += (size_t)n;
+		if (b.len > conf->sieve.max_script_size) {
+			close(fd);
+			buf_free(&b);
+			return -1;
+		}
 	}
-	(*text_r)[n] = '\0';
-	*len_r = (size_t)n;
+	*len_r = b.len;
+	*text_r = buf_steal(&b);
 	return 0;
 }
 

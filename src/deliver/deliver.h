@@ -38,9 +38,10 @@ struct sieve_limits;
 void deliver_sieve_limits(const struct tern_conf *conf,
 			  struct sieve_limits *lim);
 /* include (RFC 6609) for account_id: :personal from the store, :global
- * the file NAME.sieve in sieve.global_dir (a name with '/' or a leading
- * '.' never); sieve_includer's contract (0 and *text_r malloc'd, or
- * -1). Blocking reads. */
+ * the plain file NAME.sieve in sieve.global_dir (a name with '/' or a
+ * leading '.' never, a symbolic link not followed, at most
+ * sieve.max_script_size bytes); sieve_includer's contract (0 and
+ * *text_r malloc'd, or -1). Blocking reads. */
 int deliver_sieve_include(const struct tern_conf *conf, struct store *store,
 			  int64_t account_id, bool global, const char *name,
 			  char **text_r, size_t *len_r);

@@ -182,7 +182,7 @@ const struct conf_key conf_keys[] = {
 	K("sieve.spamtest_header", CONF_STRING, sieve.spamtest_header, "X-Spam-Score", "field whose first number is the spam score for spamtest (RFC 5235); a port-25 message's own copies are removed before the milters run"),
 	K("sieve.spamtest_max", CONF_NUMBER, sieve.spamtest_max, "15", "spam score that spamtest maps to 10 (and :percent to 100)"),
 	K("sieve.virustest_header", CONF_STRING, sieve.virustest_header, "X-Virus-Status", "field for virustest (RFC 5235): Clean is 1, Infected is 5; a port-25 message's own copies are removed before the milters run"),
-	K("sieve.global_dir", CONF_STRING, sieve.global_dir, "", "folder of the scripts `include :global` reads (empty: none)"),
+	K("sieve.global_dir", CONF_STRING, sieve.global_dir, "", "folder of the scripts `include :global` reads: NAME.sieve, no symbolic link (empty: none)"),
 
 	K("managesieve.max_line", CONF_SIZE, managesieve.max_line, "8K", "ManageSieve command line, literals apart (RFC 5804)"),
 	K("managesieve.max_literal_preauth", CONF_SIZE, managesieve.max_literal_preauth, "8K", "ManageSieve literal before login"),

@@ -9,18 +9,14 @@
 
 #include "lib/service.h"
 
-struct sieve_limits;
 struct store;
 
 extern const struct service managesieve_service;
 
-/* the [sieve] limits of tern.conf as sieve.h wants them */
-void managesieve_limits(const struct tern_conf *conf,
-			struct sieve_limits *lim);
-
 /* Compile a script as PUTSCRIPT and `tern sieve put` do before storing
  * it: includes (RFC 6609) read the account's other scripts
- * (:personal) and sieve.global_dir (:global). 0, or -1 with the
+ * (:personal) and sieve.global_dir (:global), as delivery does
+ * (deliver_sieve_include). 0, or -1 with the
  * "line:col: message" lines in *errors_r (malloc'd); 0 with *errors_r
  * set: compiled, with warnings (RFC 5804 WARNINGS). */
 int managesieve_compile(const struct tern_conf *conf, struct store *store,

@@ -567,6 +567,16 @@ smtp_deliver_build(struct smtp_txn *t)
 	free(offs);
 }
 
+/* after the final reply (the commit's, or one without a commit): the
+ * next command */
+static void
+smtp_deliver_over(struct smtp_session *s)
+{
+	smtp_deliver_next(s);
+	if (s->state != SMTP_S_QUIT)
+		conn_resume(s->conn);
+}
+
 static void
 smtp_deliver_done(void *arg, int ret)
 {
@@ -613,18 +623,7 @@ smtp_deliver_done(void *arg, int ret)
 		smtp_session_status(s, st);
 		smtp_deliver_log(s, st->code, st->enh, NULL);
 	}
-	smtp_deliver_next(s);
-	if (s->state != SMTP_S_QUIT)
-		conn_resume(s->conn);
-}
-
-/* after the final reply without a commit: the next command */
-static void
-smtp_deliver_over(struct smtp_session *s)
-{
-	smtp_deliver_next(s);
-	if (s->state != SMTP_S_QUIT)
-		conn_resume(s->conn);
+	smtp_deliver_over(s);
 }
 
 /* the rows (and the Sieve step's, when it ran) into one commit */
@@ -838,9 +837,7 @@ smtp_deliver_checked(struct smtp_session *s)
 		smtp_session_status(s, st);
 		smtp_deliver_log(s, st->code, st->enh, "auth-checks");
 		store_blob_abort(&t->blob);
-		smtp_deliver_next(s);
-		if (s->state != SMTP_S_QUIT)
-			conn_resume(s->conn);
+		smtp_deliver_over(s);
 		return;
 	}
 	t->junk = smtp_auth_action(t->auth) == SMTP_AUTH_JUNK;

@@ -47,8 +47,8 @@ localpart_valid(const char *p, size_t len)
 	return true;
 }
 
-static void
-lower(char *s)
+void
+store_ascii_lower(char *s)
 {
 	for (; *s; s++)
 		if (*s >= 'A' && *s <= 'Z')
@@ -66,7 +66,7 @@ domain_canon(const char *domain)
 
 	if (d == NULL) {
 		d = xstrdup(domain);
-		lower(d);
+		store_ascii_lower(d);
 	}
 	return d;
 }
@@ -98,7 +98,7 @@ store_address_normalize(const char *address, bool allow_catchall,
 			free(local);
 			return STORE_EBADADDR;
 		}
-		lower(local);
+		store_ascii_lower(local);
 		out = xasprintf("%s%s", local, dom);
 		free(local);
 		free(dom);

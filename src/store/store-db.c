@@ -356,6 +356,21 @@ db_col_str0(sqlite3_stmt *st, int col)
 	return s ? s : xstrdup("");
 }
 
+void *
+db_col_bytes(sqlite3_stmt *st, int col, size_t *len_r)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	size_t len = (size_t)sqlite3_column_bytes(st, col);
+	char *t = xmalloc(len + 1);
+
+	if (len)
+		memcpy(t, p, len);
+	t[len] = '\0';
+	if (len_r)
+		*len_r = len;
+	return t;
+}
+
 int
 db_begin_read(struct db *db)
 {

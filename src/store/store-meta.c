@@ -46,17 +46,11 @@ meta_push(struct store_meta_list *out, sqlite3_stmt *st, int name_col,
 	  int value_col, const char *name)
 {
 	struct store_meta_entry *e;
-	size_t len = (size_t)sqlite3_column_bytes(st, value_col);
-	const void *v = sqlite3_column_blob(st, value_col);
 
 	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 	e = &out->v[out->n++];
 	e->name = name ? xstrdup(name) : db_col_str0(st, name_col);
-	e->value = xmalloc(len + 1);
-	if (len)
-		memcpy(e->value, v, len);
-	e->value[len] = '\0';
-	e->len = len;
+	e->value = db_col_bytes(st, value_col, &e->len);
 }
 
 int

@@ -123,6 +123,9 @@ int store_strlist_collect(struct db *db, sqlite3_stmt *st, const char *what,
 char *db_col_str(sqlite3_stmt *st, int col);
 /* malloc'd copy of a text column, "" for SQL NULL */
 char *db_col_str0(sqlite3_stmt *st, int col);
+/* malloc'd NUL-terminated copy of a column's bytes (a blob's too, NULs
+ * kept), "" for SQL NULL; its length in *len_r unless len_r is NULL */
+void *db_col_bytes(sqlite3_stmt *st, int col, size_t *len_r);
 int db_begin_read(struct db *db);
 void db_end_read(struct db *db);
 
@@ -449,6 +452,8 @@ int store_urlauth_drop_w(struct store *s, int64_t account_id,
 			 int64_t mailbox_id);
 /* store-vacation.c: the account's vacation records (account removal) */
 int store_vacation_drop_w(struct store *s, int64_t account_id);
+/* store-admin.c: A-Z to a-z in place (addresses, domains) */
+void store_ascii_lower(char *s);
 uint32_t store_new_uidvalidity(struct store *s);
 /* the special use a new account's mailbox of this name has ("Sent":
  * STORE_SU_SENT...), 0 for other names (store-admin.c) */

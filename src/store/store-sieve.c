@@ -89,22 +89,6 @@ store_sieve_list(struct store *s, int64_t account_id,
 	return ret < 0 ? ret : 0;
 }
 
-/* the text of column col as a malloc'd NUL-terminated copy */
-static void
-col_text(sqlite3_stmt *st, int col, char **text_r, size_t *len_r)
-{
-	size_t len = (size_t)sqlite3_column_bytes(st, col);
-	const void *p = sqlite3_column_blob(st, col);
-	char *t = xmalloc(len + 1);
-
-	if (len)
-		memcpy(t, p, len);
-	t[len] = '\0';
-	*text_r = t;
-	if (len_r)
-		*len_r = len;
-}
-
 /* one script: by name, or (name NULL) the active one; any output may
  * be NULL */
 static int
@@ -143,7 +127,7 @@ sieve_read(struct store *s, int64_t account_id, const char *name,
 		if (name_r)
 			*name_r = db_col_str0(st, 0);
 		if (text_r)
-			col_text(st, 1, text_r, len_r);
+			*text_r = db_col_bytes(st, 1, len_r);
 		if (version_r)
 			*version_r = sqlite3_column_int64(st, 2);
 		ret = 0;

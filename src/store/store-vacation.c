@@ -71,9 +71,7 @@ store_vacation_claim(struct store *s, int64_t account_id, const char *handle,
 	o = store_op_new(sizeof(*o), exec_vacation, vacation_free);
 	/* addresses compare without case (local parts too, as Pigeonhole) */
 	lower = xstrdup(sender);
-	for (char *p = lower; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	store_ascii_lower(lower);
 	o->account_id = account_id;
 	o->now = now;
 	o->expires = now + (int64_t)(seconds ? seconds : 1);

@@ -278,14 +278,15 @@ def test_putscript_and_checkscript_errors(tern):
 def test_limits_and_global_includes(tern_factory, tmp_path):
     gdir = tmp_path / "global"
     gdir.mkdir()
-    (gdir / "spam").write_bytes(b"keep;\r\n")
-    (tmp_path / "secret").write_bytes(b"keep;\r\n")
-    (gdir / "link").symlink_to(tmp_path / "secret")     # not followed
+    (gdir / "spam.sieve").write_bytes(b"keep;\r\n")
+    (tmp_path / "secret.sieve").write_bytes(b"keep;\r\n")
+    (gdir / "link.sieve").symlink_to(tmp_path / "secret.sieve")  # not followed
     t = start(tern_factory, extra="[sieve]\nmax_scripts = 2\n"
               "max_script_size = 100\nquota = 150\nglobal_dir = %s\n"
               % gdir)
     c = logged_in(t)
-    # include :global reads sieve.global_dir, and nothing outside it
+    # include :global "x" reads x.sieve of sieve.global_dir (as delivery
+    # does), and nothing outside it
     c.ok(b'CHECKSCRIPT "require \\"include\\"; include :global \\"spam\\";"')
     for name in (b"../secret", b"link"):
         st = c.cmd(b'CHECKSCRIPT "require \\"include\\"; '
