@@ -32,6 +32,7 @@
  * 5229 4                   set honorific ... vacation text:    rfc5229_set
  * 5229 4.1                 the modifier table (juMBlEd lETteRS) rfc5229_set
  * 5229 5                   string :matches " ${state} "        rfc5229_string
+ * 5229 3.2                 a failed test leaves ${N} unchanged  rfc5229_string
  * 5229 3                   set on a match variable: error      rfc5229_set
  * 5230 4.8/7               cyrus / call me                     (rfc.c) + rfc5230
  * 5230 4.8                 :subject "Automatic response to: ${1}" rfc5230
@@ -44,18 +45,22 @@
  * 5232 3.1-3.3, 4, 5       setflag/addflag/removeflag/hasflag  rfc5232
  * 5232 7                   the extended example                rfc5232
  * 5233 6                   postmaster / mta-filters / foo      rfc5233
- * 5235 3.1/3.2/3.3         spamtest, spamtestplus, virustest   rfc5235
+ * 5235 3.1 / 3.3           spamtest, virustest examples        (rfc.c)
+ * 5235 3.2                 spamtestplus :percent :count "eq" "0" rfc5235
  * 5260 4.x/5               date examples (urgent, weekend,     rfc5260
  *                          month-year, vacation, std11)
  * 5260 7                   :index 2 received                   rfc5260
  * 5429 2.1 / 2.2           reject too big / ereject domain     rfc5429
  * 5490 3.1/3.2             fileinto :create, mailboxexists     rfc5490
  * 5490 3.3-3.5             metadata (not offered): error       rfc5490
- * 3894 3                   redirect :copy, fileinto :copy      rfc3894
- * 5173 6                   :content text, audio/mp3, :text,    rfc5173
- *                          :raw MAKE MONEY FAST
+ * 3894 3                   redirect :copy, fileinto :copy      (rfc.c)
+ * 3894 3 (variant)         :copy under a test; :copy + discard rfc3894
+ * 5173 5.1                 :raw "MAKE MONEY FAST" (MIME part   rfc5173
+ *                          headers seen, outer header not)
+ * 5173 5.2 / 5.3           :content text + audio/mp3, :text    rfc5173
  * 6609 3.1-3.4, 4          include :personal/:global, global,  rfc6609
- *                          return, the variables example
+ *                          return, the variables example (rfc.c)
+ * 6609 3.5                 "${global.i_am_on_vacation}"        rfc6609
  * regex draft 3, 4, 5      address :regex stephan, List-ID,    regex
  *                          Subject ${1} ${2}, :quoteregex
  */
@@ -468,6 +473,11 @@ TEST(sieve_rfcall_rfc5229_string)
 	    "if string :matches \" ${state} \" \"* pending *\" {\n"
 	    "    # the above test always succeeds\n"
 	    "    discard;\n}\n", msg_plain, NULL, "discard");
+	/* 3.2: a test that fails leaves the match variables as they were */
+	RUN("require [\"variables\", \"fileinto\"];\n"
+	    "if header :matches \"subject\" \"h*\" { }\n"
+	    "if header :matches \"subject\" \"x*\" { }\n"
+	    "fileinto \"${1}\";", msg_plain, NULL, "fileinto:ello");
 }
 
 /* ---- RFC 5230 ---- */
@@ -950,6 +960,13 @@ TEST(sieve_rfcall_rfc5173)
 	RUN(r, "Subject: x\n\nMAKE MONEY FAST today\n", NULL, "discard");
 	RUN(r, "Subject: x\nContent-Transfer-Encoding: base64\n\n"
 	    "TUFLRSBNT05FWSBGQVNU\n", NULL, "keep");
+	/* 5.1: MIME part headers are in the raw body, the outer header
+	 * is not */
+	RUN(r, "Subject: MAKE MONEY FAST\nContent-Type: multipart/mixed; boundary=b\n"
+	    "\n--b\nContent-Type: text/plain\n\nhello\n--b--\n", NULL, "keep");
+	RUN(r, "Content-Type: multipart/mixed; boundary=b\n"
+	    "\n--b\nContent-Type: text/plain\nX-Note: MAKE MONEY FAST\n\n"
+	    "hello\n--b--\n", NULL, "discard");
 	/* 5: :content "" matches every part */
 	RUN("require \"body\";\nif body :content \"\" :contains \"SUQz\" { discard; }",
 	    msg_mp3, NULL, "keep");
@@ -1022,6 +1039,32 @@ TEST(sieve_rfcall_rfc6609)
 	    msg_plain, &e2, "fileinto:lib");
 	RUN("require \"include\";\nfileinto \"x\";", msg_plain, &e2,
 	    "error 2:1: the fileinto command needs require \"fileinto\"");
+}
+
+TEST(sieve_rfcall_rfc6609_global_namespace)
+{
+	/* 3.5: the global. namespace, set in one script, read in another */
+	static const char *const scripts[] = {
+		"vac",
+		"require [\"variables\", \"include\", \"vacation\"];\n"
+		"if string :is \"${global.i_am_on_vacation}\" \"1\"\n{\n"
+		"    vacation \"It's true, I am on vacation.\";\n}\n",
+		NULL,
+	};
+	static const char *const own[] = { "me@example.com", NULL };
+	struct stl_env env = { .scripts = scripts, .own = own,
+			       .from = "friend@other.example.net",
+			       .to = "me@example.com" };
+	RUN("require [\"variables\", \"include\"];\n"
+	    "set \"global.i_am_on_vacation\" \"1\";\ninclude \"vac\";\n",
+	    msg_plain, &env,
+	    "vacation:friend@other.example.net:604800:Auto: hello; keep");
+	RUN("require [\"variables\", \"include\"];\n"
+	    "set \"global.i_am_on_vacation\" \"0\";\ninclude \"vac\";\n",
+	    msg_plain, &env, "keep");
+	/* the namespace is include's: without it the name is bad */
+	RUN("require \"variables\";\nset \"global.x\" \"1\";", msg_plain, NULL,
+	    "error 2:5: bad variable name \"global.x\"");
 }
 
 /* ---- draft-ietf-sieve-regex ---- */
