@@ -513,6 +513,11 @@ check_args(struct vctx *v, struct sieve_node *n)
 		return false;
 	for (size_t i = 0; i < n->nargs; i++) {
 		if (n->args[i].kind == ARG_TAG) {
+			/* RFC 5228 2.6.2: tagged arguments come first */
+			if (np > 0)
+				return verr(v, n->args[i].line, n->args[i].col,
+					    "tag ':%s' of the %s %s comes after a positional argument; tags go first",
+					    n->args[i].tag, c->name, what(n));
 			if (!check_tag(v, n, &i, &seen))
 				return false;
 			continue;

@@ -61,6 +61,12 @@
  * 6609 3.1-3.4, 4          include :personal/:global, global,  rfc6609
  *                          return, the variables example (rfc.c)
  * 6609 3.5                 "${global.i_am_on_vacation}"        rfc6609
+ * invalid forms the RFCs name, each a line:col error:         errors
+ *   5228 2.6.2 a tag after the positional arguments; 5228 2.7.3 an
+ *   unknown comparator; 5260 4 :zone with :originalzone; 5173 5 two
+ *   transforms; 5490 3.1 :create without "mailbox"; regex 3
+ *   :regex with i;ascii-numeric; 5229 4 set of "${x}"; 5230 4.1
+ *   :days not a number
  * regex draft 3, 4, 5      address :regex stephan, List-ID,    regex
  *                          Subject ${1} ${2}, :quoteregex
  */
@@ -1095,4 +1101,23 @@ TEST(sieve_rfcall_regex)
 	/* 3: a bad expression is a compile error */
 	RUN("require \"regex\";\nif header :regex \"subject\" \"(\" { discard; }",
 	    msg_plain, NULL, "error 2:28: bad regular expression: Unmatched ( or \\(");
+}
+
+TEST(sieve_rfcall_errors)
+{
+	RUN("if header \"subject\" :contains \"x\" { discard; }", msg_plain, NULL,
+	    "error 1:21: tag ':contains' of the header test comes after a positional argument; tags go first");
+	RUN("if header :comparator \"i;nonesuch\" \"subject\" \"x\" { discard; }",
+	    msg_plain, NULL, "error 1:23: unknown comparator \"i;nonesuch\"");
+	RUN("require \"date\";\n"
+	    "if date :zone \"+0100\" :originalzone \"date\" \"hour\" \"1\" { discard; }",
+	    msg_plain, NULL, "error 2:23: tag ':originalzone' given twice (or with a tag it excludes) for the date test");
+	RUN("require \"body\";\nif body :raw :text :contains \"x\" { discard; }",
+	    msg_plain, NULL, "error 2:14: tag ':text' given twice (or with a tag it excludes) for the body test");
+	RUN("require \"fileinto\";\nfileinto :create \"x\";", msg_plain, NULL, "error 2:10: tag ':create' of the fileinto command needs require \"mailbox\"");
+	RUN("require [\"regex\", \"comparator-i;ascii-numeric\"];\n"
+	    "if header :regex :comparator \"i;ascii-numeric\" \"subject\" \"1\" { discard; }",
+	    msg_plain, NULL, "error 2:4: comparator i;ascii-numeric does not support :regex");
+	RUN("require \"variables\";\nset \"${x}\" \"y\";", msg_plain, NULL, "error 2:5: bad variable name \"${x}\"");
+	RUN("require \"vacation\";\nvacation :days \"7\" \"x\";", msg_plain, NULL, "error 2:10: tag ':days' of the vacation command needs a number after it");
 }
