@@ -67,6 +67,7 @@
  *   transforms; 5490 3.1 :create without "mailbox"; regex 3
  *   :regex with i;ascii-numeric; 5229 4 set of "${x}"; 5230 4.1
  *   :days not a number
+ * regex draft 3           not to me(+detail) / uppercase subject regex
  * regex draft 3, 4, 5      address :regex stephan, List-ID,    regex
  *                          Subject ${1} ${2}, :quoteregex
  */
@@ -1094,6 +1095,26 @@ TEST(sieve_rfcall_regex)
 	    "    fileinto \"${1}\"; fileinto \"${2}\";\n}\n",
 	    "Subject: [acme-users] [fwd] version 1.0 is out\n\nx\n", NULL,
 	    "fileinto:acme-users] [fwd; fileinto:version 1.0 is out");
+	/* 3: "try to catch unsolicited email": not to me (with an optional
+	 * +detail) or an all-uppercase subject */
+	static const char u[] =
+		"require \"regex\";\n"
+		"# Try to catch unsolicited email.\n"
+		"if anyof (\n"
+		"  # if a message is not to me (with optional +detail),\n"
+		"  not address :regex [\"to\", \"cc\", \"bcc\"]\n"
+		"    \"me(\\\\+.*)?@company\\\\.com\",\n"
+		"  # or the subject is all uppercase (no lowercase)\n"
+		"  header :regex :comparator \"i;octet\" \"subject\"\n"
+		"    \"^[^[:lower:]]+$\" ) {\n"
+		"  discard;    # junk it\n}\n";
+	RUN(u, "To: me+lists@company.com\nSubject: Hello there\n\nx\n", NULL,
+	    "keep");
+	RUN(u, "To: me@company.com\nSubject: BUY NOW!!\n\nx\n", NULL, "discard");
+	RUN(u, "To: you@company.com\nSubject: Hello there\n\nx\n", NULL,
+	    "discard");
+	RUN(u, "To: me@companyxcom\nSubject: Hello there\n\nx\n", NULL,
+	    "discard");
 	/* 5: :quoteregex */
 	RUN("require [\"regex\", \"variables\", \"fileinto\"];\n"
 	    "set :quoteregex \"b\" \"[a.b]*(c)\";\nfileinto \"${b}\";\n",
