@@ -4,6 +4,10 @@
  * outcome where it states one). test-sieve-rfc.c has the first, partial
  * pass; an example already there is named in this table with "(rfc.c)".
  *
+ * Section numbers are the RFCs'; "test" is sieve_rfcall_<name>. Scripts
+ * are as printed but for the changes noted at the test (a missing
+ * require added, RFC 5260's stray comma, RFC 5232's "anyof address").
+ *
  * RFC / section            example                             test
  * 5228 2.3                 "# this is a comment" size 100k     rfc5228_comments
  * 5228 2.3                 bracketed comment inside discard    rfc5228_comments
@@ -828,7 +832,9 @@ TEST(sieve_rfcall_rfc5260)
 	    "fileinto:1997 04 01 1997-04-01 50539 09 06 31 09:06:31 "
 	    "1997-04-01T09:06:31-08:00 Tue, 01 Apr 1997 09:06:31 -0800 -0800 2");
 	/* 7: :index 2 (the RFC's example has a stray comma before the
-	 * block; written without it here, with it a syntax error) */
+	 * block; written without it here, with it a syntax error).
+	 * Pigeonhole 0.5 reads the first Received for date :index 2 and
+	 * keeps; RFC 5260 7 has :index pick the second, as here. */
 	static const char idx[] =
 		"require [\"date\", \"relational\", \"index\"];\n"
 		"if date :value \"gt\" :index 2 :zone \"-0500\" \"received\"\n"
