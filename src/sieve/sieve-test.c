@@ -397,8 +397,9 @@ test_mailboxexists(struct sieve_run *rn, const struct sieve_node *t)
 	return rc;
 }
 
-/* RFC 5235: spamtest 0 untested, 1..10; :percent 0..100 */
-static void
+/* RFC 5235: spamtest 0 untested, 1..10; :percent 0..100. false when
+ * untested */
+static bool
 spam_value(struct sieve_run *rn, bool percent, struct buf *out)
 {
 	const char *h = rn->m->spam_header;
@@ -408,7 +409,7 @@ spam_value(struct sieve_run *rn, bool percent, struct buf *out)
 	buf_reset(out);
 	if (n == 0) {
 		buf_append_str(out, "0");
-		return;
+		return false;
 	}
 	const char *s = buf_cstr(&raw[0]);
 	while (*s && !(*s >= '0' && *s <= '9') &&
@@ -416,7 +417,7 @@ spam_value(struct sieve_run *rn, bool percent, struct buf *out)
 		s++;
 	if (!*s) {
 		buf_append_str(out, "0");
-		return;
+		return false;
 	}
 	double score = strtod(s, NULL), max = rn->m->spam_max > 0 ?
 		rn->m->spam_max : 15;
@@ -430,6 +431,7 @@ spam_value(struct sieve_run *rn, bool percent, struct buf *out)
 		buf_printf(out, "%d", (int)floor(f * 100 + 1e-9));
 	else
 		buf_printf(out, "%d", 1 + (int)floor(f * 9 + 1e-9));
+	return true;
 }
 
 static void
@@ -460,13 +462,18 @@ static int
 test_scoretest(struct sieve_run *rn, const struct sieve_node *t)
 {
 	struct buf v = BUF_INIT;
+	size_t n = 1;
 
-	if (t->cmd->id == T_SPAMTEST)
-		spam_value(rn, t->percent, &v);
-	else
+	/* RFC 5235 3.2: with :percent "0" is a score, so an untested
+	 * message has no value at all (:count "eq" "0" tells it) */
+	if (t->cmd->id == T_SPAMTEST) {
+		if (!spam_value(rn, t->percent, &v) && t->percent)
+			n = 0;
+	} else {
 		virus_value(rn, &v);
+	}
 	buf_cstr(&v);
-	int rc = sieve_match_values(rn, t, &v, 1, &t->pos[0]->list);
+	int rc = sieve_match_values(rn, t, &v, n, &t->pos[0]->list);
 	buf_free(&v);
 	return rc;
 }

@@ -39,6 +39,16 @@ has(struct vctx *v, unsigned bit)
 	return (v->u->exts & bit) != 0;
 }
 
+/* a variable a command may set: an identifier, or with include one in
+ * the "global." namespace (RFC 6609 3.5) */
+static bool
+settable_name(struct vctx *v, const char *name)
+{
+	if (has(v, EXT_INCLUDE) && strncasecmp(name, "global.", 7) == 0)
+		name += 7;
+	return sieve_var_name_ok(name);
+}
+
 static const char *
 what(const struct sieve_node *n)
 {
@@ -503,6 +513,11 @@ check_args(struct vctx *v, struct sieve_node *n)
 		return false;
 	for (size_t i = 0; i < n->nargs; i++) {
 		if (n->args[i].kind == ARG_TAG) {
+			/* RFC 5228 2.6.2: tagged arguments come first */
+			if (np > 0)
+				return verr(v, n->args[i].line, n->args[i].col,
+					    "tag ':%s' of the %s %s comes after a positional argument; tags go first",
+					    n->args[i].tag, c->name, what(n));
 			if (!check_tag(v, n, &i, &seen))
 				return false;
 			continue;
@@ -579,7 +594,7 @@ check_args(struct vctx *v, struct sieve_node *n)
 			return verr(v, n->line, n->col, ":last wants :index");
 		break;
 	case C_SET:
-		if (!sieve_var_name_ok(n->pos[0]->list.v[0].s))
+		if (!settable_name(v, n->pos[0]->list.v[0].s))
 			return verr(v, n->pos[0]->line, n->pos[0]->col,
 				    "bad variable name \"%s\"", n->pos[0]->list.v[0].s);
 		break;
@@ -605,7 +620,7 @@ check_args(struct vctx *v, struct sieve_node *n)
 	case T_HASFLAG:
 		if (n->pos[2])
 			for (size_t k = 0; k < n->pos[2]->list.n; k++)
-				if (!sieve_var_name_ok(n->pos[2]->list.v[k].s))
+				if (!settable_name(v, n->pos[2]->list.v[k].s))
 					return verr(v, n->pos[2]->line, n->pos[2]->col,
 						    "bad variable name \"%s\"",
 						    n->pos[2]->list.v[k].s);

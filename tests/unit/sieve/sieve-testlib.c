@@ -16,6 +16,12 @@ inc_get(void *arg, bool global, const char *name, char **text_r,
 		t = e->inc_text;
 	else if (e->inc2_name && strcmp(name, e->inc2_name) == 0)
 		t = e->inc2_text;
+	for (size_t i = 0; !t && e->scripts && e->scripts[i]; i += 2) {
+		const char *n = e->scripts[i];
+		bool g = strncmp(n, "global:", 7) == 0;
+		if (g == global && strcmp(g ? n + 7 : n, name) == 0)
+			t = e->scripts[i + 1];
+	}
 	if (!t)
 		return -1;
 	*text_r = xstrdup(t);
@@ -124,6 +130,12 @@ stl_run(const char *script, const char *msg, const struct stl_env *env)
 			case SIEVE_VACATION:
 				buf_printf(&o, "vacation:%s:%u:%s", a->vacation_to,
 					   a->vacation_seconds, a->vacation_subject);
+				if (env->vacation_detail)
+					buf_printf(&o, "|%s|%s|%s|%s",
+						   a->vacation_handle,
+						   a->vacation_from ? a->vacation_from : "-",
+						   a->vacation_mime ? "mime" : "-",
+						   a->reason);
 				break;
 			}
 		}

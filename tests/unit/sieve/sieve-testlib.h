@@ -13,7 +13,12 @@ struct stl_env {
 	const char *const *mailboxes;	/* that exist */
 	const char *inc_name, *inc_text;	/* one includable script */
 	const char *inc2_name, *inc2_text;
+	/* more includable scripts: name, text, name, text, ..., NULL; a
+	 * name "global:x" is the global script x (include :global) */
+	const char *const *scripts;
 	struct sieve_limits *lim;
+	/* vacation also prints "|handle|from|mime|reason" */
+	bool vacation_detail;
 };
 
 /* compile + run; malloc'd result: the actions, or "error L:C: msg" of
