@@ -58,11 +58,23 @@ def rfc_question_star(pig, msg):
     return sorted(acts or [("store", "INBOX", "", "0")])
 
 
+def rfc_percent_untested(pig, msg):
+    """spamtest-garbage.sieve as RFC 5235 3.2.2 reads: an untested
+    message (plain spamtest "0", here "score-0") has no :percent value
+    at all (scripts find it with :percent :count "eq" "0"), so
+    ':percent :matches "*"' does not match. Pigeonhole 0.5.19 gives it
+    "0" (the value of a message tested and found clean)"""
+    if ("store", "score-0", "", "0") not in pig:
+        return pig
+    return sorted(a for a in pig if not a[1].startswith("percent-"))
+
+
 # script -> (the RFC section Pigeonhole departs from, the RFC's answer
 # computed from Pigeonhole's actions and the message): tern is compared
 # with that answer, so these pairs are still checked, not skipped
 KNOWN_DEVIATIONS = {
     "matches-question-star.sieve": ("RFC 5228 2.7.1", rfc_question_star),
+    "spamtest-garbage.sieve": ("RFC 5235 3.2.2", rfc_percent_untested),
 }
 
 # the extensions tern lists (CONTRACT-SIEVE 1); each is used by the corpus
