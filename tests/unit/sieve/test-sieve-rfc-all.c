@@ -158,7 +158,7 @@ TEST(sieve_rfcall_rfc5228_comparator)
 {
 	/* 2.7.3 */
 	static const char s[] =
-		"if header :contains :comparator \"i;octet\" \"Subject\"\n"
+		"if header :comparator \"i;octet\" :contains \"Subject\"\n"
 		"        \"MAKE MONEY FAST\" {\n"
 		"        discard;\n"
 		"}\n";
@@ -251,9 +251,24 @@ TEST(sieve_rfcall_rfc5228_actions)
 
 TEST(sieve_rfcall_rfc5228_tests)
 {
+	/* 2.5.1 the test-list example */
+	static const char tl[] =
+		"if anyof (not exists [\"From\", \"Date\"],\n"
+		"          header :contains \"from\" \"fool@example.com\") {\n"
+		"    discard;\n}\n";
+	RUN(tl, "From: fool@example.com\nDate: Tue, 1 Apr 1997 09:06:31 -0800\n\nx\n",
+	    NULL, "discard");
+	RUN(tl, "From: a@b.example\nDate: Tue, 1 Apr 1997 09:06:31 -0800\n\nx\n",
+	    NULL, "keep");
+	RUN(tl, "From: a@b.example\n\nx\n", NULL, "discard");
+	/* 2.9 the command example */
+	char *b500 = msg_sized("Subject: big\r\n\r\n", 512001);
+	RUN("if size :over 500K { discard; }", b500, NULL, "discard");
+	RUN("if size :over 500K { discard; }", msg_plain, NULL, "keep");
+	free(b500);
 	/* 5.1 */
 	static const char a[] =
-		"if address :is :all \"from\" \"tim@example.com\" {\n"
+		"if address :all :is \"from\" \"tim@example.com\" {\n"
 		"    discard;\n}\n";
 	RUN(a, "From: Tim <tim@example.com>\n\nx\n", NULL, "discard");
 	RUN(a, "From: tim@example.com.au\n\nx\n", NULL, "keep");
@@ -303,20 +318,11 @@ TEST(sieve_rfcall_rfc5228_tests)
 
 TEST(sieve_rfcall_rfc5228_extended)
 {
-	/* 9: the whole example, reject part included (four dots stuffed
-	 * to three) */
+	/* 9: the whole example (RFC 3028's reject part is gone in 5228) */
 	static const char s[] =
 		"#\n# Example Sieve Filter\n"
 		"# Declare any optional features or extension used by the script\n#\n"
-		"require [\"fileinto\", \"reject\"];\n\n#\n"
-		"# Reject any large messages (note that the four leading dots get\n"
-		"# \"stuffed\" to three)\n#\n"
-		"if size :over 1M\n        {\n        reject text:\n"
-		"Please do not send me large attachments.\n"
-		"Put your file on a server and send me the URL.\n"
-		"Thank you.\n"
-		".... Fred\n"
-		".\n;\n        stop;\n        }\n"
+		"require [\"fileinto\"];\n\n"
 		"#\n# Handle messages from known mailing lists\n"
 		"# Move messages from IETF filter discussion list to filter mailbox\n#\n"
 		"if header :is \"Sender\" \"owner-ietf-mta-filters@imc.org\"\n"
@@ -337,10 +343,7 @@ TEST(sieve_rfcall_rfc5228_extended)
 		"        fileinto \"personal\";\n        }\n";
 	char *big = msg_sized("Sender: owner-ietf-mta-filters@imc.org\r\n\r\n",
 			      1048577);
-	RUN(s, big, NULL,
-	    "reject:Please do not send me large attachments.\r\n"
-	    "Put your file on a server and send me the URL.\r\n"
-	    "Thank you.\r\n... Fred\r\n");
+	RUN(s, big, NULL, "fileinto:filter");
 	free(big);
 	RUN(s, "Sender: owner-ietf-mta-filters@imc.org\nTo: me@example.com\n\nx\n",
 	    NULL, "fileinto:filter");
@@ -385,6 +388,27 @@ TEST(sieve_rfcall_rfc5229_strings)
 		buf_free(&want);
 		free(src);
 	}
+	/* 3: "${dollar}{beep}" is not expanded twice */
+	RUN("require [\"variables\", \"fileinto\"];\n"
+	    "set \"dollar\" \"$\";\n"
+	    "set \"text\" \"regarding ${dollar}{beep}\";\n"
+	    "fileinto \"${text}\";\n",
+	    msg_plain, NULL, "fileinto:regarding ${beep}");
+	/* 3: with encoded-character, decoding comes first (the test string
+	 * is "dear Ethelbert"); the RFC's "set" lacks its ';', added here,
+	 * as printed it is a syntax error */
+	static const char eth[] =
+		"require [\"encoded-character\", \"variables\"];\n"
+		"set \"name\" \"Ethelbert\";\n"
+		"if header :contains \"Subject\" \"dear${hex:20 24 7b 4e}ame}\" {\n"
+		"    # the test string is \"dear Ethelbert\"\n"
+		"    discard;\n}\n";
+	RUN(eth, "Subject: oh dear Ethelbert!\n\nx\n", NULL, "discard");
+	RUN(eth, "Subject: dear ${Name}\n\nx\n", NULL, "keep");
+	RUN("require [\"encoded-character\", \"variables\"];\n"
+	    "set \"name\" \"Ethelbert\"\n"
+	    "if header :contains \"Subject\" \"dear${hex:20 24 7b 4e}ame}\" {\n}\n",
+	    msg_plain, NULL, "error 3:1: the set command takes no test");
 	/* 3: company = ACME, nothing else set */
 	static const char acme[] =
 		"require [\"variables\", \"fileinto\"];\n"
@@ -543,10 +567,11 @@ TEST(sieve_rfcall_rfc5230)
 		"</BODY></HTML>\n"
 		"\n"
 		"--foo--\n"
+		"\n"
 		".\n;\n";
 	RUN_HAS(mime, msg_plain, &env,
 		"|-|mime|Content-Type: multipart/alternative; boundary=foo\r\n");
-	RUN_HAS(mime, msg_plain, &env, "--foo--\r\n; keep");
+	RUN_HAS(mime, msg_plain, &env, "--foo--\r\n\r\n; keep");
 	/* :days 23 :addresses: the message is to one of them */
 	static const char days[] =
 		"require \"vacation\";\n"
@@ -562,16 +587,44 @@ TEST(sieve_rfcall_rfc5230)
 	static const char boss[] =
 		"require \"vacation\";\n"
 		"if header :contains \"from\" \"boss@example.edu\" {\n"
-		"    redirect \"pleeb@xanadu.example.edu\";\n"
+		"    redirect \"pleeb@isp.example.org\";\n"
 		"} else {\n"
-		"    vacation \"Sorry, I'm away, I'll read your message later.\";\n}\n";
+		"    vacation \"Sorry, I'm away, I'll read your\n"
+		"message when I get around to it.\";\n}\n";
 	RUN(boss, "From: boss@example.edu\nTo: me@example.com\n\nx\n", &env,
-	    "redirect:pleeb@xanadu.example.edu");
+	    "redirect:pleeb@isp.example.org");
 	RUN_HAS(boss, msg_plain, &env,
-		"|Sorry, I'm away, I'll read your message later.; keep");
+		"|Sorry, I'm away, I'll read your\n"
+		"message when I get around to it.; keep");
+	/* the two language examples: the reply chosen by a test */
+	static const char lang[] =
+		"require \"vacation\";\n"
+		"if header :contains [\"accept-language\", \"content-language\"] \"en\"\n"
+		"{\n"
+		"    vacation \"I am away this week.\";\n"
+		"} else {\n"
+		"    vacation \"Estoy ausente esta semana.\";\n}\n";
+	RUN_HAS(lang, "To: me@example.com\nContent-Language: en-US\n\nx\n", &env,
+		"|I am away this week.; keep");
+	RUN_HAS(lang, "To: me@example.com\nContent-Language: es\n\nx\n", &env,
+		"|Estoy ausente esta semana.; keep");
+	static const char fish[] =
+		"require \"vacation\";\n"
+		"if address :matches \"from\" \"*@ourdivision.example.com\"\n"
+		"{\n"
+		"    vacation :subject \"Gone fishing\"\n"
+		"             \"Having lots of fun! Back in a day or two!\";\n"
+		"} else {\n"
+		"    vacation :subject \"Je suis parti cette semaine\"\n"
+		"             \"Je lirai votre message quand je retourne.\";\n}\n";
+	RUN_HAS(fish, "From: a@ourdivision.example.com\nTo: me@example.com\n\nx\n",
+		&env, ":Gone fishing|");
+	RUN_HAS(fish, "From: a@ourdivision.example.com\nTo: me@example.com\n\nx\n",
+		&env, "|-|-|Having lots of fun! Back in a day or two!; keep");
+	RUN_HAS(fish, msg_plain, &env, ":Je suis parti cette semaine|");
+	RUN_HAS(fish, msg_plain, &env,
+		"|-|-|Je lirai votre message quand je retourne.; keep");
 }
-
-/* ---- RFC 5231 ---- */
 
 TEST(sieve_rfcall_rfc5231)
 {
