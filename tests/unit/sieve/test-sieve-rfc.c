@@ -208,23 +208,32 @@ static const char msg_rel[] =
 
 TEST(sieve_rfc5231_relational)
 {
+	/* RFC 5231 9, as printed (checked against checksieve's copy and
+	 * thsmi/sieve's) */
 	static const char s[] =
-		"require [\"relational\", \"comparator-i;ascii-numeric\", \"fileinto\"];\n"
+		"require [\"relational\", \"comparator-i;ascii-numeric\", \"fileinto\"];\n\n"
 		"if header :value \"lt\" :comparator \"i;ascii-numeric\"\n"
-		"          [\"x-priority\"] [\"3\"]\n{\n   fileinto \"Priority\";\n}\n"
+		"          [\"x-priority\"] [\"3\"]\n{\n   fileinto \"Priority\";\n}\n\n"
 		"elsif address :count \"gt\" :comparator \"i;ascii-numeric\"\n"
-		"          [\"to\"] [\"5\"]\n{\n   fileinto \"SPAM\";\n}\n"
-		"elsif header :value \"gt\" :comparator \"i;ascii-casemap\"\n"
-		"          [\"from\"] [\"M\"]\n{\n   fileinto \"From N-Z\";\n}\n"
-		"else {\n   fileinto \"From A-M\";\n}\n"
+		"           [\"to\"] [\"5\"]\n{\n"
+		"   # everything with more than 5 recipients in the \"to\" field\n"
+		"   # is considered SPAM\n"
+		"   fileinto \"SPAM\";\n}\n\n"
+		"elsif address :value \"gt\" :all :comparator \"i;ascii-casemap\"\n"
+		"           [\"from\"] [\"M\"]\n{\n   fileinto \"From N-Z\";\n"
+		"} else {\n   fileinto \"From A-M\";\n}\n\n"
 		"if allof ( address :count \"eq\" :comparator \"i;ascii-numeric\"\n"
-		"          [\"to\", \"cc\"] [\"3\"] ,\n"
-		"     address :all :comparator \"i;ascii-casemap\"\n"
-		"          [\"to\", \"cc\"] [\"qux@example.com.invalid\"])\n"
+		"                   [\"to\", \"cc\"] [\"1\"] ,\n"
+		"           address :all :comparator \"i;ascii-casemap\"\n"
+		"                   [\"to\", \"cc\"] [\"me@foo.example.com\"] )\n"
 		"{\n   fileinto \"Only me\";\n}\n";
-	RUN(s, msg_rel, NULL, "fileinto:Priority; fileinto:Only me");
-	RUN(s, "From: zed@x.example\nX-Priority: 5\n\nx\n", NULL,
-	    "fileinto:From N-Z");
+	RUN(s, msg_rel, NULL, "fileinto:Priority");
+	RUN(s, "From: zed@x.example\nX-Priority: 5\nTo: me@foo.example.com\n\nx\n",
+	    NULL, "fileinto:From N-Z; fileinto:Only me");
+	RUN(s, "From: adam@x.example\nTo: me@foo.example.com\n"
+	    "Cc: other@foo.example.com\n\nx\n", NULL, "fileinto:From A-M");
+	RUN(s, "From: adam@x.example\nTo: a@x, b@x, c@x, d@x, e@x, f@x\n\nx\n",
+	    NULL, "fileinto:SPAM");
 	/* ascii-numeric: no digits is positive infinity */
 	RUN("require [\"relational\", \"comparator-i;ascii-numeric\"];\n"
 	    "if header :value \"gt\" :comparator \"i;ascii-numeric\" \"x-n\" \"99999\" { discard; }",
