@@ -356,7 +356,26 @@ test_hasflag(struct sieve_run *rn, const struct sieve_node *t)
 	} else {
 		split_flags(rn, (const char *)rn->flags.data, rn->flags.len, &fl);
 	}
-	int rc = sieve_match_values(rn, t, fl.v, fl.n, &t->pos[0]->list);
+	/* the keys are a list-of-flags too (RFC 5232 4: hasflag :is "b A"
+	 * is hasflag ["b", "A"]) */
+	struct vals kf = { NULL, 0 };
+	const struct sieve_strlist *kl = &t->pos[0]->list;
+	for (size_t i = 0; i < kl->n; i++) {
+		size_t had = kf.n;
+		sieve_expand(rn, &kl->v[i], &val);
+		split_flags(rn, (const char *)val.data, val.len, &kf);
+		if (kf.n == had)	/* "" stays a key */
+			buf_cstr(vals_add(&kf));
+	}
+	struct sieve_strlist keys = { xcalloc(kf.n ? kf.n : 1, sizeof(*keys.v)),
+				      kf.n };
+	for (size_t i = 0; i < kf.n; i++) {
+		keys.v[i].s = (char *)buf_cstr(&kf.v[i]);
+		keys.v[i].len = kf.v[i].len;
+	}
+	int rc = sieve_match_values(rn, t, fl.v, fl.n, &keys);
+	free(keys.v);
+	vals_free(&kf);
 	vals_free(&fl);
 	buf_free(&name);
 	buf_free(&val);

@@ -699,43 +699,133 @@ TEST(sieve_rfcall_rfc5232)
 	    "keep :flags [\"$Work\", \"\\\\Flagged\"];\n",
 	    msg_plain, NULL,
 	    "fileinto:INBOX.From Boss[\\Deleted]; keep[$Work \\Flagged]");
-	/* 7: the extended example (its "anyof address" is written with
-	 * the parentheses the grammar needs) */
+	/* 3.1-3.3, 4, 5: the snippets as printed */
+	char *big = msg_sized("From: boss@company.example.com\r\n\r\n", 1048577);
+	RUN("require \"imap4flags\";\n"
+	    "if size :over 500K {\n    setflag \"\\\\Deleted\";\n}\n",
+	    big, NULL, "keep[\\Deleted]");
+	RUN("require \"imap4flags\";\n"
+	    "require \"fileinto\";\n\n"
+	    "if header :contains \"from\" \"boss@frobnitzm.example.edu\" {\n"
+	    "    setflag \"flagvar\" \"\\\\Flagged\";\n"
+	    "    fileinto :flags \"${flagvar}\" \"INBOX.From Boss\";\n}\n",
+	    "From: boss@frobnitzm.example.edu\n\nx\n", NULL,
+	    "error 5:13: a variable name argument needs require \"variables\"");
+	RUN("require [\"imap4flags\", \"variables\"];\n"
+	    "require \"fileinto\";\n\n"
+	    "if header :contains \"from\" \"boss@frobnitzm.example.edu\" {\n"
+	    "    setflag \"flagvar\" \"\\\\Flagged\";\n"
+	    "    fileinto :flags \"${flagvar}\" \"INBOX.From Boss\";\n}\n",
+	    "From: boss@frobnitzm.example.edu\n\nx\n", NULL,
+	    "fileinto:INBOX.From Boss[\\Flagged]");
+	RUN("require [\"imap4flags\", \"variables\", \"fileinto\"];\n\n"
+	    "addflag \"flagvar\" \"\\\\Deleted\";\n"
+	    "addflag \"flagvar\" \"\\\\Answered\";\n\n"
+	    "addflag \"flagvar\" [\"\\\\Deleted\", \"\\\\Answered\"];\n\n"
+	    "addflag \"flagvar\" \"\\\\Deleted \\\\Answered\";\n\n"
+	    "addflag \"flagvar\" \"\\\\Answered \\\\Deleted\";\n"
+	    "fileinto \"${flagvar}\";\n",
+	    msg_plain, NULL, "fileinto:\\Deleted \\Answered");
+	static const char mdn[] =
+		"require \"imap4flags\";\n"
+		"require \"fileinto\";\n\n"
+		"if header :contains \"Disposition-Notification-To\"\n"
+		"    \"mel@example.com\" {\n"
+		"     addflag \"flagvar\" \"$MDNRequired\";\n}\n"
+		"if header :contains \"from\" \"imap@cac.washington.example.edu\" {\n"
+		"    removeflag \"flagvar\" \"$MDNRequired\";\n"
+		"    fileinto :flags \"${flagvar}\" \"INBOX.imap-list\";\n}\n";
+	RUN(mdn, "Disposition-Notification-To: mel@example.com\n"
+	    "From: imap@cac.washington.example.edu\n\nx\n", NULL,
+	    "error 6:14: a variable name argument needs require \"variables\"");
+	char *mdnv = xasprintf("require \"variables\";\n%s", mdn);
+	RUN(mdnv, "Disposition-Notification-To: mel@example.com\n"
+	    "From: imap@cac.washington.example.edu\n\nx\n", NULL,
+	    "fileinto:INBOX.imap-list");
+	RUN(mdnv, "Disposition-Notification-To: mel@example.com\n\nx\n", NULL,
+	    "keep");
+	free(mdnv);
+	RUN("require [\"imap4flags\", \"fileinto\"];\n\n"
+	    "setflag \"A b\";\n"
+	    "if hasflag :is \"b A\" { fileinto \"1\"; }\n"
+	    "if hasflag [\"b\",\"A\"] { fileinto \"2\"; }\n",
+	    msg_plain, NULL, "fileinto:1[A b]; fileinto:2[A b]");
+	RUN("require [\"imap4flags\", \"variables\", \"fileinto\"];\n"
+	    "set \"MyVar\" \"NonJunk Junk gnus-forward $Forwarded NotJunk JunkRecorded $Junk $NotJunk\";\n"
+	    "if hasflag :contains \"MyVar\" \"junk forward\" { fileinto \"1\"; }\n"
+	    "if hasflag :contains \"MyVar\" \"forward junk\" { fileinto \"2\"; }\n"
+	    "if hasflag :contains \"MyVar\" \"label\" { fileinto \"3\"; }\n"
+	    "if hasflag :contains \"MyVar\" [\"label1\", \"label2\"] { fileinto \"4\"; }\n",
+	    msg_plain, NULL, "fileinto:1; fileinto:2");
+	RUN("require [\"imap4flags\", \"variables\"];\n"
+	    "require \"fileinto\";\n\n"
+	    "set \"MyFlags\" \"$Work\";\n"
+	    "fileinto :flags \"\\\\Deleted\" \"INBOX.From Boss\";\n"
+	    "keep :flags \"${MyFlags}\";\n",
+	    msg_plain, NULL, "fileinto:INBOX.From Boss[\\Deleted]; keep[$Work]");
+	/* 6: the extended example */
 	static const char s[] =
-		"require [\"fileinto\", \"imap4flags\", \"variables\"];\n"
-		"if header :contains \"from\" \"boss@frobnitzm.example.edu\" {\n"
-		"    setflag \"flagvar\" \"\\\\Flagged\";\n"
-		"    fileinto :flags \"${flagvar}\" \"INBOX.From Boss\";\n}\n"
-		"if header :is \"Sender\" \"owner-ietf-mta-filters@imc.org\"\n"
+		"#\n# Example Sieve Filter\n"
+		"# Declare any optional features or extension used by the script\n#\n"
+		"require [\"fileinto\", \"imap4flags\", \"variables\"];\n\n"
+		"#\n# Move large messages to a special mailbox\n#\n"
+		"  if size :over 1M\n        {\n"
+		"        addflag \"MyFlags\" \"Big\";\n"
+		"        if header :is \"From\" \"boss@company.example.com\"\n"
+		"                   {\n"
+		"# The message will be marked as \"\\Flagged Big\" when filed into\n"
+		"# mailbox \"Big messages\"\n"
+		"                   addflag \"MyFlags\" \"\\\\Flagged\";\n"
+		"                   }\n"
+		"        fileinto :flags \"${MyFlags}\" \"Big messages\";\n"
+		"        }\n\n"
+		"if header :is \"From\" \"grandma@example.net\"\n        {\n"
+		"        addflag \"MyFlags\" [\"\\\\Answered\", \"$MDNSent\"];\n"
+		"# If the message is bigger than 1Mb it will be marked as\n"
+		"# \"Big \\Answered $MDNSent\" when filed into mailbox \"grandma\".\n"
+		"# If the message is shorter than 1Mb it will be marked as\n"
+		"# \"\\Answered $MDNSent\"\n"
+		"        fileinto :flags \"${MyFlags}\" \"GrandMa\";\n"
+		"        }\n\n"
+		"#\n# Handle messages from known mailing lists\n"
+		"# Move messages from IETF filter discussion list to filter folder\n#\n"
+		"if header :is \"Sender\" \"owner-ietf-mta-filters@example.org\"\n"
 		"        {\n"
 		"        set \"MyFlags\" \"\\\\Flagged $Work\";\n"
-		"        # Message will have both \"\\Flagged\" and $Work flags\n"
+		"# Message will have both \"\\Flagged\" and $Work flags\n"
 		"        keep :flags \"${MyFlags}\";\n"
-		"        }\n"
-		"elsif address :domain :is [\"From\", \"To\"] \"company.example.com\"\n"
+		"        }\n\n"
+		"#\n# Keep all messages to or from people in my company\n#\n"
+		"elsif anyof( address :domain :is [\"From\", \"To\"] \"company.example.com\")\n"
 		"        {\n"
-		"        keep :flags \"${MyFlags}\"; # keep in \"In\" mailbox\n"
-		"        }\n"
-		"elsif anyof (NOT address :all :contains\n"
+		"        keep :flags \"${MyFlags}\"; # keep in \"Inbox\" folder\n"
+		"        }\n\n"
+		"# Try to catch unsolicited email.  If a message is not to me,\n"
+		"# or it contains a subject known to be spam, file it away.\n#\n"
+		"elsif anyof (not address :all :contains\n"
 		"               [\"To\", \"Cc\"] \"me@company.example.com\",\n"
 		"             header :matches \"subject\"\n"
-		"               [\"*make*money*fast*\", \"*university*dipl*mas*\"])\n"
+		"               [\"*make*money*fast*\", \"*university*dipl*mas*\"])\n\n"
 		"        {\n"
 		"        removeflag \"MyFlags\" \"\\\\Flagged\";\n"
 		"        fileinto :flags \"${MyFlags}\" \"spam\";\n"
 		"        }\n"
 		"else\n        {\n"
+		"        # Move all other external mail to \"personal\"\n"
+		"        # folder.\n"
 		"        fileinto :flags \"${MyFlags}\" \"personal\";\n"
 		"        }\n";
-	RUN(s, "From: boss@frobnitzm.example.edu\nTo: me@company.example.com\n\nx\n",
-	    NULL, "fileinto:INBOX.From Boss[\\Flagged]; keep");
-	RUN(s, "From: boss@frobnitzm.example.edu\nTo: x@y.example\n"
-	    "Cc: me@company.example.com\n\nx\n",
-	    NULL, "fileinto:INBOX.From Boss[\\Flagged]; fileinto:personal");
-	RUN(s, "Sender: owner-ietf-mta-filters@imc.org\n\nx\n", NULL,
+	RUN(s, big, NULL,
+	    "fileinto:Big messages[Big \\Flagged]; keep[Big \\Flagged]");
+	free(big);
+	RUN(s, "From: grandma@example.net\nTo: me@company.example.com\n\nx\n",
+	    NULL, "fileinto:GrandMa[\\Answered $MDNSent]; keep[\\Answered $MDNSent]");
+	RUN(s, "From: grandma@example.net\nTo: x@y.example\n\nx\n", NULL,
+	    "fileinto:GrandMa[\\Answered $MDNSent]; fileinto:spam[\\Answered $MDNSent]");
+	RUN(s, "Sender: owner-ietf-mta-filters@example.org\n\nx\n", NULL,
 	    "keep[\\Flagged $Work]");
-	RUN(s, "From: a@company.example.com\n\nx\n", NULL, "keep");
 	RUN(s, "From: a@b.example\nTo: x@y.example\n\nx\n", NULL, "fileinto:spam");
+	RUN(s, "From: a@company.example.com\n\nx\n", NULL, "keep");
 	RUN(s, "From: a@b.example\nTo: x@y.example\nCc: me@company.example.com\n"
 	    "Subject: Make money fast\n\nx\n", NULL, "fileinto:spam");
 	RUN(s, "From: a@b.example\nTo: x@y.example\nCc: me@company.example.com\n"
