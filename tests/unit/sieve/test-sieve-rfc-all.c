@@ -917,13 +917,21 @@ TEST(sieve_rfcall_rfc5260)
 {
 	/* 4 / 5: weekend (received is Saturday: the first Received) */
 	static const char w[] =
-		"require [\"date\", \"relational\", \"fileinto\"];\n"
+		"require [\"date\", \"fileinto\"];\n"
 		"if anyof(date :is \"received\" \"weekday\" \"0\",\n"
 		"         date :is \"received\" \"weekday\" \"6\")\n"
 		"{ fileinto \"weekend\"; }\n";
 	RUN(w, msg_date, NULL, "fileinto:weekend");
 	RUN(w, "Received: from c by d; Mon, 26 Feb 2007 10:00:00 -0500\n\nx\n",
 	    NULL, "keep");
+	/* 5: out of hours to the pager (now is Wednesday 00:00 UTC) */
+	RUN("require [\"date\", \"relational\"];\n"
+	    "if anyof(currentdate :is \"weekday\" \"0\",\n"
+	    "         currentdate :is \"weekday\" \"6\",\n"
+	    "         currentdate :value \"lt\" \"hour\" \"09\",\n"
+	    "         currentdate :value \"ge\" \"hour\" \"17\")\n"
+	    "{ redirect \"pager@example.com\"; }\n",
+	    msg_plain, NULL, "redirect:pager@example.com");
 	/* 5: vacation in the first week of July 2007 (now is 2025-12-03) */
 	RUN("require [\"date\", \"relational\", \"vacation\"];\n"
 	    "if allof(currentdate :value \"ge\" \"date\" \"2007-06-30\",\n"
@@ -985,16 +993,30 @@ TEST(sieve_rfcall_rfc5260)
 
 TEST(sieve_rfcall_rfc5429)
 {
-	/* 2.2.1 ereject on the domain */
+	/* 2.2 ereject */
 	static const char e[] =
-		"require [\"ereject\"];\n"
-		"if address :domain :is \"from\" \"example.com\" {\n"
-		"    ereject \"I no longer accept mail from this domain\";\n}\n";
-	RUN(e, "From: a@example.com\n\nx\n", NULL,
-	    "ereject:I no longer accept mail from this domain");
+		"require [\"ereject\"];\n\n"
+		"if address \"from\" \"someone@example.com\" {\n"
+		"    ereject \"I no longer accept mail from this address\";\n}\n";
+	RUN(e, "From: Someone <someone@example.com>\n\nx\n", NULL,
+	    "ereject:I no longer accept mail from this address");
+	/* 2.1 reject of a big message */
+	static const char big_r[] =
+		"require [\"reject\"];\n\n"
+		"if size :over 100K {\n"
+		"  reject text:\n"
+		"Your message is too big.  If you want to send me a big attachment,\n"
+		"put it on a public web site and send me a URL.\n"
+		".\n;\n}\n";
+	char *big = msg_sized("Subject: big\r\n\r\n", 102401);
+	RUN(big_r, big, NULL,
+	    "reject:Your message is too big.  If you want to send me a big attachment,\r\n"
+	    "put it on a public web site and send me a URL.\r\n");
+	RUN(big_r, msg_plain, NULL, "keep");
+	free(big);
 	RUN(e, msg_plain, NULL, "keep");
 	/* 2.1: reject with the require of 2.1.1 */
-	RUN("require [\"reject\"];\n"
+	RUN("require [\"reject\"];\n\n"
 	    "if header :contains \"from\" \"coyote@desert.example.org\" {\n"
 	    "    reject text:\nI am not taking mail from you, and I don't\n"
 	    "want your birdseed, either!\n.\n;\n}\n",
@@ -1011,12 +1033,24 @@ TEST(sieve_rfcall_rfc5429)
 TEST(sieve_rfcall_rfc5490)
 {
 	/* 3.1 */
-	RUN("require [\"fileinto\", \"mailbox\"];\n"
-	    "fileinto :create \"INBOX.folder\";", msg_plain, NULL,
-	    "fileinto:INBOX.folder:create");
+	static const char cr[] =
+		"require \"fileinto\";\n"
+		"require \"mailbox\";\n\n"
+		"if header :contains [\"from\"] \"coyote\" {\n"
+		"   fileinto :create \"INBOX.harassment\";\n}\n";
+	RUN(cr, "From: coyote@desert.example.org\n\nx\n", NULL,
+	    "fileinto:INBOX.harassment:create");
+	RUN(cr, msg_plain, NULL, "keep");
+	/* 3.2 as printed */
+	static const char ex[] =
+		"require [\"fileinto\", \"mailbox\"];\n"
+		"if mailboxexists \"Partners\" {\n"
+		"   fileinto \"Partners\";\n} else {\n   keep;\n}\n";
 	/* 3.2: several names, true only when all exist */
 	static const char *const boxes[] = { "Partners", "Friends", NULL };
 	struct stl_env env = { .mailboxes = boxes };
+	RUN(ex, msg_plain, &env, "fileinto:Partners");
+	RUN(ex, msg_plain, NULL, "keep");
 	RUN("require [\"mailbox\"];\n"
 	    "if mailboxexists [\"Partners\", \"Friends\"] { discard; }", msg_plain,
 	    &env, "discard");
@@ -1099,7 +1133,11 @@ TEST(sieve_rfcall_rfc5173)
 	RUN(t, msg_plain, NULL, "keep");
 	/* 5.1 :raw: the body undecoded */
 	static const char r[] =
-		"require \"body\";\n"
+		"require \"body\";\n\n"
+		"# This will match a message containing the literal text\n"
+		"# \"MAKE MONEY FAST\" in body parts (ignoring any\n"
+		"# content-transfer-encodings) or MIME headers other than\n"
+		"# the outermost RFC 2822 header.\n\n"
 		"if body :raw :contains \"MAKE MONEY FAST\" {\n        discard;\n}\n";
 	RUN(r, "Subject: x\n\nMAKE MONEY FAST today\n", NULL, "discard");
 	RUN(r, "Subject: x\nContent-Transfer-Encoding: base64\n\n"
