@@ -894,6 +894,25 @@ TEST(sieve_rfcall_rfc5235)
 	RUN(p, "X-Spam-Score: 0\n\nx\n", NULL, "fileinto:INBOX.not-spam");
 	RUN(p, "X-Spam-Score: 3\n\nx\n", NULL, "fileinto:INBOX.spam-trap");
 	RUN(p, "X-Spam-Score: 12\n\nx\n", NULL, "discard");
+	/* 3.2: the first spamtestplus example (:value "eq" "0" without
+	 * :percent is "not tested") */
+	static const char pv[] =
+		"require [\"spamtestplus\", \"fileinto\", \"relational\",\n"
+		"         \"comparator-i;ascii-numeric\"];\n\n"
+		"if spamtest :value \"eq\"\n"
+		"            :comparator \"i;ascii-numeric\" \"0\"\n"
+		"{\n    fileinto \"INBOX.unclassified\";\n}\n"
+		"elsif spamtest :percent :value \"eq\"\n"
+		"                :comparator \"i;ascii-numeric\" \"0\"\n"
+		"{\n    fileinto \"INBOX.not-spam\";\n}\n"
+		"elsif spamtest :percent :value \"lt\"\n"
+		"                :comparator \"i;ascii-numeric\" \"37\"\n"
+		"{\n    fileinto \"INBOX.spam-trap\";\n}\n"
+		"else\n{\n    discard;\n}\n";
+	RUN(pv, msg_plain, NULL, "fileinto:INBOX.unclassified");
+	RUN(pv, "X-Spam-Score: 0\n\nx\n", NULL, "fileinto:INBOX.not-spam");
+	RUN(pv, "X-Spam-Score: 3\n\nx\n", NULL, "fileinto:INBOX.spam-trap");
+	RUN(pv, "X-Spam-Score: 12\n\nx\n", NULL, "discard");
 	/* without :percent, "0" is the untested value, one of it */
 	RUN("require [\"spamtest\", \"relational\", \"comparator-i;ascii-numeric\"];\n"
 	    "if spamtest :count \"eq\" :comparator \"i;ascii-numeric\" \"1\" { discard; }",
@@ -1075,7 +1094,9 @@ TEST(sieve_rfcall_rfc5490)
 
 TEST(sieve_rfcall_rfc3894)
 {
-	/* 4: the example, redirect :copy of what the subject names */
+	/* not an RFC example (no source shows it; the RFC's, fileinto
+	 * :copy "incoming", is in test-sieve-rfc.c): redirect :copy under
+	 * a test */
 	static const char s[] =
 		"require [\"copy\"];\n"
 		"if header :contains \"subject\" \"sieve\" {\n"
@@ -1244,6 +1265,15 @@ TEST(sieve_rfcall_rfc6609_global_namespace)
 	RUN("require [\"variables\", \"include\"];\n"
 	    "set \"global.i_am_on_vacation\" \"0\";\ninclude \"vac\";\n",
 	    msg_plain, &env, "keep");
+	/* 3.4: global and the global. namespace name one variable (the
+	 * script as thsmi/sieve copies it) */
+	RUN("require [\"variables\", \"include\", \"vacation\"];\n"
+	    "global \"i_am_on_vacation\";\n\n"
+	    "set \"global.i_am_on_vacation\" \"1\";\n\n"
+	    "if string :is \"${i_am_on_vacation}\" \"1\"\n{\n"
+	    "    vacation \"It's true, I am on vacation.\";\n}\n",
+	    msg_plain, &env,
+	    "vacation:friend@other.example.net:604800:Auto: hello; keep");
 	/* the namespace is include's: without it the name is bad */
 	RUN("require \"variables\";\nset \"global.x\" \"1\";", msg_plain, NULL,
 	    "error 2:5: bad variable name \"global.x\"");
