@@ -6,74 +6,109 @@
  *
  * Section numbers are the RFCs'; "test" is sieve_rfcall_<name>. Scripts
  * are as printed but for the changes noted at the test (a missing
- * require added, RFC 5260's stray comma, RFC 5232's "anyof address").
+ * require added, a ';' added, RFC 5260's stray comma; actions added
+ * inside a block to observe a value are marked so at the test).
  *
- * RFC / section            example                             test
- * 5228 2.3                 "# this is a comment" size 100k     rfc5228_comments
- * 5228 2.3                 bracketed comment inside discard    rfc5228_comments
- * 5228 2.4.2.4             "$${hex:24 24}" is "$$$"            rfc5228_encoded
- * 5228 2.7.3               :comparator "i;octet" MONEY FAST    rfc5228_comparator
- * 5228 3.1                 if/elsif/else redirect (3 ways)     rfc5228_if
- * 5228 3.1                 if/elsif/else discard, fileinto     rfc5228_if
- * 5228 3.2                 require list; two requires          rfc5228_require
- * 5228 3.2                 require after a command: error      rfc5228_require
- * 5228 4.1                 fileinto "INBOX.harassment"         rfc5228_actions
- * 5228 4.2                 redirect "bart@example.com"         rfc5228_actions
- * 5228 4.3                 size :under 1M keep/discard = not   rfc5228_actions
- * 5228 4.4                 discard from idiot                  rfc5228_actions
- * 5228 5.1                 address :is :all from tim           rfc5228_tests
- * 5228 5.2, 5.3, 5.8       allof/anyof/not truth tables        rfc5228_tests
- * 5228 5.4                 envelope :all :is from tim          rfc5228_tests
- * 5228 5.5                 exists ["From","Date"]              rfc5228_tests
- * 5228 5.7                 X-Caffeine :is "" / :contains ""    rfc5228_tests
- * 5228 5.9                 4,000 octets: neither over nor under rfc5228_tests
- * 5228 9                   the extended example, all branches  rfc5228_extended
- * 5228 2.10.5, 3.2         fileinto without require: error     rfc5228_require
- * 5229 3                   "${fo\o}" ... "\\${foo}" quoting    rfc5229_strings
- * 5229 3                   company ACME: ${full} ${BAD${Company} rfc5229_strings
- * 5229 3                   "&%${}!" "${doh!}" unchanged        rfc5229_strings
- * 5229 3.1                 List-ID / Subject / To ${N}         rfc5229_match
- * 5229 4                   set honorific ... vacation text:    rfc5229_set
- * 5229 4.1                 the modifier table (juMBlEd lETteRS) rfc5229_set
- * 5229 5                   string :matches " ${state} "        rfc5229_string
- * 5229 3.2                 a failed test leaves ${N} unchanged  rfc5229_string
- * 5229 3                   set on a match variable: error      rfc5229_set
- * 5230 4.8                 cyrus / call me                     (rfc.c)
- * 5230 4.8                 :subject "Automatic response to: ${1}" rfc5230
- * 5230 4.8                 :handle "ran-away"                  rfc5230
- * 5230 4.8                 :mime multipart/alternative         rfc5230
- * 5230 4.8                 :days 23 :addresses                 rfc5230
- * 5230 4.8                 boss: redirect, else vacation       rfc5230
- * 5231 9                   x-priority/to/from/only me          (rfc.c)
- * 5231 9                   :count on to+cc / received          rfc5231
- * 5232 3.1-3.3, 4, 5       setflag/addflag/removeflag/hasflag  rfc5232
- * 5232 7                   the extended example                rfc5232
- * 5233 6                   postmaster / mta-filters / foo      rfc5233
- * 5235 3.1 / 3.3           spamtest, virustest examples        (rfc.c)
- * 5235 3.2                 spamtestplus :percent :count "eq" "0" rfc5235
- * 5260 4.x/5               date examples (urgent, weekend,     rfc5260
- *                          month-year, vacation, std11)
- * 5260 7                   :index 2 received                   rfc5260
- * 5429 2.1 / 2.2           reject too big / ereject domain     rfc5429
- * 5490 3.1/3.2             fileinto :create, mailboxexists     rfc5490
- * 5490 3.3-3.5             metadata (not offered): error       rfc5490
- * 3894 3                   redirect :copy, fileinto :copy      (rfc.c)
- * 3894 3 (variant)         :copy under a test; :copy + discard rfc3894
- * 5173 5.1                 :raw "MAKE MONEY FAST" (MIME part   rfc5173
- *                          headers seen, outer header not)
- * 5173 5.2 / 5.3           :content text + audio/mp3, :text    rfc5173
- * 6609 3.1-3.4, 4          include :personal/:global, global,  rfc6609
- *                          return, the variables example (rfc.c)
- * 6609 3.5                 "${global.i_am_on_vacation}"        rfc6609
- * invalid forms the RFCs name, each a line:col error:         errors
+ * "src" is where the script text was checked, byte for byte but for
+ * whitespace (the RFC texts themselves could not be read whole):
+ *   T  Thomas Schmid's Thunderbird add-on tests, thsmi/sieve
+ *      tests/tests/sieve/Sieve*Test.js (copies of the RFC examples)
+ *   G  foxcpp/go-sieve parser/parser_test.go (RFC 5228 9)
+ *   C  checksieve's python tests (RFC 5231 9, RFC 5235 3.2)
+ *   -  no source found: as the previous pass transcribed it
+ *
+ * RFC / section      src  example                              test
+ * 5228 2.3           T    "# this is a comment" size 100k      rfc5228_comments
+ * 5228 2.3           T    bracketed comment inside discard     rfc5228_comments
+ * 5228 2.4.2.4       -    "$${hex:24 24}" is "$$$"             rfc5228_encoded
+ * 5228 2.5.1         T    anyof (not exists, fool@)            rfc5228_tests
+ * 5228 2.7.3         T    :comparator "i;octet" :contains      rfc5228_comparator
+ * 5228 2.9           T    size :over 500K discard              rfc5228_tests
+ * 5228 3.1           T    if/elsif/else redirect (3 ways)      rfc5228_if
+ * 5228 3.1           T    if/elsif/else discard, fileinto      rfc5228_if
+ * 5228 3.2           -    require list; two requires           rfc5228_require
+ * 5228 3.2           -    require after a command: error       rfc5228_require
+ * 5228 4.1           T    fileinto "INBOX.harassment"          rfc5228_actions
+ * 5228 4.2           -    redirect "bart@example.com"          rfc5228_actions
+ * 5228 4.3           T    size :under 1M keep/discard = not    rfc5228_actions
+ * 5228 4.4           T    discard from idiot                   rfc5228_actions
+ * 5228 5.1           T    address :all :is from tim            rfc5228_tests
+ * 5228 5.2, 5.3, 5.8 -    allof/anyof/not truth tables         rfc5228_tests
+ * 5228 5.4           T    envelope :all :is from tim           rfc5228_tests
+ * 5228 5.5           T    exists ["From","Date"]               rfc5228_tests
+ * 5228 5.7           -    X-Caffeine :is "" / :contains ""     rfc5228_tests
+ * 5228 5.9           -    4,000 octets: neither over nor under rfc5228_tests
+ * 5228 9             G,T  the extended example, all branches   rfc5228_extended
+ * 5228 2.10.5, 3.2   -    fileinto without require: error      rfc5228_require
+ * 5229 3             -    "${fo\o}" ... "\\${foo}" quoting     rfc5229_strings
+ * 5229 3             T    "regarding ${dollar}{beep}"          rfc5229_strings
+ * 5229 3             T    "dear${hex:20 24 7b 4e}ame}" (';'    rfc5229_strings
+ *                         added; as printed: error)
+ * 5229 3             -    company ACME: ${full} ${BAD${Company} rfc5229_strings
+ * 5229 3             -    "&%${}!" "${doh!}" unchanged         rfc5229_strings
+ * 5229 3.1           T    List-ID / Subject / To ${N}          rfc5229_match
+ * 5229 4             T    set honorific ... text:              rfc5229_set
+ * 5229 4.1           T    the modifier table (juMBlEd lETteRS) rfc5229_set
+ * 5229 5             T    string :matches " ${state} "         rfc5229_string
+ * 5229 3.2           -    a failed test leaves ${N} unchanged  rfc5229_string
+ * 5229 3             -    set on a match variable: error       rfc5229_set
+ * 5230 4.8           T    cyrus / call me                      (rfc.c)
+ * 5230 4.8           T    :subject "Automatic response to: ${1}" rfc5230
+ * 5230 4.8           T    :handle "ran-away"                   rfc5230
+ * 5230 4.8           T    :mime multipart/alternative          rfc5230
+ * 5230 4.8           T    :days 23 :addresses                  rfc5230
+ * 5230 4.8           T    boss: redirect pleeb, else vacation  rfc5230
+ * 5230               T    accept-language en / es              rfc5230
+ * 5230               T    ourdivision: Gone fishing / Je suis  rfc5230
+ * 5231 9             C,T  x-priority/to/from/only me           (rfc.c)
+ * 5231 9             T    :count on to+cc / received (the "2", rfc5231
+ *                         "3" key list is tern's addition)
+ * 5232 3.1           T    size :over 500K setflag \Deleted     rfc5232
+ * 5232 3.1           T    boss@frobnitzm flagvar (needs        rfc5232
+ *                         "variables": as printed an error)
+ * 5232 3.2           T    addflag flagvar, the four forms      rfc5232
+ * 5232 3.3           T    $MDNRequired removeflag (same)       rfc5232
+ * 5232 4             T    hasflag :is "b A" = ["b","A"]        rfc5232
+ * 5232 4             T    hasflag :contains "MyVar" (all 8)    rfc5232
+ * 5232 5             T    fileinto :flags \Deleted, keep :flags rfc5232
+ * 5232 6             T    the extended example, all branches   rfc5232
+ * 5233 6             T    postmaster / mta-filters / foo       rfc5233
+ * 5235 3.1 / 3.3     C    spamtest, virustest examples         (rfc.c)
+ * 5235 3.2           C    spamtestplus :value "eq" "0"         rfc5235
+ * 5235 3.2           C    spamtestplus :percent :count "eq" "0" rfc5235
+ * 5260 4             T    urgent (boss, :originalzone hours)   (rfc.c)
+ * 5260 4             T    weekend (received weekday 0/6)       rfc5260
+ * 5260 5             T    pager out of hours (currentdate)     rfc5260
+ * 5260 5             T    vacation first week of July 2007     rfc5260
+ * 5260 5             T    month-year                           (rfc.c)
+ * 5260 5             T    std11 addheader (editheader: error)  rfc5260
+ * 5260 7             -    :index 2 received                    rfc5260
+ * 5429 2.1           T    reject "Your message is too big"     rfc5429
+ * 5429 2.1           T    reject coyote birdseed               rfc5429
+ * 5429 2.2           T    ereject someone@example.com          rfc5429
+ * 5490 3.1           T    fileinto :create "INBOX.harassment"  rfc5490
+ * 5490 3.2           T    mailboxexists "Partners"             rfc5490
+ * 5490 3.3-3.5       T    metadata, servermetadata (not        rfc5490
+ *                         offered): error; the vacation and set
+ *                         parts of the scripts unverified
+ * 3894 4             T    fileinto :copy "incoming"            (rfc.c)
+ * 3894 (not RFC)     -    redirect :copy under a test          rfc3894
+ * 5173 5.1           T    :raw "MAKE MONEY FAST" (MIME part    rfc5173
+ *                         headers seen, outer header not)
+ * 5173 5.2 / 5.3     T    :content text + audio/mp3, :text     rfc5173
+ * 6609 3.1-3.4, 4    T    include :personal/:global, global,   rfc6609
+ *                         return, the variables example (rfc.c)
+ * 6609 3.4           T    global "i_am_on_vacation"            rfc6609
+ * 6609 3.5           -    "${global.i_am_on_vacation}"         rfc6609
+ * invalid forms the RFCs name, each a line:col error (-):     errors
  *   5228 2.6.2 a tag after the positional arguments; 5228 2.7.3 an
  *   unknown comparator; 5260 4 :zone with :originalzone; 5173 5 two
  *   transforms; 5490 3.1 :create without "mailbox"; regex 3
  *   :regex with i;ascii-numeric; 5229 4 set of "${x}"; 5230 4.1
  *   :days not a number
- * regex draft 3           not to me(+detail) / uppercase subject regex
- * regex draft 3, 4, 5      address :regex stephan, List-ID,    regex
- *                          Subject ${1} ${2}, :quoteregex
+ * regex draft 3      -    not to me(+detail) / uppercase subject regex
+ * regex draft 3, 4, 5 -   address :regex, List-ID,            regex
+ *                         Subject ${1} ${2}, :quoteregex
  */
 #include "test.h"
 #include "sieve-testlib.h"
