@@ -15,30 +15,35 @@
  *      tests/tests/sieve/Sieve*Test.js (copies of the RFC examples)
  *   G  foxcpp/go-sieve parser/parser_test.go (RFC 5228 9)
  *   C  checksieve's python tests (RFC 5231 9, RFC 5235 3.2)
+ *   R  a file of the RFC 5228 examples in a public repository (found
+ *      by its text; keeps the RFC's own tag order where T reorders:
+ *      2.7.3 ":contains :comparator", 5.1 "address :is :all")
+ *   D  Dovecot's dregex test list (the regex draft's patterns only)
  *   -  no source found: as the previous pass transcribed it
  *
  * RFC / section      src  example                              test
- * 5228 2.3           T    "# this is a comment" size 100k      rfc5228_comments
- * 5228 2.3           T    bracketed comment inside discard     rfc5228_comments
- * 5228 2.4.2.4       -    "$${hex:24 24}" is "$$$"             rfc5228_encoded
- * 5228 2.5.1         T    anyof (not exists, fool@)            rfc5228_tests
- * 5228 2.7.3         T    :comparator "i;octet" :contains      rfc5228_comparator
- * 5228 2.9           T    size :over 500K discard              rfc5228_tests
- * 5228 3.1           T    if/elsif/else redirect (3 ways)      rfc5228_if
- * 5228 3.1           T    if/elsif/else discard, fileinto      rfc5228_if
+ * 5228 2.3           R,T  "# this is a comment" size 100k      rfc5228_comments
+ * 5228 2.3           R,T  bracketed comment inside discard     rfc5228_comments
+ * 5228 2.4.2.4       R    header :contains "$${hex:24 24}"     rfc5228_encoded
+ * 5228 2.5.1         R,T  anyof (not exists, fool@)            rfc5228_tests
+ * 5228 2.7.3         R    :contains :comparator "i;octet"      rfc5228_comparator
+ * 5228 2.9           R,T  size :over 500K discard              rfc5228_tests
+ * 5228 3.1           R,T  if/elsif/else redirect (3 ways)      rfc5228_if
+ * 5228 3.1           R,T  if/elsif/else discard, fileinto      rfc5228_if
  * 5228 3.2           -    require list; two requires           rfc5228_require
  * 5228 3.2           -    require after a command: error       rfc5228_require
- * 5228 4.1           T    fileinto "INBOX.harassment"          rfc5228_actions
- * 5228 4.2           -    redirect "bart@example.com"          rfc5228_actions
- * 5228 4.3           T    size :under 1M keep/discard = not    rfc5228_actions
- * 5228 4.4           T    discard from idiot                   rfc5228_actions
- * 5228 5.1           T    address :all :is from tim            rfc5228_tests
+ * 5228 4.1           R,T  fileinto "INBOX.harassment"          rfc5228_actions
+ * 5228 4.2           R    redirect "bart@example.com"          rfc5228_actions
+ * 5228 4.3           R,T  size :under 1M keep/discard = not    rfc5228_actions
+ * 5228 4.4           R,T  discard from idiot                   rfc5228_actions
+ * 5228 5.1           R    address :is :all from tim            rfc5228_tests
  * 5228 5.2, 5.3, 5.8 -    allof/anyof/not truth tables         rfc5228_tests
- * 5228 5.4           T    envelope :all :is from tim           rfc5228_tests
- * 5228 5.5           T    exists ["From","Date"]               rfc5228_tests
- * 5228 5.7           -    X-Caffeine :is "" / :contains ""     rfc5228_tests
+ * 5228 5.4           R,T  envelope :all :is from tim           rfc5228_tests
+ * 5228 5.5           R,T  exists ["From","Date"]               rfc5228_tests
+ * 5228 5.7           R    X-Caffeine :is "" / :contains "",    rfc5228_tests
+ *                         not header :matches "Cc" "?*"
  * 5228 5.9           -    4,000 octets: neither over nor under rfc5228_tests
- * 5228 9             G,T  the extended example, all branches   rfc5228_extended
+ * 5228 9             G,R,T the extended example, all branches  rfc5228_extended
  * 5228 2.10.5, 3.2   -    fileinto without require: error      rfc5228_require
  * 5229 3             -    "${fo\o}" ... "\\${foo}" quoting     rfc5229_strings
  * 5229 3             T    "regarding ${dollar}{beep}"          rfc5229_strings
@@ -106,8 +111,8 @@
  *   transforms; 5490 3.1 :create without "mailbox"; regex 3
  *   :regex with i;ascii-numeric; 5229 4 set of "${x}"; 5230 4.1
  *   :days not a number
- * regex draft 3      -    not to me(+detail) / uppercase subject regex
- * regex draft 3, 4, 5 -   address :regex, List-ID,            regex
+ * regex draft 3      D    not to me(+detail) / uppercase subject regex
+ * regex draft 3, 4, 5 D   address :regex, List-ID,            regex
  *                         Subject ${1} ${2}, :quoteregex
  */
 #include "test.h"
@@ -184,6 +189,13 @@ TEST(sieve_rfcall_rfc5228_encoded)
 	RUN("require \"encoded-character\";\n"
 	    "if header :is \"subject\" \"$${hex:24 24}\" { discard; }",
 	    "Subject: $$$\n\nx\n", NULL, "discard");
+	/* 2.4.2.4 as printed */
+	static const char enc[] =
+		"require \"encoded-character\";\n"
+		"if header :contains \"Subject\" \"$${hex:24 24}\" {\n"
+		"    discard;\n}\n";
+	RUN(enc, "Subject: win $$$ now\n\nx\n", NULL, "discard");
+	RUN(enc, "Subject: win $$ now\n\nx\n", NULL, "keep");
 	/* without the require the string is as written */
 	RUN("require \"fileinto\";\nfileinto \"$${hex:24 24}\";", msg_plain,
 	    NULL, "fileinto:$${hex:24 24}");
@@ -193,7 +205,7 @@ TEST(sieve_rfcall_rfc5228_comparator)
 {
 	/* 2.7.3 */
 	static const char s[] =
-		"if header :comparator \"i;octet\" :contains \"Subject\"\n"
+		"if header :contains :comparator \"i;octet\" \"Subject\"\n"
 		"        \"MAKE MONEY FAST\" {\n"
 		"        discard;\n"
 		"}\n";
@@ -303,7 +315,7 @@ TEST(sieve_rfcall_rfc5228_tests)
 	free(b500);
 	/* 5.1 */
 	static const char a[] =
-		"if address :all :is \"from\" \"tim@example.com\" {\n"
+		"if address :is :all \"from\" \"tim@example.com\" {\n"
 		"    discard;\n}\n";
 	RUN(a, "From: Tim <tim@example.com>\n\nx\n", NULL, "discard");
 	RUN(a, "From: tim@example.com.au\n\nx\n", NULL, "keep");
@@ -340,6 +352,13 @@ TEST(sieve_rfcall_rfc5228_tests)
 	    "keep");
 	RUN("if header :contains [\"X-Caffeine\"] [\"\"] { discard; }", caf, NULL,
 	    "discard");
+	/* 5.7 as the examples file R has it */
+	static const char caf3[] =
+		"if anyof(header :is [\"X-Caffeine\"] [\"\"], header :contains [\"X-Caffeine\"] [\"\"], not header :matches \"Cc\" \"?*\") {\n"
+		"    stop;\n}\ndiscard;\n";
+	RUN(caf3, "X-Caffeine: C8H10N4O2\nCc: a@b.example\n\nx\n", NULL, "keep");
+	RUN(caf3, "Cc: a@b.example\n\nx\n", NULL, "discard");
+	RUN(caf3, "X-Caffeine: C8H10N4O2\n\nx\n", NULL, "keep");
 	/* 5.9: a message of exactly 4,000 octets is neither */
 	char *m = msg_sized("Subject: size\r\n\r\n", 4000);
 	RUN("require \"fileinto\";\n"
