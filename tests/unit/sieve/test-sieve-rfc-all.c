@@ -19,6 +19,8 @@
  *      by its text; keeps the RFC's own tag order where T reorders:
  *      2.7.3 ":contains :comparator", 5.1 "address :is :all")
  *   D  Dovecot's dregex test list (the regex draft's patterns only)
+ *   J  jSieve's variables tests ("RFC 5229 Section 3. Examples")
+ *   E  a file of the RFC 5260 examples in a public repository
  *   -  no source found: as the previous pass transcribed it
  *
  * RFC / section      src  example                              test
@@ -49,8 +51,9 @@
  * 5229 3             T    "regarding ${dollar}{beep}"          rfc5229_strings
  * 5229 3             T    "dear${hex:20 24 7b 4e}ame}" (';'    rfc5229_strings
  *                         added; as printed: error)
- * 5229 3             -    company ACME: ${full} ${BAD${Company} rfc5229_strings
- * 5229 3             -    "&%${}!" "${doh!}" unchanged         rfc5229_strings
+ * 5229 3             J    company ACME: ${full} ${BAD${Company} rfc5229_strings
+ *                         "${company" "${${company}}" ...
+ * 5229 3             J    "&%${}!" "${doh!}" unchanged         rfc5229_strings
  * 5229 3.1           T    List-ID / Subject / To ${N}          rfc5229_match
  * 5229 4             T    set honorific ... text:              rfc5229_set
  * 5229 4.1           T    the modifier table (juMBlEd lETteRS) rfc5229_set
@@ -81,13 +84,15 @@
  * 5235 3.1 / 3.3     C    spamtest, virustest examples         (rfc.c)
  * 5235 3.2           C    spamtestplus :value "eq" "0"         rfc5235
  * 5235 3.2           C    spamtestplus :percent :count "eq" "0" rfc5235
- * 5260 4             T    urgent (boss, :originalzone hours)   (rfc.c)
+ * 5260 4             E,T  urgent (boss, :originalzone hours)   (rfc.c)
  * 5260 4             T    weekend (received weekday 0/6)       rfc5260
  * 5260 5             T    pager out of hours (currentdate)     rfc5260
  * 5260 5             T    vacation first week of July 2007     rfc5260
  * 5260 5             T    month-year                           (rfc.c)
  * 5260 5             T    std11 addheader (editheader: error)  rfc5260
- * 5260 7             -    :index 2 received                    rfc5260
+ * 5260 6             E    header :index 1 :matches received    rfc5260
+ * 5260 7             C,E  :index 2 received (both print it     rfc5260
+ *                         without the stray comma)
  * 5429 2.1           T    reject "Your message is too big"     rfc5429
  * 5429 2.1           T    reject coyote birdseed               rfc5429
  * 5429 2.2           T    ereject someone@example.com          rfc5429
@@ -471,11 +476,15 @@ TEST(sieve_rfcall_rfc5229_strings)
 		"fileinto \"${company}\";\n"
 		"fileinto \"${BAD${Company}\";\n"
 		"fileinto \"${President, ${Company} Inc.}\";\n"
+		"fileinto \"${company\";\n"
+		"fileinto \"${${company}}\";\n"
+		"fileinto \"${${${company}}}\";\n"
 		"fileinto \"&%${}!\";\n"
 		"fileinto \"${doh!}\";\n";
 	RUN(acme, msg_plain, NULL,
 	    "fileinto:[]; fileinto:ACME; fileinto:${BADACME; "
-	    "fileinto:${President, ACME Inc.}; fileinto:&%${}!; "
+	    "fileinto:${President, ACME Inc.}; fileinto:${company; "
+	    "fileinto:${ACME}; fileinto:${${ACME}}; fileinto:&%${}!; "
 	    "fileinto:${doh!}");
 }
 
@@ -1043,6 +1052,15 @@ TEST(sieve_rfcall_rfc5260)
 	    msg_date, NULL,
 	    "fileinto:1997 04 01 1997-04-01 50539 09 06 31 09:06:31 "
 	    "1997-04-01T09:06:31-08:00 Tue, 01 Apr 1997 09:06:31 -0800 -0800 2");
+	/* 6: header :index 1 :matches on the first Received (the block is
+	 * tern's, to see the match variables) */
+	RUN("require [\"index\", \"variables\", \"fileinto\"];\n"
+	    "if header :index 1 :matches \"received\" \"*(* [*.*.*.*])*\" {\n"
+	    "    fileinto \"${3}.${4}.${5}.${6}\";\n}\n",
+	    "Received: from mail.example.com (mail.example.com [192.0.2.1])\n"
+	    "  by mx.example.net; Mon, 26 Feb 2007 08:00:00 -0500\n"
+	    "Received: from b (b [198.51.100.7]) by c; Mon, 26 Feb 2007 07:00:00 -0500\n"
+	    "\nx\n", NULL, "fileinto:192.0.2.1");
 	/* 7: :index 2 (the RFC's example has a stray comma before the
 	 * block; written without it here, with it a syntax error).
 	 * Pigeonhole 0.5 reads the first Received for date :index 2 and
